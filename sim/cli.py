@@ -1,0 +1,129 @@
+"""The ``clinicsim`` command line.
+
+User mistakes (a broken scenario, a path that cannot be written) end with a clear
+message on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.errors import Problem
+
+EXIT_INVALID = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, found {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2^63-1, found {value}")
+    return value
+
+
+def _writable(path: Path, option: str) -> None:
+    parent = path.resolve().parent
+    if path.is_dir():
+        raise ScenarioError([Problem(option, (), "a file path, not a directory", str(path))])
+    if not parent.is_dir():
+        raise ScenarioError([Problem(option, (), "a path in an existing directory", str(path))])
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as err:
+        raise ScenarioError([Problem(option, (), "a writable file", f"{path}: {err.strerror}")]
+                            ) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.experiment import run_replications
+    from sim.report import json_rows, text_summary
+
+    scenario = load_scenario(args.scenario)
+    if args.events:
+        _writable(Path(args.events), "--events")
+    results = run_replications(scenario, args.replications, args.seed,
+                               event_log=bool(args.events), jobs=args.jobs)
+    summary = results.summary()
+    if args.events:
+        results.events.to_csv(args.events, index=False)
+    if args.json:
+        print(json_rows(summary))
+    else:
+        title = f"clinicsim: {scenario.name}"
+        print(text_summary(summary, title, args.seed, args.replications))
+        if args.events:
+            print(f"\nEvent log written to {args.events}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    status = 0
+    for reference in args.scenarios:
+        try:
+            scenario = load_scenario(reference)
+        except ScenarioError as err:
+            print(f"{reference}: {err.report()}", file=sys.stderr)
+            status = EXIT_INVALID
+        else:
+            people = sum(s.count for s in scenario.staff.values())
+            print(f"{reference}: valid ({scenario.name}; {scenario.population.list_size:,} "
+                  f"patients, {people} staff)")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clinicsim",
+        description="Simulate a day in a Danish general practice and what delegation does.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario and print a summary",
+                         description="Run replications of a scenario and print means with "
+                                     "95 %% confidence intervals.")
+    run.add_argument("scenario", nargs="?", default="default",
+                     help="scenario file or bundled name (default: the bundled default)")
+    run.add_argument("--seed", type=_seed, default=1, help="random seed (default 1)")
+    run.add_argument("--replications", "-r", type=_positive_int, default=30,
+                     help="number of simulated days (default 30)")
+    run.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                     help="worker processes (results do not depend on it)")
+    run.add_argument("--json", action="store_true", help="print tidy JSON rows instead")
+    run.add_argument("--events", metavar="FILE", help="write the event log as CSV")
+    run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser("validate", help="check scenario files and report every problem")
+    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    validate.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as err:
+        print(err.report(), file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

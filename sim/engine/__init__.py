@@ -1,0 +1,33 @@
+"""The SimPy model of one clinic day."""
+from __future__ import annotations
+
+from sim.engine.clinic import Clinic, ConservationError
+from sim.engine.demand import schedule_demand
+from sim.engine.model import CompiledScenario
+from sim.engine.records import DayRecords
+from sim.rng import RandomStreams
+from sim.scenario.schema import Scenario
+
+
+def simulate_day(scenario: Scenario | CompiledScenario, seed: int, replication: int = 0,
+                 event_log: bool = False) -> DayRecords:
+    """Simulate one day and return its records.
+
+    The random streams depend on (seed, replication) only, so the same pair gives the
+    same day, and two scenarios with the same pair face the same patients.
+    """
+    model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
+    streams = RandomStreams(seed, replication)
+    clinic = Clinic(model, streams, event_log)
+    schedule_demand(clinic, model, streams)
+    clinic.env.run()
+    clinic.sweep()
+    records = clinic.records
+    records.arisen = len(clinic.contacts)
+    for w in clinic.workers:
+        records.staff.append((w.id, w.person.group, w.role, w.team, w.start, w.end, w.left_at,
+                              dict(w.time)))
+    return records
+
+
+__all__ = ["simulate_day", "CompiledScenario", "DayRecords", "ConservationError", "Clinic"]

@@ -1,0 +1,330 @@
+"""The clinic: queues of waiting work, staff, demand, slots, and the end of the day.
+
+Dispatch is push-then-pull. New work goes straight to the best idle person whose block
+serves it (lowest competent level first, own team first); otherwise it waits in its
+queue, and a person who becomes free pulls the first item their block serves and they
+are competent for. Every contact that arises is finished exactly once through
+:meth:`Clinic.finish`; the conservation check relies on that.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable
+
+import simpy
+
+from sim.engine.booking import SlotBook
+from sim.engine.contacts import Contact, Question
+from sim.engine.model import CompiledScenario, pick
+from sim.engine.records import DayRecords
+from sim.engine.staff import Worker
+from sim.rng import DRAW, RandomStreams
+from sim.scenario.schema import ACTIVITIES, WORK_KINDS
+
+_TYPE, _TEAM, _PATIENCE, _NO_SHOW = DRAW["type"], DRAW["team"], DRAW["patience"], DRAW["no_show"]
+
+#: Same-day patient work a closing policy applies to (``late``: acute overflow booked
+#: after closing, served only in overtime).
+PATIENT_QUEUES = ("squeeze_in", "walk_in", "home_visit", "late")
+
+
+class ConservationError(RuntimeError):
+    """A contact ended with no outcome, or with two: a bug in the engine, never in input."""
+
+
+class Clinic:
+    def __init__(self, model: CompiledScenario, streams: RandomStreams, event_log: bool):
+        s = model.scenario
+        self.model, self.scenario, self.streams = model, s, streams
+        self.env = simpy.Environment(initial_time=min(
+            [s.clinic.open] + [p.start for p in model.people]))
+        self.activities = ACTIVITIES
+        self.interrupt_mode = s.supervision.mode == "interrupt"
+        self.question_prob = dict(s.supervision.questions)
+        self.joint_prob = dict(s.supervision.joint)
+        self.triage_question_prob = dict(s.supervision.triage_questions)
+        self.close = s.clinic.close
+        self.queues: dict[str, deque] = {k: deque() for k in (*WORK_KINDS, "late")}
+        self.idle: list[Worker] = []
+        self.serve_sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self.records = DayRecords(event_log)
+        self.log = self.records.events
+        self._next_id = 0
+        self.contacts: list[Contact] = []
+        self.workers: list[Worker] = []
+        self.slots = SlotBook()
+        self.on_site: dict[str, int] = {}
+        for i, person in enumerate(model.people):
+            for block in person.plan:
+                self.serve_sets.setdefault(block.serves, frozenset(block.serves))
+            worker = Worker(self, i, person)
+            self.workers.append(worker)
+            self.slots.add_worker(i, person.role, person.plan)
+            self.on_site[person.role] = self.on_site.get(person.role, 0) + 1
+        self._overtime_sets: dict[tuple[bool, bool], tuple[str, ...]] = {}
+        self.env.process(self.closing())
+
+    # --- contacts ------------------------------------------------------------------------
+    def new_contact(self, channel: str, ctype: str, u: list[float]) -> Contact:
+        team = pick(self.model.team_table, u[_TEAM]) if self.model.team_table else None
+        c = Contact(self._next_id, channel, ctype, team, self.env.now, u)
+        self._next_id += 1
+        self.contacts.append(c)
+        self.log_event(c.id, "arise", None)
+        return c
+
+    def finish(self, c: Contact, outcome: str, worker: Worker | None = None) -> None:
+        if c.outcome is not None:
+            raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
+        c.outcome, c.t_outcome = outcome, self.env.now
+        self.records.contact(c)
+        self.log_event(c.id, outcome, worker)
+
+    def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
+        if self.log is not None:
+            self.log.append((self.env.now, cid, event, worker.id if worker else ""))
+
+    def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
+        self.records.task(worker.index, kind, c.id, t0, self.env.now)
+
+    # --- dispatch ------------------------------------------------------------------------
+    def submit(self, kind: str, item) -> None:
+        """New waiting work: hand it to the best idle person, or queue it."""
+        worker = self._best_idle(kind, item)
+        if worker is not None:
+            self.idle.remove(worker)
+            worker.wake.succeed(item)
+            return
+        item.queued = True
+        self.queues[kind].append(item)
+
+    def _best_idle(self, kind: str, item) -> Worker | None:
+        best, best_key = None, None
+        roles, rank, team = item.route.roles, item.route.rank, item.team
+        for w in self.idle:
+            if kind in w.serving and w.role in roles:
+                key = (rank[w.role], team is not None and w.team != team, w.index)
+                if best_key is None or key < best_key:
+                    best, best_key = w, key
+        return best
+
+    def submit_booked(self, worker: Worker, c: Contact) -> None:
+        c.stage = "consult"
+        if worker.wake is not None and not worker.wake.triggered and "booked" in worker.serving \
+                and worker in self.idle:
+            self.idle.remove(worker)
+            worker.wake.succeed(c)
+        else:
+            worker.booked.append(c)
+
+    def pull(self, w: Worker, serves: Iterable[str]):
+        """The first waiting item ``w`` takes: by block order, own team first, then FIFO."""
+        for kind in serves:
+            if kind == "booked":
+                if w.booked:
+                    return w.booked.pop(0)
+                continue
+            queue = self.queues[kind]
+            if not queue:
+                continue
+            fallback = -1
+            for i, item in enumerate(queue):
+                if w.role in item.route.roles:
+                    if item.team is None or item.team == w.team or w.team is None:
+                        fallback = i
+                        break
+                    if fallback < 0:
+                        fallback = i
+            if fallback >= 0:
+                item = queue[fallback]
+                del queue[fallback]
+                item.queued = False
+                return item
+        return None
+
+    def overtime_serves(self, w: Worker) -> tuple[str, ...]:
+        """What a person past their hours still takes before going home."""
+        after_close = self.env.now >= self.close
+        key = (w.supervises, after_close)
+        found = self._overtime_sets.get(key)
+        if found is None:
+            eod = self.scenario.end_of_day
+            serves = ["booked"] + (["question"] if w.supervises else [])
+            if after_close and eod.patients == "overtime":
+                serves += ["late", "squeeze_in", "walk_in", "home_visit"]
+            if after_close and eod.inbox == "overtime":
+                serves.append("inbox")
+            found = self._overtime_sets[key] = tuple(serves)
+            self.serve_sets.setdefault(found, frozenset(found))
+        return found
+
+    # --- phone ---------------------------------------------------------------------------
+    def call_arrives(self, c: Contact, patience) -> None:
+        c.stage, c.route = "call", self.model.triage_route
+        self.records.offered += 1
+        self.submit("call", c)
+        if patience is not None and c.queued:
+            limit = patience.quantile(c.u[_PATIENCE])
+            self.env.timeout(limit).callbacks.append(lambda _e, c=c: self.hang_up(c))
+
+    def hang_up(self, c: Contact) -> None:
+        if c.queued and c.stage == "call":
+            self.queues["call"].remove(c)
+            c.queued = False
+            self.records.call(c.id, c.t_arise, float("nan"), "")
+            self.finish(c, "abandoned")
+
+    def answered(self, c: Contact, w: Worker) -> None:
+        self.records.call(c.id, c.t_arise, self.env.now, w.role)
+        self.log_event(c.id, "call_answered", w)
+
+    def after_triage(self, c: Contact, outcome: str) -> None:
+        t = self.scenario.triage
+        if outcome == "same_day":
+            self.book_same_day(c)
+        elif outcome == "e_consultation":
+            c.ctype = t.e_consultation_type
+            self.enqueue(c, "inbox")
+        elif outcome == "home_visit":
+            c.ctype, c.same_day = t.home_visit_type, True
+            self.enqueue(c, "home_visit")
+        else:
+            self.finish(c, outcome)
+
+    def enqueue(self, c: Contact, kind: str) -> None:
+        """Queue a contact for the work kind that serves it, routed by its type."""
+        c.stage = "consult" if kind in ("walk_in", "squeeze_in", "late") else kind
+        c.route = self.model.routes[c.ctype]
+        if kind == "late":
+            c.queued = True
+            self.queues["late"].append(c)
+        else:
+            self.submit(kind, c)
+
+    # --- slots ---------------------------------------------------------------------------
+    def book_same_day(self, c: Contact) -> None:
+        c.same_day = True
+        route = self.scenario.route(c.ctype)
+        slot = self.slots.take("acute", route, self.env.now, self.scenario.acute.prefer)
+        if slot is not None:
+            self._book(c, slot)
+            return
+        overflow = self.scenario.acute.overflow
+        if overflow == "next_day":
+            self.finish(c, "carried_over")
+        else:
+            self.enqueue(c, "squeeze_in" if overflow == "squeeze_in" else "late")
+
+    def _book(self, c: Contact, slot: tuple[float, int]) -> None:
+        t, index = slot
+        worker = self.workers[index]
+        self.log_event(c.id, "booked", worker)
+        self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(
+            lambda _e, c=c, w=worker: self.submit_booked(w, c))
+
+    def book_planned(self, contacts: list[Contact], no_show: float) -> None:
+        prefer = self.scenario.acute.prefer
+        for c in contacts:
+            slot = self.slots.take("planned", self.scenario.route(c.ctype), self.env.now, prefer)
+            if slot is None:
+                self.finish(c, "booked_later")
+                continue
+            if c.u[_NO_SHOW] < no_show:
+                t = slot[0]
+                self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(
+                    lambda _e, c=c: self.finish(c, "no_show"))
+            else:
+                self._book(c, slot)
+
+    # --- supervision ---------------------------------------------------------------------
+    def ask(self, asker: Worker, c: Contact, kind: str, duration: float) -> Question | None:
+        route = self.model.answerers[asker.role]
+        if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
+            self.records.unanswered += 1
+            return None
+        q = Question(asker, c, kind, duration, route, self.env.event(), self.env.now)
+        self.log_event(c.id, kind, asker)
+        if self.interrupt_mode:
+            worker = self._best_idle("question", q)
+            if worker is not None:
+                self.idle.remove(worker)
+                worker.wake.succeed(q)
+                return q
+            target = self._interruptible(q)
+            if target is not None:
+                target.interruptible = False
+                target.process.interrupt(q)
+                return q
+        self.submit("question", q)
+        return q
+
+    def _interruptible(self, q: Question) -> Worker | None:
+        best, best_key = None, None
+        for w in self.workers:
+            if w.interruptible and w.role in q.route.roles and "question" in w.serving:
+                key = (q.route.rank[w.role], q.team is not None and w.team != q.team, w.index)
+                if best_key is None or key < best_key:
+                    best, best_key = w, key
+        return best
+
+    def left(self, w: Worker) -> None:
+        self.on_site[w.role] -= 1
+        if w.supervises:
+            self._release_orphaned_questions()
+
+    def _release_orphaned_questions(self) -> None:
+        """Questions no remaining doctor can answer: the asker carries on without one."""
+        queue = self.queues["question"]
+        for q in list(queue):
+            if not any(self.on_site.get(r, 0) > 0 for r in q.route.roles):
+                queue.remove(q)
+                q.queued = False
+                self.records.unanswered += 1
+                q.done.succeed(False)
+
+    # --- end of day ----------------------------------------------------------------------
+    def closing(self):
+        yield self.env.timeout(max(0.0, self.close - self.env.now))
+        self._close_phone_line()
+        eod = self.scenario.end_of_day
+        if eod.patients == "carry_over":
+            for kind in PATIENT_QUEUES:
+                self._carry_over(kind)
+        if eod.inbox == "carry_over":
+            self._carry_over("inbox")
+
+    def _close_phone_line(self) -> None:
+        queue = self.queues["call"]
+        while queue:
+            c = queue.popleft()
+            c.queued = False
+            self.records.call(c.id, c.t_arise, float("nan"), "")
+            self.finish(c, "abandoned")
+
+    def _carry_over(self, kind: str) -> None:
+        queue = self.queues[kind]
+        while queue:
+            c = queue.popleft()
+            c.queued = False
+            self.finish(c, "carried_over")
+
+    def sweep(self) -> None:
+        """After everyone has gone home: whatever still waits is carried over."""
+        self._close_phone_line()
+        for kind in ("squeeze_in", "walk_in", "home_visit", "late", "inbox"):
+            self._carry_over(kind)
+        for w in self.workers:
+            while w.booked:
+                self.finish(w.booked.pop(0), "carried_over")
+        self._release_orphaned_questions()
+        missing = [c.id for c in self.contacts if c.outcome is None]
+        if missing:
+            raise ConservationError(
+                f"{len(missing)} contacts ended the day with no outcome (first ids: {missing[:5]})")
+
+
+def day_end_check(records: DayRecords, n_contacts: int) -> None:
+    if len(records.contacts) != n_contacts:
+        raise ConservationError(
+            f"{n_contacts} contacts arose but {len(records.contacts)} outcomes were recorded")
+

@@ -1,0 +1,76 @@
+"""Demand: when contacts arise, and what they are.
+
+Each demand stream draws its daily count from a Poisson distribution with mean
+rate x list size x patient-mix factor / working days, and spreads arrivals over its
+time-of-day profile (a piecewise-constant rate, i.e. a non-homogeneous Poisson process).
+Arrival times come from the stream's own generator and each contact's attributes from a
+second stream, so the same seed gives the same patients whatever the staffing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.model import CompiledScenario, pick
+from sim.rng import DRAW, RandomStreams
+
+_TYPE = DRAW["type"]
+
+
+def arrival_times(model: CompiledScenario, name: str, streams: RandomStreams) -> np.ndarray:
+    stream = model.scenario.demand[name]
+    gen = streams.generator(f"arrivals.{name}")
+    n = int(gen.poisson(model.expected_per_day(name)))
+    windows = [w for w in stream.profile if w.weight > 0]
+    if n == 0 or not windows:
+        return np.empty(0)
+    weights = np.array([w.weight for w in windows], dtype=float)
+    which = gen.choice(len(windows), size=n, p=weights / weights.sum())
+    starts = np.array([w.start for w in windows])[which]
+    ends = np.array([w.end for w in windows])[which]
+    return np.sort(starts + gen.random(n) * (ends - starts))
+
+
+def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> None:
+    """Put every contact of the day on the clinic's calendar."""
+    env = clinic.env
+    for name, stream in model.scenario.demand.items():
+        if stream.per_patient_year <= 0 or model.scenario.population.list_size == 0:
+            continue
+        attributes = streams.stream(f"contacts.{name}")
+        table = model.type_tables[name]
+        if stream.channel == "planned":
+            n = int(streams.generator(f"arrivals.{name}").poisson(model.expected_per_day(name)))
+            contacts = []
+            for _ in range(n):
+                u = attributes.row()
+                contacts.append(clinic.new_contact("planned", pick(table, u[_TYPE]), u))
+            clinic.book_planned(contacts, stream.no_show)
+            continue
+        handler = _HANDLERS[stream.channel]
+        patience = model.patience[name]
+        for t in arrival_times(model, name, streams).tolist():
+            u = attributes.row()
+            env.timeout(t - env.now).callbacks.append(
+                lambda _e, u=u, ch=stream.channel, ctype=pick(table, u[_TYPE]), h=handler,
+                p=patience: h(clinic, clinic.new_contact(ch, ctype, u), p))
+
+
+def _phone(clinic, c, patience) -> None:
+    clinic.call_arrives(c, patience)
+
+
+def _walk_in(clinic, c, _patience) -> None:
+    c.same_day = True
+    clinic.enqueue(c, "walk_in")
+
+
+def _inbox(clinic, c, _patience) -> None:
+    clinic.enqueue(c, "inbox")
+
+
+def _home_visit(clinic, c, _patience) -> None:
+    c.same_day = True
+    clinic.enqueue(c, "home_visit")
+
+
+_HANDLERS = {"phone": _phone, "walk_in": _walk_in, "inbox": _inbox, "home_visit": _home_visit}

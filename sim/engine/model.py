@@ -1,0 +1,182 @@
+"""A scenario compiled for the engine: distributions built, routes ranked, rates scaled.
+
+The engine never reads the scenario schema directly: everything it needs per event is
+looked up here in a plain dict, built once per scenario (not per replication).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sim.distributions import Distribution, build
+from sim.scenario.checks import day_plan
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class PlanBlock:
+    """One stretch of a person's day: what they do and which waiting work they take."""
+
+    start: float
+    end: float
+    kind: str
+    serves: tuple[str, ...]
+    activity: str
+    slots: str
+    slot_min: float
+
+
+@dataclass(frozen=True)
+class Person:
+    """One member of staff (a group of ``count`` identical people expands to several)."""
+
+    id: str
+    group: str
+    role: str
+    team: str | None
+    start: float
+    end: float
+    plan: tuple[PlanBlock, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who may take a contact type, and how much each is preferred (0 = first)."""
+
+    roles: frozenset[str]
+    rank: dict[str, int]
+
+
+@dataclass
+class CompiledScenario:
+    scenario: Scenario
+    people: list[Person] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        s = self.scenario
+        for group, spec in s.staff.items():
+            role = s.roles[spec.role]
+            plan = []
+            for start, end, kind in day_plan(s, spec, role.default_block):
+                bk = s.block_kinds[kind]
+                slot_min = role.slot_min
+                for b in spec.blocks:
+                    if b.start == start and b.kind == kind and b.slot_min is not None:
+                        slot_min = b.slot_min
+                activity = bk.activity_if_supervisor if (role.supervises and
+                                                         bk.activity_if_supervisor) else bk.activity
+                plan.append(PlanBlock(start, end, kind, tuple(bk.serves), activity, bk.slots,
+                                      slot_min))
+            for i in range(spec.count):
+                pid = group if spec.count == 1 else f"{group}-{i + 1}"
+                self.people.append(Person(pid, group, spec.role, spec.team, spec.start,
+                                          spec.end, tuple(plan)))
+
+    # --- durations -----------------------------------------------------------------------
+    @cached_property
+    def service(self) -> dict[tuple[str, str], Distribution]:
+        """(contact type, role) -> service time distribution."""
+        return {(name, role): build(spec)
+                for name, ct in self.scenario.contact_types.items()
+                for role, spec in ct.durations.items()}
+
+    @cached_property
+    def triage_duration(self) -> dict[str, Distribution]:
+        return {role: build(spec) for role, spec in self.scenario.triage.durations.items()}
+
+    @cached_property
+    def triage_outcomes(self) -> dict[str, tuple[tuple[float, str], ...]]:
+        """role -> cumulative (probability, outcome) table for inverse-transform draws."""
+        table = {}
+        for role, shares in self.scenario.triage.outcomes.items():
+            table[role] = _cumulative(shares)
+        return table
+
+    @cached_property
+    def question_duration(self) -> Distribution:
+        return build(self.scenario.supervision.question_duration)
+
+    @cached_property
+    def joint_duration(self) -> Distribution:
+        return build(self.scenario.supervision.joint_duration)
+
+    @cached_property
+    def travel(self) -> Distribution:
+        return build(self.scenario.home_visits.travel)
+
+    @cached_property
+    def patience(self) -> dict[str, Distribution | None]:
+        return {name: (build(d.patience) if d.patience is not None else None)
+                for name, d in self.scenario.demand.items()}
+
+    # --- routing -------------------------------------------------------------------------
+    @cached_property
+    def routes(self) -> dict[str, Route]:
+        s = self.scenario
+        routes = {}
+        for ctype, roles in s.delegation.routes[s.delegation.degree].items():
+            competent = [r for r in roles if r in s.contact_types[ctype].durations]
+            routes[ctype] = Route(frozenset(competent), {r: i for i, r in enumerate(competent)})
+        return routes
+
+    @cached_property
+    def triage_route(self) -> Route:
+        roles = sorted(self.scenario.triage.durations)
+        return Route(frozenset(roles), {r: 0 for r in roles})
+
+    @cached_property
+    def answerers(self) -> dict[str, Route]:
+        """asker role -> supervising roles above it, lowest level first (case 5's ladder)."""
+        roles = self.scenario.roles
+        sup = sorted((r for r, spec in roles.items() if spec.supervises),
+                     key=lambda r: (roles[r].level, r))
+        table = {}
+        for asker, spec in roles.items():
+            above = [r for r in sup if roles[r].level > spec.level]
+            table[asker] = Route(frozenset(above), {r: i for i, r in enumerate(above)})
+        return table
+
+    # --- demand --------------------------------------------------------------------------
+    @cached_property
+    def mix_factor(self) -> float:
+        """How much more (or less) this practice's patients contact it than the reference mix."""
+        p = self.scenario.population
+        def weight(s70: float, smorb: float) -> float:
+            return 1 + (p.relative_rate_70plus - 1) * s70 + (p.relative_rate_morbid - 1) * smorb
+        return weight(p.share_70plus, p.share_morbid) / weight(p.reference_share_70plus,
+                                                               p.reference_share_morbid)
+
+    def expected_per_day(self, stream: str) -> float:
+        s = self.scenario
+        d = s.demand[stream]
+        return (d.per_patient_year * s.population.list_size * self.mix_factor
+                / s.clinic.working_days_per_year)
+
+    @cached_property
+    def type_tables(self) -> dict[str, tuple[tuple[float, str], ...]]:
+        return {name: _cumulative(d.mix) for name, d in self.scenario.demand.items()}
+
+    @cached_property
+    def team_table(self) -> tuple[tuple[float, str], ...]:
+        return _cumulative(self.scenario.population.teams)
+
+    @cached_property
+    def is_doctor(self) -> dict[str, bool]:
+        return {r: spec.doctor for r, spec in self.scenario.roles.items()}
+
+
+def _cumulative(shares: dict[str, float]) -> tuple[tuple[float, str], ...]:
+    total, table = 0.0, []
+    for name, p in shares.items():
+        if p > 0:
+            total += p
+            table.append((total, name))
+    return tuple(table)
+
+
+def pick(table: tuple[tuple[float, str], ...], u: float) -> str:
+    """Inverse-transform choice from a cumulative table (the last entry absorbs rounding)."""
+    for edge, name in table:
+        if u < edge:
+            return name
+    return table[-1][1]

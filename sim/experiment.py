@@ -1,0 +1,70 @@
+"""Replications of one scenario: independent days with common random numbers.
+
+Replication r of seed s always draws from the same streams, so results do not depend
+on how many replications run, in what order, or on how many workers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from joblib import Parallel, delayed
+
+from sim.engine import CompiledScenario, simulate_day
+from sim.metrics import day_metrics, events_table, staff_table, summarise
+from sim.scenario.schema import Scenario
+
+
+@dataclass
+class ReplicationResults:
+    """Tidy results of R replications of one scenario."""
+
+    scenario: Scenario
+    seed: int
+    #: one row per replication x metric: replication, metric, role, activity, value
+    metrics: pd.DataFrame
+    #: minutes by replication, person and activity
+    staff: pd.DataFrame
+    #: the event log (only when asked for): replication, time, contact_id, event, staff_id
+    events: pd.DataFrame | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def replications(self) -> int:
+        return int(self.metrics["replication"].nunique())
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        return summarise(self.metrics, level)
+
+
+def _one_day(model: CompiledScenario, seed: int, replication: int, event_log: bool):
+    records = simulate_day(model, seed, replication, event_log)
+    metrics = pd.DataFrame(day_metrics(records, model.scenario),
+                           columns=["metric", "role", "activity", "value"])
+    metrics.insert(0, "replication", replication)
+    staff = staff_table(records)
+    staff.insert(0, "replication", replication)
+    events = None
+    if event_log:
+        events = events_table(records)
+        events.insert(0, "replication", replication)
+    return metrics, staff, events
+
+
+def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
+                     event_log: bool = False, jobs: int = 1,
+                     first_replication: int = 0) -> ReplicationResults:
+    """Run ``replications`` independent days of ``scenario``."""
+    if replications < 1:
+        raise ValueError("replications must be at least 1")
+    model = CompiledScenario(scenario)
+    indices = range(first_replication, first_replication + replications)
+    if jobs == 1:
+        parts = [_one_day(model, seed, r, event_log) for r in indices]
+    else:
+        parts = Parallel(n_jobs=jobs)(delayed(_one_day)(model, seed, r, event_log)
+                                      for r in indices)
+    metrics = pd.concat([p[0] for p in parts], ignore_index=True)
+    staff = pd.concat([p[1] for p in parts], ignore_index=True)
+    events = pd.concat([p[2] for p in parts], ignore_index=True) if event_log else None
+    return ReplicationResults(scenario, seed, metrics, staff, events)

@@ -1,0 +1,97 @@
+"""Human-readable summaries of results (text for the terminal, JSON rows for tools)."""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from sim.scenario.schema import ACTIVITIES
+
+#: (metric, label, unit, digits) in the order a consultant reads them.
+HEADLINES: dict[str, list[tuple[str, str, str, int]]] = {
+    "Access": [
+        ("calls_offered", "Calls offered", "calls", 1),
+        ("calls_answered", "Calls answered", "calls", 1),
+        ("abandonment_rate", "Calls abandoned (share)", "%", 1),
+        ("phone_wait_mean_min", "Phone wait, mean", "min", 2),
+        ("phone_wait_p90_min", "Phone wait, 90th percentile", "min", 2),
+        ("acute_same_day_rate", "Same-day needs seen today", "%", 1),
+        ("call_to_consult_wait_mean_min", "Call to consultation, mean", "min", 1),
+    ],
+    "Throughput": [
+        ("contacts_arisen", "Contacts arising", "contacts", 1),
+        ("contacts_handled_total", "Contacts handled", "contacts", 1),
+        ("outcome_consulted", "Consultations", "contacts", 1),
+        ("nonphysician_consult_share", "Consultations by non-doctors", "%", 1),
+        ("doctor_min_per_contact", "Doctor minutes per handled contact", "min", 2),
+        ("outcome_carried_over", "Carried over to tomorrow", "contacts", 1),
+        ("overtime_min", "Overtime, all staff", "min", 1),
+    ],
+    "Cost": [
+        ("staff_cost_dkk", "Staff cost per day", "DKK", 0),
+        ("cost_per_contact_dkk", "Staff cost per handled contact", "DKK", 1),
+    ],
+}
+
+
+def _fmt(value: float | None, unit: str, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "%":
+        return f"{100 * value:.{digits}f}"
+    return f"{value:,.{digits}f}"
+
+
+def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int) -> str:
+    """The summary a consultant reads after ``clinicsim run``."""
+    lines = [title, f"{replications} replication{'s' if replications != 1 else ''}, seed {seed}."
+             " Means with 95 % confidence intervals across replications.", ""]
+    overall = summary[summary["role"].isna() & summary["activity"].isna()].set_index("metric")
+    for section, rows in HEADLINES.items():
+        lines.append(section)
+        for metric, label, unit, digits in rows:
+            if metric not in overall.index:
+                continue
+            r = overall.loc[metric]
+            ci = (f"[{_fmt(r.ci_low, unit, digits)}, {_fmt(r.ci_high, unit, digits)}]"
+                  if r.ci_low is not None else "")
+            unit_text = "%" if unit == "%" else unit
+            lines.append(f"  {label:<38} {_fmt(r['mean'], unit, digits):>10} {unit_text:<8} {ci}")
+        lines.append("")
+    lines.append("Staff time use, minutes per day (all people in the role; means)")
+    time = summary[summary["metric"] == "time_use_min"]
+    if not time.empty:
+        table = time.pivot(index="role", columns="activity", values="mean").reindex(
+            columns=list(ACTIVITIES)).fillna(0.0)
+        util = summary[summary["metric"] == "utilisation"].set_index("role")["mean"]
+        over = summary[(summary["metric"] == "overtime_min") & summary["role"].notna()
+                       ].set_index("role")["mean"]
+        header = f"  {'role':<12}" + "".join(f"{a.replace('_', ' ')[:11]:>12}"
+                                             for a in table.columns)
+        lines.append(header + f"{'overtime':>10}{'utilised':>10}")
+        for role, row in table.iterrows():
+            cells = "".join(f"{v:>12.0f}" for v in row.tolist())
+            lines.append(f"  {role:<12}{cells}{over.get(role, 0.0):>10.1f}"
+                         f"{100 * (util.get(role) or 0.0):>9.0f}%")
+    return "\n".join(lines)
+
+
+def json_rows(summary: pd.DataFrame) -> str:
+    """The summary as a JSON array of tidy rows (stable order, NaN as null)."""
+    def clean(v):
+        if v is None:
+            return None
+        if isinstance(v, float) and math.isnan(v):
+            return None
+        return v
+
+    rows = [
+        {"metric": r.metric, "role": clean(r.role), "activity": clean(r.activity),
+         "mean": clean(float(r.mean)) if r.mean is not None else None,
+         "ci_low": clean(float(r.ci_low)) if r.ci_low is not None else None,
+         "ci_high": clean(float(r.ci_high)) if r.ci_high is not None else None,
+         "replications": int(r.replications)}
+        for r in summary.itertuples(index=False)
+    ]
+    return json.dumps(rows, indent=1)

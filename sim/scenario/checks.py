@@ -1,0 +1,280 @@
+"""Checks that relate one part of a scenario to another.
+
+Field types and ranges are the schema's job; these checks catch a scenario that is
+well-formed but cannot describe a working day: a block outside working hours, a phone
+window nobody staffs, a contact type no present role may handle, probabilities that do
+not sum to one. Each check yields problems; the loader attaches the file names.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Iterator, Mapping
+
+from sim.scenario.errors import Problem, show
+from sim.scenario.schema import Scenario, clock_text
+
+SUM_TOLERANCE = 1e-6
+
+
+def _problem(path: tuple, expected: str, found: object = None) -> Problem:
+    return Problem("", path, expected, None if found is None else str(found))
+
+
+def _sums_to_one(path: tuple, shares: Mapping[str, float]) -> Iterator[Problem]:
+    total = math.fsum(shares.values())
+    if abs(total - 1.0) > SUM_TOLERANCE:
+        yield _problem(path, "shares that sum to 1", f"a sum of {total:.6g}")
+
+
+def _uncovered(window: tuple[float, float], cover: Iterable[tuple[float, float]]):
+    """Parts of ``window`` that no interval in ``cover`` covers."""
+    start, end = window
+    gaps = []
+    for a, b in sorted(cover):
+        if a > start:
+            gaps.append((start, min(a, end)))
+        start = max(start, b)
+        if start >= end:
+            break
+    if start < end:
+        gaps.append((start, end))
+    return [(a, b) for a, b in gaps if b - a > 1e-9]
+
+
+def _span(a: float, b: float) -> str:
+    return f"{clock_text(a)}-{clock_text(b)}"
+
+
+def check_scenario(s: Scenario) -> list[Problem]:
+    return [
+        *_check_clinic(s),
+        *_check_roles_and_types(s),
+        *_check_demand(s),
+        *_check_triage(s),
+        *_check_routes(s),
+        *_check_supervision(s),
+        *_check_staff(s),
+        *_check_coverage(s),
+    ]
+
+
+def _check_clinic(s: Scenario) -> Iterator[Problem]:
+    if s.clinic.open >= s.clinic.close:
+        yield _problem(("clinic", "close"), "a closing time after the opening time",
+                       clock_text(s.clinic.close))
+    if s.population.teams:
+        yield from _sums_to_one(("population", "teams"), s.population.teams)
+
+
+def _check_roles_and_types(s: Scenario) -> Iterator[Problem]:
+    for name, role in s.roles.items():
+        if role.default_block not in s.block_kinds:
+            yield _problem(("roles", name, "default_block"),
+                           f"a block kind ({', '.join(s.block_kinds)})", show(role.default_block))
+    for name, ctype in s.contact_types.items():
+        for role in ctype.durations:
+            if role not in s.roles:
+                yield _problem(("contact_types", name, "durations", role),
+                               f"a role ({', '.join(s.roles)})", show(role))
+        if not ctype.durations:
+            yield _problem(("contact_types", name, "durations"),
+                           "at least one role that can handle this contact type", "none")
+    for name, kind in s.block_kinds.items():
+        if kind.slots != "none" and "booked" not in kind.serves:
+            yield _problem(("block_kinds", name, "serves"),
+                           "'booked' in serves, since this block has bookable slots", kind.serves)
+
+
+def _check_demand(s: Scenario) -> Iterator[Problem]:
+    for name, stream in s.demand.items():
+        path = ("demand", name)
+        for ctype in stream.mix:
+            if ctype not in s.contact_types:
+                yield _problem(path + ("mix", ctype),
+                               f"a contact type ({', '.join(s.contact_types)})", show(ctype))
+        yield from _sums_to_one(path + ("mix",), stream.mix)
+        for i, w in enumerate(stream.profile):
+            if w.start >= w.end:
+                yield _problem(path + ("profile", i), "a window whose end is after its start",
+                               _span(w.start, w.end))
+            elif w.start < s.clinic.open or w.end > s.clinic.close:
+                yield _problem(path + ("profile", i),
+                               f"a window within opening hours {_span(s.clinic.open, s.clinic.close)}",
+                               _span(w.start, w.end))
+        needs_profile = stream.channel != "planned" and stream.per_patient_year > 0
+        if needs_profile and math.fsum(w.weight for w in stream.profile) <= 0:
+            yield _problem(path + ("profile",),
+                           "at least one window with positive weight (when contacts arrive)",
+                           "none")
+        if stream.patience is not None and stream.channel != "phone":
+            yield _problem(path + ("patience",), "patience only on a phone stream",
+                           stream.channel)
+        if stream.no_show and stream.channel != "planned":
+            yield _problem(path + ("no_show",), "no_show only on a planned stream",
+                           stream.channel)
+
+
+def _check_triage(s: Scenario) -> Iterator[Problem]:
+    t = s.triage
+    for role in t.durations:
+        if role not in s.roles:
+            yield _problem(("triage", "durations", role), f"a role ({', '.join(s.roles)})",
+                           show(role))
+        if role not in t.outcomes:
+            yield _problem(("triage", "outcomes"), f"outcome shares for {role!r}, who triages",
+                           "none")
+    for role, outcomes in t.outcomes.items():
+        if role not in t.durations:
+            yield _problem(("triage", "outcomes", role),
+                           "a role that also has a triage duration", show(role))
+        yield from _sums_to_one(("triage", "outcomes", role), outcomes)
+    for field in ("e_consultation_type", "home_visit_type"):
+        value = getattr(t, field)
+        if value not in s.contact_types:
+            yield _problem(("triage", field), f"a contact type ({', '.join(s.contact_types)})",
+                           show(value))
+
+
+def arising_types(s: Scenario) -> set[str]:
+    """Contact types that can arise in this scenario (and so need a route)."""
+    types = {c for d in s.demand.values() if d.per_patient_year > 0 for c, p in d.mix.items()
+             if p > 0}
+    if any(d.channel == "phone" and d.per_patient_year > 0 for d in s.demand.values()):
+        types |= {s.triage.e_consultation_type, s.triage.home_visit_type}
+    return types & set(s.contact_types)
+
+
+def _check_routes(s: Scenario) -> Iterator[Problem]:
+    d = s.delegation
+    for degree, routes in d.routes.items():
+        for ctype, roles in routes.items():
+            path = ("delegation", "routes", degree, ctype)
+            if ctype not in s.contact_types:
+                yield _problem(path, f"a contact type ({', '.join(s.contact_types)})", show(ctype))
+                continue
+            for role in roles:
+                if role not in s.roles:
+                    yield _problem(path, f"roles from ({', '.join(s.roles)})", show(role))
+                elif role not in s.contact_types[ctype].durations:
+                    yield _problem(path, f"roles competent for {ctype!r} (with a duration in "
+                                   f"contact_types.{ctype}.durations)", show(role))
+    if d.degree not in d.routes:
+        yield _problem(("delegation", "degree"), f"one of {', '.join(d.routes)}", show(d.degree))
+        return
+    present = s.present_roles()
+    for ctype in sorted(arising_types(s)):
+        route = d.routes[d.degree].get(ctype)
+        if route is None:
+            yield _problem(("delegation", "routes", d.degree),
+                           f"a route for contact type {ctype!r}, which arises", "none")
+        elif not present.intersection(route):
+            yield _problem(("delegation", "routes", d.degree, ctype),
+                           f"a role on staff who may handle {ctype!r} (staff roles: "
+                           f"{', '.join(sorted(present)) or 'none'})", show(route))
+
+
+def _check_supervision(s: Scenario) -> Iterator[Problem]:
+    sup = s.supervision
+    present = s.present_roles()
+    for field in ("questions", "joint", "triage_questions"):
+        for role, p in getattr(sup, field).items():
+            if role not in s.roles:
+                yield _problem(("supervision", field, role), f"a role ({', '.join(s.roles)})",
+                               show(role))
+                continue
+            level = s.roles[role].level
+            can_answer = [r for r in present if s.roles[r].supervises and s.roles[r].level > level]
+            if p > 0 and role in present and not can_answer:
+                yield _problem(("supervision", field, role),
+                               f"a supervising role above {role!r} on staff to answer", "none")
+
+
+def _check_staff(s: Scenario) -> Iterator[Problem]:
+    for sid, person in s.staff.items():
+        path = ("staff", sid)
+        if person.role not in s.roles:
+            yield _problem(path + ("role",), f"a role ({', '.join(s.roles)})", show(person.role))
+        if person.team is not None and person.team not in s.population.teams:
+            yield _problem(path + ("team",),
+                           f"a team from population.teams ({', '.join(s.population.teams)})",
+                           show(person.team))
+        if person.start >= person.end:
+            yield _problem(path + ("end",), "an end of work after its start",
+                           _span(person.start, person.end))
+            continue
+        hours = _span(person.start, person.end)
+        previous_end = None
+        for i, block in sorted(enumerate(person.blocks), key=lambda ib: ib[1].start):
+            bpath = path + ("blocks", i)
+            if block.kind not in s.block_kinds:
+                yield _problem(bpath + ("kind",), f"a block kind ({', '.join(s.block_kinds)})",
+                               show(block.kind))
+            if block.start >= block.end:
+                yield _problem(bpath, "a block whose end is after its start",
+                               _span(block.start, block.end))
+            elif block.start < person.start or block.end > person.end:
+                yield _problem(bpath, f"a block within the working hours {hours}",
+                               _span(block.start, block.end))
+            elif previous_end is not None and block.start < previous_end:
+                yield _problem(bpath, "blocks that do not overlap",
+                               f"{_span(block.start, block.end)} starting before "
+                               f"{clock_text(previous_end)}")
+            previous_end = max(previous_end or block.end, block.end)
+
+
+def _serving_intervals(s: Scenario, work: str, roles: set[str] | None = None):
+    """When someone on staff is in a block that serves ``work``."""
+    for person in s.staff.values():
+        if person.count == 0 or (roles is not None and person.role not in roles):
+            continue
+        role = s.roles.get(person.role)
+        for start, end, kind in day_plan(s, person, role.default_block if role else None):
+            bk = s.block_kinds.get(kind)
+            if bk is not None and work in bk.serves:
+                yield (start, end)
+
+
+def day_plan(s: Scenario, person, default_block: str | None):
+    """A person's blocks with the gaps filled by their role's default block."""
+    plan, t = [], person.start
+    for block in sorted(person.blocks, key=lambda b: b.start):
+        if block.start > t and default_block is not None:
+            plan.append((t, block.start, default_block))
+        plan.append((block.start, block.end, block.kind))
+        t = max(t, block.end)
+    if t < person.end and default_block is not None:
+        plan.append((t, person.end, default_block))
+    return plan
+
+
+def _check_coverage(s: Scenario) -> Iterator[Problem]:
+    triagers = set(s.triage.durations)
+    for person_id, person in s.staff.items():
+        role = s.roles.get(person.role)
+        if role is None or person.role in triagers:
+            continue
+        for start, end, kind in day_plan(s, person, role.default_block):
+            bk = s.block_kinds.get(kind)
+            if bk is not None and "call" in bk.serves:
+                yield _problem(("staff", person_id),
+                               f"phone duty only for roles that triage "
+                               f"({', '.join(sorted(triagers))})",
+                               f"{person.role!r} on {kind!r} {_span(start, end)}")
+                break
+    phone_cover = list(_serving_intervals(s, "call", triagers))
+    walk_in_cover = list(_serving_intervals(s, "walk_in"))
+    for name, stream in s.demand.items():
+        if stream.per_patient_year <= 0:
+            continue
+        for i, w in enumerate(stream.profile):
+            if w.weight <= 0 or w.start >= w.end:
+                continue
+            path = ("demand", name, "profile", i)
+            if stream.channel == "phone":
+                for a, b in _uncovered((w.start, w.end), phone_cover):
+                    yield _problem(path, f"someone on phone duty throughout the phone window "
+                                   f"{_span(w.start, w.end)}", f"no one on the phone {_span(a, b)}")
+            elif stream.channel == "walk_in":
+                if not any(a < w.end and b > w.start for a, b in walk_in_cover):
+                    yield _problem(path, f"someone in a block serving walk-ins during "
+                                   f"{_span(w.start, w.end)}", "no one")

@@ -1,0 +1,50 @@
+"""User-facing scenario errors: every problem names its file, field, what was found and
+what was expected, so a consultant can fix the file without reading code."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+Path = tuple[Any, ...]
+
+
+def field_path(path: Sequence[Any]) -> str:
+    """``("staff", "gp", "blocks", 0, "end")`` -> ``staff.gp.blocks[0].end``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: Path
+    expected: str
+    found: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {field_path(self.path)}"
+        found = f" found {self.found};" if self.found is not None else ""
+        return f"{where}:{found} expected {self.expected}"
+
+
+class ScenarioError(Exception):
+    """A scenario (or other input file) that cannot be used, with every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        n = len(self.problems)
+        head = f"invalid input: {n} problem{'s' if n != 1 else ''}"
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])

@@ -1,0 +1,287 @@
+"""Reading scenario files: YAML, inheritance with ``extends``, and validation.
+
+A scenario file may name a base with ``extends:`` (a bundled name such as ``base`` or
+``case08``, or a path relative to the file) and then give only what differs. Mappings
+merge key by key; lists and plain values replace. Every leaf remembers which file set it,
+so an error points at the file the user has to edit.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.checks import check_scenario
+from sim.scenario.errors import Problem, ScenarioError, show
+from sim.scenario.schema import Scenario
+
+MAX_FILE_BYTES = 2_000_000
+MAX_EXTENDS_DEPTH = 10
+
+
+def models_dir() -> Path:
+    """The bundled ``models/`` folder (inside the wheel, or beside the source tree)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_bundled_models", here.parent / "models"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the bundled models/ folder is missing from this installation")
+
+
+# --- YAML --------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without sexagesimal numbers (``13:00`` stays a string) and without
+    aliases (a scenario needs none, and they are how YAML bombs explode)."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in scenario files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0|[-+]?[1-9][0-9_]*)$"),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+        r"|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; any failure is a :class:`ScenarioError`."""
+    name = str(path)
+
+    def fail(expected: str, found: str | None = None) -> ScenarioError:
+        return ScenarioError([Problem(name, (), expected, found)])
+
+    if not path.exists():
+        raise fail("an existing file", "no such file")
+    if path.is_dir():
+        raise fail("a file", "a directory")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise fail("a readable file", err.strerror or str(err)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise fail(f"a file under {MAX_FILE_BYTES:,} bytes", f"{len(raw):,} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise fail("UTF-8 text", f"a byte that is not UTF-8 at offset {err.start}") from None
+    if not text.strip():
+        raise fail("a YAML mapping (key: value lines)", "an empty file")
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise fail("valid YAML", f"{problem}{where}") from None
+    if not isinstance(data, dict):
+        raise fail("a YAML mapping (key: value lines)", f"a {type(data).__name__}")
+    return data
+
+
+# --- inheritance -------------------------------------------------------------------------
+
+
+def resolve_reference(reference: str, relative_to: Path | None) -> Path:
+    """A scenario reference: a path (relative to the referring file) or a bundled name."""
+    as_path = Path(reference)
+    if reference.endswith((".yaml", ".yml")) or "/" in reference or "\\" in reference:
+        if not as_path.is_absolute() and relative_to is not None:
+            as_path = relative_to.parent / as_path
+        return as_path
+    root = models_dir()
+    for folder in ("scenarios", "defaults", "cases"):
+        exact = root / folder / f"{reference}.yaml"
+        if exact.exists():
+            return exact
+    matches = sorted((root / "cases").glob(f"{reference}_*.yaml"))
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(bundled_names())
+    raise ScenarioError(
+        [Problem(str(relative_to or "command line"), ("extends",) if relative_to else (),
+                 f"a scenario file path or a bundled name ({names})", show(reference))]
+    )
+
+
+def bundled_names() -> list[str]:
+    root = models_dir()
+    names = [p.stem for p in sorted((root / "scenarios").glob("*.yaml"))]
+    names += [p.stem.split("_")[0] for p in sorted((root / "cases").glob("case*.yaml"))]
+    return names
+
+
+def _merge(base: Any, override: Any, origin: dict, path: tuple, file: str) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base.get(key), value, origin, path + (key,), file)
+        return merged
+    _record(override, origin, path, file)
+    return copy.deepcopy(override)
+
+
+def _record(value: Any, origin: dict, path: tuple, file: str) -> None:
+    origin[path] = file
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _record(sub, origin, path + (key,), file)
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            _record(sub, origin, path + (i,), file)
+
+
+def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict]:
+    """The merged mapping of a scenario file and its bases, and each leaf's file."""
+    path = Path(path)
+    if len(_chain) >= MAX_EXTENDS_DEPTH or path.resolve() in _chain:
+        raise ScenarioError(
+            [Problem(str(path), ("extends",), "a chain of bases without a cycle",
+                     " -> ".join(str(p) for p in (*_chain, path)))]
+        )
+    data = read_yaml_mapping(path)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        origin: dict = {}
+        _record(data, origin, (), str(path))
+        return data, origin
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(
+            [Problem(str(path), ("extends",), "a scenario name or path", show(parent_ref))]
+        )
+    base, origin = load_raw(resolve_reference(parent_ref, path), _chain + (path.resolve(),))
+    return _merge(base, data, origin, (), str(path)), origin
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def _expected(error: Mapping[str, Any], loc: tuple) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+        return f"no such key; check the spelling{hint}"
+    if kind == "missing":
+        return "a value for this required field"
+    message = str(error["msg"])
+    for prefix in ("Input should be ", "Value error, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    return message
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Field names allowed at ``loc`` in the schema, for "unknown key" hints."""
+    model: Any = Scenario
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+        if model is dict:  # a mapping of names to models: skip the name
+            return []
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", ())
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in reversed(args):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _origin_file(origin: dict, loc: tuple, default: str) -> str:
+    """The file to fix: the one loaded, naming the base file if the field is set there."""
+    for cut in range(len(loc), -1, -1):
+        found = origin.get(tuple(loc[:cut]))
+        if found is not None:
+            return default if found == default else f"{default} (field set in {found})"
+    return default
+
+
+_UNION_TAGS = {"fixed", "exponential", "lognormal", "gamma", "uniform"}
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple:
+    """Drop the discriminator tags pydantic adds to union locations."""
+    cleaned: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and part in _UNION_TAGS:
+            continue
+        cleaned.append(part)
+        node = node.get(part) if isinstance(node, dict) else (
+            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node)
+            else None)
+    return tuple(cleaned)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], origin: dict | None = None, source: str = "scenario"
+) -> Scenario:
+    """Validate a mapping as a scenario; raise :class:`ScenarioError` with every problem."""
+    origin = origin or {}
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            loc = _clean_loc(tuple(e["loc"]), data)
+            found = None if e["type"] == "missing" else show(e.get("input"))
+            problems.append(Problem(_origin_file(origin, loc, source), loc,
+                                    _expected(e, loc), found))
+        raise ScenarioError(problems) from None
+    problems = [
+        Problem(_origin_file(origin, p.path, source), p.path, p.expected, p.found)
+        for p in check_scenario(scenario)
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_scenario(reference: str | Path) -> Scenario:
+    """Load a scenario by path or bundled name (``default``, ``case08``, ...)."""
+    text = str(reference)
+    path = Path(text)
+    if not path.exists():
+        path = resolve_reference(text, None)
+    data, origin = load_raw(path)
+    return scenario_from_dict(data, origin, str(path))

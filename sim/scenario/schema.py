@@ -1,0 +1,263 @@
+"""The scenario schema: what a practice looks like to the model.
+
+Every field is validated on load (types, ranges, unknown keys); relations between fields
+(a role named in a route must exist, blocks must lie inside working hours, ...) are
+checked in :mod:`sim.scenario.checks`. Times of day are written ``"HH:MM"`` and held as
+minutes after midnight.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+)
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+def _parse_clock(value: object) -> float:
+    if isinstance(value, str):
+        match = _CLOCK.match(value.strip())
+        if match:
+            minutes = int(match.group(1)) * 60 + int(match.group(2))
+            if minutes <= 24 * 60:
+                return float(minutes)
+    raise ValueError('a time of day written "HH:MM" between "00:00" and "24:00"')
+
+
+#: A time of day, written "HH:MM" in files and held as minutes after midnight.
+Clock = Annotated[float, BeforeValidator(_parse_clock)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+def clock_text(minutes: float) -> str:
+    """Minutes after midnight as "HH:MM" (for messages and reports)."""
+    whole = int(round(minutes))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys and NaN/inf are errors."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+# --- durations ---------------------------------------------------------------------------
+
+
+class FixedSpec(Strict):
+    dist: Literal["fixed"]
+    value: NonNegativeFloat
+
+
+class ExponentialSpec(Strict):
+    dist: Literal["exponential"]
+    mean: PositiveFloat
+
+
+class LognormalSpec(Strict):
+    dist: Literal["lognormal"]
+    mean: PositiveFloat
+    sd: PositiveFloat
+
+
+class GammaSpec(Strict):
+    dist: Literal["gamma"]
+    mean: PositiveFloat
+    sd: PositiveFloat
+
+
+class UniformSpec(Strict):
+    dist: Literal["uniform"]
+    low: NonNegativeFloat
+    high: NonNegativeFloat
+
+
+DistSpec = Annotated[
+    Union[FixedSpec, ExponentialSpec, LognormalSpec, GammaSpec, UniformSpec],
+    Field(discriminator="dist"),
+]
+
+# --- the practice ------------------------------------------------------------------------
+
+#: What a person's time is spent on; staff time-use tables use exactly these names.
+Activity = Literal[
+    "consulting",
+    "phone",
+    "supervising",
+    "being_supervised",
+    "inbox_admin",
+    "home_visits",
+    "break",
+    "idle",
+]
+ACTIVITIES: tuple[str, ...] = Activity.__args__  # type: ignore[attr-defined]
+
+#: The kinds of waiting work a block can pull from, in the order the block lists them.
+#: ``booked`` is the person's own booked patients (planned or acute slots) who have arrived.
+WorkKind = Literal["booked", "question", "call", "walk_in", "squeeze_in", "inbox", "home_visit"]
+WORK_KINDS: tuple[str, ...] = WorkKind.__args__  # type: ignore[attr-defined]
+
+Channel = Literal["phone", "walk_in", "inbox", "planned", "home_visit"]
+TriageOutcome = Literal[
+    "resolved_on_phone", "same_day", "booked_later", "e_consultation", "home_visit", "referred"
+]
+
+
+class Clinic(Strict):
+    open: Clock
+    close: Clock
+    working_days_per_year: PositiveFloat = Field(
+        description="Days the clinic is open a year; turns yearly rates into daily demand."
+    )
+
+
+class Population(Strict):
+    list_size: NonNegativeInt
+    share_70plus: Probability
+    share_morbid: Probability
+    reference_share_70plus: Probability = Field(
+        description="Share aged 70+ of the population the base rates were measured on."
+    )
+    reference_share_morbid: Probability
+    relative_rate_70plus: PositiveFloat = Field(
+        description="Contact rate of people aged 70+ relative to the rest."
+    )
+    relative_rate_morbid: PositiveFloat
+    teams: dict[Name, Probability] = Field(
+        default_factory=dict, description="Share of listed patients belonging to each team."
+    )
+
+
+class Role(Strict):
+    label: str
+    cost_per_hour: NonNegativeFloat
+    level: NonNegativeInt = Field(description="Rank on the escalation ladder; higher answers lower.")
+    doctor: bool = False
+    supervises: bool = False
+    default_block: Name = Field(description="Block kind for working time no block covers.")
+    slot_min: PositiveFloat = Field(description="Default length of a booked slot.")
+
+
+class BlockKind(Strict):
+    activity: Activity = Field(description="What idle time in this block counts as.")
+    activity_if_supervisor: Activity | None = None
+    serves: list[WorkKind] = Field(default_factory=list)
+    slots: Literal["planned", "acute", "none"] = "none"
+
+
+class ContactType(Strict):
+    label: str
+    acute: bool = False
+    patient_contact: bool = Field(
+        default=True, description="Counts as a patient contact in activity statistics."
+    )
+    durations: dict[Name, DistSpec] = Field(
+        description="Service time by role; a role without an entry cannot handle the type."
+    )
+
+
+class Window(Strict):
+    start: Clock
+    end: Clock
+    weight: NonNegativeFloat = 1.0
+
+
+class DemandStream(Strict):
+    channel: Channel
+    per_patient_year: NonNegativeFloat
+    mix: dict[Name, Probability]
+    profile: list[Window] = Field(default_factory=list)
+    patience: DistSpec | None = Field(
+        default=None, description="Phone only: how long a caller waits before hanging up."
+    )
+    no_show: Probability = Field(default=0.0, description="Planned only: share who do not come.")
+
+
+class Triage(Strict):
+    durations: dict[Name, DistSpec]
+    outcomes: dict[Name, dict[TriageOutcome, Probability]]
+    e_consultation_type: Name
+    home_visit_type: Name
+
+
+class Delegation(Strict):
+    degree: Name
+    routes: dict[Name, dict[Name, list[Name]]] = Field(
+        description="By degree and contact type: roles to try, lowest competent level first."
+    )
+
+
+class Supervision(Strict):
+    mode: Literal["wait", "interrupt"]
+    questions: dict[Name, Probability] = Field(default_factory=dict)
+    question_duration: DistSpec
+    joint: dict[Name, Probability] = Field(default_factory=dict)
+    joint_duration: DistSpec
+    triage_questions: dict[Name, Probability] = Field(default_factory=dict)
+
+
+class Acute(Strict):
+    prefer: Literal["lowest_level", "earliest"]
+    overflow: Literal["squeeze_in", "overtime", "next_day"]
+
+
+class HomeVisits(Strict):
+    travel: DistSpec
+
+
+class EndOfDay(Strict):
+    patients: Literal["overtime", "carry_over"]
+    inbox: Literal["overtime", "carry_over"]
+
+
+class Block(Strict):
+    kind: Name
+    start: Clock
+    end: Clock
+    slot_min: PositiveFloat | None = None
+
+
+class Staff(Strict):
+    """A person, or ``count`` identical people, and their day."""
+
+    role: Name
+    count: NonNegativeInt = 1
+    team: Name | None = None
+    start: Clock
+    end: Clock
+    blocks: list[Block] = Field(default_factory=list)
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    clinic: Clinic
+    population: Population
+    roles: dict[Name, Role]
+    block_kinds: dict[Name, BlockKind]
+    contact_types: dict[Name, ContactType]
+    demand: dict[Name, DemandStream]
+    triage: Triage
+    delegation: Delegation
+    supervision: Supervision
+    acute: Acute
+    home_visits: HomeVisits
+    end_of_day: EndOfDay
+    staff: dict[Name, Staff]
+
+    def route(self, contact_type: str) -> list[str]:
+        """Roles that may start ``contact_type``, lowest competent level first."""
+        return self.delegation.routes[self.delegation.degree][contact_type]
+
+    def present_roles(self) -> set[str]:
+        return {s.role for s in self.staff.values() if s.count > 0}
