@@ -161,7 +161,7 @@ def _check_routes(s: Scenario) -> Iterator[Problem]:
     if d.degree not in d.routes:
         yield _problem(("delegation", "degree"), f"one of {', '.join(d.routes)}", show(d.degree))
         return
-    present = s.present_roles()
+    present = s.present_roles() & set(s.roles)
     for ctype in sorted(arising_types(s)):
         route = d.routes[d.degree].get(ctype)
         if route is None:
@@ -175,7 +175,7 @@ def _check_routes(s: Scenario) -> Iterator[Problem]:
 
 def _check_supervision(s: Scenario) -> Iterator[Problem]:
     sup = s.supervision
-    present = s.present_roles()
+    present = s.present_roles() & set(s.roles)
     for field in ("questions", "joint", "triage_questions"):
         for role, p in getattr(sup, field).items():
             if role not in s.roles:

@@ -1,0 +1,444 @@
+"""The engine does what the scenario says: one test per workflow element of the model
+specification, plus the behaviours a consultant relies on first."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import run_replications, simulate_day
+from sim.engine import CompiledScenario
+from sim.metrics import check_conservation, contacts_table, day_metrics, staff_table
+from sim.scenario import load_scenario, scenario_from_dict
+from tests.conftest import raw, scenario_with
+
+
+def tables(scenario, seeds=range(3), event_log=False):
+    """Contacts, staff time and tasks of a few days, with a replication column."""
+    model = CompiledScenario(scenario)
+    contacts, staff, tasks, events = [], [], [], []
+    for r in seeds:
+        rec = simulate_day(model, seed=11, replication=r, event_log=event_log)
+        check_conservation(rec)
+        c = contacts_table(rec)
+        c["replication"] = r
+        contacts.append(c)
+        s = staff_table(rec)
+        s["replication"] = r
+        staff.append(s)
+        role_of = {i: row[2] for i, row in enumerate(rec.staff)}
+        id_of = {i: row[0] for i, row in enumerate(rec.staff)}
+        t = pd.DataFrame(rec.tasks, columns=["worker", "kind", "contact_id", "t0", "t1"])
+        t["role"], t["staff_id"] = t["worker"].map(role_of), t["worker"].map(id_of)
+        t["replication"] = r
+        tasks.append(t)
+        if event_log:
+            e = pd.DataFrame(rec.events, columns=["time", "contact_id", "event", "staff_id"])
+            e["replication"] = r
+            events.append(e)
+    out = [pd.concat(contacts), pd.concat(staff), pd.concat(tasks)]
+    if event_log:
+        out.append(pd.concat(events))
+    return out
+
+
+def minutes(staff: pd.DataFrame, role: str, activity: str) -> float:
+    return staff[(staff.role == role) & (staff.activity == activity)].minutes.sum()
+
+
+def paired(a, b, metric, role=None, activity=None):
+    """Per-replication values of a metric in two results (same seed, same replications)."""
+    def values(res):
+        m = res.metrics
+        sel = m.metric == metric
+        sel &= m.role.isna() if role is None else m.role == role
+        sel &= m.activity.isna() if activity is None else m.activity == activity
+        return m[sel].set_index("replication").value
+    return values(a), values(b)
+
+
+def paired_ci(diff: pd.Series) -> tuple[float, float]:
+    from scipy import stats
+    half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff))
+    return diff.mean() - half, diff.mean() + half
+
+
+# --- reproducibility and common random numbers --------------------------------------------
+
+
+def test_same_seed_same_results_and_replications_are_stable():
+    scenario = load_scenario("default")
+    a = run_replications(scenario, replications=4, seed=5).metrics
+    b = run_replications(scenario, replications=4, seed=5, jobs=2).metrics
+    pd.testing.assert_frame_equal(a, b)
+    fewer = run_replications(scenario, replications=2, seed=5).metrics
+    pd.testing.assert_frame_equal(fewer, a[a.replication < 2].reset_index(drop=True))
+    other = run_replications(scenario, replications=2, seed=6).metrics
+    assert not other.value.equals(fewer.value)
+
+
+def test_common_random_numbers_same_patients_whatever_the_staffing():
+    base, more = load_scenario("default"), scenario_with(staff__nurse__count=4)
+    ca = contacts_table(simulate_day(base, 3, 0))
+    cb = contacts_table(simulate_day(more, 3, 0))
+    cols = ["contact_id", "channel", "t_arise"]
+    arrivals = lambda c: c[c.channel != "planned"][cols].sort_values("contact_id")  # noqa: E731
+    pd.testing.assert_frame_equal(arrivals(ca).reset_index(drop=True),
+                                  arrivals(cb).reset_index(drop=True))
+
+
+def test_more_phone_staff_never_makes_phone_waits_worse():
+    two = load_scenario("default")
+    three = scenario_with(staff__secretary__count=3)
+    a = run_replications(two, replications=15, seed=2)
+    b = run_replications(three, replications=15, seed=2)
+    for metric in ("phone_wait_mean_min", "abandonment_rate"):
+        x, y = paired(a, b, metric)
+        low, high = paired_ci(y - x)
+        assert high < 0, (metric, low, high)
+
+
+# --- delegation and routing -----------------------------------------------------------------
+
+
+def test_low_delegation_keeps_doctor_types_with_doctors():
+    scenario = scenario_with(delegation__degree="low")
+    contacts, _, _ = tables(scenario)
+    routes = scenario.delegation.routes["low"]
+    by_nurse = contacts[(contacts.seen_by == "nurse") & (contacts.outcome == "consulted")]
+    assert len(by_nurse) > 0
+    for ctype in by_nurse.contact_type.unique():
+        assert "nurse" in routes[ctype], ctype
+    doctor_only = [t for t, roles in routes.items() if "nurse" not in roles]
+    assert not by_nurse.contact_type.isin(doctor_only).any()
+
+
+def test_higher_delegation_moves_consultations_to_nurses_and_adds_supervision():
+    results = {d: run_replications(scenario_with(delegation__degree=d), replications=8, seed=4)
+               for d in ("low", "high")}
+    low, high = paired(results["low"], results["high"], "nonphysician_consult_share")
+    assert (high - low).mean() > 0.1
+    low, high = paired(results["low"], results["high"], "time_use_min", "gp", "supervising")
+    assert paired_ci(high - low)[0] > 0
+
+
+def test_lowest_competent_level_first():
+    # High delegation: acute route is nurse, trainee, gp. With an idle nurse acute slot
+    # and an idle GP acute slot, same-day acute patients are booked with the nurse first.
+    scenario = scenario_with(delegation__degree="high", acute__prefer="lowest_level")
+    contacts, _, _ = tables(scenario)
+    acute = contacts[(contacts.contact_type == "acute") & contacts.same_day &
+                     (contacts.outcome == "consulted")]
+    assert (acute.seen_by == "nurse").mean() > 0.5
+
+
+# --- supervision --------------------------------------------------------------------------
+
+
+def test_supervision_minutes_show_up_in_doctors_time():
+    _, staff, tasks = tables(load_scenario("default"))
+    answered = tasks[tasks.kind == "question"]
+    assert len(answered) > 0 and set(answered.role) == {"gp"}
+    supervising = minutes(staff, "gp", "supervising")
+    assert supervising == pytest.approx((answered.t1 - answered.t0).sum())
+    assert minutes(staff, "nurse", "being_supervised") >= supervising * 0.5
+
+
+def test_no_questions_no_supervision():
+    scenario = scenario_with(supervision__questions={}, supervision__triage_questions={})
+    _, staff, _ = tables(scenario)
+    assert minutes(staff, "gp", "supervising") == 0
+    assert minutes(staff, "nurse", "being_supervised") == 0
+
+
+def test_interrupting_a_doctor_shortens_the_nurses_wait():
+    wait = run_replications(load_scenario("default"), replications=8, seed=3)
+    interrupt = run_replications(scenario_with(supervision__mode="interrupt"),
+                                 replications=8, seed=3)
+    a, b = paired(wait, interrupt, "time_use_min", "nurse", "being_supervised")
+    assert b.mean() < a.mean()
+
+
+def test_joint_consultations_take_doctor_time():
+    scenario = scenario_with(supervision__joint={"nurse": 0.3}, supervision__questions={},
+                             supervision__triage_questions={})
+    _, staff, tasks = tables(scenario)
+    joint = tasks[tasks.kind == "joint"]
+    assert len(joint) > 0 and set(joint.role) == {"gp"}
+    assert minutes(staff, "gp", "supervising") == pytest.approx((joint.t1 - joint.t0).sum())
+
+
+def test_scheduled_supervision_block_counts_for_both_sides():
+    data = raw("default")
+    data["staff"]["nurse"]["blocks"].append({"kind": "supervision", "start": "14:00",
+                                             "end": "14:30"})
+    data["staff"]["gp"]["blocks"][-1] = {"kind": "supervision", "start": "15:00", "end": "15:30"}
+    data["staff"]["gp"]["blocks"].append({"kind": "acute", "start": "15:30", "end": "16:00"})
+    data["supervision"]["questions"] = {}
+    data["supervision"]["triage_questions"] = {}
+    _, staff, _ = tables(scenario_from_dict(data), seeds=[0])
+    assert minutes(staff, "nurse", "being_supervised") == pytest.approx(3 * 30, abs=31)
+    assert minutes(staff, "gp", "supervising") == pytest.approx(2 * 30, abs=31)
+
+
+def test_floor_doctor_answers_questions():
+    """A doctor on the floor has no patients booked and takes every question at once."""
+    data = raw("default")
+    for kind in ("planned", "acute", "admin"):
+        data["block_kinds"][kind]["serves"] = [
+            w for w in data["block_kinds"][kind]["serves"] if w != "question"]
+    data["staff"]["gp_visiting"]["blocks"] = [
+        {"kind": "floor", "start": "08:00", "end": "12:00"},
+        {"kind": "lunch", "start": "12:00", "end": "12:30"},
+        {"kind": "floor", "start": "12:30", "end": "16:00"}]
+    _, staff, tasks = tables(scenario_from_dict(data))
+    answered = tasks[tasks.kind == "question"]
+    during_floor = answered[(answered.t0 < 12 * 60) | (answered.t0 >= 12.5 * 60)]
+    assert len(during_floor) > 0 and set(during_floor.staff_id) == {"gp_visiting"}
+
+
+def test_escalation_ladder_questions_go_to_lowest_supervising_level_above():
+    data = raw("default")
+    data["roles"]["gp_junior"] = dict(data["roles"]["gp"], level=3, label="younger GP")
+    data["roles"]["trainee"]["level"] = 2
+    data["roles"]["nurse"]["level"] = 1
+    data["staff"]["gp_junior"] = dict(data["staff"]["gp"], role="gp_junior", count=1)
+    for ctype in ("acute", "follow_up", "chronic_review", "mental_health", "certificate",
+                  "child_exam", "pregnancy", "econsult", "musculoskeletal", "home_visit",
+                  "correspondence", "prescription"):
+        if "gp" in data["contact_types"][ctype]["durations"]:
+            data["contact_types"][ctype]["durations"]["gp_junior"] = \
+                data["contact_types"][ctype]["durations"]["gp"]
+            for routes in data["delegation"]["routes"].values():
+                if ctype in routes and "gp" in routes[ctype]:
+                    routes[ctype] = [r for r in routes[ctype] if r != "gp"] + ["gp_junior", "gp"]
+    _, _, tasks = tables(scenario_from_dict(data))
+    answered = tasks[tasks.kind == "question"]
+    assert (answered.role == "gp_junior").sum() > 0
+    assert (answered.role == "gp_junior").mean() > 0.2
+
+
+# --- demand channels --------------------------------------------------------------------------
+
+
+def test_phone_abandonment_follows_patience():
+    patient = scenario_with(demand__phone__patience={"dist": "exponential", "mean": 60})
+    impatient = scenario_with(demand__phone__patience={"dist": "exponential", "mean": 0.5})
+    a = run_replications(patient, replications=5, seed=1)
+    b = run_replications(impatient, replications=5, seed=1)
+    x, y = paired(a, b, "abandonment_rate")
+    assert (y > x).all()
+
+
+def test_calls_arrive_only_in_phone_windows_and_peak_at_opening():
+    contacts, _, _ = tables(load_scenario("default"), seeds=range(5))
+    calls = contacts[contacts.channel == "phone"]
+    assert calls.t_arise.between(8 * 60, 12 * 60).all()
+    first_hour = (calls.t_arise < 9 * 60).mean()
+    assert first_hour == pytest.approx(0.40, abs=0.08)
+
+
+def test_demand_scales_with_list_size_and_patient_mix():
+    small = run_replications(scenario_with(population__list_size=3000), replications=5, seed=1)
+    old = run_replications(scenario_with(population__share_70plus=0.32), replications=5, seed=1)
+    base = run_replications(load_scenario("default"), replications=5, seed=1)
+    mean = lambda r: r.summary().set_index("metric").loc["contacts_arisen", "mean"]  # noqa: E731
+    assert mean(small) == pytest.approx(mean(base) / 2, rel=0.1)
+    assert mean(old) > mean(base) * 1.1
+
+
+def test_walk_in_window_serves_walk_ins():
+    data = raw("default")
+    data["demand"]["walk_in"]["per_patient_year"] = 1.0
+    data["demand"]["walk_in"]["profile"] = [{"start": "08:00", "end": "09:00"}]
+    data["staff"]["gp"]["blocks"][0] = {"kind": "open", "start": "08:00", "end": "09:00"}
+    contacts, _, _ = tables(scenario_from_dict(data))
+    walk = contacts[contacts.channel == "walk_in"]
+    assert len(walk) > 0
+    assert (walk.outcome == "consulted").all()
+    assert walk.t_arise.between(8 * 60, 9 * 60).all()
+
+
+def test_walk_ins_can_be_squeezed_between_bookings():
+    data = raw("default")
+    data["demand"]["walk_in"]["per_patient_year"] = 0.5
+    data["demand"]["walk_in"]["profile"] = [{"start": "08:00", "end": "16:00"}]
+    data["block_kinds"]["planned"]["serves"] = ["booked", "question", "walk_in", "inbox"]
+    contacts, _, tasks = tables(scenario_from_dict(data))
+    walk = contacts[contacts.channel == "walk_in"]
+    assert len(walk) > 0 and (walk.outcome == "consulted").mean() > 0.95
+
+
+def test_inbox_is_worked_in_gaps_and_admin_blocks():
+    contacts, staff, tasks = tables(load_scenario("default"))
+    inbox = contacts[contacts.channel == "inbox"]
+    assert set(inbox.outcome) <= {"inbox_handled", "carried_over"}
+    assert (inbox.outcome == "inbox_handled").mean() > 0.8
+    assert minutes(staff, "secretary", "inbox_admin") > 0
+    assert set(tasks[tasks.kind == "inbox"].role) >= {"secretary", "nurse"}
+
+
+def test_inbox_left_at_closing_is_carried_over_or_done_in_overtime():
+    flood = dict(demand__e_consultations__per_patient_year=30.0)
+    carry = tables(scenario_with(**flood), seeds=[0])[0]
+    assert (carry[carry.channel == "inbox"].outcome == "carried_over").sum() > 0
+    overtime = tables(scenario_with(end_of_day__inbox="overtime", **flood), seeds=[0])
+    inbox = overtime[0][overtime[0].channel == "inbox"]
+    assert (inbox.outcome == "inbox_handled").all()
+    assert (overtime[1].drop_duplicates("staff_id").overtime_min > 0).any()
+
+
+def test_planned_bookings_with_no_shows():
+    contacts, _, _ = tables(scenario_with(demand__planned__no_show=1.0))
+    planned = contacts[contacts.channel == "planned"]
+    assert set(planned.outcome) <= {"no_show", "booked_later"}
+    assert (planned.outcome == "no_show").sum() > 0
+    none = tables(scenario_with(demand__planned__no_show=0.0))[0]
+    assert (none.outcome == "no_show").sum() == 0
+
+
+def test_planned_patients_without_a_slot_are_booked_later():
+    contacts, _, _ = tables(scenario_with(demand__planned__per_patient_year=20.0), seeds=[0])
+    planned = contacts[contacts.channel == "planned"]
+    assert (planned.outcome == "booked_later").sum() > 0
+    seen = planned[planned.outcome == "consulted"]
+    assert len(seen) > 50
+
+
+# --- acute slots ---------------------------------------------------------------------------
+
+
+def test_acute_slots_are_reserved_by_role_and_time_window():
+    contacts, _, tasks = tables(load_scenario("default"), event_log=False)
+    same_day = contacts[contacts.same_day & (contacts.outcome == "consulted")]
+    nurse = same_day[same_day.seen_by == "nurse"]
+    # nurses' acute slots are 13:00-14:00 (default scenario); booked patients start then
+    assert (nurse.t_seen >= 13 * 60).mean() > 0.8
+
+
+def test_unused_acute_time_is_released_to_other_work():
+    scenario = scenario_with(demand__phone__per_patient_year=0.5)
+    _, _, tasks = tables(scenario)
+    gp_morning = tasks[(tasks.staff_id == "gp-1") & (tasks.t0 < 9 * 60)]
+    assert (gp_morning.kind == "inbox").any()
+
+
+@pytest.mark.parametrize("overflow, expected", [("squeeze_in", "consulted"),
+                                                ("overtime", "consulted"),
+                                                ("next_day", "carried_over")])
+def test_acute_overflow_policy(overflow, expected):
+    data = raw("default")
+    data["demand"]["phone"]["per_patient_year"] = 12.0
+    data["acute"]["overflow"] = overflow
+    contacts, staff, _ = tables(scenario_from_dict(data), seeds=[0, 1])
+    same_day = contacts[contacts.same_day & (contacts.channel == "phone")]
+    assert expected in set(same_day.outcome)
+    if overflow == "overtime":
+        late = same_day[same_day.t_seen >= 16 * 60]
+        assert len(late) > 0
+        assert staff.drop_duplicates(["replication", "staff_id"]).overtime_min.sum() > 0
+    if overflow == "next_day":
+        assert (same_day.outcome == "carried_over").sum() > 0
+
+
+# --- home visits, teams, end of day -----------------------------------------------------------
+
+
+def test_home_visits_include_travel():
+    scenario = scenario_with(triage__outcomes__secretary={
+        "resolved_on_phone": 0.2, "same_day": 0.3, "booked_later": 0.3, "e_consultation": 0.0,
+        "home_visit": 0.2, "referred": 0.0})
+    contacts, staff, tasks = tables(scenario)
+    visits = tasks[tasks.kind == "home_visit"]
+    assert len(visits) > 0
+    assert (visits.t1 - visits.t0).mean() > 11.8 + 23.9 * 0.8
+    assert minutes(staff, "gp", "home_visits") == pytest.approx((visits.t1 - visits.t0).sum())
+
+
+def test_teams_route_work_within_the_team_first():
+    """With idle nurses in both teams, a walk-in goes to a nurse of the patient's team."""
+    data = raw("default")
+    data["population"]["teams"] = {"a": 0.5, "b": 0.5}
+    nurse = data["staff"].pop("nurse")
+    open_day = [{"kind": "open", "start": "08:00", "end": "12:00"}]
+    data["staff"]["nurse_a"] = dict(nurse, count=2, team="a", blocks=open_day)
+    data["staff"]["nurse_b"] = dict(nurse, count=2, team="b", blocks=open_day)
+    for stream in ("planned", "e_consultations", "correspondence", "prescriptions"):
+        data["demand"][stream]["per_patient_year"] = 0.0
+    data["demand"]["walk_in"].update(per_patient_year=0.5, mix={"follow_up": 1.0},
+                                     profile=[{"start": "08:00", "end": "12:00"}])
+    data["supervision"]["questions"] = {}
+    data["delegation"]["routes"]["medium"]["follow_up"] = ["nurse"]
+    contacts, _, tasks = tables(scenario_from_dict(data))
+    merged = tasks[tasks.kind == "consult"].merge(
+        contacts[["replication", "contact_id", "team", "channel"]],
+        on=["replication", "contact_id"])
+    walk = merged[merged.channel == "walk_in"]
+    assert len(walk) > 20
+    assert (walk.staff_id.str[6] == walk.team).mean() > 0.9
+
+
+def test_staff_finish_the_patient_in_hand_and_overtime_is_recorded():
+    data = raw("default")
+    data["demand"]["phone"]["per_patient_year"] = 12.0
+    contacts, staff, tasks = tables(scenario_from_dict(data), seeds=[0])
+    people = staff.drop_duplicates("staff_id").set_index("staff_id")
+    for sid, person in people.iterrows():
+        own = tasks[tasks.staff_id == sid]
+        if len(own):
+            assert own.t1.max() <= person.left + 1e-9
+            assert person.overtime_min == pytest.approx(max(0.0, person.left - person.end))
+    assert people.overtime_min.sum() > 0
+
+
+@pytest.mark.parametrize("policy", ["carry_over", "overtime"])
+def test_end_of_day_policy_for_waiting_patients(policy):
+    """Walk-ins still waiting at closing are carried over, or seen in overtime."""
+    data = raw("default")
+    data["demand"]["walk_in"].update(per_patient_year=3.0, mix={"follow_up": 1.0},
+                                     profile=[{"start": "15:00", "end": "16:00"}])
+    data["end_of_day"]["patients"] = policy
+    contacts, staff, _ = tables(scenario_from_dict(data), seeds=[0, 1])
+    walk = contacts[contacts.channel == "walk_in"]
+    if policy == "carry_over":
+        assert (walk.outcome == "carried_over").sum() > 0
+    else:
+        assert (walk.outcome == "consulted").all()
+        assert (walk.t_seen >= 16 * 60).any()
+        assert staff.drop_duplicates(["replication", "staff_id"]).overtime_min.sum() > 0
+
+
+# --- accounting ----------------------------------------------------------------------------------
+
+
+def test_time_use_adds_up_to_hours_plus_overtime():
+    _, staff, _ = tables(load_scenario("default"))
+    per_person = staff.groupby(["replication", "staff_id"]).agg(
+        total=("minutes", "sum"), start=("start", "first"), end=("end", "first"),
+        overtime=("overtime_min", "first"))
+    expected = per_person.end - per_person.start + per_person.overtime
+    np.testing.assert_allclose(per_person.total, expected, atol=1e-6)
+
+
+def test_every_contact_has_exactly_one_outcome():
+    rec = simulate_day(load_scenario("default"), 1, 0)
+    ids = [c[0] for c in rec.contacts]
+    assert len(ids) == len(set(ids)) == rec.arisen > 0
+    rows = {(m, r, a): v for m, r, a, v in day_metrics(rec, load_scenario("default").model_copy())}
+    outcome_total = sum(v for (m, _, _), v in rows.items() if m.startswith("outcome_"))
+    assert outcome_total == rec.arisen
+
+
+def test_event_log_is_off_by_default_and_complete_when_on():
+    scenario = load_scenario("default")
+    assert simulate_day(scenario, 1, 0).events is None
+    rec = simulate_day(scenario, 1, 0, event_log=True)
+    events = pd.DataFrame(rec.events, columns=["time", "contact_id", "event", "staff_id"])
+    assert (events.event == "arise").sum() == rec.arisen
+    finals = events[events.event.isin(["consulted", "resolved_on_phone", "inbox_handled",
+                                       "home_visit", "referred", "booked_later",
+                                       "carried_over", "abandoned", "no_show"])]
+    assert finals.contact_id.is_unique and len(finals) == rec.arisen
+    assert events.time.is_monotonic_increasing

@@ -1,0 +1,209 @@
+"""Bad input gets a clear error: which file, which field, what was expected, exit code 2."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.scenario import ScenarioError, load_scenario
+
+
+def write(tmp_path: Path, text: str, name: str = "practice.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    return [str(p) for p in caught.value.problems]
+
+
+# Each case: the file body and fragments that must appear in one reported problem.
+BAD_FILES = {
+    "empty file": ("", ["empty file"]),
+    "not yaml": ("staff: [1, 2\n", ["valid YAML", "line"]),
+    "not a mapping": ("- just\n- a list\n", ["a YAML mapping", "list"]),
+    "unknown key": ("extends: default\npopulaton: {list_size: 5}\n",
+                    ["populaton", "no such key", "population"]),
+    "unknown nested key": ("extends: default\nstaff: {nurse: {cuont: 2}}\n",
+                           ["staff.nurse.cuont", "no such key"]),
+    "wrong type": ("extends: default\npopulation: {list_size: many}\n",
+                   ["population.list_size", "'many'", "integer"]),
+    "negative count": ("extends: default\nstaff: {nurse: {count: -1}}\n",
+                       ["staff.nurse.count", "-1", "greater than or equal to 0"]),
+    "bad time": ("extends: default\nclinic: {open: '8 o clock'}\n",
+                 ["clinic.open", "HH:MM"]),
+    "nan": ("extends: default\npopulation: {share_70plus: .nan}\n",
+            ["population.share_70plus"]),
+    "infinity": ("extends: default\ndemand: {phone: {per_patient_year: .inf}}\n",
+                 ["demand.phone.per_patient_year", "finite"]),
+    "share above one": ("extends: default\npopulation: {share_morbid: 1.5}\n",
+                        ["population.share_morbid", "less than or equal to 1"]),
+    "block outside hours": (
+        """\
+        extends: default
+        staff:
+          hca: {blocks: [{kind: planned, start: "07:00", end: "09:00"}]}
+        """, ["staff.hca.blocks[0]", "within the working hours 08:00-15:00", "07:00-09:00"]),
+    "overlapping blocks": (
+        """\
+        extends: default
+        staff:
+          hca:
+            blocks:
+              - {kind: planned, start: "08:00", end: "10:00"}
+              - {kind: lunch, start: "09:30", end: "10:30"}
+        """, ["staff.hca.blocks[1]", "do not overlap"]),
+    "unknown block kind": (
+        """\
+        extends: default
+        staff:
+          hca: {blocks: [{kind: siesta, start: "12:00", end: "12:30"}]}
+        """, ["staff.hca.blocks[0].kind", "'siesta'", "a block kind"]),
+    "phone window unstaffed": (
+        """\
+        extends: default
+        staff:
+          secretary:
+            blocks: [{kind: phone, start: "08:00", end: "10:00"}]
+        """, ["demand.phone.profile[2]", "no one on the phone 10:00-11:00"]),
+    "contact type no present role may handle": (
+        """\
+        extends: default
+        delegation: {degree: low}
+        staff: {gp: {count: 0}, gp_visiting: {count: 0}}
+        """, ["delegation.routes.low.acute", "a role on staff who may handle 'acute'"]),
+    "probabilities do not sum to 1": (
+        """\
+        extends: default
+        triage:
+          outcomes:
+            secretary: {resolved_on_phone: 0.5, same_day: 0.3, booked_later: 0.1,
+                        e_consultation: 0, home_visit: 0, referred: 0}
+        """, ["triage.outcomes.secretary", "sum to 1", "0.9"]),
+    "mix does not sum to 1": ("extends: default\ndemand: {planned: {mix: {follow_up: 0.5}}}\n",
+                              ["demand.planned.mix", "sum to 1"]),
+    "role cannot do type on route": (
+        """\
+        extends: default
+        delegation:
+          routes:
+            medium: {certificate: [nurse, gp]}
+        """, ["delegation.routes.medium.certificate", "competent for 'certificate'", "nurse"]),
+    "unknown role": ("extends: default\nstaff: {hca: {role: wizard}}\n",
+                     ["staff.hca.role", "'wizard'", "a role"]),
+    "missing base": ("extends: nowhere/base.yaml\n", ["base.yaml", "no such file"]),
+    "extends cycle": ("extends: practice.yaml\n", ["a chain of bases without a cycle"]),
+    "yaml alias": ("extends: default\nname: &n x\ndescription: *n\n", ["aliases"]),
+    "missing required field": ("extends: base\nname: x\n", ["staff"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_scenario_is_reported_with_file_and_field(tmp_path, case):
+    body, fragments = BAD_FILES[case]
+    path = write(tmp_path, body)
+    found = problems(path)
+    assert any(all(f in p for f in fragments) for p in found), (case, found)
+    assert all(str(path) in p or "base.yaml" in p or "no such file" in p for p in found)
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: Kl\xf8ver\n".encode("latin-1"))
+    assert any("UTF-8" in p for p in problems(path))
+
+
+def test_missing_file_and_directory(tmp_path):
+    assert any("no such file" in p for p in problems(tmp_path / "nope.yaml"))
+    assert any("a directory" in p for p in problems(tmp_path))
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          hca: {blocks: [{kind: planned, start: "07:00", end: "09:00"}]}
+          secretary: {blocks: [{kind: phone, start: "08:00", end: "10:00"}]}
+        demand: {planned: {mix: {follow_up: 0.5}}}
+        """)
+    assert len(problems(path)) >= 3
+
+
+def test_problem_in_base_names_the_loaded_file(tmp_path):
+    path = write(tmp_path, "extends: default\nstaff: {gp: {count: 0}, gp_visiting: {count: 0}}\n"
+                           "delegation: {degree: low}\n")
+    found = problems(path)
+    assert all(p.startswith(str(path)) for p in found)
+    assert any("field set in" in p and "base.yaml" in p for p in found)
+
+
+def test_times_after_noon_are_not_read_as_numbers(tmp_path):
+    # YAML 1.1 reads 13:00 unquoted as the number 780; scenario files must not.
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          hca: {blocks: [{kind: lunch, start: 13:00, end: 13:30}]}
+        """)
+    scenario = load_scenario(path)
+    assert scenario.staff["hca"].blocks[0].start == 13 * 60
+
+
+def test_extending_a_scenario_overrides_only_what_differs(tmp_path):
+    path = write(tmp_path, "extends: default\nname: Bigger\nstaff: {nurse: {count: 5}}\n")
+    derived, default = load_scenario(path), load_scenario("default")
+    assert derived.staff["nurse"].count == 5
+    assert derived.staff["nurse"].blocks == default.staff["nurse"].blocks
+    assert derived.population == default.population
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("case", ["empty file", "unknown key", "phone window unstaffed",
+                                  "probabilities do not sum to 1"])
+def test_cli_validate_exits_2_without_traceback(tmp_path, case):
+    path = write(tmp_path, BAD_FILES[case][0])
+    done = run_cli("validate", str(path))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert str(path) in done.stderr
+
+
+def test_cli_run_with_broken_scenario_exits_2(tmp_path):
+    path = write(tmp_path, BAD_FILES["negative count"][0])
+    done = run_cli("run", str(path), "-r", "1")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "staff.nurse.count" in done.stderr
+    assert done.stdout == ""
+
+
+def test_cli_validate_accepts_the_bundled_default():
+    assert main(["validate", "default"]) == 0
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["run", "-r", "0"], "at least 1"),
+    (["run", "--seed", "x"], "whole number"),
+    (["run", "no_such_practice"], "bundled name"),
+])
+def test_cli_rejects_bad_options(args, fragment):
+    done = run_cli(*args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert fragment in done.stderr
+
+
+def test_cli_events_path_not_writable(tmp_path):
+    done = run_cli("run", "-r", "1", "--events", str(tmp_path / "missing" / "ev.csv"))
+    assert done.returncode == 2 and "existing directory" in done.stderr
