@@ -442,3 +442,62 @@ def test_event_log_is_off_by_default_and_complete_when_on():
                                        "carried_over", "abandoned", "no_show"])]
     assert finals.contact_id.is_unique and len(finals) == rec.arisen
     assert events.time.is_monotonic_increasing
+
+
+# --- remaining workflow elements ---------------------------------------------------------------
+
+
+def test_who_triages_changes_the_outcome():
+    """A GP on the phone resolves more calls there than a secretary (model spec)."""
+    data = raw("default")
+    data["staff"]["gp"]["blocks"][0] = {"kind": "phone", "start": "08:00", "end": "09:00"}
+    data["staff"]["secretary"]["blocks"][0] = {"kind": "phone", "start": "09:00",
+                                               "end": "12:00"}
+    data["staff"]["secretary"]["blocks"].insert(0, {"kind": "admin", "start": "08:00",
+                                                    "end": "09:00"})
+    contacts, _, tasks = tables(scenario_from_dict(data), seeds=range(6))
+    calls = tasks[tasks.kind == "call"].merge(contacts, on=["replication", "contact_id"])
+    resolved = calls.groupby("role").outcome.apply(lambda o: (o == "resolved_on_phone").mean())
+    assert resolved["gp"] > resolved["secretary"] + 0.1
+
+
+def test_nursing_home_round_is_home_visit_time():
+    data = raw("default")
+    data["staff"]["gp_visiting"]["blocks"][1] = {"kind": "nursing_home", "start": "10:30",
+                                                 "end": "12:00"}
+    _, staff, _ = tables(scenario_from_dict(data), seeds=[0])
+    person = staff[staff.staff_id == "gp_visiting"]
+    assert person[person.activity == "home_visits"].minutes.sum() >= 90
+
+
+def test_buffer_time_absorbs_squeeze_ins():
+    data = raw("default")
+    data["demand"]["phone"]["per_patient_year"] = 10.0
+    data["staff"]["secretary"]["count"] = 4  # answer enough calls to overflow acute slots
+    data["block_kinds"]["planned"]["serves"] = ["booked", "question", "inbox"]
+    data["staff"]["gp"]["blocks"][-1] = {"kind": "buffer", "start": "15:00", "end": "16:00"}
+    contacts, _, tasks = tables(scenario_from_dict(data), seeds=[0, 1])
+    squeezed = tasks[(tasks.kind == "consult") & tasks.staff_id.str.startswith("gp-")
+                     & (tasks.t0 >= 15 * 60) & (tasks.t0 < 16 * 60)]
+    assert len(squeezed) > 0
+
+
+def test_home_visit_requests_as_their_own_channel():
+    data = raw("default")
+    data["demand"]["home_visit_requests"] = {
+        "channel": "home_visit", "per_patient_year": 0.3, "mix": {"home_visit": 1.0},
+        "profile": [{"start": "08:00", "end": "10:00"}]}
+    contacts, _, _ = tables(scenario_from_dict(data), seeds=[0])
+    visits = contacts[contacts.channel == "home_visit"]
+    assert len(visits) > 0 and set(visits.outcome) <= {"home_visit", "carried_over"}
+
+
+def test_group_consultation_is_a_planned_nurse_session():
+    data = raw("default")
+    data["demand"]["planned"]["mix"] = {"group_consultation": 0.05, "follow_up": 0.95}
+    data["staff"]["nurse"]["blocks"].append({"kind": "planned", "start": "14:00",
+                                             "end": "15:30", "slot_min": 90})
+    contacts, _, tasks = tables(scenario_from_dict(data), seeds=range(4))
+    group = contacts[(contacts.contact_type == "group_consultation")
+                     & (contacts.outcome == "consulted")]
+    assert len(group) > 0 and set(group.seen_by) == {"nurse"}
