@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from sim.scenario import ScenarioError, load_scenario
+from sim.experiment.store import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem
 
 EXIT_INVALID = 2
@@ -86,6 +87,39 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiment.design import load_experiment
+    from sim.experiment.sweep import run_sweep
+    from sim.report import sweep_summary
+
+    experiment = load_experiment(args.experiment)
+    summary = run_sweep(experiment, args.out, jobs=args.jobs, backend=args.backend,
+                        scheduler=args.scheduler, resume=args.resume,
+                        progress=not args.quiet)
+    print(sweep_summary(summary, experiment.baseline.name, args.out))
+    return 0
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    from sim.cases import catalogue
+
+    table = catalogue()
+
+    def text(value, width: int) -> str:
+        if isinstance(value, float):
+            value = "?" if value != value else (f"{value:g}")
+        return str(value)[:width]
+
+    print(f"{'name':<8} {'form':<24} {'patients':>8} {'GPs':>4} {'staff':>5} "
+          f"{'delegation':<11} {'region':<12} file")
+    for r in table.itertuples(index=False):
+        print(f"{r.name:<8} {text(r.practice_form, 24):<24} {r.patients:>8,} "
+              f"{text(r.doctors_excl_trainees, 4):>4} {text(r.practice_staff, 5):>5} "
+              f"{text(r.delegation, 11):<11} {text(r.region, 12):<12} {r.file or '(missing)'}")
+    print("\nRun one with: clinicsim run case08")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clinicsim",
@@ -109,6 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(func=cmd_validate)
+    sweep = sub.add_parser("sweep", help="run an experiment over many scenarios",
+                           description="Run every design point of an experiment file for its "
+                                       "replications, writing Parquet results as tasks finish.")
+    sweep.add_argument("experiment", help="experiment file (see experiments/)")
+    sweep.add_argument("--out", "-o", required=True, help="results directory")
+    sweep.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                       help="worker processes (results do not depend on it)")
+    sweep.add_argument("--backend", choices=["loky", "dask"], default="loky")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running Dask scheduler, e.g. tcp://host:8786")
+    sweep.add_argument("--resume", action="store_true",
+                       help="finish an interrupted sweep in --out")
+    sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=cmd_sweep)
+
+    cases = sub.add_parser("cases", help="list the bundled practice cases and their files")
+    cases.set_defaults(func=cmd_cases)
     return parser
 
 
@@ -119,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ScenarioError as err:
         print(err.report(), file=sys.stderr)
+        return EXIT_INVALID
+    except SweepInterrupted as err:
+        print(f"clinicsim: {err}", file=sys.stderr)
+        return 130
+    except SweepError as err:
+        print(f"clinicsim: {err}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -27,6 +27,17 @@ TIME_TOLERANCE = 1e-6
 
 Row = tuple[str, str | None, str | None, float]
 
+#: Metrics with neither role nor activity (targets and stopping rules name these).
+OVERALL_METRICS: tuple[str, ...] = (
+    "calls_offered", "calls_answered", "calls_abandoned", "abandonment_rate",
+    "phone_wait_mean_min", "phone_wait_p90_min", "acute_same_day_rate",
+    "call_to_consult_wait_mean_min", "contacts_arisen",
+    *(f"outcome_{o}" for o in OUTCOMES),
+    "contacts_handled_total", "questions_unanswered", "overtime_min",
+    "nonphysician_consult_share", "doctor_min_per_contact", "staff_cost_dkk",
+    "cost_per_contact_dkk",
+)
+
 
 def check_conservation(records: DayRecords) -> None:
     """Every contact that arose has exactly one recorded outcome, and every person's

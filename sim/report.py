@@ -95,3 +95,28 @@ def json_rows(summary: pd.DataFrame) -> str:
         for r in summary.itertuples(index=False)
     ]
     return json.dumps(rows, indent=1)
+
+
+SWEEP_HEADLINES = ("acute_same_day_rate", "phone_wait_mean_min", "abandonment_rate",
+                   "nonphysician_consult_share", "doctor_min_per_contact", "overtime_min",
+                   "cost_per_contact_dkk")
+
+
+def sweep_summary(summary: pd.DataFrame, baseline: str, out: str) -> str:
+    """Headline metrics per design point, with the paired difference against the baseline."""
+    overall = summary[summary["role"].isna() & summary["activity"].isna()]
+    lines = [f"Results in {out} (results/*.parquet, summary.csv). Means [95 % CI]; "
+             f"differences are paired against {baseline!r} (common random numbers)."]
+    for metric in SWEEP_HEADLINES:
+        rows = overall[overall["metric"] == metric]
+        if rows.empty:
+            continue
+        lines.append(f"\n{metric}")
+        for r in rows.itertuples(index=False):
+            ci = f"[{r.ci_low:.3g}, {r.ci_high:.3g}]" if r.ci_low == r.ci_low else ""
+            diff = ""
+            if r.diff_mean == r.diff_mean and r.diff_mean is not None:
+                diff = (f"  diff {r.diff_mean:+.3g} [{r.diff_ci_low:+.3g}, {r.diff_ci_high:+.3g}]"
+                        if r.diff_ci_low == r.diff_ci_low else f"  diff {r.diff_mean:+.3g}")
+            lines.append(f"  {str(r.name)[:44]:<44} {r.mean:>10.3g} {ci:<22}{diff}")
+    return "\n".join(lines)

@@ -68,3 +68,15 @@ def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
     staff = pd.concat([p[1] for p in parts], ignore_index=True)
     events = pd.concat([p[2] for p in parts], ignore_index=True) if event_log else None
     return ReplicationResults(scenario, seed, metrics, staff, events)
+
+
+def metrics_block(scenario: Scenario, seed: int, point: int, start: int,
+                  stop: int) -> pd.DataFrame:
+    """Tidy metric rows of replications ``start..stop-1`` of one design point (a sweep task)."""
+    model = CompiledScenario(scenario)
+    rows = []
+    for r in range(start, stop):
+        for metric, role, activity, value in day_metrics(simulate_day(model, seed, r), scenario):
+            rows.append((point, r, metric, role, activity, value))
+    return pd.DataFrame(rows, columns=["point", "replication", "metric", "role", "activity",
+                                       "value"])

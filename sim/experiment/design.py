@@ -1,0 +1,227 @@
+"""Experiment files: a base scenario, factors to vary, and a design over them.
+
+A factor is any scenario field named by its path (``staff.nurse.count``,
+``delegation.degree``, ``staff.gp.blocks[0].kind``, ``demand.phone.per_patient_year``).
+Designs: ``grid`` (every combination), ``list`` (named points), ``lhs`` (a Latin
+hypercube sample over numeric ranges, for large spaces). Every point is validated as a
+scenario before anything runs, and problems name the experiment file and the point.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
+from scipy.stats import qmc
+
+from sim.scenario.errors import Problem, ScenarioError, show
+from sim.scenario.loading import load_raw, read_yaml_mapping, resolve_reference, scenario_from_dict
+from sim.scenario.schema import Name, Scenario, Strict
+
+_SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
+
+
+class Range(Strict):
+    low: float
+    high: float
+    integer: bool = False
+
+
+class Point(Strict):
+    name: Name
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class Design(Strict):
+    kind: Literal["grid", "list", "lhs"]
+    factors: dict[str, list[Any]] = Field(default_factory=dict,
+                                          description="grid: path -> values")
+    points: list[Point] = Field(default_factory=list, description="list: named points")
+    ranges: dict[str, Range] = Field(default_factory=dict, description="lhs: path -> range")
+    samples: PositiveInt | None = Field(default=None, description="lhs: number of points")
+
+
+class Stopping(Strict):
+    """Add replications until each metric's CI half-width is at most its target."""
+
+    half_widths: dict[str, PositiveFloat]
+    max_replications: PositiveInt
+
+
+class Experiment(Strict):
+    name: str
+    description: str = ""
+    base: str = Field(description="scenario: bundled name or path relative to this file")
+    seed: NonNegativeInt = 1
+    replications: PositiveInt
+    replications_per_task: PositiveInt = 20
+    baseline: str | None = Field(default=None, description="point to compare against")
+    design: Design
+    stopping: Stopping | None = None
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    index: int
+    name: str
+    factors: dict[str, Any]
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class LoadedExperiment:
+    spec: Experiment
+    path: Path
+    points: list[DesignPoint]
+
+    @property
+    def baseline(self) -> DesignPoint:
+        name = self.spec.baseline
+        return next((p for p in self.points if p.name == name), self.points[0])
+
+    def fingerprint(self) -> str:
+        """Changes whenever the experiment or any scenario it runs changes."""
+        from sim import __version__
+
+        blob = json.dumps({
+            "version": __version__,
+            "experiment": self.spec.model_dump(mode="json", exclude={"description"}),
+            "points": [(p.name, p.scenario.model_dump(mode="json")) for p in self.points],
+        }, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    """Set ``a.b[2].c`` in nested mappings and lists (missing mappings are created)."""
+    node: Any = data
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        match = _SEGMENT.match(part)
+        if not match:
+            raise KeyError(f"{part!r} is not a field name")
+        key, indices = match.group(1), [int(i) for i in re.findall(r"\[(\d+)\]", match.group(2))]
+        last = depth == len(parts) - 1
+        if not isinstance(node, dict):
+            raise KeyError(f"{'.'.join(parts[:depth])} is not a mapping")
+        if last and not indices:
+            node[key] = copy.deepcopy(value)
+            return
+        node = node.setdefault(key, {})
+        for j, i in enumerate(indices):
+            if not isinstance(node, list) or i >= len(node):
+                raise KeyError(f"{key}{''.join(f'[{k}]' for k in indices[:j + 1])} does not "
+                               f"exist (the list has {len(node) if isinstance(node, list) else 0}"
+                               " items)")
+            if last and j == len(indices) - 1:
+                node[i] = copy.deepcopy(value)
+                return
+            node = node[i]
+
+
+def _label(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _points(spec: Experiment) -> list[tuple[str, dict[str, Any]]]:
+    d = spec.design
+    if d.kind == "grid":
+        paths = list(d.factors)
+        combos = itertools.product(*(d.factors[p] for p in paths))
+        return [(",".join(f"{p}={_label(v)}" for p, v in zip(paths, combo)),
+                 dict(zip(paths, combo))) for combo in combos]
+    if d.kind == "list":
+        return [(p.name, dict(p.set)) for p in d.points]
+    paths = list(d.ranges)
+    sampler = qmc.LatinHypercube(d=len(paths), seed=spec.seed)
+    out = []
+    for i, row in enumerate(sampler.random(d.samples or 0)):
+        values = {}
+        for p, u in zip(paths, row.tolist()):
+            r = d.ranges[p]
+            values[p] = (int(r.low + int(u * (r.high - r.low + 1))) if r.integer
+                         else r.low + u * (r.high - r.low))
+        out.append((f"lhs-{i + 1:03d}", values))
+    return out
+
+
+def _design_problems(spec: Experiment, file: str) -> list[Problem]:
+    d, problems = spec.design, []
+    need = {"grid": "factors", "list": "points", "lhs": "ranges"}[d.kind]
+    if not getattr(d, need):
+        problems.append(Problem(file, ("design", need), f"at least one entry for a {d.kind} "
+                                "design", "none"))
+    if d.kind == "lhs" and not d.samples:
+        problems.append(Problem(file, ("design", "samples"), "a number of points to sample",
+                                "none"))
+    for path, values in d.factors.items():
+        if not values:
+            problems.append(Problem(file, ("design", "factors", path), "at least one value",
+                                    "[]"))
+    for path, r in d.ranges.items():
+        if r.high < r.low:
+            problems.append(Problem(file, ("design", "ranges", path), "high >= low",
+                                    f"{r.low} to {r.high}"))
+    if spec.stopping and spec.stopping.max_replications < spec.replications:
+        problems.append(Problem(file, ("stopping", "max_replications"),
+                                f"at least replications ({spec.replications})",
+                                str(spec.stopping.max_replications)))
+    return problems
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read and validate an experiment file and every scenario point it defines."""
+    path = Path(path)
+    file = str(path)
+    data = read_yaml_mapping(path)
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(
+            [Problem(file, tuple(e["loc"]), str(e["msg"]).removeprefix("Input should be "),
+                     None if e["type"] == "missing" else show(e.get("input")))
+             for e in err.errors()]) from None
+    problems = _design_problems(spec, file)
+    if problems:
+        raise ScenarioError(problems)
+    base_path = resolve_reference(spec.base, path)
+    base, origin = load_raw(base_path)
+    points: list[DesignPoint] = []
+    names = set()
+    for index, (name, factors) in enumerate(_points(spec)):
+        where = f"{file} (design point {name!r})"
+        if name in names:
+            problems.append(Problem(file, ("design",), "unique point names", show(name)))
+            continue
+        names.add(name)
+        data = copy.deepcopy(base)
+        try:
+            for factor, value in factors.items():
+                set_path(data, factor, value)
+            scenario = scenario_from_dict(data, origin, str(base_path))
+        except KeyError as err:
+            problems.append(Problem(where, (factor,), "a scenario field path", str(err)))
+            continue
+        except ScenarioError as err:
+            problems += [Problem(where, p.path, p.expected, p.found) for p in err.problems]
+            continue
+        points.append(DesignPoint(index, name, factors, scenario))
+    if spec.baseline is not None and spec.baseline not in names:
+        problems.append(Problem(file, ("baseline",), f"a point name ({', '.join(names)})",
+                                show(spec.baseline)))
+    if spec.stopping:
+        from sim.metrics import OVERALL_METRICS
+
+        for metric in spec.stopping.half_widths:
+            if metric not in OVERALL_METRICS:
+                problems.append(Problem(file, ("stopping", "half_widths", metric),
+                                        "a metric without role or activity (see README, "
+                                        "Metrics)", show(metric)))
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedExperiment(spec, path, points)

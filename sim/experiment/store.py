@@ -1,0 +1,190 @@
+"""A sweep's results directory: written as tasks finish, safe to interrupt, resumable.
+
+Layout::
+
+    OUT/manifest.json         what the sweep is (fingerprint, points, task size)
+    OUT/experiment.yaml       the experiment file as given
+    OUT/scenarios.parquet     one row per design point with its factor values
+    OUT/results/part-*.parquet  one file per finished task (tidy metric rows)
+    OUT/summary.parquet, summary.csv   means, CIs and paired differences (at the end)
+    OUT/.lock                 the process using the directory
+
+A part is written to a temporary name and renamed into place, so a part file is either
+complete or absent: killing a sweep at any moment leaves only complete results, and
+``--resume`` runs exactly the tasks whose part is missing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.experiment.design import LoadedExperiment
+
+RESULT_COLUMNS = ["point", "replication", "metric", "role", "activity", "value"]
+_SCHEMA = pa.schema([("point", pa.int32()), ("replication", pa.int32()),
+                     ("metric", pa.string()), ("role", pa.string()),
+                     ("activity", pa.string()), ("value", pa.float64())])
+
+
+class SweepError(Exception):
+    """A sweep cannot start or continue for a reason the user can fix."""
+
+
+class SweepInterrupted(SweepError):
+    """The user stopped a sweep; what finished is saved and ``--resume`` completes it."""
+
+
+def part_name(point: int, start: int, stop: int) -> str:
+    return f"part-p{point:04d}-r{start:07d}-{stop:07d}.parquet"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ResultStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.results = self.root / "results"
+        self.lock = self.root / ".lock"
+        self._locked = False
+
+    # --- opening and closing ---------------------------------------------------------------
+    def open(self, experiment: LoadedExperiment, resume: bool) -> None:
+        """Claim the directory for this sweep, or refuse with a clear reason."""
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise SweepError(f"{root} exists and is not a directory")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise SweepError(f"cannot create the results directory {root}: {err.strerror}"
+                             ) from None
+        if not os.access(root, os.W_OK):
+            raise SweepError(f"the results directory {root} is not writable")
+        self._take_lock()
+        try:
+            self._check_manifest(experiment, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def _take_lock(self) -> None:
+        me = f"{os.getpid()}@{socket.gethostname()}"
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                holder = self.lock.read_text(encoding="utf-8", errors="replace").strip()
+                pid, _, host = holder.partition("@")
+                if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+                    self.lock.unlink(missing_ok=True)  # left by a sweep that was killed
+                    continue
+                raise SweepError(f"{self.root} is in use by another sweep (process {holder}); "
+                                 "wait for it to finish or choose another --out directory"
+                                 ) from None
+            with os.fdopen(fd, "w") as handle:
+                handle.write(me)
+            self._locked = True
+            return
+        raise SweepError(f"could not lock {self.root}")
+
+    def _check_manifest(self, experiment: LoadedExperiment, resume: bool) -> None:
+        manifest_path = self.root / "manifest.json"
+        fingerprint = experiment.fingerprint()
+        if manifest_path.exists():
+            if not resume:
+                raise SweepError(f"{self.root} already holds a sweep; use --resume to finish it "
+                                 "or choose another --out directory")
+            try:
+                found = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise SweepError(f"{manifest_path} is unreadable; this directory cannot be "
+                                 "resumed") from None
+            if found.get("fingerprint") != fingerprint:
+                raise SweepError(
+                    f"{self.root} holds a sweep of a different experiment (the experiment file "
+                    "or a scenario it uses has changed since it started); run the changed "
+                    "experiment into a new --out directory")
+            for stale in self.results.glob("*.tmp"):
+                stale.unlink()
+            return
+        if self.results.exists() and any(self.results.iterdir()):
+            raise SweepError(f"{self.root} has results but no manifest; choose another --out "
+                             "directory")
+        if resume:
+            raise SweepError(f"{self.root} holds no sweep to resume; run without --resume")
+        self.results.mkdir(exist_ok=True)
+        spec = experiment.spec
+        manifest = {
+            "fingerprint": fingerprint,
+            "experiment": spec.name,
+            "seed": spec.seed,
+            "replications_per_task": spec.replications_per_task,
+            "baseline": experiment.baseline.index,
+            "points": [{"point": p.index, "name": p.name} for p in experiment.points],
+        }
+        (self.root / "experiment.yaml").write_bytes(experiment.path.read_bytes())
+        table = pd.DataFrame([{"point": p.index, "name": p.name,
+                               **{k: json.dumps(v) if isinstance(v, (dict, list)) else v
+                                  for k, v in p.factors.items()}}
+                              for p in experiment.points])
+        table.to_parquet(self.root / "scenarios.parquet", index=False)
+        self._atomic_write(manifest_path, json.dumps(manifest, indent=1).encode())
+
+    def close(self) -> None:
+        if self._locked:
+            self.lock.unlink(missing_ok=True)
+            self._locked = False
+
+    # --- parts -----------------------------------------------------------------------------
+    def completed(self) -> set[str]:
+        return {p.name for p in self.results.glob("part-*.parquet")}
+
+    def write_part(self, name: str, rows: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(rows[RESULT_COLUMNS], schema=_SCHEMA, preserve_index=False)
+        tmp = self.results / f".{name}.tmp"
+        pq.write_table(table, tmp)
+        os.replace(tmp, self.results / name)
+
+    def read_parts(self, names: list[str]) -> pd.DataFrame:
+        if not names:
+            return pd.DataFrame(columns=RESULT_COLUMNS)
+        return pd.concat([pq.read_table(self.results / n).to_pandas() for n in names],
+                         ignore_index=True)
+
+    def _atomic_write(self, path: Path, data: bytes) -> None:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def write_summary(self, summary: pd.DataFrame) -> None:
+        tmp = self.root / ".summary.parquet.tmp"
+        summary.to_parquet(tmp, index=False)
+        os.replace(tmp, self.root / "summary.parquet")
+        tmp = self.root / ".summary.csv.tmp"
+        summary.to_csv(tmp, index=False)
+        os.replace(tmp, self.root / "summary.csv")
+
+
+def read_results(root: str | Path) -> pd.DataFrame:
+    """All finished rows of a sweep, with point names (tidy: one row per point x replication x
+    metric), in a stable order."""
+    root = Path(root)
+    parts = sorted((root / "results").glob("part-*.parquet"))
+    rows = pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True) \
+        if parts else pd.DataFrame(columns=RESULT_COLUMNS)
+    names = pd.read_parquet(root / "scenarios.parquet")[["point", "name"]]
+    return rows.merge(names, on="point", how="left")

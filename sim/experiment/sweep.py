@@ -1,0 +1,114 @@
+"""A sweep: every design point x replication, batched into tasks, written as they finish.
+
+Replication r of every point uses the same random streams (common random numbers), and
+a task's results depend only on its point and replications, never on the worker, the
+backend or the order tasks finish in. With a stopping rule, points whose confidence
+intervals are still too wide get another task's worth of replications per round; the
+decision depends only on finished results, so a resumed sweep makes the same decisions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from sim.experiment.backends import make_backend
+from sim.experiment.design import LoadedExperiment
+from sim.experiment.replications import metrics_block
+from sim.experiment.stats import summarise_parts
+from sim.experiment.store import ResultStore, SweepInterrupted, part_name
+
+
+@dataclass(frozen=True)
+class Task:
+    point: int
+    start: int
+    stop: int
+    args: tuple
+
+    @property
+    def name(self) -> str:
+        return part_name(self.point, self.start, self.stop)
+
+
+def _tasks(experiment: LoadedExperiment, target: dict[int, int], done: set[str]) -> list[Task]:
+    size = experiment.spec.replications_per_task
+    tasks = []
+    for p in experiment.points:
+        for start in range(0, target[p.index], size):
+            stop = min(start + size, target[p.index])
+            if part_name(p.index, start, stop) not in done:
+                tasks.append(Task(p.index, start, stop,
+                                  (p.scenario, experiment.spec.seed, p.index, start, stop)))
+    # replication-major order: blocks finish together across points, for paired statistics
+    return sorted(tasks, key=lambda t: (t.start, t.point))
+
+
+def _needs_more(experiment: LoadedExperiment, summary: pd.DataFrame,
+                target: dict[int, int]) -> list[int]:
+    rule = experiment.spec.stopping
+    overall = summary[summary["role"].isna() & summary["activity"].isna()]
+    more = []
+    for p in experiment.points:
+        if target[p.index] >= rule.max_replications:
+            continue
+        rows = overall[overall["point"] == p.index].set_index("metric")
+        for metric, goal in rule.half_widths.items():
+            if metric not in rows.index:
+                continue
+            r = rows.loc[metric]
+            half = (r["ci_high"] - r["ci_low"]) / 2
+            if not half <= goal:  # NaN (too few replications) also asks for more
+                more.append(p.index)
+                break
+    return more
+
+
+def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
+              backend: str = "loky", scheduler: str | None = None, resume: bool = False,
+              progress: bool = True) -> pd.DataFrame:
+    """Run (or finish) a sweep into ``out`` and return its summary table."""
+    store = ResultStore(out)
+    store.open(experiment, resume)
+    baseline = experiment.baseline.index
+    try:
+        try:
+            _run_rounds(experiment, store, jobs, backend, scheduler, progress)
+        except KeyboardInterrupt:
+            raise SweepInterrupted(
+                f"interrupted; {len(store.completed())} finished tasks are saved in {out}. "
+                "Run the same command with --resume to finish the sweep.") from None
+        summary = summarise_parts(store, baseline)
+        names = {p.index: p.name for p in experiment.points}
+        summary.insert(1, "name", summary["point"].map(names))
+        store.write_summary(summary)
+        return summary
+    finally:
+        store.close()
+
+
+def _run_rounds(experiment: LoadedExperiment, store: ResultStore, jobs: int, backend: str,
+                scheduler: str | None, progress: bool) -> None:
+    """Run the missing tasks; with a stopping rule, add rounds until the CIs are tight."""
+    spec = experiment.spec
+    target = {p.index: spec.replications for p in experiment.points}
+    with tqdm(total=0, unit="task", disable=not progress, desc=spec.name[:40]) as bar, \
+            make_backend(backend, jobs, scheduler) as runner:
+        while True:
+            tasks = _tasks(experiment, target, store.completed())
+            bar.total += len(tasks)
+            bar.refresh()
+            for task, rows in runner.run(metrics_block, tasks):
+                store.write_part(task.name, rows)
+                bar.update(1)
+            if spec.stopping is None:
+                return
+            summary = summarise_parts(store, experiment.baseline.index)
+            more = _needs_more(experiment, summary, target)
+            if not more:
+                return
+            for index in more:
+                target[index] = min(spec.stopping.max_replications,
+                                    target[index] + spec.replications_per_task)

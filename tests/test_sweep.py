@@ -1,0 +1,316 @@
+"""Sweeps: designs, statistics, resume after a crash, backends that agree, clear refusals."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.experiment.design import load_experiment
+from sim.experiment.store import SweepError, read_results
+from sim.experiment.sweep import run_sweep
+from sim.scenario import ScenarioError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def experiment_file(tmp_path: Path, body: str, name: str = "exp.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+SMALL = """\
+    name: small sweep
+    base: default
+    seed: 3
+    replications: {reps}
+    replications_per_task: {per_task}
+    baseline: nurses-3
+    design:
+      kind: list
+      points:
+        - {{name: nurses-3, set: {{}}}}
+        - {{name: nurses-4, set: {{staff.nurse.count: 4}}}}
+        - {{name: phone-3, set: {{staff.secretary.count: 3}}}}
+    """
+
+
+def small(tmp_path: Path, reps: int = 6, per_task: int = 2) -> Path:
+    return experiment_file(tmp_path, SMALL.format(reps=reps, per_task=per_task))
+
+
+def sorted_results(out: Path) -> pd.DataFrame:
+    rows = read_results(out)
+    return rows.sort_values(["point", "replication", "metric", "role", "activity"]
+                            ).reset_index(drop=True)
+
+
+# --- designs ---------------------------------------------------------------------------------
+
+
+def test_grid_design_expands_every_combination(tmp_path):
+    path = experiment_file(tmp_path, """\
+        name: grid
+        base: default
+        replications: 2
+        design:
+          kind: grid
+          factors:
+            delegation.degree: [low, high]
+            staff.nurse.count: [2, 3, 4]
+        """)
+    exp = load_experiment(path)
+    assert len(exp.points) == 6
+    assert exp.points[0].name == "delegation.degree=low,staff.nurse.count=2"
+    assert exp.points[5].scenario.staff["nurse"].count == 4
+    assert exp.points[5].scenario.delegation.degree == "high"
+    assert exp.baseline is exp.points[0]
+
+
+def test_latin_hypercube_design_covers_the_ranges(tmp_path):
+    path = experiment_file(tmp_path, """\
+        name: lhs
+        base: default
+        seed: 9
+        replications: 2
+        design:
+          kind: lhs
+          samples: 10
+          ranges:
+            staff.nurse.count: {low: 1, high: 5, integer: true}
+            population.list_size: {low: 4000, high: 9000, integer: true}
+        """)
+    exp = load_experiment(path)
+    assert len(exp.points) == 10
+    nurses = sorted(p.scenario.staff["nurse"].count for p in exp.points)
+    sizes = sorted(p.scenario.population.list_size for p in exp.points)
+    assert nurses[0] >= 1 and nurses[-1] <= 5 and len(set(nurses)) >= 4
+    # one sample per tenth of the range: the Latin hypercube property
+    bins = {int((s - 4000) / 500.1) for s in sizes}
+    assert len(bins) == 10
+    again = load_experiment(path)
+    assert [p.factors for p in again.points] == [p.factors for p in exp.points]
+
+
+def test_factor_paths_reach_into_lists(tmp_path):
+    path = experiment_file(tmp_path, """\
+        name: blocks
+        base: default
+        replications: 2
+        design:
+          kind: grid
+          factors:
+            staff.gp.blocks[0].kind: [acute, planned]
+        """)
+    exp = load_experiment(path)
+    assert exp.points[1].scenario.staff["gp"].blocks[0].kind == "planned"
+
+
+@pytest.mark.parametrize("body, fragments", [
+    ("name: x\nbase: default\nreplications: 0\ndesign: {kind: grid, factors: {a: [1]}}\n",
+     ["replications", "greater than 0"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: cube}\n", ["design.kind"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: grid}\n", ["design.factors",
+                                                                       "at least one"]),
+    ("name: x\nbase: nowhere\nreplications: 2\ndesign: {kind: grid, factors: "
+     "{staff.nurse.count: [1]}}\n", ["bundled name", "'nowhere'"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: grid, factors: "
+     "{staff.nurse.cuont: [1]}}\n", ["design point", "staff.nurse.cuont", "no such key"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: grid, factors: "
+     "{staff.nurse.count: [-2]}}\n", ["design point 'staff.nurse.count=-2'",
+                                      "staff.nurse.count", "greater than or equal to 0"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: grid, factors: "
+     "{'staff.gp.blocks[9].kind': [acute]}}\n", ["blocks[9]", "does not exist"]),
+    ("name: x\nbase: default\nreplications: 2\nbaseline: nope\ndesign: {kind: grid, factors: "
+     "{staff.nurse.count: [2]}}\n", ["baseline", "'nope'"]),
+    ("name: x\nbase: default\nreplications: 2\nstopping: {half_widths: {wait: 1}, "
+     "max_replications: 10}\ndesign: {kind: grid, factors: {staff.nurse.count: [2]}}\n",
+     ["stopping.half_widths.wait", "a metric"]),
+    ("name: x\nbase: default\nreplications: 2\nsurprise: 1\ndesign: {kind: grid, factors: "
+     "{staff.nurse.count: [2]}}\n", ["surprise"]),
+])
+def test_bad_experiment_files_are_reported(tmp_path, body, fragments):
+    path = experiment_file(tmp_path, body)
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(path)
+    text = caught.value.report()
+    assert str(path) in text
+    assert all(f in text for f in fragments), text
+
+
+def test_bundled_experiments_are_valid():
+    files = sorted((REPO / "experiments").glob("*.yaml"))
+    assert len(files) >= 4
+    for path in files:
+        assert load_experiment(path).points
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def test_sweep_writes_tidy_results_and_paired_summary(tmp_path):
+    exp = load_experiment(small(tmp_path))
+    summary = run_sweep(exp, tmp_path / "out", progress=False)
+    rows = read_results(tmp_path / "out")
+    assert list(rows.columns) == ["point", "replication", "metric", "role", "activity",
+                                  "value", "name"]
+    keys = ["point", "replication", "metric", "role", "activity"]
+    assert not rows.duplicated(keys).any()
+    assert rows.replication.nunique() == 6 and rows.point.nunique() == 3
+    overall = summary[summary.role.isna() & summary.activity.isna()].set_index(["name",
+                                                                                "metric"])
+    assert pd.isna(overall.loc[("nurses-3", "phone_wait_mean_min"), "diff_mean"])
+    phone = overall.loc[("phone-3", "phone_wait_mean_min")]
+    assert phone.diff_ci_high < 0  # a third secretary shortens phone waits
+    assert phone.variance_reduction > 1  # common random numbers pay off
+    scen = pd.read_parquet(tmp_path / "out" / "scenarios.parquet")
+    assert list(scen.name) == ["nurses-3", "nurses-4", "phone-3"]
+    assert (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_sweep_matches_run_replications(tmp_path):
+    from sim import run_replications
+
+    exp = load_experiment(small(tmp_path, reps=4))
+    run_sweep(exp, tmp_path / "out", progress=False)
+    rows = read_results(tmp_path / "out")
+    direct = run_replications(exp.points[1].scenario, replications=4, seed=3).metrics
+    swept = rows[rows.point == 1].sort_values(["replication"], kind="stable")
+    assert swept.value.reset_index(drop=True).equals(
+        direct.sort_values(["replication"], kind="stable").value.reset_index(drop=True))
+
+
+def test_loky_and_dask_give_identical_results(tmp_path):
+    pytest.importorskip("dask.distributed")
+    exp = load_experiment(small(tmp_path, reps=4))
+    run_sweep(exp, tmp_path / "serial", jobs=1, progress=False)
+    run_sweep(exp, tmp_path / "loky", jobs=2, backend="loky", progress=False)
+    run_sweep(exp, tmp_path / "dask", jobs=2, backend="dask", progress=False)
+    serial = sorted_results(tmp_path / "serial")
+    pd.testing.assert_frame_equal(serial, sorted_results(tmp_path / "loky"))
+    pd.testing.assert_frame_equal(serial, sorted_results(tmp_path / "dask"))
+
+
+def test_killed_sweep_resumes_to_the_same_results(tmp_path):
+    path = small(tmp_path, reps=60, per_task=2)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if len(list((out / "results").glob("part-*.parquet"))) >= 5:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("part-*.parquet")}
+    assert 5 <= len(before) < 90, "the sweep was not killed part-way"
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("part-*.parquet")}
+    assert all(after[name] == mtime for name, mtime in before.items())  # nothing redone
+    assert len(after) == 90
+    assert not list((out / "results").glob("*.tmp")) and not (out / ".lock").exists()
+
+    straight = tmp_path / "straight"
+    run_sweep(load_experiment(path), straight, progress=False)
+    resumed = sorted_results(out)
+    keys = ["point", "replication", "metric", "role", "activity"]
+    assert not resumed.duplicated(keys).any()
+    pd.testing.assert_frame_equal(resumed, sorted_results(straight))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"),
+                                  pd.read_parquet(straight / "summary.parquet"))
+
+
+def test_interrupted_sweep_keeps_only_complete_parts(tmp_path):
+    path = small(tmp_path, reps=60, per_task=2)
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out",
+                             str(out), "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / "results").glob("part-*"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert "--resume" in err
+    for part in (out / "results").glob("part-*.parquet"):
+        assert len(pd.read_parquet(part)) > 0
+    assert not (out / ".lock").exists()
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+def test_second_sweep_into_a_directory_in_use_is_refused(tmp_path):
+    exp = load_experiment(small(tmp_path, reps=2))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".lock").write_text(f"{os.getpid()}@{os.uname().nodename}")
+    with pytest.raises(SweepError, match="in use by another sweep"):
+        run_sweep(exp, out, progress=False)
+
+
+def test_new_sweep_into_a_finished_directory_is_refused(tmp_path):
+    exp = load_experiment(small(tmp_path, reps=2))
+    run_sweep(exp, tmp_path / "out", progress=False)
+    with pytest.raises(SweepError, match="--resume"):
+        run_sweep(exp, tmp_path / "out", progress=False)
+
+
+def test_resume_with_a_changed_experiment_is_refused(tmp_path):
+    run_sweep(load_experiment(small(tmp_path, reps=2)), tmp_path / "out", progress=False)
+    changed = experiment_file(tmp_path, SMALL.format(reps=2, per_task=2).replace(
+        "count: 4", "count: 5"), name="changed.yaml")
+    with pytest.raises(SweepError, match="different experiment"):
+        run_sweep(load_experiment(changed), tmp_path / "out", resume=True, progress=False)
+
+
+def test_cli_refusal_is_a_clear_message(tmp_path):
+    path = small(tmp_path, reps=2)
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(path), "-o", str(out),
+                            "-q"], capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(path), "-o", str(out),
+                            "-q"], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert "already holds a sweep" in again.stderr
+
+
+def test_results_directory_that_is_a_file_is_refused(tmp_path):
+    exp = load_experiment(small(tmp_path, reps=2))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SweepError, match="not a directory"):
+        run_sweep(exp, tmp_path / "file", progress=False)
+
+
+# --- sequential stopping ---------------------------------------------------------------------
+
+
+def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
+    path = experiment_file(tmp_path, """\
+        name: stopping
+        base: default
+        seed: 2
+        replications: 4
+        replications_per_task: 4
+        design:
+          kind: list
+          points: [{name: base, set: {}}]
+        stopping:
+          half_widths: {phone_wait_mean_min: 0.25}
+          max_replications: 40
+        """)
+    summary = run_sweep(load_experiment(path), tmp_path / "out", progress=False)
+    row = summary[(summary.metric == "phone_wait_mean_min") & summary.role.isna()].iloc[0]
+    assert row.replications > 4
+    assert (row.ci_high - row.ci_low) / 2 <= 0.25 or row.replications == 40
