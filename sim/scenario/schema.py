@@ -18,6 +18,7 @@ from pydantic import (
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
+    PositiveInt,
 )
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -238,9 +239,25 @@ class Staff(Strict):
     blocks: list[Block] = Field(default_factory=list)
 
 
+class Practice(Strict):
+    """Facts about the practice that the day does not depend on (seed 003's fact boxes)."""
+
+    case: PositiveInt | None = None
+    form: str | None = None
+    capacities: PositiveInt | None = Field(default=None, description="ydernumre (list rights)")
+    doctors: str | None = Field(default=None, description="headcount, excluding trainees")
+    owner_doctors: str | None = None
+    practice_staff: NonNegativeFloat | None = Field(default=None, description="headcount")
+    list_open: bool | None = None
+    region: str | None = None
+    municipality_type: str | None = None
+    gp_shortage_area: bool | None = None
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
+    practice: Practice = Field(default_factory=Practice)
     clinic: Clinic
     population: Population
     roles: dict[Name, Role]
