@@ -100,6 +100,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import write_report
+
+    out = Path(args.out)
+    table = write_report(out, args.replications, args.seed,
+                         command=f"clinicsim calibrate --out {args.out} -r {args.replications}"
+                                 f" --seed {args.seed}")
+    counts = table["verdict"].str.split(":").str[0].value_counts()
+    print(f"Calibration report written to {out / 'report.md'} and {out / 'report.csv'}")
+    print(", ".join(f"{n} {v}" for v, n in counts.items()))
+    return 0
+
+
 def cmd_cases(args: argparse.Namespace) -> int:
     from sim.cases import catalogue
 
@@ -157,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="finish an interrupted sweep in --out")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sweep.set_defaults(func=cmd_sweep)
+
+    calibrate = sub.add_parser("calibrate", help="set the model against the figures the "
+                                                 "sources state, for every case")
+    calibrate.add_argument("--out", "-o", default="experiments/calibration",
+                           help="directory for report.md and report.csv")
+    calibrate.add_argument("--replications", "-r", type=_positive_int, default=40)
+    calibrate.add_argument("--seed", type=_seed, default=1)
+    calibrate.set_defaults(func=cmd_calibrate)
 
     cases = sub.add_parser("cases", help="list the bundled practice cases and their files")
     cases.set_defaults(func=cmd_cases)

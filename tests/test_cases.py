@@ -44,7 +44,7 @@ def test_case_matches_its_fact_box(case):
     # the typical weekday has at least one doctor and no more than the headcount
     headcount = max(int(n) for n in re.findall(r"\d+", str(fact.doctors_excl_trainees)))
     present = sum(p.count for p in s.staff.values()
-                  if s.roles[p.role].doctor and p.role != "trainee")
+                  if s.roles[p.role].doctor and not s.roles[p.role].in_training)
     assert 1 <= present <= headcount
 
 

@@ -144,6 +144,7 @@ class Role(Strict):
     cost_per_hour: NonNegativeFloat
     level: NonNegativeInt = Field(description="Rank on the escalation ladder; higher answers lower.")
     doctor: bool = False
+    in_training: bool = Field(default=False, description="a doctor in training (not a GP)")
     supervises: bool = False
     default_block: Name = Field(description="Block kind for working time no block covers.")
     slot_min: PositiveFloat = Field(description="Default length of a booked slot.")

@@ -1,0 +1,92 @@
+"""The calibration figures are computed as their definitions say, and the report builds."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.calibration import FIGURES, calibrate, load_targets, markdown, verdict
+from sim.engine.records import DayRecords
+from sim.scenario import load_scenario
+from sim.scenario.schema import ACTIVITIES
+
+
+def day() -> DayRecords:
+    """Two GPs, a nurse and a trainee; four contacts with known types and times."""
+    def time(**minutes):
+        t = dict.fromkeys(ACTIVITIES, 0.0)
+        t.update(minutes)
+        return t
+    r = DayRecords()
+    r.staff = [
+        ("gp-1", "gp", "gp", None, 480, 960, 960, time(consulting=200, supervising=100,
+                                                      inbox_admin=60, idle=90, **{"break": 30})),
+        ("gp-2", "gp", "gp", None, 480, 960, 960, time(consulting=300, home_visits=60,
+                                                      idle=90, **{"break": 30})),
+        ("nurse", "nurse", "nurse", None, 480, 900, 900, time(consulting=300, idle=120)),
+        ("trainee", "trainee", "trainee", None, 480, 960, 960, time(consulting=400, idle=80)),
+    ]
+    # (id, channel, type, team, t_arise, outcome, t_outcome, t_seen, seen_by, same_day)
+    r.contacts = [
+        (0, "phone", "acute", None, 480, "consulted", 500, 490, "nurse", True),
+        (1, "planned", "chronic_review", None, 480, "consulted", 530, 500, "gp", False),
+        (2, "phone", "musculoskeletal", None, 490, "resolved_on_phone", 495, math.nan, "", False),
+        (3, "inbox", "correspondence", None, 500, "inbox_handled", 510, math.nan, "", False),
+        (4, "phone", "acute", None, 500, "abandoned", 505, math.nan, "", False),
+    ]
+    # (worker, kind, contact, t0, t1)
+    r.tasks = [(2, "consult", 0, 490, 500), (0, "consult", 1, 500, 530),
+               (1, "call", 2, 490, 495), (0, "inbox", 3, 505, 510)]
+    r.arisen = len(r.contacts)
+    return r
+
+
+SCENARIO = load_scenario("default")
+
+
+@pytest.mark.parametrize("target, expected", [
+    ({"kind": "time_share", "roles": ["gp"], "numerator": ["supervising"],
+      "denominator": "working"}, 100 / 720),
+    ({"kind": "time_share", "roles": ["gp"], "numerator": ["consulting", "home_visits"],
+      "denominator": ["consulting", "home_visits", "supervising"]}, 560 / 660),
+    ({"kind": "consult_share", "roles": ["nurse"]}, 1 / 2),
+    # handled patient contacts: 0, 1, 2 (3 is correspondence: not a patient contact)
+    ({"kind": "type_share", "types": ["musculoskeletal"]}, 1 / 3),
+    ({"kind": "type_time_share", "roles": "all", "types": ["chronic_review"],
+      "denominator": "consult_time"}, 30 / 40),
+    ({"kind": "type_time_share", "roles": ["gp"], "types": ["chronic_review"],
+      "denominator": "working"}, 30 / 720),
+    ({"kind": "contacts_per_patient_year"}, 3 * 251 / 6000),
+    ({"kind": "contacts_per_gp_day"}, 3 / 2),  # the trainee is not a GP
+    ({"kind": "face_to_face_per_gp_day"}, 2 / 2),
+])
+def test_figures_follow_their_definitions(target, expected):
+    assert FIGURES[target["kind"]](day(), SCENARIO, target) == pytest.approx(expected)
+
+
+def test_verdicts():
+    assert verdict(0.5, 0.45, 0.55, 0.45, 0.55) == "within the stated range"
+    assert verdict(0.40, 0.35, 0.46, 0.45, 0.55).startswith("borderline: mean below")
+    assert verdict(0.70, 0.65, 0.75, 0.45, 0.55) == "outside: model above"
+
+
+def test_targets_name_known_figures_and_cases():
+    targets = load_targets()
+    for t in targets["targets"]:
+        assert t["kind"] in FIGURES
+        assert t["low"] <= t["high"]
+        assert t["case"] == "all" or 1 <= int(t["case"]) <= 17
+        assert t["source"] and t["note"]
+    assert targets["fitted"] == []
+
+
+def test_report_has_a_row_for_every_target_and_case():
+    targets = load_targets()
+    table = calibrate(replications=2, targets=targets)
+    per_case = sum(1 for t in targets["targets"] if t["case"] != "all")
+    national = sum(1 for t in targets["targets"] if t["case"] == "all")
+    assert len(table) == per_case + 17 * national
+    assert table["model_mean"].notna().all()
+    text = markdown(table, targets, 2, 1, "clinicsim calibrate")
+    assert "Fitted targets:** none" in text
+    assert text.count("\n| ") >= per_case + 17
