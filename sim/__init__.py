@@ -8,20 +8,34 @@ The public API for notebooks and scripts::
     from sim import load_scenario, run_replications, summarise
     scenario = load_scenario("default")
     results = run_replications(scenario, replications=20, seed=1)
-    summarise(results)
-"""
-from sim.scenario import ScenarioError, load_scenario, scenario_from_dict
-from sim.engine import simulate_day
-from sim.experiment import ReplicationResults, run_replications
-from sim.metrics import summarise
+    results.summary()
 
-__all__ = [
-    "ScenarioError",
-    "load_scenario",
-    "scenario_from_dict",
-    "simulate_day",
-    "run_replications",
-    "ReplicationResults",
-    "summarise",
-]
+Names are imported on first use, so the command line starts quickly.
+"""
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+    "scenario_from_dict": "sim.scenario",
+    "simulate_day": "sim.engine",
+    "run_replications": "sim.experiment",
+    "ReplicationResults": "sim.experiment",
+    "summarise": "sim.metrics",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

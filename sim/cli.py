@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from sim.scenario import ScenarioError, load_scenario
-from sim.experiment.store import SweepError, SweepInterrupted
+from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem
 
 EXIT_INVALID = 2

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from sim.experiment.design import load_experiment
-from sim.experiment.store import SweepError, read_results
+from sim.experiment.errors import SweepError
+from sim.experiment.store import read_results
 from sim.experiment.sweep import run_sweep
 from sim.scenario import ScenarioError
 

@@ -7,6 +7,22 @@
 * :mod:`~sim.experiment.stats`: streaming means, CIs and paired differences.
 * :mod:`~sim.experiment.sweep`: the sweep itself, with resume and sequential stopping.
 """
-from sim.experiment.replications import ReplicationResults, metrics_block, run_replications
+from __future__ import annotations
 
-__all__ = ["ReplicationResults", "metrics_block", "run_replications"]
+import importlib
+
+_EXPORTS = {
+    "ReplicationResults": "sim.experiment.replications",
+    "metrics_block": "sim.experiment.replications",
+    "run_replications": "sim.experiment.replications",
+    "SweepError": "sim.experiment.errors",
+    "SweepInterrupted": "sim.experiment.errors",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim.experiment' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any, Callable, Iterable, Iterator
 
-from sim.experiment.store import SweepError
+from sim.experiment.errors import SweepError
 
 
 class SerialBackend(AbstractContextManager):

@@ -25,19 +25,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment.design import LoadedExperiment
+from sim.experiment.errors import SweepError
 
 RESULT_COLUMNS = ["point", "replication", "metric", "role", "activity", "value"]
 _SCHEMA = pa.schema([("point", pa.int32()), ("replication", pa.int32()),
                      ("metric", pa.string()), ("role", pa.string()),
                      ("activity", pa.string()), ("value", pa.float64())])
-
-
-class SweepError(Exception):
-    """A sweep cannot start or continue for a reason the user can fix."""
-
-
-class SweepInterrupted(SweepError):
-    """The user stopped a sweep; what finished is saved and ``--resume`` completes it."""
 
 
 def part_name(point: int, start: int, stop: int) -> str:

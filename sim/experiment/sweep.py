@@ -18,7 +18,8 @@ from sim.experiment.backends import make_backend
 from sim.experiment.design import LoadedExperiment
 from sim.experiment.replications import metrics_block
 from sim.experiment.stats import summarise_parts
-from sim.experiment.store import ResultStore, SweepInterrupted, part_name
+from sim.experiment.errors import SweepInterrupted
+from sim.experiment.store import ResultStore, part_name
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,384 @@
+"""Textbook queues expressed in the public scenario format reproduce queueing theory.
+
+A phone-only practice (one phone stream over the whole day, every call resolved on the
+phone, no triage questions, ``c`` identical secretaries on phone duty all day) is an
+M/G/c queue with FCFS service; with exponential patience it is Erlang A (M/M/c+M). Each
+test builds such a scenario from the bundled ``base`` defaults through
+``scenario_from_dict`` (so the scenario checks run in full), simulates independent days,
+and checks that the theoretical value lies inside the Student-t 95 % confidence interval
+across days. Each test also asserts that the interval is narrow (a few per cent of the
+value), so an engine that is off by more than that fails.
+
+Statistics are computed per day from the call records of :func:`sim.simulate_day`, over
+the calls that arrive in ``[open + WARM_UP, close - COOL_DOWN]``: the first hour is
+dropped because the day starts with an empty queue (empty-start bias), the last hour
+because calls still queued at closing are cut off (censoring).
+
+Little's law is checked on the bundled default practice, where it is a sample-path
+identity: it must hold exactly on every simulated day, for the phone queue and for the
+supervision-question queue, both read from the event log.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim import load_scenario, run_replications, scenario_from_dict, simulate_day
+from sim.engine import CompiledScenario
+
+from conftest import raw
+
+DAY_OPEN, DAY_CLOSE = "00:00", "24:00"
+WARM_UP = 180.0   # arrivals in the first 3 h are dropped (empty-start bias)
+COOL_DOWN = 60.0  # arrivals in the last hour are dropped (censored by the line closing)
+LIST_SIZE = 10_000
+SEED = 20240601
+
+
+# --- building textbook scenarios from the public format --------------------------------------
+
+
+def _minutes(clock: str) -> float:
+    hours, minutes = clock.split(":")
+    return 60.0 * int(hours) + int(minutes)
+
+
+def phone_only_practice(rate_per_min: float, servers: int, service: dict,
+                        patience: dict | None = None, open_: str = DAY_OPEN,
+                        close: str = DAY_CLOSE):
+    """An M/G/c (+M with ``patience``) phone queue written as an ordinary scenario.
+
+    Calls arrive as a Poisson process of ``rate_per_min`` over the whole opening time;
+    ``servers`` secretaries answer them, each call taking ``service`` and ending
+    resolved on the phone. Population shares equal the reference shares (mix factor 1),
+    so the expected count a day is per_patient_year * list_size / working_days.
+    """
+    d = raw("base")
+    d["name"] = f"M/G/{servers} phone queue"
+    d["clinic"]["open"], d["clinic"]["close"] = open_, close
+    days = d["clinic"]["working_days_per_year"]
+    pop = d["population"]
+    pop["list_size"] = LIST_SIZE
+    pop["share_70plus"] = pop["reference_share_70plus"]
+    pop["share_morbid"] = pop["reference_share_morbid"]
+    for stream in d["demand"].values():
+        stream["per_patient_year"] = 0
+    # A contact type for "a call that the triage call itself settles". The checks count
+    # the triage e-consultation and home-visit types as arising whenever a phone stream
+    # exists (even with zero shares for those outcomes), so they are pointed at this
+    # type, which the secretaries on staff may handle.
+    d["contact_types"]["phone_enquiry"] = {
+        "label": "Phone enquiry settled in the triage call",
+        "patient_contact": False,
+        "durations": {"secretary": {"dist": "fixed", "value": 1.0}},
+    }
+    d["delegation"]["routes"][d["delegation"]["degree"]]["phone_enquiry"] = ["secretary"]
+    open_min, close_min = _minutes(open_), _minutes(close)
+    calls_per_day = rate_per_min * (close_min - open_min)
+    d["demand"]["phone"] = {
+        "channel": "phone",
+        "per_patient_year": calls_per_day * days / LIST_SIZE,
+        "mix": {"phone_enquiry": 1.0},
+        "profile": [{"start": open_, "end": close, "weight": 1.0}],
+        "patience": patience,
+    }
+    d["triage"] = {
+        "durations": {"secretary": service},
+        "outcomes": {"secretary": {"resolved_on_phone": 1.0}},
+        "e_consultation_type": "phone_enquiry",
+        "home_visit_type": "phone_enquiry",
+    }
+    d["supervision"]["triage_questions"] = {}
+    d["staff"] = {"secretary": {
+        "role": "secretary", "count": servers, "start": open_, "end": close,
+        "blocks": [{"kind": "phone", "start": open_, "end": close}],
+    }}
+    scenario = scenario_from_dict(d, source="phone_only_practice")
+    model = CompiledScenario(scenario)
+    assert model.mix_factor == pytest.approx(1.0)
+    assert model.expected_per_day("phone") == pytest.approx(calls_per_day)
+    return model
+
+
+# --- reading the simulated days -----------------------------------------------------------
+
+
+def call_table(records):
+    """Per call: arrival, answer (nan if not), time the call left the queue, answered."""
+    left = {c[0]: c[6] for c in records.contacts if c[5] == "abandoned"}
+    ids = np.array([c[0] for c in records.calls])
+    t_arrive = np.array([c[1] for c in records.calls], dtype=float)
+    t_answer = np.array([c[2] for c in records.calls], dtype=float)
+    answered = ~np.isnan(t_answer)
+    t_leave = np.where(answered, t_answer, [left.get(i, np.nan) for i in ids])
+    assert not np.isnan(t_leave).any(), "an unanswered call without an abandonment time"
+    assert (t_leave >= t_arrive - 1e-9).all()
+    return t_arrive, t_answer, t_leave, answered
+
+
+def steady_window(model):
+    s = model.scenario.clinic
+    return s.open + WARM_UP, s.close - COOL_DOWN
+
+
+def daily_statistics(model, replications: int, seed: int = SEED) -> dict[str, np.ndarray]:
+    """One value a day of each statistic, over calls arriving in the steady window."""
+    lo, hi = steady_window(model)
+    out: dict[str, list[float]] = {k: [] for k in (
+        "offered", "wait_answered", "wait_all", "p_wait", "p_abandon", "busy_share")}
+    servers = len(model.people)
+    for r in range(replications):
+        records = simulate_day(model, seed, r)
+        assert len(records.staff) == servers
+        t_arrive, t_answer, t_leave, answered = call_table(records)
+        out["offered"].append(float(records.offered))
+        keep = (t_arrive >= lo) & (t_arrive < hi)
+        wait = t_leave[keep] - t_arrive[keep]
+        ans = answered[keep]
+        out["wait_answered"].append(float(np.mean(wait[ans])))
+        out["wait_all"].append(float(np.mean(wait)))
+        out["p_wait"].append(float(np.mean(wait > 1e-9)))
+        out["p_abandon"].append(float(np.mean(~ans)))
+        busy = sum(max(0.0, min(t1, hi) - max(t0, lo))
+                   for _w, kind, _cid, t0, t1 in records.tasks if kind == "call")
+        out["busy_share"].append(busy / (servers * (hi - lo)))
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    mean = float(x.mean())
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def check_theory(days: dict[str, np.ndarray], expected: dict[str, tuple[float, float]]):
+    """Each theoretical value inside the CI of its daily statistic, every CI tight.
+
+    ``expected`` maps a statistic to (theoretical value, largest allowed CI half-width
+    relative to it). The intervals are Student-t over days at a joint 95 % level
+    (Bonferroni: each at 1 - 0.05 / k for k checks), so a correct engine fails a test
+    with probability at most 5 %; the width bound makes sure a wrong one would not pass.
+    """
+    level = 1 - 0.05 / len(expected)
+    failures, lines = [], []
+    for name, (theory, max_rel_half_width) in expected.items():
+        values = days[name]
+        mean, low, high = t_interval(values, level)
+        line = (f"{name}: theory {theory:.5g}, simulated {mean:.5g} "
+                f"({100 * level:.2f} % CI {low:.5g}-{high:.5g}, {len(values)} days)")
+        lines.append(line)
+        if not low <= theory <= high:
+            failures.append("outside CI: " + line)
+        if (high - low) / 2 > max_rel_half_width * abs(theory):
+            failures.append("CI too wide to be a test: " + line)
+    assert not failures, "\n".join(failures + ["all checks:"] + lines)
+
+
+# --- theory ---------------------------------------------------------------------------------
+
+
+def erlang_c(servers: int, load: float) -> float:
+    """Probability that an arrival waits in M/M/c with offered load ``load`` Erlang."""
+    assert load < servers
+    terms = [load**k / math.factorial(k) for k in range(servers)]
+    top = load**servers / math.factorial(servers) * servers / (servers - load)
+    return top / (math.fsum(terms) + top)
+
+
+def erlang_a(lam: float, mu: float, theta: float, servers: int, cap: int = 2000) -> dict:
+    """M/M/c+M from the birth-death chain on 0..cap (death rate min(n,c)mu + (n-c)^+ theta)."""
+    n = np.arange(cap + 1)
+    death = np.minimum(n, servers) * mu + np.maximum(n - servers, 0) * theta
+    log_p = np.concatenate([[0.0], np.cumsum(np.log(lam) - np.log(death[1:]))])
+    p = np.exp(log_p - log_p.max())
+    p /= p.sum()
+    assert p[-1] < 1e-15, "truncation too early"
+    queue = np.maximum(n - servers, 0)
+    mean_queue = float(p @ queue)
+    # A caller who finds j = n - c >= 0 others queued passes stages j, j-1, ..., 0; in the
+    # stage with i ahead it leaves the stage at rate c mu + i theta (someone ahead leaves)
+    # plus theta (its own patience runs out). By PASTA it finds n with probability p_n.
+    served, wait_if_served = np.ones(cap + 1), np.zeros(cap + 1)
+    for state in range(servers, cap + 1):
+        i = np.arange(state - servers + 1)
+        rate = servers * mu + (i + 1) * theta
+        served[state] = np.prod((servers * mu + i * theta) / rate)
+        wait_if_served[state] = np.sum(1.0 / rate)
+    p_abandon = float(p @ (1 - served))
+    assert p_abandon == pytest.approx(theta * mean_queue / lam, rel=1e-9)  # two routes agree
+    return {
+        "p_wait": float(p[servers:].sum()),
+        "p_abandon": p_abandon,
+        "wait_all": mean_queue / lam,  # Little's law for the queue
+        "wait_answered": float(p @ (served * wait_if_served)) / float(p @ served),
+    }
+
+
+def pollaczek_khinchine(lam: float, mean: float, sd: float) -> float:
+    rho = lam * mean
+    return lam * (sd**2 + mean**2) / (2 * (1 - rho))
+
+
+def test_erlang_formulas_reduce_to_known_cases():
+    # M/M/1: P(wait) = rho, Wq = rho / (mu - lam)
+    assert erlang_c(1, 0.7) == pytest.approx(0.7)
+    # Erlang A with theta = mu is M/M/infinity in disguise: p_n Poisson(lam/mu)
+    out = erlang_a(lam=2.0, mu=1.0, theta=1.0, servers=3)
+    assert out["p_wait"] == pytest.approx(1 - stats.poisson.cdf(2, 2.0))
+    # Erlang A with a vanishing abandonment rate tends to Erlang C
+    c, a, mu = 3, 2.25, 0.5
+    out = erlang_a(lam=a * mu, mu=mu, theta=1e-7, servers=c)
+    assert out["p_wait"] == pytest.approx(erlang_c(c, a), rel=1e-4)
+    assert out["wait_answered"] == pytest.approx(erlang_c(c, a) / (c * mu - a * mu), rel=1e-4)
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+
+def test_mmc_matches_erlang_c():
+    """M/M/3, offered load 2.25 Erlang (rho = 0.75), mean call 2 min, 24-hour day."""
+    c, mean_service, load = 3, 2.0, 2.25
+    lam, mu = load / mean_service, 1 / mean_service
+    model = phone_only_practice(lam, c, {"dist": "exponential", "mean": mean_service})
+    days = daily_statistics(model, replications=300)
+    assert (days["p_abandon"] == 0).all()  # no patience: every call in the window answered
+
+    p_wait = erlang_c(c, load)
+    wq = p_wait / (c * mu - lam)
+    check_theory(days, {
+        "offered": (lam * 1440, 0.01),       # Poisson count a day, mean lambda x 24 h
+        "busy_share": (load / c, 0.01),      # utilisation rho
+        "p_wait": (p_wait, 0.02),            # Erlang C probability of waiting
+        "wait_answered": (wq, 0.05),         # Wq = C(c, a) / (c mu - lambda)
+    })
+    # A 5 % error in the server speed moves Wq by more than a quarter: well outside the CI.
+    _, low, high = t_interval(days["wait_answered"])
+    for wrong in (0.95, 1.05):
+        assert not low <= erlang_c(c, load * wrong) / (c * mu / wrong - lam) <= high
+
+
+def test_mmc_with_exponential_patience_matches_erlang_a():
+    """M/M/3+M: offered load 2.5 Erlang (rho = 0.83), mean call 2 min, mean patience 5 min."""
+    c, mean_service, load, mean_patience = 3, 2.0, 2.5, 5.0
+    lam, mu, theta = load / mean_service, 1 / mean_service, 1 / mean_patience
+    model = phone_only_practice(lam, c, {"dist": "exponential", "mean": mean_service},
+                                patience={"dist": "exponential", "mean": mean_patience})
+    days = daily_statistics(model, replications=200)
+    theory = erlang_a(lam, mu, theta, c)
+    check_theory(days, {
+        "p_abandon": (theory["p_abandon"], 0.03),
+        "p_wait": (theory["p_wait"], 0.02),
+        "wait_all": (theory["wait_all"], 0.03),            # E[Q] / lambda
+        "wait_answered": (theory["wait_answered"], 0.03),
+        "busy_share": (lam * (1 - theory["p_abandon"]) / (c * mu), 0.01),
+    })
+    # Abandonment matters: without it (Erlang C) the same load would wait far longer.
+    _, low, high = t_interval(days["wait_all"])
+    assert high < erlang_c(c, load) / (c * mu - lam)
+
+
+@pytest.mark.parametrize("service", [
+    {"dist": "fixed", "value": 2.0},                  # M/D/1
+    {"dist": "gamma", "mean": 2.0, "sd": 1.0},        # M/G/1, cv 0.5
+    {"dist": "lognormal", "mean": 2.0, "sd": 3.0},    # M/G/1, cv 1.5
+], ids=["M/D/1", "gamma", "lognormal"])
+def test_mg1_matches_pollaczek_khinchine(service):
+    """One secretary, rho = 0.7, mean call 2 min: Wq = lam E[S^2] / (2 (1 - rho))."""
+    mean = service.get("mean", service.get("value"))
+    sd = service.get("sd", 0.0)
+    lam = 0.7 / mean
+    model = phone_only_practice(lam, 1, service)
+    days = daily_statistics(model, replications=400)
+    wq = pollaczek_khinchine(lam, mean, sd)
+    check_theory(days, {
+        "busy_share": (0.7, 0.01),
+        "p_wait": (0.7, 0.01),      # PASTA: an arrival finds the server busy w.p. rho
+        "wait_answered": (wq, 0.07),
+    })
+    # The service-time variance matters: M/M/1 (same mean, cv 1) lies outside the CI.
+    _, low, high = t_interval(days["wait_answered"])
+    assert not low <= pollaczek_khinchine(lam, mean, mean) <= high
+
+
+# --- Little's law on the default practice -------------------------------------------------------
+
+
+def time_average(t_in: np.ndarray, t_out: np.ndarray, start: float, end: float) -> float:
+    """Time-average number present over [start, end], by sweeping the step function."""
+    times = np.concatenate([t_in, t_out])
+    steps = np.concatenate([np.ones(len(t_in)), -np.ones(len(t_out))])
+    order = np.lexsort((-steps, times))  # at equal times, enter before leaving
+    times, level = times[order], np.cumsum(steps[order])
+    assert (level >= 0).all()
+    assert level[-1] == 0
+    edges = np.clip(np.append(times, end), start, end)
+    return float(np.sum(level * np.diff(edges))) / (end - start)
+
+
+def paired(events, enter: set[str], leave: set[str]):
+    """Entry and exit times of queue visits, matched per contact in time order."""
+    t_in, t_out = [], []
+    for _cid, group in events[events["event"].isin(enter | leave)].groupby("contact_id"):
+        group = group.sort_values("time", kind="stable")
+        opened = []
+        for time, event in zip(group["time"], group["event"]):
+            if event in enter:
+                opened.append(time)
+            else:
+                assert opened, f"contact {_cid}: {event} with nothing waiting"
+                t_in.append(opened.pop(0))
+                t_out.append(time)
+        assert not opened, f"contact {_cid}: entered the queue and never left"
+    return np.asarray(t_in), np.asarray(t_out)
+
+
+def test_littles_law_holds_on_every_day_of_the_default_practice():
+    """L = lambda W for the phone queue and the supervision queue, day by day.
+
+    L is the time-average queue length over the opening hours, swept from the event log;
+    lambda and W for the phone queue come from the metrics (calls offered, answered and
+    their mean wait) plus the abandonment times of the event log. All calls arrive and
+    leave the queue within the opening hours, so the identity holds without edge effects.
+    """
+    scenario = load_scenario("default")
+    results = run_replications(scenario, replications=20, seed=SEED, event_log=True)
+    start, end = scenario.clinic.open, scenario.clinic.close
+    period = end - start
+    metrics = results.metrics.set_index(["replication", "metric"])["value"]
+    checked_questions = 0
+    for rep, events in results.events.groupby("replication"):
+        # phone queue: arise -> call_answered | abandoned
+        phone_ids = set(events.loc[events["event"].isin({"call_answered", "abandoned"}),
+                                   "contact_id"])
+        phone = events[events["contact_id"].isin(phone_ids)]
+        t_in, t_out = paired(phone, {"arise"}, {"call_answered", "abandoned"})
+        assert len(t_in) == metrics[rep, "calls_offered"]
+        assert t_in.min() >= start and t_out.max() <= end
+        L = time_average(t_in, t_out, start, end)
+        lam = metrics[rep, "calls_offered"] / period
+        answered = metrics[rep, "calls_answered"]
+        abandoned_ids = set(events.loc[events["event"] == "abandoned", "contact_id"])
+        ab = phone[phone["contact_id"].isin(abandoned_ids)].pivot_table(
+            index="contact_id", columns="event", values="time")
+        total_wait = answered * metrics[rep, "phone_wait_mean_min"] + float(
+            (ab["abandoned"] - ab["arise"]).sum())
+        W = total_wait / metrics[rep, "calls_offered"]
+        assert L == pytest.approx(lam * W, rel=1e-9, abs=1e-12)
+        assert L > 0.1  # the queue is not trivially empty
+
+        # supervision questions: question | joint -> question_answered | joint_answered
+        assert metrics[rep, "questions_unanswered"] == 0
+        t_in, t_out = paired(events, {"question", "joint"},
+                             {"question_answered", "joint_answered"})
+        q_end = max(end, float(t_out.max()) if len(t_out) else end)
+        L = time_average(t_in, t_out, start, q_end)
+        lam = len(t_in) / (q_end - start)
+        W = float(np.mean(t_out - t_in))
+        assert L == pytest.approx(lam * W, rel=1e-9, abs=1e-12)
+        checked_questions += len(t_in)
+    assert checked_questions > 100
