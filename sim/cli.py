@@ -6,6 +6,7 @@ message on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,6 +51,15 @@ def _writable(path: Path, option: str) -> None:
                             ) from None
 
 
+def _writable_dir(path: Path, option: str) -> None:
+    if path.exists() and not path.is_dir():
+        raise ScenarioError([Problem(option, (), "a directory", f"{path} is a file")])
+    target = path if path.exists() else path.resolve().parent
+    if not target.is_dir() or not os.access(target, os.W_OK):
+        raise ScenarioError([Problem(option, (), "a writable directory (or one that can be "
+                                     "created)", str(path))])
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run_replications
     from sim.report import json_rows, text_summary
@@ -57,11 +67,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.events:
         _writable(Path(args.events), "--events")
+    if args.save:
+        _writable_dir(Path(args.save), "--save")
+    keep_log = bool(args.events or args.save)
     results = run_replications(scenario, args.replications, args.seed,
-                               event_log=bool(args.events), jobs=args.jobs)
+                               event_log=keep_log, jobs=args.jobs)
     summary = results.summary()
     if args.events:
         results.events.to_csv(args.events, index=False)
+    if args.save:
+        results.save(args.save)
     if args.json:
         print(json_rows(summary))
     else:
@@ -69,6 +84,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(text_summary(summary, title, args.seed, args.replications))
         if args.events:
             print(f"\nEvent log written to {args.events}")
+        if args.save:
+            print(f"\nResults saved in {args.save} (clinicsim report {args.save} -o report.html)")
     return 0
 
 
@@ -151,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="worker processes (results do not depend on it)")
     run.add_argument("--json", action="store_true", help="print tidy JSON rows instead")
     run.add_argument("--events", metavar="FILE", help="write the event log as CSV")
+    run.add_argument("--save", metavar="DIR",
+                     help="save the results (with the event log) for clinicsim report")
     run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check scenario files and report every problem")

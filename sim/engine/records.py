@@ -20,6 +20,8 @@ class DayRecords:
     staff: list[tuple] = field(default_factory=list)
     #: (time, contact id, event, staff id), only when the event log is on
     events: list[tuple] | None = None
+    #: (staff id, activity, start, end): every stretch of everyone's day, with the event log
+    timeline: list[tuple] | None = None
     offered: int = 0
     unanswered: int = 0
     arisen: int = 0
@@ -27,6 +29,7 @@ class DayRecords:
     def __post_init__(self) -> None:
         if self.event_log and self.events is None:
             self.events = []
+            self.timeline = []
 
     def contact(self, c) -> None:
         self.contacts.append((c.id, c.channel, c.ctype, c.team, c.t_arise, c.outcome,

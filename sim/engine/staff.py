@@ -42,7 +42,7 @@ class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
         "_block_i", "time", "wake", "serving", "interruptible", "process", "left_at",
-        "booked", "supervises", "level",
+        "booked", "supervises", "level", "timeline",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -66,7 +66,14 @@ class Worker:
         self.interruptible = False
         self.left_at = float("nan")
         self.booked: list = []  # own booked patients who have arrived, in arrival order
+        self.timeline = clinic.records.timeline  # None unless the event log is on
         self.process = self.env.process(self.day())
+
+    def spend(self, activity: str, start: float, end: float) -> None:
+        """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept)."""
+        self.time[activity] += end - start
+        if self.timeline is not None and end > start:
+            self.timeline.append((self.id, activity, start, end))
 
     # --- the day -------------------------------------------------------------------------
     def block_at(self, now: float) -> PlanBlock:
@@ -98,13 +105,13 @@ class Worker:
             until = min(block.end, self.end)
             if not block.serves:
                 yield env.timeout(until - now)
-                self.time[block.activity] += until - now
+                self.spend(block.activity, now, until)
                 continue
             wake = self.wake = env.event()
             clinic.idle.append(self)
             env.timeout(until - now).callbacks.append(lambda timer, w=wake: _ring(w, timer))
             item = yield wake
-            self.time[block.activity] += env.now - now
+            self.spend(block.activity, now, env.now)
             if item is None:
                 clinic.idle.remove(self)
             else:
@@ -117,8 +124,9 @@ class Worker:
         """Spend ``duration`` on ``activity``; in interrupt mode a doctor may be broken into."""
         env = self.env
         if not (interruptible and self.supervises and self.clinic.interrupt_mode):
+            t0 = env.now
             yield env.timeout(duration)
-            self.time[activity] += duration
+            self.spend(activity, t0, env.now)
             return
         remaining = duration
         while True:
@@ -127,11 +135,11 @@ class Worker:
             try:
                 yield env.timeout(remaining)
                 self.interruptible = False
-                self.time[activity] += env.now - t0
+                self.spend(activity, t0, env.now)
                 return
             except simpy.Interrupt as stop:
                 self.interruptible = False
-                self.time[activity] += env.now - t0
+                self.spend(activity, t0, env.now)
                 remaining = max(0.0, remaining - (env.now - t0))
                 yield from self.answer(stop.cause)
 
@@ -206,12 +214,12 @@ class Worker:
         if question is None:
             return
         yield question.done
-        self.time["being_supervised"] += self.env.now - t0
+        self.spend("being_supervised", t0, self.env.now)
 
     def answer(self, q: Question) -> Generator:
         t0 = self.env.now
         self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
         yield self.env.timeout(q.duration)
-        self.time["supervising"] += q.duration
+        self.spend("supervising", t0, self.env.now)
         self.clinic.task_done(self, q.kind, q.contact, t0)
         q.done.succeed(True)

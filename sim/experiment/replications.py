@@ -5,7 +5,9 @@ on how many replications run, in what order, or on how many workers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from joblib import Parallel, delayed
@@ -27,7 +29,38 @@ class ReplicationResults:
     staff: pd.DataFrame
     #: the event log (only when asked for): replication, time, contact_id, event, staff_id
     events: pd.DataFrame | None = None
-    extra: dict = field(default_factory=dict)
+    #: with the event log: replication, staff_id, activity, start, end (every stretch of
+    #: everyone's day, for Gantt charts)
+    timeline: pd.DataFrame | None = None
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the results to a directory that :meth:`load` and ``clinicsim report`` read."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.metrics.to_parquet(out / "metrics.parquet", index=False)
+        self.staff.to_parquet(out / "staff.parquet", index=False)
+        for name in ("events", "timeline"):
+            table = getattr(self, name)
+            if table is not None:
+                table.to_parquet(out / f"{name}.parquet", index=False)
+        (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=1),
+                                           encoding="utf-8")
+        (out / "run.json").write_text(json.dumps({
+            "kind": "run", "scenario": self.scenario.name, "seed": self.seed,
+            "replications": self.replications}, indent=1), encoding="utf-8")
+        return out
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "ReplicationResults":
+        root = Path(directory)
+        optional = {name: pd.read_parquet(root / f"{name}.parquet")
+                    if (root / f"{name}.parquet").exists() else None
+                    for name in ("events", "timeline")}
+        run = json.loads((root / "run.json").read_text(encoding="utf-8"))
+        scenario = Scenario.model_validate_json((root / "scenario.json").read_text(
+            encoding="utf-8"))
+        return cls(scenario, int(run["seed"]), pd.read_parquet(root / "metrics.parquet"),
+                   pd.read_parquet(root / "staff.parquet"), **optional)
 
     @property
     def replications(self) -> int:
@@ -44,11 +77,14 @@ def _one_day(model: CompiledScenario, seed: int, replication: int, event_log: bo
     metrics.insert(0, "replication", replication)
     staff = staff_table(records)
     staff.insert(0, "replication", replication)
-    events = None
+    events = timeline = None
     if event_log:
         events = events_table(records)
         events.insert(0, "replication", replication)
-    return metrics, staff, events
+        timeline = pd.DataFrame(records.timeline,
+                                columns=["staff_id", "activity", "start", "end"])
+        timeline.insert(0, "replication", replication)
+    return metrics, staff, events, timeline
 
 
 def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
@@ -67,7 +103,8 @@ def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
     metrics = pd.concat([p[0] for p in parts], ignore_index=True)
     staff = pd.concat([p[1] for p in parts], ignore_index=True)
     events = pd.concat([p[2] for p in parts], ignore_index=True) if event_log else None
-    return ReplicationResults(scenario, seed, metrics, staff, events)
+    timeline = pd.concat([p[3] for p in parts], ignore_index=True) if event_log else None
+    return ReplicationResults(scenario, seed, metrics, staff, events, timeline)
 
 
 def metrics_block(scenario: Scenario, seed: int, point: int, start: int,

@@ -19,6 +19,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    PlainSerializer,
 )
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -34,16 +35,17 @@ def _parse_clock(value: object) -> float:
     raise ValueError('a time of day written "HH:MM" between "00:00" and "24:00"')
 
 
-#: A time of day, written "HH:MM" in files and held as minutes after midnight.
-Clock = Annotated[float, BeforeValidator(_parse_clock)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
-
-
 def clock_text(minutes: float) -> str:
-    """Minutes after midnight as "HH:MM" (for messages and reports)."""
+    """Minutes after midnight as "HH:MM" (for messages, reports and saved scenarios)."""
     whole = int(round(minutes))
     return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+#: A time of day, written "HH:MM" in files and held as minutes after midnight.
+Clock = Annotated[float, BeforeValidator(_parse_clock),
+                  PlainSerializer(clock_text, return_type=str, when_used="json")]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
 class Strict(BaseModel):
