@@ -6,6 +6,7 @@ message on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -130,6 +131,58 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from sim.capacity import describe, find_capacity, parse_target
+
+    targets = [parse_target(t) for t in args.target]
+    scenario = load_scenario(args.scenario)
+    result = find_capacity(scenario, targets, seed=args.seed, replications=args.replications,
+                           max_replications=args.max_replications,
+                           resolution=args.resolution, confidence=args.confidence)
+    if args.json:
+        print(json.dumps({
+            "scenario": result.scenario, "targets": [str(t) for t in targets],
+            "capacity": result.capacity, "missed_from": result.upper,
+            "binding_target": result.binding, "gp_fte": result.gp_fte,
+            "patients_per_gp_fte": result.patients_per_gp_fte,
+            "at_capacity": result.at_capacity,
+            "tried": result.table().to_dict(orient="records")}, indent=1, default=str))
+    else:
+        print(describe(result))
+    return 0
+
+
+def cmd_frontier(args: argparse.Namespace) -> int:
+    from sim.capacity import parse_target
+    from sim.experiment.design import load_experiment
+    from sim.frontier import plot_frontier, staffing_frontier
+
+    experiment = load_experiment(args.experiment)
+    texts = args.target or experiment.spec.targets
+    if not texts:
+        raise ScenarioError([Problem(args.experiment, ("targets",),
+                                     "service targets in the experiment file or --target",
+                                     "none")])
+    targets = [parse_target(t) for t in texts]
+    _writable_dir(Path(args.out), "--out")
+    table = staffing_frontier(experiment, targets, jobs=args.jobs,
+                              replications=args.replications,
+                              max_replications=args.max_replications,
+                              resolution=args.resolution)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "frontier.csv", index=False)
+    plot_frontier(table, f"{experiment.spec.name}: capacity and cost").savefig(
+        out / "frontier.png", dpi=120)
+    cols = ["name", "capacity", "binding_target", "patients_per_gp_fte",
+            "cost_per_patient_year_dkk", "on_frontier"]
+    ranked = table[cols].sort_values("capacity", ascending=False)
+    print(f"Targets: {'; '.join(str(t) for t in targets)}")
+    print(ranked.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    print(f"\nWritten {out / 'frontier.csv'} and {out / 'frontier.png'}")
+    return 0
+
+
 def cmd_cases(args: argparse.Namespace) -> int:
     from sim.cases import catalogue
 
@@ -189,6 +242,36 @@ def build_parser() -> argparse.ArgumentParser:
                        help="finish an interrupted sweep in --out")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sweep.set_defaults(func=cmd_sweep)
+
+    def add_search_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--replications", "-r", type=_positive_int, default=20,
+                       help="days per list size to start with (default 20)")
+        p.add_argument("--max-replications", type=_positive_int, default=80,
+                       help="days per list size at most, when the CI straddles a target")
+        p.add_argument("--resolution", type=_positive_int, default=100,
+                       help="stop when the capacity is known to this many patients")
+
+    capacity = sub.add_parser("capacity", help="largest list size a scenario's staffing serves "
+                                               "within service targets")
+    capacity.add_argument("scenario")
+    capacity.add_argument("--target", "-t", action="append", required=True,
+                          help="e.g. 'acute_same_day_rate>=0.95' (repeat for more)")
+    add_search_options(capacity)
+    capacity.add_argument("--confidence", type=float, default=0.95,
+                          help="confidence of the interval that must meet each target")
+    capacity.add_argument("--seed", type=_seed, default=1)
+    capacity.add_argument("--json", action="store_true")
+    capacity.set_defaults(func=cmd_capacity)
+
+    frontier = sub.add_parser("frontier", help="capacity and cost of every staffing mix of an "
+                                               "experiment, with the non-dominated mixes")
+    frontier.add_argument("experiment")
+    frontier.add_argument("--target", "-t", action="append",
+                          help="service target (default: the experiment file's targets)")
+    frontier.add_argument("--out", "-o", required=True, help="directory for the table and plot")
+    frontier.add_argument("--jobs", "-j", type=_positive_int, default=1)
+    add_search_options(frontier)
+    frontier.set_defaults(func=cmd_frontier)
 
     calibrate = sub.add_parser("calibrate", help="set the model against the figures the "
                                                  "sources state, for every case")

@@ -35,7 +35,7 @@ OVERALL_METRICS: tuple[str, ...] = (
     *(f"outcome_{o}" for o in OUTCOMES),
     "contacts_handled_total", "questions_unanswered", "overtime_min",
     "nonphysician_consult_share", "doctor_min_per_contact", "staff_cost_dkk",
-    "cost_per_contact_dkk",
+    "cost_per_contact_dkk", "cost_per_patient_year_dkk",
 )
 
 
@@ -125,6 +125,9 @@ def day_metrics(records: DayRecords, scenario: Scenario) -> list[Row]:
     add(("doctor_min_per_contact", None, None, doctor_minutes / handled if handled else math.nan))
     add(("staff_cost_dkk", None, None, cost))
     add(("cost_per_contact_dkk", None, None, cost / handled if handled else math.nan))
+    patients = scenario.population.list_size
+    add(("cost_per_patient_year_dkk", None, None,
+         cost * scenario.clinic.working_days_per_year / patients if patients else math.nan))
     return rows
 
 

@@ -31,6 +31,7 @@ HEADLINES: dict[str, list[tuple[str, str, str, int]]] = {
     "Cost": [
         ("staff_cost_dkk", "Staff cost per day", "DKK", 0),
         ("cost_per_contact_dkk", "Staff cost per handled contact", "DKK", 1),
+        ("cost_per_patient_year_dkk", "Staff cost per listed patient a year", "DKK", 0),
     ],
 }
 

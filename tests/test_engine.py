@@ -501,3 +501,12 @@ def test_group_consultation_is_a_planned_nurse_session():
     group = contacts[(contacts.contact_type == "group_consultation")
                      & (contacts.outcome == "consulted")]
     assert len(group) > 0 and set(group.seen_by) == {"nurse"}
+
+
+def test_overall_metric_list_matches_what_a_day_reports():
+    from sim.metrics import OVERALL_METRICS
+
+    scenario = load_scenario("default")
+    rows = day_metrics(simulate_day(scenario, 1, 0), scenario)
+    overall = {m for m, role, activity, _ in rows if role is None and activity is None}
+    assert overall == set(OVERALL_METRICS)

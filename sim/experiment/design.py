@@ -64,6 +64,8 @@ class Experiment(Strict):
     baseline: str | None = Field(default=None, description="point to compare against")
     design: Design
     stopping: Stopping | None = None
+    targets: list[str] = Field(default_factory=list,
+                               description="service targets for clinicsim frontier")
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,14 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     if spec.baseline is not None and spec.baseline not in names:
         problems.append(Problem(file, ("baseline",), f"a point name ({', '.join(names)})",
                                 show(spec.baseline)))
+    from sim.capacity import parse_target
+
+    for i, text in enumerate(spec.targets):
+        try:
+            parse_target(text)
+        except ScenarioError as err:
+            problems += [Problem(file, ("targets", i), p.expected, p.found)
+                         for p in err.problems]
     if spec.stopping:
         from sim.metrics import OVERALL_METRICS
 

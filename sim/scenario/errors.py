@@ -32,7 +32,7 @@ class Problem:
     found: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}: {field_path(self.path)}"
+        where = f"{self.file}: {field_path(self.path)}" if self.path else self.file
         found = f" found {self.found};" if self.found is not None else ""
         return f"{where}:{found} expected {self.expected}"
 

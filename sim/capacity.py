@@ -1,0 +1,258 @@
+"""How many listed patients can a staffing mix serve while meeting service targets?
+
+A target is a metric, a comparison and a value (``acute_same_day_rate >= 0.95``). A
+target is *met* at a list size when the whole confidence interval of the metric's mean
+lies on its good side, *violated* when the whole interval lies on the bad side, and
+*unclear* otherwise; unclear list sizes get more replications, up to a maximum, and
+count as not met if they stay unclear. Demand scales with the list size through the
+patient-mix rates; every list size is run with the same seeds (common random numbers).
+
+The search brackets the capacity by doubling or halving the list size, then bisects to
+the requested resolution. The answer is the largest list size where every target is met,
+with the smallest list size where a target is confidently violated as its upper bound,
+the target that binds first, and patients per full-time GP.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import operator
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sim.engine import CompiledScenario, simulate_day
+from sim.metrics import OVERALL_METRICS, confidence_interval, day_metrics
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.schema import Scenario
+
+_TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+                     r"\s*$")
+_OPS = {">=": operator.ge, "<=": operator.le}
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+    def status(self, mean: float, low: float, high: float) -> str:
+        """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval."""
+        if math.isnan(mean):
+            return "unclear"
+        good, bad = (low, high) if self.op == ">=" else (high, low)
+        if not math.isnan(good) and _OPS[self.op](good, self.value):
+            return "met"
+        if not math.isnan(bad) and not _OPS[self.op](bad, self.value):
+            return "violated"
+        return "unclear"
+
+    def margin(self, mean: float) -> float:
+        """How far the mean is on the good side, relative to the target (negative: bad)."""
+        scale = abs(self.value) or 1.0
+        return (mean - self.value) / scale if self.op == ">=" else (self.value - mean) / scale
+
+
+def parse_target(text: str, source: str = "--target") -> Target:
+    match = _TARGET.match(text)
+    if not match:
+        raise ScenarioError([Problem(source, (), "a target written METRIC >= VALUE or "
+                                     "METRIC <= VALUE, e.g. 'phone_wait_p90_min <= 10'",
+                                     repr(text))])
+    metric, op, value = match.group(1), match.group(2), float(match.group(3))
+    if metric not in OVERALL_METRICS:
+        close = difflib.get_close_matches(metric, OVERALL_METRICS, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ScenarioError([Problem(source, (), f"a metric from the README's Metrics table"
+                                     f"{hint}", repr(metric))])
+    if not math.isfinite(value):
+        raise ScenarioError([Problem(source, (), "a finite number", repr(text))])
+    return Target(metric, op, value)
+
+
+@dataclass
+class Evaluation:
+    """The targets at one list size."""
+
+    list_size: int
+    replications: int
+    rows: list[dict] = field(default_factory=list)
+    costs: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> list[str]:
+        return [r["status"] for r in self.rows]
+
+    @property
+    def all_met(self) -> bool:
+        return all(s == "met" for s in self.statuses)
+
+    @property
+    def violated(self) -> bool:
+        return any(s == "violated" for s in self.statuses)
+
+
+@dataclass
+class CapacityResult:
+    scenario: str
+    targets: list[Target]
+    capacity: int
+    upper: int | None
+    binding: str | None
+    gp_fte: float
+    evaluations: list[Evaluation]
+    at_capacity: dict[str, float]
+    confidence: float
+
+    @property
+    def patients_per_gp_fte(self) -> float:
+        return self.capacity / self.gp_fte if self.gp_fte > 0 else math.nan
+
+    def table(self) -> pd.DataFrame:
+        """Every list size tried, with each target's mean, CI and status."""
+        return pd.DataFrame([{"list_size": e.list_size, "replications": e.replications, **r}
+                             for e in sorted(self.evaluations, key=lambda e: e.list_size)
+                             for r in e.rows])
+
+
+def gp_fte(scenario: Scenario) -> float:
+    """GPs present (doctors not in training), as full days of the clinic's opening hours."""
+    day = scenario.clinic.close - scenario.clinic.open
+    return sum(p.count * (p.end - p.start) / day for p in scenario.staff.values()
+               if scenario.roles[p.role].doctor and not scenario.roles[p.role].in_training)
+
+
+class CapacitySearch:
+    def __init__(self, scenario: Scenario, targets: list[Target], seed: int = 1,
+                 replications: int = 20, max_replications: int = 80, resolution: int = 100,
+                 confidence: float = 0.95, max_list_size: int = 200_000):
+        self.scenario, self.targets, self.seed = scenario, targets, seed
+        self.replications, self.max_replications = replications, max(max_replications,
+                                                                      replications)
+        self.resolution, self.confidence = max(1, resolution), confidence
+        self.max_list_size = max_list_size
+        self._cache: dict[int, Evaluation] = {}
+
+    def _values(self, list_size: int, start: int, stop: int) -> list[dict[str, float]]:
+        scenario = self.scenario.model_copy(update={
+            "population": self.scenario.population.model_copy(update={"list_size": list_size})})
+        model = CompiledScenario(scenario)
+        wanted = {t.metric for t in self.targets} | {"staff_cost_dkk",
+                                                     "cost_per_patient_year_dkk",
+                                                     "cost_per_contact_dkk"}
+        days = []
+        for r in range(start, stop):
+            rows = day_metrics(simulate_day(model, self.seed, r), scenario)
+            days.append({m: v for m, role, act, v in rows
+                         if role is None and act is None and m in wanted})
+        return days
+
+    def evaluate(self, list_size: int) -> Evaluation:
+        found = self._cache.get(list_size)
+        if found is not None:
+            return found
+        days = self._values(list_size, 0, self.replications)
+        while True:
+            evaluation = Evaluation(list_size, len(days))
+            for t in self.targets:
+                mean, low, high, n = confidence_interval([d[t.metric] for d in days],
+                                                         self.confidence)
+                evaluation.rows.append({"target": str(t), "mean": mean, "ci_low": low,
+                                        "ci_high": high, "status": t.status(mean, low, high),
+                                        "margin": t.margin(mean)})
+            evaluation.costs = {m: confidence_interval([d[m] for d in days])[0]
+                                for m in ("staff_cost_dkk", "cost_per_patient_year_dkk",
+                                          "cost_per_contact_dkk")}
+            if "unclear" not in evaluation.statuses or len(days) >= self.max_replications:
+                break
+            more = min(self.replications, self.max_replications - len(days))
+            days += self._values(list_size, len(days), len(days) + more)
+        self._cache[list_size] = evaluation
+        return evaluation
+
+    def run(self) -> CapacityResult:
+        start = self.scenario.population.list_size or 1000
+        start = max(self.resolution, min(start, self.max_list_size))
+        lo, hi = None, None
+        e = self.evaluate(start)
+        if e.all_met:
+            lo = start
+            size = start
+            while size < self.max_list_size:
+                size = min(self.max_list_size, size * 2)
+                if self.evaluate(size).all_met:
+                    lo = size
+                else:
+                    hi = size
+                    break
+        else:
+            hi = start
+            size = start
+            while size > self.resolution:
+                size = max(self.resolution, size // 2)
+                if self.evaluate(size).all_met:
+                    lo = size
+                    break
+                hi = size
+        if lo is not None and hi is not None:
+            while hi - lo > self.resolution:
+                mid = (lo + hi) // 2
+                if self.evaluate(mid).all_met:
+                    lo = mid
+                else:
+                    hi = mid
+        return self._result(lo or 0, hi)
+
+    def _result(self, capacity: int, not_met: int | None) -> CapacityResult:
+        tried = sorted(self._cache.values(), key=lambda e: e.list_size)
+        upper = next((e.list_size for e in tried if e.list_size > capacity and e.violated),
+                     None)
+        binding = None
+        above = [e for e in tried if e.list_size > capacity and not e.all_met]
+        if above:
+            first = above[0]
+            worst = min((r for r in first.rows if r["status"] != "met"),
+                        key=lambda r: r["margin"])
+            binding = worst["target"]
+        at = self._cache.get(capacity)
+        return CapacityResult(self.scenario.name, self.targets, capacity, upper, binding,
+                              gp_fte(self.scenario), tried, dict(at.costs) if at else {},
+                              self.confidence)
+
+
+def find_capacity(scenario: Scenario, targets: list[Target], **options) -> CapacityResult:
+    """The largest list size ``scenario``'s staffing serves within ``targets``."""
+    return CapacitySearch(scenario, targets, **options).run()
+
+
+def describe(result: CapacityResult) -> str:
+    lines = [f"Capacity of {result.scenario}",
+             "Targets (met when the whole "
+             f"{100 * result.confidence:.0f} % confidence interval is on the good side): "
+             + "; ".join(str(t) for t in result.targets), ""]
+    if result.capacity == 0:
+        lines.append("No list size meets every target: the staffing cannot reach them.")
+    else:
+        upper = (f"; a target is confidently missed from {result.upper:,} patients"
+                 if result.upper else "")
+        lines.append(f"Capacity: {result.capacity:,} listed patients (every target met up to "
+                     f"here{upper}).")
+        lines.append(f"Binding target: {result.binding or 'none within the searched range'}")
+        lines.append(f"Full-time GPs: {result.gp_fte:.2f}; patients per full-time GP: "
+                     f"{result.patients_per_gp_fte:,.0f}")
+        c = result.at_capacity
+        if c:
+            lines.append(f"Staff cost at capacity: {c['staff_cost_dkk']:,.0f} DKK a day, "
+                         f"{c['cost_per_patient_year_dkk']:,.0f} DKK per listed patient a "
+                         f"year, {c['cost_per_contact_dkk']:,.1f} DKK per handled contact")
+    lines += ["", "List sizes tried:"]
+    for e in sorted(result.evaluations, key=lambda e: e.list_size):
+        marks = ", ".join(f"{r['target'].split()[0]} {r['mean']:.3g} ({r['status']})"
+                          for r in e.rows)
+        lines.append(f"  {e.list_size:>7,} ({e.replications} days): {marks}")
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""The staffing frontier: capacity and cost of each staffing mix, and the mixes that no
+other mix beats on both (serves more patients for less)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from joblib import Parallel, delayed
+
+from sim.capacity import Target, find_capacity
+from sim.experiment.design import LoadedExperiment
+
+
+def non_dominated(table: pd.DataFrame, maximise: list[str], minimise: list[str]) -> pd.Series:
+    """True for rows no other row beats: at least as good on every column, better on one.
+    Rows with a missing value are never on the frontier."""
+    values = table[maximise + minimise].to_numpy(dtype=float)
+    sign = [1.0] * len(maximise) + [-1.0] * len(minimise)
+    good = values * sign
+    out = []
+    for i, row in enumerate(good):
+        if any(math.isnan(v) for v in row):
+            out.append(False)
+            continue
+        dominated = any(
+            j != i and all(o >= r for o, r in zip(other, row)) and any(
+                o > r for o, r in zip(other, row))
+            for j, other in enumerate(good) if not any(math.isnan(v) for v in other))
+        out.append(not dominated)
+    return pd.Series(out, index=table.index)
+
+
+def _one(point, targets, seed, options):
+    result = find_capacity(point.scenario, targets, seed=seed, **options)
+    cost = result.at_capacity
+    return {"point": point.index, "name": point.name, **point.factors,
+            "capacity": result.capacity, "missed_from": result.upper,
+            "binding_target": result.binding, "gp_fte": result.gp_fte,
+            "patients_per_gp_fte": result.patients_per_gp_fte,
+            "staff_cost_dkk_day": cost.get("staff_cost_dkk", math.nan),
+            "cost_per_patient_year_dkk": cost.get("cost_per_patient_year_dkk", math.nan)}
+
+
+def staffing_frontier(experiment: LoadedExperiment, targets: list[Target], jobs: int = 1,
+                      **options) -> pd.DataFrame:
+    """Capacity and cost per listed patient of every design point, frontier marked."""
+    seed = experiment.spec.seed
+    if jobs == 1:
+        rows = [_one(p, targets, seed, options) for p in experiment.points]
+    else:
+        rows = Parallel(n_jobs=jobs)(delayed(_one)(p, targets, seed, options)
+                                     for p in experiment.points)
+    table = pd.DataFrame(rows)
+    table.loc[table["capacity"] == 0, "cost_per_patient_year_dkk"] = math.nan
+    table["on_frontier"] = non_dominated(table, ["capacity"], ["cost_per_patient_year_dkk"])
+    return table
+
+
+def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
+    """Capacity against cost per listed patient, the non-dominated mixes joined up."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5.5), constrained_layout=True)
+    ok = table[table["capacity"] > 0]
+    front = ok[ok["on_frontier"]].sort_values("capacity")
+    ax.scatter(ok["cost_per_patient_year_dkk"], ok["capacity"], color="0.6", s=30,
+               label="staffing mix")
+    ax.plot(front["cost_per_patient_year_dkk"], front["capacity"], "o-", color="C3", ms=8,
+            label="not dominated (no mix serves more for less)")
+    for r in front.itertuples(index=False):
+        ax.annotate(str(r.name), (r.cost_per_patient_year_dkk, r.capacity), fontsize=8,
+                    xytext=(5, 4), textcoords="offset points")
+    ax.set_xlabel("Staff cost per listed patient a year (DKK)")
+    ax.set_ylabel("Capacity: listed patients served within the targets")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return fig

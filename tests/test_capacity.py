@@ -1,0 +1,115 @@
+"""Service targets, the capacity search and the staffing frontier."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from sim.capacity import Target, find_capacity, gp_fte, parse_target
+from sim.cli import main
+from sim.frontier import non_dominated
+from sim.scenario import ScenarioError, load_scenario
+from tests.conftest import raw, scenario_with
+
+FAST = dict(replications=10, max_replications=20, resolution=400)
+
+
+def test_targets_parse_and_judge_with_the_confidence_interval():
+    t = parse_target("acute_same_day_rate >= 0.95")
+    assert t == Target("acute_same_day_rate", ">=", 0.95)
+    assert t.status(0.97, 0.96, 0.98) == "met"
+    assert t.status(0.97, 0.94, 0.99) == "unclear"  # mean fine, CI not
+    assert t.status(0.90, 0.88, 0.92) == "violated"
+    w = parse_target("phone_wait_p90_min<=10")
+    assert w.status(8, 7, 9) == "met" and w.status(9, 8, 11) == "unclear"
+    assert w.status(12, 11, 13) == "violated"
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("phone_wait_p90 <= 10", "did you mean phone_wait_p90_min"),
+    ("acute_same_day_rate = 0.9", "METRIC >= VALUE"),
+    ("acute_same_day_rate >= lots", "METRIC >= VALUE"),
+])
+def test_bad_targets_are_explained(text, fragment):
+    with pytest.raises(ScenarioError, match=fragment):
+        parse_target(text)
+
+
+def test_gp_fte_counts_gps_not_trainees():
+    assert gp_fte(load_scenario("default")) == pytest.approx(3.0)
+    data = raw("default")
+    data["staff"]["trainee"] = dict(data["staff"]["gp"], role="trainee", count=2)
+    from sim import scenario_from_dict
+    assert gp_fte(scenario_from_dict(data)) == pytest.approx(3.0)
+
+
+def nurse_limited(nurses: int):
+    """High delegation, same-day needs that do not fit the acute slots go to tomorrow."""
+    return scenario_with(delegation__degree="high", acute__overflow="next_day",
+                         staff__nurse__count=nurses)
+
+
+def test_capacity_reports_a_list_size_its_uncertainty_and_the_binding_target():
+    result = find_capacity(nurse_limited(3), [parse_target("acute_same_day_rate >= 0.9"),
+                                              parse_target("phone_wait_p90_min <= 15")],
+                           **FAST)
+    assert result.capacity > 0
+    assert result.upper is None or result.upper > result.capacity
+    assert result.binding == "acute_same_day_rate >= 0.9"
+    table = result.table()
+    at = table[table.list_size == result.capacity]
+    assert (at.status == "met").all()
+    assert result.patients_per_gp_fte == pytest.approx(result.capacity / 3.0)
+    assert result.at_capacity["cost_per_patient_year_dkk"] > 0
+
+
+def test_adding_a_nurse_raises_a_nurse_limited_capacity():
+    target = [parse_target("acute_same_day_rate >= 0.9")]
+    three = find_capacity(nurse_limited(3), target, **FAST)
+    four = find_capacity(nurse_limited(4), target, **FAST)
+    assert three.binding == "acute_same_day_rate >= 0.9"
+    assert four.capacity > three.capacity
+
+
+def test_unreachable_targets_give_zero_capacity():
+    result = find_capacity(load_scenario("default"), [parse_target("phone_wait_mean_min <= 0")],
+                           **FAST)
+    assert result.capacity == 0
+
+
+def test_non_dominated_marks_the_frontier():
+    table = pd.DataFrame({"capacity": [8000, 9000, 7000, 9000, 10000],
+                          "cost": [500, 520, 550, 600, math.nan]})
+    front = non_dominated(table, ["capacity"], ["cost"])
+    assert front.tolist() == [True, True, False, False, False]
+
+
+def test_capacity_command(capsys):
+    code = main(["capacity", "default", "-t", "acute_same_day_rate>=0.95", "-r", "5",
+                 "--max-replications", "10", "--resolution", "1000"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Capacity:" in out and "Binding target:" in out and "per full-time GP" in out
+
+
+def test_frontier_command_writes_table_and_plot(tmp_path, capsys):
+    exp = tmp_path / "mixes.yaml"
+    exp.write_text("""\
+name: tiny frontier
+base: default
+replications: 5
+design:
+  kind: list
+  points:
+    - {name: base, set: {}}
+    - {name: extra-nurse, set: {staff.nurse.count: 4}}
+targets: [acute_same_day_rate >= 0.9]
+""")
+    code = main(["frontier", str(exp), "-o", str(tmp_path / "out"), "-r", "5",
+                 "--max-replications", "10", "--resolution", "2000"])
+    assert code == 0
+    table = pd.read_csv(tmp_path / "out" / "frontier.csv")
+    assert list(table.name) == ["base", "extra-nurse"]
+    assert table.on_frontier.any()
+    assert (tmp_path / "out" / "frontier.png").stat().st_size > 10_000
