@@ -207,3 +207,17 @@ def test_cli_rejects_bad_options(args, fragment):
 def test_cli_events_path_not_writable(tmp_path):
     done = run_cli("run", "-r", "1", "--events", str(tmp_path / "missing" / "ev.csv"))
     assert done.returncode == 2 and "existing directory" in done.stderr
+
+
+def test_null_removes_an_inherited_key(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        triage:
+          durations: {hca: null, student: null}
+          outcomes: {hca: null, student: null}
+        demand:
+          phone: {patience: null}
+        """)
+    scenario = load_scenario(path)
+    assert "hca" not in scenario.triage.durations
+    assert scenario.demand["phone"].patience is None

@@ -21,7 +21,13 @@ from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, Validati
 from scipy.stats import qmc
 
 from sim.scenario.errors import Problem, ScenarioError, show
-from sim.scenario.loading import load_raw, read_yaml_mapping, resolve_reference, scenario_from_dict
+from sim.scenario.loading import (
+    load_raw,
+    read_yaml_mapping,
+    resolve_reference,
+    scenario_from_dict,
+    validation_problems,
+)
 from sim.scenario.schema import Name, Scenario, Strict
 
 _SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
@@ -184,10 +190,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(
-            [Problem(file, tuple(e["loc"]), str(e["msg"]).removeprefix("Input should be "),
-                     None if e["type"] == "missing" else show(e.get("input")))
-             for e in err.errors()]) from None
+        raise ScenarioError(validation_problems(err, data, Experiment, lambda _loc: file)
+                            ) from None
     problems = _design_problems(spec, file)
     if problems:
         raise ScenarioError(problems)

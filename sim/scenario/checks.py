@@ -46,6 +46,10 @@ def _span(a: float, b: float) -> str:
 
 
 def check_scenario(s: Scenario) -> list[Problem]:
+    if not any(p.count > 0 for p in s.staff.values()):
+        # Everything else would fail for want of staff: say the one thing that matters.
+        return [*_check_clinic(s), _problem(("staff",), "at least one person on staff",
+                                             "none")]
     return [
         *_check_clinic(s),
         *_check_roles_and_types(s),

@@ -2,8 +2,9 @@
 
 A scenario file may name a base with ``extends:`` (a bundled name such as ``base`` or
 ``case08``, or a path relative to the file) and then give only what differs. Mappings
-merge key by key; lists and plain values replace. Every leaf remembers which file set it,
-so an error points at the file the user has to edit.
+merge key by key; lists and plain values replace; ``null`` removes an inherited key
+(every optional field's default is null, so this is also how to unset one). Every leaf
+remembers which file set it, so an error points at the file the user has to edit.
 """
 from __future__ import annotations
 
@@ -144,6 +145,10 @@ def _merge(base: Any, override: Any, origin: dict, path: tuple, file: str) -> An
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
         for key, value in override.items():
+            if value is None:
+                merged.pop(key, None)
+                origin[path + (key,)] = file
+                continue
             merged[key] = _merge(base.get(key), value, origin, path + (key,), file)
         return merged
     _record(override, origin, path, file)
@@ -185,10 +190,10 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict]:
 # --- validation --------------------------------------------------------------------------
 
 
-def _expected(error: Mapping[str, Any], loc: tuple) -> str:
+def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], model)
         hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
         return f"no such key; check the spelling{hint}"
     if kind == "missing":
@@ -200,9 +205,8 @@ def _expected(error: Mapping[str, Any], loc: tuple) -> str:
     return message
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
+def _allowed_keys(loc: tuple, model: Any) -> list[str]:
     """Field names allowed at ``loc`` in the schema, for "unknown key" hints."""
-    model: Any = Scenario
     for part in loc:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return []
@@ -253,6 +257,17 @@ def _clean_loc(loc: tuple, data: Any) -> tuple:
     return tuple(cleaned)
 
 
+def validation_problems(err: ValidationError, data: Mapping[str, Any],
+                        model: type[BaseModel], file_of) -> list[Problem]:
+    """Pydantic's errors as problems naming file, field, what was found and expected."""
+    problems = []
+    for e in err.errors():
+        loc = _clean_loc(tuple(e["loc"]), data)
+        found = None if e["type"] == "missing" else show(e.get("input"))
+        problems.append(Problem(file_of(loc), loc, _expected(e, loc, model), found))
+    return problems
+
+
 def scenario_from_dict(
     data: Mapping[str, Any], origin: dict | None = None, source: str = "scenario"
 ) -> Scenario:
@@ -261,13 +276,8 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as err:
-        problems = []
-        for e in err.errors():
-            loc = _clean_loc(tuple(e["loc"]), data)
-            found = None if e["type"] == "missing" else show(e.get("input"))
-            problems.append(Problem(_origin_file(origin, loc, source), loc,
-                                    _expected(e, loc), found))
-        raise ScenarioError(problems) from None
+        raise ScenarioError(validation_problems(
+            err, data, Scenario, lambda loc: _origin_file(origin, loc, source))) from None
     problems = [
         Problem(_origin_file(origin, p.path, source), p.path, p.expected, p.found)
         for p in check_scenario(scenario)

@@ -17,7 +17,6 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     NonNegativeInt,
-    PositiveFloat,
     PositiveInt,
     PlainSerializer,
 )
@@ -45,6 +44,11 @@ def clock_text(minutes: float) -> str:
 Clock = Annotated[float, BeforeValidator(_parse_clock),
                   PlainSerializer(clock_text, return_type=str, when_used="json")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+#: Upper bounds keep a day finite and catch typos (a duration of 9000 minutes, a list of
+#: ten million patients); they are far beyond any real practice.
+MINUTES_IN_DAY = 24 * 60
+Minutes = Annotated[float, Field(gt=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
+NonNegativeMinutes = Annotated[float, Field(ge=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -59,30 +63,30 @@ class Strict(BaseModel):
 
 class FixedSpec(Strict):
     dist: Literal["fixed"]
-    value: NonNegativeFloat
+    value: NonNegativeMinutes
 
 
 class ExponentialSpec(Strict):
     dist: Literal["exponential"]
-    mean: PositiveFloat
+    mean: Minutes
 
 
 class LognormalSpec(Strict):
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    sd: PositiveFloat
+    mean: Minutes
+    sd: Minutes
 
 
 class GammaSpec(Strict):
     dist: Literal["gamma"]
-    mean: PositiveFloat
-    sd: PositiveFloat
+    mean: Minutes
+    sd: Minutes
 
 
 class UniformSpec(Strict):
     dist: Literal["uniform"]
-    low: NonNegativeFloat
-    high: NonNegativeFloat
+    low: NonNegativeMinutes
+    high: NonNegativeMinutes
 
 
 DistSpec = Annotated[
@@ -119,23 +123,23 @@ TriageOutcome = Literal[
 class Clinic(Strict):
     open: Clock
     close: Clock
-    working_days_per_year: PositiveFloat = Field(
+    working_days_per_year: Annotated[float, Field(gt=0, le=366)] = Field(
         description="Days the clinic is open a year; turns yearly rates into daily demand."
     )
 
 
 class Population(Strict):
-    list_size: NonNegativeInt
+    list_size: Annotated[int, Field(ge=0, le=1_000_000)]
     share_70plus: Probability
     share_morbid: Probability
     reference_share_70plus: Probability = Field(
         description="Share aged 70+ of the population the base rates were measured on."
     )
     reference_share_morbid: Probability
-    relative_rate_70plus: PositiveFloat = Field(
+    relative_rate_70plus: Annotated[float, Field(gt=0, le=100)] = Field(
         description="Contact rate of people aged 70+ relative to the rest."
     )
-    relative_rate_morbid: PositiveFloat
+    relative_rate_morbid: Annotated[float, Field(gt=0, le=100)]
     teams: dict[Name, Probability] = Field(
         default_factory=dict, description="Share of listed patients belonging to each team."
     )
@@ -143,13 +147,13 @@ class Population(Strict):
 
 class Role(Strict):
     label: str
-    cost_per_hour: NonNegativeFloat
+    cost_per_hour: Annotated[float, Field(ge=0, le=100_000)]
     level: NonNegativeInt = Field(description="Rank on the escalation ladder; higher answers lower.")
     doctor: bool = False
     in_training: bool = Field(default=False, description="a doctor in training (not a GP)")
     supervises: bool = False
     default_block: Name = Field(description="Block kind for working time no block covers.")
-    slot_min: PositiveFloat = Field(description="Default length of a booked slot.")
+    slot_min: Minutes = Field(description="Default length of a booked slot.")
 
 
 class BlockKind(Strict):
@@ -178,7 +182,7 @@ class Window(Strict):
 
 class DemandStream(Strict):
     channel: Channel
-    per_patient_year: NonNegativeFloat
+    per_patient_year: Annotated[float, Field(ge=0, le=365)]
     mix: dict[Name, Probability]
     profile: list[Window] = Field(default_factory=list)
     patience: DistSpec | None = Field(
@@ -228,14 +232,14 @@ class Block(Strict):
     kind: Name
     start: Clock
     end: Clock
-    slot_min: PositiveFloat | None = None
+    slot_min: Minutes | None = None
 
 
 class Staff(Strict):
     """A person, or ``count`` identical people, and their day."""
 
     role: Name
-    count: NonNegativeInt = 1
+    count: Annotated[int, Field(ge=0, le=500)] = 1
     team: Name | None = None
     start: Clock
     end: Clock

@@ -1,0 +1,992 @@
+"""Plots of clinicsim results, for consultants' reports and researchers' notebooks.
+
+Every plotting function takes tidy pandas tables (or the results objects that hold them),
+never runs the model, and returns a :class:`matplotlib.figure.Figure` built without
+``pyplot`` (safe under the Agg backend, on servers and in tests; nothing is shown or
+kept open globally). In a notebook, ``%matplotlib inline`` displays a returned figure.
+
+One replicated day (from ``run_replications(..., event_log=True)``):
+
+* :func:`staff_gantt`: who did what when, one row per person;
+* :func:`phone_queue`: callers waiting over the day, and phone waits by hour;
+* :func:`time_use`: staff time use by role and activity, with 95 % CI whiskers.
+
+Sweeps (``summary.parquet`` and ``scenarios.parquet`` of a sweep directory), or
+:func:`paired_summary` of a few runs under common random numbers:
+
+* :func:`heatmap`: a metric over two factors of a grid design;
+* :func:`paired_differences`: differences against the baseline with CIs (forest plot);
+* :func:`tradeoff`: cost against access, with the non-dominated points marked
+  (:func:`non_dominated`).
+
+Calibration (:func:`sim.calibration.calibrate`): :func:`calibration_ranges`.
+
+Small pure helpers return tidy tables for your own plots: :func:`phone_calls`,
+:func:`phone_queue_length`, :func:`time_use_table`, :func:`paired_summary`.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+from sim.metrics import confidence_interval
+from sim.scenario.schema import ACTIVITIES, clock_text
+
+__all__ = [
+    "ACTIVITY_COLOURS", "ACTIVITY_LABELS", "METRICS", "calibration_ranges", "heatmap",
+    "metric_label", "non_dominated", "paired_differences", "paired_summary", "phone_calls",
+    "phone_queue", "phone_queue_length", "staff_gantt", "time_use", "time_use_table",
+    "tradeoff",
+]
+
+# --- vocabulary ----------------------------------------------------------------------------
+
+#: English label of each staff activity, with the Danish term where a Danish reader expects it.
+ACTIVITY_LABELS: dict[str, str] = {
+    "consulting": "Consulting (konsultation)",
+    "phone": "Phone triage (telefonvisitation)",
+    "supervising": "Supervising staff (supervision)",
+    "being_supervised": "Being supervised / waiting for a doctor",
+    "inbox_admin": "Inbox and admin (e-konsultation, korrespondance)",
+    "home_visits": "Home visits incl. travel (sygebesøg)",
+    "break": "Break (frokost)",
+    "idle": "Idle / unused slot time (ledig tid)",
+}
+ACTIVITY_COLOURS: dict[str, str] = {
+    "consulting": "#2f6db5",
+    "phone": "#f28e2b",
+    "supervising": "#7b3fa0",
+    "being_supervised": "#e377c2",
+    "inbox_admin": "#59a14f",
+    "home_visits": "#9c6b4e",
+    "break": "#c9c2a8",
+    "idle": "#ececec",
+}
+_HATCH = {"being_supervised": "///"}
+
+#: metric -> (label, unit, scale, better): ``scale`` turns the stored value into the unit
+#: shown (shares are stored 0-1 and shown in %); ``better`` is "min", "max" or None.
+METRICS: dict[str, tuple[str, str, float, str | None]] = {
+    "calls_offered": ("Calls offered", "calls/day", 1.0, None),
+    "calls_answered": ("Calls answered", "calls/day", 1.0, "max"),
+    "calls_abandoned": ("Calls abandoned", "calls/day", 1.0, "min"),
+    "abandonment_rate": ("Calls abandoned (share)", "%", 100.0, "min"),
+    "phone_wait_mean_min": ("Phone wait, mean (ventetid i telefonen)", "min", 1.0, "min"),
+    "phone_wait_p90_min": ("Phone wait, 90th percentile", "min", 1.0, "min"),
+    "acute_same_day_rate": ("Same-day needs seen today (akuttider)", "%", 100.0, "max"),
+    "call_to_consult_wait_mean_min": ("Call to consultation, mean", "min", 1.0, "min"),
+    "contacts_arisen": ("Contacts arising", "contacts/day", 1.0, None),
+    "contacts_handled_total": ("Contacts handled", "contacts/day", 1.0, "max"),
+    "outcome_consulted": ("Consultations", "contacts/day", 1.0, None),
+    "outcome_carried_over": ("Carried over to tomorrow", "contacts/day", 1.0, "min"),
+    "outcome_booked_later": ("Booked for a later day", "contacts/day", 1.0, "min"),
+    "outcome_abandoned": ("Abandoned calls", "contacts/day", 1.0, "min"),
+    "questions_unanswered": ("Supervision questions unanswered", "questions/day", 1.0, "min"),
+    "overtime_min": ("Overtime, all staff (overarbejde)", "min/day", 1.0, "min"),
+    "nonphysician_consult_share": ("Consultations by non-doctors (delegation)", "%", 100.0,
+                                   None),
+    "doctor_min_per_contact": ("Doctor minutes per handled contact", "min", 1.0, "min"),
+    "staff_cost_dkk": ("Staff cost per day (lønomkostning)", "DKK/day", 1.0, "min"),
+    "cost_per_contact_dkk": ("Staff cost per handled contact", "DKK", 1.0, "min"),
+    "utilisation": ("Utilisation (working / present minus break)", "%", 100.0, None),
+    "time_use_min": ("Staff time", "min/day", 1.0, None),
+}
+
+#: Headline metrics of a comparison (paired differences), in reading order.
+DIFF_METRICS = ("acute_same_day_rate", "phone_wait_mean_min", "abandonment_rate",
+                "overtime_min", "doctor_min_per_contact", "cost_per_contact_dkk")
+
+_ROLE_ORDER = ("gp", "trainee", "nurse", "midwife", "physio", "hca", "lab", "pharmaconomist",
+               "student", "manager", "secretary")
+_GOOD, _BAD, _NEUTRAL = "#1a9641", "#d7191c", "#7f7f7f"
+
+
+def _metric_info(metric: str) -> tuple[str, str, float, str | None]:
+    return METRICS.get(metric, (metric.replace("_", " ").capitalize(), "", 1.0, None))
+
+
+def metric_label(metric: str, role: str | None = None, activity: str | None = None,
+                 diff: bool = False) -> str:
+    """Axis label of a metric with its unit, e.g. ``Staff cost per handled contact (DKK)``."""
+    label, unit, _scale, _ = _metric_info(metric)
+    if role:
+        label += f", {role}"
+    if activity:
+        label += f", {ACTIVITY_LABELS.get(activity, activity)}"
+    if diff and unit == "%":
+        unit = "percentage points"
+    return f"{label} ({unit})" if unit else label
+
+
+def _clock_axis(ax, axis: str = "x", major: float = 60.0, minor: float = 30.0) -> None:
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MultipleLocator(major))
+    target.set_minor_locator(MultipleLocator(minor))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: clock_text(v % 1440)))
+
+
+def _role_label(role: str, scenario=None) -> str:
+    if scenario is not None and role in scenario.roles:
+        label = scenario.roles[role].label
+        return label.split(" (")[0] if len(label) > 24 else label
+    return role
+
+
+def _role_rank(role: str, scenario=None) -> tuple:
+    if scenario is not None and role in scenario.roles:
+        r = scenario.roles[role]
+        return (-r.level, not r.doctor, role)
+    return (_ROLE_ORDER.index(role) if role in _ROLE_ORDER else len(_ROLE_ORDER), role)
+
+
+def _natural(text: str) -> tuple:
+    head, _, tail = str(text).rpartition("-")
+    return (head, int(tail)) if tail.isdigit() else (str(text), -1)
+
+
+def _unpack(obj: Any, name: str) -> tuple[pd.DataFrame | None, Any]:
+    """A table from a results object (or the table itself), and the object's scenario."""
+    if isinstance(obj, pd.DataFrame) or obj is None:
+        return obj, None
+    return getattr(obj, name, None), getattr(obj, "scenario", None)
+
+
+def _require(table: pd.DataFrame | None, columns: Iterable[str], what: str) -> pd.DataFrame:
+    if table is None:
+        raise ValueError(f"no {what} table: run the replications with event_log=True")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"the {what} table lacks the columns {missing}")
+    if table.empty:
+        raise ValueError(f"the {what} table is empty")
+    return table
+
+
+def _short_name(name: Any, width: int = 30) -> str:
+    """A design point's name shortened for a label (``staff.`` prefixes dropped)."""
+    text = str(name).replace("staff.", "").replace("delegation.", "").replace(",", ", ")
+    return "\n".join(textwrap.wrap(text, width)) or str(name)
+
+
+# --- one day: who did what when --------------------------------------------------------------
+
+
+def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFrame | None = None,
+                scenario=None, title: str | None = None) -> Figure:
+    """Who did what when on one simulated day: one row per person, coloured by activity.
+
+    ``timeline`` is ``results.timeline`` (replication, staff_id, activity, start, end;
+    minutes after midnight) or the results object itself. ``staff`` (``results.staff``)
+    adds each person's role, hours and overtime; ``scenario`` adds role labels and the
+    clinic's opening hours. ``replication`` defaults to the first one.
+    """
+    table, found_scenario = _unpack(timeline, "timeline")
+    if staff is None and not isinstance(timeline, pd.DataFrame):
+        staff = getattr(timeline, "staff", None)
+    scenario = scenario if scenario is not None else found_scenario
+    table = _require(table, ["replication", "staff_id", "activity", "start", "end"], "timeline")
+    reps = sorted(table["replication"].unique())
+    replication = reps[0] if replication is None else replication
+    if replication not in reps:
+        raise ValueError(f"replication {replication} is not in the timeline ({reps[0]}..{reps[-1]})")
+    day = table[table["replication"] == replication]
+
+    people: dict[str, dict] = {sid: {"role": sid.rpartition("-")[0] or sid}
+                               for sid in day["staff_id"].unique()}
+    if staff is not None and not staff.empty:
+        s = staff[staff["replication"] == replication] if "replication" in staff else staff
+        for row in s.drop_duplicates("staff_id").itertuples(index=False):
+            if row.staff_id in people:
+                people[row.staff_id] = {"role": row.role, "start": row.start, "end": row.end,
+                                        "left": row.left}
+    order = sorted(people, key=lambda sid: (_role_rank(people[sid]["role"], scenario),
+                                            _natural(sid)))
+    row_of = {sid: i for i, sid in enumerate(order)}
+
+    fig = Figure(figsize=(12, 1.6 + 0.42 * len(order)), layout="constrained")
+    ax = fig.add_subplot()
+    present = []
+    for activity in ACTIVITIES:
+        part = day[day["activity"] == activity]
+        if part.empty:
+            continue
+        present.append(activity)
+        for sid, bars in part.groupby("staff_id"):
+            spans = list(zip(bars["start"], bars["end"] - bars["start"]))
+            ax.broken_barh(spans, (row_of[sid] - 0.38, 0.76),
+                           facecolors=ACTIVITY_COLOURS[activity],
+                           edgecolor="#b0b0b0" if activity == "idle" else "none",
+                           linewidth=0.3, hatch=_HATCH.get(activity))
+    overtime = False
+    for sid, info in people.items():
+        if "end" not in info:
+            continue
+        y = row_of[sid]
+        ax.plot([info["start"]] * 2, [y - 0.46, y + 0.46], color="black", lw=1.2)
+        ax.plot([info["end"]] * 2, [y - 0.46, y + 0.46], color="black", lw=1.2)
+        if info["left"] > info["end"] + 1e-9:
+            overtime = True
+            ax.add_patch(Rectangle((info["end"], y - 0.44), info["left"] - info["end"], 0.88,
+                                   fill=False, edgecolor=_BAD, lw=1.5, hatch="xx"))
+    if scenario is not None:
+        for t in (scenario.clinic.open, scenario.clinic.close):
+            ax.axvline(t, color="#555555", ls="--", lw=0.8, zorder=0)
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([f"{sid}  ({_role_label(people[sid]['role'], scenario)})"
+                        for sid in order])
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    lo = float(day["start"].min())
+    hi = float(max(day["end"].max(), *(p.get("left", 0) for p in people.values())))
+    ax.set_xlim(math.floor(lo / 30) * 30 - 5, math.ceil(hi / 30) * 30 + 5)
+    _clock_axis(ax)
+    ax.grid(axis="x", which="major", color="#d0d0d0", lw=0.6, zorder=0)
+    ax.set_axisbelow(True)
+    ax.set_xlabel("Time of day (HH:MM)")
+    ax.set_ylabel("Staff member (role)")
+    name = getattr(scenario, "name", None)
+    ax.set_title(title or (f"Who did what when: {name + ', ' if name else ''}simulated day "
+                           f"(replication {replication} of {len(reps)})"), loc="left")
+    handles = [Patch(facecolor=ACTIVITY_COLOURS[a], edgecolor="#b0b0b0" if a == "idle" else
+                     "none", hatch=_HATCH.get(a), label=ACTIVITY_LABELS[a]) for a in present]
+    if staff is not None:
+        handles.append(Line2D([], [], color="black", lw=1.2, marker="|", ls="none",
+                              markersize=12, label="Start / end of hours"))
+    if overtime:
+        handles.append(Patch(fill=False, edgecolor=_BAD, hatch="xx",
+                             label="Overtime (overarbejde)"))
+    if scenario is not None:
+        handles.append(Line2D([], [], color="#555555", ls="--", lw=0.8,
+                              label="Clinic opens / closes"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(4, len(handles)),
+               fontsize="small", frameon=False)
+    return fig
+
+
+# --- one day: the phone ------------------------------------------------------------------------
+
+
+def phone_calls(events: Any) -> pd.DataFrame:
+    """One row per phone call from the event log: replication, contact_id, arrive, answered
+    (time, NaN if not), answered_by, abandoned (time, NaN if answered), wait_min (until
+    answered or hung up) and outcome ("answered"/"abandoned").
+
+    A call is a contact with a ``call_answered`` or ``abandoned`` event (the log has no
+    channel column; only phone calls are answered or abandoned)."""
+    ev, _ = _unpack(events, "events")
+    ev = _require(ev, ["replication", "time", "contact_id", "event", "staff_id"], "events")
+    keys = ["replication", "contact_id"]
+    answered = ev.loc[ev["event"] == "call_answered", keys + ["time", "staff_id"]].rename(
+        columns={"time": "answered", "staff_id": "answered_by"})
+    abandoned = ev.loc[ev["event"] == "abandoned", keys + ["time"]].rename(
+        columns={"time": "abandoned"})
+    calls = pd.concat([answered[keys], abandoned[keys]]).drop_duplicates()
+    arise = ev.loc[ev["event"] == "arise", keys + ["time"]].rename(columns={"time": "arrive"})
+    calls = calls.merge(arise, on=keys, how="left").merge(answered, on=keys, how="left") \
+        .merge(abandoned, on=keys, how="left")
+    calls["wait_min"] = calls["answered"].fillna(calls["abandoned"]) - calls["arrive"]
+    calls["outcome"] = np.where(calls["answered"].notna(), "answered", "abandoned")
+    return calls.sort_values(["replication", "arrive", "contact_id"]).reset_index(drop=True)[
+        ["replication", "contact_id", "arrive", "answered", "answered_by", "abandoned",
+         "wait_min", "outcome"]]
+
+
+def phone_queue_length(events: Any, step: float = 1.0) -> pd.DataFrame:
+    """Callers waiting (arrived, neither answered nor hung up) at each ``step`` minutes:
+    tidy rows replication, time (minutes after midnight), queue."""
+    calls = phone_calls(events)
+    left = calls["answered"].fillna(calls["abandoned"])
+    start = math.floor(calls["arrive"].min() / step) * step
+    stop = math.ceil(left.max() / step) * step
+    grid = np.arange(start, stop + step / 2, step)
+    frames = []
+    for rep in sorted(calls["replication"].unique()):
+        c = calls[calls["replication"] == rep]
+        arrived = np.searchsorted(np.sort(c["arrive"].to_numpy()), grid, side="right")
+        gone = np.searchsorted(np.sort(left[c.index].to_numpy()), grid, side="right")
+        frames.append(pd.DataFrame({"replication": rep, "time": grid, "queue": arrived - gone}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def phone_queue(events: Any, replication: int | None = None, scenario=None,
+                bin_min: float = 5.0, title: str | None = None) -> Figure:
+    """The phone over the day: callers waiting (mean over the simulated days, with the
+    10-90 % band, averaged over ``bin_min`` minutes, and one day's queue minute by minute
+    if ``replication`` is given), and by hour of the
+    call the mean and 90th-percentile wait of answered calls, calls per day and the share
+    who hung up."""
+    ev, found = _unpack(events, "events")
+    scenario = scenario if scenario is not None else found
+    calls = phone_calls(ev)
+    queue = phone_queue_length(ev)
+    reps = int(ev["replication"].nunique())
+    wide = queue.pivot(index="time", columns="replication", values="queue")
+    # days without any call have no column: they count as an empty queue
+    for rep in sorted(set(ev["replication"].unique()) - set(wide.columns)):
+        wide[rep] = 0
+    wide = wide.fillna(0)
+    # time-averaged queue per 5 minutes, per day; then mean and spread over the days
+    binned = wide.groupby((wide.index // bin_min) * bin_min).mean()
+    edges = np.append(binned.index.to_numpy(), binned.index[-1] + bin_min)
+
+    def stairs(values) -> np.ndarray:
+        return np.append(np.asarray(values, dtype=float), float(np.asarray(values)[-1]))
+
+    fig = Figure(figsize=(12, 7), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.1])
+    t = wide.index.to_numpy()
+    if reps >= 3:
+        top.fill_between(edges, stairs(binned.quantile(0.1, axis=1)),
+                         stairs(binned.quantile(0.9, axis=1)), step="post", color="#f28e2b",
+                         alpha=0.25, lw=0, label=f"10-90 % of the {reps} simulated days")
+    top.step(edges, stairs(binned.mean(axis=1)), where="post", color="#c4550a", lw=1.8,
+             label=f"Mean over {reps} simulated day{'s' if reps != 1 else ''}"
+                   f" ({bin_min:g}-minute averages)")
+    if replication is not None:
+        if replication not in wide.columns:
+            raise ValueError(f"replication {replication} is not in the event log")
+        top.step(t, wide[replication], where="post", color="black", lw=0.8, alpha=0.7,
+                 label=f"Replication {replication}, minute by minute")
+    top.set_ylabel("Callers waiting\n(number in the queue)")
+    top.set_ylim(bottom=0)
+    top.set_title(title or ("Phone queue (telefonkø) over the day"
+                            + (f": {scenario.name}" if scenario is not None else "")),
+                  loc="left")
+    top.legend(loc="upper right", fontsize="small")
+    top.grid(axis="both", color="#e0e0e0", lw=0.6)
+
+    calls["hour"] = (calls["arrive"] // 60).astype(int)
+    answered = calls[calls["outcome"] == "answered"]
+    by_hour = pd.DataFrame({
+        "mean": answered.groupby("hour")["wait_min"].mean(),
+        "p90": answered.groupby("hour")["wait_min"].quantile(0.9),
+        "calls": calls.groupby("hour").size() / reps,
+        "abandoned": calls.groupby("hour")["outcome"].apply(lambda s: (s == "abandoned").mean()),
+    }).fillna({"mean": 0.0})
+    x = by_hour.index.to_numpy() * 60 + 30
+    bottom.bar(x, by_hour["mean"], width=48, color="#f28e2b",
+               label="Mean wait of answered calls")
+    bottom.plot(x, by_hour["p90"], ls="none", marker="_", markersize=22, mew=2.5,
+                color="black", label="90th percentile wait")
+    top_value = float(np.nanmax([by_hour["p90"].max(), by_hour["mean"].max(), 1.0]))
+    for xi, r in zip(x, by_hour.itertuples()):
+        bottom.text(xi, (r.p90 if r.p90 == r.p90 else r.mean) + 0.04 * top_value,
+                    f"{r.calls:.1f} calls/day\n{100 * r.abandoned:.0f} % hung up",
+                    ha="center", va="bottom", fontsize="x-small")
+    bottom.set_ylim(0, top_value * 1.35)
+    bottom.set_ylabel("Wait until answered (min)")
+    bottom.set_xlabel("Time of day (HH:MM); bars by the hour the call came in")
+    bottom.set_title("Phone waits by hour of the call", loc="left")
+    bottom.legend(loc="upper right", fontsize="small")
+    bottom.grid(axis="y", color="#e0e0e0", lw=0.6)
+    lo = min(t.min(), x.min() - 30)
+    hi = max(t.max(), x.max() + 30)
+    bottom.set_xlim(lo - 5, hi + 5)
+    _clock_axis(bottom)
+    return fig
+
+
+# --- staff time use -----------------------------------------------------------------------------
+
+
+def time_use_table(metrics: Any, level: float = 0.95) -> pd.DataFrame:
+    """Mean and CI of each role's minutes per activity over the replications
+    (from the ``time_use_min`` rows): role, activity, mean, ci_low, ci_high, replications."""
+    table, _ = _unpack(metrics, "metrics")
+    table = _require(table, ["replication", "metric", "role", "activity", "value"], "metrics")
+    rows = table[table["metric"] == "time_use_min"]
+    out = []
+    for (role, activity), g in rows.groupby(["role", "activity"], sort=False):
+        mean, lo, hi, n = confidence_interval(g["value"].tolist(), level)
+        out.append((role, activity, mean, lo, hi, n))
+    return pd.DataFrame(out, columns=["role", "activity", "mean", "ci_low", "ci_high",
+                                      "replications"])
+
+
+def time_use(metrics: Any, scenario=None, per_person: bool = False,
+             title: str | None = None) -> Figure:
+    """Staff time use by role as stacked bars of activities (hours a day), with 95 % CI
+    whiskers on each segment, and each role's utilisation and overtime beside its bar.
+
+    ``metrics`` is ``results.metrics`` (tidy, one row per replication x metric) or the
+    results object. With ``per_person`` (needs the scenario for headcounts) the bars show
+    hours per person instead of all people in the role.
+    """
+    table, found = _unpack(metrics, "metrics")
+    scenario = scenario if scenario is not None else found
+    table = _require(table, ["replication", "metric", "role", "activity", "value"], "metrics")
+    tu = time_use_table(table)
+    heads: dict[str, int] = {}
+    if scenario is not None:
+        for s in scenario.staff.values():
+            heads[s.role] = heads.get(s.role, 0) + s.count
+    if per_person and not heads:
+        raise ValueError("per_person needs the scenario (for the number of people per role)")
+    roles = sorted(tu["role"].unique(), key=lambda r: _role_rank(r, scenario))
+    reps = int(table["replication"].nunique())
+    overall = table[table["activity"].isna()]
+    util = overall[overall["metric"] == "utilisation"].groupby("role")["value"].mean()
+    over = overall[overall["metric"] == "overtime_min"].groupby("role")["value"].mean()
+
+    fig = Figure(figsize=(12, 1.9 + 0.75 * len(roles)), layout="constrained")
+    ax = fig.add_subplot()
+    left = np.zeros(len(roles))
+    reach = np.zeros(len(roles))
+    present = [a for a in ACTIVITIES if (tu.loc[tu["activity"] == a, "mean"] > 0).any()]
+    div = np.array([60.0 * (heads.get(r, 1) if per_person else 1) for r in roles])
+    total = sum(tu[tu["activity"] == a].set_index("role").reindex(roles)["mean"].fillna(0)
+                .to_numpy() for a in present) / div if present else np.zeros(len(roles))
+    span = max(float(np.max(total)) if len(total) else 0.0, 1e-9)
+    for activity in present:
+        part = tu[tu["activity"] == activity].set_index("role").reindex(roles)
+        mean = part["mean"].fillna(0).to_numpy() / div
+        lo = part["ci_low"].to_numpy() / div
+        hi = part["ci_high"].to_numpy() / div
+        ax.barh(range(len(roles)), mean, left=left, height=0.62,
+                color=ACTIVITY_COLOURS[activity], hatch=_HATCH.get(activity),
+                edgecolor="#b0b0b0" if activity == "idle" else "white", lw=0.5,
+                label=ACTIVITY_LABELS[activity])
+        ends = left + mean
+        ok = (mean > 0) & ~np.isnan(lo) & ~np.isnan(hi)
+        if ok.any():
+            ax.errorbar(ends[ok], np.arange(len(roles))[ok],
+                        xerr=[np.clip(mean[ok] - lo[ok], 0, None),
+                              np.clip(hi[ok] - mean[ok], 0, None)],
+                        fmt="none", ecolor="black", elinewidth=0.9, capsize=3)
+            reach = np.maximum(reach, np.where(ok, np.nan_to_num(left + (hi - lo) / 2 + mean),
+                                               reach))
+        dark = activity in ("consulting", "supervising", "home_visits")
+        for i, (x0, w) in enumerate(zip(left, mean)):
+            if w >= 0.07 * span:
+                ax.text(x0 + w / 2, i + 0.05, f"{w:.1f} h", ha="center", va="top",
+                        fontsize="x-small", color="white" if dark else "#222222")
+        left = ends
+    reach = np.maximum(reach, left)
+    for i in range(len(roles)):
+        pieces = []
+        if pd.notna(util.get(roles[i])):
+            pieces.append(f"utilised {100 * util[roles[i]]:.0f} %")
+        if pd.notna(over.get(roles[i])):
+            pieces.append(f"overtime {over[roles[i]]:.0f} min")
+        ax.text(reach[i] + 0.015 * span, i, ", ".join(pieces), va="center", fontsize="small")
+    ax.set_xlim(0, span * 1.3)
+    ax.set_yticks(range(len(roles)))
+    ax.set_yticklabels([_role_label(r, scenario) + (f"\n({heads[r]} people)" if r in heads
+                                                    and not per_person else "")
+                        for r in roles])
+    ax.invert_yaxis()
+    unit = "hours per person per day" if per_person else "hours per day, all people in the role"
+    ax.set_xlabel(f"Staff time ({unit})")
+    ax.set_ylabel("Role")
+    ax.grid(axis="x", color="#e0e0e0", lw=0.6)
+    ax.set_axisbelow(True)
+    name = getattr(scenario, "name", None)
+    ax.set_title(title or (f"Staff time use by role and activity{': ' + name if name else ''}"
+                           f"\nmean of {reps} simulated day{'s' if reps != 1 else ''}; "
+                           "whiskers: 95 % CI of each activity's hours (at its segment's end)"), loc="left")
+    fig.legend(loc="outside lower center", ncol=4, fontsize="small", frameon=False)
+    return fig
+
+
+# --- comparisons ------------------------------------------------------------------------------
+
+
+def paired_summary(runs: Mapping[str, Any], baseline: str | None = None,
+                   level: float = 0.95) -> pd.DataFrame:
+    """Means and paired differences of a few runs of the same seed (common random numbers),
+    in the layout of a sweep's ``summary.parquet``: point, name, metric, role, activity,
+    mean, ci_low, ci_high, replications, diff_mean, diff_ci_low, diff_ci_high,
+    diff_replications. ``runs`` maps a name to results (or their ``.metrics`` table);
+    ``baseline`` defaults to the first."""
+    if not runs:
+        raise ValueError("no runs to compare")
+    names = list(runs)
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in runs:
+        raise ValueError(f"baseline {baseline!r} is not one of {names}")
+    keys = ["replication", "metric", "role", "activity"]
+    tables = {}
+    for name, obj in runs.items():
+        t, _ = _unpack(obj, "metrics")
+        t = _require(t, keys + ["value"], "metrics")
+        tables[name] = t.assign(role=t["role"].astype(object).where(t["role"].notna(), ""),
+                                activity=t["activity"].astype(object)
+                                .where(t["activity"].notna(), ""))
+    base = tables[baseline]
+    out = []
+    for point, name in enumerate(names):
+        t = tables[name]
+        paired = t.merge(base, on=keys, how="left", suffixes=("", "_base"))
+        paired["diff"] = paired["value"] - paired["value_base"]
+        for (metric, role, activity), g in paired.groupby(keys[1:], sort=True):
+            mean, lo, hi, n = confidence_interval(g["value"].tolist(), level)
+            if name == baseline:
+                d = (math.nan, math.nan, math.nan, n)
+            else:
+                d = confidence_interval(g["diff"].dropna().tolist(), level)
+            out.append((point, name, metric, role or None, activity or None, mean, lo, hi, n,
+                        *d))
+    return pd.DataFrame(out, columns=[
+        "point", "name", "metric", "role", "activity", "mean", "ci_low", "ci_high",
+        "replications", "diff_mean", "diff_ci_low", "diff_ci_high", "diff_replications"])
+
+
+def _overall(summary: pd.DataFrame, metric: str, role: str | None = None,
+             activity: str | None = None) -> pd.DataFrame:
+    rows = summary[summary["metric"] == metric]
+    rows = rows[rows["role"].isna()] if role is None else rows[rows["role"] == role]
+    rows = rows[rows["activity"].isna()] if activity is None else rows[rows["activity"] == activity]
+    if rows.empty:
+        raise ValueError(f"the summary has no rows for metric {metric!r}"
+                         + (f" role {role!r}" if role else "")
+                         + (f" activity {activity!r}" if activity else ""))
+    return rows.sort_values("point")
+
+
+def _baseline_point(summary: pd.DataFrame, baseline: Any = None) -> int | None:
+    """The baseline's point index: given by name or index, else the point whose paired
+    differences are all missing (a sweep leaves the baseline's differences empty)."""
+    if baseline is not None:
+        if isinstance(baseline, str):
+            match = summary.loc[summary["name"] == baseline, "point"]
+            if match.empty:
+                raise ValueError(f"no design point named {baseline!r}")
+            return int(match.iloc[0])
+        return int(baseline)
+    if "diff_mean" not in summary:
+        return None
+    empty = summary.groupby("point")["diff_mean"].apply(lambda s: s.isna().all())
+    return int(empty[empty].index[0]) if empty.any() else None
+
+
+def _direction_colour(low: float, high: float, better: str | None) -> str:
+    if better is None or not (low == low and high == high) or (low <= 0 <= high):
+        return _NEUTRAL
+    up = low > 0
+    return _GOOD if (up and better == "max") or (not up and better == "min") else _BAD
+
+
+def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] = DIFF_METRICS,
+                       baseline: Any = None, title: str | None = None) -> Figure:
+    """A forest plot: each design point's paired difference against the baseline (mean and
+    95 % CI, common random numbers), one panel per metric. Green: better, red: worse,
+    grey: the CI includes no difference (or the metric has no better direction).
+
+    ``summary`` is a sweep's ``summary.parquet`` or a :func:`paired_summary` table."""
+    base = _baseline_point(summary, baseline)
+    metrics = [m for m in metrics if (summary["metric"] == m).any()]
+    if not metrics:
+        raise ValueError("none of the requested metrics is in the summary")
+    names = summary.drop_duplicates("point").set_index("point")["name"].sort_index()
+    points = [p for p in names.index if p != base]
+    if not points:
+        raise ValueError("the summary holds only the baseline: nothing to compare")
+    ncols = min(3, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig = Figure(figsize=(4.3 * ncols + 1.5, 0.9 + nrows * (1.1 + 0.45 * len(points))),
+                 layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
+    for ax, metric in zip(axes, metrics):
+        _, unit, scale, better = _metric_info(metric)
+        rows = _overall(summary, metric).set_index("point").reindex(points)
+        for i, p in enumerate(points):
+            r = rows.loc[p]
+            m, lo, hi = (r["diff_mean"] * scale, r["diff_ci_low"] * scale,
+                         r["diff_ci_high"] * scale)
+            if m != m:
+                ax.text(0, i, "n/a", ha="center", va="center", fontsize="small", color=_NEUTRAL)
+                continue
+            colour = _direction_colour(lo, hi, better)
+            if lo == lo:
+                ax.plot([lo, hi], [i, i], color=colour, lw=2.2, solid_capstyle="butt")
+            ax.plot([m], [i], marker="o", color=colour, markersize=6)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+        spread = np.nanmax(np.abs(rows[["diff_ci_low", "diff_ci_high", "diff_mean"]]
+                                  .to_numpy(dtype=float) * scale)) if rows["diff_mean"].notna(
+                                  ).any() else 0.0
+        if not spread > 1e-9:
+            ax.set_xlim(-1, 1)
+            ax.text(0.5, 0.02, "no difference at any point", transform=ax.transAxes,
+                    ha="center", va="bottom", fontsize="small", color=_NEUTRAL)
+        title_text, *_ = _metric_info(metric)
+        ax.set_title("\n".join(textwrap.wrap(title_text, 34)), fontsize="medium")
+        ax.set_xlabel(f"Difference ({'percentage points' if unit == '%' else unit})")
+        ax.grid(axis="x", color="#e0e0e0", lw=0.6)
+        if spread > 1e-9:
+            ax.margins(x=0.15)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    axes[0].set_yticks(range(len(points)))
+    axes[0].set_yticklabels([_short_name(names[p], 26) for p in points])
+    axes[0].set_ylim(len(points) - 0.5, -0.5)
+    for k in range(0, len(metrics), ncols):
+        axes[k].set_ylabel("Design point")
+    base_name = names.get(base, "the baseline") if base is not None else "the baseline"
+    fig.suptitle(title or (f"Paired differences against the baseline '{base_name}'\n"
+                           "mean and 95 % CI under common random numbers (same patients)"),
+                 x=0.01, ha="left")
+    fig.legend(handles=[Line2D([], [], color=c, marker="o", lw=2.2, label=t) for c, t in
+                        ((_GOOD, "better than the baseline"), (_BAD, "worse than the baseline"),
+                         (_NEUTRAL, "no clear difference, or no better direction"))],
+               loc="outside lower center", ncol=3, fontsize="small", frameon=False)
+    return fig
+
+
+def _factor_values(column: pd.Series) -> list:
+    values = list(dict.fromkeys(column.tolist()))
+    return values
+
+
+def _factor_label(path: str) -> str:
+    known = {
+        "delegation.degree": "Delegation degree (delegationsgrad)",
+        "acute.overflow": "When acute slots run out (akuttider)",
+        "acute.prefer": "Acute booking preference",
+        "supervision.mode": "Supervision mode",
+        "population.list_size": "List size (patients)",
+    }
+    if path in known:
+        return known[path]
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "staff" and parts[2] == "count":
+        return f"People in staff group '{parts[1]}' (count)"
+    return path
+
+
+def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
+            y: str | None = None, role: str | None = None, activity: str | None = None,
+            value: str = "mean", baseline: Any = None, where: Mapping[str, Any] | None = None,
+            title: str | None = None) -> Figure:
+    """A metric over one or two factors of a sweep: cells coloured green where better.
+
+    ``scenarios`` is the sweep's ``scenarios.parquet`` (point, name, one column per factor);
+    ``x`` and ``y`` are factor columns (``y=None`` for one factor). ``value`` is "mean" or
+    "diff_mean" (the paired difference against the baseline). Points of other factors can
+    be fixed with ``where={factor: value}``. Each cell shows the mean and its 95 % CI; the
+    baseline's cell is framed."""
+    if value not in ("mean", "diff_mean"):
+        raise ValueError("value must be 'mean' or 'diff_mean'")
+    for f in (x, y):
+        if f is not None and f not in scenarios.columns:
+            factors = [c for c in scenarios.columns if c not in ("point", "name")]
+            raise ValueError(f"{f!r} is not a factor of this sweep (factors: {factors})")
+    design = scenarios.copy()
+    for f, v in (where or {}).items():
+        design = design[design[f] == v]
+    rows = _overall(summary, metric, role, activity).drop(columns=["name"], errors="ignore")
+    data = design.merge(rows, on="point", how="inner")
+    label, unit, scale, better = _metric_info(metric)
+    ykey = y if y is not None else "_all"
+    if y is None:
+        data[ykey] = ""
+    if data.duplicated([x, ykey]).any():
+        others = [c for c in scenarios.columns if c not in ("point", "name", x, y)]
+        raise ValueError(f"several points share each ({x}, {y}) cell: fix the other factors "
+                         f"{others} with where={{...}}")
+    xs = _factor_values(design[x])
+    ys = _factor_values(data[ykey]) if y is None else _factor_values(design[y])
+    lo_col, hi_col = ("ci_low", "ci_high") if value == "mean" else ("diff_ci_low", "diff_ci_high")
+    grid = np.full((len(ys), len(xs)), np.nan)
+    lows, highs = grid.copy(), grid.copy()
+    for _, row in data.iterrows():
+        i, j = ys.index(row[ykey]), xs.index(row[x])
+        grid[i, j] = row[value] * scale
+        lows[i, j] = row[lo_col] * scale
+        highs[i, j] = row[hi_col] * scale
+    cmap = {"max": "RdYlGn", "min": "RdYlGn_r"}.get(better, "viridis")
+    fig = Figure(figsize=(max(6.0, 1.9 * len(xs) + 3), max(3.2, 1.1 * len(ys) + 2)),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    finite = grid[np.isfinite(grid)]
+    if value == "diff_mean" and finite.size:
+        bound = float(np.abs(finite).max()) or 1.0
+        vmin, vmax = -bound, bound
+    else:
+        vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0, 1)
+        if vmin == vmax:
+            vmin, vmax = vmin - 1, vmax + 1
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax,
+                      aspect="auto")
+    norm = image.norm
+    cm = image.get_cmap()
+    largest = float(np.nanmax(np.abs(finite))) if finite.size else 0.0
+    digits = 0 if largest >= 100 else 1 if largest >= 1 else 2
+    if value == "diff_mean" and finite.size:
+        smallest = float(np.nanmin(np.abs(finite[finite != 0]))) if (finite != 0).any() else 1
+        digits = max(digits, 1 if smallest < 10 else 0)
+    base = _baseline_point(summary, baseline)
+    base_cell = None
+    if base is not None and (data["point"] == base).any():
+        b = data[data["point"] == base].iloc[0]
+        base_cell = (ys.index(b[ykey]), xs.index(b[x]))
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            v = grid[i, j]
+            if v != v:
+                text = "baseline\n(0 by definition)" if (i, j) == base_cell else "n/a"
+                ax.text(j, i, text, ha="center", va="center", color="#555555",
+                        fontsize="small")
+                continue
+            rgb = cm(norm(v))[:3]
+            dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 0.5
+            ci = (f"\n[{lows[i, j]:,.{digits}f}, {highs[i, j]:,.{digits}f}]"
+                  if lows[i, j] == lows[i, j] else "")
+            sign = "+" if value == "diff_mean" and v > 0 else ""
+            ax.text(j, i, f"{sign}{v:,.{digits}f}{ci}", ha="center", va="center",
+                    fontsize="medium", color="white" if dark else "black")
+    if base_cell is not None:
+        bi, bj = base_cell
+        ax.add_patch(Rectangle((bj - 0.5, bi - 0.5), 1, 1, fill=False, lw=2.5,
+                               edgecolor="black"))
+        if value == "mean":
+            ax.text(bj, bi + 0.47, "baseline", ha="center", va="bottom", fontsize="x-small",
+                    fontweight="bold")
+    ax.set_xticks(range(len(xs)))
+    ax.set_xticklabels([str(v) for v in xs])
+    ax.set_yticks(range(len(ys)))
+    ax.set_yticklabels([str(v) for v in ys] if y is not None else [""])
+    ax.set_xlabel(_factor_label(x))
+    ax.set_ylabel(_factor_label(y) if y is not None else "")
+    cbar = fig.colorbar(image, ax=ax, shrink=0.9)
+    cbar_label = metric_label(metric, role, activity, diff=value == "diff_mean")
+    cbar.set_label(("Difference vs baseline: " if value == "diff_mean" else "")
+                   + "\n".join(textwrap.wrap(cbar_label, 40)))
+    what = "paired difference against the baseline" if value == "diff_mean" else "mean"
+    ax.set_title(title or ("\n".join(textwrap.wrap(metric_label(metric, role, activity,
+                                                                diff=value == "diff_mean"), 60))
+                           + f"\n{what} [95 % CI] per design point"
+                           + ("; green is better" if better else "")), loc="left")
+    return fig
+
+
+def non_dominated(df: pd.DataFrame, minimise: Sequence[str] = (),
+                  maximise: Sequence[str] = ()) -> pd.Series:
+    """True for the rows no other row dominates (Pareto-optimal design points).
+
+    Row *a* dominates row *b* when *a* is at least as good in every column (lower in
+    ``minimise``, higher in ``maximise``) and strictly better in at least one. Rows with a
+    missing value in any of the columns are never non-dominated (and dominate nothing);
+    identical rows do not dominate each other. Returns a boolean Series on ``df.index``."""
+    columns = list(minimise) + list(maximise)
+    if not columns:
+        raise ValueError("name at least one column to minimise or maximise")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"columns not in the table: {missing}")
+    values = df[columns].astype(float).to_numpy(copy=True)
+    values[:, len(minimise):] *= -1.0  # everything is minimised from here on
+    valid = ~np.isnan(values).any(axis=1)
+    result = np.zeros(len(df), dtype=bool)
+    candidates = values[valid]
+    for i in np.flatnonzero(valid):
+        v = values[i]
+        dominated = (np.all(candidates <= v, axis=1) & np.any(candidates < v, axis=1)).any()
+        result[i] = not dominated
+    return pd.Series(result, index=df.index, name="non_dominated")
+
+
+def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
+             y: str = "acute_same_day_rate", baseline: Any = None,
+             minimise: Sequence[str] | None = None, maximise: Sequence[str] | None = None,
+             title: str | None = None) -> Figure:
+    """Cost against access: every design point with 95 % CI crosses, the non-dominated
+    ones (no other point is both cheaper and better) starred and joined, the baseline framed.
+
+    Whether lower or higher is better comes from :data:`METRICS` unless ``minimise`` and
+    ``maximise`` name the metrics."""
+    if minimise is None and maximise is None:
+        minimise = [m for m in (x, y) if _metric_info(m)[3] == "min"]
+        maximise = [m for m in (x, y) if _metric_info(m)[3] == "max"]
+        unknown = [m for m in (x, y) if _metric_info(m)[3] is None]
+        if unknown:
+            raise ValueError(f"no better direction known for {unknown}: pass minimise=[...] "
+                             "and/or maximise=[...]")
+    minimise, maximise = list(minimise or []), list(maximise or [])
+    tables = {}
+    for metric in (x, y):
+        r = _overall(summary, metric).set_index("point")
+        tables[metric] = r
+    points = sorted(set(tables[x].index) & set(tables[y].index))
+    names = summary.drop_duplicates("point").set_index("point")["name"]
+    frame = pd.DataFrame({"name": [names[p] for p in points],
+                          x: tables[x].loc[points, "mean"].to_numpy(dtype=float),
+                          y: tables[y].loc[points, "mean"].to_numpy(dtype=float)}, index=points)
+    front = non_dominated(frame, minimise=[m for m in minimise if m in (x, y)],
+                          maximise=[m for m in maximise if m in (x, y)])
+    _, xunit, xs, _ = _metric_info(x)
+    _, yunit, ys, _ = _metric_info(y)
+    base = _baseline_point(summary, baseline)
+
+    fig = Figure(figsize=(13, 6.8), layout="constrained")
+    ax, key = fig.subplots(1, 2, width_ratios=[2.6, 1])
+    for number, p in enumerate(points, start=1):
+        rx, ry = tables[x].loc[p], tables[y].loc[p]
+        mx, my = rx["mean"] * xs, ry["mean"] * ys
+        xerr = [[max(0.0, mx - rx["ci_low"] * xs)], [max(0.0, rx["ci_high"] * xs - mx)]] \
+            if pd.notna(rx["ci_low"]) else None
+        yerr = [[max(0.0, my - ry["ci_low"] * ys)], [max(0.0, ry["ci_high"] * ys - my)]] \
+            if pd.notna(ry["ci_low"]) else None
+        on = bool(front[p])
+        ax.errorbar([mx], [my], xerr=xerr, yerr=yerr, fmt="*" if on else "o",
+                    markersize=16 if on else 7, color="#e15759" if on else "#8c8c8c",
+                    ecolor="#c8c8c8", elinewidth=1, capsize=2, zorder=3)
+        if p == base:
+            ax.plot([mx], [my], marker="s", markersize=19, mfc="none", mec="black", mew=1.5,
+                    zorder=4)
+    # number the points; points that (nearly) coincide share one label "4, 7"
+    px, py = frame[x].to_numpy() * xs, frame[y].to_numpy() * ys
+    rx_, ry_ = (np.nanmax(px) - np.nanmin(px)) or 1.0, (np.nanmax(py) - np.nanmin(py)) or 1.0
+    done: set[int] = set()
+    for k in range(len(points)):
+        if k in done or not (px[k] == px[k] and py[k] == py[k]):
+            continue
+        group = [j for j in range(len(points)) if j not in done
+                 and abs(px[j] - px[k]) < 0.025 * rx_ and abs(py[j] - py[k]) < 0.025 * ry_]
+        done.update(group)
+        ax.annotate(", ".join(str(j + 1) for j in group), (px[k], py[k]), xytext=(7, 6),
+                    textcoords="offset points", fontsize="small", zorder=5,
+                    fontweight="bold" if any(front.iloc[j] for j in group) else "normal")
+    fr = frame[front].sort_values(x)
+    if len(fr) > 1:
+        ax.plot(fr[x] * xs, fr[y] * ys, color="#e15759", lw=1, ls="--", zorder=2)
+    ax.set_xlabel(metric_label(x))
+    ax.set_ylabel(metric_label(y))
+    ax.grid(color="#e6e6e6", lw=0.6)
+    ax.margins(0.12)
+    horiz = "left" if x in minimise else "right"
+    vert = "down" if y in minimise else "up"
+    arrow = {("left", "up"): "↖", ("left", "down"): "↙", ("right", "up"): "↗",
+             ("right", "down"): "↘"}[(horiz, vert)]
+    ax.text(0.99 if horiz == "right" else 0.01, 0.99 if vert == "up" else 0.01,
+            f"better {arrow}", transform=ax.transAxes, ha=horiz,
+            va="top" if vert == "up" else "bottom", fontsize="large", color=_GOOD,
+            fontweight="bold")
+    ax.set_title(title or (f"Trade-off: {_metric_info(x)[0].lower()} against "
+                           f"{_metric_info(y)[0].lower()}\nmeans per design point; crosses: "
+                           "95 % CI of each mean (paired differences are tighter)"),
+                 loc="left")
+    # the key: numbers to design points
+    key.axis("off")
+    key.set_title("Design points", loc="left")
+    lines = []
+    for number, p in enumerate(points, start=1):
+        tags = [t for t, flag in (("non-dominated", bool(front[p])), ("baseline", p == base))
+                if flag]
+        lines.append((number, _short_name(names[p], 34), ", ".join(tags), bool(front[p])))
+    step = min(0.08, 0.78 / max(1, len(lines)))
+    for k, (number, text, tags, on) in enumerate(lines):
+        yk = 0.97 - k * step
+        key.text(0.0, yk, f"{number}", fontweight="bold" if on else "normal",
+                 color="#e15759" if on else "#333333", va="top", transform=key.transAxes)
+        key.text(0.09, yk, text.replace("\n", " ") + (f"  ({tags})" if tags else ""),
+                 va="top", fontsize="small", transform=key.transAxes, wrap=True,
+                 fontweight="bold" if on else "normal")
+    key.legend(handles=[
+        Line2D([], [], marker="*", color="#e15759", ls="--", markersize=13,
+               label="Non-dominated: no other point\nis better on both axes"),
+        Line2D([], [], marker="o", color="#8c8c8c", ls="none", label="Dominated design point"),
+        Line2D([], [], marker="s", mfc="none", mec="black", ls="none", markersize=12,
+               label="Baseline"),
+        Line2D([], [], color="#c8c8c8", label="95 % CI")],
+        loc="lower left", fontsize="small", frameon=False)
+    return fig
+
+
+# --- calibration ------------------------------------------------------------------------------
+
+_NATIONAL = {"contacts_per_patient_year": "Contacts per listed patient a year",
+             "contacts_per_gp_day": "Contacts per GP a working day",
+             "face_to_face_per_gp_day": "Face-to-face contacts per GP a day"}
+
+
+def _verdict_colour(verdict: str) -> str:
+    v = str(verdict)
+    if v.startswith("within"):
+        return _GOOD
+    if v.startswith("borderline"):
+        return "#f0a30a"
+    if v.startswith("outside"):
+        return _BAD
+    return _NEUTRAL
+
+
+def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
+    """The model against the sources' stated figures: for each target a grey band (the
+    stated range) and the model's mean with its 95 % CI, coloured by the verdict (green
+    within, amber borderline, red outside). Top: the case statements (shares, in %);
+    below: the national face-validity figures for every case.
+
+    ``table`` is :func:`sim.calibration.calibrate`'s result (or report.csv)."""
+    need = ["target", "case", "statement", "kind", "stated_low", "stated_high", "model_mean",
+            "ci_low", "ci_high", "verdict"]
+    table = _require(table, need, "calibration")
+    national = table[table["kind"].isin(list(_NATIONAL))]
+    statements = table[~table["kind"].isin(list(_NATIONAL))]
+    kinds = [k for k in _NATIONAL if (national["kind"] == k).any()]
+    cases = sorted(national["case"].unique())
+    top_h = 0.5 * len(statements) + 1.0 if len(statements) else 0
+    bottom_h = 0.3 * len(cases) + 1.4 if kinds else 0
+    fig = Figure(figsize=(13, 1.6 + top_h + bottom_h), layout="constrained")
+    ratios = [r for r in (top_h, bottom_h) if r]
+    sub = fig.subfigures(len(ratios), 1, height_ratios=ratios) if len(ratios) > 1 else [fig]
+    k = 0
+
+    def draw(ax, y, r, scale):
+        lo, hi = r.stated_low * scale, r.stated_high * scale
+        ax.barh(y, hi - lo, left=lo, height=0.6, color="#d9d9d9", edgecolor="#9a9a9a", lw=0.6)
+        colour = _verdict_colour(r.verdict)
+        if r.ci_low == r.ci_low:
+            ax.plot([r.ci_low * scale, r.ci_high * scale], [y, y], color=colour, lw=2.2)
+        if r.model_mean == r.model_mean:
+            ax.plot([r.model_mean * scale], [y], "o", color=colour, markersize=6)
+
+    if len(statements):
+        ax = sub[k].add_subplot()
+        k += 1
+        for i, r in enumerate(statements.itertuples(index=False)):
+            draw(ax, i, r, 100.0)
+        ax.set_yticks(range(len(statements)))
+        ax.set_yticklabels([f"Case {r.case}: " + "\n".join(textwrap.wrap(r.statement, 60))
+                            for r in statements.itertuples(index=False)], fontsize="small")
+        ax.set_ylim(len(statements) - 0.5, -0.5)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Share (%): stated range (grey band) and model mean with 95 % CI")
+        ax.set_ylabel("Statement in the case report")
+        ax.set_title("Case statements (seed 003)", loc="left")
+        ax.grid(axis="x", color="#e6e6e6", lw=0.6)
+    if kinds:
+        axes = np.atleast_1d(sub[k].subplots(1, len(kinds), sharey=True))
+        for ax, kind in zip(axes, kinds):
+            part = national[national["kind"] == kind].set_index("case").reindex(cases)
+            for i, case in enumerate(cases):
+                r = part.loc[case]
+                if isinstance(r["verdict"], str):
+                    draw(ax, i, r, 1.0)
+            ax.set_title("\n".join(textwrap.wrap(_NATIONAL[kind], 30)), fontsize="medium")
+            ax.set_xlabel("per " + ("patient a year" if kind.endswith("year") else "GP a day"))
+            ax.grid(axis="x", color="#e6e6e6", lw=0.6)
+        axes[0].set_yticks(range(len(cases)))
+        axes[0].set_yticklabels([f"case {c:02d}" for c in cases])
+        axes[0].set_ylim(len(cases) - 0.5, -0.5)
+        axes[0].set_ylabel("Practice case")
+        sub[k].suptitle("National face-validity figures, every case", x=0.01, ha="left",
+                        fontsize="medium")
+    reps = table["replications"].max() if "replications" in table else None
+    fig.suptitle(title or ("Calibration: the model against the figures the sources state"
+                           + (f" ({int(reps)} simulated days per case)" if reps == reps
+                              and reps is not None else "")), x=0.01, ha="left")
+    fig.legend(handles=[Patch(facecolor="#d9d9d9", edgecolor="#9a9a9a", label="Stated range"),
+                        *(Line2D([], [], color=c, marker="o", lw=2.2, label=t) for c, t in
+                          ((_GOOD, "Model within the range"),
+                           ("#f0a30a", "Borderline (CI overlaps)"),
+                           (_BAD, "Model outside the range")))],
+               loc="outside lower center", ncol=4, fontsize="small", frameon=False)
+    return fig
