@@ -96,6 +96,7 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "doctor_min_per_contact": ("Doctor minutes per handled contact", "min", 1.0, "min"),
     "staff_cost_dkk": ("Staff cost per day (lønomkostning)", "DKK/day", 1.0, "min"),
     "cost_per_contact_dkk": ("Staff cost per handled contact", "DKK", 1.0, "min"),
+    "cost_per_patient_year_dkk": ("Staff cost per listed patient a year", "DKK", 1.0, "min"),
     "utilisation": ("Utilisation (working / present minus break)", "%", 100.0, None),
     "time_use_min": ("Staff time", "min/day", 1.0, None),
 }
@@ -664,14 +665,17 @@ def _factor_label(path: str) -> str:
 def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
             y: str | None = None, role: str | None = None, activity: str | None = None,
             value: str = "mean", baseline: Any = None, where: Mapping[str, Any] | None = None,
-            title: str | None = None) -> Figure:
+            fade_unclear: bool = True, title: str | None = None) -> Figure:
     """A metric over one or two factors of a sweep: cells coloured green where better.
 
     ``scenarios`` is the sweep's ``scenarios.parquet`` (point, name, one column per factor);
     ``x`` and ``y`` are factor columns (``y=None`` for one factor). ``value`` is "mean" or
     "diff_mean" (the paired difference against the baseline). Points of other factors can
     be fixed with ``where={factor: value}``. Each cell shows the mean and its 95 % CI; the
-    baseline's cell is framed."""
+    baseline's cell is framed. With ``fade_unclear`` (and paired differences in the
+    summary), cells whose paired difference against the baseline has a CI including zero
+    are faded: the colour scale spans whatever range the means have, however small, and
+    fading keeps noise from looking like an effect."""
     if value not in ("mean", "diff_mean"):
         raise ValueError("value must be 'mean' or 'diff_mean'")
     for f in (x, y):
@@ -696,11 +700,15 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     lo_col, hi_col = ("ci_low", "ci_high") if value == "mean" else ("diff_ci_low", "diff_ci_high")
     grid = np.full((len(ys), len(xs)), np.nan)
     lows, highs = grid.copy(), grid.copy()
+    clear = np.ones_like(grid, dtype=bool)
     for _, row in data.iterrows():
         i, j = ys.index(row[ykey]), xs.index(row[x])
         grid[i, j] = row[value] * scale
         lows[i, j] = row[lo_col] * scale
         highs[i, j] = row[hi_col] * scale
+        if "diff_ci_low" in row:
+            dl, dh = row["diff_ci_low"], row["diff_ci_high"]
+            clear[i, j] = bool(dl == dl and dh == dh and not (dl <= 0 <= dh))
     cmap = {"max": "RdYlGn", "min": "RdYlGn_r"}.get(better, "viridis")
     fig = Figure(figsize=(max(6.0, 1.9 * len(xs) + 3), max(3.2, 1.1 * len(ys) + 2)),
                  layout="constrained")
@@ -736,12 +744,26 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
                         fontsize="small")
                 continue
             rgb = cm(norm(v))[:3]
-            dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 0.5
+            fade = (fade_unclear and "diff_ci_low" in data and (i, j) != base_cell
+                    and not clear[i, j])
+            dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 0.5 and not fade
             ci = (f"\n[{lows[i, j]:,.{digits}f}, {highs[i, j]:,.{digits}f}]"
                   if lows[i, j] == lows[i, j] else "")
             sign = "+" if value == "diff_mean" and v > 0 else ""
             ax.text(j, i, f"{sign}{v:,.{digits}f}{ci}", ha="center", va="center",
                     fontsize="medium", color="white" if dark else "black")
+    faded = 0
+    if fade_unclear and "diff_ci_low" in data:
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                if (i, j) != base_cell and grid[i, j] == grid[i, j] and not clear[i, j]:
+                    faded += 1
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="white",
+                                           alpha=0.72, edgecolor="none", zorder=2))
+                    ax.text(j, i + 0.42, "no clear difference", ha="center", va="bottom",
+                            fontsize="x-small", color="#555555", zorder=3)
+    for txt in ax.texts:
+        txt.set_zorder(3)
     if base_cell is not None:
         bi, bj = base_cell
         ax.add_patch(Rectangle((bj - 0.5, bi - 0.5), 1, 1, fill=False, lw=2.5,
@@ -763,7 +785,9 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     ax.set_title(title or ("\n".join(textwrap.wrap(metric_label(metric, role, activity,
                                                                 diff=value == "diff_mean"), 60))
                            + f"\n{what} [95 % CI] per design point"
-                           + ("; green is better" if better else "")), loc="left")
+                           + ("; green is better" if better else "")
+                           + ("\nfaded: paired difference vs baseline not clear (CI includes 0)"
+                              if faded else "")), loc="left")
     return fig
 
 
@@ -774,23 +798,17 @@ def non_dominated(df: pd.DataFrame, minimise: Sequence[str] = (),
     Row *a* dominates row *b* when *a* is at least as good in every column (lower in
     ``minimise``, higher in ``maximise``) and strictly better in at least one. Rows with a
     missing value in any of the columns are never non-dominated (and dominate nothing);
-    identical rows do not dominate each other. Returns a boolean Series on ``df.index``."""
+    identical rows do not dominate each other. Returns a boolean Series on ``df.index``
+    (the rule of :func:`sim.frontier.non_dominated`, with keyword-first arguments)."""
     columns = list(minimise) + list(maximise)
     if not columns:
         raise ValueError("name at least one column to minimise or maximise")
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"columns not in the table: {missing}")
-    values = df[columns].astype(float).to_numpy(copy=True)
-    values[:, len(minimise):] *= -1.0  # everything is minimised from here on
-    valid = ~np.isnan(values).any(axis=1)
-    result = np.zeros(len(df), dtype=bool)
-    candidates = values[valid]
-    for i in np.flatnonzero(valid):
-        v = values[i]
-        dominated = (np.all(candidates <= v, axis=1) & np.any(candidates < v, axis=1)).any()
-        result[i] = not dominated
-    return pd.Series(result, index=df.index, name="non_dominated")
+    from sim.frontier import non_dominated as frontier_non_dominated  # one definition
+
+    return frontier_non_dominated(df, list(maximise), list(minimise)).rename("non_dominated")
 
 
 def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",

@@ -9,8 +9,9 @@ replication number and a stable hash of the stream's name. Hence:
   a change of staffing changes who serves a contact, not which contacts arise;
 * adding a stream to the model does not shift any other stream.
 
-Draws are made in vectorised blocks and handed out one row at a time, which is both
-faster than scalar numpy draws and keeps each contact's random attributes fixed.
+Each stream draws all the rows a day needs in one vectorised call (far cheaper than
+scalar numpy draws), one row of uniforms per contact, which fixes each contact's random
+attributes at its arrival.
 """
 from __future__ import annotations
 
@@ -38,8 +39,6 @@ CONTACT_DRAWS: tuple[str, ...] = (
 )
 DRAW = {name: i for i, name in enumerate(CONTACT_DRAWS)}
 
-_BLOCK_ROWS = 512
-
 
 def stream_key(name: str) -> int:
     """A stable 32-bit key for a stream name (``hash()`` is salted per process)."""
@@ -47,23 +46,20 @@ def stream_key(name: str) -> int:
 
 
 class Stream:
-    """One named random stream: a PCG64 generator with buffered row draws."""
+    """One named random stream: a PCG64 generator that hands out rows of uniforms."""
 
-    __slots__ = ("name", "generator", "_width", "_rows")
+    __slots__ = ("name", "generator", "_width")
 
     def __init__(self, name: str, seed_sequence: np.random.SeedSequence, width: int):
         self.name = name
         self.generator = np.random.Generator(np.random.PCG64(seed_sequence))
         self._width = width
-        self._rows: list[list[float]] = []
 
-    def row(self) -> list[float]:
-        """The next row of ``width`` independent U(0, 1) draws."""
-        if not self._rows:
-            block = self.generator.random((_BLOCK_ROWS, self._width))
-            self._rows = block.tolist()
-            self._rows.reverse()
-        return self._rows.pop()
+    def rows(self, n: int) -> list[list[float]]:
+        """The next ``n`` rows of ``width`` U(0, 1) draws, in one vectorised call. The
+        generator fills rows in order, so row i is the same whatever ``n`` is: a larger
+        practice sees the same first patients plus more."""
+        return self.generator.random((n, self._width)).tolist() if n else []
 
 
 class RandomStreams:

@@ -510,3 +510,11 @@ def test_overall_metric_list_matches_what_a_day_reports():
     rows = day_metrics(simulate_day(scenario, 1, 0), scenario)
     overall = {m for m, role, activity, _ in rows if role is None and activity is None}
     assert overall == set(OVERALL_METRICS)
+
+
+def test_a_contacts_random_draws_do_not_depend_on_how_many_arrive():
+    from sim.rng import RandomStreams
+
+    few = RandomStreams(4, 2).stream("contacts.phone").rows(3)
+    many = RandomStreams(4, 2).stream("contacts.phone").rows(300)
+    assert many[:3] == few

@@ -40,16 +40,14 @@ def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> 
         table = model.type_tables[name]
         if stream.channel == "planned":
             n = int(streams.generator(f"arrivals.{name}").poisson(model.expected_per_day(name)))
-            contacts = []
-            for _ in range(n):
-                u = attributes.row()
-                contacts.append(clinic.new_contact("planned", pick(table, u[_TYPE]), u))
+            contacts = [clinic.new_contact("planned", pick(table, u[_TYPE]), u)
+                        for u in attributes.rows(n)]
             clinic.book_planned(contacts, stream.no_show)
             continue
         handler = _HANDLERS[stream.channel]
         patience = model.patience[name]
-        for t in arrival_times(model, name, streams).tolist():
-            u = attributes.row()
+        times = arrival_times(model, name, streams).tolist()
+        for t, u in zip(times, attributes.rows(len(times))):
             env.timeout(t - env.now).callbacks.append(
                 lambda _e, u=u, ch=stream.channel, ctype=pick(table, u[_TYPE]), h=handler,
                 p=patience: h(clinic, clinic.new_contact(ch, ctype, u), p))

@@ -1,0 +1,609 @@
+"""One self-contained HTML report of saved results (``clinicsim report DIR -o report.html``).
+
+``DIR`` is either a saved run (``clinicsim run --save DIR``, or
+``ReplicationResults.save``; it holds ``run.json``) or a sweep directory
+(``clinicsim sweep ... -o DIR``; it holds ``manifest.json``). The report says what was
+simulated in plain words, gives the key figures with 95 % confidence intervals, shows
+the plots of :mod:`sim.plots` as embedded PNG images, and states the assumptions. The
+file needs nothing else: no network, no external CSS or JavaScript.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from sim import __version__
+from sim import plots
+from sim.report import HEADLINES
+from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
+
+__all__ = ["build_report", "describe_scenario", "figure_html"]
+
+#: Headline metrics of a sweep's comparison tables, in reading order.
+SWEEP_TABLES = {
+    "Access": ("acute_same_day_rate", "phone_wait_mean_min", "abandonment_rate",
+               "call_to_consult_wait_mean_min"),
+    "Staff time and cost": ("overtime_min", "nonphysician_consult_share",
+                            "doctor_min_per_contact", "staff_cost_dkk", "cost_per_contact_dkk"),
+}
+
+_SHORT_ACTIVITY = {"consulting": "consulting", "phone": "phone triage",
+                   "supervising": "supervising", "being_supervised": "being supervised",
+                   "inbox_admin": "inbox, admin", "home_visits": "home visits",
+                   "break": "break", "idle": "idle"}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+     margin:0 auto;max-width:1180px;padding:1.2em 2em 4em;color:#1d1d1d;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em} h2{border-bottom:2px solid #2f6db5;padding-bottom:.2em;
+   margin-top:2em} h3{margin-top:1.5em}
+.lead{color:#444;font-size:1.05em}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
+th,td{border:1px solid #d4d4d4;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f1f4f9} td.num{text-align:right;font-variant-numeric:tabular-nums;
+   white-space:nowrap}
+td.good{background:#e3f4e6} td.bad{background:#fbe3e3}
+figure{margin:1.2em 0 2em} figure img{max-width:100%;height:auto;border:1px solid #e2e2e2}
+figcaption{color:#444;font-size:.92em;margin-top:.3em}
+.note{background:#fff8e1;border-left:4px solid #f0a30a;padding:.5em .9em}
+.small{font-size:.88em;color:#555} nav a{margin-right:1em} .wide{overflow-x:auto}
+"""
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def figure_html(fig, caption: str, alt: str | None = None, dpi: int = 100) -> str:
+    """A matplotlib figure as an ``<figure>`` with the PNG embedded as base64."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt or caption)}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
+
+
+def _try_figure(make: Callable[[], Any], caption: str) -> str:
+    """A figure, or a short note saying why it could not be drawn (never a failed report)."""
+    try:
+        fig = make()
+    except ValueError as err:
+        return f'<p class="note">{_e(caption)}: not drawn ({_e(err)}).</p>'
+    return figure_html(fig, caption)
+
+
+def _table(header: Iterable[str] | None, rows: Iterable[Iterable[Any]],
+           numeric: Iterable[int] = ()) -> str:
+    numeric = set(numeric)
+    head = ("<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>"
+            if header else "")
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if isinstance(cell, tuple):  # (text, css class)
+                text, cls = cell
+                cells.append(f'<td class="{cls}">{text}</td>')
+            else:
+                cells.append(f'<td class="num">{_e(cell)}</td>' if i in numeric
+                             else f"<td>{_e(cell)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<div class='wide'><table>{head}<tbody>{''.join(body)}</tbody></table></div>"
+
+
+def _nan(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _fmt(value: Any, unit: str, digits: int) -> str:
+    if _nan(value):
+        return "-"
+    if unit == "%":
+        return f"{100 * value:.{digits}f}"
+    return f"{value:,.{digits}f}"
+
+
+def _with_ci(mean: Any, low: Any, high: Any, unit: str, digits: int) -> str:
+    text = _fmt(mean, unit, digits)
+    if not _nan(low) and not _nan(high):
+        text += f" [{_fmt(low, unit, digits)}, {_fmt(high, unit, digits)}]"
+    return text
+
+
+def _digits(metric: str) -> tuple[str, int]:
+    for rows in HEADLINES.values():
+        for m, _label, unit, digits in rows:
+            if m == metric:
+                return unit, digits
+    label, unit, scale, _ = plots.METRICS.get(metric, (metric, "", 1.0, None))
+    return ("%" if unit == "%" else unit), 1
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+# --- the scenario in plain words -------------------------------------------------------------
+
+
+def _plan(scenario: Scenario, spec) -> list[tuple[float, float, str]]:
+    from sim.scenario.checks import day_plan
+
+    return day_plan(scenario, spec, scenario.roles[spec.role].default_block)
+
+
+def _block_words(scenario: Scenario, spec) -> str:
+    role = scenario.roles[spec.role]
+    parts = []
+    for start, end, kind in _plan(scenario, spec):
+        text = f"{clock_text(start)}-{clock_text(end)} {kind.replace('_', ' ')}"
+        bk = scenario.block_kinds.get(kind)
+        if bk is not None and bk.slots != "none":
+            slot = next((b.slot_min for b in spec.blocks if b.start == start and b.kind == kind
+                         and b.slot_min), None) or role.slot_min
+            text += f" ({slot:g}-min slots)"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _role_name(scenario: Scenario, role: str) -> str:
+    return scenario.roles[role].label if role in scenario.roles else role
+
+
+def describe_scenario(scenario: Scenario) -> str:
+    """The practice of a scenario in plain words (an HTML fragment)."""
+    from sim.engine.model import CompiledScenario
+
+    s = scenario
+    p = s.population
+    model = CompiledScenario(s)
+    out = []
+    if s.description:
+        out.append(f"<p class='lead'>{_e(' '.join(s.description.split()))}</p>")
+    facts = [
+        ("Opening hours", f"{clock_text(s.clinic.open)}-{clock_text(s.clinic.close)}, "
+                          f"{s.clinic.working_days_per_year:g} working days a year"),
+        ("Listed patients (patientliste)", f"{p.list_size:,}"),
+        ("Patient mix", f"{_pct(p.share_70plus)} aged 70+ (reference {_pct(p.reference_share_70plus)}),"
+                        f" {_pct(p.share_morbid)} morbid (reference {_pct(p.reference_share_morbid)}):"
+                        f" {model.mix_factor:.2f} x the reference contact rate"),
+        ("Delegation degree (delegationsgrad)", s.delegation.degree),
+        ("Supervision", "a nurse waits for a free doctor" if s.supervision.mode == "wait"
+         else "the doctor is called out of a consultation"),
+        ("When acute slots run out", {"squeeze_in": "squeezed in between planned patients",
+                                      "overtime": "seen after closing (overtime)",
+                                      "next_day": "booked for the next day"}
+         [s.acute.overflow]),
+        ("Patients left at closing", "seen in overtime" if s.end_of_day.patients == "overtime"
+         else "carried over to tomorrow"),
+    ]
+    if s.practice.case:
+        facts.insert(0, ("Practice case", f"case {s.practice.case:02d}"
+                         + (f", {s.practice.form}" if s.practice.form else "")
+                         + (f", {s.practice.region}" if s.practice.region else "")))
+    if p.teams:
+        facts.append(("Teams (behandlerteams)", ", ".join(f"{t} {_pct(v)}"
+                                                           for t, v in p.teams.items())))
+    out.append(_table(None, facts))
+
+    demand = []
+    for name, d in s.demand.items():
+        if d.per_patient_year <= 0:
+            continue
+        top = sorted(d.mix.items(), key=lambda kv: -kv[1])[:3]
+        mix = ", ".join(f"{s.contact_types[t].label if t in s.contact_types else t} {_pct(v)}"
+                        for t, v in top if v > 0)
+        demand.append((name.replace("_", " "), d.channel, f"{d.per_patient_year:g}",
+                       f"{model.expected_per_day(name):.1f}", mix))
+    out.append("<h3>Demand</h3>")
+    out.append(_table(["stream", "channel", "per patient a year", "expected per day",
+                       "largest shares of the mix"], demand, numeric=[2, 3]))
+
+    staff_rows = []
+    for group, spec in s.staff.items():
+        if spec.count == 0:
+            continue
+        staff_rows.append((f"{spec.count} x {_role_name(s, spec.role)}", group,
+                           f"{clock_text(spec.start)}-{clock_text(spec.end)}",
+                           f"{(spec.end - spec.start) / 60 * spec.count:.1f}",
+                           _block_words(s, spec)))
+    out.append("<h3>Staff and their day plans</h3>")
+    out.append(_table(["who", "group", "hours", "person-hours", "day plan (blocks)"],
+                      staff_rows, numeric=[3]))
+
+    phone, acute = [], []
+    for group, spec in s.staff.items():
+        if spec.count == 0:
+            continue
+        for start, end, kind in _plan(s, spec):
+            bk = s.block_kinds.get(kind)
+            if bk is None:
+                continue
+            if "call" in bk.serves:
+                phone.append(f"{spec.count} x {_role_name(s, spec.role)} ({group}) "
+                             f"{clock_text(start)}-{clock_text(end)}")
+            if bk.slots == "acute":
+                role = s.roles[spec.role]
+                slot = next((b.slot_min for b in spec.blocks if b.start == start
+                             and b.kind == kind and b.slot_min), None) or role.slot_min
+                n = int((end - start) // slot) * spec.count
+                acute.append(f"{spec.count} x {_role_name(s, spec.role)} ({group}) "
+                             f"{clock_text(start)}-{clock_text(end)}: {n} slots of {slot:g} min")
+    out.append("<h3>Phone triage (telefonvisitation)</h3>")
+    out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in phone) + "</ul>" if phone else
+               "<p>No one has phone duty in this scenario.</p>")
+    out.append("<h3>Acute slots (akuttider)</h3>")
+    out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in acute) + "</ul>" if acute else
+               "<p>No reserved acute slots: same-day needs are "
+               f"{_e({'squeeze_in': 'squeezed in', 'overtime': 'seen in overtime', 'next_day': 'booked for the next day'}[s.acute.overflow])}.</p>")
+
+    present = s.present_roles()
+    routes = []
+    for ctype, roles in s.delegation.routes.get(s.delegation.degree, {}).items():
+        able = [r for r in roles if r in present and r in s.contact_types[ctype].durations]
+        if able:
+            routes.append((s.contact_types[ctype].label,
+                           " then ".join(_role_name(s, r).split(" (")[0] for r in able)))
+    out.append(f"<h3>Who takes what at {_e(s.delegation.degree)} delegation</h3>")
+    out.append("<p class='small'>Roles that may start each contact type, tried in this "
+               "order (lowest competent level first), among the roles present.</p>")
+    out.append(_table(["contact type", "first offered to"], routes))
+    return "\n".join(out)
+
+
+# --- the assumptions --------------------------------------------------------------------------
+
+
+def _assumptions(sweep: bool) -> str:
+    from sim.calibration import load_targets
+
+    items = [
+        "Every default (durations, demand rates, costs, triage outcomes, delegation routes) "
+        "is data in <code>models/defaults/base.yaml</code>, each with its source next to it: "
+        "a row of <code>models/sources.md</code>, a sentence of the practice cases (seed 003) "
+        "or a stated assumption. The practice cases override only what they say.",
+        "One working day is simulated at a time. Contacts arise from the listed population "
+        "(Poisson counts, time-of-day profiles); callers hang up when their patience runs out; "
+        "planned patients are booked into the day's slots at the start of the day.",
+        "Conservation is checked on every simulated day: every contact that arose ends in "
+        "exactly one outcome, and every person's activities add up to their hours plus "
+        "overtime. A violation stops the run, so every figure here passed it.",
+        "Common random numbers: replication r of a seed draws the same patients whatever the "
+        "staffing, so differences between designs are paired day by day and are the design's, "
+        "not luck's" + (" (the paired differences and their CIs in this report)." if sweep
+                        else "."),
+        "Confidence intervals are Student's t at 95 % across simulated days; a figure "
+        "undefined on some day (no calls, say) is averaged over the days where it is defined.",
+        "Staff cost is hours present x cost per hour of the role (no overheads, rent or "
+        "supplies); overtime is paid at the same rate.",
+        "Not modelled: several days in a row (contacts carried over or booked for later are "
+        "counted, not followed), patients calling back after hanging up, several topics in "
+        "one consultation, sickness absence, and anything the scenario does not describe.",
+    ]
+    try:
+        targets = load_targets()
+        for item in targets.get("not_modelled") or []:
+            items.append(f"Not modelled: {_e(item['statement'])} ({_e(item['source'])}): "
+                         f"{_e(item['why'])}.")
+    except Exception:  # the calibration targets are optional for a report
+        pass
+    items.append("How well the model reproduces the practices' own figures: "
+                 "<code>clinicsim calibrate</code> (experiments/calibration/report.md).")
+    return "<ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>"
+
+
+# --- a saved run ----------------------------------------------------------------------------
+
+
+def _typical_replication(metrics: pd.DataFrame, timeline: pd.DataFrame) -> int:
+    """The replication whose number of calls is closest to the median (a typical day)."""
+    reps = sorted(timeline["replication"].unique())
+    calls = metrics[(metrics["metric"] == "calls_offered")].set_index("replication")["value"]
+    calls = calls.reindex(reps).dropna()
+    if calls.empty:
+        return int(reps[0])
+    return int((calls - calls.median()).abs().idxmin())
+
+
+def _run_report(root: Path) -> tuple[str, str]:
+    from sim.experiment.replications import ReplicationResults
+
+    try:
+        results = ReplicationResults.load(root)
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"{root}: the saved run is incomplete or unreadable ({err})") from None
+    s = results.scenario
+    summary = results.summary()
+    overall = summary[summary["role"].isna() & summary["activity"].isna()].set_index("metric")
+    title = f"clinicsim report: {s.name}"
+    parts = [f"<h1>{_e(title)}</h1>",
+             f"<p class='lead'>{results.replications} simulated days (replications), seed "
+             f"{results.seed}. Means with 95 % confidence intervals across days. "
+             f"clinicsim {__version__}; results from <code>{_e(root)}</code>.</p>",
+             "<nav><a href='#practice'>The practice</a><a href='#figures'>Key figures</a>"
+             "<a href='#time'>Staff time</a><a href='#day'>The day</a>"
+             "<a href='#assumptions'>Assumptions</a></nav>",
+             "<h2 id='practice'>The practice simulated</h2>", describe_scenario(s),
+             "<h2 id='figures'>Key figures</h2>"]
+    for section, rows in HEADLINES.items():
+        table = []
+        for metric, label, unit, digits in rows:
+            if metric not in overall.index:
+                continue
+            r = overall.loc[metric]
+            table.append((label, _with_ci(r["mean"], r["ci_low"], r["ci_high"], unit, digits),
+                          unit))
+        parts.append(f"<h3>{_e(section)}</h3>")
+        parts.append(_table(["figure (per simulated day)", "mean [95 % CI]", "unit"], table,
+                            numeric=[1]))
+
+    parts.append("<h2 id='time'>Staff time use and overtime</h2>")
+    tu = plots.time_use_table(results.metrics)
+    roles = sorted(tu["role"].unique(), key=lambda r: plots._role_rank(r, s))
+    rows = []
+    util = summary[summary["metric"] == "utilisation"].set_index("role")
+    over = summary[(summary["metric"] == "overtime_min") & summary["role"].notna()
+                   ].set_index("role")
+    for role in roles:
+        part = tu[tu["role"] == role].set_index("activity")
+        cells = [f"{part.loc[a, 'mean'] / 60:.1f}" if a in part.index else "-"
+                 for a in ACTIVITIES]
+        u = util.loc[role] if role in util.index else None
+        o = over.loc[role] if role in over.index else None
+        rows.append((_role_name(s, role).split(" (")[0], *cells,
+                     _with_ci(u["mean"], u["ci_low"], u["ci_high"], "%", 0) if u is not None
+                     else "-",
+                     _with_ci(o["mean"], o["ci_low"], o["ci_high"], "min", 1) if o is not None
+                     else "-"))
+    parts.append("<p class='small'>Hours per day, all people in the role (means); utilisation "
+                 "is working minutes over minutes present less breaks.</p>")
+    parts.append(_table(["role", *[_SHORT_ACTIVITY[a] for a in ACTIVITIES],
+                         "utilisation, % [95 % CI]", "overtime, min [95 % CI]"], rows,
+                        numeric=range(1, len(ACTIVITIES) + 3)))
+    parts.append(_try_figure(lambda: plots.time_use(results),
+                             "Staff time use by role and activity (hours a day, all people "
+                             "in the role), with 95 % CI whiskers."))
+    parts.append("<h2 id='day'>The day</h2>")
+    if results.timeline is not None and not results.timeline.empty:
+        rep = _typical_replication(results.metrics, results.timeline)
+        parts.append(_try_figure(lambda: plots.staff_gantt(results, replication=rep),
+                                 f"Who did what when on a typical simulated day (replication "
+                                 f"{rep}: its number of calls is closest to the median)."))
+    else:
+        parts.append("<p class='note'>This run was saved without the event log, so the day "
+                     "cannot be drawn; save it with <code>clinicsim run --save</code>.</p>")
+    if results.events is not None and not results.events.empty:
+        parts.append(_try_figure(lambda: plots.phone_queue(results),
+                                 "Callers waiting over the day (mean and 10-90 % band over "
+                                 "the simulated days) and phone waits by hour of the call."))
+    parts.append("<h2 id='assumptions'>Assumptions</h2>")
+    parts.append(_assumptions(sweep=False))
+    return title, "\n".join(parts)
+
+
+# --- a sweep ----------------------------------------------------------------------------------
+
+
+def _sweep_summary(root: Path, manifest: dict) -> tuple[pd.DataFrame, bool]:
+    path = root / "summary.parquet"
+    if path.exists():
+        return pd.read_parquet(path), True
+    from sim.experiment.stats import summarise_parts
+    from sim.experiment.store import ResultStore
+
+    summary = summarise_parts(ResultStore(root), int(manifest.get("baseline", 0)))
+    if summary.empty:
+        raise ValueError(f"{root}: the sweep has no finished results yet")
+    names = {p["point"]: p["name"] for p in manifest.get("points", [])}
+    summary.insert(1, "name", summary["point"].map(names))
+    return summary, False
+
+
+def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dict, base: int,
+                      metrics: list[str]) -> str:
+    """Design points x metrics: mean [CI] and the paired difference, coloured by direction."""
+    rows = []
+    for point in scenarios["point"]:
+        label = _e(plots._short_name(names[point], 34)).replace("\n", "<br>")
+        cells = [label + ("<br><b>(baseline)</b>" if point == base else "")]
+        for metric in metrics:
+            r = overall[(overall["point"] == point) & (overall["metric"] == metric)]
+            if r.empty:
+                cells.append('<td class="num">-</td>')
+                continue
+            r = r.iloc[0]
+            unit, digits = _digits(metric)
+            text = _e(_with_ci(r["mean"], r["ci_low"], r["ci_high"], unit, digits))
+            cls = "num"
+            if point != base and not _nan(r.get("diff_mean")):
+                sign = "+" if r["diff_mean"] > 0 else ""
+                diff = sign + _fmt(r["diff_mean"], unit, digits)
+                if not _nan(r["diff_ci_low"]):
+                    diff += (f" [{_fmt(r['diff_ci_low'], unit, digits)}, "
+                             f"{_fmt(r['diff_ci_high'], unit, digits)}]")
+                text += f"<br><span class='small'>&Delta; {_e(diff)}</span>"
+                colour = plots._direction_colour(r["diff_ci_low"], r["diff_ci_high"],
+                                                 plots.METRICS.get(metric, ("", "", 1, None))[3])
+                cls += {plots._GOOD: " good", plots._BAD: " bad"}.get(colour, "")
+            cells.append(f'<td class="{cls}">{text}</td>')
+        rows.append("<tr><td>" + cells[0] + "</td>" + "".join(cells[1:]) + "</tr>")
+    header = ["design point"]
+    for m in metrics:
+        unit, _ = _digits(m)
+        label = plots.METRICS[m][0] if m in plots.METRICS else m
+        header.append(f"{label} ({unit})")
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    return (f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table></div>")
+
+
+def _factors(scenarios: pd.DataFrame) -> list[str]:
+    return [c for c in scenarios.columns if c not in ("point", "name")]
+
+
+def _sweep_report(root: Path) -> tuple[str, str]:
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        scenarios = pd.read_parquet(root / "scenarios.parquet")
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{root}: the sweep directory is incomplete or unreadable ({err})"
+                         ) from None
+    summary, finished = _sweep_summary(root, manifest)
+    base = int(manifest.get("baseline", 0))
+    names = dict(zip(scenarios["point"], scenarios["name"]))
+    base_name = names.get(base, str(base))
+    spec: dict = {}
+    experiment = None
+    if (root / "experiment.yaml").exists():
+        try:
+            from sim.scenario import read_yaml_mapping
+
+            spec = read_yaml_mapping(root / "experiment.yaml")
+        except Exception:
+            spec = {}
+        try:
+            from sim.experiment.design import load_experiment
+
+            experiment = load_experiment(root / "experiment.yaml")
+        except Exception:
+            experiment = None
+    title = f"clinicsim sweep report: {manifest.get('experiment', root.name)}"
+    reps = summary.groupby("point")["replications"].max()
+    parts = [f"<h1>{_e(title)}</h1>"]
+    if spec.get("description"):
+        parts.append(f"<p class='lead'>{_e(' '.join(str(spec['description']).split()))}</p>")
+    parts.append(f"<p>{len(scenarios)} design points, {int(reps.min())}"
+                 + (f"-{int(reps.max())}" if reps.max() != reps.min() else "")
+                 + f" simulated days each, seed {_e(manifest.get('seed'))}; differences are "
+                 f"paired against the baseline <b>{_e(base_name)}</b> (common random "
+                 f"numbers). clinicsim {__version__}; results from <code>{_e(root)}</code>.</p>")
+    if not finished:
+        parts.append("<p class='note'>The sweep has not finished (no summary.parquet): "
+                     "figures use the tasks finished so far. Finish it with "
+                     "<code>clinicsim sweep ... --resume</code>.</p>")
+    parts.append("<nav><a href='#design'>The design</a><a href='#figures'>Key figures</a>"
+                 "<a href='#plots'>Plots</a><a href='#practice'>The base practice</a>"
+                 "<a href='#assumptions'>Assumptions</a></nav>")
+
+    factors = _factors(scenarios)
+    parts.append("<h2 id='design'>The design</h2>")
+    design = (spec.get("design") or {}).get("kind", "")
+    parts.append(f"<p>Base scenario <code>{_e(spec.get('base', '?'))}</code>; "
+                 f"{_e(design or 'a')} design over {len(factors)} factor"
+                 f"{'s' if len(factors) != 1 else ''}: each factor is a field of the scenario "
+                 "set to the value shown (fields not listed keep the base's value).</p>")
+    header = ["point", "name", *factors]
+    rows = [(p, n + (" (baseline)" if p == base else ""),
+             *["" if _nan(v) else v for v in vals])
+            for p, n, *vals in scenarios[["point", "name", *factors]].itertuples(index=False)]
+    parts.append(_table(header, rows, numeric=[0]))
+    if experiment is not None and manifest.get("fingerprint") not in (None,
+                                                                     experiment.fingerprint()):
+        parts.append("<p class='note'>The experiment or a scenario it uses has changed since "
+                     "this sweep ran: the practice described below is today's version.</p>")
+
+    parts.append("<h2 id='figures'>Key figures per design point</h2>")
+    parts.append("<p class='small'>Mean [95 % CI] per simulated day; below it, the paired "
+                 "difference against the baseline [95 % CI], green where the point is better "
+                 "and the CI excludes no difference, red where worse.</p>")
+    overall = summary[summary["role"].isna() & summary["activity"].isna()]
+    for heading, group in SWEEP_TABLES.items():
+        metrics = [m for m in group if (overall["metric"] == m).any()]
+        if metrics:
+            parts.append(f"<h3>{_e(heading)}</h3>")
+            parts.append(_comparison_table(overall, scenarios, names, base, metrics))
+
+    parts.append("<h2 id='plots'>Plots</h2>")
+    parts.append(_try_figure(lambda: plots.paired_differences(summary, baseline=base),
+                             "Paired differences against the baseline, mean and 95 % CI "
+                             "(common random numbers): green better, red worse, grey no clear "
+                             "difference."))
+    for y in ("acute_same_day_rate", "phone_wait_mean_min"):
+        if (overall["metric"] == y).any() and (overall["metric"] == "cost_per_contact_dkk").any():
+            parts.append(_try_figure(
+                lambda y=y: plots.tradeoff(summary, "cost_per_contact_dkk", y, baseline=base),
+                f"Staff cost per handled contact against {plots.METRICS[y][0].lower()}: "
+                "non-dominated design points starred (no other point is better on both)."))
+    varying = [f for f in factors if scenarios[f].nunique() > 1]
+    grid = design == "grid" or (not design and not scenarios[factors].isna().any().any()
+                                and not scenarios.duplicated(varying).any())
+    if grid and len(varying) in (1, 2):
+        x = varying[0]
+        y = varying[1] if len(varying) == 2 else None
+        for metric in ("cost_per_contact_dkk", "phone_wait_mean_min", "acute_same_day_rate",
+                       "overtime_min", "doctor_min_per_contact"):
+            values = overall.loc[overall["metric"] == metric, "mean"].dropna()
+            if values.empty:
+                continue
+            if values.max() - values.min() <= 1e-9 * max(1.0, abs(values.max())):
+                unit, digits = _digits(metric)
+                parts.append(f"<p>{_e(plots.METRICS[metric][0])} is the same at every design "
+                             f"point: {_e(_fmt(values.iloc[0], unit, digits))} {_e(unit)}.</p>")
+                continue
+            parts.append(_try_figure(
+                lambda metric=metric: plots.heatmap(summary, scenarios, metric, x, y,
+                                                    baseline=base),
+                f"{plots.METRICS[metric][0]} over the design's factors (mean [95 % CI] "
+                "per point; green is better; faded where the paired difference against "
+                "the baseline is not clear)."))
+    elif varying:
+        parts.append("<p class='small'>No heatmap: the design is not a grid over one or two "
+                     "factors.</p>")
+
+    parts.append("<h2 id='practice'>The base practice</h2>")
+    if experiment is not None:
+        parts.append(f"<p>The baseline point <b>{_e(experiment.baseline.name)}</b>:</p>")
+        parts.append(describe_scenario(experiment.baseline.scenario))
+    else:
+        parts.append("<p class='note'>The experiment file in this directory could not be "
+                     "loaded again (its base scenario may be given as a path relative to where "
+                     "it was run), so the practice cannot be described here.</p>")
+    parts.append("<h2 id='assumptions'>Assumptions</h2>")
+    parts.append(_assumptions(sweep=True))
+    return title, "\n".join(parts)
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def build_report(results_dir: str | Path, out_path: str | Path) -> Path:
+    """Write one self-contained HTML report of a saved run or a sweep directory.
+
+    Raises :class:`ValueError` (one line, naming the path) when ``results_dir`` is
+    neither a saved run (``run.json``) nor a sweep directory (``manifest.json``)."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a directory of saved results "
+                         "(expected one written by clinicsim run --save or clinicsim sweep -o)")
+    run_file = root / "run.json"
+    if run_file.exists():
+        try:
+            kind = json.loads(run_file.read_text(encoding="utf-8")).get("kind")
+        except (OSError, ValueError, AttributeError):
+            kind = None
+        if kind != "run":
+            raise ValueError(f"{run_file} is not a saved run (unreadable, or kind is not 'run')")
+        title, body = _run_report(root)
+    elif (root / "manifest.json").exists():
+        title, body = _sweep_report(root)
+    else:
+        raise ValueError(f"{root} is neither a saved run (no run.json) nor a sweep directory "
+                         "(no manifest.json)")
+    page = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
