@@ -174,9 +174,10 @@ def describe_scenario(scenario: Scenario) -> str:
         ("Opening hours", f"{clock_text(s.clinic.open)}-{clock_text(s.clinic.close)}, "
                           f"{s.clinic.working_days_per_year:g} working days a year"),
         ("Listed patients (patientliste)", f"{p.list_size:,}"),
-        ("Patient mix", f"{_pct(p.share_70plus)} aged 70+ (reference {_pct(p.reference_share_70plus)}),"
-                        f" {_pct(p.share_morbid)} morbid (reference {_pct(p.reference_share_morbid)}):"
-                        f" {model.mix_factor:.2f} x the reference contact rate"),
+        ("Patient mix", f"{_pct(p.share_70plus)} aged 70+ (reference "
+                        f"{_pct(p.reference_share_70plus)}), {_pct(p.share_morbid)} morbid "
+                        f"(reference {_pct(p.reference_share_morbid)}): "
+                        f"{model.mix_factor:.2f} x the reference contact rate"),
         ("Delegation degree (delegationsgrad)", s.delegation.degree),
         ("Supervision", "a nurse waits for a free doctor" if s.supervision.mode == "wait"
          else "the doctor is called out of a consultation"),
@@ -243,9 +244,10 @@ def describe_scenario(scenario: Scenario) -> str:
     out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in phone) + "</ul>" if phone else
                "<p>No one has phone duty in this scenario.</p>")
     out.append("<h3>Acute slots (akuttider)</h3>")
+    overflow = {"squeeze_in": "squeezed in", "overtime": "seen in overtime",
+                "next_day": "booked for the next day"}[s.acute.overflow]
     out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in acute) + "</ul>" if acute else
-               "<p>No reserved acute slots: same-day needs are "
-               f"{_e({'squeeze_in': 'squeezed in', 'overtime': 'seen in overtime', 'next_day': 'booked for the next day'}[s.acute.overflow])}.</p>")
+               f"<p>No reserved acute slots: same-day needs are {_e(overflow)}.</p>")
 
     present = s.present_roles()
     routes = []

@@ -197,7 +197,8 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     reps = sorted(table["replication"].unique())
     replication = reps[0] if replication is None else replication
     if replication not in reps:
-        raise ValueError(f"replication {replication} is not in the timeline ({reps[0]}..{reps[-1]})")
+        raise ValueError(f"replication {replication} is not in the timeline "
+                         f"({reps[0]}..{reps[-1]})")
     day = table[table["replication"] == replication]
 
     people: dict[str, dict] = {sid: {"role": sid.rpartition("-")[0] or sid}
@@ -235,8 +236,8 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
         ax.plot([info["end"]] * 2, [y - 0.46, y + 0.46], color="black", lw=1.2)
         if info["left"] > info["end"] + 1e-9:
             overtime = True
-            ax.add_patch(Rectangle((info["end"], y - 0.44), info["left"] - info["end"], 0.88,
-                                   fill=False, edgecolor=_BAD, lw=1.5, hatch="xx"))
+            ax.add_patch(Rectangle((info["end"], y - 0.45), info["left"] - info["end"], 0.9,
+                                   fill=False, edgecolor=_BAD, lw=2.0, zorder=4))
     if scenario is not None:
         for t in (scenario.clinic.open, scenario.clinic.close):
             ax.axvline(t, color="#555555", ls="--", lw=0.8, zorder=0)
@@ -253,16 +254,16 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     ax.set_xlabel("Time of day (HH:MM)")
     ax.set_ylabel("Staff member (role)")
     name = getattr(scenario, "name", None)
-    ax.set_title(title or (f"Who did what when: {name + ', ' if name else ''}simulated day "
-                           f"(replication {replication} of {len(reps)})"), loc="left")
+    ax.set_title(title or (f"Who did what when: {name + ', ' if name else ''}one simulated "
+                           f"day (replication {replication})"), loc="left")
     handles = [Patch(facecolor=ACTIVITY_COLOURS[a], edgecolor="#b0b0b0" if a == "idle" else
                      "none", hatch=_HATCH.get(a), label=ACTIVITY_LABELS[a]) for a in present]
     if staff is not None:
         handles.append(Line2D([], [], color="black", lw=1.2, marker="|", ls="none",
                               markersize=12, label="Start / end of hours"))
     if overtime:
-        handles.append(Patch(fill=False, edgecolor=_BAD, hatch="xx",
-                             label="Overtime (overarbejde)"))
+        handles.append(Patch(fill=False, edgecolor=_BAD, lw=2.0,
+                             label="Overtime (overarbejde): red frame"))
     if scenario is not None:
         handles.append(Line2D([], [], color="#555555", ls="--", lw=0.8,
                               label="Clinic opens / closes"))
@@ -356,6 +357,8 @@ def phone_queue(events: Any, replication: int | None = None, scenario=None,
         top.step(t, wide[replication], where="post", color="black", lw=0.8, alpha=0.7,
                  label=f"Replication {replication}, minute by minute")
     top.set_ylabel("Callers waiting\n(number in the queue)")
+    top.set_xlabel("Time of day (HH:MM)")
+    top.tick_params(labelbottom=True)
     top.set_ylim(bottom=0)
     top.set_title(title or ("Phone queue (telefonkø) over the day"
                             + (f": {scenario.name}" if scenario is not None else "")),
@@ -476,12 +479,17 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
             pieces.append(f"utilised {100 * util[roles[i]]:.0f} %")
         if pd.notna(over.get(roles[i])):
             pieces.append(f"overtime {over[roles[i]]:.0f} min")
-        ax.text(reach[i] + 0.015 * span, i, ", ".join(pieces), va="center", fontsize="small")
-    ax.set_xlim(0, span * 1.3)
+        # beside the bar and its whiskers; very wide whiskers (few days) are cut at the frame
+        ax.text(min(reach[i], span * 1.06) + 0.015 * span, i, ", ".join(pieces), va="center",
+                fontsize="small", clip_on=True)
+    ax.set_xlim(0, span * 1.42)
     ax.set_yticks(range(len(roles)))
-    ax.set_yticklabels([_role_label(r, scenario) + (f"\n({heads[r]} people)" if r in heads
-                                                    and not per_person else "")
-                        for r in roles])
+    def headcount(role: str) -> str:
+        if role not in heads or per_person:
+            return ""
+        return f"\n({heads[role]} {'person' if heads[role] == 1 else 'people'})"
+
+    ax.set_yticklabels([_role_label(r, scenario) + headcount(r) for r in roles])
     ax.invert_yaxis()
     unit = "hours per person per day" if per_person else "hours per day, all people in the role"
     ax.set_xlabel(f"Staff time ({unit})")
@@ -491,7 +499,8 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
     name = getattr(scenario, "name", None)
     ax.set_title(title or (f"Staff time use by role and activity{': ' + name if name else ''}"
                            f"\nmean of {reps} simulated day{'s' if reps != 1 else ''}; "
-                           "whiskers: 95 % CI of each activity's hours (at its segment's end)"), loc="left")
+                           "whiskers: 95 % CI of each activity's hours (at its segment's end)"),
+                 loc="left")
     fig.legend(loc="outside lower center", ncol=4, fontsize="small", frameon=False)
     return fig
 
@@ -776,7 +785,11 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     ax.set_yticks(range(len(ys)))
     ax.set_yticklabels([str(v) for v in ys] if y is not None else [""])
     ax.set_xlabel(_factor_label(x))
-    ax.set_ylabel(_factor_label(y) if y is not None else "")
+    if y is not None:
+        ax.set_ylabel(_factor_label(y))
+    else:
+        ax.set_ylabel("\n".join(f"{_factor_label(f)} = {v}" for f, v in (where or {}).items())
+                      or "All design points")
     cbar = fig.colorbar(image, ax=ax, shrink=0.9)
     cbar_label = metric_label(metric, role, activity, diff=value == "diff_mean")
     cbar.set_label(("Difference vs baseline: " if value == "diff_mean" else "")
@@ -845,7 +858,7 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
 
     fig = Figure(figsize=(13, 6.8), layout="constrained")
     ax, key = fig.subplots(1, 2, width_ratios=[2.6, 1])
-    for number, p in enumerate(points, start=1):
+    for p in points:
         rx, ry = tables[x].loc[p], tables[y].loc[p]
         mx, my = rx["mean"] * xs, ry["mean"] * ys
         xerr = [[max(0.0, mx - rx["ci_low"] * xs)], [max(0.0, rx["ci_high"] * xs - mx)]] \

@@ -180,6 +180,7 @@ class Worker:
 
     def handle_inbox(self, c: Contact) -> Generator:
         clinic, model, t0 = self.clinic, self.clinic.model, self.env.now
+        clinic.log_event(c.id, "inbox_start", self)
         yield from self.work(model.service[c.ctype, self.role].quantile(c.u[_SERVICE]),
                              "inbox_admin", interruptible=True)
         yield from self.maybe_ask(c)
@@ -189,6 +190,7 @@ class Worker:
     def home_visit(self, c: Contact) -> Generator:
         clinic, model, t0 = self.clinic, self.clinic.model, self.env.now
         c.t_seen, c.seen_by = t0, self.role
+        clinic.log_event(c.id, "visit_start", self)
         duration = (model.travel.quantile(c.u[_TRAVEL])
                     + model.service[c.ctype, self.role].quantile(c.u[_SERVICE]))
         yield from self.work(duration, "home_visits")

@@ -144,7 +144,12 @@ def arising_types(s: Scenario) -> set[str]:
     types = {c for d in s.demand.values() if d.per_patient_year > 0 for c, p in d.mix.items()
              if p > 0}
     if any(d.channel == "phone" and d.per_patient_year > 0 for d in s.demand.values()):
-        types |= {s.triage.e_consultation_type, s.triage.home_visit_type}
+        triagers = {p.role for p in s.staff.values() if p.count > 0}
+        for outcome, ctype in (("e_consultation", s.triage.e_consultation_type),
+                               ("home_visit", s.triage.home_visit_type)):
+            if any(shares.get(outcome, 0) > 0 for role, shares in s.triage.outcomes.items()
+                   if role in triagers):
+                types.add(ctype)
     return types & set(s.contact_types)
 
 
