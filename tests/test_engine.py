@@ -518,3 +518,16 @@ def test_a_contacts_random_draws_do_not_depend_on_how_many_arrive():
     few = RandomStreams(4, 2).stream("contacts.phone").rows(3)
     many = RandomStreams(4, 2).stream("contacts.phone").rows(300)
     assert many[:3] == few
+
+
+def test_adding_a_nurse_does_not_raise_same_day_misses():
+    """Under common random numbers, one more nurse never makes same-day access worse
+    beyond noise; where nurses hold the acute slots that are short, it improves it."""
+    busy = dict(delegation__degree="high", acute__overflow="next_day",
+                demand__phone__per_patient_year=6.0, staff__secretary__count=3)
+    three = run_replications(scenario_with(**busy), replications=12, seed=8)
+    four = run_replications(scenario_with(staff__nurse__count=4, **busy), replications=12,
+                            seed=8)
+    x, y = paired(three, four, "acute_same_day_rate")
+    low, high = paired_ci(y - x)
+    assert (y - x).mean() > 0 and low > -0.01, (low, high)
