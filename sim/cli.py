@@ -180,6 +180,20 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.html_report import build_report
+
+    out = Path(args.output)
+    _writable(out, "--output")
+    try:
+        path = build_report(args.results, out)
+    except ValueError as err:
+        print(f"clinicsim: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Report written to {path}")
+    return 0
+
+
 def cmd_cases(args: argparse.Namespace) -> int:
     from sim.cases import catalogue
 
@@ -277,6 +291,12 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--replications", "-r", type=_positive_int, default=40)
     calibrate.add_argument("--seed", type=_seed, default=1)
     calibrate.set_defaults(func=cmd_calibrate)
+
+    report = sub.add_parser("report", help="write a self-contained HTML report of saved results")
+    report.add_argument("results", help="a directory from clinicsim run --save or clinicsim "
+                                        "sweep --out")
+    report.add_argument("--output", "-o", default="report.html", help="HTML file to write")
+    report.set_defaults(func=cmd_report)
 
     cases = sub.add_parser("cases", help="list the bundled practice cases and their files")
     cases.set_defaults(func=cmd_cases)

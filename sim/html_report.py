@@ -121,12 +121,12 @@ def _with_ci(mean: Any, low: Any, high: Any, unit: str, digits: int) -> str:
 
 
 def _digits(metric: str) -> tuple[str, int]:
+    """The unit and decimals a metric is shown with (those of the text summary)."""
     for rows in HEADLINES.values():
         for m, _label, unit, digits in rows:
             if m == metric:
                 return unit, digits
-    label, unit, scale, _ = plots.METRICS.get(metric, (metric, "", 1.0, None))
-    return ("%" if unit == "%" else unit), 1
+    return plots.METRICS.get(metric, (metric, "", 1.0, None))[1], 1
 
 
 def _pct(x: float) -> str:
@@ -449,6 +449,23 @@ def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dic
             "</tbody></table></div>")
 
 
+def _factor_text(value: Any) -> str:
+    """A factor value in words: blank cells keep the base's value, day plans read as blocks."""
+    if _nan(value):
+        return "(as in the base)"
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(data, list) and all(isinstance(b, dict) and {"kind", "start", "end"}
+                                          <= set(b) for b in data):
+            return "; ".join(f"{b['start']}-{b['end']} {str(b['kind']).replace('_', ' ')}"
+                             + (f" ({b['slot_min']:g}-min slots)" if b.get("slot_min") else "")
+                             for b in data)
+    return str(value)
+
+
 def _factors(scenarios: pd.DataFrame) -> list[str]:
     return [c for c in scenarios.columns if c not in ("point", "name")]
 
@@ -506,7 +523,7 @@ def _sweep_report(root: Path) -> tuple[str, str]:
                  "set to the value shown (fields not listed keep the base's value).</p>")
     header = ["point", "name", *factors]
     rows = [(p, n + (" (baseline)" if p == base else ""),
-             *["" if _nan(v) else v for v in vals])
+             *[_factor_text(v) for v in vals])
             for p, n, *vals in scenarios[["point", "name", *factors]].itertuples(index=False)]
     parts.append(_table(header, rows, numeric=[0]))
     if experiment is not None and manifest.get("fingerprint") not in (None,
@@ -563,7 +580,13 @@ def _sweep_report(root: Path) -> tuple[str, str]:
                      "factors.</p>")
 
     parts.append("<h2 id='practice'>The base practice</h2>")
-    if experiment is not None:
+    from sim.experiment.store import point_scenario
+
+    stored = point_scenario(root, base)
+    if stored is not None:
+        parts.append(f"<p>The baseline point <b>{_e(base_name)}</b>, as it ran:</p>")
+        parts.append(describe_scenario(stored))
+    elif experiment is not None:
         parts.append(f"<p>The baseline point <b>{_e(experiment.baseline.name)}</b>:</p>")
         parts.append(describe_scenario(experiment.baseline.scenario))
     else:

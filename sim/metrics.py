@@ -180,5 +180,6 @@ def summarise(metrics: pd.DataFrame | object, level: float = 0.95) -> pd.DataFra
         mean, low, high, n = confidence_interval(group["value"].tolist(), level)
         out.append((*key, mean, low, high, n))
     summary = pd.DataFrame(out, columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
-    return summary.astype({"role": object, "activity": object}).where(
-        summary.notna(), None).astype({"replications": int})
+    for key in ("role", "activity"):  # None where a key does not apply; numbers stay NaN
+        summary[key] = summary[key].astype(object).where(summary[key].notna(), None)
+    return summary.astype({"replications": int})

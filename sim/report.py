@@ -56,7 +56,7 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
                 continue
             r = overall.loc[metric]
             ci = (f"[{_fmt(r.ci_low, unit, digits)}, {_fmt(r.ci_high, unit, digits)}]"
-                  if r.ci_low is not None else "")
+                  if not math.isnan(r.ci_low) else "")
             unit_text = "%" if unit == "%" else unit
             lines.append(f"  {label:<38} {_fmt(r['mean'], unit, digits):>10} {unit_text:<8} {ci}")
         lines.append("")
@@ -65,7 +65,7 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     if not time.empty:
         table = time.pivot(index="role", columns="activity", values="mean").reindex(
             columns=list(ACTIVITIES)).fillna(0.0)
-        util = summary[summary["metric"] == "utilisation"].set_index("role")["mean"]
+        util = summary[summary["metric"] == "utilisation"].set_index("role")["mean"].fillna(0.0)
         over = summary[(summary["metric"] == "overtime_min") & summary["role"].notna()
                        ].set_index("role")["mean"]
         header = f"  {'role':<12}" + "".join(f"{a.replace('_', ' ')[:11]:>12}"
@@ -74,7 +74,7 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
         for role, row in table.iterrows():
             cells = "".join(f"{v:>12.0f}" for v in row.tolist())
             lines.append(f"  {role:<12}{cells}{over.get(role, 0.0):>10.1f}"
-                         f"{100 * (util.get(role) or 0.0):>9.0f}%")
+                         f"{100 * util.get(role, 0.0):>9.0f}%")
     return "\n".join(lines)
 
 
@@ -89,9 +89,9 @@ def json_rows(summary: pd.DataFrame) -> str:
 
     rows = [
         {"metric": r.metric, "role": clean(r.role), "activity": clean(r.activity),
-         "mean": clean(float(r.mean)) if r.mean is not None else None,
-         "ci_low": clean(float(r.ci_low)) if r.ci_low is not None else None,
-         "ci_high": clean(float(r.ci_high)) if r.ci_high is not None else None,
+         "mean": clean(float(r.mean)),
+         "ci_low": clean(float(r.ci_low)),
+         "ci_high": clean(float(r.ci_high)),
          "replications": int(r.replications)}
         for r in summary.itertuples(index=False)
     ]

@@ -13,7 +13,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from sim.engine import CompiledScenario, simulate_day
-from sim.metrics import day_metrics, events_table, staff_table, summarise
+from sim.metrics import contacts_table, day_metrics, events_table, staff_table, summarise
 from sim.scenario.schema import Scenario
 
 
@@ -32,6 +32,8 @@ class ReplicationResults:
     #: with the event log: replication, staff_id, activity, start, end (every stretch of
     #: everyone's day, for Gantt charts)
     timeline: pd.DataFrame | None = None
+    #: with the event log: one row per contact (channel, type, arrival, outcome, ...)
+    contacts: pd.DataFrame | None = None
 
     def save(self, directory: str | Path) -> Path:
         """Write the results to a directory that :meth:`load` and ``clinicsim report`` read."""
@@ -39,7 +41,7 @@ class ReplicationResults:
         out.mkdir(parents=True, exist_ok=True)
         self.metrics.to_parquet(out / "metrics.parquet", index=False)
         self.staff.to_parquet(out / "staff.parquet", index=False)
-        for name in ("events", "timeline"):
+        for name in ("events", "timeline", "contacts"):
             table = getattr(self, name)
             if table is not None:
                 table.to_parquet(out / f"{name}.parquet", index=False)
@@ -55,7 +57,7 @@ class ReplicationResults:
         root = Path(directory)
         optional = {name: pd.read_parquet(root / f"{name}.parquet")
                     if (root / f"{name}.parquet").exists() else None
-                    for name in ("events", "timeline")}
+                    for name in ("events", "timeline", "contacts")}
         run = json.loads((root / "run.json").read_text(encoding="utf-8"))
         scenario = Scenario.model_validate_json((root / "scenario.json").read_text(
             encoding="utf-8"))
@@ -77,14 +79,16 @@ def _one_day(model: CompiledScenario, seed: int, replication: int, event_log: bo
     metrics.insert(0, "replication", replication)
     staff = staff_table(records)
     staff.insert(0, "replication", replication)
-    events = timeline = None
+    events = timeline = contacts = None
     if event_log:
+        contacts = contacts_table(records)
+        contacts.insert(0, "replication", replication)
         events = events_table(records)
         events.insert(0, "replication", replication)
         timeline = pd.DataFrame(records.timeline,
                                 columns=["staff_id", "activity", "start", "end"])
         timeline.insert(0, "replication", replication)
-    return metrics, staff, events, timeline
+    return metrics, staff, events, timeline, contacts
 
 
 def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
@@ -104,7 +108,8 @@ def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
     staff = pd.concat([p[1] for p in parts], ignore_index=True)
     events = pd.concat([p[2] for p in parts], ignore_index=True) if event_log else None
     timeline = pd.concat([p[3] for p in parts], ignore_index=True) if event_log else None
-    return ReplicationResults(scenario, seed, metrics, staff, events, timeline)
+    contacts = pd.concat([p[4] for p in parts], ignore_index=True) if event_log else None
+    return ReplicationResults(scenario, seed, metrics, staff, events, timeline, contacts)
 
 
 def metrics_block(scenario: Scenario, seed: int, point: int, start: int,

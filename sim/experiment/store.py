@@ -5,6 +5,7 @@ Layout::
     OUT/manifest.json         what the sweep is (fingerprint, points, task size)
     OUT/experiment.yaml       the experiment file as given
     OUT/scenarios.parquet     one row per design point with its factor values
+    OUT/points/pNNNN.json     each design point's resolved scenario, as run
     OUT/results/part-*.parquet  one file per finished task (tidy metric rows)
     OUT/summary.parquet, summary.csv   means, CIs and paired differences (at the end)
     OUT/.lock                 the process using the directory
@@ -135,6 +136,10 @@ class ResultStore:
                                   for k, v in p.factors.items()}}
                               for p in experiment.points])
         table.to_parquet(self.root / "scenarios.parquet", index=False)
+        (self.root / "points").mkdir(exist_ok=True)
+        for p in experiment.points:
+            (self.root / "points" / f"p{p.index:04d}.json").write_text(
+                p.scenario.model_dump_json(indent=1), encoding="utf-8")
         self._atomic_write(manifest_path, json.dumps(manifest, indent=1).encode())
 
     def close(self) -> None:
@@ -170,6 +175,16 @@ class ResultStore:
         tmp = self.root / ".summary.csv.tmp"
         summary.to_csv(tmp, index=False)
         os.replace(tmp, self.root / "summary.csv")
+
+
+def point_scenario(root: str | Path, point: int):
+    """The scenario design point ``point`` of a sweep ran, or None if not stored."""
+    from sim.scenario.schema import Scenario
+
+    path = Path(root) / "points" / f"p{point:04d}.json"
+    if not path.exists():
+        return None
+    return Scenario.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 def read_results(root: str | Path) -> pd.DataFrame:

@@ -1,0 +1,1 @@
+"""The clinicsim test suite."""

@@ -1,0 +1,212 @@
+"""sim.html_report: one self-contained HTML file for a saved run or a sweep, checked as text
+and rendered in headless Chromium (skipped when Chromium is not installed)."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import load_scenario, run_replications
+from sim.html_report import build_report
+
+IMAGE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+
+EXPERIMENT = """\
+name: Delegation x nurses (test)
+base: default
+seed: 1
+replications: 3
+replications_per_task: 3
+baseline: delegation.degree=medium,staff.nurse.count=3
+design:
+  kind: grid
+  factors:
+    delegation.degree: [low, medium]
+    staff.nurse.count: [3, 4]
+"""
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    return run_replications(load_scenario("default"), 3, 1, event_log=True).save(out)
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    from sim.experiment.design import load_experiment
+    from sim.experiment.sweep import run_sweep
+
+    root = tmp_path_factory.mktemp("sweep")
+    (root / "experiment.yaml").write_text(EXPERIMENT, encoding="utf-8")
+    run_sweep(load_experiment(root / "experiment.yaml"), root / "out", progress=False)
+    return root / "out"
+
+
+@pytest.fixture(scope="module")
+def reports(run_dir, sweep_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    return {"run": build_report(run_dir, out / "run.html"),
+            "sweep": build_report(sweep_dir, out / "sub" / "sweep.html")}
+
+
+def self_contained(page: str) -> list[bytes]:
+    """The page has no external references; returns its embedded PNG images."""
+    assert page.startswith("<!DOCTYPE html>")
+    assert not EXTERNAL.search(page), EXTERNAL.search(page)
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    images = [base64.b64decode(m) for m in IMAGE.findall(page)]
+    assert all(img[:8] == b"\x89PNG\r\n\x1a\n" for img in images)
+    assert page.count("<img") == len(images)  # every image is an embedded PNG
+    return images
+
+
+def test_run_report(reports):
+    page = reports["run"].read_text(encoding="utf-8")
+    assert len(self_contained(page)) == 3  # time use, the day's Gantt chart, the phone
+    for text in ("Default medium practice", "6,000", "Key figures", "Access", "Cost",
+                 "Phone triage (telefonvisitation)", "Acute slots (akuttider)",
+                 "Delegation degree (delegationsgrad)", "medium", "Overtime",
+                 "utilisation", "Assumptions", "Common random numbers", "Conservation",
+                 "Not modelled", "2 x Medical secretary", "08:00-12:00"):
+        assert text in page, text
+    assert re.search(r"Phone wait, mean</td><td class=\"num\">[\d.]+ \[", page)
+
+
+def test_sweep_report(reports):
+    page = reports["sweep"].read_text(encoding="utf-8")
+    images = self_contained(page)
+    assert len(images) >= 4  # paired differences, trade-offs, heatmaps
+    for text in ("Delegation x nurses (test)", "4 design points", "(baseline)",
+                 "delegation.degree", "staff.nurse.count", "&Delta;", "Paired differences",
+                 "non-dominated", "The base practice", "Assumptions"):
+        assert text in page, text
+
+
+def test_run_saved_without_the_event_log(tmp_path):
+    results = run_replications(load_scenario("default"), 2, 1)
+    page = build_report(results.save(tmp_path / "run"), tmp_path / "r.html").read_text(
+        encoding="utf-8")
+    assert len(self_contained(page)) == 1  # time use only
+    assert "without the event log" in page
+
+
+def test_unfinished_sweep_is_reported_from_its_parts(sweep_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep_dir, copy)
+    (copy / "summary.parquet").unlink()
+    page = build_report(copy, tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "has not finished" in page
+    assert len(self_contained(page)) >= 4
+
+
+@pytest.mark.parametrize("make", ["empty", "missing", "bad_run", "file"])
+def test_neither_run_nor_sweep_is_a_clear_error(tmp_path, make):
+    target = tmp_path / make
+    if make == "empty":
+        target.mkdir()
+    elif make == "bad_run":
+        target.mkdir()
+        (target / "run.json").write_text(json.dumps({"kind": "sweep"}), encoding="utf-8")
+    elif make == "file":
+        target.write_text("x", encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        build_report(target, tmp_path / "out.html")
+    message = str(err.value)
+    assert str(target) in message and "\n" not in message
+    assert not (tmp_path / "out.html").exists()
+
+
+# --- rendered in a browser ----------------------------------------------------------------------
+
+#: Added to a copy of the report (the report itself has no script): records load errors
+#: and console errors, then writes what it found into the page for --dump-dom.
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", function (e) {
+  window.__errors.push(String(e.message || (e.target && (e.target.src || e.target.href)) || e));
+}, true);
+var __error = console.error;
+console.error = function () { window.__errors.push([].join.call(arguments, " "));
+                              __error.apply(console, arguments); };
+window.addEventListener("load", function () {
+  var images = Array.from(document.images).map(function (img) {
+    return {complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
+            shown: img.getBoundingClientRect().width};
+  });
+  var pre = document.createElement("pre");
+  pre.id = "probe-result";
+  pre.textContent = JSON.stringify({images: images, errors: window.__errors,
+                                    title: document.title,
+                                    headings: document.querySelectorAll("h2").length});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _browse(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--no-default-browser-check", "--hide-scrollbars",
+         f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    found = _chromium()
+    if found is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); the "
+                    "browser rendering checks need it")
+    return found
+
+
+@pytest.mark.parametrize("kind", ["run", "sweep"])
+def test_report_renders_in_chromium(reports, browser, tmp_path, kind):
+    page = reports[kind].read_text(encoding="utf-8")
+    probed = tmp_path / f"{kind}-probed.html"
+    probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    done = _browse(browser, tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom",
+                   probed.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    match = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
+    assert match, f"the page did not finish loading:\n{done.stderr[-2000:]}"
+    result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&")
+                        .replace("&lt;", "<").replace("&gt;", ">"))
+    assert result["errors"] == []
+    assert result["title"].startswith("clinicsim")
+    assert result["headings"] >= 4
+    images = result["images"]
+    assert len(images) == page.count("<img") and images
+    for img in images:
+        assert img["complete"] and img["width"] > 0 and img["height"] > 0 and img["shown"] > 0
+
+
+def test_report_screenshot_shows_content(reports, browser, tmp_path):
+    shot = tmp_path / "shot.png"
+    done = _browse(browser, tmp_path / "profile", "--window-size=1280,2400",
+                   f"--screenshot={shot}", reports["run"].as_uri())
+    assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] >= 2000 and pixels.shape[1] >= 1200
+    # not a blank page: text, tables and plots give many distinct colours
+    colours = np.unique((pixels[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) > 50

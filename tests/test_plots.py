@@ -1,0 +1,193 @@
+"""sim.plots: every plot is a labelled Figure drawn from a small real run, and the pure
+helpers (non_dominated, phone_calls, queue lengths, paired summaries) are right."""
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from sim import load_scenario, run_replications
+from sim import plots
+from sim.calibration import calibrate, load_targets
+from tests.conftest import scenario_with
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_replications(load_scenario("default"), 3, 1, event_log=True)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """A 2 x 2 'sweep' of paired runs (delegation x nurses) with its scenarios table."""
+    design = [("low", 3), ("low", 4), ("medium", 3), ("medium", 4)]
+    runs = {f"degree={d},nurses={n}": run_replications(
+        scenario_with(delegation__degree=d, staff__nurse__count=n), 3, 1) for d, n in design}
+    summary = plots.paired_summary(runs, baseline="degree=medium,nurses=3")
+    scenarios = pd.DataFrame([{"point": i, "name": name, "delegation.degree": d,
+                               "staff.nurse.count": n}
+                              for i, (name, (d, n)) in enumerate(zip(runs, design))])
+    return summary, scenarios
+
+
+def labelled(fig: Figure) -> None:
+    """A Figure with axes, a title, and labelled axes; it also renders to PNG."""
+    assert isinstance(fig, Figure)
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison
+            and not hasattr(ax, "_colorbar")]
+    assert axes, "no axes"
+    first = axes[0]
+    titles = [first.get_title(loc) for loc in ("left", "center", "right")]
+    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    assert any(titles) or suptitle, "no title"
+    assert first.get_ylabel(), "no y label"
+    for ax in axes:
+        assert ax.get_xlabel(), f"axes {ax.get_title()!r} has no x label"
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=40)
+    assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- one day --------------------------------------------------------------------------------
+
+
+def test_staff_gantt(run):
+    fig = plots.staff_gantt(run, replication=1)
+    labelled(fig)
+    ax = fig.axes[0]
+    people = run.staff.loc[run.staff["replication"] == 1, "staff_id"].nunique()
+    assert len(ax.get_yticklabels()) == people
+    assert ":" in ax.xaxis.get_major_formatter()(480, 0)  # clock times
+    assert ax.xaxis.get_major_formatter()(510, 0) == "08:30"
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    for term in ("Phone triage (telefonvisitation)", "Idle", "Being supervised"):
+        assert term in legend
+
+
+def test_staff_gantt_from_tables_and_errors(run):
+    labelled(plots.staff_gantt(run.timeline))  # the timeline alone is enough
+    with pytest.raises(ValueError, match="replication 99"):
+        plots.staff_gantt(run, replication=99)
+    no_log = run_replications(load_scenario("default"), 1, 1)
+    with pytest.raises(ValueError, match="event_log=True"):
+        plots.staff_gantt(no_log)
+
+
+def test_phone_calls_and_queue(run):
+    calls = plots.phone_calls(run.events)
+    offered = run.metrics.loc[run.metrics["metric"] == "calls_offered", "value"].sum()
+    abandoned = run.metrics.loc[run.metrics["metric"] == "calls_abandoned", "value"].sum()
+    assert len(calls) == offered
+    assert (calls["outcome"] == "abandoned").sum() == abandoned
+    assert (calls["wait_min"] >= 0).all()
+    queue = plots.phone_queue_length(run.events)
+    assert (queue["queue"] >= 0).all()
+    last = queue.sort_values("time").groupby("replication").tail(1)
+    assert (last["queue"] == 0).all()  # everyone answered or gone at the end
+    fig = plots.phone_queue(run, replication=0)
+    labelled(fig)
+    assert "telefonkø" in fig.axes[0].get_title(loc="left")
+
+
+def test_time_use(run):
+    fig = plots.time_use(run)
+    labelled(fig)
+    assert "hours" in fig.axes[0].get_xlabel()
+    table = plots.time_use_table(run.metrics)
+    staff_minutes = run.staff.groupby("role")["minutes"].sum() / run.replications
+    assert np.allclose(table.groupby("role")["mean"].sum().sort_index(),
+                       staff_minutes.sort_index())
+    labelled(plots.time_use(run, per_person=True))
+    with pytest.raises(ValueError, match="scenario"):
+        plots.time_use(run.metrics, per_person=True)
+
+
+# --- comparisons and sweeps -------------------------------------------------------------------
+
+
+def test_paired_summary_pairs_by_replication(run):
+    same = plots.paired_summary({"a": run, "b": run})
+    b = same[same["name"] == "b"].dropna(subset=["diff_mean"])
+    assert not b.empty and (b["diff_mean"].abs() < 1e-12).all()
+    assert same.loc[same["name"] == "a", "diff_mean"].isna().all()
+    with pytest.raises(ValueError, match="baseline"):
+        plots.paired_summary({"a": run}, baseline="z")
+
+
+def test_heatmap(grid):
+    summary, scenarios = grid
+    fig = plots.heatmap(summary, scenarios, "doctor_min_per_contact", "delegation.degree",
+                        "staff.nurse.count")
+    labelled(fig)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "baseline" in texts
+    assert fig.axes[0].get_xlabel().startswith("Delegation degree (delegationsgrad)")
+    labelled(plots.heatmap(summary, scenarios, "cost_per_contact_dkk", "delegation.degree",
+                           "staff.nurse.count", value="diff_mean"))
+    labelled(plots.heatmap(summary, scenarios, "overtime_min", "staff.nurse.count",
+                           where={"delegation.degree": "low"}))
+    with pytest.raises(ValueError, match="not a factor"):
+        plots.heatmap(summary, scenarios, "overtime_min", "staff.gp.count")
+    with pytest.raises(ValueError, match="share each"):
+        plots.heatmap(summary, scenarios, "overtime_min", "staff.nurse.count")
+
+
+def test_paired_differences(grid):
+    summary, _ = grid
+    fig = plots.paired_differences(summary)
+    labelled(fig)
+    assert "degree=medium,nurses=3" in fig._suptitle.get_text()
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == len(plots.DIFF_METRICS)
+    assert len(visible[0].get_yticklabels()) == 3  # every point but the baseline
+
+
+def test_tradeoff(grid):
+    summary, _ = grid
+    fig = plots.tradeoff(summary, "cost_per_contact_dkk", "phone_wait_mean_min")
+    labelled(fig)
+    key = " ".join(t.get_text() for t in fig.axes[1].texts)
+    assert "non-dominated" in key and "baseline" in key
+    with pytest.raises(ValueError, match="direction"):
+        plots.tradeoff(summary, "cost_per_contact_dkk", "calls_offered")
+    labelled(plots.tradeoff(summary, "cost_per_contact_dkk", "calls_offered",
+                            minimise=["cost_per_contact_dkk"], maximise=["calls_offered"]))
+
+
+def test_non_dominated_on_a_hand_made_table():
+    table = pd.DataFrame({
+        "cost": [100, 90, 120, 90, 80, math.nan, 100],
+        "access": [0.90, 0.90, 0.95, 0.90, 0.70, 0.99, 0.85],
+    }, index=list("abcdefg"))
+    got = plots.non_dominated(table, minimise=["cost"], maximise=["access"])
+    # a is beaten by b (cheaper, same access); c best access; b and d tie (neither beats the
+    # other); e cheapest; f has a missing value; g is beaten by a and b
+    assert got.to_dict() == {"a": False, "b": True, "c": True, "d": True, "e": True,
+                             "f": False, "g": False}
+    assert got.index.equals(table.index)
+    only_cost = plots.non_dominated(table, minimise=["cost"])
+    assert only_cost[only_cost].index.tolist() == ["e"]
+    both_min = plots.non_dominated(table.assign(wait=[1, 2, 3, 1, 9, 1, 1]),
+                                   minimise=["cost", "wait"])
+    assert both_min[both_min].index.tolist() == ["d", "e"]  # d: cost 90 wait 1 beats a, b, g
+    with pytest.raises(ValueError):
+        plots.non_dominated(table)
+    with pytest.raises(ValueError, match="not in the table"):
+        plots.non_dominated(table, minimise=["price"])
+
+
+# --- calibration ------------------------------------------------------------------------------
+
+
+def test_calibration_ranges():
+    targets = load_targets()
+    few = [t for t in targets["targets"] if t["case"] != "all"][:3]
+    national = [{**t, "case": 8} for t in targets["targets"] if t["case"] == "all"]
+    table = calibrate(2, targets={**targets, "targets": few + national})
+    fig = plots.calibration_ranges(table)
+    labelled(fig)
+    assert "Calibration" in fig._suptitle.get_text()
