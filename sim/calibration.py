@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from sim.engine import CompiledScenario, simulate_day
+from sim.engine import CompiledScenario, collector_paused, simulate_day
 from sim.engine.records import DayRecords
 from sim.metrics import HANDLED, SEEN, confidence_interval
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
@@ -144,10 +144,11 @@ def calibrate(replications: int = 40, seed: int = 1, targets: dict | None = None
         scenario = load_scenario(f"case{case:02d}")
         model = CompiledScenario(scenario)
         values: dict[str, list[float]] = defaultdict(list)
-        for r in range(replications):
-            records = simulate_day(model, seed, r)
-            for t in case_targets:
-                values[t["id"]].append(FIGURES[t["kind"]](records, scenario, t))
+        with collector_paused():
+            for r in range(replications):
+                records = simulate_day(model, seed, r)
+                for t in case_targets:
+                    values[t["id"]].append(FIGURES[t["kind"]](records, scenario, t))
         for t in case_targets:
             mean, lo, hi, n = confidence_interval(values[t["id"]])
             rows.append({

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sim.engine import CompiledScenario, simulate_day
+from sim.engine import CompiledScenario, collector_paused, simulate_day
 from sim.metrics import OVERALL_METRICS, confidence_interval, day_metrics
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
@@ -146,10 +146,11 @@ class CapacitySearch:
                                                      "cost_per_patient_year_dkk",
                                                      "cost_per_contact_dkk"}
         days = []
-        for r in range(start, stop):
-            rows = day_metrics(simulate_day(model, self.seed, r), scenario)
-            days.append({m: v for m, role, act, v in rows
-                         if role is None and act is None and m in wanted})
+        with collector_paused():
+            for r in range(start, stop):
+                rows = day_metrics(simulate_day(model, self.seed, r), scenario)
+                days.append({m: v for m, role, act, v in rows
+                             if role is None and act is None and m in wanted})
         return days
 
     def evaluate(self, list_size: int) -> Evaluation:

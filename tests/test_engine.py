@@ -531,3 +531,20 @@ def test_adding_a_nurse_does_not_raise_same_day_misses():
     x, y = paired(three, four, "acute_same_day_rate")
     low, high = paired_ci(y - x)
     assert (y - x).mean() > 0 and low > -0.01, (low, high)
+
+
+def test_a_finished_day_frees_itself_without_the_cycle_collector():
+    """Loops keep the collector paused across days, so a day must not leave cycles."""
+    import gc
+
+    from sim.engine import collector_paused
+
+    model = CompiledScenario(load_scenario("default"))
+    simulate_day(model, 1, 0)
+    gc.collect()
+    with collector_paused():
+        for r in range(20):
+            simulate_day(model, 1, r)
+        leftover = gc.collect()
+    assert leftover < 200, f"{leftover} objects in reference cycles after 20 days"
+    assert gc.isenabled()

@@ -308,6 +308,12 @@ class Clinic:
             c.queued = False
             self.finish(c, "carried_over")
 
+    def release(self) -> None:
+        """Break the clinic <-> worker references once the day is over."""
+        for w in self.workers:
+            w.clinic = w.process = w.wake = None
+        self.workers, self.idle = [], []
+
     def sweep(self) -> None:
         """After everyone has gone home: whatever still waits is carried over."""
         self._close_phone_line()

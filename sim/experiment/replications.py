@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sim.engine import CompiledScenario, simulate_day
+from sim.engine import CompiledScenario, collector_paused, simulate_day
 from sim.metrics import contacts_table, day_metrics, events_table, staff_table, summarise
 from sim.scenario.schema import Scenario
 
@@ -100,7 +100,8 @@ def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
     model = CompiledScenario(scenario)
     indices = range(first_replication, first_replication + replications)
     if jobs == 1:
-        parts = [_one_day(model, seed, r, event_log) for r in indices]
+        with collector_paused():
+            parts = [_one_day(model, seed, r, event_log) for r in indices]
     else:
         parts = Parallel(n_jobs=jobs)(delayed(_one_day)(model, seed, r, event_log)
                                       for r in indices)
@@ -117,8 +118,10 @@ def metrics_block(scenario: Scenario, seed: int, point: int, start: int,
     """Tidy metric rows of replications ``start..stop-1`` of one design point (a sweep task)."""
     model = CompiledScenario(scenario)
     rows = []
-    for r in range(start, stop):
-        for metric, role, activity, value in day_metrics(simulate_day(model, seed, r), scenario):
-            rows.append((point, r, metric, role, activity, value))
+    with collector_paused():
+        for r in range(start, stop):
+            for metric, role, activity, value in day_metrics(simulate_day(model, seed, r),
+                                                             scenario):
+                rows.append((point, r, metric, role, activity, value))
     return pd.DataFrame(rows, columns=["point", "replication", "metric", "role", "activity",
                                        "value"])
