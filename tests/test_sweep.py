@@ -315,3 +315,27 @@ def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
     row = summary[(summary.metric == "phone_wait_mean_min") & summary.role.isna()].iloc[0]
     assert row.replications > 4
     assert (row.ci_high - row.ci_low) / 2 <= 0.25 or row.replications == 40
+
+
+def test_streaming_summary_equals_a_direct_computation(tmp_path):
+    """The block-by-block statistics agree with pandas on the whole table."""
+    from scipy import stats as st
+
+    exp = load_experiment(small(tmp_path, reps=7, per_task=3))  # blocks of 3, 3 and 1
+    summary = run_sweep(exp, tmp_path / "out", progress=False)
+    rows = read_results(tmp_path / "out").dropna(subset=["value"])
+    keys = ["metric", "role", "activity"]
+    for (point, metric), expected in {(1, "phone_wait_mean_min"): None,
+                                      (2, "staff_cost_dkk"): None,
+                                      (1, "contacts_arisen"): None}.items():
+        sel = rows[(rows.point == point) & (rows.metric == metric) & rows.role.isna()]
+        base = rows[(rows.point == 0) & (rows.metric == metric) & rows.role.isna()]
+        diff = (sel.set_index("replication").value - base.set_index("replication").value)
+        row = summary[(summary.point == point) & (summary.metric == metric)
+                      & summary.role.isna()].iloc[0]
+        half = st.t.ppf(0.975, len(sel) - 1) * sel.value.std(ddof=1) / len(sel) ** 0.5
+        assert row["mean"] == pytest.approx(sel.value.mean(), rel=1e-12)
+        assert row["ci_high"] - row["mean"] == pytest.approx(half, rel=1e-9, abs=1e-12)
+        assert row["diff_mean"] == pytest.approx(diff.mean(), rel=1e-9, abs=1e-12)
+        assert row["replications"] == len(sel) == 7
+    assert set(keys) <= set(summary.columns)
