@@ -339,3 +339,19 @@ def test_streaming_summary_equals_a_direct_computation(tmp_path):
         assert row["diff_mean"] == pytest.approx(diff.mean(), rel=1e-9, abs=1e-12)
         assert row["replications"] == len(sel) == 7
     assert set(keys) <= set(summary.columns)
+
+
+def test_automatic_task_size_follows_the_work(tmp_path):
+    body = """\
+        name: sizes
+        base: default
+        replications: {reps}
+        design: {{kind: list, points: [{{name: a, set: {{population.list_size: {size}}}}}]}}
+        """
+    small_practice = load_experiment(experiment_file(tmp_path, body.format(reps=1000,
+                                                                           size=2000)))
+    big_practice = load_experiment(experiment_file(tmp_path, body.format(reps=1000,
+                                                                         size=12000)))
+    assert small_practice.task_size > 2 * big_practice.task_size >= 2
+    few = load_experiment(experiment_file(tmp_path, body.format(reps=8, size=6000)))
+    assert few.task_size == 2  # at least four tasks per point

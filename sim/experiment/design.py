@@ -66,7 +66,8 @@ class Experiment(Strict):
     base: str = Field(description="scenario: bundled name or path relative to this file")
     seed: NonNegativeInt = 1
     replications: PositiveInt
-    replications_per_task: PositiveInt = 20
+    replications_per_task: PositiveInt | Literal["auto"] = Field(
+        default="auto", description="days per task; auto sizes tasks by expected contacts")
     baseline: str | None = Field(default=None, description="point to compare against")
     design: Design
     stopping: Stopping | None = None
@@ -82,11 +83,34 @@ class DesignPoint:
     scenario: Scenario
 
 
+#: Contacts a task should simulate when its size is "auto": a few tenths of a second of
+#: work, so the cost of dispatching a task (tens of ms with loky or Dask) stays small.
+CONTACTS_PER_TASK = 25_000
+#: ... but at least this many tasks per design point, so a small sweep still spreads
+#: over the workers.
+MIN_TASKS_PER_POINT = 4
+
+
 @dataclass(frozen=True)
 class LoadedExperiment:
     spec: Experiment
     path: Path
     points: list[DesignPoint]
+
+    @property
+    def task_size(self) -> int:
+        """Days per task. "auto" sizes tasks from the busiest point's expected contacts a
+        day: a deterministic rule, so the results layout never depends on timing."""
+        size = self.spec.replications_per_task
+        if size != "auto":
+            return int(size)
+        from sim.engine import CompiledScenario
+
+        busiest = max(sum(CompiledScenario(p.scenario).expected_per_day(name)
+                          for name in p.scenario.demand) for p in self.points)
+        by_work = max(1, round(CONTACTS_PER_TASK / max(busiest, 1.0)))
+        by_spread = max(1, -(-self.spec.replications // MIN_TASKS_PER_POINT))
+        return min(by_work, by_spread)
 
     @property
     def baseline(self) -> DesignPoint:

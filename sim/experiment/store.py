@@ -126,7 +126,7 @@ class ResultStore:
             "fingerprint": fingerprint,
             "experiment": spec.name,
             "seed": spec.seed,
-            "replications_per_task": spec.replications_per_task,
+            "replications_per_task": experiment.task_size,
             "baseline": experiment.baseline.index,
             "points": [{"point": p.index, "name": p.name} for p in experiment.points],
         }

@@ -35,7 +35,7 @@ class Task:
 
 
 def _tasks(experiment: LoadedExperiment, target: dict[int, int], done: set[str]) -> list[Task]:
-    size = experiment.spec.replications_per_task
+    size = experiment.task_size
     tasks = []
     for p in experiment.points:
         for start in range(0, target[p.index], size):
@@ -112,4 +112,4 @@ def _run_rounds(experiment: LoadedExperiment, store: ResultStore, jobs: int, bac
                 return
             for index in more:
                 target[index] = min(spec.stopping.max_replications,
-                                    target[index] + spec.replications_per_task)
+                                    target[index] + experiment.task_size)
