@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim import __version__
 from sim import plots
+from sim.labels import METRICS, metric_info
 from sim.report import HEADLINES
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
 
@@ -122,11 +123,12 @@ def _with_ci(mean: Any, low: Any, high: Any, unit: str, digits: int) -> str:
 
 def _digits(metric: str) -> tuple[str, int]:
     """The unit and decimals a metric is shown with (those of the text summary)."""
+    unit = metric_info(metric)[1]
     for rows in HEADLINES.values():
-        for m, _label, unit, digits in rows:
+        for m, digits in rows:
             if m == metric:
                 return unit, digits
-    return plots.METRICS.get(metric, (metric, "", 1.0, None))[1], 1
+    return unit, 1
 
 
 def _pct(x: float) -> str:
@@ -339,9 +341,10 @@ def _run_report(root: Path) -> tuple[str, str]:
              "<h2 id='figures'>Key figures</h2>"]
     for section, rows in HEADLINES.items():
         table = []
-        for metric, label, unit, digits in rows:
+        for metric, digits in rows:
             if metric not in overall.index:
                 continue
+            label, unit, _scale, _better = metric_info(metric)
             r = overall.loc[metric]
             table.append((label, _with_ci(r["mean"], r["ci_low"], r["ci_high"], unit, digits),
                           unit))
@@ -435,14 +438,14 @@ def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dic
                              f"{_fmt(r['diff_ci_high'], unit, digits)}]")
                 text += f"<br><span class='small'>&Delta; {_e(diff)}</span>"
                 colour = plots._direction_colour(r["diff_ci_low"], r["diff_ci_high"],
-                                                 plots.METRICS.get(metric, ("", "", 1, None))[3])
+                                                 METRICS.get(metric, ("", "", 1, None))[3])
                 cls += {plots._GOOD: " good", plots._BAD: " bad"}.get(colour, "")
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr><td>" + cells[0] + "</td>" + "".join(cells[1:]) + "</tr>")
     header = ["design point"]
     for m in metrics:
         unit, _ = _digits(m)
-        label = plots.METRICS[m][0] if m in plots.METRICS else m
+        label = METRICS[m][0] if m in METRICS else m
         header.append(f"{label} ({unit})")
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     return (f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
@@ -551,7 +554,7 @@ def _sweep_report(root: Path) -> tuple[str, str]:
         if (overall["metric"] == y).any() and (overall["metric"] == "cost_per_contact_dkk").any():
             parts.append(_try_figure(
                 lambda y=y: plots.tradeoff(summary, "cost_per_contact_dkk", y, baseline=base),
-                f"Staff cost per handled contact against {plots.METRICS[y][0].lower()}: "
+                f"Staff cost per handled contact against {METRICS[y][0].lower()}: "
                 "non-dominated design points starred (no other point is better on both)."))
     varying = [f for f in factors if scenarios[f].nunique() > 1]
     grid = design == "grid" or (not design and not scenarios[factors].isna().any().any()
@@ -566,13 +569,13 @@ def _sweep_report(root: Path) -> tuple[str, str]:
                 continue
             if values.max() - values.min() <= 1e-9 * max(1.0, abs(values.max())):
                 unit, digits = _digits(metric)
-                parts.append(f"<p>{_e(plots.METRICS[metric][0])} is the same at every design "
+                parts.append(f"<p>{_e(METRICS[metric][0])} is the same at every design "
                              f"point: {_e(_fmt(values.iloc[0], unit, digits))} {_e(unit)}.</p>")
                 continue
             parts.append(_try_figure(
                 lambda metric=metric: plots.heatmap(summary, scenarios, metric, x, y,
                                                     baseline=base),
-                f"{plots.METRICS[metric][0]} over the design's factors (mean [95 % CI] "
+                f"{METRICS[metric][0]} over the design's factors (mean [95 % CI] "
                 "per point; green is better; faded where the paired difference against "
                 "the baseline is not clear)."))
     elif varying:

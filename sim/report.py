@@ -6,42 +6,28 @@ import math
 
 import pandas as pd
 
+from sim.labels import metric_info
 from sim.scenario.schema import ACTIVITIES
 
-#: (metric, label, unit, digits) in the order a consultant reads them.
-HEADLINES: dict[str, list[tuple[str, str, str, int]]] = {
-    "Access": [
-        ("calls_offered", "Calls offered", "calls", 1),
-        ("calls_answered", "Calls answered", "calls", 1),
-        ("abandonment_rate", "Calls abandoned (share)", "%", 1),
-        ("phone_wait_mean_min", "Phone wait, mean", "min", 2),
-        ("phone_wait_p90_min", "Phone wait, 90th percentile", "min", 2),
-        ("acute_same_day_rate", "Same-day needs seen today", "%", 1),
-        ("call_to_consult_wait_mean_min", "Call to consultation, mean", "min", 1),
-    ],
-    "Throughput": [
-        ("contacts_arisen", "Contacts arising", "contacts", 1),
-        ("contacts_handled_total", "Contacts handled", "contacts", 1),
-        ("outcome_consulted", "Consultations", "contacts", 1),
-        ("nonphysician_consult_share", "Consultations by non-doctors", "%", 1),
-        ("doctor_min_per_contact", "Doctor minutes per handled contact", "min", 2),
-        ("outcome_carried_over", "Carried over to tomorrow", "contacts", 1),
-        ("overtime_min", "Overtime, all staff", "min", 1),
-    ],
-    "Cost": [
-        ("staff_cost_dkk", "Staff cost per day", "DKK", 0),
-        ("cost_per_contact_dkk", "Staff cost per handled contact", "DKK", 1),
-        ("cost_per_patient_year_dkk", "Staff cost per listed patient a year", "DKK", 0),
-    ],
+#: Headline metrics and the digits to show, in the order a consultant reads them; names
+#: and units come from :mod:`sim.labels`.
+HEADLINES: dict[str, list[tuple[str, int]]] = {
+    "Access": [("calls_offered", 1), ("calls_answered", 1), ("abandonment_rate", 1),
+               ("phone_wait_mean_min", 2), ("phone_wait_p90_min", 2),
+               ("acute_same_day_rate", 1), ("call_to_consult_wait_mean_min", 1)],
+    "Throughput": [("contacts_arisen", 1), ("contacts_handled_total", 1),
+                   ("outcome_consulted", 1), ("nonphysician_consult_share", 1),
+                   ("doctor_min_per_contact", 2), ("outcome_carried_over", 1),
+                   ("overtime_min", 1)],
+    "Cost": [("staff_cost_dkk", 0), ("cost_per_contact_dkk", 1),
+             ("cost_per_patient_year_dkk", 0)],
 }
 
 
-def _fmt(value: float | None, unit: str, digits: int) -> str:
+def _fmt(value: float | None, scale: float, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if unit == "%":
-        return f"{100 * value:.{digits}f}"
-    return f"{value:,.{digits}f}"
+    return f"{scale * value:,.{digits}f}"
 
 
 def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int) -> str:
@@ -51,14 +37,15 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     overall = summary[summary["role"].isna() & summary["activity"].isna()].set_index("metric")
     for section, rows in HEADLINES.items():
         lines.append(section)
-        for metric, label, unit, digits in rows:
+        for metric, digits in rows:
             if metric not in overall.index:
                 continue
+            label, unit, scale, _better = metric_info(metric)
             r = overall.loc[metric]
-            ci = (f"[{_fmt(r.ci_low, unit, digits)}, {_fmt(r.ci_high, unit, digits)}]"
+            ci = (f"[{_fmt(r.ci_low, scale, digits)}, {_fmt(r.ci_high, scale, digits)}]"
                   if not math.isnan(r.ci_low) else "")
-            unit_text = "%" if unit == "%" else unit
-            lines.append(f"  {label:<38} {_fmt(r['mean'], unit, digits):>10} {unit_text:<8} {ci}")
+            lines.append(f"  {label[:44]:<44} {_fmt(r['mean'], scale, digits):>10} "
+                         f"{unit:<12} {ci}")
         lines.append("")
     lines.append("Staff time use, minutes per day (all people in the role; means)")
     time = summary[summary["metric"] == "time_use_min"]
