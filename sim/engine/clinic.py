@@ -46,7 +46,6 @@ class Clinic:
         self.close = s.clinic.close
         self.queues: dict[str, deque] = {k: deque() for k in (*WORK_KINDS, "late")}
         self.idle: list[Worker] = []
-        self.serve_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self.records = DayRecords(event_log)
         self.log = self.records.events
         self._next_id = 0
@@ -55,8 +54,6 @@ class Clinic:
         self.slots = SlotBook()
         self.on_site: dict[str, int] = {}
         for i, person in enumerate(model.people):
-            for block in person.plan:
-                self.serve_sets.setdefault(block.serves, frozenset(block.serves))
             worker = Worker(self, i, person)
             self.workers.append(worker)
             self.slots.add_worker(i, person.role, person.plan)
@@ -155,7 +152,6 @@ class Clinic:
             if after_close and eod.inbox == "overtime":
                 serves.append("inbox")
             found = self._overtime_sets[key] = tuple(serves)
-            self.serve_sets.setdefault(found, frozenset(found))
         return found
 
     # --- phone ---------------------------------------------------------------------------

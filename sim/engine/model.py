@@ -24,6 +24,10 @@ class PlanBlock:
     activity: str
     slots: str
     slot_min: float
+    serve_set: frozenset[str] = frozenset()  # ``serves`` as a set, for "does it take X?"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "serve_set", frozenset(self.serves))
 
 
 @dataclass(frozen=True)

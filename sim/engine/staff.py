@@ -90,14 +90,15 @@ class Worker:
         while True:
             now = env.now
             if now >= self.end:
-                self.serving = clinic.overtime_serves(self)
-                item = clinic.pull(self, self.serving)
+                serves = clinic.overtime_serves(self)
+                self.serving = frozenset(serves)
+                item = clinic.pull(self, serves)
                 if item is None:
                     break
                 yield from self.serve(item)
                 continue
             block = self.block_at(now)
-            self.serving = clinic.serve_sets[block.serves]
+            self.serving = block.serve_set
             item = clinic.pull(self, block.serves) if block.serves else None
             if item is not None:
                 yield from self.serve(item)
