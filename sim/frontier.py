@@ -56,6 +56,25 @@ def staffing_frontier(experiment: LoadedExperiment, targets: list[Target], jobs:
     return table
 
 
+RESULT_COLUMNS = {"point", "name", "capacity", "missed_from", "binding_target", "gp_fte",
+                  "patients_per_gp_fte", "staff_cost_dkk_day", "cost_per_patient_year_dkk",
+                  "on_frontier"}
+
+
+def short_labels(table: pd.DataFrame) -> pd.Series:
+    """Each mix named by the factors that vary, shortly: ``gp 1, nurse 5, hca 2``."""
+    factors = [c for c in table.columns if c not in RESULT_COLUMNS and table[c].nunique() > 1]
+    if not factors:
+        return table["name"].astype(str)
+
+    def short(path: str) -> str:
+        parts = path.split(".")
+        return parts[-2] if parts[-1] in ("count", "degree") and len(parts) > 1 else parts[-1]
+
+    return table[factors].apply(
+        lambda row: ", ".join(f"{short(f)} {row[f]}" for f in factors), axis=1)
+
+
 def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
     """Capacity against cost per listed patient, the non-dominated mixes joined up."""
     import matplotlib
@@ -70,9 +89,10 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
                label="staffing mix")
     ax.plot(front["cost_per_patient_year_dkk"], front["capacity"], "o-", color="C3", ms=8,
             label="not dominated (no mix serves more for less)")
-    for r in front.itertuples(index=False):
-        ax.annotate(str(r.name), (r.cost_per_patient_year_dkk, r.capacity), fontsize=8,
-                    xytext=(5, 4), textcoords="offset points")
+    labels = short_labels(table)
+    for i, r in front.iterrows():
+        ax.annotate(labels[i], (r["cost_per_patient_year_dkk"], r["capacity"]), fontsize=8,
+                    xytext=(6, -3), textcoords="offset points")
     ax.set_xlabel("Staff cost per listed patient a year (DKK)")
     ax.set_ylabel("Capacity: listed patients served within the targets")
     ax.set_title(title)
