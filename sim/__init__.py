@@ -14,7 +14,7 @@ Names are imported on first use, so the command line starts quickly.
 """
 from __future__ import annotations
 
-import importlib
+from sim._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -30,12 +30,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

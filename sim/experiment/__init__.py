@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-import importlib
+from sim._lazy import lazy_exports
 
 _EXPORTS = {
     "ReplicationResults": "sim.experiment.replications",
@@ -21,8 +21,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sim.experiment' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
