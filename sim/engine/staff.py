@@ -42,7 +42,7 @@ class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
         "_block_i", "time", "wake", "serving", "interruptible", "process", "left_at",
-        "booked", "supervises", "level", "timeline",
+        "booked", "supervises", "level", "timeline", "may_be_interrupted",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -59,6 +59,7 @@ class Worker:
         self._block_i = 0
         role = clinic.scenario.roles[person.role]
         self.supervises = role.supervises
+        self.may_be_interrupted = role.supervises and clinic.interrupt_mode
         self.level = role.level
         self.time: dict[str, float] = dict.fromkeys(clinic.activities, 0.0)
         self.wake: simpy.Event | None = None
@@ -121,14 +122,10 @@ class Worker:
         clinic.left(self)
 
     # --- doing work ----------------------------------------------------------------------
-    def work(self, duration: float, activity: str, interruptible: bool = False) -> Generator:
-        """Spend ``duration`` on ``activity``; in interrupt mode a doctor may be broken into."""
+    def work(self, duration: float, activity: str) -> Generator:
+        """Spend ``duration`` on ``activity`` as a doctor who may be called out of it for a
+        question (supervision mode ``interrupt``)."""
         env = self.env
-        if not (interruptible and self.supervises and self.clinic.interrupt_mode):
-            t0 = env.now
-            yield env.timeout(duration)
-            self.spend(activity, t0, env.now)
-            return
         remaining = duration
         while True:
             t0 = env.now
@@ -145,70 +142,86 @@ class Worker:
                 yield from self.answer(stop.cause)
 
     def serve(self, item) -> Generator:
-        stage = item.stage
-        if stage == "call":
-            yield from self.triage(item)
-        elif stage == "consult":
-            yield from self.consult(item)
-        elif stage == "inbox":
-            yield from self.handle_inbox(item)
-        elif stage == "home_visit":
-            yield from self.home_visit(item)
-        else:
+        """Do one waiting item: start it, spend its time, ask a doctor if this contact's
+        draws say so, finish it. One generator per task keeps the process's resumes short."""
+        if item.stage == "question":
             yield from self.answer(item)
+            return
+        env = self.env
+        t0 = env.now
+        duration, activity = self._START[item.stage](self, item, t0)
+        if self.may_be_interrupted and activity != "home_visits":
+            yield from self.work(duration, activity)
+        else:
+            yield env.timeout(duration)
+            self.spend(activity, t0, env.now)
+        question = self._question(item)
+        if question is not None:
+            yield from self.ask(item, *question)
+        self._FINISH[item.stage](self, item, t0)
 
-    def triage(self, c: Contact) -> Generator:
-        clinic, model, t0 = self.clinic, self.clinic.model, self.env.now
-        clinic.answered(c, self)
-        yield from self.work(model.triage_duration[self.role].quantile(c.u[_TRIAGE_DURATION]),
-                             "phone", interruptible=True)
-        p = clinic.triage_question_prob.get(self.role, 0.0)
-        if p > 0 and c.u[_TRIAGE_QUESTION] < p:
-            duration = model.question_duration.quantile(c.u[_TRIAGE_QUESTION_DURATION])
-            yield from self.ask(c, "question", duration)
-        clinic.task_done(self, "call", c, t0)
-        clinic.after_triage(c, pick(model.triage_outcomes[self.role], c.u[_TRIAGE_OUTCOME]))
+    # --- starting and finishing each kind of work (plain calls, no waiting) ----------------
+    def _start_call(self, c: Contact, t0: float) -> tuple[float, str]:
+        self.clinic.answered(c, self)
+        return self.clinic.model.triage_duration[self.role].quantile(c.u[_TRIAGE_DURATION]), "phone"
 
-    def consult(self, c: Contact) -> Generator:
-        clinic, model, t0 = self.clinic, self.clinic.model, self.env.now
+    def _start_consult(self, c: Contact, t0: float) -> tuple[float, str]:
         c.t_seen, c.seen_by = t0, self.role
-        clinic.log_event(c.id, "consult_start", self)
-        yield from self.work(model.service[c.ctype, self.role].quantile(c.u[_SERVICE]),
-                             "consulting", interruptible=True)
-        yield from self.maybe_ask(c)
-        clinic.task_done(self, "consult", c, t0)
-        clinic.finish(c, "consulted", self)
+        self.clinic.log_event(c.id, "consult_start", self)
+        return self.clinic.model.service[c.ctype, self.role].quantile(c.u[_SERVICE]), "consulting"
 
-    def handle_inbox(self, c: Contact) -> Generator:
-        clinic, model, t0 = self.clinic, self.clinic.model, self.env.now
-        clinic.log_event(c.id, "inbox_start", self)
-        yield from self.work(model.service[c.ctype, self.role].quantile(c.u[_SERVICE]),
-                             "inbox_admin", interruptible=True)
-        yield from self.maybe_ask(c)
-        clinic.task_done(self, "inbox", c, t0)
-        clinic.finish(c, "inbox_handled", self)
+    def _start_inbox(self, c: Contact, t0: float) -> tuple[float, str]:
+        self.clinic.log_event(c.id, "inbox_start", self)
+        return self.clinic.model.service[c.ctype, self.role].quantile(c.u[_SERVICE]), "inbox_admin"
 
-    def home_visit(self, c: Contact) -> Generator:
-        clinic, model, t0 = self.clinic, self.clinic.model, self.env.now
+    def _start_home_visit(self, c: Contact, t0: float) -> tuple[float, str]:
         c.t_seen, c.seen_by = t0, self.role
-        clinic.log_event(c.id, "visit_start", self)
-        duration = (model.travel.quantile(c.u[_TRAVEL])
-                    + model.service[c.ctype, self.role].quantile(c.u[_SERVICE]))
-        yield from self.work(duration, "home_visits")
-        clinic.task_done(self, "home_visit", c, t0)
-        clinic.finish(c, "home_visit", self)
+        self.clinic.log_event(c.id, "visit_start", self)
+        model = self.clinic.model
+        return (model.travel.quantile(c.u[_TRAVEL])
+                + model.service[c.ctype, self.role].quantile(c.u[_SERVICE])), "home_visits"
+
+    def _finish_call(self, c: Contact, t0: float) -> None:
+        self.clinic.task_done(self, "call", c, t0)
+        self.clinic.after_triage(c, pick(self.clinic.model.triage_outcomes[self.role],
+                                         c.u[_TRIAGE_OUTCOME]))
+
+    def _finish_consult(self, c: Contact, t0: float) -> None:
+        self.clinic.task_done(self, "consult", c, t0)
+        self.clinic.finish(c, "consulted", self)
+
+    def _finish_inbox(self, c: Contact, t0: float) -> None:
+        self.clinic.task_done(self, "inbox", c, t0)
+        self.clinic.finish(c, "inbox_handled", self)
+
+    def _finish_home_visit(self, c: Contact, t0: float) -> None:
+        self.clinic.task_done(self, "home_visit", c, t0)
+        self.clinic.finish(c, "home_visit", self)
+
+    _START = {"call": _start_call, "consult": _start_consult, "inbox": _start_inbox,
+              "home_visit": _start_home_visit}
+    _FINISH = {"call": _finish_call, "consult": _finish_consult, "inbox": _finish_inbox,
+               "home_visit": _finish_home_visit}
 
     # --- supervision ---------------------------------------------------------------------
-    def maybe_ask(self, c: Contact) -> Generator:
+    def _question(self, c: Contact) -> tuple[str, float] | None:
+        """The question this clinician asks a doctor about ``c``, if any: (kind, minutes)."""
         clinic, model = self.clinic, self.clinic.model
+        if c.stage == "call":
+            p = clinic.triage_question_prob.get(self.role, 0.0)
+            if p > 0 and c.u[_TRIAGE_QUESTION] < p:
+                return "question", model.question_duration.quantile(
+                    c.u[_TRIAGE_QUESTION_DURATION])
+            return None
+        if c.stage == "home_visit":
+            return None
         p = clinic.question_prob.get(self.role, 0.0)
         if p > 0 and c.u[_QUESTION] < p:
-            yield from self.ask(c, "question", model.question_duration.quantile(
-                c.u[_QUESTION_DURATION]))
-            return
+            return "question", model.question_duration.quantile(c.u[_QUESTION_DURATION])
         p = clinic.joint_prob.get(self.role, 0.0)
         if p > 0 and c.u[_JOINT] < p:
-            yield from self.ask(c, "joint", model.joint_duration.quantile(c.u[_JOINT_DURATION]))
+            return "joint", model.joint_duration.quantile(c.u[_JOINT_DURATION])
+        return None
 
     def ask(self, c: Contact, kind: str, duration: float) -> Generator:
         """Ask a doctor and wait for the answer; waiting and answer count as supervised."""
