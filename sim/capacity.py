@@ -207,9 +207,9 @@ class CapacitySearch:
                     lo = mid
                 else:
                     hi = mid
-        return self._result(lo or 0, hi)
+        return self._result(lo or 0)
 
-    def _result(self, capacity: int, not_met: int | None) -> CapacityResult:
+    def _result(self, capacity: int) -> CapacityResult:
         tried = sorted(self._cache.values(), key=lambda e: e.list_size)
         upper = next((e.list_size for e in tried if e.list_size > capacity and e.violated),
                      None)

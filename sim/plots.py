@@ -811,8 +811,8 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
                           y: tables[y].loc[points, "mean"].to_numpy(dtype=float)}, index=points)
     front = non_dominated(frame, minimise=[m for m in minimise if m in (x, y)],
                           maximise=[m for m in maximise if m in (x, y)])
-    _, xunit, xs, _ = _metric_info(x)
-    _, yunit, ys, _ = _metric_info(y)
+    xs = _metric_info(x)[2]
+    ys = _metric_info(y)[2]
     base = _baseline_point(summary, baseline)
 
     fig = Figure(figsize=(13, 6.8), layout="constrained")

@@ -31,9 +31,6 @@ class SlotBook:
         for slots in self._free.values():
             slots.sort()
 
-    def free_count(self, kind: str, role: str) -> int:
-        return len(self._free.get((kind, role), ()))
-
     def take(self, kind: str, route_roles: list[str], earliest: float,
              prefer: str) -> tuple[float, int] | None:
         """Book the first free slot at or after ``earliest``.

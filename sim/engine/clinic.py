@@ -238,7 +238,7 @@ class Clinic:
         if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
             self.records.unanswered += 1
             return None
-        q = Question(asker, c, kind, duration, route, self.env.event(), self.env.now)
+        q = Question(asker, c, kind, duration, route, self.env.event())
         self.log_event(c.id, kind, asker)
         if self.interrupt_mode:
             worker = self._best_idle("question", q)
@@ -324,9 +324,4 @@ class Clinic:
             raise ConservationError(
                 f"{len(missing)} contacts ended the day with no outcome (first ids: {missing[:5]})")
 
-
-def day_end_check(records: DayRecords, n_contacts: int) -> None:
-    if len(records.contacts) != n_contacts:
-        raise ConservationError(
-            f"{n_contacts} contacts arose but {len(records.contacts)} outcomes were recorded")
 

@@ -55,11 +55,10 @@ class Contact:
 class Question:
     """A clinician's question to a doctor (``question``) or a call-in (``joint``)."""
 
-    __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done",
-                 "t_asked", "stage")
+    __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage")
 
     def __init__(self, asker, contact: Contact, kind: str, duration: float, route: Route,
-                 done: simpy.Event, t: float):
+                 done: simpy.Event):
         self.asker = asker
         self.contact = contact
         self.kind = kind
@@ -68,5 +67,4 @@ class Question:
         self.team = asker.team
         self.queued = False
         self.done = done
-        self.t_asked = t
         self.stage = "question"

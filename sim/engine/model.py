@@ -164,10 +164,6 @@ class CompiledScenario:
     def team_table(self) -> tuple[tuple[float, str], ...]:
         return _cumulative(self.scenario.population.teams)
 
-    @cached_property
-    def is_doctor(self) -> dict[str, bool]:
-        return {r: spec.doctor for r, spec in self.scenario.roles.items()}
-
 
 def _cumulative(shares: dict[str, float]) -> tuple[tuple[float, str], ...]:
     total, table = 0.0, []
