@@ -548,3 +548,24 @@ def test_a_finished_day_frees_itself_without_the_cycle_collector():
         leftover = gc.collect()
     assert leftover < 200, f"{leftover} objects in reference cycles after 20 days"
     assert gc.isenabled()
+
+
+def test_work_arriving_the_instant_a_block_ends_goes_to_someone_awake():
+    """Fixed durations make events coincide: a nurse's 20-minute consultations end at
+    09:00 exactly, when the GPs' acute block ends too, and every consultation ends with a
+    question. The question must not be handed to a GP whose block-end timer has already
+    woken them in that same instant."""
+    data = raw("default")
+    for stream in data["demand"].values():
+        stream["per_patient_year"] = 0.0
+    data["demand"]["planned"].update(per_patient_year=6.0, mix={"follow_up": 1.0}, no_show=0)
+    data["contact_types"]["follow_up"]["durations"]["nurse"] = {"dist": "fixed", "value": 20}
+    data["delegation"]["routes"]["medium"]["follow_up"] = ["nurse"]
+    data["supervision"]["questions"] = {"nurse": 1.0}
+    data["supervision"]["question_duration"] = {"dist": "fixed", "value": 0}
+    data["staff"]["gp_visiting"]["count"] = 0  # both GPs' acute blocks end at 09:00
+    scenario = scenario_from_dict(data)
+    for r in range(3):
+        records = simulate_day(scenario, 1, r)
+        check_conservation(records)
+        assert any(kind == "question" and t0 == 9 * 60 for _, kind, _, t0, _ in records.tasks)

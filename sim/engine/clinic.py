@@ -19,7 +19,7 @@ from sim.engine.model import CompiledScenario, pick
 from sim.engine.records import DayRecords
 from sim.engine.staff import Worker
 from sim.rng import DRAW, RandomStreams
-from sim.scenario.schema import ACTIVITIES, WORK_KINDS
+from sim.scenario.schema import WORK_KINDS
 
 _TYPE, _TEAM, _PATIENCE, _NO_SHOW = DRAW["type"], DRAW["team"], DRAW["patience"], DRAW["no_show"]
 
@@ -38,7 +38,6 @@ class Clinic:
         self.model, self.scenario, self.streams = model, s, streams
         self.env = simpy.Environment(initial_time=min(
             [s.clinic.open] + [p.start for p in model.people]))
-        self.activities = ACTIVITIES
         self.interrupt_mode = s.supervision.mode == "interrupt"
         self.question_prob = dict(s.supervision.questions)
         self.joint_prob = dict(s.supervision.joint)
@@ -58,7 +57,7 @@ class Clinic:
             self.workers.append(worker)
             self.slots.add_worker(i, person.role, person.plan)
             self.on_site[person.role] = self.on_site.get(person.role, 0) + 1
-        self._overtime_sets: dict[tuple[bool, bool], tuple[str, ...]] = {}
+        self._overtime_sets: dict[tuple[bool, bool], tuple[tuple[str, ...], frozenset[str]]] = {}
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
@@ -77,6 +76,10 @@ class Clinic:
         self.records.contact(c)
         self.log_event(c.id, outcome, worker)
 
+    def at(self, t: float, callback) -> None:
+        """Call ``callback`` at time ``t`` (now, if ``t`` has passed)."""
+        self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(callback)
+
     def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
         if self.log is not None:
             self.log.append((self.env.now, cid, event, worker.id if worker else ""))
@@ -87,28 +90,34 @@ class Clinic:
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:
         """New waiting work: hand it to the best idle person, or queue it."""
-        worker = self._best_idle(kind, item)
+        self._place(kind, item, self._best_idle(kind, item))
+
+    def _place(self, kind: str, item, worker: Worker | None) -> None:
         if worker is not None:
             self.idle.remove(worker)
             worker.wake.succeed(item)
-            return
-        item.queued = True
-        self.queues[kind].append(item)
+        else:
+            item.queued = True
+            self.queues[kind].append(item)
 
-    def _best_idle(self, kind: str, item) -> Worker | None:
-        best, best_key = None, None
+    @staticmethod
+    def _best(candidates: Iterable[Worker], item) -> Worker | None:
+        """The preferred person for ``item``: lowest competent level, own team, then order."""
         roles, rank, team = item.route.roles, item.route.rank, item.team
-        for w in self.idle:
-            if kind in w.serving and w.role in roles:
+        best, best_key = None, None
+        for w in candidates:
+            if w.role in roles:
                 key = (rank[w.role], team is not None and w.team != team, w.index)
                 if best_key is None or key < best_key:
                     best, best_key = w, key
         return best
 
+    def _best_idle(self, kind: str, item) -> Worker | None:
+        return self._best((w for w in self.idle if kind in w.serving), item)
+
     def submit_booked(self, worker: Worker, c: Contact) -> None:
         c.stage = "consult"
-        if worker.wake is not None and not worker.wake.triggered and "booked" in worker.serving \
-                and worker in self.idle:
+        if worker in self.idle and "booked" in worker.serving:  # idle: its wake is pending
             self.idle.remove(worker)
             worker.wake.succeed(c)
         else:
@@ -119,28 +128,29 @@ class Clinic:
         for kind in serves:
             if kind == "booked":
                 if w.booked:
-                    return w.booked.pop(0)
+                    return w.booked.popleft()
                 continue
             queue = self.queues[kind]
             if not queue:
                 continue
-            fallback = -1
+            chosen = -1  # the first own-team item, else the first item of another team
             for i, item in enumerate(queue):
                 if w.role in item.route.roles:
                     if item.team is None or item.team == w.team or w.team is None:
-                        fallback = i
+                        chosen = i
                         break
-                    if fallback < 0:
-                        fallback = i
-            if fallback >= 0:
-                item = queue[fallback]
-                del queue[fallback]
+                    if chosen < 0:
+                        chosen = i
+            if chosen >= 0:
+                item = queue[chosen]
+                del queue[chosen]
                 item.queued = False
                 return item
         return None
 
-    def overtime_serves(self, w: Worker) -> tuple[str, ...]:
-        """What a person past their hours still takes before going home."""
+    def overtime_serves(self, w: Worker) -> tuple[tuple[str, ...], frozenset[str]]:
+        """What a person past their hours still takes before going home (in order, and as
+        a set)."""
         after_close = self.env.now >= self.close
         key = (w.supervises, after_close)
         found = self._overtime_sets.get(key)
@@ -151,7 +161,7 @@ class Clinic:
                 serves += ["late", "squeeze_in", "walk_in", "home_visit"]
             if after_close and eod.inbox == "overtime":
                 serves.append("inbox")
-            found = self._overtime_sets[key] = tuple(serves)
+            found = self._overtime_sets[key] = (tuple(serves), frozenset(serves))
         return found
 
     # --- phone ---------------------------------------------------------------------------
@@ -161,7 +171,7 @@ class Clinic:
         self.submit("call", c)
         if patience is not None and c.queued:
             limit = patience.quantile(c.u[_PATIENCE])
-            self.env.timeout(limit).callbacks.append(lambda _e, c=c: self.hang_up(c))
+            self.at(self.env.now + limit, lambda _e, c=c: self.hang_up(c))
 
     def hang_up(self, c: Contact) -> None:
         if c.queued and c.stage == "call":
@@ -215,8 +225,7 @@ class Clinic:
         t, index = slot
         worker = self.workers[index]
         self.log_event(c.id, "booked", worker)
-        self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(
-            lambda _e, c=c, w=worker: self.submit_booked(w, c))
+        self.at(t, lambda _e, c=c, w=worker: self.submit_booked(w, c))
 
     def book_planned(self, contacts: list[Contact], no_show: float) -> None:
         prefer = self.scenario.acute.prefer
@@ -226,9 +235,7 @@ class Clinic:
                 self.finish(c, "booked_later")
                 continue
             if c.u[_NO_SHOW] < no_show:
-                t = slot[0]
-                self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(
-                    lambda _e, c=c: self.finish(c, "no_show"))
+                self.at(slot[0], lambda _e, c=c: self.finish(c, "no_show"))
             else:
                 self._book(c, slot)
 
@@ -240,28 +247,16 @@ class Clinic:
             return None
         q = Question(asker, c, kind, duration, route, self.env.event())
         self.log_event(c.id, kind, asker)
-        if self.interrupt_mode:
-            worker = self._best_idle("question", q)
-            if worker is not None:
-                self.idle.remove(worker)
-                worker.wake.succeed(q)
-                return q
-            target = self._interruptible(q)
-            if target is not None:
+        worker = self._best_idle("question", q)
+        if worker is None and self.interrupt_mode:
+            target = self._best((w for w in self.workers
+                                 if w.interruptible and "question" in w.serving), q)
+            if target is not None:  # no doctor free: call one out of a consultation
                 target.interruptible = False
                 target.process.interrupt(q)
                 return q
-        self.submit("question", q)
+        self._place("question", q, worker)
         return q
-
-    def _interruptible(self, q: Question) -> Worker | None:
-        best, best_key = None, None
-        for w in self.workers:
-            if w.interruptible and w.role in q.route.roles and "question" in w.serving:
-                key = (q.route.rank[w.role], q.team is not None and w.team != q.team, w.index)
-                if best_key is None or key < best_key:
-                    best, best_key = w, key
-        return best
 
     def left(self, w: Worker) -> None:
         self.on_site[w.role] -= 1
@@ -313,11 +308,11 @@ class Clinic:
     def sweep(self) -> None:
         """After everyone has gone home: whatever still waits is carried over."""
         self._close_phone_line()
-        for kind in ("squeeze_in", "walk_in", "home_visit", "late", "inbox"):
+        for kind in (*PATIENT_QUEUES, "inbox"):
             self._carry_over(kind)
         for w in self.workers:
             while w.booked:
-                self.finish(w.booked.pop(0), "carried_over")
+                self.finish(w.booked.popleft(), "carried_over")
         self._release_orphaned_questions()
         missing = [c.id for c in self.contacts if c.outcome is None]
         if missing:

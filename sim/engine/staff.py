@@ -8,12 +8,15 @@ Every minute of the day lands in exactly one activity of ``time``.
 """
 from __future__ import annotations
 
+from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Generator
 
 import simpy
 
 from sim.engine.model import PlanBlock, pick
 from sim.rng import DRAW
+from sim.scenario.schema import ACTIVITIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.clinic import Clinic
@@ -32,9 +35,12 @@ _JOINT_DURATION = DRAW["joint_duration"]
 _TRAVEL = DRAW["travel"]
 
 
-def _ring(wake: simpy.Event, _timer: simpy.Event) -> None:
-    """Block end while idle: wake the worker with no item."""
+def _ring(worker: Worker, wake: simpy.Event, _timer: simpy.Event) -> None:
+    """Block end while idle: wake the worker with no item. The worker leaves the idle list
+    at once, so the clinic never hands work to someone already woken (in the same
+    instant, before their process resumes)."""
     if not wake.triggered:
+        worker.clinic.idle.remove(worker)
         wake.succeed(None)
 
 
@@ -42,7 +48,7 @@ class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
         "_block_i", "time", "wake", "serving", "interruptible", "process", "left_at",
-        "booked", "supervises", "level", "timeline", "may_be_interrupted",
+        "booked", "supervises", "timeline", "may_be_interrupted",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -60,13 +66,12 @@ class Worker:
         role = clinic.scenario.roles[person.role]
         self.supervises = role.supervises
         self.may_be_interrupted = role.supervises and clinic.interrupt_mode
-        self.level = role.level
-        self.time: dict[str, float] = dict.fromkeys(clinic.activities, 0.0)
+        self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
         self.interruptible = False
         self.left_at = float("nan")
-        self.booked: list = []  # own booked patients who have arrived, in arrival order
+        self.booked: deque = deque()  # own booked patients who have arrived, in order
         self.timeline = clinic.records.timeline  # None unless the event log is on
         self.process = self.env.process(self.day())
 
@@ -91,8 +96,7 @@ class Worker:
         while True:
             now = env.now
             if now >= self.end:
-                serves = clinic.overtime_serves(self)
-                self.serving = frozenset(serves)
+                serves, self.serving = clinic.overtime_serves(self)
                 item = clinic.pull(self, serves)
                 if item is None:
                     break
@@ -111,12 +115,10 @@ class Worker:
                 continue
             wake = self.wake = env.event()
             clinic.idle.append(self)
-            env.timeout(until - now).callbacks.append(lambda timer, w=wake: _ring(w, timer))
-            item = yield wake
+            env.timeout(until - now).callbacks.append(partial(_ring, self, wake))
+            item = yield wake  # whoever wakes us has taken us off the idle list
             self.spend(block.activity, now, env.now)
-            if item is None:
-                clinic.idle.remove(self)
-            else:
+            if item is not None:
                 yield from self.serve(item)
         self.left_at = env.now
         clinic.left(self)
