@@ -18,24 +18,22 @@ from sim.scenario.errors import Problem
 EXIT_INVALID = 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, found {value}")
-    return value
+def _whole_number(low: int, high: int, expected: str):
+    """An argparse type: a whole number in [low, high], else ``expected`` in the message."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}"
+                                             ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {expected}, found {value}")
+        return value
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2^63-1, found {value}")
-    return value
+_positive_int = _whole_number(1, 2**63 - 1, "a number of at least 1")
+_seed = _whole_number(0, 2**63 - 1, "a seed from 0 to 2^63-1")
 
 
 def _writable(path: Path, option: str) -> None:
