@@ -30,6 +30,8 @@ from sim.scenario.schema import Scenario
 _TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
                      r"\s*$")
 _OPS = {">=": operator.ge, "<=": operator.le}
+#: Reported at the capacity found, whatever the targets.
+COST_METRICS = ("staff_cost_dkk", "cost_per_patient_year_dkk", "cost_per_contact_dkk")
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,7 @@ class CapacitySearch:
         scenario = self.scenario.model_copy(update={
             "population": self.scenario.population.model_copy(update={"list_size": list_size})})
         model = CompiledScenario(scenario)
-        wanted = {t.metric for t in self.targets} | {"staff_cost_dkk",
-                                                     "cost_per_patient_year_dkk",
-                                                     "cost_per_contact_dkk"}
+        wanted = {t.metric for t in self.targets} | set(COST_METRICS)
         days = []
         with collector_paused():
             for r in range(start, stop):
@@ -167,8 +167,7 @@ class CapacitySearch:
                                         "ci_high": high, "status": t.status(mean, low, high),
                                         "margin": t.margin(mean)})
             evaluation.costs = {m: confidence_interval([d[m] for d in days])[0]
-                                for m in ("staff_cost_dkk", "cost_per_patient_year_dkk",
-                                          "cost_per_contact_dkk")}
+                                for m in COST_METRICS}
             if "unclear" not in evaluation.statuses or len(days) >= self.max_replications:
                 break
             more = min(self.replications, self.max_replications - len(days))
