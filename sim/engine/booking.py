@@ -14,22 +14,32 @@ from typing import Iterable
 EPS = 1e-9
 
 
-class SlotBook:
-    """Free slots by kind and role, each a sorted list of (start time, worker index)."""
+FreeSlots = dict[tuple[str, str], list[tuple[float, int]]]
 
-    def __init__(self) -> None:
-        self._free: dict[tuple[str, str], list[tuple[float, int]]] = {}
 
-    def add_worker(self, index: int, role: str, plan: Iterable) -> None:
-        for block in plan:
+def free_slots(people: Iterable) -> FreeSlots:
+    """Every slot of the day by (slot kind, role): a sorted list of (start time, person
+    index). The same every day, so it is built once per scenario and copied per day."""
+    free: FreeSlots = {}
+    for index, person in enumerate(people):
+        for block in person.plan:
             if block.slots == "none":
                 continue
             n = math.floor((block.end - block.start) / block.slot_min + EPS)
-            slots = self._free.setdefault((block.slots, role), [])
+            slots = free.setdefault((block.slots, person.role), [])
             for i in range(n):
                 slots.append((block.start + i * block.slot_min, index))
-        for slots in self._free.values():
-            slots.sort()
+    for slots in free.values():
+        slots.sort()
+    return free
+
+
+class SlotBook:
+    """The day's free slots by kind and role, each a sorted list of (start time, worker
+    index); booking a slot removes it."""
+
+    def __init__(self, free: FreeSlots) -> None:
+        self._free = {key: list(slots) for key, slots in free.items()}
 
     def take(self, kind: str, route_roles: list[str], earliest: float,
              prefer: str) -> tuple[float, int] | None:

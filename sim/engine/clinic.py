@@ -47,15 +47,13 @@ class Clinic:
         self.idle: list[Worker] = []
         self.records = DayRecords(event_log)
         self.log = self.records.events
-        self._next_id = 0
         self.contacts: list[Contact] = []
         self.workers: list[Worker] = []
-        self.slots = SlotBook()
+        self.slots = SlotBook(model.free_slots)
         self.on_site: dict[str, int] = {}
         for i, person in enumerate(model.people):
             worker = Worker(self, i, person)
             self.workers.append(worker)
-            self.slots.add_worker(i, person.role, person.plan)
             self.on_site[person.role] = self.on_site.get(person.role, 0) + 1
         self._overtime_sets: dict[tuple[bool, bool], tuple[tuple[str, ...], frozenset[str]]] = {}
         self.env.process(self.closing())
@@ -63,10 +61,10 @@ class Clinic:
     # --- contacts ------------------------------------------------------------------------
     def new_contact(self, channel: str, ctype: str, u: list[float]) -> Contact:
         team = pick(self.model.team_table, u[_TEAM]) if self.model.team_table else None
-        c = Contact(self._next_id, channel, ctype, team, self.env.now, u)
-        self._next_id += 1
+        c = Contact(len(self.contacts), channel, ctype, team, self.env.now, u)
         self.contacts.append(c)
-        self.log_event(c.id, "arise", None)
+        if self.log is not None:
+            self.log_event(c.id, "arise", None)
         return c
 
     def finish(self, c: Contact, outcome: str, worker: Worker | None = None) -> None:
@@ -74,23 +72,25 @@ class Clinic:
             raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
         c.outcome, c.t_outcome = outcome, self.env.now
         self.records.contact(c)
-        self.log_event(c.id, outcome, worker)
+        if self.log is not None:
+            self.log_event(c.id, outcome, worker)
 
     def at(self, t: float, callback) -> None:
         """Call ``callback`` at time ``t`` (now, if ``t`` has passed)."""
         self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(callback)
 
     def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
-        if self.log is not None:
-            self.log.append((self.env.now, cid, event, worker.id if worker else ""))
+        """Append to the event log. Callers check ``self.log is not None`` first, so a day
+        without the log spends one comparison per logged moment and nothing more."""
+        self.log.append((self.env.now, cid, event, worker.id if worker else ""))
 
     def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
         self.records.task(worker.index, kind, c.id, t0, self.env.now)
 
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:
-        """New waiting work: hand it to the best idle person, or queue it."""
-        self._place(kind, item, self._best_idle(kind, item))
+        """New waiting work: hand it to the best idle person whose block takes it, or queue it."""
+        self._place(kind, item, self._best(self.idle, kind, item))
 
     def _place(self, kind: str, item, worker: Worker | None) -> None:
         if worker is not None:
@@ -101,19 +101,17 @@ class Clinic:
             self.queues[kind].append(item)
 
     @staticmethod
-    def _best(candidates: Iterable[Worker], item) -> Worker | None:
-        """The preferred person for ``item``: lowest competent level, own team, then order."""
+    def _best(candidates: Iterable[Worker], kind: str, item) -> Worker | None:
+        """The preferred person for ``item`` among those whose block takes ``kind``: lowest
+        competent level, then own team, then order."""
         roles, rank, team = item.route.roles, item.route.rank, item.team
         best, best_key = None, None
         for w in candidates:
-            if w.role in roles:
+            if kind in w.serving and w.role in roles:
                 key = (rank[w.role], team is not None and w.team != team, w.index)
                 if best_key is None or key < best_key:
                     best, best_key = w, key
         return best
-
-    def _best_idle(self, kind: str, item) -> Worker | None:
-        return self._best((w for w in self.idle if kind in w.serving), item)
 
     def submit_booked(self, worker: Worker, c: Contact) -> None:
         c.stage = "consult"
@@ -182,7 +180,8 @@ class Clinic:
 
     def answered(self, c: Contact, w: Worker) -> None:
         self.records.call(c.id, c.t_arise, self.env.now, w.role)
-        self.log_event(c.id, "call_answered", w)
+        if self.log is not None:
+            self.log_event(c.id, "call_answered", w)
 
     def after_triage(self, c: Contact, outcome: str) -> None:
         t = self.scenario.triage
@@ -224,7 +223,8 @@ class Clinic:
     def _book(self, c: Contact, slot: tuple[float, int]) -> None:
         t, index = slot
         worker = self.workers[index]
-        self.log_event(c.id, "booked", worker)
+        if self.log is not None:
+            self.log_event(c.id, "booked", worker)
         self.at(t, lambda _e, c=c, w=worker: self.submit_booked(w, c))
 
     def book_planned(self, contacts: list[Contact], no_show: float) -> None:
@@ -246,11 +246,11 @@ class Clinic:
             self.records.unanswered += 1
             return None
         q = Question(asker, c, kind, duration, route, self.env.event())
-        self.log_event(c.id, kind, asker)
-        worker = self._best_idle("question", q)
+        if self.log is not None:
+            self.log_event(c.id, kind, asker)
+        worker = self._best(self.idle, "question", q)
         if worker is None and self.interrupt_mode:
-            target = self._best((w for w in self.workers
-                                 if w.interruptible and "question" in w.serving), q)
+            target = self._best([w for w in self.workers if w.interruptible], "question", q)
             if target is not None:  # no doctor free: call one out of a consultation
                 target.interruptible = False
                 target.process.interrupt(q)

@@ -8,6 +8,8 @@ second stream, so the same seed gives the same patients whatever the staffing.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from sim.engine.model import CompiledScenario, pick
@@ -17,17 +19,19 @@ _TYPE = DRAW["type"]
 
 
 def arrival_times(model: CompiledScenario, name: str, streams: RandomStreams) -> np.ndarray:
-    stream = model.scenario.demand[name]
+    """The day's arrival times of stream ``name``, sorted.
+
+    A window is chosen per arrival by inverse transform on the profile's cumulative shares
+    (the same draws ``Generator.choice`` with ``p`` makes), then a time uniformly within it.
+    """
     gen = streams.generator(f"arrivals.{name}")
     n = int(gen.poisson(model.expected_per_day(name)))
-    windows = [w for w in stream.profile if w.weight > 0]
-    if n == 0 or not windows:
+    profile = model.arrival_profiles[name]
+    if n == 0 or profile is None:
         return np.empty(0)
-    weights = np.array([w.weight for w in windows], dtype=float)
-    which = gen.choice(len(windows), size=n, p=weights / weights.sum())
-    starts = np.array([w.start for w in windows])[which]
-    ends = np.array([w.end for w in windows])[which]
-    return np.sort(starts + gen.random(n) * (ends - starts))
+    which = profile.cdf.searchsorted(gen.random(n), side="right")
+    starts = profile.starts[which]
+    return np.sort(starts + gen.random(n) * (profile.ends[which] - starts))
 
 
 def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> None:
@@ -71,4 +75,5 @@ def _home_visit(clinic, c, _patience) -> None:
     clinic.enqueue(c, "home_visit")
 
 
-_HANDLERS = {"phone": _phone, "walk_in": _walk_in, "inbox": _inbox, "home_visit": _home_visit}
+_HANDLERS: dict[str, Callable] = {"phone": _phone, "walk_in": _walk_in, "inbox": _inbox,
+                                  "home_visit": _home_visit}

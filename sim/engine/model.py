@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from sim.distributions import Distribution, build
+from sim.engine.booking import FreeSlots, free_slots
 from sim.scenario.checks import day_plan
 from sim.scenario.schema import Scenario
 
@@ -51,6 +54,16 @@ class Route:
     rank: dict[str, int]
 
 
+@dataclass(frozen=True)
+class ArrivalProfile:
+    """A demand stream's time-of-day profile as arrays: the windows with a positive weight
+    and the cumulative share of arrivals up to each (the last is exactly 1)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    cdf: np.ndarray
+
+
 @dataclass
 class CompiledScenario:
     scenario: Scenario
@@ -75,6 +88,10 @@ class CompiledScenario:
                 pid = group if spec.count == 1 else f"{group}-{i + 1}"
                 self.people.append(Person(pid, group, spec.role, spec.team, spec.start,
                                           spec.end, tuple(plan)))
+
+    @cached_property
+    def free_slots(self) -> FreeSlots:
+        return free_slots(self.people)
 
     # --- durations -----------------------------------------------------------------------
     @cached_property
@@ -155,6 +172,22 @@ class CompiledScenario:
         d = s.demand[stream]
         return (d.per_patient_year * s.population.list_size * self.mix_factor
                 / s.clinic.working_days_per_year)
+
+    @cached_property
+    def arrival_profiles(self) -> dict[str, ArrivalProfile | None]:
+        """stream -> its profile (None when no window has a weight: no arrivals)."""
+        profiles: dict[str, ArrivalProfile | None] = {}
+        for name, stream in self.scenario.demand.items():
+            windows = [w for w in stream.profile if w.weight > 0]
+            if not windows:
+                profiles[name] = None
+                continue
+            weights = np.array([w.weight for w in windows], dtype=float)
+            cdf = np.cumsum(weights / weights.sum())
+            cdf /= cdf[-1]
+            profiles[name] = ArrivalProfile(np.array([w.start for w in windows], dtype=float),
+                                            np.array([w.end for w in windows], dtype=float), cdf)
+        return profiles
 
     @cached_property
     def type_tables(self) -> dict[str, tuple[tuple[float, str], ...]]:

@@ -47,8 +47,9 @@ def _ring(worker: Worker, wake: simpy.Event, _timer: simpy.Event) -> None:
 class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
-        "_block_i", "time", "wake", "serving", "interruptible", "process", "left_at",
-        "booked", "supervises", "timeline", "may_be_interrupted",
+        "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
+        "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
+        "p_triage_question",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -62,10 +63,13 @@ class Worker:
         self.start = person.start
         self.end = person.end
         self.plan: tuple[PlanBlock, ...] = person.plan
-        self._block_i = 0
         role = clinic.scenario.roles[person.role]
         self.supervises = role.supervises
         self.may_be_interrupted = role.supervises and clinic.interrupt_mode
+        # how often this person asks a doctor (about a consultation, a call-in, a call)
+        self.p_question = clinic.question_prob.get(person.role, 0.0)
+        self.p_joint = clinic.joint_prob.get(person.role, 0.0)
+        self.p_triage_question = clinic.triage_question_prob.get(person.role, 0.0)
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
@@ -82,15 +86,9 @@ class Worker:
             self.timeline.append((self.id, activity, start, end))
 
     # --- the day -------------------------------------------------------------------------
-    def block_at(self, now: float) -> PlanBlock:
-        plan, i = self.plan, self._block_i
-        while i < len(plan) - 1 and plan[i].end <= now:
-            i += 1
-        self._block_i = i
-        return plan[i]
-
     def day(self) -> Generator:
         env, clinic = self.env, self.clinic
+        plan, last, i = self.plan, len(self.plan) - 1, 0  # plan[i]: the block we are in
         if self.start > env.now:
             yield env.timeout(self.start - env.now)
         while True:
@@ -102,7 +100,9 @@ class Worker:
                     break
                 yield from self.serve(item)
                 continue
-            block = self.block_at(now)
+            while i < last and plan[i].end <= now:
+                i += 1
+            block = plan[i]
             self.serving = block.serve_set
             item = clinic.pull(self, block.serves) if block.serves else None
             if item is not None:
@@ -169,16 +169,19 @@ class Worker:
 
     def _start_consult(self, c: Contact, t0: float) -> tuple[float, str]:
         c.t_seen, c.seen_by = t0, self.role
-        self.clinic.log_event(c.id, "consult_start", self)
+        if self.clinic.log is not None:
+            self.clinic.log_event(c.id, "consult_start", self)
         return self.clinic.model.service[c.ctype, self.role].quantile(c.u[_SERVICE]), "consulting"
 
     def _start_inbox(self, c: Contact, t0: float) -> tuple[float, str]:
-        self.clinic.log_event(c.id, "inbox_start", self)
+        if self.clinic.log is not None:
+            self.clinic.log_event(c.id, "inbox_start", self)
         return self.clinic.model.service[c.ctype, self.role].quantile(c.u[_SERVICE]), "inbox_admin"
 
     def _start_home_visit(self, c: Contact, t0: float) -> tuple[float, str]:
         c.t_seen, c.seen_by = t0, self.role
-        self.clinic.log_event(c.id, "visit_start", self)
+        if self.clinic.log is not None:
+            self.clinic.log_event(c.id, "visit_start", self)
         model = self.clinic.model
         return (model.travel.quantile(c.u[_TRAVEL])
                 + model.service[c.ctype, self.role].quantile(c.u[_SERVICE])), "home_visits"
@@ -208,20 +211,17 @@ class Worker:
     # --- supervision ---------------------------------------------------------------------
     def _question(self, c: Contact) -> tuple[str, float] | None:
         """The question this clinician asks a doctor about ``c``, if any: (kind, minutes)."""
-        clinic, model = self.clinic, self.clinic.model
+        model = self.clinic.model
         if c.stage == "call":
-            p = clinic.triage_question_prob.get(self.role, 0.0)
-            if p > 0 and c.u[_TRIAGE_QUESTION] < p:
+            if c.u[_TRIAGE_QUESTION] < self.p_triage_question:
                 return "question", model.question_duration.quantile(
                     c.u[_TRIAGE_QUESTION_DURATION])
             return None
         if c.stage == "home_visit":
             return None
-        p = clinic.question_prob.get(self.role, 0.0)
-        if p > 0 and c.u[_QUESTION] < p:
+        if c.u[_QUESTION] < self.p_question:
             return "question", model.question_duration.quantile(c.u[_QUESTION_DURATION])
-        p = clinic.joint_prob.get(self.role, 0.0)
-        if p > 0 and c.u[_JOINT] < p:
+        if c.u[_JOINT] < self.p_joint:
             return "joint", model.joint_duration.quantile(c.u[_JOINT_DURATION])
         return None
 
@@ -236,7 +236,8 @@ class Worker:
 
     def answer(self, q: Question) -> Generator:
         t0 = self.env.now
-        self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
+        if self.clinic.log is not None:
+            self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
         yield self.env.timeout(q.duration)
         self.spend("supervising", t0, self.env.now)
         self.clinic.task_done(self, q.kind, q.contact, t0)
