@@ -13,6 +13,7 @@ from typing import Iterable
 
 import simpy
 
+from sim.distributions import Distribution
 from sim.engine.booking import SlotBook
 from sim.engine.contacts import Contact, Question
 from sim.engine.model import CompiledScenario, pick
@@ -21,6 +22,7 @@ from sim.engine.staff import Worker
 from sim.rng import DRAW, RandomStreams
 from sim.scenario.schema import WORK_KINDS
 
+NAN = float("nan")
 _TYPE, _TEAM, _PATIENCE, _NO_SHOW = DRAW["type"], DRAW["team"], DRAW["patience"], DRAW["no_show"]
 
 #: Same-day patient work a closing policy applies to (``late``: acute overflow booked
@@ -67,11 +69,25 @@ class Clinic:
             self.log_event(c.id, "arise", None)
         return c
 
+    def arrive(self, channel: str, ctype: str, u: list[float], patience: Distribution | None,
+               _event: simpy.Event | None = None) -> None:
+        """A contact arises now from a demand stream and goes where its channel leads."""
+        c = self.new_contact(channel, ctype, u)
+        if channel == "phone":
+            self.call_arrives(c, patience)
+        elif channel == "inbox":
+            self.enqueue(c, "inbox")
+        else:  # a walk-in or a home-visit request: wanted today
+            c.same_day = True
+            self.enqueue(c, channel)
+
     def finish(self, c: Contact, outcome: str, worker: Worker | None = None) -> None:
         if c.outcome is not None:
             raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
-        c.outcome, c.t_outcome = outcome, self.env.now
-        self.records.contact(c)
+        now = self.env.now
+        c.outcome, c.t_outcome = outcome, now
+        self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.t_arise, outcome, now,
+                                      c.t_seen, c.seen_by, c.same_day))
         if self.log is not None:
             self.log_event(c.id, outcome, worker)
 
@@ -85,7 +101,7 @@ class Clinic:
         self.log.append((self.env.now, cid, event, worker.id if worker else ""))
 
     def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
-        self.records.task(worker.index, kind, c.id, t0, self.env.now)
+        self.records.tasks.append((worker.index, kind, c.id, t0, self.env.now))
 
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:
@@ -94,8 +110,7 @@ class Clinic:
 
     def _place(self, kind: str, item, worker: Worker | None) -> None:
         if worker is not None:
-            self.idle.remove(worker)
-            worker.wake.succeed(item)
+            worker.wake_with(item)
         else:
             item.queued = True
             self.queues[kind].append(item)
@@ -115,9 +130,8 @@ class Clinic:
 
     def submit_booked(self, worker: Worker, c: Contact) -> None:
         c.stage = "consult"
-        if worker in self.idle and "booked" in worker.serving:  # idle: its wake is pending
-            self.idle.remove(worker)
-            worker.wake.succeed(c)
+        if worker.wake is not None and "booked" in worker.serving:  # idle in a booked block
+            worker.wake_with(c)
         else:
             worker.booked.append(c)
 
@@ -175,11 +189,11 @@ class Clinic:
         if c.queued and c.stage == "call":
             self.queues["call"].remove(c)
             c.queued = False
-            self.records.call(c.id, c.t_arise, float("nan"), "")
+            self.records.calls.append((c.id, c.t_arise, NAN, ""))
             self.finish(c, "abandoned")
 
     def answered(self, c: Contact, w: Worker) -> None:
-        self.records.call(c.id, c.t_arise, self.env.now, w.role)
+        self.records.calls.append((c.id, c.t_arise, self.env.now, w.role))
         if self.log is not None:
             self.log_event(c.id, "call_answered", w)
 
@@ -289,7 +303,7 @@ class Clinic:
         while queue:
             c = queue.popleft()
             c.queued = False
-            self.records.call(c.id, c.t_arise, float("nan"), "")
+            self.records.calls.append((c.id, c.t_arise, NAN, ""))
             self.finish(c, "abandoned")
 
     def _carry_over(self, kind: str) -> None:

@@ -8,8 +8,7 @@ second stream, so the same seed gives the same patients whatever the staffing.
 """
 from __future__ import annotations
 
-from typing import Callable
-
+from functools import partial
 import numpy as np
 
 from sim.engine.model import CompiledScenario, pick
@@ -48,32 +47,8 @@ def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> 
                         for u in attributes.rows(n)]
             clinic.book_planned(contacts, stream.no_show)
             continue
-        handler = _HANDLERS[stream.channel]
         patience = model.patience[name]
         times = arrival_times(model, name, streams).tolist()
         for t, u in zip(times, attributes.rows(len(times))):
             env.timeout(t - env.now).callbacks.append(
-                lambda _e, u=u, ch=stream.channel, ctype=pick(table, u[_TYPE]), h=handler,
-                p=patience: h(clinic, clinic.new_contact(ch, ctype, u), p))
-
-
-def _phone(clinic, c, patience) -> None:
-    clinic.call_arrives(c, patience)
-
-
-def _walk_in(clinic, c, _patience) -> None:
-    c.same_day = True
-    clinic.enqueue(c, "walk_in")
-
-
-def _inbox(clinic, c, _patience) -> None:
-    clinic.enqueue(c, "inbox")
-
-
-def _home_visit(clinic, c, _patience) -> None:
-    c.same_day = True
-    clinic.enqueue(c, "home_visit")
-
-
-_HANDLERS: dict[str, Callable] = {"phone": _phone, "walk_in": _walk_in, "inbox": _inbox,
-                                  "home_visit": _home_visit}
+                partial(clinic.arrive, stream.channel, pick(table, u[_TYPE]), u, patience))

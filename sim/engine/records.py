@@ -30,13 +30,3 @@ class DayRecords:
         if self.event_log and self.events is None:
             self.events = []
             self.timeline = []
-
-    def contact(self, c) -> None:
-        self.contacts.append((c.id, c.channel, c.ctype, c.team, c.t_arise, c.outcome,
-                              c.t_outcome, c.t_seen, c.seen_by, c.same_day))
-
-    def call(self, cid: int, t_arrive: float, t_answer: float, role: str) -> None:
-        self.calls.append((cid, t_arrive, t_answer, role))
-
-    def task(self, worker: int, kind: str, cid: int, t0: float, t1: float) -> None:
-        self.tasks.append((worker, kind, cid, t0, t1))

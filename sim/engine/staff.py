@@ -34,14 +34,19 @@ _JOINT = DRAW["joint"]
 _JOINT_DURATION = DRAW["joint_duration"]
 _TRAVEL = DRAW["travel"]
 
+#: Per stage of a contact: the activity its time counts as, the event-log entry at its
+#: start (a call's is logged by the clinic), and the outcome it ends in (a call ends in its
+#: triage decision instead).
+_ACTIVITY = {"call": "phone", "consult": "consulting", "inbox": "inbox_admin",
+             "home_visit": "home_visits"}
+_START_EVENT = {"consult": "consult_start", "inbox": "inbox_start", "home_visit": "visit_start"}
+_OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "home_visit"}
+
 
 def _ring(worker: Worker, wake: simpy.Event, _timer: simpy.Event) -> None:
-    """Block end while idle: wake the worker with no item. The worker leaves the idle list
-    at once, so the clinic never hands work to someone already woken (in the same
-    instant, before their process resumes)."""
-    if not wake.triggered:
-        worker.clinic.idle.remove(worker)
-        wake.succeed(None)
+    """Block end while idle: wake the worker with no item (unless work woke them first)."""
+    if worker.wake is wake:
+        worker.wake_with(None)
 
 
 class Worker:
@@ -49,7 +54,7 @@ class Worker:
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
-        "p_triage_question",
+        "p_triage_question", "triage_duration", "triage_outcomes",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -70,6 +75,9 @@ class Worker:
         self.p_question = clinic.question_prob.get(person.role, 0.0)
         self.p_joint = clinic.joint_prob.get(person.role, 0.0)
         self.p_triage_question = clinic.triage_question_prob.get(person.role, 0.0)
+        # how this person triages a call, if their role takes calls
+        self.triage_duration = clinic.model.triage_duration.get(person.role)
+        self.triage_outcomes = clinic.model.triage_outcomes.get(person.role)
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
@@ -78,6 +86,14 @@ class Worker:
         self.booked: deque = deque()  # own booked patients who have arrived, in order
         self.timeline = clinic.records.timeline  # None unless the event log is on
         self.process = self.env.process(self.day())
+
+    def wake_with(self, item) -> None:
+        """Wake this idle person, handing them ``item`` (or nothing: their block ended).
+        They leave the idle list at once, so no one hands work to someone already woken in
+        the same instant, before their process resumes."""
+        self.clinic.idle.remove(self)
+        wake, self.wake = self.wake, None
+        wake.succeed(item)
 
     def spend(self, activity: str, start: float, end: float) -> None:
         """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept)."""
@@ -145,14 +161,31 @@ class Worker:
 
     def serve(self, item) -> Generator:
         """Do one waiting item: start it, spend its time, ask a doctor if this contact's
-        draws say so, finish it. One generator per task keeps the process's resumes short."""
-        if item.stage == "question":
+        draws say so, finish it. One generator per task keeps the process's resumes short.
+
+        A contact's ``stage`` names the task (``call``, ``consult``, ``inbox``,
+        ``home_visit``): its duration is drawn at the start from the contact's own draws, and
+        a finished call goes on to its triage outcome, anything else to its outcome.
+        """
+        stage = item.stage
+        if stage == "question":
             yield from self.answer(item)
             return
-        env = self.env
-        t0 = env.now
-        duration, activity = self._START[item.stage](self, item, t0)
-        if self.may_be_interrupted and activity != "home_visits":
+        env, clinic = self.env, self.clinic
+        t0, u = env.now, item.u
+        if stage == "call":
+            clinic.answered(item, self)
+            duration = self.triage_duration.quantile(u[_TRIAGE_DURATION])
+        else:
+            duration = clinic.model.service[item.ctype, self.role].quantile(u[_SERVICE])
+            if stage != "inbox":
+                item.t_seen, item.seen_by = t0, self.role
+                if stage == "home_visit":
+                    duration += clinic.model.travel.quantile(u[_TRAVEL])
+            if clinic.log is not None:
+                clinic.log_event(item.id, _START_EVENT[stage], self)
+        activity = _ACTIVITY[stage]
+        if self.may_be_interrupted and stage != "home_visit":
             yield from self.work(duration, activity)
         else:
             yield env.timeout(duration)
@@ -160,53 +193,11 @@ class Worker:
         question = self._question(item)
         if question is not None:
             yield from self.ask(item, *question)
-        self._FINISH[item.stage](self, item, t0)
-
-    # --- starting and finishing each kind of work (plain calls, no waiting) ----------------
-    def _start_call(self, c: Contact, t0: float) -> tuple[float, str]:
-        self.clinic.answered(c, self)
-        return self.clinic.model.triage_duration[self.role].quantile(c.u[_TRIAGE_DURATION]), "phone"
-
-    def _start_consult(self, c: Contact, t0: float) -> tuple[float, str]:
-        c.t_seen, c.seen_by = t0, self.role
-        if self.clinic.log is not None:
-            self.clinic.log_event(c.id, "consult_start", self)
-        return self.clinic.model.service[c.ctype, self.role].quantile(c.u[_SERVICE]), "consulting"
-
-    def _start_inbox(self, c: Contact, t0: float) -> tuple[float, str]:
-        if self.clinic.log is not None:
-            self.clinic.log_event(c.id, "inbox_start", self)
-        return self.clinic.model.service[c.ctype, self.role].quantile(c.u[_SERVICE]), "inbox_admin"
-
-    def _start_home_visit(self, c: Contact, t0: float) -> tuple[float, str]:
-        c.t_seen, c.seen_by = t0, self.role
-        if self.clinic.log is not None:
-            self.clinic.log_event(c.id, "visit_start", self)
-        model = self.clinic.model
-        return (model.travel.quantile(c.u[_TRAVEL])
-                + model.service[c.ctype, self.role].quantile(c.u[_SERVICE])), "home_visits"
-
-    def _finish_call(self, c: Contact, t0: float) -> None:
-        self.clinic.task_done(self, "call", c, t0)
-        self.clinic.after_triage(c, pick(self.clinic.model.triage_outcomes[self.role],
-                                         c.u[_TRIAGE_OUTCOME]))
-
-    def _finish_consult(self, c: Contact, t0: float) -> None:
-        self.clinic.task_done(self, "consult", c, t0)
-        self.clinic.finish(c, "consulted", self)
-
-    def _finish_inbox(self, c: Contact, t0: float) -> None:
-        self.clinic.task_done(self, "inbox", c, t0)
-        self.clinic.finish(c, "inbox_handled", self)
-
-    def _finish_home_visit(self, c: Contact, t0: float) -> None:
-        self.clinic.task_done(self, "home_visit", c, t0)
-        self.clinic.finish(c, "home_visit", self)
-
-    _START = {"call": _start_call, "consult": _start_consult, "inbox": _start_inbox,
-              "home_visit": _start_home_visit}
-    _FINISH = {"call": _finish_call, "consult": _finish_consult, "inbox": _finish_inbox,
-               "home_visit": _finish_home_visit}
+        clinic.task_done(self, stage, item, t0)
+        if stage == "call":
+            clinic.after_triage(item, pick(self.triage_outcomes, u[_TRIAGE_OUTCOME]))
+        else:
+            clinic.finish(item, _OUTCOME[stage], self)
 
     # --- supervision ---------------------------------------------------------------------
     def _question(self, c: Contact) -> tuple[str, float] | None:
