@@ -55,11 +55,15 @@ class Stream:
         self.generator = np.random.Generator(np.random.PCG64(seed_sequence))
         self._width = width
 
-    def rows(self, n: int) -> list[list[float]]:
+    def draw(self, n: int) -> np.ndarray:
         """The next ``n`` rows of ``width`` U(0, 1) draws, in one vectorised call. The
         generator fills rows in order, so row i is the same whatever ``n`` is: a larger
         practice sees the same first patients plus more."""
-        return self.generator.random((n, self._width)).tolist() if n else []
+        return self.generator.random((n, self._width))
+
+    def rows(self, n: int) -> list[list[float]]:
+        """:meth:`draw` as plain lists (a row per contact: cheap to index in the engine)."""
+        return self.draw(n).tolist() if n else []
 
 
 class RandomStreams:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 import numpy as np
 
-from sim.engine.model import CompiledScenario, pick
+from sim.engine.model import CompiledScenario, pick_all
 from sim.rng import DRAW, RandomStreams
 
 _TYPE = DRAW["type"]
@@ -43,12 +43,14 @@ def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> 
         table = model.type_tables[name]
         if stream.channel == "planned":
             n = int(streams.generator(f"arrivals.{name}").poisson(model.expected_per_day(name)))
-            contacts = [clinic.new_contact("planned", pick(table, u[_TYPE]), u)
-                        for u in attributes.rows(n)]
+            draws = attributes.draw(n)
+            contacts = [clinic.new_contact("planned", ctype, u) for ctype, u in
+                        zip(pick_all(table, draws[:, _TYPE]), draws.tolist())]
             clinic.book_planned(contacts, stream.no_show)
             continue
         patience = model.patience[name]
         times = arrival_times(model, name, streams).tolist()
-        for t, u in zip(times, attributes.rows(len(times))):
+        draws = attributes.draw(len(times))
+        for t, ctype, u in zip(times, pick_all(table, draws[:, _TYPE]), draws.tolist()):
             env.timeout(t - env.now).callbacks.append(
-                partial(clinic.arrive, stream.channel, pick(table, u[_TYPE]), u, patience))
+                partial(clinic.arrive, stream.channel, ctype, u, patience))

@@ -213,3 +213,11 @@ def pick(table: tuple[tuple[float, str], ...], u: float) -> str:
         if u < edge:
             return name
     return table[-1][1]
+
+
+def pick_all(table: tuple[tuple[float, str], ...], us: np.ndarray) -> list[str]:
+    """:func:`pick` for a whole column of draws at once (the same choices, vectorised)."""
+    edges = np.array([edge for edge, _ in table])
+    names = [name for _, name in table]
+    chosen = np.minimum(edges.searchsorted(us, side="right"), len(names) - 1)
+    return [names[i] for i in chosen.tolist()]

@@ -54,7 +54,7 @@ class Worker:
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
-        "p_triage_question", "triage_duration", "triage_outcomes",
+        "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -75,9 +75,13 @@ class Worker:
         self.p_question = clinic.question_prob.get(person.role, 0.0)
         self.p_joint = clinic.joint_prob.get(person.role, 0.0)
         self.p_triage_question = clinic.triage_question_prob.get(person.role, 0.0)
-        # how this person triages a call, if their role takes calls
-        self.triage_duration = clinic.model.triage_duration.get(person.role)
-        self.triage_outcomes = clinic.model.triage_outcomes.get(person.role)
+        self.asks = max(self.p_question, self.p_joint, self.p_triage_question) > 0
+        # how long this person takes: a call (if their role triages), each contact type
+        model = clinic.model
+        self.triage_duration = model.triage_duration.get(person.role)
+        self.triage_outcomes = model.triage_outcomes.get(person.role)
+        self.service = {ctype: dist for (ctype, r), dist in model.service.items()
+                        if r == person.role}
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
@@ -96,7 +100,8 @@ class Worker:
         wake.succeed(item)
 
     def spend(self, activity: str, start: float, end: float) -> None:
-        """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept)."""
+        """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept). The
+        two busiest callers (a task done, an idle stretch ended) do this inline."""
         self.time[activity] += end - start
         if self.timeline is not None and end > start:
             self.timeline.append((self.id, activity, start, end))
@@ -133,7 +138,10 @@ class Worker:
             clinic.idle.append(self)
             env.timeout(until - now).callbacks.append(partial(_ring, self, wake))
             item = yield wake  # whoever wakes us has taken us off the idle list
-            self.spend(block.activity, now, env.now)
+            t1 = env.now
+            self.time[block.activity] += t1 - now
+            if self.timeline is not None and t1 > now:
+                self.timeline.append((self.id, block.activity, now, t1))
             if item is not None:
                 yield from self.serve(item)
         self.left_at = env.now
@@ -177,7 +185,7 @@ class Worker:
             clinic.answered(item, self)
             duration = self.triage_duration.quantile(u[_TRIAGE_DURATION])
         else:
-            duration = clinic.model.service[item.ctype, self.role].quantile(u[_SERVICE])
+            duration = self.service[item.ctype].quantile(u[_SERVICE])
             if stage != "inbox":
                 item.t_seen, item.seen_by = t0, self.role
                 if stage == "home_visit":
@@ -189,11 +197,15 @@ class Worker:
             yield from self.work(duration, activity)
         else:
             yield env.timeout(duration)
-            self.spend(activity, t0, env.now)
-        question = self._question(item)
-        if question is not None:
-            yield from self.ask(item, *question)
-        clinic.task_done(self, stage, item, t0)
+            t1 = env.now
+            self.time[activity] += t1 - t0
+            if self.timeline is not None and t1 > t0:
+                self.timeline.append((self.id, activity, t0, t1))
+        if self.asks:
+            question = self._question(item)
+            if question is not None:
+                yield from self.ask(item, *question)
+        clinic.records.tasks.append((self.index, stage, item.id, t0, env.now))
         if stage == "call":
             clinic.after_triage(item, pick(self.triage_outcomes, u[_TRIAGE_OUTCOME]))
         else:
