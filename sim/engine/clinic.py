@@ -106,12 +106,7 @@ class Clinic:
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:
         """New waiting work: hand it to the best idle person whose block takes it, or queue it."""
-        worker = self._best(self.idle, kind, item) if self.idle else None
-        if worker is not None:
-            worker.wake_with(item)
-        else:
-            item.queued = True
-            self.queues[kind].append(item)
+        self._place(kind, item, self._best(self.idle, kind, item) if self.idle else None)
 
     def _place(self, kind: str, item, worker: Worker | None) -> None:
         if worker is not None:

@@ -34,11 +34,10 @@ _JOINT = DRAW["joint"]
 _JOINT_DURATION = DRAW["joint_duration"]
 _TRAVEL = DRAW["travel"]
 
-#: Per stage of a contact: the activity its time counts as, the event-log entry at its
-#: start (a call's is logged by the clinic), and the outcome it ends in (a call ends in its
-#: triage decision instead).
-_ACTIVITY = {"call": "phone", "consult": "consulting", "inbox": "inbox_admin",
-             "home_visit": "home_visits"}
+#: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
+#: event-log entry at its start (a call's is logged by the clinic), and the outcome it ends
+#: in (a call ends in its triage decision instead).
+_ACTIVITY = {"consult": "consulting", "inbox": "inbox_admin", "home_visit": "home_visits"}
 _START_EVENT = {"consult": "consult_start", "inbox": "inbox_start", "home_visit": "visit_start"}
 _OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "home_visit"}
 
@@ -108,6 +107,10 @@ class Worker:
 
     # --- the day -------------------------------------------------------------------------
     def day(self) -> Generator:
+        """Find the next item (from the queues, or by waiting idle until one is handed over
+        or the block ends), then do it; until the end of hours and what the end-of-day
+        policy hands over after them. Tasks are done inline, not in a sub-generator per
+        task: resuming the process is the engine's most frequent step."""
         env, clinic = self.env, self.clinic
         plan, last, i = self.plan, len(self.plan) - 1, 0  # plan[i]: the block we are in
         if self.start > env.now:
@@ -119,35 +122,80 @@ class Worker:
                 item = clinic.pull(self, serves)
                 if item is None:
                     break
-                yield from self.serve(item)
+            else:
+                while i < last and plan[i].end <= now:
+                    i += 1
+                block = plan[i]
+                self.serving = block.serve_set
+                item = clinic.pull(self, block.serves) if block.serves else None
+                if item is None:
+                    until = min(block.end, self.end)
+                    if not block.serves:
+                        yield env.timeout(until - now)
+                        self.spend(block.activity, now, until)
+                        continue
+                    wake = self.wake = env.event()
+                    clinic.idle.append(self)
+                    env.timeout(until - now).callbacks.append(partial(_ring, self, wake))
+                    item = yield wake  # whoever wakes us has taken us off the idle list
+                    t1 = env.now
+                    self.time[block.activity] += t1 - now
+                    if self.timeline is not None and t1 > now:
+                        self.timeline.append((self.id, block.activity, now, t1))
+                    if item is None:
+                        continue
+            # do the item: start it, spend its time, ask a doctor if its draws say so, finish
+            if item.stage == "question":
+                yield from self.answer(item)
                 continue
-            while i < last and plan[i].end <= now:
-                i += 1
-            block = plan[i]
-            self.serving = block.serve_set
-            item = clinic.pull(self, block.serves) if block.serves else None
-            if item is not None:
-                yield from self.serve(item)
-                continue
-            until = min(block.end, self.end)
-            if not block.serves:
-                yield env.timeout(until - now)
-                self.spend(block.activity, now, until)
-                continue
-            wake = self.wake = env.event()
-            clinic.idle.append(self)
-            env.timeout(until - now).callbacks.append(partial(_ring, self, wake))
-            item = yield wake  # whoever wakes us has taken us off the idle list
-            t1 = env.now
-            self.time[block.activity] += t1 - now
-            if self.timeline is not None and t1 > now:
-                self.timeline.append((self.id, block.activity, now, t1))
-            if item is not None:
-                yield from self.serve(item)
+            t0 = env.now
+            duration, activity = self.begin(item, t0)
+            if self.may_be_interrupted and activity != "home_visits":
+                yield from self.work(duration, activity)
+            else:
+                yield env.timeout(duration)
+                t1 = env.now
+                self.time[activity] += t1 - t0
+                if self.timeline is not None and t1 > t0:
+                    self.timeline.append((self.id, activity, t0, t1))
+            if self.asks:
+                question = self._question(item)
+                if question is not None:
+                    yield from self.ask(item, *question)
+            self.complete(item, t0)
         self.left_at = env.now
         clinic.left(self)
 
     # --- doing work ----------------------------------------------------------------------
+    def begin(self, c: Contact, t0: float) -> tuple[float, str]:
+        """Start a task on ``c``: its duration (from the contact's own draws) and activity.
+
+        A contact's ``stage`` names the task: ``call``, ``consult``, ``inbox`` or
+        ``home_visit``.
+        """
+        stage, u = c.stage, c.u
+        clinic = self.clinic
+        if stage == "call":
+            clinic.answered(c, self)
+            return self.triage_duration.quantile(u[_TRIAGE_DURATION]), "phone"
+        duration = self.service[c.ctype].quantile(u[_SERVICE])
+        if stage != "inbox":
+            c.t_seen, c.seen_by = t0, self.role
+            if stage == "home_visit":
+                duration += clinic.model.travel.quantile(u[_TRAVEL])
+        if clinic.log is not None:
+            clinic.log_event(c.id, _START_EVENT[stage], self)
+        return duration, _ACTIVITY[stage]
+
+    def complete(self, c: Contact, t0: float) -> None:
+        """Record the task; a call goes on to its triage outcome, anything else ends."""
+        clinic, stage = self.clinic, c.stage
+        clinic.records.tasks.append((self.index, stage, c.id, t0, self.env.now))
+        if stage == "call":
+            clinic.after_triage(c, pick(self.triage_outcomes, c.u[_TRIAGE_OUTCOME]))
+        else:
+            clinic.finish(c, _OUTCOME[stage], self)
+
     def work(self, duration: float, activity: str) -> Generator:
         """Spend ``duration`` on ``activity`` as a doctor who may be called out of it for a
         question (supervision mode ``interrupt``)."""
@@ -166,50 +214,6 @@ class Worker:
                 self.spend(activity, t0, env.now)
                 remaining = max(0.0, remaining - (env.now - t0))
                 yield from self.answer(stop.cause)
-
-    def serve(self, item) -> Generator:
-        """Do one waiting item: start it, spend its time, ask a doctor if this contact's
-        draws say so, finish it. One generator per task keeps the process's resumes short.
-
-        A contact's ``stage`` names the task (``call``, ``consult``, ``inbox``,
-        ``home_visit``): its duration is drawn at the start from the contact's own draws, and
-        a finished call goes on to its triage outcome, anything else to its outcome.
-        """
-        stage = item.stage
-        if stage == "question":
-            yield from self.answer(item)
-            return
-        env, clinic = self.env, self.clinic
-        t0, u = env.now, item.u
-        if stage == "call":
-            clinic.answered(item, self)
-            duration = self.triage_duration.quantile(u[_TRIAGE_DURATION])
-        else:
-            duration = self.service[item.ctype].quantile(u[_SERVICE])
-            if stage != "inbox":
-                item.t_seen, item.seen_by = t0, self.role
-                if stage == "home_visit":
-                    duration += clinic.model.travel.quantile(u[_TRAVEL])
-            if clinic.log is not None:
-                clinic.log_event(item.id, _START_EVENT[stage], self)
-        activity = _ACTIVITY[stage]
-        if self.may_be_interrupted and stage != "home_visit":
-            yield from self.work(duration, activity)
-        else:
-            yield env.timeout(duration)
-            t1 = env.now
-            self.time[activity] += t1 - t0
-            if self.timeline is not None and t1 > t0:
-                self.timeline.append((self.id, activity, t0, t1))
-        if self.asks:
-            question = self._question(item)
-            if question is not None:
-                yield from self.ask(item, *question)
-        clinic.records.tasks.append((self.index, stage, item.id, t0, env.now))
-        if stage == "call":
-            clinic.after_triage(item, pick(self.triage_outcomes, u[_TRIAGE_OUTCOME]))
-        else:
-            clinic.finish(item, _OUTCOME[stage], self)
 
     # --- supervision ---------------------------------------------------------------------
     def _question(self, c: Contact) -> tuple[str, float] | None:
