@@ -8,7 +8,7 @@ second stream, so the same seed gives the same patients whatever the staffing.
 """
 from __future__ import annotations
 
-from functools import partial
+from typing import Generator
 import numpy as np
 
 from sim.engine.model import CompiledScenario, pick_all
@@ -48,9 +48,18 @@ def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> 
                         zip(pick_all(table, draws[:, _TYPE]), draws.tolist())]
             clinic.book_planned(contacts, stream.no_show)
             continue
-        patience = model.patience[name]
         times = arrival_times(model, name, streams).tolist()
         draws = attributes.draw(len(times))
-        for t, ctype, u in zip(times, pick_all(table, draws[:, _TYPE]), draws.tolist()):
-            env.timeout(t - env.now).callbacks.append(
-                partial(clinic.arrive, stream.channel, ctype, u, patience))
+        env.process(_arrivals(clinic, stream.channel, times, pick_all(table, draws[:, _TYPE]),
+                              draws.tolist(), model.patience[name]))
+
+
+def _arrivals(clinic, channel: str, times: list[float], ctypes: list[str],
+              draws: list[list[float]], patience) -> Generator:
+    """One demand stream's arrivals, in time order. A process per stream keeps one pending
+    timer each in SimPy's event heap, not one per contact of the day: a smaller heap makes
+    every event's push and pop cheaper."""
+    env = clinic.env
+    for t, ctype, u in zip(times, ctypes, draws):
+        yield env.timeout(t - env.now)
+        clinic.arrive(channel, ctype, u, patience)
