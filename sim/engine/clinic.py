@@ -101,6 +101,7 @@ class Clinic:
         self.log.append((self.env.now, cid, event, worker.id if worker else ""))
 
     def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
+        """Record a finished task (the one place that writes the ``tasks`` layout)."""
         self.records.tasks.append((worker.index, kind, c.id, t0, self.env.now))
 
     # --- dispatch ------------------------------------------------------------------------

@@ -190,7 +190,7 @@ class Worker:
     def complete(self, c: Contact, t0: float) -> None:
         """Record the task; a call goes on to its triage outcome, anything else ends."""
         clinic, stage = self.clinic, c.stage
-        clinic.records.tasks.append((self.index, stage, c.id, t0, self.env.now))
+        clinic.task_done(self, stage, c, t0)
         if stage == "call":
             clinic.after_triage(c, pick(self.triage_outcomes, c.u[_TRIAGE_OUTCOME]))
         else:
