@@ -69,8 +69,8 @@ class Clinic:
             self.log_event(c.id, "arise", None)
         return c
 
-    def arrive(self, channel: str, ctype: str, u: list[float], patience: Distribution | None,
-               _event: simpy.Event | None = None) -> None:
+    def arrive(self, channel: str, ctype: str, u: list[float],
+               patience: Distribution | None) -> None:
         """A contact arises now from a demand stream and goes where its channel leads."""
         c = self.new_contact(channel, ctype, u)
         if channel == "phone":
@@ -190,11 +190,11 @@ class Clinic:
         if c.queued and c.stage == "call":
             self.queues["call"].remove(c)
             c.queued = False
-            self.records.calls.append((c.id, c.t_arise, NAN, ""))
+            self.records.call(c.id, c.t_arise, NAN, "")
             self.finish(c, "abandoned")
 
     def answered(self, c: Contact, w: Worker) -> None:
-        self.records.calls.append((c.id, c.t_arise, self.env.now, w.role))
+        self.records.call(c.id, c.t_arise, self.env.now, w.role)
         if self.log is not None:
             self.log_event(c.id, "call_answered", w)
 
@@ -304,7 +304,7 @@ class Clinic:
         while queue:
             c = queue.popleft()
             c.queued = False
-            self.records.calls.append((c.id, c.t_arise, NAN, ""))
+            self.records.call(c.id, c.t_arise, NAN, "")
             self.finish(c, "abandoned")
 
     def _carry_over(self, kind: str) -> None:

@@ -30,3 +30,6 @@ class DayRecords:
         if self.event_log and self.events is None:
             self.events = []
             self.timeline = []
+
+    def call(self, cid: int, t_arrive: float, t_answer: float, role: str) -> None:
+        self.calls.append((cid, t_arrive, t_answer, role))
