@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.experiment import design
 from sim.experiment.design import load_experiment
 from sim.experiment.errors import SweepError
 from sim.experiment.store import read_results
@@ -273,6 +274,21 @@ def test_resume_with_a_changed_experiment_is_refused(tmp_path):
         "count: 4", "count: 5"), name="changed.yaml")
     with pytest.raises(SweepError, match="different experiment"):
         run_sweep(load_experiment(changed), tmp_path / "out", resume=True, progress=False)
+
+
+def test_resume_after_the_automatic_task_size_changed_is_refused(tmp_path, monkeypatch):
+    """A sweep started with one automatic task size must not be finished with another: the
+    two layouts would cut the same replications into different tasks."""
+    path = experiment_file(tmp_path, SMALL.format(reps=8, per_task='"auto"'))
+    sweep = load_experiment(path)
+    first_size = sweep.task_size
+    run_sweep(sweep, tmp_path / "out", progress=False)
+    run_sweep(load_experiment(path), tmp_path / "out", resume=True, progress=False)  # same: ok
+    monkeypatch.setattr(design, "CONTACTS_PER_TASK", 1)  # one day per task from now on
+    resized = load_experiment(path)
+    assert resized.task_size != first_size
+    with pytest.raises(SweepError, match="cuts its replications into tasks differently"):
+        run_sweep(resized, tmp_path / "out", resume=True, progress=False)
 
 
 def test_cli_refusal_is_a_clear_message(tmp_path):

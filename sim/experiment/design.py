@@ -83,9 +83,10 @@ class DesignPoint:
     scenario: Scenario
 
 
-#: Contacts a task should simulate when its size is "auto": a few tenths of a second of
-#: work, so the cost of dispatching a task (tens of ms with loky or Dask) stays small.
-CONTACTS_PER_TASK = 25_000
+#: Contacts a task should simulate when its size is "auto": about half a second of work at
+#: the engine's ~100,000 contacts a second (experiments/benchmark_engine.py), so the cost of
+#: dispatching a task (tens of ms with loky or Dask) stays small.
+CONTACTS_PER_TASK = 40_000
 #: ... but at least this many tasks per design point, so a small sweep still spreads
 #: over the workers.
 MIN_TASKS_PER_POINT = 4
@@ -118,11 +119,13 @@ class LoadedExperiment:
         return next((p for p in self.points if p.name == name), self.points[0])
 
     def fingerprint(self) -> str:
-        """Changes whenever the experiment or any scenario it runs changes."""
+        """Changes whenever the experiment, any scenario it runs, or the way its replications
+        are cut into tasks changes (so a resumed sweep never mixes two layouts)."""
         from sim import __version__
 
         blob = json.dumps({
             "version": __version__,
+            "replications_per_task": self.task_size,
             "experiment": self.spec.model_dump(mode="json", exclude={"description"}),
             "points": [(p.name, p.scenario.model_dump(mode="json")) for p in self.points],
         }, sort_keys=True, default=str)

@@ -110,7 +110,8 @@ class ResultStore:
             if found.get("fingerprint") != fingerprint:
                 raise SweepError(
                     f"{self.root} holds a sweep of a different experiment (the experiment file "
-                    "or a scenario it uses has changed since it started); run the changed "
+                    "or a scenario it uses has changed since it started, or this version of "
+                    "clinicsim cuts its replications into tasks differently); run the "
                     "experiment into a new --out directory")
             for stale in self.results.glob("*.tmp"):
                 stale.unlink()
