@@ -1,6 +1,6 @@
 """Sweep benchmark: parallel efficiency, overhead per task and driver memory (not a test).
 
-    python experiments/benchmark_sweep.py            # full run (about 9 minutes on 2 idle cores)
+    python experiments/benchmark_sweep.py            # full run (about 7 minutes on 2 idle cores)
     python experiments/benchmark_sweep.py --quick    # smoke run (about 2 minutes): 50 tasks
 
 What it measures, with ``run_sweep`` exactly as ``clinicsim sweep`` calls it (fresh

@@ -102,6 +102,14 @@ class CompiledScenario:
                 for role, spec in ct.durations.items()}
 
     @cached_property
+    def service_by_role(self) -> dict[str, dict[str, Distribution]]:
+        """role -> contact type -> service time distribution (a person's own table)."""
+        table: dict[str, dict[str, Distribution]] = {}
+        for (ctype, role), dist in self.service.items():
+            table.setdefault(role, {})[ctype] = dist
+        return table
+
+    @cached_property
     def triage_duration(self) -> dict[str, Distribution]:
         return {role: build(spec) for role, spec in self.scenario.triage.durations.items()}
 

@@ -79,8 +79,7 @@ class Worker:
         model = clinic.model
         self.triage_duration = model.triage_duration.get(person.role)
         self.triage_outcomes = model.triage_outcomes.get(person.role)
-        self.service = {ctype: dist for (ctype, r), dist in model.service.items()
-                        if r == person.role}
+        self.service = model.service_by_role.get(person.role, {})
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
