@@ -61,10 +61,6 @@ class Stream:
         practice sees the same first patients plus more."""
         return self.generator.random((n, self._width))
 
-    def rows(self, n: int) -> list[list[float]]:
-        """:meth:`draw` as plain lists (a row per contact: cheap to index in the engine)."""
-        return self.draw(n).tolist() if n else []
-
 
 class RandomStreams:
     """The family of streams for one (seed, replication) pair."""

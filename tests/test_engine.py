@@ -515,8 +515,8 @@ def test_overall_metric_list_matches_what_a_day_reports():
 def test_a_contacts_random_draws_do_not_depend_on_how_many_arrive():
     from sim.rng import RandomStreams
 
-    few = RandomStreams(4, 2).stream("contacts.phone").rows(3)
-    many = RandomStreams(4, 2).stream("contacts.phone").rows(300)
+    few = RandomStreams(4, 2).stream("contacts.phone").draw(3).tolist()
+    many = RandomStreams(4, 2).stream("contacts.phone").draw(300).tolist()
     assert many[:3] == few
 
 

@@ -23,7 +23,7 @@ from sim.rng import DRAW, RandomStreams
 from sim.scenario.schema import WORK_KINDS
 
 NAN = float("nan")
-_TYPE, _TEAM, _PATIENCE, _NO_SHOW = DRAW["type"], DRAW["team"], DRAW["patience"], DRAW["no_show"]
+_TEAM, _PATIENCE, _NO_SHOW = DRAW["team"], DRAW["patience"], DRAW["no_show"]
 
 #: Same-day patient work a closing policy applies to (``late``: acute overflow booked
 #: after closing, served only in overtime).
