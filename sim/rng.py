@@ -1,17 +1,20 @@
 """Named random streams derived from one seed with :class:`numpy.random.SeedSequence`.
 
-Every random process in the model (phone arrivals, the attributes of each phone contact,
-planned bookings, ...) draws from its own stream, keyed by the experiment seed, the
-replication number and a stable hash of the stream's name. Hence:
+Every kind of random decision in the model (how many calls arrive, when, each contact's
+type, its triage outcome, its consultation time, ...) draws from its own stream, spawned
+by name: keyed by the experiment seed, the replication number and a stable hash of the
+stream's name. Hence:
 
 * adding replications never changes earlier ones (replication is part of the spawn key);
 * two scenarios run with the same seed see the same patients (common random numbers):
   a change of staffing changes who serves a contact, not which contacts arise;
-* adding a stream to the model does not shift any other stream.
+* adding a decision or a demand stream to the model never shifts the draws of any other,
+  since each has a stream of its own.
 
-Each stream draws all the rows a day needs in one vectorised call (far cheaper than
-scalar numpy draws), one row of uniforms per contact, which fixes each contact's random
-attributes at its arrival.
+A contact's decisions are fixed at its arrival: it carries a row of uniforms, one per
+decision in :data:`CONTACT_DRAWS`, and column ``j`` of a demand stream's rows comes from
+the stream ``contacts.<demand stream>.<decision j>``, drawn for all of the day's contacts
+of that demand stream in one vectorised call.
 """
 from __future__ import annotations
 
@@ -45,23 +48,6 @@ def stream_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-class Stream:
-    """One named random stream: a PCG64 generator that hands out rows of uniforms."""
-
-    __slots__ = ("name", "generator", "_width")
-
-    def __init__(self, name: str, seed_sequence: np.random.SeedSequence, width: int):
-        self.name = name
-        self.generator = np.random.Generator(np.random.PCG64(seed_sequence))
-        self._width = width
-
-    def draw(self, n: int) -> np.ndarray:
-        """The next ``n`` rows of ``width`` U(0, 1) draws, in one vectorised call. The
-        generator fills rows in order, so row i is the same whatever ``n`` is: a larger
-        practice sees the same first patients plus more."""
-        return self.generator.random((n, self._width))
-
-
 class RandomStreams:
     """The family of streams for one (seed, replication) pair."""
 
@@ -70,21 +56,26 @@ class RandomStreams:
             raise ValueError("seed and replication must be non-negative integers")
         self.seed = int(seed)
         self.replication = int(replication)
-        self._streams: dict[str, Stream] = {}
+        self._generators: dict[str, np.random.Generator] = {}
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         return np.random.SeedSequence(
             entropy=self.seed, spawn_key=(self.replication, stream_key(name))
         )
 
-    def stream(self, name: str, width: int = len(CONTACT_DRAWS)) -> Stream:
-        """The stream called ``name`` (created on first use, then shared)."""
-        found = self._streams.get(name)
+    def generator(self, name: str) -> np.random.Generator:
+        """The generator of stream ``name`` (created on first use, then shared): a PCG64
+        whose draws continue where the last call left off."""
+        found = self._generators.get(name)
         if found is None:
-            found = Stream(name, self.seed_sequence(name), width)
-            self._streams[name] = found
+            found = np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
+            self._generators[name] = found
         return found
 
-    def generator(self, name: str) -> np.random.Generator:
-        """The raw generator of stream ``name`` for vectorised draws."""
-        return self.stream(name).generator
+    def contact_draws(self, demand: str, n: int) -> np.ndarray:
+        """The decision rows of ``n`` contacts of demand stream ``demand``: an (n, k) array
+        whose column ``j`` comes from the decision's own stream (``CONTACT_DRAWS[j]``)."""
+        rows = np.empty((n, len(CONTACT_DRAWS)))
+        for j, decision in enumerate(CONTACT_DRAWS):
+            rows[:, j] = self.generator(f"contacts.{demand}.{decision}").random(n)
+        return rows

@@ -3,8 +3,9 @@
 Each demand stream draws its daily count from a Poisson distribution with mean
 rate x list size x patient-mix factor / working days, and spreads arrivals over its
 time-of-day profile (a piecewise-constant rate, i.e. a non-homogeneous Poisson process).
-Arrival times come from the stream's own generator and each contact's attributes from a
-second stream, so the same seed gives the same patients whatever the staffing.
+The count, the arrival windows, the times within them and each of a contact's decisions
+come from streams of their own (:mod:`sim.rng`), so the same seed gives the same patients
+whatever the staffing.
 """
 from __future__ import annotations
 
@@ -23,14 +24,20 @@ def arrival_times(model: CompiledScenario, name: str, streams: RandomStreams) ->
     A window is chosen per arrival by inverse transform on the profile's cumulative shares
     (the same draws ``Generator.choice`` with ``p`` makes), then a time uniformly within it.
     """
-    gen = streams.generator(f"arrivals.{name}")
-    n = int(gen.poisson(model.expected_per_day(name)))
+    n = daily_count(model, name, streams)
     profile = model.arrival_profiles[name]
     if n == 0 or profile is None:
         return np.empty(0)
-    which = profile.cdf.searchsorted(gen.random(n), side="right")
+    which = profile.cdf.searchsorted(streams.generator(f"arrivals.{name}.window").random(n),
+                                     side="right")
     starts = profile.starts[which]
-    return np.sort(starts + gen.random(n) * (profile.ends[which] - starts))
+    offsets = streams.generator(f"arrivals.{name}.offset").random(n)
+    return np.sort(starts + offsets * (profile.ends[which] - starts))
+
+
+def daily_count(model: CompiledScenario, name: str, streams: RandomStreams) -> int:
+    """How many contacts demand stream ``name`` brings today (Poisson)."""
+    return int(streams.generator(f"arrivals.{name}.count").poisson(model.expected_per_day(name)))
 
 
 def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> None:
@@ -39,17 +46,15 @@ def schedule_demand(clinic, model: CompiledScenario, streams: RandomStreams) -> 
     for name, stream in model.scenario.demand.items():
         if stream.per_patient_year <= 0 or model.scenario.population.list_size == 0:
             continue
-        attributes = streams.stream(f"contacts.{name}")
         table = model.type_tables[name]
         if stream.channel == "planned":
-            n = int(streams.generator(f"arrivals.{name}").poisson(model.expected_per_day(name)))
-            draws = attributes.draw(n)
+            draws = streams.contact_draws(name, daily_count(model, name, streams))
             contacts = [clinic.new_contact("planned", ctype, u) for ctype, u in
                         zip(pick_all(table, draws[:, _TYPE]), draws.tolist())]
             clinic.book_planned(contacts, stream.no_show)
             continue
         times = arrival_times(model, name, streams).tolist()
-        draws = attributes.draw(len(times))
+        draws = streams.contact_draws(name, len(times))
         env.process(_arrivals(clinic, stream.channel, times, pick_all(table, draws[:, _TYPE]),
                               draws.tolist(), model.patience[name]))
 
