@@ -1,14 +1,14 @@
-"""clinicsim: a discrete-event simulation of one day in a Danish general practice.
+"""clinicsim: a discrete-event simulation of a Danish general practice over weeks.
 
 Data flows one way: scenario file -> :mod:`sim.scenario` -> :mod:`sim.engine` ->
 compact records -> :mod:`sim.metrics` tables -> summaries, plots and reports.
 
 The public API for notebooks and scripts::
 
-    from sim import load_scenario, run_replications, summarise
+    from sim import load_scenario, overall, run_replications
     scenario = load_scenario("default")
-    results = run_replications(scenario, replications=20, seed=1)
-    results.summary()
+    results = run_replications(scenario, replications=10, weeks=8, seed=1)
+    overall(results.summary())   # the practice as a whole: no role, activity or weekday
 
 Names are imported on first use, so the command line starts quickly.
 """
@@ -26,6 +26,8 @@ _EXPORTS = {
     "run_replications": "sim.experiment",
     "ReplicationResults": "sim.experiment",
     "summarise": "sim.metrics",
+    "overall": "sim.metrics",
+    "whole_week": "sim.metrics",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -1,8 +1,9 @@
 """Calibration report: the figures the sources state, next to the model's own figures.
 
 The targets live in ``models/calibration/targets.yaml``; nothing there feeds the model.
-Each target names a kind of figure (see that file), computed per simulated day from the
-day's records, then averaged over replications with a 95 % confidence interval.
+Each target names a kind of figure (see that file): a ratio whose numerator and
+denominator are summed over a run's measured days (all working time of the run, all its
+consultations, ...), then pooled over independent runs with a 95 % confidence interval.
 """
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from sim.engine import CompiledScenario, collector_paused, simulate_day
+import numpy as np
+
+from sim.engine import CompiledScenario, collector_paused, simulate_run
 from sim.engine.records import DayRecords
-from sim.metrics import HANDLED, SEEN, confidence_interval
+from sim.estimators import RatioSums, intervals
+from sim.experiment.replications import run_calendar
+from sim.metrics import HANDLED, SEEN
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
 from sim.scenario.schema import ACTIVITIES, Scenario
 
@@ -30,49 +35,48 @@ def _roles(records: DayRecords, spec: Any) -> set[str]:
     return {row[2] for row in records.staff} if spec == "all" else set(spec)
 
 
-def _ratio(num: float, den: float) -> float:
-    return num / den if den > 0 else math.nan
+Ratio = tuple[float, float]
 
 
-def _time_share(records: DayRecords, s: Scenario, t: dict) -> float:
+def _time_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     roles = _roles(records, t.get("roles", "all"))
     minutes: dict[str, float] = defaultdict(float)
     for row in records.staff:
         if row[2] in roles:
             for activity, m in row[7].items():
                 minutes[activity] += m
-    return _ratio(sum(minutes[a] for a in _activities(t["numerator"])),
-                  sum(minutes[a] for a in _activities(t["denominator"])))
+    return (sum(minutes[a] for a in _activities(t["numerator"])),
+            sum(minutes[a] for a in _activities(t["denominator"])))
 
 
-def _consult_share(records: DayRecords, s: Scenario, t: dict) -> float:
+def _consult_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     role_of = [row[2] for row in records.staff]
     consults = [role_of[w] for w, kind, *_ in records.tasks if kind == "consult"]
-    return _ratio(sum(r in set(t["roles"]) for r in consults), len(consults))
+    return sum(r in set(t["roles"]) for r in consults), len(consults)
 
 
 def _patient_contacts(records: DayRecords, s: Scenario) -> list[tuple]:
     return [c for c in records.contacts
-            if c[5] in HANDLED and s.contact_types[c[2]].patient_contact]
+            if c[6] in HANDLED and s.contact_types[c[2]].patient_contact]
 
 
-def _type_share(records: DayRecords, s: Scenario, t: dict) -> float:
+def _type_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     handled = _patient_contacts(records, s)
-    return _ratio(sum(c[2] in set(t["types"]) for c in handled), len(handled))
+    return sum(c[2] in set(t["types"]) for c in handled), len(handled)
 
 
-def _type_time_share(records: DayRecords, s: Scenario, t: dict) -> float:
+def _type_time_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     roles = _roles(records, t.get("roles", "all"))
     type_of = {c[0]: c[2] for c in records.contacts}
     role_of = [row[2] for row in records.staff]
-    served = [(type_of[cid], t1 - t0) for w, kind, cid, t0, t1 in records.tasks
+    served = [(type_of.get(cid), t1 - t0) for w, kind, cid, t0, t1 in records.tasks
               if kind in ("consult", "home_visit") and role_of[w] in roles]
     numerator = sum(m for ctype, m in served if ctype in set(t["types"]))
     if t["denominator"] == "consult_time":
-        return _ratio(numerator, sum(m for _, m in served))
+        return numerator, sum(m for _, m in served)
     working = sum(m for row in records.staff if row[2] in roles
                   for a, m in row[7].items() if a in WORKING)
-    return _ratio(numerator, working)
+    return numerator, working
 
 
 def _gps_present(records: DayRecords, s: Scenario) -> int:
@@ -80,21 +84,26 @@ def _gps_present(records: DayRecords, s: Scenario) -> int:
                if s.roles[row[2]].doctor and not s.roles[row[2]].in_training)
 
 
-def _contacts_per_patient_year(records: DayRecords, s: Scenario, t: dict) -> float:
+def _contacts_per_patient_year(records: DayRecords, s: Scenario, t: dict) -> Ratio:
+    """Handled patient contacts a day, as a yearly rate per listed patient (per day: the
+    denominator counts days)."""
     handled = len(_patient_contacts(records, s))
-    return _ratio(handled * s.clinic.working_days_per_year, s.population.list_size)
+    if not s.population.list_size:
+        return 0.0, 0.0
+    return handled * s.clinic.working_days_per_year / s.population.list_size, 1.0
 
 
-def _contacts_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> float:
-    return _ratio(len(_patient_contacts(records, s)), _gps_present(records, s))
+def _contacts_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> Ratio:
+    return len(_patient_contacts(records, s)), _gps_present(records, s)
 
 
-def _face_to_face_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> float:
-    seen = sum(1 for c in records.contacts if c[5] in SEEN)
-    return _ratio(seen, _gps_present(records, s))
+def _face_to_face_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> Ratio:
+    return sum(1 for c in records.contacts if c[6] in SEEN), _gps_present(records, s)
 
 
-FIGURES: dict[str, Callable[[DayRecords, Scenario, dict], float]] = {
+#: Each kind of figure as (numerator, denominator) of one day; a run's figure is the sum of
+#: numerators over the sum of denominators of its measured days.
+FIGURES: dict[str, Callable[[DayRecords, Scenario, dict], Ratio]] = {
     "time_share": _time_share,
     "consult_share": _consult_share,
     "type_share": _type_share,
@@ -111,8 +120,8 @@ DEPENDS_ON = {
     "type_share": "the demand mix by contact type in base.yaml (assumptions) and the case's overrides",
     "type_time_share": "demand mix, routes and durations by role (T1, T5, T7, T8, assumptions)",
     "contacts_per_patient_year": "demand rates (D3, D9 split) and patient-mix factor (D6, D8), less unhandled contacts",
-    "contacts_per_gp_day": "demand for the case's list size divided by the GPs present on the modelled weekday",
-    "face_to_face_per_gp_day": "consultations and visits the staff complete, divided by the GPs present",
+    "contacts_per_gp_day": "demand for the case's list size divided by the GPs present over the week",
+    "face_to_face_per_gp_day": "consultations and visits the staff complete, divided by the GPs present over the week",
 }
 
 
@@ -130,8 +139,13 @@ def verdict(mean: float, low_ci: float, high_ci: float, low: float, high: float)
     return f"borderline: mean {side}, CI overlaps" if overlaps else f"outside: model {side}"
 
 
-def calibrate(replications: int = 40, seed: int = 1, targets: dict | None = None
-              ) -> pd.DataFrame:
+#: Whether a kind of figure is a share (0-1) or a rate (never negative), for its interval.
+BOUNDS = {"contacts_per_patient_year": "nonnegative", "contacts_per_gp_day": "nonnegative",
+          "face_to_face_per_gp_day": "nonnegative"}
+
+
+def calibrate(replications: int = 10, seed: int = 1, targets: dict | None = None,
+              weeks: int | None = None, warmup_weeks: int | None = None) -> pd.DataFrame:
     """Every target against the model's figure, one row per (target, case)."""
     targets = targets or load_targets()
     by_case: dict[int, list[dict]] = defaultdict(list)
@@ -143,20 +157,32 @@ def calibrate(replications: int = 40, seed: int = 1, targets: dict | None = None
     for case, case_targets in sorted(by_case.items()):
         scenario = load_scenario(f"case{case:02d}")
         model = CompiledScenario(scenario)
-        values: dict[str, list[float]] = defaultdict(list)
+        calendar = run_calendar(scenario, weeks, warmup_weeks)
+        values = np.full((1, replications, len(case_targets)), np.nan)
+        weights = np.zeros((1, replications, len(case_targets)))
         with collector_paused():
             for r in range(replications):
-                records = simulate_day(model, seed, r)
-                for t in case_targets:
-                    values[t["id"]].append(FIGURES[t["kind"]](records, scenario, t))
-        for t in case_targets:
-            mean, lo, hi, n = confidence_interval(values[t["id"]])
+                sums = np.zeros((len(case_targets), 2))
+                for records in simulate_run(model, seed, r, calendar):
+                    if not records.day.measured:
+                        continue
+                    for i, t in enumerate(case_targets):
+                        sums[i] += FIGURES[t["kind"]](records, scenario, t)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    values[0, r] = sums[:, 0] / sums[:, 1]
+                weights[0, r] = sums[:, 1]
+        pooled = RatioSums(1)
+        pooled.add(values, weights)
+        n, mean, se = (a[0] for a in pooled.estimate())
+        bounds = np.array([BOUNDS.get(t["kind"], "share") for t in case_targets], dtype=object)
+        low_ci, high_ci = intervals(mean, se, n, bounds)
+        for i, t in enumerate(case_targets):
             rows.append({
                 "target": t["id"], "case": case, "scenario": scenario.name,
                 "statement": t["statement"], "source": t["source"], "kind": t["kind"],
-                "stated_low": t["low"], "stated_high": t["high"], "model_mean": mean,
-                "ci_low": lo, "ci_high": hi, "replications": n,
-                "verdict": verdict(mean, lo, hi, t["low"], t["high"]),
+                "stated_low": t["low"], "stated_high": t["high"], "model_mean": mean[i],
+                "ci_low": low_ci[i], "ci_high": high_ci[i], "replications": int(n[i]),
+                "verdict": verdict(mean[i], low_ci[i], high_ci[i], t["low"], t["high"]),
                 "fitted": t["id"] in set(targets.get("fitted") or []),
                 "depends_on": DEPENDS_ON[t["kind"]],
                 "note": " ".join(str(t.get("note", "")).split()),
@@ -177,10 +203,11 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
     lines = [
         "# Calibration report",
         "",
-        f"Regenerate with `{command}` ({replications} replications of one day per case, "
-        f"seed {seed}). Each row sets a figure a source states against the model's own "
-        "figure, a mean over simulated days with its 95 % confidence interval. The model "
-        "never reads these figures: they are in `models/calibration/targets.yaml` only.",
+        f"Regenerate with `{command}` ({replications} independent runs of each case's "
+        f"weeks, seed {seed}). Each row sets a figure a source states against the model's "
+        "own figure, pooled over every measured working day of every run, with its 95 % "
+        "confidence interval across runs. The model never reads these figures: they are in "
+        "`models/calibration/targets.yaml` only.",
         "",
         "**Fitted targets:** " + (", ".join(targets.get("fitted") or []) or
                                   "none. No parameter was estimated to reach any stated "
@@ -232,10 +259,11 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
     return "\n".join(lines)
 
 
-def write_report(out: Path, replications: int = 40, seed: int = 1,
-                 command: str = "clinicsim calibrate") -> pd.DataFrame:
+def write_report(out: Path, replications: int = 10, seed: int = 1,
+                 command: str = "clinicsim calibrate", weeks: int | None = None,
+                 warmup_weeks: int | None = None) -> pd.DataFrame:
     targets = load_targets()
-    table = calibrate(replications, seed, targets)
+    table = calibrate(replications, seed, targets, weeks, warmup_weeks)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "report.csv", index=False)
     (out / "report.md").write_text(markdown(table, targets, replications, seed, command),

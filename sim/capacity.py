@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sim.engine import CompiledScenario, collector_paused, simulate_day
-from sim.metrics import OVERALL_METRICS, confidence_interval, day_metrics
+from sim.engine import CompiledScenario
+from sim.experiment.replications import iter_runs, run_calendar
+from sim.metrics import OVERALL_METRICS, SummaryStream, overall
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 
@@ -32,6 +33,10 @@ _TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?\d+(?:\.\d
 _OPS = {">=": operator.ge, "<=": operator.le}
 #: Reported at the capacity found, whatever the targets.
 COST_METRICS = ("staff_cost_dkk", "cost_per_patient_year_dkk", "cost_per_contact_dkk")
+#: Metrics that sit at their target in a steady state (a stable backlog's trend is zero
+#: give or take noise, so its interval always straddles 0): such a target is met unless
+#: the whole interval is on the bad side, i.e. unless it is confidently missed.
+STEADY_STATE = ("backlog_trend_per_week",)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,8 @@ class Target:
         return f"{self.metric} {self.op} {self.value:g}"
 
     def status(self, mean: float, low: float, high: float) -> str:
-        """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval."""
+        """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval (a
+        steady-state metric is met unless confidently missed: see ``STEADY_STATE``)."""
         if math.isnan(mean):
             return "unclear"
         good, bad = (low, high) if self.op == ">=" else (high, low)
@@ -52,7 +58,7 @@ class Target:
             return "met"
         if not math.isnan(bad) and not _OPS[self.op](bad, self.value):
             return "violated"
-        return "unclear"
+        return "met" if self.metric in STEADY_STATE and not math.isnan(bad) else "unclear"
 
     def margin(self, mean: float) -> float:
         """How far the mean is on the good side, relative to the target (negative: bad)."""
@@ -123,55 +129,72 @@ class CapacityResult:
 
 
 def gp_fte(scenario: Scenario) -> float:
-    """GPs present (doctors not in training), as full days of the clinic's opening hours."""
+    """GPs present (doctors not in training) on an average working day, as full days of the
+    clinic's opening hours: their hours over the week, a rotating person counted for the
+    share of weeks they are in (absences, being one-off, are not counted)."""
+    model = CompiledScenario(scenario)
     day = scenario.clinic.close - scenario.clinic.open
-    return sum(p.count * (p.end - p.start) / day for p in scenario.staff.values()
-               if scenario.roles[p.role].doctor and not scenario.roles[p.role].in_training)
+    total = 0.0
+    for people in model.weekday_people:
+        for p in people:
+            role = scenario.roles[p.role]
+            if not role.doctor or role.in_training:
+                continue
+            rotation = scenario.staff[p.group].rotation
+            share = len(rotation.weeks) / rotation.every_weeks if rotation else 1.0
+            total += (p.end - p.start) / day * share
+    return total / len(model.weekday_people)
 
 
 class CapacitySearch:
     def __init__(self, scenario: Scenario, targets: list[Target], seed: int = 1,
-                 replications: int = 20, max_replications: int = 80, resolution: int = 100,
-                 confidence: float = 0.95, max_list_size: int = 200_000):
+                 replications: int = 10, max_replications: int = 40, resolution: int = 100,
+                 confidence: float = 0.95, max_list_size: int = 200_000,
+                 weeks: int | None = None, warmup_weeks: int | None = None):
         self.scenario, self.targets, self.seed = scenario, targets, seed
+        self.calendar = run_calendar(scenario, weeks, warmup_weeks)
         self.replications, self.max_replications = replications, max(max_replications,
                                                                       replications)
         self.resolution, self.confidence = max(1, resolution), confidence
         self.max_list_size = max_list_size
         self._cache: dict[int, Evaluation] = {}
 
-    def _values(self, list_size: int, start: int, stop: int) -> list[dict[str, float]]:
+    def _runs(self, list_size: int, start: int, stop: int, stream: SummaryStream) -> None:
+        """Add runs ``start..stop-1`` at ``list_size`` to ``stream`` (same seeds at every
+        list size: common random numbers)."""
         scenario = self.scenario.model_copy(update={
             "population": self.scenario.population.model_copy(update={"list_size": list_size})})
         model = CompiledScenario(scenario)
-        wanted = {t.metric for t in self.targets} | set(COST_METRICS)
-        days = []
-        with collector_paused():
-            for r in range(start, stop):
-                rows = day_metrics(simulate_day(model, self.seed, r), scenario)
-                days.append({m: v for m, role, act, v in rows
-                             if role is None and act is None and m in wanted})
-        return days
+        for out in iter_runs(model, range(start, stop), self.seed, self.calendar,
+                             keep_days=False):
+            stream.add_rows(out.replication, [row[1:] for row in out.rows])
 
     def evaluate(self, list_size: int) -> Evaluation:
         found = self._cache.get(list_size)
         if found is not None:
             return found
-        days = self._values(list_size, 0, self.replications)
+        stream = SummaryStream()
+        runs = self.replications
+        self._runs(list_size, 0, runs, stream)
         while True:
-            evaluation = Evaluation(list_size, len(days))
+            summary = overall(stream.table(self.confidence)).set_index("metric")
+            evaluation = Evaluation(list_size, runs)
             for t in self.targets:
-                mean, low, high, n = confidence_interval([d[t.metric] for d in days],
-                                                         self.confidence)
+                if t.metric in summary.index:
+                    r = summary.loc[t.metric]
+                    mean, low, high = float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
+                else:
+                    mean = low = high = math.nan
                 evaluation.rows.append({"target": str(t), "mean": mean, "ci_low": low,
                                         "ci_high": high, "status": t.status(mean, low, high),
                                         "margin": t.margin(mean)})
-            evaluation.costs = {m: confidence_interval([d[m] for d in days])[0]
-                                for m in COST_METRICS}
-            if "unclear" not in evaluation.statuses or len(days) >= self.max_replications:
+            evaluation.costs = {m: float(summary.loc[m, "mean"]) if m in summary.index
+                                else math.nan for m in COST_METRICS}
+            if "unclear" not in evaluation.statuses or runs >= self.max_replications:
                 break
-            more = min(self.replications, self.max_replications - len(days))
-            days += self._values(list_size, len(days), len(days) + more)
+            more = min(self.replications, self.max_replications - runs)
+            self._runs(list_size, runs, runs + more, stream)
+            runs += more
         self._cache[list_size] = evaluation
         return evaluation
 
@@ -254,5 +277,5 @@ def describe(result: CapacityResult) -> str:
     for e in sorted(result.evaluations, key=lambda e: e.list_size):
         marks = ", ".join(f"{r['target'].split()[0]} {r['mean']:.3g} ({r['status']})"
                           for r in e.rows)
-        lines.append(f"  {e.list_size:>7,} ({e.replications} days): {marks}")
+        lines.append(f"  {e.list_size:>7,} ({e.replications} runs): {marks}")
     return "\n".join(lines)

@@ -56,8 +56,27 @@ def _writable_dir(path: Path, option: str) -> None:
                                      "created)", str(path))])
 
 
+def _run_summary(scenario, args) -> tuple:
+    """Run the replications and summarise them; keep every table only when saving, and
+    otherwise stream each run into the summary so memory stays flat in replications."""
+    from sim.experiment.replications import iter_runs, run_calendar, run_replications
+    from sim.metrics import SummaryStream
+
+    keep_log = bool(args.events or args.save)
+    if keep_log:
+        results = run_replications(scenario, args.replications, args.seed, weeks=args.weeks,
+                                   warmup_weeks=args.warmup_weeks, event_log=True,
+                                   jobs=args.jobs)
+        return results, results.summary()
+    calendar = run_calendar(scenario, args.weeks, args.warmup_weeks)
+    stream = SummaryStream()
+    for out in iter_runs(scenario, range(args.replications), args.seed, calendar,
+                         keep_days=False, jobs=args.jobs):
+        stream.add_rows(out.replication, [row[1:] for row in out.rows])
+    return None, stream.table()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.experiment import run_replications
     from sim.report import json_rows, text_summary
 
     scenario = load_scenario(args.scenario)
@@ -65,10 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _writable(Path(args.events), "--events")
     if args.save:
         _writable_dir(Path(args.save), "--save")
-    keep_log = bool(args.events or args.save)
-    results = run_replications(scenario, args.replications, args.seed,
-                               event_log=keep_log, jobs=args.jobs)
-    summary = results.summary()
+    results, summary = _run_summary(scenario, args)
     if args.events:
         results.events.to_csv(args.events, index=False)
     if args.save:
@@ -77,7 +93,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json_rows(summary))
     else:
         title = f"clinicsim: {scenario.name}"
-        print(text_summary(summary, title, args.seed, args.replications))
+        weeks = scenario.calendar.weeks if args.weeks is None else args.weeks
+        warmup = scenario.calendar.warmup_weeks if args.warmup_weeks is None else \
+            args.warmup_weeks
+        print(text_summary(summary, title, args.seed, args.replications, weeks, warmup))
         if args.events:
             print(f"\nEvent log written to {args.events}")
         if args.save:
@@ -132,7 +151,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     targets = [parse_target(t) for t in args.target]
     scenario = load_scenario(args.scenario)
     result = find_capacity(scenario, targets, seed=args.seed, replications=args.replications,
-                           max_replications=args.max_replications,
+                           max_replications=args.max_replications, weeks=args.weeks,
+                           warmup_weeks=args.warmup_weeks,
                            resolution=args.resolution, confidence=args.confidence)
     if args.json:
         print(json.dumps({
@@ -163,6 +183,10 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     table = staffing_frontier(experiment, targets, jobs=args.jobs,
                               replications=args.replications,
                               max_replications=args.max_replications,
+                              weeks=args.weeks if args.weeks is not None
+                              else experiment.spec.weeks,
+                              warmup_weeks=args.warmup_weeks if args.warmup_weeks is not None
+                              else experiment.spec.warmup_weeks,
                               resolution=args.resolution)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -219,13 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a scenario and print a summary",
-                         description="Run replications of a scenario and print means with "
-                                     "95 %% confidence intervals.")
+                         description="Run independent runs of a scenario's weeks and print "
+                                     "means per working day with 95 %% confidence intervals "
+                                     "across runs.")
     run.add_argument("scenario", nargs="?", default="default",
                      help="scenario file or bundled name (default: the bundled default)")
     run.add_argument("--seed", type=_seed, default=1, help="random seed (default 1)")
-    run.add_argument("--replications", "-r", type=_positive_int, default=30,
-                     help="number of simulated days (default 30)")
+    run.add_argument("--replications", "-r", type=_positive_int, default=10,
+                     help="number of independent runs (default 10)")
+    run.add_argument("--weeks", "-w", type=_positive_int, default=None,
+                     help="weeks measured in each run (default: the scenario's calendar)")
+    run.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
+                     default=None, help="weeks simulated and discarded before measuring "
+                                        "(default: the scenario's calendar)")
     run.add_argument("--jobs", "-j", type=_positive_int, default=1,
                      help="worker processes (results do not depend on it)")
     run.add_argument("--json", action="store_true", help="print tidy JSON rows instead")
@@ -253,10 +283,16 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(func=cmd_sweep)
 
     def add_search_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--replications", "-r", type=_positive_int, default=20,
-                       help="days per list size to start with (default 20)")
-        p.add_argument("--max-replications", type=_positive_int, default=80,
-                       help="days per list size at most, when the CI straddles a target")
+        p.add_argument("--replications", "-r", type=_positive_int, default=10,
+                       help="runs per list size to start with (default 10)")
+        p.add_argument("--max-replications", type=_positive_int, default=40,
+                       help="runs per list size at most, when the CI straddles a target "
+                            "(default 40)")
+        p.add_argument("--weeks", "-w", type=_positive_int, default=None,
+                       help="weeks measured in each run (default: the scenario's calendar)")
+        p.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
+                       default=None, help="weeks of warm-up in each run (default: the "
+                                          "scenario's calendar)")
         p.add_argument("--resolution", type=_positive_int, default=100,
                        help="stop when the capacity is known to this many patients")
 
@@ -286,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "sources state, for every case")
     calibrate.add_argument("--out", "-o", default="experiments/calibration",
                            help="directory for report.md and report.csv")
-    calibrate.add_argument("--replications", "-r", type=_positive_int, default=40)
+    calibrate.add_argument("--replications", "-r", type=_positive_int, default=10,
+                           help="independent runs per case (default 10)")
     calibrate.add_argument("--seed", type=_seed, default=1)
     calibrate.set_defaults(func=cmd_calibrate)
 

@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from sim.metrics import overall as overall_rows
+from sim.metrics import whole_week
 from sim import __version__
 from sim import plots
 from sim.labels import METRICS, metric_info
@@ -276,23 +278,29 @@ def _assumptions(sweep: bool) -> str:
         "is data in <code>models/defaults/base.yaml</code>, each with its source next to it: "
         "a row of <code>models/sources.md</code>, a sentence of the practice cases (seed 003) "
         "or a stated assumption. The practice cases override only what they say.",
-        "One working day is simulated at a time. Contacts arise from the listed population "
-        "(Poisson counts, time-of-day profiles); callers hang up when their patience runs out; "
-        "planned patients are booked into the day's slots at the start of the day.",
-        "Conservation is checked on every simulated day: every contact that arose ends in "
-        "exactly one outcome, and every person's activities add up to their hours plus "
-        "overtime. A violation stops the run, so every figure here passed it.",
+        "A run is consecutive working days with a memory: the appointment book, inbox items "
+        "and patients carried over, callers who ring again, chronic patients' next reviews. "
+        "Warm-up weeks are simulated and discarded. Contacts arise from the listed patients "
+        "(Poisson counts by weekday, time-of-day profiles; each contact belongs to a patient "
+        "with an age band, morbidity and own GP); callers hang up when their patience runs "
+        "out; planned needs book the first suitable slot in the book.",
+        "Conservation is checked over every run: every contact that arose ends in exactly one "
+        "outcome (those still booked or waiting at the end count as such), and every person's "
+        "activities add up to their hours plus overtime each day. A violation stops the run, "
+        "so every figure here passed it.",
         "Common random numbers: replication r of a seed draws the same patients whatever the "
         "staffing, so differences between designs are paired day by day and are the design's, "
         "not luck's" + (" (the paired differences and their CIs in this report)." if sweep
                         else "."),
-        "Confidence intervals are Student's t at 95 % across simulated days; a figure "
-        "undefined on some day (no calls, say) is averaged over the days where it is defined.",
+        "Confidence intervals are at 95 % across independent runs (days within a run are not "
+        "independent): per-day figures are means over every measured day, a day without "
+        "events counting as zero; per-contact figures (waits, shares) pool every contact of "
+        "every run, with a ratio estimator's interval; intervals never leave a figure's "
+        "range (counts stay at or above 0, shares within 0-100 %).",
         "Staff cost is hours present x cost per hour of the role (no overheads, rent or "
         "supplies); overtime is paid at the same rate.",
-        "Not modelled: several days in a row (contacts carried over or booked for later are "
-        "counted, not followed), patients calling back after hanging up, several topics in "
-        "one consultation, sickness absence, and anything the scenario does not describe.",
+        "Not modelled: several topics in one consultation, sickness absence beyond the "
+        "absences a scenario lists, and anything the scenario does not describe.",
     ]
     try:
         targets = load_targets()
@@ -309,14 +317,19 @@ def _assumptions(sweep: bool) -> str:
 # --- a saved run ----------------------------------------------------------------------------
 
 
-def _typical_replication(metrics: pd.DataFrame, timeline: pd.DataFrame) -> int:
-    """The replication whose number of calls is closest to the median (a typical day)."""
-    reps = sorted(timeline["replication"].unique())
-    calls = metrics[(metrics["metric"] == "calls_offered")].set_index("replication")["value"]
-    calls = calls.reindex(reps).dropna()
-    if calls.empty:
-        return int(reps[0])
-    return int((calls - calls.median()).abs().idxmin())
+def _typical_day(days: pd.DataFrame | None, timeline: pd.DataFrame) -> tuple[int, int]:
+    """The (run, day) whose number of calls is closest to the median of the measured days
+    in the timeline (a typical day)."""
+    kept = timeline[["replication", "day"]].drop_duplicates()
+    if days is None or days.empty:
+        first = kept.iloc[0]
+        return int(first["replication"]), int(first["day"])
+    table = days[days["measured"]].merge(kept, on=["replication", "day"])
+    if table.empty:
+        first = kept.iloc[0]
+        return int(first["replication"]), int(first["day"])
+    best = (table["calls_offered"] - table["calls_offered"].median()).abs().idxmin()
+    return int(table.loc[best, "replication"]), int(table.loc[best, "day"])
 
 
 def _run_report(root: Path) -> tuple[str, str]:
@@ -327,16 +340,19 @@ def _run_report(root: Path) -> tuple[str, str]:
     except (OSError, ValueError, KeyError) as err:
         raise ValueError(f"{root}: the saved run is incomplete or unreadable ({err})") from None
     s = results.scenario
-    summary = results.summary()
-    overall = summary[summary["role"].isna() & summary["activity"].isna()].set_index("metric")
+    summary = whole_week(results.summary())
+    overall = overall_rows(summary).set_index("metric")
     title = f"clinicsim report: {s.name}"
+    weeks = (f" of {results.weeks} weeks (after {results.warmup_weeks} weeks of warm-up)"
+             if results.weeks else "")
     parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='lead'>{results.replications} simulated days (replications), seed "
-             f"{results.seed}. Means with 95 % confidence intervals across days. "
-             f"clinicsim {__version__}; results from <code>{_e(root)}</code>.</p>",
+             f"<p class='lead'>{results.replications} independent runs{_e(weeks)}, seed "
+             f"{results.seed}. Figures per working day, or per contact where they say so, "
+             f"with 95 % confidence intervals across runs. clinicsim {__version__}; results "
+             f"from <code>{_e(root)}</code>.</p>",
              "<nav><a href='#practice'>The practice</a><a href='#figures'>Key figures</a>"
-             "<a href='#time'>Staff time</a><a href='#day'>The day</a>"
-             "<a href='#assumptions'>Assumptions</a></nav>",
+             "<a href='#weeks'>The weeks</a><a href='#time'>Staff time</a>"
+             "<a href='#day'>The day</a><a href='#assumptions'>Assumptions</a></nav>",
              "<h2 id='practice'>The practice simulated</h2>", describe_scenario(s),
              "<h2 id='figures'>Key figures</h2>"]
     for section, rows in HEADLINES.items():
@@ -349,8 +365,18 @@ def _run_report(root: Path) -> tuple[str, str]:
             table.append((label, _with_ci(r["mean"], r["ci_low"], r["ci_high"], unit, digits),
                           unit))
         parts.append(f"<h3>{_e(section)}</h3>")
-        parts.append(_table(["figure (per simulated day)", "mean [95 % CI]", "unit"], table,
-                            numeric=[1]))
+        parts.append(_table(["figure", "mean [95 % CI]", "unit"], table, numeric=[1]))
+
+    parts.append("<h2 id='weeks'>The weeks</h2>")
+    parts.append(_try_figure(lambda: plots.week_roster(s),
+                             "Who works which day of the week, with each day's blocks "
+                             "(the first week of a run; rotations and absences as the "
+                             "scenario gives them)."))
+    if results.days is not None and not results.days.empty:
+        parts.append(_try_figure(lambda: plots.access_over_run(results),
+                                 "The appointment book over the run: appointments booked "
+                                 "ahead at each day's close, and the third next available "
+                                 "appointment by role at each day's opening."))
 
     parts.append("<h2 id='time'>Staff time use and overtime</h2>")
     tu = plots.time_use_table(results.metrics)
@@ -380,10 +406,10 @@ def _run_report(root: Path) -> tuple[str, str]:
                              "in the role), with 95 % CI whiskers."))
     parts.append("<h2 id='day'>The day</h2>")
     if results.timeline is not None and not results.timeline.empty:
-        rep = _typical_replication(results.metrics, results.timeline)
-        parts.append(_try_figure(lambda: plots.staff_gantt(results, replication=rep),
-                                 f"Who did what when on a typical simulated day (replication "
-                                 f"{rep}: its number of calls is closest to the median)."))
+        rep, day = _typical_day(results.days, results.timeline)
+        parts.append(_try_figure(lambda: plots.staff_gantt(results, replication=rep, day=day),
+                                 f"Who did what when on a typical simulated day (run {rep}, "
+                                 f"day {day}: its number of calls is closest to the median)."))
     else:
         parts.append("<p class='note'>This run was saved without the event log, so the day "
                      "cannot be drawn; save it with <code>clinicsim run --save</code>.</p>")
@@ -538,7 +564,7 @@ def _sweep_report(root: Path) -> tuple[str, str]:
     parts.append("<p class='small'>Mean [95 % CI] per simulated day; below it, the paired "
                  "difference against the baseline [95 % CI], green where the point is better "
                  "and the CI excludes no difference, red where worse.</p>")
-    overall = summary[summary["role"].isna() & summary["activity"].isna()]
+    overall = overall_rows(summary)
     for heading, group in SWEEP_TABLES.items():
         metrics = [m for m in group if (overall["metric"] == m).any()]
         if metrics:

@@ -43,7 +43,45 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "cost_per_patient_year_dkk": ("Staff cost per listed patient a year", "DKK", 1.0, "min"),
     "utilisation": ("Utilisation (working / present minus break)", "%", 100.0, None),
     "time_use_min": ("Staff time", "min/day", 1.0, None),
+    "calls_retried": ("Calls that were a redial (genringning)", "calls/day", 1.0, None),
+    "phone_wait_all_mean_min": ("Phone wait of all callers, incl. those who hung up", "min",
+                                1.0, "min"),
+    "acute_same_day_in_hours_rate": ("Same-day needs seen today before closing", "%", 100.0,
+                                     "max"),
+    "tnaa_days": ("Third next available appointment (TNAA)", "working days", 1.0, "min"),
+    "planned_wait_mean_days": ("Wait for a planned appointment, mean", "working days", 1.0,
+                               "min"),
+    "planned_wait_p90_days": ("Wait for a planned appointment, 90th percentile",
+                              "working days", 1.0, "min"),
+    "backlog_planned": ("Appointments booked ahead (backlog)", "appointments", 1.0, None),
+    "backlog_trend_per_week": ("Backlog trend", "appointments/week", 1.0, "min"),
+    "continuity_own_gp": ("GP consultations with the patient's own GP (continuity)", "%",
+                          100.0, "max"),
+    "turned_away": ("Planned needs turned away (no slot within the horizon)", "needs/day", 1.0,
+                    "min"),
+    "planned_requests": ("Planned needs asking for a slot", "needs/day", 1.0, None),
+    "contacts_carried_over": ("Patients and inbox items carried to the next day",
+                              "contacts/day", 1.0, "min"),
+    "outcome_booked_after_run": ("Still booked when the run ended", "contacts/run", 1.0, None),
+    "outcome_line_closed": ("Callers cut off when the line closed", "contacts/day", 1.0, "min"),
 }
+
+#: The range a metric's values lie in, so confidence intervals respect it: ``share`` (0-1),
+#: ``real`` (any sign); everything else is a count, time or cost (never below zero).
+BOUNDS: dict[str, str] = {
+    "abandonment_rate": "share",
+    "acute_same_day_rate": "share",
+    "acute_same_day_in_hours_rate": "share",
+    "nonphysician_consult_share": "share",
+    "continuity_own_gp": "share",
+    "utilisation": "share",
+    "backlog_trend_per_week": "real",
+}
+
+
+def metric_bounds(metric: str) -> str:
+    """``share``, ``nonnegative`` or ``real``: where the metric's values can lie."""
+    return BOUNDS.get(metric, "nonnegative")
 
 
 def metric_info(metric: str) -> tuple[str, str, float, str | None]:

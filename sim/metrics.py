@@ -1,8 +1,25 @@
-"""From a day's compact records to tidy metrics, and from replications to summaries.
+"""From days' compact records to a run's metrics, and from runs to summaries.
 
-A day's metrics are rows ``(metric, role, activity, value)``; ``role`` and ``activity``
-are ``None`` where they do not apply. Metric names are documented in the README
-("Metrics"). The conservation check runs on every day before any metric is computed.
+A run (replication) of W measured weeks gives one value per metric, with a weight, in a
+tidy row ``(metric, role, activity, weekday, value, weight)``; ``role``, ``activity`` and
+``weekday`` are ``None`` where they do not apply (``weekday`` is set for the per-weekday
+figures). Metric names are documented in the README ("Metrics"). Three kinds:
+
+* **per day**: a count or total per working day (calls offered, minutes of staff time,
+  appointments in the book at closing): the run's total over its measured days divided by
+  their number, so a day with none counts as zero; weight = measured days;
+* **pooled ratio**: a per-contact or per-minute mean (phone wait, abandonment, utilisation,
+  planned wait): the run's total of the numerator over the total of the denominator, so a
+  busy day weighs more than a quiet one; weight = the denominator (calls, minutes, ...);
+  undefined (NaN, weight 0) in a run with no denominator;
+* **per run**: figures of the run as a whole (90th percentiles over all its waits, the
+  backlog's trend, what was still booked when it ended); weight 1.
+
+Across runs, :func:`summarise` pools ``value x weight / weight`` with a ratio estimator's
+confidence interval (:mod:`sim.estimators`): the mean per day, or the mean per contact over
+every contact of every run. Runs are independent; days within a run are not, and are never
+treated as samples. The conservation of contacts is checked over each whole run by the
+engine; every day's time accounting is checked here before any metric is computed.
 """
 from __future__ import annotations
 
@@ -12,44 +29,52 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.engine.clinic import ConservationError
-from sim.engine.contacts import OUTCOMES
-from sim.engine.records import DayRecords
+from sim.engine.contacts import AFTER_RUN, OUTCOMES, ConservationError
+from sim.engine.model import CompiledScenario
+from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
+                                DayRecords)
+from sim.estimators import RatioSums, intervals
+from sim.labels import metric_bounds
 from sim.scenario.schema import ACTIVITIES, Scenario
 
 #: Outcomes where the practice did something for the patient (a handled contact).
 HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "referred")
 SEEN = ("consulted", "home_visit")
 WORKING = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
+TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint")
+DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
 TIME_TOLERANCE = 1e-6
+#: Percentile of a run's waits reported as ``*_p90_*``.
+PERCENTILE = 90
 
-Row = tuple[str, str | None, str | None, float]
+KEYS = ["metric", "role", "activity", "weekday"]
+Key = tuple[str, str | None, str | None]
+Row = tuple[str, str | None, str | None, str | None, float, float]
 
 #: Metrics with neither role nor activity (targets and stopping rules name these).
 OVERALL_METRICS: tuple[str, ...] = (
-    "calls_offered", "calls_answered", "calls_abandoned", "abandonment_rate",
-    "phone_wait_mean_min", "phone_wait_p90_min", "acute_same_day_rate",
-    "call_to_consult_wait_mean_min", "contacts_arisen",
-    *(f"outcome_{o}" for o in OUTCOMES),
+    "calls_offered", "calls_answered", "calls_abandoned", "calls_retried",
+    "abandonment_rate", "phone_wait_mean_min", "phone_wait_p90_min",
+    "phone_wait_all_mean_min", "acute_same_day_rate", "acute_same_day_in_hours_rate",
+    "call_to_consult_wait_mean_min", "tnaa_days", "planned_requests",
+    "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",
+    "backlog_trend_per_week", "continuity_own_gp", "turned_away", "contacts_arisen",
+    "contacts_carried_over", *(f"outcome_{o}" for o in OUTCOMES),
     "contacts_handled_total", "questions_unanswered", "overtime_min",
     "nonphysician_consult_share", "doctor_min_per_contact", "staff_cost_dkk",
     "cost_per_contact_dkk", "cost_per_patient_year_dkk",
 )
+#: Metrics computed once per run, not per day (weight 1).
+RUN_METRICS = ("phone_wait_p90_min", "planned_wait_p90_days", "backlog_trend_per_week",
+               *(f"outcome_{o}" for o in AFTER_RUN))
+#: Metrics with a role that are also given per weekday.
+WEEKDAY_ROLE_METRICS = ("utilisation", "tnaa_days")
 
 
-def check_conservation(records: DayRecords) -> None:
-    """Every contact that arose has exactly one recorded outcome, and every person's
-    activities add up to their hours plus overtime. A failure is a model bug."""
-    ids = [c[0] for c in records.contacts]
-    if len(ids) != records.arisen or len(set(ids)) != len(ids):
-        raise ConservationError(
-            f"{records.arisen} contacts arose but {len(ids)} outcomes were recorded "
-            f"({len(ids) - len(set(ids))} duplicated)")
-    unknown = {c[5] for c in records.contacts} - set(OUTCOMES)
-    if unknown:
-        raise ConservationError(f"unknown outcomes recorded: {sorted(unknown)}")
+def check_time(records: DayRecords) -> None:
+    """Every person's activities add up to their hours plus overtime. A failure is a model
+    bug (contacts are conserved over the whole run, checked by the engine)."""
     for sid, _group, _role, _team, start, _end, left, time in records.staff:
         total = math.fsum(time.values())
         if abs(total - (left - start)) > TIME_TOLERANCE * max(1.0, total):
@@ -57,78 +82,207 @@ def check_conservation(records: DayRecords) -> None:
                 f"{sid}: activities add up to {total:.3f} min but {left - start:.3f} min passed")
 
 
-def day_metrics(records: DayRecords, scenario: Scenario) -> list[Row]:
-    """All metrics of one simulated day."""
-    check_conservation(records)
-    rows: list[Row] = []
-    add = rows.append
-    roles = scenario.roles
+def check_conservation(days: Iterable[DayRecords]) -> None:
+    """Over the days of a whole run: each contact that arose ended exactly once (on a day,
+    or with an after-run outcome), outcomes are known, and each day's time adds up."""
+    days = list(days)
+    ids: list[int] = []
+    arisen = 0
+    for records in days:
+        check_time(records)
+        arisen += records.arisen
+        ids += [c[0] for c in records.contacts] + [c[0] for c in records.after_run]
+        unknown = {c[6] for c in records.contacts} - set(OUTCOMES)
+        if unknown:
+            raise ConservationError(f"unknown outcomes recorded: {sorted(unknown)}")
+    if len(ids) != arisen or len(set(ids)) != len(ids):
+        raise ConservationError(
+            f"{arisen} contacts arose but {len(ids)} outcomes were recorded "
+            f"({len(ids) - len(set(ids))} duplicated)")
 
-    # access ------------------------------------------------------------------------------
-    answered = [(t1 - t0) for _cid, t0, t1, _r in records.calls if t1 == t1]
-    add(("calls_offered", None, None, float(records.offered)))
-    add(("calls_answered", None, None, float(len(answered))))
-    add(("calls_abandoned", None, None, float(records.offered - len(answered))))
-    add(("abandonment_rate", None, None,
-         (records.offered - len(answered)) / records.offered if records.offered else math.nan))
-    add(("phone_wait_mean_min", None, None, float(np.mean(answered)) if answered else math.nan))
-    add(("phone_wait_p90_min", None, None,
-         float(np.percentile(answered, 90)) if answered else math.nan))
-    same_day = [c for c in records.contacts if c[9]]
-    add(("acute_same_day_rate", None, None,
-         sum(c[5] in SEEN for c in same_day) / len(same_day) if same_day else math.nan))
-    waits = [c[7] - c[4] for c in records.contacts if c[1] == "phone" and c[5] in SEEN]
-    add(("call_to_consult_wait_mean_min", None, None,
-         float(np.mean(waits)) if waits else math.nan))
 
-    # outcomes ----------------------------------------------------------------------------
-    outcomes = Counter(c[5] for c in records.contacts)
-    add(("contacts_arisen", None, None, float(records.arisen)))
-    for outcome in OUTCOMES:
-        add((f"outcome_{outcome}", None, None, float(outcomes.get(outcome, 0))))
-    handled = sum(outcomes.get(o, 0) for o in HANDLED)
-    add(("contacts_handled_total", None, None, float(handled)))
-    add(("questions_unanswered", None, None, float(records.unanswered)))
+class RunMetrics:
+    """One run's metrics, accumulated day by day (only measured days count)."""
 
-    # staff time ----------------------------------------------------------------------------
-    time_by_role: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(ACTIVITIES, 0.0))
-    worked: dict[str, float] = defaultdict(float)
-    overtime: dict[str, float] = defaultdict(float)
-    cost = 0.0
-    for _sid, _group, role, _team, start, end, left, time in records.staff:
-        for activity, minutes in time.items():
-            time_by_role[role][activity] += minutes
-        worked[role] += left - start
-        overtime[role] += max(0.0, left - end)
-        cost += (left - start) / 60.0 * roles[role].cost_per_hour
-    doctor_minutes = 0.0
-    for role in sorted(time_by_role):
-        time = time_by_role[role]
-        for activity in ACTIVITIES:
-            add(("time_use_min", role, activity, time[activity]))
-        busy = math.fsum(time[a] for a in WORKING)
-        available = worked[role] - time["break"]
-        add(("utilisation", role, None, busy / available if available > 0 else math.nan))
-        add(("overtime_min", role, None, overtime[role]))
-        if roles[role].doctor:
-            doctor_minutes += busy
-    add(("overtime_min", None, None, math.fsum(overtime.values())))
+    def __init__(self, model: CompiledScenario, weekdays: Iterable[str]):
+        s = model.scenario
+        self.scenario = s
+        self.weekdays_per_week = len(tuple(weekdays))
+        self.roles = sorted(s.present_roles() & set(s.roles))
+        self.bookable = list(model.bookable_roles)
+        self.doctors = {r for r, spec in s.roles.items() if spec.doctor}
+        self.list_roles = {r for r, spec in s.roles.items() if spec.keeps_list}
+        self.cost = {r: spec.cost_per_hour / 60.0 for r, spec in s.roles.items()}
+        self.sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.answered_waits: list[np.ndarray] = []
+        self.planned_waits: Counter = Counter()
+        self.backlog: list[tuple[int, int]] = []
+        self.after_run: Counter = Counter()
+        self.days = 0
 
-    # throughput ----------------------------------------------------------------------------
-    role_of = [s[2] for s in records.staff]
-    tasks = Counter((role_of[w], kind) for w, kind, _cid, _t0, _t1 in records.tasks)
-    for (role, kind), n in sorted(tasks.items()):
-        add(("contacts_handled", role, kind, float(n)))
-    consulted = [c[8] for c in records.contacts if c[5] == "consulted"]
-    add(("nonphysician_consult_share", None, None,
-         sum(not roles[r].doctor for r in consulted) / len(consulted) if consulted else math.nan))
-    add(("doctor_min_per_contact", None, None, doctor_minutes / handled if handled else math.nan))
-    add(("staff_cost_dkk", None, None, cost))
-    add(("cost_per_contact_dkk", None, None, cost / handled if handled else math.nan))
-    patients = scenario.population.list_size
-    add(("cost_per_patient_year_dkk", None, None,
-         cost * scenario.clinic.working_days_per_year / patients if patients else math.nan))
-    return rows
+    # --- a day ------------------------------------------------------------------------------
+    def add(self, records: DayRecords) -> None:
+        check_time(records)
+        if records.after_run:
+            self.after_run.update(c[6] for c in records.after_run)
+        if not records.day.measured:
+            return
+        self.days += 1
+        weekday = records.day.name
+        sums = self.sums
+
+        def per_day(metric: str, value: float, role: str | None = None,
+                    activity: str | None = None, by_weekday: bool = True) -> None:
+            for wd in ((None, weekday) if by_weekday else (None,)):
+                cell = sums[(metric, role, activity, wd)]
+                cell[0] += value
+                cell[1] += 1.0
+
+        def ratio(metric: str, num: float, den: float, role: str | None = None,
+                  by_weekday: bool = True) -> None:
+            for wd in ((None, weekday) if by_weekday else (None,)):
+                cell = sums[(metric, role, None, wd)]
+                cell[0] += num
+                cell[1] += den
+
+        # access: the phone -----------------------------------------------------------------
+        calls = records.calls
+        waits = [t1 - t0 for _cid, t0, t1, _r, _e in calls if t1 == t1]
+        all_wait = math.fsum(t_end - t0 for _cid, t0, _t1, _r, t_end in calls)
+        offered, answered = len(calls), len(waits)
+        per_day("calls_offered", offered)
+        per_day("calls_answered", answered)
+        per_day("calls_abandoned", offered - answered)
+        per_day("calls_retried", records.redials)
+        ratio("abandonment_rate", offered - answered, offered)
+        ratio("phone_wait_mean_min", math.fsum(waits), answered)
+        ratio("phone_wait_all_mean_min", all_wait, offered)
+        if waits:
+            self.answered_waits.append(np.asarray(waits))
+        # access: same day ------------------------------------------------------------------
+        needs = records.same_day
+        ratio("acute_same_day_rate", sum(1 for n in needs if n[1]), len(needs))
+        ratio("acute_same_day_in_hours_rate", sum(1 for n in needs if n[2]), len(needs))
+        today = records.day.index
+        seen_waits = [c[8] - c[5] for c in records.contacts
+                      if c[1] == "phone" and c[6] in SEEN and c[4] == today]
+        ratio("call_to_consult_wait_mean_min", math.fsum(seen_waits), len(seen_waits))
+        # access: the appointment book ------------------------------------------------------
+        for role, days in records.tnaa.items():
+            if role is None or role in self.bookable:
+                per_day("tnaa_days", days, role)
+        per_day("backlog_planned", records.backlog)
+        self.backlog.append((today, records.backlog))
+        per_day("planned_requests", records.requests)
+        wait_total = 0
+        for b in records.bookings:
+            wait = b[4] - b[3]
+            wait_total += wait
+            self.planned_waits[wait] += 1
+        ratio("planned_wait_mean_days", wait_total, len(records.bookings))
+        # outcomes ---------------------------------------------------------------------------
+        outcomes = Counter(c[6] for c in records.contacts)
+        per_day("contacts_arisen", records.arisen)
+        per_day("contacts_carried_over", records.carried)
+        per_day("turned_away", outcomes.get("turned_away", 0))
+        for outcome in DAY_OUTCOMES:
+            per_day(f"outcome_{outcome}", outcomes.get(outcome, 0))
+        handled = sum(outcomes.get(o, 0) for o in HANDLED)
+        per_day("contacts_handled_total", handled)
+        per_day("questions_unanswered", records.unanswered)
+        # continuity and delegation ---------------------------------------------------------
+        own = gp_seen = consulted = by_others = 0
+        for c in records.contacts:
+            if c[6] in SEEN and c[9] in self.list_roles and c[13] is not None:
+                gp_seen += 1
+                own += c[10] == c[13]
+            if c[6] == "consulted":
+                consulted += 1
+                by_others += c[9] not in self.doctors
+        ratio("continuity_own_gp", own, gp_seen)
+        ratio("nonphysician_consult_share", by_others, consulted)
+        # staff time -------------------------------------------------------------------------
+        time_by_role = {r: dict.fromkeys(ACTIVITIES, 0.0) for r in self.roles}
+        available = dict.fromkeys(self.roles, 0.0)
+        overtime = dict.fromkeys(self.roles, 0.0)
+        cost = 0.0
+        for _sid, _group, role, _team, start, end, left, time in records.staff:
+            mine = time_by_role.setdefault(role, dict.fromkeys(ACTIVITIES, 0.0))
+            for activity, minutes in time.items():
+                mine[activity] += minutes
+            available[role] = available.get(role, 0.0) + (left - start) - time["break"]
+            overtime[role] = overtime.get(role, 0.0) + max(0.0, left - end)
+            cost += (left - start) * self.cost[role]
+        doctor_minutes = 0.0
+        for role, time in time_by_role.items():
+            for activity in ACTIVITIES:
+                per_day("time_use_min", time[activity], role, activity, by_weekday=False)
+            busy = math.fsum(time[a] for a in WORKING)
+            ratio("utilisation", busy, available[role], role)
+            per_day("overtime_min", overtime[role], role, by_weekday=False)
+            if role in self.doctors:
+                doctor_minutes += busy
+        per_day("overtime_min", math.fsum(overtime.values()))
+        role_of = [s[2] for s in records.staff]
+        tasks = Counter((role_of[w], kind) for w, kind, _cid, _t0, _t1 in records.tasks)
+        for role in time_by_role:
+            for kind in TASK_KINDS:
+                per_day("contacts_handled", tasks.get((role, kind), 0), role, kind,
+                        by_weekday=False)
+        ratio("doctor_min_per_contact", doctor_minutes, handled)
+        per_day("staff_cost_dkk", cost)
+        ratio("cost_per_contact_dkk", cost, handled)
+        patients = self.scenario.population.list_size
+        if patients:
+            per_day("cost_per_patient_year_dkk",
+                    cost * self.scenario.clinic.working_days_per_year / patients)
+
+    # --- the run ----------------------------------------------------------------------------
+    def rows(self) -> list[Row]:
+        """The run's tidy rows, in a stable order: (metric, role, activity, weekday, value,
+        weight)."""
+        out: list[Row] = []
+        for (metric, role, activity, weekday), (num, den) in self.sums.items():
+            if weekday is not None and (role is not None and metric not in WEEKDAY_ROLE_METRICS
+                                        or activity is not None):
+                continue
+            out.append((metric, role, activity, weekday, num / den if den > 0 else math.nan,
+                        den))
+        waits = np.concatenate(self.answered_waits) if self.answered_waits else np.empty(0)
+        out.append(("phone_wait_p90_min", None, None, None,
+                    float(np.percentile(waits, PERCENTILE)) if len(waits) else math.nan,
+                    1.0 if len(waits) else 0.0))
+        out.append(("planned_wait_p90_days", None, None, None, self._planned_p90(),
+                    1.0 if self.planned_waits else 0.0))
+        out.append(("backlog_trend_per_week", None, None, None, self._trend(),
+                    1.0 if len(self.backlog) > 1 else 0.0))
+        for outcome in AFTER_RUN:
+            out.append((f"outcome_{outcome}", None, None, None,
+                        float(self.after_run.get(outcome, 0)), 1.0))
+        return sorted(out, key=_order)
+
+    def _planned_p90(self) -> float:
+        if not self.planned_waits:
+            return math.nan
+        values = np.array(sorted(self.planned_waits), dtype=float)
+        counts = np.array([self.planned_waits[v] for v in sorted(self.planned_waits)])
+        return float(np.percentile(np.repeat(values, counts), PERCENTILE))
+
+    def _trend(self) -> float:
+        """Least-squares slope of the backlog over the measured days, per week."""
+        if len(self.backlog) < 2:
+            return math.nan
+        days, backlog = np.array(self.backlog, dtype=float).T
+        slope = np.polyfit(days, backlog, 1)[0]
+        return float(slope * self.weekdays_per_week)
+
+
+def _order(row: Row) -> tuple:
+    metric, role, activity, weekday, *_ = row
+    return (metric, role or "", activity or "", weekday or "")
+
+
+# --- tables of a run's records -------------------------------------------------------------
 
 
 def staff_table(records: DayRecords) -> pd.DataFrame:
@@ -143,43 +297,104 @@ def staff_table(records: DayRecords) -> pd.DataFrame:
 
 
 def contacts_table(records: DayRecords) -> pd.DataFrame:
-    return pd.DataFrame(records.contacts, columns=[
-        "contact_id", "channel", "contact_type", "team", "t_arise", "outcome", "t_outcome",
-        "t_seen", "seen_by", "same_day"])
+    """Contacts that reached their outcome that day (and, on a run's last day, those given an
+    after-run outcome)."""
+    return pd.DataFrame(records.contacts + records.after_run, columns=list(CONTACT_COLUMNS))
+
+
+def bookings_table(records: DayRecords) -> pd.DataFrame:
+    return pd.DataFrame(records.bookings, columns=list(BOOKING_COLUMNS))
 
 
 def events_table(records: DayRecords) -> pd.DataFrame:
     return pd.DataFrame(records.events or [], columns=["time", "contact_id", "event", "staff_id"])
 
 
-# --- across replications -------------------------------------------------------------------
+def day_row(records: DayRecords) -> dict:
+    """One row of a run's day-by-day table (for the backlog and TNAA over the run, and the
+    warm-up analysis)."""
+    d = records.day
+    row = {"day": d.index, "week": d.week + 1, "weekday": d.name, "measured": d.measured,
+           "backlog_planned": records.backlog, "tnaa_days": records.tnaa.get(None, math.nan),
+           "calls_offered": len(records.calls), "contacts_arisen": records.arisen,
+           "consultations": sum(1 for c in records.contacts if c[6] == "consulted"),
+           "planned_requests": records.requests,
+           "turned_away": sum(1 for c in records.contacts if c[6] == "turned_away"),
+           "overtime_min": sum(max(0.0, s[6] - s[5]) for s in records.staff)}
+    for role, days in records.tnaa.items():
+        if role is not None:
+            row[f"tnaa_days_{role}"] = days
+    return row
 
 
-def confidence_interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
-                                                                               float, int]:
-    """Mean and Student-t confidence interval; NaN values (undefined that day) are left out."""
-    x = np.asarray([v for v in values if not math.isnan(v)], dtype=float)
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+assert STAFF_COLUMNS[2] == "role"  # the staff tuples' layout the code above reads
 
 
-KEYS = ["metric", "role", "activity"]
+# --- across runs ----------------------------------------------------------------------------
+
+
+def overall(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a summary for the practice as a whole: no role, activity or weekday."""
+    keep = summary["role"].isna() & summary["activity"].isna()
+    if "weekday" in summary:
+        keep &= summary["weekday"].isna()
+    return summary[keep]
+
+
+def whole_week(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a summary over all weekdays (roles and activities included)."""
+    return summary[summary["weekday"].isna()] if "weekday" in summary else summary
+
+
+class SummaryStream:
+    """Pooled estimates over runs fed one block of runs at a time (memory flat in runs)."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple, int] = {}
+        self.sums = RatioSums(1)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Add the runs of a tidy table (replication, keys, value, weight)."""
+        if frame.empty:
+            return
+        keys = frame[KEYS].astype(object).where(frame[KEYS].notna(), None)
+        labels = list(zip(*(keys[k] for k in KEYS)))
+        codes = np.array([self.index.setdefault(label, len(self.index)) for label in labels])
+        runs, run_index = np.unique(frame["replication"].to_numpy(), return_inverse=True)
+        values = np.full((1, len(runs), len(self.index)), np.nan)
+        weights = np.zeros((1, len(runs), len(self.index)))
+        values[0, run_index, codes] = frame["value"].to_numpy(dtype=float)
+        weights[0, run_index, codes] = frame["weight"].to_numpy(dtype=float)
+        self.sums.add(values, weights)
+
+    def add_rows(self, replication: int, rows: list[Row]) -> None:
+        """Add one run's rows as :meth:`RunMetrics.rows` gives them."""
+        self.add(pd.DataFrame([(replication, *r) for r in rows],
+                              columns=["replication", *KEYS, "value", "weight"]))
+
+    def table(self, level: float = 0.95) -> pd.DataFrame:
+        labels = list(self.index)
+        if not labels:
+            return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
+        n, estimate, se = (a[0] for a in self.sums.estimate())
+        bounds = np.array([metric_bounds(label[0]) for label in labels], dtype=object)
+        low, high = intervals(estimate, se, n, bounds, level)
+        summary = pd.DataFrame(labels, columns=KEYS)
+        summary["mean"], summary["ci_low"], summary["ci_high"] = estimate, low, high
+        summary["replications"] = n.astype(int)
+        summary = summary[summary["replications"] > 0]
+        order = sorted(summary.index, key=lambda i: tuple(
+            "" if v is None else str(v) for v in labels[i]))
+        summary = summary.loc[order].reset_index(drop=True)
+        for key in ("role", "activity", "weekday"):
+            summary[key] = summary[key].astype(object).where(summary[key].notna(), None)
+        return summary
 
 
 def summarise(metrics: pd.DataFrame | object, level: float = 0.95) -> pd.DataFrame:
-    """Mean and CI per (metric, role, activity) over the replications of a tidy table."""
-    frame = getattr(metrics, "metrics", metrics)
-    out = []
-    for key, group in frame.groupby(KEYS, dropna=False, sort=True):
-        mean, low, high, n = confidence_interval(group["value"].tolist(), level)
-        out.append((*key, mean, low, high, n))
-    summary = pd.DataFrame(out, columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
-    for key in ("role", "activity"):  # None where a key does not apply; numbers stay NaN
-        summary[key] = summary[key].astype(object).where(summary[key].notna(), None)
-    return summary.astype({"replications": int})
+    """Pooled estimate and confidence interval per (metric, role, activity, weekday) over
+    the runs of a tidy table with ``value`` and ``weight`` columns (see the module's doc);
+    ``replications`` counts the runs in which the metric was defined."""
+    stream = SummaryStream()
+    stream.add(getattr(metrics, "metrics", metrics))
+    return stream.table(level)

@@ -5,7 +5,7 @@ never runs the model, and returns a :class:`matplotlib.figure.Figure` built with
 ``pyplot`` (safe under the Agg backend, on servers and in tests; nothing is shown or
 kept open globally). In a notebook, ``%matplotlib inline`` displays a returned figure.
 
-One replicated day (from ``run_replications(..., event_log=True)``):
+One simulated day of a run (from ``run_replications(..., event_log=True)``):
 
 * :func:`staff_gantt`: who did what when, one row per person;
 * :func:`phone_queue`: callers waiting over the day, and phone waits by hour;
@@ -18,6 +18,9 @@ Sweeps (``summary.parquet`` and ``scenarios.parquet`` of a sweep directory), or
 * :func:`paired_differences`: differences against the baseline with CIs (forest plot);
 * :func:`tradeoff`: cost against access, with the non-dominated points marked
   (:func:`non_dominated`).
+
+The weeks: :func:`week_roster` (who works which day, from a scenario) and
+:func:`access_over_run` (backlog and TNAA day by day, from ``results.days``).
 
 Calibration (:func:`sim.calibration.calibrate`): :func:`calibration_ranges`.
 
@@ -39,14 +42,13 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.labels import ACTIVITY_LABELS, METRICS
 from sim.labels import metric_info as _metric_info
-from sim.metrics import confidence_interval
 from sim.scenario.schema import ACTIVITIES, clock_text
 
 __all__ = [
-    "ACTIVITY_COLOURS", "ACTIVITY_LABELS", "METRICS", "calibration_ranges", "heatmap",
-    "metric_label", "non_dominated", "paired_differences", "paired_summary", "phone_calls",
-    "phone_queue", "phone_queue_length", "staff_gantt", "time_use", "time_use_table",
-    "tradeoff",
+    "ACTIVITY_COLOURS", "ACTIVITY_LABELS", "METRICS", "access_over_run", "calibration_ranges",
+    "heatmap", "metric_label", "non_dominated", "paired_differences", "paired_summary",
+    "phone_calls", "phone_queue", "phone_queue_length", "staff_gantt", "time_use",
+    "time_use_table", "tradeoff", "week_roster",
 ]
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -140,17 +142,18 @@ def _short_name(name: Any, width: int = 30) -> str:
 
 
 def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFrame | None = None,
-                scenario=None, title: str | None = None) -> Figure:
+                scenario=None, title: str | None = None, day: int | None = None) -> Figure:
     """Who did what when on one simulated day: one row per person, coloured by activity.
 
-    ``timeline`` is ``results.timeline`` (replication, staff_id, activity, start, end;
-    minutes after midnight) or the results object itself. ``staff`` (``results.staff``)
+    ``timeline`` is ``results.timeline`` (replication, day, staff_id, activity, start, end;
+    minutes after midnight) or the results object itself. ``staff`` (``results.day_staff``)
     adds each person's role, hours and overtime; ``scenario`` adds role labels and the
-    clinic's opening hours. ``replication`` defaults to the first one.
+    clinic's opening hours. ``replication`` defaults to the first run, ``day`` to its first
+    day in the timeline.
     """
     table, found_scenario = _unpack(timeline, "timeline")
     if staff is None and not isinstance(timeline, pd.DataFrame):
-        staff = getattr(timeline, "staff", None)
+        staff = getattr(timeline, "day_staff", None)
     scenario = scenario if scenario is not None else found_scenario
     table = _require(table, ["replication", "staff_id", "activity", "start", "end"], "timeline")
     reps = sorted(table["replication"].unique())
@@ -158,12 +161,21 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     if replication not in reps:
         raise ValueError(f"replication {replication} is not in the timeline "
                          f"({reps[0]}..{reps[-1]})")
-    day = table[table["replication"] == replication]
-
+    rows = table[table["replication"] == replication]
+    if "day" in rows:
+        days = sorted(rows["day"].unique())
+        day = days[0] if day is None else day
+        if day not in days:
+            raise ValueError(f"day {day} of run {replication} is not in the timeline "
+                             f"({days[0]}..{days[-1]})")
+        rows = rows[rows["day"] == day]
+    one_day = rows
     people: dict[str, dict] = {sid: {"role": sid.rpartition("-")[0] or sid}
-                               for sid in day["staff_id"].unique()}
-    if staff is not None and not staff.empty:
+                               for sid in one_day["staff_id"].unique()}
+    if staff is not None and not staff.empty and "start" in staff:
         s = staff[staff["replication"] == replication] if "replication" in staff else staff
+        if "day" in s and day is not None:
+            s = s[s["day"] == day]
         for row in s.drop_duplicates("staff_id").itertuples(index=False):
             if row.staff_id in people:
                 people[row.staff_id] = {"role": row.role, "start": row.start, "end": row.end,
@@ -176,7 +188,7 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     ax = fig.add_subplot()
     present = []
     for activity in ACTIVITIES:
-        part = day[day["activity"] == activity]
+        part = one_day[one_day["activity"] == activity]
         if part.empty:
             continue
         present.append(activity)
@@ -204,8 +216,8 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     ax.set_yticklabels([f"{sid}  ({_role_label(people[sid]['role'], scenario)})"
                         for sid in order])
     ax.set_ylim(len(order) - 0.5, -0.5)
-    lo = float(day["start"].min())
-    hi = float(max(day["end"].max(), *(p.get("left", 0) for p in people.values())))
+    lo = float(one_day["start"].min())
+    hi = float(max(one_day["end"].max(), *(p.get("left", 0) for p in people.values())))
     ax.set_xlim(math.floor(lo / 30) * 30 - 5, math.ceil(hi / 30) * 30 + 5)
     _clock_axis(ax)
     ax.grid(axis="x", which="major", color="#d0d0d0", lw=0.6, zorder=0)
@@ -213,8 +225,9 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     ax.set_xlabel("Time of day (HH:MM)")
     ax.set_ylabel("Staff member (role)")
     name = getattr(scenario, "name", None)
+    when = f"run {replication}" + (f", day {day}" if day is not None else "")
     ax.set_title(title or (f"Who did what when: {name + ', ' if name else ''}one simulated "
-                           f"day (replication {replication})"), loc="left")
+                           f"day ({when})"), loc="left")
     handles = [Patch(facecolor=ACTIVITY_COLOURS[a], edgecolor="#b0b0b0" if a == "idle" else
                      "none", hatch=_HATCH.get(a), label=ACTIVITY_LABELS[a]) for a in present]
     if staff is not None:
@@ -234,45 +247,63 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
 # --- one day: the phone ------------------------------------------------------------------------
 
 
-def phone_calls(events: Any) -> pd.DataFrame:
-    """One row per phone call from the event log: replication, contact_id, arrive, answered
-    (time, NaN if not), answered_by, abandoned (time, NaN if answered), wait_min (until
-    answered or hung up) and outcome ("answered"/"abandoned").
+def _day_keys(table: pd.DataFrame) -> list[str]:
+    """The columns that name one simulated day: replication, and day within a run."""
+    return ["replication", "day"] if "day" in table else ["replication"]
 
-    A call is a contact with a ``call_answered`` or ``abandoned`` event (the log has no
-    channel column; only phone calls are answered or abandoned)."""
+
+def phone_calls(events: Any) -> pd.DataFrame:
+    """One row per ring of the phone from the event log: replication, day, contact_id,
+    arrive, answered (time, NaN if not), answered_by, abandoned (time the caller hung up or
+    was cut off, NaN if answered), wait_min and outcome ("answered"/"abandoned"). A caller
+    who rings again has a row per ring.
+
+    A ring starts at a contact's ``arise`` (for contacts that are answered or hang up) or a
+    ``redial``, and ends at ``call_answered`` or ``hang_up``."""
     ev, _ = _unpack(events, "events")
     ev = _require(ev, ["replication", "time", "contact_id", "event", "staff_id"], "events")
-    keys = ["replication", "contact_id"]
-    answered = ev.loc[ev["event"] == "call_answered", keys + ["time", "staff_id"]].rename(
-        columns={"time": "answered", "staff_id": "answered_by"})
-    abandoned = ev.loc[ev["event"] == "abandoned", keys + ["time"]].rename(
-        columns={"time": "abandoned"})
-    calls = pd.concat([answered[keys], abandoned[keys]]).drop_duplicates()
-    arise = ev.loc[ev["event"] == "arise", keys + ["time"]].rename(columns={"time": "arrive"})
-    calls = calls.merge(arise, on=keys, how="left").merge(answered, on=keys, how="left") \
-        .merge(abandoned, on=keys, how="left")
-    calls["wait_min"] = calls["answered"].fillna(calls["abandoned"]) - calls["arrive"]
-    calls["outcome"] = np.where(calls["answered"].notna(), "answered", "abandoned")
-    return calls.sort_values(["replication", "arrive", "contact_id"]).reset_index(drop=True)[
-        ["replication", "contact_id", "arrive", "answered", "answered_by", "abandoned",
-         "wait_min", "outcome"]]
+    day = _day_keys(ev)
+    keys = day + ["contact_id"]
+    ends = ev[ev["event"].isin(["call_answered", "hang_up", "abandoned"])]
+    if "hang_up" in set(ev["event"]):
+        ends = ends[ends["event"] != "abandoned"]
+    phone = ends[keys].drop_duplicates()
+    starts = ev[ev["event"].isin(["arise", "redial"])].merge(phone, on=keys)
+    starts = starts.sort_values(keys + ["time"], kind="stable").assign(
+        ring=lambda t: t.groupby(keys).cumcount())
+    ends = ends.sort_values(keys + ["time"], kind="stable").assign(
+        ring=lambda t: t.groupby(keys).cumcount())
+    calls = starts[keys + ["ring", "time"]].rename(columns={"time": "arrive"}).merge(
+        ends[keys + ["ring", "time", "event", "staff_id"]], on=keys + ["ring"], how="inner")
+    answered = calls["event"] == "call_answered"
+    calls["answered"] = calls["time"].where(answered)
+    calls["answered_by"] = calls["staff_id"].where(answered)
+    calls["abandoned"] = calls["time"].where(~answered)
+    calls["wait_min"] = calls["time"] - calls["arrive"]
+    calls["outcome"] = np.where(answered, "answered", "abandoned")
+    return calls.sort_values(day + ["arrive", "contact_id"]).reset_index(drop=True)[
+        day + ["contact_id", "arrive", "answered", "answered_by", "abandoned", "wait_min",
+               "outcome"]]
 
 
 def phone_queue_length(events: Any, step: float = 1.0) -> pd.DataFrame:
     """Callers waiting (arrived, neither answered nor hung up) at each ``step`` minutes:
-    tidy rows replication, time (minutes after midnight), queue."""
+    tidy rows replication (and day), time (minutes after midnight), queue."""
     calls = phone_calls(events)
+    day = [k for k in ("replication", "day") if k in calls]
     left = calls["answered"].fillna(calls["abandoned"])
     start = math.floor(calls["arrive"].min() / step) * step
     stop = math.ceil(left.max() / step) * step
     grid = np.arange(start, stop + step / 2, step)
     frames = []
-    for rep in sorted(calls["replication"].unique()):
-        c = calls[calls["replication"] == rep]
+    for unit, c in calls.groupby(day, sort=True):
+        unit = unit if isinstance(unit, tuple) else (unit,)
         arrived = np.searchsorted(np.sort(c["arrive"].to_numpy()), grid, side="right")
         gone = np.searchsorted(np.sort(left[c.index].to_numpy()), grid, side="right")
-        frames.append(pd.DataFrame({"replication": rep, "time": grid, "queue": arrived - gone}))
+        frame = pd.DataFrame({"time": grid, "queue": arrived - gone})
+        for k, v in zip(reversed(day), reversed(unit)):
+            frame.insert(0, k, v)
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -287,12 +318,17 @@ def phone_queue(events: Any, replication: int | None = None, scenario=None,
     scenario = scenario if scenario is not None else found
     calls = phone_calls(ev)
     queue = phone_queue_length(ev)
-    reps = int(ev["replication"].nunique())
-    wide = queue.pivot(index="time", columns="replication", values="queue")
+    day = _day_keys(ev)
+    queue["unit"] = list(zip(*(queue[k] for k in day)))
+    units = sorted(set(zip(*(ev[k] for k in day))))
+    reps = len(units)
+    wide = queue.pivot(index="time", columns="unit", values="queue")
     # days without any call have no column: they count as an empty queue
-    for rep in sorted(set(ev["replication"].unique()) - set(wide.columns)):
-        wide[rep] = 0
+    for unit in sorted(set(units) - set(wide.columns)):
+        wide[unit] = 0
     wide = wide.fillna(0)
+    if replication is not None and not isinstance(replication, tuple):
+        replication = next((u for u in units if u[0] == replication), (replication,))
     # time-averaged queue per 5 minutes, per day; then mean and spread over the days
     binned = wide.groupby((wide.index // bin_min) * bin_min).mean()
     edges = np.append(binned.index.to_numpy(), binned.index[-1] + bin_min)
@@ -312,9 +348,11 @@ def phone_queue(events: Any, replication: int | None = None, scenario=None,
                    f" ({bin_min:g}-minute averages)")
     if replication is not None:
         if replication not in wide.columns:
-            raise ValueError(f"replication {replication} is not in the event log")
+            raise ValueError(f"replication {replication[0]} is not in the event log")
+        which = f"Run {replication[0]}" + (f", day {replication[1]}" if len(replication) > 1
+                                           else "")
         top.step(t, wide[replication], where="post", color="black", lw=0.8, alpha=0.7,
-                 label=f"Replication {replication}, minute by minute")
+                 label=f"{which}, minute by minute")
     top.set_ylabel("Callers waiting\n(number in the queue)")
     top.set_xlabel("Time of day (HH:MM)")
     top.tick_params(labelbottom=True)
@@ -360,17 +398,19 @@ def phone_queue(events: Any, replication: int | None = None, scenario=None,
 
 
 def time_use_table(metrics: Any, level: float = 0.95) -> pd.DataFrame:
-    """Mean and CI of each role's minutes per activity over the replications
-    (from the ``time_use_min`` rows): role, activity, mean, ci_low, ci_high, replications."""
+    """Mean and CI of each role's minutes a day per activity over the runs (from the
+    ``time_use_min`` rows): role, activity, mean, ci_low, ci_high, replications."""
+    from sim.metrics import summarise
+
     table, _ = _unpack(metrics, "metrics")
     table = _require(table, ["replication", "metric", "role", "activity", "value"], "metrics")
     rows = table[table["metric"] == "time_use_min"]
-    out = []
-    for (role, activity), g in rows.groupby(["role", "activity"], sort=False):
-        mean, lo, hi, n = confidence_interval(g["value"].tolist(), level)
-        out.append((role, activity, mean, lo, hi, n))
-    return pd.DataFrame(out, columns=["role", "activity", "mean", "ci_low", "ci_high",
-                                      "replications"])
+    if "weight" not in rows:
+        rows = rows.assign(weight=1.0)
+    if "weekday" not in rows:
+        rows = rows.assign(weekday=None)
+    summary = summarise(rows, level)
+    return summary[["role", "activity", "mean", "ci_low", "ci_high", "replications"]]
 
 
 def time_use(metrics: Any, scenario=None, per_person: bool = False,
@@ -394,9 +434,19 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
         raise ValueError("per_person needs the scenario (for the number of people per role)")
     roles = sorted(tu["role"].unique(), key=lambda r: _role_rank(r, scenario))
     reps = int(table["replication"].nunique())
-    overall = table[table["activity"].isna()]
-    util = overall[overall["metric"] == "utilisation"].groupby("role")["value"].mean()
-    over = overall[overall["metric"] == "overtime_min"].groupby("role")["value"].mean()
+    from sim.metrics import summarise
+
+    role_rows = table[table["activity"].isna() & table["metric"].isin(["utilisation",
+                                                                        "overtime_min"])]
+    if "weekday" in role_rows:
+        role_rows = role_rows[role_rows["weekday"].isna()]
+    pooled = summarise(role_rows) if "weight" in role_rows else None
+    if pooled is not None:
+        util = pooled[pooled["metric"] == "utilisation"].set_index("role")["mean"]
+        over = pooled[pooled["metric"] == "overtime_min"].set_index("role")["mean"]
+    else:
+        util = role_rows[role_rows["metric"] == "utilisation"].groupby("role")["value"].mean()
+        over = role_rows[role_rows["metric"] == "overtime_min"].groupby("role")["value"].mean()
 
     fig = Figure(figsize=(12, 1.9 + 0.75 * len(roles)), layout="constrained")
     ax = fig.add_subplot()
@@ -469,47 +519,40 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
 
 def paired_summary(runs: Mapping[str, Any], baseline: str | None = None,
                    level: float = 0.95) -> pd.DataFrame:
-    """Means and paired differences of a few runs of the same seed (common random numbers),
-    in the layout of a sweep's ``summary.parquet``: point, name, metric, role, activity,
-    mean, ci_low, ci_high, replications, diff_mean, diff_ci_low, diff_ci_high,
-    diff_replications. ``runs`` maps a name to results (or their ``.metrics`` table);
-    ``baseline`` defaults to the first."""
+    """Pooled means and paired differences of a few results of the same seed (common
+    random numbers), in the layout of a sweep's ``summary.parquet``: point, name, metric,
+    role, activity, weekday, mean, ci_low, ci_high, replications, diff_mean, diff_ci_low,
+    diff_ci_high, diff_replications, variance_reduction. ``runs`` maps a name to results
+    (or their ``.metrics`` table); ``baseline`` defaults to the first."""
+    from sim.experiment.stats import PointSummary
+
     if not runs:
         raise ValueError("no runs to compare")
     names = list(runs)
     baseline = names[0] if baseline is None else baseline
     if baseline not in runs:
         raise ValueError(f"baseline {baseline!r} is not one of {names}")
-    keys = ["replication", "metric", "role", "activity"]
-    tables = {}
-    for name, obj in runs.items():
+    frames = []
+    for point, (name, obj) in enumerate(runs.items()):
         t, _ = _unpack(obj, "metrics")
-        t = _require(t, keys + ["value"], "metrics")
-        tables[name] = t.assign(role=t["role"].astype(object).where(t["role"].notna(), ""),
-                                activity=t["activity"].astype(object)
-                                .where(t["activity"].notna(), ""))
-    base = tables[baseline]
-    out = []
-    for point, name in enumerate(names):
-        t = tables[name]
-        paired = t.merge(base, on=keys, how="left", suffixes=("", "_base"))
-        paired["diff"] = paired["value"] - paired["value_base"]
-        for (metric, role, activity), g in paired.groupby(keys[1:], sort=True):
-            mean, lo, hi, n = confidence_interval(g["value"].tolist(), level)
-            if name == baseline:
-                d = (math.nan, math.nan, math.nan, n)
-            else:
-                d = confidence_interval(g["diff"].dropna().tolist(), level)
-            out.append((point, name, metric, role or None, activity or None, mean, lo, hi, n,
-                        *d))
-    return pd.DataFrame(out, columns=[
-        "point", "name", "metric", "role", "activity", "mean", "ci_low", "ci_high",
-        "replications", "diff_mean", "diff_ci_low", "diff_ci_high", "diff_replications"])
+        t = _require(t, ["replication", "metric", "role", "activity", "value"], "metrics")
+        if "weekday" not in t:
+            t = t.assign(weekday=None)
+        if "weight" not in t:
+            t = t.assign(weight=1.0)
+        frames.append(t.assign(point=point))
+    summary = PointSummary(list(range(len(names))), names.index(baseline))
+    summary.add(pd.concat(frames, ignore_index=True))
+    table = summary.table(level)
+    table.insert(1, "name", table["point"].map(dict(enumerate(names))))
+    return table
 
 
 def _overall(summary: pd.DataFrame, metric: str, role: str | None = None,
              activity: str | None = None) -> pd.DataFrame:
     rows = summary[summary["metric"] == metric]
+    if "weekday" in rows:
+        rows = rows[rows["weekday"].isna()]
     rows = rows[rows["role"].isna()] if role is None else rows[rows["role"] == role]
     rows = rows[rows["activity"].isna()] if activity is None else rows[rows["activity"] == activity]
     if rows.empty:
@@ -979,4 +1022,107 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
                            ("#f0a30a", "Borderline (CI overlaps)"),
                            (_BAD, "Model outside the range")))],
                loc="outside lower center", ncol=4, fontsize="small", frameon=False)
+    return fig
+
+
+# --- the weeks -------------------------------------------------------------------------------
+
+
+def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
+    """Who works which day: one row per person, one column per working day of the first
+    ``weeks`` weeks, each cell showing their hours (blank: not in), with the day's main
+    block kinds coloured (consulting slots, phone, home visits, supervision, admin)."""
+    from sim.engine import CompiledScenario, RunCalendar
+
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=0)
+    days = calendar.days()
+    people: dict[str, str] = {}
+    for weekday_people in model.weekday_people:
+        for p in weekday_people:
+            people.setdefault(p.id, p.role)
+    order = sorted(people, key=lambda sid: (_role_rank(people[sid], scenario), _natural(sid)))
+    row_of = {sid: i for i, sid in enumerate(order)}
+    kind_colour = {"planned": "#2f6db5", "acute": "#d7191c", "open": "#4e79a7",
+                   "phone": "#f28e2b", "home_visits": "#9c6b4e", "nursing_home": "#9c6b4e",
+                   "supervision": "#7b3fa0", "floor": "#7b3fa0", "admin": "#59a14f"}
+    fig = Figure(figsize=(max(7.0, 1.3 * len(days) + 3), 1.4 + 0.38 * len(order)),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    for x, day in enumerate(days):
+        for person in model.people_on(day):
+            y = row_of[person.id]
+            span = max(person.end - person.start, 1e-9)
+            for block in person.plan:  # the day's blocks as a strip across the cell
+                left = x + 0.05 + 0.9 * (block.start - person.start) / span
+                width = 0.9 * (block.end - block.start) / span
+                ax.add_patch(Rectangle((left, y - 0.36), width, 0.72, lw=0,
+                                       facecolor=kind_colour.get(block.kind, "#cfcfcf")))
+            ax.text(x + 0.5, y, f"{clock_text(person.start)}-{clock_text(person.end)}",
+                    ha="center", va="center", fontsize=7, color="white",
+                    bbox=dict(boxstyle="round,pad=0.1", fc="#00000055", lw=0))
+    ax.set_xlim(0, len(days))
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set_xticks([i + 0.5 for i in range(len(days))])
+    ax.set_xticklabels([f"{d.name}\nweek {d.week + 1}" if weeks > 1 else d.name
+                        for d in days])
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([f"{sid}  ({_role_label(people[sid], scenario)})" for sid in order])
+    ax.set_xlabel("Working day")
+    ax.set_ylabel("Staff member (role)")
+    ax.set_title(title or f"Who works which day: {scenario.name}", loc="left")
+    handles = [Patch(facecolor=c, label=k.replace("_", " ")) for k, c in kind_colour.items()
+               if k not in ("nursing_home", "floor")]
+    handles.append(Patch(facecolor="#cfcfcf", label="other (lunch, buffer, ...)"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize="small",
+               frameon=False)
+    return fig
+
+
+def access_over_run(days: Any, roles: Sequence[str] | None = None,
+                    title: str | None = None) -> Figure:
+    """The appointment book over the run: appointments booked ahead (backlog) at each
+    day's close, and the third next available appointment (TNAA) at each day's opening,
+    by role; the mean over runs with the 10-90 % band; the warm-up shaded.
+
+    ``days`` is ``results.days`` (one row per run and day) or the results object."""
+    table, found = _unpack(days, "days")
+    table = _require(table, ["replication", "day", "measured", "backlog_planned"], "days")
+    tnaa_cols = [c for c in table.columns if c.startswith("tnaa_days_")]
+    if roles is not None:
+        tnaa_cols = [f"tnaa_days_{r}" for r in roles if f"tnaa_days_{r}" in table]
+    runs = int(table["replication"].nunique())
+    fig = Figure(figsize=(12, 6.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    by_day = table.groupby("day")
+    x = np.array(sorted(table["day"].unique()))
+    warm = table.loc[~table["measured"], "day"]
+    for ax in (top, bottom):
+        if len(warm):
+            ax.axvspan(x.min() - 0.5, warm.max() + 0.5, color="#eeeeee", lw=0,
+                       label="warm-up (not measured)")
+        ax.grid(axis="y", color="#e0e0e0", lw=0.6)
+    mean = by_day["backlog_planned"].mean()
+    if runs >= 3:
+        top.fill_between(x, by_day["backlog_planned"].quantile(0.1),
+                         by_day["backlog_planned"].quantile(0.9), color="#2f6db5", alpha=0.2,
+                         lw=0, label=f"10-90 % of {runs} runs")
+    top.plot(x, mean, color="#2f6db5", lw=1.6, label=f"mean over {runs} run{'s' * (runs > 1)}")
+    top.set_ylabel("Appointments booked\nahead (backlog)")
+    top.set_xlabel("Working day of the run")
+    top.tick_params(labelbottom=True)
+    top.set_ylim(bottom=0)
+    top.legend(loc="lower right", fontsize="small")
+    top.set_title(title or ("The appointment book over the run"
+                            + (f": {found.name}" if found is not None else "")), loc="left")
+    colours = ["#2f6db5", "#d7191c", "#59a14f", "#f28e2b", "#7b3fa0", "#9c6b4e"]
+    for colour, column in zip(colours, tnaa_cols):
+        role = column.removeprefix("tnaa_days_")
+        bottom.plot(x, by_day[column].mean(), color=colour, lw=1.4,
+                    label=_role_label(role, found))
+    bottom.set_ylabel("Third next available\nappointment (working days)")
+    bottom.set_xlabel("Working day of the run (TNAA at each day's opening)")
+    bottom.set_ylim(bottom=0)
+    if tnaa_cols:
+        bottom.legend(loc="upper left", fontsize="small", ncol=min(4, len(tnaa_cols)))
     return fig

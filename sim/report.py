@@ -6,18 +6,26 @@ import math
 
 import pandas as pd
 
+from sim.metrics import overall as overall_rows
+from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.labels import metric_info
-from sim.scenario.schema import ACTIVITIES
+from sim.scenario.schema import ACTIVITIES, WEEKDAYS
 
 #: Headline metrics and the digits to show, in the order a consultant reads them; names
 #: and units come from :mod:`sim.labels`.
 HEADLINES: dict[str, list[tuple[str, int]]] = {
-    "Access": [("calls_offered", 1), ("calls_answered", 1), ("abandonment_rate", 1),
-               ("phone_wait_mean_min", 2), ("phone_wait_p90_min", 2),
-               ("acute_same_day_rate", 1), ("call_to_consult_wait_mean_min", 1)],
+    "Access by phone": [("calls_offered", 1), ("calls_answered", 1), ("calls_retried", 1),
+                        ("abandonment_rate", 1), ("phone_wait_mean_min", 2),
+                        ("phone_wait_p90_min", 2), ("phone_wait_all_mean_min", 2)],
+    "Same-day access": [("acute_same_day_rate", 1), ("acute_same_day_in_hours_rate", 1),
+                        ("call_to_consult_wait_mean_min", 1)],
+    "Access over weeks": [("tnaa_days", 1), ("planned_wait_mean_days", 1),
+                          ("planned_wait_p90_days", 1), ("backlog_planned", 0),
+                          ("backlog_trend_per_week", 1), ("turned_away", 1),
+                          ("continuity_own_gp", 1)],
     "Throughput": [("contacts_arisen", 1), ("contacts_handled_total", 1),
                    ("outcome_consulted", 1), ("nonphysician_consult_share", 1),
-                   ("doctor_min_per_contact", 2), ("outcome_carried_over", 1),
+                   ("doctor_min_per_contact", 2), ("contacts_carried_over", 1),
                    ("overtime_min", 1)],
     "Cost": [("staff_cost_dkk", 0), ("cost_per_contact_dkk", 1),
              ("cost_per_patient_year_dkk", 0)],
@@ -30,11 +38,27 @@ def _fmt(value: float | None, scale: float, digits: int) -> str:
     return f"{scale * value:,.{digits}f}"
 
 
-def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int) -> str:
+#: Figures shown by weekday, with their digits.
+WEEKDAY_FIGURES = (("calls_offered", 0), ("abandonment_rate", 0), ("acute_same_day_rate", 0),
+                   ("tnaa_days", 1), ("backlog_planned", 0), ("overtime_min", 0))
+
+
+def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int,
+                 weeks: int | None = None, warmup_weeks: int | None = None) -> str:
     """The summary a consultant reads after ``clinicsim run``."""
-    lines = [title, f"{replications} replication{'s' if replications != 1 else ''}, seed {seed}."
-             " Means with 95 % confidence intervals across replications.", ""]
-    overall = summary[summary["role"].isna() & summary["activity"].isna()].set_index("metric")
+    runs = f"{replications} run{'s' if replications != 1 else ''}"
+    if weeks is not None:
+        runs += f" of {weeks} week{'s' if weeks != 1 else ''}"
+        if warmup_weeks:
+            runs += f" (after {warmup_weeks} weeks of warm-up)"
+    lines = [title, f"{runs}, seed {seed}. Per working day, or per contact where it says so; "
+             "95 % confidence intervals across runs."]
+    if replications < MIN_RUNS_FOR_INTERVALS:
+        lines.append(f"Note: with fewer than {MIN_RUNS_FOR_INTERVALS} runs the intervals are "
+                     f"rough; use -r {MIN_RUNS_FOR_INTERVALS} or more before relying on them.")
+    lines.append("")
+    whole = summary[summary["weekday"].isna()] if "weekday" in summary else summary
+    overall = whole[whole["role"].isna() & whole["activity"].isna()].set_index("metric")
     for section, rows in HEADLINES.items():
         lines.append(section)
         for metric, digits in rows:
@@ -47,14 +71,15 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
             lines.append(f"  {label[:44]:<44} {_fmt(r['mean'], scale, digits):>10} "
                          f"{unit:<12} {ci}")
         lines.append("")
+    lines += _weekday_table(summary)
     lines.append("Staff time use, minutes per day (all people in the role; means)")
-    time = summary[summary["metric"] == "time_use_min"]
+    time = whole[whole["metric"] == "time_use_min"]
     if not time.empty:
         table = time.pivot(index="role", columns="activity", values="mean").reindex(
             columns=list(ACTIVITIES)).fillna(0.0)
-        util = summary[summary["metric"] == "utilisation"].set_index("role")["mean"].fillna(0.0)
-        over = summary[(summary["metric"] == "overtime_min") & summary["role"].notna()
-                       ].set_index("role")["mean"]
+        util = whole[whole["metric"] == "utilisation"].set_index("role")["mean"].fillna(0.0)
+        over = whole[(whole["metric"] == "overtime_min") & whole["role"].notna()
+                     ].set_index("role")["mean"]
         header = f"  {'role':<12}" + "".join(f"{a.replace('_', ' ')[:11]:>12}"
                                              for a in table.columns)
         lines.append(header + f"{'overtime':>10}{'utilised':>10}")
@@ -63,6 +88,23 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
             lines.append(f"  {role:<12}{cells}{over.get(role, 0.0):>10.1f}"
                          f"{100 * util.get(role, 0.0):>9.0f}%")
     return "\n".join(lines)
+
+
+def _weekday_table(summary: pd.DataFrame) -> list[str]:
+    """Key figures by weekday (means), for the Monday peak."""
+    if "weekday" not in summary or summary["weekday"].isna().all():
+        return []
+    part = summary[summary["weekday"].notna() & summary["role"].isna()]
+    days = [d for d in WEEKDAYS if d in set(part["weekday"])]
+    lines = ["By weekday (means)", "  " + f"{'':<44}" + "".join(f"{d:>8}" for d in days)]
+    for metric, digits in WEEKDAY_FIGURES:
+        rows = part[part["metric"] == metric].set_index("weekday")["mean"]
+        if rows.empty:
+            continue
+        label, unit, scale, _better = metric_info(metric)
+        cells = "".join(f"{_fmt(rows.get(d), scale, digits):>8}" for d in days)
+        lines.append(f"  {(label + (' (' + unit + ')' if unit else ''))[:44]:<44}{cells}")
+    return lines + [""]
 
 
 def json_rows(summary: pd.DataFrame) -> str:
@@ -76,7 +118,7 @@ def json_rows(summary: pd.DataFrame) -> str:
 
     rows = [
         {"metric": r.metric, "role": clean(r.role), "activity": clean(r.activity),
-         "mean": clean(float(r.mean)),
+         "weekday": clean(r.weekday), "mean": clean(float(r.mean)),
          "ci_low": clean(float(r.ci_low)),
          "ci_high": clean(float(r.ci_high)),
          "replications": int(r.replications)}
@@ -92,7 +134,7 @@ SWEEP_HEADLINES = ("acute_same_day_rate", "phone_wait_mean_min", "abandonment_ra
 
 def sweep_summary(summary: pd.DataFrame, baseline: str, out: str) -> str:
     """Headline metrics per design point, with the paired difference against the baseline."""
-    overall = summary[summary["role"].isna() & summary["activity"].isna()]
+    overall = overall_rows(summary)
     lines = [f"Results in {out} (results/*.parquet, summary.csv). Means [95 % CI]; "
              f"differences are paired against {baseline!r} (common random numbers)."]
     for metric in SWEEP_HEADLINES:

@@ -37,7 +37,7 @@ CONTACT_DRAWS: tuple[str, ...] = (
     "no_show",
     "triage_question",
     "triage_question_duration",
-    "team",
+    "patient",
     "travel",
 )
 DRAW = {name: i for i, name in enumerate(CONTACT_DRAWS)}

@@ -12,7 +12,8 @@ from sim.frontier import non_dominated
 from sim.scenario import ScenarioError, load_scenario
 from tests.conftest import raw, scenario_with
 
-FAST = dict(replications=10, max_replications=20, resolution=400)
+#: Short runs (one measured week after one of warm-up) keep the searches fast.
+FAST = dict(replications=10, max_replications=20, resolution=400, weeks=1, warmup_weeks=1)
 
 
 def test_targets_parse_and_judge_with_the_confidence_interval():
@@ -86,8 +87,9 @@ def test_non_dominated_marks_the_frontier():
 
 
 def test_capacity_command(capsys):
-    code = main(["capacity", "default", "-t", "acute_same_day_rate>=0.95", "-r", "5",
-                 "--max-replications", "10", "--resolution", "1000"])
+    code = main(["capacity", "default", "-t", "phone_wait_p90_min<=10", "-r", "5",
+                 "--max-replications", "10", "--resolution", "1000", "--weeks", "1",
+                 "--warmup-weeks", "1"])
     out = capsys.readouterr().out
     assert code == 0
     assert "Capacity:" in out and "Binding target:" in out and "per full-time GP" in out
@@ -104,10 +106,11 @@ design:
   points:
     - {name: base, set: {}}
     - {name: extra-nurse, set: {staff.nurse.count: 4}}
-targets: [acute_same_day_rate >= 0.9]
+targets: [phone_wait_p90_min <= 10]
 """)
     code = main(["frontier", str(exp), "-o", str(tmp_path / "out"), "-r", "5",
-                 "--max-replications", "10", "--resolution", "2000"])
+                 "--max-replications", "10", "--resolution", "2000", "--weeks", "1",
+                 "--warmup-weeks", "1"])
     assert code == 0
     table = pd.read_csv(tmp_path / "out" / "frontier.csv")
     assert list(table.name) == ["base", "extra-nurse"]

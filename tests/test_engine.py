@@ -8,36 +8,49 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import run_replications, simulate_day
-from sim.engine import CompiledScenario
-from sim.metrics import check_conservation, contacts_table, day_metrics, staff_table
+from sim import run_replications as _run_replications
+from sim import simulate_day
+from sim.engine import CompiledScenario, RunCalendar, simulate_run
+from sim.metrics import check_conservation, contacts_table, overall, staff_table
 from sim.scenario import load_scenario, scenario_from_dict
 from tests.conftest import raw, scenario_with
 
 
-def tables(scenario, seeds=range(3), event_log=False):
-    """Contacts, staff time and tasks of a few days, with a replication column."""
+def run_replications(scenario, replications, seed, weeks=1, warmup_weeks=0, **options):
+    """Short runs (one week, no warm-up) keep the engine's tests fast."""
+    return _run_replications(scenario, replications=replications, seed=seed, weeks=weeks,
+                             warmup_weeks=warmup_weeks, **options)
+
+
+def tables(scenario, seeds=range(3), event_log=False, days=3):
+    """Contacts, staff time and tasks of runs of ``days`` working days (no warm-up), with
+    replication and day columns; each contact appears once, on the day of its outcome (or
+    with its after-run outcome on the last day)."""
     model = CompiledScenario(scenario)
     contacts, staff, tasks, events = [], [], [], []
     for r in seeds:
-        rec = simulate_day(model, seed=11, replication=r, event_log=event_log)
-        check_conservation(rec)
-        c = contacts_table(rec)
-        c["replication"] = r
-        contacts.append(c)
-        s = staff_table(rec)
-        s["replication"] = r
-        staff.append(s)
-        role_of = {i: row[2] for i, row in enumerate(rec.staff)}
-        id_of = {i: row[0] for i, row in enumerate(rec.staff)}
-        t = pd.DataFrame(rec.tasks, columns=["worker", "kind", "contact_id", "t0", "t1"])
-        t["role"], t["staff_id"] = t["worker"].map(role_of), t["worker"].map(id_of)
-        t["replication"] = r
-        tasks.append(t)
-        if event_log:
-            e = pd.DataFrame(rec.events, columns=["time", "contact_id", "event", "staff_id"])
-            e["replication"] = r
-            events.append(e)
+        calendar = RunCalendar(model.scenario.calendar, days=days, warmup_days=0)
+        run = list(simulate_run(model, seed=11, replication=r, calendar=calendar,
+                                event_log=event_log))
+        check_conservation(run)
+        for rec in run:
+            day = rec.day.index
+            c = contacts_table(rec)
+            c["replication"], c["day"] = r, day
+            contacts.append(c)
+            s = staff_table(rec)
+            s["replication"], s["day"] = r, day
+            staff.append(s)
+            role_of = {i: row[2] for i, row in enumerate(rec.staff)}
+            id_of = {i: row[0] for i, row in enumerate(rec.staff)}
+            t = pd.DataFrame(rec.tasks, columns=["worker", "kind", "contact_id", "t0", "t1"])
+            t["role"], t["staff_id"] = t["worker"].map(role_of), t["worker"].map(id_of)
+            t["replication"], t["day"] = r, day
+            tasks.append(t)
+            if event_log:
+                e = pd.DataFrame(rec.events, columns=["time", "contact_id", "event", "staff_id"])
+                e["replication"], e["day"] = r, day
+                events.append(e)
     out = [pd.concat(contacts), pd.concat(staff), pd.concat(tasks)]
     if event_log:
         out.append(pd.concat(events))
@@ -80,11 +93,14 @@ def test_same_seed_same_results_and_replications_are_stable():
 
 
 def test_common_random_numbers_same_patients_whatever_the_staffing():
+    """The same seed brings the same new needs (who, what, when) whatever the staffing;
+    only what the practice does with them (and the follow-ups that creates) differs."""
     base, more = load_scenario("default"), scenario_with(staff__nurse__count=4)
     ca = contacts_table(simulate_day(base, 3, 0))
     cb = contacts_table(simulate_day(more, 3, 0))
-    cols = ["contact_id", "channel", "t_arise"]
-    arrivals = lambda c: c[c.channel != "planned"][cols].sort_values("contact_id")  # noqa: E731
+    cols = ["channel", "contact_type", "t_arise", "patient"]
+    exogenous = ("phone", "inbox", "walk_in", "home_visit", "planned")
+    arrivals = lambda c: c[c.channel.isin(exogenous)][cols].sort_values(cols)  # noqa: E731
     pd.testing.assert_frame_equal(arrivals(ca).reset_index(drop=True),
                                   arrivals(cb).reset_index(drop=True))
 
@@ -131,7 +147,7 @@ def test_lowest_competent_level_first():
     # slot fills the GPs' slots first. Same patients in both.
     def nurse_share(prefer: str) -> float:
         contacts, _, _ = tables(scenario_with(delegation__degree="high", acute__prefer=prefer,
-                                              demand__phone__per_patient_year=1.5))
+                                              demand__phone__per_patient_year=1.0), days=1)
         acute = contacts[(contacts.contact_type == "acute") & contacts.same_day &
                          (contacts.outcome == "consulted")]
         return (acute.seen_by == "nurse").mean()
@@ -184,7 +200,7 @@ def test_scheduled_supervision_block_counts_for_both_sides():
     data["staff"]["gp"]["blocks"].append({"kind": "acute", "start": "15:30", "end": "16:00"})
     data["supervision"]["questions"] = {}
     data["supervision"]["triage_questions"] = {}
-    _, staff, _ = tables(scenario_from_dict(data), seeds=[0])
+    _, staff, _ = tables(scenario_from_dict(data), seeds=[0], days=1)
     assert minutes(staff, "nurse", "being_supervised") == pytest.approx(3 * 30, abs=31)
     assert minutes(staff, "gp", "supervising") == pytest.approx(2 * 30, abs=31)
 
@@ -250,7 +266,7 @@ def test_demand_scales_with_list_size_and_patient_mix():
     small = run_replications(scenario_with(population__list_size=3000), replications=5, seed=1)
     old = run_replications(scenario_with(population__share_70plus=0.32), replications=5, seed=1)
     base = run_replications(load_scenario("default"), replications=5, seed=1)
-    mean = lambda r: r.summary().set_index("metric").loc["contacts_arisen", "mean"]  # noqa: E731
+    mean = lambda r: overall(r.summary()).set_index("metric").loc["contacts_arisen", "mean"]  # noqa: E731
     assert mean(small) == pytest.approx(mean(base) / 2, rel=0.1)
     assert mean(old) > mean(base) * 1.1
 
@@ -297,20 +313,24 @@ def test_inbox_left_at_closing_is_carried_over_or_done_in_overtime():
 
 
 def test_planned_bookings_with_no_shows():
-    contacts, _, _ = tables(scenario_with(demand__planned__no_show=1.0))
+    every = {d: 1.0 for d in ("mon", "tue", "wed", "thu", "fri")}
+    contacts, _, _ = tables(scenario_with(booking__no_show_by_weekday=every), days=4)
     planned = contacts[contacts.channel == "planned"]
-    assert set(planned.outcome) <= {"no_show", "booked_later"}
+    assert set(planned.outcome) <= {"no_show", "booked_after_run"}
     assert (planned.outcome == "no_show").sum() > 0
-    none = tables(scenario_with(demand__planned__no_show=0.0))[0]
+    none = tables(scenario_with(booking__no_show_by_weekday={}), days=4)[0]
     assert (none.outcome == "no_show").sum() == 0
 
 
-def test_planned_patients_without_a_slot_are_booked_later():
-    contacts, _, _ = tables(scenario_with(demand__planned__per_patient_year=20.0), seeds=[0])
+def test_planned_needs_arrive_on_their_day_or_are_turned_away():
+    """A request books a later day's slot and is seen that day; with more requests than
+    the book holds within its horizon, the rest are turned away, never dropped."""
+    contacts, _, _ = tables(scenario_with(demand__planned__per_patient_year=8.0,
+                                          booking__horizon_days=3), seeds=[0], days=6)
     planned = contacts[contacts.channel == "planned"]
-    assert (planned.outcome == "booked_later").sum() > 0
     seen = planned[planned.outcome == "consulted"]
-    assert len(seen) > 50
+    assert len(seen) > 50 and (seen.day > seen.day_arise).all()
+    assert (planned.outcome == "turned_away").sum() > 0
 
 
 # --- acute slots ---------------------------------------------------------------------------
@@ -331,22 +351,21 @@ def test_unused_acute_time_is_released_to_other_work():
     assert (gp_morning.kind == "inbox").any()
 
 
-@pytest.mark.parametrize("overflow, expected", [("squeeze_in", "consulted"),
-                                                ("overtime", "consulted"),
-                                                ("next_day", "carried_over")])
-def test_acute_overflow_policy(overflow, expected):
+@pytest.mark.parametrize("overflow", ["squeeze_in", "overtime", "next_day"])
+def test_acute_overflow_policy(overflow):
     data = raw("default")
     data["demand"]["phone"]["per_patient_year"] = 12.0
     data["acute"]["overflow"] = overflow
-    contacts, staff, _ = tables(scenario_from_dict(data), seeds=[0, 1])
-    same_day = contacts[contacts.same_day & (contacts.channel == "phone")]
-    assert expected in set(same_day.outcome)
+    contacts, staff, _ = tables(scenario_from_dict(data), seeds=[0, 1], days=2)
+    phone = contacts[(contacts.channel == "phone") & (contacts.outcome == "consulted")]
+    same_day = phone[phone.same_day]
+    assert len(same_day) > 0
     if overflow == "overtime":
         late = same_day[same_day.t_seen >= 16 * 60]
         assert len(late) > 0
-        assert staff.drop_duplicates(["replication", "staff_id"]).overtime_min.sum() > 0
-    if overflow == "next_day":
-        assert (same_day.outcome == "carried_over").sum() > 0
+        assert staff.drop_duplicates(["replication", "day", "staff_id"]).overtime_min.sum() > 0
+    if overflow == "next_day":  # booked the next working day, not seen late
+        assert (phone.day > phone.day_arise).sum() > 0
 
 
 # --- home visits, teams, end of day -----------------------------------------------------------
@@ -389,7 +408,7 @@ def test_teams_route_work_within_the_team_first():
 def test_staff_finish_the_patient_in_hand_and_overtime_is_recorded():
     data = raw("default")
     data["demand"]["phone"]["per_patient_year"] = 12.0
-    contacts, staff, tasks = tables(scenario_from_dict(data), seeds=[0])
+    contacts, staff, tasks = tables(scenario_from_dict(data), seeds=[0], days=1)
     people = staff.drop_duplicates("staff_id").set_index("staff_id")
     for sid, person in people.iterrows():
         own = tasks[tasks.staff_id == sid]
@@ -406,10 +425,12 @@ def test_end_of_day_policy_for_waiting_patients(policy):
     data["demand"]["walk_in"].update(per_patient_year=3.0, mix={"follow_up": 1.0},
                                      profile=[{"start": "15:00", "end": "16:00"}])
     data["end_of_day"]["patients"] = policy
-    contacts, staff, _ = tables(scenario_from_dict(data), seeds=[0, 1])
+    contacts, staff, _ = tables(scenario_from_dict(data), seeds=[0, 1], days=2)
     walk = contacts[contacts.channel == "walk_in"]
-    if policy == "carry_over":
-        assert (walk.outcome == "carried_over").sum() > 0
+    if policy == "carry_over":  # booked for the next working day
+        seen = walk[walk.outcome == "consulted"]
+        assert (seen.day > seen.day_arise).sum() > 0
+        assert not (walk.t_seen >= 16 * 60).any()
     else:
         assert (walk.outcome == "consulted").all()
         assert (walk.t_seen >= 16 * 60).any()
@@ -421,20 +442,29 @@ def test_end_of_day_policy_for_waiting_patients(policy):
 
 def test_time_use_adds_up_to_hours_plus_overtime():
     _, staff, _ = tables(load_scenario("default"))
-    per_person = staff.groupby(["replication", "staff_id"]).agg(
+    per_person = staff.groupby(["replication", "day", "staff_id"]).agg(
         total=("minutes", "sum"), start=("start", "first"), end=("end", "first"),
         overtime=("overtime_min", "first"))
     expected = per_person.end - per_person.start + per_person.overtime
     np.testing.assert_allclose(per_person.total, expected, atol=1e-6)
 
 
-def test_every_contact_has_exactly_one_outcome():
-    rec = simulate_day(load_scenario("default"), 1, 0)
-    ids = [c[0] for c in rec.contacts]
-    assert len(ids) == len(set(ids)) == rec.arisen > 0
-    rows = {(m, r, a): v for m, r, a, v in day_metrics(rec, load_scenario("default").model_copy())}
-    outcome_total = sum(v for (m, _, _), v in rows.items() if m.startswith("outcome_"))
-    assert outcome_total == rec.arisen
+def test_every_contact_has_exactly_one_outcome_over_a_run():
+    from sim.metrics import RunMetrics
+
+    model = CompiledScenario(load_scenario("default"))
+    calendar = RunCalendar(model.scenario.calendar, days=10, warmup_days=0)
+    run = list(simulate_run(model, 1, 0, calendar))
+    ids = [c[0] for rec in run for c in rec.contacts + rec.after_run]
+    arisen = sum(rec.arisen for rec in run)
+    assert len(ids) == len(set(ids)) == arisen > 0
+    metrics = RunMetrics(model, calendar.weekdays)
+    for rec in run:
+        metrics.add(rec)
+    rows = {(m, r, a, w): (v, wt) for m, r, a, w, v, wt in metrics.rows()}
+    total = sum(v * (10 if wt == 10 else 1) for (m, _, _, w), (v, wt) in rows.items()
+                if m.startswith("outcome_") and w is None)
+    assert total == pytest.approx(arisen)
 
 
 def test_event_log_is_off_by_default_and_complete_when_on():
@@ -443,10 +473,11 @@ def test_event_log_is_off_by_default_and_complete_when_on():
     rec = simulate_day(scenario, 1, 0, event_log=True)
     events = pd.DataFrame(rec.events, columns=["time", "contact_id", "event", "staff_id"])
     assert (events.event == "arise").sum() == rec.arisen
-    finals = events[events.event.isin(["consulted", "resolved_on_phone", "inbox_handled",
-                                       "home_visit", "referred", "booked_later",
-                                       "carried_over", "abandoned", "no_show"])]
-    assert finals.contact_id.is_unique and len(finals) == rec.arisen
+    from sim.engine.contacts import AFTER_RUN, OUTCOMES
+
+    finals = events[events.event.isin([o for o in OUTCOMES if o not in AFTER_RUN])]
+    assert finals.contact_id.is_unique
+    assert len(finals) + len(rec.after_run) == rec.arisen
     assert events.time.is_monotonic_increasing
 
 
@@ -503,18 +534,18 @@ def test_group_consultation_is_a_planned_nurse_session():
     data["demand"]["planned"]["mix"] = {"group_consultation": 0.05, "follow_up": 0.95}
     data["staff"]["nurse"]["blocks"].append({"kind": "planned", "start": "14:00",
                                              "end": "15:30", "slot_min": 90})
-    contacts, _, tasks = tables(scenario_from_dict(data), seeds=range(4))
+    contacts, _, tasks = tables(scenario_from_dict(data), seeds=range(4), days=5)
     group = contacts[(contacts.contact_type == "group_consultation")
                      & (contacts.outcome == "consulted")]
     assert len(group) > 0 and set(group.seen_by) == {"nurse"}
 
 
-def test_overall_metric_list_matches_what_a_day_reports():
+def test_overall_metric_list_matches_what_a_run_reports():
     from sim.metrics import OVERALL_METRICS
 
-    scenario = load_scenario("default")
-    rows = day_metrics(simulate_day(scenario, 1, 0), scenario)
-    overall = {m for m, role, activity, _ in rows if role is None and activity is None}
+    results = run_replications(load_scenario("default"), 1, 1, weeks=1)
+    m = results.metrics
+    overall = set(m[m.role.isna() & m.activity.isna() & m.weekday.isna()].metric)
     assert overall == set(OVERALL_METRICS)
 
 
@@ -539,7 +570,7 @@ def test_adding_a_nurse_does_not_raise_same_day_misses():
     assert (y - x).mean() > 0 and low > -0.01, (low, high)
 
 
-def test_a_finished_day_frees_itself_without_the_cycle_collector():
+def test_a_finished_day_frees_itself_without_the_cycle_collector():  # noqa: D103
     """Loops keep the collector paused across days, so a day must not leave cycles."""
     import gc
 
@@ -564,14 +595,18 @@ def test_work_arriving_the_instant_a_block_ends_goes_to_someone_awake():
     data = raw("default")
     for stream in data["demand"].values():
         stream["per_patient_year"] = 0.0
-    data["demand"]["planned"].update(per_patient_year=6.0, mix={"follow_up": 1.0}, no_show=0)
+    data["demand"]["planned"].update(per_patient_year=6.0, mix={"follow_up": 1.0})
+    data["booking"]["no_show_by_weekday"] = {}
+    data["reviews"] = None
+    data["follow_ups"]["after_same_day"] = {}
     data["contact_types"]["follow_up"]["durations"]["nurse"] = {"dist": "fixed", "value": 20}
     data["delegation"]["routes"]["medium"]["follow_up"] = ["nurse"]
     data["supervision"]["questions"] = {"nurse": 1.0}
     data["supervision"]["question_duration"] = {"dist": "fixed", "value": 0}
     data["staff"]["gp_visiting"]["count"] = 0  # both GPs' acute blocks end at 09:00
-    scenario = scenario_from_dict(data)
-    for r in range(3):
-        records = simulate_day(scenario, 1, r)
-        check_conservation(records)
-        assert any(kind == "question" and t0 == 9 * 60 for _, kind, _, t0, _ in records.tasks)
+    model = CompiledScenario(scenario_from_dict(data))
+    for r in range(3):  # planned patients come from the second day on (booked ahead)
+        run = list(simulate_run(model, 1, r, RunCalendar(model.scenario.calendar, days=2,
+                                                         warmup_days=0)))
+        check_conservation(run)
+        assert any(kind == "question" and t0 == 9 * 60 for _, kind, _, t0, _ in run[1].tasks)

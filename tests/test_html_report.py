@@ -23,6 +23,8 @@ name: Delegation x nurses (test)
 base: default
 seed: 1
 replications: 3
+weeks: 1
+warmup_weeks: 1
 replications_per_task: 3
 baseline: delegation.degree=medium,staff.nurse.count=3
 design:
@@ -36,7 +38,8 @@ design:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    return run_replications(load_scenario("default"), 3, 1, event_log=True).save(out)
+    return run_replications(load_scenario("default"), 3, 1, weeks=1, warmup_weeks=1,
+                            event_log=True).save(out)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +73,10 @@ def self_contained(page: str) -> list[bytes]:
 
 def test_run_report(reports):
     page = reports["run"].read_text(encoding="utf-8")
-    assert len(self_contained(page)) == 3  # time use, the day's Gantt chart, the phone
+    # the week's roster, the book over the run, time use, the day's Gantt chart, the phone
+    assert len(self_contained(page)) == 5
     for text in ("Default medium practice", "6,000", "Key figures", "Access", "Cost",
+                 "The weeks", "Third next available appointment",
                  "Phone triage (telefonvisitation)", "Acute slots (akuttider)",
                  "Delegation degree (delegationsgrad)", "medium", "Overtime",
                  "utilisation", "Assumptions", "Common random numbers", "Conservation",
@@ -91,10 +96,10 @@ def test_sweep_report(reports):
 
 
 def test_run_saved_without_the_event_log(tmp_path):
-    results = run_replications(load_scenario("default"), 2, 1)
+    results = run_replications(load_scenario("default"), 2, 1, weeks=1, warmup_weeks=1)
     page = build_report(results.save(tmp_path / "run"), tmp_path / "r.html").read_text(
         encoding="utf-8")
-    assert len(self_contained(page)) == 1  # time use only
+    assert len(self_contained(page)) == 3  # the roster, the book over the run, time use
     assert "without the event log" in page
 
 

@@ -16,9 +16,12 @@ from sim.calibration import calibrate, load_targets
 from tests.conftest import scenario_with
 
 
+SHORT = dict(weeks=1, warmup_weeks=1)  # one measured week after one of warm-up
+
+
 @pytest.fixture(scope="module")
 def run():
-    return run_replications(load_scenario("default"), 3, 1, event_log=True)
+    return run_replications(load_scenario("default"), 3, 1, event_log=True, **SHORT)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +29,8 @@ def grid():
     """A 2 x 2 'sweep' of paired runs (delegation x nurses) with its scenarios table."""
     design = [("low", 3), ("low", 4), ("medium", 3), ("medium", 4)]
     runs = {f"degree={d},nurses={n}": run_replications(
-        scenario_with(delegation__degree=d, staff__nurse__count=n), 3, 1) for d, n in design}
+        scenario_with(delegation__degree=d, staff__nurse__count=n), 3, 1, **SHORT)
+        for d, n in design}
     summary = plots.paired_summary(runs, baseline="degree=medium,nurses=3")
     scenarios = pd.DataFrame([{"point": i, "name": name, "delegation.degree": d,
                                "staff.nurse.count": n}
@@ -59,7 +63,8 @@ def test_staff_gantt(run):
     fig = plots.staff_gantt(run, replication=1)
     labelled(fig)
     ax = fig.axes[0]
-    people = run.staff.loc[run.staff["replication"] == 1, "staff_id"].nunique()
+    first = run.day_staff[run.day_staff["replication"] == 1]
+    people = first.loc[first["day"] == first["day"].min(), "staff_id"].nunique()
     assert len(ax.get_yticklabels()) == people
     assert ":" in ax.xaxis.get_major_formatter()(480, 0)  # clock times
     assert ax.xaxis.get_major_formatter()(510, 0) == "08:30"
@@ -72,21 +77,24 @@ def test_staff_gantt_from_tables_and_errors(run):
     labelled(plots.staff_gantt(run.timeline))  # the timeline alone is enough
     with pytest.raises(ValueError, match="replication 99"):
         plots.staff_gantt(run, replication=99)
-    no_log = run_replications(load_scenario("default"), 1, 1)
+    no_log = run_replications(load_scenario("default"), 1, 1, **SHORT)
     with pytest.raises(ValueError, match="event_log=True"):
         plots.staff_gantt(no_log)
 
 
 def test_phone_calls_and_queue(run):
     calls = plots.phone_calls(run.events)
-    offered = run.metrics.loc[run.metrics["metric"] == "calls_offered", "value"].sum()
-    abandoned = run.metrics.loc[run.metrics["metric"] == "calls_abandoned", "value"].sum()
-    assert len(calls) == offered
-    assert (calls["outcome"] == "abandoned").sum() == abandoned
+    m = run.metrics[run.metrics["weekday"].isna()]
+    total = lambda metric: (m.loc[m["metric"] == metric, "value"]  # noqa: E731
+                            * m.loc[m["metric"] == metric, "weight"]).sum()
+    offered, abandoned = total("calls_offered"), total("calls_abandoned")
+    assert len(calls) == pytest.approx(offered)
+    assert offered == run.days.loc[run.days["measured"], "calls_offered"].sum()
+    assert (calls["outcome"] == "abandoned").sum() == pytest.approx(abandoned)
     assert (calls["wait_min"] >= 0).all()
     queue = plots.phone_queue_length(run.events)
     assert (queue["queue"] >= 0).all()
-    last = queue.sort_values("time").groupby("replication").tail(1)
+    last = queue.sort_values("time").groupby(["replication", "day"]).tail(1)
     assert (last["queue"] == 0).all()  # everyone answered or gone at the end
     fig = plots.phone_queue(run, replication=0)
     labelled(fig)
@@ -98,7 +106,7 @@ def test_time_use(run):
     labelled(fig)
     assert "hours" in fig.axes[0].get_xlabel()
     table = plots.time_use_table(run.metrics)
-    staff_minutes = run.staff.groupby("role")["minutes"].sum() / run.replications
+    staff_minutes = run.staff.groupby("role")["minutes_per_day"].sum() / run.replications
     assert np.allclose(table.groupby("role")["mean"].sum().sort_index(),
                        staff_minutes.sort_index())
     labelled(plots.time_use(run, per_person=True))

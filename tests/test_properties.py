@@ -6,8 +6,9 @@ import copy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sim import ScenarioError, scenario_from_dict, simulate_day
-from sim.metrics import check_conservation, day_metrics
+from sim import ScenarioError, scenario_from_dict
+from sim.engine import CompiledScenario, RunCalendar, simulate_run
+from sim.metrics import RunMetrics, check_conservation
 from tests.conftest import raw
 
 BASE = raw("default")
@@ -30,7 +31,10 @@ def scenarios(draw):
     data["demand"]["phone"]["per_patient_year"] = draw(st.floats(0, 12))
     data["demand"]["phone"]["patience"] = draw(st.sampled_from(
         [None, {"dist": "exponential", "mean": 2.0}, {"dist": "fixed", "value": 5.0}]))
-    data["demand"]["planned"]["no_show"] = draw(st.floats(0, 0.5))
+    no_show = draw(st.floats(0, 0.5))
+    data["booking"]["no_show_by_weekday"] = {d: no_show for d in ("mon", "tue", "wed")}
+    data["booking"]["horizon_days"] = draw(st.integers(1, 30))
+    data["booking"]["own_gp_extra_days"] = draw(st.sampled_from([0, 2, 10]))
     data["demand"]["walk_in"]["per_patient_year"] = draw(st.sampled_from([0.0, 0.5, 2.0]))
     data["demand"]["walk_in"]["profile"] = [{"start": "08:00", "end": "10:00"}]
     if draw(st.booleans(), label="teams"):
@@ -47,31 +51,44 @@ def scenarios(draw):
                                                                  HealthCheck.too_slow])
 @given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1), replication=st.integers(0, 50))
 def test_any_valid_scenario_runs_and_keeps_its_books(scenario, seed, replication):
-    records = simulate_day(scenario, seed, replication)
-    check_conservation(records)  # one outcome per contact; time adds up per person
-    day_metrics(records, scenario)
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, days=3, warmup_days=1)
+    run = list(simulate_run(model, seed, replication, calendar))
+    check_conservation(run)  # one outcome per contact over the run; time adds up per person
+    metrics = RunMetrics(model, calendar.weekdays)
+    for records in run:
+        metrics.add(records)
+    metrics.rows()
 
-    # no consultation or visit starts before its contact arose
-    for row in records.contacts:
-        t_arise, t_seen = row[4], row[7]
-        assert not t_seen < t_arise - 1e-9
-        assert row[6] >= t_arise - 1e-9
+    for records in run:
+        today = records.day.index
+        # no consultation or visit starts before its contact arose
+        for row in records.contacts:
+            day_arise, t_arise, t_outcome, t_seen = row[4], row[5], row[7], row[8]
+            assert day_arise <= today
+            if day_arise == today:
+                assert not t_seen < t_arise - 1e-9
+                assert t_outcome >= t_arise - 1e-9
+        # a planned need is booked from its request day on, within the horizon
+        for b in records.bookings:
+            assert today <= b[4] < today + scenario.booking.horizon_days
 
-    # nobody works in two places at once: a person's tasks never partly overlap (an
-    # interrupting question sits wholly inside the consultation it interrupted)
-    by_worker: dict[int, list[tuple[float, float]]] = {}
-    for worker, _kind, _cid, t0, t1 in records.tasks:
-        by_worker.setdefault(worker, []).append((t0, t1))
-    for spans in by_worker.values():
-        spans.sort()
-        open_ends: list[float] = []
-        for t0, t1 in spans:
-            open_ends = [e for e in open_ends if e > t0 + 1e-9]
-            for end in open_ends:
-                assert t1 <= end + 1e-9, "partly overlapping tasks"
-            open_ends.append(t1)
+        # nobody works in two places at once: a person's tasks never partly overlap (an
+        # interrupting question sits wholly inside the consultation it interrupted)
+        by_worker: dict[int, list[tuple[float, float]]] = {}
+        for worker, _kind, _cid, t0, t1 in records.tasks:
+            by_worker.setdefault(worker, []).append((t0, t1))
+        for spans in by_worker.values():
+            spans.sort()
+            open_ends: list[float] = []
+            for t0, t1 in spans:
+                open_ends = [e for e in open_ends if e > t0 + 1e-9]
+                for end in open_ends:
+                    assert t1 <= end + 1e-9, "partly overlapping tasks"
+                open_ends.append(t1)
 
-    # the same seed gives the same day
-    again = simulate_day(scenario, seed, replication)
-    assert repr(again.contacts) == repr(records.contacts)  # repr: NaN-safe comparison
-    assert repr(again.staff) == repr(records.staff)
+    # the same seed gives the same run
+    again = list(simulate_run(model, seed, replication, calendar))
+    for a, b in zip(again, run):
+        assert repr(a.contacts) == repr(b.contacts)  # repr: NaN-safe comparison
+        assert repr(a.staff) == repr(b.staff)

@@ -33,12 +33,13 @@ import copy
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from joblib import Parallel, delayed
 from scipy import stats
 
-from sim import load_scenario, run_replications, scenario_from_dict, simulate_day
-from sim.engine import CompiledScenario
+from sim import load_scenario, scenario_from_dict, simulate_day
+from sim.engine import CompiledScenario, RunCalendar, simulate_run
 from sim.scenario import load_raw, resolve_reference
 
 DAY_OPEN, DAY_CLOSE = "00:00", "24:00"
@@ -104,6 +105,9 @@ def phone_only_practice(rate_per_min: float, servers: int, service: dict,
         "home_visit_type": "phone_enquiry",
     }
     d["supervision"]["triage_questions"] = {}
+    d["reviews"] = None               # a phone queue and nothing else, the same every day
+    d["calendar"]["demand_by_weekday"] = {}
+    d["follow_ups"]["after_same_day"] = {}
     d["staff"] = {"secretary": {
         "role": "secretary", "count": servers, "start": open_, "end": close,
         "blocks": [{"kind": "phone", "start": open_, "end": close}],
@@ -120,13 +124,14 @@ def phone_only_practice(rate_per_min: float, servers: int, service: dict,
 
 def call_table(records):
     """Per call: arrival, answer (nan if not), time the call left the queue, answered."""
-    left = {c[0]: c[6] for c in records.contacts if c[5] == "abandoned"}
+    left = {c[0]: c[7] for c in records.contacts if c[6] in ("abandoned", "line_closed")}
     ids = np.array([c[0] for c in records.calls])
     t_arrive = np.array([c[1] for c in records.calls], dtype=float)
     t_answer = np.array([c[2] for c in records.calls], dtype=float)
     answered = ~np.isnan(t_answer)
     t_leave = np.where(answered, t_answer, [left.get(i, np.nan) for i in ids])
     assert not np.isnan(t_leave).any(), "an unanswered call without an abandonment time"
+    assert np.allclose(t_leave, [c[4] for c in records.calls])  # the call record agrees
     assert (t_leave >= t_arrive - 1e-9).all()
     return t_arrive, t_answer, t_leave, answered
 
@@ -139,7 +144,7 @@ def steady_window(model):
 def _one_day(model, seed: int, replication: int, lo: float, hi: float) -> tuple:
     """Sums and counts over the calls of one day that arrive in [lo, hi)."""
     records = simulate_day(model, seed, replication)
-    servers = len(model.people)
+    servers = len(model.weekday_people[0])
     assert len(records.staff) == servers
     t_arrive, _t_answer, t_leave, answered = call_table(records)
     keep = (t_arrive >= lo) & (t_arrive < hi)
@@ -373,46 +378,46 @@ def paired(events, enter: set[str], leave: set[str]):
 def test_littles_law_holds_on_every_day_of_the_default_practice():
     """L = lambda W for the phone queue and the supervision queue, day by day.
 
-    L is the time-average queue length over the opening hours, swept from the event log;
-    lambda and W for the phone queue come from the metrics (calls offered, answered and
-    their mean wait) plus the abandonment times of the event log. All calls arrive and
-    leave the queue within the opening hours, so the identity holds without edge effects.
+    L is the time-average queue length over the opening hours, swept from the event log
+    (a ring enters at its contact's arrival or a redial, and leaves when answered or hung
+    up); lambda and W come from the day's call records (rings, and when each one's wait
+    ended). All calls arrive and leave the queue within the opening hours, so the identity
+    holds without edge effects.
     """
     scenario = load_scenario("default")
-    results = run_replications(scenario, replications=20, seed=SEED, event_log=True)
+    model = CompiledScenario(scenario)
     start, end = scenario.clinic.open, scenario.clinic.close
     period = end - start
-    metrics = results.metrics.set_index(["replication", "metric"])["value"]
-    checked_questions = 0
-    for rep, events in results.events.groupby("replication"):
-        # phone queue: arise -> call_answered | abandoned
-        phone_ids = set(events.loc[events["event"].isin({"call_answered", "abandoned"}),
-                                   "contact_id"])
-        phone = events[events["contact_id"].isin(phone_ids)]
-        t_in, t_out = paired(phone, {"arise"}, {"call_answered", "abandoned"})
-        assert len(t_in) == metrics[rep, "calls_offered"]
-        assert t_in.min() >= start and t_out.max() <= end
-        L = time_average(t_in, t_out, start, end)
-        lam = metrics[rep, "calls_offered"] / period
-        answered = metrics[rep, "calls_answered"]
-        abandoned_ids = set(events.loc[events["event"] == "abandoned", "contact_id"])
-        times = phone[phone["contact_id"].isin(abandoned_ids)].set_index(
-            ["contact_id", "event"])["time"]
-        abandoned_wait = float((times.xs("abandoned", level="event")
-                                - times.xs("arise", level="event")).sum()) if len(times) else 0.0
-        total_wait = answered * metrics[rep, "phone_wait_mean_min"] + abandoned_wait
-        W = total_wait / metrics[rep, "calls_offered"]
-        assert L == pytest.approx(lam * W, rel=1e-9, abs=1e-12)
-        assert L > 0.01  # calls did queue that day
+    checked_questions = checked_days = 0
+    for rep in range(4):
+        calendar = RunCalendar(scenario.calendar, days=5, warmup_days=0)
+        for records in simulate_run(model, SEED, rep, calendar, event_log=True):
+            events = pd.DataFrame(records.events,
+                                  columns=["time", "contact_id", "event", "staff_id"])
+            phone_ids = {c[0] for c in records.calls}
+            rings = events[events["contact_id"].isin(phone_ids)]
+            t_in = np.sort(rings.loc[rings["event"].isin({"redial"})
+                                     | ((rings["event"] == "arise")), "time"].to_numpy())
+            t_out = np.sort(rings.loc[rings["event"].isin({"call_answered", "hang_up"}),
+                                      "time"].to_numpy())
+            assert len(t_in) == len(t_out) == len(records.calls)
+            assert t_in.min() >= start and t_out.max() <= end
+            L = time_average(t_in, t_out, start, end)
+            lam = len(records.calls) / period
+            W = float(np.mean([t_end - t0 for _c, t0, _a, _r, t_end in records.calls]))
+            assert L == pytest.approx(lam * W, rel=1e-9, abs=1e-12)
+            assert L > 0.01  # calls did queue that day
 
-        # supervision questions: question | joint -> question_answered | joint_answered
-        assert metrics[rep, "questions_unanswered"] == 0
-        t_in, t_out = paired(events, {"question", "joint"},
-                             {"question_answered", "joint_answered"})
-        q_end = max(end, float(t_out.max()) if len(t_out) else end)
-        L = time_average(t_in, t_out, start, q_end)
-        lam = len(t_in) / (q_end - start)
-        W = float(np.mean(t_out - t_in))
-        assert L == pytest.approx(lam * W, rel=1e-9, abs=1e-12)
-        checked_questions += len(t_in)
-    assert checked_questions > 100
+            # supervision questions: question | joint -> question_answered | joint_answered
+            assert records.unanswered == 0
+            t_in, t_out = paired(events, {"question", "joint"},
+                                 {"question_answered", "joint_answered"})
+            q_end = max(end, float(t_out.max()) if len(t_out) else end)
+            L = time_average(t_in, t_out, start, q_end)
+            lam = len(t_in) / (q_end - start)
+            W = float(np.mean(t_out - t_in))
+            assert L == pytest.approx(lam * W, rel=1e-9, abs=1e-12)
+            checked_questions += len(t_in)
+            checked_days += 1
+    assert checked_questions > 100 and checked_days == 20
+

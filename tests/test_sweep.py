@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +18,7 @@ from sim.experiment.design import load_experiment
 from sim.experiment.errors import SweepError
 from sim.experiment.store import read_results
 from sim.experiment.sweep import run_sweep
+from sim.labels import metric_bounds
 from sim.scenario import ScenarioError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +35,8 @@ SMALL = """\
     base: default
     seed: 3
     replications: {reps}
+    weeks: 1
+    warmup_weeks: 0
     replications_per_task: {per_task}
     baseline: nurses-3
     design:
@@ -48,10 +52,12 @@ def small(tmp_path: Path, reps: int = 6, per_task: int = 2) -> Path:
     return experiment_file(tmp_path, SMALL.format(reps=reps, per_task=per_task))
 
 
+KEYS = ["point", "replication", "metric", "role", "activity", "weekday"]
+
+
 def sorted_results(out: Path) -> pd.DataFrame:
     rows = read_results(out)
-    return rows.sort_values(["point", "replication", "metric", "role", "activity"]
-                            ).reset_index(drop=True)
+    return rows.sort_values(KEYS).reset_index(drop=True)
 
 
 # --- designs ---------------------------------------------------------------------------------
@@ -162,12 +168,11 @@ def test_sweep_writes_tidy_results_and_paired_summary(tmp_path):
     summary = run_sweep(exp, tmp_path / "out", progress=False)
     rows = read_results(tmp_path / "out")
     assert list(rows.columns) == ["point", "replication", "metric", "role", "activity",
-                                  "value", "name"]
-    keys = ["point", "replication", "metric", "role", "activity"]
-    assert not rows.duplicated(keys).any()
+                                  "weekday", "value", "weight", "name"]
+    assert not rows.duplicated(KEYS).any()
     assert rows.replication.nunique() == 6 and rows.point.nunique() == 3
-    overall = summary[summary.role.isna() & summary.activity.isna()].set_index(["name",
-                                                                                "metric"])
+    overall = summary[summary.role.isna() & summary.activity.isna()
+                      & summary.weekday.isna()].set_index(["name", "metric"])
     assert pd.isna(overall.loc[("nurses-3", "phone_wait_mean_min"), "diff_mean"])
     phone = overall.loc[("phone-3", "phone_wait_mean_min")]
     assert phone.diff_ci_high < 0  # a third secretary shortens phone waits
@@ -183,7 +188,8 @@ def test_sweep_matches_run_replications(tmp_path):
     exp = load_experiment(small(tmp_path, reps=4))
     run_sweep(exp, tmp_path / "out", progress=False)
     rows = read_results(tmp_path / "out")
-    direct = run_replications(exp.points[1].scenario, replications=4, seed=3).metrics
+    direct = run_replications(exp.points[1].scenario, replications=4, seed=3, weeks=1,
+                              warmup_weeks=0).metrics
     swept = rows[rows.point == 1].sort_values(["replication"], kind="stable")
     assert swept.value.reset_index(drop=True).equals(
         direct.sort_values(["replication"], kind="stable").value.reset_index(drop=True))
@@ -201,7 +207,7 @@ def test_loky_and_dask_give_identical_results(tmp_path):
 
 
 def test_killed_sweep_resumes_to_the_same_results(tmp_path):
-    path = small(tmp_path, reps=60, per_task=2)
+    path = small(tmp_path, reps=24, per_task=2)
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out), "-q"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -213,26 +219,25 @@ def test_killed_sweep_resumes_to_the_same_results(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     before = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("part-*.parquet")}
-    assert 5 <= len(before) < 90, "the sweep was not killed part-way"
+    assert 5 <= len(before) < 36, "the sweep was not killed part-way"
     done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("part-*.parquet")}
     assert all(after[name] == mtime for name, mtime in before.items())  # nothing redone
-    assert len(after) == 90
+    assert len(after) == 36
     assert not list((out / "results").glob("*.tmp")) and not (out / ".lock").exists()
 
     straight = tmp_path / "straight"
     run_sweep(load_experiment(path), straight, progress=False)
     resumed = sorted_results(out)
-    keys = ["point", "replication", "metric", "role", "activity"]
-    assert not resumed.duplicated(keys).any()
+    assert not resumed.duplicated(KEYS).any()
     pd.testing.assert_frame_equal(resumed, sorted_results(straight))
     pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"),
                                   pd.read_parquet(straight / "summary.parquet"))
 
 
 def test_interrupted_sweep_keeps_only_complete_parts(tmp_path):
-    path = small(tmp_path, reps=60, per_task=2)
+    path = small(tmp_path, reps=24, per_task=2)
     out = tmp_path / "interrupted"
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out",
                              str(out), "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -319,6 +324,8 @@ def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
         base: default
         seed: 2
         replications: 4
+        weeks: 1
+        warmup_weeks: 0
         replications_per_task: 4
         design:
           kind: list
@@ -328,33 +335,50 @@ def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
           max_replications: 40
         """)
     summary = run_sweep(load_experiment(path), tmp_path / "out", progress=False)
-    row = summary[(summary.metric == "phone_wait_mean_min") & summary.role.isna()].iloc[0]
+    row = summary[(summary.metric == "phone_wait_mean_min") & summary.role.isna()
+                  & summary.weekday.isna()].iloc[0]
     assert row.replications > 4
     assert (row.ci_high - row.ci_low) / 2 <= 0.25 or row.replications == 40
 
 
 def test_streaming_summary_equals_a_direct_computation(tmp_path):
-    """The block-by-block statistics agree with pandas on the whole table."""
+    """The block-by-block statistics agree with a direct computation on the whole table:
+    pooled means (sum of value x weight over sum of weight), the ratio estimator's standard
+    error, and paired differences over the same runs."""
     from scipy import stats as st
+
+    from sim.estimators import intervals
 
     exp = load_experiment(small(tmp_path, reps=7, per_task=3))  # blocks of 3, 3 and 1
     summary = run_sweep(exp, tmp_path / "out", progress=False)
     rows = read_results(tmp_path / "out").dropna(subset=["value"])
-    keys = ["metric", "role", "activity"]
-    for (point, metric), expected in {(1, "phone_wait_mean_min"): None,
-                                      (2, "staff_cost_dkk"): None,
-                                      (1, "contacts_arisen"): None}.items():
-        sel = rows[(rows.point == point) & (rows.metric == metric) & rows.role.isna()]
-        base = rows[(rows.point == 0) & (rows.metric == metric) & rows.role.isna()]
-        diff = (sel.set_index("replication").value - base.set_index("replication").value)
+    rows = rows[rows.role.isna() & rows.weekday.isna()]
+
+    def pooled(sel):
+        y, x = (sel.value * sel.weight).to_numpy(), sel.weight.to_numpy()
+        r = y.sum() / x.sum()
+        se = np.sqrt(((y - r * x) ** 2).sum() / (len(x) * (len(x) - 1))) / x.mean()
+        return r, se, (y - r * x) / x.mean()
+
+    for point, metric in [(1, "phone_wait_mean_min"), (2, "staff_cost_dkk"),
+                          (1, "contacts_arisen"), (2, "abandonment_rate")]:
+        sel = rows[(rows.point == point) & (rows.metric == metric)].sort_values("replication")
+        base = rows[(rows.point == 0) & (rows.metric == metric)].sort_values("replication")
+        r, se, u = pooled(sel)
+        rb, _seb, ub = pooled(base)
         row = summary[(summary.point == point) & (summary.metric == metric)
-                      & summary.role.isna()].iloc[0]
-        half = st.t.ppf(0.975, len(sel) - 1) * sel.value.std(ddof=1) / len(sel) ** 0.5
-        assert row["mean"] == pytest.approx(sel.value.mean(), rel=1e-12)
-        assert row["ci_high"] - row["mean"] == pytest.approx(half, rel=1e-9, abs=1e-12)
-        assert row["diff_mean"] == pytest.approx(diff.mean(), rel=1e-9, abs=1e-12)
+                      & summary.role.isna() & summary.weekday.isna()].iloc[0]
+        assert row["mean"] == pytest.approx(r, rel=1e-12)
+        low, high = intervals(np.array([r]), np.array([se]), np.array([len(sel)]),
+                              metric_bounds(metric))
+        assert row["ci_low"] == pytest.approx(low[0], rel=1e-9)
+        assert row["ci_high"] == pytest.approx(high[0], rel=1e-9)
+        d_se = np.sqrt(((u - ub) ** 2).sum() / (len(u) * (len(u) - 1)))
+        half = st.t.ppf(0.975, len(u) - 1) * d_se
+        assert row["diff_mean"] == pytest.approx(r - rb, rel=1e-9, abs=1e-12)
+        assert row["diff_ci_high"] - row["diff_mean"] == pytest.approx(half, rel=1e-6,
+                                                                        abs=1e-12)
         assert row["replications"] == len(sel) == 7
-    assert set(keys) <= set(summary.columns)
 
 
 def test_automatic_task_size_follows_the_work(tmp_path):

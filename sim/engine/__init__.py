@@ -1,15 +1,15 @@
-"""The SimPy model of one clinic day."""
+"""The SimPy model of a practice: runs of consecutive working days with a memory."""
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
 from typing import Iterator
 
-from sim.engine.clinic import Clinic, ConservationError
-from sim.engine.demand import schedule_demand
+from sim.engine.calendar import Day, RunCalendar
+from sim.engine.contacts import ConservationError
 from sim.engine.model import CompiledScenario
 from sim.engine.records import DayRecords
-from sim.rng import RandomStreams
+from sim.engine.run import simulate_run
 from sim.scenario.schema import Scenario
 
 
@@ -33,27 +33,25 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+def compiled(scenario: Scenario | CompiledScenario) -> CompiledScenario:
+    return scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
+
+
 def simulate_day(scenario: Scenario | CompiledScenario, seed: int, replication: int = 0,
                  event_log: bool = False) -> DayRecords:
-    """Simulate one day and return its records.
+    """Simulate one day on its own: a run of a single working day (the calendar's first
+    weekday) with no warm-up, so it starts with an empty book. Whatever the day leaves
+    booked or waiting gets its after-run outcome in ``records.after_run``.
 
     The random streams depend on (seed, replication) only, so the same pair gives the
     same day, and two scenarios with the same pair face the same patients.
     """
-    model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
+    model = compiled(scenario)
+    calendar = RunCalendar(model.scenario.calendar, days=1, warmup_days=0)
     with collector_paused():
-        streams = RandomStreams(seed, replication)
-        clinic = Clinic(model, streams, event_log)
-        schedule_demand(clinic, model, streams)
-        clinic.env.run()
-        clinic.sweep()
-    records = clinic.records
-    records.arisen = len(clinic.contacts)
-    for w in clinic.workers:
-        records.staff.append((w.id, w.person.group, w.role, w.team, w.start, w.end, w.left_at,
-                              dict(w.time)))
-    clinic.release()
+        (records,) = list(simulate_run(model, seed, replication, calendar, event_log))
     return records
 
 
-__all__ = ["simulate_day", "collector_paused", "CompiledScenario", "DayRecords", "ConservationError", "Clinic"]
+__all__ = ["simulate_day", "simulate_run", "collector_paused", "compiled", "CompiledScenario",
+           "DayRecords", "ConservationError", "RunCalendar", "Day"]

@@ -1,10 +1,13 @@
-"""The clinic: queues of waiting work, staff, demand, slots, and the end of the day.
+"""The clinic on one working day: queues of waiting work, staff, demand, slots, closing.
 
 Dispatch is push-then-pull. New work goes straight to the best idle person whose block
 serves it (lowest competent level first, own team first); otherwise it waits in its
 queue, and a person who becomes free pulls the first item their block serves and they
-are competent for. Every contact that arises is finished exactly once through
-:meth:`Clinic.finish`; the conservation check relies on that.
+are competent for. What the practice remembers between days (the appointment book, the
+patients, carried-over work, callers who will ring again) is the run's
+(:class:`sim.engine.run.RunState`); the clinic takes today's share of it at the start and
+hands back what is left at closing. Every contact is finished exactly once over the run
+through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
@@ -13,33 +16,38 @@ from typing import Iterable
 
 import simpy
 
+from typing import TYPE_CHECKING
+
 from sim.distributions import Distribution
-from sim.engine.booking import SlotBook
-from sim.engine.contacts import Contact, Question
-from sim.engine.model import CompiledScenario, pick
+from sim.engine.book import Appointment
+from sim.engine.calendar import Day
+from sim.engine.contacts import ConservationError, Contact, Question
+from sim.engine.model import CompiledScenario
 from sim.engine.records import DayRecords
 from sim.engine.staff import Worker
-from sim.rng import DRAW, RandomStreams
+from sim.rng import DRAW
 from sim.scenario.schema import WORK_KINDS
 
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.run import RunState
+
 NAN = float("nan")
-_TEAM, _PATIENCE, _NO_SHOW = DRAW["team"], DRAW["patience"], DRAW["no_show"]
+_PATIENCE, _NO_SHOW = DRAW["patience"], DRAW["no_show"]
 
 #: Same-day patient work a closing policy applies to (``late``: acute overflow booked
 #: after closing, served only in overtime).
 PATIENT_QUEUES = ("squeeze_in", "walk_in", "home_visit", "late")
 
 
-class ConservationError(RuntimeError):
-    """A contact ended with no outcome, or with two: a bug in the engine, never in input."""
-
-
 class Clinic:
-    def __init__(self, model: CompiledScenario, streams: RandomStreams, event_log: bool):
+    def __init__(self, model: CompiledScenario, run: RunState, day: Day, event_log: bool):
         s = model.scenario
-        self.model, self.scenario, self.streams = model, s, streams
+        self.model, self.scenario, self.run, self.day = model, s, run, day
+        self.streams = run.streams
+        self.book = run.book
+        people = model.people_on(day)
         self.env = simpy.Environment(initial_time=min(
-            [s.clinic.open] + [p.start for p in model.people]))
+            [s.clinic.open] + [p.start for p in people]))
         self.interrupt_mode = s.supervision.mode == "interrupt"
         self.question_prob = dict(s.supervision.questions)
         self.joint_prob = dict(s.supervision.joint)
@@ -47,36 +55,39 @@ class Clinic:
         self.close = s.clinic.close
         self.queues: dict[str, deque] = {k: deque() for k in (*WORK_KINDS, "late")}
         self.idle: list[Worker] = []
-        self.records = DayRecords(event_log)
+        self.records = DayRecords(day, event_log)
         self.log = self.records.events
-        self.contacts: list[Contact] = []
         self.workers: list[Worker] = []
-        self.slots = SlotBook(model.free_slots)
+        self.worker_of: dict[str, Worker] = {}
         self.on_site: dict[str, int] = {}
-        for i, person in enumerate(model.people):
+        for i, person in enumerate(people):
             worker = Worker(self, i, person)
             self.workers.append(worker)
+            self.worker_of[person.id] = worker
             self.on_site[person.role] = self.on_site.get(person.role, 0) + 1
         self._overtime_sets: dict[tuple[bool, bool], tuple[tuple[str, ...], frozenset[str]]] = {}
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
-    def new_contact(self, channel: str, ctype: str, u: list[float]) -> Contact:
-        team = pick(self.model.team_table, u[_TEAM]) if self.model.team_table else None
-        c = Contact(len(self.contacts), channel, ctype, team, self.env.now, u)
-        self.contacts.append(c)
+    def new_contact(self, channel: str, ctype: str, u: list[float], patient: int) -> Contact:
+        """A need that arises now, for ``patient`` (who brings their team and own GP)."""
+        c = self.run.new_contact(channel, ctype, u, patient, self.day.index, self.env.now)
+        self.records.arisen += 1
         if self.log is not None:
             self.log_event(c.id, "arise", None)
         return c
 
-    def arrive(self, channel: str, ctype: str, u: list[float],
+    def arrive(self, stream: str, channel: str, ctype: str, u: list[float], patient: int,
                patience: Distribution | None) -> None:
         """A contact arises now from a demand stream and goes where its channel leads."""
-        c = self.new_contact(channel, ctype, u)
+        c = self.new_contact(channel, ctype, u, patient)
+        c.stream = stream
         if channel == "phone":
             self.call_arrives(c, patience)
         elif channel == "inbox":
             self.enqueue(c, "inbox")
+        elif channel == "planned":  # a request for a later appointment
+            self.run.request(self, c, "request")
         else:  # a walk-in or a home-visit request: wanted today
             c.same_day = True
             self.enqueue(c, channel)
@@ -86,10 +97,22 @@ class Clinic:
             raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
         now = self.env.now
         c.outcome, c.t_outcome = outcome, now
-        self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.t_arise, outcome, now,
-                                      c.t_seen, c.seen_by, c.same_day))
+        self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
+                                      outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
+                                      c.same_day, c.patient, c.own_gp))
+        self.run.ended += 1
+        same_day = c.same_day
+        if same_day:
+            self.same_day_done(c, outcome in ("consulted", "home_visit"))
         if self.log is not None:
             self.log_event(c.id, outcome, worker)
+        if worker is not None:
+            self.run.after_outcome(self, c, outcome, worker, same_day)
+
+    def same_day_done(self, c: Contact, seen: bool) -> None:
+        """A same-day need's day is over for it: seen today (before closing?) or not."""
+        c.same_day = False
+        self.records.same_day.append((c.id, seen, seen and c.t_seen < self.close))
 
     def at(self, t: float, callback) -> None:
         """Call ``callback`` at time ``t`` (now, if ``t`` has passed)."""
@@ -179,22 +202,32 @@ class Clinic:
 
     # --- phone ---------------------------------------------------------------------------
     def call_arrives(self, c: Contact, patience) -> None:
+        """A ring of the phone: a new caller, or one who rings again."""
         c.stage, c.route = "call", self.model.triage_route
+        c.t_request = self.env.now
+        c.attempts += 1
         self.records.offered += 1
+        if c.attempts > 1:
+            self.records.redials += 1
+            if self.log is not None:
+                self.log_event(c.id, "redial", None)
         self.submit("call", c)
         if patience is not None and c.queued:
             limit = patience.quantile(c.u[_PATIENCE])
-            self.at(self.env.now + limit, lambda _e, c=c: self.hang_up(c))
+            self.at(self.env.now + limit, lambda _e, c=c, n=c.attempts: self.hang_up(c, n))
 
-    def hang_up(self, c: Contact) -> None:
-        if c.queued and c.stage == "call":
+    def hang_up(self, c: Contact, attempt: int) -> None:
+        if c.queued and c.stage == "call" and c.attempts == attempt:
             self.queues["call"].remove(c)
             c.queued = False
-            self.records.call(c.id, c.t_arise, NAN, "")
-            self.finish(c, "abandoned")
+            self.records.call(c.id, c.t_request, NAN, "", self.env.now)
+            if self.log is not None:
+                self.log_event(c.id, "hang_up", None)
+            self.run.after_hang_up(self, c, closing=False)
 
     def answered(self, c: Contact, w: Worker) -> None:
-        self.records.call(c.id, c.t_arise, self.env.now, w.role)
+        now = self.env.now
+        self.records.call(c.id, c.t_request, now, w.role, now)
         if self.log is not None:
             self.log_event(c.id, "call_answered", w)
 
@@ -202,6 +235,8 @@ class Clinic:
         t = self.scenario.triage
         if outcome == "same_day":
             self.book_same_day(c)
+        elif outcome == "booked_later":
+            self.run.request(self, c, "triage")
         elif outcome == "e_consultation":
             c.ctype = t.e_consultation_type
             self.enqueue(c, "inbox")
@@ -224,35 +259,39 @@ class Clinic:
     # --- slots ---------------------------------------------------------------------------
     def book_same_day(self, c: Contact) -> None:
         c.same_day = True
-        route = self.scenario.route(c.ctype)
-        slot = self.slots.take("acute", route, self.env.now, self.scenario.acute.prefer)
+        route = self.model.route_order[c.ctype]
+        slot = self.book.take_today("acute", route, self.env.now, self.scenario.acute.prefer)
         if slot is not None:
-            self._book(c, slot)
+            self._book(c, slot[0], self.worker_of[slot[1]])
             return
         overflow = self.scenario.acute.overflow
         if overflow == "next_day":
-            self.finish(c, "carried_over")
+            self.carry_over(c)
         else:
             self.enqueue(c, "squeeze_in" if overflow == "squeeze_in" else "late")
 
-    def _book(self, c: Contact, slot: tuple[float, int]) -> None:
-        t, index = slot
-        worker = self.workers[index]
+    def _book(self, c: Contact, t: float, worker: Worker) -> None:
         if self.log is not None:
             self.log_event(c.id, "booked", worker)
+        c.stage = "consult"
         self.at(t, lambda _e, c=c, w=worker: self.submit_booked(w, c))
 
-    def book_planned(self, contacts: list[Contact], no_show: float) -> None:
-        prefer = self.scenario.acute.prefer
-        for c in contacts:
-            slot = self.slots.take("planned", self.scenario.route(c.ctype), self.env.now, prefer)
-            if slot is None:
-                self.finish(c, "booked_later")
-                continue
-            if c.u[_NO_SHOW] < no_show:
-                self.at(slot[0], lambda _e, c=c: self.finish(c, "no_show"))
-            else:
-                self._book(c, slot)
+    def keep_appointment(self, a: Appointment) -> None:
+        """Today's booked patient comes at their slot, or does not (no-show by weekday)."""
+        c = a.contact
+        if c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
+            self.at(a.time, lambda _e, c=c: self.finish(c, "no_show"))
+        else:
+            self._book(c, a.time, self.worker_of[a.person])
+
+    def carry_over(self, c: Contact) -> None:
+        """A patient or inbox item not dealt with today goes on to a later day."""
+        if c.same_day:
+            self.same_day_done(c, False)
+        self.records.carried += 1
+        if self.log is not None:
+            self.log_event(c.id, "carried_over", None)
+        self.run.carry(self, c)
 
     # --- supervision ---------------------------------------------------------------------
     def ask(self, asker: Worker, c: Contact, kind: str, duration: float) -> Question | None:
@@ -304,15 +343,17 @@ class Clinic:
         while queue:
             c = queue.popleft()
             c.queued = False
-            self.records.call(c.id, c.t_arise, NAN, "")
-            self.finish(c, "abandoned")
+            self.records.call(c.id, c.t_request, NAN, "", self.env.now)
+            if self.log is not None:
+                self.log_event(c.id, "hang_up", None)
+            self.run.after_hang_up(self, c, closing=True)
 
     def _carry_over(self, kind: str) -> None:
         queue = self.queues[kind]
         while queue:
             c = queue.popleft()
             c.queued = False
-            self.finish(c, "carried_over")
+            self.carry_over(c)
 
     def release(self) -> None:
         """Break the clinic <-> worker references once the day is over."""
@@ -321,17 +362,11 @@ class Clinic:
         self.workers, self.idle = [], []
 
     def sweep(self) -> None:
-        """After everyone has gone home: whatever still waits is carried over."""
+        """After everyone has gone home: whatever still waits goes on to a later day."""
         self._close_phone_line()
         for kind in (*PATIENT_QUEUES, "inbox"):
             self._carry_over(kind)
         for w in self.workers:
             while w.booked:
-                self.finish(w.booked.popleft(), "carried_over")
+                self.carry_over(w.booked.popleft())
         self._release_orphaned_questions()
-        missing = [c.id for c in self.contacts if c.outcome is None]
-        if missing:
-            raise ConservationError(
-                f"{len(missing)} contacts ended the day with no outcome (first ids: {missing[:5]})")
-
-

@@ -8,38 +8,54 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from sim.engine.model import Route
 
-#: Every contact ends in exactly one of these (the conservation check counts them).
+#: Every contact ends in exactly one of these over a run (the conservation check counts
+#: them). A need booked for a later day, or carried over to tomorrow, is not ended: it goes
+#: on to that day. ``booked_after_run`` and ``carried_over`` are what is still booked or
+#: waiting when the run ends.
 OUTCOMES: tuple[str, ...] = (
     "resolved_on_phone",
     "consulted",
     "inbox_handled",
     "home_visit",
     "referred",
-    "booked_later",
-    "carried_over",
     "abandoned",
+    "line_closed",
     "no_show",
+    "turned_away",
+    "booked_after_run",
+    "carried_over",
 )
+#: Outcomes given when the run ends, not on a day.
+AFTER_RUN: tuple[str, ...] = ("booked_after_run", "carried_over")
+
+
+class ConservationError(RuntimeError):
+    """A contact ended with no outcome, or with two: a bug in the engine, never in input."""
 
 
 class Contact:
-    """One patient need (or inbox item) from the moment it arises to its outcome.
+    """One patient need (or inbox item) from the moment it arises to its outcome, over as
+    many days as it takes (a booking, a carried-over inbox item, a caller who rings again).
 
     ``stage`` says what the next worker must do with it (``call``, ``consult``, ``inbox``,
-    ``home_visit``); ``queued`` is true while it waits in a clinic queue.
+    ``home_visit``); ``queued`` is true while it waits in a clinic queue. ``day`` is the
+    day it arose and ``t_arise`` the minute; ``t_request`` is when its current wait began
+    (a call's latest ring, a planned need's request day is ``request_day``).
     """
 
     __slots__ = (
-        "id", "channel", "ctype", "team", "t_arise", "u", "stage", "queued", "route",
-        "outcome", "t_outcome", "t_seen", "seen_by", "same_day",
+        "id", "channel", "ctype", "team", "day", "t_arise", "u", "stage", "queued", "route",
+        "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
+        "own_gp", "t_request", "request_day", "urgent", "attempts", "stream",
     )
 
-    def __init__(self, cid: int, channel: str, ctype: str, team: str | None, t: float,
-                 u: list[float]):
+    def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
+                 t: float, u: list[float], patient: int, own_gp: str | None):
         self.id = cid
         self.channel = channel
         self.ctype = ctype
         self.team = team
+        self.day = day
         self.t_arise = t
         self.u = u
         self.stage = ""
@@ -49,7 +65,15 @@ class Contact:
         self.t_outcome = float("nan")
         self.t_seen = float("nan")
         self.seen_by = ""
+        self.seen_by_id = ""
         self.same_day = False
+        self.patient = patient
+        self.own_gp = own_gp
+        self.t_request = t
+        self.request_day = day
+        self.urgent = False
+        self.attempts = 0
+        self.stream = channel  # the demand stream (or source) it came from
 
 
 class Question:

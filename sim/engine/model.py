@@ -1,19 +1,22 @@
-"""A scenario compiled for the engine: distributions built, routes ranked, rates scaled.
+"""A scenario compiled for the engine: distributions built, routes ranked, rates scaled,
+each working weekday's staff and slots laid out.
 
 The engine never reads the scenario schema directly: everything it needs per event is
 looked up here in a plain dict, built once per scenario (not per replication).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property
+from types import SimpleNamespace
 
 import numpy as np
 
 from sim.distributions import Distribution, build
-from sim.engine.booking import FreeSlots, free_slots
+from sim.engine.calendar import Day
 from sim.scenario.checks import day_plan
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, Staff
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class PlanBlock:
 
 @dataclass(frozen=True)
 class Person:
-    """One member of staff (a group of ``count`` identical people expands to several)."""
+    """One member of staff on one weekday (a group of ``count`` identical people expands to
+    several, each with a stable id across the week: ``group`` or ``group-2``)."""
 
     id: str
     group: str
@@ -64,34 +68,83 @@ class ArrivalProfile:
     cdf: np.ndarray
 
 
-@dataclass
-class CompiledScenario:
-    scenario: Scenario
-    people: list[Person] = field(default_factory=list)
+def weekday_spec(spec: Staff, weekday: str) -> SimpleNamespace | None:
+    """A staff group's hours and blocks on ``weekday``, or None if they are not in."""
+    if spec.count == 0 or (spec.days is not None and weekday not in spec.days):
+        return None
+    own = spec.on.get(weekday)
+    return SimpleNamespace(
+        start=spec.start if own is None or own.start is None else own.start,
+        end=spec.end if own is None or own.end is None else own.end,
+        blocks=spec.blocks if own is None or own.blocks is None else own.blocks)
 
-    def __post_init__(self) -> None:
+
+def person_ids(group: str, spec: Staff) -> list[str]:
+    return [group] if spec.count == 1 else [f"{group}-{i + 1}" for i in range(spec.count)]
+
+
+class CompiledScenario:
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        s = scenario
+        #: per working weekday (calendar order): everyone who may be in that day
+        self.weekday_people: list[list[Person]] = []
+        for weekday in s.calendar.weekdays:
+            people = []
+            for group, spec in s.staff.items():
+                day = weekday_spec(spec, weekday)
+                if day is None:
+                    continue
+                plan = tuple(self._plan(spec, day))
+                for pid in person_ids(group, spec):
+                    people.append(Person(pid, group, spec.role, spec.team, day.start, day.end,
+                                         plan))
+            self.weekday_people.append(people)
+
+    def _plan(self, spec: Staff, day: SimpleNamespace) -> list[PlanBlock]:
         s = self.scenario
-        for group, spec in s.staff.items():
-            role = s.roles[spec.role]
-            plan = []
-            for start, end, kind in day_plan(s, spec, role.default_block):
-                bk = s.block_kinds[kind]
-                slot_min = role.slot_min
-                for b in spec.blocks:
-                    if b.start == start and b.kind == kind and b.slot_min is not None:
-                        slot_min = b.slot_min
-                activity = bk.activity_if_supervisor if (role.supervises and
-                                                         bk.activity_if_supervisor) else bk.activity
-                plan.append(PlanBlock(start, end, kind, tuple(bk.serves), activity, bk.slots,
-                                      slot_min))
-            for i in range(spec.count):
-                pid = group if spec.count == 1 else f"{group}-{i + 1}"
-                self.people.append(Person(pid, group, spec.role, spec.team, spec.start,
-                                          spec.end, tuple(plan)))
+        role = s.roles[spec.role]
+        plan = []
+        for start, end, kind in day_plan(s, day, role.default_block):
+            bk = s.block_kinds[kind]
+            slot_min = role.slot_min
+            for b in day.blocks:
+                if b.start == start and b.kind == kind and b.slot_min is not None:
+                    slot_min = b.slot_min
+            activity = bk.activity_if_supervisor if (role.supervises and
+                                                     bk.activity_if_supervisor) else bk.activity
+            plan.append(PlanBlock(start, end, kind, tuple(bk.serves), activity, bk.slots,
+                                  slot_min))
+        return plan
+
+    def people_on(self, day: Day) -> list[Person]:
+        """Everyone in on ``day``: the weekday's people, less rotations and absences."""
+        staff = self.scenario.staff
+        week = day.week + 1
+        out = []
+        for person in self.weekday_people[day.weekday]:
+            spec = staff[person.group]
+            rot = spec.rotation
+            if rot is not None and (day.week % rot.every_weeks) + 1 not in rot.weeks:
+                continue
+            if any(a.week == week and (a.days is None or day.name in a.days)
+                   for a in spec.absent):
+                continue
+            out.append(person)
+        return out
 
     @cached_property
-    def free_slots(self) -> FreeSlots:
-        return free_slots(self.people)
+    def list_holders(self) -> list[tuple[str, str | None, float]]:
+        """(person id, team, share) of everyone patients can be listed with."""
+        s = self.scenario
+        holders = []
+        for group, spec in s.staff.items():
+            share = spec.list_share
+            if share is None:
+                share = 1.0 if s.roles[spec.role].keeps_list else 0.0
+            if share > 0 and spec.count > 0:
+                holders += [(pid, spec.team, share) for pid in person_ids(group, spec)]
+        return holders
 
     # --- durations -----------------------------------------------------------------------
     @cached_property
@@ -135,8 +188,11 @@ class CompiledScenario:
 
     @cached_property
     def patience(self) -> dict[str, Distribution | None]:
-        return {name: (build(d.patience) if d.patience is not None else None)
-                for name, d in self.scenario.demand.items()}
+        """demand stream -> callers' patience (None: they wait for ever)."""
+        patience: dict[str, Distribution | None] = defaultdict(lambda: None)
+        for name, d in self.scenario.demand.items():
+            patience[name] = build(d.patience) if d.patience is not None else None
+        return patience
 
     # --- routing -------------------------------------------------------------------------
     @cached_property
@@ -147,6 +203,34 @@ class CompiledScenario:
             competent = [r for r in roles if r in s.contact_types[ctype].durations]
             routes[ctype] = Route(frozenset(competent), {r: i for i, r in enumerate(competent)})
         return routes
+
+    @cached_property
+    def route_order(self) -> dict[str, list[str]]:
+        """contact type -> competent roles that may start it, lowest level first."""
+        return {ctype: sorted(route.roles, key=route.rank.__getitem__)
+                for ctype, route in self.routes.items()}
+
+    @cached_property
+    def bookable_roles(self) -> list[str]:
+        """Roles with bookable (planned or acute) slots on some weekday."""
+        roles = {p.role for people in self.weekday_people for p in people
+                 if any(b.slots != "none" for b in p.plan)}
+        return sorted(roles)
+
+    @cached_property
+    def redial(self):
+        """demand stream -> its redial behaviour (phone streams that have one)."""
+        return {name: d.redial for name, d in self.scenario.demand.items()
+                if d.redial is not None}
+
+    @cached_property
+    def redial_delay(self) -> dict[str, Distribution]:
+        return {name: build(r.delay) for name, r in self.redial.items()}
+
+    @cached_property
+    def follow_up_after(self) -> Distribution | None:
+        spec = self.scenario.follow_ups.after_days
+        return build(spec) if spec is not None else None
 
     @cached_property
     def triage_route(self) -> Route:
@@ -176,6 +260,8 @@ class CompiledScenario:
                                                                p.reference_share_morbid)
 
     def expected_per_day(self, stream: str) -> float:
+        """Mean contacts of ``stream`` on an average working day (before the weekday and
+        season factors)."""
         s = self.scenario
         d = s.demand[stream]
         return (d.per_patient_year * s.population.list_size * self.mix_factor
@@ -200,10 +286,6 @@ class CompiledScenario:
     @cached_property
     def type_tables(self) -> dict[str, tuple[tuple[float, str], ...]]:
         return {name: _cumulative(d.mix) for name, d in self.scenario.demand.items()}
-
-    @cached_property
-    def team_table(self) -> tuple[tuple[float, str], ...]:
-        return _cumulative(self.scenario.population.teams)
 
 
 def _cumulative(shares: dict[str, float]) -> tuple[tuple[float, str], ...]:

@@ -179,7 +179,7 @@ class Worker:
             return self.triage_duration.quantile(u[_TRIAGE_DURATION]), "phone"
         duration = self.service[c.ctype].quantile(u[_SERVICE])
         if stage != "inbox":
-            c.t_seen, c.seen_by = t0, self.role
+            c.t_seen, c.seen_by, c.seen_by_id = t0, self.role, self.id
             if stage == "home_visit":
                 duration += clinic.model.travel.quantile(u[_TRAVEL])
         if clinic.log is not None:

@@ -65,9 +65,13 @@ class Experiment(Strict):
     description: str = ""
     base: str = Field(description="scenario: bundled name or path relative to this file")
     seed: NonNegativeInt = 1
-    replications: PositiveInt
+    replications: PositiveInt = Field(description="independent runs per design point")
+    weeks: PositiveInt | None = Field(
+        default=None, description="weeks measured per run (default: the scenario's calendar)")
+    warmup_weeks: NonNegativeInt | None = Field(
+        default=None, description="weeks of warm-up per run (default: the scenario's)")
     replications_per_task: PositiveInt | Literal["auto"] = Field(
-        default="auto", description="days per task; auto sizes tasks by expected contacts")
+        default="auto", description="runs per task; auto sizes tasks by expected contacts")
     baseline: str | None = Field(default=None, description="point to compare against")
     design: Design
     stopping: Stopping | None = None
@@ -85,7 +89,8 @@ class DesignPoint:
 
 #: Contacts a task should simulate when its size is "auto": about half a second of work at
 #: the engine's ~100,000 contacts a second (experiments/benchmark_engine.py), so the cost of
-#: dispatching a task (tens of ms with loky or Dask) stays small.
+#: dispatching a task (tens of ms with loky or Dask) stays small. A run of weeks is one
+#: task's minimum.
 CONTACTS_PER_TASK = 40_000
 #: ... but at least this many tasks per design point, so a small sweep still spreads
 #: over the workers.
@@ -98,17 +103,24 @@ class LoadedExperiment:
     path: Path
     points: list[DesignPoint]
 
+    def days_per_run(self, scenario: Scenario) -> int:
+        """Working days simulated in one run of ``scenario`` (warm-up included)."""
+        from sim.experiment.replications import run_calendar
+
+        return run_calendar(scenario, self.spec.weeks, self.spec.warmup_weeks).total_days
+
     @property
     def task_size(self) -> int:
-        """Days per task. "auto" sizes tasks from the busiest point's expected contacts a
-        day: a deterministic rule, so the results layout never depends on timing."""
+        """Runs per task. "auto" sizes tasks from the busiest point's expected contacts a
+        run: a deterministic rule, so the results layout never depends on timing."""
         size = self.spec.replications_per_task
         if size != "auto":
             return int(size)
         from sim.engine import CompiledScenario
 
         busiest = max(sum(CompiledScenario(p.scenario).expected_per_day(name)
-                          for name in p.scenario.demand) for p in self.points)
+                          for name in p.scenario.demand) * self.days_per_run(p.scenario)
+                      for p in self.points)
         by_work = max(1, round(CONTACTS_PER_TASK / max(busiest, 1.0)))
         by_spread = max(1, -(-self.spec.replications // MIN_TASKS_PER_POINT))
         return min(by_work, by_spread)

@@ -1,39 +1,162 @@
-"""Replications of one scenario: independent days with common random numbers.
+"""Replications of one scenario: independent runs of weeks with common random numbers.
 
-Replication r of seed s always draws from the same streams, so results do not depend
-on how many replications run, in what order, or on how many workers.
+Replication r of seed s always draws from the same streams, so results do not depend on
+how many replications run, in what order, or on how many workers. Every caller runs days
+through the one loop :func:`sim.engine.simulate_run` and turns them into metrics with
+:class:`sim.metrics.RunMetrics`; this module keeps, per run, the tidy rows and (when
+asked) the day-by-day tables behind the plots and reports.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sim.engine import CompiledScenario, collector_paused, simulate_day
-from sim.metrics import contacts_table, day_metrics, events_table, staff_table, summarise
-from sim.scenario.schema import Scenario
+from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
+from sim.engine.records import DayRecords
+from sim.metrics import (KEYS, RunMetrics, bookings_table, contacts_table, day_row,
+                         events_table, summarise)
+from sim.scenario.schema import ACTIVITIES, Scenario
+
+METRIC_COLUMNS = ["replication", *KEYS, "value", "weight"]
+STAFF_COLUMNS = ["replication", "staff_id", "group", "role", "team", "activity",
+                 "minutes_per_day", "days_present"]
+DAY_STAFF_COLUMNS = ["replication", "day", "staff_id", "group", "role", "team", "start", "end",
+                     "left", "overtime_min"]
+
+
+def run_calendar(scenario: Scenario, weeks: int | None = None,
+                 warmup_weeks: int | None = None) -> RunCalendar:
+    """The calendar of a run: the scenario's weeks and warm-up unless overridden."""
+    return RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=warmup_weeks)
+
+
+@dataclass
+class RunOutput:
+    """What one run leaves: its metric rows, per-person time, and day tables if asked."""
+
+    replication: int
+    rows: list[tuple]
+    staff: list[tuple]
+    days: list[dict] = field(default_factory=list)
+    tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+
+
+class _StaffTime:
+    """Each person's minutes by activity over a run's measured days."""
+
+    def __init__(self) -> None:
+        self.minutes: dict[tuple, dict[str, float]] = {}
+        self.present: dict[tuple, int] = {}
+        self.days = 0
+
+    def add(self, records: DayRecords) -> None:
+        if not records.day.measured:
+            return
+        self.days += 1
+        for sid, group, role, team, _s, _e, _l, time in records.staff:
+            key = (sid, group, role, team)
+            mine = self.minutes.setdefault(key, dict.fromkeys(ACTIVITIES, 0.0))
+            for activity, m in time.items():
+                mine[activity] += m
+            self.present[key] = self.present.get(key, 0) + 1
+
+    def rows(self, replication: int) -> list[tuple]:
+        days = max(self.days, 1)
+        return [(replication, *key, activity, minutes / days, self.present[key])
+                for key in sorted(self.minutes, key=lambda k: k[0])
+                for activity, minutes in self.minutes[key].items()]
+
+
+def run_one(model: CompiledScenario, seed: int, replication: int, calendar: RunCalendar,
+            event_log: bool = False, keep_days: bool = True) -> RunOutput:
+    """One run: its metric rows, each person's time, and (if asked) its day tables."""
+    metrics = RunMetrics(model, calendar.weekdays)
+    staff = _StaffTime()
+    days: list[dict] = []
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for records in simulate_run(model, seed, replication, calendar, event_log):
+        metrics.add(records)
+        staff.add(records)
+        if keep_days:
+            days.append(day_row(records))
+        if event_log and records.day.measured:
+            _keep_tables(tables, records, replication)
+    rows = [(replication, *row) for row in metrics.rows()]
+    return RunOutput(replication, rows, staff.rows(replication), days, tables)
+
+
+def _keep_tables(tables: dict[str, list[pd.DataFrame]], records: DayRecords,
+                 replication: int) -> None:
+    day = records.day.index
+    timeline = pd.DataFrame(records.timeline, columns=["staff_id", "activity", "start", "end"])
+    day_staff = pd.DataFrame([(s[0], s[1], s[2], s[3], s[4], s[5], s[6], max(0.0, s[6] - s[5]))
+                              for s in records.staff], columns=DAY_STAFF_COLUMNS[2:])
+    for name, table in (("events", events_table(records)), ("timeline", timeline),
+                        ("contacts", contacts_table(records)),
+                        ("bookings", bookings_table(records)), ("day_staff", day_staff)):
+        table.insert(0, "day", day)
+        table.insert(0, "replication", replication)
+        tables.setdefault(name, []).append(table)
+
+
+def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: int,
+              calendar: RunCalendar, event_log: bool = False, keep_days: bool = True,
+              jobs: int = 1) -> Iterator[RunOutput]:
+    """The runs of ``replications``, in order, on ``jobs`` processes."""
+    model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
+    if jobs == 1 or len(replications) < 2:
+        with collector_paused():
+            for r in replications:
+                yield run_one(model, seed, r, calendar, event_log, keep_days)
+        return
+    chunks = [replications[i::jobs] for i in range(min(jobs, len(replications)))]
+    parallel = Parallel(n_jobs=len(chunks), return_as="generator")
+    results = parallel(delayed(_run_chunk)(model, seed, list(chunk), calendar, event_log,
+                                           keep_days) for chunk in chunks)
+    by_replication = {out.replication: out for part in results for out in part}
+    for r in replications:
+        yield by_replication.pop(r)
+
+
+def _run_chunk(model: CompiledScenario, seed: int, replications: list[int],
+               calendar: RunCalendar, event_log: bool, keep_days: bool) -> list[RunOutput]:
+    with collector_paused():
+        return [run_one(model, seed, r, calendar, event_log, keep_days) for r in replications]
 
 
 @dataclass
 class ReplicationResults:
-    """Tidy results of R replications of one scenario."""
+    """Tidy results of R runs (replications) of one scenario."""
 
     scenario: Scenario
     seed: int
-    #: one row per replication x metric: replication, metric, role, activity, value
+    #: one row per run x metric: replication, metric, role, activity, weekday, value, weight
     metrics: pd.DataFrame
-    #: minutes by replication, person and activity
+    #: each person's minutes per measured day, by run and activity
     staff: pd.DataFrame
-    #: the event log (only when asked for): replication, time, contact_id, event, staff_id
+    #: one row per run x day (warm-up included, flagged): backlog, TNAA, calls, ...
+    days: pd.DataFrame | None = None
+    #: with the event log (measured days only): replication, day, time, contact_id, event,
+    #: staff_id
     events: pd.DataFrame | None = None
-    #: with the event log: replication, staff_id, activity, start, end (every stretch of
-    #: everyone's day, for Gantt charts)
+    #: with the event log: replication, day, staff_id, activity, start, end (every stretch
+    #: of everyone's day, for Gantt charts)
     timeline: pd.DataFrame | None = None
-    #: with the event log: one row per contact (channel, type, arrival, outcome, ...)
+    #: with the event log: one row per contact, on the day of its outcome
     contacts: pd.DataFrame | None = None
+    #: with the event log: one row per booking of a planned need
+    bookings: pd.DataFrame | None = None
+    #: with the event log: each person's hours and overtime, by run and day
+    day_staff: pd.DataFrame | None = None
+    weeks: int | None = None
+    warmup_weeks: int | None = None
+
+    TABLES = ("days", "events", "timeline", "contacts", "bookings", "day_staff")
 
     def save(self, directory: str | Path) -> Path:
         """Write the results to a directory that :meth:`load` and ``clinicsim report`` read."""
@@ -41,7 +164,7 @@ class ReplicationResults:
         out.mkdir(parents=True, exist_ok=True)
         self.metrics.to_parquet(out / "metrics.parquet", index=False)
         self.staff.to_parquet(out / "staff.parquet", index=False)
-        for name in ("events", "timeline", "contacts"):
+        for name in self.TABLES:
             table = getattr(self, name)
             if table is not None:
                 table.to_parquet(out / f"{name}.parquet", index=False)
@@ -49,7 +172,8 @@ class ReplicationResults:
                                            encoding="utf-8")
         (out / "run.json").write_text(json.dumps({
             "kind": "run", "scenario": self.scenario.name, "seed": self.seed,
-            "replications": self.replications}, indent=1), encoding="utf-8")
+            "replications": self.replications, "weeks": self.weeks,
+            "warmup_weeks": self.warmup_weeks}, indent=1), encoding="utf-8")
         return out
 
     @classmethod
@@ -57,12 +181,13 @@ class ReplicationResults:
         root = Path(directory)
         optional = {name: pd.read_parquet(root / f"{name}.parquet")
                     if (root / f"{name}.parquet").exists() else None
-                    for name in ("events", "timeline", "contacts")}
+                    for name in cls.TABLES}
         run = json.loads((root / "run.json").read_text(encoding="utf-8"))
         scenario = Scenario.model_validate_json((root / "scenario.json").read_text(
             encoding="utf-8"))
         return cls(scenario, int(run["seed"]), pd.read_parquet(root / "metrics.parquet"),
-                   pd.read_parquet(root / "staff.parquet"), **optional)
+                   pd.read_parquet(root / "staff.parquet"), **optional,
+                   weeks=run.get("weeks"), warmup_weeks=run.get("warmup_weeks"))
 
     @property
     def replications(self) -> int:
@@ -72,56 +197,43 @@ class ReplicationResults:
         return summarise(self.metrics, level)
 
 
-def _one_day(model: CompiledScenario, seed: int, replication: int, event_log: bool):
-    records = simulate_day(model, seed, replication, event_log)
-    metrics = pd.DataFrame(day_metrics(records, model.scenario),
-                           columns=["metric", "role", "activity", "value"])
-    metrics.insert(0, "replication", replication)
-    staff = staff_table(records)
-    staff.insert(0, "replication", replication)
-    events = timeline = contacts = None
-    if event_log:
-        contacts = contacts_table(records)
-        contacts.insert(0, "replication", replication)
-        events = events_table(records)
-        events.insert(0, "replication", replication)
-        timeline = pd.DataFrame(records.timeline,
-                                columns=["staff_id", "activity", "start", "end"])
-        timeline.insert(0, "replication", replication)
-    return metrics, staff, events, timeline, contacts
-
-
-def run_replications(scenario: Scenario, replications: int = 20, seed: int = 1,
+def run_replications(scenario: Scenario, replications: int = 10, seed: int = 1,
+                     weeks: int | None = None, warmup_weeks: int | None = None,
                      event_log: bool = False, jobs: int = 1,
                      first_replication: int = 0) -> ReplicationResults:
-    """Run ``replications`` independent days of ``scenario``."""
+    """Run ``replications`` independent runs of ``scenario``, each ``warmup_weeks`` of
+    warm-up then ``weeks`` measured (both default to the scenario's calendar)."""
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    model = CompiledScenario(scenario)
+    calendar = run_calendar(scenario, weeks, warmup_weeks)
     indices = range(first_replication, first_replication + replications)
-    if jobs == 1:
-        with collector_paused():
-            parts = [_one_day(model, seed, r, event_log) for r in indices]
-    else:
-        parts = Parallel(n_jobs=jobs)(delayed(_one_day)(model, seed, r, event_log)
-                                      for r in indices)
-    metrics = pd.concat([p[0] for p in parts], ignore_index=True)
-    staff = pd.concat([p[1] for p in parts], ignore_index=True)
-    events = pd.concat([p[2] for p in parts], ignore_index=True) if event_log else None
-    timeline = pd.concat([p[3] for p in parts], ignore_index=True) if event_log else None
-    contacts = pd.concat([p[4] for p in parts], ignore_index=True) if event_log else None
-    return ReplicationResults(scenario, seed, metrics, staff, events, timeline, contacts)
+    rows, staff, days = [], [], []
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for out in iter_runs(scenario, indices, seed, calendar, event_log, True, jobs):
+        rows += out.rows
+        staff += out.staff
+        days += [{"replication": out.replication, **d} for d in out.days]
+        for name, parts in out.tables.items():
+            tables.setdefault(name, []).extend(parts)
+    metrics = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    staff_frame = pd.DataFrame(staff, columns=STAFF_COLUMNS)
+    joined = {name: pd.concat(parts, ignore_index=True) for name, parts in tables.items()}
+    n = len(calendar.weekdays)
+    return ReplicationResults(
+        scenario, seed, metrics, staff_frame, pd.DataFrame(days), **joined,
+        weeks=calendar.measured_days // n if calendar.measured_days % n == 0 else None,
+        warmup_weeks=calendar.warmup_days // n if calendar.warmup_days % n == 0 else None)
 
 
-def metrics_block(scenario: Scenario, seed: int, point: int, start: int,
-                  stop: int) -> pd.DataFrame:
-    """Tidy metric rows of replications ``start..stop-1`` of one design point (a sweep task)."""
-    model = CompiledScenario(scenario)
-    rows = []
-    with collector_paused():
-        for r in range(start, stop):
-            for metric, role, activity, value in day_metrics(simulate_day(model, seed, r),
-                                                             scenario):
-                rows.append((point, r, metric, role, activity, value))
-    return pd.DataFrame(rows, columns=["point", "replication", "metric", "role", "activity",
-                                       "value"])
+def metrics_block(scenario: Scenario, seed: int, point: int, start: int, stop: int,
+                  weeks: int | None = None, warmup_weeks: int | None = None) -> pd.DataFrame:
+    """Tidy metric rows of runs ``start..stop-1`` of one design point (a sweep task)."""
+    calendar = run_calendar(scenario, weeks, warmup_weeks)
+    rows = [(point, *row) for out in iter_runs(scenario, range(start, stop), seed, calendar,
+                                               keep_days=False)
+            for row in out.rows]
+    return pd.DataFrame(rows, columns=["point", *METRIC_COLUMNS])
+
+
+__all__ = ["ReplicationResults", "RunOutput", "iter_runs", "metrics_block", "run_calendar",
+           "run_one", "run_replications"]

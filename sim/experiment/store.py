@@ -28,10 +28,12 @@ import pyarrow.parquet as pq
 from sim.experiment.design import LoadedExperiment
 from sim.experiment.errors import SweepError
 
-RESULT_COLUMNS = ["point", "replication", "metric", "role", "activity", "value"]
+RESULT_COLUMNS = ["point", "replication", "metric", "role", "activity", "weekday", "value",
+                  "weight"]
 _SCHEMA = pa.schema([("point", pa.int32()), ("replication", pa.int32()),
                      ("metric", pa.string()), ("role", pa.string()),
-                     ("activity", pa.string()), ("value", pa.float64())])
+                     ("activity", pa.string()), ("weekday", pa.string()),
+                     ("value", pa.float64()), ("weight", pa.float64())])
 
 
 def part_name(point: int, start: int, stop: int) -> str:

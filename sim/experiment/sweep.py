@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from sim.metrics import overall as overall_rows
 from sim.experiment.backends import make_backend
 from sim.experiment.design import LoadedExperiment
 from sim.experiment.replications import metrics_block
@@ -42,7 +43,8 @@ def _tasks(experiment: LoadedExperiment, target: dict[int, int], done: set[str])
             stop = min(start + size, target[p.index])
             if part_name(p.index, start, stop) not in done:
                 tasks.append(Task(p.index, start, stop,
-                                  (p.scenario, experiment.spec.seed, p.index, start, stop)))
+                                  (p.scenario, experiment.spec.seed, p.index, start, stop,
+                                   experiment.spec.weeks, experiment.spec.warmup_weeks)))
     # replication-major order: blocks finish together across points, for paired statistics
     return sorted(tasks, key=lambda t: (t.start, t.point))
 
@@ -50,7 +52,7 @@ def _tasks(experiment: LoadedExperiment, target: dict[int, int], done: set[str])
 def _needs_more(experiment: LoadedExperiment, summary: pd.DataFrame,
                 target: dict[int, int]) -> list[int]:
     rule = experiment.spec.stopping
-    overall = summary[summary["role"].isna() & summary["activity"].isna()]
+    overall = overall_rows(summary)
     more = []
     for p in experiment.points:
         if target[p.index] >= rule.max_replications:

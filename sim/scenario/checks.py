@@ -52,11 +52,13 @@ def check_scenario(s: Scenario) -> list[Problem]:
                                              "none")]
     return [
         *_check_clinic(s),
+        *_check_calendar(s),
         *_check_roles_and_types(s),
         *_check_demand(s),
         *_check_triage(s),
         *_check_routes(s),
         *_check_supervision(s),
+        *_check_planned_needs(s),
         *_check_staff(s),
         *_check_coverage(s),
     ]
@@ -68,6 +70,41 @@ def _check_clinic(s: Scenario) -> Iterator[Problem]:
                        clock_text(s.clinic.close))
     if s.population.teams:
         yield from _sums_to_one(("population", "teams"), s.population.teams)
+
+
+def _check_calendar(s: Scenario) -> Iterator[Problem]:
+    c = s.calendar
+    working = ", ".join(c.weekdays)
+    if len(set(c.weekdays)) != len(c.weekdays):
+        yield _problem(("calendar", "weekdays"), "each weekday once", c.weekdays)
+    for field, mapping in (("calendar", "demand_by_weekday"), ("booking", "no_show_by_weekday")):
+        section = getattr(s, field)
+        for day in getattr(section, mapping):
+            if day not in c.weekdays:
+                yield _problem((field, mapping, day), f"a working weekday ({working})", show(day))
+
+
+def _check_planned_needs(s: Scenario) -> Iterator[Problem]:
+    f = s.follow_ups
+    for role in f.after_same_day:
+        if role not in s.roles:
+            yield _problem(("follow_ups", "after_same_day", role),
+                           f"a role ({', '.join(s.roles)})", show(role))
+    for ctype in f.after_inbox:
+        if ctype not in s.contact_types:
+            yield _problem(("follow_ups", "after_inbox", ctype),
+                           f"a contact type ({', '.join(s.contact_types)})", show(ctype))
+    asks = any(p > 0 for p in f.after_same_day.values()) or any(
+        p > 0 for p in f.after_inbox.values())
+    if asks and f.after_days is None:
+        yield _problem(("follow_ups", "after_days"),
+                       "a distribution of working days until the follow-up", "none")
+    needs = [(("follow_ups", "contact_type"), f.contact_type)] if asks else []
+    if s.reviews is not None:
+        needs.append((("reviews", "contact_type"), s.reviews.contact_type))
+    for path, ctype in needs:
+        if ctype not in s.contact_types:
+            yield _problem(path, f"a contact type ({', '.join(s.contact_types)})", show(ctype))
 
 
 def _check_roles_and_types(s: Scenario) -> Iterator[Problem]:
@@ -113,9 +150,8 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
         if stream.patience is not None and stream.channel != "phone":
             yield _problem(path + ("patience",), "patience only on a phone stream",
                            stream.channel)
-        if stream.no_show and stream.channel != "planned":
-            yield _problem(path + ("no_show",), "no_show only on a planned stream",
-                           stream.channel)
+        if stream.redial is not None and stream.channel != "phone":
+            yield _problem(path + ("redial",), "redial only on a phone stream", stream.channel)
 
 
 def _check_triage(s: Scenario) -> Iterator[Problem]:
@@ -143,6 +179,12 @@ def arising_types(s: Scenario) -> set[str]:
     """Contact types that can arise in this scenario (and so need a route)."""
     types = {c for d in s.demand.values() if d.per_patient_year > 0 for c, p in d.mix.items()
              if p > 0}
+    f = s.follow_ups
+    if any(p > 0 for p in f.after_same_day.values()) or any(p > 0 for p in
+                                                           f.after_inbox.values()):
+        types.add(f.contact_type)
+    if s.reviews is not None and s.population.share_morbid > 0:
+        types.add(s.reviews.contact_type)
     if any(d.channel == "phone" and d.per_patient_year > 0 for d in s.demand.values()):
         triagers = {p.role for p in s.staff.values() if p.count > 0}
         for outcome, ctype in (("e_consultation", s.triage.e_consultation_type),
@@ -199,6 +241,7 @@ def _check_supervision(s: Scenario) -> Iterator[Problem]:
 
 
 def _check_staff(s: Scenario) -> Iterator[Problem]:
+    working = ", ".join(s.calendar.weekdays)
     for sid, person in s.staff.items():
         path = ("staff", sid)
         if person.role not in s.roles:
@@ -207,37 +250,78 @@ def _check_staff(s: Scenario) -> Iterator[Problem]:
             yield _problem(path + ("team",),
                            f"a team from population.teams ({', '.join(s.population.teams)})",
                            show(person.team))
-        if person.start >= person.end:
-            yield _problem(path + ("end",), "an end of work after its start",
-                           _span(person.start, person.end))
-            continue
-        hours = _span(person.start, person.end)
-        previous_end = None
-        for i, block in sorted(enumerate(person.blocks), key=lambda ib: ib[1].start):
-            bpath = path + ("blocks", i)
-            if block.kind not in s.block_kinds:
-                yield _problem(bpath + ("kind",), f"a block kind ({', '.join(s.block_kinds)})",
-                               show(block.kind))
-            if block.start >= block.end:
-                yield _problem(bpath, "a block whose end is after its start",
-                               _span(block.start, block.end))
-            elif block.start < person.start or block.end > person.end:
-                yield _problem(bpath, f"a block within the working hours {hours}",
-                               _span(block.start, block.end))
-            elif previous_end is not None and block.start < previous_end:
-                yield _problem(bpath, "blocks that do not overlap",
-                               f"{_span(block.start, block.end)} starting before "
-                               f"{clock_text(previous_end)}")
-            previous_end = max(previous_end or block.end, block.end)
+        for day in person.days or []:
+            if day not in s.calendar.weekdays:
+                yield _problem(path + ("days",), f"working weekdays ({working})", show(day))
+        for day in person.on:
+            if day not in s.calendar.weekdays:
+                yield _problem(path + ("on", day), f"a working weekday ({working})", show(day))
+            elif person.days is not None and day not in person.days:
+                yield _problem(path + ("on", day), f"a weekday this person is in "
+                               f"({', '.join(person.days)})", show(day))
+        if person.rotation is not None:
+            for i, week in enumerate(person.rotation.weeks):
+                if week > person.rotation.every_weeks:
+                    yield _problem(path + ("rotation", "weeks", i),
+                                   f"a week of the {person.rotation.every_weeks}-week cycle",
+                                   str(week))
+        plans = [(path, person)]
+        plans += [(path + ("on", d), _day_view(person, d)) for d in person.on]
+        for where, plan in plans:
+            yield from _check_hours(s, where, plan)
 
 
-def _serving_intervals(s: Scenario, work: str, roles: set[str] | None = None):
-    """When someone on staff is in a block that serves ``work``."""
-    for person in s.staff.values():
-        if person.count == 0 or (roles is not None and person.role not in roles):
+def _day_view(person, weekday: str):
+    """A person's hours and blocks on ``weekday`` (their ``on`` entry over their usual day)."""
+    from types import SimpleNamespace
+
+    own = person.on[weekday]
+    return SimpleNamespace(start=person.start if own.start is None else own.start,
+                           end=person.end if own.end is None else own.end,
+                           blocks=person.blocks if own.blocks is None else own.blocks)
+
+
+def _check_hours(s: Scenario, path: tuple, person) -> Iterator[Problem]:
+    if person.start >= person.end:
+        yield _problem(path + ("end",), "an end of work after its start",
+                       _span(person.start, person.end))
+        return
+    hours = _span(person.start, person.end)
+    previous_end = None
+    for i, block in sorted(enumerate(person.blocks), key=lambda ib: ib[1].start):
+        bpath = path + ("blocks", i)
+        if block.kind not in s.block_kinds:
+            yield _problem(bpath + ("kind",), f"a block kind ({', '.join(s.block_kinds)})",
+                           show(block.kind))
+        if block.start >= block.end:
+            yield _problem(bpath, "a block whose end is after its start",
+                           _span(block.start, block.end))
+        elif block.start < person.start or block.end > person.end:
+            yield _problem(bpath, f"a block within the working hours {hours}",
+                           _span(block.start, block.end))
+        elif previous_end is not None and block.start < previous_end:
+            yield _problem(bpath, "blocks that do not overlap",
+                           f"{_span(block.start, block.end)} starting before "
+                           f"{clock_text(previous_end)}")
+        previous_end = max(previous_end or block.end, block.end)
+
+
+def weekday_plans(s: Scenario, weekday: str):
+    """(group id, role, hours-and-blocks view) of everyone on staff on ``weekday``."""
+    for sid, person in s.staff.items():
+        if person.count == 0 or (person.days is not None and weekday not in person.days):
             continue
-        role = s.roles.get(person.role)
-        for start, end, kind in day_plan(s, person, role.default_block if role else None):
+        yield sid, person.role, (_day_view(person, weekday) if weekday in person.on
+                                 else person)
+
+
+def _serving_intervals(s: Scenario, weekday: str, work: str, roles: set[str] | None = None):
+    """When someone on staff is in a block that serves ``work`` on ``weekday``."""
+    for _sid, role_name, plan in weekday_plans(s, weekday):
+        if roles is not None and role_name not in roles:
+            continue
+        role = s.roles.get(role_name)
+        for start, end, kind in day_plan(s, plan, role.default_block if role else None):
             bk = s.block_kinds.get(kind)
             if bk is not None and work in bk.serves:
                 yield (start, end)
@@ -262,28 +346,34 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
         role = s.roles.get(person.role)
         if role is None or person.role in triagers:
             continue
-        for start, end, kind in day_plan(s, person, role.default_block):
-            bk = s.block_kinds.get(kind)
-            if bk is not None and "call" in bk.serves:
-                yield _problem(("staff", person_id),
-                               f"phone duty only for roles that triage "
-                               f"({', '.join(sorted(triagers))})",
-                               f"{person.role!r} on {kind!r} {_span(start, end)}")
-                break
-    phone_cover = list(_serving_intervals(s, "call", triagers))
-    walk_in_cover = list(_serving_intervals(s, "walk_in"))
-    for name, stream in s.demand.items():
-        if stream.per_patient_year <= 0:
-            continue
-        for i, w in enumerate(stream.profile):
-            if w.weight <= 0 or w.start >= w.end:
+        views = [person] + [_day_view(person, d) for d in person.on]
+        found = next(((start, end, kind) for view in views
+                      for start, end, kind in day_plan(s, view, role.default_block)
+                      if s.block_kinds.get(kind) is not None
+                      and "call" in s.block_kinds[kind].serves), None)
+        if found is not None:
+            start, end, kind = found
+            yield _problem(("staff", person_id),
+                           f"phone duty only for roles that triage "
+                           f"({', '.join(sorted(triagers))})",
+                           f"{person.role!r} on {kind!r} {_span(start, end)}")
+    for weekday in s.calendar.weekdays:
+        phone_cover = list(_serving_intervals(s, weekday, "call", triagers))
+        walk_in_cover = list(_serving_intervals(s, weekday, "walk_in"))
+        on = f" on {weekday}" if len(s.calendar.weekdays) > 1 else ""
+        for name, stream in s.demand.items():
+            if stream.per_patient_year <= 0:
                 continue
-            path = ("demand", name, "profile", i)
-            if stream.channel == "phone":
-                for a, b in _uncovered((w.start, w.end), phone_cover):
-                    yield _problem(path, f"someone on phone duty throughout the phone window "
-                                   f"{_span(w.start, w.end)}", f"no one on the phone {_span(a, b)}")
-            elif stream.channel == "walk_in":
-                if not any(a < w.end and b > w.start for a, b in walk_in_cover):
-                    yield _problem(path, f"someone in a block serving walk-ins during "
-                                   f"{_span(w.start, w.end)}", "no one")
+            for i, w in enumerate(stream.profile):
+                if w.weight <= 0 or w.start >= w.end:
+                    continue
+                path = ("demand", name, "profile", i)
+                if stream.channel == "phone":
+                    for a, b in _uncovered((w.start, w.end), phone_cover):
+                        yield _problem(path, f"someone on phone duty throughout the phone window "
+                                       f"{_span(w.start, w.end)}{on}",
+                                       f"no one on the phone {_span(a, b)}")
+                elif stream.channel == "walk_in":
+                    if not any(a < w.end and b > w.start for a, b in walk_in_cover):
+                        yield _problem(path, f"someone in a block serving walk-ins during "
+                                       f"{_span(w.start, w.end)}{on}", "no one")

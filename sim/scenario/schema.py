@@ -115,6 +115,10 @@ WorkKind = Literal["booked", "question", "call", "walk_in", "squeeze_in", "inbox
 WORK_KINDS: tuple[str, ...] = WorkKind.__args__  # type: ignore[attr-defined]
 
 Channel = Literal["phone", "walk_in", "inbox", "planned", "home_visit"]
+
+#: Days of the week as written in scenario files, Monday first.
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
 TriageOutcome = Literal[
     "resolved_on_phone", "same_day", "booked_later", "e_consultation", "home_visit", "referred"
 ]
@@ -127,6 +131,92 @@ class Clinic(Strict):
         description="Days the clinic is open a year; turns yearly rates into daily demand."
     )
 
+
+class Season(Strict):
+    """Demand over the year: a cosine with its low in ``quietest_week``."""
+
+    peak_to_trough: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
+        description="Busiest week's demand over the quietest week's (D16: about 1.2).")
+    quietest_week: Annotated[int, Field(ge=1, le=53)] = Field(
+        description="Week of the year with the least demand (D16: August).")
+
+
+class Calendar(Strict):
+    """Which weekdays the clinic works, how demand varies over them, and how long a run is."""
+
+    weekdays: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1,
+        description="Working weekdays, in order; a run is consecutive working days.")
+    demand_by_weekday: dict[Weekday, Annotated[float, Field(gt=0, le=10)]] = Field(
+        default_factory=dict,
+        description="Relative demand by weekday (normalised to a mean of 1 over the working "
+                    "weekdays; a weekday not listed counts as 1).")
+    season: Season | None = None
+    start_week: Annotated[int, Field(ge=1, le=53)] = Field(
+        default=1, description="Week of the year the run starts in (for the season).")
+    weeks: Annotated[int, Field(ge=1, le=520)] = Field(
+        default=8, description="Weeks measured in each run (replication).")
+    warmup_weeks: Annotated[int, Field(ge=0, le=520)] = Field(
+        default=4, description="Weeks simulated before measuring starts, then discarded.")
+
+
+class Booking(Strict):
+    """How planned needs find a slot in the appointment book (booking rule and access)."""
+
+    horizon_days: Annotated[int, Field(ge=1, le=260)] = Field(
+        default=30, description="Working days ahead the book is open; a need that finds no "
+                                "slot within it is turned away.")
+    earliest_days: Annotated[int, Field(ge=0, le=260)] = Field(
+        default=1, description="A planned need books from this many working days after it "
+                               "arises (0: later the same day).")
+    own_gp_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+        default=0.0, description="Working days more a patient accepts to wait to see their "
+                                 "own GP (continuity against speed).")
+    own_team_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+        default=0.0, description="... to be seen within their own team.")
+    level_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+        default=0.0, description="Working days more a need waits for each lower rung of its "
+                                 "route (lowest competent level first, within reason).")
+    release_acute_days: Annotated[int, Field(ge=0, le=260)] | None = Field(
+        default=None, description="Acute (same-day) slots open to planned booking this many "
+                                  "working days before their day (carve-out release); null: "
+                                  "never, they stay for same-day needs.")
+    no_show_by_weekday: dict[Weekday, Probability] = Field(
+        default_factory=dict, description="Share of booked patients who do not come, by "
+                                          "weekday (a weekday not listed: none).")
+
+
+class FollowUps(Strict):
+    """Needs that a consultation or an inbox item creates for a later day."""
+
+    after_same_day: dict[Name, Probability] = Field(
+        default_factory=dict, description="By the role that saw a same-day need: share asked "
+                                          "to come back (T7).")
+    after_inbox: dict[Name, Probability] = Field(
+        default_factory=dict, description="By contact type of an inbox item: share that "
+                                          "leads to a planned visit (T10).")
+    after_days: DistSpec | None = Field(
+        default=None, description="Working days from the consultation to the follow-up.")
+    contact_type: Name = "follow_up"
+
+
+class Reviews(Strict):
+    """Chronic-care reviews: morbid patients are reviewed at intervals, booked ahead."""
+
+    interval_days: Annotated[float, Field(gt=0, le=2600)] = Field(
+        description="Working days between a morbid patient's reviews.")
+    book_ahead_days: Annotated[int, Field(ge=0, le=260)] = Field(
+        default=10, description="A review is booked this many working days before it is due.")
+    contact_type: Name = "chronic_review"
+
+
+class Redial(Strict):
+    """What callers who hang up (or whose call is cut off at closing) do next."""
+
+    same_day: Probability = Field(description="Share who ring again later the same day.")
+    next_day: Probability = Field(
+        description="Of the others, share who ring again the next working day.")
+    delay: DistSpec = Field(description="Minutes until a same-day redial.")
 
 class Population(Strict):
     list_size: Annotated[int, Field(ge=0, le=1_000_000)]
@@ -152,6 +242,9 @@ class Role(Strict):
     doctor: bool = False
     in_training: bool = Field(default=False, description="a doctor in training (not a GP)")
     supervises: bool = False
+    keeps_list: bool = Field(default=False,
+                             description="People in this role have patients listed with them "
+                                         "(their own GP).")
     default_block: Name = Field(description="Block kind for working time no block covers.")
     slot_min: Minutes = Field(description="Default length of a booked slot.")
 
@@ -188,7 +281,8 @@ class DemandStream(Strict):
     patience: DistSpec | None = Field(
         default=None, description="Phone only: how long a caller waits before hanging up."
     )
-    no_show: Probability = Field(default=0.0, description="Planned only: share who do not come.")
+    redial: Redial | None = Field(
+        default=None, description="Phone only: whether callers who hang up ring again.")
 
 
 class Triage(Strict):
@@ -235,8 +329,31 @@ class Block(Strict):
     slot_min: Minutes | None = None
 
 
+class DayPlan(Strict):
+    """One weekday's own hours and blocks, where they differ from the person's usual day."""
+
+    start: Clock | None = None
+    end: Clock | None = None
+    blocks: list[Block] | None = None
+
+
+class Rotation(Strict):
+    """Present only in some weeks of a repeating cycle (a rotating locum)."""
+
+    every_weeks: Annotated[int, Field(ge=1, le=52)]
+    weeks: list[Annotated[int, Field(ge=1, le=52)]] = Field(
+        min_length=1, description="Weeks of each cycle the person is in (1 = the first).")
+
+
+class Absence(Strict):
+    """Days off: a week of the run (1 = the first simulated week) and its weekdays."""
+
+    week: Annotated[int, Field(ge=1, le=1040)]
+    days: list[Weekday] | None = Field(default=None, description="null: the whole week")
+
+
 class Staff(Strict):
-    """A person, or ``count`` identical people, and their day."""
+    """A person, or ``count`` identical people, and their week."""
 
     role: Name
     count: Annotated[int, Field(ge=0, le=500)] = 1
@@ -244,6 +361,15 @@ class Staff(Strict):
     start: Clock
     end: Clock
     blocks: list[Block] = Field(default_factory=list)
+    days: list[Weekday] | None = Field(
+        default=None, description="Weekdays present (null: every working weekday).")
+    on: dict[Weekday, DayPlan] = Field(
+        default_factory=dict, description="Weekdays whose hours or blocks differ.")
+    rotation: Rotation | None = None
+    absent: list[Absence] = Field(default_factory=list)
+    list_share: Annotated[float, Field(ge=0, le=1000)] | None = Field(
+        default=None, description="Relative share of the list with each of these people as "
+                                  "own GP (null: 1 if the role keeps a list, else 0).")
 
 
 class Practice(Strict):
@@ -277,6 +403,10 @@ class Scenario(Strict):
     acute: Acute
     home_visits: HomeVisits
     end_of_day: EndOfDay
+    calendar: Calendar = Field(default_factory=Calendar)
+    booking: Booking = Field(default_factory=Booking)
+    follow_ups: FollowUps = Field(default_factory=FollowUps)
+    reviews: Reviews | None = None
     staff: dict[Name, Staff]
 
     def route(self, contact_type: str) -> list[str]:
@@ -284,4 +414,7 @@ class Scenario(Strict):
         return self.delegation.routes[self.delegation.degree][contact_type]
 
     def present_roles(self) -> set[str]:
-        return {s.role for s in self.staff.values() if s.count > 0}
+        """Roles of anyone on staff on at least one working weekday."""
+        weekdays = set(self.calendar.weekdays)
+        return {s.role for s in self.staff.values()
+                if s.count > 0 and (s.days is None or weekdays.intersection(s.days))}

@@ -1,0 +1,218 @@
+"""The appointment book: every person's bookable slots, day by day, over the booking horizon.
+
+Slots come from the blocks of each day's plan whose kind has ``slots: planned`` or
+``slots: acute``: a block of length L with slot length s gives floor(L / s) slots. The book
+keeps the days from today to the end of the horizon open (the practice goes on after a run
+ends, so the book does too); a day's slots are laid out from the people in on that day
+(weekday plan, rotation, absences) when it enters the horizon.
+
+*Planned* needs (a later appointment) book the first suitable slot by :meth:`book`: a role
+the delegation allows, scored by how long the patient waits, less the extra days they
+accept for their own GP, their own team, or a lower rung of the route. Acute slots are kept
+for same-day needs (:meth:`take_today`) unless the carve-out releases them to planned
+booking a set number of days ahead. A slot no one books is not lost: the person in that
+block takes other waiting work (squeeze-ins, walk-ins, inbox), which is how practices
+release unused time on the day.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from typing import Callable
+
+from sim.engine.model import CompiledScenario, Person
+
+EPS = 1e-9
+PLANNED, ACUTE = "planned", "acute"
+
+#: (kind, role) -> sorted list of (start time, person id)
+FreeSlots = dict[tuple[str, str], list[tuple[float, str]]]
+
+
+def day_slots(people: list[Person]) -> FreeSlots:
+    """Every slot of a day by (slot kind, role), each list sorted by time."""
+    free: FreeSlots = {}
+    for person in people:
+        for block in person.plan:
+            if block.slots == "none":
+                continue
+            n = math.floor((block.end - block.start) / block.slot_min + EPS)
+            slots = free.setdefault((block.slots, person.role), [])
+            for i in range(n):
+                slots.append((block.start + i * block.slot_min, person.id))
+    for slots in free.values():
+        slots.sort()
+    return free
+
+
+class Appointment:
+    """A booked slot: the patient's need, the day, the time and who they will see."""
+
+    __slots__ = ("contact", "day", "time", "person")
+
+    def __init__(self, contact, day: int, time: float, person: str):
+        self.contact, self.day, self.time, self.person = contact, day, time, person
+
+
+class AppointmentBook:
+    def __init__(self, model: CompiledScenario, day_people: Callable[[int], list[Person]]):
+        booking = model.scenario.booking
+        self.model = model
+        self.horizon = booking.horizon_days
+        self.release = booking.release_acute_days
+        self.own_gp_extra = booking.own_gp_extra_days
+        self.own_team_extra = booking.own_team_extra_days
+        self.level_extra = booking.level_extra_days
+        self._day_people = day_people
+        self._templates: dict[tuple[str, ...], FreeSlots] = {}
+        self.free: dict[int, FreeSlots] = {}
+        self.team_of: dict[str, str | None] = {}
+        self.role_of: dict[str, str] = {}
+        self.appointments: dict[int, list[Appointment]] = defaultdict(list)
+        self.today = 0
+        #: appointments booked for days after today
+        self.future = 0
+        self._opened = -1
+
+    # --- the horizon ------------------------------------------------------------------------
+    def start_day(self, today: int) -> list[Appointment]:
+        """Move to ``today``: drop past days, open new ones; today's appointments, by time."""
+        for d in [d for d in self.free if d < today]:
+            del self.free[d]
+        self.today = today
+        last = today + self.horizon - 1
+        while self._opened < last:
+            self._opened += 1
+            self.free[self._opened] = self._layout(self._opened)
+        todays = self.appointments.pop(today, [])
+        self.future -= len(todays)
+        todays.sort(key=lambda a: a.time)
+        return todays
+
+    def _layout(self, day: int) -> FreeSlots:
+        people = self._day_people(day)
+        key = tuple(id(p) for p in people)  # a weekday's Person objects live as long as the model
+        template = self._templates.get(key)
+        if template is None:
+            template = self._templates[key] = day_slots(people)
+            for p in people:
+                self.team_of[p.id] = p.team
+                self.role_of[p.id] = p.role
+        return {k: list(v) for k, v in template.items()}
+
+    # --- same-day slots ---------------------------------------------------------------------
+    def take_today(self, kind: str, route_roles: list[str], earliest: float,
+                   prefer: str) -> tuple[float, str] | None:
+        """Book today's first free ``kind`` slot at or after ``earliest``.
+
+        ``prefer="lowest_level"`` tries the route's roles in order (a nurse slot at 14:00
+        before a GP slot at 09:00); ``"earliest"`` takes the earliest slot of any of them.
+        """
+        free = self.free.get(self.today)
+        if free is None:
+            return None
+        best: tuple[float, str] | None = None
+        best_key: tuple[str, str] | None = None
+        best_pos = -1
+        for role in route_roles:
+            slots = free.get((kind, role))
+            if not slots:
+                continue
+            pos = bisect.bisect_left(slots, (earliest - EPS, ""))
+            if pos >= len(slots):
+                continue
+            if best is None or slots[pos] < best:
+                best, best_key, best_pos = slots[pos], (kind, role), pos
+            if prefer == "lowest_level":
+                break
+        if best is None or best_key is None:
+            return None
+        del free[best_key][best_pos]
+        return best
+
+    # --- planned needs ----------------------------------------------------------------------
+    def _kinds(self, day: int, urgent: bool) -> tuple[str, ...]:
+        if urgent or (self.release is not None and day - self.today <= self.release):
+            return (PLANNED, ACUTE)
+        return (PLANNED,)
+
+    def book(self, contact, route_roles: list[str], first_day: int, earliest_time: float,
+             own_gp: str | None, team: str | None, urgent: bool = False) -> Appointment | None:
+        """Book the best slot for a planned need from ``first_day`` (at or after
+        ``earliest_time`` if that is today), or None if none is free within the horizon.
+
+        Each candidate scores its wait in working days, plus ``level_extra_days`` per rung
+        above the route's first, less ``own_gp_extra_days`` with the patient's own GP and
+        ``own_team_extra_days`` within their team; the lowest score wins (then the earliest
+        time, then the lower rung)."""
+        today = self.today
+        own_extra = self.own_gp_extra if own_gp is not None else 0.0
+        team_extra = self.own_team_extra if team is not None else 0.0
+        own_role = self.role_of.get(own_gp) if own_gp is not None else None
+        bonus = own_extra + team_extra
+        best = None  # (score, time, rank, day, key, index)
+        last = today + self.horizon - 1
+        for day in range(max(first_day, today), last + 1):
+            wait = day - today
+            if best is not None and wait - bonus > best[0]:
+                break
+            free = self.free[day]
+            for rank, role in enumerate(route_roles):
+                base = wait + rank * self.level_extra
+                # the most this role's slots can take off the wait: own GP, own team
+                gain = (own_extra if role == own_role else 0.0) + team_extra
+                if best is not None and base - gain > best[0]:
+                    continue
+                for kind in self._kinds(day, urgent):
+                    slots = free.get((kind, role))
+                    if not slots:
+                        continue
+                    start = (bisect.bisect_left(slots, (earliest_time - EPS, ""))
+                             if day == today else 0)
+                    for i in range(start, len(slots)):
+                        time, pid = slots[i]
+                        score = base
+                        if pid == own_gp:
+                            score -= own_extra
+                        if team is not None and self.team_of.get(pid) == team:
+                            score -= team_extra
+                        if best is None or (score, time, rank) < best[:3]:
+                            best = (score, time, rank, day, (kind, role), i)
+                        if score <= base - gain:  # no later slot in this list scores lower
+                            break
+        if best is None:
+            return None
+        _score, time, _rank, day, key, index = best
+        _, pid = self.free[day][key].pop(index)
+        appointment = Appointment(contact, day, time, pid)
+        if day > today:
+            self.appointments[day].append(appointment)
+            self.future += 1
+        return appointment
+
+    # --- access measures --------------------------------------------------------------------
+    def third_next_available(self, roles: set[str] | None, now: float, nth: int = 3) -> int:
+        """Working days from today to the ``nth`` free slot a routine need could book (a
+        planned slot, or an acute one the carve-out has released), for ``roles`` (None:
+        any). The horizon's last day if there are fewer than ``nth``."""
+        today = self.today
+        last = today + self.horizon - 1
+        seen = 0
+        for day in range(today, last + 1):
+            free = self.free[day]
+            kinds = self._kinds(day, urgent=False)
+            for (kind, role), slots in free.items():
+                if kind not in kinds or (roles is not None and role not in roles):
+                    continue
+                if day == today:
+                    seen += len(slots) - bisect.bisect_left(slots, (now - EPS, ""))
+                else:
+                    seen += len(slots)
+            if seen >= nth:
+                return day - today
+        return last - today
+
+    def pending(self) -> list[Appointment]:
+        """Every appointment still to come (at the end of a run)."""
+        return [a for day in sorted(self.appointments) for a in self.appointments[day]]

@@ -1,0 +1,104 @@
+"""The listed patients of one run, as arrays (one entry per patient, no object each).
+
+A patient has an age band (70+ or not), a morbidity class (morbid or not), a team and an
+own GP. The shares of the fact box are met exactly: round(list size x share) patients are
+70+, and as many are morbid, placed at random (independently of each other: no source
+gives their overlap). A patient's contact rate relative to the reference mix follows the
+population section's relative rates (D6, D8), so the practice's expected demand is the
+same as the rate x list size x patient-mix factor the streams are scaled by; each contact
+that arises is drawn from the list in proportion to these rates.
+
+Teams get their shares of the list exactly; within a team, patients are listed with its
+list-keeping people (their own GP) in proportion to each person's ``list_share``; where a
+team has none, with everyone who keeps a list.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.model import CompiledScenario
+from sim.rng import RandomStreams
+
+
+def _exact_counts(total: int, shares: list[float]) -> list[int]:
+    """Split ``total`` in proportion to ``shares`` (largest remainder, so it adds up)."""
+    weights = np.asarray(shares, dtype=float)
+    if total == 0 or weights.sum() <= 0:
+        return [0] * len(shares)
+    raw = total * weights / weights.sum()
+    counts = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - counts), kind="stable")[: total - counts.sum()]:
+        counts[i] += 1
+    return counts.tolist()
+
+
+def _flag(n: int, share: float, generator: np.random.Generator) -> np.ndarray:
+    """A boolean array with round(n x share) True entries at random places."""
+    flags = np.zeros(n, dtype=bool)
+    flags[generator.permutation(n)[: int(round(n * share))]] = True
+    return flags
+
+
+class Patients:
+    __slots__ = ("size", "age70", "morbid", "weight", "cumulative", "team", "own_gp",
+                 "teams", "holders")
+
+    def __init__(self, model: CompiledScenario, streams: RandomStreams):
+        pop = model.scenario.population
+        n = self.size = pop.list_size
+        self.age70 = _flag(n, pop.share_70plus, streams.generator("population.age"))
+        self.morbid = _flag(n, pop.share_morbid, streams.generator("population.morbidity"))
+        weight = (1.0 + (pop.relative_rate_70plus - 1.0) * self.age70
+                  + (pop.relative_rate_morbid - 1.0) * self.morbid)
+        self.weight = weight
+        self.cumulative = np.cumsum(weight)
+        self.teams: list[str] = list(pop.teams)
+        self.team = np.full(n, -1, dtype=np.int32)
+        order = streams.generator("population.team").permutation(n)
+        if self.teams:
+            counts = _exact_counts(n, [pop.teams[t] for t in self.teams])
+            start = 0
+            for index, count in enumerate(counts):
+                self.team[order[start:start + count]] = index
+                start += count
+        self.holders: list[str] = [pid for pid, _team, _share in model.list_holders]
+        self.own_gp = np.full(n, -1, dtype=np.int32)
+        self._list(model, order)
+
+    def _list(self, model: CompiledScenario, order: np.ndarray) -> None:
+        """Give each patient an own GP, within their team where the team has one."""
+        holders = model.list_holders
+        if not holders:
+            return
+        groups: dict[int, np.ndarray] = {}
+        if self.teams:
+            team_of_order = self.team[order]
+            for index in range(len(self.teams)):
+                groups[index] = order[team_of_order == index]
+        else:
+            groups[-1] = order
+        for team_index, patients in groups.items():
+            team = self.teams[team_index] if team_index >= 0 else None
+            mine = [i for i, (_pid, t, _s) in enumerate(holders) if t == team]
+            if not mine:
+                mine = list(range(len(holders)))
+            counts = _exact_counts(len(patients), [holders[i][2] for i in mine])
+            start = 0
+            for holder, count in zip(mine, counts):
+                self.own_gp[patients[start:start + count]] = holder
+                start += count
+
+    def pick(self, u: np.ndarray) -> np.ndarray:
+        """Patients for uniform draws ``u``, in proportion to their contact rates."""
+        if self.size == 0:
+            return np.zeros(len(u), dtype=np.int64)
+        index = self.cumulative.searchsorted(u * self.cumulative[-1], side="right")
+        return np.minimum(index, self.size - 1)
+
+    def team_name(self, patient: int) -> str | None:
+        t = int(self.team[patient])
+        return self.teams[t] if t >= 0 else None
+
+    def own_gp_id(self, patient: int) -> str | None:
+        g = int(self.own_gp[patient])
+        return self.holders[g] if g >= 0 else None

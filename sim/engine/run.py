@@ -1,0 +1,301 @@
+"""A run: consecutive working days of one practice, with a memory.
+
+The run is what carries from one day to the next: the listed patients, the appointment
+book, inbox items and patients carried over, callers who will ring again, chronic
+patients' next reviews. Each day the clinic (:class:`sim.engine.clinic.Clinic`) takes
+today's share of this state, runs the day in SimPy, and hands back what is left.
+
+One loop, :func:`simulate_run`, runs days for every caller (a run of the command line, a
+sweep task, the capacity search, the calibration report): it yields each day's records,
+the warm-up days flagged as not measured. At the end of the run whatever is still booked
+or waiting gets its after-run outcome, and the run checks that every contact that arose
+ended exactly once.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+
+from sim.engine.book import AppointmentBook
+from sim.engine.calendar import RunCalendar
+from sim.engine.contacts import ConservationError, Contact
+from sim.engine.demand import schedule_demand
+from sim.engine.model import CompiledScenario
+from sim.engine.population import Patients
+from sim.engine.records import DayRecords
+from sim.rng import CONTACT_DRAWS, RandomStreams
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.clinic import Clinic
+    from sim.engine.staff import Worker
+
+#: Planned needs the practice booked for a chosen later day (a follow-up's, a review's):
+#: their wait runs from that day, not from when they were booked.
+SCHEDULED_SOURCES = ("follow_up", "review")
+#: Rows of decision draws fetched at a time for contacts the run itself creates
+#: (follow-ups, reviews): one vectorised draw per decision instead of one per contact.
+ROW_BLOCK = 64
+
+
+class RowSource:
+    """Decision rows for contacts of one endogenous source, from its own named streams."""
+
+    def __init__(self, streams: RandomStreams, source: str):
+        self._generators = [streams.generator(f"contacts.{source}.{d}") for d in CONTACT_DRAWS]
+        self._rows: list[list[float]] = []
+
+    def next(self) -> list[float]:
+        if not self._rows:
+            block = np.empty((ROW_BLOCK, len(self._generators)))
+            for j, generator in enumerate(self._generators):
+                block[:, j] = generator.random(ROW_BLOCK)
+            self._rows = block.tolist()[::-1]
+        return self._rows.pop()
+
+
+class Reviews:
+    """When each morbid patient's next chronic-care review is to be booked."""
+
+    def __init__(self, model: CompiledScenario, patients: Patients, streams: RandomStreams):
+        spec = model.scenario.reviews
+        self.spec = spec
+        self.by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        if spec is None:
+            return
+        morbid = np.flatnonzero(patients.morbid)
+        # stationary start: each patient is somewhere in their cycle
+        first = np.floor(streams.generator("reviews.first_due").random(len(morbid))
+                         * spec.interval_days).astype(int)
+        for patient, due in zip(morbid.tolist(), first.tolist()):
+            self.schedule(patient, due)
+
+    def schedule(self, patient: int, due: int) -> None:
+        self.by_day[max(0, due - self.spec.book_ahead_days)].append((patient, due))
+
+    def due(self, day: int) -> list[tuple[int, int]]:
+        return self.by_day.pop(day, [])
+
+
+class RunState:
+    """What the practice remembers from one working day to the next."""
+
+    def __init__(self, model: CompiledScenario, streams: RandomStreams,
+                 calendar: RunCalendar):
+        s = model.scenario
+        self.model, self.streams, self.calendar = model, streams, calendar
+        self.patients = Patients(model, streams)
+        self.book = AppointmentBook(model, lambda d: model.people_on(calendar.day(d)))
+        self.reviews = Reviews(model, self.patients, streams)
+        self.no_show = [s.booking.no_show_by_weekday.get(w, 0.0) for w in calendar.weekdays]
+        self.next_id = 0
+        self.arisen = 0
+        self.ended = 0
+        #: waiting work carried to the next day, by the queue it waits in
+        self.carried: dict[str, list[Contact]] = {"inbox": [], "home_visit": []}
+        #: callers who will ring again: day -> [(minute, contact)]
+        self.redials: dict[int, list[tuple[float, Contact]]] = defaultdict(list)
+        self._rows: dict[str, RowSource] = {}
+        self._redial = streams.generator("phone.redial")
+        self._redial_time = streams.generator("phone.redial_time")
+        self._follow_up = streams.generator("follow_ups.ask")
+        self._follow_up_after = streams.generator("follow_ups.after")
+
+    # --- contacts ---------------------------------------------------------------------------
+    def new_contact(self, channel: str, ctype: str, u: list[float], patient: int, day: int,
+                    t: float) -> Contact:
+        p = self.patients
+        team = p.team_name(patient) if p.size else None
+        own = p.own_gp_id(patient) if p.size else None
+        c = Contact(self.next_id, channel, ctype, team, day, t, u, patient, own)
+        self.next_id += 1
+        self.arisen += 1
+        return c
+
+    def derived_contact(self, clinic: Clinic, source: str, ctype: str,
+                        patient: Contact | int) -> Contact:
+        """A need the run creates for a patient (a follow-up, a review), with its own draws."""
+        rows = self._rows.get(source)
+        if rows is None:
+            rows = self._rows[source] = RowSource(self.streams, source)
+        if isinstance(patient, Contact):
+            patient = patient.patient
+        c = clinic.new_contact(source, ctype, rows.next(), patient)
+        c.stream = source
+        return c
+
+    # --- planned needs ----------------------------------------------------------------------
+    def request(self, clinic: Clinic, c: Contact, source: str, first_day: int | None = None,
+                urgent: bool = False) -> None:
+        """Book a planned need into the appointment book, or turn it away."""
+        today = clinic.day.index
+        booking = self.model.scenario.booking
+        earliest = today + booking.earliest_days
+        first = earliest if first_day is None else max(first_day, earliest)
+        if urgent:
+            first = today + 1 if first_day is None else first_day
+        now = clinic.env.now
+        c.request_day, c.urgent = today, urgent
+        clinic.records.requests += 1
+        roles = self.model.route_order[c.ctype]
+        a = self.book.book(c, roles, first, now, c.own_gp, c.team, urgent)
+        if a is None:
+            clinic.finish(c, "turned_away")
+            return
+        role = self.book.role_of[a.person]
+        due = first_day if first_day is not None and source in SCHEDULED_SOURCES else today
+        clinic.records.bookings.append((c.id, source, today, due, a.day, a.time, a.person,
+                                        role, c.own_gp, urgent))
+        if clinic.log is not None:
+            clinic.log_event(c.id, "booked_for_later" if a.day > today else "booked", None)
+        if a.day == today:
+            clinic.keep_appointment(a)
+
+    def carry(self, clinic: Clinic, c: Contact) -> None:
+        """Work not done today: inbox items and home-visit requests wait for tomorrow's
+        queue; a patient who was to be seen books the first slot from tomorrow (acute
+        slots included: the need is urgent)."""
+        if c.stage in self.carried:
+            self.carried[c.stage].append(c)
+        else:
+            self.request(clinic, c, "carried_over", urgent=True)
+
+    def after_hang_up(self, clinic: Clinic, c: Contact, closing: bool) -> None:
+        """A caller who hung up (or was cut off at closing) rings again, or gives up: later
+        today (not after closing), else the next working day, with the stream's shares."""
+        redial = self.model.redial.get(c.stream)
+        outcome = "line_closed" if closing else "abandoned"
+        if redial is None:
+            clinic.finish(c, outcome)
+            return
+        u = float(self._redial.random())
+        if u < redial.same_day and not closing:
+            t = clinic.env.now + self.model.redial_delay[c.stream].quantile(
+                float(self._redial.random()))
+            if t < clinic.close:
+                patience = self.model.patience[c.stream]
+                clinic.at(t, lambda _e, c=c: clinic.call_arrives(c, patience))
+                return
+        elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
+            clinic.finish(c, outcome)
+            return
+        self.redials[clinic.day.index + 1].append((self._ring_time(c.stream), c))
+
+    def _ring_time(self, stream: str) -> float:
+        """A time of day for tomorrow's redial, from the stream's arrival profile."""
+        profile = self.model.arrival_profiles[stream]
+        u = self._redial_time.random(2)
+        which = min(int(profile.cdf.searchsorted(u[0], side="right")), len(profile.cdf) - 1)
+        return float(profile.starts[which] + u[1] * (profile.ends[which]
+                                                     - profile.starts[which]))
+
+    def after_outcome(self, clinic: Clinic, c: Contact, outcome: str, worker: Worker,
+                      same_day: bool) -> None:
+        """What a finished contact asks for later: a follow-up after a same-day
+        consultation (by the role that saw it, T7), a visit after an inbox item (T10)."""
+        follow = self.model.scenario.follow_ups
+        if same_day and outcome in ("consulted", "home_visit"):
+            share = follow.after_same_day.get(worker.role, 0.0)
+        elif outcome == "inbox_handled":
+            share = follow.after_inbox.get(c.ctype, 0.0)
+        else:
+            return
+        if share <= 0.0 or float(self._follow_up.random()) >= share:
+            return
+        after = self.model.follow_up_after
+        days = max(1, int(round(after.quantile(float(self._follow_up_after.random())))))
+        need = self.derived_contact(clinic, "follow_up", follow.contact_type, c)
+        self.request(clinic, need, "follow_up", first_day=clinic.day.index + days)
+
+    # --- a day ------------------------------------------------------------------------------
+    def start_day(self, clinic: Clinic) -> None:
+        """Today's share of the run's memory: appointments, waiting work, redials, reviews,
+        then today's new demand."""
+        day = clinic.day
+        records = clinic.records
+        for a in self.book.start_day(day.index):
+            clinic.keep_appointment(a)
+        records.tnaa = self.access_at_opening(clinic)
+        for kind, waiting in self.carried.items():
+            for c in waiting:
+                clinic.enqueue(c, kind)
+            waiting.clear()
+        for t, c in self.redials.pop(day.index, []):
+            patience = self.model.patience[c.stream]
+            clinic.at(t, lambda _e, c=c, p=patience: clinic.call_arrives(c, p))
+        spec = self.reviews.spec
+        for patient, due in self.reviews.due(day.index):
+            need = self.derived_contact(clinic, "review", spec.contact_type, patient)
+            before = len(clinic.records.bookings)
+            self.request(clinic, need, "review", first_day=due)
+            if len(clinic.records.bookings) > before:
+                booked_day = clinic.records.bookings[-1][3]
+                self.reviews.schedule(patient, booked_day + int(round(spec.interval_days)))
+            else:
+                self.reviews.schedule(patient, day.index + int(round(spec.interval_days)))
+        schedule_demand(clinic, self.model, self.streams)
+
+    def access_at_opening(self, clinic: Clinic) -> dict:
+        """Third next available appointment by role with bookable slots, and for any role."""
+        now = self.model.scenario.clinic.open
+        out = {None: self.book.third_next_available(None, now)}
+        for role in self.model.bookable_roles:
+            out[role] = self.book.third_next_available({role}, now)
+        return out
+
+    def end_day(self, clinic: Clinic) -> None:
+        clinic.records.backlog = self.book.future
+
+    # --- the end of the run -----------------------------------------------------------------
+    def finish_run(self, records: DayRecords) -> None:
+        """Give what is still booked or waiting its after-run outcome; check conservation."""
+        def end(c: Contact, outcome: str) -> None:
+            if c.outcome is not None:
+                raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
+            c.outcome = outcome
+            records.after_run.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
+                                      outcome, math.nan, c.t_seen, c.seen_by, c.seen_by_id,
+                                      False, c.patient, c.own_gp))
+            self.ended += 1
+
+        for a in self.book.pending():
+            end(a.contact, "booked_after_run")
+        for waiting in self.carried.values():
+            for c in waiting:
+                end(c, "carried_over")
+        for day in sorted(self.redials):
+            for _t, c in self.redials[day]:
+                end(c, "carried_over")
+        if self.ended != self.arisen:
+            raise ConservationError(
+                f"{self.arisen} contacts arose over the run but {self.ended} ended")
+
+
+def simulate_run(model: CompiledScenario, seed: int, replication: int,
+                 calendar: RunCalendar, event_log: bool = False) -> Iterator[DayRecords]:
+    """Run the days of one replication; yield each day's records as the day ends.
+
+    The random streams depend on (seed, replication) only, so the same pair gives the same
+    run, and two scenarios with the same pair face the same patients."""
+    from sim.engine.clinic import Clinic
+
+    streams = RandomStreams(seed, replication)
+    state = RunState(model, streams, calendar)
+    last = calendar.total_days - 1
+    for index in range(calendar.total_days):
+        day = calendar.day(index)
+        clinic = Clinic(model, state, day, event_log)
+        state.start_day(clinic)
+        clinic.env.run()
+        clinic.sweep()
+        state.end_day(clinic)
+        records = clinic.records
+        for w in clinic.workers:
+            records.staff.append((w.id, w.person.group, w.role, w.team, w.start, w.end,
+                                  w.left_at, dict(w.time)))
+        clinic.release()
+        if index == last:
+            state.finish_run(records)
+        yield records

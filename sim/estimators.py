@@ -1,0 +1,182 @@
+"""Estimates across independent runs: pooled means, their confidence intervals, and paired
+differences under common random numbers.
+
+Each run (replication) reports, per metric, a value and a weight: a per-day count has the
+run's measured days as weight, a per-contact mean (a wait) its number of contacts, so that
+``sum(value x weight) / sum(weight)`` over the runs is the pooled estimate: the mean per
+day, or the mean per contact over every contact of every run (a busy day weighs more than
+a quiet one). Its standard error is the ratio estimator's (the delta method over runs,
+which are independent; days within a run are not, so they are never the unit):
+
+    R = sum(y) / sum(x),  var(R) ~ sum((y_i - R x_i)^2) / (n (n - 1) xbar^2)
+
+with ``y = value x weight`` and ``x = weight``. With equal weights this is the ordinary mean
+and Student-t standard error. A paired difference of two designs linearises both ratios
+run by run and takes the variance of the difference of the linearised terms, over the runs
+where both have a value.
+
+Sums are kept as streaming accumulators (count, sums, sums of squares and cross-products)
+so memory never grows with the number of runs; each key's values are shifted by its first
+run's ratio to avoid cancellation (a constant metric has a variance of exactly zero).
+
+Intervals respect a metric's range (:func:`sim.labels.metric_bounds`): shares get a
+logit-scale interval, non-negative metrics a log-scale one, both from the delta method
+and Student's t with n - 1 degrees of freedom, so "calls offered" can never be shown with
+a negative lower bound. ``tests/test_estimators.py`` measures their coverage.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+#: Below this many runs an interval is shown with a warning: the coverage test
+#: (tests/test_estimators.py) finds the log- and logit-scale intervals within two points of
+#: their nominal 95 % from 10 runs on, for skewed counts and rare shares alike.
+MIN_RUNS_FOR_INTERVALS = 10
+
+
+def _zeros(shape: tuple[int, ...]) -> np.ndarray:
+    return np.zeros(shape)
+
+
+class RatioSums:
+    """Streaming sums for ratio estimates: arrays of shape ``(points, keys)``, fed blocks of
+    runs shaped ``(points, runs, keys)`` with NaN (or zero weight) where there is no value."""
+
+    def __init__(self, points: int, keys: int = 0):
+        shape = (points, keys)
+        self.n, self.sx, self.sy, self.sxx, self.syy, self.sxy = (_zeros(shape) for _ in range(6))
+        self.shift = np.full(shape, np.nan)
+
+    @property
+    def keys(self) -> int:
+        return self.n.shape[1]
+
+    def grow(self, keys: int) -> None:
+        extra = keys - self.keys
+        if extra > 0:
+            pad = ((0, 0), (0, extra))
+            for name in ("n", "sx", "sy", "sxx", "syy", "sxy"):
+                setattr(self, name, np.pad(getattr(self, name), pad))
+            self.shift = np.pad(self.shift, pad, constant_values=np.nan)
+
+    def present(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.isfinite(values) & np.isfinite(weights) & (weights > 0)
+
+    def add(self, values: np.ndarray, weights: np.ndarray) -> None:
+        self.grow(values.shape[2])
+        ok = self.present(values, weights)
+        unset = np.isnan(self.shift) & ok.any(axis=1)
+        if unset.any():
+            first = np.take_along_axis(values, ok.argmax(axis=1)[:, None, :], axis=1)[:, 0, :]
+            self.shift = np.where(unset, first, self.shift)
+        x = np.where(ok, weights, 0.0)
+        y = np.where(ok, (values - np.nan_to_num(self.shift)[:, None, :]) * x, 0.0)
+        self.n += ok.sum(axis=1)
+        self.sx += x.sum(axis=1)
+        self.sy += y.sum(axis=1)
+        self.sxx += (x * x).sum(axis=1)
+        self.syy += (y * y).sum(axis=1)
+        self.sxy += (x * y).sum(axis=1)
+
+    def estimate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(runs with a value, pooled estimate, its standard error) per point and key."""
+        n = self.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = self.sy / self.sx  # on the shifted scale
+            xbar = self.sx / n
+            ss = np.maximum(self.syy - 2 * r * self.sxy + r * r * self.sxx, 0.0)
+            se = np.sqrt(ss / (n * (n - 1))) / xbar
+        estimate = np.where(n > 0, np.nan_to_num(self.shift) + r, np.nan)
+        return n, estimate, np.where(n > 1, se, np.nan)
+
+
+class PairedSums:
+    """Streaming sums for paired differences of each point from a base point, over the runs
+    where both have a value (common random numbers pair run i with run i)."""
+
+    _NAMES = ("n", "xa", "ya", "xxa", "yya", "xya", "xb", "yb", "xxb", "yyb", "xyb",
+              "yayb", "yaxb", "xayb", "xaxb")
+
+    def __init__(self, points: int, base: int):
+        self.base = base
+        for name in self._NAMES:
+            setattr(self, name, _zeros((points, 0)))
+
+    def grow(self, keys: int) -> None:
+        extra = keys - self.n.shape[1]
+        if extra > 0:
+            for name in self._NAMES:
+                setattr(self, name, np.pad(getattr(self, name), ((0, 0), (0, extra))))
+
+    def add(self, values: np.ndarray, weights: np.ndarray, shift: np.ndarray) -> None:
+        """``shift``: the value accumulator's shifts (points x keys), for precision."""
+        self.grow(values.shape[2])
+        ok = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
+        both = ok & ok[self.base][None, :, :]
+        xa = np.where(both, weights, 0.0)
+        ya = np.where(both, (values - np.nan_to_num(shift)[:, None, :]) * xa, 0.0)
+        xb = np.broadcast_to(np.where(both, weights[self.base][None], 0.0), xa.shape)
+        base_shift = np.nan_to_num(shift[self.base])[None, None, :]
+        yb = np.where(both, (values[self.base][None] - base_shift) * xb, 0.0)
+        for name, term in (("n", both), ("xa", xa), ("ya", ya), ("xxa", xa * xa),
+                           ("yya", ya * ya), ("xya", xa * ya), ("xb", xb), ("yb", yb),
+                           ("xxb", xb * xb), ("yyb", yb * yb), ("xyb", xb * yb),
+                           ("yayb", ya * yb), ("yaxb", ya * xb), ("xayb", xa * yb),
+                           ("xaxb", xa * xb)):
+            setattr(self, name, getattr(self, name) + term.sum(axis=1))
+
+    def estimate(self, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                   np.ndarray]:
+        """(paired runs, mean difference, its standard error, variance reduction), given the
+        value accumulator's shifts (the same ones :meth:`add` was given); the
+        variance reduction is (var a + var b) / var(a - b) over the paired runs; above 1
+        means common random numbers paid off."""
+        n = self.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ra, rb = self.ya / self.xa, self.yb / self.xb
+            xa_bar, xb_bar = self.xa / n, self.xb / n
+            uaa = np.maximum(self.yya - 2 * ra * self.xya + ra * ra * self.xxa, 0.0)
+            ubb = np.maximum(self.yyb - 2 * rb * self.xyb + rb * rb * self.xxb, 0.0)
+            uab = self.yayb - rb * self.yaxb - ra * self.xayb + ra * rb * self.xaxb
+            var_a = uaa / xa_bar ** 2
+            var_b = ubb / xb_bar ** 2
+            var_d = np.maximum(var_a + var_b - 2 * uab / (xa_bar * xb_bar), 0.0)
+            se = np.sqrt(var_d / (n * (n - 1)))
+            reduction = (var_a + var_b) / var_d
+        shift = np.nan_to_num(shift)
+        diff = (shift + ra) - (shift[self.base][None, :] + rb)
+        return n, diff, np.where(n > 1, se, np.nan), np.where(var_d > 0, reduction, np.nan)
+
+
+def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.ndarray | str,
+              level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence limits that respect each value's range: ``real`` (estimate +- t se),
+    ``nonnegative`` (on the log scale) or ``share`` (on the logit scale); an estimate on
+    the edge of its range, or with no spread, gets the point itself as its interval."""
+    estimate, se, n = (np.asarray(a, dtype=float) for a in (estimate, se, n))
+    bounds = np.broadcast_to(np.asarray(bounds, dtype=object), estimate.shape)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        t = stats.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        half = t * se
+        low, high = estimate - half, estimate + half
+        positive = estimate > 0
+        ratio = np.where(positive, half / np.where(positive, estimate, 1.0), np.nan)
+        log_low, log_high = estimate * np.exp(-ratio), estimate * np.exp(ratio)
+        inside = (estimate > 0) & (estimate < 1)
+        m = np.where(inside, estimate, 0.5)
+        logit = np.log(m / (1 - m))
+        spread = half / (m * (1 - m))
+        share_low = 1 / (1 + np.exp(-(logit - spread)))
+        share_high = 1 / (1 + np.exp(-(logit + spread)))
+    is_share = bounds == "share"
+    is_nonneg = bounds == "nonnegative"
+    low = np.where(is_share, np.where(inside, share_low, estimate),
+                   np.where(is_nonneg, np.where(positive, log_low, estimate), low))
+    high = np.where(is_share, np.where(inside, share_high, estimate),
+                    np.where(is_nonneg, np.where(positive, log_high, estimate), high))
+    flat = (se == 0) & np.isfinite(estimate)
+    low = np.where(flat, estimate, low)
+    high = np.where(flat, estimate, high)
+    missing = ~np.isfinite(se)
+    return np.where(missing, np.nan, low), np.where(missing, np.nan, high)
