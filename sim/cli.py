@@ -16,6 +16,8 @@ from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem
 
 EXIT_INVALID = 2
+#: An output could not be written (a full disk, say): not the input's fault.
+EXIT_WRITE_FAILED = 1
 
 
 def _whole_number(low: int, high: int, expected: str):
@@ -37,40 +39,40 @@ _seed = _whole_number(0, 2**63 - 1, "a seed from 0 to 2^63-1")
 
 
 def _writable(path: Path, option: str) -> None:
-    """Check, without creating anything, that ``path`` can be written."""
-    parent = path.resolve().parent
-    if path.is_dir():
-        raise ScenarioError([Problem(option, (), "a file path, not a directory", str(path))])
-    if not parent.is_dir():
-        raise ScenarioError([Problem(option, (), "a path in an existing directory", str(path))])
-    if not os.access(path if path.exists() else parent, os.W_OK):
-        raise ScenarioError([Problem(option, (), "a writable file", str(path))])
+    """Check, before any work, that a file can be written at ``path``."""
+    from sim.outputs import unwritable_file
+
+    problem = unwritable_file(path)
+    if problem:
+        raise ScenarioError([Problem(option, (), *problem)])
 
 
-def _writable_dir(path: Path, option: str) -> None:
-    if path.exists() and not path.is_dir():
-        raise ScenarioError([Problem(option, (), "a directory", f"{path} is a file")])
-    target = path if path.exists() else path.resolve().parent
-    if not target.is_dir() or not os.access(target, os.W_OK):
-        raise ScenarioError([Problem(option, (), "a writable directory (or one that can be "
-                                     "created)", str(path))])
+def _writable_dir(path: Path, option: str, marker: str | None = None) -> None:
+    """Check, before any work, that an output directory can be written at ``path``."""
+    from sim.outputs import unwritable_directory
+
+    problem = unwritable_directory(path, marker)
+    if problem:
+        raise ScenarioError([Problem(option, (), *problem)])
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run_replications
+    from sim.outputs import atomic_file
     from sim.report import json_rows, text_summary
 
     scenario = load_scenario(args.scenario)
     if args.events:
         _writable(Path(args.events), "--events")
     if args.save:
-        _writable_dir(Path(args.save), "--save")
+        _writable_dir(Path(args.save), "--save", marker="run.json")
     keep_log = bool(args.events or args.save)
     results = run_replications(scenario, args.replications, args.seed,
                                event_log=keep_log, jobs=args.jobs)
     summary = results.summary()
     if args.events:
-        results.events.to_csv(args.events, index=False)
+        with atomic_file(args.events) as tmp:
+            results.events.to_csv(tmp, index=False)
     if args.save:
         results.save(args.save)
     if args.json:
@@ -115,11 +117,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration import write_report
+    from sim.outputs import atomic_files
 
     out = Path(args.out)
-    table = write_report(out, args.replications, args.seed,
-                         command=f"clinicsim calibrate --out {args.out} -r {args.replications}"
-                                 f" --seed {args.seed}")
+    _writable_dir(out, "--out")
+    with atomic_files(out, ["report.csv", "report.md"]) as staging:
+        table = write_report(staging, args.replications, args.seed,
+                             command=f"clinicsim calibrate --out {args.out} "
+                                     f"-r {args.replications} --seed {args.seed}")
     counts = table["verdict"].str.split(":").str[0].value_counts()
     print(f"Calibration report written to {out / 'report.md'} and {out / 'report.csv'}")
     print(", ".join(f"{n} {v}" for v, n in counts.items()))
@@ -151,6 +156,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     from sim.capacity import parse_target
     from sim.experiment.design import load_experiment
     from sim.frontier import plot_frontier, staffing_frontier
+    from sim.outputs import atomic_files
 
     experiment = load_experiment(args.experiment)
     texts = args.target or experiment.spec.targets
@@ -165,10 +171,10 @@ def cmd_frontier(args: argparse.Namespace) -> int:
                               max_replications=args.max_replications,
                               resolution=args.resolution)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "frontier.csv", index=False)
-    plot_frontier(table, f"{experiment.spec.name}: capacity and cost").savefig(
-        out / "frontier.png", dpi=120)
+    with atomic_files(out, ["frontier.csv", "frontier.png"]) as staging:
+        table.to_csv(staging / "frontier.csv", index=False)
+        plot_frontier(table, f"{experiment.spec.name}: capacity and cost").savefig(
+            staging / "frontier.png", dpi=120)
     cols = ["name", "capacity", "binding_target", "patients_per_gp_fte",
             "cost_per_patient_year_dkk", "on_frontier"]
     ranked = table[cols].sort_values("capacity", ascending=False)
@@ -180,15 +186,17 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.html_report import build_report
+    from sim.outputs import atomic_file
 
     out = Path(args.output)
     _writable(out, "--output")
     try:
-        path = build_report(args.results, out)
+        with atomic_file(out) as tmp:
+            build_report(args.results, tmp)
     except ValueError as err:
         print(f"clinicsim: {err}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"Report written to {path}")
+    print(f"Report written to {out}")
     return 0
 
 
@@ -302,10 +310,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.outputs import OutputError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except OutputError as err:
+        print(f"clinicsim: {err}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     except ScenarioError as err:
         print(err.report(), file=sys.stderr)
         return EXIT_INVALID
