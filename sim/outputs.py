@@ -27,9 +27,14 @@ TEMP_PREFIX = ".clinicsim-"
 class OutputError(Exception):
     """An output could not be written; nothing partial was left behind."""
 
-    def __init__(self, target: Path | str, reason: str):
-        self.target, self.reason = Path(target), reason
-        super().__init__(f"could not write {target}: {reason} (nothing was written)")
+    def __init__(self, target: Path | str, reason: str, hint: str = ""):
+        self.target, self.reason, self.hint = target, reason, hint
+        text = f"could not write {target}: {reason} (nothing partial was left)"
+        super().__init__(f"{text}; {hint}" if hint else text)
+
+    def with_hint(self, hint: str) -> "OutputError":
+        """The same error with advice on what to do next."""
+        return OutputError(self.target, self.reason, hint)
 
 
 def _reason(err: OSError) -> str:
@@ -105,17 +110,18 @@ def atomic_files(directory: str | Path, names: list[str]) -> Iterator[Path]:
     are moved into ``directory`` together when the block ends without error. On failure
     neither the files nor a ``directory`` created for them are left behind."""
     directory = Path(directory)
-    with _created_folders(directory, directory):
+    what = directory / names[0] if len(names) == 1 else f"{directory} ({', '.join(names)})"
+    with _created_folders(directory, what):
         staging = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}staging-", dir=directory))
         try:
             yield staging
-            missing = [n for n in names if not (staging / n).is_file()]
+            missing = [n for n in names if not (staging / n).exists()]
             if missing:
-                raise OutputError(directory / missing[0], "the file was not produced")
+                raise OutputError(directory / missing[0], "it was not produced")
             for name in names:
                 os.replace(staging / name, directory / name)
         except OSError as err:
-            raise OutputError(directory, _reason(err)) from None
+            raise OutputError(what, _reason(err)) from None
         finally:
             _remove(staging)
 

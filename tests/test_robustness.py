@@ -143,3 +143,109 @@ def test_frontier_on_a_full_disk_leaves_neither_file(tmp_path, monkeypatch, caps
                  "--resolution", "5000"])
     assert code == 1 and "No space left on device" in capsys.readouterr().err
     assert not out.exists()
+
+
+# --- sweeps: results directory ---------------------------------------------------------------
+
+SWEEP = """\
+    name: small sweep
+    base: default
+    seed: 3
+    replications: 4
+    replications_per_task: 2
+    design:
+      kind: list
+      points:
+        - {name: nurses-3, set: {}}
+        - {name: nurses-4, set: {staff.nurse.count: 4}}
+    """
+
+
+@pytest.fixture
+def sweep_file(tmp_path) -> Path:
+    return write(tmp_path, SWEEP, "exp.yaml")
+
+
+def test_sweep_summary_on_a_full_disk_leaves_no_partial_summary(sweep_file, tmp_path,
+                                                               monkeypatch, capsys):
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep_file), "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "summary" in err and "No space left on device" in err and "--resume" in err
+    assert not (out / "summary.parquet").exists() and not (out / "summary.csv").exists()
+    assert [p for p in leftovers(out) if ".clinicsim-" in p or p.endswith(".tmp")] == []
+    assert len(list((out / "results").glob("part-*.parquet"))) == 4  # the work is kept
+
+
+def test_sweep_part_on_a_full_disk_leaves_no_temporary_part(sweep_file, tmp_path,
+                                                           monkeypatch, capsys):
+    import pyarrow.parquet as pq
+
+    real = pq.write_table
+
+    def half_then_full(table, where, *args, **kwargs):
+        if "part-" in str(where):
+            Path(where).write_bytes(b"PAR1 half a part")
+            disk_full()
+        return real(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", half_then_full)
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep_file), "-o", str(out), "-q"]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert list((out / "results").iterdir()) == []
+
+
+def test_sweep_that_cannot_set_up_its_directory_leaves_nothing(sweep_file, tmp_path,
+                                                              monkeypatch, capsys):
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_full)
+    out = tmp_path / "new" / "out"
+    assert main(["sweep", str(sweep_file), "-o", str(out), "-q"]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+
+
+def test_scheduler_without_dask_is_refused_before_anything_is_written(sweep_file, tmp_path,
+                                                                     capsys):
+    out = tmp_path / "out"
+    code = main(["sweep", str(sweep_file), "-o", str(out), "--scheduler", "tcp://127.0.0.1:1",
+                 "-q"])
+    assert code == 2 and "--backend dask" in capsys.readouterr().err
+    assert not out.exists()
+    # the corrected command then runs: nothing was left to refuse it
+    assert main(["sweep", str(sweep_file), "-o", str(out), "-q"]) == 0
+
+
+def _damage(results: Path) -> dict[str, str]:
+    """Damage four parts in four ways; return their names and how."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = sorted(results.glob("part-*.parquet"))
+    empty, garbage, schema, wrong_range = parts[:4]
+    pq.write_table(pq.read_table(empty), wrong_range)  # another part's rows
+    empty.write_bytes(b"")
+    garbage.write_bytes(b"PAR1" + os.urandom(200))
+    pq.write_table(pa.table({"metric": ["x"], "value": [1.0]}), schema)
+    return {empty.name: "empty", garbage.name: "garbage", schema.name: "schema",
+            wrong_range.name: "range"}
+
+
+def test_resume_reruns_damaged_parts_and_names_them(sweep_file, tmp_path, capsys):
+    from sim.experiment.design import load_experiment
+    from sim.experiment.store import read_results
+    from sim.experiment.sweep import run_sweep
+
+    out = tmp_path / "out"
+    run_sweep(load_experiment(sweep_file), out, progress=False)
+    straight = read_results(out).sort_values(["point", "replication", "metric", "role",
+                                              "activity"]).reset_index(drop=True)
+    damaged = _damage(out / "results")
+    assert main(["sweep", str(sweep_file), "-o", str(out), "--resume", "-q"]) == 0
+    err = capsys.readouterr().err
+    for name in damaged:
+        assert name in err, (name, err)
+    resumed = read_results(out).sort_values(["point", "replication", "metric", "role",
+                                             "activity"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(resumed, straight)
