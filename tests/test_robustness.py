@@ -249,3 +249,101 @@ def test_resume_reruns_damaged_parts_and_names_them(sweep_file, tmp_path, capsys
     resumed = read_results(out).sort_values(["point", "replication", "metric", "role",
                                              "activity"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(resumed, straight)
+
+
+# --- YAML: what the parser used to accept or fail on badly ---------------------------------
+
+
+def scenario_problems(path: Path) -> list[str]:
+    from sim.scenario import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_duplicate_key_is_an_error_naming_key_and_lines(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          nurse: {count: 3}
+          nurse: {count: 4}
+        """)
+    found = scenario_problems(path)
+    assert any(str(path) in p and "staff.nurse" in p and "line 3" in p and "line 4" in p
+               for p in found), found
+
+
+def test_duplicate_keys_inside_flow_mappings_too(tmp_path):
+    path = write(tmp_path, "extends: default\npopulation: {list_size: 6000, list_size: 7}\n")
+    assert any("population.list_size" in p and "once" in p for p in scenario_problems(path))
+
+
+#: Deep enough to overflow Python's recursion limit in a recursive YAML composer.
+DEEP = 400
+
+
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ("{a: ", "}")])
+def test_deep_nesting_is_a_clear_error(tmp_path, opening, closing):
+    path = write(tmp_path, "extends: default\nname: " + opening * DEEP + closing * DEEP + "\n")
+    done = cli("validate", str(path))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "RecursionError" not in done.stderr
+    assert "nested too deep" in done.stderr and str(path) in done.stderr
+
+
+def test_deeply_nested_block_mappings_too(tmp_path):
+    body = "".join(f"{'  ' * i}k{i}:\n" for i in range(DEEP)) + "  " * DEEP + "x: 1\n"
+    path = write(tmp_path, body)
+    done = cli("validate", str(path))
+    assert done.returncode == 2 and "nested too deep" in done.stderr, done.stderr[-500:]
+
+
+def test_tab_in_indentation_says_so(tmp_path):
+    path = write(tmp_path, "extends: default\nstaff:\n  nurse:\n\tcount: 3\n")
+    found = scenario_problems(path)
+    assert any("tab" in p and "not allowed for indentation" in p and "line 4" in p
+               for p in found), found
+    assert not any("found found" in p for p in found)
+
+
+def test_missing_base_names_the_referring_file_too(tmp_path):
+    path = write(tmp_path, "extends: ./nowhere/base.yaml\n")
+    found = scenario_problems(path)
+    assert any(p.startswith(str(path)) and "extends" in p and "nowhere/base.yaml" in p
+               and "no such file" in p for p in found), found
+
+
+def test_missing_base_of_a_base_names_the_file_in_between(tmp_path):
+    middle = write(tmp_path, "extends: ./gone.yaml\n", "middle.yaml")
+    path = write(tmp_path, "extends: middle.yaml\n")
+    found = scenario_problems(path)
+    assert any(str(middle) in p and "gone.yaml" in p for p in found), found
+
+
+def test_experiment_with_a_missing_base_names_both_files(tmp_path):
+    from sim.experiment.design import load_experiment
+    from sim.scenario import ScenarioError
+
+    path = write(tmp_path, """\
+        name: x
+        base: ./nowhere.yaml
+        replications: 2
+        design: {kind: list, points: [{name: a}]}
+        """, "exp.yaml")
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(path)
+    found = [str(p) for p in caught.value.problems]
+    assert any(p.startswith(str(path)) and "base" in p and "nowhere.yaml" in p for p in found)
+
+
+#: Larger than any scenario (the biggest bundled file is ~20 kB) by far.
+HUGE_BYTES = 50_000_000
+
+
+def test_a_huge_file_is_refused_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(HUGE_BYTES)  # sparse: costs no disk
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read it whole"))
+    assert any("under" in p and "bytes" in p for p in scenario_problems(path))

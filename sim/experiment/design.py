@@ -222,7 +222,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     problems = _design_problems(spec, file)
     if problems:
         raise ScenarioError(problems)
-    base_path = resolve_reference(spec.base, path)
+    base_path = resolve_reference(spec.base, path, field="base")
     base, origin = load_raw(base_path)
     points: list[DesignPoint] = []
     names = set()

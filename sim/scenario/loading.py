@@ -22,6 +22,11 @@ from sim.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 2_000_000
 MAX_EXTENDS_DEPTH = 10
+#: The deepest scenario field is six levels down (``delegation.routes.high.acute[0]``) and
+#: an experiment sets a value a few levels deeper; 64 leaves ample room while keeping the
+#: recursive YAML composer far from Python's recursion limit (1,000 frames, about three
+#: per level), which a few hundred nested brackets used to hit.
+MAX_NESTING = 64
 
 
 def models_dir() -> Path:
@@ -37,8 +42,11 @@ def models_dir() -> Path:
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML without sexagesimal numbers (``13:00`` stays a string) and without
-    aliases (a scenario needs none, and they are how YAML bombs explode)."""
+    """Safe YAML without sexagesimal numbers (``13:00`` stays a string), without aliases
+    (a scenario needs none, and they are how YAML bombs explode) and without nesting
+    deeper than :data:`MAX_NESTING`."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -46,7 +54,61 @@ class _Loader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in scenario files", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_NESTING:
+            raise yaml.composer.ComposerError(
+                None, None, f"values nested too deep (more than {MAX_NESTING} levels)",
+                self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple = ()) -> list[tuple[tuple, int, int]]:
+    """Keys given twice in one mapping, as (path, first line, second line); YAML itself
+    keeps the last silently, so ``list_size`` written twice would use the second."""
+    found = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            line = key.start_mark.line + 1
+            if name is not None and name in seen:
+                found.append((path + (name,), seen[name], line))
+            elif name is not None:
+                seen[name] = line
+            found += _duplicate_keys(value, path + (name,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found += _duplicate_keys(item, path + (i,))
+    return found
+
+
+def _parse(text: str, name: str) -> Any:
+    """YAML text to Python data; a duplicate key is a :class:`ScenarioError`."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        duplicates = _duplicate_keys(node) if node is not None else []
+        if duplicates:
+            raise ScenarioError([
+                Problem(name, where, "each key only once in a mapping (YAML would silently "
+                        "use the last)", f"{where[-1]!r} at line {first} and again at line "
+                        f"{second}") for where, first, second in duplicates])
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """PyYAML's message as a 'found ...' phrase, with its line and column."""
+    mark = getattr(err, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(err, "problem", None) or str(err)
+    if "'\\t'" in problem:  # PyYAML shows the character as '\\t'
+        return f"a tab{where} (tabs are not allowed for indentation: indent with spaces)"
+    return f"{problem.removeprefix('found ')}{where}"
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -86,10 +148,13 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     if path.is_dir():
         raise fail("a file", "a directory")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # checked before reading: a huge file is never loaded
+            raise fail(f"a file under {MAX_FILE_BYTES:,} bytes", f"{size:,} bytes")
         raw = path.read_bytes()
     except OSError as err:
         raise fail("a readable file", err.strerror or str(err)) from None
-    if len(raw) > MAX_FILE_BYTES:
+    if len(raw) > MAX_FILE_BYTES:  # a file that grew while we looked (or a pipe)
         raise fail(f"a file under {MAX_FILE_BYTES:,} bytes", f"{len(raw):,} bytes")
     try:
         text = raw.decode("utf-8")
@@ -98,12 +163,9 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     if not text.strip():
         raise fail("a YAML mapping (key: value lines)", "an empty file")
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = _parse(text, name)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise fail("valid YAML", f"{problem}{where}") from None
+        raise fail("valid YAML", _yaml_problem(err)) from None
     if not isinstance(data, dict):
         raise fail("a YAML mapping (key: value lines)", f"a {type(data).__name__}")
     return data
@@ -112,12 +174,20 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 # --- inheritance -------------------------------------------------------------------------
 
 
-def resolve_reference(reference: str, relative_to: Path | None) -> Path:
-    """A scenario reference: a path (relative to the referring file) or a bundled name."""
+def resolve_reference(reference: str, relative_to: Path | None,
+                      field: str = "extends") -> Path:
+    """A scenario reference: a path (relative to the referring file) or a bundled name.
+    A path that does not exist is an error naming the referring file and its ``field``,
+    since that is the file to fix."""
     as_path = Path(reference)
     if reference.endswith((".yaml", ".yml")) or "/" in reference or "\\" in reference:
         if not as_path.is_absolute() and relative_to is not None:
             as_path = relative_to.parent / as_path
+        if relative_to is not None and not as_path.is_file():
+            why = "no such file" if not as_path.exists() else "not a file"
+            raise ScenarioError([Problem(
+                str(relative_to), (field,), "an existing scenario file (a path relative to "
+                "this file) or a bundled name", f"{reference!r} ({as_path}: {why})")])
         return as_path
     root = models_dir()
     for folder in ("scenarios", "defaults", "cases"):
@@ -129,7 +199,7 @@ def resolve_reference(reference: str, relative_to: Path | None) -> Path:
         return matches[0]
     names = ", ".join(bundled_names())
     raise ScenarioError(
-        [Problem(str(relative_to or "command line"), ("extends",) if relative_to else (),
+        [Problem(str(relative_to or "command line"), (field,) if relative_to else (),
                  f"a scenario file path or a bundled name ({names})", show(reference))]
     )
 
