@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
+from sim.limits import MAX_SEED
 from sim.scenario import ScenarioError, load_scenario
 from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem
@@ -34,8 +36,21 @@ def _whole_number(low: int, high: int, expected: str):
     return parse
 
 
-_positive_int = _whole_number(1, 2**63 - 1, "a number of at least 1")
-_seed = _whole_number(0, 2**63 - 1, "a seed from 0 to 2^63-1")
+_positive_int = _whole_number(1, MAX_SEED, "a number of at least 1")
+_seed = _whole_number(0, MAX_SEED, "a seed from 0 to 2^63-1")
+
+
+def _open_unit_interval(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1 (a confidence level; 0 and 1
+    would make every interval a point or the whole line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 1.0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), "
+                                         f"such as 0.95; found {text!r}")
+    return value
 
 
 def _writable(path: Path, option: str) -> None:
@@ -274,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     capacity.add_argument("--target", "-t", action="append", required=True,
                           help="e.g. 'acute_same_day_rate>=0.95' (repeat for more)")
     add_search_options(capacity)
-    capacity.add_argument("--confidence", type=float, default=0.95,
+    capacity.add_argument("--confidence", type=_open_unit_interval, default=0.95,
                           help="confidence of the interval that must meet each target")
     capacity.add_argument("--seed", type=_seed, default=1)
     capacity.add_argument("--json", action="store_true")

@@ -347,3 +347,102 @@ def test_a_huge_file_is_refused_without_reading_it(tmp_path, monkeypatch):
         handle.truncate(HUGE_BYTES)  # sparse: costs no disk
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read it whole"))
     assert any("under" in p and "bytes" in p for p in scenario_problems(path))
+
+
+# --- numbers read silently wrong -----------------------------------------------------------
+
+
+def _int_fields(model, prefix=()):
+    """(path, annotation) of every field that holds a whole number, in nested models too."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def parts(annotation):
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) is typing.Annotated:
+            return parts(args[0])
+        return [annotation] if not args else [a for arg in args for a in parts(arg)]
+
+    for name, field in model.model_fields.items():
+        kinds = parts(field.annotation)
+        if int in kinds:
+            yield prefix + (name,), field
+        for kind in kinds:
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                yield from _int_fields(kind, prefix + (name,))
+
+
+def _schema_int_fields():
+    from sim.experiment.design import Experiment
+    from sim.scenario import Scenario
+
+    return [*_int_fields(Scenario, ("scenario",)), *_int_fields(Experiment, ("experiment",))]
+
+
+def test_the_schemas_have_whole_number_fields_to_check():
+    paths = {".".join(p) for p, _ in _schema_int_fields()}
+    assert {"scenario.population.list_size", "scenario.staff.count", "experiment.seed",
+            "experiment.replications", "experiment.design.samples"} <= paths, paths
+
+
+@pytest.mark.parametrize("path, field", _schema_int_fields(),
+                         ids=lambda x: ".".join(x) if isinstance(x, tuple) else "")
+def test_every_whole_number_field_refuses_a_float(path, field):
+    from typing import Annotated
+
+    from pydantic import TypeAdapter, ValidationError
+
+    kind = Annotated[(field.annotation, *field.metadata)] if field.metadata \
+        else field.annotation
+    adapter = TypeAdapter(kind)
+    with pytest.raises(ValidationError, match="whole number"):
+        adapter.validate_python(6.0)
+    assert adapter.validate_python(6) == 6
+
+
+def test_dotted_thousands_are_not_read_as_six_patients(tmp_path):
+    path = write(tmp_path, "extends: default\npopulation: {list_size: 6.000}\n")
+    found = scenario_problems(path)
+    assert any(str(path) in p and "population.list_size" in p and "whole number" in p
+               and "not a thousands separator" in p and "6000" in p for p in found), found
+
+
+def test_dotted_decimals_stay_decimals_where_a_decimal_is_meant(tmp_path):
+    from sim.scenario import load_scenario
+
+    path = write(tmp_path, "extends: default\ndemand: {planned: {per_patient_year: 2.000}}\n")
+    assert load_scenario(path).demand["planned"].per_patient_year == 2.0
+
+
+def test_uniform_with_low_above_high_is_refused(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        contact_types:
+          acute: {durations: {gp: {dist: uniform, low: 12, high: 4, mean: null, sd: null}}}
+        """)
+    found = scenario_problems(path)
+    assert any("contact_types.acute.durations.gp" in p and "low at most high" in p
+               for p in found), found
+
+
+def test_experiment_seed_has_the_command_line_range(tmp_path):
+    from sim.experiment.design import load_experiment
+    from sim.scenario import ScenarioError
+
+    body = "name: x\nbase: default\nseed: {seed}\nreplications: 2\n" \
+           "design: {{kind: list, points: [{{name: a}}]}}\n"
+    largest = write(tmp_path, body.format(seed=2**63 - 1), "ok.yaml")
+    assert load_experiment(largest).spec.seed == 2**63 - 1
+    too_large = write(tmp_path, body.format(seed=2**63), "big.yaml")
+    with pytest.raises(ScenarioError, match=r"seed.*less than or equal to 9223372036854775807"):
+        load_experiment(too_large)
+
+
+@pytest.mark.parametrize("value", ["1.5", "0", "1", "-0.2", "nan", "x"])
+def test_capacity_confidence_must_lie_strictly_between_0_and_1(value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["capacity", "default", "-t", "acute_same_day_rate>=0.9", "--confidence", value])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--confidence" in err and "between 0 and 1" in err

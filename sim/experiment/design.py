@@ -15,9 +15,9 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
+from pydantic import BeforeValidator, Field, PositiveFloat, ValidationError
 from scipy.stats import qmc
 
 from sim.scenario.errors import Problem, ScenarioError, show
@@ -28,7 +28,15 @@ from sim.scenario.loading import (
     scenario_from_dict,
     validation_problems,
 )
-from sim.scenario.schema import Name, Scenario, Strict
+from sim.limits import MAX_SEED
+from sim.scenario.schema import (
+    Name,
+    NonNegativeWhole,
+    PositiveWhole,
+    Scenario,
+    Strict,
+    whole_number,
+)
 
 _SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 
@@ -50,23 +58,24 @@ class Design(Strict):
                                           description="grid: path -> values")
     points: list[Point] = Field(default_factory=list, description="list: named points")
     ranges: dict[str, Range] = Field(default_factory=dict, description="lhs: path -> range")
-    samples: PositiveInt | None = Field(default=None, description="lhs: number of points")
+    samples: PositiveWhole | None = Field(default=None, description="lhs: number of points")
 
 
 class Stopping(Strict):
     """Add replications until each metric's CI half-width is at most its target."""
 
     half_widths: dict[str, PositiveFloat]
-    max_replications: PositiveInt
+    max_replications: PositiveWhole
 
 
 class Experiment(Strict):
     name: str
     description: str = ""
     base: str = Field(description="scenario: bundled name or path relative to this file")
-    seed: NonNegativeInt = 1
-    replications: PositiveInt
-    replications_per_task: PositiveInt | Literal["auto"] = Field(
+    seed: Annotated[NonNegativeWhole, Field(le=MAX_SEED)] = 1
+    replications: PositiveWhole
+    replications_per_task: Annotated[PositiveWhole | Literal["auto"],
+                                     BeforeValidator(whole_number)] = Field(
         default="auto", description="days per task; auto sizes tasks by expected contacts")
     baseline: str | None = Field(default=None, description="point to compare against")
     design: Design

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError, show
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import THOUSANDS_WITH_DOTS, DottedNumber, Scenario
 
 MAX_FILE_BYTES = 2_000_000
 MAX_EXTENDS_DEPTH = 10
@@ -134,6 +134,17 @@ _Loader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    """A YAML float; one written like ``6.000`` keeps its text for clearer errors."""
+    value = loader.construct_yaml_float(node)
+    if THOUSANDS_WITH_DOTS.match(node.value):
+        return DottedNumber.from_text(value, node.value)
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeFloat,
-    NonNegativeInt,
-    PositiveInt,
     PlainSerializer,
+    model_validator,
 )
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -39,6 +38,44 @@ def clock_text(minutes: float) -> str:
     whole = int(round(minutes))
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
+
+#: How a number with thousands grouped by '.' looks (6.000, 12.500): YAML reads it as a
+#: decimal, so ``list_size: 6.000`` would be six patients, not six thousand.
+THOUSANDS_WITH_DOTS = re.compile(r"^[-+]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+$")
+
+
+class DottedNumber(float):
+    """A float written like ``6.000``; it remembers its text so that a whole-number field
+    can say why the value is not the thousands its writer probably meant."""
+
+    text: str
+
+    @classmethod
+    def from_text(cls, value: float, text: str) -> "DottedNumber":
+        number = cls(value)
+        number.text = text
+        return number
+
+
+def whole_number(value: object) -> object:
+    """Refuse floats and booleans where a count is meant: pydantic would read 6.0 as 6,
+    and a value written ``6.000`` (Danish for six thousand) as six."""
+    if isinstance(value, bool):
+        raise ValueError("a whole number, not true or false")
+    if isinstance(value, DottedNumber):
+        raise ValueError(
+            f"a whole number; {value.text} is read as {float(value):g} because '.' is the "
+            f"decimal point, not a thousands separator (write {value.text.replace('.', '')} "
+            "if that is what you meant)")
+    if isinstance(value, float):
+        raise ValueError("a whole number (no decimal point)")
+    return value
+
+
+#: An integer field that refuses 6.0 instead of reading it as 6.
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+NonNegativeWhole = Annotated[WholeNumber, Field(ge=0)]
+PositiveWhole = Annotated[WholeNumber, Field(gt=0)]
 
 #: A time of day, written "HH:MM" in files and held as minutes after midnight.
 Clock = Annotated[float, BeforeValidator(_parse_clock),
@@ -88,6 +125,14 @@ class UniformSpec(Strict):
     low: NonNegativeMinutes
     high: NonNegativeMinutes
 
+    @model_validator(mode="after")
+    def _ordered(self) -> "UniformSpec":
+        """numpy would silently draw from [high, low); a swap is a typo, not a wish."""
+        if self.low > self.high:
+            raise ValueError(f"low at most high (a uniform distribution from low to high); "
+                             f"low {self.low:g} is above high {self.high:g}")
+        return self
+
 
 DistSpec = Annotated[
     Union[FixedSpec, ExponentialSpec, LognormalSpec, GammaSpec, UniformSpec],
@@ -129,7 +174,7 @@ class Clinic(Strict):
 
 
 class Population(Strict):
-    list_size: Annotated[int, Field(ge=0, le=1_000_000)]
+    list_size: Annotated[WholeNumber, Field(ge=0, le=1_000_000)]
     share_70plus: Probability
     share_morbid: Probability
     reference_share_70plus: Probability = Field(
@@ -148,7 +193,7 @@ class Population(Strict):
 class Role(Strict):
     label: str
     cost_per_hour: Annotated[float, Field(ge=0, le=100_000)]
-    level: NonNegativeInt = Field(description="Rank on the escalation ladder; higher answers lower.")
+    level: NonNegativeWhole = Field(description="Rank on the escalation ladder; higher answers lower.")
     doctor: bool = False
     in_training: bool = Field(default=False, description="a doctor in training (not a GP)")
     supervises: bool = False
@@ -239,7 +284,7 @@ class Staff(Strict):
     """A person, or ``count`` identical people, and their day."""
 
     role: Name
-    count: Annotated[int, Field(ge=0, le=500)] = 1
+    count: Annotated[WholeNumber, Field(ge=0, le=500)] = 1
     team: Name | None = None
     start: Clock
     end: Clock
@@ -249,9 +294,9 @@ class Staff(Strict):
 class Practice(Strict):
     """Facts about the practice that the day does not depend on (seed 003's fact boxes)."""
 
-    case: PositiveInt | None = None
+    case: PositiveWhole | None = None
     form: str | None = None
-    capacities: PositiveInt | None = Field(default=None, description="ydernumre (list rights)")
+    capacities: PositiveWhole | None = Field(default=None, description="ydernumre (list rights)")
     doctors: str | None = Field(default=None, description="headcount, excluding trainees")
     owner_doctors: str | None = None
     practice_staff: NonNegativeFloat | None = Field(default=None, description="headcount")
