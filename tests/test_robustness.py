@@ -446,3 +446,108 @@ def test_capacity_confidence_must_lie_strictly_between_0_and_1(value, capsys):
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert "--confidence" in err and "between 0 and 1" in err
+
+
+# --- inheritance: mappings the user replaces whole --------------------------------------------
+
+
+def test_a_users_own_mix_replaces_the_base_mix(tmp_path):
+    from sim.scenario import load_scenario
+
+    path = write(tmp_path, """\
+        extends: default
+        demand:
+          planned: {mix: {follow_up: 0.6, chronic_review: 0.4}}
+        """)
+    assert load_scenario(path).demand["planned"].mix == {"follow_up": 0.6,
+                                                         "chronic_review": 0.4}
+
+
+def test_a_mix_that_does_not_sum_to_one_blames_the_users_file(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        demand:
+          planned: {mix: {follow_up: 0.6, chronic_review: 0.3}}
+        """)
+    found = scenario_problems(path)
+    assert any(p.startswith(f"{path}: demand.planned.mix") and "0.9" in p for p in found)
+    assert not any("base.yaml" in p for p in found), found
+
+
+def test_a_mix_set_in_a_middle_file_names_that_file(tmp_path):
+    write(tmp_path, "extends: default\ndemand: {planned: {mix: {follow_up: 0.5}}}\n",
+          "middle.yaml")
+    path = write(tmp_path, "extends: middle.yaml\nname: mine\n")
+    found = scenario_problems(path)
+    assert any("demand.planned.mix" in p and "middle.yaml" in p for p in found), found
+    assert not any("base.yaml" in p for p in found), found
+
+
+def test_switching_a_distributions_family_needs_no_nulls(tmp_path):
+    from sim.scenario import load_scenario
+
+    path = write(tmp_path, """\
+        extends: default
+        home_visits: {travel: {dist: exponential, mean: 10}}
+        contact_types:
+          acute: {durations: {gp: {dist: fixed, value: 8}}}
+        demand:
+          phone: {patience: {dist: uniform, low: 2, high: 20}}
+        """)
+    s = load_scenario(path)
+    assert s.home_visits.travel.model_dump() == {"dist": "exponential", "mean": 10}
+    assert s.contact_types["acute"].durations["gp"].model_dump() == {"dist": "fixed",
+                                                                      "value": 8}
+    assert s.contact_types["acute"].durations["nurse"].dist == "lognormal"  # others kept
+    assert s.demand["phone"].patience.model_dump() == {"dist": "uniform", "low": 2, "high": 20}
+
+
+def test_triage_shares_and_teams_are_replaced_whole(tmp_path):
+    from sim.scenario import load_scenario
+
+    write(tmp_path, "extends: default\npopulation: {teams: {a: 0.5, b: 0.5}}\n",
+          "middle.yaml")
+    path = write(tmp_path, """\
+        extends: middle.yaml
+        triage:
+          outcomes:
+            secretary: {resolved_on_phone: 0.5, same_day: 0.5}
+        population:
+          teams: {north: 1.0}
+        """)
+    s = load_scenario(path)
+    assert s.triage.outcomes["secretary"] == {"resolved_on_phone": 0.5, "same_day": 0.5}
+    assert s.triage.outcomes["gp"] == load_scenario("default").triage.outcomes["gp"]
+    assert s.population.teams == {"north": 1.0}
+
+
+def test_the_replace_whole_table_covers_every_distribution_field():
+    """A new distribution field in the schema must be added to the table too."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from sim.scenario.loading import replaced_whole
+    from sim.scenario.schema import DistSpec, Scenario
+
+    dist_types = set(typing.get_args(typing.get_args(DistSpec)[0]))
+
+    def walk(annotation, path):
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Annotated:
+            yield from walk(args[0], path)
+        elif isinstance(annotation, type) and annotation in dist_types:
+            yield path
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, field in annotation.model_fields.items():
+                yield from walk(field.annotation, path + (name,))
+        elif origin is dict:
+            yield from walk(args[1], path + ("some_name",))
+        elif args and origin is not typing.Literal:
+            for arg in args:
+                yield from walk(arg, path)
+
+    paths = set(walk(Scenario, ()))
+    assert ("home_visits", "travel") in paths and len(paths) >= 6
+    for path in paths:
+        assert replaced_whole(path), path

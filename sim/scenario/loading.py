@@ -2,9 +2,11 @@
 
 A scenario file may name a base with ``extends:`` (a bundled name such as ``base`` or
 ``case08``, or a path relative to the file) and then give only what differs. Mappings
-merge key by key; lists and plain values replace; ``null`` removes an inherited key
-(every optional field's default is null, so this is also how to unset one). Every leaf
-remembers which file set it, so an error points at the file the user has to edit.
+merge key by key, except those in :data:`REPLACED_WHOLE` (shares that must sum to one,
+and distributions), which a file gives whole; lists and plain values replace; ``null``
+removes an inherited key (every optional field's default is null, so this is also how
+to unset one). Every leaf remembers which file set it, so an error points at the file
+the user has to edit.
 """
 from __future__ import annotations
 
@@ -222,18 +224,54 @@ def bundled_names() -> list[str]:
     return names
 
 
+#: Mappings a file replaces whole rather than merging into its base's, as field paths
+#: ("*" stands for any one name). Merging would mix the base's keys into the user's: a
+#: two-type mix that sums to 1 would gain the base's other types (and fail, blaming the
+#: base), and switching a distribution from lognormal to exponential would keep the
+#: base's ``sd``. Every distribution field of the schema is here (a test checks it).
+REPLACED_WHOLE: tuple[tuple[str, ...], ...] = (
+    ("population", "teams"),                   # shares of patients by team
+    ("demand", "*", "mix"),                    # shares of contact types
+    ("triage", "outcomes", "*"),               # outcome shares of one triaging role
+    ("demand", "*", "patience"),               # distributions from here on
+    ("contact_types", "*", "durations", "*"),
+    ("triage", "durations", "*"),
+    ("supervision", "question_duration"),
+    ("supervision", "joint_duration"),
+    ("home_visits", "travel"),
+)
+
+
+def replaced_whole(path: tuple) -> bool:
+    """Whether the mapping at ``path`` is given whole by the file that sets it."""
+    return any(len(pattern) == len(path) and all(p in ("*", k) for p, k in zip(pattern, path))
+               for pattern in REPLACED_WHOLE)
+
+
 def _merge(base: Any, override: Any, origin: dict, path: tuple, file: str) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
+    if isinstance(base, dict) and isinstance(override, dict) and not replaced_whole(path):
         merged = dict(base)
         for key, value in override.items():
             if value is None:
                 merged.pop(key, None)
+                _forget(origin, path + (key,))
                 origin[path + (key,)] = file
                 continue
             merged[key] = _merge(base.get(key), value, origin, path + (key,), file)
         return merged
+    if isinstance(base, (dict, list)):
+        _forget(origin, path)  # the base's keys below here are gone
+    if isinstance(override, dict):  # replaced whole: a null inside just leaves a key out
+        override = {k: v for k, v in override.items() if v is not None}
     _record(override, origin, path, file)
     return copy.deepcopy(override)
+
+
+def _forget(origin: dict, path: tuple) -> None:
+    """Drop what ``origin`` says about fields below ``path`` (they were replaced)."""
+    n = len(path)
+    for key in [k for k in origin if len(k) > n and k[:n] == path]:
+        del origin[key]
 
 
 def _record(value: Any, origin: dict, path: tuple, file: str) -> None:
