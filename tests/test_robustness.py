@@ -551,3 +551,47 @@ def test_the_replace_whole_table_covers_every_distribution_field():
     assert ("home_visits", "travel") in paths and len(paths) >= 6
     for path in paths:
         assert replaced_whole(path), path
+
+
+# --- messages a user can act on ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, fragments", [
+    ("extends: default\npopulaton: {list_size: 5}\n", ["populaton", "did you mean 'population'"]),
+    ("extends: default\nstaff: {nurse: {cuont: 3}}\n", ["staff.nurse.cuont",
+                                                       "did you mean 'count'"]),
+    ("extends: default\nroles: {nurse: {levle: 3}}\n", ["roles.nurse.levle",
+                                                       "did you mean 'level'"]),
+    ("extends: default\nhome_visits: {travel: {dist: exponential, mean: 3, maen: 3}}\n",
+     ["home_visits.travel.maen", "did you mean 'mean'", "allowed here: dist, mean"]),
+    ("extends: default\nstaff: {nurse: {blocks: [{kind: open, start: '08:00', ned: '09:00'}]}}\n",
+     ["staff.nurse.blocks[0].ned", "did you mean 'end'"]),
+])
+def test_unknown_keys_get_a_suggestion(tmp_path, body, fragments):
+    found = scenario_problems(write(tmp_path, body))
+    assert any(all(f in p for f in fragments) for p in found), found
+
+
+def test_an_unknown_key_far_from_any_gets_no_wild_guess(tmp_path):
+    found = scenario_problems(write(tmp_path, "extends: default\nzzzzzz: 1\n"))
+    assert any("zzzzzz" in p and "no such key" in p and "did you mean" not in p for p in found)
+
+
+def test_a_name_with_a_space_reads_like_a_sentence(tmp_path):
+    found = scenario_problems(write(tmp_path, "extends: default\ndelegation: {degree: very high}\n"))
+    assert any("delegation.degree" in p and "'very high'" in p and
+               "a name of letters, digits, '_', '.' or '-' (no spaces)" in p for p in found)
+    assert not any("^[" in p or "pattern" in p for p in found), found
+
+
+def test_a_distribution_given_in_part_says_it_is_given_whole(tmp_path):
+    found = scenario_problems(write(tmp_path, """\
+        extends: default
+        home_visits: {travel: {mean: 10}}
+        triage: {durations: {gp: {dist: weibull, mean: 3}}}
+        """))
+    assert any("home_visits.travel" in p and "dist: one of fixed, exponential, lognormal, "
+               "gamma, uniform" in p and "whole" in p for p in found), found
+    assert any("triage.durations.gp" in p and "'weibull'" in p and "one of fixed" in p
+               for p in found), found
+    assert not any("discriminator" in p or "Input tag" in p for p in found), found

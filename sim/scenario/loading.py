@@ -11,7 +11,10 @@ the user has to edit.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
+import types
+import typing
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -20,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError, show
-from sim.scenario.schema import THOUSANDS_WITH_DOTS, DottedNumber, Scenario
+from sim.scenario.schema import THOUSANDS_WITH_DOTS, DistSpec, DottedNumber, Scenario
 
 MAX_FILE_BYTES = 2_000_000
 MAX_EXTENDS_DEPTH = 10
@@ -309,14 +312,27 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict]:
 # --- validation --------------------------------------------------------------------------
 
 
-def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel]) -> str:
+#: How alike an unknown key and a field name must be (difflib's ratio) to suggest the
+#: field: difflib's own default, close enough that the guess is usually right.
+SUGGESTION_CUTOFF = 0.6
+
+#: The ``Name`` pattern in words (pydantic would show the regular expression).
+NAME_RULE = "a name of letters, digits, '_', '.' or '-' (no spaces)"
+
+
+def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
+              data: Any = None) -> str:
+    """What the user should have written, in words."""
     kind = error["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1], model)
-        hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
-        return f"no such key; check the spelling{hint}"
+        return _unknown_key(loc, model, data)
     if kind == "missing":
         return "a value for this required field"
+    if kind == "string_pattern_mismatch":
+        return NAME_RULE
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        return (f"a distribution with dist: one of {', '.join(DIST_FAMILIES)} (a "
+                "distribution is given whole, with all its fields)")
     message = str(error["msg"])
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):
@@ -324,30 +340,76 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel]) -> s
     return message
 
 
-def _allowed_keys(loc: tuple, model: Any) -> list[str]:
-    """Field names allowed at ``loc`` in the schema, for "unknown key" hints."""
-    for part in loc:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return []
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        if field is None:
-            return []
-        model = _inner_model(field.annotation)
-        if model is dict:  # a mapping of names to models: skip the name
-            return []
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+def _unknown_key(loc: tuple, model: type[BaseModel], data: Any) -> str:
+    """'no such key', with the closest allowed key as a suggestion and the allowed ones."""
+    allowed = _allowed_keys(loc[:-1], model, data)
+    listing = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=SUGGESTION_CUTOFF)
+    if close:
+        return f"no such key; did you mean {close[0]!r}?{listing}"
+    return f"no such key; check the spelling{listing}"
 
 
-def _inner_model(annotation: Any) -> Any:
-    args = getattr(annotation, "__args__", ())
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in reversed(args):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _tag(model: Any) -> Any:
+    """The ``dist`` a distribution model stands for (its discriminator), if any."""
+    field = model.model_fields.get("dist")
+    args = typing.get_args(field.annotation) if field is not None else ()
+    return args[0] if args else None
+
+
+def _unwrap(annotation: Any, node: Any) -> Any:
+    """``annotation`` without Annotated and Optional; a union of models resolved by the
+    ``dist`` written in ``node`` (the discriminator), or None if it cannot be told."""
+    while True:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in args if a is not type(None)]
+            tag = node.get("dist") if isinstance(node, dict) else None
+            chosen = [m for m in members if _is_model(m) and _tag(m) == tag] or \
+                [m for m in members if _is_model(m)]
+            if len(chosen) != 1 and len(members) != 1:
+                return None
+            annotation = chosen[0] if len(chosen) == 1 else members[0]
+        else:
+            return annotation
+
+
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
     return None
+
+
+def _allowed_keys(loc: tuple, model: Any, data: Any = None) -> list[str]:
+    """Field names allowed at ``loc`` in the schema, for "unknown key" hints: through
+    nested models, mappings of names (``staff.nurse``), lists (``blocks[0]``) and
+    distributions (chosen by the ``dist`` written in ``data``)."""
+    annotation, node = model, data
+    for part in loc:
+        annotation = _unwrap(annotation, node)
+        origin = typing.get_origin(annotation)
+        if _is_model(annotation):
+            field = annotation.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif origin is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif origin is list:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return []
+        node = _child(node, part)
+    annotation = _unwrap(annotation, node)
+    return list(annotation.model_fields) if _is_model(annotation) else []
 
 
 def _origin_file(origin: dict, loc: tuple, default: str) -> str:
@@ -359,15 +421,21 @@ def _origin_file(origin: dict, loc: tuple, default: str) -> str:
     return default
 
 
-_UNION_TAGS = {"fixed", "exponential", "lognormal", "gamma", "uniform"}
+#: The distribution families a ``dist:`` may name, in the schema's order.
+DIST_FAMILIES: tuple[str, ...] = tuple(
+    typing.get_args(m.model_fields["dist"].annotation)[0]
+    for m in typing.get_args(typing.get_args(DistSpec)[0]))
+_UNION_TAGS = set(DIST_FAMILIES)
 
 
 def _clean_loc(loc: tuple, data: Any) -> tuple:
-    """Drop the discriminator tags pydantic adds to union locations."""
+    """Drop the discriminator tags and key markers pydantic adds to locations."""
     cleaned: list[Any] = []
     node = data
     for part in loc:
         if isinstance(node, dict) and part not in node and part in _UNION_TAGS:
+            continue
+        if part == "[key]":  # pydantic's marker for "the key itself is wrong"
             continue
         cleaned.append(part)
         node = node.get(part) if isinstance(node, dict) else (
@@ -383,7 +451,7 @@ def validation_problems(err: ValidationError, data: Mapping[str, Any],
     for e in err.errors():
         loc = _clean_loc(tuple(e["loc"]), data)
         found = None if e["type"] == "missing" else show(e.get("input"))
-        problems.append(Problem(file_of(loc), loc, _expected(e, loc, model), found))
+        problems.append(Problem(file_of(loc), loc, _expected(e, loc, model, data), found))
     return problems
 
 
