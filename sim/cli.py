@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from sim.limits import MAX_SEED
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario, scenario_file, scenario_warnings
 from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem
 
@@ -71,12 +71,22 @@ def _writable_dir(path: Path, option: str, marker: str | None = None) -> None:
         raise ScenarioError([Problem(option, (), *problem)])
 
 
+def _load_and_warn(reference: str):
+    """Load a scenario and print its warnings (a valid day that makes no sense) on stderr,
+    each prefixed ``warning:`` and naming file and field."""
+    scenario = load_scenario(reference)
+    file = str(scenario_file(reference))
+    for w in scenario_warnings(scenario):
+        print(f"warning: {Problem(file, w.path, w.expected, w.found)}", file=sys.stderr)
+    return scenario
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run_replications
     from sim.outputs import atomic_file
     from sim.report import json_rows, text_summary
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load_and_warn(args.scenario)
     if args.events:
         _writable(Path(args.events), "--events")
     if args.save:
@@ -106,7 +116,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     status = 0
     for reference in args.scenarios:
         try:
-            scenario = load_scenario(reference)
+            scenario = _load_and_warn(reference)
         except ScenarioError as err:
             print(f"{reference}: {err.report()}", file=sys.stderr)
             status = EXIT_INVALID

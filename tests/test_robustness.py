@@ -595,3 +595,90 @@ def test_a_distribution_given_in_part_says_it_is_given_whole(tmp_path):
     assert any("triage.durations.gp" in p and "'weibull'" in p and "one of fixed" in p
                for p in found), found
     assert not any("discriminator" in p or "Input tag" in p for p in found), found
+
+
+# --- days that validate but make no sense: warnings ---------------------------------------
+
+NO_GP_ACUTE = """\
+    extends: default
+    staff:
+      gp:
+        blocks:
+          - {kind: planned, start: "08:00", end: "12:00"}
+          - {kind: lunch, start: "12:00", end: "12:30"}
+      gp_visiting:
+        blocks:
+          - {kind: home_visits, start: "10:30", end: "12:00"}
+          - {kind: lunch, start: "12:00", end: "12:30"}
+"""
+
+
+def warnings_of(path: Path) -> list[str]:
+    from sim.scenario import load_scenario, scenario_warnings
+
+    return [str(w) for w in scenario_warnings(load_scenario(path))]
+
+
+def test_acute_slots_only_a_role_that_takes_no_same_day_need_holds(tmp_path):
+    path = write(tmp_path, NO_GP_ACUTE + """\
+      nurse: {count: 3, blocks: [{kind: planned, start: "08:00", end: "12:00"}]}
+      hca:
+        blocks: [{kind: acute, start: "08:00", end: "10:00"}]
+    """)
+    found = warnings_of(path)
+    assert any("staff.hca" in p and "acute" in p and "'hca'" in p and "same-day" in p
+               for p in found), found
+
+
+def test_acute_slots_held_by_nobody_present(tmp_path):
+    path = write(tmp_path, NO_GP_ACUTE + "      nurse: {count: 0}\n")
+    found = warnings_of(path)
+    assert any("staff.nurse.count" in p and "acute slots" in p and "nobody present" in p
+               for p in found), found
+
+
+def test_planned_slots_after_closing_time(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          hca:
+            end: "17:00"
+            blocks:
+              - {kind: lunch, start: "12:00", end: "12:30"}
+              - {kind: planned, start: "15:30", end: "17:00"}
+        """)
+    found = warnings_of(path)
+    assert any("staff.hca.blocks[1]" in p and "planned slots" in p and "16:00-17:00" in p
+               and "after closing" in p for p in found), found
+
+
+def test_nobody_able_to_consult_during_opening_hours(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          gp: {blocks: [{kind: admin, start: "08:00", end: "16:00"}]}
+          gp_visiting: {blocks: [{kind: admin, start: "08:00", end: "16:00"}]}
+          nurse: {blocks: [{kind: admin, start: "08:00", end: "15:30"}]}
+          hca: {blocks: [{kind: admin, start: "08:00", end: "15:00"}]}
+        """)
+    found = warnings_of(path)
+    assert any("staff" in p and "booked, walk_in or squeeze_in" in p and "08:00-16:00" in p
+               for p in found), found
+
+
+def test_bundled_scenarios_give_no_warnings():
+    from sim.scenario import bundled_names, load_scenario, scenario_warnings
+
+    for name in bundled_names():
+        assert scenario_warnings(load_scenario(name)) == [], name
+
+
+def test_warnings_are_printed_by_validate_and_run(tmp_path):
+    path = write(tmp_path, NO_GP_ACUTE + "      nurse: {count: 0}\n")
+    for args in (["validate", str(path)], ["run", str(path), "-r", "1"]):
+        done = cli(*args)
+        assert done.returncode == 0, done.stderr
+        assert f"warning: {path}: staff.nurse.count" in done.stderr, done.stderr
+    done = cli("validate", "models/cases/case01_east_jutland_care_teams.yaml",
+               "models/scenarios/default.yaml")
+    assert done.returncode == 0 and "warning" not in done.stderr

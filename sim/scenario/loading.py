@@ -474,11 +474,15 @@ def scenario_from_dict(
     return scenario
 
 
-def load_scenario(reference: str | Path) -> Scenario:
-    """Load a scenario by path or bundled name (``default``, ``case08``, ...)."""
+def scenario_file(reference: str | Path) -> Path:
+    """The file a scenario reference (a path or a bundled name) stands for."""
     text = str(reference)
     path = Path(text)
-    if not path.exists():
-        path = resolve_reference(text, None)
+    return path if path.exists() else resolve_reference(text, None)
+
+
+def load_scenario(reference: str | Path) -> Scenario:
+    """Load a scenario by path or bundled name (``default``, ``case08``, ...)."""
+    path = scenario_file(reference)
     data, origin = load_raw(path)
     return scenario_from_dict(data, origin, str(path))
