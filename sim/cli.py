@@ -1,7 +1,11 @@
 """The ``clinicsim`` command line.
 
-User mistakes (a broken scenario, a path that cannot be written) end with a clear
-message on stderr and exit code 2, never a traceback.
+Exit codes: 0 done; 2 bad input (a broken scenario or experiment, an option out of
+range, an output path that cannot be written), reported before any long computation;
+1 an output that could not be written (a full disk), with nothing partial left behind;
+130 interrupted; 141 the reader of the output went away (``clinicsim run --json | head``),
+as a shell reports for a program ended by SIGPIPE. Every failure is a message on stderr,
+never a traceback.
 """
 from __future__ import annotations
 
@@ -20,6 +24,9 @@ from sim.scenario.errors import Problem
 EXIT_INVALID = 2
 #: An output could not be written (a full disk, say): not the input's fault.
 EXIT_WRITE_FAILED = 1
+#: The reader of stdout closed the pipe: 128 + SIGPIPE (13), what a shell reports for
+#: `yes | head`, so a pipeline with `set -o pipefail` sees it like any other tool's.
+EXIT_BROKEN_PIPE = 141
 
 
 def _whole_number(low: int, high: int, expected: str):
@@ -335,10 +342,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.outputs import OutputError
-
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit cannot fail again (the
+    recipe of the Python documentation for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command; user-facing failures become a message and an exit code."""
+    from sim.outputs import OutputError
+
     try:
         return args.func(args)
     except OutputError as err:

@@ -682,3 +682,31 @@ def test_warnings_are_printed_by_validate_and_run(tmp_path):
     done = cli("validate", "models/cases/case01_east_jutland_care_teams.yaml",
                "models/scenarios/default.yaml")
     assert done.returncode == 0 and "warning" not in done.stderr
+
+
+# --- the command line in a pipeline and with system paths -------------------------------------
+
+
+def test_output_into_a_closed_pipe_exits_quietly_with_141():
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", "--json", "-r", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc.stdout.close()  # the reader has gone (as `| head` does after its lines)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err and err == ""
+
+
+@pytest.mark.parametrize("target", ["/proc/clinicsim-results", "/sys/clinicsim-results",
+                                    "/proc/self/clinicsim/results"])
+def test_save_to_an_unwritable_system_path_is_refused_before_simulating(target, monkeypatch,
+                                                                       capsys):
+    import sim.experiment.replications as replications
+
+    system = Path("/", target.split("/")[1])
+    if not system.is_dir():
+        pytest.skip(f"no {system} on this system")
+    monkeypatch.setattr(replications, "run_replications",
+                        lambda *a, **k: pytest.fail("simulated before checking --save"))
+    assert main(["run", "-r", "1", "--save", target]) == 2
+    err = capsys.readouterr().err
+    assert "--save" in err and target in err
