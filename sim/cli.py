@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from sim.limits import MAX_SEED
+from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
 from sim.scenario import ScenarioError, load_scenario, scenario_file, scenario_warnings
 from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem
@@ -88,6 +88,16 @@ def _load_and_warn(reference: str):
     return scenario
 
 
+def _workers(requested: int, tasks: int) -> int:
+    """Worker processes to start: ``--jobs`` capped at the CPUs and tasks, said on stderr."""
+    from sim.workers import usable_workers
+
+    jobs, note = usable_workers(requested, tasks)
+    if note:
+        print(note, file=sys.stderr)
+    return jobs
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run_replications
     from sim.outputs import atomic_file
@@ -100,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _writable_dir(Path(args.save), "--save", marker="run.json")
     keep_log = bool(args.events or args.save)
     results = run_replications(scenario, args.replications, args.seed,
-                               event_log=keep_log, jobs=args.jobs)
+                               event_log=keep_log, jobs=_workers(args.jobs, args.replications))
     summary = results.summary()
     if args.events:
         with atomic_file(args.events) as tmp:
@@ -139,8 +149,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.sweep import run_sweep
     from sim.report import sweep_summary
 
-    experiment = load_experiment(args.experiment)
-    summary = run_sweep(experiment, args.out, jobs=args.jobs, backend=args.backend,
+    experiment = load_experiment(args.experiment, max_points=args.max_points)
+    jobs = args.jobs if args.scheduler else _workers(args.jobs, experiment.task_count)
+    summary = run_sweep(experiment, args.out, jobs=jobs, backend=args.backend,
                         scheduler=args.scheduler, resume=args.resume,
                         progress=not args.quiet)
     print(sweep_summary(summary, experiment.baseline.name, args.out))
@@ -190,7 +201,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     from sim.frontier import plot_frontier, staffing_frontier
     from sim.outputs import atomic_files
 
-    experiment = load_experiment(args.experiment)
+    experiment = load_experiment(args.experiment, max_points=args.max_points)
     texts = args.target or experiment.spec.targets
     if not texts:
         raise ScenarioError([Problem(args.experiment, ("targets",),
@@ -198,7 +209,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
                                      "none")])
     targets = [parse_target(t) for t in texts]
     _writable_dir(Path(args.out), "--out")
-    table = staffing_frontier(experiment, targets, jobs=args.jobs,
+    table = staffing_frontier(experiment, targets,
+                              jobs=_workers(args.jobs, len(experiment.points)),
                               replications=args.replications,
                               max_replications=args.max_replications,
                               resolution=args.resolution)
@@ -277,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(func=cmd_validate)
+    def add_max_points(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--max-points", type=_positive_int, default=MAX_DESIGN_POINTS,
+                       metavar="N", help="refuse designs of more than N points (default "
+                       f"{MAX_DESIGN_POINTS:,}; each point is held in memory)")
+
     sweep = sub.add_parser("sweep", help="run an experiment over many scenarios",
                            description="Run every design point of an experiment file for its "
                                        "replications, writing Parquet results as tasks finish.")
@@ -290,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true",
                        help="finish an interrupted sweep in --out")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_max_points(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
     def add_search_options(p: argparse.ArgumentParser) -> None:
@@ -320,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     frontier.add_argument("--out", "-o", required=True, help="directory for the table and plot")
     frontier.add_argument("--jobs", "-j", type=_positive_int, default=1)
     add_search_options(frontier)
+    add_max_points(frontier)
     frontier.set_defaults(func=cmd_frontier)
 
     calibrate = sub.add_parser("calibrate", help="set the model against the figures the "

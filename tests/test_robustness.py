@@ -710,3 +710,104 @@ def test_save_to_an_unwritable_system_path_is_refused_before_simulating(target, 
     assert main(["run", "-r", "1", "--save", target]) == 2
     err = capsys.readouterr().err
     assert "--save" in err and target in err
+
+
+# --- sizes: workers and design points -------------------------------------------------------
+
+
+def test_workers_are_capped_at_cpus_and_tasks(monkeypatch):
+    from sim import workers
+
+    monkeypatch.setattr(workers, "available_cpus", lambda: 4)
+    assert workers.usable_workers(1000, 2)[0] == 2
+    jobs, note = workers.usable_workers(1000, 500)
+    assert jobs == 4 and "1000" in note and "4 CPUs" in note
+    assert workers.usable_workers(3, 100) == (3, None)
+    assert workers.usable_workers(1, 0) == (1, None)
+
+
+def test_sweep_with_a_thousand_jobs_uses_what_the_machine_has(sweep_file, tmp_path,
+                                                             monkeypatch, capsys):
+    import sim.experiment.sweep as sweep
+    from sim import workers
+    from sim.experiment.backends import SerialBackend
+
+    used = []
+
+    def recording_backend(name, jobs, scheduler):
+        used.append(jobs)
+        return SerialBackend()
+
+    monkeypatch.setattr(sweep, "make_backend", recording_backend)
+    assert main(["sweep", str(sweep_file), "-o", str(tmp_path / "out"), "-j", "1000",
+                 "-q"]) == 0
+    assert used and used[0] <= min(workers.available_cpus(), 4)  # 4 tasks in this sweep
+    assert "--jobs 1000" in capsys.readouterr().err
+
+
+def test_run_with_a_thousand_jobs_for_one_day_uses_one(monkeypatch, capsys):
+    import sim.experiment.replications as replications
+
+    real, used = replications.run_replications, []
+
+    def recording(*args, **kwargs):
+        used.append(kwargs.get("jobs"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(replications, "run_replications", recording)
+    assert main(["run", "-r", "1", "-j", "1000"]) == 0
+    assert used == [1] and "--jobs 1000" in capsys.readouterr().err
+
+
+GRID = """\
+    name: grid
+    base: default
+    replications: 2
+    design:
+      kind: grid
+      factors:
+        population.list_size: [{sizes}]
+        staff.nurse.count: [{nurses}]
+        staff.gp.count: [{gps}]
+    """
+
+
+def test_a_huge_grid_is_refused_before_its_points_are_built(tmp_path, monkeypatch, capsys):
+    import sim.experiment.design as design
+
+    body = GRID.format(sizes=", ".join(str(1000 + i) for i in range(100)),
+                       nurses=", ".join(map(str, range(100))), gps=", ".join(map(str, range(91))))
+    path = write(tmp_path, body, "grid.yaml")
+    monkeypatch.setattr(design, "_points", lambda spec: pytest.fail("built the points"))
+    for command in ("sweep", "frontier"):
+        extra = ["-t", "acute_same_day_rate>=0.9"] if command == "frontier" else []
+        assert main([command, str(path), "-o", str(tmp_path / command), *extra]) == 2
+        err = capsys.readouterr().err
+        assert "910,000" in err and "10,000" in err and "--max-points" in err, err
+        assert not (tmp_path / command).exists()
+
+
+def test_max_points_raises_and_lowers_the_limit(tmp_path, capsys):
+    from sim.experiment.design import load_experiment
+
+    path = write(tmp_path, GRID.format(sizes="5000, 6000", nurses="3, 4", gps="2, 3"), "g.yaml")
+    assert main(["sweep", str(path), "-o", str(tmp_path / "o"), "--max-points", "7"]) == 2
+    assert "8 design points" in capsys.readouterr().err
+    assert len(load_experiment(path, max_points=8).points) == 8
+
+
+def test_a_huge_latin_hypercube_is_refused(tmp_path):
+    from sim.experiment.design import load_experiment
+    from sim.scenario import ScenarioError
+
+    path = write(tmp_path, """\
+        name: lhs
+        base: default
+        replications: 2
+        design:
+          kind: lhs
+          samples: 5000000
+          ranges: {population.list_size: {low: 1000, high: 9000, integer: true}}
+        """, "lhs.yaml")
+    with pytest.raises(ScenarioError, match="5,000,000"):
+        load_experiment(path)

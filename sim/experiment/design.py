@@ -12,6 +12,7 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from sim.scenario.loading import (
     scenario_from_dict,
     validation_problems,
 )
-from sim.limits import MAX_SEED
+from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
 from sim.scenario.schema import (
     Name,
     NonNegativeWhole,
@@ -123,6 +124,11 @@ class LoadedExperiment:
         return min(by_work, by_spread)
 
     @property
+    def task_count(self) -> int:
+        """Tasks of the first round (all of them without a stopping rule)."""
+        return len(self.points) * -(-self.spec.replications // self.task_size)
+
+    @property
     def baseline(self) -> DesignPoint:
         name = self.spec.baseline
         return next((p for p in self.points if p.name == name), self.points[0])
@@ -194,6 +200,26 @@ def _points(spec: Experiment) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def design_size(spec: Experiment) -> int:
+    """How many points the design has, computed without building them."""
+    d = spec.design
+    if d.kind == "grid":
+        return math.prod(len(values) for values in d.factors.values()) if d.factors else 0
+    if d.kind == "list":
+        return len(d.points)
+    return d.samples or 0
+
+
+def _size_problem(spec: Experiment, file: str, max_points: int) -> Problem | None:
+    size = design_size(spec)
+    if size <= max_points:
+        return None
+    return Problem(file, ("design",), f"at most {max_points:,} design points (each is "
+                   "validated and held in memory before anything runs; raise the limit "
+                   "with --max-points N, or sample the space with kind: lhs)",
+                   f"{size:,} design points")
+
+
 def _design_problems(spec: Experiment, file: str) -> list[Problem]:
     d, problems = spec.design, []
     need = {"grid": "factors", "list": "points", "lhs": "ranges"}[d.kind]
@@ -218,8 +244,10 @@ def _design_problems(spec: Experiment, file: str) -> list[Problem]:
     return problems
 
 
-def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read and validate an experiment file and every scenario point it defines."""
+def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
+                    ) -> LoadedExperiment:
+    """Read and validate an experiment file and every scenario point it defines; a design
+    of more than ``max_points`` points is refused before its points are built."""
     path = Path(path)
     file = str(path)
     data = read_yaml_mapping(path)
@@ -228,6 +256,9 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     except ValidationError as err:
         raise ScenarioError(validation_problems(err, data, Experiment, lambda _loc: file)
                             ) from None
+    too_big = _size_problem(spec, file, max_points)
+    if too_big:
+        raise ScenarioError([too_big])
     problems = _design_problems(spec, file)
     if problems:
         raise ScenarioError(problems)
