@@ -43,7 +43,7 @@ def _whole_number(low: int, high: int, expected: str):
     return parse
 
 
-_positive_int = _whole_number(1, MAX_SEED, "a number of at least 1")
+_positive_int = _whole_number(1, 2**63 - 1, "a number of at least 1")
 _seed = _whole_number(0, MAX_SEED, "a seed from 0 to 2^63-1")
 
 
@@ -289,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(func=cmd_validate)
+
     def add_max_points(p: argparse.ArgumentParser) -> None:
         p.add_argument("--max-points", type=_positive_int, default=MAX_DESIGN_POINTS,
                        metavar="N", help="refuse designs of more than N points (default "

@@ -106,9 +106,9 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
 
 @contextmanager
 def atomic_files(directory: str | Path, names: list[str]) -> Iterator[Path]:
-    """Yield a staging folder inside ``directory`` to write the files ``names`` into; they
-    are moved into ``directory`` together when the block ends without error. On failure
-    neither the files nor a ``directory`` created for them are left behind."""
+    """Yield a staging folder inside ``directory`` to write ``names`` (files or folders)
+    into; they are moved into ``directory`` together when the block ends without error.
+    On failure neither they nor a ``directory`` created for them are left behind."""
     directory = Path(directory)
     what = directory / names[0] if len(names) == 1 else f"{directory} ({', '.join(names)})"
     with _created_folders(directory, what):

@@ -578,7 +578,8 @@ def test_an_unknown_key_far_from_any_gets_no_wild_guess(tmp_path):
 
 
 def test_a_name_with_a_space_reads_like_a_sentence(tmp_path):
-    found = scenario_problems(write(tmp_path, "extends: default\ndelegation: {degree: very high}\n"))
+    path = write(tmp_path, "extends: default\ndelegation: {degree: very high}\n")
+    found = scenario_problems(path)
     assert any("delegation.degree" in p and "'very high'" in p and
                "a name of letters, digits, '_', '.' or '-' (no spaces)" in p for p in found)
     assert not any("^[" in p or "pattern" in p for p in found), found

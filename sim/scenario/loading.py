@@ -111,7 +111,7 @@ def _yaml_problem(err: yaml.YAMLError) -> str:
     mark = getattr(err, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(err, "problem", None) or str(err)
-    if "'\\t'" in problem:  # PyYAML shows the character as '\\t'
+    if "'\\t'" in problem:  # PyYAML writes the tab as backslash-t in quotes
         return f"a tab{where} (tabs are not allowed for indentation: indent with spaces)"
     return f"{problem.removeprefix('found ')}{where}"
 

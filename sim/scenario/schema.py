@@ -193,7 +193,8 @@ class Population(Strict):
 class Role(Strict):
     label: str
     cost_per_hour: Annotated[float, Field(ge=0, le=100_000)]
-    level: NonNegativeWhole = Field(description="Rank on the escalation ladder; higher answers lower.")
+    level: NonNegativeWhole = Field(
+        description="Rank on the escalation ladder; higher answers lower.")
     doctor: bool = False
     in_training: bool = Field(default=False, description="a doctor in training (not a GP)")
     supervises: bool = False
