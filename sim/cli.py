@@ -1,21 +1,32 @@
 """The ``clinicsim`` command line.
 
-User mistakes (a broken scenario, a path that cannot be written) end with a clear
-message on stderr and exit code 2, never a traceback.
+Exit codes: 0 done; 2 bad input (a broken scenario or experiment, an option out of
+range, an output path that cannot be written), reported before any long computation;
+1 an output that could not be written (a full disk), with nothing partial left behind;
+130 interrupted; 141 the reader of the output went away (``clinicsim run --json | head``),
+as a shell reports for a program ended by SIGPIPE. Every failure is a message on stderr,
+never a traceback.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
+from sim.scenario import ScenarioError, load_scenario, scenario_file, scenario_warnings
 from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem
 
 EXIT_INVALID = 2
+#: An output could not be written (a full disk, say): not the input's fault.
+EXIT_WRITE_FAILED = 1
+#: The reader of stdout closed the pipe: 128 + SIGPIPE (13), what a shell reports for
+#: `yes | head`, so a pipeline with `set -o pipefail` sees it like any other tool's.
+EXIT_BROKEN_PIPE = 141
 
 
 def _whole_number(low: int, high: int, expected: str):
@@ -33,27 +44,58 @@ def _whole_number(low: int, high: int, expected: str):
 
 
 _positive_int = _whole_number(1, 2**63 - 1, "a number of at least 1")
-_seed = _whole_number(0, 2**63 - 1, "a seed from 0 to 2^63-1")
+_seed = _whole_number(0, MAX_SEED, "a seed from 0 to 2^63-1")
+
+
+def _open_unit_interval(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1 (a confidence level; 0 and 1
+    would make every interval a point or the whole line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 1.0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), "
+                                         f"such as 0.95; found {text!r}")
+    return value
 
 
 def _writable(path: Path, option: str) -> None:
-    """Check, without creating anything, that ``path`` can be written."""
-    parent = path.resolve().parent
-    if path.is_dir():
-        raise ScenarioError([Problem(option, (), "a file path, not a directory", str(path))])
-    if not parent.is_dir():
-        raise ScenarioError([Problem(option, (), "a path in an existing directory", str(path))])
-    if not os.access(path if path.exists() else parent, os.W_OK):
-        raise ScenarioError([Problem(option, (), "a writable file", str(path))])
+    """Check, before any work, that a file can be written at ``path``."""
+    from sim.outputs import unwritable_file
+
+    problem = unwritable_file(path)
+    if problem:
+        raise ScenarioError([Problem(option, (), *problem)])
 
 
-def _writable_dir(path: Path, option: str) -> None:
-    if path.exists() and not path.is_dir():
-        raise ScenarioError([Problem(option, (), "a directory", f"{path} is a file")])
-    target = path if path.exists() else path.resolve().parent
-    if not target.is_dir() or not os.access(target, os.W_OK):
-        raise ScenarioError([Problem(option, (), "a writable directory (or one that can be "
-                                     "created)", str(path))])
+def _writable_dir(path: Path, option: str, marker: str | None = None) -> None:
+    """Check, before any work, that an output directory can be written at ``path``."""
+    from sim.outputs import unwritable_directory
+
+    problem = unwritable_directory(path, marker)
+    if problem:
+        raise ScenarioError([Problem(option, (), *problem)])
+
+
+def _load_and_warn(reference: str):
+    """Load a scenario and print its warnings (a valid day that makes no sense) on stderr,
+    each prefixed ``warning:`` and naming file and field."""
+    scenario = load_scenario(reference)
+    file = str(scenario_file(reference))
+    for w in scenario_warnings(scenario):
+        print(f"warning: {Problem(file, w.path, w.expected, w.found)}", file=sys.stderr)
+    return scenario
+
+
+def _workers(requested: int, tasks: int) -> int:
+    """Worker processes to start: ``--jobs`` capped at the CPUs and tasks, said on stderr."""
+    from sim.workers import usable_workers
+
+    jobs, note = usable_workers(requested, tasks)
+    if note:
+        print(note, file=sys.stderr)
+    return jobs
 
 
 def _run_summary(scenario, args) -> tuple:
@@ -77,16 +119,19 @@ def _run_summary(scenario, args) -> tuple:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.outputs import atomic_file
     from sim.report import json_rows, text_summary
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load_and_warn(args.scenario)
     if args.events:
         _writable(Path(args.events), "--events")
     if args.save:
-        _writable_dir(Path(args.save), "--save")
+        _writable_dir(Path(args.save), "--save", marker="run.json")
+    args.jobs = _workers(args.jobs, args.replications)
     results, summary = _run_summary(scenario, args)
     if args.events:
-        results.events.to_csv(args.events, index=False)
+        with atomic_file(args.events) as tmp:
+            results.events.to_csv(tmp, index=False)
     if args.save:
         results.save(args.save)
     if args.json:
@@ -108,7 +153,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     status = 0
     for reference in args.scenarios:
         try:
-            scenario = load_scenario(reference)
+            scenario = _load_and_warn(reference)
         except ScenarioError as err:
             print(f"{reference}: {err.report()}", file=sys.stderr)
             status = EXIT_INVALID
@@ -124,8 +169,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.sweep import run_sweep
     from sim.report import sweep_summary
 
-    experiment = load_experiment(args.experiment)
-    summary = run_sweep(experiment, args.out, jobs=args.jobs, backend=args.backend,
+    experiment = load_experiment(args.experiment, max_points=args.max_points)
+    jobs = args.jobs if args.scheduler else _workers(args.jobs, experiment.task_count)
+    summary = run_sweep(experiment, args.out, jobs=jobs, backend=args.backend,
                         scheduler=args.scheduler, resume=args.resume,
                         progress=not args.quiet)
     print(sweep_summary(summary, experiment.baseline.name, args.out))
@@ -134,11 +180,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration import write_report
+    from sim.outputs import atomic_files
 
     out = Path(args.out)
-    table = write_report(out, args.replications, args.seed,
-                         command=f"clinicsim calibrate --out {args.out} -r {args.replications}"
-                                 f" --seed {args.seed}")
+    _writable_dir(out, "--out")
+    weeks = "" if args.weeks is None else f" --weeks {args.weeks}"
+    weeks += "" if args.warmup_weeks is None else f" --warmup-weeks {args.warmup_weeks}"
+    with atomic_files(out, ["report.csv", "report.md"]) as staging:
+        table = write_report(staging, args.replications, args.seed,
+                             command=f"clinicsim calibrate --out {args.out} "
+                                     f"-r {args.replications} --seed {args.seed}{weeks}",
+                             weeks=args.weeks, warmup_weeks=args.warmup_weeks)
     counts = table["verdict"].str.split(":").str[0].value_counts()
     print(f"Calibration report written to {out / 'report.md'} and {out / 'report.csv'}")
     print(", ".join(f"{n} {v}" for v, n in counts.items()))
@@ -171,8 +223,9 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     from sim.capacity import parse_target
     from sim.experiment.design import load_experiment
     from sim.frontier import plot_frontier, staffing_frontier
+    from sim.outputs import atomic_files
 
-    experiment = load_experiment(args.experiment)
+    experiment = load_experiment(args.experiment, max_points=args.max_points)
     texts = args.target or experiment.spec.targets
     if not texts:
         raise ScenarioError([Problem(args.experiment, ("targets",),
@@ -180,7 +233,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
                                      "none")])
     targets = [parse_target(t) for t in texts]
     _writable_dir(Path(args.out), "--out")
-    table = staffing_frontier(experiment, targets, jobs=args.jobs,
+    table = staffing_frontier(experiment, targets,
+                              jobs=_workers(args.jobs, len(experiment.points)),
                               replications=args.replications,
                               max_replications=args.max_replications,
                               weeks=args.weeks if args.weeks is not None
@@ -189,10 +243,10 @@ def cmd_frontier(args: argparse.Namespace) -> int:
                               else experiment.spec.warmup_weeks,
                               resolution=args.resolution)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "frontier.csv", index=False)
-    plot_frontier(table, f"{experiment.spec.name}: capacity and cost").savefig(
-        out / "frontier.png", dpi=120)
+    with atomic_files(out, ["frontier.csv", "frontier.png"]) as staging:
+        table.to_csv(staging / "frontier.csv", index=False)
+        plot_frontier(table, f"{experiment.spec.name}: capacity and cost").savefig(
+            staging / "frontier.png", dpi=120)
     cols = ["name", "capacity", "binding_target", "patients_per_gp_fte",
             "cost_per_patient_year_dkk", "on_frontier"]
     ranked = table[cols].sort_values("capacity", ascending=False)
@@ -204,15 +258,17 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.html_report import build_report
+    from sim.outputs import atomic_file
 
     out = Path(args.output)
     _writable(out, "--output")
     try:
-        path = build_report(args.results, out)
+        with atomic_file(out) as tmp:
+            build_report(args.results, tmp)
     except ValueError as err:
         print(f"clinicsim: {err}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"Report written to {path}")
+    print(f"Report written to {out}")
     return 0
 
 
@@ -267,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(func=cmd_validate)
+
+    def add_max_points(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--max-points", type=_positive_int, default=MAX_DESIGN_POINTS,
+                       metavar="N", help="refuse designs of more than N points (default "
+                       f"{MAX_DESIGN_POINTS:,}; each point is held in memory)")
+
     sweep = sub.add_parser("sweep", help="run an experiment over many scenarios",
                            description="Run every design point of an experiment file for its "
                                        "replications, writing Parquet results as tasks finish.")
@@ -280,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true",
                        help="finish an interrupted sweep in --out")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_max_points(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
     def add_search_options(p: argparse.ArgumentParser) -> None:
@@ -302,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     capacity.add_argument("--target", "-t", action="append", required=True,
                           help="e.g. 'acute_same_day_rate>=0.95' (repeat for more)")
     add_search_options(capacity)
-    capacity.add_argument("--confidence", type=float, default=0.95,
+    capacity.add_argument("--confidence", type=_open_unit_interval, default=0.95,
                           help="confidence of the interval that must meet each target")
     capacity.add_argument("--seed", type=_seed, default=1)
     capacity.add_argument("--json", action="store_true")
@@ -316,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     frontier.add_argument("--out", "-o", required=True, help="directory for the table and plot")
     frontier.add_argument("--jobs", "-j", type=_positive_int, default=1)
     add_search_options(frontier)
+    add_max_points(frontier)
     frontier.set_defaults(func=cmd_frontier)
 
     calibrate = sub.add_parser("calibrate", help="set the model against the figures the "
@@ -325,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--replications", "-r", type=_positive_int, default=10,
                            help="independent runs per case (default 10)")
     calibrate.add_argument("--seed", type=_seed, default=1)
+    calibrate.add_argument("--weeks", "-w", type=_positive_int, default=None,
+                           help="weeks measured in each run (default: each case's calendar)")
+    calibrate.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
+                           default=None, help="weeks of warm-up in each run (default: each "
+                                              "case's calendar)")
     calibrate.set_defaults(func=cmd_calibrate)
 
     report = sub.add_parser("report", help="write a self-contained HTML report of saved results")
@@ -342,7 +411,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        code = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit cannot fail again (the
+    recipe of the Python documentation for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command; user-facing failures become a message and an exit code."""
+    from sim.outputs import OutputError
+
+    try:
         return args.func(args)
+    except OutputError as err:
+        print(f"clinicsim: {err}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     except ScenarioError as err:
         print(err.report(), file=sys.stderr)
         return EXIT_INVALID

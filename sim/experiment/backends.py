@@ -6,6 +6,7 @@ carries its own seeds.
 """
 from __future__ import annotations
 
+import importlib.util
 from contextlib import AbstractContextManager
 from typing import Any, Callable, Iterable, Iterator
 
@@ -87,13 +88,27 @@ class DaskBackend(AbstractContextManager):
             self._cluster.close()
 
 
-def make_backend(name: str, jobs: int, scheduler: str | None) -> AbstractContextManager:
+BACKENDS = ("loky", "serial", "dask")
+
+
+def backend_problem(name: str, scheduler: str | None) -> str | None:
+    """Why these backend options cannot work, or None; checked before a sweep writes
+    anything, so a mistyped command leaves no directory that refuses the corrected one."""
+    if name not in BACKENDS:
+        return f"unknown backend {name!r}; expected loky or dask"
     if scheduler and name != "dask":
-        raise SweepError("--scheduler needs --backend dask")
+        return "--scheduler needs --backend dask"
+    if name == "dask" and importlib.util.find_spec("distributed") is None:
+        return "the dask backend needs dask.distributed: pip install 'clinicsim[cluster]'"
+    return None
+
+
+def make_backend(name: str, jobs: int, scheduler: str | None) -> AbstractContextManager:
+    problem = backend_problem(name, scheduler)
+    if problem:
+        raise SweepError(problem)
     if name == "dask":
         return DaskBackend(jobs, scheduler)
     if name == "loky" and jobs > 1:
         return LokyBackend(jobs)
-    if name in ("loky", "serial"):
-        return SerialBackend()
-    raise SweepError(f"unknown backend {name!r}; expected loky or dask")
+    return SerialBackend()

@@ -12,12 +12,13 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
+from pydantic import BeforeValidator, Field, PositiveFloat, ValidationError
 from scipy.stats import qmc
 
 from sim.scenario.errors import Problem, ScenarioError, show
@@ -28,7 +29,15 @@ from sim.scenario.loading import (
     scenario_from_dict,
     validation_problems,
 )
-from sim.scenario.schema import Name, Scenario, Strict
+from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
+from sim.scenario.schema import (
+    Name,
+    NonNegativeWhole,
+    PositiveWhole,
+    Scenario,
+    Strict,
+    whole_number,
+)
 
 _SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 
@@ -50,27 +59,28 @@ class Design(Strict):
                                           description="grid: path -> values")
     points: list[Point] = Field(default_factory=list, description="list: named points")
     ranges: dict[str, Range] = Field(default_factory=dict, description="lhs: path -> range")
-    samples: PositiveInt | None = Field(default=None, description="lhs: number of points")
+    samples: PositiveWhole | None = Field(default=None, description="lhs: number of points")
 
 
 class Stopping(Strict):
     """Add replications until each metric's CI half-width is at most its target."""
 
     half_widths: dict[str, PositiveFloat]
-    max_replications: PositiveInt
+    max_replications: PositiveWhole
 
 
 class Experiment(Strict):
     name: str
     description: str = ""
     base: str = Field(description="scenario: bundled name or path relative to this file")
-    seed: NonNegativeInt = 1
-    replications: PositiveInt = Field(description="independent runs per design point")
-    weeks: PositiveInt | None = Field(
+    seed: Annotated[NonNegativeWhole, Field(le=MAX_SEED)] = 1
+    replications: PositiveWhole = Field(description="independent runs per design point")
+    weeks: PositiveWhole | None = Field(
         default=None, description="weeks measured per run (default: the scenario's calendar)")
-    warmup_weeks: NonNegativeInt | None = Field(
+    warmup_weeks: NonNegativeWhole | None = Field(
         default=None, description="weeks of warm-up per run (default: the scenario's)")
-    replications_per_task: PositiveInt | Literal["auto"] = Field(
+    replications_per_task: Annotated[PositiveWhole | Literal["auto"],
+                                     BeforeValidator(whole_number)] = Field(
         default="auto", description="runs per task; auto sizes tasks by expected contacts")
     baseline: str | None = Field(default=None, description="point to compare against")
     design: Design
@@ -124,6 +134,11 @@ class LoadedExperiment:
         by_work = max(1, round(CONTACTS_PER_TASK / max(busiest, 1.0)))
         by_spread = max(1, -(-self.spec.replications // MIN_TASKS_PER_POINT))
         return min(by_work, by_spread)
+
+    @property
+    def task_count(self) -> int:
+        """Tasks of the first round (all of them without a stopping rule)."""
+        return len(self.points) * -(-self.spec.replications // self.task_size)
 
     @property
     def baseline(self) -> DesignPoint:
@@ -197,6 +212,26 @@ def _points(spec: Experiment) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def design_size(spec: Experiment) -> int:
+    """How many points the design has, computed without building them."""
+    d = spec.design
+    if d.kind == "grid":
+        return math.prod(len(values) for values in d.factors.values()) if d.factors else 0
+    if d.kind == "list":
+        return len(d.points)
+    return d.samples or 0
+
+
+def _size_problem(spec: Experiment, file: str, max_points: int) -> Problem | None:
+    size = design_size(spec)
+    if size <= max_points:
+        return None
+    return Problem(file, ("design",), f"at most {max_points:,} design points (each is "
+                   "validated and held in memory before anything runs; raise the limit "
+                   "with --max-points N, or sample the space with kind: lhs)",
+                   f"{size:,} design points")
+
+
 def _design_problems(spec: Experiment, file: str) -> list[Problem]:
     d, problems = spec.design, []
     need = {"grid": "factors", "list": "points", "lhs": "ranges"}[d.kind]
@@ -221,8 +256,10 @@ def _design_problems(spec: Experiment, file: str) -> list[Problem]:
     return problems
 
 
-def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read and validate an experiment file and every scenario point it defines."""
+def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
+                    ) -> LoadedExperiment:
+    """Read and validate an experiment file and every scenario point it defines; a design
+    of more than ``max_points`` points is refused before its points are built."""
     path = Path(path)
     file = str(path)
     data = read_yaml_mapping(path)
@@ -231,10 +268,13 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     except ValidationError as err:
         raise ScenarioError(validation_problems(err, data, Experiment, lambda _loc: file)
                             ) from None
+    too_big = _size_problem(spec, file, max_points)
+    if too_big:
+        raise ScenarioError([too_big])
     problems = _design_problems(spec, file)
     if problems:
         raise ScenarioError(problems)
-    base_path = resolve_reference(spec.base, path)
+    base_path = resolve_reference(spec.base, path, field="base")
     base, origin = load_raw(base_path)
     points: list[DesignPoint] = []
     names = set()

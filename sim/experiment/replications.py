@@ -159,9 +159,18 @@ class ReplicationResults:
     TABLES = ("days", "events", "timeline", "contacts", "bookings", "day_staff")
 
     def save(self, directory: str | Path) -> Path:
-        """Write the results to a directory that :meth:`load` and ``clinicsim report`` read."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        """Write the results to a directory that :meth:`load` and ``clinicsim report`` read.
+
+        The directory is written beside its place and renamed when complete, so a failed
+        save (a full disk) leaves no half-written results; it replaces an earlier save
+        (a directory with ``run.json``) or an empty directory, never other files."""
+        from sim.outputs import atomic_directory
+
+        with atomic_directory(directory, marker="run.json") as out:
+            self._write(out)
+        return Path(directory)
+
+    def _write(self, out: Path) -> None:
         self.metrics.to_parquet(out / "metrics.parquet", index=False)
         self.staff.to_parquet(out / "staff.parquet", index=False)
         for name in self.TABLES:
@@ -174,7 +183,6 @@ class ReplicationResults:
             "kind": "run", "scenario": self.scenario.name, "seed": self.seed,
             "replications": self.replications, "weeks": self.weeks,
             "warmup_weeks": self.warmup_weeks}, indent=1), encoding="utf-8")
-        return out
 
     @classmethod
     def load(cls, directory: str | Path) -> "ReplicationResults":

@@ -12,12 +12,20 @@ Layout::
 
 A part is written to a temporary name and renamed into place, so a part file is either
 complete or absent: killing a sweep at any moment leaves only complete results, and
-``--resume`` runs exactly the tasks whose part is missing.
+``--resume`` runs exactly the tasks whose part is missing. A part damaged after it was
+written (a disk error, a careless copy) is found at ``--resume``: every part is read and
+checked (readable Parquet, the expected columns, rows for exactly the point and
+replications its name says), and a damaged one is deleted and run again.
+
+The initial layout (manifest, experiment, points) is written into a staging folder and
+moved into place together; a sweep that cannot set up its directory leaves nothing.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 from pathlib import Path
 
@@ -27,6 +35,7 @@ import pyarrow.parquet as pq
 
 from sim.experiment.design import LoadedExperiment
 from sim.experiment.errors import SweepError
+from sim.outputs import TEMP_PREFIX, atomic_file, atomic_files
 
 RESULT_COLUMNS = ["point", "replication", "metric", "role", "activity", "weekday", "value",
                   "weight"]
@@ -36,8 +45,44 @@ _SCHEMA = pa.schema([("point", pa.int32()), ("replication", pa.int32()),
                      ("value", pa.float64()), ("weight", pa.float64())])
 
 
+_PART = re.compile(r"^part-p(\d+)-r(\d+)-(\d+)\.parquet$")
+
+
 def part_name(point: int, start: int, stop: int) -> str:
     return f"part-p{point:04d}-r{start:07d}-{stop:07d}.parquet"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def part_problem(path: Path, experiment: LoadedExperiment) -> str | None:
+    """Why the part file ``path`` cannot be trusted, or None if it holds exactly the rows
+    its name promises: one design point's replications start..stop-1."""
+    match = _PART.match(path.name)
+    size = experiment.task_size
+    if not match:
+        return "a name outside this sweep's layout"
+    point, start, stop = (int(g) for g in match.groups())
+    if point >= len(experiment.points) or start % size or not start < stop <= start + size:
+        return "a name outside this sweep's layout"
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        return f"not readable as Parquet ({_first_line(err)})"
+    if not table.schema.remove_metadata().equals(_SCHEMA):
+        return f"columns {', '.join(table.schema.names)}; expected {', '.join(_SCHEMA.names)}"
+    points = set(table.column("point").to_pylist())
+    replications = set(table.column("replication").to_pylist())
+    if points != {point} or replications != set(range(start, stop)):
+        return (f"rows of points {sorted(points)} and replications {_span(replications)}; "
+                f"expected point {point}, replications {start}-{stop - 1}")
+    return None
+
+
+def _span(values: set[int]) -> str:
+    return f"{min(values)}-{max(values)}" if values else "none"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -56,6 +101,8 @@ class ResultStore:
         self.results = self.root / "results"
         self.lock = self.root / ".lock"
         self._locked = False
+        #: parts found damaged at --resume and deleted (name -> what was wrong)
+        self.damaged: dict[str, str] = {}
 
     # --- opening and closing ---------------------------------------------------------------
     def open(self, experiment: LoadedExperiment, resume: bool) -> None:
@@ -63,6 +110,7 @@ class ResultStore:
         root = self.root
         if root.exists() and not root.is_dir():
             raise SweepError(f"{root} exists and is not a directory")
+        created = [p for p in (root, *root.parents) if not p.exists()]
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
@@ -70,11 +118,13 @@ class ResultStore:
                              ) from None
         if not os.access(root, os.W_OK):
             raise SweepError(f"the results directory {root} is not writable")
-        self._take_lock()
         try:
+            self._take_lock()
             self._check_manifest(experiment, resume)
         except BaseException:
             self.close()
+            for folder in created:  # innermost first; only what this sweep created
+                shutil.rmtree(folder, ignore_errors=True)
             raise
 
     def _take_lock(self) -> None:
@@ -115,15 +165,19 @@ class ResultStore:
                     "or a scenario it uses has changed since it started, or this version of "
                     "clinicsim cuts its replications into tasks differently); run the "
                     "experiment into a new --out directory")
-            for stale in self.results.glob("*.tmp"):
+            for stale in [*self.results.glob("*.tmp"), *self.results.glob(f"{TEMP_PREFIX}*")]:
                 stale.unlink()
+            self.damaged = self._remove_damaged(experiment)
             return
         if self.results.exists() and any(self.results.iterdir()):
             raise SweepError(f"{self.root} has results but no manifest; choose another --out "
                              "directory")
         if resume:
             raise SweepError(f"{self.root} holds no sweep to resume; run without --resume")
-        self.results.mkdir(exist_ok=True)
+        self._create_layout(experiment, fingerprint)
+
+    def _create_layout(self, experiment: LoadedExperiment, fingerprint: str) -> None:
+        """Write what the sweep is, all at once: manifest, experiment, points."""
         spec = experiment.spec
         manifest = {
             "fingerprint": fingerprint,
@@ -133,17 +187,31 @@ class ResultStore:
             "baseline": experiment.baseline.index,
             "points": [{"point": p.index, "name": p.name} for p in experiment.points],
         }
-        (self.root / "experiment.yaml").write_bytes(experiment.path.read_bytes())
         table = pd.DataFrame([{"point": p.index, "name": p.name,
                                **{k: json.dumps(v) if isinstance(v, (dict, list)) else v
                                   for k, v in p.factors.items()}}
                               for p in experiment.points])
-        table.to_parquet(self.root / "scenarios.parquet", index=False)
-        (self.root / "points").mkdir(exist_ok=True)
-        for p in experiment.points:
-            (self.root / "points" / f"p{p.index:04d}.json").write_text(
-                p.scenario.model_dump_json(indent=1), encoding="utf-8")
-        self._atomic_write(manifest_path, json.dumps(manifest, indent=1).encode())
+        names = ["experiment.yaml", "scenarios.parquet", "points", "results", "manifest.json"]
+        with atomic_files(self.root, names) as staging:
+            (staging / "experiment.yaml").write_bytes(experiment.path.read_bytes())
+            table.to_parquet(staging / "scenarios.parquet", index=False)
+            (staging / "points").mkdir()
+            for p in experiment.points:
+                (staging / "points" / f"p{p.index:04d}.json").write_text(
+                    p.scenario.model_dump_json(indent=1), encoding="utf-8")
+            (staging / "results").mkdir()
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=1),
+                                                   encoding="utf-8")
+
+    def _remove_damaged(self, experiment: LoadedExperiment) -> dict[str, str]:
+        """Delete every part that cannot be trusted, so it runs again; name -> why."""
+        damaged = {}
+        for path in sorted(self.results.glob("part-*.parquet")):
+            problem = part_problem(path, experiment)
+            if problem:
+                damaged[path.name] = problem
+                path.unlink()
+        return damaged
 
     def close(self) -> None:
         if self._locked:
@@ -156,9 +224,8 @@ class ResultStore:
 
     def write_part(self, name: str, rows: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(rows[RESULT_COLUMNS], schema=_SCHEMA, preserve_index=False)
-        tmp = self.results / f".{name}.tmp"
-        pq.write_table(table, tmp)
-        os.replace(tmp, self.results / name)
+        with atomic_file(self.results / name) as tmp:
+            pq.write_table(table, tmp)
 
     def read_parts(self, names: list[str]) -> pd.DataFrame:
         if not names:
@@ -166,18 +233,10 @@ class ResultStore:
         return pd.concat([pq.read_table(self.results / n).to_pandas() for n in names],
                          ignore_index=True)
 
-    def _atomic_write(self, path: Path, data: bytes) -> None:
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-
     def write_summary(self, summary: pd.DataFrame) -> None:
-        tmp = self.root / ".summary.parquet.tmp"
-        summary.to_parquet(tmp, index=False)
-        os.replace(tmp, self.root / "summary.parquet")
-        tmp = self.root / ".summary.csv.tmp"
-        summary.to_csv(tmp, index=False)
-        os.replace(tmp, self.root / "summary.csv")
+        with atomic_files(self.root, ["summary.parquet", "summary.csv"]) as staging:
+            summary.to_parquet(staging / "summary.parquet", index=False)
+            summary.to_csv(staging / "summary.csv", index=False)
 
 
 def point_scenario(root: str | Path, point: int):

@@ -8,6 +8,7 @@ decision depends only on finished results, so a resumed sweep makes the same dec
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +16,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.metrics import overall as overall_rows
-from sim.experiment.backends import make_backend
+from sim.experiment.backends import backend_problem, make_backend
 from sim.experiment.design import LoadedExperiment
 from sim.experiment.replications import metrics_block
 from sim.experiment.stats import summarise_parts
-from sim.experiment.errors import SweepInterrupted
+from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.experiment.store import ResultStore, part_name
+from sim.outputs import OutputError
 
 
 @dataclass(frozen=True)
@@ -72,24 +74,44 @@ def _needs_more(experiment: LoadedExperiment, summary: pd.DataFrame,
 def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
               backend: str = "loky", scheduler: str | None = None, resume: bool = False,
               progress: bool = True) -> pd.DataFrame:
-    """Run (or finish) a sweep into ``out`` and return its summary table."""
+    """Run (or finish) a sweep into ``out`` and return its summary table.
+
+    Every option is checked before anything is written; parts found damaged at resume
+    are named on stderr and run again."""
+    problem = backend_problem(backend, scheduler)
+    if problem:
+        raise SweepError(problem)
     store = ResultStore(out)
     store.open(experiment, resume)
+    if store.damaged:
+        print(damaged_message(store.damaged, store.results), file=sys.stderr)
     baseline = experiment.baseline.index
     try:
         try:
             _run_rounds(experiment, store, jobs, backend, scheduler, progress)
+            summary = summarise_parts(store, baseline)
+            names = {p.index: p.name for p in experiment.points}
+            summary.insert(1, "name", summary["point"].map(names))
+            store.write_summary(summary)
         except KeyboardInterrupt:
             raise SweepInterrupted(
                 f"interrupted; {len(store.completed())} finished tasks are saved in {out}. "
                 "Run the same command with --resume to finish the sweep.") from None
-        summary = summarise_parts(store, baseline)
-        names = {p.index: p.name for p in experiment.points}
-        summary.insert(1, "name", summary["point"].map(names))
-        store.write_summary(summary)
+        except OutputError as err:
+            raise err.with_hint(
+                f"{len(store.completed())} finished tasks are saved in {out}; free some "
+                "space and run the same command with --resume") from None
         return summary
     finally:
         store.close()
+
+
+def damaged_message(damaged: dict[str, str], folder: Path) -> str:
+    """Which result parts were damaged, and why, for stderr."""
+    lines = [f"clinicsim: {len(damaged)} damaged result part(s) in {folder} deleted and "
+             "run again:"]
+    lines += [f"  - {name}: {why}" for name, why in sorted(damaged.items())]
+    return "\n".join(lines)
 
 
 def _run_rounds(experiment: LoadedExperiment, store: ResultStore, jobs: int, backend: str,

@@ -1,4 +1,5 @@
 """Scenario files: schema, loading with inheritance, and validation."""
+from sim.scenario.checks import scenario_warnings
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loading import (
     bundled_names,
@@ -7,6 +8,7 @@ from sim.scenario.loading import (
     models_dir,
     read_yaml_mapping,
     resolve_reference,
+    scenario_file,
     scenario_from_dict,
 )
 from sim.scenario.schema import ACTIVITIES, WORK_KINDS, Scenario, clock_text
@@ -24,5 +26,7 @@ __all__ = [
     "models_dir",
     "read_yaml_mapping",
     "resolve_reference",
+    "scenario_file",
     "scenario_from_dict",
+    "scenario_warnings",
 ]

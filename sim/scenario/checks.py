@@ -4,6 +4,10 @@ Field types and ranges are the schema's job; these checks catch a scenario that 
 well-formed but cannot describe a working day: a block outside working hours, a phone
 window nobody staffs, a contact type no present role may handle, probabilities that do
 not sum to one. Each check yields problems; the loader attaches the file names.
+
+:func:`scenario_warnings` finds days that are valid but probably not what was meant
+(acute slots nobody can use, slots after closing, no one consulting); the command line
+prints them as warnings.
 """
 from __future__ import annotations
 
@@ -377,3 +381,102 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
                     if not any(a < w.end and b > w.start for a, b in walk_in_cover):
                         yield _problem(path, f"someone in a block serving walk-ins during "
                                        f"{_span(w.start, w.end)}{on}", "no one")
+
+
+# --- warnings: days that validate but make no sense ---------------------------------------
+
+#: Waiting work that is a patient seen by a clinician: someone in a block serving one of
+#: these can consult.
+CONSULTING_WORK = ("booked", "walk_in", "squeeze_in")
+
+
+def scenario_warnings(s: Scenario) -> list[Problem]:
+    """Signs that a valid scenario describes a day that cannot work as meant: acute slots
+    no same-day need can use, bookable slots after closing, no one able to consult. The
+    model runs such a day faithfully, so these are warnings, not errors; each names the
+    field (the caller adds the file)."""
+    if check_scenario(s):
+        return []  # an invalid scenario gets its errors, not guesses built on them
+    return [*_warn_acute_slots(s), *_warn_slots_after_closing(s), *_warn_no_consulting(s)]
+
+
+def same_day_types(s: Scenario) -> set[str]:
+    """Contact types that triage can send to an acute slot today: the types of the
+    phone streams, when a triaging role on staff sends some calls to a same-day slot."""
+    present = s.present_roles()
+    sends = any(shares.get("same_day", 0) > 0 for role, shares in s.triage.outcomes.items()
+                if role in present)
+    if not sends:
+        return set()
+    return {c for d in s.demand.values() if d.channel == "phone" and d.per_patient_year > 0
+            for c, p in d.mix.items() if p > 0}
+
+
+def _slot_blocks(s: Scenario, person, slots: str) -> list[tuple[tuple, float, float, str]]:
+    """(path, start, end, kind) of the parts of a person's day with bookable ``slots``;
+    a part filled by the role's default block points at the person."""
+    role = s.roles.get(person.role)
+    index = {(b.start, b.end, b.kind): i for i, b in enumerate(person.blocks)}
+    found = []
+    for start, end, kind in day_plan(s, person, role.default_block if role else None):
+        bk = s.block_kinds.get(kind)
+        if bk is not None and bk.slots == slots:
+            i = index.get((start, end, kind))
+            found.append((("blocks", i) if i is not None else (), start, end, kind))
+    return found
+
+
+def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
+    needs = same_day_types(s)
+    if not needs:
+        return
+    routes = s.delegation.routes.get(s.delegation.degree, {})
+    types = ", ".join(sorted(needs))
+    present_holders = 0
+    for sid, person in s.staff.items():
+        blocks = _slot_blocks(s, person, "acute")
+        if not blocks or person.count == 0:
+            continue
+        present_holders += 1
+        if not any(person.role in routes.get(t, ()) for t in needs):
+            where, start, end, _ = blocks[0]
+            yield _problem(("staff", sid, *where),
+                           f"acute slots held by a role that may take a same-day contact type "
+                           f"({types}) at delegation degree {s.delegation.degree!r}",
+                           f"acute slots {_span(start, end)} for role {person.role!r}, who "
+                           "may take none of them")
+    if present_holders:
+        return
+    for sid, person in s.staff.items():
+        if person.count == 0 and _slot_blocks(s, person, "acute"):
+            yield _problem(("staff", sid, "count"),
+                           "someone present to hold the acute slots of this day plan",
+                           "0: the acute slots are held by nobody present")
+
+
+def _warn_slots_after_closing(s: Scenario) -> Iterator[Problem]:
+    close = s.clinic.close
+    for sid, person in s.staff.items():
+        if person.count == 0:
+            continue
+        for slots in ("planned", "acute"):
+            for where, start, end, kind in _slot_blocks(s, person, slots):
+                if end > close:
+                    yield _problem(("staff", sid, *where),
+                                   f"bookable slots within opening hours "
+                                   f"{_span(s.clinic.open, close)}",
+                                   f"{slots} slots {_span(max(start, close), end)} "
+                                   f"(block {kind!r}) after closing")
+
+
+def _warn_no_consulting(s: Scenario) -> Iterator[Problem]:
+    opening = (s.clinic.open, s.clinic.close)
+    for weekday in s.calendar.weekdays:
+        if any(a < opening[1] and b > opening[0] for work in CONSULTING_WORK
+               for a, b in _serving_intervals(s, weekday, work)):
+            continue
+        on = f" on {weekday}" if len(s.calendar.weekdays) > 1 else ""
+        yield _problem(("staff",),
+                       f"someone present in a block serving booked, walk_in or squeeze_in "
+                       f"during opening hours {_span(*opening)}{on}",
+                       "no one able to consult")

@@ -2,14 +2,19 @@
 
 A scenario file may name a base with ``extends:`` (a bundled name such as ``base`` or
 ``case08``, or a path relative to the file) and then give only what differs. Mappings
-merge key by key; lists and plain values replace; ``null`` removes an inherited key
-(every optional field's default is null, so this is also how to unset one). Every leaf
-remembers which file set it, so an error points at the file the user has to edit.
+merge key by key, except those in :data:`REPLACED_WHOLE` (shares that must sum to one,
+and distributions), which a file gives whole; lists and plain values replace; ``null``
+removes an inherited key (every optional field's default is null, so this is also how
+to unset one). Every leaf remembers which file set it, so an error points at the file
+the user has to edit.
 """
 from __future__ import annotations
 
 import copy
+import difflib
 import re
+import types
+import typing
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -18,10 +23,15 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError, show
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import THOUSANDS_WITH_DOTS, DistSpec, DottedNumber, Scenario
 
 MAX_FILE_BYTES = 2_000_000
 MAX_EXTENDS_DEPTH = 10
+#: The deepest scenario field is six levels down (``delegation.routes.high.acute[0]``) and
+#: an experiment sets a value a few levels deeper; 64 leaves ample room while keeping the
+#: recursive YAML composer far from Python's recursion limit (1,000 frames, about three
+#: per level), which a few hundred nested brackets used to hit.
+MAX_NESTING = 64
 
 
 def models_dir() -> Path:
@@ -37,8 +47,11 @@ def models_dir() -> Path:
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML without sexagesimal numbers (``13:00`` stays a string) and without
-    aliases (a scenario needs none, and they are how YAML bombs explode)."""
+    """Safe YAML without sexagesimal numbers (``13:00`` stays a string), without aliases
+    (a scenario needs none, and they are how YAML bombs explode) and without nesting
+    deeper than :data:`MAX_NESTING`."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -46,7 +59,61 @@ class _Loader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in scenario files", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_NESTING:
+            raise yaml.composer.ComposerError(
+                None, None, f"values nested too deep (more than {MAX_NESTING} levels)",
+                self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple = ()) -> list[tuple[tuple, int, int]]:
+    """Keys given twice in one mapping, as (path, first line, second line); YAML itself
+    keeps the last silently, so ``list_size`` written twice would use the second."""
+    found = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            line = key.start_mark.line + 1
+            if name is not None and name in seen:
+                found.append((path + (name,), seen[name], line))
+            elif name is not None:
+                seen[name] = line
+            found += _duplicate_keys(value, path + (name,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found += _duplicate_keys(item, path + (i,))
+    return found
+
+
+def _parse(text: str, name: str) -> Any:
+    """YAML text to Python data; a duplicate key is a :class:`ScenarioError`."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        duplicates = _duplicate_keys(node) if node is not None else []
+        if duplicates:
+            raise ScenarioError([
+                Problem(name, where, "each key only once in a mapping (YAML would silently "
+                        "use the last)", f"{where[-1]!r} at line {first} and again at line "
+                        f"{second}") for where, first, second in duplicates])
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """PyYAML's message as a 'found ...' phrase, with its line and column."""
+    mark = getattr(err, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(err, "problem", None) or str(err)
+    if "'\\t'" in problem:  # PyYAML writes the tab as backslash-t in quotes
+        return f"a tab{where} (tabs are not allowed for indentation: indent with spaces)"
+    return f"{problem.removeprefix('found ')}{where}"
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -74,6 +141,17 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    """A YAML float; one written like ``6.000`` keeps its text for clearer errors."""
+    value = loader.construct_yaml_float(node)
+    if THOUSANDS_WITH_DOTS.match(node.value):
+        return DottedNumber.from_text(value, node.value)
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; any failure is a :class:`ScenarioError`."""
     name = str(path)
@@ -86,10 +164,13 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     if path.is_dir():
         raise fail("a file", "a directory")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # checked before reading: a huge file is never loaded
+            raise fail(f"a file under {MAX_FILE_BYTES:,} bytes", f"{size:,} bytes")
         raw = path.read_bytes()
     except OSError as err:
         raise fail("a readable file", err.strerror or str(err)) from None
-    if len(raw) > MAX_FILE_BYTES:
+    if len(raw) > MAX_FILE_BYTES:  # a file that grew while we looked (or a pipe)
         raise fail(f"a file under {MAX_FILE_BYTES:,} bytes", f"{len(raw):,} bytes")
     try:
         text = raw.decode("utf-8")
@@ -98,12 +179,9 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     if not text.strip():
         raise fail("a YAML mapping (key: value lines)", "an empty file")
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = _parse(text, name)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise fail("valid YAML", f"{problem}{where}") from None
+        raise fail("valid YAML", _yaml_problem(err)) from None
     if not isinstance(data, dict):
         raise fail("a YAML mapping (key: value lines)", f"a {type(data).__name__}")
     return data
@@ -112,12 +190,20 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 # --- inheritance -------------------------------------------------------------------------
 
 
-def resolve_reference(reference: str, relative_to: Path | None) -> Path:
-    """A scenario reference: a path (relative to the referring file) or a bundled name."""
+def resolve_reference(reference: str, relative_to: Path | None,
+                      field: str = "extends") -> Path:
+    """A scenario reference: a path (relative to the referring file) or a bundled name.
+    A path that does not exist is an error naming the referring file and its ``field``,
+    since that is the file to fix."""
     as_path = Path(reference)
     if reference.endswith((".yaml", ".yml")) or "/" in reference or "\\" in reference:
         if not as_path.is_absolute() and relative_to is not None:
             as_path = relative_to.parent / as_path
+        if relative_to is not None and not as_path.is_file():
+            why = "no such file" if not as_path.exists() else "not a file"
+            raise ScenarioError([Problem(
+                str(relative_to), (field,), "an existing scenario file (a path relative to "
+                "this file) or a bundled name", f"{reference!r} ({as_path}: {why})")])
         return as_path
     root = models_dir()
     for folder in ("scenarios", "defaults", "cases"):
@@ -129,7 +215,7 @@ def resolve_reference(reference: str, relative_to: Path | None) -> Path:
         return matches[0]
     names = ", ".join(bundled_names())
     raise ScenarioError(
-        [Problem(str(relative_to or "command line"), ("extends",) if relative_to else (),
+        [Problem(str(relative_to or "command line"), (field,) if relative_to else (),
                  f"a scenario file path or a bundled name ({names})", show(reference))]
     )
 
@@ -141,18 +227,56 @@ def bundled_names() -> list[str]:
     return names
 
 
+#: Mappings a file replaces whole rather than merging into its base's, as field paths
+#: ("*" stands for any one name). Merging would mix the base's keys into the user's: a
+#: two-type mix that sums to 1 would gain the base's other types (and fail, blaming the
+#: base), and switching a distribution from lognormal to exponential would keep the
+#: base's ``sd``. Every distribution field of the schema is here (a test checks it).
+REPLACED_WHOLE: tuple[tuple[str, ...], ...] = (
+    ("population", "teams"),                   # shares of patients by team
+    ("demand", "*", "mix"),                    # shares of contact types
+    ("triage", "outcomes", "*"),               # outcome shares of one triaging role
+    ("demand", "*", "patience"),               # distributions from here on
+    ("contact_types", "*", "durations", "*"),
+    ("triage", "durations", "*"),
+    ("supervision", "question_duration"),
+    ("supervision", "joint_duration"),
+    ("home_visits", "travel"),
+    ("demand", "*", "redial", "delay"),
+    ("follow_ups", "after_days"),
+)
+
+
+def replaced_whole(path: tuple) -> bool:
+    """Whether the mapping at ``path`` is given whole by the file that sets it."""
+    return any(len(pattern) == len(path) and all(p in ("*", k) for p, k in zip(pattern, path))
+               for pattern in REPLACED_WHOLE)
+
+
 def _merge(base: Any, override: Any, origin: dict, path: tuple, file: str) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
+    if isinstance(base, dict) and isinstance(override, dict) and not replaced_whole(path):
         merged = dict(base)
         for key, value in override.items():
             if value is None:
                 merged.pop(key, None)
+                _forget(origin, path + (key,))
                 origin[path + (key,)] = file
                 continue
             merged[key] = _merge(base.get(key), value, origin, path + (key,), file)
         return merged
+    if isinstance(base, (dict, list)):
+        _forget(origin, path)  # the base's keys below here are gone
+    if isinstance(override, dict):  # replaced whole: a null inside just leaves a key out
+        override = {k: v for k, v in override.items() if v is not None}
     _record(override, origin, path, file)
     return copy.deepcopy(override)
+
+
+def _forget(origin: dict, path: tuple) -> None:
+    """Drop what ``origin`` says about fields below ``path`` (they were replaced)."""
+    n = len(path)
+    for key in [k for k in origin if len(k) > n and k[:n] == path]:
+        del origin[key]
 
 
 def _record(value: Any, origin: dict, path: tuple, file: str) -> None:
@@ -190,14 +314,27 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict]:
 # --- validation --------------------------------------------------------------------------
 
 
-def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel]) -> str:
+#: How alike an unknown key and a field name must be (difflib's ratio) to suggest the
+#: field: difflib's own default, close enough that the guess is usually right.
+SUGGESTION_CUTOFF = 0.6
+
+#: The ``Name`` pattern in words (pydantic would show the regular expression).
+NAME_RULE = "a name of letters, digits, '_', '.' or '-' (no spaces)"
+
+
+def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
+              data: Any = None) -> str:
+    """What the user should have written, in words."""
     kind = error["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1], model)
-        hint = f" (allowed here: {', '.join(allowed)})" if allowed else ""
-        return f"no such key; check the spelling{hint}"
+        return _unknown_key(loc, model, data)
     if kind == "missing":
         return "a value for this required field"
+    if kind == "string_pattern_mismatch":
+        return NAME_RULE
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        return (f"a distribution with dist: one of {', '.join(DIST_FAMILIES)} (a "
+                "distribution is given whole, with all its fields)")
     message = str(error["msg"])
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):
@@ -205,30 +342,76 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel]) -> s
     return message
 
 
-def _allowed_keys(loc: tuple, model: Any) -> list[str]:
-    """Field names allowed at ``loc`` in the schema, for "unknown key" hints."""
-    for part in loc:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return []
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        if field is None:
-            return []
-        model = _inner_model(field.annotation)
-        if model is dict:  # a mapping of names to models: skip the name
-            return []
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+def _unknown_key(loc: tuple, model: type[BaseModel], data: Any) -> str:
+    """'no such key', with the closest allowed key as a suggestion and the allowed ones."""
+    allowed = _allowed_keys(loc[:-1], model, data)
+    listing = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=SUGGESTION_CUTOFF)
+    if close:
+        return f"no such key; did you mean {close[0]!r}?{listing}"
+    return f"no such key; check the spelling{listing}"
 
 
-def _inner_model(annotation: Any) -> Any:
-    args = getattr(annotation, "__args__", ())
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in reversed(args):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _tag(model: Any) -> Any:
+    """The ``dist`` a distribution model stands for (its discriminator), if any."""
+    field = model.model_fields.get("dist")
+    args = typing.get_args(field.annotation) if field is not None else ()
+    return args[0] if args else None
+
+
+def _unwrap(annotation: Any, node: Any) -> Any:
+    """``annotation`` without Annotated and Optional; a union of models resolved by the
+    ``dist`` written in ``node`` (the discriminator), or None if it cannot be told."""
+    while True:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in args if a is not type(None)]
+            tag = node.get("dist") if isinstance(node, dict) else None
+            chosen = [m for m in members if _is_model(m) and _tag(m) == tag] or \
+                [m for m in members if _is_model(m)]
+            if len(chosen) != 1 and len(members) != 1:
+                return None
+            annotation = chosen[0] if len(chosen) == 1 else members[0]
+        else:
+            return annotation
+
+
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
     return None
+
+
+def _allowed_keys(loc: tuple, model: Any, data: Any = None) -> list[str]:
+    """Field names allowed at ``loc`` in the schema, for "unknown key" hints: through
+    nested models, mappings of names (``staff.nurse``), lists (``blocks[0]``) and
+    distributions (chosen by the ``dist`` written in ``data``)."""
+    annotation, node = model, data
+    for part in loc:
+        annotation = _unwrap(annotation, node)
+        origin = typing.get_origin(annotation)
+        if _is_model(annotation):
+            field = annotation.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif origin is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif origin is list:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return []
+        node = _child(node, part)
+    annotation = _unwrap(annotation, node)
+    return list(annotation.model_fields) if _is_model(annotation) else []
 
 
 def _origin_file(origin: dict, loc: tuple, default: str) -> str:
@@ -240,15 +423,21 @@ def _origin_file(origin: dict, loc: tuple, default: str) -> str:
     return default
 
 
-_UNION_TAGS = {"fixed", "exponential", "lognormal", "gamma", "uniform"}
+#: The distribution families a ``dist:`` may name, in the schema's order.
+DIST_FAMILIES: tuple[str, ...] = tuple(
+    typing.get_args(m.model_fields["dist"].annotation)[0]
+    for m in typing.get_args(typing.get_args(DistSpec)[0]))
+_UNION_TAGS = set(DIST_FAMILIES)
 
 
 def _clean_loc(loc: tuple, data: Any) -> tuple:
-    """Drop the discriminator tags pydantic adds to union locations."""
+    """Drop the discriminator tags and key markers pydantic adds to locations."""
     cleaned: list[Any] = []
     node = data
     for part in loc:
         if isinstance(node, dict) and part not in node and part in _UNION_TAGS:
+            continue
+        if part == "[key]":  # pydantic's marker for "the key itself is wrong"
             continue
         cleaned.append(part)
         node = node.get(part) if isinstance(node, dict) else (
@@ -264,7 +453,7 @@ def validation_problems(err: ValidationError, data: Mapping[str, Any],
     for e in err.errors():
         loc = _clean_loc(tuple(e["loc"]), data)
         found = None if e["type"] == "missing" else show(e.get("input"))
-        problems.append(Problem(file_of(loc), loc, _expected(e, loc, model), found))
+        problems.append(Problem(file_of(loc), loc, _expected(e, loc, model, data), found))
     return problems
 
 
@@ -287,11 +476,15 @@ def scenario_from_dict(
     return scenario
 
 
-def load_scenario(reference: str | Path) -> Scenario:
-    """Load a scenario by path or bundled name (``default``, ``case08``, ...)."""
+def scenario_file(reference: str | Path) -> Path:
+    """The file a scenario reference (a path or a bundled name) stands for."""
     text = str(reference)
     path = Path(text)
-    if not path.exists():
-        path = resolve_reference(text, None)
+    return path if path.exists() else resolve_reference(text, None)
+
+
+def load_scenario(reference: str | Path) -> Scenario:
+    """Load a scenario by path or bundled name (``default``, ``case08``, ...)."""
+    path = scenario_file(reference)
     data, origin = load_raw(path)
     return scenario_from_dict(data, origin, str(path))

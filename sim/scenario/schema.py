@@ -16,9 +16,8 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeFloat,
-    NonNegativeInt,
-    PositiveInt,
     PlainSerializer,
+    model_validator,
 )
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -39,6 +38,44 @@ def clock_text(minutes: float) -> str:
     whole = int(round(minutes))
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
+
+#: How a number with thousands grouped by '.' looks (6.000, 12.500): YAML reads it as a
+#: decimal, so ``list_size: 6.000`` would be six patients, not six thousand.
+THOUSANDS_WITH_DOTS = re.compile(r"^[-+]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+$")
+
+
+class DottedNumber(float):
+    """A float written like ``6.000``; it remembers its text so that a whole-number field
+    can say why the value is not the thousands its writer probably meant."""
+
+    text: str
+
+    @classmethod
+    def from_text(cls, value: float, text: str) -> "DottedNumber":
+        number = cls(value)
+        number.text = text
+        return number
+
+
+def whole_number(value: object) -> object:
+    """Refuse floats and booleans where a count is meant: pydantic would read 6.0 as 6,
+    and a value written ``6.000`` (Danish for six thousand) as six."""
+    if isinstance(value, bool):
+        raise ValueError("a whole number, not true or false")
+    if isinstance(value, DottedNumber):
+        raise ValueError(
+            f"a whole number; {value.text} is read as {float(value):g} because '.' is the "
+            f"decimal point, not a thousands separator (write {value.text.replace('.', '')} "
+            "if that is what you meant)")
+    if isinstance(value, float):
+        raise ValueError("a whole number (no decimal point)")
+    return value
+
+
+#: An integer field that refuses 6.0 instead of reading it as 6.
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+NonNegativeWhole = Annotated[WholeNumber, Field(ge=0)]
+PositiveWhole = Annotated[WholeNumber, Field(gt=0)]
 
 #: A time of day, written "HH:MM" in files and held as minutes after midnight.
 Clock = Annotated[float, BeforeValidator(_parse_clock),
@@ -87,6 +124,14 @@ class UniformSpec(Strict):
     dist: Literal["uniform"]
     low: NonNegativeMinutes
     high: NonNegativeMinutes
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "UniformSpec":
+        """numpy would silently draw from [high, low); a swap is a typo, not a wish."""
+        if self.low > self.high:
+            raise ValueError(f"low at most high (a uniform distribution from low to high); "
+                             f"low {self.low:g} is above high {self.high:g}")
+        return self
 
 
 DistSpec = Annotated[
@@ -137,7 +182,7 @@ class Season(Strict):
 
     peak_to_trough: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
         description="Busiest week's demand over the quietest week's (D16: about 1.2).")
-    quietest_week: Annotated[int, Field(ge=1, le=53)] = Field(
+    quietest_week: Annotated[WholeNumber, Field(ge=1, le=53)] = Field(
         description="Week of the year with the least demand (D16: August).")
 
 
@@ -152,21 +197,21 @@ class Calendar(Strict):
         description="Relative demand by weekday (normalised to a mean of 1 over the working "
                     "weekdays; a weekday not listed counts as 1).")
     season: Season | None = None
-    start_week: Annotated[int, Field(ge=1, le=53)] = Field(
+    start_week: Annotated[WholeNumber, Field(ge=1, le=53)] = Field(
         default=1, description="Week of the year the run starts in (for the season).")
-    weeks: Annotated[int, Field(ge=1, le=520)] = Field(
+    weeks: Annotated[WholeNumber, Field(ge=1, le=520)] = Field(
         default=8, description="Weeks measured in each run (replication).")
-    warmup_weeks: Annotated[int, Field(ge=0, le=520)] = Field(
+    warmup_weeks: Annotated[WholeNumber, Field(ge=0, le=520)] = Field(
         default=4, description="Weeks simulated before measuring starts, then discarded.")
 
 
 class Booking(Strict):
     """How planned needs find a slot in the appointment book (booking rule and access)."""
 
-    horizon_days: Annotated[int, Field(ge=1, le=260)] = Field(
+    horizon_days: Annotated[WholeNumber, Field(ge=1, le=260)] = Field(
         default=30, description="Working days ahead the book is open; a need that finds no "
                                 "slot within it is turned away.")
-    earliest_days: Annotated[int, Field(ge=0, le=260)] = Field(
+    earliest_days: Annotated[WholeNumber, Field(ge=0, le=260)] = Field(
         default=1, description="A planned need books from this many working days after it "
                                "arises (0: later the same day).")
     own_gp_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
@@ -177,7 +222,7 @@ class Booking(Strict):
     level_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
         default=0.0, description="Working days more a need waits for each lower rung of its "
                                  "route (lowest competent level first, within reason).")
-    release_acute_days: Annotated[int, Field(ge=0, le=260)] | None = Field(
+    release_acute_days: Annotated[WholeNumber, Field(ge=0, le=260)] | None = Field(
         default=None, description="Acute (same-day) slots open to planned booking this many "
                                   "working days before their day (carve-out release); null: "
                                   "never, they stay for same-day needs.")
@@ -205,7 +250,7 @@ class Reviews(Strict):
 
     interval_days: Annotated[float, Field(gt=0, le=2600)] = Field(
         description="Working days between a morbid patient's reviews.")
-    book_ahead_days: Annotated[int, Field(ge=0, le=260)] = Field(
+    book_ahead_days: Annotated[WholeNumber, Field(ge=0, le=260)] = Field(
         default=10, description="A review is booked this many working days before it is due.")
     contact_type: Name = "chronic_review"
 
@@ -219,7 +264,7 @@ class Redial(Strict):
     delay: DistSpec = Field(description="Minutes until a same-day redial.")
 
 class Population(Strict):
-    list_size: Annotated[int, Field(ge=0, le=1_000_000)]
+    list_size: Annotated[WholeNumber, Field(ge=0, le=1_000_000)]
     share_70plus: Probability
     share_morbid: Probability
     reference_share_70plus: Probability = Field(
@@ -238,7 +283,8 @@ class Population(Strict):
 class Role(Strict):
     label: str
     cost_per_hour: Annotated[float, Field(ge=0, le=100_000)]
-    level: NonNegativeInt = Field(description="Rank on the escalation ladder; higher answers lower.")
+    level: NonNegativeWhole = Field(
+        description="Rank on the escalation ladder; higher answers lower.")
     doctor: bool = False
     in_training: bool = Field(default=False, description="a doctor in training (not a GP)")
     supervises: bool = False
@@ -340,15 +386,15 @@ class DayPlan(Strict):
 class Rotation(Strict):
     """Present only in some weeks of a repeating cycle (a rotating locum)."""
 
-    every_weeks: Annotated[int, Field(ge=1, le=52)]
-    weeks: list[Annotated[int, Field(ge=1, le=52)]] = Field(
+    every_weeks: Annotated[WholeNumber, Field(ge=1, le=52)]
+    weeks: list[Annotated[WholeNumber, Field(ge=1, le=52)]] = Field(
         min_length=1, description="Weeks of each cycle the person is in (1 = the first).")
 
 
 class Absence(Strict):
     """Days off: a week of the run (1 = the first simulated week) and its weekdays."""
 
-    week: Annotated[int, Field(ge=1, le=1040)]
+    week: Annotated[WholeNumber, Field(ge=1, le=1040)]
     days: list[Weekday] | None = Field(default=None, description="null: the whole week")
 
 
@@ -356,7 +402,7 @@ class Staff(Strict):
     """A person, or ``count`` identical people, and their week."""
 
     role: Name
-    count: Annotated[int, Field(ge=0, le=500)] = 1
+    count: Annotated[WholeNumber, Field(ge=0, le=500)] = 1
     team: Name | None = None
     start: Clock
     end: Clock
@@ -375,9 +421,9 @@ class Staff(Strict):
 class Practice(Strict):
     """Facts about the practice that the day does not depend on (seed 003's fact boxes)."""
 
-    case: PositiveInt | None = None
+    case: PositiveWhole | None = None
     form: str | None = None
-    capacities: PositiveInt | None = Field(default=None, description="ydernumre (list rights)")
+    capacities: PositiveWhole | None = Field(default=None, description="ydernumre (list rights)")
     doctors: str | None = Field(default=None, description="headcount, excluding trainees")
     owner_doctors: str | None = None
     practice_staff: NonNegativeFloat | None = Field(default=None, description="headcount")

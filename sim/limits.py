@@ -1,0 +1,17 @@
+"""Limits on what the command line and the input files accept, each with its reason.
+
+Kept in one light module so the command line and the file schemas agree without the
+command line importing the heavy experiment machinery.
+"""
+from __future__ import annotations
+
+#: Seeds are stored as 64-bit signed integers (Parquet, JSON readers in other tools), so
+#: the largest is 2^63 - 1; the command line and experiment files accept the same range.
+MAX_SEED = 2**63 - 1
+
+#: Design points an experiment may have unless the user raises the limit (--max-points).
+#: Every point is validated and held as a scenario before anything runs: about 160 kB
+#: and 3 ms each, so 10,000 points already take some 1.6 GB and half a minute, and a grid
+#: of 910,000 points would exhaust memory before the first task. Larger questions are
+#: better asked with a Latin hypercube (design kind lhs) or in several sweeps.
+MAX_DESIGN_POINTS = 10_000
