@@ -30,8 +30,9 @@ import numpy as np
 from scipy import stats
 
 #: Below this many runs an interval is shown with a warning: the coverage test
-#: (tests/test_estimators.py) finds the log- and logit-scale intervals within two points of
-#: their nominal 95 % from 10 runs on, for skewed counts and rare shares alike.
+#: (tests/test_estimators.py) finds the log- and logit-scale intervals at their nominal 95 %
+#: (within sampling error) from 10 runs on, for skewed counts and rare shares alike, while
+#: with 3 runs a rare share's interval misses the truth more than 10 % of the time.
 MIN_RUNS_FOR_INTERVALS = 10
 
 

@@ -1,0 +1,127 @@
+"""Estimates across runs: pooled means, intervals that respect a metric's range, and their
+coverage measured by simulation from known truths."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.estimators import MIN_RUNS_FOR_INTERVALS, RatioSums, intervals
+
+TRIALS = 1500
+#: Coverage must be within this of 95 % (about 2.5 binomial standard errors at TRIALS).
+SLACK = 0.014
+
+
+def estimate(values: np.ndarray, weights: np.ndarray):
+    sums = RatioSums(1)
+    sums.add(values[None, :, None], weights[None, :, None])
+    n, est, se = sums.estimate()
+    return n[0, 0], est[0, 0], se[0, 0]
+
+
+def coverage(generator, truth: float, runs: int, bounds: str, seed: int = 3):
+    """Share of trials whose interval holds ``truth``, and the lowest and highest limits
+    seen (to check the range)."""
+    rng = np.random.default_rng(seed)
+    hits, lowest, highest = 0, math.inf, -math.inf
+    for _ in range(TRIALS):
+        values, weights = generator(rng, runs)
+        n, est, se = estimate(values, weights)
+        low, high = intervals(np.array([est]), np.array([se]), np.array([n]), bounds)
+        hits += low[0] <= truth <= high[0]
+        lowest, highest = min(lowest, low[0]), max(highest, high[0])
+    return hits / TRIALS, lowest, highest
+
+
+def daily_counts(rate: float, days: int):
+    """A per-day count: each run's mean over its days of Poisson(rate) counts."""
+    return lambda rng, n: (rng.poisson(rate, (n, days)).mean(axis=1), np.full(n, float(days)))
+
+
+def call_shares(p: float, calls: float):
+    """A pooled share: each run's share of its calls (Poisson many) with the event."""
+    def draw(rng, n):
+        offered = rng.poisson(calls, n)
+        events = rng.binomial(offered, p)
+        return events / np.maximum(offered, 1), offered.astype(float)
+    return draw
+
+
+def waits(mean: float, calls: float):
+    """A pooled per-call mean: each run's mean wait over its calls, weighted by calls."""
+    def draw(rng, n):
+        offered = rng.poisson(calls, n)
+        total = np.array([rng.exponential(mean, k).sum() for k in offered])
+        return total / np.maximum(offered, 1), offered.astype(float)
+    return draw
+
+
+CASES = [
+    ("calls a day", daily_counts(40.0, 40), 40.0, "nonnegative"),
+    ("a rare count (turned away, 0.2 a day, one-week runs)", daily_counts(0.2, 5), 0.2,
+     "nonnegative"),
+    ("abandonment (18 % of 600 calls)", call_shares(0.18, 600), 0.18, "share"),
+    ("a rare share (2 % of 20)", call_shares(0.02, 20), 0.02, "share"),
+    ("mean wait per call", waits(2.0, 50), 2.0, "nonnegative"),
+]
+
+
+@pytest.mark.parametrize("name, generator, truth, bounds", CASES, ids=[c[0] for c in CASES])
+def test_intervals_cover_the_truth_from_the_documented_number_of_runs(name, generator, truth,
+                                                                       bounds):
+    for runs in (MIN_RUNS_FOR_INTERVALS, 2 * MIN_RUNS_FOR_INTERVALS):
+        share, lowest, highest = coverage(generator, truth, runs, bounds)
+        assert share >= 0.95 - SLACK, (name, runs, share)
+        assert lowest >= 0.0, (name, runs, lowest)
+        if bounds == "share":
+            assert highest <= 1.0, (name, runs, highest)
+
+
+def test_intervals_never_leave_the_range_even_with_two_runs():
+    """Two runs of calls a day that differ a lot: a t-interval would go below zero (the
+    issue's "Calls offered 40.5 [-42.1, 123.1]"); the log-scale one does not."""
+    values, weights = np.array([0.0, 81.0]), np.array([40.0, 40.0])
+    n, est, se = estimate(values, weights)
+    t_low = est - stats.t.ppf(0.975, 1) * se
+    assert t_low < 0
+    low, high = intervals(np.array([est]), np.array([se]), np.array([n]), "nonnegative")
+    assert 0 < low[0] < est < high[0]
+    low, high = intervals(np.array([0.9]), np.array([0.2]), np.array([2]), "share")
+    assert 0 < low[0] < 0.9 < high[0] < 1
+
+
+def test_too_few_runs_undercover_rare_events():
+    """Why the summary warns below MIN_RUNS_FOR_INTERVALS runs: with three runs, a rare
+    share's interval misses the truth far more often than 5 % of the time."""
+    share, _, _ = coverage(call_shares(0.02, 20), 0.02, 3, "share")
+    assert share < 0.9
+
+
+def test_equal_weights_give_the_mean_and_student_t():
+    rng = np.random.default_rng(1)
+    values = rng.normal(10.0, 2.0, 12)
+    n, est, se = estimate(values, np.full(12, 40.0))
+    assert est == pytest.approx(values.mean(), rel=1e-12)
+    assert se == pytest.approx(values.std(ddof=1) / math.sqrt(12), rel=1e-9)
+    low, high = intervals(np.array([est]), np.array([se]), np.array([n]), "real")
+    half = stats.t.ppf(0.975, 11) * values.std(ddof=1) / math.sqrt(12)
+    assert high[0] - est == pytest.approx(half, rel=1e-9)
+    assert est - low[0] == pytest.approx(half, rel=1e-9)
+
+
+def test_pooled_mean_weighs_busy_runs_more():
+    """Per-contact means pool every contact: a quiet run weighs as little as it has calls
+    (the mean of daily means would weigh it like a busy one)."""
+    values, weights = np.array([1.0, 3.0]), np.array([10.0, 90.0])
+    _n, est, _se = estimate(values, weights)
+    assert est == pytest.approx((1.0 * 10 + 3.0 * 90) / 100)
+    assert est != pytest.approx(values.mean())
+
+
+def test_a_constant_metric_has_no_spread_and_a_point_interval():
+    n, est, se = estimate(np.full(5, 0.0), np.full(5, 3.0))
+    low, high = intervals(np.array([est]), np.array([se]), np.array([n]), "nonnegative")
+    assert (est, se, low[0], high[0]) == (0.0, 0.0, 0.0, 0.0)
