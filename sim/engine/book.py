@@ -151,6 +151,7 @@ class AppointmentBook:
         team_extra = self.own_team_extra if team is not None else 0.0
         own_role = self.role_of.get(own_gp) if own_gp is not None else None
         bonus = own_extra + team_extra
+        level_extra, release, team_of = self.level_extra, self.release, self.team_of
         best = None  # (score, time, rank, day, key, index)
         last = today + self.horizon - 1
         for day in range(max(first_day, today), last + 1):
@@ -158,24 +159,32 @@ class AppointmentBook:
             if best is not None and wait - bonus > best[0]:
                 break
             free = self.free[day]
+            kinds = (PLANNED, ACUTE) if urgent or (release is not None and wait <= release) \
+                else (PLANNED,)
             for rank, role in enumerate(route_roles):
-                base = wait + rank * self.level_extra
+                base = wait + rank * level_extra
                 # the most this role's slots can take off the wait: own GP, own team
                 gain = (own_extra if role == own_role else 0.0) + team_extra
                 if best is not None and base - gain > best[0]:
                     continue
-                for kind in self._kinds(day, urgent):
+                for kind in kinds:
                     slots = free.get((kind, role))
                     if not slots:
                         continue
                     start = (bisect.bisect_left(slots, (earliest_time - EPS, ""))
                              if day == today else 0)
+                    if gain == 0.0:  # only the first slot can be best in this list
+                        if start < len(slots):
+                            time = slots[start][0]
+                            if best is None or (base, time, rank) < best[:3]:
+                                best = (base, time, rank, day, (kind, role), start)
+                        continue
                     for i in range(start, len(slots)):
                         time, pid = slots[i]
                         score = base
                         if pid == own_gp:
                             score -= own_extra
-                        if team is not None and self.team_of.get(pid) == team:
+                        if team is not None and team_of.get(pid) == team:
                             score -= team_extra
                         if best is None or (score, time, rank) < best[:3]:
                             best = (score, time, rank, day, (kind, role), i)

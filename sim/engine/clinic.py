@@ -11,7 +11,6 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
-from collections import deque
 from typing import Iterable
 
 import simpy
@@ -23,6 +22,7 @@ from sim.engine.book import Appointment
 from sim.engine.calendar import Day
 from sim.engine.contacts import ConservationError, Contact, Question
 from sim.engine.model import CompiledScenario
+from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
 from sim.engine.staff import Worker
 from sim.rng import DRAW
@@ -53,7 +53,8 @@ class Clinic:
         self.joint_prob = dict(s.supervision.joint)
         self.triage_question_prob = dict(s.supervision.triage_questions)
         self.close = s.clinic.close
-        self.queues: dict[str, deque] = {k: deque() for k in (*WORK_KINDS, "late")}
+        self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
+        self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
         self.idle: list[Worker] = []
         self.records = DayRecords(day, event_log)
         self.log = self.records.events
@@ -169,17 +170,8 @@ class Clinic:
             queue = self.queues[kind]
             if not queue:
                 continue
-            chosen = -1  # the first own-team item, else the first item of another team
-            for i, item in enumerate(queue):
-                if w.role in item.route.roles:
-                    if item.team is None or item.team == w.team or w.team is None:
-                        chosen = i
-                        break
-                    if chosen < 0:
-                        chosen = i
-            if chosen >= 0:
-                item = queue[chosen]
-                del queue[chosen]
+            item = queue.pop_for(w.role, w.team)
+            if item is not None:
                 item.queued = False
                 return item
         return None
@@ -336,7 +328,7 @@ class Clinic:
             for kind in PATIENT_QUEUES:
                 self._carry_over(kind)
         if eod.inbox == "carry_over":
-            self._carry_over("inbox")
+            self.hand_over_inbox()
 
     def _close_phone_line(self) -> None:
         queue = self.queues["call"]
@@ -355,6 +347,19 @@ class Clinic:
             c.queued = False
             self.carry_over(c)
 
+    def hand_over_inbox(self) -> None:
+        """The inbox closes for today: its waiting items go on to tomorrow in their queue,
+        in order (the queue object itself is handed over, not its items one by one)."""
+        inbox = self.queues["inbox"]
+        self.records.carried += len(inbox)
+        if self.log is not None:
+            for c in inbox:
+                self.log_event(c.id, "carried_over", None)
+        if inbox is not self.run.inbox:  # items that came in after an earlier hand-over
+            for c in inbox:
+                self.run.inbox.append(c)
+        self.queues["inbox"] = WorkQueue()
+
     def release(self) -> None:
         """Break the clinic <-> worker references once the day is over."""
         for w in self.workers:
@@ -364,8 +369,9 @@ class Clinic:
     def sweep(self) -> None:
         """After everyone has gone home: whatever still waits goes on to a later day."""
         self._close_phone_line()
-        for kind in (*PATIENT_QUEUES, "inbox"):
+        for kind in PATIENT_QUEUES:
             self._carry_over(kind)
+        self.hand_over_inbox()
         for w in self.workers:
             while w.booked:
                 self.carry_over(w.booked.popleft())

@@ -218,6 +218,11 @@ class CompiledScenario:
         return sorted(roles)
 
     @cached_property
+    def list_roles(self) -> set[str]:
+        """Roles whose people have patients listed with them (GPs)."""
+        return {r for r, spec in self.scenario.roles.items() if spec.keeps_list}
+
+    @cached_property
     def redial(self):
         """demand stream -> its redial behaviour (phone streams that have one)."""
         return {name: d.redial for name, d in self.scenario.demand.items()

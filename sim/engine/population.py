@@ -41,7 +41,7 @@ def _flag(n: int, share: float, generator: np.random.Generator) -> np.ndarray:
 
 class Patients:
     __slots__ = ("size", "age70", "morbid", "weight", "cumulative", "team", "own_gp",
-                 "teams", "holders")
+                 "teams", "holders", "team_of", "own_gp_of")
 
     def __init__(self, model: CompiledScenario, streams: RandomStreams):
         pop = model.scenario.population
@@ -64,6 +64,11 @@ class Patients:
         self.holders: list[str] = [pid for pid, _team, _share in model.list_holders]
         self.own_gp = np.full(n, -1, dtype=np.int32)
         self._list(model, order)
+        # per patient, as plain lists for the engine's lookups (a contact at a time)
+        names = [*self.teams, None]
+        self.team_of: list[str | None] = [names[t] for t in self.team.tolist()]
+        holders = [*self.holders, None]
+        self.own_gp_of: list[str | None] = [holders[g] for g in self.own_gp.tolist()]
 
     def _list(self, model: CompiledScenario, order: np.ndarray) -> None:
         """Give each patient an own GP, within their team where the team has one."""
@@ -96,9 +101,7 @@ class Patients:
         return np.minimum(index, self.size - 1)
 
     def team_name(self, patient: int) -> str | None:
-        t = int(self.team[patient])
-        return self.teams[t] if t >= 0 else None
+        return self.team_of[patient]
 
     def own_gp_id(self, patient: int) -> str | None:
-        g = int(self.own_gp[patient])
-        return self.holders[g] if g >= 0 else None
+        return self.own_gp_of[patient]

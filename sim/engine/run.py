@@ -25,6 +25,7 @@ from sim.engine.contacts import ConservationError, Contact
 from sim.engine.demand import schedule_demand
 from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
+from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
 from sim.rng import CONTACT_DRAWS, RandomStreams
 
@@ -93,8 +94,10 @@ class RunState:
         self.next_id = 0
         self.arisen = 0
         self.ended = 0
-        #: waiting work carried to the next day, by the queue it waits in
-        self.carried: dict[str, list[Contact]] = {"inbox": [], "home_visit": []}
+        #: home-visit requests carried to the next day
+        self.carried: dict[str, list[Contact]] = {"home_visit": []}
+        #: the inbox: its waiting items go on from day to day in their queue, in order
+        self.inbox = WorkQueue()
         #: callers who will ring again: day -> [(minute, contact)]
         self.redials: dict[int, list[tuple[float, Contact]]] = defaultdict(list)
         self._rows: dict[str, RowSource] = {}
@@ -107,9 +110,11 @@ class RunState:
     def new_contact(self, channel: str, ctype: str, u: list[float], patient: int, day: int,
                     t: float) -> Contact:
         p = self.patients
-        team = p.team_name(patient) if p.size else None
-        own = p.own_gp_id(patient) if p.size else None
-        c = Contact(self.next_id, channel, ctype, team, day, t, u, patient, own)
+        if p.size:
+            c = Contact(self.next_id, channel, ctype, p.team_of[patient], day, t, u, patient,
+                        p.own_gp_of[patient])
+        else:
+            c = Contact(self.next_id, channel, ctype, None, day, t, u, patient, None)
         self.next_id += 1
         self.arisen += 1
         return c
@@ -154,9 +159,10 @@ class RunState:
             clinic.keep_appointment(a)
 
     def carry(self, clinic: Clinic, c: Contact) -> None:
-        """Work not done today: inbox items and home-visit requests wait for tomorrow's
-        queue; a patient who was to be seen books the first slot from tomorrow (acute
-        slots included: the need is urgent)."""
+        """Work not done today: home-visit requests wait for tomorrow's queue (inbox items
+        stay in the inbox, see :meth:`Clinic.hand_over_inbox`); a patient who was to be
+        seen books the first slot from tomorrow (acute slots included: the need is
+        urgent)."""
         if c.stage in self.carried:
             self.carried[c.stage].append(c)
         else:
@@ -238,9 +244,12 @@ class RunState:
         schedule_demand(clinic, self.model, self.streams)
 
     def access_at_opening(self, clinic: Clinic) -> dict:
-        """Third next available appointment by role with bookable slots, and for any role."""
+        """Third next available appointment by role with bookable slots, and for the
+        practice (key None): with a GP, the roles that keep a list (the classic measure),
+        or with anyone where no role keeps a list."""
         now = self.model.scenario.clinic.open
-        out = {None: self.book.third_next_available(None, now)}
+        gps = self.model.list_roles & set(self.model.bookable_roles)
+        out = {None: self.book.third_next_available(gps or None, now)}
         for role in self.model.bookable_roles:
             out[role] = self.book.third_next_available({role}, now)
         return out
@@ -262,7 +271,7 @@ class RunState:
 
         for a in self.book.pending():
             end(a.contact, "booked_after_run")
-        for waiting in self.carried.values():
+        for waiting in (*self.carried.values(), self.inbox):
             for c in waiting:
                 end(c, "carried_over")
         for day in sorted(self.redials):

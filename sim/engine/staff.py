@@ -54,6 +54,7 @@ class Worker:
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
+        "notes",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -80,6 +81,8 @@ class Worker:
         self.triage_duration = model.triage_duration.get(person.role)
         self.triage_outcomes = model.triage_outcomes.get(person.role)
         self.service = model.service_by_role.get(person.role, {})
+        # notes after a consultation, as minutes per minute with the patient (T14, T15)
+        self.notes = 1.0 + clinic.scenario.notes.share_of_consultation.get(person.role, 0.0)
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
@@ -182,6 +185,8 @@ class Worker:
             c.t_seen, c.seen_by, c.seen_by_id = t0, self.role, self.id
             if stage == "home_visit":
                 duration += clinic.model.travel.quantile(u[_TRAVEL])
+            else:  # a consultation: face time, then the notes it leaves
+                duration *= self.notes
         if clinic.log is not None:
             clinic.log_event(c.id, _START_EVENT[stage], self)
         return duration, _ACTIVITY[stage]

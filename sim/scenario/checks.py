@@ -89,6 +89,10 @@ def _check_calendar(s: Scenario) -> Iterator[Problem]:
 
 
 def _check_planned_needs(s: Scenario) -> Iterator[Problem]:
+    for role in s.notes.share_of_consultation:
+        if role not in s.roles:
+            yield _problem(("notes", "share_of_consultation", role),
+                           f"a role ({', '.join(s.roles)})", show(role))
     f = s.follow_ups
     for role in f.after_same_day:
         if role not in s.roles:

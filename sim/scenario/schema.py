@@ -255,6 +255,14 @@ class Reviews(Strict):
     contact_type: Name = "chronic_review"
 
 
+class Notes(Strict):
+    """Work after a consultation that is not face time: notes, referrals, results."""
+
+    share_of_consultation: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
+        default_factory=dict, description="By role: minutes of notes per minute with the "
+                                          "patient, added to each consultation (T14, T15).")
+
+
 class Redial(Strict):
     """What callers who hang up (or whose call is cut off at closing) do next."""
 
@@ -453,6 +461,7 @@ class Scenario(Strict):
     booking: Booking = Field(default_factory=Booking)
     follow_ups: FollowUps = Field(default_factory=FollowUps)
     reviews: Reviews | None = None
+    notes: Notes = Field(default_factory=Notes)
     staff: dict[Name, Staff]
 
     def route(self, contact_type: str) -> list[str]:
