@@ -1,0 +1,189 @@
+"""A practice over weeks: the appointment book behaves as a queue, rosters by weekday,
+continuity against speed, the warm-up, and the command line's runs of weeks."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from sim import load_scenario, run_replications, scenario_from_dict
+from sim.cli import main
+from sim.engine import CompiledScenario, RunCalendar, simulate_run
+from sim.experiment.warmup import warmup_days
+from sim.metrics import overall
+from tests.conftest import raw
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+SLOT_MIN = 20
+#: One nurse with bookable 20-minute slots from 08:00 to 16:00: 24 slots a working day.
+SLOTS_A_DAY = (16 - 8) * 60 // SLOT_MIN
+
+
+def book_only(requests_a_day: float, extra_nurse_days: list[str] | None = None):
+    """A practice whose only demand is requests for a later appointment, booked into one
+    nurse's slots (fixed 20-minute consultations, no no-shows, follow-ups, reviews or
+    notes, a horizon long enough that nothing is turned away)."""
+    d = raw("default")
+    working_days = d["clinic"]["working_days_per_year"]
+    list_size = d["population"]["list_size"]
+    for stream in d["demand"].values():
+        stream["per_patient_year"] = 0.0
+    d["demand"]["planned"].update(mix={"follow_up": 1.0},
+                                  per_patient_year=requests_a_day * working_days / list_size)
+    d["population"].update(share_70plus=d["population"]["reference_share_70plus"],
+                           share_morbid=d["population"]["reference_share_morbid"])
+    d["contact_types"]["follow_up"]["durations"]["nurse"] = {"dist": "fixed",
+                                                             "value": SLOT_MIN}
+    d["delegation"]["routes"]["medium"]["follow_up"] = ["nurse"]
+    d["calendar"]["demand_by_weekday"] = {}
+    d["booking"].update(horizon_days=260, no_show_by_weekday={}, own_gp_extra_days=0,
+                        own_team_extra_days=0)
+    d["reviews"] = None
+    d["follow_ups"]["after_same_day"] = {}
+    d["notes"]["share_of_consultation"] = {}
+    d["supervision"].update(questions={}, triage_questions={})
+    nurse = {"role": "nurse", "count": 1, "start": "08:00", "end": "16:00",
+             "blocks": [{"kind": "planned", "start": "08:00", "end": "16:00",
+                         "slot_min": SLOT_MIN}]}
+    d["staff"] = {"nurse": nurse, "secretary": dict(d["staff"]["secretary"], count=1)}
+    if extra_nurse_days:
+        d["staff"]["nurse_part_time"] = dict(nurse, days=extra_nurse_days)
+    return scenario_from_dict(d)
+
+
+def figures(scenario, runs: int = 6, weeks: int = 6, warmup: int = 2, seed: int = 5):
+    return overall(run_replications(scenario, runs, seed, weeks=weeks,
+                                    warmup_weeks=warmup).summary()).set_index("metric")
+
+
+def test_below_supply_the_backlog_is_stable_and_the_wait_short():
+    s = figures(book_only(0.8 * SLOTS_A_DAY))
+    trend = s.loc["backlog_trend_per_week"]
+    assert trend.ci_low <= 0.0 <= trend.ci_high or abs(trend["mean"]) < 3
+    assert s.loc["tnaa_days", "mean"] < 3
+    assert s.loc["turned_away", "mean"] == 0
+
+
+def test_above_supply_the_backlog_grows_by_demand_minus_supply():
+    """Murray's panel equation marks the boundary: list size x visits per patient a year =
+    slots a day x working days a year. Past it, the book fills at about demand minus
+    supply a day: 28.8 - 24 = 4.8 appointments a day, 24 a week."""
+    demand = 1.2 * SLOTS_A_DAY
+    s = figures(book_only(demand))
+    expected = (demand - SLOTS_A_DAY) * len(WEEKDAYS)
+    trend = s.loc["backlog_trend_per_week"]
+    assert trend["mean"] == pytest.approx(expected, rel=0.15)
+    assert trend.ci_low > 0
+    assert s.loc["tnaa_days", "mean"] > 3  # the wait for a routine slot keeps lengthening
+
+
+def test_the_panel_equation_marks_where_the_backlog_starts_to_grow():
+    scenario = book_only(1.0)
+    days = scenario.clinic.working_days_per_year
+    panel = SLOTS_A_DAY * days / scenario.demand["planned"].per_patient_year  # patients
+    below = figures(book_only(0.9 * panel * scenario.demand["planned"].per_patient_year
+                              / days))
+    above = figures(book_only(1.1 * panel * scenario.demand["planned"].per_patient_year
+                              / days))
+    assert below.loc["backlog_trend_per_week", "mean"] < 3
+    assert above.loc["backlog_trend_per_week", "ci_low"] > 5
+
+
+def test_one_more_nurse_day_lowers_the_third_next_available_appointment():
+    near = 0.97 * SLOTS_A_DAY
+    base = run_replications(book_only(near), 6, 5, weeks=6, warmup_weeks=2)
+    more = run_replications(book_only(near, ["wed"]), 6, 5, weeks=6, warmup_weeks=2)
+    a = overall(base.summary()).set_index("metric").loc["tnaa_days"]
+    b = overall(more.summary()).set_index("metric").loc["tnaa_days"]
+    assert b["mean"] < a["mean"]
+    from sim.plots import paired_summary
+
+    paired = paired_summary({"base": base, "more": more})
+    row = paired[(paired.name == "more") & (paired.metric == "tnaa_days") & paired.role.isna()
+                 & paired.weekday.isna()].iloc[0]
+    assert row.diff_ci_high < 0
+
+
+def test_a_gp_rostered_on_monday_and_thursday_works_no_other_day():
+    d = raw("default")
+    d["staff"]["gp_part_time"] = dict(d["staff"]["gp"], count=1, days=["mon", "thu"])
+    scenario = scenario_from_dict(d)
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, weeks=2, warmup_weeks=0)
+    worked = {}
+    for records in simulate_run(model, 1, 0, calendar):
+        for row in records.staff:
+            worked.setdefault(row[0], set()).add(records.day.name)
+        tasks = {records.staff[w][0] for w, *_ in records.tasks}
+        if records.day.name not in ("mon", "thu"):
+            assert "gp_part_time" not in tasks
+    assert worked["gp_part_time"] == {"mon", "thu"}
+    assert worked["gp-1"] == set(WEEKDAYS)
+
+
+def test_rotation_and_absences_take_people_out_of_their_weeks():
+    d = raw("default")
+    d["staff"]["locum"] = dict(d["staff"]["gp"], count=1,
+                               rotation={"every_weeks": 2, "weeks": [2]})
+    d["staff"]["nurse"]["absent"] = [{"week": 1, "days": ["tue"]}]
+    scenario = scenario_from_dict(d)
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, weeks=4, warmup_weeks=0)
+    seen = {}
+    for day in calendar.days():
+        for person in model.people_on(day):
+            seen.setdefault(person.id, set()).add((day.week + 1, day.name))
+    assert {w for w, _ in seen["locum"]} == {2, 4}
+    assert (1, "tue") not in seen["nurse-1"] and (2, "tue") in seen["nurse-1"]
+
+
+def test_preferring_the_own_gp_raises_continuity_and_the_wait():
+    """GPs in on different weekdays: the more days a patient accepts to wait for their own
+    GP, the more GP consultations are with them, and the longer planned needs wait."""
+    d = raw("default")
+    gp = d["staff"].pop("gp")
+    d["staff"]["gp_early"] = dict(gp, count=1, days=["mon", "tue", "wed"])
+    d["staff"]["gp_late"] = dict(gp, count=1, days=["wed", "thu", "fri"])
+    out = {}
+    for extra in (0, 3, 8):
+        d["booking"]["own_gp_extra_days"] = extra
+        out[extra] = figures(scenario_from_dict(d), runs=4, weeks=2, warmup=1)
+    continuity = [out[e].loc["continuity_own_gp", "mean"] for e in (0, 3, 8)]
+    wait = [out[e].loc["planned_wait_mean_days", "mean"] for e in (0, 3, 8)]
+    assert continuity[0] < continuity[1] < continuity[2]
+    assert wait[0] < wait[1] < wait[2]
+
+
+def test_the_default_warm_up_covers_the_backlog_settling():
+    """MSER-5 on the default practice's backlog (the mean of runs started with an empty
+    book) truncates within the default warm-up: measuring starts after the climb."""
+    scenario = load_scenario("default")
+    results = run_replications(scenario, 5, 1, weeks=12, warmup_weeks=0)
+    truncate = warmup_days(results.days)
+    assert truncate <= scenario.calendar.warmup_weeks * len(scenario.calendar.weekdays)
+
+
+def test_run_of_weeks_on_the_command_line_is_reproducible(capsys):
+    args = ["run", "--weeks", "2", "--warmup-weeks", "1", "-r", "2", "--json"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    rows = json.loads(first)
+    names = {r["metric"] for r in rows}
+    for metric in ("tnaa_days", "planned_wait_mean_days", "planned_wait_p90_days",
+                   "backlog_planned", "backlog_trend_per_week", "continuity_own_gp",
+                   "turned_away", "calls_retried"):
+        assert metric in names, metric
+    assert {r["weekday"] for r in rows} >= {None, "mon", "fri"}
+    gp = [r for r in rows if r["metric"] == "tnaa_days" and r["role"] == "gp"
+          and r["weekday"] is None]
+    assert len(gp) == 1 and not math.isnan(gp[0]["mean"])
+
+
+def test_demand_follows_the_weekday_pattern():
+    results = run_replications(load_scenario("default"), 4, 2, weeks=4, warmup_weeks=1)
+    s = results.summary()
+    by_day = s[(s.metric == "calls_offered") & s.weekday.notna()].set_index("weekday")["mean"]
+    assert by_day["mon"] > by_day["fri"] * 1.1  # D14: Monday ~18 % above Friday
