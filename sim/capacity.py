@@ -66,6 +66,17 @@ class Target:
         return (mean - self.value) / scale if self.op == ">=" else (self.value - mean) / scale
 
 
+def default_targets() -> list[Target]:
+    """The targets of ``models/defaults/targets.yaml``: served week after week, for every
+    caller (abandonment), the backlog and the wait for a routine appointment included."""
+    from sim.scenario.loading import models_dir, read_yaml_mapping
+
+    path = models_dir() / "defaults" / "targets.yaml"
+    data = read_yaml_mapping(path)
+    return [parse_target(text, f"{path}: targets[{i}]")
+            for i, text in enumerate(data.get("targets") or [])]
+
+
 def parse_target(text: str, source: str = "--target") -> Target:
     match = _TARGET.match(text)
     if not match:

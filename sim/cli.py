@@ -198,9 +198,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_capacity(args: argparse.Namespace) -> int:
-    from sim.capacity import describe, find_capacity, parse_target
+    from sim.capacity import default_targets, describe, find_capacity, parse_target
 
-    targets = [parse_target(t) for t in args.target]
+    targets = [parse_target(t) for t in args.target] if args.target else default_targets()
     scenario = load_scenario(args.scenario)
     result = find_capacity(scenario, targets, seed=args.seed, replications=args.replications,
                            max_replications=args.max_replications, weeks=args.weeks,
@@ -220,18 +220,14 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
-    from sim.capacity import parse_target
+    from sim.capacity import default_targets, parse_target
     from sim.experiment.design import load_experiment
     from sim.frontier import plot_frontier, staffing_frontier
     from sim.outputs import atomic_files
 
     experiment = load_experiment(args.experiment, max_points=args.max_points)
     texts = args.target or experiment.spec.targets
-    if not texts:
-        raise ScenarioError([Problem(args.experiment, ("targets",),
-                                     "service targets in the experiment file or --target",
-                                     "none")])
-    targets = [parse_target(t) for t in texts]
+    targets = [parse_target(t) for t in texts] if texts else default_targets()
     _writable_dir(Path(args.out), "--out")
     table = staffing_frontier(experiment, targets,
                               jobs=_workers(args.jobs, len(experiment.points)),
@@ -362,8 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     capacity = sub.add_parser("capacity", help="largest list size a scenario's staffing serves "
                                                "within service targets")
     capacity.add_argument("scenario")
-    capacity.add_argument("--target", "-t", action="append", required=True,
-                          help="e.g. 'acute_same_day_rate>=0.95' (repeat for more)")
+    capacity.add_argument("--target", "-t", action="append",
+                          help="e.g. 'acute_same_day_rate>=0.95' (repeat for more; default: "
+                               "the targets in models/defaults/targets.yaml)")
     add_search_options(capacity)
     capacity.add_argument("--confidence", type=_open_unit_interval, default=0.95,
                           help="confidence of the interval that must meet each target")
@@ -375,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                "experiment, with the non-dominated mixes")
     frontier.add_argument("experiment")
     frontier.add_argument("--target", "-t", action="append",
-                          help="service target (default: the experiment file's targets)")
+                          help="service target (default: the experiment file's targets, "
+                               "else those in models/defaults/targets.yaml)")
     frontier.add_argument("--out", "-o", required=True, help="directory for the table and plot")
     frontier.add_argument("--jobs", "-j", type=_positive_int, default=1)
     add_search_options(frontier)
