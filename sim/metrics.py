@@ -42,7 +42,7 @@ from sim.scenario.schema import ACTIVITIES, Scenario
 HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "referred")
 SEEN = ("consulted", "home_visit")
 WORKING = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
-TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint")
+TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")
 DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
 TIME_TOLERANCE = 1e-6
 #: Percentile of a run's waits reported as ``*_p90_*``.

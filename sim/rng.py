@@ -39,6 +39,7 @@ CONTACT_DRAWS: tuple[str, ...] = (
     "triage_question_duration",
     "patient",
     "travel",
+    "message",
 )
 DRAW = {name: i for i, name in enumerate(CONTACT_DRAWS)}
 

@@ -100,7 +100,7 @@ class Clinic:
         c.outcome, c.t_outcome = outcome, now
         self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
                                       outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
-                                      c.same_day, c.patient, c.own_gp))
+                                      c.same_day, c.patient, c.own_gp, c.complex))
         self.run.ended += 1
         same_day = c.same_day
         if same_day:
@@ -241,7 +241,7 @@ class Clinic:
     def enqueue(self, c: Contact, kind: str) -> None:
         """Queue a contact for the work kind that serves it, routed by its type."""
         c.stage = "consult" if kind in ("walk_in", "squeeze_in", "late") else kind
-        c.route = self.model.routes[c.ctype]
+        c.route = self.model.route(c.ctype, c.complex)
         if kind == "late":
             c.queued = True
             self.queues["late"].append(c)
@@ -251,7 +251,7 @@ class Clinic:
     # --- slots ---------------------------------------------------------------------------
     def book_same_day(self, c: Contact) -> None:
         c.same_day = True
-        route = self.model.route_order[c.ctype]
+        route = self.model.roles_for(c.ctype, c.complex)
         slot = self.book.take_today("acute", route, self.env.now, self.scenario.acute.prefer)
         if slot is not None:
             self._book(c, slot[0], self.worker_of[slot[1]])
@@ -287,6 +287,8 @@ class Clinic:
 
     # --- supervision ---------------------------------------------------------------------
     def ask(self, asker: Worker, c: Contact, kind: str, duration: float) -> Question | None:
+        """A question to a doctor (``question``, ``joint``, or ``message``: sent for the
+        doctor's next gap while the asker carries on); None if no one can answer."""
         route = self.model.answerers[asker.role]
         if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
             self.records.unanswered += 1
@@ -295,7 +297,7 @@ class Clinic:
         if self.log is not None:
             self.log_event(c.id, kind, asker)
         worker = self._best(self.idle, "question", q)
-        if worker is None and self.interrupt_mode:
+        if worker is None and self.interrupt_mode and kind != "message":
             target = self._best([w for w in self.workers if w.interruptible], "question", q)
             if target is not None:  # no doctor free: call one out of a consultation
                 target.interruptible = False

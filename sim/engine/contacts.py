@@ -46,7 +46,7 @@ class Contact:
     __slots__ = (
         "id", "channel", "ctype", "team", "day", "t_arise", "u", "stage", "queued", "route",
         "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
-        "own_gp", "t_request", "request_day", "urgent", "attempts", "stream",
+        "own_gp", "t_request", "request_day", "urgent", "attempts", "stream", "complex",
     )
 
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
@@ -74,6 +74,7 @@ class Contact:
         self.urgent = False
         self.attempts = 0
         self.stream = channel  # the demand stream (or source) it came from
+        self.complex = False   # the patient is morbid: routes and durations may differ
 
 
 class Question:

@@ -205,10 +205,41 @@ class CompiledScenario:
         return routes
 
     @cached_property
+    def complex_routes(self) -> dict[str, Route]:
+        """contact type -> the route for a complex (morbid) patient, where it differs."""
+        s = self.scenario
+        routes = {}
+        for ctype, roles in s.delegation.complex_routes.items():
+            competent = [r for r in roles if r in s.contact_types[ctype].durations]
+            routes[ctype] = Route(frozenset(competent), {r: i for i, r in enumerate(competent)})
+        return routes
+
+    def route(self, ctype: str, complex_patient: bool) -> Route:
+        """The route of a contact: by its type, and its patient's complexity."""
+        if complex_patient:
+            found = self.complex_routes.get(ctype)
+            if found is not None:
+                return found
+        return self.routes[ctype]
+
+    @cached_property
     def route_order(self) -> dict[str, list[str]]:
         """contact type -> competent roles that may start it, lowest level first."""
         return {ctype: sorted(route.roles, key=route.rank.__getitem__)
                 for ctype, route in self.routes.items()}
+
+    @cached_property
+    def complex_route_order(self) -> dict[str, list[str]]:
+        return {ctype: sorted(route.roles, key=route.rank.__getitem__)
+                for ctype, route in self.complex_routes.items()}
+
+    def roles_for(self, ctype: str, complex_patient: bool) -> list[str]:
+        """The roles a contact may be booked with, lowest level first."""
+        if complex_patient:
+            found = self.complex_route_order.get(ctype)
+            if found is not None:
+                return found
+        return self.route_order[ctype]
 
     @cached_property
     def bookable_roles(self) -> list[str]:

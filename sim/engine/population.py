@@ -41,7 +41,7 @@ def _flag(n: int, share: float, generator: np.random.Generator) -> np.ndarray:
 
 class Patients:
     __slots__ = ("size", "age70", "morbid", "weight", "cumulative", "team", "own_gp",
-                 "teams", "holders", "team_of", "own_gp_of")
+                 "teams", "holders", "team_of", "own_gp_of", "complex_of")
 
     def __init__(self, model: CompiledScenario, streams: RandomStreams):
         pop = model.scenario.population
@@ -69,6 +69,7 @@ class Patients:
         self.team_of: list[str | None] = [names[t] for t in self.team.tolist()]
         holders = [*self.holders, None]
         self.own_gp_of: list[str | None] = [holders[g] for g in self.own_gp.tolist()]
+        self.complex_of: list[bool] = self.morbid.tolist()
 
     def _list(self, model: CompiledScenario, order: np.ndarray) -> None:
         """Give each patient an own GP, within their team where the team has one."""

@@ -113,6 +113,7 @@ class RunState:
         if p.size:
             c = Contact(self.next_id, channel, ctype, p.team_of[patient], day, t, u, patient,
                         p.own_gp_of[patient])
+            c.complex = p.complex_of[patient]
         else:
             c = Contact(self.next_id, channel, ctype, None, day, t, u, patient, None)
         self.next_id += 1
@@ -144,7 +145,7 @@ class RunState:
         now = clinic.env.now
         c.request_day, c.urgent = today, urgent
         clinic.records.requests += 1
-        roles = self.model.route_order[c.ctype]
+        roles = self.model.roles_for(c.ctype, c.complex)
         a = self.book.book(c, roles, first, now, c.own_gp, c.team, urgent)
         if a is None:
             clinic.finish(c, "turned_away")
@@ -266,7 +267,7 @@ class RunState:
             c.outcome = outcome
             records.after_run.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
                                       outcome, math.nan, c.t_seen, c.seen_by, c.seen_by_id,
-                                      False, c.patient, c.own_gp))
+                                      False, c.patient, c.own_gp, c.complex))
             self.ended += 1
 
         for a in self.book.pending():

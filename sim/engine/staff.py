@@ -33,6 +33,7 @@ _QUESTION_DURATION = DRAW["question_duration"]
 _JOINT = DRAW["joint"]
 _JOINT_DURATION = DRAW["joint_duration"]
 _TRAVEL = DRAW["travel"]
+_MESSAGE = DRAW["message"]
 
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
 #: event-log entry at its start (a call's is logged by the clinic), and the outcome it ends
@@ -54,7 +55,7 @@ class Worker:
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
-        "notes",
+        "notes", "morbid_factor", "p_message",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -75,6 +76,7 @@ class Worker:
         self.p_question = clinic.question_prob.get(person.role, 0.0)
         self.p_joint = clinic.joint_prob.get(person.role, 0.0)
         self.p_triage_question = clinic.triage_question_prob.get(person.role, 0.0)
+        self.p_message = clinic.scenario.supervision.messages.get(person.role, 0.0)
         self.asks = max(self.p_question, self.p_joint, self.p_triage_question) > 0
         # how long this person takes: a call (if their role triages), each contact type
         model = clinic.model
@@ -83,6 +85,7 @@ class Worker:
         self.service = model.service_by_role.get(person.role, {})
         # notes after a consultation, as minutes per minute with the patient (T14, T15)
         self.notes = 1.0 + clinic.scenario.notes.share_of_consultation.get(person.role, 0.0)
+        self.morbid_factor = clinic.scenario.population.morbid_duration_factor
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
@@ -163,7 +166,10 @@ class Worker:
             if self.asks:
                 question = self._question(item)
                 if question is not None:
-                    yield from self.ask(item, *question)
+                    if question[0] == "question" and item.u[_MESSAGE] < self.p_message:
+                        clinic.ask(self, item, "message", question[1])  # no one waits
+                    else:
+                        yield from self.ask(item, *question)
             self.complete(item, t0)
         self.left_at = env.now
         clinic.left(self)
@@ -187,6 +193,8 @@ class Worker:
                 duration += clinic.model.travel.quantile(u[_TRAVEL])
             else:  # a consultation: face time, then the notes it leaves
                 duration *= self.notes
+            if c.complex:
+                duration *= self.morbid_factor
         if clinic.log is not None:
             clinic.log_event(c.id, _START_EVENT[stage], self)
         return duration, _ACTIVITY[stage]

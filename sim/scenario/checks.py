@@ -217,6 +217,20 @@ def _check_routes(s: Scenario) -> Iterator[Problem]:
                 elif role not in s.contact_types[ctype].durations:
                     yield _problem(path, f"roles competent for {ctype!r} (with a duration in "
                                    f"contact_types.{ctype}.durations)", show(role))
+    for ctype, roles in d.complex_routes.items():
+        path = ("delegation", "complex_routes", ctype)
+        if ctype not in s.contact_types:
+            yield _problem(path, f"a contact type ({', '.join(s.contact_types)})", show(ctype))
+            continue
+        for role in roles:
+            if role not in s.roles:
+                yield _problem(path, f"roles from ({', '.join(s.roles)})", show(role))
+            elif role not in s.contact_types[ctype].durations:
+                yield _problem(path, f"roles competent for {ctype!r} (with a duration in "
+                               f"contact_types.{ctype}.durations)", show(role))
+        if not (s.present_roles() & set(roles)):
+            yield _problem(path, f"a role on staff who may handle {ctype!r} for a complex "
+                           "patient", show(roles))
     if d.degree not in d.routes:
         yield _problem(("delegation", "degree"), f"one of {', '.join(d.routes)}", show(d.degree))
         return
@@ -235,7 +249,7 @@ def _check_routes(s: Scenario) -> Iterator[Problem]:
 def _check_supervision(s: Scenario) -> Iterator[Problem]:
     sup = s.supervision
     present = s.present_roles() & set(s.roles)
-    for field in ("questions", "joint", "triage_questions"):
+    for field in ("questions", "joint", "triage_questions", "messages"):
         for role, p in getattr(sup, field).items():
             if role not in s.roles:
                 yield _problem(("supervision", field, role), f"a role ({', '.join(s.roles)})",

@@ -283,6 +283,9 @@ class Population(Strict):
         description="Contact rate of people aged 70+ relative to the rest."
     )
     relative_rate_morbid: Annotated[float, Field(gt=0, le=100)]
+    morbid_duration_factor: Annotated[float, Field(gt=0, le=10)] = Field(
+        default=1.0, description="Consultations with a morbid patient take this many times "
+                                 "as long (a heavy list: cases 16, 17).")
     teams: dict[Name, Probability] = Field(
         default_factory=dict, description="Share of listed patients belonging to each team."
     )
@@ -351,6 +354,10 @@ class Delegation(Strict):
     routes: dict[Name, dict[Name, list[Name]]] = Field(
         description="By degree and contact type: roles to try, lowest competent level first."
     )
+    complex_routes: dict[Name, list[Name]] = Field(
+        default_factory=dict,
+        description="By contact type: the route for a complex (morbid) patient, whatever the "
+                    "degree (multimorbid patients to a GP: cases 2, 3, 8, 11-14, 16, 17).")
 
 
 class Supervision(Strict):
@@ -360,6 +367,10 @@ class Supervision(Strict):
     joint: dict[Name, Probability] = Field(default_factory=dict)
     joint_duration: DistSpec
     triage_questions: dict[Name, Probability] = Field(default_factory=dict)
+    messages: dict[Name, Probability] = Field(
+        default_factory=dict, description="By asking role: share of questions sent as a "
+                                          "message (the doctor answers in a gap; the "
+                                          "patient is not held: cases 5, 7).")
 
 
 class Acute(Strict):

