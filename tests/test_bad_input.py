@@ -78,7 +78,7 @@ def test_corpus_is_not_empty():
     (["sweep", "experiments/delegation_degree.yaml"], "--out"),
     (["sweep", "experiments/delegation_degree.yaml", "-o", "/tmp/x", "--backend", "spark"],
      "invalid choice"),
-    (["capacity", "default"], "--target"),
+    (["capacity", "default", "--confidence", "1.5"], "between 0 and 1 (exclusive)"),
     (["capacity", "default", "-t", "nonsense"], "METRIC >= VALUE"),
 ])
 def test_bad_command_line_options(args, fragment, capsys):

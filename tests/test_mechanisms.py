@@ -75,3 +75,55 @@ def test_questions_first_answers_before_the_next_booked_patient():
         return waited / asked
 
     assert nurse_wait("planned_questions_first") < 0.8 * nurse_wait("planned")
+
+
+def test_outreach_arises_on_rostered_days_and_is_served_in_its_block():
+    """A Wednesday nursing-home round: its residents' needs arise only on Wednesdays and
+    are seen in the round (visiting time), the yearly volume spread over those days."""
+    d = raw("default")
+    d["staff"]["gp_visiting"]["on"] = {"wed": {"blocks": [
+        {"kind": "acute", "start": "08:00", "end": "10:30", "slot_min": 10},
+        {"kind": "nursing_home", "start": "10:30", "end": "12:00"},
+        {"kind": "lunch", "start": "12:00", "end": "12:30"},
+        {"kind": "floor", "start": "12:30", "end": "16:00"}]}}
+    d["demand"]["nursing_home_round"] = {
+        "channel": "outreach", "block": "nursing_home", "per_patient_year": 0.05,
+        "mix": {"chronic_review": 1.0}}
+    scenario = scenario_from_dict(d)
+    contacts, staff, tasks = tables(scenario, seeds=[0, 1], days=5)
+    rounds = contacts[contacts.channel == "outreach"]
+    assert len(rounds) > 3
+    assert set(rounds.day_arise) == {2}  # the third day of a Monday-start run: Wednesday
+    seen = joined(contacts, tasks, "outreach")
+    in_hours = seen[seen.t0 < 16 * 60]  # what the round leaves is seen after closing
+    assert set(in_hours.staff_id) == {"gp_visiting"}
+    assert ((in_hours.t0 >= 10.5 * 60) & (in_hours.t0 < 12 * 60)).all()
+    from sim.engine import CompiledScenario
+
+    model = CompiledScenario(scenario)
+    per_day = model.expected_per_day("nursing_home_round")
+    assert per_day == pytest.approx(0.05 * 6000 * model.mix_factor / 251 * 5, rel=1e-9)
+
+
+def test_a_phone_line_with_its_own_hours_and_purpose():
+    """An acute line 12-16 answered by a nurse, whose calls all go to a same-day slot; the
+    main line 08-12 stays with the secretaries."""
+    d = raw("default")
+    d["block_kinds"]["phone_main"] = dict(d["block_kinds"]["phone"], lines=["main"])
+    d["block_kinds"]["phone_acute"] = dict(d["block_kinds"]["phone"], lines=["acute"])
+    d["staff"]["secretary"]["blocks"][0]["kind"] = "phone_main"
+    d["staff"]["nurse_phone"] = dict(d["staff"]["nurse"], count=1, start="12:00", end="16:00",
+                                     blocks=[{"kind": "phone_acute", "start": "12:00",
+                                              "end": "16:00"}])
+    d["demand"]["acute_line"] = dict(
+        d["demand"]["phone"], per_patient_year=1.0, mix={"acute": 1.0}, line="acute",
+        profile=[{"start": "12:00", "end": "16:00"}],
+        triage_outcomes={"nurse": {"same_day": 1.0}})
+    contacts, _, tasks = tables(scenario_from_dict(d), seeds=[0, 1], days=2)
+    calls = joined(contacts, tasks, "call")
+    line = calls[calls.t_arise >= 12 * 60]
+    main = calls[calls.t_arise < 12 * 60]
+    assert len(line) > 5 and set(line.staff_id) == {"nurse_phone"}
+    assert set(main.staff_id) <= {"secretary-1", "secretary-2"}
+    acute_line = contacts[(contacts.channel == "phone") & (contacts.t_arise >= 12 * 60)]
+    assert acute_line[acute_line.outcome.isin(["consulted"])].same_day.all()

@@ -36,7 +36,7 @@ _PATIENCE, _NO_SHOW = DRAW["patience"], DRAW["no_show"]
 
 #: Same-day patient work a closing policy applies to (``late``: acute overflow booked
 #: after closing, served only in overtime).
-PATIENT_QUEUES = ("squeeze_in", "walk_in", "home_visit", "late")
+PATIENT_QUEUES = ("squeeze_in", "walk_in", "home_visit", "late", "outreach")
 
 
 class Clinic:
@@ -89,6 +89,8 @@ class Clinic:
             self.enqueue(c, "inbox")
         elif channel == "planned":  # a request for a later appointment
             self.run.request(self, c, "request")
+        elif channel == "outreach":  # served in its block (a nursing-home round, lab orders)
+            self.enqueue(c, "outreach")
         else:  # a walk-in or a home-visit request: wanted today
             c.same_day = True
             self.enqueue(c, channel)
@@ -145,9 +147,11 @@ class Clinic:
         """The preferred person for ``item`` among those whose block takes ``kind``: lowest
         competent level, then own team, then order."""
         roles, rank, team = item.route.roles, item.route.rank, item.team
+        line = item.route.line
         best, best_key = None, None
         for w in candidates:
-            if kind in w.serving and w.role in roles:
+            if kind in w.serving and w.role in roles and (
+                    line is None or w.lines is None or line in w.lines):
                 key = (rank[w.role], team is not None and w.team != team, w.index)
                 if best_key is None or key < best_key:
                     best, best_key = w, key
@@ -170,7 +174,7 @@ class Clinic:
             queue = self.queues[kind]
             if not queue:
                 continue
-            item = queue.pop_for(w.role, w.team)
+            item = queue.pop_for(w.role, w.team, w.lines if kind == "call" else None)
             if item is not None:
                 item.queued = False
                 return item
@@ -186,7 +190,7 @@ class Clinic:
             eod = self.scenario.end_of_day
             serves = ["booked"] + (["question"] if w.supervises else [])
             if after_close and eod.patients == "overtime":
-                serves += ["late", "squeeze_in", "walk_in", "home_visit"]
+                serves += ["late", "squeeze_in", "walk_in", "home_visit", "outreach"]
             if after_close and eod.inbox == "overtime":
                 serves.append("inbox")
             found = self._overtime_sets[key] = (tuple(serves), frozenset(serves))
@@ -195,7 +199,8 @@ class Clinic:
     # --- phone ---------------------------------------------------------------------------
     def call_arrives(self, c: Contact, patience) -> None:
         """A ring of the phone: a new caller, or one who rings again."""
-        c.stage, c.route = "call", self.model.triage_route
+        c.stage, c.route = "call", self.model.triage_routes.get(c.stream,
+                                                                self.model.triage_route)
         c.t_request = self.env.now
         c.attempts += 1
         self.records.offered += 1

@@ -58,12 +58,25 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario, streams: RandomStre
     for name, stream in model.scenario.demand.items():
         if stream.per_patient_year <= 0:
             continue
-        times = arrival_times(model, name, streams, daily_count(model, name, streams, factor))
+        if stream.channel == "outreach":  # on days with its block, waiting at its start
+            start = block_start(clinic, stream.block)
+            if start is None:
+                continue
+            times = np.full(daily_count(model, name, streams, factor), start)
+        else:
+            times = arrival_times(model, name, streams,
+                                  daily_count(model, name, streams, factor))
         draws = streams.contact_draws(name, len(times))
         env.process(_arrivals(clinic, name, stream.channel, times.tolist(),
                               pick_all(model.type_tables[name], draws[:, _TYPE]),
                               patients.pick(draws[:, _PATIENT]).tolist(), draws.tolist(),
                               model.patience[name]))
+
+
+def block_start(clinic: Clinic, kind: str | None) -> float | None:
+    """When the first block of ``kind`` starts today among the people in, or None."""
+    starts = [b.start for w in clinic.workers for b in w.plan if b.kind == kind]
+    return min(starts) if starts else None
 
 
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],

@@ -30,6 +30,7 @@ class PlanBlock:
     activity: str
     slots: str
     slot_min: float
+    lines: frozenset[str] | None = None  # phone lines answered (None: all)
     serve_set: frozenset[str] = frozenset()  # ``serves`` as a set, for "does it take X?"
 
     def __post_init__(self) -> None:
@@ -50,12 +51,14 @@ class Person:
     plan: tuple[PlanBlock, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Route:
-    """Who may take a contact type, and how much each is preferred (0 = first)."""
+    """Who may take a contact type, and how much each is preferred (0 = first); a call's
+    route also names its phone line."""
 
     roles: frozenset[str]
     rank: dict[str, int]
+    line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ class CompiledScenario:
             activity = bk.activity_if_supervisor if (role.supervises and
                                                      bk.activity_if_supervisor) else bk.activity
             plan.append(PlanBlock(start, end, kind, tuple(bk.serves), activity, bk.slots,
-                                  slot_min))
+                                  slot_min, frozenset(bk.lines) if bk.lines is not None
+                                  else None))
         return plan
 
     def people_on(self, day: Day) -> list[Person]:
@@ -271,7 +275,41 @@ class CompiledScenario:
     @cached_property
     def triage_route(self) -> Route:
         roles = sorted(self.scenario.triage.durations)
-        return Route(frozenset(roles), {r: 0 for r in roles})
+        return Route(frozenset(roles), {r: 0 for r in roles}, "main")
+
+    @cached_property
+    def triage_routes(self) -> dict[str, Route]:
+        """demand stream -> the route of its calls (the triaging roles, on its line)."""
+        roles = sorted(self.scenario.triage.durations)
+        lines = {d.line for d in self.scenario.demand.values() if d.channel == "phone"}
+        by_line = {line: Route(frozenset(roles), {r: 0 for r in roles}, line)
+                   for line in lines | {"main"}}
+        return {name: by_line[d.line] for name, d in self.scenario.demand.items()
+                if d.channel == "phone"}
+
+    @cached_property
+    def stream_triage_outcomes(self) -> dict[str, dict[str, tuple[tuple[float, str], ...]]]:
+        """demand stream -> role -> cumulative outcome table, where a line sets its own."""
+        return {name: {role: _cumulative(shares) for role, shares in d.triage_outcomes.items()}
+                for name, d in self.scenario.demand.items() if d.triage_outcomes}
+
+    @cached_property
+    def outreach_days(self) -> dict[str, float]:
+        """outreach stream -> share of working days someone has its block (over a year of
+        the roster, rotations included), to spread the yearly volume over those days."""
+        from sim.engine.calendar import RunCalendar
+
+        s = self.scenario
+        streams = {n: d.block for n, d in s.demand.items() if d.channel == "outreach"}
+        if not streams:
+            return {}
+        days = RunCalendar(s.calendar, weeks=52, warmup_weeks=0).days()
+        shares = {}
+        for name, block in streams.items():
+            on = sum(1 for day in days
+                     if any(b.kind == block for p in self.people_on(day) for b in p.plan))
+            shares[name] = on / len(days)
+        return shares
 
     @cached_property
     def answerers(self) -> dict[str, Route]:
@@ -297,11 +335,15 @@ class CompiledScenario:
 
     def expected_per_day(self, stream: str) -> float:
         """Mean contacts of ``stream`` on an average working day (before the weekday and
-        season factors)."""
+        season factors); an outreach stream's on a day with its block."""
         s = self.scenario
         d = s.demand[stream]
-        return (d.per_patient_year * s.population.list_size * self.mix_factor
-                / s.clinic.working_days_per_year)
+        per_day = (d.per_patient_year * s.population.list_size * self.mix_factor
+                   / s.clinic.working_days_per_year)
+        if d.channel == "outreach":
+            share = self.outreach_days.get(stream, 0.0)
+            return per_day / share if share > 0 else 0.0
+        return per_day
 
     @cached_property
     def arrival_profiles(self) -> dict[str, ArrivalProfile | None]:

@@ -48,11 +48,14 @@ class WorkQueue:
                 return
         raise ValueError("the item is not waiting in this queue")
 
-    def pop_for(self, role: str, team: str | None):
-        """The item a person of ``role`` and ``team`` takes next, or None."""
+    def pop_for(self, role: str, team: str | None, lines: frozenset[str] | None = None):
+        """The item a person of ``role`` and ``team`` takes next (of the phone ``lines`` they
+        answer, if given), or None."""
         best_key, best_rank = None, None
         for key, (roles, entries) in self._buckets.items():
             if not entries or role not in roles:
+                continue
+            if lines is not None and entries[0][1].route.line not in lines:
                 continue
             item_team = key[1]
             other = not (item_team is None or team is None or item_team == team)

@@ -94,8 +94,8 @@ class RunState:
         self.next_id = 0
         self.arisen = 0
         self.ended = 0
-        #: home-visit requests carried to the next day
-        self.carried: dict[str, list[Contact]] = {"home_visit": []}
+        #: home-visit requests and outreach work carried to the next day
+        self.carried: dict[str, list[Contact]] = {"home_visit": [], "outreach": []}
         #: the inbox: its waiting items go on from day to day in their queue, in order
         self.inbox = WorkQueue()
         #: callers who will ring again: day -> [(minute, contact)]

@@ -38,9 +38,12 @@ _MESSAGE = DRAW["message"]
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
 #: event-log entry at its start (a call's is logged by the clinic), and the outcome it ends
 #: in (a call ends in its triage decision instead).
-_ACTIVITY = {"consult": "consulting", "inbox": "inbox_admin", "home_visit": "home_visits"}
-_START_EVENT = {"consult": "consult_start", "inbox": "inbox_start", "home_visit": "visit_start"}
-_OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "home_visit"}
+_ACTIVITY = {"consult": "consulting", "inbox": "inbox_admin", "home_visit": "home_visits",
+             "outreach": "consulting"}
+_START_EVENT = {"consult": "consult_start", "inbox": "inbox_start", "home_visit": "visit_start",
+                "outreach": "consult_start"}
+_OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "home_visit",
+            "outreach": "consulted"}
 
 
 def _ring(worker: Worker, wake: simpy.Event, _timer: simpy.Event) -> None:
@@ -55,7 +58,7 @@ class Worker:
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
-        "notes", "morbid_factor", "p_message",
+        "notes", "morbid_factor", "p_message", "lines", "block_activity",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -89,6 +92,8 @@ class Worker:
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
+        self.lines: frozenset[str] | None = None  # phone lines the current block answers
+        self.block_activity = "idle"
         self.interruptible = False
         self.left_at = float("nan")
         self.booked: deque = deque()  # own booked patients who have arrived, in order
@@ -132,6 +137,7 @@ class Worker:
                     i += 1
                 block = plan[i]
                 self.serving = block.serve_set
+                self.lines, self.block_activity = block.lines, block.activity
                 item = clinic.pull(self, block.serves) if block.serves else None
                 if item is None:
                     until = min(block.end, self.end)
@@ -197,6 +203,8 @@ class Worker:
                 duration *= self.morbid_factor
         if clinic.log is not None:
             clinic.log_event(c.id, _START_EVENT[stage], self)
+        if stage == "outreach" and self.block_activity == "home_visits":
+            return duration, "home_visits"  # a nursing-home round counts as visiting
         return duration, _ACTIVITY[stage]
 
     def complete(self, c: Contact, t0: float) -> None:
@@ -204,7 +212,9 @@ class Worker:
         clinic, stage = self.clinic, c.stage
         clinic.task_done(self, stage, c, t0)
         if stage == "call":
-            clinic.after_triage(c, pick(self.triage_outcomes, c.u[_TRIAGE_OUTCOME]))
+            table = clinic.model.stream_triage_outcomes.get(c.stream, {}).get(
+                self.role, self.triage_outcomes)
+            clinic.after_triage(c, pick(table, c.u[_TRIAGE_OUTCOME]))
         else:
             clinic.finish(c, _OUTCOME[stage], self)
 

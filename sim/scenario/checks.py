@@ -150,7 +150,33 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
                 yield _problem(path + ("profile", i),
                                f"a window within opening hours {_span(s.clinic.open, s.clinic.close)}",
                                _span(w.start, w.end))
-        needs_profile = stream.channel != "planned" and stream.per_patient_year > 0
+        needs_profile = stream.channel not in ("planned", "outreach") and \
+            stream.per_patient_year > 0
+        if stream.channel == "outreach":
+            kind = s.block_kinds.get(stream.block) if stream.block else None
+            if kind is None:
+                yield _problem(path + ("block",), f"the block kind outreach is served in "
+                               f"({', '.join(s.block_kinds)})", show(stream.block))
+            elif "outreach" not in kind.serves:
+                yield _problem(("block_kinds", stream.block, "serves"),
+                               "'outreach' in serves, since a demand stream's outreach "
+                               f"({name}) is served in it", kind.serves)
+            elif stream.per_patient_year > 0 and not any(
+                    b.kind == stream.block for p in s.staff.values() if p.count > 0
+                    for b in [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or []))]):
+                yield _problem(path + ("block",), f"someone on staff with a {stream.block!r} "
+                               "block on some weekday, to serve this outreach", "no one")
+        elif stream.block is not None:
+            yield _problem(path + ("block",), "block only on an outreach stream", stream.channel)
+        if stream.channel != "phone" and (stream.triage_outcomes or stream.line != "main"):
+            yield _problem(path + ("line",), "line and triage_outcomes only on a phone stream",
+                           stream.channel)
+        for role, shares in stream.triage_outcomes.items():
+            if role not in s.triage.durations:
+                yield _problem(path + ("triage_outcomes", role),
+                               f"a role that triages ({', '.join(s.triage.durations)})",
+                               show(role))
+            yield from _sums_to_one(path + ("triage_outcomes", role), shares)
         if needs_profile and math.fsum(w.weight for w in stream.profile) <= 0:
             yield _problem(path + ("profile",),
                            "at least one window with positive weight (when contacts arrive)",
@@ -337,15 +363,18 @@ def weekday_plans(s: Scenario, weekday: str):
                                  else person)
 
 
-def _serving_intervals(s: Scenario, weekday: str, work: str, roles: set[str] | None = None):
-    """When someone on staff is in a block that serves ``work`` on ``weekday``."""
+def _serving_intervals(s: Scenario, weekday: str, work: str, roles: set[str] | None = None,
+                       line: str | None = None):
+    """When someone on staff is in a block that serves ``work`` on ``weekday`` (for calls,
+    one that answers phone ``line``, if given)."""
     for _sid, role_name, plan in weekday_plans(s, weekday):
         if roles is not None and role_name not in roles:
             continue
         role = s.roles.get(role_name)
         for start, end, kind in day_plan(s, plan, role.default_block if role else None):
             bk = s.block_kinds.get(kind)
-            if bk is not None and work in bk.serves:
+            if bk is not None and work in bk.serves and (
+                    line is None or bk.lines is None or line in bk.lines):
                 yield (start, end)
 
 
@@ -380,7 +409,6 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
                            f"({', '.join(sorted(triagers))})",
                            f"{person.role!r} on {kind!r} {_span(start, end)}")
     for weekday in s.calendar.weekdays:
-        phone_cover = list(_serving_intervals(s, weekday, "call", triagers))
         walk_in_cover = list(_serving_intervals(s, weekday, "walk_in"))
         on = f" on {weekday}" if len(s.calendar.weekdays) > 1 else ""
         for name, stream in s.demand.items():
@@ -391,6 +419,8 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
                     continue
                 path = ("demand", name, "profile", i)
                 if stream.channel == "phone":
+                    phone_cover = list(_serving_intervals(s, weekday, "call", triagers,
+                                                          stream.line))
                     for a, b in _uncovered((w.start, w.end), phone_cover):
                         yield _problem(path, f"someone on phone duty throughout the phone window "
                                        f"{_span(w.start, w.end)}{on}",

@@ -156,10 +156,11 @@ ACTIVITIES: tuple[str, ...] = Activity.__args__  # type: ignore[attr-defined]
 
 #: The kinds of waiting work a block can pull from, in the order the block lists them.
 #: ``booked`` is the person's own booked patients (planned or acute slots) who have arrived.
-WorkKind = Literal["booked", "question", "call", "walk_in", "squeeze_in", "inbox", "home_visit"]
+WorkKind = Literal["booked", "question", "call", "walk_in", "squeeze_in", "inbox", "home_visit",
+                   "outreach"]
 WORK_KINDS: tuple[str, ...] = WorkKind.__args__  # type: ignore[attr-defined]
 
-Channel = Literal["phone", "walk_in", "inbox", "planned", "home_visit"]
+Channel = Literal["phone", "walk_in", "inbox", "planned", "home_visit", "outreach"]
 
 #: Days of the week as written in scenario files, Monday first.
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -311,6 +312,8 @@ class BlockKind(Strict):
     activity_if_supervisor: Activity | None = None
     serves: list[WorkKind] = Field(default_factory=list)
     slots: Literal["planned", "acute", "none"] = "none"
+    lines: list[Name] | None = Field(
+        default=None, description="Phone blocks: the phone lines answered (null: all).")
 
 
 class ContactType(Strict):
@@ -340,6 +343,15 @@ class DemandStream(Strict):
     )
     redial: Redial | None = Field(
         default=None, description="Phone only: whether callers who hang up ring again.")
+    line: Name = Field(default="main", description="Phone only: the line the calls come in on "
+                                                   "(an acute line with its own hours).")
+    triage_outcomes: dict[Name, dict[TriageOutcome, Probability]] = Field(
+        default_factory=dict, description="Phone only: outcome shares by triaging role for "
+                                          "this line's calls (default: triage.outcomes).")
+    block: Name | None = Field(
+        default=None, description="Outreach only: the block kind on whose days the contacts "
+                                  "arise and in which they are served (nursing-home rounds, "
+                                  "outside lab orders).")
 
 
 class Triage(Strict):
