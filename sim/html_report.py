@@ -57,6 +57,9 @@ figure{margin:1.2em 0 2em} figure img{max-width:100%;height:auto;border:1px soli
 figcaption{color:#444;font-size:.92em;margin-top:.3em}
 .note{background:#fff8e1;border-left:4px solid #f0a30a;padding:.5em .9em}
 .small{font-size:.88em;color:#555} nav a{margin-right:1em} .wide{overflow-x:auto}
+.conclusion{background:#eef4fb;border-left:4px solid #2f6db5;padding:.2em 1em .4em}
+.conclusion h2{border:none;margin-top:.6em}
+blockquote{border-left:3px solid #c8c8c8;margin:.4em 0 1em;padding:.1em .9em}
 """
 
 
@@ -133,6 +136,10 @@ def _digits(metric: str) -> tuple[str, int]:
     return unit, 1
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
@@ -164,16 +171,20 @@ def _role_name(scenario: Scenario, role: str) -> str:
     return scenario.roles[role].label if role in scenario.roles else role
 
 
-def describe_scenario(scenario: Scenario) -> str:
-    """The practice of a scenario in plain words (an HTML fragment)."""
+def describe_scenario(scenario: Scenario, description: str | None = None) -> str:
+    """The practice of a scenario in plain words (an HTML fragment), generated from its
+    data; ``description`` (the one the scenario's own file wrote, if any) is quoted as
+    the author's words, never an inherited one (:func:`sim.provenance.own_description`)."""
     from sim.engine.model import CompiledScenario
+    from sim.practice_text import practice_sentences
 
     s = scenario
     p = s.population
     model = CompiledScenario(s)
-    out = []
-    if s.description:
-        out.append(f"<p class='lead'>{_e(' '.join(s.description.split()))}</p>")
+    out = [f"<p class='lead'>{_e(' '.join(practice_sentences(s)))}</p>"]
+    if description:
+        out.append(f"<blockquote class='small'>In the scenario file's own words: "
+                   f"&ldquo;{_e(' '.join(description.split()))}&rdquo;</blockquote>")
     facts = [
         ("Opening hours", f"{clock_text(s.clinic.open)}-{clock_text(s.clinic.close)}, "
                           f"{s.clinic.working_days_per_year:g} working days a year"),
@@ -214,17 +225,24 @@ def describe_scenario(scenario: Scenario) -> str:
     out.append(_table(["stream", "channel", "per patient a year", "expected per day",
                        "largest shares of the mix"], demand, numeric=[2, 3]))
 
+    from sim.practice_text import days_text, week_table
+
     staff_rows = []
     for group, spec in s.staff.items():
         if spec.count == 0:
             continue
         staff_rows.append((f"{spec.count} x {_role_name(s, spec.role)}", group,
+                           days_text(s, spec),
                            f"{clock_text(spec.start)}-{clock_text(spec.end)}",
                            f"{(spec.end - spec.start) / 60 * spec.count:.1f}",
                            _block_words(s, spec)))
-    out.append("<h3>Staff and their day plans</h3>")
-    out.append(_table(["who", "group", "hours", "person-hours", "day plan (blocks)"],
-                      staff_rows, numeric=[3]))
+    out.append("<h3>Staff and their week</h3>")
+    header, rows = week_table(s)
+    out.append("<p class='small'>People in on each working day of the first week of a run "
+               "(rotations and absences as the scenario gives them).</p>")
+    out.append(_table(header, rows, numeric=range(1, len(header))))
+    out.append(_table(["who", "group", "days", "usual hours", "person-hours a day",
+                       "day plan (blocks)"], staff_rows, numeric=[4]))
 
     phone, acute = [], []
     for group, spec in s.staff.items():
@@ -253,18 +271,45 @@ def describe_scenario(scenario: Scenario) -> str:
     out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in acute) + "</ul>" if acute else
                f"<p>No reserved acute slots: same-day needs are {_e(overflow)}.</p>")
 
-    present = s.present_roles()
-    routes = []
-    for ctype, roles in s.delegation.routes.get(s.delegation.degree, {}).items():
-        able = [r for r in roles if r in present and r in s.contact_types[ctype].durations]
-        if able:
-            routes.append((s.contact_types[ctype].label,
-                           " then ".join(_role_name(s, r).split(" (")[0] for r in able)))
-    out.append(f"<h3>Who takes what at {_e(s.delegation.degree)} delegation</h3>")
-    out.append("<p class='small'>Roles that may start each contact type, tried in this "
-               "order (lowest competent level first), among the roles present.</p>")
-    out.append(_table(["contact type", "first offered to"], routes))
+    out.append(delegation_html(s))
     return "\n".join(out)
+
+
+def delegation_html(scenario: Scenario, heading: str = "h3") -> str:
+    """Who takes what: the roles that may start each contact type at the scenario's
+    delegation degree, lowest competent level first."""
+    from sim.practice_text import delegation_rows
+
+    degree = _e(scenario.delegation.degree)
+    return (f"<{heading}>Who takes what at {degree} delegation</{heading}>"
+            "<p class='small'>Roles that may start each contact type, tried in this order "
+            "(lowest competent level first), among the roles present.</p>"
+            + _table(["contact type", "first offered to"], delegation_rows(scenario)))
+
+
+def conclusion_html(paragraphs: list[str], heading: str = "What the figures say") -> str:
+    """The generated conclusion, first thing in a report."""
+    body = "".join(f"<p>{_e(p)}</p>" for p in paragraphs)
+    return f"<section id='conclusion' class='conclusion'><h2>{_e(heading)}</h2>{body}</section>"
+
+
+def explanations_html(metrics: Iterable[str], scenario: Scenario | None = None) -> str:
+    """How each figure is computed and which inputs move it (:mod:`sim.explain`)."""
+    from sim.explain import EXPLANATIONS, patience_sentences
+
+    items = []
+    for metric in metrics:
+        found = EXPLANATIONS.get(metric)
+        if found is None:
+            continue
+        inputs = "; ".join(found.inputs)
+        extra = ""
+        if scenario is not None and metric == "abandonment_rate":
+            extra = " " + " ".join(patience_sentences(scenario))
+        items.append(f"<li><b>{_e(metric_info(metric)[0])}</b>: {_e(found.how)}{_e(extra)} "
+                     f"<span class='small'>Moved most by: {_e(inputs)}.</span></li>")
+    return ("<p class='small'>Also on the command line: <code>clinicsim explain "
+            "METRIC</code>.</p><ul>" + "".join(items) + "</ul>")
 
 
 # --- the assumptions --------------------------------------------------------------------------
@@ -339,21 +384,29 @@ def _run_report(root: Path) -> tuple[str, str]:
         results = ReplicationResults.load(root)
     except (OSError, ValueError, KeyError) as err:
         raise ValueError(f"{root}: the saved run is incomplete or unreadable ({err})") from None
+    from sim.conclusion import run_conclusion
+    from sim.explain import patience_sentences
+
     s = results.scenario
     summary = whole_week(results.summary())
     overall = overall_rows(summary).set_index("metric")
     title = f"clinicsim report: {s.name}"
-    weeks = (f" of {results.weeks} weeks (after {results.warmup_weeks} weeks of warm-up)"
-             if results.weeks else "")
+    weeks = (f" of {_plural(results.weeks, 'week')} (after "
+             f"{_plural(results.warmup_weeks or 0, 'week')} of warm-up)" if results.weeks else "")
+    record = results.provenance or {}
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p class='lead'>{results.replications} independent runs{_e(weeks)}, seed "
              f"{results.seed}. Figures per working day, or per contact where they say so, "
-             f"with 95 % confidence intervals across runs. clinicsim {__version__}; results "
+             f"with 95 % confidence intervals across runs. {_e(_made_by(record))}; results "
              f"from <code>{_e(root)}</code>.</p>",
-             "<nav><a href='#practice'>The practice</a><a href='#figures'>Key figures</a>"
-             "<a href='#weeks'>The weeks</a><a href='#time'>Staff time</a>"
-             "<a href='#day'>The day</a><a href='#assumptions'>Assumptions</a></nav>",
-             "<h2 id='practice'>The practice simulated</h2>", describe_scenario(s),
+             "<nav><a href='#conclusion'>Conclusion</a><a href='#practice'>The practice</a>"
+             "<a href='#figures'>Key figures</a><a href='#weeks'>The weeks</a>"
+             "<a href='#time'>Staff time</a><a href='#day'>The day</a>"
+             "<a href='#explain'>How figures are computed</a>"
+             "<a href='#assumptions'>Assumptions</a></nav>",
+             conclusion_html(run_conclusion(summary, s)),
+             "<h2 id='practice'>The practice simulated</h2>",
+             describe_scenario(s, record.get("description")),
              "<h2 id='figures'>Key figures</h2>"]
     for section, rows in HEADLINES.items():
         table = []
@@ -366,6 +419,11 @@ def _run_report(root: Path) -> tuple[str, str]:
                           unit))
         parts.append(f"<h3>{_e(section)}</h3>")
         parts.append(_table(["figure", "mean [95 % CI]", "unit"], table, numeric=[1]))
+        if section == "Access by phone" and "abandonment_rate" in overall.index:
+            parts.append("<p class='note'>Why callers hang up although the mean wait is short: "
+                         "the phone wait counts answered calls only, and a caller hangs up "
+                         "when the wait exceeds their patience, an assumption of the "
+                         "scenario. " + _e(" ".join(patience_sentences(s))) + "</p>")
 
     parts.append("<h2 id='weeks'>The weeks</h2>")
     parts.append(_try_figure(lambda: plots.week_roster(s),
@@ -417,9 +475,30 @@ def _run_report(root: Path) -> tuple[str, str]:
         parts.append(_try_figure(lambda: plots.phone_queue(results),
                                  "Callers waiting over the day (mean and 10-90 % band over "
                                  "the simulated days) and phone waits by hour of the call."))
+    parts.append("<h2 id='explain'>How the figures are computed</h2>")
+    parts.append(explanations_html(EXPLAINED, s))
     parts.append("<h2 id='assumptions'>Assumptions</h2>")
     parts.append(_assumptions(sweep=False))
     return title, "\n".join(parts)
+
+
+#: Figures whose computation and inputs the reports explain.
+EXPLAINED = ("abandonment_rate", "phone_wait_mean_min", "call_to_consult_wait_mean_min",
+             "acute_same_day_rate", "doctor_time_min", "overtime_min", "tnaa_days",
+             "backlog_trend_per_week", "staff_cost_dkk")
+
+
+def _made_by(record: dict) -> str:
+    """'clinicsim 0.1.0 (clinicsim run case08 -r 30)': what produced the results."""
+    version = record.get("clinicsim_version") or "clinicsim version not recorded"
+    text = f"clinicsim {version}" if record.get("clinicsim_version") else version
+    if record.get("command"):
+        text += f", command: {record['command']}"
+    files = [f"{x['path']} (sha256 {x['sha256'][:12]})" for x in record.get("scenarios", [])
+             if isinstance(x, dict) and "sha256" in x]
+    if files:
+        text += "; scenario " + ", ".join(files)
+    return text
 
 
 # --- a sweep ----------------------------------------------------------------------------------
