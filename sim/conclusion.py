@@ -134,12 +134,16 @@ def _finite(*values: float) -> bool:
                for v in values)
 
 
+def digits_for(largest: float) -> int:
+    """Decimals for figures up to ``largest`` in a sentence: whole numbers from 10 on
+    ("41 [35, 47] minutes"), one decimal from 1, two below."""
+    return 0 if largest >= 10 else 1 if largest >= 1 else 2
+
+
 def number(value: float, metric: str) -> str:
     """A value in the metric's unit with sensible digits (shares in %)."""
     scale = metric_info(metric)[2]
-    v = abs(value * scale)
-    digits = 0 if v >= 100 else 1 if v >= 1 else 2
-    return f"{value * scale:,.{digits}f}"
+    return f"{value * scale:,.{digits_for(abs(value * scale))}f}"
 
 
 def size_with_ci(effect: Effect) -> str:
@@ -148,8 +152,7 @@ def size_with_ci(effect: Effect) -> str:
     low, high = sorted((sign * effect.low, sign * effect.high))
     scale = metric_info(effect.metric)[2]
     largest = max(abs(effect.diff), abs(low), abs(high)) * scale
-    digits = 0 if largest >= 100 else 1 if largest >= 1 else 2
-    fmt = f",.{digits}f"
+    fmt = f",.{digits_for(largest)}f"
     return (f"{abs(effect.diff) * scale:{fmt}} [{low * scale:{fmt}}, {high * scale:{fmt}}]")
 
 
@@ -255,8 +258,7 @@ def with_ci(rows: pd.DataFrame, metric: str) -> str | None:
         return None
     mean, low, high = found
     scale = metric_info(metric)[2]
-    largest = max(abs(v * scale) for v in found if _finite(v))
-    digits = 0 if largest >= 100 else 1 if largest >= 1 else 2
+    digits = digits_for(max(abs(v * scale) for v in found if _finite(v)))
     text = f"{mean * scale:,.{digits}f}"
     if _finite(low, high):
         text += f" [{low * scale:,.{digits}f}, {high * scale:,.{digits}f}]"

@@ -618,9 +618,13 @@ def _sweep_report(root: Path) -> tuple[str, str]:
         parts.append("<p class='note'>The sweep has not finished (no summary.parquet): "
                      "figures use the tasks finished so far. Finish it with "
                      "<code>clinicsim sweep ... --resume</code>.</p>")
-    parts.append("<nav><a href='#design'>The design</a><a href='#figures'>Key figures</a>"
-                 "<a href='#plots'>Plots</a><a href='#practice'>The base practice</a>"
+    parts.append("<nav><a href='#conclusion'>Conclusion</a><a href='#design'>The design</a>"
+                 "<a href='#figures'>Key figures</a><a href='#plots'>Plots</a>"
+                 "<a href='#practice'>The base practice</a>"
                  "<a href='#assumptions'>Assumptions</a></nav>")
+    from sim.conclusion import comparison_conclusion
+
+    parts.append(conclusion_html(comparison_conclusion(whole_week(summary), names, base)))
 
     factors = _factors(scenarios)
     parts.append("<h2 id='design'>The design</h2>")
@@ -701,19 +705,146 @@ def _sweep_report(root: Path) -> tuple[str, str]:
         parts.append("<p class='note'>The experiment file in this directory could not be "
                      "loaded again (its base scenario may be given as a path relative to where "
                      "it was run), so the practice cannot be described here.</p>")
+    if "delegation.degree" in scenarios.columns:
+        parts.append("<h2 id='delegation'>Who takes what at each delegation degree</h2>")
+        for degree, point in scenarios.groupby("delegation.degree", sort=False)["point"].first(
+                ).items():
+            found = point_scenario(root, int(point))
+            if found is not None:
+                parts.append(delegation_html(found))
     parts.append("<h2 id='assumptions'>Assumptions</h2>")
     parts.append(_assumptions(sweep=True))
     return title, "\n".join(parts)
 
 
+# --- a comparison ----------------------------------------------------------------------------
+
+
+def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
+    """One design against the baseline, largest effects relative to their uncertainty
+    first; a cell is coloured only where the CI of the difference excludes zero."""
+    from sim.compare import ranked
+    from sim.conclusion import Effect
+
+    rows = []
+    for r in ranked(summary, point, baseline).itertuples(index=False):
+        unit, digits = _digits(r.metric)
+        label = metric_info(r.metric)[0] + (f", {r.role}" if isinstance(r.role, str) else "")
+        effect = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
+                        r.mean)
+        verdict = effect.verdict or ("clear; no better direction" if effect.clear
+                                     else "no clear difference")
+        cls = {"better": "num good", "worse": "num bad"}.get(effect.verdict or "", "num")
+        sign = "+" if r.diff_mean > 0 else ""
+        diff = sign + _with_ci(r.diff_mean, r.diff_ci_low, r.diff_ci_high, unit, digits)
+        rows.append(
+            f"<tr><td>{_e(label)}</td><td>{_e(unit)}</td>"
+            f"<td class='num'>{_e(_with_ci(r.base_mean, r.base_ci_low, r.base_ci_high, unit, digits))}</td>"
+            f"<td class='num'>{_e(_with_ci(r.mean, r.ci_low, r.ci_high, unit, digits))}</td>"
+            f"<td class='{cls}'>{_e(diff)}</td><td>{_e(verdict)}</td>"
+            f"<td class='num'>{r.effect_ratio:.1f}</td></tr>")
+    head = "".join(f"<th>{_e(h)}</th>" for h in (
+        "figure", "unit (% as points)", "baseline mean [95 % CI]", "this design [95 % CI]",
+        "difference [95 % CI]", "reading", "difference / CI half-width"))
+    return (f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table></div>")
+
+
+def comparison_body(comparison, origin: str) -> tuple[str, str]:
+    """The HTML of a comparison of designs run under common random numbers."""
+    from sim.conclusion import KEY_METRICS, comparison_conclusion
+
+    summary = whole_week(comparison.summary())
+    names = dict(enumerate(comparison.names))
+    base = comparison.baseline
+    record = comparison.provenance or {}
+    first = comparison.results[0]
+    weeks = (f" of {_plural(first.weeks, 'week')} (after "
+             f"{_plural(first.warmup_weeks or 0, 'week')} of warm-up)" if first.weeks else "")
+    title = "clinicsim comparison: " + " / ".join(comparison.names)
+    parts = [f"<h1>{_e(title)}</h1>",
+             f"<p class='lead'>{len(names)} designs, {comparison.replications} independent runs"
+             f"{_e(weeks)} each, seed {comparison.seed}, with common random numbers: run "
+             f"<i>r</i> of every design faces the same patients, so each difference from the "
+             f"baseline <b>{_e(names[base])}</b> is paired run by run. {_e(_made_by(record))};"
+             f" results from <code>{_e(origin)}</code>.</p>",
+             "<nav><a href='#conclusion'>Conclusion</a><a href='#differences'>Differences"
+             "</a><a href='#designs'>The designs</a><a href='#weeks'>The weeks</a>"
+             "<a href='#explain'>How figures are computed</a>"
+             "<a href='#assumptions'>Assumptions</a></nav>",
+             conclusion_html(comparison_conclusion(summary, names, base))]
+    parts.append("<h2 id='differences'>Paired differences from the baseline</h2>")
+    parts.append("<p class='small'>Largest effects relative to their uncertainty first. Green: "
+                 "better, red: worse, and only where the 95 % CI of the difference excludes "
+                 "zero; uncoloured: no clear difference, or no better direction.</p>")
+    for point, name in names.items():
+        if point == base:
+            continue
+        parts.append(f"<h3>{_e(name)} against {_e(names[base])}</h3>")
+        parts.append(_difference_rows(summary, point, base))
+    forest = [m for m in KEY_METRICS if (summary["metric"] == m).any()]
+    parts.append(_try_figure(lambda: plots.paired_differences(summary, forest, baseline=base),
+                             "Paired differences against the baseline, mean and 95 % CI: "
+                             "green better, red worse, grey no clear difference."))
+    parts.append("<h2 id='designs'>The designs</h2>")
+    for point, (name, results) in enumerate(zip(comparison.names, comparison.results)):
+        own = (results.provenance or {}).get("description")
+        tag = " (baseline)" if point == base else ""
+        parts.append(f"<h3>{_e(name)}{tag}</h3>")
+        parts.append(describe_scenario(results.scenario, own))
+    parts.append("<h2 id='weeks'>The weeks</h2>")
+    for name, results in zip(comparison.names, comparison.results):
+        parts.append(f"<h3>{_e(name)}</h3>")
+        parts.append(_try_figure(lambda r=results: plots.week_roster(r.scenario),
+                                 f"{name}: who works which day of the first week."))
+        if results.days is not None and not results.days.empty:
+            parts.append(_try_figure(lambda r=results: plots.access_over_run(r),
+                                     f"{name}: the appointment book over the run (backlog "
+                                     "at each day's close, TNAA by role at its opening)."))
+    parts.append("<h2 id='explain'>How the figures are computed</h2>")
+    parts.append(explanations_html(EXPLAINED, comparison.results[base].scenario))
+    parts.append("<h2 id='assumptions'>Assumptions</h2>")
+    parts.append(_assumptions(sweep=True))
+    return title, "\n".join(parts)
+
+
+def _comparison_report(root: Path) -> tuple[str, str]:
+    from sim.compare import Comparison
+
+    try:
+        comparison = Comparison.load(root)
+    except (OSError, KeyError) as err:
+        raise ValueError(f"{root}: the saved comparison is incomplete or unreadable ({err})"
+                         ) from None
+    return comparison_body(comparison, str(root))
+
+
+def _saved_runs_report(roots: list[Path]) -> tuple[str, str]:
+    from sim.compare import Comparison
+
+    for root in roots:
+        if not (root / "run.json").exists():
+            raise ValueError(f"{root} is not a saved run (no run.json); only saved runs "
+                             "(clinicsim run --save) can be compared in one report")
+    try:
+        comparison = Comparison.of_saved_runs(roots)
+    except (OSError, KeyError) as err:
+        raise ValueError(f"a saved run is incomplete or unreadable ({err})") from None
+    return comparison_body(comparison, ", ".join(str(r) for r in roots))
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
-def build_report(results_dir: str | Path, out_path: str | Path) -> Path:
-    """Write one self-contained HTML report of a saved run or a sweep directory.
+def build_report(results_dir: str | Path | list, out_path: str | Path) -> Path:
+    """Write one self-contained HTML report of a saved run, a saved comparison, a sweep
+    directory, or (given a list) several saved runs of the same seed compared.
 
     Raises :class:`ValueError` (one line, naming the path) when ``results_dir`` is
-    neither a saved run (``run.json``) nor a sweep directory (``manifest.json``)."""
+    none of these."""
+    if isinstance(results_dir, (list, tuple)):
+        title, body = _saved_runs_report([Path(p) for p in results_dir])
+        return _write_page(title, body, out_path)
     root = Path(results_dir)
     if not root.is_dir():
         raise ValueError(f"{root} is not a directory of saved results "
@@ -727,11 +858,17 @@ def build_report(results_dir: str | Path, out_path: str | Path) -> Path:
         if kind != "run":
             raise ValueError(f"{run_file} is not a saved run (unreadable, or kind is not 'run')")
         title, body = _run_report(root)
+    elif (root / "comparison.json").exists():
+        title, body = _comparison_report(root)
     elif (root / "manifest.json").exists():
         title, body = _sweep_report(root)
     else:
-        raise ValueError(f"{root} is neither a saved run (no run.json) nor a sweep directory "
-                         "(no manifest.json)")
+        raise ValueError(f"{root} is neither a saved run (no run.json), a saved comparison "
+                         "(no comparison.json) nor a sweep directory (no manifest.json)")
+    return _write_page(title, body, out_path)
+
+
+def _write_page(title: str, body: str, out_path: str | Path) -> Path:
     page = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
