@@ -212,9 +212,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.save:
         comparison.save(args.save)
     if args.json:
-        from sim.report import json_rows
+        from sim.compare import json_table
 
-        print(json_rows(summary))
+        print(json_table(summary))
         return 0
     first = comparison.results[0]
     print(comparison_text(comparison, summary, first.weeks, first.warmup_weeks,

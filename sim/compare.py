@@ -165,6 +165,13 @@ def run_comparison(designs: Sequence[tuple[str, Scenario]], replications: int, s
     return Comparison(names, results, 0, dict(provenance or {}))
 
 
+def json_table(summary: pd.DataFrame) -> str:
+    """The paired summary as a JSON array of tidy rows (design, metric, keys, mean and CI,
+    paired difference and CI), NaN as null."""
+    rows = summary.astype(object).where(summary.notna(), None).to_dict(orient="records")
+    return json.dumps(rows, indent=1, default=lambda v: v.item() if hasattr(v, "item") else v)
+
+
 # --- the terminal ----------------------------------------------------------------------------
 
 #: Rows of the terminal table: whole-practice figures, and by role the utilisation and

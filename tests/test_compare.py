@@ -183,6 +183,14 @@ def test_sweep_summary_shows_the_largest_effect(tmp_path, capsys):
     assert "Call to consultation, mean" in text  # the missing largest effect
 
 
+def test_compare_json_has_the_paired_differences(capsys):
+    assert main(["compare", "default", "case08", "-r", "2", *SHORT, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    second = [r for r in rows if r["point"] == 1 and r["metric"] == "doctor_time_min"]
+    assert second and second[0]["name"] == "Case 08: Midtjysk delepraksis"
+    assert second[0]["diff_ci_low"] <= second[0]["diff_mean"] <= second[0]["diff_ci_high"]
+
+
 def test_run_with_two_scenarios_points_to_compare(capsys):
     assert main(["run", "default", "case08"]) == 2
     assert "clinicsim compare default case08" in capsys.readouterr().err
