@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.engine import CompiledScenario, collector_paused, simulate_run
 from sim.engine.records import DayRecords
+from sim.progress import tick
 from sim.estimators import RatioSums, intervals
 from sim.experiment.replications import run_calendar
 from sim.metrics import HANDLED, SEEN
@@ -171,6 +172,7 @@ def calibrate(replications: int = 10, seed: int = 1, targets: dict | None = None
                 with np.errstate(invalid="ignore", divide="ignore"):
                     values[0, r] = sums[:, 0] / sums[:, 1]
                 weights[0, r] = sums[:, 1]
+                tick()  # a run done, for the command line's progress bar
         pooled = RatioSums(1)
         pooled.add(values, weights)
         n, mean, se = (a[0] for a in pooled.estimate())

@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from sim import __version__
 from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
 from sim.scenario import ScenarioError, load_scenario, scenario_file, scenario_warnings
 from sim.experiment.errors import SweepError, SweepInterrupted
@@ -78,6 +79,17 @@ def _writable_dir(path: Path, option: str, marker: str | None = None) -> None:
         raise ScenarioError([Problem(option, (), *problem)])
 
 
+def _check_save(path: Path, option: str, marker: str, force: bool) -> None:
+    """Before any work: ``path`` can be written, and an existing, non-empty ``path`` is
+    replaced only with ``--force`` (and only if it holds an earlier output, ``marker``)."""
+    if path.is_dir() and any(path.iterdir()) and not force:
+        what = "an earlier output" if (path / marker).exists() else "other files"
+        raise ScenarioError([Problem(option, (), "a new or empty directory (or --force to "
+                                     "replace an earlier output there)",
+                                     f"{path} already holds {what}")])
+    _writable_dir(path, option, marker=marker)
+
+
 def _load_and_warn(reference: str):
     """Load a scenario and print its warnings (a valid day that makes no sense) on stderr,
     each prefixed ``warning:`` and naming file and field."""
@@ -104,35 +116,48 @@ def _run_summary(scenario, args) -> tuple:
     from sim.experiment.replications import iter_runs, run_calendar, run_replications
     from sim.metrics import SummaryStream
 
+    from sim.progress import progress_bar, wanted
+
     keep_log = bool(args.events or args.save)
-    if keep_log:
-        results = run_replications(scenario, args.replications, args.seed, weeks=args.weeks,
-                                   warmup_weeks=args.warmup_weeks, event_log=True,
-                                   jobs=args.jobs)
-        return results, results.summary()
-    calendar = run_calendar(scenario, args.weeks, args.warmup_weeks)
-    stream = SummaryStream()
-    for out in iter_runs(scenario, range(args.replications), args.seed, calendar,
-                         keep_days=False, jobs=args.jobs):
-        stream.add_rows(out.replication, [row[1:] for row in out.rows])
+    show = wanted(args.progress) and not args.json
+    with progress_bar(args.replications, scenario.name, enabled=show):
+        if keep_log:
+            results = run_replications(scenario, args.replications, args.seed,
+                                       weeks=args.weeks, warmup_weeks=args.warmup_weeks,
+                                       event_log=True, jobs=args.jobs)
+            return results, results.summary()
+        calendar = run_calendar(scenario, args.weeks, args.warmup_weeks)
+        stream = SummaryStream()
+        for out in iter_runs(scenario, range(args.replications), args.seed, calendar,
+                             keep_days=False, jobs=args.jobs):
+            stream.add_rows(out.replication, [row[1:] for row in out.rows])
     return None, stream.table()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs import atomic_file
+    from sim.provenance import own_description, provenance
     from sim.report import json_rows, text_summary
 
+    if len(args.scenario) > 1:
+        raise ScenarioError([Problem("clinicsim run", ("SCENARIO",), "one scenario (to "
+                                     "compare designs: clinicsim compare "
+                                     + " ".join(args.scenario) + ")",
+                                     f"{len(args.scenario)} scenarios")])
+    args.scenario = args.scenario[0] if args.scenario else "default"
     scenario = _load_and_warn(args.scenario)
     if args.events:
         _writable(Path(args.events), "--events")
     if args.save:
-        _writable_dir(Path(args.save), "--save", marker="run.json")
+        _check_save(Path(args.save), "--save", "run.json", args.force)
     args.jobs = _workers(args.jobs, args.replications)
     results, summary = _run_summary(scenario, args)
     if args.events:
         with atomic_file(args.events) as tmp:
             results.events.to_csv(tmp, index=False)
     if args.save:
+        results.provenance = provenance([args.scenario], args.seed, args.command_text,
+                                        description=own_description(args.scenario))
         results.save(args.save)
     if args.json:
         print(json_rows(summary))
@@ -164,29 +189,96 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import comparison_text, run_comparison
+    from sim.progress import progress_bar, wanted
+    from sim.provenance import own_description, provenance
+
+    if len(args.scenarios) < 2:
+        raise ScenarioError([Problem("clinicsim compare", ("SCENARIO",),
+                                     "two or more scenarios (the first is the baseline)",
+                                     f"{len(args.scenarios)}")])
+    scenarios = [_load_and_warn(s) for s in args.scenarios]
+    if args.save:
+        _check_save(Path(args.save), "--save", "comparison.json", args.force)
+    jobs = _workers(args.jobs, args.replications)
+    record = provenance(args.scenarios, args.seed, args.command_text)
+    show = wanted(args.progress) and not args.json
+    with progress_bar(len(scenarios) * args.replications, "compare", enabled=show):
+        comparison = run_comparison([(s.name, s) for s in scenarios], args.replications,
+                                    args.seed, args.weeks, args.warmup_weeks, jobs, record,
+                                    [own_description(s) for s in args.scenarios])
+    summary = comparison.summary()
+    if args.save:
+        comparison.save(args.save)
+    if args.json:
+        from sim.compare import json_table
+
+        print(json_table(summary))
+        return 0
+    first = comparison.results[0]
+    print(comparison_text(comparison, summary, first.weeks, first.warmup_weeks,
+                          args.scenarios, everything=args.all))
+    if args.save:
+        print(f"\nComparison saved in {args.save} (clinicsim report {args.save} -o "
+              "comparison.html)")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from sim.explain import explain, known_metrics
+
+    if args.metric not in known_metrics():
+        import difflib
+
+        close = difflib.get_close_matches(args.metric, known_metrics(), n=3)
+        raise ScenarioError([Problem("clinicsim explain", ("METRIC",),
+                                     "a metric name" + (f", such as {', '.join(close)}"
+                                                        if close else
+                                                        " (see the README's Metrics table)"),
+                                     args.metric)])
+    scenario = _load_and_warn(args.scenario)
+    print(explain(args.metric, scenario))
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.design import load_experiment
     from sim.experiment.sweep import run_sweep
     from sim.report import sweep_summary
 
+    from sim.progress import wanted
+    from sim.provenance import sweep_provenance
+
     experiment = load_experiment(args.experiment, max_points=args.max_points)
     jobs = args.jobs if args.scheduler else _workers(args.jobs, experiment.task_count)
     summary = run_sweep(experiment, args.out, jobs=jobs, backend=args.backend,
                         scheduler=args.scheduler, resume=args.resume,
-                        progress=not args.quiet)
-    print(sweep_summary(summary, experiment.baseline.name, args.out))
+                        progress=not args.quiet and wanted(args.progress),
+                        provenance=sweep_provenance(experiment, args.command_text))
+    print(sweep_summary(summary, experiment.baseline.index, args.out))
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
     from sim.calibration import write_report
     from sim.outputs import atomic_files
+    from sim.progress import progress_bar, wanted
 
+    if args.out is None:
+        args.out = datetime.now().strftime(CALIBRATION_DIR)
     out = Path(args.out)
+    if (out / "report.md").exists() and not args.force:
+        raise ScenarioError([Problem("--out", (), "a directory without a calibration report "
+                                     "(or --force to replace it)",
+                                     f"{out} already holds report.md")])
     _writable_dir(out, "--out")
     weeks = "" if args.weeks is None else f" --weeks {args.weeks}"
     weeks += "" if args.warmup_weeks is None else f" --warmup-weeks {args.warmup_weeks}"
-    with atomic_files(out, ["report.csv", "report.md"]) as staging:
+    with atomic_files(out, ["report.csv", "report.md"]) as staging, \
+            progress_bar(None, "calibrate", enabled=wanted(args.progress)):
         table = write_report(staging, args.replications, args.seed,
                              command=f"clinicsim calibrate --out {args.out} "
                                      f"-r {args.replications} --seed {args.seed}{weeks}",
@@ -200,12 +292,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_capacity(args: argparse.Namespace) -> int:
     from sim.capacity import default_targets, describe, find_capacity, parse_target
 
+    from sim.progress import progress_bar, wanted
+
     targets = [parse_target(t) for t in args.target] if args.target else default_targets()
     scenario = load_scenario(args.scenario)
-    result = find_capacity(scenario, targets, seed=args.seed, replications=args.replications,
-                           max_replications=args.max_replications, weeks=args.weeks,
-                           warmup_weeks=args.warmup_weeks,
-                           resolution=args.resolution, confidence=args.confidence)
+    with progress_bar(None, "capacity search", enabled=wanted(args.progress) and not args.json):
+        result = find_capacity(scenario, targets, seed=args.seed,
+                               replications=args.replications,
+                               max_replications=args.max_replications, weeks=args.weeks,
+                               warmup_weeks=args.warmup_weeks,
+                               resolution=args.resolution, confidence=args.confidence)
     if args.json:
         print(json.dumps({
             "scenario": result.scenario, "targets": [str(t) for t in targets],
@@ -228,16 +324,17 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment, max_points=args.max_points)
     texts = args.target or experiment.spec.targets
     targets = [parse_target(t) for t in texts] if texts else default_targets()
+    from sim.progress import progress_bar, wanted
+
     _writable_dir(Path(args.out), "--out")
-    table = staffing_frontier(experiment, targets,
-                              jobs=_workers(args.jobs, len(experiment.points)),
-                              replications=args.replications,
-                              max_replications=args.max_replications,
-                              weeks=args.weeks if args.weeks is not None
-                              else experiment.spec.weeks,
-                              warmup_weeks=args.warmup_weeks if args.warmup_weeks is not None
-                              else experiment.spec.warmup_weeks,
-                              resolution=args.resolution)
+    with progress_bar(len(experiment.points), "frontier", unit="mix",
+                      enabled=wanted(args.progress)):
+        table = staffing_frontier(
+            experiment, targets, jobs=_workers(args.jobs, len(experiment.points)),
+            replications=args.replications, max_replications=args.max_replications,
+            weeks=args.weeks if args.weeks is not None else experiment.spec.weeks,
+            warmup_weeks=args.warmup_weeks if args.warmup_weeks is not None
+            else experiment.spec.warmup_weeks, resolution=args.resolution)
     out = Path(args.out)
     with atomic_files(out, ["frontier.csv", "frontier.png"]) as staging:
         table.to_csv(staging / "frontier.csv", index=False)
@@ -260,7 +357,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     _writable(out, "--output")
     try:
         with atomic_file(out) as tmp:
-            build_report(args.results, tmp)
+            build_report(args.results if len(args.results) > 1 else args.results[0], tmp)
     except ValueError as err:
         print(f"clinicsim: {err}", file=sys.stderr)
         return EXIT_INVALID
@@ -288,126 +385,263 @@ def cmd_cases(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Where ``clinicsim calibrate`` writes without ``--out``: a new folder per call (a
+#: strftime pattern), so the committed report in experiments/calibration is never replaced
+#: by accident.
+CALIBRATION_DIR = "calibration-%Y%m%d-%H%M%S"
+
+#: Examples shown at the end of each command's --help.
+EXAMPLES: dict[str, list[str]] = {
+    "run": ["clinicsim run                                  # the bundled default practice",
+            "clinicsim run case08 -r 30 --save out/case08   # keep results for a report",
+            "clinicsim run my_practice.yaml -r 20 --seed 7 --json"],
+    "compare": ["clinicsim compare default case08 -r 20",
+                "clinicsim compare ours.yaml more_delegation.yaml add_nurse.yaml "
+                "--save out/cmp",
+                "clinicsim report out/cmp -o comparison.html"],
+    "validate": ["clinicsim validate my_practice.yaml",
+                 "clinicsim validate models/cases/*.yaml"],
+    "explain": ["clinicsim explain abandonment_rate",
+                "clinicsim explain call_to_consult_wait_mean_min --scenario case08"],
+    "sweep": ["clinicsim sweep experiments/delegation_degree.yaml --out out/delegation -j 2",
+              "clinicsim sweep experiments/delegation_degree.yaml --out out/delegation "
+              "--resume"],
+    "capacity": ['clinicsim capacity default -t "acute_same_day_rate>=0.95" '
+                 '-t "phone_wait_p90_min<=10"'],
+    "frontier": ["clinicsim frontier experiments/frontier_medium.yaml --out out/frontier -j 2"],
+    "calibrate": ["clinicsim calibrate                       # into calibration-<date-time>/",
+                  "clinicsim calibrate --out experiments/calibration --force -r 40"],
+    "report": ["clinicsim report out/case08 -o case08.html      # a saved run",
+               "clinicsim report out/cmp -o comparison.html     # a saved comparison",
+               "clinicsim report out/delegation -o sweep.html   # a sweep directory",
+               "clinicsim report out/a out/b -o a_vs_b.html      # saved runs, same seed"],
+    "cases": ["clinicsim cases", "clinicsim run case08"],
+}
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples as written; every option's default shown (unless its
+    help already says it, or there is none to show)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if ("default" in text or action.default in (None, False, argparse.SUPPRESS)
+                or (not action.option_strings and action.nargs not in ("?", "*"))):
+            return text
+        return text + " (default: %(default)s)"
+
+
+def _command(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    examples = "\n".join(f"  {line}" for line in EXAMPLES.get(name, []))
+    return sub.add_parser(name, help=summary, description=description,
+                          epilog=f"examples:\n{examples}" if examples else None,
+                          formatter_class=_Help)
+
+
+def _add_progress(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action="store_true",
+                   help="show a progress bar on stderr even when it is not a terminal "
+                        "(on a terminal it shows by itself after 2 s)")
+
+
+def _add_weeks(p: argparse.ArgumentParser, whose: str = "the scenario's") -> None:
+    p.add_argument("--weeks", "-w", type=_positive_int, default=None,
+                   help=f"weeks measured in each run (default: {whose} calendar)")
+    p.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
+                   default=None, help="weeks simulated and discarded before measuring "
+                                      f"(default: {whose} calendar)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="clinicsim",
-        description="Simulate a day in a Danish general practice and what delegation does.")
-    sub = parser.add_subparsers(dest="command", required=True)
+        prog="clinicsim", formatter_class=_Help,
+        description="Simulate weeks of a Danish general practice (phone triage, "
+                    "delegation to nurses, acute slots, the appointment book) and compare "
+                    "designs under common random numbers.",
+        epilog="start with:\n  clinicsim run\n  clinicsim compare default case08\n  "
+               "clinicsim <command> --help")
+    parser.add_argument("--version", action="version", version=f"clinicsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a scenario and print a summary",
-                         description="Run independent runs of a scenario's weeks and print "
-                                     "means per working day with 95 %% confidence intervals "
-                                     "across runs.")
-    run.add_argument("scenario", nargs="?", default="default",
+    run = _command(sub, "run", "run a scenario and print a summary",
+                   "Run independent runs of a scenario's weeks and print means per working "
+                   "day with 95 % confidence intervals across runs.")
+    run.add_argument("scenario", nargs="*", metavar="SCENARIO",
                      help="scenario file or bundled name (default: the bundled default)")
-    run.add_argument("--seed", type=_seed, default=1, help="random seed (default 1)")
+    run.add_argument("--seed", type=_seed, default=1, help="random seed")
     run.add_argument("--replications", "-r", type=_positive_int, default=10,
-                     help="number of independent runs (default 10)")
-    run.add_argument("--weeks", "-w", type=_positive_int, default=None,
-                     help="weeks measured in each run (default: the scenario's calendar)")
-    run.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
-                     default=None, help="weeks simulated and discarded before measuring "
-                                        "(default: the scenario's calendar)")
+                     help="number of independent runs")
+    _add_weeks(run)
     run.add_argument("--jobs", "-j", type=_positive_int, default=1,
                      help="worker processes (results do not depend on it)")
     run.add_argument("--json", action="store_true", help="print tidy JSON rows instead")
     run.add_argument("--events", metavar="FILE", help="write the event log as CSV")
     run.add_argument("--save", metavar="DIR",
-                     help="save the results (with the event log) for clinicsim report")
+                     help="save the results (with the event log) for clinicsim report; "
+                          "missing folders are created")
+    run.add_argument("--force", action="store_true",
+                     help="let --save replace an earlier saved run in DIR")
+    _add_progress(run)
     run.set_defaults(func=cmd_run)
 
-    validate = sub.add_parser("validate", help="check scenario files and report every problem")
-    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    compare = _command(sub, "compare", "run two or more designs on the same patients and "
+                                       "compare them",
+                       "Run every scenario with the same seed and runs (common random "
+                       "numbers: each design faces the same patients), then print a "
+                       "conclusion and, for each design, its paired difference from the "
+                       "first with a 95 % CI, largest effects relative to their uncertainty "
+                       "first.")
+    compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                         help="scenario files or bundled names; the first is the baseline")
+    compare.add_argument("--seed", type=_seed, default=1, help="random seed")
+    compare.add_argument("--replications", "-r", type=_positive_int, default=10,
+                         help="independent runs per design")
+    _add_weeks(compare, "each scenario's")
+    compare.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                         help="worker processes (results do not depend on it)")
+    compare.add_argument("--json", action="store_true",
+                         help="print tidy JSON rows (with the paired differences) instead")
+    compare.add_argument("--all", action="store_true",
+                         help="list every figure, not only key figures and clear differences")
+    compare.add_argument("--save", metavar="DIR",
+                         help="save the comparison for clinicsim report; missing folders are "
+                              "created")
+    compare.add_argument("--force", action="store_true",
+                         help="let --save replace an earlier saved comparison in DIR")
+    _add_progress(compare)
+    compare.set_defaults(func=cmd_compare)
+
+    validate = _command(sub, "validate", "check scenario files and report every problem",
+                        "Check scenario files (with their bases) and list every problem, "
+                        "naming file, field, what was found and what was expected; also "
+                        "warn about days that are valid but probably not meant. Exit code 2 "
+                        "if any file is invalid.")
+    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                          help="scenario files or bundled names")
     validate.set_defaults(func=cmd_validate)
+
+    explain = _command(sub, "explain", "say how a metric is computed and what moves it",
+                       "Say how a metric is computed, which scenario inputs move it most, "
+                       "and the scenario's own assumptions behind it (for abandonment: the "
+                       "callers' patience and who rings again).")
+    explain.add_argument("metric", metavar="METRIC", help="a metric name, e.g. abandonment_rate")
+    explain.add_argument("--scenario", "-s", default="default",
+                         help="scenario whose assumptions to quote")
+    explain.set_defaults(func=cmd_explain)
 
     def add_max_points(p: argparse.ArgumentParser) -> None:
         p.add_argument("--max-points", type=_positive_int, default=MAX_DESIGN_POINTS,
-                       metavar="N", help="refuse designs of more than N points (default "
-                       f"{MAX_DESIGN_POINTS:,}; each point is held in memory)")
+                       metavar="N", help="refuse designs of more than N points (each point "
+                       "is held in memory)")
 
-    sweep = sub.add_parser("sweep", help="run an experiment over many scenarios",
-                           description="Run every design point of an experiment file for its "
-                                       "replications, writing Parquet results as tasks finish.")
+    sweep = _command(sub, "sweep", "run an experiment over many scenarios",
+                     "Run every design point of an experiment file for its replications, "
+                     "writing Parquet results as tasks finish; then print each point's "
+                     "paired differences from the baseline, largest effects first.")
     sweep.add_argument("experiment", help="experiment file (see experiments/)")
     sweep.add_argument("--out", "-o", required=True, help="results directory")
     sweep.add_argument("--jobs", "-j", type=_positive_int, default=1,
                        help="worker processes (results do not depend on it)")
-    sweep.add_argument("--backend", choices=["loky", "dask"], default="loky")
+    sweep.add_argument("--backend", choices=["loky", "dask"], default="loky",
+                       help="how tasks are run in parallel")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="a running Dask scheduler, e.g. tcp://host:8786")
     sweep.add_argument("--resume", action="store_true",
                        help="finish an interrupted sweep in --out")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_progress(sweep)
     add_max_points(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
     def add_search_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--replications", "-r", type=_positive_int, default=10,
-                       help="runs per list size to start with (default 10)")
+                       help="runs per list size to start with")
         p.add_argument("--max-replications", type=_positive_int, default=40,
-                       help="runs per list size at most, when the CI straddles a target "
-                            "(default 40)")
-        p.add_argument("--weeks", "-w", type=_positive_int, default=None,
-                       help="weeks measured in each run (default: the scenario's calendar)")
-        p.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
-                       default=None, help="weeks of warm-up in each run (default: the "
-                                          "scenario's calendar)")
+                       help="runs per list size at most, when the CI straddles a target")
+        _add_weeks(p)
         p.add_argument("--resolution", type=_positive_int, default=100,
                        help="stop when the capacity is known to this many patients")
+        _add_progress(p)
 
-    capacity = sub.add_parser("capacity", help="largest list size a scenario's staffing serves "
-                                               "within service targets")
-    capacity.add_argument("scenario")
+    capacity = _command(sub, "capacity", "largest list size a scenario's staffing serves "
+                                         "within service targets",
+                        "Search the largest list size at which every target holds with "
+                        "confidence (the whole CI on its good side), and report patients per "
+                        "GP and the staff cost at capacity. Without --target, the targets in "
+                        "models/defaults/targets.yaml: every caller, same-day access, the "
+                        "routine wait and a backlog that does not grow.")
+    capacity.add_argument("scenario", help="scenario file or bundled name")
     capacity.add_argument("--target", "-t", action="append",
                           help="e.g. 'acute_same_day_rate>=0.95' (repeat for more; default: "
                                "the targets in models/defaults/targets.yaml)")
     add_search_options(capacity)
     capacity.add_argument("--confidence", type=_open_unit_interval, default=0.95,
                           help="confidence of the interval that must meet each target")
-    capacity.add_argument("--seed", type=_seed, default=1)
-    capacity.add_argument("--json", action="store_true")
+    capacity.add_argument("--seed", type=_seed, default=1, help="random seed")
+    capacity.add_argument("--json", action="store_true", help="print JSON instead")
     capacity.set_defaults(func=cmd_capacity)
 
-    frontier = sub.add_parser("frontier", help="capacity and cost of every staffing mix of an "
-                                               "experiment, with the non-dominated mixes")
-    frontier.add_argument("experiment")
+    frontier = _command(sub, "frontier", "capacity and cost of every staffing mix of an "
+                                         "experiment, with the non-dominated mixes",
+                        "Run the capacity search for every design point of an experiment "
+                        "and mark the mixes no other mix beats on both capacity and cost; "
+                        "writes frontier.csv and frontier.png.")
+    frontier.add_argument("experiment", help="experiment file (see experiments/)")
     frontier.add_argument("--target", "-t", action="append",
                           help="service target (default: the experiment file's targets, "
                                "else those in models/defaults/targets.yaml)")
     frontier.add_argument("--out", "-o", required=True, help="directory for the table and plot")
-    frontier.add_argument("--jobs", "-j", type=_positive_int, default=1)
+    frontier.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                          help="worker processes (results do not depend on it)")
     add_search_options(frontier)
     add_max_points(frontier)
     frontier.set_defaults(func=cmd_frontier)
 
-    calibrate = sub.add_parser("calibrate", help="set the model against the figures the "
-                                                 "sources state, for every case")
-    calibrate.add_argument("--out", "-o", default="experiments/calibration",
-                           help="directory for report.md and report.csv")
+    calibrate = _command(sub, "calibrate", "set the model against the figures the sources "
+                                           "state, for every case",
+                         "Run every practice case and set the model's figures against those "
+                         "the sources state (time shares, contacts per patient and per GP), "
+                         "each with a 95 % CI and a verdict. Writes report.md and report.csv "
+                         "into a new folder calibration-<date>-<time> unless --out says "
+                         "otherwise; a folder that already holds a report is replaced only "
+                         "with --force.")
+    calibrate.add_argument("--out", "-o", default=None,
+                           help="directory for report.md and report.csv (default: a new "
+                                "calibration-YYYYMMDD-HHMMSS in the current directory)")
+    calibrate.add_argument("--force", action="store_true",
+                           help="replace a report already in --out")
     calibrate.add_argument("--replications", "-r", type=_positive_int, default=10,
-                           help="independent runs per case (default 10)")
-    calibrate.add_argument("--seed", type=_seed, default=1)
-    calibrate.add_argument("--weeks", "-w", type=_positive_int, default=None,
-                           help="weeks measured in each run (default: each case's calendar)")
-    calibrate.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
-                           default=None, help="weeks of warm-up in each run (default: each "
-                                              "case's calendar)")
+                           help="independent runs per case")
+    calibrate.add_argument("--seed", type=_seed, default=1, help="random seed")
+    _add_weeks(calibrate, "each case's")
+    _add_progress(calibrate)
     calibrate.set_defaults(func=cmd_calibrate)
 
-    report = sub.add_parser("report", help="write a self-contained HTML report of saved results")
-    report.add_argument("results", help="a directory from clinicsim run --save or clinicsim "
-                                        "sweep --out")
+    report = _command(sub, "report", "write a self-contained HTML report of saved results",
+                      "Write one self-contained HTML file (no network needed) of a saved run, "
+                      "a saved comparison or a sweep directory: a conclusion in words, the "
+                      "practice as simulated, key figures with 95 % CIs, plots and the "
+                      "assumptions. Several saved runs of the same seed are compared.")
+    report.add_argument("results", nargs="+", metavar="DIR",
+                        help="a directory from clinicsim run --save, compare --save or "
+                             "sweep --out (or several saved runs)")
     report.add_argument("--output", "-o", default="report.html", help="HTML file to write")
     report.set_defaults(func=cmd_report)
 
-    cases = sub.add_parser("cases", help="list the bundled practice cases and their files")
+    cases = _command(sub, "cases", "list the bundled practice cases and their files",
+                     "List the 17 bundled practice cases (form, list size, GPs, staff, "
+                     "delegation degree, region) and their scenario files; run one by its "
+                     "short name.")
     cases.set_defaults(func=cmd_cases)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.provenance import command_line
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_text = command_line(argv)
     try:
         code = _dispatch(args)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit

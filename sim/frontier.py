@@ -44,12 +44,20 @@ def _one(point, targets, seed, options):
 def staffing_frontier(experiment: LoadedExperiment, targets: list[Target], jobs: int = 1,
                       **options) -> pd.DataFrame:
     """Capacity and cost per listed patient of every design point, frontier marked."""
+    from sim.progress import progress_bar, tick
+
     seed = experiment.spec.seed
+    rows = []
     if jobs == 1:
-        rows = [_one(p, targets, seed, options) for p in experiment.points]
+        for p in experiment.points:
+            with progress_bar(None, "", enabled=False):  # count mixes, not the runs inside
+                rows.append(_one(p, targets, seed, options))
+            tick()
     else:
-        rows = Parallel(n_jobs=jobs)(delayed(_one)(p, targets, seed, options)
-                                     for p in experiment.points)
+        for row in Parallel(n_jobs=jobs, return_as="generator")(
+                delayed(_one)(p, targets, seed, options) for p in experiment.points):
+            rows.append(row)
+            tick()
     table = pd.DataFrame(rows)
     table.loc[table["capacity"] == 0, "cost_per_patient_year_dkk"] = math.nan
     table["on_frontier"] = non_dominated(table, ["capacity"], ["cost_per_patient_year_dkk"])

@@ -57,6 +57,9 @@ figure{margin:1.2em 0 2em} figure img{max-width:100%;height:auto;border:1px soli
 figcaption{color:#444;font-size:.92em;margin-top:.3em}
 .note{background:#fff8e1;border-left:4px solid #f0a30a;padding:.5em .9em}
 .small{font-size:.88em;color:#555} nav a{margin-right:1em} .wide{overflow-x:auto}
+.conclusion{background:#eef4fb;border-left:4px solid #2f6db5;padding:.2em 1em .4em}
+.conclusion h2{border:none;margin-top:.6em}
+blockquote{border-left:3px solid #c8c8c8;margin:.4em 0 1em;padding:.1em .9em}
 """
 
 
@@ -133,6 +136,10 @@ def _digits(metric: str) -> tuple[str, int]:
     return unit, 1
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
@@ -164,16 +171,20 @@ def _role_name(scenario: Scenario, role: str) -> str:
     return scenario.roles[role].label if role in scenario.roles else role
 
 
-def describe_scenario(scenario: Scenario) -> str:
-    """The practice of a scenario in plain words (an HTML fragment)."""
+def describe_scenario(scenario: Scenario, description: str | None = None) -> str:
+    """The practice of a scenario in plain words (an HTML fragment), generated from its
+    data; ``description`` (the one the scenario's own file wrote, if any) is quoted as
+    the author's words, never an inherited one (:func:`sim.provenance.own_description`)."""
     from sim.engine.model import CompiledScenario
+    from sim.practice_text import practice_sentences
 
     s = scenario
     p = s.population
     model = CompiledScenario(s)
-    out = []
-    if s.description:
-        out.append(f"<p class='lead'>{_e(' '.join(s.description.split()))}</p>")
+    out = [f"<p class='lead'>{_e(' '.join(practice_sentences(s)))}</p>"]
+    if description:
+        out.append(f"<blockquote class='small'>In the scenario file's own words: "
+                   f"&ldquo;{_e(' '.join(description.split()))}&rdquo;</blockquote>")
     facts = [
         ("Opening hours", f"{clock_text(s.clinic.open)}-{clock_text(s.clinic.close)}, "
                           f"{s.clinic.working_days_per_year:g} working days a year"),
@@ -214,17 +225,24 @@ def describe_scenario(scenario: Scenario) -> str:
     out.append(_table(["stream", "channel", "per patient a year", "expected per day",
                        "largest shares of the mix"], demand, numeric=[2, 3]))
 
+    from sim.practice_text import days_text, week_table
+
     staff_rows = []
     for group, spec in s.staff.items():
         if spec.count == 0:
             continue
         staff_rows.append((f"{spec.count} x {_role_name(s, spec.role)}", group,
+                           days_text(s, spec),
                            f"{clock_text(spec.start)}-{clock_text(spec.end)}",
                            f"{(spec.end - spec.start) / 60 * spec.count:.1f}",
                            _block_words(s, spec)))
-    out.append("<h3>Staff and their day plans</h3>")
-    out.append(_table(["who", "group", "hours", "person-hours", "day plan (blocks)"],
-                      staff_rows, numeric=[3]))
+    out.append("<h3>Staff and their week</h3>")
+    header, rows = week_table(s)
+    out.append("<p class='small'>People in on each working day of the first week of a run "
+               "(rotations and absences as the scenario gives them).</p>")
+    out.append(_table(header, rows, numeric=range(1, len(header))))
+    out.append(_table(["who", "group", "days", "usual hours", "person-hours a day",
+                       "day plan (blocks)"], staff_rows, numeric=[4]))
 
     phone, acute = [], []
     for group, spec in s.staff.items():
@@ -253,18 +271,45 @@ def describe_scenario(scenario: Scenario) -> str:
     out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in acute) + "</ul>" if acute else
                f"<p>No reserved acute slots: same-day needs are {_e(overflow)}.</p>")
 
-    present = s.present_roles()
-    routes = []
-    for ctype, roles in s.delegation.routes.get(s.delegation.degree, {}).items():
-        able = [r for r in roles if r in present and r in s.contact_types[ctype].durations]
-        if able:
-            routes.append((s.contact_types[ctype].label,
-                           " then ".join(_role_name(s, r).split(" (")[0] for r in able)))
-    out.append(f"<h3>Who takes what at {_e(s.delegation.degree)} delegation</h3>")
-    out.append("<p class='small'>Roles that may start each contact type, tried in this "
-               "order (lowest competent level first), among the roles present.</p>")
-    out.append(_table(["contact type", "first offered to"], routes))
+    out.append(delegation_html(s))
     return "\n".join(out)
+
+
+def delegation_html(scenario: Scenario, heading: str = "h3") -> str:
+    """Who takes what: the roles that may start each contact type at the scenario's
+    delegation degree, lowest competent level first."""
+    from sim.practice_text import delegation_rows
+
+    degree = _e(scenario.delegation.degree)
+    return (f"<{heading}>Who takes what at {degree} delegation</{heading}>"
+            "<p class='small'>Roles that may start each contact type, tried in this order "
+            "(lowest competent level first), among the roles present.</p>"
+            + _table(["contact type", "first offered to"], delegation_rows(scenario)))
+
+
+def conclusion_html(paragraphs: list[str], heading: str = "What the figures say") -> str:
+    """The generated conclusion, first thing in a report."""
+    body = "".join(f"<p>{_e(p)}</p>" for p in paragraphs)
+    return f"<section id='conclusion' class='conclusion'><h2>{_e(heading)}</h2>{body}</section>"
+
+
+def explanations_html(metrics: Iterable[str], scenario: Scenario | None = None) -> str:
+    """How each figure is computed and which inputs move it (:mod:`sim.explain`)."""
+    from sim.explain import EXPLANATIONS, patience_sentences
+
+    items = []
+    for metric in metrics:
+        found = EXPLANATIONS.get(metric)
+        if found is None:
+            continue
+        inputs = "; ".join(found.inputs)
+        extra = ""
+        if scenario is not None and metric == "abandonment_rate":
+            extra = " " + " ".join(patience_sentences(scenario))
+        items.append(f"<li><b>{_e(metric_info(metric)[0])}</b>: {_e(found.how)}{_e(extra)} "
+                     f"<span class='small'>Moved most by: {_e(inputs)}.</span></li>")
+    return ("<p class='small'>Also on the command line: <code>clinicsim explain "
+            "METRIC</code>.</p><ul>" + "".join(items) + "</ul>")
 
 
 # --- the assumptions --------------------------------------------------------------------------
@@ -339,21 +384,29 @@ def _run_report(root: Path) -> tuple[str, str]:
         results = ReplicationResults.load(root)
     except (OSError, ValueError, KeyError) as err:
         raise ValueError(f"{root}: the saved run is incomplete or unreadable ({err})") from None
+    from sim.conclusion import run_conclusion
+    from sim.explain import patience_sentences
+
     s = results.scenario
     summary = whole_week(results.summary())
     overall = overall_rows(summary).set_index("metric")
     title = f"clinicsim report: {s.name}"
-    weeks = (f" of {results.weeks} weeks (after {results.warmup_weeks} weeks of warm-up)"
-             if results.weeks else "")
+    weeks = (f" of {_plural(results.weeks, 'week')} (after "
+             f"{_plural(results.warmup_weeks or 0, 'week')} of warm-up)" if results.weeks else "")
+    record = results.provenance or {}
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p class='lead'>{results.replications} independent runs{_e(weeks)}, seed "
              f"{results.seed}. Figures per working day, or per contact where they say so, "
-             f"with 95 % confidence intervals across runs. clinicsim {__version__}; results "
+             f"with 95 % confidence intervals across runs. {_e(_made_by(record))}; results "
              f"from <code>{_e(root)}</code>.</p>",
-             "<nav><a href='#practice'>The practice</a><a href='#figures'>Key figures</a>"
-             "<a href='#weeks'>The weeks</a><a href='#time'>Staff time</a>"
-             "<a href='#day'>The day</a><a href='#assumptions'>Assumptions</a></nav>",
-             "<h2 id='practice'>The practice simulated</h2>", describe_scenario(s),
+             "<nav><a href='#conclusion'>Conclusion</a><a href='#practice'>The practice</a>"
+             "<a href='#figures'>Key figures</a><a href='#weeks'>The weeks</a>"
+             "<a href='#time'>Staff time</a><a href='#day'>The day</a>"
+             "<a href='#explain'>How figures are computed</a>"
+             "<a href='#assumptions'>Assumptions</a></nav>",
+             conclusion_html(run_conclusion(summary, s)),
+             "<h2 id='practice'>The practice simulated</h2>",
+             describe_scenario(s, record.get("description")),
              "<h2 id='figures'>Key figures</h2>"]
     for section, rows in HEADLINES.items():
         table = []
@@ -366,6 +419,11 @@ def _run_report(root: Path) -> tuple[str, str]:
                           unit))
         parts.append(f"<h3>{_e(section)}</h3>")
         parts.append(_table(["figure", "mean [95 % CI]", "unit"], table, numeric=[1]))
+        if section == "Access by phone" and "abandonment_rate" in overall.index:
+            parts.append("<p class='note'>Why callers hang up although the mean wait is short: "
+                         "the phone wait counts answered calls only, and a caller hangs up "
+                         "when the wait exceeds their patience, an assumption of the "
+                         "scenario. " + _e(" ".join(patience_sentences(s))) + "</p>")
 
     parts.append("<h2 id='weeks'>The weeks</h2>")
     parts.append(_try_figure(lambda: plots.week_roster(s),
@@ -417,9 +475,30 @@ def _run_report(root: Path) -> tuple[str, str]:
         parts.append(_try_figure(lambda: plots.phone_queue(results),
                                  "Callers waiting over the day (mean and 10-90 % band over "
                                  "the simulated days) and phone waits by hour of the call."))
+    parts.append("<h2 id='explain'>How the figures are computed</h2>")
+    parts.append(explanations_html(EXPLAINED, s))
     parts.append("<h2 id='assumptions'>Assumptions</h2>")
     parts.append(_assumptions(sweep=False))
     return title, "\n".join(parts)
+
+
+#: Figures whose computation and inputs the reports explain.
+EXPLAINED = ("abandonment_rate", "phone_wait_mean_min", "call_to_consult_wait_mean_min",
+             "acute_same_day_rate", "doctor_time_min", "overtime_min", "tnaa_days",
+             "backlog_trend_per_week", "staff_cost_dkk")
+
+
+def _made_by(record: dict) -> str:
+    """'clinicsim 0.1.0 (clinicsim run case08 -r 30)': what produced the results."""
+    version = record.get("clinicsim_version") or "clinicsim version not recorded"
+    text = f"clinicsim {version}" if record.get("clinicsim_version") else version
+    if record.get("command"):
+        text += f", command: {record['command']}"
+    files = [f"{x['path']} (sha256 {x['sha256'][:12]})" for x in record.get("scenarios", [])
+             if isinstance(x, dict) and "sha256" in x]
+    if files:
+        text += "; scenario " + ", ".join(files)
+    return text
 
 
 # --- a sweep ----------------------------------------------------------------------------------
@@ -539,9 +618,13 @@ def _sweep_report(root: Path) -> tuple[str, str]:
         parts.append("<p class='note'>The sweep has not finished (no summary.parquet): "
                      "figures use the tasks finished so far. Finish it with "
                      "<code>clinicsim sweep ... --resume</code>.</p>")
-    parts.append("<nav><a href='#design'>The design</a><a href='#figures'>Key figures</a>"
-                 "<a href='#plots'>Plots</a><a href='#practice'>The base practice</a>"
+    parts.append("<nav><a href='#conclusion'>Conclusion</a><a href='#design'>The design</a>"
+                 "<a href='#figures'>Key figures</a><a href='#plots'>Plots</a>"
+                 "<a href='#practice'>The base practice</a>"
                  "<a href='#assumptions'>Assumptions</a></nav>")
+    from sim.conclusion import comparison_conclusion
+
+    parts.append(conclusion_html(comparison_conclusion(whole_week(summary), names, base)))
 
     factors = _factors(scenarios)
     parts.append("<h2 id='design'>The design</h2>")
@@ -622,19 +705,146 @@ def _sweep_report(root: Path) -> tuple[str, str]:
         parts.append("<p class='note'>The experiment file in this directory could not be "
                      "loaded again (its base scenario may be given as a path relative to where "
                      "it was run), so the practice cannot be described here.</p>")
+    if "delegation.degree" in scenarios.columns:
+        parts.append("<h2 id='delegation'>Who takes what at each delegation degree</h2>")
+        for degree, point in scenarios.groupby("delegation.degree", sort=False)["point"].first(
+                ).items():
+            found = point_scenario(root, int(point))
+            if found is not None:
+                parts.append(delegation_html(found))
     parts.append("<h2 id='assumptions'>Assumptions</h2>")
     parts.append(_assumptions(sweep=True))
     return title, "\n".join(parts)
 
 
+# --- a comparison ----------------------------------------------------------------------------
+
+
+def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
+    """One design against the baseline, largest effects relative to their uncertainty
+    first; a cell is coloured only where the CI of the difference excludes zero."""
+    from sim.compare import ranked
+    from sim.conclusion import Effect
+
+    rows = []
+    for r in ranked(summary, point, baseline).itertuples(index=False):
+        unit, digits = _digits(r.metric)
+        label = metric_info(r.metric)[0] + (f", {r.role}" if isinstance(r.role, str) else "")
+        effect = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
+                        r.mean)
+        verdict = effect.verdict or ("clear; no better direction" if effect.clear
+                                     else "no clear difference")
+        cls = {"better": "num good", "worse": "num bad"}.get(effect.verdict or "", "num")
+        sign = "+" if r.diff_mean > 0 else ""
+        diff = sign + _with_ci(r.diff_mean, r.diff_ci_low, r.diff_ci_high, unit, digits)
+        rows.append(
+            f"<tr><td>{_e(label)}</td><td>{_e(unit)}</td>"
+            f"<td class='num'>{_e(_with_ci(r.base_mean, r.base_ci_low, r.base_ci_high, unit, digits))}</td>"
+            f"<td class='num'>{_e(_with_ci(r.mean, r.ci_low, r.ci_high, unit, digits))}</td>"
+            f"<td class='{cls}'>{_e(diff)}</td><td>{_e(verdict)}</td>"
+            f"<td class='num'>{r.effect_ratio:.1f}</td></tr>")
+    head = "".join(f"<th>{_e(h)}</th>" for h in (
+        "figure", "unit (% as points)", "baseline mean [95 % CI]", "this design [95 % CI]",
+        "difference [95 % CI]", "reading", "difference / CI half-width"))
+    return (f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table></div>")
+
+
+def comparison_body(comparison, origin: str) -> tuple[str, str]:
+    """The HTML of a comparison of designs run under common random numbers."""
+    from sim.conclusion import KEY_METRICS, comparison_conclusion
+
+    summary = whole_week(comparison.summary())
+    names = dict(enumerate(comparison.names))
+    base = comparison.baseline
+    record = comparison.provenance or {}
+    first = comparison.results[0]
+    weeks = (f" of {_plural(first.weeks, 'week')} (after "
+             f"{_plural(first.warmup_weeks or 0, 'week')} of warm-up)" if first.weeks else "")
+    title = "clinicsim comparison: " + " / ".join(comparison.names)
+    parts = [f"<h1>{_e(title)}</h1>",
+             f"<p class='lead'>{len(names)} designs, {comparison.replications} independent runs"
+             f"{_e(weeks)} each, seed {comparison.seed}, with common random numbers: run "
+             f"<i>r</i> of every design faces the same patients, so each difference from the "
+             f"baseline <b>{_e(names[base])}</b> is paired run by run. {_e(_made_by(record))};"
+             f" results from <code>{_e(origin)}</code>.</p>",
+             "<nav><a href='#conclusion'>Conclusion</a><a href='#differences'>Differences"
+             "</a><a href='#designs'>The designs</a><a href='#weeks'>The weeks</a>"
+             "<a href='#explain'>How figures are computed</a>"
+             "<a href='#assumptions'>Assumptions</a></nav>",
+             conclusion_html(comparison_conclusion(summary, names, base))]
+    parts.append("<h2 id='differences'>Paired differences from the baseline</h2>")
+    parts.append("<p class='small'>Largest effects relative to their uncertainty first. Green: "
+                 "better, red: worse, and only where the 95 % CI of the difference excludes "
+                 "zero; uncoloured: no clear difference, or no better direction.</p>")
+    for point, name in names.items():
+        if point == base:
+            continue
+        parts.append(f"<h3>{_e(name)} against {_e(names[base])}</h3>")
+        parts.append(_difference_rows(summary, point, base))
+    forest = [m for m in KEY_METRICS if (summary["metric"] == m).any()]
+    parts.append(_try_figure(lambda: plots.paired_differences(summary, forest, baseline=base),
+                             "Paired differences against the baseline, mean and 95 % CI: "
+                             "green better, red worse, grey no clear difference."))
+    parts.append("<h2 id='designs'>The designs</h2>")
+    for point, (name, results) in enumerate(zip(comparison.names, comparison.results)):
+        own = (results.provenance or {}).get("description")
+        tag = " (baseline)" if point == base else ""
+        parts.append(f"<h3>{_e(name)}{tag}</h3>")
+        parts.append(describe_scenario(results.scenario, own))
+    parts.append("<h2 id='weeks'>The weeks</h2>")
+    for name, results in zip(comparison.names, comparison.results):
+        parts.append(f"<h3>{_e(name)}</h3>")
+        parts.append(_try_figure(lambda r=results: plots.week_roster(r.scenario),
+                                 f"{name}: who works which day of the first week."))
+        if results.days is not None and not results.days.empty:
+            parts.append(_try_figure(lambda r=results: plots.access_over_run(r),
+                                     f"{name}: the appointment book over the run (backlog "
+                                     "at each day's close, TNAA by role at its opening)."))
+    parts.append("<h2 id='explain'>How the figures are computed</h2>")
+    parts.append(explanations_html(EXPLAINED, comparison.results[base].scenario))
+    parts.append("<h2 id='assumptions'>Assumptions</h2>")
+    parts.append(_assumptions(sweep=True))
+    return title, "\n".join(parts)
+
+
+def _comparison_report(root: Path) -> tuple[str, str]:
+    from sim.compare import Comparison
+
+    try:
+        comparison = Comparison.load(root)
+    except (OSError, KeyError) as err:
+        raise ValueError(f"{root}: the saved comparison is incomplete or unreadable ({err})"
+                         ) from None
+    return comparison_body(comparison, str(root))
+
+
+def _saved_runs_report(roots: list[Path]) -> tuple[str, str]:
+    from sim.compare import Comparison
+
+    for root in roots:
+        if not (root / "run.json").exists():
+            raise ValueError(f"{root} is not a saved run (no run.json); only saved runs "
+                             "(clinicsim run --save) can be compared in one report")
+    try:
+        comparison = Comparison.of_saved_runs(roots)
+    except (OSError, KeyError) as err:
+        raise ValueError(f"a saved run is incomplete or unreadable ({err})") from None
+    return comparison_body(comparison, ", ".join(str(r) for r in roots))
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
-def build_report(results_dir: str | Path, out_path: str | Path) -> Path:
-    """Write one self-contained HTML report of a saved run or a sweep directory.
+def build_report(results_dir: str | Path | list, out_path: str | Path) -> Path:
+    """Write one self-contained HTML report of a saved run, a saved comparison, a sweep
+    directory, or (given a list) several saved runs of the same seed compared.
 
     Raises :class:`ValueError` (one line, naming the path) when ``results_dir`` is
-    neither a saved run (``run.json``) nor a sweep directory (``manifest.json``)."""
+    none of these."""
+    if isinstance(results_dir, (list, tuple)):
+        title, body = _saved_runs_report([Path(p) for p in results_dir])
+        return _write_page(title, body, out_path)
     root = Path(results_dir)
     if not root.is_dir():
         raise ValueError(f"{root} is not a directory of saved results "
@@ -648,11 +858,17 @@ def build_report(results_dir: str | Path, out_path: str | Path) -> Path:
         if kind != "run":
             raise ValueError(f"{run_file} is not a saved run (unreadable, or kind is not 'run')")
         title, body = _run_report(root)
+    elif (root / "comparison.json").exists():
+        title, body = _comparison_report(root)
     elif (root / "manifest.json").exists():
         title, body = _sweep_report(root)
     else:
-        raise ValueError(f"{root} is neither a saved run (no run.json) nor a sweep directory "
-                         "(no manifest.json)")
+        raise ValueError(f"{root} is neither a saved run (no run.json), a saved comparison "
+                         "(no comparison.json) nor a sweep directory (no manifest.json)")
+    return _write_page(title, body, out_path)
+
+
+def _write_page(title: str, body: str, out_path: str | Path) -> Path:
     page = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>"

@@ -38,6 +38,7 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "nonphysician_consult_share": ("Consultations by non-doctors (delegation)", "%", 100.0,
                                    None),
     "doctor_min_per_contact": ("Doctor minutes per handled contact", "min", 1.0, "min"),
+    "doctor_time_min": ("Doctors' working time (all doctors present)", "min/day", 1.0, "min"),
     "staff_cost_dkk": ("Staff cost per day (lønomkostning)", "DKK/day", 1.0, "min"),
     "cost_per_contact_dkk": ("Staff cost per handled contact", "DKK", 1.0, "min"),
     "cost_per_patient_year_dkk": ("Staff cost per listed patient a year", "DKK", 1.0, "min"),

@@ -683,10 +683,12 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     ``x`` and ``y`` are factor columns (``y=None`` for one factor). ``value`` is "mean" or
     "diff_mean" (the paired difference against the baseline). Points of other factors can
     be fixed with ``where={factor: value}``. Each cell shows the mean and its 95 % CI; the
-    baseline's cell is framed. With ``fade_unclear`` (and paired differences in the
-    summary), cells whose paired difference against the baseline has a CI including zero
-    are faded: the colour scale spans whatever range the means have, however small, and
-    fading keeps noise from looking like an effect."""
+    baseline's cell is framed. With paired differences in the summary, colour marks only
+    what their CIs support: a cell is green (better) or red (worse) only where its paired
+    difference from the baseline excludes zero, deeper the larger the difference relative
+    to the baseline (full at :data:`FULL_COLOUR_RELATIVE_CHANGE`), and white otherwise, so
+    a small range of means is never painted as a large one. Without them (no baseline),
+    the scale spans the means and ``fade_unclear`` has nothing to fade."""
     if value not in ("mean", "diff_mean"):
         raise ValueError("value must be 'mean' or 'diff_mean'")
     for f in (x, y):
@@ -720,19 +722,30 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
         if "diff_ci_low" in row:
             dl, dh = row["diff_ci_low"], row["diff_ci_high"]
             clear[i, j] = bool(dl == dl and dh == dh and not (dl <= 0 <= dh))
-    cmap = {"max": "RdYlGn", "min": "RdYlGn_r"}.get(better, "viridis")
+    base = _baseline_point(summary, baseline)
+    paired = "diff_ci_low" in data and base is not None
     fig = Figure(figsize=(max(6.0, 1.9 * len(xs) + 3), max(3.2, 1.1 * len(ys) + 2)),
                  layout="constrained")
     ax = fig.add_subplot()
     finite = grid[np.isfinite(grid)]
-    if value == "diff_mean" and finite.size:
-        bound = float(np.abs(finite).max()) or 1.0
-        vmin, vmax = -bound, bound
+    if paired:
+        # colour marks what the CI supports: a cell is green or red only where its paired
+        # difference from the baseline excludes zero, and its depth grows with the
+        # relative size of the difference, so 1.91 against 1.83 is never "full red
+        # against full green"
+        colour_of = _supported_scores(data, xs, ys, x, ykey, scale, better)
+        cmap, vmin, vmax = _SUPPORTED_CMAP, -1.0, 1.0
     else:
-        vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0, 1)
-        if vmin == vmax:
-            vmin, vmax = vmin - 1, vmax + 1
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax,
+        colour_of = grid
+        cmap = {"max": "RdYlGn", "min": "RdYlGn_r"}.get(better, "viridis")
+        if value == "diff_mean" and finite.size:
+            bound = float(np.abs(finite).max()) or 1.0
+            vmin, vmax = -bound, bound
+        else:
+            vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0, 1)
+            if vmin == vmax:
+                vmin, vmax = vmin - 1, vmax + 1
+    image = ax.imshow(np.ma.masked_invalid(colour_of), cmap=cmap, vmin=vmin, vmax=vmax,
                       aspect="auto")
     norm = image.norm
     cm = image.get_cmap()
@@ -741,7 +754,6 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     if value == "diff_mean" and finite.size:
         smallest = float(np.nanmin(np.abs(finite[finite != 0]))) if (finite != 0).any() else 1
         digits = max(digits, 1 if smallest < 10 else 0)
-    base = _baseline_point(summary, baseline)
     base_cell = None
     if base is not None and (data["point"] == base).any():
         b = data[data["point"] == base].iloc[0]
@@ -754,9 +766,10 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
                 ax.text(j, i, text, ha="center", va="center", color="#555555",
                         fontsize="small")
                 continue
-            rgb = cm(norm(v))[:3]
+            shade = colour_of[i, j]
+            rgb = cm(norm(shade))[:3] if shade == shade else (1.0, 1.0, 1.0)
             fade = (fade_unclear and "diff_ci_low" in data and (i, j) != base_cell
-                    and not clear[i, j])
+                    and not clear[i, j] and not paired)
             dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 0.5 and not fade
             ci = (f"\n[{lows[i, j]:,.{digits}f}, {highs[i, j]:,.{digits}f}]"
                   if lows[i, j] == lows[i, j] else "")
@@ -764,7 +777,14 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
             ax.text(j, i, f"{sign}{v:,.{digits}f}{ci}", ha="center", va="center",
                     fontsize="medium", color="white" if dark else "black")
     faded = 0
-    if fade_unclear and "diff_ci_low" in data:
+    if paired:
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                if (i, j) != base_cell and grid[i, j] == grid[i, j] and not clear[i, j]:
+                    faded += 1
+                    ax.text(j, i + 0.42, "no clear difference", ha="center", va="bottom",
+                            fontsize="x-small", color="#555555", zorder=3)
+    elif fade_unclear and "diff_ci_low" in data:
         for i in range(len(ys)):
             for j in range(len(xs)):
                 if (i, j) != base_cell and grid[i, j] == grid[i, j] and not clear[i, j]:
@@ -793,17 +813,65 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
         ax.set_ylabel("\n".join(f"{_factor_label(f)} = {v}" for f, v in (where or {}).items())
                       or "All design points")
     cbar = fig.colorbar(image, ax=ax, shrink=0.9)
-    cbar_label = metric_label(metric, role, activity, diff=value == "diff_mean")
-    cbar.set_label(("Difference vs baseline: " if value == "diff_mean" else "")
-                   + "\n".join(textwrap.wrap(cbar_label, 40)))
+    if paired:
+        cbar.set_ticks([-1, 0, 1])
+        full = f"{100 * FULL_COLOUR_RELATIVE_CHANGE:.0f} %"
+        cbar.set_ticklabels([f"worse by\n{full}+", "no clear\ndifference", f"better by\n{full}+"])
+        cbar.set_label("Difference from the baseline, coloured only\nwhere its 95 % CI "
+                       "excludes zero (relative size)")
+    else:
+        cbar_label = metric_label(metric, role, activity, diff=value == "diff_mean")
+        cbar.set_label(("Difference vs baseline: " if value == "diff_mean" else "")
+                       + "\n".join(textwrap.wrap(cbar_label, 40)))
     what = "paired difference against the baseline" if value == "diff_mean" else "mean"
     ax.set_title(title or ("\n".join(textwrap.wrap(metric_label(metric, role, activity,
                                                                 diff=value == "diff_mean"), 60))
                            + f"\n{what} [95 % CI] per design point"
                            + ("; green is better" if better else "")
+                           + ("\ncoloured only where the paired difference's CI excludes 0"
+                              if paired else "")
                            + ("\nfaded: paired difference vs baseline not clear (CI includes 0)"
-                              if faded else "")), loc="left")
+                              if faded and not paired else "")), loc="left")
     return fig
+
+
+#: The relative difference from the baseline (|difference| / |baseline mean|) that a
+#: heatmap paints in full green or red; smaller supported differences are paler. A quarter
+#: is a change a practice notices in any of its figures.
+FULL_COLOUR_RELATIVE_CHANGE = 0.25
+
+_SUPPORTED_CMAP = None  # built on first use (a red-white-green scale)
+
+
+def _supported_scores(data: pd.DataFrame, xs: list, ys: list, x: str, ykey: str,
+                      scale: float, better: str | None) -> np.ndarray:
+    """Per cell: +1 (much better) .. -1 (much worse), 0 where the paired difference's CI
+    includes zero or the metric has no better direction; NaN where there is no value."""
+    global _SUPPORTED_CMAP
+    from matplotlib.colors import LinearSegmentedColormap
+
+    if _SUPPORTED_CMAP is None:
+        _SUPPORTED_CMAP = LinearSegmentedColormap.from_list(
+            "supported", [_BAD, "#ffffff", _GOOD])
+    scores = np.full((len(ys), len(xs)), np.nan)
+    base_mean = None
+    rows = list(data.iterrows())
+    for _, row in rows:
+        if not (row["diff_mean"] == row["diff_mean"]):  # the baseline: no difference
+            base_mean = row["mean"]
+    for _, row in rows:
+        i, j = ys.index(row[ykey]), xs.index(row[x])
+        if row["mean"] != row["mean"]:
+            continue
+        dl, dh, d = row["diff_ci_low"], row["diff_ci_high"], row["diff_mean"]
+        if better is None or not (dl == dl and dh == dh) or dl <= 0 <= dh:
+            scores[i, j] = 0.0
+            continue
+        reference = abs(base_mean) if base_mean and base_mean == base_mean else abs(row["mean"])
+        size = abs(d) / reference if reference else 1.0
+        good = (d > 0) == (better == "max")
+        scores[i, j] = (1 if good else -1) * min(1.0, size / FULL_COLOUR_RELATIVE_CHANGE)
+    return scores
 
 
 def non_dominated(df: pd.DataFrame, minimise: Sequence[str] = (),

@@ -6,7 +6,6 @@ import math
 
 import pandas as pd
 
-from sim.metrics import overall as overall_rows
 from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.labels import metric_info
 from sim.scenario.schema import ACTIVITIES, WEEKDAYS
@@ -127,26 +126,29 @@ def json_rows(summary: pd.DataFrame) -> str:
     return json.dumps(rows, indent=1)
 
 
-SWEEP_HEADLINES = ("acute_same_day_rate", "phone_wait_mean_min", "abandonment_rate",
-                   "nonphysician_consult_share", "doctor_min_per_contact", "overtime_min",
-                   "cost_per_contact_dkk")
+def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
+                  everything: bool = False) -> str:
+    """A sweep's terminal summary: the conclusion, then each design point's paired
+    differences from the baseline, largest effects relative to their uncertainty first
+    (so the largest real effect is never left out)."""
+    import textwrap
 
+    from sim.compare import difference_table
+    from sim.conclusion import comparison_conclusion
 
-def sweep_summary(summary: pd.DataFrame, baseline: str, out: str) -> str:
-    """Headline metrics per design point, with the paired difference against the baseline."""
-    overall = overall_rows(summary)
-    lines = [f"Results in {out} (results/*.parquet, summary.csv). Means [95 % CI]; "
-             f"differences are paired against {baseline!r} (common random numbers)."]
-    for metric in SWEEP_HEADLINES:
-        rows = overall[overall["metric"] == metric]
-        if rows.empty:
+    names = summary.drop_duplicates("point").set_index("point")["name"].to_dict()
+    letters = {p: f"[{p}]" for p in names}
+    lines = [f"Results in {out} (results/*.parquet, summary.csv; clinicsim report {out} -o "
+             "sweep.html). Means [95 % CI]; differences are paired against the baseline "
+             f"[{baseline}] {names.get(baseline, baseline)!s} (common random numbers).", "",
+             "What the figures say"]
+    for paragraph in comparison_conclusion(summary, names, baseline):
+        lines += textwrap.wrap(paragraph, 92, initial_indent="  ", subsequent_indent="  ")
+        lines.append("")
+    for point, name in names.items():
+        if point == baseline:
             continue
-        lines.append(f"\n{metric}")
-        for r in rows.itertuples(index=False):
-            ci = f"[{r.ci_low:.3g}, {r.ci_high:.3g}]" if r.ci_low == r.ci_low else ""
-            diff = ""
-            if r.diff_mean == r.diff_mean and r.diff_mean is not None:
-                diff = (f"  diff {r.diff_mean:+.3g} [{r.diff_ci_low:+.3g}, {r.diff_ci_high:+.3g}]"
-                        if r.diff_ci_low == r.diff_ci_low else f"  diff {r.diff_mean:+.3g}")
-            lines.append(f"  {str(r.name)[:44]:<44} {r.mean:>10.3g} {ci:<22}{diff}")
-    return "\n".join(lines)
+        lines.append(f"[{point}] {name} against [{baseline}]")
+        lines += difference_table(summary, point, baseline, letters, everything)
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -199,3 +199,27 @@ def test_calibration_ranges():
     fig = plots.calibration_ranges(table)
     labelled(fig)
     assert "Calibration" in fig._suptitle.get_text()
+
+
+def test_heatmap_colours_only_differences_the_interval_supports():
+    """1.91 against 1.83 minutes with a CI including zero is white, not "full red against
+    full green"; a clear but small difference is pale; a large clear one is deep."""
+    def row(point, mean, diff, low, high):
+        return {"point": point, "name": f"p{point}", "metric": "phone_wait_mean_min",
+                "role": None, "activity": None, "weekday": None, "mean": mean,
+                "ci_low": mean * 0.95, "ci_high": mean * 1.05, "replications": 20,
+                "diff_mean": diff, "diff_ci_low": low, "diff_ci_high": high}
+
+    summary = pd.DataFrame([row(0, 1.83, np.nan, np.nan, np.nan),
+                            row(1, 1.91, 0.08, -0.10, 0.26),
+                            row(2, 1.92, 0.09, 0.05, 0.13),
+                            row(3, 2.90, 1.07, 0.90, 1.24)])
+    scenarios = pd.DataFrame({"point": [0, 1, 2, 3], "name": ["p0", "p1", "p2", "p3"],
+                              "staff.nurse.count": [3, 4, 5, 6]})
+    fig = plots.heatmap(summary, scenarios, "phone_wait_mean_min", "staff.nurse.count")
+    scores = np.asarray(fig.axes[0].images[0].get_array())[0]
+    assert scores[0] == 0 and scores[1] == 0          # the baseline, and no clear difference
+    assert -0.3 < scores[2] < 0                        # clearly worse, but by about 5 %
+    assert scores[3] == -1                             # clearly worse by more than a quarter
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("no clear difference") == 1

@@ -18,6 +18,7 @@ from joblib import Parallel, delayed
 
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
+from sim.progress import tick
 from sim.metrics import (KEYS, RunMetrics, bookings_table, contacts_table, day_row,
                          events_table, summarise)
 from sim.scenario.schema import ACTIVITIES, Scenario
@@ -112,13 +113,18 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     if jobs == 1 or len(replications) < 2:
         with collector_paused():
             for r in replications:
-                yield run_one(model, seed, r, calendar, event_log, keep_days)
+                out = run_one(model, seed, r, calendar, event_log, keep_days)
+                tick()
+                yield out
         return
     chunks = [replications[i::jobs] for i in range(min(jobs, len(replications)))]
     parallel = Parallel(n_jobs=len(chunks), return_as="generator")
     results = parallel(delayed(_run_chunk)(model, seed, list(chunk), calendar, event_log,
                                            keep_days) for chunk in chunks)
-    by_replication = {out.replication: out for part in results for out in part}
+    by_replication = {}
+    for part in results:
+        tick(len(part))
+        by_replication.update((out.replication, out) for out in part)
     for r in replications:
         yield by_replication.pop(r)
 
@@ -155,6 +161,10 @@ class ReplicationResults:
     day_staff: pd.DataFrame | None = None
     weeks: int | None = None
     warmup_weeks: int | None = None
+    #: what the results rest on (:func:`sim.provenance.provenance`: version, command,
+    #: scenario files and hashes, seed) and ``description``: the one the scenario file
+    #: itself wrote, if any; saved in ``run.json``
+    provenance: dict | None = None
 
     TABLES = ("days", "events", "timeline", "contacts", "bookings", "day_staff")
 
@@ -180,6 +190,7 @@ class ReplicationResults:
         (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=1),
                                            encoding="utf-8")
         (out / "run.json").write_text(json.dumps({
+            **(self.provenance or {}),
             "kind": "run", "scenario": self.scenario.name, "seed": self.seed,
             "replications": self.replications, "weeks": self.weeks,
             "warmup_weeks": self.warmup_weeks}, indent=1), encoding="utf-8")
@@ -193,9 +204,11 @@ class ReplicationResults:
         run = json.loads((root / "run.json").read_text(encoding="utf-8"))
         scenario = Scenario.model_validate_json((root / "scenario.json").read_text(
             encoding="utf-8"))
+        known = {"kind", "scenario", "seed", "replications", "weeks", "warmup_weeks"}
         return cls(scenario, int(run["seed"]), pd.read_parquet(root / "metrics.parquet"),
                    pd.read_parquet(root / "staff.parquet"), **optional,
-                   weeks=run.get("weeks"), warmup_weeks=run.get("warmup_weeks"))
+                   weeks=run.get("weeks"), warmup_weeks=run.get("warmup_weeks"),
+                   provenance={k: v for k, v in run.items() if k not in known} or None)
 
     @property
     def replications(self) -> int:

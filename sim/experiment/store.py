@@ -105,8 +105,10 @@ class ResultStore:
         self.damaged: dict[str, str] = {}
 
     # --- opening and closing ---------------------------------------------------------------
-    def open(self, experiment: LoadedExperiment, resume: bool) -> None:
-        """Claim the directory for this sweep, or refuse with a clear reason."""
+    def open(self, experiment: LoadedExperiment, resume: bool,
+             provenance: dict | None = None) -> None:
+        """Claim the directory for this sweep, or refuse with a clear reason; a new sweep's
+        manifest records ``provenance`` (what it was run from; not in the fingerprint)."""
         root = self.root
         if root.exists() and not root.is_dir():
             raise SweepError(f"{root} exists and is not a directory")
@@ -120,7 +122,7 @@ class ResultStore:
             raise SweepError(f"the results directory {root} is not writable")
         try:
             self._take_lock()
-            self._check_manifest(experiment, resume)
+            self._check_manifest(experiment, resume, provenance or {})
         except BaseException:
             self.close()
             for folder in created:  # innermost first; only what this sweep created
@@ -147,7 +149,8 @@ class ResultStore:
             return
         raise SweepError(f"could not lock {self.root}")
 
-    def _check_manifest(self, experiment: LoadedExperiment, resume: bool) -> None:
+    def _check_manifest(self, experiment: LoadedExperiment, resume: bool,
+                        provenance: dict) -> None:
         manifest_path = self.root / "manifest.json"
         fingerprint = experiment.fingerprint()
         if manifest_path.exists():
@@ -174,12 +177,14 @@ class ResultStore:
                              "directory")
         if resume:
             raise SweepError(f"{self.root} holds no sweep to resume; run without --resume")
-        self._create_layout(experiment, fingerprint)
+        self._create_layout(experiment, fingerprint, provenance)
 
-    def _create_layout(self, experiment: LoadedExperiment, fingerprint: str) -> None:
+    def _create_layout(self, experiment: LoadedExperiment, fingerprint: str,
+                       provenance: dict) -> None:
         """Write what the sweep is, all at once: manifest, experiment, points."""
         spec = experiment.spec
         manifest = {
+            **provenance,
             "fingerprint": fingerprint,
             "experiment": spec.name,
             "seed": spec.seed,

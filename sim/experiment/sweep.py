@@ -73,16 +73,17 @@ def _needs_more(experiment: LoadedExperiment, summary: pd.DataFrame,
 
 def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
               backend: str = "loky", scheduler: str | None = None, resume: bool = False,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True, provenance: dict | None = None) -> pd.DataFrame:
     """Run (or finish) a sweep into ``out`` and return its summary table.
 
     Every option is checked before anything is written; parts found damaged at resume
-    are named on stderr and run again."""
+    are named on stderr and run again. ``provenance`` (version, command, files and their
+    hashes; :func:`sim.provenance.sweep_provenance`) goes into a new sweep's manifest."""
     problem = backend_problem(backend, scheduler)
     if problem:
         raise SweepError(problem)
     store = ResultStore(out)
-    store.open(experiment, resume)
+    store.open(experiment, resume, provenance)
     if store.damaged:
         print(damaged_message(store.damaged, store.results), file=sys.stderr)
     baseline = experiment.baseline.index

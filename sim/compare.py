@@ -1,0 +1,297 @@
+"""Direct comparison of a few designs under common random numbers (``clinicsim compare``).
+
+Every design runs with the same seed and replication numbers, so run r of each faces the
+same patients and the paired difference is the design's, not luck's. The summary has the
+layout of a sweep's (:class:`sim.experiment.stats.PointSummary`: point = design, the
+first is the baseline), so the same conclusions, tables and plots serve both. A saved
+comparison is a folder of saved runs (one per design) with a manifest::
+
+    DIR/comparison.json      kind, designs (name, folder), baseline, provenance
+    DIR/summary.parquet, summary.csv
+    DIR/design-01/ ...       each design as ``clinicsim run --save`` writes it
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from sim.experiment.replications import ReplicationResults, run_replications
+from sim.experiment.stats import PointSummary
+from sim.labels import metric_info
+from sim.metrics import WORKING
+from sim.scenario.schema import Scenario
+
+MANIFEST = "comparison.json"
+
+
+def doctor_time_rows(metrics: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per run: doctors' working minutes a day (``doctor_time_min``), the sum of the doctor
+    roles' working activities, so a comparison can say how much doctor time a design frees."""
+    doctors = {r for r, spec in scenario.roles.items() if spec.doctor}
+    rows = metrics[(metrics["metric"] == "time_use_min") & metrics["role"].isin(doctors)
+                   & metrics["activity"].isin(WORKING)]
+    if rows.empty:
+        return pd.DataFrame(columns=metrics.columns)
+    grouped = rows.groupby("replication").agg(value=("value", "sum"), weight=("weight", "max"))
+    out = grouped.reset_index()
+    out["metric"], out["role"], out["activity"], out["weekday"] = (
+        "doctor_time_min", None, None, None)
+    return out[list(metrics.columns)]
+
+
+def with_derived(results: ReplicationResults) -> pd.DataFrame:
+    """A run's metric rows with the derived rows added."""
+    extra = doctor_time_rows(results.metrics, results.scenario)
+    return pd.concat([results.metrics, extra], ignore_index=True) if len(extra) else \
+        results.metrics
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Design names, made distinct by a number where two designs share one."""
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 2
+        while candidate in out:
+            candidate, k = f"{name} ({k})", k + 1
+        out.append(candidate)
+    return out
+
+
+def paired(results: Sequence[ReplicationResults], names: Sequence[str], baseline: int = 0,
+           level: float = 0.95) -> pd.DataFrame:
+    """Pooled means and paired differences from ``baseline`` of results run with the same
+    seed: point, name, metric, role, activity, weekday, mean, ci_low, ci_high, ...,
+    diff_mean, diff_ci_low, diff_ci_high, diff_replications, variance_reduction."""
+    frames = [with_derived(r).assign(point=i) for i, r in enumerate(results)]
+    summary = PointSummary(list(range(len(results))), baseline)
+    summary.add(pd.concat(frames, ignore_index=True))
+    table = summary.table(level)
+    table.insert(1, "name", table["point"].map(dict(enumerate(names))))
+    return table
+
+
+@dataclass
+class Comparison:
+    """Designs run under common random numbers, and what they were run from."""
+
+    names: list[str]
+    results: list[ReplicationResults]
+    baseline: int = 0
+    #: version, command, scenario files with hashes, seed (:mod:`sim.provenance`)
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int:
+        return self.results[0].seed
+
+    @property
+    def replications(self) -> int:
+        return self.results[0].replications
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        return paired(self.results, self.names, self.baseline, level)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write every design's runs and the summary, whole or not at all."""
+        from sim.outputs import atomic_directory
+
+        with atomic_directory(directory, marker=MANIFEST) as out:
+            designs = []
+            for i, (name, results) in enumerate(zip(self.names, self.results), start=1):
+                folder = f"design-{i:02d}"
+                (out / folder).mkdir()
+                results._write(out / folder)
+                designs.append({"name": name, "folder": folder})
+            summary = self.summary()
+            summary.to_parquet(out / "summary.parquet", index=False)
+            summary.to_csv(out / "summary.csv", index=False)
+            (out / MANIFEST).write_text(json.dumps({
+                **self.provenance, "kind": "comparison", "seed": self.seed,
+                "replications": self.replications, "baseline": self.baseline,
+                "designs": designs}, indent=1), encoding="utf-8")
+        return Path(directory)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Comparison":
+        root = Path(directory)
+        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("kind") != "comparison":
+            raise ValueError(f"{root / MANIFEST} is not a saved comparison (kind is not "
+                             "'comparison')")
+        designs = manifest["designs"]
+        results = [ReplicationResults.load(root / d["folder"]) for d in designs]
+        known = {"kind", "designs", "baseline", "replications"}
+        return cls([d["name"] for d in designs], results, int(manifest.get("baseline", 0)),
+                   {k: v for k, v in manifest.items() if k not in known})
+
+    @classmethod
+    def of_saved_runs(cls, directories: Sequence[str | Path]) -> "Comparison":
+        """Saved runs compared after the fact; they must share seed and replications, or
+        their runs would not face the same patients."""
+        results = [ReplicationResults.load(d) for d in directories]
+        first = results[0]
+        for d, r in zip(directories[1:], results[1:]):
+            if r.seed != first.seed or set(r.metrics["replication"]) != set(
+                    first.metrics["replication"]):
+                raise ValueError(
+                    f"{d}: seed {r.seed} with {r.replications} runs; expected seed "
+                    f"{first.seed} with the same {first.replications} runs as {directories[0]} "
+                    "(only runs of the same seed face the same patients)")
+        names = unique_names([r.scenario.name for r in results])
+        return cls(names, results, 0, {"seed": first.seed,
+                                       "saved_runs": [str(d) for d in directories]})
+
+
+def run_comparison(designs: Sequence[tuple[str, Scenario]], replications: int, seed: int,
+                   weeks: int | None = None, warmup_weeks: int | None = None, jobs: int = 1,
+                   provenance: dict | None = None,
+                   descriptions: Sequence[str | None] | None = None) -> Comparison:
+    """Run every design with the same seed and replication numbers."""
+    names = unique_names([name for name, _ in designs])
+    results = []
+    for i, (_name, scenario) in enumerate(designs):
+        r = run_replications(scenario, replications, seed, weeks=weeks,
+                             warmup_weeks=warmup_weeks, jobs=jobs)
+        source = (provenance or {}).get("scenarios", [])
+        r.provenance = {"seed": seed,
+                        "scenarios": source[i:i + 1] if i < len(source) else [],
+                        "description": descriptions[i] if descriptions else None}
+        results.append(r)
+    return Comparison(names, results, 0, dict(provenance or {}))
+
+
+def json_table(summary: pd.DataFrame) -> str:
+    """The paired summary as a JSON array of tidy rows (design, metric, keys, mean and CI,
+    paired difference and CI), NaN as null."""
+    rows = summary.astype(object).where(summary.notna(), None).to_dict(orient="records")
+    return json.dumps(rows, indent=1, default=lambda v: v.item() if hasattr(v, "item") else v)
+
+
+# --- the terminal ----------------------------------------------------------------------------
+
+#: Rows of the terminal table: whole-practice figures, and by role the utilisation and
+#: overtime (where a design moves work between roles).
+ROLE_METRICS = ("utilisation", "overtime_min")
+
+
+def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
+    """One design's rows (whole practice, and by role the :data:`ROLE_METRICS`), with its
+    baseline's mean, sorted by |difference| / CI half-width (largest real effects first)."""
+    week = summary[summary["weekday"].isna() & summary["activity"].isna()]
+    week = week[week["role"].isna() | week["metric"].isin(ROLE_METRICS)]
+    week = week[week["metric"].map(lambda m: metric_info(m)[1] != "")]
+    mine = week[week["point"] == point]
+    base = week[week["point"] == baseline][["metric", "role", "mean", "ci_low", "ci_high"]]
+    base = base.rename(columns={"mean": "base_mean", "ci_low": "base_ci_low",
+                                "ci_high": "base_ci_high"})
+    table = mine.merge(base, on=["metric", "role"], how="left")
+    half = (table["diff_ci_high"] - table["diff_ci_low"]) / 2
+    table["effect_ratio"] = (table["diff_mean"].abs() / half).where(half > 0, 0.0).fillna(0.0)
+    table["clear"] = (table["diff_ci_low"] > 0) | (table["diff_ci_high"] < 0)
+    return table.sort_values(["effect_ratio", "metric"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)
+
+
+def _num(value: float, metric: str, digits: int | None = None, sign: bool = False) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    scale = metric_info(metric)[2]
+    v = value * scale
+    if digits is None:
+        digits = 0 if abs(v) >= 100 else 1 if abs(v) >= 1 else 2
+    return f"{v:+,.{digits}f}" if sign else f"{v:,.{digits}f}"
+
+
+def _digits(values: list[float], metric: str) -> int:
+    finite = [abs(v * metric_info(metric)[2]) for v in values if v is not None
+              and math.isfinite(v)]
+    largest = max(finite, default=0.0)
+    return 0 if largest >= 100 else 1 if largest >= 1 else 2
+
+
+def _row_label(metric: str, role: str | None) -> str:
+    label, unit, _s, _b = metric_info(metric)
+    if isinstance(role, str):
+        label += f", {role}"
+    unit = "pp" if unit == "%" else unit
+    return f"{label} ({unit})" if unit else label
+
+
+def difference_table(summary: pd.DataFrame, point: int, baseline: int,
+                     letters: dict[int, str], everything: bool = False) -> list[str]:
+    """Text rows: figure, baseline mean, design mean, difference [CI], verdict, and the
+    difference over its CI's half-width. Unless ``everything``, figures that are neither
+    key figures nor clearly different are only named at the end."""
+    from sim.conclusion import KEY_METRICS, Effect
+
+    table = ranked(summary, point, baseline)
+    base_letter, letter = letters[baseline], letters[point]
+    lines = [f"  {'figure (unit; pp: percentage points)':<54}{base_letter:>9}{letter:>9}  "
+             f"{letter + ' - ' + base_letter + ' [95 % CI]':<27}{'':<8}{'diff/half-CI':>12}"]
+    hidden = []
+    for r in table.itertuples(index=False):
+        same = r.diff_mean == 0 and r.diff_ci_low == r.diff_ci_high
+        if not (r.clear or everything or (r.metric in KEY_METRICS and not same)):
+            hidden.append(_row_label(r.metric, r.role).rsplit(" (", 1)[0])
+            continue
+        d = _digits([r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean, r.mean],
+                    r.metric)
+        diff = (f"{_num(r.diff_mean, r.metric, d, True)} [{_num(r.diff_ci_low, r.metric, d, True)}"
+                f", {_num(r.diff_ci_high, r.metric, d, True)}]")
+        verdict = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
+                         r.mean).verdict or ("" if r.clear else "same" if same else "unclear")
+        lines.append(f"  {_row_label(r.metric, r.role)[:53]:<54}"
+                     f"{_num(r.base_mean, r.metric, d):>9}{_num(r.mean, r.metric, d):>9}  "
+                     f"{diff:<27}{verdict:<8}{r.effect_ratio:>12.1f}")
+    if hidden:
+        lines.append("  No clear difference (95 % CI includes zero) or the same in both: "
+                     + "; ".join(hidden) + ".")
+    return lines
+
+
+def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | None,
+                    warmup_weeks: int | None, sources: Sequence[str] | None = None,
+                    everything: bool = False) -> str:
+    """The terminal summary of a comparison: designs, conclusion, ranked differences."""
+    import textwrap
+
+    from sim.conclusion import comparison_conclusion
+    from sim.estimators import MIN_RUNS_FOR_INTERVALS
+
+    names = dict(enumerate(comparison.names))
+    letters = {i: chr(ord("A") + i) if i < 26 else str(i + 1) for i in names}
+    runs = f"{comparison.replications} run{'s' if comparison.replications != 1 else ''}"
+    if weeks:
+        runs += f" of {weeks} week{'s' if weeks != 1 else ''}"
+        if warmup_weeks:
+            runs += f" (after {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up)"
+    lines = [f"clinicsim compare: {len(names)} designs, {runs} each, seed {comparison.seed}; "
+             "common random numbers (every design faces the same patients)."]
+    for i, name in names.items():
+        source = f"  ({sources[i]})" if sources and i < len(sources) else ""
+        lines.append(f"  {letters[i]}  {name}{source}"
+                     + ("  [baseline]" if i == comparison.baseline else ""))
+    if comparison.replications < MIN_RUNS_FOR_INTERVALS:
+        lines.append(f"Note: with fewer than {MIN_RUNS_FOR_INTERVALS} runs the intervals are "
+                     f"rough; use -r {MIN_RUNS_FOR_INTERVALS} or more before relying on them.")
+    lines += ["", "What the figures say"]
+    for paragraph in comparison_conclusion(summary, names, comparison.baseline):
+        lines += textwrap.wrap(paragraph, 92, initial_indent="  ", subsequent_indent="  ")
+        lines.append("")
+    for point in names:
+        if point == comparison.baseline:
+            continue
+        lines.append(f"{letters[point]} against {letters[comparison.baseline]}: paired "
+                     "differences, largest effect relative to its uncertainty first")
+        lines += difference_table(summary, point, comparison.baseline, letters, everything)
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+__all__ = ["Comparison", "comparison_text", "difference_table", "doctor_time_rows", "paired",
+           "ranked", "run_comparison", "unique_names", "with_derived"]

@@ -1,0 +1,156 @@
+"""What a number rests on: how each headline metric is computed, which inputs move it
+most, and the scenario's own assumptions behind it (``clinicsim explain METRIC``).
+
+Abandonment of 18 % next to a mean wait of under two minutes looks contradictory until
+one knows that the mean wait counts answered calls only, and that callers hang up when
+their patience (an assumption of the scenario) runs out. Such explanations live here, in
+one place, for the terminal and the report alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.labels import METRICS, metric_info
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Explanation:
+    how: str
+    #: scenario fields that move the metric most, with why (model knowledge, not a fit)
+    inputs: tuple[str, ...]
+
+
+_PHONE_INPUTS = (
+    "staff blocks of a kind that serves `call` (who is on the phone, and when)",
+    "`demand.<phone stream>.per_patient_year` and its `profile` (how many call, and when)",
+    "`triage.durations` (how long each call takes, by the role answering)",
+    "`demand.<phone stream>.patience` (how long callers wait before hanging up)",
+    "`demand.<phone stream>.redial` (who rings again, adding calls)",
+)
+
+EXPLANATIONS: dict[str, Explanation] = {
+    "abandonment_rate": Explanation(
+        "Calls that ended with the caller hanging up (or still queued when the line closed) "
+        "over all calls rung, redials included, pooled over every call of every run. A "
+        "caller hangs up when the wait exceeds their patience, drawn from the phone "
+        "stream's patience distribution; the phone wait's mean counts only answered "
+        "calls, so many short hang-ups can sit beside a short mean wait.",
+        _PHONE_INPUTS),
+    "phone_wait_mean_min": Explanation(
+        "Minutes from ringing to being answered, over answered calls only (callers who "
+        "hung up are in `phone_wait_all_mean_min`), pooled over every answered call.",
+        _PHONE_INPUTS),
+    "phone_wait_p90_min": Explanation(
+        "The 90th percentile of the answered calls' waits over each whole run, averaged "
+        "over runs.", _PHONE_INPUTS),
+    "phone_wait_all_mean_min": Explanation(
+        "Minutes every caller spent waiting, answered or not (a caller who hung up counts "
+        "the time until they did), pooled over every call.", _PHONE_INPUTS),
+    "call_to_consult_wait_mean_min": Explanation(
+        "For callers seen the same day they called: minutes from the call to the start of "
+        "the consultation or home visit, pooled over those patients.",
+        ("acute slots in the day plans (blocks with `slots: acute`) and when they lie",
+         "`acute.prefer` and `acute.overflow` (which slot is booked, and what happens "
+         "when none is left)",
+         "`triage.outcomes` (the share of calls given a same-day slot)",
+         "`delegation.degree` and its routes (who may take a same-day need)")),
+    "acute_same_day_rate": Explanation(
+        "Same-day needs (triaged to a same-day slot, walk-ins, home-visit requests) seen "
+        "the same day, overtime included, over all same-day needs.",
+        ("acute slots in the day plans", "`acute.overflow`", "`triage.outcomes`",
+         "`delegation.degree` and its routes", "`end_of_day.patients`")),
+    "doctor_time_min": Explanation(
+        "Minutes a day that doctors (roles with `doctor: true`) spend working: consulting, "
+        "on the phone, supervising, being supervised, inbox and admin, home visits (idle "
+        "time and breaks excluded), summed over all doctors present.",
+        ("`delegation.degree` and its routes (what nurses may start)",
+         "`supervision.questions` and `supervision.joint` (doctor time each nurse "
+         "consultation costs)", "the contact types' `durations` by role",
+         "the demand streams' rates and mixes")),
+    "overtime_min": Explanation(
+        "Minutes worked past the end of each person's hours, summed over all staff: "
+        "patients in hand are finished; `end_of_day` says who else is seen.",
+        ("`end_of_day.patients` and `end_of_day.inbox` (overtime or carry over)",
+         "`acute.overflow: overtime`", "the day plans' last blocks",
+         "the demand streams' rates")),
+    "tnaa_days": Explanation(
+        "Third next available appointment: working days from a day's opening to the third "
+        "free bookable slot, by role and for the practice, averaged over measured days.",
+        ("planned slots in the day plans", "`booking` (horizon, earliest day, release "
+         "of acute slots)", "`demand.planned` and `reviews`, `follow_ups` (how much "
+         "is booked ahead)")),
+    "backlog_trend_per_week": Explanation(
+        "The least-squares slope of the appointments booked ahead at each day's close over "
+        "the measured days, per week; above zero the book is filling faster than it "
+        "empties.",
+        ("planned slots against planned demand (`demand.planned`, `reviews`, "
+         "`follow_ups`)", "`booking.horizon_days`")),
+    "staff_cost_dkk": Explanation(
+        "Hours present (overtime included) times the role's `cost_per_hour`, summed over "
+        "staff, per working day; no overheads.",
+        ("staff counts and hours", "`roles.<role>.cost_per_hour`")),
+    "nonphysician_consult_share": Explanation(
+        "Consultations by roles that are not doctors over all consultations.",
+        ("`delegation.degree` and its routes", "which roles are present",
+         "slots of non-doctors in the day plans")),
+}
+
+
+def dist_text(spec) -> str:
+    """A distribution in words: 'exponential, mean 10 min'."""
+    if spec is None:
+        return "none (callers wait for ever)"
+    fields = spec.model_dump(exclude={"dist"})
+    values = ", ".join(f"{k} {v:g} min" for k, v in fields.items())
+    return f"{spec.dist}, {values}"
+
+
+def patience_sentences(scenario: Scenario) -> list[str]:
+    """Each phone stream's patience and redial shares, as the scenario states them."""
+    out = []
+    for name, d in scenario.demand.items():
+        if d.channel != "phone" or d.per_patient_year <= 0:
+            continue
+        text = (f"Callers' patience ({name}): {dist_text(d.patience)}; a caller still "
+                "waiting when it runs out hangs up.")
+        if d.redial is not None:
+            r = d.redial
+            text += (f" Of those who hang up, {100 * r.same_day:.0f} % ring again the same "
+                     f"day (after {dist_text(r.delay)}), and {100 * r.next_day:.0f} % of the "
+                     "others the next working day; each ring counts as a call.")
+        else:
+            text += " Callers who hang up do not ring again."
+        out.append(text)
+    return out
+
+
+def explain(metric: str, scenario: Scenario | None = None) -> str:
+    """How ``metric`` is computed, what moves it, and (with a scenario) its assumptions."""
+    label, unit, _scale, better = metric_info(metric)
+    lines = [f"{metric}: {label}" + (f" ({unit})" if unit else "")]
+    if better:
+        lines.append(f"Better when {'lower' if better == 'min' else 'higher'}.")
+    found = EXPLANATIONS.get(metric)
+    if found is None:
+        lines.append("See the README's Metrics table for how it is counted.")
+    else:
+        lines.append(f"How it is computed: {found.how}")
+        lines.append("Inputs that move it most:")
+        lines += [f"  - {item}" for item in found.inputs]
+    if scenario is not None and found is not None and any(
+            "patience" in item for item in found.inputs):
+        lines.append(f"In {scenario.name}:")
+        lines += [f"  {s}" for s in patience_sentences(scenario)]
+    lines.append("Across runs: the mean per working day (or per contact, pooled) with a 95 % "
+                 "confidence interval over independent runs.")
+    return "\n".join(lines)
+
+
+def known_metrics() -> list[str]:
+    """Metric names ``explain`` accepts."""
+    return sorted(set(METRICS) | set(EXPLANATIONS))
+
+
+__all__ = ["EXPLANATIONS", "Explanation", "dist_text", "explain", "known_metrics",
+           "patience_sentences"]

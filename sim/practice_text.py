@@ -1,0 +1,150 @@
+"""A practice described from its scenario data, in words a practice manager reads.
+
+Reports used to open with the scenario's ``description``, which a user's file inherits
+from its base: a file that extends ``default`` with 6,500 patients and no HCA was headed
+"6,000 listed patients, ... 1 healthcare assistant". Everything here is generated from
+the scenario itself (list size, patient mix, staff and their week, delegation degree), so
+it always describes the practice that ran; a description is quoted only when the
+scenario's own file wrote it (see :func:`sim.provenance.own_description`).
+"""
+from __future__ import annotations
+
+from sim.scenario.schema import WEEKDAYS, Scenario, Staff
+
+_DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri",
+              "sat": "Sat", "sun": "Sun"}
+
+
+def _plural(n: float, one: str, many: str | None = None) -> str:
+    return f"{n:g} {one if n == 1 else (many or one + 's')}"
+
+
+def role_name(scenario: Scenario, role: str, n: float = 1) -> str:
+    """A role's short label ("GP", "nurse"), plural when ``n`` is not 1."""
+    label = scenario.roles[role].label.split(" (")[0] if role in scenario.roles else role
+    if not label[:2].isupper():  # "GP" stays, "Nurse" reads "nurse" inside a sentence
+        label = label[:1].lower() + label[1:]
+    if n == 1:
+        return label
+    if label.endswith("y") and not label.endswith(("ay", "ey", "oy", "uy")):
+        return label[:-1] + "ies"
+    return label + ("es" if label.endswith(("s", "sh", "ch")) else "s")
+
+
+def days_text(scenario: Scenario, spec: Staff) -> str:
+    """Which working days a staff group is in: 'every working day', 'Mon, Wed', with
+    different hours on some days, in some weeks of a rotation, or with absences."""
+    weekdays = list(scenario.calendar.weekdays)
+    present = [d for d in weekdays if spec.days is None or d in spec.days]
+    if not present:
+        return "no working day"
+    text = ("every working day" if len(present) == len(weekdays)
+            else ", ".join(_DAY_NAMES[d] for d in present))
+    changed = [d for d in present if d in spec.on]
+    if changed:
+        text += f" (other hours or blocks on {', '.join(_DAY_NAMES[d] for d in changed)})"
+    if spec.rotation is not None:
+        weeks = ", ".join(str(w) for w in spec.rotation.weeks)
+        text += f", in week{'s' if len(spec.rotation.weeks) > 1 else ''} {weeks} of every " \
+                f"{spec.rotation.every_weeks}"
+    if spec.absent:
+        text += f", absent in {_plural(len(spec.absent), 'listed week')}"
+    return text
+
+
+def staff_counts(scenario: Scenario) -> dict[str, int]:
+    """People on staff by role (those in on at least one working day), largest level first."""
+    weekdays = set(scenario.calendar.weekdays)
+    counts: dict[str, int] = {}
+    for spec in scenario.staff.values():
+        if spec.count and (spec.days is None or weekdays.intersection(spec.days)):
+            counts[spec.role] = counts.get(spec.role, 0) + spec.count
+    return dict(sorted(counts.items(), key=lambda kv: (-scenario.roles[kv[0]].level
+                                                       if kv[0] in scenario.roles else 0,
+                                                       kv[0])))
+
+
+def week_table(scenario: Scenario) -> tuple[list[str], list[tuple]]:
+    """People in on each working weekday by role (the first week of a run; rotations and
+    absences as the scenario gives them): a header and one row per role."""
+    from sim.engine import CompiledScenario, RunCalendar
+
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, weeks=1, warmup_weeks=0)
+    days = calendar.days()
+    roles = list(staff_counts(scenario))
+    counts = {role: [0] * len(days) for role in roles}
+    for i, day in enumerate(days):
+        for person in model.people_on(day):
+            counts.setdefault(person.role, [0] * len(days))[i] += 1
+    header = ["role", *(_DAY_NAMES[d.name] for d in days)]
+    return header, [(role_name(scenario, r, 2), *counts[r]) for r in counts]
+
+
+def practice_sentences(scenario: Scenario) -> list[str]:
+    """The practice in a few sentences, generated from the scenario's data."""
+    from sim.engine.model import CompiledScenario
+
+    s = scenario
+    p = s.population
+    mix = CompiledScenario(s).mix_factor
+    weekdays = [d for d in WEEKDAYS if d in s.calendar.weekdays]
+    open_days = ("Monday to Friday" if weekdays == ["mon", "tue", "wed", "thu", "fri"]
+                 else ", ".join(_DAY_NAMES[d] for d in weekdays))
+    sentences = [
+        f"A practice with {p.list_size:,} listed patients, {100 * p.share_70plus:.0f} % aged "
+        f"70 or more and {100 * p.share_morbid:.0f} % with chronic illness (so "
+        f"{mix:.2f} times the contacts of the reference population), open "
+        f"{_clock(s.clinic.open)}-{_clock(s.clinic.close)} {open_days}."]
+    counts = staff_counts(s)
+    if counts:
+        people = [f"{n} {role_name(s, r, n)}" for r, n in counts.items()]
+        missing = [role_name(s, r, 0) for r in ("hca", "nurse")
+                   if r in s.roles and r not in counts]
+        text = "Staff: " + _and(people)
+        if missing:
+            text += f" (no {' and no '.join(missing)})"
+        sentences.append(text + ".")
+    part = []
+    for group, spec in s.staff.items():
+        when = days_text(s, spec)
+        if spec.count and when != "every working day":
+            part.append(f"{spec.count} {role_name(s, spec.role, spec.count)} ({group}) "
+                        f"{when}")
+    sentences.append("Everyone works every working day." if not part else
+                     "Not every day: " + "; ".join(part) + ".")
+    sentences.append(f"Delegation degree {s.delegation.degree}: "
+                     + {"low": "doctors see most patients first",
+                        "medium": "nurses start some contact types before a doctor",
+                        "high": "nurses and other staff are the first contact for most "
+                                "contact types; doctors mainly supervise"}.get(
+                         s.delegation.degree, "routes as the scenario lists them") + ".")
+    return sentences
+
+
+def delegation_rows(scenario: Scenario) -> list[tuple[str, str]]:
+    """Who may start each contact type at the scenario's degree, lowest level first,
+    among the roles present and able to handle it."""
+    s = scenario
+    present = s.present_roles()
+    rows = []
+    for ctype, roles in s.delegation.routes.get(s.delegation.degree, {}).items():
+        able = [r for r in roles if r in present and r in s.contact_types[ctype].durations]
+        if able:
+            rows.append((s.contact_types[ctype].label,
+                         " then ".join(role_name(s, r) for r in able)))
+    return rows
+
+
+def _clock(minutes: float) -> str:
+    from sim.scenario.schema import clock_text
+
+    return clock_text(minutes)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+__all__ = ["days_text", "delegation_rows", "practice_sentences", "role_name", "staff_counts",
+           "week_table"]

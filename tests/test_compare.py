@@ -1,0 +1,247 @@
+"""clinicsim compare and the command line that guides: paired differences sorted by effect
+size with a conclusion, saved comparisons and their reports (rendered in Chromium), reports
+that describe the practice they were given, --save that refuses to replace without
+--force, provenance in every saved result, help with examples, --version, progress."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.cli import EXAMPLES, build_parser, main
+from sim.html_report import build_report
+from tests.test_html_report import PROBE, _browse, browser, self_contained  # noqa: F401
+
+SHORT = ["-w", "1", "--warmup-weeks", "1"]
+CASE08 = str(next((Path(__file__).resolve().parent.parent / "models" / "cases").glob(
+    "case08_*.yaml")))
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A comparison of the default practice and case 08, saved, with its printed output."""
+    root = tmp_path_factory.mktemp("compare")
+    out = root / "deep" / "er" / "cmp"  # missing parents are created
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["compare", "default", CASE08, "-r", "3", *SHORT, "--save", str(out)])
+    assert code == 0
+    return out, buffer.getvalue()
+
+
+def test_compare_prints_a_conclusion_and_differences_sorted_by_effect_size(saved):
+    out, text = saved
+    assert "What the figures say" in text
+    assert "against Default medium practice" in text
+    table = text.split("B against A")[1]
+    ratios = [float(line.split()[-1]) for line in table.splitlines()
+              if re.search(r"\s\d+\.\d$", line)]
+    assert len(ratios) > 5 and ratios == sorted(ratios, reverse=True)
+    assert "[baseline]" in text and "common random numbers" in text
+    assert f"clinicsim report {out}" in text
+
+
+def test_saved_comparison_records_what_it_rests_on(saved):
+    out, _ = saved
+    manifest = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "comparison" and manifest["seed"] == 1
+    assert manifest["clinicsim_version"]
+    assert manifest["command"].startswith("clinicsim compare default")
+    paths = [s["path"] for s in manifest["scenarios"]]
+    assert paths[0].endswith("default.yaml") and paths[1] == CASE08
+    assert all(len(s["sha256"]) == 64 for s in manifest["scenarios"])
+    assert [d["name"] for d in manifest["designs"]] == ["Default medium practice",
+                                                        "Case 08: Midtjysk delepraksis"]
+
+
+def test_comparison_report(saved, tmp_path):
+    out, _ = saved
+    page = build_report(out, tmp_path / "c.html").read_text(encoding="utf-8")
+    images = self_contained(page)
+    # forest plot, and each design's week roster and appointment book
+    assert len(images) == 5
+    for text in ("What the figures say", "Paired differences from the baseline",
+                 "difference / CI half-width", "Who takes what at medium delegation",
+                 "Case 08: Midtjysk delepraksis", "3,351 listed patients", "The weeks",
+                 "How the figures are computed", "Callers&#x27; patience", "Assumptions"):
+        assert text in page, text
+    assert page.index("What the figures say") < page.index("Paired differences")
+
+
+def test_saved_runs_of_one_seed_are_compared_and_of_two_seeds_refused(tmp_path, capsys):
+    a, b, c = (str(tmp_path / n) for n in "abc")
+    assert main(["run", "-r", "2", *SHORT, "--save", a]) == 0
+    assert main(["run", "case08", "-r", "2", *SHORT, "--save", b]) == 0
+    assert main(["run", "case08", "-r", "2", "--seed", "2", *SHORT, "--save", c]) == 0
+    assert main(["report", a, b, "-o", str(tmp_path / "ab.html")]) == 0
+    assert "What the figures say" in (tmp_path / "ab.html").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["report", a, c, "-o", str(tmp_path / "ac.html")]) == 2
+    assert "same patients" in capsys.readouterr().err
+
+
+def test_comparison_report_renders_in_chromium(saved, browser, tmp_path):  # noqa: F811
+    out, _ = saved
+    page = build_report(out, tmp_path / "c.html").read_text(encoding="utf-8")
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    done = _browse(browser, tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom",
+                   probed.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    match = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
+    assert match, f"the page did not finish loading:\n{done.stderr[-2000:]}"
+    result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&")
+                        .replace("&lt;", "<").replace("&gt;", ">"))
+    assert result["errors"] == []
+    assert result["title"].startswith("clinicsim comparison")
+    assert result["headings"] >= 5
+    assert result["images"] and all(i["complete"] and i["width"] > 0 and i["shown"] > 0
+                                    for i in result["images"])
+
+
+# --- the report describes the practice it was given -------------------------------------------
+
+OURS = """\
+extends: default
+name: Our practice
+population:
+  list_size: 6500
+staff:
+  hca:
+    count: 0
+"""
+
+
+@pytest.mark.parametrize("own", [None, "Our own words about the practice."])
+def test_report_describes_the_scenario_not_its_base(tmp_path, own):
+    path = tmp_path / "ours.yaml"
+    path.write_text(OURS + (f"description: {own}\n" if own else ""), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(path), "-r", "2", *SHORT, "--save", str(out)]) == 0
+    page = build_report(out, tmp_path / "r.html").read_text(encoding="utf-8")
+    lead = page.split("The practice simulated")[1].split("<table")[0]
+    assert "6,500 listed patients" in lead
+    assert "no healthcare assistant" in lead
+    assert "6,000 listed patients" not in page  # the base's description is never repeated
+    assert ("Our own words about the practice." in lead) == bool(own)
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["description"] == own
+    assert run["scenarios"][0]["path"] == str(path)
+    assert [Path(f["path"]).name for f in run["scenarios"][0]["extends"]] == ["default.yaml",
+                                                                            "base.yaml"]
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_save_creates_parents_and_replaces_only_with_force(tmp_path, capsys):
+    out = tmp_path / "a" / "b" / "run"
+    assert main(["run", "-r", "1", *SHORT, "--save", str(out)]) == 0
+    before = (out / "run.json").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["run", "-r", "1", *SHORT, "--save", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--force" in err and str(out) in err and "earlier output" in err
+    assert (out / "run.json").stat().st_mtime_ns == before
+    assert main(["run", "-r", "1", *SHORT, "--save", str(out), "--force"]) == 0
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep", encoding="utf-8")
+    assert main(["run", "-r", "1", *SHORT, "--save", str(foreign), "--force"]) == 2
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_sweep_manifest_records_provenance_and_resume_ignores_the_command(tmp_path):
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text("name: tiny\nbase: default\nseed: 3\nreplications: 2\nweeks: 1\n"
+                          "warmup_weeks: 1\nreplications_per_task: 2\ndesign:\n  kind: grid\n"
+                          "  factors:\n    delegation.degree: [low, high]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sweep", str(experiment), "-o", str(out), "-q"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["clinicsim_version"] and manifest["seed"] == 3
+    assert manifest["command"].startswith("clinicsim sweep")
+    assert manifest["experiment_file"]["path"] == str(experiment)
+    assert manifest["scenarios"][0]["path"].endswith("default.yaml")
+    assert main(["sweep", str(experiment), "--out", str(out), "--resume", "-q"]) == 0
+
+
+def test_sweep_summary_shows_the_largest_effect(tmp_path, capsys):
+    experiment = tmp_path / "e.yaml"
+    experiment.write_text("name: tiny\nbase: default\nreplications: 3\nweeks: 1\n"
+                          "warmup_weeks: 1\nbaseline: delegation.degree=low\ndesign:\n"
+                          "  kind: grid\n  factors:\n    delegation.degree: [low, high]\n",
+                          encoding="utf-8")
+    assert main(["sweep", str(experiment), "-o", str(tmp_path / "o"), "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "What the figures say" in text
+    assert "Call to consultation, mean" in text  # the issue's missing largest effect
+
+
+def test_compare_json_has_the_paired_differences(capsys):
+    assert main(["compare", "default", "case08", "-r", "2", *SHORT, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    second = [r for r in rows if r["point"] == 1 and r["metric"] == "doctor_time_min"]
+    assert second and second[0]["name"] == "Case 08: Midtjysk delepraksis"
+    assert second[0]["diff_ci_low"] <= second[0]["diff_mean"] <= second[0]["diff_ci_high"]
+
+
+def test_run_with_two_scenarios_points_to_compare(capsys):
+    assert main(["run", "default", "case08"]) == 2
+    assert "clinicsim compare default case08" in capsys.readouterr().err
+
+
+def test_every_command_has_a_description_an_example_and_shows_defaults(capsys):
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert set(commands) == set(EXAMPLES)
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert sub.description, name
+        assert "examples:" in text and f"clinicsim {name}" in text.split("examples:")[1], name
+        assert "%%" not in text, name
+    assert "(default: 10)" in commands["run"].format_help()
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("clinicsim ")
+
+
+def test_explain_quotes_the_scenarios_patience(capsys):
+    assert main(["explain", "abandonment_rate", "--scenario", "case08"]) == 0
+    text = capsys.readouterr().out
+    assert "patience" in text and "exponential" in text and "ring again" in text
+    assert main(["explain", "abandonmnet_rate"]) == 2
+    assert "abandonment_rate" in capsys.readouterr().err
+
+
+def test_calibrate_writes_a_new_folder_and_never_replaces_a_report_unasked(tmp_path,
+                                                                           monkeypatch,
+                                                                           capsys):
+    monkeypatch.chdir(tmp_path)
+    fast = ["-r", "1", *SHORT]
+    assert main(["calibrate", *fast]) == 0
+    made = list(tmp_path.glob("calibration-*"))
+    assert len(made) == 1 and (made[0] / "report.md").exists()
+    assert main(["calibrate", "--out", str(made[0]), *fast]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["calibrate", "--out", str(made[0]), "--force", *fast]) == 0
+
+
+def test_progress_goes_to_stderr_and_never_into_json(monkeypatch, capsys):
+    import sim.progress
+
+    monkeypatch.setattr(sim.progress, "SHOW_AFTER_S", 0.0)
+    bar = re.compile(r"Default medium practice: .*\d/2 ")  # redrawn at most every 0.1 s
+    assert main(["run", "-r", "2", *SHORT, "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert bar.search(captured.err) and not bar.search(captured.out)
+    assert main(["run", "-r", "2", *SHORT, "--json"]) == 0
+    captured = capsys.readouterr()
+    json.loads(captured.out)
+    assert not bar.search(captured.err)

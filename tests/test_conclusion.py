@@ -1,0 +1,95 @@
+"""sim.conclusion: every sentence agrees with the confidence intervals it was built from."""
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from sim.conclusion import (Effect, comparison_conclusion, design_paragraph, effects, phrase,
+                            run_conclusion, size_with_ci)
+
+COLUMNS = ["point", "name", "metric", "role", "activity", "weekday", "mean", "ci_low",
+           "ci_high", "replications", "diff_mean", "diff_ci_low", "diff_ci_high"]
+
+#: metric -> (baseline mean, design mean, difference, CI low, CI high): two clear effects
+#: of known size (one better, one worse), one whose CI includes zero, and one with no
+#: better direction.
+KNOWN = {
+    "doctor_time_min": (800.0, 759.0, -41.0, -47.0, -35.0),
+    "call_to_consult_wait_mean_min": (45.0, 113.0, 68.0, 52.0, 84.0),
+    "phone_wait_mean_min": (1.83, 1.91, 0.08, -0.1, 0.26),
+    "nonphysician_consult_share": (0.40, 0.55, 0.15, 0.12, 0.18),
+}
+
+
+def summary() -> pd.DataFrame:
+    rows = []
+    for metric, (base, mean, diff, low, high) in KNOWN.items():
+        rows.append((0, "Today", metric, None, None, None, base, base * 0.9, base * 1.1, 20,
+                     math.nan, math.nan, math.nan))
+        rows.append((1, "More delegation", metric, None, None, None, mean, mean * 0.9,
+                     mean * 1.1, 20, diff, low, high))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_effects_are_ranked_by_difference_over_half_width():
+    found = effects(summary(), 1, 0)
+    ratios = [e.ratio for e in found]
+    assert ratios == sorted(ratios, reverse=True)
+    assert found[0].metric == "doctor_time_min"  # 41 / 6 is the largest ratio
+    assert {e.metric for e in found if not e.clear} == {"phone_wait_mean_min"}
+
+
+def test_each_stated_effect_quotes_its_own_interval_in_the_right_direction():
+    table = summary()
+    paragraph = design_paragraph(effects(table, 1, 0), "More delegation", "Today")
+    assert "frees 41 [35, 47] doctor minutes a day" in paragraph
+    assert "patients wait 68 [52, 84] minutes longer from call to consultation" in paragraph
+    assert "15 [12, 18] percentage points more consultations are done by non-doctors" in \
+        paragraph or "15.0 [12.0, 18.0] percentage points more" in paragraph
+    better = paragraph.split("Better:")[1].split("Worse:")[0]
+    worse = paragraph.split("Worse:")[1].split("Also:")[0]
+    assert "doctor minutes" in better and "call to consultation" in worse
+    assert "non-doctors" in paragraph.split("Also:")[1]  # no better direction: neither
+    # the unclear difference is never stated as an effect, only listed as unclear
+    unclear = paragraph.split("No clear difference")[1]
+    assert "mean phone wait" in unclear
+    assert "answered" not in paragraph.split("No clear difference")[0]
+
+
+def test_every_number_in_a_sentence_lies_in_its_interval():
+    for metric, (_b, _m, diff, low, high) in KNOWN.items():
+        effect = Effect(metric, diff, low, high, 0.0, 0.0)
+        if not effect.clear:
+            continue
+        text = size_with_ci(effect)
+        size, lo, hi = (float(v.replace(",", "")) for v in re.findall(r"[\d.,]+", text))
+        scale = 100.0 if metric.endswith("share") else 1.0
+        assert lo <= size <= hi
+        assert math.isclose(size, abs(diff) * scale, rel_tol=0.01)
+        assert math.isclose(lo, min(abs(low), abs(high)) * scale, rel_tol=0.01)
+        assert math.isclose(hi, max(abs(low), abs(high)) * scale, rel_tol=0.01)
+        assert phrase(effect).count("[") == 1
+
+
+def test_a_design_with_nothing_clear_says_so():
+    table = summary()
+    table.loc[table["point"] == 1, ["diff_ci_low", "diff_ci_high"]] = (-1e6, 1e6)
+    paragraph = comparison_conclusion(table, {0: "Today", 1: "Same"}, 0)[0]
+    assert "no difference is clear at the 95 % level" in paragraph
+    assert "Better:" not in paragraph and "Worse:" not in paragraph
+
+
+def test_a_run_conclusion_calls_a_trend_a_trend_only_when_its_interval_excludes_zero():
+    def one(metric, mean, low, high):
+        return (metric, None, None, None, mean, low, high, 10)
+
+    base = [one("backlog_planned", 270.0, 250.0, 290.0)]
+    columns = ["metric", "role", "activity", "weekday", "mean", "ci_low", "ci_high",
+               "replications"]
+    flat = pd.DataFrame(base + [one("backlog_trend_per_week", 1.0, -3.0, 5.0)], columns=columns)
+    rising = pd.DataFrame(base + [one("backlog_trend_per_week", 4.0, 2.0, 6.0)], columns=columns)
+    assert "no clear trend" in " ".join(run_conclusion(flat))
+    assert "filling up" in " ".join(run_conclusion(rising))
+    assert "filling up" not in " ".join(run_conclusion(flat))

@@ -1,0 +1,119 @@
+"""Every command shown in the README, run as written in a fresh temporary directory.
+
+The README's ```bash blocks are read in order and each command line runs through bash in
+one temporary directory that holds copies of ``models/`` and the experiment files, and
+``my_practice.yaml`` (the README's own example scenario file, its first ```yaml block),
+so relative paths resolve as they would in a fresh clone. Commands that build on an
+earlier one (``clinicsim report out/case08`` after ``--save out/case08``) see its output.
+
+Not run, and why:
+
+* ``pip install`` lines: installing is what the test environment has already done;
+* ``dask scheduler``, ``dask worker`` and ``--backend dask --scheduler``: they need a
+  cluster of other hosts.
+
+Run with small overrides, because as written they take minutes (their full runs are what
+the README's figures and ``experiments/`` come from); each is listed in :data:`OVERRIDES`
+or :func:`shrink_experiment`:
+
+* ``clinicsim calibrate``: one run of one week per case;
+* ``clinicsim capacity``: two runs of one week per list size, to 2,000 patients;
+* ``clinicsim frontier``: as capacity, over the first two staffing mixes;
+* the experiment files are copied with two runs of one week per design point.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+
+#: Lines not run (see the module's docstring for why).
+NOT_RUN = (re.compile(r"^\s*pip install"), re.compile(r"^\s*dask (scheduler|worker)"),
+           re.compile(r"--backend dask --scheduler"))
+
+#: Options appended to a command that takes minutes as written (first match applies).
+OVERRIDES: tuple[tuple[re.Pattern, list[str]], ...] = (
+    (re.compile(r"^clinicsim calibrate\b"), ["-r", "1", "-w", "1", "--warmup-weeks", "1"]),
+    (re.compile(r"^clinicsim (capacity|frontier)\b"),
+     ["-r", "2", "--max-replications", "2", "-w", "1", "--warmup-weeks", "1",
+      "--resolution", "2000"]),
+)
+
+#: Seconds one README command may take here (the slowest, a run of 30 x 12 weeks with
+#: the event log, takes about 15 s on the 2-core test machine).
+TIMEOUT_S = 300
+
+
+def bash_commands(text: str) -> list[str]:
+    """Command lines of the ```bash blocks, in order (comments and blank lines dropped)."""
+    out = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        out += [line.strip() for line in block.splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    return out
+
+
+def shrink_experiment(path: Path) -> None:
+    """Two runs of one week per point, and at most two points for a frontier."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(replications=2, weeks=1, warmup_weeks=1)
+    data.pop("stopping", None)
+    if data.get("replications_per_task") not in (None, "auto"):
+        data["replications_per_task"] = 2
+    if "targets" in data and data.get("design", {}).get("kind") == "grid":
+        factors = data["design"]["factors"]
+        varied = False
+        for name, values in factors.items():
+            keep = 2 if len(values) > 1 and not varied else 1
+            varied = varied or keep == 2
+            factors[name] = values[:keep]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("fresh")
+    shutil.copytree(REPO / "models", root / "models")
+    (root / "experiments").mkdir()
+    for file in (REPO / "experiments").glob("*.yaml"):
+        shutil.copy(file, root / "experiments" / file.name)
+        shrink_experiment(root / "experiments" / file.name)
+    example = re.search(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    (root / "my_practice.yaml").write_text(example.group(1), encoding="utf-8")
+    return root
+
+
+def test_the_readme_shows_commands():
+    commands = bash_commands(README.read_text(encoding="utf-8"))
+    assert len(commands) > 15
+    assert any(c.startswith("clinicsim compare") for c in commands)
+
+
+def test_every_readme_command_succeeds(clone):
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
+                                 f"{os.environ.get('PATH', '')}"}
+    ran = 0
+    for command in bash_commands(README.read_text(encoding="utf-8")):
+        if any(p.search(command) for p in NOT_RUN):
+            continue
+        line = command.split(" #")[0].strip()
+        for pattern, extra in OVERRIDES:
+            if pattern.search(line):
+                line = " ".join([line, *extra])
+                break
+        done = subprocess.run(["bash", "-c", line], cwd=clone, env=env, capture_output=True,
+                              text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, f"{line}\nexit {done.returncode}\n{done.stderr[-3000:]}"
+        ran += 1
+    assert ran > 15
+    assert (clone / "out" / "case08" / "run.json").exists()
+    assert (clone / "comparison.html").exists() and (clone / "case08.html").exists()
