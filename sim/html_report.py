@@ -40,7 +40,7 @@ SWEEP_TABLES = {
 _SHORT_ACTIVITY = {"consulting": "consulting", "phone": "phone triage",
                    "supervising": "supervising", "being_supervised": "being supervised",
                    "inbox_admin": "inbox, admin", "home_visits": "home visits",
-                   "break": "break", "idle": "idle"}
+                   "break": "break", "idle": "idle", "other_practice": "other practice"}
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;

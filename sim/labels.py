@@ -14,6 +14,7 @@ ACTIVITY_LABELS: dict[str, str] = {
     "home_visits": "Home visits incl. travel (sygebesøg)",
     "break": "Break (frokost)",
     "idle": "Idle / unused slot time (ledig tid)",
+    "other_practice": "Working for another practice (delt personale)",
 }
 
 #: metric -> (label, unit, scale, better): ``scale`` turns the stored value into the unit

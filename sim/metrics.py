@@ -210,9 +210,11 @@ class RunMetrics:
             mine = time_by_role.setdefault(role, dict.fromkeys(ACTIVITIES, 0.0))
             for activity, minutes in time.items():
                 mine[activity] += minutes
-            available[role] = available.get(role, 0.0) + (left - start) - time["break"]
+            # time working for another practice is neither available nor paid by this one
+            away = time["other_practice"]
+            available[role] = available.get(role, 0.0) + (left - start) - time["break"] - away
             overtime[role] = overtime.get(role, 0.0) + max(0.0, left - end)
-            cost += (left - start) * self.cost[role]
+            cost += (left - start - away) * self.cost[role]
         doctor_minutes = 0.0
         for role, time in time_by_role.items():
             for activity in ACTIVITIES:

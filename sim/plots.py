@@ -62,6 +62,7 @@ ACTIVITY_COLOURS: dict[str, str] = {
     "home_visits": "#9c6b4e",
     "break": "#c9c2a8",
     "idle": "#ececec",
+    "other_practice": "#b7b7b7",
 }
 _HATCH = {"being_supervised": "///"}
 

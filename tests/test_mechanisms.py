@@ -127,3 +127,96 @@ def test_a_phone_line_with_its_own_hours_and_purpose():
     assert set(main.staff_id) <= {"secretary-1", "secretary-2"}
     acute_line = contacts[(contacts.channel == "phone") & (contacts.t_arise >= 12 * 60)]
     assert acute_line[acute_line.outcome.isin(["consulted"])].same_day.all()
+
+
+def test_a_pre_test_is_booked_before_its_review_with_its_own_role():
+    """Chronic reviews with a pre-test two days before: each review brings a lab sample
+    booked with the healthcare assistant, on or before the review's day, before it."""
+    d = raw("default")
+    d["contact_types"]["chronic_review"]["pre_test"] = {"contact_type": "lab_sample",
+                                                        "days_before": 2}
+    d["delegation"]["routes"]["medium"]["lab_sample"] = ["hca"]
+    from sim.engine import CompiledScenario, RunCalendar, simulate_run
+
+    model = CompiledScenario(scenario_from_dict(d))
+    calendar = RunCalendar(model.scenario.calendar, days=8, warmup_days=0)
+    bookings = pd.DataFrame([b for rec in simulate_run(model, 3, 0, calendar)
+                             for b in rec.bookings],
+                            columns=["contact_id", "source", "request_day", "due_day",
+                                     "appointment_day", "time", "staff_id", "role", "own_gp",
+                                     "urgent"])
+    reviews = bookings[bookings.source == "review"]
+    tests = bookings[bookings.source == "pre_test"]
+    assert len(tests) > 20 and set(tests.role) == {"hca"}
+    # each pre-test is the one booked right after its review; it comes first
+    pairs = bookings.reset_index(drop=True)
+    for i in pairs.index[pairs.source == "pre_test"]:
+        review = pairs.loc[i - 1]
+        test = pairs.loc[i]
+        assert review.source == "review"
+        assert (test.appointment_day, test.time) < (review.appointment_day, review.time)
+        assert test.appointment_day >= review.appointment_day - 2
+    assert len(reviews) >= len(tests)
+
+
+def test_time_for_another_practice_is_neither_idle_nor_paid_here():
+    """A secretary shared with another practice works for it 12:30-16:00: that time is
+    her own activity, not idle, not available and not part of this practice's cost."""
+    from sim.metrics import overall
+
+    d = raw("default")
+    d["block_kinds"]["other_practice"] = {"activity": "other_practice", "serves": []}
+    base = run_replications_short(scenario_from_dict(d))
+    d["staff"]["secretary"]["blocks"].append({"kind": "other_practice", "start": "12:30",
+                                              "end": "16:00"})
+    shared = run_replications_short(scenario_from_dict(d))
+    s = shared.summary()
+    away = s[(s.metric == "time_use_min") & (s.role == "secretary")
+             & (s.activity == "other_practice") & s.weekday.isna()]["mean"].iloc[0]
+    assert away == pytest.approx(2 * 210, rel=0.02)
+    cost = lambda r: overall(r.summary()).set_index("metric").loc["staff_cost_dkk", "mean"]  # noqa: E731
+    rate = scenario_from_dict(d).roles["secretary"].cost_per_hour
+    assert cost(base) - cost(shared) == pytest.approx(2 * 3.5 * rate, rel=0.02)
+
+
+def run_replications_short(scenario):
+    from sim import run_replications
+
+    return run_replications(scenario, 2, 1, weeks=1, warmup_weeks=0)
+
+
+def test_a_remote_gp_takes_only_what_can_be_done_remotely():
+    """A GP working by video takes follow-ups and e-consultations (remote types) and no
+    other consultation; the practice's own GPs take the rest."""
+    d = raw("default")
+    for ctype in ("follow_up", "econsult", "prescription"):
+        d["contact_types"][ctype]["remote"] = True
+    d["staff"]["gp_remote"] = dict(d["staff"]["gp"], count=1, remote=True)
+    contacts, _, tasks = tables(scenario_from_dict(d), days=3)
+    remote = tasks[(tasks.staff_id == "gp_remote")
+                   & tasks.kind.isin(["consult", "inbox", "home_visit"])]
+    merged = remote.merge(contacts[["replication", "contact_id", "contact_type"]],
+                          on=["replication", "contact_id"])
+    assert len(merged) > 10
+    assert set(merged.contact_type) <= {"follow_up", "econsult", "prescription"}
+
+
+def test_a_group_session_sees_its_patients_together():
+    """Group consultations book seats in a nurse's 90-minute group slot of 8 seats: the
+    patients who come are all seen in one session, by one task."""
+    d = raw("default")
+    d["contact_types"]["group_consultation"]["group"] = True
+    d["demand"]["planned"]["mix"] = {"group_consultation": 0.1, "follow_up": 0.9}
+    d["demand"]["planned"]["per_patient_year"] = 2.0
+    d["staff"]["nurse"]["blocks"].append({"kind": "planned", "start": "14:00", "end": "15:30",
+                                          "slot_min": 90, "group_size": 8})
+    contacts, _, tasks = tables(scenario_from_dict(d), seeds=range(2), days=6)
+    group = contacts[(contacts.contact_type == "group_consultation")
+                     & (contacts.outcome == "consulted")]
+    assert len(group) > 8
+    sessions = group.groupby(["replication", "day", "seen_by_id", "t_seen"]).size()
+    assert sessions.max() > 1 and (sessions <= 8).all()
+    consults = joined(contacts, tasks)
+    led = consults[consults.contact_type == "group_consultation"]
+    assert len(led) == len(sessions)  # one task per session, however many patients
+    assert ((led.t0 >= 14 * 60) & (led.t0 < 15.5 * 60)).all()

@@ -30,17 +30,31 @@ PLANNED, ACUTE = "planned", "acute"
 FreeSlots = dict[tuple[str, str], list[tuple[float, str]]]
 
 
+#: Slot lists of remote clinicians and group sessions are kept apart from the ordinary ones,
+#: under the role's name with these suffixes: only needs that may use them look there.
+REMOTE, GROUP = "@remote", "@group"
+
+
+def slot_key(person: Person, block) -> str:
+    """The role key of a person's slots in a block: the role, marked remote or group."""
+    if block.group_size:
+        return person.role + GROUP
+    return person.role + REMOTE if person.remote else person.role
+
+
 def day_slots(people: list[Person]) -> FreeSlots:
-    """Every slot of a day by (slot kind, role), each list sorted by time."""
+    """Every slot of a day by (slot kind, role key), each list sorted by time; a group slot
+    appears once per seat."""
     free: FreeSlots = {}
     for person in people:
         for block in person.plan:
             if block.slots == "none":
                 continue
             n = math.floor((block.end - block.start) / block.slot_min + EPS)
-            slots = free.setdefault((block.slots, person.role), [])
+            slots = free.setdefault((block.slots, slot_key(person, block)), [])
             for i in range(n):
-                slots.append((block.start + i * block.slot_min, person.id))
+                for _seat in range(block.group_size or 1):
+                    slots.append((block.start + i * block.slot_min, person.id))
     for slots in free.values():
         slots.sort()
     return free
@@ -103,8 +117,9 @@ class AppointmentBook:
 
     # --- same-day slots ---------------------------------------------------------------------
     def take_today(self, kind: str, route_roles: list[str], earliest: float,
-                   prefer: str) -> tuple[float, str] | None:
-        """Book today's first free ``kind`` slot at or after ``earliest``.
+                   prefer: str, remote_ok: bool = False) -> tuple[float, str] | None:
+        """Book today's first free ``kind`` slot at or after ``earliest`` (a remote
+        clinician's too, if the need may be met remotely).
 
         ``prefer="lowest_level"`` tries the route's roles in order (a nurse slot at 14:00
         before a GP slot at 09:00); ``"earliest"`` takes the earliest slot of any of them.
@@ -115,16 +130,20 @@ class AppointmentBook:
         best: tuple[float, str] | None = None
         best_key: tuple[str, str] | None = None
         best_pos = -1
+        suffixes = ("", REMOTE) if remote_ok else ("",)
         for role in route_roles:
-            slots = free.get((kind, role))
-            if not slots:
-                continue
-            pos = bisect.bisect_left(slots, (earliest - EPS, ""))
-            if pos >= len(slots):
-                continue
-            if best is None or slots[pos] < best:
-                best, best_key, best_pos = slots[pos], (kind, role), pos
-            if prefer == "lowest_level":
+            found = False
+            for suffix in suffixes:
+                slots = free.get((kind, role + suffix))
+                if not slots:
+                    continue
+                pos = bisect.bisect_left(slots, (earliest - EPS, ""))
+                if pos >= len(slots):
+                    continue
+                found = True
+                if best is None or slots[pos] < best:
+                    best, best_key, best_pos = slots[pos], (kind, role + suffix), pos
+            if found and prefer == "lowest_level":
                 break
         if best is None or best_key is None:
             return None
@@ -138,14 +157,19 @@ class AppointmentBook:
         return (PLANNED,)
 
     def book(self, contact, route_roles: list[str], first_day: int, earliest_time: float,
-             own_gp: str | None, team: str | None, urgent: bool = False) -> Appointment | None:
+             own_gp: str | None, team: str | None, urgent: bool = False,
+             remote_ok: bool = False, group: bool = False,
+             before: tuple[int, float] | None = None) -> Appointment | None:
         """Book the best slot for a planned need from ``first_day`` (at or after
         ``earliest_time`` if that is today), or None if none is free within the horizon.
 
         Each candidate scores its wait in working days, plus ``level_extra_days`` per rung
         above the route's first, less ``own_gp_extra_days`` with the patient's own GP and
         ``own_team_extra_days`` within their team; the lowest score wins (then the earliest
-        time, then the lower rung)."""
+        time, then the lower rung). A group need books a seat in a group slot; a need that
+        may be met remotely may also book a remote clinician; ``before`` (day, minute) is a
+        limit the slot must start before (a pre-test before its visit)."""
+        suffixes = (GROUP,) if group else (("", REMOTE) if remote_ok else ("",))
         today = self.today
         own_extra = self.own_gp_extra if own_gp is not None else 0.0
         team_extra = self.own_team_extra if team is not None else 0.0
@@ -161,33 +185,38 @@ class AppointmentBook:
             free = self.free[day]
             kinds = (PLANNED, ACUTE) if urgent or (release is not None and wait <= release) \
                 else (PLANNED,)
+            if before is not None and day > before[0]:
+                break
+            limit = before[1] if before is not None and day == before[0] else math.inf
             for rank, role in enumerate(route_roles):
                 base = wait + rank * level_extra
                 # the most this role's slots can take off the wait: own GP, own team
                 gain = (own_extra if role == own_role else 0.0) + team_extra
                 if best is not None and base - gain > best[0]:
                     continue
-                for kind in kinds:
-                    slots = free.get((kind, role))
+                for kind, suffix in ((k, x) for k in kinds for x in suffixes):
+                    slots = free.get((kind, role + suffix))
                     if not slots:
                         continue
                     start = (bisect.bisect_left(slots, (earliest_time - EPS, ""))
                              if day == today else 0)
                     if gain == 0.0:  # only the first slot can be best in this list
-                        if start < len(slots):
+                        if start < len(slots) and slots[start][0] < limit:
                             time = slots[start][0]
                             if best is None or (base, time, rank) < best[:3]:
-                                best = (base, time, rank, day, (kind, role), start)
+                                best = (base, time, rank, day, (kind, role + suffix), start)
                         continue
                     for i in range(start, len(slots)):
                         time, pid = slots[i]
+                        if time >= limit:
+                            break
                         score = base
                         if pid == own_gp:
                             score -= own_extra
                         if team is not None and team_of.get(pid) == team:
                             score -= team_extra
                         if best is None or (score, time, rank) < best[:3]:
-                            best = (score, time, rank, day, (kind, role), i)
+                            best = (score, time, rank, day, (kind, role + suffix), i)
                         if score <= base - gain:  # no later slot in this list scores lower
                             break
         if best is None:
@@ -211,8 +240,10 @@ class AppointmentBook:
         for day in range(today, last + 1):
             free = self.free[day]
             kinds = self._kinds(day, urgent=False)
-            for (kind, role), slots in free.items():
-                if kind not in kinds or (roles is not None and role not in roles):
+            for (kind, key), slots in free.items():
+                role, _, mark = key.partition("@")
+                if kind not in kinds or mark == "group" or (roles is not None
+                                                            and role not in roles):
                     continue
                 if day == today:
                     seen += len(slots) - bisect.bisect_left(slots, (now - EPS, ""))

@@ -104,6 +104,11 @@ class Clinic:
                                       outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
                                       c.same_day, c.patient, c.own_gp, c.complex))
         self.run.ended += 1
+        if c.session:  # a group session ends for everyone in it
+            others, c.session = c.session, None
+            for other in others:
+                other.t_seen, other.seen_by, other.seen_by_id = c.t_seen, c.seen_by, c.seen_by_id
+                self.finish(other, outcome)
         same_day = c.same_day
         if same_day:
             self.same_day_done(c, outcome in ("consulted", "home_visit"))
@@ -151,7 +156,8 @@ class Clinic:
         best, best_key = None, None
         for w in candidates:
             if kind in w.serving and w.role in roles and (
-                    line is None or w.lines is None or line in w.lines):
+                    line is None or w.lines is None or line in w.lines) and (
+                    not w.remote or w.takes_remotely(item)):
                 key = (rank[w.role], team is not None and w.team != team, w.index)
                 if best_key is None or key < best_key:
                     best, best_key = w, key
@@ -174,7 +180,8 @@ class Clinic:
             queue = self.queues[kind]
             if not queue:
                 continue
-            item = queue.pop_for(w.role, w.team, w.lines if kind == "call" else None)
+            item = queue.pop_for(w.role, w.team, w.lines if kind == "call" else None,
+                                 w.takes_remotely if w.remote else None)
             if item is not None:
                 item.queued = False
                 return item
@@ -257,7 +264,8 @@ class Clinic:
     def book_same_day(self, c: Contact) -> None:
         c.same_day = True
         route = self.model.roles_for(c.ctype, c.complex)
-        slot = self.book.take_today("acute", route, self.env.now, self.scenario.acute.prefer)
+        slot = self.book.take_today("acute", route, self.env.now, self.scenario.acute.prefer,
+                                    c.ctype in self.model.remote_types)
         if slot is not None:
             self._book(c, slot[0], self.worker_of[slot[1]])
             return
@@ -272,6 +280,21 @@ class Clinic:
             self.log_event(c.id, "booked", worker)
         c.stage = "consult"
         self.at(t, lambda _e, c=c, w=worker: self.submit_booked(w, c))
+
+    def keep_group_session(self, seats: list[Appointment]) -> None:
+        """A group session's patients (each may not come): the first who comes leads, and
+        the others are seen with them in the one session."""
+        came = []
+        for a in seats:
+            c = a.contact
+            if c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
+                self.at(a.time, lambda _e, c=c: self.finish(c, "no_show"))
+            else:
+                came.append(c)
+        if came:
+            lead = came[0]
+            lead.session = came[1:]
+            self._book(lead, seats[0].time, self.worker_of[seats[0].person])
 
     def keep_appointment(self, a: Appointment) -> None:
         """Today's booked patient comes at their slot, or does not (no-show by weekday)."""

@@ -47,6 +47,7 @@ class Contact:
         "id", "channel", "ctype", "team", "day", "t_arise", "u", "stage", "queued", "route",
         "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
         "own_gp", "t_request", "request_day", "urgent", "attempts", "stream", "complex",
+        "session",
     )
 
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
@@ -75,6 +76,7 @@ class Contact:
         self.attempts = 0
         self.stream = channel  # the demand stream (or source) it came from
         self.complex = False   # the patient is morbid: routes and durations may differ
+        self.session: list[Contact] | None = None  # the others in a group session it leads
 
 
 class Question:

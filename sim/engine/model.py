@@ -31,6 +31,7 @@ class PlanBlock:
     slots: str
     slot_min: float
     lines: frozenset[str] | None = None  # phone lines answered (None: all)
+    group_size: int | None = None  # seats per slot in a group session
     serve_set: frozenset[str] = frozenset()  # ``serves`` as a set, for "does it take X?"
 
     def __post_init__(self) -> None:
@@ -49,6 +50,7 @@ class Person:
     start: float
     end: float
     plan: tuple[PlanBlock, ...]
+    remote: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,7 +103,7 @@ class CompiledScenario:
                 plan = tuple(self._plan(spec, day))
                 for pid in person_ids(group, spec):
                     people.append(Person(pid, group, spec.role, spec.team, day.start, day.end,
-                                         plan))
+                                         plan, spec.remote))
             self.weekday_people.append(people)
 
     def _plan(self, spec: Staff, day: SimpleNamespace) -> list[PlanBlock]:
@@ -110,15 +112,16 @@ class CompiledScenario:
         plan = []
         for start, end, kind in day_plan(s, day, role.default_block):
             bk = s.block_kinds[kind]
-            slot_min = role.slot_min
+            slot_min, group_size = role.slot_min, None
             for b in day.blocks:
-                if b.start == start and b.kind == kind and b.slot_min is not None:
-                    slot_min = b.slot_min
+                if b.start == start and b.kind == kind:
+                    slot_min = b.slot_min if b.slot_min is not None else slot_min
+                    group_size = b.group_size
             activity = bk.activity_if_supervisor if (role.supervises and
                                                      bk.activity_if_supervisor) else bk.activity
             plan.append(PlanBlock(start, end, kind, tuple(bk.serves), activity, bk.slots,
                                   slot_min, frozenset(bk.lines) if bk.lines is not None
-                                  else None))
+                                  else None, group_size))
         return plan
 
     def people_on(self, day: Day) -> list[Person]:
@@ -251,6 +254,16 @@ class CompiledScenario:
         roles = {p.role for people in self.weekday_people for p in people
                  if any(b.slots != "none" for b in p.plan)}
         return sorted(roles)
+
+    @cached_property
+    def remote_types(self) -> frozenset[str]:
+        """Contact types a remote clinician may take (by video or phone)."""
+        return frozenset(n for n, t in self.scenario.contact_types.items() if t.remote)
+
+    @cached_property
+    def group_types(self) -> frozenset[str]:
+        """Contact types held as group sessions (seats in a group slot)."""
+        return frozenset(n for n, t in self.scenario.contact_types.items() if t.group)
 
     @cached_property
     def list_roles(self) -> set[str]:

@@ -48,24 +48,36 @@ class WorkQueue:
                 return
         raise ValueError("the item is not waiting in this queue")
 
-    def pop_for(self, role: str, team: str | None, lines: frozenset[str] | None = None):
+    def pop_for(self, role: str, team: str | None, lines: frozenset[str] | None = None,
+                accept=None):
         """The item a person of ``role`` and ``team`` takes next (of the phone ``lines`` they
-        answer, if given), or None."""
-        best_key, best_rank = None, None
+        answer, and that ``accept`` allows, if given), or None. With ``accept`` (a remote
+        clinician, rare) a bucket is searched past items it refuses."""
+        best_key, best_rank, best_index = None, None, 0
         for key, (roles, entries) in self._buckets.items():
             if not entries or role not in roles:
                 continue
             if lines is not None and entries[0][1].route.line not in lines:
                 continue
+            index = 0
+            if accept is not None:
+                index = next((i for i, (_s, item) in enumerate(entries) if accept(item)), -1)
+                if index < 0:
+                    continue
             item_team = key[1]
             other = not (item_team is None or team is None or item_team == team)
-            rank = (other, entries[0][0])
+            rank = (other, entries[index][0])
             if best_rank is None or rank < best_rank:
-                best_key, best_rank = key, rank
+                best_key, best_rank, best_index = key, rank, index
         if best_key is None:
             return None
         self._count -= 1
-        return self._buckets[best_key][1].popleft()[1]
+        entries = self._buckets[best_key][1]
+        if best_index == 0:
+            return entries.popleft()[1]
+        item = entries[best_index][1]
+        del entries[best_index]
+        return item
 
     def popleft(self):
         """The longest-waiting item of any route (for closing time)."""

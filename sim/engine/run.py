@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Planned needs the practice booked for a chosen later day (a follow-up's, a review's):
 #: their wait runs from that day, not from when they were booked.
-SCHEDULED_SOURCES = ("follow_up", "review")
+SCHEDULED_SOURCES = ("follow_up", "review", "pre_test")
 #: Rows of decision draws fetched at a time for contacts the run itself creates
 #: (follow-ups, reviews): one vectorised draw per decision instead of one per contact.
 ROW_BLOCK = 64
@@ -134,8 +134,9 @@ class RunState:
 
     # --- planned needs ----------------------------------------------------------------------
     def request(self, clinic: Clinic, c: Contact, source: str, first_day: int | None = None,
-                urgent: bool = False) -> None:
-        """Book a planned need into the appointment book, or turn it away."""
+                urgent: bool = False, before: tuple[int, float] | None = None) -> None:
+        """Book a planned need into the appointment book, or turn it away; a visit with a
+        first stage (a pre-test) books that too, before it."""
         today = clinic.day.index
         booking = self.model.scenario.booking
         earliest = today + booking.earliest_days
@@ -145,8 +146,11 @@ class RunState:
         now = clinic.env.now
         c.request_day, c.urgent = today, urgent
         clinic.records.requests += 1
-        roles = self.model.roles_for(c.ctype, c.complex)
-        a = self.book.book(c, roles, first, now, c.own_gp, c.team, urgent)
+        model = self.model
+        roles = model.roles_for(c.ctype, c.complex)
+        a = self.book.book(c, roles, first, now, c.own_gp, c.team, urgent,
+                           remote_ok=c.ctype in model.remote_types,
+                           group=c.ctype in model.group_types, before=before)
         if a is None:
             clinic.finish(c, "turned_away")
             return
@@ -158,6 +162,11 @@ class RunState:
             clinic.log_event(c.id, "booked_for_later" if a.day > today else "booked", None)
         if a.day == today:
             clinic.keep_appointment(a)
+        pre = model.scenario.contact_types[c.ctype].pre_test
+        if pre is not None and source != "pre_test":
+            test = self.derived_contact(clinic, "pre_test", pre.contact_type, c)
+            self.request(clinic, test, "pre_test", first_day=a.day - pre.days_before,
+                         before=(a.day, a.time))
 
     def carry(self, clinic: Clinic, c: Contact) -> None:
         """Work not done today: home-visit requests wait for tomorrow's queue (inbox items
@@ -222,8 +231,14 @@ class RunState:
         then today's new demand."""
         day = clinic.day
         records = clinic.records
+        sessions: dict[tuple[str, float], list] = {}
         for a in self.book.start_day(day.index):
-            clinic.keep_appointment(a)
+            if a.contact.ctype in self.model.group_types:  # seats of one group session
+                sessions.setdefault((a.person, a.time), []).append(a)
+            else:
+                clinic.keep_appointment(a)
+        for seats in sessions.values():
+            clinic.keep_group_session(seats)
         records.tnaa = self.access_at_opening(clinic)
         for kind, waiting in self.carried.items():
             for c in waiting:

@@ -58,7 +58,7 @@ class Worker:
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
-        "notes", "morbid_factor", "p_message", "lines", "block_activity",
+        "notes", "morbid_factor", "p_message", "lines", "block_activity", "remote",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -93,12 +93,19 @@ class Worker:
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
         self.lines: frozenset[str] | None = None  # phone lines the current block answers
+        self.remote = person.remote  # works by video or phone: takes remote types only
         self.block_activity = "idle"
         self.interruptible = False
         self.left_at = float("nan")
         self.booked: deque = deque()  # own booked patients who have arrived, in order
         self.timeline = clinic.records.timeline  # None unless the event log is on
         self.process = self.env.process(self.day())
+
+    def takes_remotely(self, item) -> bool:
+        """Whether a remote clinician may take ``item``: a question, a call, or a contact
+        type that can be done by video or phone."""
+        ctype = getattr(item, "ctype", None)
+        return ctype is None or item.stage == "call" or ctype in self.clinic.model.remote_types
 
     def wake_with(self, item) -> None:
         """Wake this idle person, handing them ``item`` (or nothing: their block ended).

@@ -63,6 +63,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
         *_check_routes(s),
         *_check_supervision(s),
         *_check_planned_needs(s),
+        *_check_group_and_pre_tests(s),
         *_check_staff(s),
         *_check_coverage(s),
     ]
@@ -113,6 +114,31 @@ def _check_planned_needs(s: Scenario) -> Iterator[Problem]:
     for path, ctype in needs:
         if ctype not in s.contact_types:
             yield _problem(path, f"a contact type ({', '.join(s.contact_types)})", show(ctype))
+
+
+def _check_group_and_pre_tests(s: Scenario) -> Iterator[Problem]:
+    for name, ctype in s.contact_types.items():
+        if ctype.pre_test is not None and ctype.pre_test.contact_type not in s.contact_types:
+            yield _problem(("contact_types", name, "pre_test", "contact_type"),
+                           f"a contact type ({', '.join(s.contact_types)})",
+                           show(ctype.pre_test.contact_type))
+    arising = arising_types(s)
+    for name in sorted(t for t in arising if s.contact_types[t].group):
+        able = set(s.contact_types[name].durations)
+        seats = [(sid, p.role) for sid, p in s.staff.items() if p.count > 0
+                 for b in [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or []))]
+                 if b.group_size]
+        if not any(role in able for _sid, role in seats):
+            yield _problem(("contact_types", name, "group"),
+                           f"a block with group_size held by a role that may take {name!r} "
+                           "(group sessions need group slots)", "none")
+    for sid, person in s.staff.items():
+        for i, block in enumerate(person.blocks):
+            kind = s.block_kinds.get(block.kind)
+            if block.group_size and kind is not None and kind.slots == "none":
+                yield _problem(("staff", sid, "blocks", i, "group_size"),
+                               "a block kind with bookable slots (planned or acute)",
+                               block.kind)
 
 
 def _check_roles_and_types(s: Scenario) -> Iterator[Problem]:
@@ -219,6 +245,10 @@ def arising_types(s: Scenario) -> set[str]:
         types.add(f.contact_type)
     if s.reviews is not None and s.population.share_morbid > 0:
         types.add(s.reviews.contact_type)
+    for ctype in list(types):  # a visit with a first stage brings that stage's type
+        spec = s.contact_types.get(ctype)
+        if spec is not None and spec.pre_test is not None:
+            types.add(spec.pre_test.contact_type)
     if any(d.channel == "phone" and d.per_patient_year > 0 for d in s.demand.values()):
         triagers = {p.role for p in s.staff.values() if p.count > 0}
         for outcome, ctype in (("e_consultation", s.triage.e_consultation_type),

@@ -151,6 +151,7 @@ Activity = Literal[
     "home_visits",
     "break",
     "idle",
+    "other_practice",
 ]
 ACTIVITIES: tuple[str, ...] = Activity.__args__  # type: ignore[attr-defined]
 
@@ -316,12 +317,27 @@ class BlockKind(Strict):
         default=None, description="Phone blocks: the phone lines answered (null: all).")
 
 
+class PreTest(Strict):
+    """A first stage booked before the visit itself (samples before a chronic review)."""
+
+    contact_type: Name
+    days_before: Annotated[WholeNumber, Field(ge=0, le=60)] = Field(
+        default=0, description="Working days before the visit (0: the same day).")
+
+
 class ContactType(Strict):
     label: str
     acute: bool = False
     patient_contact: bool = Field(
         default=True, description="Counts as a patient contact in activity statistics."
     )
+    remote: bool = Field(default=False, description="Can be done by video or phone, so a "
+                                                    "remote clinician may take it.")
+    group: bool = Field(default=False, description="Held as a group session: patients book "
+                                                   "seats in a group slot (case 2).")
+    pre_test: PreTest | None = Field(
+        default=None, description="A first stage by another role before the visit (pre-tests "
+                                  "before a chronic review: cases 1, 5, 8, 9).")
     durations: dict[Name, DistSpec] = Field(
         description="Service time by role; a role without an entry cannot handle the type."
     )
@@ -404,6 +420,9 @@ class Block(Strict):
     start: Clock
     end: Clock
     slot_min: Minutes | None = None
+    group_size: Annotated[WholeNumber, Field(ge=2, le=100)] | None = Field(
+        default=None, description="Seats in each slot: a group session for contact types "
+                                  "marked group.")
 
 
 class DayPlan(Strict):
@@ -444,6 +463,8 @@ class Staff(Strict):
         default_factory=dict, description="Weekdays whose hours or blocks differ.")
     rotation: Rotation | None = None
     absent: list[Absence] = Field(default_factory=list)
+    remote: bool = Field(default=False, description="Works from elsewhere by video or phone: "
+                                                    "takes only remote contact types.")
     list_share: Annotated[float, Field(ge=0, le=1000)] | None = Field(
         default=None, description="Relative share of the list with each of these people as "
                                   "own GP (null: 1 if the role keeps a list, else 0).")
