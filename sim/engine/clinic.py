@@ -391,10 +391,13 @@ class Clinic:
         self.queues["inbox"] = WorkQueue()
 
     def release(self) -> None:
-        """Break the clinic <-> worker references once the day is over."""
+        """Break the day's reference cycles once it is over, so reference counting frees it
+        with the cyclic collector paused: clinic <-> workers, and the SimPy environment's
+        own (it keeps methods bound to itself as attributes)."""
         for w in self.workers:
             w.clinic = w.process = w.wake = None
         self.workers, self.idle = [], []
+        self.env.__dict__.clear()
 
     def sweep(self) -> None:
         """After everyone has gone home: whatever still waits goes on to a later day."""
