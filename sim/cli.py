@@ -277,7 +277,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     _writable_dir(out, "--out")
     weeks = "" if args.weeks is None else f" --weeks {args.weeks}"
     weeks += "" if args.warmup_weeks is None else f" --warmup-weeks {args.warmup_weeks}"
-    with atomic_files(out, ["report.csv", "report.md"]) as staging, \
+    with atomic_files(out, ["report.csv", "recognisability.csv", "report.md"]) as staging, \
             progress_bar(None, "calibrate", enabled=wanted(args.progress)):
         table = write_report(staging, args.replications, args.seed,
                              command=f"clinicsim calibrate --out {args.out} "

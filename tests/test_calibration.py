@@ -98,3 +98,31 @@ def test_report_has_a_row_for_every_target_and_case():
     text = markdown(table, targets, 2, 1, "clinicsim calibrate")
     assert "Fitted targets:** none" in text
     assert text.count("\n| ") >= per_case + 17
+
+
+def test_new_kinds_of_figure_follow_their_definitions():
+    from sim.calibration import _gp_consultations
+
+    r = day()
+    # one booking the patient asked for (wait 3 days), one follow-up (not a requested wait)
+    r.bookings = [(0, "request", 0, 0, 3, 480.0, "gp-1", "gp", "gp-1", False),
+                  (1, "follow_up", 0, 5, 6, 480.0, "gp-1", "gp", "gp-1", False)]
+    assert FIGURES["planned_wait_days"](r, SCENARIO, {}) == (3.0, 1.0)
+    # complex patients: contact 0 is not complex, 1 is; both were consulted
+    r.contacts = [c[:14] + (c[0] == 1,) for c in r.contacts]
+    num, den = FIGURES["patient_time_share"](r, SCENARIO, {"roles": "all"})
+    assert num / den == pytest.approx(30 / 40)
+    # time present: all but breaks, for the staff groups named
+    num, den = FIGURES["time_share"](r, SCENARIO, {"staff": ["nurse"], "numerator":
+                                                   ["consulting"], "denominator": "present"})
+    assert num / den == pytest.approx(300 / 420)
+    assert _gp_consultations(r, SCENARIO, {}) == (1.0, 2.0)  # the trainee is not a GP
+
+
+def test_national_per_gp_checks_apply_to_the_degrees_they_name():
+    from sim.calibration import _applies
+
+    target = {"case": "all", "degrees": ["low", "medium"]}
+    assert _applies(target, 6, load_scenario("case06"))          # low delegation
+    assert not _applies(target, 1, load_scenario("case01"))      # high delegation
+    assert _applies({"case": 1}, 1, load_scenario("case01"))
