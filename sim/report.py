@@ -37,6 +37,8 @@ def _fmt(value: float | None, scale: float, digits: int) -> str:
     return f"{scale * value:,.{digits}f}"
 
 
+#: Characters of a figure's label in the terminal summary.
+LABEL = 56
 #: Figures shown by weekday, with their digits.
 WEEKDAY_FIGURES = (("calls_offered", 0), ("abandonment_rate", 0), ("acute_same_day_rate", 0),
                    ("tnaa_days", 1), ("backlog_planned", 0), ("overtime_min", 0))
@@ -67,7 +69,7 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
             r = overall.loc[metric]
             ci = (f"[{_fmt(r.ci_low, scale, digits)}, {_fmt(r.ci_high, scale, digits)}]"
                   if not math.isnan(r.ci_low) else "")
-            lines.append(f"  {label[:44]:<44} {_fmt(r['mean'], scale, digits):>10} "
+            lines.append(f"  {label[:LABEL]:<{LABEL}} {_fmt(r['mean'], scale, digits):>10} "
                          f"{unit:<12} {ci}")
         lines.append("")
     lines += _weekday_table(summary)
@@ -95,14 +97,14 @@ def _weekday_table(summary: pd.DataFrame) -> list[str]:
         return []
     part = summary[summary["weekday"].notna() & summary["role"].isna()]
     days = [d for d in WEEKDAYS if d in set(part["weekday"])]
-    lines = ["By weekday (means)", "  " + f"{'':<44}" + "".join(f"{d:>8}" for d in days)]
+    lines = ["By weekday (means)", "  " + f"{'':<{LABEL}}" + "".join(f"{d:>8}" for d in days)]
     for metric, digits in WEEKDAY_FIGURES:
         rows = part[part["metric"] == metric].set_index("weekday")["mean"]
         if rows.empty:
             continue
         label, unit, scale, _better = metric_info(metric)
         cells = "".join(f"{_fmt(rows.get(d), scale, digits):>8}" for d in days)
-        lines.append(f"  {(label + (' (' + unit + ')' if unit else ''))[:44]:<44}{cells}")
+        lines.append(f"  {(label + (' (' + unit + ')' if unit else ''))[:LABEL]:<{LABEL}}{cells}")
     return lines + [""]
 
 
