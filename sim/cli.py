@@ -18,9 +18,16 @@ from pathlib import Path
 
 from sim import __version__
 from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
-from sim.scenario import ScenarioError, load_scenario, scenario_file, scenario_warnings
 from sim.experiment.errors import SweepError, SweepInterrupted
-from sim.scenario.errors import Problem
+from sim.scenario.errors import Problem, ScenarioError
+
+
+def load_scenario(reference):
+    """Load a scenario (imported on use: the schema is slow to import, and --version and
+    --help need none of it)."""
+    from sim.scenario.loading import load_scenario as load
+
+    return load(reference)
 
 EXIT_INVALID = 2
 #: An output could not be written (a full disk, say): not the input's fault.
@@ -93,6 +100,8 @@ def _check_save(path: Path, option: str, marker: str, force: bool) -> None:
 def _load_and_warn(reference: str):
     """Load a scenario and print its warnings (a valid day that makes no sense) on stderr,
     each prefixed ``warning:`` and naming file and field."""
+    from sim.scenario import scenario_file, scenario_warnings
+
     scenario = load_scenario(reference)
     file = str(scenario_file(reference))
     for w in scenario_warnings(scenario):
@@ -637,10 +646,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # --version and --help end here, before heavy imports
     from sim.provenance import command_line
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     args.command_text = command_line(argv)
     try:
         code = _dispatch(args)
