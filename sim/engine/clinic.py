@@ -21,6 +21,7 @@ from sim.distributions import Distribution
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
 from sim.engine.contacts import ConservationError, Contact, Question
+from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario
 from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
@@ -55,7 +56,7 @@ class Clinic:
         self.close = s.clinic.close
         self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
-        self.idle: list[Worker] = []
+        self.idle = IdleIndex()
         self.records = DayRecords(day, event_log)
         self.log = self.records.events
         self.workers: list[Worker] = []
@@ -138,7 +139,7 @@ class Clinic:
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:
         """New waiting work: hand it to the best idle person whose block takes it, or queue it."""
-        self._place(kind, item, self._best(self.idle, kind, item) if self.idle else None)
+        self._place(kind, item, self.idle.best(kind, item) if self.idle else None)
 
     def _place(self, kind: str, item, worker: Worker | None) -> None:
         if worker is not None:
@@ -324,7 +325,7 @@ class Clinic:
         q = Question(asker, c, kind, duration, route, self.env.event())
         if self.log is not None:
             self.log_event(c.id, kind, asker)
-        worker = self._best(self.idle, "question", q)
+        worker = self.idle.best("question", q)
         if worker is None and self.interrupt_mode and kind != "message":
             target = self._best([w for w in self.workers if w.interruptible], "question", q)
             if target is not None:  # no doctor free: call one out of a consultation
@@ -396,7 +397,7 @@ class Clinic:
         own (it keeps methods bound to itself as attributes)."""
         for w in self.workers:
             w.clinic = w.process = w.wake = None
-        self.workers, self.idle = [], []
+        self.workers, self.idle = [], IdleIndex()
         self.env.__dict__.clear()
 
     def sweep(self) -> None:

@@ -56,11 +56,19 @@ class Person:
 @dataclass(frozen=True, eq=False)
 class Route:
     """Who may take a contact type, and how much each is preferred (0 = first); a call's
-    route also names its phone line."""
+    route also names its phone line. ``levels`` groups the roles by rank, lowest first."""
 
     roles: frozenset[str]
     rank: dict[str, int]
     line: str | None = None
+    levels: tuple[tuple[int, tuple[str, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        by_rank: dict[int, list[str]] = {}
+        for role in sorted(self.roles):
+            by_rank.setdefault(self.rank[role], []).append(role)
+        object.__setattr__(self, "levels", tuple((r, tuple(by_rank[r]))
+                                                 for r in sorted(by_rank)))
 
 
 @dataclass(frozen=True)

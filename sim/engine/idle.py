@@ -1,0 +1,85 @@
+"""Who is idle, indexed so that the best idle person for new work is found without
+scanning everyone.
+
+Idle people sit in sorted buckets by (kind of work their block takes, role, team), ordered
+by their index. The best person for an item is the one with the lowest rank of its route,
+then of the item's own team (when it has one), then the lowest index: the same choice as
+scanning every idle person with that key, at the cost of a few bucket lookups, so dispatch
+does not slow down as a practice grows from 9 to 120 people.
+"""
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.staff import Worker
+
+
+class IdleIndex:
+    __slots__ = ("_buckets", "_count")
+
+    def __init__(self) -> None:
+        #: kind -> role -> team -> sorted [(index, worker)]
+        self._buckets: dict[str, dict[str, dict]] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def append(self, w: Worker) -> None:
+        """``w`` waits idle in their current block (what it serves is ``w.serving``)."""
+        entry = (w.index, w)
+        for kind in w.serving:
+            teams = self._buckets.setdefault(kind, {}).setdefault(w.role, {})
+            bisect.insort(teams.setdefault(w.team, []), entry)
+        self._count += 1
+
+    def remove(self, w: Worker) -> None:
+        for kind in w.serving:
+            bucket = self._buckets[kind][w.role][w.team]
+            del bucket[bisect.bisect_left(bucket, (w.index,))]
+        self._count -= 1
+
+    def best(self, kind: str, item) -> Worker | None:
+        """The preferred idle person for ``item`` among those whose block takes ``kind``:
+        lowest competent level (its route's rank), then own team, then order; skipping
+        people who cannot take it here (a phone line they do not answer, remote work)."""
+        roles = self._buckets.get(kind)
+        if not roles:
+            return None
+        route, team = item.route, item.team
+        found, found_key = None, None
+        for rank, level in route.levels:
+            if found is not None and rank > found_key[0]:
+                break
+            for role in level:
+                teams = roles.get(role)
+                if not teams:
+                    continue
+                for worker_team, bucket in teams.items():
+                    if not bucket:
+                        continue
+                    other = team is not None and worker_team != team
+                    w = _first_fit(bucket, item)
+                    if w is None:
+                        continue
+                    key = (rank, other, w.index)
+                    if found_key is None or key < found_key:
+                        found, found_key = w, key
+        return found
+
+
+def _first_fit(bucket: list, item):
+    """The first person of a bucket who may take ``item`` (almost always the first)."""
+    line = item.route.line
+    for _index, w in bucket:
+        if line is not None and w.lines is not None and line not in w.lines:
+            continue
+        if w.remote and not w.takes_remotely(item):
+            continue
+        return w
+    return None
