@@ -220,3 +220,19 @@ def test_a_group_session_sees_its_patients_together():
     led = consults[consults.contact_type == "group_consultation"]
     assert len(led) == len(sessions)  # one task per session, however many patients
     assert ((led.t0 >= 14 * 60) & (led.t0 < 15.5 * 60)).all()
+
+
+def test_notes_lengthen_consultations_of_their_role_only():
+    """Notes add minutes in proportion to face time for the role they are set for; calls
+    and other roles' consultations keep their length."""
+    def lengths(share: dict[str, float]) -> pd.DataFrame:
+        d = raw("default")
+        d["notes"]["share_of_consultation"] = share
+        _, _, tasks = tables(scenario_from_dict(d), days=3)
+        tasks = tasks.assign(length=tasks.t1 - tasks.t0)
+        return tasks.groupby(["kind", "role"]).length.median()
+
+    without, with_notes = lengths({}), lengths({"gp": 0.5})
+    assert with_notes["consult", "gp"] == pytest.approx(1.5 * without["consult", "gp"], rel=0.1)
+    assert with_notes["consult", "nurse"] == pytest.approx(without["consult", "nurse"], rel=0.1)
+    assert with_notes["call", "secretary"] == pytest.approx(without["call", "secretary"], rel=0.1)
