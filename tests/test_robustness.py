@@ -660,6 +660,24 @@ def test_planned_slots_after_closing_time(tmp_path):
                and "after closing" in p for p in found), found
 
 
+def test_slots_after_closing_on_one_weekday_only(tmp_path):
+    """A weekday's own blocks are checked as the usual day's are."""
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          hca:
+            on:
+              thu:
+                end: "17:00"
+                blocks:
+                  - {kind: lunch, start: "12:00", end: "12:30"}
+                  - {kind: planned, start: "15:30", end: "17:00"}
+        """)
+    found = warnings_of(path)
+    assert any("staff.hca.on.thu.blocks[1]" in p and "planned slots" in p
+               and "16:00-17:00" in p for p in found), found
+
+
 def test_nobody_able_to_consult_during_opening_hours(tmp_path):
     path = write(tmp_path, """\
         extends: default

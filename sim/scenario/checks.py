@@ -12,7 +12,7 @@ prints them as warnings.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from sim.scenario.errors import Problem, show
 from sim.scenario.schema import Scenario, clock_text
@@ -354,9 +354,18 @@ def _day_view(person, weekday: str):
     from types import SimpleNamespace
 
     own = person.on[weekday]
-    return SimpleNamespace(start=person.start if own.start is None else own.start,
+    return SimpleNamespace(role=person.role,
+                           start=person.start if own.start is None else own.start,
                            end=person.end if own.end is None else own.end,
                            blocks=person.blocks if own.blocks is None else own.blocks)
+
+
+def _plans(person) -> Iterator[tuple[tuple, Any]]:
+    """(path prefix, day plan) of a person's usual day and of each weekday with its own
+    blocks or hours, so a warning about blocks names the entry that set them."""
+    yield (), person
+    for weekday, own in person.on.items():
+        yield (("on", weekday) if own.blocks is not None else ()), _day_view(person, weekday)
 
 
 def _check_hours(s: Scenario, path: tuple, person) -> Iterator[Problem]:
@@ -512,7 +521,8 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
     types = ", ".join(sorted(needs))
     present_holders = 0
     for sid, person in s.staff.items():
-        blocks = _slot_blocks(s, person, "acute")
+        blocks = [(prefix + where, start, end, kind) for prefix, plan in _plans(person)
+                  for where, start, end, kind in _slot_blocks(s, plan, "acute")]
         if not blocks or person.count == 0:
             continue
         present_holders += 1
@@ -526,7 +536,8 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
     if present_holders:
         return
     for sid, person in s.staff.items():
-        if person.count == 0 and _slot_blocks(s, person, "acute"):
+        if person.count == 0 and any(_slot_blocks(s, plan, "acute")
+                                     for _, plan in _plans(person)):
             yield _problem(("staff", sid, "count"),
                            "someone present to hold the acute slots of this day plan",
                            "0: the acute slots are held by nobody present")
@@ -537,10 +548,14 @@ def _warn_slots_after_closing(s: Scenario) -> Iterator[Problem]:
     for sid, person in s.staff.items():
         if person.count == 0:
             continue
+        seen = set()
         for slots in ("planned", "acute"):
-            for where, start, end, kind in _slot_blocks(s, person, slots):
-                if end > close:
-                    yield _problem(("staff", sid, *where),
+            for prefix, plan in _plans(person):
+                for where, start, end, kind in _slot_blocks(s, plan, slots):
+                    if end <= close or (prefix + where, start, end) in seen:
+                        continue
+                    seen.add((prefix + where, start, end))
+                    yield _problem(("staff", sid, *prefix, *where),
                                    f"bookable slots within opening hours "
                                    f"{_span(s.clinic.open, close)}",
                                    f"{slots} slots {_span(max(start, close), end)} "
