@@ -1,6 +1,7 @@
 """Every bundled case file against its fact box (seed 003), and every case runs."""
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -185,3 +186,200 @@ def test_cases_command_lists_every_case(capsys):
 def test_run_accepts_a_case_shorthand(capsys):
     assert main(["run", "case08", "-r", "2", "--json"]) == 0
     assert '"metric": "calls_offered"' in capsys.readouterr().out
+
+
+# --- the mechanisms each narrative names -------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def case_scenario(case: int):
+    return load_scenario(f"case{case:02d}")
+
+
+def _holders(s, kind: str) -> set[str]:
+    """Roles of the people on staff who have a block of ``kind`` on some weekday."""
+    return {p.role for p in s.staff.values() if p.count > 0
+            for b in [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or []))]
+            if b.kind == kind}
+
+
+def _may_take(s, ctype: str) -> set[str]:
+    """Roles that may take ``ctype`` for any patient: in its route and its complex route."""
+    route = set(s.delegation.routes[s.delegation.degree][ctype])
+    return route & set(s.delegation.complex_routes.get(ctype, route))
+
+
+def complex_to_doctor(*ctypes):
+    def check(s):
+        for ctype in ctypes:
+            route = s.delegation.complex_routes.get(ctype)
+            assert route and all(s.roles[r].doctor for r in route), (ctype, route)
+            assert route != s.delegation.routes[s.delegation.degree][ctype], ctype
+    return f"complex routes to a doctor: {', '.join(ctypes)}", check
+
+
+def outreach(block: str):
+    """Demand that arises on the days someone has ``block`` and is served in it, by them,
+    for every patient (a complex route must not take a resident away from the round)."""
+    def check(s):
+        streams = [n for n, d in s.demand.items() if d.channel == "outreach"
+                   and d.block == block and d.per_patient_year > 0]
+        assert streams and "outreach" in s.block_kinds[block].serves
+        holders = _holders(s, block)
+        model = CompiledScenario(s)
+        for name in streams:
+            assert model.expected_per_day(name) > 0, name
+            for ctype in s.demand[name].mix:
+                assert holders & _may_take(s, ctype), (name, ctype, holders)
+    return f"an outreach stream in {block}", check
+
+
+def phone_line(line: str, answerer: str):
+    """A second phone stream on ``line``, triaged with its own outcomes by ``answerer``, who
+    has a block answering that line only; its calls are moved from the main line, so the
+    practice's calls a patient a year stay the base's."""
+    def check(s):
+        streams = [d for d in s.demand.values() if d.channel == "phone" and d.line == line
+                   and d.per_patient_year > 0]
+        assert len(streams) == 1 and answerer in streams[0].triage_outcomes
+        kinds = {k for k, bk in s.block_kinds.items() if bk.lines == [line] and "call" in bk.serves}
+        assert any(answerer in _holders(s, k) for k in kinds), kinds
+        calls = sum(d.per_patient_year for d in s.demand.values() if d.channel == "phone")
+        assert calls == pytest.approx(load_scenario("default").demand["phone"].per_patient_year)
+    return f"a phone stream on line {line} answered by {answerer}", check
+
+
+def messages(*roles):
+    def check(s):
+        assert all(s.supervision.messages.get(r, 0) > 0 for r in roles)
+        assert set(roles) <= s.present_roles()
+    return f"questions sent as messages by {', '.join(roles)}", check
+
+
+def pre_test(ctype: str, test: str, by: str):
+    def check(s):
+        spec = s.contact_types[ctype].pre_test
+        assert spec is not None and spec.contact_type == test
+        route = [r for r in s.delegation.routes[s.delegation.degree][test]
+                 if r in s.present_roles()]
+        assert route[0] == by, route  # the first role on staff who takes it
+    return f"a {test} pre-test before {ctype} by {by}", check
+
+
+def other_practice(role: str):
+    def check(s):
+        kinds = {k for k, bk in s.block_kinds.items() if bk.activity == "other_practice"}
+        assert any(role in _holders(s, k) for k in kinds)
+    return f"{role} hours for another practice", check
+
+
+def group_sessions(ctype: str):
+    def check(s):
+        assert s.contact_types[ctype].group
+        seats = [(p.role, b.group_size) for p in s.staff.values() if p.count > 0
+                 for b in [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or []))]
+                 if b.group_size]
+        assert any(role in _may_take(s, ctype) and 6 <= n <= 10 for role, n in seats), seats
+        assert any(d.mix.get(ctype, 0) > 0 and d.per_patient_year > 0
+                   for d in s.demand.values() if d.channel == "planned")
+    return f"group sessions of 6-10 for {ctype}", check
+
+
+def remote_doctor(*ctypes):
+    def check(s):
+        assert any(p.remote and s.roles[p.role].doctor and p.count > 0
+                   for p in s.staff.values())
+        assert all(s.contact_types[t].remote for t in ctypes)
+    return f"a remote doctor taking {', '.join(ctypes)}", check
+
+
+def supervisor_between(role: str, asker: str, above: str):
+    """``role`` supervises at a level between ``asker`` and ``above``, so the asker's
+    questions go to it first (the ladder of case 5)."""
+    def check(s):
+        r = s.roles[role]
+        assert r.supervises and s.roles[asker].level < r.level < s.roles[above].level
+        ladder = CompiledScenario(s).answerers[asker]
+        assert min(ladder.roles, key=ladder.rank.__getitem__) == role
+    return f"{role} answers {asker}s' questions before {above}", check
+
+
+def morbid_consultations_longer():
+    def check(s):
+        assert s.population.morbid_duration_factor > 1
+    return "consultations with morbid patients take longer", check
+
+
+def slot_length(role: str, minutes: float):
+    def check(s):
+        assert s.roles[role].slot_min == minutes
+        assert s.population.morbid_duration_factor == 1  # the slot is the stated fact
+    return f"{role} slots of {minutes:g} minutes", check
+
+
+#: What each case's narrative (seed 003) names, as checks on its loaded scenario.
+CASE_MECHANISMS = {
+    1: [pre_test("chronic_review", "lab_sample", "student"),  # "anvendes praksisass. til forprøver til årskontroller"
+        outreach("nursing_home"),       # "en læge besøger centret 1-2 gange om ugen i faste blokke"
+        outreach("residential_homes")],  # "kører ud 1 gang ugentlig til test, prøver mv."
+    2: [complex_to_doctor("acute", "follow_up"),  # "Multisyge eller dårlige patienter visiteres til tid hos en læge"
+        outreach("nursing_home"),       # "en praksissygeplejerske særligt dedikeret til opgaver på plejecentrene"
+        group_sessions("group_consultation")],  # "Gruppekonsultation for 6-10 patienter"
+    3: [complex_to_doctor("acute", "follow_up", "mental_health")],  # "Udfordrende patienter og multisyge får tid hos en af de erfarne læger"
+    4: [complex_to_doctor("follow_up", "mental_health")],  # "patienter, som ... har komplekse problemstillinger ... mens SPL tager lettere, afklarede tilfælde"
+    5: [messages("nurse", "trainee", "junior_gp"),  # "Spørgsmål og kommunikation håndteres løbende via EPJ-systemet, så intern ventetid undgås"
+        pre_test("chronic_review", "lab_sample", "lab"),  # "turkis (forprøve før konsultation med læge)"
+        outreach("nursing_home")],      # "ugentligt afsættes en dag til stuegang/besøg på plejehjemmet med 80 borgere"
+    6: [other_practice("secretary")],   # "1 fælles sekretær 4 dage/uge"; "Praksispersonale ½"
+    7: [other_practice("secretary")],   # "1 fælles sekretær (deles med anden praksis)"
+    8: [complex_to_doctor("acute", "follow_up"),  # "Tager sig primært af komplicerede kroniske patienter ... og de komplicerede akutte patienter"
+        pre_test("chronic_review", "lab_sample", "student"),  # "tager formøde + årsstatus"
+        phone_line("acute", "secretary")],  # "akutknap ved akutte tilfælde frem til kl. 16"
+    9: [pre_test("chronic_review", "lab_sample", "hca"),  # SSA: "forberedelse af årskontrol"
+        other_practice("secretary")],   # "2 sekretærer (deles med anden praksis)"
+    10: [supervisor_between("manager", "nurse", "gp"),  # "Praksismanager superviserer og oplærer de andre sygeplejersker"
+         phone_line("acute", "nurse")],  # "Efter kl. 12 er der et akutnummer"
+    11: [complex_to_doctor("follow_up"),  # "Læger håndterer primært ... opfølgning på kronikere"
+         phone_line("acute", "nurse")],  # "akutnummer ... fra kl. 8 – 16. Tlf. vagten og akutnummer håndteres af sygeplejersker"
+    12: [complex_to_doctor("acute", "follow_up"),  # "Lægerne fokuserer primært på ... de mere komplicerede, kroniske og akutte patienter"
+         phone_line("acute", "secretary")],  # "adgang til akuttelefon i hele åbningstiden"; "Resten af dagen er det lægesekretær"
+    13: [complex_to_doctor("acute", "follow_up"),  # "fokuserer primært på de komplicerede, kroniske og akutte patienter"
+         phone_line("acute", "secretary"),  # "akuttelefon i hele åbningstiden (sekretær tager denne)"
+         outreach("nursing_home"),      # "fast tilknyttet to plejecentre, som der køres ud til"
+         outreach("home_samples")],     # "Bioanalytiker tager prøver på hjemmebesøg"
+    14: [],  # complex patients to doctors is the plan ("Fremover ..."); today staff "skal fortsat håndtere mere komplekse patienter"
+    15: [outreach("laboratory")],       # "prøvetagning på bestilling af andre læger og hospitalsafdelinger"
+    16: [outreach("nursing_home"),      # "Lægen kommer på plejehjemmet en dag om ugen"
+         morbid_consultations_longer()],  # "der er ikke nogen lette konsultationer"
+    17: [complex_to_doctor("acute", "follow_up"),  # "Generelt varetager sygeplejersker de almindelige raske patienter"
+         remote_doctor("follow_up", "mental_health"),  # "konsultationen via video med en læge i København"
+         slot_length("gp", 20)],        # "konsultationstiden 20 minutter pr. patient"
+}
+
+
+def test_every_case_has_its_mechanisms_listed():
+    assert sorted(CASE_MECHANISMS) == CASES
+
+
+@pytest.mark.parametrize("case, check", [
+    pytest.param(case, check, id=f"case{case:02d}: {name}")
+    for case, checks in CASE_MECHANISMS.items() for name, check in checks])
+def test_case_uses_what_its_narrative_names(case, check):
+    check(case_scenario(case))
+
+
+def test_case10_nurses_ask_the_manager_on_her_days_and_the_acute_line_rings_after_12():
+    """Monday without the manager, Tuesday with her: her days' nurse questions go to her
+    first; calls after 12 come on the acute line, answered by the nurses."""
+    from tests.test_engine import tables
+    from tests.test_mechanisms import joined
+
+    s = case_scenario(10)
+    contacts, _, tasks = tables(s, seeds=[0, 1], days=2)
+    answered = tasks[tasks.kind.isin(["question", "joint"])]
+    assert (answered[answered.day == 0].role == "gp").all()
+    tuesday = answered[answered.day == 1]
+    assert (tuesday.role == "manager").sum() > 0
+    calls = joined(contacts, tasks, "call")
+    late = calls[calls.t_arise >= 12 * 60]
+    assert len(late) > 0 and set(late.role) == {"nurse"}
