@@ -35,7 +35,10 @@ class Figure:
     def verdict(self) -> str:
         if self.value is None:
             return "not measured"
-        return "met" if _COMPARE[self.op](self.value, self.target) else "NOT met"
+        met = _COMPARE[self.op](self.value, self.target)
+        if self.at_least and self.op == "<=" and met:
+            return "not known"  # stopped before reaching the target: could go either way
+        return "met" if met else "NOT met"
 
     def value_text(self) -> str:
         if self.value is None:
