@@ -63,8 +63,8 @@ TARGET_FRONTIER_S = 120.0
 # --- what is measured ------------------------------------------------------------------------
 #: [2] Processes per start-up figure (the median counts).
 STARTUP_PROCESSES = {"full": 5, "quick": 3}
-#: [1] Runs of one week of the largest case: 200 x 5 days = 1,000 days (quick: 200 days).
-PARALLEL_RUNS = {"full": 200, "quick": 40}
+#: [1] Runs of one week of the largest case: 200 x 5 days = 1,000 days (quick: 100 days).
+PARALLEL_RUNS = {"full": 200, "quick": 20}
 #: [1] Repeats of each parallel command (the best counts).
 PARALLEL_REPEATS = {"full": 3, "quick": 1}
 #: [1] Small runs: a few runs of one week, where the pool's start-up weighs most.
@@ -351,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("## [6] Whole workloads: skipped (--quick or --skip-workloads; --workloads "
               "runs them)\n")
-    print(f"load avg at end: {load_average()}; wall time {time.perf_counter() - t0:.0f} s")
+    print(f"load avg at the end of {Path(__file__).name}: {load_average()}; wall time "
+          f"{time.perf_counter() - t0:.0f} s")
     if args.figures:
         figures.save(args.figures)
     if not args.embedded:

@@ -11,7 +11,7 @@ number of weeks (a run keeps its days' records only until they are counted). Pai
 smaller against the larger, all on one process (``-j 1``: every run's memory is in the
 measured process):
 
-[7] ``clinicsim run``: 1,000 against 10,000 runs of one week (quick: 50 against 500);
+[7] ``clinicsim run``: 1,000 against 10,000 runs of one week (quick: 20 against 200);
     2 runs of 4 against 40 weeks (quick: 2 against 10);
     ``clinicsim compare default case08``: 10 against 100 runs of one week (quick: 5
     against 50);
@@ -42,7 +42,7 @@ from bench_machine import load_average, print_header
 #: A peak within this ratio of the smaller run's counts as flat (the issue's target).
 FLAT = 1.10
 #: Runs of one week: smaller and larger, full and quick.
-RUNS = {"full": (1_000, 10_000), "quick": (50, 500)}
+RUNS = {"full": (1_000, 10_000), "quick": (20, 200)}
 #: Weeks of a run (and of the capacity search): smaller and larger, full and quick.
 WEEKS = {"full": (4, 40), "quick": (2, 10)}
 #: Runs of each design in ``compare``, and of each point in ``sweep``: the issue's sizes
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.add(Figure(pair.target_no, f"peak memory flat: {pair.name}", b / a, "x", "<=",
                            FLAT, f"{pair.shown}; peak RSS (VmHWM) of a fresh process each: "
                            f"{a:.0f} MiB -> {b:.0f} MiB", digits=3))
-    print(f"\nload avg at end: {load_average()}")
+    print(f"\nload avg at the end of {Path(__file__).name}: {load_average()}")
     if args.figures:
         figures.save(args.figures)
     if not args.embedded:
