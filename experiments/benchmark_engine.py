@@ -60,12 +60,16 @@ import types
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import simpy
 
 from bench_figures import Figure, Figures  # beside this script
 from bench_machine import REPO, load_average, print_header
+
+if TYPE_CHECKING:
+    from sim.engine import CompiledScenario, RunCalendar
+    from sim.scenario.schema import Scenario
 
 HERE = Path(__file__).resolve().parent
 
@@ -259,7 +263,7 @@ def run_reference(customers: int, repeats: int) -> dict:
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-def bundled_cases() -> list[tuple[str, object]]:
+def bundled_cases() -> list[tuple[str, Scenario]]:
     """Every bundled case (short name, scenario), in file order."""
     from sim import load_scenario
 
@@ -271,16 +275,16 @@ def bundled_cases() -> list[tuple[str, object]]:
     return cases
 
 
-def largest_case(cases: list[tuple[str, object]]) -> tuple[str, object]:
+def largest_case(cases: list[tuple[str, Scenario]]) -> tuple[str, Scenario]:
     """The case with the largest list: the one users wait longest for."""
     return max(cases, key=lambda c: c[1].population.list_size)
 
 
-def staff_count(scenario) -> int:
+def staff_count(scenario: Scenario) -> int:
     return sum(s.count for s in scenario.staff.values())
 
 
-def engine_calendar(scenario, weeks: int):
+def engine_calendar(scenario: Scenario, weeks: int) -> RunCalendar:
     """Runs of ``weeks`` measured weeks and no warm-up: every simulated day is timed."""
     from sim.experiment.replications import run_calendar
 
@@ -290,8 +294,8 @@ def engine_calendar(scenario, weeks: int):
 # --- [5] and [8]: the engine within runs ---------------------------------------------------
 
 
-def run_days(model, seed: int, runs: int, calendar, event_log: bool = False,
-             per_day: list[float] | None = None) -> int:
+def run_days(model: CompiledScenario, seed: int, runs: int, calendar: RunCalendar,
+             event_log: bool = False, per_day: list[float] | None = None) -> int:
     """Simulate ``runs`` runs; return the contacts that arose (and each day's CPU time)."""
     from sim.engine import simulate_run
 
@@ -320,11 +324,12 @@ def log_check_ns() -> float:
     return max(0.0, check - empty) / CHECK_STATEMENTS * 1e9
 
 
-def bench_engine(label: str, scenario, runs: int, repeats: int, seed: int) -> dict:
+def bench_engine(label: str, scenario: Scenario, runs: int, repeats: int,
+                 seed: int) -> dict:
     """Time runs of ``scenario`` with the event log off and on (alternating, so drift in
     the machine's load hits both alike), then count their SimPy events and logged
     moments in separate passes."""
-    from sim.engine import CompiledScenario
+    from sim.engine import CompiledScenario, simulate_run
 
     model = CompiledScenario(scenario)
     calendar = engine_calendar(scenario, ENGINE_WEEKS)
@@ -345,10 +350,10 @@ def bench_engine(label: str, scenario, runs: int, repeats: int, seed: int) -> di
     cpu_gc_on = time.process_time() - c0
     with counting_steps() as counter:
         counted = run_days(model, seed, runs, calendar)
-    assert counted == contacts, "the counting pass must simulate the same runs"
+    if counted != contacts:  # the same seeds must give the same runs, patched or not
+        raise RuntimeError(f"the counting pass simulated {counted} contacts, the timed "
+                           f"passes {contacts}")
     logged = 0
-    from sim.engine import simulate_run
-
     for r in range(runs):
         logged += sum(len(rec.events) for rec in simulate_run(model, seed, r, calendar, True))
     n_days = runs * calendar.total_days
@@ -394,7 +399,8 @@ def print_engine(s: dict, ref: dict) -> None:
     print(flush=True)
 
 
-def section_engine(figures: Figures, mode: str, args, case_name: str, case) -> list[dict]:
+def section_engine(figures: Figures, mode: str, args: argparse.Namespace, case_name: str,
+                   case: Scenario) -> list[dict]:
     from sim import load_scenario
 
     repeats = ENGINE_REPEATS[mode]
@@ -491,7 +497,7 @@ def timing_metric_code() -> Iterator[list[float]]:
         module.RunMetrics, module._StaffTime = originals
 
 
-def bench_metrics(scenario, min_runs: int, pass_cpu_s: float, repeats: int,
+def bench_metrics(scenario: Scenario, min_runs: int, pass_cpu_s: float, repeats: int,
                   seed: int) -> dict:
     """CPU time of the same runs through simulate_run alone and through run_one (engine,
     RunMetrics and each person's time; with and without the day rows).
@@ -541,7 +547,8 @@ def bench_metrics(scenario, min_runs: int, pass_cpu_s: float, repeats: int,
             "ratio_inside": inside.best_cpu / (inside.best_cpu - spent[0])}
 
 
-def section_metrics(figures: Figures, mode: str, args, cases) -> list[tuple[str, dict]]:
+def section_metrics(figures: Figures, mode: str, args: argparse.Namespace,
+                    cases: list[tuple[str, Scenario]]) -> list[tuple[str, dict]]:
     from sim import load_scenario
 
     runs, repeats = METRICS_RUNS[mode], METRICS_REPEATS[mode]
@@ -591,7 +598,7 @@ def round_half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-def scaled_scenario(scenario, list_size: int):
+def scaled_scenario(scenario: Scenario, list_size: int) -> Scenario:
     """``scenario`` with ``list_size`` patients and every staff group's count scaled in
     proportion (rounded, at least 1 where there was anyone), as the capacity search
     changes a list size (``model_copy``; nothing else of the scenario moves)."""
@@ -604,7 +611,7 @@ def scaled_scenario(scenario, list_size: int):
         "staff": staff})
 
 
-def section_scale(figures: Figures, mode: str, args) -> list[dict]:
+def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list[dict]:
     from sim import load_scenario
     from sim.engine import CompiledScenario
 
@@ -656,7 +663,7 @@ def scale_table(rows: list[dict]) -> str:
 # --- [8] a year of the largest case ------------------------------------------------------
 
 
-def section_year(figures: Figures, mode: str, case_name: str, case) -> None:
+def section_year(figures: Figures, mode: str, case_name: str, case: Scenario) -> None:
     from sim.engine import CompiledScenario
     from sim.experiment.replications import run_calendar, run_one
 
@@ -681,7 +688,7 @@ def section_year(figures: Figures, mode: str, case_name: str, case) -> None:
 # --- cProfile ------------------------------------------------------------------------------
 
 
-def profile_runs(label: str, scenario, runs: int, seed: int) -> None:
+def profile_runs(label: str, scenario: Scenario, runs: int, seed: int) -> None:
     """Where a run's time goes: cProfile of runs of the largest case, by own time."""
     from sim.engine import CompiledScenario, collector_paused
 
@@ -708,7 +715,7 @@ def profile_runs(label: str, scenario, runs: int, seed: int) -> None:
 # --- the other scripts -----------------------------------------------------------------------
 
 
-def run_script(section: str, args, figures: Figures) -> None:
+def run_script(section: str, args: argparse.Namespace, figures: Figures) -> None:
     """Run a benchmark script beside this one as a subprocess (its output shown as it
     comes), and gather the figures it hands back."""
     script = HERE / SUBPROCESS.get(section, "benchmark_sweep.py")
