@@ -1,32 +1,43 @@
-"""Engine speed of clinicsim against bare SimPy (a benchmark script, not a test).
+"""Speed where users wait: every figure of the performance targets, each next to its target.
 
-    python experiments/benchmark_engine.py            # full run (about a minute)
-    python experiments/benchmark_engine.py --quick    # smoke run (about 15 s)
-    python experiments/benchmark_engine.py --profile  # also: cProfile of the largest case
+    python experiments/benchmark_engine.py                 # everything (workloads included:
+                                                           #   tens of minutes on 2 cores)
+    python experiments/benchmark_engine.py --quick         # smoke run, no workloads (about
+                                                           #   2 minutes on 2 idle cores,
+                                                           #   3 at a load average of 5)
+    python experiments/benchmark_engine.py --skip-workloads  # all but the long workloads
+    python experiments/benchmark_engine.py --only engine,metrics   # some sections
+    python experiments/benchmark_engine.py --profile       # also: cProfile of the largest case
+    python experiments/benchmark_engine.py --sweep         # also: benchmark_sweep.py
 
-What it measures, in one process on one core:
+Sections, and the targets (numbered as in the issue) each prints:
 
-(a) The reference: an M/M/3 queue (lambda = 2.55, mu = 1, c = 3) of 200,000 customers on
-    ``simpy.Resource``, written the idiomatic way (an arrival process and one process per
-    customer that requests, holds and releases a server). About 6 SimPy events per
-    customer: arrival timeout, process start, request, service timeout, release, process end.
-(b) clinicsim's ``simulate_day`` on the largest bundled case (by list size, among the case
-    files that load) and on the default scenario: many replications of one day (about
-    ``--seconds`` of timing per scenario), the same days run several times.
+engine    [5] clinicsim's SimPy event rate against bare SimPy's (an M/M/3 queue on
+          ``simpy.Resource``, in this process) and contacts per second against the
+          reference's customers per second; [8] ms per simulated day of the largest case
+          and the default scenario, within runs of weeks.
+metrics   [3] run_one (engine + RunMetrics) against simulate_run alone, for every case.
+scale     [4] CPU time per contact from 2,000 to 80,000 listed patients, staff in
+          proportion.
+year      [8] a 52-week year of the largest case: CPU seconds of one run_one.
+commands  [1] ``clinicsim run -j 2`` against ``-j 1``; [2] start-up of the command line;
+          [6] whole workloads on 2 cores. Whole processes, timed by wall clock, in
+          ``benchmark_commands.py`` (a subprocess).
+memory    [7] peak memory flat in runs and weeks for run, compare, sweep and capacity;
+          [8] a 52-week run against a 13-week run. Fresh subprocesses reporting their
+          peak RSS, in ``benchmark_memory.py`` (a subprocess).
 
-SimPy events are counted as calls of ``simpy.Environment.step`` (one call = one processed
-event); ``simulate_day`` builds its own Environment, so the count comes from temporarily
-patching ``simpy.Environment.step`` in this script. Counting runs in a separate pass over
-the same replications (the same (seed, replication) gives the same day), so the timed
-passes run unpatched SimPy. Nothing in the package is modified.
-
-Rates are per core and use the process's CPU time (``time.process_time``), so other
-processes on a shared machine distort them less than wall clock; wall-clock figures are
-printed next to them, with the load average at the start and the end. The reference and
-clinicsim are timed the same way, so their ratio is like for like: the best of the same
-number of repeats, each with the cyclic garbage collector paused (as every loop over days
-in the product runs; the figures with it running are printed too). Nothing asserts on a
-timing.
+In-process timings use the process's CPU time (``time.process_time``), so other
+processes on a shared machine distort them less than wall clock, the best of a number of
+repeats, and Python's cyclic garbage collector paused around the loop, as every loop of
+the product over runs pauses it (``sim.engine.collector_paused``); the bare SimPy reference
+is timed the same way, so their ratio is like for like, and the figures with the collector
+running are printed too. SimPy events are counted as calls of
+``simpy.Environment.step`` by patching it in a separate counting pass over the same runs
+(the same seed and replication give the same run), so the timed passes run unpatched
+SimPy. Nothing in the package is modified and no simulated number changes. The load
+average is printed at the start and the end: on a loaded machine every figure is worse.
+Nothing asserts on a timing: a missed target is printed "NOT met".
 """
 from __future__ import annotations
 
@@ -37,77 +48,116 @@ import glob
 import io
 import math
 import os
-import platform
 import pstats
 import random
-import resource
-import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import timeit
-import tracemalloc
+import types
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
 
-import numpy as np
 import simpy
 
-from bench_machine import cpu_model, load_average  # noqa: E402 (beside this script)
+from bench_figures import Figure, Figures  # beside this script
+from bench_machine import REPO, load_average, print_header
 
-REPO = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    from sim.engine import CompiledScenario, RunCalendar
+    from sim.scenario.schema import Scenario
 
-# targets from the brief, printed for context only (never asserted)
-TARGET_RATIO = 0.6
+HERE = Path(__file__).resolve().parent
+
+# --- targets (the issue's; printed, never asserted) -------------------------------------------
+#: [5] clinicsim's SimPy events per second, relative to bare SimPy's.
+TARGET_EVENT_RATIO = 0.6
+#: [5] clinicsim's contacts per second, relative to the reference's customers per second.
+TARGET_CONTACT_RATIO = 1.0
+#: [8] CPU ms per simulated day of the largest case.
 TARGET_DAY_MS = 50.0
+#: [3] run_one's time over simulate_run's: metrics and tables at most 15 % on top.
+TARGET_METRICS_RATIO = 1.15
+#: [4] largest over smallest CPU time per contact across list sizes: flat within 10 %.
+TARGET_SCALE_RATIO = 1.10
+#: [8] CPU seconds of a 52-week run of the largest case, on one core.
+TARGET_YEAR_S = 2.0
+
+# --- what is measured ------------------------------------------------------------------------
+#: The M/M/c reference: arrival rate, service rate, servers, seed (rho = 0.85).
+REF_LAMBDA, REF_MU, REF_SERVERS, REF_SEED = 2.55, 1.0, 3, 12345
+#: Customers in the reference (200,000 take about a second and a half on one core).
+REF_CUSTOMERS = 200_000
+#: [5]/[8] Each engine run: 4 measured weeks after no warm-up, several runs per pass.
+ENGINE_WEEKS = 4
+ENGINE_RUNS = {"full": 10, "quick": 3}
+#: [3] Each run in the metrics comparison: 2 measured weeks, no warm-up.
+METRICS_WEEKS = 2
+METRICS_RUNS = {"full": 4, "quick": 2}
+#: [3] ... or more, so that a pass over them takes about this much CPU time (seconds).
+METRICS_PASS_CPU_S = {"full": 0.5, "quick": 0.15}
+#: [3] A ratio of two timings is noisier than either: two repeats even in a quick run.
+METRICS_REPEATS = {"full": 3, "quick": 2}
+#: [4] List sizes; staff scale with them from the default scenario's own list size.
+SCALE_LIST_SIZES = (2_000, 6_000, 20_000, 80_000)
+SCALE_WEEKS = {"full": 4, "quick": 1}
+SCALE_REPEATS = {"full": 3, "quick": 2}
+#: [4] Runs at the largest list size; smaller lists run proportionally more runs, so every
+#: list size simulates about the same number of contacts (and of timing).
+SCALE_RUNS_AT_LARGEST = 1
+#: [8] The year: 52 measured weeks after no warm-up, replication 0 of seed 1.
+YEAR_WEEKS = 52
+#: Timed repeats (the best counts), full and quick.
+REPEATS = {"full": 3, "quick": 1}
+#: Passes of the reference and of each scenario's runs.
+ENGINE_REPEATS = {"full": 3, "quick": 1}
+#: Rows of the cProfile listing.
+PROFILE_ROWS = 22
+#: Runs of the largest case profiled.
+PROFILE_RUNS = {"full": 5, "quick": 2}
+#: Statements timed for the cost of one ``log is not None`` check.
+CHECK_STATEMENTS = 1_000_000
+CHECK_REPEATS = 5
+
+IN_PROCESS = ("engine", "metrics", "scale", "year")
+SUBPROCESS = {"commands": "benchmark_commands.py", "memory": "benchmark_memory.py"}
+SECTIONS = IN_PROCESS + tuple(SUBPROCESS)
 
 
-# --- environment ---------------------------------------------------------------------------
+# --- timing helpers ----------------------------------------------------------------------------
 
 
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "sim"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        return f"{rev}{' (sim/ has uncommitted changes)' if dirty else ''}" if rev else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+@dataclass
+class Timing:
+    """CPU and wall seconds of repeated passes of the same work; the best counts."""
+
+    cpu: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+
+    @property
+    def best_cpu(self) -> float:
+        return min(self.cpu)
+
+    @property
+    def best_wall(self) -> float:
+        return min(self.wall)
 
 
-def print_header(args: argparse.Namespace) -> None:
-    import sim
+@contextmanager
+def timed_pass(timing: Timing) -> Iterator[None]:
+    """Time one pass as the product runs its loops: a fresh heap, the collector paused."""
+    from sim.engine import collector_paused
 
-    print("# clinicsim engine benchmark")
-    command = shlex.join([os.path.relpath(sys.argv[0], os.getcwd())] + sys.argv[1:])
-    print(f"command:   python {command}   (cwd {os.getcwd()})")
-    print(f"python:    {sys.version.split()[0]} ({sys.executable})")
-    print(f"simpy:     {simpy.__version__}   numpy: {np.__version__}   "
-          f"clinicsim: {sim.__version__} @ {git_revision()}")
-    print(f"platform:  {platform.platform()}")
-    print(f"cpu:       {cpu_model()} ({os.cpu_count()} logical CPUs; this benchmark uses one)")
-    print(f"load avg:  {load_average()} (1, 5, 15 min) at start")
-    print(f"mode:      {'quick' if args.quick else 'full'}; >= {args.seconds:g} s of timing per "
-          f"scenario; reference {args.customers:,} customers")
-    print()
-
-
-def peak_rss_kib() -> float:
-    """Peak RSS of this process: VmHWM, or ru_maxrss where there is no /proc (ru_maxrss
-    can carry over a larger peak of the process that started this one)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return float(line.split()[1])
-    except OSError:
-        pass
-    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-
-# --- counting SimPy events -----------------------------------------------------------------
+    gc.collect()
+    with collector_paused():
+        w0, c0 = time.perf_counter(), time.process_time()
+        yield
+        timing.cpu.append(time.process_time() - c0)
+        timing.wall.append(time.perf_counter() - w0)
 
 
 class _Counter:
@@ -115,11 +165,12 @@ class _Counter:
 
 
 @contextmanager
-def counting_steps():
+def counting_steps() -> Iterator[_Counter]:
     """Count ``simpy.Environment.step`` calls (processed events) in any Environment.
 
-    The final ``step`` that finds the schedule empty raises ``EmptySchedule`` before the
-    counter moves, so it is not counted.
+    The engine builds its own Environment every day, so the count comes from patching the
+    class for the duration of a counting pass. The final ``step`` that finds the schedule
+    empty raises ``EmptySchedule`` before the counter moves, so it is not counted.
     """
     original = simpy.Environment.step
     counter = _Counter()
@@ -135,11 +186,14 @@ def counting_steps():
         simpy.Environment.step = original
 
 
-# --- (a) the bare SimPy reference ----------------------------------------------------------
+# --- [5] the bare SimPy reference ------------------------------------------------------------
 
 
 def mmc_reference(customers: int, lam: float, mu: float, c: int, seed: int) -> dict:
-    """M/M/c on simpy.Resource: arrival process + one process per customer."""
+    """M/M/c on simpy.Resource, written the idiomatic way: an arrival process and one
+    process per customer that requests, holds and releases a server. About 6 SimPy events
+    per customer: arrival timeout, process start, request, service timeout, release,
+    process end."""
     rng = random.Random(seed)
     env = simpy.Environment()
     servers = simpy.Resource(env, capacity=c)
@@ -159,11 +213,12 @@ def mmc_reference(customers: int, lam: float, mu: float, c: int, seed: int) -> d
 
     env.process(arrivals(env))
     env.run()
-    return {"customers": len(waits), "mean_wait": statistics.fmean(waits), "end": env.now}
+    return {"customers": len(waits), "mean_wait": statistics.fmean(waits)}
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
-    """Mean wait in queue of M/M/c (Erlang C), for a sanity check of the reference."""
+    """Mean wait in queue of M/M/c (Erlang C): checks that the reference is the queue it
+    claims to be."""
     a = lam / mu
     rho = a / c
     top = a**c / math.factorial(c) / (1 - rho)
@@ -171,416 +226,612 @@ def erlang_c_wait(lam: float, mu: float, c: int) -> float:
     return p_wait / (c * mu - lam)
 
 
-class GcTimer:
-    """Wall time spent in the cyclic garbage collector (``gc.callbacks``), by generation."""
-
-    def __init__(self):
-        self.seconds = 0.0
-        self.collections = [0, 0, 0]
-        self._t0 = 0.0
-
-    def __call__(self, phase: str, info: dict) -> None:
-        if phase == "start":
-            self._t0 = time.perf_counter()
-        else:
-            self.seconds += time.perf_counter() - self._t0
-            self.collections[info["generation"]] += 1
-
-    def __enter__(self):
-        gc.callbacks.append(self)
-        return self
-
-    def __exit__(self, *exc):
-        gc.callbacks.remove(self)
-
-
 def run_reference(customers: int, repeats: int) -> dict:
-    from sim.engine import collector_paused
-
-    lam, mu, c, seed = 2.55, 1.0, 3, 12345
+    """Count the reference's events once, then time it ``repeats`` times (collector
+    paused, like clinicsim's passes) and once with the collector running."""
+    args = (customers, REF_LAMBDA, REF_MU, REF_SERVERS, REF_SEED)
     with counting_steps() as counter:
-        info = mmc_reference(customers, lam, mu, c, seed)
-    events = counter.steps
-    walls, cpus = [], []
+        info = mmc_reference(*args)
+    timing = Timing()
     for _ in range(repeats):
-        gc.collect()
-        with collector_paused():  # like clinicsim's timed passes: no cyclic GC in the loop
-            w0, c0 = time.perf_counter(), time.process_time()
-            mmc_reference(customers, lam, mu, c, seed)
-            cpus.append(time.process_time() - c0)
-            walls.append(time.perf_counter() - w0)
+        with timed_pass(timing):
+            mmc_reference(*args)
     gc.collect()
     c0 = time.process_time()
-    mmc_reference(customers, lam, mu, c, seed)
+    mmc_reference(*args)
     cpu_gc_on = time.process_time() - c0
-    wall, cpu = min(walls), min(cpus)
-    out = {
-        "customers": customers, "events": events, "events_per_customer": events / customers,
-        "wall": wall, "cpu": cpu, "customers_per_s": customers / cpu,
-        "events_per_s": events / cpu, "events_per_s_wall": events / wall,
-        "events_per_s_gc_on": events / cpu_gc_on,
-        "mean_wait": info["mean_wait"], "erlang_c_wait": erlang_c_wait(lam, mu, c),
-    }
-    print("## (a) Reference: bare SimPy M/M/3 (lambda 2.55, mu 1, c 3, simpy.Resource)")
-    print(f"customers            {customers:,}")
-    print(f"SimPy events         {events:,}  ({out['events_per_customer']:.3f} per customer)")
-    print(f"time                 CPU {cpu:.3f} s, wall {wall:.3f} s (best of {repeats}, cyclic "
-          f"GC paused; wall: {', '.join(f'{x:.3f}' for x in walls)})")
-    print(f"customers/s          {out['customers_per_s']:,.0f} (CPU time)")
-    print(f"events/s             {out['events_per_s']:,.0f} (CPU time); "
-          f"{out['events_per_s_wall']:,.0f} (wall); with the cyclic GC running: "
-          f"{out['events_per_s_gc_on']:,.0f}")
-    print(f"sanity: mean wait    {out['mean_wait']:.3f} (Erlang C: {out['erlang_c_wait']:.3f})")
-    print()
-    return out
+    events, cpu = counter.steps, timing.best_cpu
+    ref = {"customers": customers, "events": events, "events_per_customer": events / customers,
+           "cpu": cpu, "wall": timing.best_wall, "customers_per_s": customers / cpu,
+           "events_per_s": events / cpu, "events_per_s_wall": events / timing.best_wall,
+           "events_per_s_gc_on": events / cpu_gc_on, "mean_wait": info["mean_wait"],
+           "erlang_c_wait": erlang_c_wait(REF_LAMBDA, REF_MU, REF_SERVERS)}
+    print(f"## Reference: bare SimPy M/M/{REF_SERVERS} (lambda {REF_LAMBDA}, mu {REF_MU}, "
+          "simpy.Resource)")
+    print(f"customers            {customers:,}; SimPy events {events:,} "
+          f"({ref['events_per_customer']:.3f} per customer)")
+    print(f"time                 CPU {cpu:.3f} s, wall {timing.best_wall:.3f} s (best of "
+          f"{repeats}, collector paused)")
+    print(f"customers/s          {ref['customers_per_s']:,.0f}; events/s "
+          f"{ref['events_per_s']:,.0f} (CPU), {ref['events_per_s_wall']:,.0f} (wall), "
+          f"{ref['events_per_s_gc_on']:,.0f} (CPU, collector running)")
+    print(f"check: mean wait     {ref['mean_wait']:.3f} (Erlang C: {ref['erlang_c_wait']:.3f})")
+    print(flush=True)
+    return ref
 
 
-# --- (b) clinicsim -------------------------------------------------------------------------
+# --- scenarios ---------------------------------------------------------------------------------
 
 
-def pick_largest_case() -> tuple[str, object, list[str]]:
-    """The bundled case with the largest list size among those that load and simulate."""
-    from sim import load_scenario, simulate_day
+def bundled_cases() -> list[tuple[str, Scenario]]:
+    """Every bundled case (short name, scenario), in file order."""
+    from sim import load_scenario
 
-    best, skipped = None, []
+    cases = []
     for path in sorted(glob.glob(str(REPO / "models" / "cases" / "case*.yaml"))):
-        name = Path(path).stem
-        try:
-            scenario = load_scenario(path)
-            simulate_day(scenario, 1, 0)
-        except Exception as err:  # a case file may be in progress: skip it, say so
-            first = (str(err).splitlines() or [""])[0][:90]
-            skipped.append(f"{name}: {type(err).__name__}: {first}")
-            continue
-        size = scenario.population.list_size
-        if best is None or size > best[0]:
-            best = (size, name, scenario)
-    if best is None:
-        raise SystemExit("no bundled case file loads")
-    return best[1], best[2], skipped
+        cases.append((Path(path).stem.split("_")[0], load_scenario(path)))
+    if not cases:
+        raise SystemExit("no bundled case files found under models/cases")
+    return cases
 
 
-def bench_scenario(label: str, scenario, seconds: float, min_days: int, seed: int,
-                   repeats: int) -> dict:
-    from sim.engine import CompiledScenario, collector_paused, simulate_day
-    from sim.engine.clinic import Clinic
-    from sim.experiment import metrics_block
-    from sim.metrics import day_metrics
-    from sim.rng import RandomStreams
+def largest_case(cases: list[tuple[str, Scenario]]) -> tuple[str, Scenario]:
+    """The case with the largest list: the one users wait longest for."""
+    return max(cases, key=lambda c: c[1].population.list_size)
 
-    # 0. a cold day: a freshly compiled scenario builds its distributions and tables on the
-    #    first day (every sweep task does this once, in metrics_block)
-    cold = []
-    for r in range(5):
-        fresh = CompiledScenario(scenario)
-        c0 = time.process_time()
-        simulate_day(fresh, seed, r)
-        cold.append(time.process_time() - c0)
+
+def staff_count(scenario: Scenario) -> int:
+    return sum(s.count for s in scenario.staff.values())
+
+
+def engine_calendar(scenario: Scenario, weeks: int) -> RunCalendar:
+    """Runs of ``weeks`` measured weeks and no warm-up: every simulated day is timed."""
+    from sim.experiment.replications import run_calendar
+
+    return run_calendar(scenario, weeks, 0)
+
+
+# --- [5] and [8]: the engine within runs ---------------------------------------------------
+
+
+def run_days(model: CompiledScenario, seed: int, runs: int, calendar: RunCalendar,
+             event_log: bool = False, per_day: list[float] | None = None) -> int:
+    """Simulate ``runs`` runs; return the contacts that arose (and each day's CPU time)."""
+    from sim.engine import simulate_run
+
+    contacts = 0
+    for r in range(runs):
+        days = simulate_run(model, seed, r, calendar, event_log)
+        while True:
+            d0 = time.process_time()
+            records = next(days, None)
+            if records is None:
+                break
+            if per_day is not None:
+                per_day.append(time.process_time() - d0)
+            contacts += records.arisen
+    return contacts
+
+
+def log_check_ns() -> float:
+    """Cost of the ``log is not None`` check that guards every logged moment (the only
+    event-log code that runs with the log off), above an empty statement."""
+    names = {"clinic": types.SimpleNamespace(log=None)}
+    check = min(timeit.repeat("if clinic.log is not None: pass", number=CHECK_STATEMENTS,
+                              repeat=CHECK_REPEATS, globals=names))
+    empty = min(timeit.repeat("pass", number=CHECK_STATEMENTS, repeat=CHECK_REPEATS,
+                              globals=names))
+    return max(0.0, check - empty) / CHECK_STATEMENTS * 1e9
+
+
+def bench_engine(label: str, scenario: Scenario, runs: int, repeats: int,
+                 seed: int) -> dict:
+    """Time runs of ``scenario`` with the event log off and on (alternating, so drift in
+    the machine's load hits both alike), then count their SimPy events and logged
+    moments in separate passes."""
+    from sim.engine import CompiledScenario, simulate_run
+
     model = CompiledScenario(scenario)
-    for r in range(3):  # warm up
-        simulate_day(model, seed, r)
-    warm = []
-    for r in range(5):
-        c0 = time.process_time()
-        simulate_day(model, seed, r)
-        warm.append(time.process_time() - c0)
-
-    # 1. timed passes, run as the product runs days (run_replications, sweep tasks, capacity
-    #    searches): the cyclic collector paused across the loop. The same days are run
-    #    `repeats` times with the event log off and on, alternating (order swapped every
-    #    repeat, so drift in machine load hits both alike); the best repeat counts, as for
-    #    the reference. Every day's CPU time is kept for the distribution.
-    wall = {False: [], True: []}
-    cpu = {False: [], True: []}
-    per_day = {False: [], True: []}
-
-    def timed(log: bool, n_days: int | None) -> int:
-        """One pass over days 0.. (n_days, or until seconds / repeats of CPU time)."""
-        gc.collect()
-        spent, r = 0.0, 0
-        with collector_paused():
-            w0, c0 = time.perf_counter(), time.process_time()
-            while (r < n_days) if n_days is not None else (
-                    spent < seconds / repeats or r < min_days):
-                d0 = time.process_time()
-                simulate_day(model, seed, r, log)
-                d1 = time.process_time()
-                per_day[log].append(d1 - d0)
-                spent += d1 - d0
-                r += 1
-            cpu[log].append(time.process_time() - c0)
-            wall[log].append(time.perf_counter() - w0)
-        return r
-
-    days = timed(False, None)
-    timed(True, days)
-    for rep in range(1, repeats):
-        for log in ((True, False) if rep % 2 else (False, True)):
-            timed(log, days)
-    contacts = sum(simulate_day(model, seed, r).arisen for r in range(days))
-
-    # 1b. the same days as a plain loop of simulate_day with the collector running (a
-    #     standalone script that does not pause it): what the cyclic GC costs there
+    calendar = engine_calendar(scenario, ENGINE_WEEKS)
+    run_days(model, seed, 1, calendar)  # first run builds the compiled tables: not timed
+    timing = {False: Timing(), True: Timing()}
+    per_day: dict[bool, list[float]] = {False: [], True: []}
+    contacts = 0
+    for rep in range(repeats):
+        for log in ((False, True) if rep % 2 == 0 else (True, False)):
+            days: list[float] = []
+            with timed_pass(timing[log]):
+                contacts = run_days(model, seed, runs, calendar, log, days)
+            if timing[log].cpu[-1] == timing[log].best_cpu:
+                per_day[log] = days
     gc.collect()
-    with GcTimer() as gct:
-        c0 = time.process_time()
-        for r in range(days):
-            simulate_day(model, seed, r)
-        cpu_gc_on = time.process_time() - c0
-
-    # 2. counting pass over the same days: SimPy events and metric cost (log off), then
-    #    log_event calls with the log on: each is one `log is not None` check when it is off
-    t_metrics: list[float] = []
-    with counting_steps() as counter:
-        for r in range(days):
-            rec = simulate_day(model, seed, r)
-            c0 = time.process_time()
-            day_metrics(rec, scenario)
-            t_metrics.append(time.process_time() - c0)
-    events = counter.steps
-    log_calls = 0
-    original_log = Clinic.log_event
-
-    def counting_log(self, cid, event, worker):
-        nonlocal log_calls
-        log_calls += 1
-        return original_log(self, cid, event, worker)
-
-    Clinic.log_event = counting_log
-    try:
-        for r in range(days):
-            simulate_day(model, seed, r, True)
-    finally:
-        Clinic.log_event = original_log
-
-    # 3. the sweep task path (metrics_block: compile + simulate + day_metrics + DataFrame)
-    block = min(days, 200)
     c0 = time.process_time()
-    metrics_block(scenario, seed, 0, 0, block)
-    t_block = (time.process_time() - c0) / block
-
-    # 4. cost of the check that guards each log_event call (the only event-log code on the
-    #    event_log=False path), above the cost of an empty statement
-    clinic = Clinic(model, RandomStreams(seed, 0), False)
-    n = 1_000_000
-    names = {"clinic": clinic}
-    check = min(timeit.repeat("if clinic.log is not None: pass", number=n, repeat=5,
-                              globals=names)) / n
-    empty = min(timeit.repeat("pass", number=n, repeat=5, globals=names)) / n
-    log_cost = max(0.0, check - empty)
-
-    # 5. memory of one day: Python allocations (tracemalloc) with the event log off and on
-    peaks = {}
-    for log in (False, True):
-        gc.collect()
-        tracemalloc.start()
-        simulate_day(model, seed, 0, log)
-        peaks[log] = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-
-    cpu_off, wall_off = min(cpu[False]), min(wall[False])
-    mean_off, mean_on = cpu_off / days, min(cpu[True]) / days
-    med_off, med_on = statistics.median(per_day[False]), statistics.median(per_day[True])
+    run_days(model, seed, runs, calendar)
+    cpu_gc_on = time.process_time() - c0
+    with counting_steps() as counter:
+        counted = run_days(model, seed, runs, calendar)
+    if counted != contacts:  # the same seeds must give the same runs, patched or not
+        raise RuntimeError(f"the counting pass simulated {counted} contacts, the timed "
+                           f"passes {contacts}")
+    logged = 0
+    for r in range(runs):
+        logged += sum(len(rec.events) for rec in simulate_run(model, seed, r, calendar, True))
+    n_days = runs * calendar.total_days
+    cpu, wall = timing[False].best_cpu, timing[False].best_wall
+    median_off = statistics.median(per_day[False])
+    check_ns = log_check_ns()
     return {
         "label": label, "list_size": scenario.population.list_size,
-        "staff": len(model.people), "days": days, "repeats": repeats, "contacts": contacts,
-        "contacts_per_day": contacts / days, "events": events,
-        "events_per_day": events / days, "events_per_contact": events / contacts,
-        "cpu": cpu_off, "wall": wall_off,
-        "contacts_per_s": contacts / cpu_off, "contacts_per_s_wall": contacts / wall_off,
-        "events_per_s": events / cpu_off, "events_per_s_wall": events / wall_off,
-        "events_per_s_gc_on": events / cpu_gc_on,
-        "days_per_s": days / cpu_off, "days_per_s_wall": days / wall_off,
-        "ms_per_day": 1e3 * mean_off, "ms_per_day_median": 1e3 * med_off,
-        "ms_per_day_p90": 1e3 * float(np.percentile(per_day[False], 90)),
-        "ms_per_day_max": 1e3 * max(per_day[False]),
-        "ms_per_day_wall": 1e3 * wall_off / days,
-        "ms_per_day_log": 1e3 * mean_on, "ms_per_day_log_median": 1e3 * med_on,
-        "log_ratio_mean": mean_on / mean_off, "log_ratio": med_on / med_off,
-        "log_calls_per_day": log_calls / days, "log_call_ns": 1e9 * log_cost,
-        "log_off_share": (log_calls / days) * log_cost / med_off,
-        "ms_per_day_gc_on": 1e3 * cpu_gc_on / days,
-        "gc_share": gct.seconds / cpu_gc_on,
-        "gc_ms_per_day": 1e3 * gct.seconds / days, "gc_full": gct.collections[2],
-        "cold_ms": 1e3 * statistics.median(cold), "warm_ms": 1e3 * statistics.median(warm),
-        "metrics_ms": 1e3 * statistics.fmean(t_metrics),
-        "metrics_share": statistics.fmean(t_metrics) / mean_off,
-        "block_ms": 1e3 * t_block, "block": block,
-        "trace_peak_kib": peaks[False] / 1024, "trace_peak_log_kib": peaks[True] / 1024,
+        "staff": staff_count(scenario), "runs": runs, "days": n_days, "repeats": repeats,
+        "contacts": contacts, "contacts_per_day": contacts / n_days,
+        "events": counter.steps, "events_per_contact": counter.steps / contacts,
+        "cpu": cpu, "wall": wall, "contacts_per_s": contacts / cpu,
+        "events_per_s": counter.steps / cpu, "events_per_s_wall": counter.steps / wall,
+        "events_per_s_gc_on": counter.steps / cpu_gc_on,
+        "ms_per_day": 1e3 * cpu / n_days, "ms_per_day_median": 1e3 * median_off,
+        "ms_per_day_max": 1e3 * max(per_day[False]), "ms_per_day_wall": 1e3 * wall / n_days,
+        "ms_per_day_gc_on": 1e3 * cpu_gc_on / n_days,
+        "log_ratio": timing[True].best_cpu / cpu,
+        "logged_per_day": logged / n_days, "log_check_ns": check_ns,
+        "log_off_share": (logged / n_days) * check_ns * 1e-9 / median_off,
     }
 
 
-def print_scenario(s: dict, ref: dict) -> None:
-    ratio = s["events_per_s"] / ref["events_per_s"]
-    print(f"## (b) clinicsim: {s['label']} (list size {s['list_size']:,}, "
-          f"{s['staff']} staff)")
-    print(f"clinic-days          {s['days']:,} (one replication each), run {s['repeats']} times "
-          f"with the event log off and on; best pass with it off: {s['cpu']:.2f} s CPU, "
-          f"{s['wall']:.2f} s wall (cyclic GC paused, as in the product's loops)")
-    print(f"contacts simulated   {s['contacts']:,} ({s['contacts_per_day']:.1f} per day)")
-    print(f"SimPy events         {s['events']:,} ({s['events_per_day']:.0f} per day, "
-          f"{s['events_per_contact']:.2f} per contact)")
-    print(f"contacts/s per core  {s['contacts_per_s']:,.0f} (CPU time); "
-          f"{s['contacts_per_s_wall']:,.0f} (wall)")
-    print(f"engine events/s      {s['events_per_s']:,.0f} (CPU time) -> {ratio:.2f} x the bare "
-          f"SimPy reference (target >= {TARGET_RATIO}); wall: "
-          f"{s['events_per_s_wall'] / ref['events_per_s_wall']:.2f} x; both with the cyclic "
-          f"GC running: {s['events_per_s_gc_on'] / ref['events_per_s_gc_on']:.2f} x")
-    print(f"contacts/s vs ref    {s['contacts_per_s'] / ref['customers_per_s']:.2f} x the "
-          "reference's customers/s (a contact does more than a customer: routing, triage, "
-          "slots, supervision)")
-    print(f"clinic-days/s        {s['days_per_s']:,.1f} (CPU time); {s['days_per_s_wall']:,.1f} "
-          f"(wall)")
-    print(f"ms per clinic-day    CPU: mean {s['ms_per_day']:.2f}, median "
-          f"{s['ms_per_day_median']:.2f}, p90 {s['ms_per_day_p90']:.2f}, max "
-          f"{s['ms_per_day_max']:.1f}; wall: mean {s['ms_per_day_wall']:.2f} (target <= "
-          f"{TARGET_DAY_MS:g} for the largest case)")
-    print(f"first day, cold      {s['cold_ms']:.2f} ms CPU on a freshly compiled scenario vs "
-          f"{s['warm_ms']:.2f} ms warm (medians of 5)")
-    print(f"cyclic GC running    a plain simulate_day loop: {s['ms_per_day_gc_on']:.2f} ms/day, "
-          f"{100 * s['gc_share']:.1f} % of it in the collector ({s['gc_ms_per_day']:.2f} "
-          f"ms/day; {s['gc_full']} full collections)")
-    print(f"event log on         CPU median {s['ms_per_day_log_median']:.2f} ms/day -> on/off "
-          f"{s['log_ratio']:.3f} (ratio of medians; of means: {s['log_ratio_mean']:.3f})")
-    print(f"event log off        {s['log_calls_per_day']:.0f} logged moments/day x "
-          f"{s['log_call_ns']:.0f} ns (the `log is not None` check, above an empty "
-          "statement) = "
-          f"{100 * s['log_off_share']:.2f} % of a median day")
-    print(f"day_metrics          {s['metrics_ms']:.3f} ms CPU/day = "
-          f"{100 * s['metrics_share']:.1f} % of the simulation alone")
-    print(f"metrics_block        {s['block_ms']:.2f} ms CPU/day (sweep task path: compile, "
-          f"simulate, day_metrics, DataFrame; {s['block']} days in one block)")
-    print(f"tracemalloc peak     {s['trace_peak_kib']:,.0f} KiB for one day "
-          f"({s['trace_peak_log_kib']:,.0f} KiB with the event log)")
-    print()
+def print_engine(s: dict, ref: dict) -> None:
+    print(f"## clinicsim: {s['label']} (list size {s['list_size']:,}, {s['staff']} staff)")
+    print(f"runs                 {s['runs']} runs of {ENGINE_WEEKS} weeks, no warm-up = "
+          f"{s['days']:,} days; best of {s['repeats']} passes: {s['cpu']:.2f} s CPU, "
+          f"{s['wall']:.2f} s wall (collector paused)")
+    print(f"contacts             {s['contacts']:,} arisen ({s['contacts_per_day']:.1f} per "
+          f"day); SimPy events {s['events']:,} ({s['events_per_contact']:.2f} per contact)")
+    print(f"contacts/s           {s['contacts_per_s']:,.0f} (CPU) = "
+          f"{s['contacts_per_s'] / ref['customers_per_s']:.2f} x the reference's customers/s")
+    print(f"events/s             {s['events_per_s']:,.0f} (CPU) = "
+          f"{s['events_per_s'] / ref['events_per_s']:.2f} x the reference; wall "
+          f"{s['events_per_s_wall'] / ref['events_per_s_wall']:.2f} x; both with the "
+          f"collector running {s['events_per_s_gc_on'] / ref['events_per_s_gc_on']:.2f} x")
+    print(f"ms per day           CPU mean {s['ms_per_day']:.2f}, median "
+          f"{s['ms_per_day_median']:.2f}, max {s['ms_per_day_max']:.1f}; wall mean "
+          f"{s['ms_per_day_wall']:.2f}; collector running: {s['ms_per_day_gc_on']:.2f}")
+    print(f"event log on / off   {s['log_ratio']:.3f} (best passes); with it off, "
+          f"{s['logged_per_day']:.0f} logged moments a day x {s['log_check_ns']:.0f} ns "
+          f"(the `log is not None` check) = {100 * s['log_off_share']:.2f} % of a median day")
+    print(flush=True)
 
 
-def profile_day(label: str, scenario, days: int, seed: int, top: int = 18) -> None:
-    from sim.engine import CompiledScenario, simulate_day
+def section_engine(figures: Figures, mode: str, args: argparse.Namespace, case_name: str,
+                   case: Scenario) -> list[dict]:
+    from sim import load_scenario
 
-    model = CompiledScenario(scenario)
-    simulate_day(model, seed, 0)
-    gc.collect()
-    gc.disable()  # GC pauses land on whatever function allocates; GC is reported above
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for r in range(days):
-        simulate_day(model, seed, r)
-    profiler.disable()
-    gc.enable()
-    buf = io.StringIO()
-    stats = pstats.Stats(profiler, stream=buf)
-    stats.strip_dirs().sort_stats("tottime").print_stats(top)
-    print(f"## cProfile: {days} days of {label} (GC off while profiling), top {top} by own time")
-    text = buf.getvalue()
-    start = text.find("   ncalls")
-    print(text[start:].rstrip() if start >= 0 else text.rstrip())
-    buf = io.StringIO()
-    stats = pstats.Stats(profiler, stream=buf)
-    stats.strip_dirs().sort_stats("cumulative").print_callees("schedule_demand")
-    lines = [ln for ln in buf.getvalue().splitlines() if "->" in ln or "(" in ln]
-    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "simulate_day")
-    own = sum(v[3] for k, v in stats.stats.items() if k[2] == "schedule_demand")
-    print(f"schedule_demand (putting the day's contacts on the calendar): "
-          f"{100 * own / total:.0f} % of simulate_day; its callees:")
-    print("\n".join(lines))
-    print()
+    repeats = ENGINE_REPEATS[mode]
+    ref = run_reference(args.customers, repeats)
+    results = []
+    for label, scenario in ((f"{case_name} (largest case)", case),
+                            ("default scenario", load_scenario("default"))):
+        res = bench_engine(label, scenario, ENGINE_RUNS[mode], repeats, args.seed)
+        print_engine(res, ref)
+        results.append(res)
+    big = results[0]
+    how = (f"{big['label']}: {big['runs']} runs of {ENGINE_WEEKS} weeks, no warm-up; CPU "
+           f"time, best of {repeats}, collector paused; SimPy events counted in a separate "
+           "pass (simpy.Environment.step patched); reference: bare SimPy M/M/3, "
+           f"{args.customers:,} customers, timed alike")
+    figures.add(Figure(5, "engine events/s vs bare SimPy's", big["events_per_s"]
+                       / ref["events_per_s"], "x", ">=", TARGET_EVENT_RATIO, how))
+    figures.add(Figure(5, "engine contacts/s vs bare SimPy's customers/s",
+                       big["contacts_per_s"] / ref["customers_per_s"], "x", ">=",
+                       TARGET_CONTACT_RATIO, "contacts = sum of records.arisen over the same "
+                       "runs; " + how.split("; SimPy")[0]))
+    figures.add(Figure(8, f"ms per simulated day, {case_name}", big["ms_per_day"], "ms",
+                       "<=", TARGET_DAY_MS, "mean CPU ms per day of the runs above (median "
+                       f"{big['ms_per_day_median']:.1f} ms; default scenario "
+                       f"{results[1]['ms_per_day']:.1f} ms)", digits=1))
+    return [ref] + results
 
 
-# --- main ----------------------------------------------------------------------------------
-
-
-def markdown_table(ref: dict, results: list[dict], peak_rss_mib: float) -> str:
+def engine_table(ref: dict, results: list[dict]) -> str:
+    """The engine's figures beside the reference's, as in the README."""
     cols = ["SimPy M/M/3 reference"] + [r["label"] for r in results]
 
-    def row(name: str, ref_value: str, key) -> str:
-        cells = [ref_value] + [key(r) for r in results]
-        return f"| {name} | " + " | ".join(cells) + " |"
+    def row(name: str, ref_value: str, key: Callable[[dict], str]) -> str:
+        return f"| {name} | {ref_value} | " + " | ".join(key(r) for r in results) + " |"
 
-    lines = [
-        "| one core, CPU time unless noted | " + " | ".join(cols) + " |",
+    return "\n".join([
+        "| one core, CPU time | " + " | ".join(cols) + " |",
         "| --- | " + " | ".join("---:" for _ in cols) + " |",
         row("list size", "", lambda r: f"{r['list_size']:,}"),
-        row("contacts per day", f"{ref['customers']:,} customers",
-            lambda r: f"{r['contacts_per_day']:.0f}"),
+        row("contacts per day", "", lambda r: f"{r['contacts_per_day']:.0f}"),
         row("SimPy events per contact", f"{ref['events_per_customer']:.2f}",
             lambda r: f"{r['events_per_contact']:.2f}"),
-        row("contacts/s", f"{ref['customers_per_s']:,.0f}",
+        row("contacts simulated per second", f"{ref['customers_per_s']:,.0f}",
             lambda r: f"{r['contacts_per_s']:,.0f}"),
-        row("SimPy events/s", f"{ref['events_per_s']:,.0f}",
+        row("SimPy events per second", f"{ref['events_per_s']:,.0f}",
             lambda r: f"{r['events_per_s']:,.0f}"),
-        row("events/s vs reference (target >= 0.6)", "1.00",
-            lambda r: f"{r['events_per_s'] / ref['events_per_s']:.2f}"),
-        row("clinic-days/s", "", lambda r: f"{r['days_per_s']:,.0f}"),
-        row("ms per clinic-day: mean / median", "",
-            lambda r: f"{r['ms_per_day']:.1f} / {r['ms_per_day_median']:.1f}"),
-        row("ms per clinic-day, wall: mean", "", lambda r: f"{r['ms_per_day_wall']:.1f}"),
-        row("events/s vs reference, both with the cyclic GC running",
-            f"{ref['events_per_s_gc_on']:,.0f} events/s",
-            lambda r: f"{r['events_per_s_gc_on'] / ref['events_per_s_gc_on']:.2f}"),
-        row("contacts/s vs the reference's customers/s", "1.00",
+        row(f"events per second, ratio to the reference (target >= {TARGET_EVENT_RATIO})",
+            "1.00", lambda r: f"{r['events_per_s'] / ref['events_per_s']:.2f}"),
+        row("contacts per second, ratio to the reference's customers (target >= "
+            f"{TARGET_CONTACT_RATIO:g})", "1.00",
             lambda r: f"{r['contacts_per_s'] / ref['customers_per_s']:.2f}"),
-        row("event log on / off (medians)", "", lambda r: f"{r['log_ratio']:.2f}"),
-        row("event-log code with the log off", "",
+        row("ms per simulated day within a run (mean / median)", "",
+            lambda r: f"{r['ms_per_day']:.1f} / {r['ms_per_day_median']:.1f}"),
+        row("event log on / off", "", lambda r: f"{r['log_ratio']:.2f}"),
+        row("share of a day spent in event-log code with the log off", "",
             lambda r: f"{100 * r['log_off_share']:.1f} %"),
-        row("day_metrics per day", "",
-            lambda r: f"{r['metrics_ms']:.2f} ms ({100 * r['metrics_share']:.0f} %)"),
-        row("peak Python memory per day (tracemalloc)", "",
-            lambda r: f"{r['trace_peak_kib'] / 1024:.1f} MiB"),
-    ]
-    lines.append(f"\nPeak RSS (VmHWM) of the whole benchmark process: {peak_rss_mib:,.0f} MiB.")
+    ])
+
+
+# --- [3] metrics on top of the engine ------------------------------------------------------
+
+
+def _timed_subclass(cls: type, spent: list[float], methods: tuple[str, ...]) -> type:
+    """A subclass of ``cls`` whose ``methods`` add their CPU time to ``spent[0]``."""
+    def wrap(name: str) -> Callable:
+        original = getattr(cls, name)
+
+        def method(self, *args, **kwargs):
+            c0 = time.process_time()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                spent[0] += time.process_time() - c0
+        return method
+
+    return type(f"Timed{cls.__name__}", (cls,), {name: wrap(name) for name in methods})
+
+
+@contextmanager
+def timing_metric_code() -> Iterator[list[float]]:
+    """CPU time spent in run_one's metric code (RunMetrics and each person's time), timed
+    where it runs: the classes run_one builds are swapped for timed subclasses in its own
+    module for the duration. A cross-check of the ratio of two passes, which is noisier:
+    here the engine and the metrics share one pass."""
+    import sim.experiment.replications as module
+
+    spent = [0.0]
+    originals = module.RunMetrics, module._StaffTime
+    module.RunMetrics = _timed_subclass(originals[0], spent, ("add", "rows"))
+    module._StaffTime = _timed_subclass(originals[1], spent, ("add", "rows"))
+    try:
+        yield spent
+    finally:
+        module.RunMetrics, module._StaffTime = originals
+
+
+def bench_metrics(scenario: Scenario, min_runs: int, pass_cpu_s: float, repeats: int,
+                  seed: int) -> dict:
+    """CPU time of the same runs through simulate_run alone and through run_one (engine,
+    RunMetrics and each person's time; with and without the day rows).
+
+    A ratio of two timings is noisier than either, so each run is timed the three ways
+    back to back (order reversed every repeat, so the machine's drift hits all alike) and
+    the best of the repeats is kept per run; the ratio is of the sums over runs. There are
+    enough runs for a pass to take about ``pass_cpu_s`` of CPU time. A last pass times the
+    metric code inside run_one itself (``timing_metric_code``)."""
+    from sim.engine import CompiledScenario, simulate_run
+    from sim.experiment.replications import run_one
+
+    model = CompiledScenario(scenario)
+    calendar = engine_calendar(scenario, METRICS_WEEKS)
+
+    def engine(r: int) -> None:
+        for _ in simulate_run(model, seed, r, calendar):
+            pass
+
+    def metrics(r: int) -> None:
+        run_one(model, seed, r, calendar, keep_days=False)
+
+    def with_days(r: int) -> None:
+        run_one(model, seed, r, calendar, keep_days=True)
+
+    ways = {"engine": engine, "metrics": metrics, "days": with_days}
+    c0 = time.process_time()
+    engine(0)  # builds the compiled tables, and sizes the passes: not timed
+    runs = max(min_runs, math.ceil(pass_cpu_s / max(time.process_time() - c0, 1e-6)))
+    best = {name: [math.inf] * runs for name in ways}
+    for rep in range(repeats):
+        order = list(ways) if rep % 2 == 0 else list(reversed(ways))
+        with timed_pass(Timing()):  # one collection per repeat: a full one takes ~50 ms
+            for r in range(runs):
+                for name in order:
+                    c0 = time.process_time()
+                    ways[name](r)
+                    best[name][r] = min(best[name][r], time.process_time() - c0)
+    inside = Timing()
+    with timing_metric_code() as spent, timed_pass(inside):
+        for r in range(runs):
+            metrics(r)
+    base = math.fsum(best["engine"])
+    return {"runs": runs, "engine_ms_per_day": 1e3 * base / (runs * calendar.total_days),
+            "ratio": math.fsum(best["metrics"]) / base,
+            "ratio_days": math.fsum(best["days"]) / base,
+            "ratio_inside": inside.best_cpu / (inside.best_cpu - spent[0])}
+
+
+def section_metrics(figures: Figures, mode: str, args: argparse.Namespace,
+                    cases: list[tuple[str, Scenario]]) -> list[tuple[str, dict]]:
+    from sim import load_scenario
+
+    runs, repeats = METRICS_RUNS[mode], METRICS_REPEATS[mode]
+    print(f"## [3] Metrics on top of the engine: runs of {METRICS_WEEKS} weeks (no warm-up), "
+          f"at least {runs} and about {METRICS_PASS_CPU_S[mode]:g} s of CPU time per "
+          f"scenario; each run's CPU time, best of {repeats}, collector paused")
+    print(f"{'scenario':<10}{'runs':>6}{'engine ms/day':>15}{'run_one / engine':>18}"
+          f"{'with day rows':>15}{'timed inside':>14}{'target':>10}")
+    rows = []
+    for name, scenario in cases + [("default", load_scenario("default"))]:
+        res = bench_metrics(scenario, runs, METRICS_PASS_CPU_S[mode], repeats, args.seed)
+        verdict = "met" if res["ratio"] <= TARGET_METRICS_RATIO else "NOT met"
+        target = f"<= {TARGET_METRICS_RATIO:g}"
+        print(f"{name:<10}{res['runs']:>6}{res['engine_ms_per_day']:>15.2f}"
+              f"{res['ratio']:>18.3f}{res['ratio_days']:>15.3f}{res['ratio_inside']:>14.3f}"
+              f"{target:>10}  {verdict}", flush=True)
+        rows.append((name, res))
+    worst_name, worst = max(rows, key=lambda r: r[1]["ratio"])
+    inside_name, inside = max(rows, key=lambda r: r[1]["ratio_inside"])
+    figures.add(Figure(3, "metrics on top of the engine, worst case (run_one / simulate_run)",
+                       worst["ratio"], "x", "<=", TARGET_METRICS_RATIO,
+                       f"each of {len(rows) - 1} cases and default: the same runs of "
+                       f"{METRICS_WEEKS} weeks through simulate_run alone and through "
+                       "run_one(keep_days=False) (engine + RunMetrics); each run's CPU time, "
+                       f"best of {repeats}",
+                       note=f"worst: {worst_name}; cross-check, metric code timed inside "
+                            f"run_one: worst {inside['ratio_inside']:.3f} ({inside_name})",
+                       digits=3))
+    return rows
+
+
+def metrics_table(rows: list[tuple[str, dict]]) -> str:
+    lines = ["| scenario | engine ms per day | run_one / simulate_run (target <= "
+             f"{TARGET_METRICS_RATIO:g}) | with day rows | metric code timed inside run_one |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for name, r in rows:
+        lines.append(f"| {name} | {r['engine_ms_per_day']:.1f} | {r['ratio']:.2f} | "
+                     f"{r['ratio_days']:.2f} | {r['ratio_inside']:.2f} |")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="shorter timing (1 s per scenario, two repeats)")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="seconds of timing per clinicsim scenario (default 3, quick 1)")
-    parser.add_argument("--customers", type=int, default=200_000,
-                        help="customers in the M/M/3 reference (default 200,000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", action="store_true",
-                        help="also print a cProfile of days of the largest case")
-    args = parser.parse_args(argv)
-    if args.seconds is None:
-        args.seconds = 1.0 if args.quick else 3.0
-    print_header(args)
+# --- [4] cost per contact against list size ------------------------------------------------
 
+
+def round_half_up(x: float) -> int:
+    """Round to the nearest whole number, halves up (not Python's round-half-to-even)."""
+    return math.floor(x + 0.5)
+
+
+def scaled_scenario(scenario: Scenario, list_size: int) -> Scenario:
+    """``scenario`` with ``list_size`` patients and every staff group's count scaled in
+    proportion (rounded, at least 1 where there was anyone), as the capacity search
+    changes a list size (``model_copy``; nothing else of the scenario moves)."""
+    factor = list_size / scenario.population.list_size
+    staff = {name: group.model_copy(update={
+        "count": max(1, round_half_up(group.count * factor)) if group.count > 0 else 0})
+        for name, group in scenario.staff.items()}
+    return scenario.model_copy(update={
+        "population": scenario.population.model_copy(update={"list_size": list_size}),
+        "staff": staff})
+
+
+def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list[dict]:
     from sim import load_scenario
+    from sim.engine import CompiledScenario
 
+    base = load_scenario("default")
+    weeks, repeats = SCALE_WEEKS[mode], SCALE_REPEATS[mode]
+    largest = max(SCALE_LIST_SIZES)
+    print(f"## [4] Cost per contact against list size: the default scenario at each list size, "
+          f"staff scaled by list size / {base.population.list_size:,}; runs of {weeks} "
+          f"week(s), no warm-up; CPU time, best of {repeats}")
+    print(f"{'list size':>10}{'staff':>7}{'runs':>6}{'contacts':>10}{'CPU s':>8}"
+          f"{'us per contact':>16}")
+    rows = []
+    for n in SCALE_LIST_SIZES:
+        scenario = scaled_scenario(base, n)
+        model = CompiledScenario(scenario)
+        calendar = engine_calendar(scenario, weeks)
+        runs = max(1, round_half_up(SCALE_RUNS_AT_LARGEST * largest / n))
+        run_days(model, args.seed, 1, calendar)  # builds the compiled tables: not timed
+        timing = Timing()
+        contacts = 0
+        for _ in range(repeats):
+            with timed_pass(timing):
+                contacts = run_days(model, args.seed, runs, calendar)
+        row = {"list_size": n, "staff": staff_count(scenario), "runs": runs,
+               "contacts": contacts, "cpu": timing.best_cpu,
+               "us_per_contact": 1e6 * timing.best_cpu / contacts}
+        print(f"{n:>10,}{row['staff']:>7}{runs:>6}{contacts:>10,}{row['cpu']:>8.2f}"
+              f"{row['us_per_contact']:>16.1f}", flush=True)
+        rows.append(row)
+    costs = [r["us_per_contact"] for r in rows]
+    figures.add(Figure(4, "CPU time per contact, largest / smallest over 2,000-80,000 patients",
+                       max(costs) / min(costs), "x", "<=", TARGET_SCALE_RATIO,
+                       "default scenario with list size N and every staff group x N/"
+                       f"{base.population.list_size:,} (rounded, at least 1), N = "
+                       f"{', '.join(f'{n:,}' for n in SCALE_LIST_SIZES)}; runs of {weeks} "
+                       "week(s), about the same contacts at every N; CPU time per contact "
+                       f"arisen, best of {repeats}", digits=2))
+    return rows
+
+
+def scale_table(rows: list[dict]) -> str:
+    lines = ["| listed patients | staff | contacts simulated | µs CPU per contact |",
+             "| ---: | ---: | ---: | ---: |"]
+    lines += [f"| {r['list_size']:,} | {r['staff']} | {r['contacts']:,} | "
+              f"{r['us_per_contact']:.0f} |" for r in rows]
+    return "\n".join(lines)
+
+
+# --- [8] a year of the largest case ------------------------------------------------------
+
+
+def section_year(figures: Figures, mode: str, case_name: str, case: Scenario) -> None:
+    from sim.engine import CompiledScenario
+    from sim.experiment.replications import run_calendar, run_one
+
+    repeats = REPEATS[mode]
+    model = CompiledScenario(case)
+    calendar = run_calendar(case, YEAR_WEEKS, 0)
+    run_one(model, 1, 0, run_calendar(case, 1, 0))  # builds the compiled tables: not timed
+    timing = Timing()
+    for _ in range(repeats):
+        with timed_pass(timing):
+            run_one(model, 1, 0, calendar)
+    print(f"## [8] A year of {case_name}: run_one(model, 1, 0, run_calendar({case_name}, "
+          f"{YEAR_WEEKS}, 0)), {calendar.total_days} days")
+    figures.add(Figure(8, f"a {YEAR_WEEKS}-week run of {case_name}, CPU seconds",
+                       timing.best_cpu, "s", "<=", TARGET_YEAR_S,
+                       f"run_one(model, 1, 0, run_calendar({case_name}, {YEAR_WEEKS}, 0)) on "
+                       "one core, model compiled and its tables built beforehand (a one-week "
+                       f"run), CPU time, best of {repeats}, "
+                       f"collector paused (wall {timing.best_wall:.2f} s)"))
+
+
+# --- cProfile ------------------------------------------------------------------------------
+
+
+def profile_runs(label: str, scenario: Scenario, runs: int, seed: int) -> None:
+    """Where a run's time goes: cProfile of runs of the largest case, by own time."""
+    from sim.engine import CompiledScenario, collector_paused
+
+    model = CompiledScenario(scenario)
+    calendar = engine_calendar(scenario, ENGINE_WEEKS)
+    run_days(model, seed, 1, calendar)
+    profiler = cProfile.Profile()
+    gc.collect()
+    with collector_paused():  # collections would land on whatever function allocates
+        profiler.enable()
+        run_days(model, seed, runs, calendar)
+        profiler.disable()
+    buf = io.StringIO()
+    pstats.Stats(profiler, stream=buf).strip_dirs().sort_stats("tottime").print_stats(
+        PROFILE_ROWS)
+    text = buf.getvalue()
+    start = text.find("   ncalls")
+    print(f"## cProfile: {runs} runs of {ENGINE_WEEKS} weeks of {label} (collector paused), "
+          f"top {PROFILE_ROWS} by own time")
+    print(text[start:].rstrip() if start >= 0 else text.rstrip())
+    print(flush=True)
+
+
+# --- the other scripts -----------------------------------------------------------------------
+
+
+def run_script(section: str, args: argparse.Namespace, figures: Figures) -> None:
+    """Run a benchmark script beside this one as a subprocess (its output shown as it
+    comes), and gather the figures it hands back."""
+    script = HERE / SUBPROCESS.get(section, "benchmark_sweep.py")
+    with tempfile.TemporaryDirectory(prefix="clinicsim-bench-") as folder:
+        handoff = Path(folder) / "figures.json"
+        cmd = [sys.executable, str(script), "--embedded"]
+        cmd += ["--quick"] if args.quick else []
+        if section != "sweep":
+            cmd += ["--figures", str(handoff)]
+        if section == "commands":
+            if args.workloads:
+                cmd.append("--workloads")
+            if args.skip_workloads:
+                cmd.append("--skip-workloads")
+            if args.workload_cap is not None:
+                cmd += ["--workload-cap", str(args.workload_cap)]
+        print(f"## Running {script.name} ({' '.join(cmd[2:])})", flush=True)
+        done = subprocess.run(cmd, cwd=os.getcwd(), check=False)
+        if done.returncode != 0:
+            print(f"{script.name} failed (exit code {done.returncode}); its figures are "
+                  "missing below", flush=True)
+        figures.extend(Figures.load(handoff))
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: fewer runs and repeats, workloads skipped")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections, of: {', '.join(SECTIONS)}")
+    parser.add_argument("--workloads", action="store_true",
+                        help="run the whole workloads [6] even with --quick")
+    parser.add_argument("--skip-workloads", action="store_true",
+                        help="skip the whole workloads [6] (they take tens of minutes)")
+    parser.add_argument("--workload-cap", type=float, default=None, metavar="FACTOR",
+                        help="stop a workload after FACTOR x its target and report it as "
+                             "longer (see benchmark_commands.py; 0: never stop one)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also run benchmark_sweep.py (parallel efficiency of sweeps)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print a cProfile of runs of the largest case")
+    parser.add_argument("--customers", type=int, default=REF_CUSTOMERS,
+                        help="customers in the M/M/3 reference")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; known: "
+                     f"{', '.join(SECTIONS)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    workloads = ("skipped" if args.skip_workloads or (args.quick and not args.workloads)
+                 else "run")
+    print_header("clinicsim performance benchmark",
+                 f"{mode}; sections {', '.join(args.sections)}"
+                 f"{'' if 'commands' not in args.sections else f'; workloads {workloads}'}"
+                 f"{'; then benchmark_sweep.py' if args.sweep else ''}")
     t_start = time.perf_counter()
-    repeats = 2 if args.quick else 3
-    ref = run_reference(args.customers, repeats=repeats)
+    figures = Figures()
+    details: list[str] = []
+    cases = bundled_cases()
+    case_name, case = largest_case(cases)
+    print(f"largest case: {case_name} ({case.population.list_size:,} patients, "
+          f"{staff_count(case)} staff); {len(cases)} cases\n")
 
-    case_name, case, skipped = pick_largest_case()
-    if skipped:
-        print("case files skipped (do not load or simulate): " + "; ".join(skipped))
-        print()
-    scenarios = [(f"{case_name.split('_')[0]} (largest case)", case),
-                 ("default scenario", load_scenario("default"))]
-    print(f"largest case that loads: {case_name} "
-          f"(list size {case.population.list_size:,})")
-    print()
-    results = []
-    for label, scenario in scenarios:
-        res = bench_scenario(label, scenario, args.seconds, min_days=20, seed=args.seed,
-                             repeats=repeats)
-        print_scenario(res, ref)
-        results.append(res)
+    def timed(section: str, work: Callable[[], object]) -> object:
+        """Run one section and say how long it took (wall clock) and the load after it."""
+        w0 = time.perf_counter()
+        result = work()
+        print(f"({section}: {time.perf_counter() - w0:.0f} s wall; load {load_average()})\n",
+              flush=True)
+        return result
+
+    if "engine" in args.sections:
+        ref, *results = timed("engine", lambda: section_engine(figures, mode, args, case_name,
+                                                               case))
+        details.append("Engine (one core, CPU time):\n\n" + engine_table(ref, results))
+    if "metrics" in args.sections:
+        rows = timed("metrics", lambda: section_metrics(figures, mode, args, cases))
+        details.append("Metrics on top of the engine, per scenario:\n\n" + metrics_table(rows))
+    if "scale" in args.sections:
+        rows = timed("scale", lambda: section_scale(figures, mode, args))
+        details.append("Cost per contact against list size:\n\n" + scale_table(rows))
+    if "year" in args.sections:
+        timed("year", lambda: section_year(figures, mode, case_name, case))
     if args.profile:
-        profile_day(scenarios[0][0], scenarios[0][1], 30 if args.quick else 100, args.seed)
+        timed("profile", lambda: profile_runs(case_name, case, PROFILE_RUNS[mode], args.seed))
+    for section in SUBPROCESS:
+        if section in args.sections:
+            timed(section, lambda: run_script(section, args, figures))
+    if args.sweep:
+        timed("sweep", lambda: run_script("sweep", args, figures))
 
-    peak_rss_mib = peak_rss_kib() / 1024
-    print(f"peak RSS (VmHWM) of this process: {peak_rss_mib:,.0f} MiB")
     print(f"load avg at end: {load_average()}; total wall time "
           f"{time.perf_counter() - t_start:.0f} s")
     print()
-    print("## Markdown table (paste into the README)")
+    print("## Every figure against its target")
+    print(figures.summary())
     print()
-    print(markdown_table(ref, results, peak_rss_mib))
+    print("## Markdown (paste into the README's Performance section)")
+    print()
+    print(figures.markdown())
+    for text in details:
+        print()
+        print(text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,374 @@
+"""Whole commands as users wait for them: start-up, -j 2 against -j 1, whole workloads.
+
+    python experiments/benchmark_commands.py                   # everything (workloads: tens
+                                                               #   of minutes on 2 cores)
+    python experiments/benchmark_commands.py --quick           # smoke run, no workloads
+    python experiments/benchmark_commands.py --skip-workloads  # start-up and -j only
+
+Every figure is the wall-clock time of whole ``clinicsim`` processes started from here
+(the console script installed beside this Python), output discarded, so it includes
+everything a user waits for: the interpreter, imports, loading, simulating, printing.
+
+[2] Start-up: ``clinicsim --version`` and ``clinicsim run --help``, median of 5 processes.
+    The work before the first simulated day of ``clinicsim run``: the same command run by
+    a small wrapper (``python -c``) that imports what ``clinicsim run`` imports, calls the
+    command line's ``main``, and at the start of the run's first day (the engine's
+    ``RunState.start_day``, patched in the wrapper only) prints the time and exits. The
+    figure is that moment minus the moment this script started the process: interpreter
+    start, imports, loading and checking the scenario, compiling it and setting up the
+    run's patients. It is split into interpreter start, imports and the rest.
+[1] ``clinicsim run case03 --weeks 1 --warmup-weeks 0 -r 200`` (1,000 days of the largest
+    case) with ``-j 2`` against ``-j 1``, best of 3; and small runs, where ``-j 2`` must not
+    be slower than ``-j 1`` (the worker pool's start-up against a second of work).
+    ``-j`` is capped at the CPUs available, so with one CPU there is nothing to measure.
+[6] Whole workloads, one run each: every case with ``clinicsim run caseNN -r 20 --weeks 52
+    --warmup-weeks 4 -j 2`` (17 commands, their times summed); ``clinicsim capacity case03``
+    with the default targets; ``clinicsim frontier experiments/frontier_medium.yaml -j 2``.
+    A workload still running after ``--workload-cap`` times its target is stopped (its
+    process group, started here) and reported as longer than that.
+
+Nothing asserts on a timing: a missed target is printed "NOT met".
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench_figures import Figure, Figures  # beside this script
+from bench_machine import REPO, available_cpus, load_average, print_header
+
+# --- targets (the issue's; printed, never asserted) -------------------------------------------
+TARGET_VERSION_S = 0.2
+TARGET_HELP_S = 0.3
+TARGET_FIRST_DAY_S = 0.4
+#: [1] -j 2 over -j 1 on 1,000 days of the largest case.
+TARGET_SPEEDUP = 1.8
+#: [1] -j 2's time over -j 1's on small runs: never slower.
+TARGET_SMALL_RATIO = 1.0
+TARGET_CASES_S = 60.0
+TARGET_CAPACITY_S = 30.0
+TARGET_FRONTIER_S = 120.0
+
+# --- what is measured ------------------------------------------------------------------------
+#: [2] Processes per start-up figure (the median counts).
+STARTUP_PROCESSES = {"full": 5, "quick": 3}
+#: [1] Runs of one week of the largest case: 200 x 5 days = 1,000 days (quick: 100 days).
+PARALLEL_RUNS = {"full": 200, "quick": 20}
+#: [1] Repeats of each parallel command (the best counts).
+PARALLEL_REPEATS = {"full": 3, "quick": 1}
+#: [1] Small runs: a few runs of one week, where the pool's start-up weighs most.
+SMALL_RUNS = 4
+SMALL_REPEATS = {"full": 3, "quick": 1}
+#: [6] Each case's workload: runs, measured weeks, warm-up weeks, workers.
+WORKLOAD_RUNS, WORKLOAD_WEEKS, WORKLOAD_WARMUP, WORKLOAD_JOBS = 20, 52, 4, 2
+FRONTIER_EXPERIMENT = REPO / "experiments" / "frontier_medium.yaml"
+#: [6] Stop a workload still running after this many times its target (0: never).
+WORKLOAD_CAP = 10.0
+#: Seconds to let a stopped workload's processes end before killing them.
+STOP_GRACE_S = 5
+
+
+def clinicsim_executable() -> list[str]:
+    """The ``clinicsim`` console script of this Python's environment (what users run)."""
+    beside = Path(sys.executable).parent / "clinicsim"
+    found = str(beside) if beside.exists() else shutil.which("clinicsim")
+    if not found:
+        raise SystemExit("the clinicsim command is not installed in this environment "
+                         "(pip install -e .)")
+    return [found]
+
+
+@dataclass
+class Outcome:
+    seconds: float
+    stopped: bool = False   # stopped at the cap: ``seconds`` is a lower bound
+
+
+def run_timed(cmd: list[str], timeout: float | None = None, cwd: str | None = None) -> Outcome:
+    """Wall-clock time of one whole process, output discarded. The process gets a group of
+    its own, so that when it outlives ``timeout`` it is stopped with the workers it
+    started, and nothing else."""
+    w0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True, cwd=cwd)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        return Outcome(time.perf_counter() - w0, stopped=True)
+    seconds = time.perf_counter() - w0
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n"
+                         f"{err.decode(errors='replace')[-2000:]}")
+    return Outcome(seconds)
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """End the process group this script started for ``proc``: politely, then firmly."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=STOP_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# --- [2] start-up ----------------------------------------------------------------------------
+
+#: Runs ``clinicsim ARGS`` as the console script does, and prints three moments (time.time)
+#: on stderr: the wrapper starts (the interpreter is up), the command's imports are done,
+#: the run's first day starts; then exits at once. The imports are those ``clinicsim run``
+#: makes on its way to the first day (at module level and inside cmd_run / _run_summary),
+#: made here first so that the split is meaningful; the total does not depend on it.
+_FIRST_DAY_WRAPPER = textwrap.dedent("""\
+    import os, sys, time
+    t_entry = time.time()
+    import sim.cli
+    import sim.outputs, sim.provenance, sim.report, sim.progress
+    import sim.experiment.replications, sim.metrics
+    import sim.engine.run as run_module
+    t_imported = time.time()
+
+    def first_day(state, clinic):
+        sys.stderr.write(f"MOMENTS {t_entry!r} {t_imported!r} {time.time()!r}\\n")
+        sys.stderr.flush()
+        os._exit(0)
+
+    run_module.RunState.start_day = first_day
+    sys.exit(sim.cli.main(sys.argv[1:]))
+    """)
+
+
+def first_day_moments(args: list[str]) -> tuple[float, float, float]:
+    """(interpreter start, imports, loading and set-up) in seconds for one process."""
+    launch = time.time()
+    done = subprocess.run([sys.executable, "-c", _FIRST_DAY_WRAPPER, *args],
+                          capture_output=True, text=True, check=False)
+    line = next((x for x in done.stderr.splitlines() if x.startswith("MOMENTS")), None)
+    if line is None:
+        raise SystemExit(f"clinicsim {' '.join(args)} never reached its first day:\n"
+                         f"{done.stderr[-2000:]}")
+    entry, imported, day = (float(x) for x in line.split()[1:])
+    return entry - launch, imported - entry, day - imported
+
+
+def import_profile(top: int = 8) -> list[tuple[float, str]]:
+    """The slowest imports (cumulative ms) of what ``clinicsim run`` imports, from
+    ``python -X importtime``: where start-up time goes."""
+    code = ("import sim.cli, sim.outputs, sim.provenance, sim.report, sim.progress, "
+            "sim.experiment.replications, sim.metrics")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
+                          capture_output=True, text=True, check=False)
+    rows = []
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            name = parts[2].rstrip()
+            if len(name) - len(name.lstrip()) <= 2:  # top-level imports only
+                rows.append((int(parts[1]) / 1e3, name.strip()))
+    return sorted(rows, reverse=True)[:top]
+
+
+def section_startup(figures: Figures, mode: str, exe: list[str], largest: str) -> None:
+    n = STARTUP_PROCESSES[mode]
+    print(f"## [2] Start-up: whole processes, wall clock, median of {n}", flush=True)
+    for args, target, label in ((["--version"], TARGET_VERSION_S, "clinicsim --version"),
+                                (["run", "--help"], TARGET_HELP_S, "clinicsim run --help")):
+        times = [run_timed(exe + args).seconds for _ in range(n)]
+        figures.add(Figure(2, label, statistics.median(times), "s", "<=", target,
+                           f"whole process, wall clock, median of {n} "
+                           f"({', '.join(f'{t:.2f}' for t in times)} s)"))
+    for scenario in ([], [largest]):
+        args = ["run", *scenario, "-r", "1", "--weeks", "1", "--warmup-weeks", "0"]
+        moments = [first_day_moments(args) for _ in range(n)]
+        totals = [sum(m) for m in moments]
+        start, imports, setup = (statistics.median(m[i] for m in moments) for i in range(3))
+        figures.add(Figure(2, f"before the first simulated day: clinicsim {' '.join(args)}",
+                           statistics.median(totals), "s", "<=", TARGET_FIRST_DAY_S,
+                           "from starting the process to the start of the run's first day "
+                           "(RunState.start_day, hooked in a python -c wrapper that calls "
+                           f"sim.cli.main); median of {n}: interpreter {start:.2f} s, "
+                           f"imports {imports:.2f} s, loading the scenario and setting up "
+                           f"the run {setup:.2f} s"))
+    print("slowest top-level imports of clinicsim run (python -X importtime, cumulative):")
+    for ms, name in import_profile():
+        print(f"    {ms:7.1f} ms  {name}")
+    print(flush=True)
+
+
+# --- [1] -j 2 against -j 1 -------------------------------------------------------------------
+
+
+def best_of(cmd: list[str], repeats: int) -> float:
+    return min(run_timed(cmd).seconds for _ in range(repeats))
+
+
+def pair(cmd: list[str], repeats: int) -> tuple[float, float]:
+    """Best wall time of ``cmd -j 1`` and ``cmd -j 2``, alternating so the machine's drift
+    hits both alike."""
+    times: dict[int, list[float]] = {1: [], 2: []}
+    for rep in range(repeats):
+        for jobs in ((1, 2) if rep % 2 == 0 else (2, 1)):
+            times[jobs].append(run_timed(cmd + ["-j", str(jobs)]).seconds)
+    return min(times[1]), min(times[2])
+
+
+def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
+                     weekdays: int) -> None:
+    print("## [1] clinicsim run -j 2 against -j 1: whole processes, wall clock", flush=True)
+    if available_cpus() < 2:
+        for name, target, op in (("-j 2 speed-up", TARGET_SPEEDUP, ">="),
+                                 ("-j 2 / -j 1 on small runs", TARGET_SMALL_RATIO, "<=")):
+            figures.add(Figure(1, name, None, "x", op, target, "whole processes",
+                               note=f"{available_cpus()} CPU available: -j is capped at it"))
+        return
+    runs, repeats = PARALLEL_RUNS[mode], PARALLEL_REPEATS[mode]
+    big = exe + ["run", largest, "-r", str(runs), "--weeks", "1", "--warmup-weeks", "0"]
+    t1, t2 = pair(big, repeats)
+    days = runs * weekdays
+    figures.add(Figure(1, f"-j 2 speed-up over -j 1, {days:,} days of {largest}", t1 / t2, "x",
+                       ">=", TARGET_SPEEDUP,
+                       f"clinicsim run {largest} -r {runs} --weeks 1 --warmup-weeks 0, -j 1: "
+                       f"{t1:.2f} s, -j 2: {t2:.2f} s; wall clock, best of {repeats}"))
+    smalls = [["run", "-r", str(SMALL_RUNS), "--weeks", "1"],
+              ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"]]
+    ratios = []
+    for args in smalls:
+        s1, s2 = pair(exe + args, SMALL_REPEATS[mode])
+        ratios.append((s2 / s1, f"clinicsim {' '.join(args)}: -j 1 {s1:.2f} s, -j 2 {s2:.2f} s"))
+        print(f"    small run: {ratios[-1][1]} -> {s2 / s1:.2f}", flush=True)
+    worst = max(ratios)
+    figures.add(Figure(1, "-j 2 time / -j 1 time on small runs (worst)", worst[0], "x", "<=",
+                       TARGET_SMALL_RATIO, "; ".join(r[1] for r in ratios)
+                       + f"; wall clock, best of {SMALL_REPEATS[mode]}"))
+    print(flush=True)
+
+
+# --- [6] whole workloads ---------------------------------------------------------------------
+
+
+def case_names() -> list[str]:
+    return sorted(Path(p).stem.split("_")[0]
+                  for p in glob.glob(str(REPO / "models" / "cases" / "case*.yaml")))
+
+
+def cap_seconds(target: float, cap: float) -> float | None:
+    return None if cap <= 0 else cap * target
+
+
+def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float) -> None:
+    print(f"## [6] Whole workloads on {min(available_cpus(), WORKLOAD_JOBS)} cores: one run "
+          "each, wall clock" + (f"; stopped after {cap:g} x the target" if cap > 0 else ""),
+          flush=True)
+    # every case, summed
+    limit = cap_seconds(TARGET_CASES_S, cap)
+    total, stopped, done = 0.0, False, 0
+    names = case_names()
+    for name in names:
+        args = ["run", name, "-r", str(WORKLOAD_RUNS), "--weeks", str(WORKLOAD_WEEKS),
+                "--warmup-weeks", str(WORKLOAD_WARMUP), "-j", str(WORKLOAD_JOBS)]
+        out = run_timed(exe + args, None if limit is None else max(limit - total, 1.0))
+        total += out.seconds
+        if out.stopped:
+            stopped = True
+            print(f"    {name}: stopped; {total:.1f} s so far (cap {limit:.0f} s)", flush=True)
+            break
+        done += 1
+        print(f"    {name}: {out.seconds:6.1f} s; {total:7.1f} s so far; load {load_average()}",
+              flush=True)
+    figures.add(Figure(6, f"all {len(names)} cases, {WORKLOAD_RUNS} runs of {WORKLOAD_WEEKS} "
+                          f"weeks each, -j {WORKLOAD_JOBS}", total, "s", "<=", TARGET_CASES_S,
+                       f"clinicsim run caseNN -r {WORKLOAD_RUNS} --weeks {WORKLOAD_WEEKS} "
+                       f"--warmup-weeks {WORKLOAD_WARMUP} -j {WORKLOAD_JOBS} for each case, "
+                       "whole processes one after another, wall clock summed",
+                       note=f"stopped after {done} of {len(names)} cases" if stopped else "",
+                       digits=1, at_least=stopped))
+    # the capacity search of the largest case
+    out = run_timed(exe + ["capacity", largest], cap_seconds(TARGET_CAPACITY_S, cap))
+    figures.add(Figure(6, f"clinicsim capacity {largest}", out.seconds, "s", "<=",
+                       TARGET_CAPACITY_S, "default targets and options, whole process, "
+                       "wall clock", note="stopped" if out.stopped else "", digits=1,
+                       at_least=out.stopped))
+    # the staffing frontier
+    with tempfile.TemporaryDirectory(prefix="clinicsim-bench-frontier-") as folder:
+        out = run_timed(exe + ["frontier", str(FRONTIER_EXPERIMENT), "-o", folder, "-j",
+                               str(WORKLOAD_JOBS)], cap_seconds(TARGET_FRONTIER_S, cap))
+    figures.add(Figure(6, "clinicsim frontier experiments/frontier_medium.yaml -j 2",
+                       out.seconds, "s", "<=", TARGET_FRONTIER_S,
+                       "into a temporary directory, whole process, wall clock",
+                       note="stopped" if out.stopped else "", digits=1, at_least=out.stopped))
+    print(flush=True)
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer processes and runs; workloads skipped")
+    parser.add_argument("--workloads", action="store_true",
+                        help="run the whole workloads [6] even with --quick")
+    parser.add_argument("--skip-workloads", action="store_true",
+                        help="skip the whole workloads [6]")
+    parser.add_argument("--workload-cap", type=float, default=WORKLOAD_CAP, metavar="FACTOR",
+                        help="stop a workload after FACTOR x its target and report it as "
+                             f"longer (default {WORKLOAD_CAP:g}; 0: never stop one)")
+    parser.add_argument("--figures", help="write the figures as JSON to this file")
+    parser.add_argument("--embedded", action="store_true",
+                        help="run by benchmark_engine.py, which printed the header")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    workloads = not args.skip_workloads and (args.workloads or not args.quick)
+    title = "clinicsim whole-command benchmark"
+    if args.embedded:
+        print(f"# {title} ({mode}; workloads {'run' if workloads else 'skipped'})\n")
+    else:
+        print_header(title, f"{mode}; workloads {'run' if workloads else 'skipped'}")
+    t0 = time.perf_counter()
+    exe = clinicsim_executable()
+    largest, weekdays = largest_case()
+    figures = Figures()
+    section_startup(figures, mode, exe, largest)
+    section_parallel(figures, mode, exe, largest, weekdays)
+    if workloads:
+        section_workloads(figures, exe, largest, args.workload_cap)
+    else:
+        print("## [6] Whole workloads: skipped (--quick or --skip-workloads; --workloads "
+              "runs them)\n")
+    print(f"load avg at the end of {Path(__file__).name}: {load_average()}; wall time "
+          f"{time.perf_counter() - t0:.0f} s")
+    if args.figures:
+        figures.save(args.figures)
+    if not args.embedded:
+        print("\n" + figures.markdown())
+    return 0
+
+
+def largest_case() -> tuple[str, int]:
+    """Short name of the bundled case with the largest list, and its working days a week."""
+    from sim import load_scenario
+
+    scenarios = {Path(p).stem.split("_")[0]: load_scenario(p)
+                 for p in glob.glob(str(REPO / "models" / "cases" / "case*.yaml"))}
+    name = max(scenarios, key=lambda n: scenarios[n].population.list_size)
+    return name, len(scenarios[name].calendar.weekdays)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
