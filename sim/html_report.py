@@ -25,6 +25,7 @@ from sim import __version__
 from sim import plots
 from sim.labels import METRICS, metric_info
 from sim.report import HEADLINES
+from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
 
 __all__ = ["build_report", "describe_scenario", "figure_html"]
@@ -293,6 +294,22 @@ def conclusion_html(paragraphs: list[str], heading: str = "What the figures say"
     return f"<section id='conclusion' class='conclusion'><h2>{_e(heading)}</h2>{body}</section>"
 
 
+def warnings_html(scenario: Scenario) -> str:
+    """The scenario's warnings (days that validate but probably are not meant), as
+    ``validate`` and ``run`` print them, so a report read later still carries them."""
+    from sim.scenario import scenario_warnings
+
+    found = scenario_warnings(scenario)
+    if not found:
+        return ""
+    items = "".join(f"<li><code>{_e(field_path(w.path))}</code>: "
+                    f"{_e(f'found {w.found}; ' if w.found is not None else '')}"
+                    f"expected {_e(w.expected)}</li>" for w in found)
+    return ("<div class='note' id='warnings'><p><strong>Warnings about the scenario.</strong> "
+            "It is valid, but these days probably do not work as meant; the figures "
+            f"below simulate them as written.</p><ul>{items}</ul></div>")
+
+
 def explanations_html(metrics: Iterable[str], scenario: Scenario | None = None) -> str:
     """How each figure is computed and which inputs move it (:mod:`sim.explain`)."""
     from sim.explain import EXPLANATIONS, patience_sentences
@@ -405,6 +422,7 @@ def _run_report(root: Path) -> tuple[str, str]:
              "<a href='#explain'>How figures are computed</a>"
              "<a href='#assumptions'>Assumptions</a></nav>",
              conclusion_html(run_conclusion(summary, s)),
+             warnings_html(s),
              "<h2 id='practice'>The practice simulated</h2>",
              describe_scenario(s, record.get("description")),
              "<h2 id='figures'>Key figures</h2>"]
@@ -791,6 +809,7 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
         own = (results.provenance or {}).get("description")
         tag = " (baseline)" if point == base else ""
         parts.append(f"<h3>{_e(name)}{tag}</h3>")
+        parts.append(warnings_html(results.scenario))
         parts.append(describe_scenario(results.scenario, own))
     parts.append("<h2 id='weeks'>The weeks</h2>")
     for name, results in zip(comparison.names, comparison.results):

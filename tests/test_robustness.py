@@ -678,6 +678,31 @@ def test_slots_after_closing_on_one_weekday_only(tmp_path):
                and "16:00-17:00" in p for p in found), found
 
 
+def test_the_run_report_carries_the_warnings(tmp_path):
+    """A report read later, away from the terminal, still says the day is odd."""
+    from sim import load_scenario, run_replications
+    from sim.html_report import build_report
+
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          hca:
+            end: "17:00"
+            blocks:
+              - {kind: lunch, start: "12:00", end: "12:30"}
+              - {kind: planned, start: "15:30", end: "17:00"}
+        """)
+    saved = run_replications(load_scenario(path), 2, 1, weeks=1, warmup_weeks=0).save(
+        tmp_path / "run")
+    page = build_report(saved, tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "Warnings about the scenario" in page
+    assert "staff.hca.blocks[1]" in page and "after closing" in page
+    plain = run_replications(load_scenario("default"), 2, 1, weeks=1, warmup_weeks=0).save(
+        tmp_path / "plain")
+    assert "Warnings about the scenario" not in build_report(
+        plain, tmp_path / "plain.html").read_text(encoding="utf-8")
+
+
 def test_nobody_able_to_consult_during_opening_hours(tmp_path):
     path = write(tmp_path, """\
         extends: default
