@@ -92,6 +92,25 @@ def test_same_seed_same_results_and_replications_are_stable():
     assert not other.value.equals(fewer.value)
 
 
+@pytest.mark.parametrize("pool_start_s", [0.0, 1e9])
+def test_runs_on_a_pool_or_kept_here_give_the_same_results_in_order(monkeypatch,
+                                                                    pool_start_s):
+    """Whether the runs after the first go to a pool of workers (in batches) or stay in
+    this process (too little work to pay for starting one) changes nothing."""
+    from sim.experiment import replications as module
+
+    monkeypatch.setattr(module, "POOL_START_S", pool_start_s)
+    scenario = load_scenario("default")
+    calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
+    order = [out.replication for out in module.iter_runs(scenario, range(3, 12), 5, calendar,
+                                                         jobs=2)]
+    assert order == list(range(3, 12))
+    a = run_replications(scenario, replications=9, seed=5, weeks=1, warmup_weeks=0).metrics
+    b = run_replications(scenario, replications=9, seed=5, weeks=1, warmup_weeks=0,
+                         jobs=2).metrics
+    pd.testing.assert_frame_equal(a, b)
+
+
 def test_common_random_numbers_same_patients_whatever_the_staffing():
     """The same seed brings the same new needs (who, what, when) whatever the staffing;
     only what the practice does with them (and the follow-ups that creates) differs."""

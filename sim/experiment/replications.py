@@ -9,6 +9,7 @@ asked) the day-by-day tables behind the plots and reports.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -111,22 +112,55 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     """The runs of ``replications``, in order, on ``jobs`` processes."""
     model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
     if jobs == 1 or len(replications) < 2:
-        with collector_paused():
-            for r in replications:
-                out = run_one(model, seed, r, calendar, event_log, keep_days)
-                tick()
-                yield out
+        yield from _run_here(model, seed, replications, calendar, event_log, keep_days)
         return
-    chunks = [replications[i::jobs] for i in range(min(jobs, len(replications)))]
-    parallel = Parallel(n_jobs=len(chunks), return_as="generator")
-    results = parallel(delayed(_run_chunk)(model, seed, list(chunk), calendar, event_log,
-                                           keep_days) for chunk in chunks)
-    by_replication = {}
-    for part in results:
+    # The first run here, timed: a pool pays only when what it saves on the rest is more
+    # than it costs to start (a small run on -j 2 must not be slower than on -j 1).
+    started = time.perf_counter()
+    yield from _run_here(model, seed, replications[:1], calendar, event_log, keep_days)
+    rest = replications[1:]
+    saved = (time.perf_counter() - started) * len(rest) * (1 - 1 / min(jobs, len(rest)))
+    if saved <= POOL_START_S:
+        yield from _run_here(model, seed, rest, calendar, event_log, keep_days)
+        return
+    yield from _run_pool(model, seed, rest, calendar, event_log, keep_days, jobs)
+
+
+#: Seconds it takes to start a pool of workers that can simulate (processes started,
+#: clinicsim imported, the scenario shipped): measured by experiments/benchmark_commands.py
+#: as the extra wall time of ``-j 2`` over ``-j 1`` on a run of four one-week runs, about
+#: 1.5 s on an idle 2-core machine and 4 s at a load of 6; the lower figure, so that a long
+#: run is never kept on one core.
+POOL_START_S = 1.5
+
+
+def _run_here(model: CompiledScenario, seed: int, replications: range, calendar: RunCalendar,
+              event_log: bool, keep_days: bool) -> Iterator[RunOutput]:
+    with collector_paused():
+        for r in replications:
+            out = run_one(model, seed, r, calendar, event_log, keep_days)
+            tick()
+            yield out
+
+
+def _run_pool(model: CompiledScenario, seed: int, replications: range, calendar: RunCalendar,
+              event_log: bool, keep_days: bool, jobs: int) -> Iterator[RunOutput]:
+    """Consecutive batches of runs on the pool, yielded in order as they finish: a few
+    batches per worker, so that the pool stays busy, results stream (memory stays flat in
+    runs) and each task carries many runs (its overhead is paid per batch, not per run)."""
+    count = min(len(replications), jobs * BATCHES_PER_WORKER)
+    edges = [len(replications) * i // count for i in range(count + 1)]
+    batches = [replications[a:b] for a, b in zip(edges, edges[1:])]
+    parallel = Parallel(n_jobs=min(jobs, len(batches)), return_as="generator")
+    for part in parallel(delayed(_run_chunk)(model, seed, list(batch), calendar, event_log,
+                                             keep_days) for batch in batches):
         tick(len(part))
-        by_replication.update((out.replication, out) for out in part)
-    for r in replications:
-        yield by_replication.pop(r)
+        yield from part
+
+
+#: Batches of runs per worker: enough that a worker that finishes early takes another,
+#: few enough that shipping a batch costs little next to simulating it.
+BATCHES_PER_WORKER = 4
 
 
 def _run_chunk(model: CompiledScenario, seed: int, replications: list[int],
