@@ -34,6 +34,9 @@ from sim.scenario.schema import ACTIVITIES, Scenario
 WORKING = tuple(a for a in ACTIVITIES if a not in ("break", "idle", "other_practice"))
 #: All time present for this practice: every activity but breaks and work for another.
 PRESENT = tuple(a for a in ACTIVITIES if a not in ("break", "other_practice"))
+
+#: The practice cases of seed 003, by number (their files are ``caseNN`` in models/cases).
+CASES = range(1, 18)
 #: Tasks in which a clinician serves a patient in person.
 PATIENT_TASKS = ("consult", "home_visit", "outreach")
 #: Bookings a patient asked for (their wait is the routine wait); follow-ups, reviews and
@@ -253,7 +256,7 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
     targets = targets or load_targets()
     figures = {**FIGURES, "_gp_consultations": _gp_consultations}
     rows, table = [], []
-    for case in range(1, 18):
+    for case in CASES:
         scenario = load_scenario(f"case{case:02d}")
         case_targets = [t for t in targets["targets"] if _applies(t, case, scenario)]
         measured = case_targets + list(_TABLE_FIGURES.values())
