@@ -339,6 +339,12 @@ def _cell(row: pd.Series, key: str, share: bool) -> str:
     return f"{scale * value:.{digits}f}{unit}{ci}"
 
 
+def _table_text(text: object) -> str:
+    """A narrative's words as one markdown table cell: one line (a YAML folded block ends
+    in a newline, which would end the row) and no bare ``|``."""
+    return " ".join(str(text).split()).replace("|", "\\|") if text else ""
+
+
 def recognisability_lines(table: pd.DataFrame, narratives: dict) -> list[str]:
     """The recognisability table as markdown: each case's figures (95 % CI), each with what
     its narrative says ("not stated" where it says nothing), then the acceptance checks."""
@@ -354,7 +360,7 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict) -> list[str]:
         cells = []
         for key, _label, _metric, share in COLUMNS:
             stated = says.get(key, {}) if isinstance(says.get(key), dict) else {}
-            note = stated.get("says")
+            note = _table_text(stated.get("says"))
             cells.append(_cell(r, key, share) + (f"; says: {note}" if note
                                                   else "; not stated"))
         lines.append(f"| {int(r['case'])} ({r['delegation']}) | " + " | ".join(cells) + " |")

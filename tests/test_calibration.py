@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from sim.calibration import FIGURES, calibrate, load_targets, markdown, verdict
+from sim.calibration import FIGURES, load_targets, markdown, verdict
 from sim.engine.calendar import Day
 from sim.engine.records import DayRecords
 from sim.scenario import load_scenario
@@ -89,9 +89,11 @@ def test_targets_name_known_figures_and_cases():
 
 
 def test_report_has_a_row_for_every_target_and_case():
+    from sim.calibration import _applies, calibrate_all, load_recognisability
+
     targets = load_targets()
-    table = calibrate(replications=2, targets=targets, weeks=1, warmup_weeks=0)
-    from sim.calibration import _applies
+    table, recognisable = calibrate_all(replications=2, targets=targets, weeks=1,
+                                        warmup_weeks=0)
 
     expected = sum(1 for case in range(1, 18) for t in targets["targets"]
                    if _applies(t, case, load_scenario(f"case{case:02d}")))
@@ -101,6 +103,15 @@ def test_report_has_a_row_for_every_target_and_case():
     text = markdown(table, targets, 2, 1, "clinicsim calibrate")
     assert "Fitted targets:** none" in text
     assert text.count("\n| ") >= per_case + 17
+    full = markdown(table, targets, 2, 1, "clinicsim calibrate", recognisable,
+                    load_recognisability())
+    rows = [line for line in full.splitlines() if line.startswith("| ")]
+    assert rows
+    in_tables = [line for line in full.splitlines()
+                 if line.startswith("|") or line.endswith("|")]
+    # every row of every table is one whole line: it starts and ends with a bar
+    assert all(line.startswith("|") and line.rstrip().endswith("|") for line in in_tables)
+    assert any(line.startswith("| 1 (") and "says:" in line for line in in_tables)
 
 
 def test_new_kinds_of_figure_follow_their_definitions():
