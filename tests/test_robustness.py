@@ -645,16 +645,20 @@ def test_acute_slots_held_by_nobody_present(tmp_path):
                for p in found), found
 
 
+#: The HCA's planned slots run an hour past closing (16:00).
+LATE_HCA = """\
+    extends: default
+    staff:
+      hca:
+        end: "17:00"
+        blocks:
+          - {kind: lunch, start: "12:00", end: "12:30"}
+          - {kind: planned, start: "15:30", end: "17:00"}
+"""
+
+
 def test_planned_slots_after_closing_time(tmp_path):
-    path = write(tmp_path, """\
-        extends: default
-        staff:
-          hca:
-            end: "17:00"
-            blocks:
-              - {kind: lunch, start: "12:00", end: "12:30"}
-              - {kind: planned, start: "15:30", end: "17:00"}
-        """)
+    path = write(tmp_path, LATE_HCA)
     found = warnings_of(path)
     assert any("staff.hca.blocks[1]" in p and "planned slots" in p and "16:00-17:00" in p
                and "after closing" in p for p in found), found
@@ -683,15 +687,7 @@ def test_the_run_report_carries_the_warnings(tmp_path):
     from sim import load_scenario, run_replications
     from sim.html_report import build_report
 
-    path = write(tmp_path, """\
-        extends: default
-        staff:
-          hca:
-            end: "17:00"
-            blocks:
-              - {kind: lunch, start: "12:00", end: "12:30"}
-              - {kind: planned, start: "15:30", end: "17:00"}
-        """)
+    path = write(tmp_path, LATE_HCA)
     saved = run_replications(load_scenario(path), 2, 1, weeks=1, warmup_weeks=0).save(
         tmp_path / "run")
     page = build_report(saved, tmp_path / "run.html").read_text(encoding="utf-8")
