@@ -28,6 +28,8 @@ PLANNED, ACUTE = "planned", "acute"
 
 #: (kind, role) -> sorted list of (start time, person id)
 FreeSlots = dict[tuple[str, str], list[tuple[float, str]]]
+#: (kind, role) -> person id (or team) -> that person's (or team's) part of the list, sorted
+FreeIndex = dict[tuple[str, str], dict[str, list[tuple[float, str]]]]
 
 
 #: Slot lists of remote clinicians and group sessions are kept apart from the ordinary ones,
@@ -60,6 +62,21 @@ def day_slots(people: list[Person]) -> FreeSlots:
     return free
 
 
+def index_by(free: FreeSlots, group_of: Callable[[str], str | None]) -> FreeIndex:
+    """Each slot list split by a person's group (their id, or their team), kept in the same
+    order, so that a need preferring its own GP or team finds their first free slot by
+    bisection instead of scanning every clinician's slots before it."""
+    index: FreeIndex = {}
+    for key, slots in free.items():
+        parts: dict[str, list[tuple[float, str]]] = {}
+        for slot in slots:
+            group = group_of(slot[1])
+            if group is not None:
+                parts.setdefault(group, []).append(slot)
+        index[key] = parts
+    return index
+
+
 class Appointment:
     """A booked slot: the patient's need, the day, the time and who they will see."""
 
@@ -67,6 +84,14 @@ class Appointment:
 
     def __init__(self, contact, day: int, time: float, person: str):
         self.contact, self.day, self.time, self.person = contact, day, time, person
+
+
+def _first(part: list[tuple[float, str]] | None, low: float) -> tuple[float, str] | None:
+    """The first slot of a person's or team's part at or after ``low``, if any."""
+    if not part:
+        return None
+    i = bisect.bisect_left(part, (low, ""))
+    return part[i] if i < len(part) else None
 
 
 class AppointmentBook:
@@ -79,8 +104,11 @@ class AppointmentBook:
         self.own_team_extra = booking.own_team_extra_days
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
-        self._templates: dict[tuple[str, ...], FreeSlots] = {}
+        self._templates: dict[tuple[str, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
         self.free: dict[int, FreeSlots] = {}
+        #: the same slots by person and by team, day by day (see :func:`index_by`)
+        self.by_person: dict[int, FreeIndex] = {}
+        self.by_team: dict[int, FreeIndex] = {}
         self.team_of: dict[str, str | None] = {}
         self.role_of: dict[str, str] = {}
         self.appointments: dict[int, list[Appointment]] = defaultdict(list)
@@ -93,27 +121,44 @@ class AppointmentBook:
     def start_day(self, today: int) -> list[Appointment]:
         """Move to ``today``: drop past days, open new ones; today's appointments, by time."""
         for d in [d for d in self.free if d < today]:
-            del self.free[d]
+            del self.free[d], self.by_person[d], self.by_team[d]
         self.today = today
         last = today + self.horizon - 1
         while self._opened < last:
             self._opened += 1
-            self.free[self._opened] = self._layout(self._opened)
+            day = self._opened
+            self.free[day], self.by_person[day], self.by_team[day] = self._layout(day)
         todays = self.appointments.pop(today, [])
         self.future -= len(todays)
         todays.sort(key=lambda a: a.time)
         return todays
 
-    def _layout(self, day: int) -> FreeSlots:
+    def _layout(self, day: int) -> tuple[FreeSlots, FreeIndex, FreeIndex]:
         people = self._day_people(day)
         key = tuple(id(p) for p in people)  # a weekday's Person objects live as long as the model
         template = self._templates.get(key)
         if template is None:
-            template = self._templates[key] = day_slots(people)
             for p in people:
                 self.team_of[p.id] = p.team
                 self.role_of[p.id] = p.role
-        return {k: list(v) for k, v in template.items()}
+            free = day_slots(people)
+            template = self._templates[key] = (
+                free, index_by(free, lambda pid: pid), index_by(free, self.team_of.get))
+        free, by_person, by_team = template
+        return ({k: list(v) for k, v in free.items()},
+                {k: {g: list(v) for g, v in parts.items()} for k, parts in by_person.items()},
+                {k: {g: list(v) for g, v in parts.items()} for k, parts in by_team.items()})
+
+    def _take(self, day: int, key: tuple[str, str], index: int) -> tuple[float, str]:
+        """Remove the ``index``-th free slot of ``key`` on ``day``, from the list and from
+        its person's and team's parts."""
+        slot = self.free[day][key].pop(index)
+        for parts, group in ((self.by_person[day][key], slot[1]),
+                             (self.by_team[day][key], self.team_of.get(slot[1]))):
+            if group is not None:
+                part = parts[group]
+                del part[bisect.bisect_left(part, slot)]
+        return slot
 
     # --- same-day slots ---------------------------------------------------------------------
     def take_today(self, kind: str, route_roles: list[str], earliest: float,
@@ -147,7 +192,7 @@ class AppointmentBook:
                 break
         if best is None or best_key is None:
             return None
-        del free[best_key][best_pos]
+        self._take(self.today, best_key, best_pos)
         return best
 
     # --- planned needs ----------------------------------------------------------------------
@@ -206,23 +251,37 @@ class AppointmentBook:
                             if best is None or (base, time, rank) < best[:3]:
                                 best = (base, time, rank, day, (kind, role + suffix), start)
                         continue
-                    for i in range(start, len(slots)):
-                        time, pid = slots[i]
-                        if time >= limit:
-                            break
+                    # The best of this list is the first slot of one of: everyone, the
+                    # patient's own GP, their team (a later slot of the same kind scores no
+                    # better and waits longer); ties go to the earlier slot in the list.
+                    key = (kind, role + suffix)
+                    low = earliest_time - EPS if day == today else -math.inf
+                    firsts = []
+                    if start < len(slots):
+                        firsts.append(slots[start])
+                    if role == own_role:
+                        firsts.append(_first(self.by_person[day][key].get(own_gp), low))
+                    if team is not None:
+                        firsts.append(_first(self.by_team[day][key].get(team), low))
+                    here = None  # (score, time, person) of the best of this list
+                    for slot in firsts:
+                        if slot is None or slot[0] >= limit:
+                            continue
+                        time, pid = slot
                         score = base
                         if pid == own_gp:
                             score -= own_extra
                         if team is not None and team_of.get(pid) == team:
                             score -= team_extra
-                        if best is None or (score, time, rank) < best[:3]:
-                            best = (score, time, rank, day, (kind, role + suffix), i)
-                        if score <= base - gain:  # no later slot in this list scores lower
-                            break
+                        if here is None or (score, time, pid) < here:
+                            here = (score, time, pid)
+                    if here is not None and (best is None or (here[0], here[1], rank) < best[:3]):
+                        best = (here[0], here[1], rank, day, key,
+                                bisect.bisect_left(slots, (here[1], here[2])))
         if best is None:
             return None
         _score, time, _rank, day, key, index = best
-        _, pid = self.free[day][key].pop(index)
+        _, pid = self._take(day, key, index)
         appointment = Appointment(contact, day, time, pid)
         if day > today:
             self.appointments[day].append(appointment)
