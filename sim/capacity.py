@@ -25,6 +25,7 @@ import pandas as pd
 from sim.engine import CompiledScenario
 from sim.experiment.replications import iter_runs, run_calendar
 from sim.metrics import OVERALL_METRICS, SummaryStream, overall
+from sim.progress import expect
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
 
@@ -209,16 +210,29 @@ class CapacitySearch:
         self._cache[list_size] = evaluation
         return evaluation
 
+    def _expect(self, lo: int | None, hi: int | None, size: int) -> None:
+        """Tell the progress bar how many runs the search will take, as far as it can
+        tell: the runs so far, and the initial runs of every list size still to try
+        (the bracket closing at the next size, then bisection to the resolution)."""
+        done = sum(e.replications for e in self._cache.values())
+        span = (hi - lo) if lo is not None and hi is not None else size
+        left = max(0, math.ceil(math.log2(max(1.0, span / self.resolution))))
+        if lo is None or hi is None:
+            left += 1
+        expect(done + left * self.replications)
+
     def run(self) -> CapacityResult:
         start = self.scenario.population.list_size or 1000
         start = max(self.resolution, min(start, self.max_list_size))
         lo, hi = None, None
+        self._expect(lo, hi, start)
         e = self.evaluate(start)
         if e.all_met:
             lo = start
             size = start
             while size < self.max_list_size:
                 size = min(self.max_list_size, size * 2)
+                self._expect(lo, hi, size)
                 if self.evaluate(size).all_met:
                     lo = size
                 else:
@@ -229,6 +243,7 @@ class CapacitySearch:
             size = start
             while size > self.resolution:
                 size = max(self.resolution, size // 2)
+                self._expect(lo, hi, size)
                 if self.evaluate(size).all_met:
                     lo = size
                     break
@@ -236,6 +251,7 @@ class CapacitySearch:
         if lo is not None and hi is not None:
             while hi - lo > self.resolution:
                 mid = (lo + hi) // 2
+                self._expect(lo, hi, mid)
                 if self.evaluate(mid).all_met:
                     lo = mid
                 else:

@@ -18,6 +18,8 @@ from typing import Callable, Iterator
 SHOW_AFTER_S = 2.0
 
 _tick: ContextVar[Callable[[int], object] | None] = ContextVar("clinicsim_tick", default=None)
+_expect: ContextVar[Callable[[int], object] | None] = ContextVar("clinicsim_expect",
+                                                                 default=None)
 
 
 def tick(n: int = 1) -> None:
@@ -25,6 +27,14 @@ def tick(n: int = 1) -> None:
     update = _tick.get()
     if update is not None:
         update(n)
+
+
+def expect(total: int) -> None:
+    """Set the open bar's total to a new estimate (a search that learns how much is left as
+    it goes), so that its time left follows; does nothing without a bar."""
+    update = _expect.get()
+    if update is not None:
+        update(total)
 
 
 def wanted(flag: bool = False) -> bool:
@@ -44,21 +54,27 @@ def progress_bar(total: int | None, desc: str, unit: str = "run",
     is known); :func:`tick` inside the block advances it. Nested bars silence the outer
     one's ticks, so each loop counts its own unit."""
     if not enabled:
-        token = _tick.set(None)
+        token, expecting = _tick.set(None), _expect.set(None)
         try:
             yield None
         finally:
             _tick.reset(token)
+            _expect.reset(expecting)
         return
     from tqdm import tqdm
 
     with tqdm(total=total, desc=desc[:40], unit=unit, file=sys.stderr, delay=SHOW_AFTER_S,
               dynamic_ncols=True, leave=False) as bar:
-        token = _tick.set(bar.update)
+        def retotal(n: int) -> None:
+            bar.total = max(n, bar.n)
+            bar.refresh()
+
+        token, expecting = _tick.set(bar.update), _expect.set(retotal)
         try:
             yield bar.update
         finally:
             _tick.reset(token)
+            _expect.reset(expecting)
 
 
-__all__ = ["SHOW_AFTER_S", "progress_bar", "tick", "wanted"]
+__all__ = ["SHOW_AFTER_S", "expect", "progress_bar", "tick", "wanted"]

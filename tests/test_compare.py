@@ -233,6 +233,21 @@ def test_calibrate_writes_a_new_folder_and_never_replaces_a_report_unasked(tmp_p
     assert main(["calibrate", "--out", str(made[0]), "--force", *fast]) == 0
 
 
+def test_capacity_progress_has_a_total_to_show_time_left(monkeypatch, capsys):
+    """The search does not know its length ahead; it tells the bar its estimate as it
+    goes, so the bar shows done/total and time left, not a bare count."""
+    import sim.progress
+
+    monkeypatch.setattr(sim.progress, "SHOW_AFTER_S", 0.0)
+    assert main(["capacity", "default", "-r", "1", "--max-replications", "1", *SHORT,
+                 "--resolution", "1500", "--progress"]) == 0
+    err = capsys.readouterr().err
+    totals = re.findall(r"capacity search: .*?(\d+)/(\d+) ", err)
+    assert totals, err
+    assert all(int(done) <= int(total) for done, total in totals)
+    assert "<" in err  # tqdm's elapsed<remaining
+
+
 def test_progress_goes_to_stderr_and_never_into_json(monkeypatch, capsys):
     import sim.progress
 
