@@ -142,6 +142,18 @@ def _short_name(name: Any, width: int = 30) -> str:
 # --- one day: who did what when --------------------------------------------------------------
 
 
+def _select(rows: pd.DataFrame, column: str, chosen, what: str) -> tuple:
+    """``chosen`` (the first there is when None) and the rows that have it in ``column``;
+    a value the table does not hold is an error (``what`` names it, ``{}`` the value) with
+    the range it does hold."""
+    values = sorted(rows[column].unique())
+    chosen = values[0] if chosen is None else chosen
+    if chosen not in values:
+        raise ValueError(f"{what.format(chosen)} is not in the timeline "
+                         f"({values[0]}..{values[-1]})")
+    return chosen, rows[rows[column] == chosen]
+
+
 def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFrame | None = None,
                 scenario=None, title: str | None = None, day: int | None = None) -> Figure:
     """Who did what when on one simulated day: one row per person, coloured by activity.
@@ -157,20 +169,9 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
         staff = getattr(timeline, "day_staff", None)
     scenario = scenario if scenario is not None else found_scenario
     table = _require(table, ["replication", "staff_id", "activity", "start", "end"], "timeline")
-    reps = sorted(table["replication"].unique())
-    replication = reps[0] if replication is None else replication
-    if replication not in reps:
-        raise ValueError(f"replication {replication} is not in the timeline "
-                         f"({reps[0]}..{reps[-1]})")
-    rows = table[table["replication"] == replication]
-    if "day" in rows:
-        days = sorted(rows["day"].unique())
-        day = days[0] if day is None else day
-        if day not in days:
-            raise ValueError(f"day {day} of run {replication} is not in the timeline "
-                             f"({days[0]}..{days[-1]})")
-        rows = rows[rows["day"] == day]
-    one_day = rows
+    replication, one_day = _select(table, "replication", replication, "replication {}")
+    if "day" in one_day:
+        day, one_day = _select(one_day, "day", day, f"day {{}} of run {replication}")
     people: dict[str, dict] = {sid: {"role": sid.rpartition("-")[0] or sid}
                                for sid in one_day["staff_id"].unique()}
     if staff is not None and not staff.empty and "start" in staff:

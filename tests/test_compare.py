@@ -12,7 +12,7 @@ import pytest
 
 from sim.cli import EXAMPLES, build_parser, main
 from sim.html_report import build_report
-from tests.test_html_report import PROBE, _browse, browser, self_contained  # noqa: F401
+from tests.test_html_report import browser, probe, self_contained  # noqa: F401
 
 SHORT = ["-w", "1", "--warmup-weeks", "1"]
 CASE08 = str(next((Path(__file__).resolve().parent.parent / "models" / "cases").glob(
@@ -88,15 +88,7 @@ def test_saved_runs_of_one_seed_are_compared_and_of_two_seeds_refused(tmp_path, 
 def test_comparison_report_renders_in_chromium(saved, browser, tmp_path):  # noqa: F811
     out, _ = saved
     page = build_report(out, tmp_path / "c.html").read_text(encoding="utf-8")
-    probed = tmp_path / "probed.html"
-    probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
-    done = _browse(browser, tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom",
-                   probed.as_uri())
-    assert done.returncode == 0, done.stderr[-2000:]
-    match = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
-    assert match, f"the page did not finish loading:\n{done.stderr[-2000:]}"
-    result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&")
-                        .replace("&lt;", "<").replace("&gt;", ">"))
+    result = probe(page, browser, tmp_path)
     assert result["errors"] == []
     assert result["title"].startswith("clinicsim comparison")
     assert result["headings"] >= 5

@@ -182,18 +182,24 @@ def browser():
     return found
 
 
-@pytest.mark.parametrize("kind", ["run", "sweep"])
-def test_report_renders_in_chromium(reports, browser, tmp_path, kind):
-    page = reports[kind].read_text(encoding="utf-8")
-    probed = tmp_path / f"{kind}-probed.html"
+def probe(page: str, browser: str, folder: Path) -> dict:
+    """Render ``page`` in headless Chromium with :data:`PROBE` injected; what the probe
+    found once the page had loaded (errors, title, headings, images)."""
+    probed = folder / "probed.html"
     probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
-    done = _browse(browser, tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom",
+    done = _browse(browser, folder / "profile", "--virtual-time-budget=10000", "--dump-dom",
                    probed.as_uri())
     assert done.returncode == 0, done.stderr[-2000:]
     match = re.search(r'<pre id="probe-result">(.*?)</pre>', done.stdout, re.S)
     assert match, f"the page did not finish loading:\n{done.stderr[-2000:]}"
-    result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&")
-                        .replace("&lt;", "<").replace("&gt;", ">"))
+    return json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&")
+                      .replace("&lt;", "<").replace("&gt;", ">"))
+
+
+@pytest.mark.parametrize("kind", ["run", "sweep"])
+def test_report_renders_in_chromium(reports, browser, tmp_path, kind):
+    page = reports[kind].read_text(encoding="utf-8")
+    result = probe(page, browser, tmp_path)
     assert result["errors"] == []
     assert result["title"].startswith("clinicsim")
     assert result["headings"] >= 4

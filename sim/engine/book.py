@@ -233,6 +233,8 @@ class AppointmentBook:
             if before is not None and day > before[0]:
                 break
             limit = before[1] if before is not None and day == before[0] else math.inf
+            # slots from here on: today only after ``earliest_time``
+            low = earliest_time - EPS if day == today else -math.inf
             for rank, role in enumerate(route_roles):
                 base = wait + rank * level_extra
                 # the most this role's slots can take off the wait: own GP, own team
@@ -243,8 +245,7 @@ class AppointmentBook:
                     slots = free.get((kind, role + suffix))
                     if not slots:
                         continue
-                    start = (bisect.bisect_left(slots, (earliest_time - EPS, ""))
-                             if day == today else 0)
+                    start = bisect.bisect_left(slots, (low, "")) if day == today else 0
                     if gain == 0.0:  # only the first slot can be best in this list
                         if start < len(slots) and slots[start][0] < limit:
                             time = slots[start][0]
@@ -255,7 +256,6 @@ class AppointmentBook:
                     # patient's own GP, their team (a later slot of the same kind scores no
                     # better and waits longer); ties go to the earlier slot in the list.
                     key = (kind, role + suffix)
-                    low = earliest_time - EPS if day == today else -math.inf
                     firsts = []
                     if start < len(slots):
                         firsts.append(slots[start])

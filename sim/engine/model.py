@@ -240,13 +240,12 @@ class CompiledScenario:
     @cached_property
     def route_order(self) -> dict[str, list[str]]:
         """contact type -> competent roles that may start it, lowest level first."""
-        return {ctype: sorted(route.roles, key=route.rank.__getitem__)
-                for ctype, route in self.routes.items()}
+        return _in_order(self.routes)
 
     @cached_property
     def complex_route_order(self) -> dict[str, list[str]]:
-        return {ctype: sorted(route.roles, key=route.rank.__getitem__)
-                for ctype, route in self.complex_routes.items()}
+        """The same for complex patients, where their routes differ."""
+        return _in_order(self.complex_routes)
 
     def roles_for(self, ctype: str, complex_patient: bool) -> list[str]:
         """The roles a contact may be booked with, lowest level first."""
@@ -385,6 +384,12 @@ class CompiledScenario:
     @cached_property
     def type_tables(self) -> dict[str, tuple[tuple[float, str], ...]]:
         return {name: _cumulative(d.mix) for name, d in self.scenario.demand.items()}
+
+
+def _in_order(routes: dict[str, Route]) -> dict[str, list[str]]:
+    """contact type -> the route's roles, lowest level first."""
+    return {ctype: sorted(route.roles, key=route.rank.__getitem__)
+            for ctype, route in routes.items()}
 
 
 def _cumulative(shares: dict[str, float]) -> tuple[tuple[float, str], ...]:

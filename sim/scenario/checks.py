@@ -259,31 +259,30 @@ def arising_types(s: Scenario) -> set[str]:
     return types & set(s.contact_types)
 
 
+def _check_route(s: Scenario, path: tuple, ctype: str, roles: list[str]) -> list[Problem]:
+    """A route's contact type exists and each of its roles exists and is competent for it."""
+    if ctype not in s.contact_types:
+        return [_problem(path, f"a contact type ({', '.join(s.contact_types)})", show(ctype))]
+    found = []
+    for role in roles:
+        if role not in s.roles:
+            found.append(_problem(path, f"roles from ({', '.join(s.roles)})", show(role)))
+        elif role not in s.contact_types[ctype].durations:
+            found.append(_problem(path, f"roles competent for {ctype!r} (with a duration in "
+                                  f"contact_types.{ctype}.durations)", show(role)))
+    return found
+
+
 def _check_routes(s: Scenario) -> Iterator[Problem]:
     d = s.delegation
     for degree, routes in d.routes.items():
         for ctype, roles in routes.items():
-            path = ("delegation", "routes", degree, ctype)
-            if ctype not in s.contact_types:
-                yield _problem(path, f"a contact type ({', '.join(s.contact_types)})", show(ctype))
-                continue
-            for role in roles:
-                if role not in s.roles:
-                    yield _problem(path, f"roles from ({', '.join(s.roles)})", show(role))
-                elif role not in s.contact_types[ctype].durations:
-                    yield _problem(path, f"roles competent for {ctype!r} (with a duration in "
-                                   f"contact_types.{ctype}.durations)", show(role))
+            yield from _check_route(s, ("delegation", "routes", degree, ctype), ctype, roles)
     for ctype, roles in d.complex_routes.items():
         path = ("delegation", "complex_routes", ctype)
+        yield from _check_route(s, path, ctype, roles)
         if ctype not in s.contact_types:
-            yield _problem(path, f"a contact type ({', '.join(s.contact_types)})", show(ctype))
             continue
-        for role in roles:
-            if role not in s.roles:
-                yield _problem(path, f"roles from ({', '.join(s.roles)})", show(role))
-            elif role not in s.contact_types[ctype].durations:
-                yield _problem(path, f"roles competent for {ctype!r} (with a duration in "
-                               f"contact_types.{ctype}.durations)", show(role))
         if not (s.present_roles() & set(roles)):
             yield _problem(path, f"a role on staff who may handle {ctype!r} for a complex "
                            "patient", show(roles))
