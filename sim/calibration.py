@@ -82,9 +82,14 @@ def _consult_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     return sum(r in set(t["roles"]) for r in consults), len(consults)
 
 
-def _patient_contacts(records: DayRecords, s: Scenario) -> list[tuple]:
+def _patient_contacts(records: DayRecords, s: Scenario, t: dict | None = None
+                      ) -> list[tuple]:
+    """Handled patient contacts, less the types the target's source does not count as
+    contacts (``not_counted``: Statistics Denmark leaves out prescription renewals)."""
+    skip = set((t or {}).get("not_counted") or ())
     return [c for c in records.contacts
-            if c[6] in HANDLED and s.contact_types[c[2]].patient_contact]
+            if c[6] in HANDLED and s.contact_types[c[2]].patient_contact
+            and c[2] not in skip]
 
 
 def _type_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
@@ -133,14 +138,14 @@ def _gps_present(records: DayRecords, s: Scenario) -> int:
 def _contacts_per_patient_year(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     """Handled patient contacts a day, as a yearly rate per listed patient (per day: the
     denominator counts days)."""
-    handled = len(_patient_contacts(records, s))
+    handled = len(_patient_contacts(records, s, t))
     if not s.population.list_size:
         return 0.0, 0.0
     return handled * s.clinic.working_days_per_year / s.population.list_size, 1.0
 
 
 def _contacts_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> Ratio:
-    return len(_patient_contacts(records, s)), _gps_present(records, s)
+    return len(_patient_contacts(records, s, t)), _gps_present(records, s)
 
 
 def _face_to_face_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> Ratio:

@@ -72,6 +72,19 @@ def test_figures_follow_their_definitions(target, expected):
     assert numerator / denominator == pytest.approx(expected)
 
 
+def test_national_contacts_leave_out_what_their_source_does_not_count():
+    """Statistics Denmark does not count prescription renewals as contacts: a handled
+    renewal adds to the figure only when the target does not leave it out."""
+    records = day()
+    records.contacts.append((5, "inbox", "prescription", None, 0, 500, "inbox_handled", 505,
+                             math.nan, "", "", False, 6, "gp-1"))
+    for kind, per in (("contacts_per_patient_year", 251 / 6000), ("contacts_per_gp_day", 1)):
+        all_, _ = FIGURES[kind](records, SCENARIO, {"kind": kind})
+        counted, _ = FIGURES[kind](records, SCENARIO, {"kind": kind,
+                                                       "not_counted": ["prescription"]})
+        assert all_ == pytest.approx(4 * per) and counted == pytest.approx(3 * per)
+
+
 def test_verdicts():
     assert verdict(0.5, 0.45, 0.55, 0.45, 0.55) == "within the stated range"
     assert verdict(0.40, 0.35, 0.46, 0.45, 0.55).startswith("borderline: mean below")
@@ -85,6 +98,7 @@ def test_targets_name_known_figures_and_cases():
         assert t["low"] <= t["high"]
         assert t["case"] == "all" or 1 <= int(t["case"]) <= 17
         assert t["source"] and t["note"]
+        assert set(t.get("not_counted") or ()) <= set(SCENARIO.contact_types)
     assert targets["fitted"] == []
 
 
