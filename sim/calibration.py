@@ -124,10 +124,19 @@ def _patient_time_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
 
 def _planned_wait_days(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     """Working days from a patient's request to their appointment, over the bookings they
-    asked for that day."""
+    asked for that day: with those of ``roles`` only, if given (a wait "with the doctor");
+    with ``same_day``, the same-day needs seen as consultations that day count too, at
+    0 days (a wait "for a consultation", same-day ones included)."""
     sources = set(t.get("sources") or REQUESTED)
-    waits = [b[4] - b[3] for b in records.bookings if b[1] in sources]
-    return float(sum(waits)), float(len(waits))
+    roles = set(t["roles"]) if t.get("roles") else None
+    waits = [b[4] - b[3] for b in records.bookings
+             if b[1] in sources and (roles is None or b[7] in roles)]
+    seen_today = 0
+    if t.get("same_day"):
+        consulted = {c[0] for c in records.contacts if c[6] == "consulted"
+                     and (roles is None or c[9] in roles)}
+        seen_today = sum(1 for cid, seen, _ in records.same_day if seen and cid in consulted)
+    return float(sum(waits)), float(len(waits) + seen_today)
 
 
 def _gps_present(records: DayRecords, s: Scenario) -> int:

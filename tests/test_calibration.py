@@ -85,6 +85,22 @@ def test_national_contacts_leave_out_what_their_source_does_not_count():
         assert all_ == pytest.approx(4 * per) and counted == pytest.approx(3 * per)
 
 
+def test_planned_wait_with_the_doctor_or_with_same_day_consultations():
+    """A wait "with the doctor" counts GP appointments only; a wait "for a consultation"
+    counts the day's same-day consultations at 0 days as well."""
+    records = day()
+    # (id, source, request_day, due_day, appointment_day, time, staff, role, own_gp, urgent)
+    records.bookings = [(10, "triage", 0, 0, 4, 500, "gp-1", "gp", "gp-1", False),
+                        (11, "request", 0, 0, 2, 500, "nurse", "nurse", "gp-1", False),
+                        (12, "carried_over", 0, 0, 1, 500, "gp-2", "gp", "gp-2", True)]
+    records.same_day = [(0, True, True), (4, False, False)]  # 0 consulted; 4 abandoned
+    wait = FIGURES["planned_wait_days"]
+    assert wait(records, SCENARIO, {}) == (6.0, 2.0)
+    assert wait(records, SCENARIO, {"roles": ["gp"]}) == (4.0, 1.0)
+    assert wait(records, SCENARIO, {"sources": ["request", "triage", "carried_over"],
+                                    "same_day": True}) == (7.0, 4.0)
+
+
 def test_verdicts():
     assert verdict(0.5, 0.45, 0.55, 0.45, 0.55) == "within the stated range"
     assert verdict(0.40, 0.35, 0.46, 0.45, 0.55).startswith("borderline: mean below")
