@@ -230,6 +230,7 @@ COLUMNS: tuple[tuple[str, str, tuple, bool], ...] = (
     ("nonphysician_share", "consultations by non-doctors",
      ("nonphysician_consult_share", None), True),
     ("phone_access", "calls abandoned", ("abandonment_rate", None), True),
+    ("callers_lost", "callers who never got through", ("callers_gave_up_rate", None), True),
     ("tnaa", "GP third next available (working days)", ("tnaa_days", None), False),
     ("planned_wait", "wait for a requested appointment (working days)",
      ("figure", "planned_wait"), False),
@@ -391,7 +392,8 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict) -> list[str]:
         if not poor and r["phone_access"] > MOST_ABANDONED:
             lines.append(f"- case {case}: {100 * r['phone_access']:.0f} % of calls abandoned "
                          f"(at most {100 * MOST_ABANDONED:.0f} % expected; the narrative does "
-                         "not say access is poor)")
+                         f"not say access is poor); {100 * r['callers_lost']:.0f} % of "
+                         "callers never got through, after their redials")
         wait = says.get("planned_wait") or {}
         if "low" in wait and not wait["low"] <= r["planned_wait"] <= wait["high"]:
             lines.append(f"- case {case}: a requested appointment waits "

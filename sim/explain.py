@@ -37,6 +37,14 @@ EXPLANATIONS: dict[str, Explanation] = {
         "stream's patience distribution; the phone wait's mean counts only answered "
         "calls, so many short hang-ups can sit beside a short mean wait.",
         _PHONE_INPUTS),
+    "callers_gave_up_rate": Explanation(
+        "Callers (not rings) whose call ended without reaching anyone: they hung up, or "
+        "were still queued when the line closed, and did not ring again or gave up after "
+        "their redials; over every caller whose contact ended, pooled over every run. "
+        "`abandonment_rate` counts each ring, so a caller who rings three times and gets "
+        "through on the third adds two abandoned calls there and none here. Callers still "
+        "booked when a run ends are not in the denominator.",
+        _PHONE_INPUTS),
     "phone_wait_mean_min": Explanation(
         "Minutes from ringing to being answered, over answered calls only (callers who "
         "hung up are in `phone_wait_all_mean_min`), pooled over every answered call.",

@@ -24,6 +24,8 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "calls_answered": ("Calls answered", "calls/day", 1.0, "max"),
     "calls_abandoned": ("Calls abandoned", "calls/day", 1.0, "min"),
     "abandonment_rate": ("Calls abandoned (share)", "%", 100.0, "min"),
+    "callers_gave_up_rate": ("Callers who never got through, after redials (share)", "%",
+                             100.0, "min"),
     "phone_wait_mean_min": ("Phone wait, mean (ventetid i telefonen)", "min", 1.0, "min"),
     "phone_wait_p90_min": ("Phone wait, 90th percentile", "min", 1.0, "min"),
     "acute_same_day_rate": ("Same-day needs seen today (akuttider)", "%", 100.0, "max"),
@@ -72,6 +74,7 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
 #: ``real`` (any sign); everything else is a count, time or cost (never below zero).
 BOUNDS: dict[str, str] = {
     "abandonment_rate": "share",
+    "callers_gave_up_rate": "share",
     "acute_same_day_rate": "share",
     "acute_same_day_in_hours_rate": "share",
     "nonphysician_consult_share": "share",

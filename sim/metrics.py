@@ -41,6 +41,8 @@ from sim.scenario.schema import ACTIVITIES, Scenario
 #: Outcomes where the practice did something for the patient (a handled contact).
 HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "referred")
 SEEN = ("consulted", "home_visit")
+#: Outcomes of a caller who never reached anyone (after any redials).
+GAVE_UP = ("abandoned", "line_closed")
 WORKING = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
 TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")
 DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
@@ -55,7 +57,7 @@ Row = tuple[str, str | None, str | None, str | None, float, float]
 #: Metrics with neither role nor activity (targets and stopping rules name these).
 OVERALL_METRICS: tuple[str, ...] = (
     "calls_offered", "calls_answered", "calls_abandoned", "calls_retried",
-    "abandonment_rate", "phone_wait_mean_min", "phone_wait_p90_min",
+    "abandonment_rate", "callers_gave_up_rate", "phone_wait_mean_min", "phone_wait_p90_min",
     "phone_wait_all_mean_min", "acute_same_day_rate", "acute_same_day_in_hours_rate",
     "call_to_consult_wait_mean_min", "tnaa_days", "planned_requests",
     "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",
@@ -155,6 +157,10 @@ class RunMetrics:
         per_day("calls_abandoned", offered - answered)
         per_day("calls_retried", records.redials)
         ratio("abandonment_rate", offered - answered, offered)
+        # callers, not rings: those whose call ended today without reaching anyone, after
+        # any redials, over every caller whose contact ended today
+        callers = [c[6] for c in records.contacts if c[1] == "phone"]
+        ratio("callers_gave_up_rate", sum(1 for o in callers if o in GAVE_UP), len(callers))
         ratio("phone_wait_mean_min", math.fsum(waits), answered)
         ratio("phone_wait_all_mean_min", all_wait, offered)
         if waits:

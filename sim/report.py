@@ -14,7 +14,8 @@ from sim.scenario.schema import ACTIVITIES, WEEKDAYS
 #: and units come from :mod:`sim.labels`.
 HEADLINES: dict[str, list[tuple[str, int]]] = {
     "Access by phone": [("calls_offered", 1), ("calls_answered", 1), ("calls_retried", 1),
-                        ("abandonment_rate", 1), ("phone_wait_mean_min", 2),
+                        ("abandonment_rate", 1), ("callers_gave_up_rate", 1),
+                        ("phone_wait_mean_min", 2),
                         ("phone_wait_p90_min", 2), ("phone_wait_all_mean_min", 2)],
     "Same-day access": [("acute_same_day_rate", 1), ("acute_same_day_in_hours_rate", 1),
                         ("call_to_consult_wait_mean_min", 1)],
