@@ -170,3 +170,26 @@ def test_national_per_gp_checks_apply_to_the_degrees_they_name():
     assert _applies(target, 6, load_scenario("case06"))          # low delegation
     assert not _applies(target, 1, load_scenario("case01"))      # high delegation
     assert _applies({"case": 1}, 1, load_scenario("case01"))
+
+
+def test_acceptance_reads_the_wait_check_the_narrative_names():
+    """Case 10's sentence is about the GP's wait: its acceptance line follows the check
+    that measures that wait, not the table's wait over every appointment."""
+    import pandas as pd
+
+    from sim.calibration import COLUMNS, load_recognisability, recognisability_lines
+
+    row = {"case": 10, "scenario": "case10", "delegation": "medium"}
+    for key, _label, _metric, _share in COLUMNS:
+        row.update({key: 0.1, f"{key}_low": 0.1, f"{key}_high": 0.1})
+    row["planned_wait"] = 4.0  # within 3-10 over every appointment
+    table = pd.DataFrame([row])
+    narratives = load_recognisability()
+    assert narratives[10]["planned_wait"]["check"] == "case10_planned_wait"
+
+    def wait_lines(gp_wait):
+        lines = recognisability_lines(table, narratives, {(10, "case10_planned_wait"): gp_wait})
+        return [x for x in lines if "case10_planned_wait" in x or "appointment waits" in x]
+
+    assert wait_lines(5.0) == []
+    assert "1.2 working days" in wait_lines(1.2)[0]
