@@ -144,10 +144,6 @@ def _run_summary(scenario, args) -> tuple:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.outputs import atomic_file
-    from sim.provenance import own_description, provenance
-    from sim.report import json_rows, text_summary
-
     if len(args.scenario) > 1:
         raise ScenarioError([Problem("clinicsim run", ("SCENARIO",), "one scenario (to "
                                      "compare designs: clinicsim compare "
@@ -161,6 +157,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_save(Path(args.save), "--save", "run.json", args.force)
     args.jobs = _workers(args.jobs, args.replications)
     results, summary = _run_summary(scenario, args)
+    # imported once the runs are done: the tables and reports, not the simulation, use them
+    from sim.outputs import atomic_file
+    from sim.provenance import own_description, provenance
+    from sim.report import json_rows, text_summary
+
     if args.events:
         with atomic_file(args.events) as tmp:
             results.events.to_csv(tmp, index=False)

@@ -27,9 +27,6 @@ a negative lower bound. ``tests/test_estimators.py`` measures their coverage.
 from __future__ import annotations
 
 import numpy as np
-# the t quantile from scipy.special (what scipy.stats.t.ppf computes, without importing
-# scipy.stats: about half a second of every command's start-up)
-from scipy.special import stdtrit
 
 #: Below this many runs an interval is shown with a warning: the coverage test
 #: (tests/test_estimators.py) finds the log- and logit-scale intervals at their nominal 95 %
@@ -157,6 +154,11 @@ def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.nd
     """Confidence limits that respect each value's range: ``real`` (estimate +- t se),
     ``nonnegative`` (on the log scale) or ``share`` (on the logit scale); an estimate on
     the edge of its range, or with no spread, gets the point itself as its interval."""
+    # the t quantile from scipy.special (what scipy.stats.t.ppf computes, without
+    # importing scipy.stats), imported here: runs and their workers need it only for a
+    # summary, not to simulate
+    from scipy.special import stdtrit
+
     estimate, se, n = (np.asarray(a, dtype=float) for a in (estimate, se, n))
     bounds = np.broadcast_to(np.asarray(bounds, dtype=object), estimate.shape)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
-import pandas as pd
 
 from sim.engine.contacts import AFTER_RUN, OUTCOMES, ConservationError
 from sim.engine.model import CompiledScenario
@@ -37,6 +36,9 @@ from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
 from sim.estimators import RatioSums, intervals
 from sim.labels import metric_bounds
 from sim.scenario.schema import ACTIVITIES, Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 #: Outcomes where the practice did something for the patient (a handled contact).
 HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "referred")
@@ -295,6 +297,7 @@ def _order(row: Row) -> tuple:
 
 def staff_table(records: DayRecords) -> pd.DataFrame:
     """Minutes by person and activity (long form), with hours and overtime."""
+    import pandas as pd
     rows = []
     for sid, group, role, team, start, end, left, time in records.staff:
         for activity, minutes in time.items():
@@ -307,14 +310,17 @@ def staff_table(records: DayRecords) -> pd.DataFrame:
 def contacts_table(records: DayRecords) -> pd.DataFrame:
     """Contacts that reached their outcome that day (and, on a run's last day, those given an
     after-run outcome)."""
+    import pandas as pd
     return pd.DataFrame(records.contacts + records.after_run, columns=list(CONTACT_COLUMNS))
 
 
 def bookings_table(records: DayRecords) -> pd.DataFrame:
+    import pandas as pd
     return pd.DataFrame(records.bookings, columns=list(BOOKING_COLUMNS))
 
 
 def events_table(records: DayRecords) -> pd.DataFrame:
+    import pandas as pd
     return pd.DataFrame(records.events or [], columns=["time", "contact_id", "event", "staff_id"])
 
 
@@ -377,10 +383,12 @@ class SummaryStream:
 
     def add_rows(self, replication: int, rows: list[Row]) -> None:
         """Add one run's rows as :meth:`RunMetrics.rows` gives them."""
+        import pandas as pd
         self.add(pd.DataFrame([(replication, *r) for r in rows],
                               columns=["replication", *KEYS, "value", "weight"]))
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
+        import pandas as pd
         labels = list(self.index)
         if not labels:
             return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
-
-import pandas as pd
-from joblib import Parallel, delayed
+from typing import TYPE_CHECKING, Iterator
 
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
@@ -23,6 +22,9 @@ from sim.progress import tick
 from sim.metrics import (KEYS, RunMetrics, bookings_table, contacts_table, day_row,
                          events_table, summarise)
 from sim.scenario.schema import ACTIVITIES, Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 METRIC_COLUMNS = ["replication", *KEYS, "value", "weight"]
 STAFF_COLUMNS = ["replication", "staff_id", "group", "role", "team", "activity",
@@ -94,6 +96,8 @@ def run_one(model: CompiledScenario, seed: int, replication: int, calendar: RunC
 
 def _keep_tables(tables: dict[str, list[pd.DataFrame]], records: DayRecords,
                  replication: int) -> None:
+    import pandas as pd
+
     day = records.day.index
     timeline = pd.DataFrame(records.timeline, columns=["staff_id", "activity", "start", "end"])
     day_staff = pd.DataFrame([(s[0], s[1], s[2], s[3], s[4], s[5], s[6], max(0.0, s[6] - s[5]))
@@ -109,21 +113,22 @@ def _keep_tables(tables: dict[str, list[pd.DataFrame]], records: DayRecords,
 def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: int,
               calendar: RunCalendar, event_log: bool = False, keep_days: bool = True,
               jobs: int = 1) -> Iterator[RunOutput]:
-    """The runs of ``replications``, in order, on ``jobs`` processes."""
+    """The runs of ``replications``, in order, on ``jobs`` processes: this one and
+    ``jobs - 1`` workers."""
     model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
     if jobs == 1 or len(replications) < 2:
         yield from _run_here(model, seed, replications, calendar, event_log, keep_days)
         return
-    # The first run here, timed: a pool pays only when what it saves on the rest is more
-    # than it costs to start (a small run on -j 2 must not be slower than on -j 1).
+    # The first run here, timed: workers pay only when there is more work left than it
+    # takes to start one (a small run on -j 2 must not be slower than on -j 1).
     started = time.perf_counter()
     yield from _run_here(model, seed, replications[:1], calendar, event_log, keep_days)
+    first = time.perf_counter() - started
     rest = replications[1:]
-    saved = (time.perf_counter() - started) * len(rest) * (1 - 1 / min(jobs, len(rest)))
-    if saved <= POOL_START_S:
+    if first * len(rest) <= POOL_START_S:
         yield from _run_here(model, seed, rest, calendar, event_log, keep_days)
         return
-    yield from _run_pool(model, seed, rest, calendar, event_log, keep_days, jobs)
+    yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs, first)
 
 
 #: Seconds it takes to start a pool of workers that can simulate (processes started,
@@ -132,6 +137,15 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
 #: 1.5 s on an idle 2-core machine and 4 s at a load of 6; the lower figure, so that a long
 #: run is never kept on one core.
 POOL_START_S = 1.5
+#: Seconds of simulation per batch of runs (from the first run's time): long enough that
+#: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
+#: this process and the workers finish together.
+BATCH_S = 0.25
+#: Batches each worker holds at a time, so that it never waits for the next.
+BATCHES_PER_WORKER = 2
+#: Batches this process may simulate ahead of the one it yields next (held in memory until
+#: then): about two seconds of work at ``BATCH_S``, the time a worker takes to start.
+BATCHES_AHEAD = 8
 
 
 def _run_here(model: CompiledScenario, seed: int, replications: range, calendar: RunCalendar,
@@ -143,24 +157,74 @@ def _run_here(model: CompiledScenario, seed: int, replications: range, calendar:
             yield out
 
 
-def _run_pool(model: CompiledScenario, seed: int, replications: range, calendar: RunCalendar,
-              event_log: bool, keep_days: bool, jobs: int) -> Iterator[RunOutput]:
-    """Consecutive batches of runs on the pool, yielded in order as they finish: a few
-    batches per worker, so that the pool stays busy, results stream (memory stays flat in
-    runs) and each task carries many runs (its overhead is paid per batch, not per run)."""
-    count = min(len(replications), jobs * BATCHES_PER_WORKER)
-    edges = [len(replications) * i // count for i in range(count + 1)]
-    batches = [replications[a:b] for a, b in zip(edges, edges[1:])]
-    parallel = Parallel(n_jobs=min(jobs, len(batches)), return_as="generator")
-    for part in parallel(delayed(_run_chunk)(model, seed, list(batch), calendar, event_log,
-                                             keep_days) for batch in batches):
-        tick(len(part))
-        yield from part
+def _run_shared(model: CompiledScenario, seed: int, replications: range,
+                calendar: RunCalendar, event_log: bool, keep_days: bool, jobs: int,
+                first_s: float) -> Iterator[RunOutput]:
+    """Batches of runs shared between this process and ``jobs - 1`` workers, yielded in
+    order. The workers are kept fed with the next batches; this process simulates the
+    batch after those meanwhile, instead of waiting (so no core idles while the workers
+    start), but runs at most a few batches ahead of the ones it yields: memory stays flat
+    in runs."""
+    size = max(1, round(BATCH_S / max(first_s, 1e-6)))
+    batches = [replications[i:i + size] for i in range(0, len(replications), size)]
+    workers = jobs - 1
+    executor = _pool(workers)
+    sent: dict[int, Future] = {}
+    here: dict[int, list[RunOutput]] = {}
+    assigned = 0  # batches before this one are sent or simulated here
+    try:
+        for i in range(len(batches)):
+            while i not in here and not (i in sent and sent[i].done()):
+                while assigned < len(batches) and len(sent) < workers * BATCHES_PER_WORKER:
+                    task = (_run_chunk, model, seed, list(batches[assigned]), calendar,
+                            event_log, keep_days)
+                    try:
+                        sent[assigned] = executor.submit(*task)
+                    except BrokenProcessPool:  # a worker of an earlier call died: start anew
+                        _drop_pool()
+                        executor = _pool(workers)
+                        sent[assigned] = executor.submit(*task)
+                    assigned += 1
+                if assigned < len(batches) and len(here) < BATCHES_AHEAD:
+                    here[assigned] = _run_chunk(model, seed, list(batches[assigned]),
+                                                calendar, event_log, keep_days)
+                    assigned += 1
+                else:
+                    break  # nothing left to do here: wait for the worker's batch
+            try:
+                part = here.pop(i) if i in here else sent.pop(i).result()
+            except BrokenProcessPool:
+                _drop_pool()  # the next call starts a new one
+                raise
+            tick(len(part))
+            yield from part
+    finally:
+        for future in sent.values():
+            future.cancel()
 
 
-#: Batches of runs per worker: enough that a worker that finishes early takes another,
-#: few enough that shipping a batch costs little next to simulating it.
-BATCHES_PER_WORKER = 4
+_POOL: dict[int, Executor] = {}
+
+
+def _pool(workers: int) -> Executor:
+    """A pool of ``workers`` processes, kept for the next call in this process (a capacity
+    search runs many rounds of runs). loky's executor, as joblib uses: a worker imports
+    what a task needs, never the caller's main script; a pool of its own, so that it
+    never shares joblib's."""
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    pool = _POOL.get(workers)
+    if pool is None:
+        _drop_pool()
+        pool = _POOL[workers] = ProcessPoolExecutor(max_workers=workers)
+    return pool
+
+
+def _drop_pool() -> None:
+    """Forget the kept pool (a worker died, or another size is wanted)."""
+    for pool in _POOL.values():
+        pool.shutdown(wait=False)
+    _POOL.clear()
 
 
 def _run_chunk(model: CompiledScenario, seed: int, replications: list[int],
@@ -231,6 +295,7 @@ class ReplicationResults:
 
     @classmethod
     def load(cls, directory: str | Path) -> "ReplicationResults":
+        import pandas as pd
         root = Path(directory)
         optional = {name: pd.read_parquet(root / f"{name}.parquet")
                     if (root / f"{name}.parquet").exists() else None
@@ -258,6 +323,7 @@ def run_replications(scenario: Scenario, replications: int = 10, seed: int = 1,
                      first_replication: int = 0) -> ReplicationResults:
     """Run ``replications`` independent runs of ``scenario``, each ``warmup_weeks`` of
     warm-up then ``weeks`` measured (both default to the scenario's calendar)."""
+    import pandas as pd
     if replications < 1:
         raise ValueError("replications must be at least 1")
     calendar = run_calendar(scenario, weeks, warmup_weeks)
@@ -283,6 +349,7 @@ def run_replications(scenario: Scenario, replications: int = 10, seed: int = 1,
 def metrics_block(scenario: Scenario, seed: int, point: int, start: int, stop: int,
                   weeks: int | None = None, warmup_weeks: int | None = None) -> pd.DataFrame:
     """Tidy metric rows of runs ``start..stop-1`` of one design point (a sweep task)."""
+    import pandas as pd
     calendar = run_calendar(scenario, weeks, warmup_weeks)
     rows = [(point, *row) for out in iter_runs(scenario, range(start, stop), seed, calendar,
                                                keep_days=False)
