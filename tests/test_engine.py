@@ -92,14 +92,17 @@ def test_same_seed_same_results_and_replications_are_stable():
     assert not other.value.equals(fewer.value)
 
 
-@pytest.mark.parametrize("pool_start_s", [0.0, 1e9])
+@pytest.mark.parametrize("pool_start_s, batch_s", [(0.0, 0.25), (0.0, 0.0), (1e9, 0.25)])
 def test_runs_on_a_pool_or_kept_here_give_the_same_results_in_order(monkeypatch,
-                                                                    pool_start_s):
-    """Whether the runs after the first go to a pool of workers (in batches) or stay in
-    this process (too little work to pay for starting one) changes nothing."""
+                                                                    pool_start_s, batch_s):
+    """Whether the runs after the first are shared with workers (in batches, some
+    simulated here while the workers take others) or stay in this process (too little
+    work to pay for starting one) changes nothing."""
     from sim.experiment import replications as module
 
     monkeypatch.setattr(module, "POOL_START_S", pool_start_s)
+    monkeypatch.setattr(module, "BATCH_S", batch_s)  # 0: a batch per run
+    monkeypatch.setattr(module, "BATCHES_AHEAD", 2)
     scenario = load_scenario("default")
     calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
     order = [out.replication for out in module.iter_runs(scenario, range(3, 12), 5, calendar,
