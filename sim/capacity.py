@@ -162,8 +162,9 @@ class CapacitySearch:
     def __init__(self, scenario: Scenario, targets: list[Target], seed: int = 1,
                  replications: int = 10, max_replications: int = 40, resolution: int = 100,
                  confidence: float = 0.95, max_list_size: int = 200_000,
-                 weeks: int | None = None, warmup_weeks: int | None = None):
+                 weeks: int | None = None, warmup_weeks: int | None = None, jobs: int = 1):
         self.scenario, self.targets, self.seed = scenario, targets, seed
+        self.jobs = jobs  # processes for each list size's runs (results do not depend on it)
         self.calendar = run_calendar(scenario, weeks, warmup_weeks)
         self.replications, self.max_replications = replications, max(max_replications,
                                                                       replications)
@@ -178,7 +179,7 @@ class CapacitySearch:
             "population": self.scenario.population.model_copy(update={"list_size": list_size})})
         model = CompiledScenario(scenario)
         for out in iter_runs(model, range(start, stop), self.seed, self.calendar,
-                             keep_days=False):
+                             keep_days=False, jobs=self.jobs):
             stream.add_rows(out.replication, [row[1:] for row in out.rows])
 
     def evaluate(self, list_size: int) -> Evaluation:

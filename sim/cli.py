@@ -307,12 +307,14 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
     targets = [parse_target(t) for t in args.target] if args.target else default_targets()
     scenario = load_scenario(args.scenario)
+    jobs = _workers(args.jobs, args.max_replications)
     with progress_bar(None, "capacity search", enabled=wanted(args.progress) and not args.json):
         result = find_capacity(scenario, targets, seed=args.seed,
                                replications=args.replications,
                                max_replications=args.max_replications, weeks=args.weeks,
                                warmup_weeks=args.warmup_weeks,
-                               resolution=args.resolution, confidence=args.confidence)
+                               resolution=args.resolution, confidence=args.confidence,
+                               jobs=jobs)
     if args.json:
         print(json.dumps({
             "scenario": result.scenario, "targets": [str(t) for t in targets],
@@ -589,6 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
     capacity.add_argument("--confidence", type=_open_unit_interval, default=0.95,
                           help="confidence of the interval that must meet each target")
     capacity.add_argument("--seed", type=_seed, default=1, help="random seed")
+    capacity.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                          help="processes for each list size's runs (results do not depend "
+                               "on it)")
     capacity.add_argument("--json", action="store_true", help="print JSON instead")
     capacity.set_defaults(func=cmd_capacity)
 

@@ -73,6 +73,17 @@ def test_adding_a_nurse_raises_a_nurse_limited_capacity():
     assert four.capacity > three.capacity
 
 
+def test_capacity_does_not_depend_on_the_processes(monkeypatch):
+    """-j 2 shares each list size's runs with a worker: the search finds the same."""
+    from sim.experiment import replications
+
+    monkeypatch.setattr(replications, "POOL_START_S", 0.0)  # share even short rounds
+    target = [parse_target("acute_same_day_rate >= 0.9")]
+    one = find_capacity(nurse_limited(3), target, **FAST)
+    two = find_capacity(nurse_limited(3), target, jobs=2, **FAST)
+    assert one.table().equals(two.table())
+
+
 def test_unreachable_targets_give_zero_capacity():
     result = find_capacity(load_scenario("default"), [parse_target("phone_wait_mean_min <= 0")],
                            **FAST)

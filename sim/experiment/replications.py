@@ -119,16 +119,30 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     if jobs == 1 or len(replications) < 2:
         yield from _run_here(model, seed, replications, calendar, event_log, keep_days)
         return
+    if jobs - 1 in _POOL and _LAST_RUN_S:  # workers already started (a capacity search's
+        # next round): share from the first run, batched by the last run's time
+        yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
+                               jobs, _LAST_RUN_S[0])
+        return
     # The first run here, timed: workers pay only when there is more work left than it
     # takes to start one (a small run on -j 2 must not be slower than on -j 1).
-    started = time.perf_counter()
-    yield from _run_here(model, seed, replications[:1], calendar, event_log, keep_days)
-    first = time.perf_counter() - started
+    with collector_paused():
+        started = time.perf_counter()
+        out = run_one(model, seed, replications[0], calendar, event_log, keep_days)
+        first = time.perf_counter() - started
+    _LAST_RUN_S[:] = [first]
+    tick()
+    yield out
     rest = replications[1:]
     if first * len(rest) <= POOL_START_S:
         yield from _run_here(model, seed, rest, calendar, event_log, keep_days)
         return
     yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs, first)
+
+
+#: Seconds the last run timed in this process took: the size of the next batches when
+#: workers are already running.
+_LAST_RUN_S: list[float] = []
 
 
 #: Seconds it takes to start a pool of workers that can simulate (processes started,
@@ -186,8 +200,11 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                         sent[assigned] = executor.submit(*task)
                     assigned += 1
                 if assigned < len(batches) and len(here) < BATCHES_AHEAD:
+                    started = time.perf_counter()
                     here[assigned] = _run_chunk(model, seed, list(batches[assigned]),
                                                 calendar, event_log, keep_days)
+                    _LAST_RUN_S[:] = [(time.perf_counter() - started)
+                                      / len(batches[assigned])]
                     assigned += 1
                 else:
                     break  # nothing left to do here: wait for the worker's batch
