@@ -266,6 +266,7 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every target against the model's figure (one row per target and case), and the
     recognisability table (one row per case): each case's runs are simulated once."""
+    from sim.capacity import gp_fte
     from sim.metrics import RunMetrics, SummaryStream, whole_week
 
     targets = targets or load_targets()
@@ -315,8 +316,11 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
                         high_ci[len(case_targets) + j])
                  for j, name in enumerate(_TABLE_FIGURES)}
         summary = whole_week(stream.table())
+        fte = gp_fte(scenario)
         row = {"case": case, "scenario": scenario.name,
-               "delegation": scenario.delegation.degree}
+               "delegation": scenario.delegation.degree,
+               # an input, for reading the national checks: D11 has ~1,600 per full-time GP
+               "patients_per_gp_fte": scenario.population.list_size / fte if fte else math.nan}
         for key, _label, (metric, role), _share in COLUMNS:
             if metric == "figure":
                 found = extra[role]
@@ -461,10 +465,16 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
             f"({_fmt(r.ci_low, r.kind)}-{_fmt(r.ci_high, r.kind)}) | {r.verdict} | "
             f"{'' if r.verdict.startswith('within') else r.note} | "
             f"{r.source.replace('|', '/')} |")
+    per_gp = ({} if recognisable is None or "patients_per_gp_fte" not in recognisable
+              else dict(zip(recognisable["case"], recognisable["patients_per_gp_fte"])))
     lines += ["", "## National face-validity figures", "",
-              "| case | contacts per patient a year (D2/D3: 6.1-8.6) | contacts per GP a day "
-              "(D11: ~49) | face-to-face per GP a day (D11: ~28) |",
-              "| --- | --- | --- | --- |"]
+              "Listed patients per full-time GP is an input (the case's list and roster); "
+              "D11's national figure is about 1,600, and a practice with more patients per "
+              "GP has more contacts per GP a day for the same demand per patient.", "",
+              "| case | listed patients per full-time GP (D11: ~1,600) | contacts per patient a "
+              "year (D2/D3: 6.1-8.6) | contacts per GP a day (D11: ~49) | face-to-face per GP "
+              "a day (D11: ~28) |",
+              "| --- | ---: | --- | --- | --- |"]
     wide = table[national].set_index(["case", "target"])
     for case in sorted(table.loc[national, "case"].unique()):
         cells = []
@@ -476,7 +486,9 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
             r = wide.loc[(case, target)]
             cells.append(f"{r.model_mean:.1f} ({r.ci_low:.1f}-{r.ci_high:.1f}), "
                          f"{r.verdict.split(':')[0]}")
-        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+        ratio = per_gp.get(case, math.nan)
+        lines.append(f"| {case} | " + ("-" if math.isnan(ratio) else f"{ratio:,.0f}") + " | "
+                     + " | ".join(cells) + " |")
     notes = table[national].drop_duplicates("target")
     lines += [""] + [f"- {r.statement}: {r.note}" for r in notes.itertuples(index=False)]
     lines += ["", "## What each figure rests on", ""]
