@@ -320,17 +320,23 @@ def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float
 # --- main ------------------------------------------------------------------------------------
 
 
+def add_workload_options(parser: argparse.ArgumentParser, cap: float | None) -> None:
+    """--workloads, --skip-workloads and --workload-cap, as this benchmark takes them and
+    benchmark_engine.py passes them on (with ``cap`` None: this script's default)."""
+    parser.add_argument("--workloads", action="store_true",
+                        help="run the whole workloads [6] even with --quick")
+    parser.add_argument("--skip-workloads", action="store_true",
+                        help="skip the whole workloads [6] (they take tens of minutes)")
+    parser.add_argument("--workload-cap", type=float, default=cap, metavar="FACTOR",
+                        help="stop a workload after FACTOR x its target and report it as "
+                             f"longer (default {WORKLOAD_CAP:g}; 0: never stop one)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="fewer processes and runs; workloads skipped")
-    parser.add_argument("--workloads", action="store_true",
-                        help="run the whole workloads [6] even with --quick")
-    parser.add_argument("--skip-workloads", action="store_true",
-                        help="skip the whole workloads [6]")
-    parser.add_argument("--workload-cap", type=float, default=WORKLOAD_CAP, metavar="FACTOR",
-                        help="stop a workload after FACTOR x its target and report it as "
-                             f"longer (default {WORKLOAD_CAP:g}; 0: never stop one)")
+    add_workload_options(parser, WORKLOAD_CAP)
     parser.add_argument("--figures", help="write the figures as JSON to this file")
     parser.add_argument("--embedded", action="store_true",
                         help="run by benchmark_engine.py, which printed the header")

@@ -66,6 +66,7 @@ import simpy
 
 from bench_figures import Figure, Figures  # beside this script
 from bench_machine import REPO, load_average, print_header
+from benchmark_commands import add_workload_options
 
 if TYPE_CHECKING:
     from sim.engine import CompiledScenario, RunCalendar
@@ -750,13 +751,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="smoke run: fewer runs and repeats, workloads skipped")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections, of: {', '.join(SECTIONS)}")
-    parser.add_argument("--workloads", action="store_true",
-                        help="run the whole workloads [6] even with --quick")
-    parser.add_argument("--skip-workloads", action="store_true",
-                        help="skip the whole workloads [6] (they take tens of minutes)")
-    parser.add_argument("--workload-cap", type=float, default=None, metavar="FACTOR",
-                        help="stop a workload after FACTOR x its target and report it as "
-                             "longer (see benchmark_commands.py; 0: never stop one)")
+    add_workload_options(parser, None)  # passed on to benchmark_commands.py
     parser.add_argument("--sweep", action="store_true",
                         help="also run benchmark_sweep.py (parallel efficiency of sweeps)")
     parser.add_argument("--profile", action="store_true",

@@ -122,7 +122,7 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     if jobs - 1 in _POOL and _LAST_RUN_S:  # workers already started (a capacity search's
         # next round): share from the first run, batched by the last run's time
         yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
-                               jobs, _LAST_RUN_S[0])
+                               jobs)
         return
     # The first run here, timed: workers pay only when there is more work left than it
     # takes to start one (a small run on -j 2 must not be slower than on -j 1).
@@ -137,11 +137,10 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     if first * len(rest) <= POOL_START_S:
         yield from _run_here(model, seed, rest, calendar, event_log, keep_days)
         return
-    yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs, first)
+    yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs)
 
 
-#: Seconds the last run timed in this process took: the size of the next batches when
-#: workers are already running.
+#: Seconds the last run timed in this process took: what sizes the next batches.
 _LAST_RUN_S: list[float] = []
 
 
@@ -151,7 +150,7 @@ _LAST_RUN_S: list[float] = []
 #: 1.5 s on an idle 2-core machine and 4 s at a load of 6; the lower figure, so that a long
 #: run is never kept on one core.
 POOL_START_S = 1.5
-#: Seconds of simulation per batch of runs (from the first run's time): long enough that
+#: Seconds of simulation per batch of runs (from the last run's time): long enough that
 #: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
 #: this process and the workers finish together.
 BATCH_S = 0.25
@@ -172,14 +171,14 @@ def _run_here(model: CompiledScenario, seed: int, replications: range, calendar:
 
 
 def _run_shared(model: CompiledScenario, seed: int, replications: range,
-                calendar: RunCalendar, event_log: bool, keep_days: bool, jobs: int,
-                first_s: float) -> Iterator[RunOutput]:
+                calendar: RunCalendar, event_log: bool, keep_days: bool,
+                jobs: int) -> Iterator[RunOutput]:
     """Batches of runs shared between this process and ``jobs - 1`` workers, yielded in
     order. The workers are kept fed with the next batches; this process simulates the
     batch after those meanwhile, instead of waiting (so no core idles while the workers
     start), but runs at most a few batches ahead of the ones it yields: memory stays flat
     in runs."""
-    size = max(1, round(BATCH_S / max(first_s, 1e-6)))
+    size = max(1, round(BATCH_S / max(_LAST_RUN_S[0], 1e-6)))
     batches = [replications[i:i + size] for i in range(0, len(replications), size)]
     workers = jobs - 1
     executor = _pool(workers)
