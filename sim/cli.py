@@ -652,12 +652,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arrow's memory pool for a command's tables (kept if the user sets
+#: ARROW_DEFAULT_MEMORY_POOL). Arrow's default, mimalloc, keeps the pages a built table
+#: freed, so a command's peak grew with its runs: ``compare`` of 100 runs peaked 11 MB
+#: higher than with the system allocator (experiments/benchmark_memory.py). A command
+#: builds its tables once, so the allocator's speed does not show.
+ARROW_MEMORY_POOL = "system"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # --version and --help end here, before heavy imports
     from sim.provenance import command_line
 
     args.command_text = command_line(argv)
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)  # before pyarrow loads
     try:
         code = _dispatch(args)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit

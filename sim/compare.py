@@ -67,9 +67,10 @@ def paired(results: Sequence[ReplicationResults], names: Sequence[str], baseline
     """Pooled means and paired differences from ``baseline`` of results run with the same
     seed: point, name, metric, role, activity, weekday, mean, ci_low, ci_high, ...,
     diff_mean, diff_ci_low, diff_ci_high, diff_replications, variance_reduction."""
-    frames = [with_derived(r).assign(point=i) for i, r in enumerate(results)]
+    parts = [part for i, r in enumerate(results)
+             for part in ((i, r.metrics), (i, doctor_time_rows(r.metrics, r.scenario)))]
     summary = PointSummary(list(range(len(results))), baseline)
-    summary.add(pd.concat(frames, ignore_index=True))
+    summary.add_parts(parts)
     table = summary.table(level)
     table.insert(1, "name", table["point"].map(dict(enumerate(names))))
     return table

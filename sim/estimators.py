@@ -35,8 +35,26 @@ import numpy as np
 MIN_RUNS_FOR_INTERVALS = 10
 
 
+#: Elements of a (points x runs x keys) block handled at once: a block of many runs is
+#: summed over a few keys at a time, so its temporaries stay at a few MB however many runs.
+CHUNK_ELEMENTS = 1 << 16
+
+
 def _zeros(shape: tuple[int, ...]) -> np.ndarray:
     return np.zeros(shape)
+
+
+def key_chunks(shape: tuple[int, int, int]) -> list[slice]:
+    """Slices of the keys axis of a (points x runs x keys) block, each of at most about
+    CHUNK_ELEMENTS elements. No slice holds a single key unless there is only one: numpy
+    sums a run axis sequentially when keys are the inner axis, and pairwise when a lone key
+    leaves runs innermost, so a lone key would change the sums' last bits."""
+    points, runs, keys = shape
+    step = max(2, CHUNK_ELEMENTS // max(points * runs, 1))
+    starts = list(range(0, keys, step))
+    if len(starts) > 1 and keys - starts[-1] == 1:
+        starts.pop()
+    return [slice(a, b) for a, b in zip(starts, starts[1:] + [keys])]
 
 
 class RatioSums:
@@ -65,19 +83,24 @@ class RatioSums:
 
     def add(self, values: np.ndarray, weights: np.ndarray) -> None:
         self.grow(values.shape[2])
+        for keys in key_chunks(values.shape):
+            self._add(values[:, :, keys], weights[:, :, keys], keys)
+
+    def _add(self, values: np.ndarray, weights: np.ndarray, keys: slice) -> None:
         ok = self.present(values, weights)
-        unset = np.isnan(self.shift) & ok.any(axis=1)
+        shift = self.shift[:, keys]
+        unset = np.isnan(shift) & ok.any(axis=1)
         if unset.any():
             first = np.take_along_axis(values, ok.argmax(axis=1)[:, None, :], axis=1)[:, 0, :]
-            self.shift = np.where(unset, first, self.shift)
+            self.shift[:, keys] = shift = np.where(unset, first, shift)
         x = np.where(ok, weights, 0.0)
-        y = np.where(ok, (values - np.nan_to_num(self.shift)[:, None, :]) * x, 0.0)
-        self.n += ok.sum(axis=1)
-        self.sx += x.sum(axis=1)
-        self.sy += y.sum(axis=1)
-        self.sxx += (x * x).sum(axis=1)
-        self.syy += (y * y).sum(axis=1)
-        self.sxy += (x * y).sum(axis=1)
+        y = np.where(ok, (values - np.nan_to_num(shift)[:, None, :]) * x, 0.0)
+        self.n[:, keys] += ok.sum(axis=1)
+        self.sx[:, keys] += x.sum(axis=1)
+        self.sy[:, keys] += y.sum(axis=1)
+        self.sxx[:, keys] += (x * x).sum(axis=1)
+        self.syy[:, keys] += (y * y).sum(axis=1)
+        self.sxy[:, keys] += (x * y).sum(axis=1)
 
     def estimate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(runs with a value, pooled estimate, its standard error) per point and key."""
@@ -112,6 +135,11 @@ class PairedSums:
     def add(self, values: np.ndarray, weights: np.ndarray, shift: np.ndarray) -> None:
         """``shift``: the value accumulator's shifts (points x keys), for precision."""
         self.grow(values.shape[2])
+        for keys in key_chunks(values.shape):
+            self._add(values[:, :, keys], weights[:, :, keys], shift[:, keys], keys)
+
+    def _add(self, values: np.ndarray, weights: np.ndarray, shift: np.ndarray,
+             keys: slice) -> None:
         ok = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
         both = ok & ok[self.base][None, :, :]
         xa = np.where(both, weights, 0.0)
@@ -119,12 +147,13 @@ class PairedSums:
         xb = np.broadcast_to(np.where(both, weights[self.base][None], 0.0), xa.shape)
         base_shift = np.nan_to_num(shift[self.base])[None, None, :]
         yb = np.where(both, (values[self.base][None] - base_shift) * xb, 0.0)
-        for name, term in (("n", both), ("xa", xa), ("ya", ya), ("xxa", xa * xa),
-                           ("yya", ya * ya), ("xya", xa * ya), ("xb", xb), ("yb", yb),
-                           ("xxb", xb * xb), ("yyb", yb * yb), ("xyb", xb * yb),
-                           ("yayb", ya * yb), ("yaxb", ya * xb), ("xayb", xa * yb),
-                           ("xaxb", xa * xb)):
-            setattr(self, name, getattr(self, name) + term.sum(axis=1))
+        for name, term in (("n", both), ("xa", xa), ("ya", ya), ("xb", xb), ("yb", yb)):
+            getattr(self, name)[:, keys] += term.sum(axis=1)
+        for name, left, right in (("xxa", xa, xa), ("yya", ya, ya), ("xya", xa, ya),
+                                  ("xxb", xb, xb), ("yyb", yb, yb), ("xyb", xb, yb),
+                                  ("yayb", ya, yb), ("yaxb", ya, xb), ("xayb", xa, yb),
+                                  ("xaxb", xa, xb)):
+            getattr(self, name)[:, keys] += (left * right).sum(axis=1)
 
     def estimate(self, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                    np.ndarray]:

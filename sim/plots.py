@@ -542,9 +542,9 @@ def paired_summary(runs: Mapping[str, Any], baseline: str | None = None,
             t = t.assign(weekday=None)
         if "weight" not in t:
             t = t.assign(weight=1.0)
-        frames.append(t.assign(point=point))
+        frames.append((point, t))
     summary = PointSummary(list(range(len(names))), names.index(baseline))
-    summary.add(pd.concat(frames, ignore_index=True))
+    summary.add_parts(frames)
     table = summary.table(level)
     table.insert(1, "name", table["point"].map(dict(enumerate(names))))
     return table

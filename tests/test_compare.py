@@ -252,3 +252,37 @@ def test_progress_goes_to_stderr_and_never_into_json(monkeypatch, capsys):
     captured = capsys.readouterr()
     json.loads(captured.out)
     assert not bar.search(captured.err)
+
+
+def test_summary_fed_in_parts_equals_the_concatenated_table():
+    """``add_parts`` (no concatenated copy of the text columns) gives exactly what ``add``
+    of the concatenated rows gives."""
+    import pandas as pd
+    from sim.experiment.stats import PointSummary
+    rows = [(0, r, m, role, None, wd, float(r * 7 + i) / 3, float(1 + r % 3))
+            for r in range(5)
+            for i, (m, role, wd) in enumerate([("a", None, None), ("a", None, "mon"),
+                                               ("b", "gp", None), ("c", "nurse", "tue")])]
+    first = pd.DataFrame(rows, columns=["point", "replication", "metric", "role",
+                                        "activity", "weekday", "value", "weight"])
+    second = first.assign(point=1, value=first["value"] * 1.5)
+    whole = PointSummary([0, 1], 0)
+    whole.add(pd.concat([first, second], ignore_index=True))
+    parts = PointSummary([0, 1], 0)
+    parts.add_parts([(0, first.drop(columns="point")), (None, second)])
+    pd.testing.assert_frame_equal(whole.table(), parts.table(), check_exact=True)
+
+
+def test_compact_rows_build_the_table_a_list_of_rows_builds():
+    import pandas as pd
+    from sim.experiment.replications import METRIC_COLUMNS, _CompactRows
+    rows = [(0, "a", None, None, None, 0.5, 3.0), (0, "b", "gp", "consult", "mon", 1.25, 1.0),
+            (1, "a", None, None, None, float("nan"), 0.0), (1, "b", "gp", "consult", "mon",
+                                                             2.0, 2.0)]
+    compact = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
+    compact.extend(rows[:2])
+    compact.extend(rows[2:])
+    pd.testing.assert_frame_equal(compact.frame(), pd.DataFrame(rows, columns=METRIC_COLUMNS),
+                                  check_exact=True)
+    empty = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
+    assert list(empty.frame().columns) == METRIC_COLUMNS and empty.frame().empty

@@ -125,3 +125,43 @@ def test_a_constant_metric_has_no_spread_and_a_point_interval():
     n, est, se = estimate(np.full(5, 0.0), np.full(5, 3.0))
     low, high = intervals(np.array([est]), np.array([se]), np.array([n]), "nonnegative")
     assert (est, se, low[0], high[0]) == (0.0, 0.0, 0.0, 0.0)
+
+
+def _accumulated(values: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    from sim.estimators import PairedSums
+    sums, paired = RatioSums(values.shape[0]), PairedSums(values.shape[0], 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    out = {f"ratio_{n}": getattr(sums, n) for n in ("n", "sx", "sy", "sxx", "syy", "sxy",
+                                                     "shift")}
+    out.update({f"paired_{n}": getattr(paired, n) for n in PairedSums._NAMES})
+    return out
+
+
+def test_a_block_summed_a_few_keys_at_a_time_gives_the_same_bits(monkeypatch):
+    """Many runs are summed over a few keys at a time to bound memory; the sums must not
+    change in their last bit, so results stay byte-identical."""
+    import sim.estimators as estimators
+    rng = np.random.default_rng(3)
+    shape = (3, 40, 23)
+    values = rng.lognormal(0, 2, shape)
+    values[rng.random(shape) < 0.1] = np.nan
+    weights = rng.integers(0, 50, shape).astype(float)
+    whole = _accumulated(values, weights)
+    for elements in (3 * 40 * 2, 3 * 40 * 5, 1):
+        monkeypatch.setattr(estimators, "CHUNK_ELEMENTS", elements)
+        chunks = estimators.key_chunks(shape)
+        assert len(chunks) > 1 and all(c.stop - c.start >= 2 for c in chunks)
+        assert [i for c in chunks for i in range(c.start, c.stop)] == list(range(shape[2]))
+        pieces = _accumulated(values, weights)
+        for name, array in whole.items():
+            assert np.array_equal(array, pieces[name], equal_nan=True), name
+
+
+def test_key_chunks_leave_no_lone_key_except_a_single_one():
+    from sim.estimators import key_chunks
+    assert key_chunks((1, 1, 1)) == [slice(0, 1)]
+    for keys in range(2, 40):
+        chunks = key_chunks((2, 1 << 14, keys))  # two keys a chunk at most
+        assert all(c.stop - c.start >= 2 for c in chunks)
+        assert chunks[0].start == 0 and chunks[-1].stop == keys

@@ -333,6 +333,50 @@ class ReplicationResults:
         return summarise(self.metrics, level)
 
 
+class _CompactRows:
+    """Rows of a tidy table kept as numbers while runs arrive: each distinct combination of
+    the text columns once, then per row its code and the number columns in typed arrays.
+    A list of tuples costs several times as much, and the memory it took stays with the
+    process after the table is built, so a comparison of many runs grew with them."""
+
+    def __init__(self, columns: list[str], numbers: dict[str, str]) -> None:
+        from array import array
+        self.columns = columns
+        #: (position in a row, typed array) of each number column ("q" int, "d" float)
+        self.numbers = [(columns.index(name), array(code)) for name, code in numbers.items()]
+        self.key_at = [i for i, name in enumerate(columns) if name not in numbers]
+        self.codes: dict[tuple, int] = {}
+        self.key = array("q")
+
+    def extend(self, rows: list[tuple]) -> None:
+        codes, key, key_at = self.codes, self.key.append, self.key_at
+        numbers = [(i, values.append) for i, values in self.numbers]
+        for row in rows:
+            k = tuple([row[i] for i in key_at])
+            code = codes.get(k)
+            if code is None:
+                code = codes[k] = len(codes)
+            key(code)
+            for i, append in numbers:
+                append(row[i])
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as ``pd.DataFrame(rows, columns=columns)`` would build them: the text
+        columns' types are inferred from the distinct combinations, which hold the same
+        values as the rows."""
+        import numpy as np
+        import pandas as pd
+        if not self.key:
+            return pd.DataFrame([], columns=self.columns)
+        names = [self.columns[i] for i in self.key_at]
+        keys = pd.DataFrame(list(self.codes), columns=names)
+        keys = keys.take(np.frombuffer(self.key, dtype=np.int64)).reset_index(drop=True)
+        columns = {name: keys[name] for name in names}
+        for i, values in self.numbers:
+            columns[self.columns[i]] = np.array(values, dtype=np.dtype(values.typecode))
+        return pd.DataFrame(columns, columns=self.columns, copy=False)
+
+
 def run_replications(scenario: Scenario, replications: int = 10, seed: int = 1,
                      weeks: int | None = None, warmup_weeks: int | None = None,
                      event_log: bool = False, jobs: int = 1,
@@ -344,16 +388,19 @@ def run_replications(scenario: Scenario, replications: int = 10, seed: int = 1,
         raise ValueError("replications must be at least 1")
     calendar = run_calendar(scenario, weeks, warmup_weeks)
     indices = range(first_replication, first_replication + replications)
-    rows, staff, days = [], [], []
+    rows = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
+    staff = _CompactRows(STAFF_COLUMNS, {"replication": "q", "minutes_per_day": "d",
+                                         "days_present": "q"})
+    days = []
     tables: dict[str, list[pd.DataFrame]] = {}
     for out in iter_runs(scenario, indices, seed, calendar, event_log, True, jobs):
-        rows += out.rows
-        staff += out.staff
+        rows.extend(out.rows)
+        staff.extend(out.staff)
         days += [{"replication": out.replication, **d} for d in out.days]
         for name, parts in out.tables.items():
             tables.setdefault(name, []).extend(parts)
-    metrics = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-    staff_frame = pd.DataFrame(staff, columns=STAFF_COLUMNS)
+    metrics = rows.frame()
+    staff_frame = staff.frame()
     joined = {name: pd.concat(parts, ignore_index=True) for name, parts in tables.items()}
     n = len(calendar.weekdays)
     return ReplicationResults(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,8 @@ from sim.labels import metric_bounds
 KEYS = ["point", "metric", "role", "activity", "weekday"]
 _PART = re.compile(r"part-p(\d+)-r(\d+)-(\d+)\.parquet$")
 _SEP = "\x1f"
+#: The columns that, with the point, name a metric row.
+_KEY_PARTS = KEYS[1:]
 
 
 def blocks_of(names: list[str]) -> dict[int, list[str]]:
@@ -47,23 +50,52 @@ class PointSummary:
         self.diffs = PairedSums(len(self.points), self.base) if self.base is not None else None
 
     def add(self, rows: pd.DataFrame) -> None:
-        if rows.empty:
+        """A block of runs as one table of tidy rows with a ``point`` column."""
+        self.add_parts([(None, rows)])
+
+    def add_parts(self, parts: Sequence[tuple[int | None, pd.DataFrame]]) -> None:
+        """A block of runs given in parts, each (point, rows) or (None, rows with a
+        ``point`` column): the same as :meth:`add` of the parts concatenated in order, with
+        no concatenated copy of their text columns."""
+        parts = [(point, rows) for point, rows in parts if not rows.empty]
+        if not parts:
             return
-        keys = (rows["metric"].astype(str) + _SEP + rows["role"].fillna("").astype(str)
-                + _SEP + rows["activity"].fillna("").astype(str)
-                + _SEP + rows["weekday"].fillna("").astype(str))
-        codes, uniques = pd.factorize(keys)
-        lookup = np.array([self.key_index.setdefault(u, len(self.key_index)) for u in uniques])
-        k = lookup[codes]
-        p = rows["point"].map(self.points).to_numpy()
-        runs, r = np.unique(rows["replication"].to_numpy(), return_inverse=True)
+        k = np.concatenate([self._key_codes(rows) for _, rows in parts])
+        p = np.concatenate([np.full(len(rows), self.points[point]) if point is not None
+                            else rows["point"].map(self.points).to_numpy()
+                            for point, rows in parts])
+        runs, r = np.unique(np.concatenate([rows["replication"].to_numpy() for _, rows in parts]),
+                            return_inverse=True)
         shape = (len(self.points), len(runs), len(self.key_index))
         values, weights = np.full(shape, np.nan), np.zeros(shape)
-        values[p, r, k] = rows["value"].to_numpy(dtype=float)
-        weights[p, r, k] = rows["weight"].to_numpy(dtype=float)
+        values[p, r, k] = np.concatenate([rows["value"].to_numpy(dtype=float)
+                                          for _, rows in parts])
+        weights[p, r, k] = np.concatenate([rows["weight"].to_numpy(dtype=float)
+                                           for _, rows in parts])
         self.values.add(values, weights)
         if self.diffs is not None:
             self.diffs.add(values, weights, self.values.shift)
+
+    def _key_codes(self, rows: pd.DataFrame) -> np.ndarray:
+        """Each row's metric key (metric, role, activity, weekday) as an index into
+        ``key_index``; new keys are numbered in the order they first appear. Each column is
+        factorised on its own and the codes combined, so no joined text is built per row."""
+        combined = np.zeros(len(rows), dtype=np.int64)
+        columns = []
+        for name in _KEY_PARTS:
+            codes, uniques = pd.factorize(rows[name], use_na_sentinel=False)
+            combined = combined * len(uniques) + codes
+            columns.append(["" if pd.isna(u) else str(u) for u in uniques])
+        codes, uniques = pd.factorize(combined)
+        found = []
+        for code in uniques:
+            parts = []
+            for column in reversed(columns):
+                code, i = divmod(int(code), len(column))
+                parts.append(column[i])
+            key = _SEP.join(reversed(parts))
+            found.append(self.key_index.setdefault(key, len(self.key_index)))
+        return np.asarray(found, dtype=np.int64)[codes]
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         columns = KEYS + ["mean", "ci_low", "ci_high", "replications", "diff_mean",
