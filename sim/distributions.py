@@ -11,7 +11,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from scipy.special import gammaincinv, ndtri
+from statistics import NormalDist
+
+#: The standard normal's quantile (Wichura's AS241, relative error about 1e-16) from the
+#: standard library: scipy.special's ndtri gave the same to the last bit or two, but
+#: importing scipy.special took 0.19 s of every command's start.
+_STANDARD_NORMAL = NormalDist()
 
 
 class Distribution(Protocol):
@@ -70,7 +75,9 @@ class Lognormal:
         object.__setattr__(self, "mu", math.log(self.mean) - 0.5 * sigma**2)
 
     def quantile(self, u: float) -> float:
-        return math.exp(self.mu + self.sigma * float(ndtri(u)))
+        if u <= 0.0:  # the normal quantile of 0 is minus infinity
+            return 0.0
+        return math.exp(self.mu + self.sigma * _STANDARD_NORMAL.inv_cdf(u))
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Gamma:
     def quantile(self, u: float) -> float:
         shape = (self.mean / self.sd) ** 2
         scale = self.sd**2 / self.mean
+        from scipy.special import gammaincinv
         return float(gammaincinv(shape, u)) * scale
 
 
