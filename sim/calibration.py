@@ -98,12 +98,19 @@ def _type_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
 
 
 def _type_time_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
+    """Minutes ``roles`` spend serving contacts of ``types``, or with ``types: same_day``
+    serving same-day needs of any type (the day's acute slots, squeezed-in and walk-in
+    patients, home visits), over ``denominator``."""
     roles = _roles(records, t.get("roles", "all"))
-    type_of = {c[0]: c[2] for c in records.contacts}
+    if t["types"] == "same_day":
+        chosen = {c[0] for c in records.contacts if c[11]}
+    else:
+        types = set(t["types"])
+        chosen = {c[0] for c in records.contacts if c[2] in types}
     role_of = [row[2] for row in records.staff]
-    served = [(type_of.get(cid), t1 - t0) for w, kind, cid, t0, t1 in records.tasks
+    served = [(cid in chosen, t1 - t0) for w, kind, cid, t0, t1 in records.tasks
               if kind in PATIENT_TASKS and role_of[w] in roles]
-    numerator = sum(m for ctype, m in served if ctype in set(t["types"]))
+    numerator = sum(m for is_chosen, m in served if is_chosen)
     if t["denominator"] == "consult_time":
         return numerator, sum(m for _, m in served)
     within = _activities(t["denominator"])
