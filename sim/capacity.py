@@ -37,7 +37,7 @@ COST_METRICS = ("staff_cost_dkk", "cost_per_patient_year_dkk", "cost_per_contact
 #: Metrics that sit at their target in a steady state (a stable backlog's trend is zero
 #: give or take noise, so its interval always straddles 0): such a target is met unless
 #: the whole interval is on the bad side, i.e. unless it is confidently missed.
-STEADY_STATE = ("backlog_trend_per_week",)
+STEADY_STATE = ("backlog_trend_per_week", "carried_trend_per_week")
 
 
 @dataclass(frozen=True)

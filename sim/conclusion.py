@@ -25,8 +25,8 @@ from sim.labels import metric_info
 KEY_METRICS: tuple[str, ...] = (
     "doctor_time_min", "call_to_consult_wait_mean_min", "phone_wait_mean_min",
     "abandonment_rate", "acute_same_day_rate", "tnaa_days", "planned_wait_mean_days",
-    "backlog_trend_per_week", "contacts_handled_total", "nonphysician_consult_share",
-    "continuity_own_gp", "turned_away", "overtime_min", "staff_cost_dkk",
+    "backlog_trend_per_week", "carried_trend_per_week", "contacts_handled_total",
+    "nonphysician_consult_share", "continuity_own_gp", "turned_away", "overtime_min", "staff_cost_dkk",
     "cost_per_patient_year_dkk",
 )
 
@@ -57,6 +57,8 @@ PHRASES: dict[str, tuple[str, str]] = {
                                "planned patients wait {d} working days less"),
     "backlog_trend_per_week": ("the appointment book grows {d} appointments a week faster",
                                "the appointment book grows {d} appointments a week slower"),
+    "carried_trend_per_week": ("work carried to the next day grows {d} items a week faster",
+                               "work carried to the next day grows {d} items a week slower"),
     "contacts_handled_total": ("the practice handles {d} more contacts a day",
                                "the practice handles {d} fewer contacts a day"),
     "nonphysician_consult_share": (
@@ -85,7 +87,8 @@ SHORT: dict[str, str] = {
     "abandonment_rate": "calls abandoned", "acute_same_day_rate": "same-day needs seen today",
     "tnaa_days": "third next available appointment",
     "planned_wait_mean_days": "wait for a planned appointment",
-    "backlog_trend_per_week": "backlog trend", "contacts_handled_total": "contacts handled",
+    "backlog_trend_per_week": "backlog trend", "carried_trend_per_week": "carried-over trend",
+    "contacts_handled_total": "contacts handled",
     "nonphysician_consult_share": "consultations by non-doctors",
     "continuity_own_gp": "continuity with the own GP", "turned_away": "needs turned away",
     "overtime_min": "overtime", "staff_cost_dkk": "staff cost per day",
@@ -310,6 +313,13 @@ def run_conclusion(summary: pd.DataFrame, scenario=None) -> list[str]:
         else:
             out.append(f"The appointment book holds {backlog} appointments booked ahead with "
                        f"no clear trend over the run ({size} a week; the CI includes zero).")
+    piling = _value(rows, "carried_trend_per_week")
+    carried = with_ci(rows, "contacts_carried_over")
+    if piling is not None and carried and _finite(*piling) and piling[1] > 0:
+        out.append(f"Work is piling up: {carried} patients and inbox items a day are carried "
+                   f"to the next day, growing by {with_ci(rows, 'carried_trend_per_week')} a "
+                   "week: the staff do not keep up with their inbox and patients, which the "
+                   "appointment book's trend does not show.")
     overtime, cost = with_ci(rows, "overtime_min"), with_ci(rows, "staff_cost_dkk")
     if overtime and cost:
         per_patient = with_ci(rows, "cost_per_patient_year_dkk")

@@ -94,6 +94,15 @@ EXPLANATIONS: dict[str, Explanation] = {
         "empties.",
         ("planned slots against planned demand (`demand.planned`, `reviews`, "
          "`follow_ups`)", "`booking.horizon_days`")),
+    "carried_trend_per_week": Explanation(
+        "The least-squares slope of the patients and inbox items carried to the next day, "
+        "counted at each day's close over the measured days, per week; above zero work "
+        "piles up faster than the staff clear it (e-consultations, letters and renewals "
+        "waiting in the inbox, same-day patients not seen), which the appointment book's "
+        "trend does not show.",
+        ("inbox and patient demand (`demand`) against the time staff have for it (day "
+         "plans: admin blocks and idle time)", "`delegation.routes` (who may answer the "
+         "inbox)")),
     "staff_cost_dkk": Explanation(
         "Hours present (overtime included) times the role's `cost_per_hour`, summed over "
         "staff, per working day; no overheads.",

@@ -66,6 +66,7 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "planned_requests": ("Planned needs asking for a slot", "needs/day", 1.0, None),
     "contacts_carried_over": ("Patients and inbox items carried to the next day",
                               "contacts/day", 1.0, "min"),
+    "carried_trend_per_week": ("Work carried over: trend", "contacts/week", 1.0, "min"),
     "outcome_booked_after_run": ("Still booked when the run ended", "contacts/run", 1.0, None),
     "outcome_line_closed": ("Callers cut off when the line closed", "contacts/day", 1.0, "min"),
 }
@@ -81,6 +82,7 @@ BOUNDS: dict[str, str] = {
     "continuity_own_gp": "share",
     "utilisation": "share",
     "backlog_trend_per_week": "real",
+    "carried_trend_per_week": "real",
 }
 
 

@@ -64,13 +64,14 @@ OVERALL_METRICS: tuple[str, ...] = (
     "call_to_consult_wait_mean_min", "tnaa_days", "planned_requests",
     "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",
     "backlog_trend_per_week", "continuity_own_gp", "turned_away", "contacts_arisen",
-    "contacts_carried_over", *(f"outcome_{o}" for o in OUTCOMES),
+    "contacts_carried_over", "carried_trend_per_week", *(f"outcome_{o}" for o in OUTCOMES),
     "contacts_handled_total", "questions_unanswered", "overtime_min",
     "nonphysician_consult_share", "doctor_min_per_contact", "staff_cost_dkk",
     "cost_per_contact_dkk", "cost_per_patient_year_dkk",
 )
 #: Metrics computed once per run, not per day (weight 1).
 RUN_METRICS = ("phone_wait_p90_min", "planned_wait_p90_days", "backlog_trend_per_week",
+               "carried_trend_per_week",
                *(f"outcome_{o}" for o in AFTER_RUN))
 #: Metrics with a role that are also given per weekday.
 WEEKDAY_ROLE_METRICS = ("utilisation", "tnaa_days")
@@ -121,6 +122,8 @@ class RunMetrics:
         self.answered_waits: list[np.ndarray] = []
         self.planned_waits: Counter = Counter()
         self.backlog: list[tuple[int, int]] = []
+        #: (day, patients and inbox items carried to the next day) of each measured day
+        self.carried: list[tuple[int, int]] = []
         self.after_run: Counter = Counter()
         self.days = 0
 
@@ -192,6 +195,7 @@ class RunMetrics:
         outcomes = Counter(c[6] for c in records.contacts)
         per_day("contacts_arisen", records.arisen)
         per_day("contacts_carried_over", records.carried)
+        self.carried.append((today, records.carried))
         per_day("turned_away", outcomes.get("turned_away", 0))
         for outcome in DAY_OUTCOMES:
             per_day(f"outcome_{outcome}", outcomes.get(outcome, 0))
@@ -264,8 +268,10 @@ class RunMetrics:
                     1.0 if len(waits) else 0.0))
         out.append(("planned_wait_p90_days", None, None, None, self._planned_p90(),
                     1.0 if self.planned_waits else 0.0))
-        out.append(("backlog_trend_per_week", None, None, None, self._trend(),
-                    1.0 if len(self.backlog) > 1 else 0.0))
+        for metric, series in (("backlog_trend_per_week", self.backlog),
+                               ("carried_trend_per_week", self.carried)):
+            out.append((metric, None, None, None, self._trend(series),
+                        1.0 if len(series) > 1 else 0.0))
         for outcome in AFTER_RUN:
             out.append((f"outcome_{outcome}", None, None, None,
                         float(self.after_run.get(outcome, 0)), 1.0))
@@ -278,12 +284,13 @@ class RunMetrics:
         counts = np.array([self.planned_waits[v] for v in sorted(self.planned_waits)])
         return float(np.percentile(np.repeat(values, counts), PERCENTILE))
 
-    def _trend(self) -> float:
-        """Least-squares slope of the backlog over the measured days, per week."""
-        if len(self.backlog) < 2:
+    def _trend(self, series: list[tuple[int, int]]) -> float:
+        """Least-squares slope of a day-end stock (the book, the work carried over) over
+        the measured days, per week."""
+        if len(series) < 2:
             return math.nan
-        days, backlog = np.array(self.backlog, dtype=float).T
-        slope = np.polyfit(days, backlog, 1)[0]
+        days, stock = np.array(series, dtype=float).T
+        slope = np.polyfit(days, stock, 1)[0]
         return float(slope * self.weekdays_per_week)
 
 

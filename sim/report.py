@@ -26,6 +26,7 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
     "Throughput": [("contacts_arisen", 1), ("contacts_handled_total", 1),
                    ("outcome_consulted", 1), ("nonphysician_consult_share", 1),
                    ("doctor_min_per_contact", 2), ("contacts_carried_over", 1),
+                   ("carried_trend_per_week", 1),
                    ("overtime_min", 1)],
     "Cost": [("staff_cost_dkk", 0), ("cost_per_contact_dkk", 1),
              ("cost_per_patient_year_dkk", 0)],

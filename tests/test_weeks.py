@@ -187,3 +187,41 @@ def test_demand_follows_the_weekday_pattern():
     s = results.summary()
     by_day = s[(s.metric == "calls_offered") & s.weekday.notna()].set_index("weekday")["mean"]
     assert by_day["mon"] > by_day["fri"] * 1.1  # D14: Monday ~18 % above Friday
+
+
+def inbox_only(items_a_day: float):
+    """A practice whose only demand is e-consultations, answered by one nurse in an admin
+    block all day at a fixed 10 minutes each: 48 a working day."""
+    d = raw("default")
+    working_days = d["clinic"]["working_days_per_year"]
+    list_size = d["population"]["list_size"]
+    for stream in d["demand"].values():
+        stream["per_patient_year"] = 0.0
+    d["demand"]["e_consultations"]["per_patient_year"] = items_a_day * working_days / list_size
+    d["population"].update(share_70plus=d["population"]["reference_share_70plus"],
+                           share_morbid=d["population"]["reference_share_morbid"])
+    d["contact_types"]["econsult"]["durations"]["nurse"] = {"dist": "fixed", "value": 10}
+    d["delegation"]["routes"]["medium"]["econsult"] = ["nurse"]
+    d["calendar"]["demand_by_weekday"] = {}
+    d["reviews"] = None
+    d["follow_ups"]["after_same_day"] = {}
+    d["notes"]["share_of_consultation"] = {}
+    d["supervision"].update(questions={}, triage_questions={})
+    nurse = {"role": "nurse", "count": 1, "start": "08:00", "end": "16:00",
+             "blocks": [{"kind": "admin", "start": "08:00", "end": "16:00"}]}
+    d["staff"] = {"nurse": nurse, "secretary": dict(d["staff"]["secretary"], count=1)}
+    return scenario_from_dict(d)
+
+
+def test_work_carried_over_grows_by_demand_minus_supply_only_past_capacity():
+    """The inbox is a queue too: below what the staff can answer its carry-over has no
+    trend; past it, the work carried to the next day grows by about demand minus supply
+    (57.6 - 48 = 9.6 items a day, 48 a week), while the appointment book stays empty."""
+    below = figures(inbox_only(0.8 * 48))
+    trend = below.loc["carried_trend_per_week"]
+    assert trend.ci_low <= 0.0 <= trend.ci_high or abs(trend["mean"]) < 3
+    above = figures(inbox_only(1.2 * 48))
+    trend = above.loc["carried_trend_per_week"]
+    assert trend["mean"] == pytest.approx((1.2 * 48 - 48) * len(WEEKDAYS), rel=0.2)
+    assert trend.ci_low > 0
+    assert above.loc["backlog_planned", "mean"] == 0
