@@ -242,6 +242,8 @@ COLUMNS: tuple[tuple[str, str, tuple, bool], ...] = (
     ("planned_wait", "wait for a requested appointment (working days)",
      ("figure", "planned_wait"), False),
     ("continuity", "GP visits with own GP", ("continuity_own_gp", None), True),
+    ("carried_trend", "work carried over: growth a week", ("carried_trend_per_week", None),
+     False),
 )
 #: Extra figures the table needs, computed like targets.
 _TABLE_FIGURES = {"gp_consultations": {"kind": "_gp_consultations"},
