@@ -408,6 +408,11 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
                          f"(at most {100 * MOST_ABANDONED:.0f} % expected; the narrative does "
                          f"not say access is poor); {100 * r['callers_lost']:.0f} % of "
                          "callers never got through, after their redials")
+        if r["carried_trend_low"] > 0:
+            lines.append(f"- case {case}: the work carried to the next day grows by "
+                         f"{r['carried_trend']:.0f} items a week ({r['carried_trend_low']:.0f}-"
+                         f"{r['carried_trend_high']:.0f}); no practice keeps up a growing pile, "
+                         "and the narrative does not describe one")
         wait = says.get("planned_wait") or {}
         check = (checks or {}).get((case, wait.get("check", "")))
         waited = r["planned_wait"] if check is None else check

@@ -193,3 +193,20 @@ def test_acceptance_reads_the_wait_check_the_narrative_names():
 
     assert wait_lines(5.0) == []
     assert "1.2 working days" in wait_lines(1.2)[0]
+
+
+def test_acceptance_flags_work_that_piles_up_only_when_confidently_growing():
+    import pandas as pd
+
+    from sim.calibration import COLUMNS, load_recognisability, recognisability_lines
+
+    def pile_lines(trend, low, high):
+        row = {"case": 3, "scenario": "case03", "delegation": "medium"}
+        for key, _label, _metric, _share in COLUMNS:
+            row.update({key: 0.1, f"{key}_low": 0.1, f"{key}_high": 0.1})
+        row.update(carried_trend=trend, carried_trend_low=low, carried_trend_high=high)
+        lines = recognisability_lines(pd.DataFrame([row]), load_recognisability(), {})
+        return [x for x in lines if "carried to the next day" in x]
+
+    assert pile_lines(3.5, -2.3, 9.3) == []
+    assert "grows by 136 items a week (116-156)" in pile_lines(136.3, 116.2, 156.4)[0]
