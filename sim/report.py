@@ -36,7 +36,8 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
 def _fmt(value: float | None, scale: float, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{scale * value:,.{digits}f}"
+    # Rounded first, then + 0.0, so a tiny negative shows as 0.0, not -0.0.
+    return f"{round(scale * value, digits) + 0.0:,.{digits}f}"
 
 
 #: Characters of a figure's label in the terminal summary.

@@ -7,3 +7,12 @@ def test_default_scenario_runs_and_conserves_contacts():
                                warmup_weeks=1)
     summary = overall(results.summary()).set_index("metric")
     assert summary.loc["contacts_arisen", "mean"] > 0
+
+
+def test_a_summary_never_shows_minus_zero():
+    """A trend of -0.00001 a week is shown as 0.0, not -0.0 (nor -0.0 in an interval)."""
+    from sim.report import _fmt
+    assert _fmt(-1e-5, 1.0, 1) == "0.0"
+    assert _fmt(-0.06, 1.0, 1) == "-0.1"
+    assert _fmt(-0.004, 100.0, 0) == "0"
+    assert _fmt(1234.56, 1.0, 0) == "1,235"
