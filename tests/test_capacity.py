@@ -129,3 +129,34 @@ targets: [phone_wait_p90_min <= 10]
     assert list(table.name) == ["base", "extra-nurse"]
     assert table.on_frontier.any()
     assert (tmp_path / "out" / "frontier.png").stat().st_size > 10_000
+
+
+def test_workers_get_the_model_as_bytes_pickled_before_this_process_simulates(monkeypatch):
+    """The pool pickles a task in a thread of its own while this process simulates with
+    the same model, whose caches fill as it runs; a live model there failed with
+    "dictionary changed size during iteration". Tasks carry the model pickled once, in
+    the caller's thread, and give the same runs."""
+    from concurrent.futures import Future
+
+    import sim.experiment.replications as R
+    from sim.engine import CompiledScenario
+
+    submitted = []
+
+    class Inline:
+        def submit(self, fn, *args):
+            submitted.append(args)
+            future = Future()
+            future.set_result(fn(*args))
+            return future
+
+    monkeypatch.setattr(R, "_pool", lambda workers: Inline())
+    monkeypatch.setattr(R, "_LAST_RUN_S", [R.BATCH_S / 2])  # batches of two runs
+    monkeypatch.setattr(R, "_UNPACKED", {})
+    scenario = load_scenario("default")
+    model, calendar = CompiledScenario(scenario), R.run_calendar(scenario, 1, 0)
+    shared = list(R._run_shared(model, 3, range(6), calendar, False, False, 2))
+    assert submitted and all(isinstance(args[0], R._Shipped) for args in submitted)
+    assert not any(isinstance(a, CompiledScenario) for args in submitted for a in args)
+    alone = [R.run_one(model, 3, r, calendar, False, False) for r in range(6)]
+    assert [o.rows for o in shared] == [o.rows for o in alone]

@@ -182,6 +182,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     batches = [replications[i:i + size] for i in range(0, len(replications), size)]
     workers = jobs - 1
     executor = _pool(workers)
+    shipped = _Shipped(model)  # before this process simulates beside the pool's feeder
     sent: dict[int, Future] = {}
     here: dict[int, list[RunOutput]] = {}
     assigned = 0  # batches before this one are sent or simulated here
@@ -189,7 +190,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
         for i in range(len(batches)):
             while i not in here and not (i in sent and sent[i].done()):
                 while assigned < len(batches) and len(sent) < workers * BATCHES_PER_WORKER:
-                    task = (_run_chunk, model, seed, list(batches[assigned]), calendar,
+                    task = (_run_shipped, shipped, seed, list(batches[assigned]), calendar,
                             event_log, keep_days)
                     try:
                         sent[assigned] = executor.submit(*task)
@@ -241,6 +242,35 @@ def _drop_pool() -> None:
     for pool in _POOL.values():
         pool.shutdown(wait=False)
     _POOL.clear()
+
+
+class _Shipped:
+    """A compiled scenario pickled once, in the caller's thread, for the workers. The
+    pool pickles a task in a thread of its own, after ``submit`` returns, while this
+    process goes on simulating with the same model, whose lookup caches fill as it runs:
+    pickling the live model there failed with "dictionary changed size during
+    iteration" (``clinicsim capacity case03 -j 2``). Bytes do not change."""
+
+    def __init__(self, model: CompiledScenario):
+        import uuid
+
+        from joblib.externals.loky.backend.reduction import dumps  # as the pool pickles
+        self.token = uuid.uuid4().hex
+        self.data = bytes(dumps(model))
+
+
+#: The model of the last shipment a worker unpacked, by token: later batches reuse it.
+_UNPACKED: dict[str, CompiledScenario] = {}
+
+
+def _run_shipped(shipped: _Shipped, seed: int, replications: list[int],
+                 calendar: RunCalendar, event_log: bool, keep_days: bool) -> list[RunOutput]:
+    model = _UNPACKED.get(shipped.token)
+    if model is None:
+        import pickle
+        _UNPACKED.clear()
+        model = _UNPACKED[shipped.token] = pickle.loads(shipped.data)
+    return _run_chunk(model, seed, replications, calendar, event_log, keep_days)
 
 
 def _run_chunk(model: CompiledScenario, seed: int, replications: list[int],
