@@ -658,3 +658,16 @@ def test_work_arriving_the_instant_a_block_ends_goes_to_someone_awake():
                                                          warmup_days=0)))
         check_conservation(run)
         assert any(kind == "question" and t0 == 9 * 60 for _, kind, _, t0, _ in run[1].tasks)
+
+
+def test_draw_rows_hold_the_same_floats_as_a_list_would():
+    """Each contact keeps its decision draws as an array of doubles (a waiting inbox item
+    holds them for weeks): the same values, bit for bit, as the rows of the draws."""
+    import numpy as np
+
+    from sim.engine.demand import draw_rows
+    draws = np.random.default_rng(2).random((7, 15))
+    rows = draw_rows(draws)
+    assert [list(r) for r in rows] == draws.tolist()
+    assert all(r.itemsize * len(r) == 15 * 8 for r in rows)
+    assert draw_rows(np.empty((0, 15))) == []

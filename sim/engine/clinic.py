@@ -11,11 +11,9 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import simpy
-
-from typing import TYPE_CHECKING
 
 from sim.distributions import Distribution
 from sim.engine.book import Appointment
@@ -71,7 +69,7 @@ class Clinic:
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
-    def new_contact(self, channel: str, ctype: str, u: list[float], patient: int) -> Contact:
+    def new_contact(self, channel: str, ctype: str, u: Sequence[float], patient: int) -> Contact:
         """A need that arises now, for ``patient`` (who brings their team and own GP)."""
         c = self.run.new_contact(channel, ctype, u, patient, self.day.index, self.env.now)
         self.records.arisen += 1
@@ -79,7 +77,7 @@ class Clinic:
             self.log_event(c.id, "arise", None)
         return c
 
-    def arrive(self, stream: str, channel: str, ctype: str, u: list[float], patient: int,
+    def arrive(self, stream: str, channel: str, ctype: str, u: Sequence[float], patient: int,
                patience: Distribution | None) -> None:
         """A contact arises now from a demand stream and goes where its channel leads."""
         c = self.new_contact(channel, ctype, u, patient)

@@ -14,15 +14,16 @@ ended exactly once.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
 from sim.engine.book import AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import ConservationError, Contact
-from sim.engine.demand import schedule_demand
+from sim.engine.demand import draw_rows, schedule_demand
 from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
 from sim.engine.queues import WorkQueue
@@ -46,14 +47,14 @@ class RowSource:
 
     def __init__(self, streams: RandomStreams, source: str):
         self._generators = [streams.generator(f"contacts.{source}.{d}") for d in CONTACT_DRAWS]
-        self._rows: list[list[float]] = []
+        self._rows: list[array] = []
 
-    def next(self) -> list[float]:
+    def next(self) -> array:
         if not self._rows:
             block = np.empty((ROW_BLOCK, len(self._generators)))
             for j, generator in enumerate(self._generators):
                 block[:, j] = generator.random(ROW_BLOCK)
-            self._rows = block.tolist()[::-1]
+            self._rows = draw_rows(block)[::-1]
         return self._rows.pop()
 
 
@@ -107,7 +108,7 @@ class RunState:
         self._follow_up_after = streams.generator("follow_ups.after")
 
     # --- contacts ---------------------------------------------------------------------------
-    def new_contact(self, channel: str, ctype: str, u: list[float], patient: int, day: int,
+    def new_contact(self, channel: str, ctype: str, u: Sequence[float], patient: int, day: int,
                     t: float) -> Contact:
         p = self.patients
         if p.size:
