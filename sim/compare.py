@@ -44,11 +44,15 @@ def doctor_time_rows(metrics: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     return out[list(metrics.columns)]
 
 
+def metric_parts(results: ReplicationResults) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A run's metric rows and its derived rows, as two tables."""
+    return results.metrics, doctor_time_rows(results.metrics, results.scenario)
+
+
 def with_derived(results: ReplicationResults) -> pd.DataFrame:
     """A run's metric rows with the derived rows added."""
-    extra = doctor_time_rows(results.metrics, results.scenario)
-    return pd.concat([results.metrics, extra], ignore_index=True) if len(extra) else \
-        results.metrics
+    metrics, extra = metric_parts(results)
+    return pd.concat([metrics, extra], ignore_index=True) if len(extra) else metrics
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
@@ -67,8 +71,7 @@ def paired(results: Sequence[ReplicationResults], names: Sequence[str], baseline
     """Pooled means and paired differences from ``baseline`` of results run with the same
     seed: point, name, metric, role, activity, weekday, mean, ci_low, ci_high, ...,
     diff_mean, diff_ci_low, diff_ci_high, diff_replications, variance_reduction."""
-    parts = [part for i, r in enumerate(results)
-             for part in ((i, r.metrics), (i, doctor_time_rows(r.metrics, r.scenario)))]
+    parts = [(i, part) for i, r in enumerate(results) for part in metric_parts(r)]
     summary = PointSummary(list(range(len(results))), baseline)
     summary.add_parts(parts)
     table = summary.table(level)

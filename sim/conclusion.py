@@ -26,8 +26,8 @@ KEY_METRICS: tuple[str, ...] = (
     "doctor_time_min", "call_to_consult_wait_mean_min", "phone_wait_mean_min",
     "abandonment_rate", "acute_same_day_rate", "tnaa_days", "planned_wait_mean_days",
     "backlog_trend_per_week", "carried_trend_per_week", "contacts_handled_total",
-    "nonphysician_consult_share", "continuity_own_gp", "turned_away", "overtime_min", "staff_cost_dkk",
-    "cost_per_patient_year_dkk",
+    "nonphysician_consult_share", "continuity_own_gp", "turned_away", "overtime_min",
+    "staff_cost_dkk", "cost_per_patient_year_dkk",
 )
 
 #: Effects named per design in a conclusion; the rest are counted ("and 3 more"), since

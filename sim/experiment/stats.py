@@ -80,21 +80,16 @@ class PointSummary:
         """Each row's metric key (metric, role, activity, weekday) as an index into
         ``key_index``; new keys are numbered in the order they first appear. Each column is
         factorised on its own and the codes combined, so no joined text is built per row."""
+        columns = [pd.factorize(rows[name], use_na_sentinel=False) for name in _KEY_PARTS]
         combined = np.zeros(len(rows), dtype=np.int64)
-        columns = []
-        for name in _KEY_PARTS:
-            codes, uniques = pd.factorize(rows[name], use_na_sentinel=False)
+        for codes, uniques in columns:
             combined = combined * len(uniques) + codes
-            columns.append(["" if pd.isna(u) else str(u) for u in uniques])
-        codes, uniques = pd.factorize(combined)
-        found = []
-        for code in uniques:
-            parts = []
-            for column in reversed(columns):
-                code, i = divmod(int(code), len(column))
-                parts.append(column[i])
-            key = _SEP.join(reversed(parts))
-            found.append(self.key_index.setdefault(key, len(self.key_index)))
+        codes, _ = pd.factorize(combined)  # numbered in the order of first appearance
+        _, first = np.unique(codes, return_index=True)
+        found = [self.key_index.setdefault(
+                     _SEP.join("" if pd.isna(u[c[row]]) else str(u[c[row]]) for c, u in columns),
+                     len(self.key_index))
+                 for row in first]
         return np.asarray(found, dtype=np.int64)[codes]
 
     def table(self, level: float = 0.95) -> pd.DataFrame:

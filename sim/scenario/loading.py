@@ -108,7 +108,9 @@ def _parse(text: str, name: str) -> Any:
 
 def _plain(text: str) -> bool:
     """Whether the C parser's events hold no alias and no nesting near MAX_NESTING: the
-    cases the Python loader refuses with its own message."""
+    cases the Python loader refuses with its own message. A pass of its own, before any
+    node is composed: libyaml's composer recurses in C with no depth limit, so a file of
+    deeply nested brackets must be turned away before it reaches it."""
     loader = _FastLoader(text)
     try:
         depth = 0
