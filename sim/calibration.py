@@ -270,53 +270,102 @@ def _applies(t: dict, case: int, scenario: Scenario) -> bool:
     return degrees is None or scenario.delegation.degree in degrees
 
 
+#: The national face-validity checks (D2, D11): a whole practice's figures set against
+#: national averages, which hold for a national list (``national_inputs`` in targets.yaml).
+NATIONAL = ("contacts_per_patient_year", "contacts_per_gp_day", "face_to_face_per_gp_day")
+#: Simulated runs per case and replication: the case as it is, and at national inputs.
+RUNS_PER_REPLICATION = 2
+
+
+def at_national_inputs(scenario: Scenario, patients_per_gp_fte: float) -> Scenario:
+    """The same practice (roster, routes, durations) with the national list: this many
+    listed patients per full-time GP, of the reference age and morbidity mix its rates
+    describe. Used only to read a national check's miss, never to set a case's inputs."""
+    from sim.capacity import gp_fte
+
+    population = scenario.population
+    return scenario.model_copy(update={"population": population.model_copy(update={
+        "list_size": int(round(patients_per_gp_fte * gp_fte(scenario))),
+        "share_70plus": population.reference_share_70plus,
+        "share_morbid": population.reference_share_morbid})})
+
+
+def _pooled_figures(scenario: Scenario, measured: list[dict], replications: int, seed: int,
+                    weeks: int | None, warmup_weeks: int | None, stream: Any = None
+                    ) -> tuple[np.ndarray, ...]:
+    """Each measured figure over ``replications`` runs: (runs, mean, ci_low, ci_high), one
+    entry per figure; each run's metric rows go to ``stream`` when one is given."""
+    from sim.metrics import RunMetrics
+
+    figures = {**FIGURES, "_gp_consultations": _gp_consultations}
+    model = CompiledScenario(scenario)
+    calendar = run_calendar(scenario, weeks, warmup_weeks)
+    values = np.full((1, replications, len(measured)), np.nan)
+    weights = np.zeros((1, replications, len(measured)))
+    with collector_paused():
+        for r in range(replications):
+            sums = np.zeros((len(measured), 2))
+            metrics = RunMetrics(model, calendar.weekdays) if stream is not None else None
+            for records in simulate_run(model, seed, r, calendar):
+                if metrics is not None:
+                    metrics.add(records)
+                if not records.day.measured:
+                    continue
+                for i, t in enumerate(measured):
+                    sums[i] += figures[t["kind"]](records, scenario, t)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values[0, r] = sums[:, 0] / sums[:, 1]
+            weights[0, r] = sums[:, 1]
+            if metrics is not None:
+                stream.add_rows(r, metrics.rows())
+            tick()  # a run done, for the command line's progress bar
+    pooled = RatioSums(1)
+    pooled.add(values, weights)
+    n, mean, se = (a[0] for a in pooled.estimate())
+    bounds = np.array([BOUNDS.get(t["kind"], "share") for t in measured], dtype=object)
+    low_ci, high_ci = intervals(mean, se, n, bounds)
+    return n, mean, low_ci, high_ci
+
+
 def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = None,
                   weeks: int | None = None, warmup_weeks: int | None = None
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every target against the model's figure (one row per target and case), and the
-    recognisability table (one row per case): each case's runs are simulated once."""
+    recognisability table (one row per case). Each case's runs are simulated once as the
+    case stands, and once at national inputs for reading its national checks."""
     from sim.capacity import gp_fte
-    from sim.metrics import RunMetrics, SummaryStream, whole_week
+    from sim.metrics import SummaryStream, whole_week
 
     targets = targets or load_targets()
-    figures = {**FIGURES, "_gp_consultations": _gp_consultations}
+    per_gp = float((targets.get("national_inputs") or {}).get("patients_per_gp_fte", 0))
     rows, table = [], []
     for case in CASES:
         scenario = load_scenario(f"case{case:02d}")
         case_targets = [t for t in targets["targets"] if _applies(t, case, scenario)]
         measured = case_targets + list(_TABLE_FIGURES.values())
-        model = CompiledScenario(scenario)
-        calendar = run_calendar(scenario, weeks, warmup_weeks)
-        values = np.full((1, replications, len(measured)), np.nan)
-        weights = np.zeros((1, replications, len(measured)))
         stream = SummaryStream()
-        with collector_paused():
-            for r in range(replications):
-                sums = np.zeros((len(measured), 2))
-                metrics = RunMetrics(model, calendar.weekdays)
-                for records in simulate_run(model, seed, r, calendar):
-                    metrics.add(records)
-                    if not records.day.measured:
-                        continue
-                    for i, t in enumerate(measured):
-                        sums[i] += figures[t["kind"]](records, scenario, t)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    values[0, r] = sums[:, 0] / sums[:, 1]
-                weights[0, r] = sums[:, 1]
-                stream.add_rows(r, metrics.rows())
-                tick()  # a run done, for the command line's progress bar
-        pooled = RatioSums(1)
-        pooled.add(values, weights)
-        n, mean, se = (a[0] for a in pooled.estimate())
-        bounds = np.array([BOUNDS.get(t["kind"], "share") for t in measured], dtype=object)
-        low_ci, high_ci = intervals(mean, se, n, bounds)
+        n, mean, low_ci, high_ci = _pooled_figures(scenario, measured, replications, seed,
+                                                   weeks, warmup_weeks, stream)
+        national = [i for i, t in enumerate(case_targets) if t["id"] in NATIONAL]
+        at_national = {}
+        if national and per_gp > 0:
+            figures = _pooled_figures(at_national_inputs(scenario, per_gp),
+                                      [case_targets[i] for i in national], replications,
+                                      seed, weeks, warmup_weeks)
+            at_national = {i: tuple(float(a[j]) for a in figures[1:])
+                           for j, i in enumerate(national)}
         for i, t in enumerate(case_targets):
+            nat = at_national.get(i, (math.nan,) * 3)
             rows.append({
                 "target": t["id"], "case": case, "scenario": scenario.name,
                 "statement": t["statement"], "source": t["source"], "kind": t["kind"],
                 "stated_low": t["low"], "stated_high": t["high"], "model_mean": mean[i],
                 "ci_low": low_ci[i], "ci_high": high_ci[i], "replications": int(n[i]),
                 "verdict": verdict(mean[i], low_ci[i], high_ci[i], t["low"], t["high"]),
+                "national_inputs_mean": nat[0], "national_inputs_ci_low": nat[1],
+                "national_inputs_ci_high": nat[2],
+                "national_inputs_verdict": (verdict(*nat, t["low"], t["high"])
+                                            if i in at_national else ""),
                 "fitted": t["id"] in set(targets.get("fitted") or []),
                 "depends_on": DEPENDS_ON[t["kind"]],
                 "note": " ".join(str(t.get("note", "")).split()),
@@ -426,6 +475,46 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
     return lines + [""]
 
 
+def _reread(row: Any) -> bool:
+    """Whether a national check's row was missed and read again at national inputs."""
+    return (not row.verdict.startswith("within")
+            and bool(getattr(row, "national_inputs_verdict", "")))
+
+
+def national_inputs_lines(national: pd.DataFrame, targets: dict) -> list[str]:
+    """What the runs at national inputs say about the national checks the cases miss."""
+    if "national_inputs_verdict" not in national or not (
+            national["national_inputs_verdict"].fillna("") != "").any():
+        return []
+    per_gp = (targets.get("national_inputs") or {}).get("patients_per_gp_fte")
+    missed = national[~national["verdict"].str.startswith("within")]
+    closed = missed["national_inputs_verdict"].fillna("").str.startswith("within")
+    everywhere = national["national_inputs_verdict"].fillna("").str.startswith("within")
+    lines = [f"**Read again at national inputs.** The national figures hold for a national "
+             f"list: D11 has about {per_gp:,.0f} listed patients per full-time GP, and the "
+             "contact rates describe the reference age and morbidity mix. Each case is run "
+             f"again with {per_gp:,.0f} patients per full-time GP of that mix, with its own "
+             "roster, routes, durations and the same seeds (`national_inputs` in "
+             "targets.yaml); nothing is fitted and no verdict above changes. "
+             f"At national inputs {int(everywhere.sum())} of the {len(national)} national "
+             f"checks fall within their range. Of the {len(missed)} the cases miss as they "
+             f"stand, {int(closed.sum())} "
+             f"{'falls' if int(closed.sum()) == 1 else 'fall'} within it at national inputs: there the "
+             "case's own list (its patients per GP, its age and morbidity) puts the figure "
+             "outside, not the model's contact rates."]
+    still = missed[~closed]
+    why = (targets.get("national_inputs") or {}).get("why_still_outside") or {}
+    if len(still):
+        lines += ["", "Missed at national inputs too:"]
+        for r in still.itertuples(index=False):
+            cause = why.get(int(r.case))
+            lines.append(f"- case {r.case}, {r.statement[0].lower()}{r.statement[1:]}: "
+                         f"{r.national_inputs_mean:.1f} "
+                         f"({r.national_inputs_ci_low:.1f}-{r.national_inputs_ci_high:.1f}), "
+                         f"{r.national_inputs_verdict}" + (f". Why: {cause}." if cause else "."))
+    return lines
+
+
 def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
              command: str, recognisable: pd.DataFrame | None = None,
              narratives: dict | None = None) -> str:
@@ -470,8 +559,7 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
         "| case | statement | stated | model (95 % CI) | verdict | why | source |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    national = table["target"].isin(["contacts_per_patient_year", "contacts_per_gp_day",
-                                     "face_to_face_per_gp_day"])
+    national = table["target"].isin(NATIONAL)
     for r in table[~national].itertuples(index=False):
         lines.append(
             f"| {r.case} | {r.statement} | {_fmt(r.stated_low, r.kind)}-"
@@ -492,19 +580,24 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
     wide = table[national].set_index(["case", "target"])
     for case in sorted(table.loc[national, "case"].unique()):
         cells = []
-        for target in ("contacts_per_patient_year", "contacts_per_gp_day",
-                       "face_to_face_per_gp_day"):
+        for target in NATIONAL:
             if (case, target) not in wide.index:
                 cells.append("not a check here (high delegation)")
                 continue
             r = wide.loc[(case, target)]
-            cells.append(f"{r.model_mean:.1f} ({r.ci_low:.1f}-{r.ci_high:.1f}), "
-                         f"{r.verdict.split(':')[0]}")
+            cell = (f"{r.model_mean:.1f} ({r.ci_low:.1f}-{r.ci_high:.1f}), "
+                    f"{r.verdict.split(':')[0]}")
+            if _reread(r):
+                cell += (f"; at national inputs {r.national_inputs_mean:.1f} "
+                         f"({r.national_inputs_ci_low:.1f}-{r.national_inputs_ci_high:.1f}), "
+                         f"{r.national_inputs_verdict.split(':')[0]}")
+            cells.append(cell)
         ratio = per_gp.get(case, math.nan)
         lines.append(f"| {case} | " + ("-" if math.isnan(ratio) else f"{ratio:,.0f}") + " | "
                      + " | ".join(cells) + " |")
     notes = table[national].drop_duplicates("target")
     lines += [""] + [f"- {r.statement}: {r.note}" for r in notes.itertuples(index=False)]
+    lines += [""] + national_inputs_lines(table[national], targets)
     lines += ["", "## What each figure rests on", ""]
     for kind, text in DEPENDS_ON.items():
         lines.append(f"- `{kind}`: {text}.")

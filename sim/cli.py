@@ -273,7 +273,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.calibration import CASES, write_report
+    from sim.calibration import CASES, RUNS_PER_REPLICATION, write_report
     from sim.outputs import atomic_files
     from sim.progress import progress_bar, wanted
 
@@ -288,7 +288,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     weeks = "" if args.weeks is None else f" --weeks {args.weeks}"
     weeks += "" if args.warmup_weeks is None else f" --warmup-weeks {args.warmup_weeks}"
     with atomic_files(out, ["report.csv", "recognisability.csv", "report.md"]) as staging, \
-            progress_bar(len(CASES) * args.replications, "calibrate",
+            progress_bar(len(CASES) * args.replications * RUNS_PER_REPLICATION,
+                         "calibrate",
                          enabled=wanted(args.progress)):
         table = write_report(staging, args.replications, args.seed,
                              command=f"clinicsim calibrate --out {args.out} "

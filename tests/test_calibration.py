@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from sim.calibration import FIGURES, load_targets, markdown, verdict
+from sim.calibration import (FIGURES, NATIONAL, at_national_inputs, load_targets,
+                             markdown, national_inputs_lines, verdict)
 from sim.engine.calendar import Day
 from sim.engine.records import DayRecords
 from sim.scenario import load_scenario
@@ -116,6 +117,9 @@ def test_targets_name_known_figures_and_cases():
         assert t["source"] and t["note"]
         assert set(t.get("not_counted") or ()) <= set(SCENARIO.contact_types)
     assert targets["fitted"] == []
+    national = targets["national_inputs"]
+    assert national["patients_per_gp_fte"] > 0
+    assert set(national["why_still_outside"]) <= set(range(1, 18))
 
 
 def test_report_has_a_row_for_every_target_and_case():
@@ -130,6 +134,12 @@ def test_report_has_a_row_for_every_target_and_case():
     per_case = sum(1 for t in targets["targets"] if t["case"] != "all")
     assert len(table) == expected > per_case + 17
     assert table["model_mean"].notna().all()
+    # the national checks, and only they, are read again at national inputs
+    national = table["target"].isin(NATIONAL)
+    assert table.loc[national, "national_inputs_mean"].notna().all()
+    assert table.loc[national, "national_inputs_verdict"].str.len().gt(0).all()
+    assert table.loc[~national, "national_inputs_mean"].isna().all()
+    assert (table.loc[~national, "national_inputs_verdict"] == "").all()
     text = markdown(table, targets, 2, 1, "clinicsim calibrate")
     assert "Fitted targets:** none" in text
     assert text.count("\n| ") >= per_case + 17
@@ -210,3 +220,40 @@ def test_acceptance_flags_work_that_piles_up_only_when_confidently_growing():
 
     assert pile_lines(3.5, -2.3, 9.3) == []
     assert "grows by 136 items a week (116-156)" in pile_lines(136.3, 116.2, 156.4)[0]
+
+
+def test_national_inputs_change_only_the_list():
+    from sim.capacity import gp_fte
+
+    case = load_scenario("case03")
+    national = at_national_inputs(case, 1600)
+    pop = national.population
+    assert pop.list_size == round(1600 * gp_fte(case)) != case.population.list_size
+    assert (pop.share_70plus, pop.share_morbid) == (pop.reference_share_70plus,
+                                                    pop.reference_share_morbid)
+    assert national.staff == case.staff and national.demand == case.demand
+    assert case.population.share_70plus == 0.11  # the case itself is untouched
+
+
+def test_national_inputs_lines_count_the_misses_they_close():
+    import pandas as pd
+
+    def row(case, verdict_now, verdict_national):
+        return {"case": case, "target": "contacts_per_gp_day", "statement": "About 49 X",
+                "verdict": verdict_now, "national_inputs_verdict": verdict_national,
+                "national_inputs_mean": 50.0, "national_inputs_ci_low": 49.0,
+                "national_inputs_ci_high": 51.0}
+    table = pd.DataFrame([row(1, "within the stated range", "within the stated range"),
+                          row(2, "outside: model above", "within the stated range"),
+                          row(3, "outside: model above", "outside: model above"),
+                          row(4, "borderline: mean above, CI overlaps",
+                              "outside: model above")])
+    text = "\n".join(national_inputs_lines(
+        table, {"national_inputs": {"patients_per_gp_fte": 1600,
+                                    "why_still_outside": {3: "a reason"}}}))
+    assert "At national inputs 2 of the 4 national checks" in text
+    assert "Of the 3 the cases miss as they stand, 1 falls within" in text
+    assert "- case 3, about 49 X: 50.0 (49.0-51.0), outside: model above. Why: a reason." in text
+    assert "- case 4, about 49 X" in text and "- case 2," not in text
+    # without runs at national inputs there is nothing to say
+    assert national_inputs_lines(table.assign(national_inputs_verdict=""), {}) == []
