@@ -83,8 +83,28 @@ def short_labels(table: pd.DataFrame) -> pd.Series:
         lambda row: ", ".join(f"{short(f)} {row[f]}" for f in factors), axis=1)
 
 
+def unserved_note(table: pd.DataFrame) -> str:
+    """What the mixes that serve no list share, in words: they have no cost per patient, so
+    the plot cannot place them, and a reader must still learn that they were tried."""
+    zero = table[table["capacity"] <= 0]
+    if zero.empty:
+        return ""
+    drawn = table[table["capacity"] > 0]
+    factors = [c for c in table.columns if c not in RESULT_COLUMNS]
+    shared = [f"{c} = {zero[c].iloc[0]}" for c in factors
+              if zero[c].nunique() == 1 and not (drawn[c] == zero[c].iloc[0]).any()]
+    binding = zero["binding_target"].dropna().astype(str).value_counts()
+    text = (f"Not drawn: {len(zero)} of {len(table)} mixes serve no list within the targets"
+            + (f" (every one has {', '.join(shared)})" if shared else ""))
+    if len(binding):
+        text += "; first target missed: " + ", ".join(
+            f"{target} ({n})" for target, n in binding.items())
+    return text + "."
+
+
 def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
-    """Capacity against cost per listed patient, the non-dominated mixes joined up."""
+    """Capacity against cost per listed patient, the non-dominated mixes joined up; mixes
+    that serve no list are named in a note under the axes."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -106,4 +126,8 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
+    note = unserved_note(table)
+    if note:
+        fig.text(0.01, 0.0, note, fontsize=8, color="0.3", ha="left", va="bottom", wrap=True)
+        fig.get_layout_engine().set(h_pad=0.25)
     return fig

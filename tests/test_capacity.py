@@ -99,6 +99,18 @@ def test_non_dominated_marks_the_frontier():
     assert front.tolist() == [True, True, False, False, False]
 
 
+def test_mixes_that_serve_no_list_are_named_under_the_plot():
+    from sim.frontier import unserved_note
+
+    table = pd.DataFrame({"name": list("abcd"), "staff.gp.count": [0, 0, 1, 1],
+                          "staff.nurse.count": [2, 3, 2, 3], "capacity": [0, 0, 4000, 5000],
+                          "binding_target": ["tnaa_days <= 10"] * 2 + [None, None]})
+    note = unserved_note(table)
+    assert note == ("Not drawn: 2 of 4 mixes serve no list within the targets (every one "
+                    "has staff.gp.count = 0); first target missed: tnaa_days <= 10 (2).")
+    assert unserved_note(table[table["capacity"] > 0]) == ""
+
+
 def test_capacity_command(capsys):
     code = main(["capacity", "default", "-t", "phone_wait_p90_min<=10", "-r", "5",
                  "--max-replications", "10", "--resolution", "1000", "--weeks", "1",
