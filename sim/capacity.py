@@ -142,8 +142,9 @@ class CapacityResult:
 
 def gp_fte(scenario: Scenario) -> float:
     """GPs present (doctors not in training) on an average working day, as full days of the
-    clinic's opening hours: their hours over the week, a rotating person counted for the
-    share of weeks they are in (absences, being one-off, are not counted)."""
+    clinic's usual opening hours (a weekday with longer hours does not change the yardstick):
+    their hours over the week, a rotating person counted for the share of weeks they are in
+    (absences, being one-off, are not counted)."""
     model = CompiledScenario(scenario)
     day = scenario.clinic.close - scenario.clinic.open
     total = 0.0

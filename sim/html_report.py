@@ -177,7 +177,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
     data; ``description`` (the one the scenario's own file wrote, if any) is quoted as
     the author's words, never an inherited one (:func:`sim.provenance.own_description`)."""
     from sim.engine.model import CompiledScenario
-    from sim.practice_text import practice_sentences
+    from sim.practice_text import other_hours, practice_sentences
 
     s = scenario
     p = s.population
@@ -187,7 +187,8 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
         out.append(f"<blockquote class='small'>In the scenario file's own words: "
                    f"&ldquo;{_e(' '.join(description.split()))}&rdquo;</blockquote>")
     facts = [
-        ("Opening hours", f"{clock_text(s.clinic.open)}-{clock_text(s.clinic.close)}, "
+        ("Opening hours", f"{clock_text(s.clinic.open)}-{clock_text(s.clinic.close)}"
+                          f"{other_hours(s, clock_text)}, "
                           f"{s.clinic.working_days_per_year:g} working days a year"),
         ("Listed patients (patientliste)", f"{p.list_size:,}"),
         ("Patient mix", f"{_pct(p.share_70plus)} aged 70+ (reference "

@@ -212,7 +212,10 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
             ax.add_patch(Rectangle((info["end"], y - 0.45), info["left"] - info["end"], 0.9,
                                    fill=False, edgecolor=_BAD, lw=2.0, zorder=4))
     if scenario is not None:
-        for t in (scenario.clinic.open, scenario.clinic.close):
+        weekdays = scenario.calendar.weekdays
+        hours = (scenario.clinic.hours(weekdays[int(day) % len(weekdays)]) if day is not None
+                 else (scenario.clinic.open, scenario.clinic.close))  # runs start on the first
+        for t in hours:
             ax.axvline(t, color="#555555", ls="--", lw=0.8, zorder=0)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([f"{sid}  ({_role_label(people[sid]['role'], scenario)})"

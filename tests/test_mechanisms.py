@@ -236,3 +236,44 @@ def test_notes_lengthen_consultations_of_their_role_only():
     assert with_notes["consult", "gp"] == pytest.approx(1.5 * without["consult", "gp"], rel=0.1)
     assert with_notes["consult", "nurse"] == pytest.approx(without["consult", "nurse"], rel=0.1)
     assert with_notes["call", "secretary"] == pytest.approx(without["call", "secretary"], rel=0.1)
+
+
+def test_a_weekday_with_its_own_opening_hours_and_phone_profile():
+    """An evening consultation on Wednesdays (case 9) and a phone open only in the morning on
+    Fridays (case 3): Wednesday's GP sees booked patients 16-18 on Wednesdays only, and no
+    call rings after 10 on a Friday while calls ring until noon on other days."""
+    d = raw("default")
+    d["clinic"]["on"] = {"wed": {"close": "18:00"}}
+    # the evening GP books patients only 16-18 (planned, the GP's default block), and holds
+    # a share of the list whose patients wait for their own GP's slots
+    d["staff"]["gp_evening"] = {"role": "gp", "count": 1, "start": "10:00", "end": "18:00",
+                                "days": ["wed"],
+                                "blocks": [{"kind": "admin", "start": "10:00", "end": "16:00"}]}
+    d["demand"]["phone"]["on"] = {"fri": {"profile": [{"start": "08:00", "end": "10:00"}]}}
+    scenario = scenario_from_dict(d)
+    from sim.scenario.checks import scenario_warnings
+
+    assert not scenario_warnings(scenario)
+    closes_at_16 = {**d, "clinic": {k: v for k, v in d["clinic"].items() if k != "on"}}
+    assert any("after closing" in str(p) and "16:00-18:00" in str(p)
+               for p in scenario_warnings(scenario_from_dict(closes_at_16)))
+    assert scenario.clinic.hours("wed") == (480.0, 1080.0)
+    assert scenario.clinic.hours("tue") == (480.0, 960.0)
+    contacts, _, tasks = tables(scenario, seeds=[0, 1], days=10)
+    seen = joined(contacts, tasks)
+    evening = seen[seen.staff_id == "gp_evening"]
+    assert len(evening) > 5 and (evening.t0 >= 16 * 60).all()
+    assert set(evening.day % 5) == {2}  # Wednesdays only (a run starts on a Monday)
+    calls = contacts[contacts.channel == "phone"]
+    friday = calls[calls.day_arise % 5 == 4]
+    others = calls[calls.day_arise % 5 != 4]
+    assert len(friday) > 20 and friday.t_arise.max() < 10 * 60 + 30  # redials within 10-10:30
+    assert others.t_arise.max() > 11 * 60
+
+
+def test_practice_text_names_the_weekdays_with_other_hours():
+    from sim.practice_text import practice_sentences
+
+    d = raw("default")
+    d["clinic"]["on"] = {"wed": {"close": "18:00"}}
+    assert "Monday to Friday (Wed 08:00-18:00)." in practice_sentences(scenario_from_dict(d))[0]

@@ -45,13 +45,13 @@ class Clinic:
         self.streams = run.streams
         self.book = run.book
         people = model.people_on(day)
+        self.open, self.close = model.opening[day.name]
         self.env = simpy.Environment(initial_time=min(
-            [s.clinic.open] + [p.start for p in people]))
+            [self.open] + [p.start for p in people]))
         self.interrupt_mode = s.supervision.mode == "interrupt"
         self.question_prob = dict(s.supervision.questions)
         self.joint_prob = dict(s.supervision.joint)
         self.triage_question_prob = dict(s.supervision.triage_questions)
-        self.close = s.clinic.close
         self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
         self.idle = IdleIndex()

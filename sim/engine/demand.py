@@ -33,17 +33,17 @@ def daily_count(model: CompiledScenario, name: str, streams: RandomStreams,
 
 
 def arrival_times(model: CompiledScenario, name: str, streams: RandomStreams,
-                  n: int) -> np.ndarray:
-    """``n`` arrival times of stream ``name``, sorted.
+                  n: int, weekday: str) -> np.ndarray:
+    """``n`` arrival times of stream ``name`` on ``weekday``, sorted.
 
     A window is chosen per arrival by inverse transform on the profile's cumulative shares
     (the same draws ``Generator.choice`` with ``p`` makes), then a time uniformly within it.
     """
-    profile = model.arrival_profiles[name]
+    profile = model.day_profiles[weekday][name]
     if n == 0:
         return np.empty(0)
     if profile is None:  # planned requests without a profile: at opening
-        return np.full(n, model.scenario.clinic.open)
+        return np.full(n, model.opening[weekday][0])
     which = profile.cdf.searchsorted(streams.generator(f"arrivals.{name}.window").random(n),
                                      side="right")
     starts = profile.starts[which]
@@ -66,7 +66,7 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario, streams: RandomStre
             times = np.full(daily_count(model, name, streams, factor), start)
         else:
             times = arrival_times(model, name, streams,
-                                  daily_count(model, name, streams, factor))
+                                  daily_count(model, name, streams, factor), clinic.day.name)
         draws = streams.contact_draws(name, len(times))
         env.process(_arrivals(clinic, name, stream.channel, times.tolist(),
                               pick_all(model.type_tables[name], draws[:, _TYPE]),

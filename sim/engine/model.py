@@ -16,7 +16,7 @@ import numpy as np
 from sim.distributions import Distribution, build
 from sim.engine.calendar import Day
 from sim.scenario.checks import day_plan
-from sim.scenario.schema import Scenario, Staff
+from sim.scenario.schema import WEEKDAYS, Scenario, Staff
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,18 @@ class ArrivalProfile:
     starts: np.ndarray
     ends: np.ndarray
     cdf: np.ndarray
+
+
+def _arrival_profile(profile: list) -> ArrivalProfile | None:
+    """A profile's windows with a positive weight as arrays (None when there are none)."""
+    windows = [w for w in profile if w.weight > 0]
+    if not windows:
+        return None
+    weights = np.array([w.weight for w in windows], dtype=float)
+    cdf = np.cumsum(weights / weights.sum())
+    cdf /= cdf[-1]
+    return ArrivalProfile(np.array([w.start for w in windows], dtype=float),
+                          np.array([w.end for w in windows], dtype=float), cdf)
 
 
 def weekday_spec(spec: Staff, weekday: str) -> SimpleNamespace | None:
@@ -367,19 +379,25 @@ class CompiledScenario:
 
     @cached_property
     def arrival_profiles(self) -> dict[str, ArrivalProfile | None]:
-        """stream -> its profile (None when no window has a weight: no arrivals)."""
-        profiles: dict[str, ArrivalProfile | None] = {}
-        for name, stream in self.scenario.demand.items():
-            windows = [w for w in stream.profile if w.weight > 0]
-            if not windows:
-                profiles[name] = None
-                continue
-            weights = np.array([w.weight for w in windows], dtype=float)
-            cdf = np.cumsum(weights / weights.sum())
-            cdf /= cdf[-1]
-            profiles[name] = ArrivalProfile(np.array([w.start for w in windows], dtype=float),
-                                            np.array([w.end for w in windows], dtype=float), cdf)
-        return profiles
+        """stream -> its usual day's profile (None when no window has a weight: no
+        arrivals)."""
+        return {name: _arrival_profile(stream.profile)
+                for name, stream in self.scenario.demand.items()}
+
+    @cached_property
+    def day_profiles(self) -> dict[str, dict[str, ArrivalProfile | None]]:
+        """weekday -> stream -> the profile on that weekday (its own where the stream has
+        one, else the usual day's)."""
+        usual = self.arrival_profiles
+        return {weekday: {name: (_arrival_profile(stream.on[weekday].profile)
+                                 if weekday in stream.on else usual[name])
+                          for name, stream in self.scenario.demand.items()}
+                for weekday in WEEKDAYS}
+
+    @cached_property
+    def opening(self) -> dict[str, tuple[float, float]]:
+        """weekday -> the clinic's opening and closing time that day."""
+        return {weekday: self.scenario.clinic.hours(weekday) for weekday in WEEKDAYS}
 
     @cached_property
     def type_tables(self) -> dict[str, tuple[tuple[float, str], ...]]:

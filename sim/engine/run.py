@@ -198,11 +198,13 @@ class RunState:
         elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
             clinic.finish(c, outcome)
             return
-        self.redials[clinic.day.index + 1].append((self._ring_time(c.stream), c))
+        tomorrow = self.calendar.day(clinic.day.index + 1).name
+        self.redials[clinic.day.index + 1].append((self._ring_time(c.stream, tomorrow), c))
 
-    def _ring_time(self, stream: str) -> float:
-        """A time of day for tomorrow's redial, from the stream's arrival profile."""
-        profile = self.model.arrival_profiles[stream]
+    def _ring_time(self, stream: str, weekday: str) -> float:
+        """A time of day for a redial on ``weekday``, from the stream's arrival profile
+        that day."""
+        profile = self.model.day_profiles[weekday][stream]
         u = self._redial_time.random(2)
         which = min(int(profile.cdf.searchsorted(u[0], side="right")), len(profile.cdf) - 1)
         return float(profile.starts[which] + u[1] * (profile.ends[which]
@@ -264,7 +266,7 @@ class RunState:
         """Third next available appointment by role with bookable slots, and for the
         practice (key None): with a GP, the roles that keep a list (the classic measure),
         or with anyone where no role keeps a list."""
-        now = self.model.scenario.clinic.open
+        now = clinic.open
         gps = self.model.list_roles & set(self.model.bookable_roles)
         out = {None: self.book.third_next_available(gps or None, now)}
         for role in self.model.bookable_roles:

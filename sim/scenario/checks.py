@@ -73,6 +73,15 @@ def _check_clinic(s: Scenario) -> Iterator[Problem]:
     if s.clinic.open >= s.clinic.close:
         yield _problem(("clinic", "close"), "a closing time after the opening time",
                        clock_text(s.clinic.close))
+    for weekday in s.clinic.on:
+        if weekday not in s.calendar.weekdays:
+            yield _problem(("clinic", "on", weekday),
+                           f"a working weekday ({', '.join(s.calendar.weekdays)})", weekday)
+            continue
+        opens, closes = s.clinic.hours(weekday)
+        if opens >= closes:
+            yield _problem(("clinic", "on", weekday),
+                           "a closing time after the opening time", _span(opens, closes))
     if s.population.teams:
         yield from _sums_to_one(("population", "teams"), s.population.teams)
 
@@ -168,16 +177,17 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
                 yield _problem(path + ("mix", ctype),
                                f"a contact type ({', '.join(s.contact_types)})", show(ctype))
         yield from _sums_to_one(path + ("mix",), stream.mix)
-        for i, w in enumerate(stream.profile):
-            if w.start >= w.end:
-                yield _problem(path + ("profile", i), "a window whose end is after its start",
-                               _span(w.start, w.end))
-            elif w.start < s.clinic.open or w.end > s.clinic.close:
-                yield _problem(path + ("profile", i),
-                               f"a window within opening hours {_span(s.clinic.open, s.clinic.close)}",
-                               _span(w.start, w.end))
         needs_profile = stream.channel not in ("planned", "outreach") and \
             stream.per_patient_year > 0
+        usual_days = [d for d in s.calendar.weekdays if d not in stream.on]
+        yield from _check_profile(s, path, stream.profile, usual_days, False)
+        for weekday, own in stream.on.items():
+            if weekday not in s.calendar.weekdays:
+                yield _problem(path + ("on", weekday),
+                               f"a working weekday ({', '.join(s.calendar.weekdays)})", weekday)
+                continue
+            yield from _check_profile(s, path + ("on", weekday), own.profile, [weekday],
+                                      needs_profile)
         if stream.channel == "outreach":
             kind = s.block_kinds.get(stream.block) if stream.block else None
             if kind is None:
@@ -212,6 +222,27 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
                            stream.channel)
         if stream.redial is not None and stream.channel != "phone":
             yield _problem(path + ("redial",), "redial only on a phone stream", stream.channel)
+
+
+def _check_profile(s: Scenario, path: tuple, profile: list, weekdays: list[str],
+                   needs_weight: bool) -> Iterator[Problem]:
+    """A profile's windows lie within the opening hours of every weekday it is used on."""
+    for i, w in enumerate(profile):
+        if w.start >= w.end:
+            yield _problem(path + ("profile", i), "a window whose end is after its start",
+                           _span(w.start, w.end))
+            continue
+        for weekday in weekdays:
+            opens, closes = s.clinic.hours(weekday)
+            if w.start < opens or w.end > closes:
+                on = f" on {weekday}" if s.clinic.on else ""
+                yield _problem(path + ("profile", i),
+                               f"a window within opening hours {_span(opens, closes)}{on}",
+                               _span(w.start, w.end))
+                break
+    if needs_weight and math.fsum(w.weight for w in profile) <= 0:
+        yield _problem(path + ("profile",),
+                       "at least one window with positive weight (when contacts arrive)", "none")
 
 
 def _check_triage(s: Scenario) -> Iterator[Problem]:
@@ -452,10 +483,11 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
         for name, stream in s.demand.items():
             if stream.per_patient_year <= 0:
                 continue
-            for i, w in enumerate(stream.profile):
+            own = stream.on.get(weekday)
+            for i, w in enumerate(stream.profile if own is None else own.profile):
                 if w.weight <= 0 or w.start >= w.end:
                     continue
-                path = ("demand", name, "profile", i)
+                path = ("demand", name, *(() if own is None else ("on", weekday)), "profile", i)
                 if stream.channel == "phone":
                     phone_cover = list(_serving_intervals(s, weekday, "call", triagers,
                                                           stream.line))
@@ -543,27 +575,33 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
 
 
 def _warn_slots_after_closing(s: Scenario) -> Iterator[Problem]:
-    close = s.clinic.close
     for sid, person in s.staff.items():
         if person.count == 0:
             continue
         seen = set()
         for slots in ("planned", "acute"):
-            for prefix, plan in _plans(person):
+            for weekday in s.calendar.weekdays:
+                if person.days is not None and weekday not in person.days:
+                    continue
+                own = person.on.get(weekday)
+                plan = person if own is None else _day_view(person, weekday)
+                prefix = ("on", weekday) if own is not None and own.blocks is not None else ()
+                opens, close = s.clinic.hours(weekday)
                 for where, start, end, kind in _slot_blocks(s, plan, slots):
                     if end <= close or (prefix + where, start, end) in seen:
                         continue
                     seen.add((prefix + where, start, end))
+                    on = f" on {weekday}" if s.clinic.on else ""
                     yield _problem(("staff", sid, *prefix, *where),
                                    f"bookable slots within opening hours "
-                                   f"{_span(s.clinic.open, close)}",
+                                   f"{_span(opens, close)}{on}",
                                    f"{slots} slots {_span(max(start, close), end)} "
                                    f"(block {kind!r}) after closing")
 
 
 def _warn_no_consulting(s: Scenario) -> Iterator[Problem]:
-    opening = (s.clinic.open, s.clinic.close)
     for weekday in s.calendar.weekdays:
+        opening = s.clinic.hours(weekday)
         if any(a < opening[1] and b > opening[0] for work in CONSULTING_WORK
                for a, b in _serving_intervals(s, weekday, work)):
             continue

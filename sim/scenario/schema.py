@@ -171,12 +171,30 @@ TriageOutcome = Literal[
 ]
 
 
+class OpeningHours(Strict):
+    """One weekday's opening hours, where they differ from the clinic's usual day."""
+
+    open: Clock | None = None
+    close: Clock | None = None
+
+
 class Clinic(Strict):
     open: Clock
     close: Clock
     working_days_per_year: Annotated[float, Field(gt=0, le=366)] = Field(
         description="Days the clinic is open a year; turns yearly rates into daily demand."
     )
+    on: dict[Weekday, OpeningHours] = Field(
+        default_factory=dict, description="Weekdays whose opening hours differ (an evening "
+                                          "consultation on Wednesdays: case 9).")
+
+    def hours(self, weekday: str) -> tuple[float, float]:
+        """Opening and closing time on ``weekday``."""
+        own = self.on.get(weekday)
+        if own is None:
+            return self.open, self.close
+        return (self.open if own.open is None else own.open,
+                self.close if own.close is None else own.close)
 
 
 class Season(Strict):
@@ -349,11 +367,21 @@ class Window(Strict):
     weight: NonNegativeFloat = 1.0
 
 
+class StreamDay(Strict):
+    """One weekday's arrivals, where they differ from the stream's usual day."""
+
+    profile: list[Window] = Field(
+        description="The time-of-day profile on this weekday (a phone open 11-17 on "
+                    "Wednesdays and 08-14 on other days: case 6).")
+
+
 class DemandStream(Strict):
     channel: Channel
     per_patient_year: Annotated[float, Field(ge=0, le=365)]
     mix: dict[Name, Probability]
     profile: list[Window] = Field(default_factory=list)
+    on: dict[Weekday, StreamDay] = Field(
+        default_factory=dict, description="Weekdays whose arrival profile differs.")
     patience: DistSpec | None = Field(
         default=None, description="Phone only: how long a caller waits before hanging up."
     )
