@@ -257,3 +257,31 @@ def test_national_inputs_lines_count_the_misses_they_close():
     assert "- case 4, about 49 X" in text and "- case 2," not in text
     # without runs at national inputs there is nothing to say
     assert national_inputs_lines(table.assign(national_inputs_verdict=""), {}) == []
+
+
+def test_calls_answered_share_counts_rings_in_its_window():
+    r = day()
+    # (contact, rung at, answered at (NaN: not), role, wait ended)
+    r.calls = [(0, 480.0, 482.0, "secretary", 482.0), (1, 500.0, math.nan, "", 510.0),
+               (1, 530.0, 531.0, "nurse", 531.0), (2, 700.0, math.nan, "", 705.0),
+               (3, 730.0, 731.0, "secretary", 731.0)]  # after the window
+    t = {"kind": "calls_answered_share", "window": ["08:00", "12:00"]}
+    assert FIGURES["calls_answered_share"](r, SCENARIO, t) == (2.0, 4.0)
+
+
+def test_a_regional_check_applies_to_the_cases_in_its_region():
+    from sim.calibration import _applies
+
+    t = {"case": "all", "regions": ["Hovedstaden"]}
+    assert _applies(t, 3, load_scenario("case03"))       # Hovedstaden
+    assert not _applies(t, 5, load_scenario("case05"))   # Nordjylland
+
+
+def test_a_tiny_negative_figure_shows_as_zero_in_the_table():
+    import pandas as pd
+
+    from sim.calibration import _cell
+
+    row = pd.Series({"x": -1e-9, "x_low": -0.02, "x_high": 0.01})
+    assert _cell(row, "x", False) == "0.0 (0.0-0.0)"
+    assert _cell(row.replace(-0.02, -0.2), "x", False) == "0.0 (-0.2-0.0)"
