@@ -277,3 +277,28 @@ def test_practice_text_names_the_weekdays_with_other_hours():
     d = raw("default")
     d["clinic"]["on"] = {"wed": {"close": "18:00"}}
     assert "Monday to Friday (Wed 08:00-18:00)." in practice_sentences(scenario_from_dict(d))[0]
+
+
+def test_waiting_for_the_own_gp_need_not_take_nurse_work_to_the_doctors():
+    """Patients who wait up to 10 days for their own GP: with the preference on every
+    route, needs the route gives a nurse first go to the GPs instead; held to routes that
+    start with a GP, the nurses keep them and GP visits are with the own GP more often."""
+    def planned(extra: float, first_rung_only: bool) -> pd.DataFrame:
+        d = raw("default")
+        d["booking"].update(own_gp_extra_days=extra, own_gp_first_rung_only=first_rung_only)
+        contacts, _, _ = tables(scenario_from_dict(d), seeds=[0, 1], days=10)
+        seen = contacts[(contacts.outcome == "consulted")
+                        & contacts.channel.isin(["planned", "review", "follow_up"])]
+        return seen
+
+    def nurse_share(seen: pd.DataFrame) -> float:
+        return (seen.seen_by == "nurse").mean()
+
+    def own(seen: pd.DataFrame) -> float:
+        gp = seen[seen.seen_by == "gp"]
+        return (gp.seen_by_id == gp.own_gp).mean()
+
+    base, every_route, gp_routes = planned(0, False), planned(10, False), planned(10, True)
+    assert nurse_share(every_route) < nurse_share(base) - 0.1
+    assert nurse_share(gp_routes) > nurse_share(base) - 0.05
+    assert own(gp_routes) > own(base) + 0.2

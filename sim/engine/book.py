@@ -101,6 +101,7 @@ class AppointmentBook:
         self.horizon = booking.horizon_days
         self.release = booking.release_acute_days
         self.own_gp_extra = booking.own_gp_extra_days
+        self.own_gp_first_rung_only = booking.own_gp_first_rung_only
         self.own_team_extra = booking.own_team_extra_days
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
@@ -210,15 +211,18 @@ class AppointmentBook:
 
         Each candidate scores its wait in working days, plus ``level_extra_days`` per rung
         above the route's first, less ``own_gp_extra_days`` with the patient's own GP and
-        ``own_team_extra_days`` within their team; the lowest score wins (then the earliest
+        ``own_team_extra_days`` within their team (the own-GP part only where the route
+        starts with the own GP's role, if ``own_gp_first_rung_only``); the lowest score wins (then the earliest
         time, then the lower rung). A group need books a seat in a group slot; a need that
         may be met remotely may also book a remote clinician; ``before`` (day, minute) is a
         limit the slot must start before (a pre-test before its visit)."""
         suffixes = (GROUP,) if group else (("", REMOTE) if remote_ok else ("",))
         today = self.today
-        own_extra = self.own_gp_extra if own_gp is not None else 0.0
-        team_extra = self.own_team_extra if team is not None else 0.0
         own_role = self.role_of.get(own_gp) if own_gp is not None else None
+        own_extra = self.own_gp_extra if own_gp is not None else 0.0
+        if self.own_gp_first_rung_only and route_roles and route_roles[0] != own_role:
+            own_extra = 0.0  # a need the route gives another role first goes there
+        team_extra = self.own_team_extra if team is not None else 0.0
         bonus = own_extra + team_extra
         level_extra, release, team_of = self.level_extra, self.release, self.team_of
         best = None  # (score, time, rank, day, key, index)

@@ -237,6 +237,11 @@ class Booking(Strict):
     own_gp_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
         default=0.0, description="Working days more a patient accepts to wait to see their "
                                  "own GP (continuity against speed).")
+    own_gp_first_rung_only: bool = Field(
+        default=False, description="The own-GP preference holds only for needs whose route "
+                                   "starts with the own GP's role: patients wait for their "
+                                   "known doctor rather than see another, but a need the "
+                                   "route gives a nurse first stays with the nurse (case 16).")
     own_team_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
         default=0.0, description="... to be seen within their own team.")
     level_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
