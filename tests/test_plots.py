@@ -195,7 +195,8 @@ def test_calibration_ranges():
     targets = load_targets()
     few = [t for t in targets["targets"] if t["case"] != "all"][:3]
     national = [{**t, "case": 8} for t in targets["targets"] if t["case"] == "all"]
-    table = calibrate(2, targets={**targets, "targets": few + national})
+    table = calibrate(2, targets={**targets, "targets": few + national}, weeks=1,
+                      warmup_weeks=0)  # a plot of the table: short runs do
     fig = plots.calibration_ranges(table)
     labelled(fig)
     assert "Calibration" in fig._suptitle.get_text()
