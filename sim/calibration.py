@@ -29,7 +29,7 @@ from sim.estimators import RatioSums, intervals
 from sim.experiment.replications import run_calendar
 from sim.metrics import HANDLED, SEEN
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
-from sim.scenario.schema import ACTIVITIES, Scenario
+from sim.scenario.schema import ACTIVITIES, Scenario, _parse_clock
 
 WORKING = tuple(a for a in ACTIVITIES if a not in ("break", "idle", "other_practice"))
 #: All time present for this practice: every activity but breaks and work for another.
@@ -171,8 +171,6 @@ def _face_to_face_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> Ratio
 def _calls_answered_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     """Rings of the phone in ``window`` (first rings and redials alike, as D13 counts calls)
     that reached a person, over all rings in it."""
-    from sim.scenario.schema import _parse_clock
-
     start, end = (_parse_clock(x) for x in t["window"])
     rung = [c for c in records.calls if start <= c[1] < end]
     return float(sum(1 for c in rung if c[2] == c[2])), float(len(rung))

@@ -188,7 +188,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
                    f"&ldquo;{_e(' '.join(description.split()))}&rdquo;</blockquote>")
     facts = [
         ("Opening hours", f"{clock_text(s.clinic.open)}-{clock_text(s.clinic.close)}"
-                          f"{other_hours(s, clock_text)}, "
+                          f"{other_hours(s)}, "
                           f"{s.clinic.working_days_per_year:g} working days a year"),
         ("Listed patients (patientliste)", f"{p.list_size:,}"),
         ("Patient mix", f"{_pct(p.share_70plus)} aged 70+ (reference "

@@ -11,13 +11,6 @@ from __future__ import annotations
 
 from sim.scenario.schema import WEEKDAYS, Scenario, Staff
 
-def other_hours(s: Scenario, clock) -> str:
-    """The weekdays whose opening hours differ, as a bracket: `` (Wed 08:00-18:00)``."""
-    own = [f"{_DAY_NAMES[d]} {clock(s.clinic.hours(d)[0])}-{clock(s.clinic.hours(d)[1])}"
-           for d in WEEKDAYS if d in s.clinic.on and d in s.calendar.weekdays]
-    return f" ({', '.join(own)})" if own else ""
-
-
 _DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri",
               "sat": "Sat", "sun": "Sun"}
 
@@ -103,7 +96,7 @@ def practice_sentences(scenario: Scenario) -> list[str]:
         f"70 or more and {100 * p.share_morbid:.0f} % with chronic illness (so "
         f"{mix:.2f} times the contacts of the reference population), open "
         f"{_clock(s.clinic.open)}-{_clock(s.clinic.close)} {open_days}"
-        f"{other_hours(s, _clock)}."]
+        f"{other_hours(s)}."]
     counts = staff_counts(s)
     if counts:
         people = [f"{n} {role_name(s, r, n)}" for r, n in counts.items()]
@@ -142,6 +135,13 @@ def delegation_rows(scenario: Scenario) -> list[tuple[str, str]]:
             rows.append((s.contact_types[ctype].label,
                          " then ".join(role_name(s, r) for r in able)))
     return rows
+
+
+def other_hours(s: Scenario) -> str:
+    """The weekdays whose opening hours differ, as a bracket: `` (Wed 08:00-18:00)``."""
+    own = [f"{_DAY_NAMES[d]} {_clock(s.clinic.hours(d)[0])}-{_clock(s.clinic.hours(d)[1])}"
+           for d in WEEKDAYS if d in s.clinic.on and d in s.calendar.weekdays]
+    return f" ({', '.join(own)})" if own else ""
 
 
 def _clock(minutes: float) -> str:

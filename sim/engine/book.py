@@ -210,9 +210,9 @@ class AppointmentBook:
         ``earliest_time`` if that is today), or None if none is free within the horizon.
 
         Each candidate scores its wait in working days, plus ``level_extra_days`` per rung
-        above the route's first, less ``own_gp_extra_days`` with the patient's own GP and
-        ``own_team_extra_days`` within their team (the own-GP part only where the route
-        starts with the own GP's role, if ``own_gp_first_rung_only``); the lowest score wins (then the earliest
+        above the route's first, less ``own_gp_extra_days`` with the patient's own GP (only
+        where the route starts with the own GP's role, if ``own_gp_first_rung_only``) and
+        ``own_team_extra_days`` within their team; the lowest score wins (then the earliest
         time, then the lower rung). A group need books a seat in a group slot; a need that
         may be met remotely may also book a remote clinician; ``before`` (day, minute) is a
         limit the slot must start before (a pre-test before its visit)."""

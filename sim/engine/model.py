@@ -378,17 +378,11 @@ class CompiledScenario:
         return per_day
 
     @cached_property
-    def arrival_profiles(self) -> dict[str, ArrivalProfile | None]:
-        """stream -> its usual day's profile (None when no window has a weight: no
-        arrivals)."""
-        return {name: _arrival_profile(stream.profile)
-                for name, stream in self.scenario.demand.items()}
-
-    @cached_property
     def day_profiles(self) -> dict[str, dict[str, ArrivalProfile | None]]:
-        """weekday -> stream -> the profile on that weekday (its own where the stream has
-        one, else the usual day's)."""
-        usual = self.arrival_profiles
+        """weekday -> stream -> the profile on that weekday: its own where the stream has
+        one, else the usual day's (None when no window has a weight: no arrivals)."""
+        usual = {name: _arrival_profile(stream.profile)
+                 for name, stream in self.scenario.demand.items()}
         return {weekday: {name: (_arrival_profile(stream.on[weekday].profile)
                                  if weekday in stream.on else usual[name])
                           for name, stream in self.scenario.demand.items()}

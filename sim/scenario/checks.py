@@ -180,7 +180,7 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
         needs_profile = stream.channel not in ("planned", "outreach") and \
             stream.per_patient_year > 0
         usual_days = [d for d in s.calendar.weekdays if d not in stream.on]
-        yield from _check_profile(s, path, stream.profile, usual_days, False)
+        yield from _check_profile(s, path, stream.profile, usual_days, needs_profile)
         for weekday, own in stream.on.items():
             if weekday not in s.calendar.weekdays:
                 yield _problem(path + ("on", weekday),
@@ -213,10 +213,6 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
                                f"a role that triages ({', '.join(s.triage.durations)})",
                                show(role))
             yield from _sums_to_one(path + ("triage_outcomes", role), shares)
-        if needs_profile and math.fsum(w.weight for w in stream.profile) <= 0:
-            yield _problem(path + ("profile",),
-                           "at least one window with positive weight (when contacts arrive)",
-                           "none")
         if stream.patience is not None and stream.channel != "phone":
             yield _problem(path + ("patience",), "patience only on a phone stream",
                            stream.channel)
