@@ -4,7 +4,10 @@ A target is a metric, a comparison and a value (``acute_same_day_rate >= 0.95``)
 target is *met* at a list size when the whole confidence interval of the metric's mean
 lies on its good side, *violated* when the whole interval lies on the bad side, and
 *unclear* otherwise; unclear list sizes get more replications, up to a maximum, and
-count as not met if they stay unclear. Demand scales with the list size through the
+count as not met if they stay unclear. A list size where a target is already violated
+gets no more runs: it is not met at the search's confidence, and further runs would only
+spend time on a decision already taken (above the capacity, such sizes took many of a
+search's runs while another target stayed unclear). Demand scales with the list size through the
 patient-mix rates; every list size is run with the same seeds (common random numbers).
 
 The search brackets the capacity by doubling or halving the list size, then bisects to
@@ -204,8 +207,9 @@ class CapacitySearch:
                                         "margin": t.margin(mean)})
             evaluation.costs = {m: float(summary.loc[m, "mean"]) if m in summary.index
                                 else math.nan for m in COST_METRICS}
-            if "unclear" not in evaluation.statuses or runs >= self.max_replications:
-                break
+            if (evaluation.violated or "unclear" not in evaluation.statuses
+                    or runs >= self.max_replications):
+                break  # settled: one confidently missed target already fails this size
             more = min(self.replications, self.max_replications - runs)
             self._runs(list_size, runs, runs + more, stream)
             runs += more

@@ -86,6 +86,24 @@ def test_capacity_does_not_depend_on_the_processes(monkeypatch):
     assert one.table().equals(two.table())
 
 
+def test_a_list_size_with_a_violated_target_gets_no_more_runs():
+    """More runs cannot change the verdict that matters (the size is not met), so a target
+    still unclear beside a violated one does not send the size to its maximum of runs."""
+    from sim.capacity import CapacitySearch
+
+    scenario, quick = load_scenario("default"), dict(weeks=1, warmup_weeks=0)
+    probe = CapacitySearch(scenario, [parse_target("abandonment_rate <= 1")], replications=4,
+                           **quick).evaluate(2000)
+    mean = probe.rows[0]["mean"]  # a target at the mean itself: its interval straddles it
+    unclear = Target("abandonment_rate", "<=", mean)
+    alone = CapacitySearch(scenario, [unclear], replications=4, max_replications=8,
+                           **quick).evaluate(2000)
+    assert alone.statuses == ["unclear"] and alone.replications == 8
+    both = CapacitySearch(scenario, [unclear, parse_target("phone_wait_mean_min <= 0")],
+                          replications=4, max_replications=8, **quick).evaluate(2000)
+    assert both.statuses == ["unclear", "violated"] and both.replications == 4
+
+
 def test_unreachable_targets_give_zero_capacity():
     result = find_capacity(load_scenario("default"), [parse_target("phone_wait_mean_min <= 0")],
                            **FAST)
