@@ -102,6 +102,35 @@ def unserved_note(table: pd.DataFrame) -> str:
     return text + "."
 
 
+def _label_frontier(ax, front: pd.DataFrame, labels: pd.Series) -> None:
+    """Name each frontier mix above and to the left of its point: no mix lies there (it
+    would serve more for less), so a label covers no other point. Labels that would touch
+    are moved up (still in that empty corner), and the axis is widened to the left as far
+    as the longest label needs; twice, since widening and the layout move the points."""
+    fig = ax.figure
+    texts = [ax.annotate(labels[i], (r["cost_per_patient_year_dkk"], r["capacity"]),
+                         xytext=(-7, 3), textcoords="offset points", ha="right", va="bottom",
+                         fontsize=8, zorder=4, bbox=dict(boxstyle="round,pad=0.15", fc="white",
+                                                         ec="none", alpha=0.85))
+             for i, r in front.sort_values("capacity").iterrows()]
+    for _ in range(2):
+        fig.canvas.draw()  # settle the limits and the layout before measuring text
+        renderer = fig.canvas.get_renderer()
+        for below, text in zip(texts, texts[1:]):  # boxes with their padding, 3 px apart
+            low_box = below.get_bbox_patch().get_window_extent(renderer)
+            box = text.get_bbox_patch().get_window_extent(renderer)
+            if box.x0 < low_box.x1 and low_box.x0 < box.x1 and box.y0 < low_box.y1 + 3:
+                lift = (low_box.y1 + 3 - box.y0) * 72 / fig.dpi
+                text.xyann = (text.xyann[0], text.xyann[1] + lift)
+        axes = ax.get_window_extent(renderer)
+        low, high = ax.get_xlim()
+        for text in texts:  # pixels the label takes left of its point, within the axes
+            need = text.get_window_extent(renderer).width + 7 * fig.dpi / 72 + 4
+            if need < axes.width:
+                low = min(low, (text.xy[0] * axes.width - need * high) / (axes.width - need))
+        ax.set_xlim(low, high)
+
+
 def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
     """Capacity against cost per listed patient, the non-dominated mixes joined up; mixes
     that serve no list are named in a note under the axes."""
@@ -117,15 +146,12 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
                label="staffing mix")
     ax.plot(front["cost_per_patient_year_dkk"], front["capacity"], "o-", color="C3", ms=8,
             label="not dominated (no mix serves more for less)")
-    labels = short_labels(table)
-    for i, r in front.iterrows():
-        ax.annotate(labels[i], (r["cost_per_patient_year_dkk"], r["capacity"]), fontsize=8,
-                    xytext=(6, -3), textcoords="offset points")
+    _label_frontier(ax, front, short_labels(table))
     ax.set_xlabel("Staff cost per listed patient a year (DKK)")
     ax.set_ylabel("Capacity: listed patients served within the targets")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")  # where it covers fewest points
     note = unserved_note(table)
     if note:
         fig.text(0.01, 0.0, note, fontsize=8, color="0.3", ha="left", va="bottom", wrap=True)

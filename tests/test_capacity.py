@@ -161,6 +161,26 @@ targets: [phone_wait_p90_min <= 10]
     assert (tmp_path / "out" / "frontier.png").stat().st_size > 10_000
 
 
+def test_frontier_labels_cover_no_point_and_no_other_label():
+    """Each frontier mix is named in the empty corner above and left of its point; labels
+    of neighbouring mixes are moved apart, and the axis makes room for the longest."""
+    from sim.frontier import plot_frontier
+
+    table = pd.read_csv("experiments/results/frontier_medium/frontier.csv")
+    fig = plot_frontier(table, "frontier")
+    fig.canvas.draw()
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == int(table.on_frontier.sum()) > 3
+    ok = table[table.capacity > 0]
+    points = ax.transData.transform(ok[["cost_per_patient_year_dkk", "capacity"]].to_numpy())
+    inside = ax.get_window_extent(renderer)
+    for i, box in enumerate(boxes):
+        assert box.x0 >= inside.x0 - 1  # within the axes: no label runs into the tick labels
+        assert not any(box.contains(x, y) for x, y in points)
+        assert not any(box.overlaps(other) for other in boxes[i + 1:])
+
+
 def test_workers_get_the_model_as_bytes_pickled_before_this_process_simulates(monkeypatch):
     """The pool pickles a task in a thread of its own while this process simulates with
     the same model, whose caches fill as it runs; a live model there failed with
