@@ -234,7 +234,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
         if spec.count == 0:
             continue
         staff_rows.append((f"{spec.count} x {_role_name(s, spec.role)}", group,
-                           days_text(s, spec),
+                           days_text(s, spec, group),
                            f"{clock_text(spec.start)}-{clock_text(spec.end)}",
                            f"{(spec.end - spec.start) / 60 * spec.count:.1f}",
                            _block_words(s, spec)))

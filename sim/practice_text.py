@@ -31,9 +31,10 @@ def role_name(scenario: Scenario, role: str, n: float = 1) -> str:
     return label + ("es" if label.endswith(("s", "sh", "ch")) else "s")
 
 
-def days_text(scenario: Scenario, spec: Staff) -> str:
+def days_text(scenario: Scenario, spec: Staff, group: str | None = None) -> str:
     """Which working days a staff group is in: 'every working day', 'Mon, Wed', with
-    different hours on some days, in some weeks of a rotation, or with absences."""
+    different hours on some days, in some weeks of a rotation, or with absences; and, given
+    the group's name, the duties it takes in turn."""
     weekdays = list(scenario.calendar.weekdays)
     present = [d for d in weekdays if spec.days is None or d in spec.days]
     if not present:
@@ -49,7 +50,21 @@ def days_text(scenario: Scenario, spec: Staff) -> str:
                 f"{spec.rotation.every_weeks}"
     if spec.absent:
         text += f", absent in {_plural(len(spec.absent), 'listed week')}"
+    for name, duty in scenario.duties.items():
+        if group in duty.rota:
+            text += (f"; the {_DAY_NAMES[duty.weekday]} {name.replace('_', ' ')} duty one week in "
+                     f"{len(duty.rota)}")
     return text
+
+
+def duty_sentence(scenario: Scenario) -> str | None:
+    """The duties people take in turn, in words (None if there are none)."""
+    if not scenario.duties:
+        return None
+    parts = [f"the {_DAY_NAMES[d.weekday]} {name.replace('_', ' ')} by {_and(d.rota)}"
+             + (", one week each" if len(d.rota) > 1 else "")
+             for name, d in scenario.duties.items()]
+    return "Duties in turn: " + "; ".join(parts) + "."
 
 
 def staff_counts(scenario: Scenario) -> dict[str, int]:
@@ -114,6 +129,9 @@ def practice_sentences(scenario: Scenario) -> list[str]:
                         f"{when}")
     sentences.append("Everyone works every working day." if not part else
                      "Not every day: " + "; ".join(part) + ".")
+    duties = duty_sentence(s)
+    if duties:
+        sentences.append(duties)
     sentences.append(f"Delegation degree {s.delegation.degree}: "
                      + {"low": "doctors see most patients first",
                         "medium": "nurses start some contact types before a doctor",
@@ -154,5 +172,5 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = ["days_text", "delegation_rows", "practice_sentences", "role_name", "staff_counts",
+__all__ = ["days_text", "delegation_rows", "duty_sentence", "practice_sentences", "role_name", "staff_counts",
            "week_table"]

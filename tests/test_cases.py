@@ -13,6 +13,7 @@ from sim.cases import case_file, catalogue, fact_boxes
 from sim.cli import main
 from sim.metrics import check_conservation
 from sim.scenario import load_scenario
+from sim.scenario.checks import all_blocks
 
 FACTS = fact_boxes().set_index("case")
 CASES = list(FACTS.index)
@@ -197,10 +198,10 @@ def case_scenario(case: int):
 
 
 def _holders(s, kind: str) -> set[str]:
-    """Roles of the people on staff who have a block of ``kind`` on some weekday."""
-    return {p.role for p in s.staff.values() if p.count > 0
-            for b in [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or []))]
-            if b.kind == kind}
+    """Roles of the people on staff who have a block of ``kind`` on some weekday (their
+    own day plans and the duties they take in turn)."""
+    return {p.role for sid, p in s.staff.items() if p.count > 0
+            for b in all_blocks(s, sid) if b.kind == kind}
 
 
 def _may_take(s, ctype: str) -> set[str]:
@@ -317,6 +318,24 @@ def slot_length(role: str, minutes: float):
     return f"{role} slots of {minutes:g} minutes", check
 
 
+def duty_in_turn(weekday: str, block: str, people: int):
+    """A day's duty with ``block`` on ``weekday`` that ``people`` doctors take in turn: each
+    works it in one week of the cycle, and only then."""
+    def check(s):
+        (name,) = [n for n, d in s.duties.items() if d.weekday == weekday
+                   and any(b.kind == block for b in d.blocks)]
+        rota = s.duties[name].rota
+        assert len(rota) == people and all(s.roles[s.staff[p].role].doctor for p in rota)
+        model = CompiledScenario(s)
+        (duty_plans,) = [plans for r, plans in model.duties[weekday] if list(r) == rota]
+        days = [d for d in RunCalendar(s.calendar, weeks=2 * people, warmup_weeks=0).days()
+                if d.name == weekday]
+        on_duty = [[p.id for p in model.people_on(d) if duty_plans.get(p.id) is p]
+                   for d in days]
+        assert on_duty == [[rota[w % people]] for w in range(2 * people)]
+    return f"a {weekday} {block} duty taken in turn by {people}", check
+
+
 #: What each case's narrative (seed 003) names, as checks on its loaded scenario.
 CASE_MECHANISMS = {
     1: [pre_test("chronic_review", "lab_sample", "student"),  # "anvendes praksisass. til forprøver til årskontroller"
@@ -329,7 +348,8 @@ CASE_MECHANISMS = {
     4: [complex_to_doctor("follow_up", "mental_health")],  # "patienter, som ... har komplekse problemstillinger ... mens SPL tager lettere, afklarede tilfælde"
     5: [messages("nurse", "trainee", "junior_gp"),  # "Spørgsmål og kommunikation håndteres løbende via EPJ-systemet, så intern ventetid undgås"
         pre_test("chronic_review", "lab_sample", "lab"),  # "turkis (forprøve før konsultation med læge)"
-        outreach("nursing_home")],      # "ugentligt afsættes en dag til stuegang/besøg på plejehjemmet med 80 borgere"
+        outreach("nursing_home"),       # "ugentligt afsættes en dag til stuegang/besøg på plejehjemmet med 80 borgere"
+        duty_in_turn("wed", "nursing_home", 3)],  # "Tre af lægerne i klinikken er en del af plejehjemslægeordningen"
     6: [other_practice("secretary")],   # "1 fælles sekretær 4 dage/uge"; "Praksispersonale ½"
     7: [other_practice("secretary")],   # "1 fælles sekretær (deles med anden praksis)"
     8: [complex_to_doctor("acute", "follow_up"),  # "Tager sig primært af komplicerede kroniske patienter ... og de komplicerede akutte patienter"
@@ -346,7 +366,8 @@ CASE_MECHANISMS = {
     13: [complex_to_doctor("acute", "follow_up"),  # "fokuserer primært på de komplicerede, kroniske og akutte patienter"
          phone_line("acute", "secretary"),  # "akuttelefon i hele åbningstiden (sekretær tager denne)"
          outreach("nursing_home"),      # "fast tilknyttet to plejecentre, som der køres ud til"
-         outreach("home_samples")],     # "Bioanalytiker tager prøver på hjemmebesøg"
+         outreach("home_samples"),      # "Bioanalytiker tager prøver på hjemmebesøg"
+         duty_in_turn("thu", "home_visits", 2)],  # "en fast dag ugentligt til hjemmebesøg, som lægerne ligeledes skiftes til"
     14: [],  # complex patients to doctors is the plan ("Fremover ..."); today staff "skal fortsat håndtere mere komplekse patienter"
     15: [outreach("laboratory")],       # "prøvetagning på bestilling af andre læger og hospitalsafdelinger"
     16: [outreach("nursing_home"),      # "Lægen kommer på plejehjemmet en dag om ugen"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim import scenario_from_dict
+from sim import load_scenario, scenario_from_dict
 from tests.conftest import raw
 from tests.test_engine import tables
 
@@ -277,6 +277,17 @@ def test_practice_text_names_the_weekdays_with_other_hours():
     d = raw("default")
     d["clinic"]["on"] = {"wed": {"close": "18:00"}}
     assert "Monday to Friday (Wed 08:00-18:00)." in practice_sentences(scenario_from_dict(d))[0]
+
+
+def test_practice_text_names_the_duties_taken_in_turn():
+    from sim.practice_text import days_text, practice_sentences
+
+    s = load_scenario("case13")
+    assert ("Duties in turn: the Thu home visit day by gp_owner_2 and gp_owner_1, one week "
+            "each.") in practice_sentences(s)
+    assert days_text(s, s.staff["gp_owner_1"], "gp_owner_1") == (
+        "every working day (other hours or blocks on Mon); the Thu home visit day duty one "
+        "week in 2")
 
 
 def test_waiting_for_the_own_gp_need_not_take_nurse_work_to_the_doctors():

@@ -138,6 +138,37 @@ def test_rotation_and_absences_take_people_out_of_their_weeks():
     assert (1, "tue") not in seen["nurse-1"] and (2, "tue") in seen["nurse-1"]
 
 
+def test_a_duty_goes_round_its_rota_one_week_each():
+    """A Wednesday home-visit day taken in turn by three GPs: each works its blocks in their
+    week of three and their own day otherwise, in the plan and in the simulated day."""
+    d = raw("default")
+    gp = d["staff"].pop("gp")
+    for name in ("gp_a", "gp_b", "gp_c"):
+        d["staff"][name] = dict(gp, count=1)
+    d["block_kinds"]["round"] = {"activity": "home_visits", "serves": []}  # 6 h out
+    d["duties"] = {"home_day": {"weekday": "wed", "rota": ["gp_a", "gp_b", "gp_c"],
+                                "blocks": [{"kind": "round", "start": "09:00",
+                                            "end": "15:00"}]}}
+    scenario = scenario_from_dict(d)
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, weeks=6, warmup_weeks=0)
+    on_duty = {}
+    for records in simulate_run(model, 1, 0, calendar):
+        day = records.day
+        plans = {p.id: {b.kind for b in p.plan} for p in model.people_on(day)}
+        visiting = {row[0]: row[7].get("home_visits", 0) for row in records.staff
+                    if row[0] in ("gp_a", "gp_b", "gp_c")}
+        holders = {pid for pid in ("gp_a", "gp_b", "gp_c") if "round" in plans[pid]}
+        if day.name == "wed":
+            on_duty[day.week + 1] = holders
+            (holder,) = holders
+            assert visiting[holder] > 300 > max(v for k, v in visiting.items() if k != holder)
+        else:
+            assert holders == set()
+    assert on_duty == {1: {"gp_a"}, 2: {"gp_b"}, 3: {"gp_c"}, 4: {"gp_a"}, 5: {"gp_b"},
+                       6: {"gp_c"}}
+
+
 def test_preferring_the_own_gp_raises_continuity_and_the_wait():
     """GPs in on different weekdays: the more days a patient accepts to wait for their own
     GP, the more GP consultations are with them, and the longer planned needs wait."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.distributions import Distribution, build
 from sim.engine.calendar import Day
-from sim.scenario.checks import day_plan
+from sim.scenario.checks import day_plan, duty_view
 from sim.scenario.schema import WEEKDAYS, Scenario, Staff
 
 
@@ -125,6 +125,16 @@ class CompiledScenario:
                     people.append(Person(pid, group, spec.role, spec.team, day.start, day.end,
                                          plan, spec.remote))
             self.weekday_people.append(people)
+        #: duties taken in turn: weekday -> [(rota of person ids, each one's Person that day)]
+        self.duties: dict[str, list[tuple[tuple[str, ...], dict[str, Person]]]] = {}
+        for duty in s.duties.values():
+            on_duty = {}
+            for pid in duty.rota:
+                spec = s.staff[pid]
+                day = duty_view(spec, duty)
+                on_duty[pid] = Person(pid, pid, spec.role, spec.team, day.start, day.end,
+                                      tuple(self._plan(spec, day)), spec.remote)
+            self.duties.setdefault(duty.weekday, []).append((tuple(duty.rota), on_duty))
 
     def _plan(self, spec: Staff, day: SimpleNamespace) -> list[PlanBlock]:
         s = self.scenario
@@ -158,6 +168,9 @@ class CompiledScenario:
                    for a in spec.absent):
                 continue
             out.append(person)
+        for rota, on_duty in self.duties.get(day.name, ()):
+            pid = rota[day.week % len(rota)]  # this week's turn; not held if they are out
+            out = [on_duty[pid] if p.id == pid else p for p in out]
         return out
 
     @cached_property

@@ -65,6 +65,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
         *_check_planned_needs(s),
         *_check_group_and_pre_tests(s),
         *_check_staff(s),
+        *_check_duties(s),
         *_check_coverage(s),
     ]
 
@@ -135,8 +136,7 @@ def _check_group_and_pre_tests(s: Scenario) -> Iterator[Problem]:
     for name in sorted(t for t in arising if s.contact_types[t].group):
         able = set(s.contact_types[name].durations)
         seats = [(sid, p.role) for sid, p in s.staff.items() if p.count > 0
-                 for b in [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or []))]
-                 if b.group_size]
+                 for b in all_blocks(s, sid) if b.group_size]
         if not any(role in able for _sid, role in seats):
             yield _problem(("contact_types", name, "group"),
                            f"a block with group_size held by a role that may take {name!r} "
@@ -198,8 +198,8 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
                                "'outreach' in serves, since a demand stream's outreach "
                                f"({name}) is served in it", kind.serves)
             elif stream.per_patient_year > 0 and not any(
-                    b.kind == stream.block for p in s.staff.values() if p.count > 0
-                    for b in [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or []))]):
+                    b.kind == stream.block for sid, p in s.staff.items() if p.count > 0
+                    for b in all_blocks(s, sid)):
                 yield _problem(path + ("block",), f"someone on staff with a {stream.block!r} "
                                "block on some weekday, to serve this outreach", "no one")
         elif stream.block is not None:
@@ -375,6 +375,62 @@ def _check_staff(s: Scenario) -> Iterator[Problem]:
             yield from _check_hours(s, where, plan)
 
 
+def all_blocks(s: Scenario, sid: str) -> list:
+    """Every block a staff entry may work: their usual day, their weekdays' own plans and
+    the duties they take in turn."""
+    p = s.staff[sid]
+    return [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or [])),
+            *(b for duty in s.duties.values() if sid in duty.rota for b in duty.blocks)]
+
+
+def _check_duties(s: Scenario) -> Iterator[Problem]:
+    """Each duty on a working weekday, taken by people who are in that day, one a week,
+    no one holding two duties the same day of the same week, its blocks within hours."""
+    working = ", ".join(s.calendar.weekdays)
+    taken: dict[tuple[str, int, str], str] = {}  # (weekday, week of the cycle, person)
+    cycle = math.lcm(*(len(d.rota) for d in s.duties.values())) if s.duties else 1
+    for name, duty in s.duties.items():
+        path = ("duties", name)
+        if duty.weekday not in s.calendar.weekdays:
+            yield _problem(path + ("weekday",), f"a working weekday ({working})",
+                           show(duty.weekday))
+            continue
+        for i, sid in enumerate(duty.rota):
+            person = s.staff.get(sid)
+            if person is None:
+                yield _problem(path + ("rota", i), f"a staff entry ({', '.join(s.staff)})",
+                               show(sid))
+                continue
+            if person.count != 1:
+                yield _problem(path + ("rota", i), "a staff entry of one person (count: 1)",
+                               f"{sid} with count {person.count}")
+                continue
+            if person.days is not None and duty.weekday not in person.days:
+                yield _problem(path + ("rota", i), f"someone in on {duty.weekday}",
+                               f"{sid}, in on {', '.join(person.days)}")
+                continue
+            for week in range(i, cycle, len(duty.rota)):
+                other = taken.setdefault((duty.weekday, week, sid), name)
+                if other != name:
+                    yield _problem(path + ("rota", i), f"one duty a day for {sid}",
+                                   f"{other} and {name} on {duty.weekday} in week "
+                                   f"{week + 1} of every {cycle}")
+                    break
+            yield from _check_hours(s, path, duty_view(person, duty))
+
+
+def duty_view(person, duty):
+    """A rota member's hours and blocks on their duty day: the duty's blocks, in the duty's
+    hours where it sets them, else in the person's own hours that day."""
+    from types import SimpleNamespace
+
+    own = _day_view(person, duty.weekday) if duty.weekday in person.on else person
+    return SimpleNamespace(role=person.role,
+                           start=own.start if duty.start is None else duty.start,
+                           end=own.end if duty.end is None else duty.end,
+                           blocks=duty.blocks)
+
+
 def _day_view(person, weekday: str):
     """A person's hours and blocks on ``weekday`` (their ``on`` entry over their usual day)."""
     from types import SimpleNamespace
@@ -462,7 +518,8 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
         role = s.roles.get(person.role)
         if role is None or person.role in triagers:
             continue
-        views = [person] + [_day_view(person, d) for d in person.on]
+        views = [person] + [_day_view(person, d) for d in person.on] + [
+            duty_view(person, duty) for duty in s.duties.values() if person_id in duty.rota]
         found = next(((start, end, kind) for view in views
                       for start, end, kind in day_plan(s, view, role.default_block)
                       if s.block_kinds.get(kind) is not None

@@ -474,6 +474,20 @@ class Rotation(Strict):
         min_length=1, description="Weeks of each cycle the person is in (1 = the first).")
 
 
+class Duty(Strict):
+    """A day's duty taken in turn, one person a week (a nursing-home day, a home-visit day):
+    in week w of a run (1 = the first simulated week), ``rota[(w - 1) mod len(rota)]``
+    works these blocks on ``weekday`` instead of their own plan for that day."""
+
+    weekday: Weekday
+    rota: list[Name] = Field(min_length=1, description="Staff entries (one person each) "
+                                                       "who take the duty in turn.")
+    start: Clock | None = Field(default=None, description="null: the person's own hours "
+                                                          "that day")
+    end: Clock | None = None
+    blocks: list[Block] = Field(default_factory=list)
+
+
 class Absence(Strict):
     """Days off: a week of the run (1 = the first simulated week) and its weekdays."""
 
@@ -540,6 +554,7 @@ class Scenario(Strict):
     reviews: Reviews | None = None
     notes: Notes = Field(default_factory=Notes)
     staff: dict[Name, Staff]
+    duties: dict[Name, Duty] = Field(default_factory=dict)
 
     def route(self, contact_type: str) -> list[str]:
         """Roles that may start ``contact_type``, lowest competent level first."""
