@@ -664,6 +664,21 @@ def test_planned_slots_after_closing_time(tmp_path):
                and "after closing" in p for p in found), found
 
 
+def test_a_duty_with_slots_after_closing_is_warned_of(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        duties:
+          late_day:
+            weekday: wed
+            rota: [gp_visiting]
+            end: "18:00"
+            blocks: [{kind: planned, start: "15:00", end: "18:00"}]
+    """)
+    found = warnings_of(path)
+    assert any("duties.late_day.blocks[0]" in p and "16:00-18:00" in p
+               and "after closing" in p for p in found), found
+
+
 def test_slots_after_closing_on_one_weekday_only(tmp_path):
     """A weekday's own blocks are checked as the usual day's are."""
     path = write(tmp_path, """\

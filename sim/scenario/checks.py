@@ -650,6 +650,19 @@ def _warn_slots_after_closing(s: Scenario) -> Iterator[Problem]:
                                    f"{_span(opens, close)}{on}",
                                    f"{slots} slots {_span(max(start, close), end)} "
                                    f"(block {kind!r}) after closing")
+    for name, duty in s.duties.items():  # a duty's blocks, in its rota members' hours
+        if duty.weekday not in s.calendar.weekdays:
+            continue
+        opens, close = s.clinic.hours(duty.weekday)
+        late = {(where, start, end, kind) for sid in duty.rota if sid in s.staff
+                for slots in ("planned", "acute")
+                for where, start, end, kind in _slot_blocks(
+                    s, duty_view(s.staff[sid], duty), slots) if end > close}
+        for where, start, end, kind in sorted(late, key=lambda w: (w[1], w[2])):
+            yield _problem(("duties", name, *where),
+                           f"bookable slots within opening hours {_span(opens, close)} on "
+                           f"{duty.weekday}", f"slots {_span(max(start, close), end)} "
+                                               f"(block {kind!r}) after closing")
 
 
 def _warn_no_consulting(s: Scenario) -> Iterator[Problem]:
