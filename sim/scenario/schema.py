@@ -477,7 +477,8 @@ class Rotation(Strict):
 class Duty(Strict):
     """A day's duty taken in turn, one person a week (a nursing-home day, a home-visit day):
     in week w of a run (1 = the first simulated week), ``rota[(w - 1) mod len(rota)]``
-    works these blocks on ``weekday`` instead of their own plan for that day."""
+    works these blocks on ``weekday`` instead of their own plan for that day. If that
+    person is out that week (a rotation, an absence), no one holds the duty."""
 
     weekday: Weekday
     rota: list[Name] = Field(min_length=1, description="Staff entries (one person each) "
