@@ -679,6 +679,20 @@ def test_a_duty_with_slots_after_closing_is_warned_of(tmp_path):
                and "after closing" in p for p in found), found
 
 
+def test_a_duty_with_acute_slots_for_a_role_that_takes_none_is_warned_of(tmp_path):
+    path = write(tmp_path, """\
+        extends: default
+        duties:
+          hca_acute:
+            weekday: wed
+            rota: [hca]
+            blocks: [{kind: acute, start: "13:00", end: "14:00"}]
+    """)
+    found = warnings_of(path)
+    assert any("duties.hca_acute.blocks[0]" in p and "for hca, role 'hca'" in p
+               for p in found), found
+
+
 def test_slots_after_closing_on_one_weekday_only(tmp_path):
     """A weekday's own blocks are checked as the usual day's are."""
     path = write(tmp_path, """\

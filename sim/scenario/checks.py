@@ -617,6 +617,22 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
                            f"({types}) at delegation degree {s.delegation.degree!r}",
                            f"acute slots {_span(start, end)} for role {person.role!r}, who "
                            "may take none of them")
+    for name, duty in s.duties.items():  # a duty's acute slots, for each rota member's role
+        for sid in duty.rota:
+            person = s.staff.get(sid)
+            if person is None or person.count == 0:
+                continue
+            blocks = _slot_blocks(s, duty_view(person, duty), "acute")
+            if not blocks:
+                continue
+            present_holders += 1
+            if not any(person.role in routes.get(t, ()) for t in needs):
+                where, start, end, _ = blocks[0]
+                yield _problem(("duties", name, *where),
+                               f"acute slots held by a role that may take a same-day contact "
+                               f"type ({types}) at delegation degree {s.delegation.degree!r}",
+                               f"acute slots {_span(start, end)} for {sid}, role "
+                               f"{person.role!r}, who may take none of them")
     if present_holders:
         return
     for sid, person in s.staff.items():
