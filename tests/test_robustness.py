@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from sim.cli import main
 
@@ -664,32 +665,18 @@ def test_planned_slots_after_closing_time(tmp_path):
                and "after closing" in p for p in found), found
 
 
-def test_a_duty_with_slots_after_closing_is_warned_of(tmp_path):
-    path = write(tmp_path, """\
-        extends: default
-        duties:
-          late_day:
-            weekday: wed
-            rota: [gp_visiting]
-            end: "18:00"
-            blocks: [{kind: planned, start: "15:00", end: "18:00"}]
-    """)
+@pytest.mark.parametrize("duty, fragments", [
+    ({"end": "18:00", "blocks": [{"kind": "planned", "start": "15:00", "end": "18:00"}],
+      "rota": ["gp_visiting"]}, ["16:00-18:00", "after closing"]),
+    ({"blocks": [{"kind": "acute", "start": "13:00", "end": "14:00"}], "rota": ["hca"]},
+     ["acute slots 13:00-14:00 for hca, role 'hca'"]),
+], ids=["slots after closing", "acute slots for a role that takes none"])
+def test_a_duty_s_blocks_are_warned_of_as_a_day_plan_s(duty, fragments, tmp_path):
+    path = tmp_path / "duty.yaml"
+    path.write_text(yaml.safe_dump({"extends": "default",
+                                    "duties": {"the_duty": {"weekday": "wed", **duty}}}))
     found = warnings_of(path)
-    assert any("duties.late_day.blocks[0]" in p and "16:00-18:00" in p
-               and "after closing" in p for p in found), found
-
-
-def test_a_duty_with_acute_slots_for_a_role_that_takes_none_is_warned_of(tmp_path):
-    path = write(tmp_path, """\
-        extends: default
-        duties:
-          hca_acute:
-            weekday: wed
-            rota: [hca]
-            blocks: [{kind: acute, start: "13:00", end: "14:00"}]
-    """)
-    found = warnings_of(path)
-    assert any("duties.hca_acute.blocks[0]" in p and "for hca, role 'hca'" in p
+    assert any("duties.the_duty.blocks[0]" in p and all(f in p for f in fragments)
                for p in found), found
 
 

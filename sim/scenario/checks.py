@@ -603,36 +603,28 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
         return
     routes = s.delegation.routes.get(s.delegation.degree, {})
     types = ", ".join(sorted(needs))
+    # (path, who, role, acute slot blocks) of each usual plan and of each duty's rota member
+    holders = [(("staff", sid), "", person.role,
+                [(prefix + where, start, end) for prefix, plan in _plans(person)
+                 for where, start, end, _kind in _slot_blocks(s, plan, "acute")])
+               for sid, person in s.staff.items() if person.count > 0]
+    holders += [(("duties", name), f"{sid}, ", s.staff[sid].role,
+                 [(where, start, end) for where, start, end, _kind
+                  in _slot_blocks(s, duty_view(s.staff[sid], duty), "acute")])
+                for name, duty in s.duties.items() for sid in duty.rota
+                if sid in s.staff and s.staff[sid].count > 0]
     present_holders = 0
-    for sid, person in s.staff.items():
-        blocks = [(prefix + where, start, end, kind) for prefix, plan in _plans(person)
-                  for where, start, end, kind in _slot_blocks(s, plan, "acute")]
-        if not blocks or person.count == 0:
+    for path, who, role, blocks in holders:
+        if not blocks:
             continue
         present_holders += 1
-        if not any(person.role in routes.get(t, ()) for t in needs):
-            where, start, end, _ = blocks[0]
-            yield _problem(("staff", sid, *where),
+        if not any(role in routes.get(t, ()) for t in needs):
+            where, start, end = blocks[0]
+            yield _problem(path + where,
                            f"acute slots held by a role that may take a same-day contact type "
                            f"({types}) at delegation degree {s.delegation.degree!r}",
-                           f"acute slots {_span(start, end)} for role {person.role!r}, who "
+                           f"acute slots {_span(start, end)} for {who}role {role!r}, who "
                            "may take none of them")
-    for name, duty in s.duties.items():  # a duty's acute slots, for each rota member's role
-        for sid in duty.rota:
-            person = s.staff.get(sid)
-            if person is None or person.count == 0:
-                continue
-            blocks = _slot_blocks(s, duty_view(person, duty), "acute")
-            if not blocks:
-                continue
-            present_holders += 1
-            if not any(person.role in routes.get(t, ()) for t in needs):
-                where, start, end, _ = blocks[0]
-                yield _problem(("duties", name, *where),
-                               f"acute slots held by a role that may take a same-day contact "
-                               f"type ({types}) at delegation degree {s.delegation.degree!r}",
-                               f"acute slots {_span(start, end)} for {sid}, role "
-                               f"{person.role!r}, who may take none of them")
     if present_holders:
         return
     for sid, person in s.staff.items():
