@@ -54,7 +54,7 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     if weeks is not None:
         runs += f" of {weeks} week{'s' if weeks != 1 else ''}"
         if warmup_weeks:
-            runs += f" (after {warmup_weeks} weeks of warm-up)"
+            runs += f" (after {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up)"
     lines = [title, f"{runs}, seed {seed}. Per working day, or per contact where it says so; "
              "95 % confidence intervals across runs."]
     if replications < MIN_RUNS_FOR_INTERVALS:

@@ -16,3 +16,15 @@ def test_a_summary_never_shows_minus_zero():
     assert _fmt(-0.06, 1.0, 1) == "-0.1"
     assert _fmt(-0.004, 100.0, 0) == "0"
     assert _fmt(1234.56, 1.0, 0) == "1,235"
+
+
+def test_the_summary_counts_its_runs_and_weeks_in_words():
+    import pandas as pd
+
+    from sim.report import text_summary
+    empty = pd.DataFrame(columns=["metric", "role", "activity", "weekday", "mean", "ci_low",
+                                  "ci_high", "n"])
+    line = text_summary(empty, "t", 1, 1, weeks=1, warmup_weeks=1).splitlines()[1]
+    assert line.startswith("1 run of 1 week (after 1 week of warm-up), seed 1.")
+    line = text_summary(empty, "t", 1, 10, weeks=8, warmup_weeks=4).splitlines()[1]
+    assert line.startswith("10 runs of 8 weeks (after 4 weeks of warm-up), seed 1.")
