@@ -29,7 +29,7 @@ from sim.estimators import RatioSums, intervals
 from sim.experiment.replications import run_calendar
 from sim.metrics import HANDLED, SEEN
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
-from sim.scenario.schema import ACTIVITIES, Scenario, _parse_clock
+from sim.scenario.schema import ACTIVITIES, Scenario, parse_clock
 
 WORKING = tuple(a for a in ACTIVITIES if a not in ("break", "idle", "other_practice"))
 #: All time present for this practice: every activity but breaks and work for another.
@@ -171,7 +171,7 @@ def _face_to_face_per_gp_day(records: DayRecords, s: Scenario, t: dict) -> Ratio
 def _calls_answered_share(records: DayRecords, s: Scenario, t: dict) -> Ratio:
     """Rings of the phone in ``window`` (first rings and redials alike, as D13 counts calls)
     that reached a person, over all rings in it."""
-    start, end = (_parse_clock(x) for x in t["window"])
+    start, end = (parse_clock(x) for x in t["window"])
     rung = [c for c in records.calls if start <= c[1] < end]
     return float(sum(1 for c in rung if c[2] == c[2])), float(len(rung))
 
@@ -420,13 +420,15 @@ def _cell(row: pd.Series, key: str, share: bool) -> str:
     value = row[key]
     if isinstance(value, float) and math.isnan(value):
         return "-"
+    from sim.report import shown
+
     scale, unit, digits = (100.0, " %", 0) if share else (1.0, "", 1)
 
-    def shown(x: float) -> str:  # rounded first, so a tiny negative never shows as -0.0
-        return f"{round(scale * x, digits) + 0.0:.{digits}f}"
+    def text(x: float) -> str:
+        return f"{shown(scale * x, digits):.{digits}f}"
     low, high = row[f"{key}_low"], row[f"{key}_high"]
-    ci = f" ({shown(low)}-{shown(high)})" if not (math.isnan(low) or math.isnan(high)) else ""
-    return f"{shown(value)}{unit}{ci}"
+    ci = f" ({text(low)}-{text(high)})" if not (math.isnan(low) or math.isnan(high)) else ""
+    return f"{text(value)}{unit}{ci}"
 
 
 def _table_text(text: object) -> str:

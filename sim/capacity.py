@@ -7,8 +7,9 @@ lies on its good side, *violated* when the whole interval lies on the bad side, 
 count as not met if they stay unclear. A list size where a target is already violated
 gets no more runs: it is not met at the search's confidence, and further runs would only
 spend time on a decision already taken (above the capacity, such sizes took many of a
-search's runs while another target stayed unclear). Demand scales with the list size through the
-patient-mix rates; every list size is run with the same seeds (common random numbers).
+search's runs while another target stayed unclear). Demand scales with the list size
+through the patient-mix rates; every list size is run with the same seeds (common random
+numbers).
 
 The search brackets the capacity by doubling or halving the list size, then bisects to
 the requested resolution. The answer is the largest list size where every target is met,

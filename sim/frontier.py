@@ -146,7 +146,6 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
                label="staffing mix")
     ax.plot(front["cost_per_patient_year_dkk"], front["capacity"], "o-", color="C3", ms=8,
             label="not dominated (no mix serves more for less)")
-    _label_frontier(ax, front, short_labels(table))
     ax.set_xlabel("Staff cost per listed patient a year (DKK)")
     ax.set_ylabel("Capacity: listed patients served within the targets")
     ax.set_title(title)
@@ -156,4 +155,5 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
     if note:
         fig.text(0.01, 0.0, note, fontsize=8, color="0.3", ha="left", va="bottom", wrap=True)
         fig.get_layout_engine().set(h_pad=0.25)
+    _label_frontier(ax, front, short_labels(table))  # last: it measures the settled layout
     return fig

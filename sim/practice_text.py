@@ -52,16 +52,20 @@ def days_text(scenario: Scenario, spec: Staff, group: str | None = None) -> str:
         text += f", absent in {_plural(len(spec.absent), 'listed week')}"
     for name, duty in scenario.duties.items():
         if group in duty.rota:
-            text += (f"; the {_DAY_NAMES[duty.weekday]} {name.replace('_', ' ')} duty one week in "
-                     f"{len(duty.rota)}")
+            text += f"; {_duty(name, duty)} duty one week in {len(duty.rota)}"
     return text
+
+
+def _duty(name: str, duty) -> str:
+    """A duty in words: 'the Thu home visit day'."""
+    return f"the {_DAY_NAMES[duty.weekday]} {name.replace('_', ' ')}"
 
 
 def duty_sentence(scenario: Scenario) -> str | None:
     """The duties people take in turn, in words (None if there are none)."""
     if not scenario.duties:
         return None
-    parts = [f"the {_DAY_NAMES[d.weekday]} {name.replace('_', ' ')} by {_and(d.rota)}"
+    parts = [f"{_duty(name, d)} by {_and(d.rota)}"
              + (", one week each" if len(d.rota) > 1 else "")
              for name, d in scenario.duties.items()]
     return "Duties in turn: " + "; ".join(parts) + "."
@@ -157,7 +161,7 @@ def delegation_rows(scenario: Scenario) -> list[tuple[str, str]]:
 
 def other_hours(s: Scenario) -> str:
     """The weekdays whose opening hours differ, as a bracket: `` (Wed 08:00-18:00)``."""
-    own = [f"{_DAY_NAMES[d]} {_clock(s.clinic.hours(d)[0])}-{_clock(s.clinic.hours(d)[1])}"
+    own = [f"{_DAY_NAMES[d]} {'-'.join(_clock(t) for t in s.clinic.hours(d))}"
            for d in WEEKDAYS if d in s.clinic.on and d in s.calendar.weekdays]
     return f" ({', '.join(own)})" if own else ""
 
@@ -172,5 +176,5 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = ["days_text", "delegation_rows", "duty_sentence", "practice_sentences", "role_name", "staff_counts",
-           "week_table"]
+__all__ = ["days_text", "delegation_rows", "duty_sentence", "practice_sentences", "role_name",
+           "staff_counts", "week_table"]

@@ -33,11 +33,16 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
 }
 
 
+def shown(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` as it will be printed, a tiny negative as 0.0 (never
+    -0.0)."""
+    return round(value, digits) + 0.0
+
+
 def _fmt(value: float | None, scale: float, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    # Rounded first, then + 0.0, so a tiny negative shows as 0.0, not -0.0.
-    return f"{round(scale * value, digits) + 0.0:,.{digits}f}"
+    return f"{shown(scale * value, digits):,.{digits}f}"
 
 
 #: Characters of a figure's label in the terminal summary.

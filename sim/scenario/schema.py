@@ -23,7 +23,7 @@ from pydantic import (
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 
-def _parse_clock(value: object) -> float:
+def parse_clock(value: object) -> float:
     if isinstance(value, str):
         match = _CLOCK.match(value.strip())
         if match:
@@ -78,7 +78,7 @@ NonNegativeWhole = Annotated[WholeNumber, Field(ge=0)]
 PositiveWhole = Annotated[WholeNumber, Field(gt=0)]
 
 #: A time of day, written "HH:MM" in files and held as minutes after midnight.
-Clock = Annotated[float, BeforeValidator(_parse_clock),
+Clock = Annotated[float, BeforeValidator(parse_clock),
                   PlainSerializer(clock_text, return_type=str, when_used="json")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 #: Upper bounds keep a day finite and catch typos (a duration of 9000 minutes, a list of
