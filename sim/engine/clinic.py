@@ -19,6 +19,7 @@ from sim.distributions import Distribution
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
 from sim.engine.contacts import ConservationError, Contact, Question
+from sim.engine.environment import DayEnvironment
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario
 from sim.engine.queues import WorkQueue
@@ -46,7 +47,7 @@ class Clinic:
         self.book = run.book
         people = model.people_on(day)
         self.open, self.close = model.opening[day.name]
-        self.env = simpy.Environment(initial_time=min(
+        self.env = DayEnvironment(initial_time=min(
             [self.open] + [p.start for p in people]))
         self.interrupt_mode = s.supervision.mode == "interrupt"
         self.question_prob = dict(s.supervision.questions)
@@ -394,7 +395,7 @@ class Clinic:
         with the cyclic collector paused: clinic <-> workers, and the SimPy environment's
         own (it keeps methods bound to itself as attributes)."""
         for w in self.workers:
-            w.clinic = w.process = w.wake = None
+            w.clinic = w.process = w.wake = w.alarm = None
         self.workers, self.idle = [], IdleIndex()
         self.env.__dict__.clear()
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Generator
 
 import simpy
 
+from sim.engine.environment import Alarm
 from sim.engine.model import PlanBlock, pick
 from sim.rng import DRAW
 from sim.scenario.schema import ACTIVITIES
@@ -46,19 +47,13 @@ _OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "hom
             "outreach": "consulted"}
 
 
-def _ring(worker: Worker, wake: simpy.Event, _timer: simpy.Event) -> None:
-    """Block end while idle: wake the worker with no item (unless work woke them first)."""
-    if worker.wake is wake:
-        worker.wake_with(None)
-
-
 class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
-        "notes", "morbid_factor", "p_message", "lines", "block_activity", "remote",
+        "notes", "morbid_factor", "p_message", "lines", "block_activity", "remote", "alarm",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -99,7 +94,11 @@ class Worker:
         self.left_at = float("nan")
         self.booked: deque = deque()  # own booked patients who have arrived, in order
         self.timeline = clinic.records.timeline  # None unless the event log is on
+        self.alarm = Alarm(self.env, self.is_idle, partial(self.wake_with, None))
         self.process = self.env.process(self.day())
+
+    def is_idle(self) -> bool:
+        return self.wake is not None
 
     def takes_remotely(self, item) -> bool:
         """Whether a remote clinician may take ``item``: a question, a call, or a contact
@@ -154,7 +153,7 @@ class Worker:
                         continue
                     wake = self.wake = env.event()
                     clinic.idle.append(self)
-                    env.timeout(until - now).callbacks.append(partial(_ring, self, wake))
+                    self.alarm.set(now + (until - now))  # the block's end
                     item = yield wake  # whoever wakes us has taken us off the idle list
                     t1 = env.now
                     self.time[block.activity] += t1 - now

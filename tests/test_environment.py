@@ -1,0 +1,93 @@
+"""The day's event loop and the idle alarm keep SimPy's order of events exactly."""
+from __future__ import annotations
+
+import simpy
+
+from sim.engine.environment import Alarm, DayEnvironment
+
+
+def _trace(env_class: type, use_alarm: bool) -> list[tuple[float, str]]:
+    """A sleeper idles three times towards the same end (10), woken early twice by a
+    waker; other events land at 10 before, between and after the stretches' timers."""
+    env = env_class()
+    log: list[tuple[float, str]] = []
+    state = {"wake": None}
+
+    def idle() -> bool:
+        return state["wake"] is not None
+
+    def ring() -> None:
+        log.append((env.now, "rang"))
+        wake, state["wake"] = state["wake"], None
+        wake.succeed("end")
+
+    alarm = Alarm(env, idle, ring) if use_alarm else None
+
+    def mark(name: str):
+        return lambda _e: log.append((env.now, name))
+
+    def sleeper():
+        for stretch in range(3):
+            wake = state["wake"] = env.event()
+            if use_alarm:
+                alarm.set(env.now + (10 - env.now))
+            else:
+                def timer(_e, wake=wake):
+                    if state["wake"] is wake:
+                        ring()
+                env.timeout(10 - env.now).callbacks.append(timer)
+            env.timeout(10 - env.now).callbacks.append(mark(f"other after stretch {stretch}"))
+            why = yield wake
+            log.append((env.now, f"sleeper woke: {why}"))
+            if why == "end":
+                return
+            yield env.timeout(1)
+
+    def waker():
+        for t in (2, 5):
+            yield env.timeout(t - env.now)
+            wake, state["wake"] = state["wake"], None
+            wake.succeed("work")
+
+    env.timeout(10).callbacks.append(mark("other first"))
+    env.process(sleeper())
+    env.process(waker())
+    env.run()
+    return log
+
+
+def test_day_loop_and_alarm_keep_simpy_order():
+    reference = _trace(simpy.Environment, use_alarm=False)
+    assert _trace(DayEnvironment, use_alarm=False) == reference
+    assert _trace(DayEnvironment, use_alarm=True) == reference
+    # the alarm rang in the third stretch's place among the events at 10
+    at_ten = [name for t, name in reference if t == 10]
+    assert at_ten == ["other first", "other after stretch 0", "other after stretch 1", "rang",
+                      "other after stretch 2", "sleeper woke: end"]
+
+
+def test_alarm_keeps_one_event_for_stretches_with_one_end():
+    env = DayEnvironment()
+    rang = []
+    alarm = Alarm(env, lambda: True, lambda: rang.append(env.now))
+    for _ in range(5):
+        alarm.set(10.0)
+    assert len(env._queue) == 1
+    env.run()
+    assert rang == [10.0]
+
+
+def test_day_loop_raises_a_failed_event():
+    env = DayEnvironment()
+
+    def fails():
+        yield env.timeout(1)
+        raise ValueError("boom")
+
+    env.process(fails())
+    try:
+        env.run()
+    except ValueError as exc:
+        assert str(exc) == "boom"
+    else:  # pragma: no cover
+        raise AssertionError("the failure was swallowed")
