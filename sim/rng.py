@@ -58,6 +58,7 @@ class RandomStreams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._generators: dict[str, np.random.Generator] = {}
+        self._rows: dict[str, DecisionRows] = {}
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         return np.random.SeedSequence(
@@ -73,10 +74,53 @@ class RandomStreams:
             self._generators[name] = found
         return found
 
+    def decision_rows(self, source: str) -> DecisionRows:
+        """The decision rows of the contacts of ``source`` (a demand stream, or a kind of
+        contact the run itself creates), column ``j`` from stream
+        ``contacts.<source>.<CONTACT_DRAWS[j]>``."""
+        found = self._rows.get(source)
+        if found is None:
+            found = self._rows[source] = DecisionRows(
+                [self.generator(f"contacts.{source}.{d}") for d in CONTACT_DRAWS])
+        return found
+
     def contact_draws(self, demand: str, n: int) -> np.ndarray:
-        """The decision rows of ``n`` contacts of demand stream ``demand``: an (n, k) array
-        whose column ``j`` comes from the decision's own stream (``CONTACT_DRAWS[j]``)."""
-        rows = np.empty((n, len(CONTACT_DRAWS)))
-        for j, decision in enumerate(CONTACT_DRAWS):
-            rows[:, j] = self.generator(f"contacts.{demand}.{decision}").random(n)
-        return rows
+        """The decision rows of the next ``n`` contacts of demand stream ``demand``: an
+        (n, k) array whose column ``j`` comes from the decision's own stream."""
+        return self.decision_rows(demand).take(n)
+
+
+#: Rows a :class:`DecisionRows` draws ahead: its first block, and the most it doubles to.
+FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 1024
+
+
+class DecisionRows:
+    """Decision rows drawn ahead in blocks, one vectorised call per decision and block
+    rather than per decision and day: a small practice's day has a few contacts per
+    demand stream, and fifteen calls for each cost more than the contacts themselves.
+    Each column continues its stream where the last block ended (a generator's
+    ``random(a)`` then ``random(b)`` are its ``random(a + b)``), so the rows are the
+    same whatever the blocks."""
+
+    __slots__ = ("_generators", "_block", "_next", "_size")
+
+    def __init__(self, generators: list[np.random.Generator]):
+        self._generators = generators
+        self._block = np.empty((0, len(generators)))
+        self._next = 0  # the first row not yet handed out
+        self._size = FIRST_BLOCK_ROWS
+
+    def take(self, n: int) -> np.ndarray:
+        """The next ``n`` rows (a view of a block that is never written again)."""
+        start = self._next
+        if start + n > len(self._block):
+            left = self._block[start:]
+            more = max(n - len(left), self._size)
+            self._size = min(2 * self._size, MAX_BLOCK_ROWS)
+            block = np.empty((len(left) + more, len(self._generators)))
+            block[:len(left)] = left
+            for j, generator in enumerate(self._generators):
+                block[len(left):, j] = generator.random(more)
+            self._block, start = block, 0
+        self._next = start + n
+        return self._block[start:start + n]

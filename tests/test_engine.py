@@ -583,6 +583,23 @@ def test_a_contacts_random_draws_do_not_depend_on_how_many_arrive():
     assert many[:3] == few
 
 
+def test_decision_rows_are_the_same_whatever_the_blocks():
+    """Rows are drawn ahead in blocks: taking them a few or many at a time, across block
+    ends, gives the rows each decision's own stream gives in one call."""
+    import numpy as np
+
+    from sim.rng import CONTACT_DRAWS, MAX_BLOCK_ROWS, RandomStreams
+
+    streams = RandomStreams(4, 2)
+    sizes = [1, 0, 63, 2, 200, MAX_BLOCK_ROWS + 5, 7, 3 * MAX_BLOCK_ROWS]
+    taken = np.vstack([streams.contact_draws("phone", n) for n in sizes])
+    fresh = RandomStreams(4, 2)
+    whole = np.column_stack([fresh.generator(f"contacts.phone.{d}").random(sum(sizes))
+                             for d in CONTACT_DRAWS])
+    assert taken.shape == (sum(sizes), len(CONTACT_DRAWS))
+    assert np.array_equal(taken, whole)
+
+
 def test_adding_a_nurse_does_not_raise_same_day_misses():
     """Under common random numbers, one more nurse never makes same-day access worse
     beyond noise; where nurses hold the acute slots that are short, it improves it."""

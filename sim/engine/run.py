@@ -28,7 +28,7 @@ from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
 from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
-from sim.rng import CONTACT_DRAWS, RandomStreams
+from sim.rng import RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.clinic import Clinic
@@ -37,24 +37,21 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Planned needs the practice booked for a chosen later day (a follow-up's, a review's):
 #: their wait runs from that day, not from when they were booked.
 SCHEDULED_SOURCES = ("follow_up", "review", "pre_test")
-#: Rows of decision draws fetched at a time for contacts the run itself creates
-#: (follow-ups, reviews): one vectorised draw per decision instead of one per contact.
+#: Rows of decision draws turned into per-contact rows at a time for contacts the run
+#: itself creates (follow-ups, reviews).
 ROW_BLOCK = 64
 
 
 class RowSource:
-    """Decision rows for contacts of one endogenous source, from its own named streams."""
+    """Decision rows for contacts of one endogenous source, one contact at a time."""
 
     def __init__(self, streams: RandomStreams, source: str):
-        self._generators = [streams.generator(f"contacts.{source}.{d}") for d in CONTACT_DRAWS]
+        self._source = streams.decision_rows(source)
         self._rows: list[array] = []
 
     def next(self) -> array:
         if not self._rows:
-            block = np.empty((ROW_BLOCK, len(self._generators)))
-            for j, generator in enumerate(self._generators):
-                block[:, j] = generator.random(ROW_BLOCK)
-            self._rows = draw_rows(block)[::-1]
+            self._rows = draw_rows(self._source.take(ROW_BLOCK))[::-1]
         return self._rows.pop()
 
 
