@@ -91,3 +91,46 @@ def test_day_loop_raises_a_failed_event():
         assert str(exc) == "boom"
     else:  # pragma: no cover
         raise AssertionError("the failure was swallowed")
+
+
+def _timers_trace(cheap: bool) -> list[tuple[float, str]]:
+    """Processes sleeping and callbacks due at tied times, one process interrupted in
+    its sleep: the order of what happens."""
+    env = DayEnvironment()
+    log: list[tuple[float, str]] = []
+
+    def sleep(delay: float):
+        return env.sleep(delay) if cheap else env.timeout(delay)
+
+    def at(t: float, name: str) -> None:
+        callback = lambda _e: log.append((env.now, name))  # noqa: E731
+        if cheap:
+            env.call_at(t, callback)
+        else:
+            env.timeout(max(0.0, t - env.now)).callbacks.append(callback)
+
+    def worker(name: str, gaps: list[float]):
+        for gap in gaps:
+            try:
+                yield sleep(gap)
+                log.append((env.now, f"{name} done"))
+            except simpy.Interrupt as stop:
+                log.append((env.now, f"{name} interrupted by {stop.cause}"))
+            at(env.now + 1, f"{name} follow-up")
+
+    def boss(target):
+        yield sleep(2.5)
+        target.interrupt("a question")
+
+    a = env.process(worker("a", [1, 2, 2]))
+    env.process(worker("b", [2, 1, 2]))
+    env.process(boss(a))
+    at(3, "three")
+    at(-1, "past")
+    env.run()
+    return log
+
+
+def test_cheap_timers_keep_simpy_order():
+    assert _timers_trace(cheap=True) == _timers_trace(cheap=False)
+    assert (2.5, "a interrupted by a question") in _timers_trace(cheap=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-import simpy
 
 from sim.distributions import Distribution
 from sim.engine.book import Appointment
@@ -124,7 +123,7 @@ class Clinic:
 
     def at(self, t: float, callback) -> None:
         """Call ``callback`` at time ``t`` (now, if ``t`` has passed)."""
-        self.env.timeout(max(0.0, t - self.env.now)).callbacks.append(callback)
+        self.env.call_at(t, callback)
 
     def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
         """Append to the event log. Callers check ``self.log is not None`` first, so a day
@@ -351,7 +350,7 @@ class Clinic:
 
     # --- end of day ----------------------------------------------------------------------
     def closing(self):
-        yield self.env.timeout(max(0.0, self.close - self.env.now))
+        yield self.env.sleep(max(0.0, self.close - self.env.now))
         self._close_phone_line()
         eod = self.scenario.end_of_day
         if eod.patients == "carry_over":

@@ -98,5 +98,5 @@ def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], cty
     env = clinic.env
     for t, ctype, patient, u in zip(times, ctypes, patients, draws):
         if t > env.now:
-            yield env.timeout(t - env.now)
+            yield env.sleep(t - env.now)
         clinic.arrive(stream, channel, ctype, u, patient, patience)

@@ -1,8 +1,11 @@
-"""The SimPy environment of a clinic day, with a tighter event loop and alarm clocks.
+"""The SimPy environment of a clinic day, with a tighter event loop, cheaper timers and
+alarm clocks.
 
 A day is a few thousand events, and each one passes through SimPy's ``run`` -> ``step``.
-:class:`DayEnvironment` runs the same loop inline (same order, same failure check), and
-adds :class:`Alarm`: the timer an idle person sets for the end of their block. Someone
+:class:`DayEnvironment` runs the same loop inline (same order, same failure check); its
+timers (:meth:`DayEnvironment.sleep`, :meth:`DayEnvironment.call_at`) go into the heap
+as SimPy's ``Timeout`` does, without its per-timer checks and bookkeeping. :class:`Alarm`
+is the timer an idle person sets for the end of their block. Someone
 who goes idle ten times in a block used to leave ten timers in the event heap, nine of
 them stale by the time they rang; an alarm keeps one, and takes the place in the order of
 events that the timer of the latest idle stretch would have had (SimPy orders events at
@@ -20,8 +23,37 @@ import simpy
 from simpy.core import NORMAL
 
 
+class Due:
+    """A timer that has already been triggered, as SimPy's ``Timeout`` is: a process may
+    yield it, and callbacks run when it comes due. Only what SimPy's loop and processes
+    read of an event is kept (``Timeout`` also checks and keeps its delay and value)."""
+
+    __slots__ = ("callbacks",)
+    _ok = True
+    _value = None
+
+    def __init__(self) -> None:
+        self.callbacks: list = []
+
+
 class DayEnvironment(simpy.Environment):
-    """A SimPy environment whose ``run()`` (to the end of the schedule) is one loop."""
+    """A SimPy environment whose ``run()`` (to the end of the schedule) is one loop, with
+    cheaper timers: :meth:`sleep` and :meth:`call_at`."""
+
+    def sleep(self, delay: float) -> Due:
+        """A timer ``delay`` minutes from now, ordered as ``timeout(delay)`` would be."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        due = Due()
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), due))
+        return due
+
+    def call_at(self, t: float, callback: Callable) -> None:
+        """Call ``callback(event)`` at ``t`` (now, if ``t`` has passed)."""
+        now = self._now
+        due = Due()
+        due.callbacks.append(callback)
+        heappush(self._queue, (now + max(0.0, t - now), NORMAL, next(self._eid), due))
 
     def run(self, until=None):
         """Process every scheduled event, as ``simpy.Environment.run()`` does without
@@ -59,7 +91,7 @@ class Alarm:
                  then: Callable[[], None]):
         self.env = env
         self.waiting, self._then = waiting, then
-        self._event: simpy.Event | None = None  # the pending event, if any
+        self._event: Due | None = None  # the pending event, if any
         self._at = 0.0
         self._ticket = -1  # the current stretch's place among events at ``_at``
         self._key = -1  # the place the pending event holds in the heap
@@ -75,13 +107,12 @@ class Alarm:
         self._push(ticket)
 
     def _push(self, key: int) -> None:
-        event = simpy.Event(self.env)
-        event._ok, event._value = True, None
+        event = Due()
         event.callbacks.append(self._ring)
         self._event, self._key = event, key
         heappush(self.env._queue, (self._at, NORMAL, key, event))
 
-    def _ring(self, event: simpy.Event) -> None:
+    def _ring(self, event: Due) -> None:
         if event is not self._event:
             return  # left behind when a stretch with another end time began
         self._event = None

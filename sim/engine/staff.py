@@ -130,7 +130,7 @@ class Worker:
         env, clinic = self.env, self.clinic
         plan, last, i = self.plan, len(self.plan) - 1, 0  # plan[i]: the block we are in
         if self.start > env.now:
-            yield env.timeout(self.start - env.now)
+            yield env.sleep(self.start - env.now)
         while True:
             now = env.now
             if now >= self.end:
@@ -148,7 +148,7 @@ class Worker:
                 if item is None:
                     until = min(block.end, self.end)
                     if not block.serves:
-                        yield env.timeout(until - now)
+                        yield env.sleep(until - now)
                         self.spend(block.activity, now, until)
                         continue
                     wake = self.wake = env.event()
@@ -170,7 +170,7 @@ class Worker:
             if self.may_be_interrupted and activity != "home_visits":
                 yield from self.work(duration, activity)
             else:
-                yield env.timeout(duration)
+                yield env.sleep(duration)
                 t1 = env.now
                 self.time[activity] += t1 - t0
                 if self.timeline is not None and t1 > t0:
@@ -233,7 +233,7 @@ class Worker:
             t0 = env.now
             self.interruptible = True
             try:
-                yield env.timeout(remaining)
+                yield env.sleep(remaining)
                 self.interruptible = False
                 self.spend(activity, t0, env.now)
                 return
@@ -273,7 +273,7 @@ class Worker:
         t0 = self.env.now
         if self.clinic.log is not None:
             self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
-        yield self.env.timeout(q.duration)
+        yield self.env.sleep(q.duration)
         self.spend("supervising", t0, self.env.now)
         self.clinic.task_done(self, q.kind, q.contact, t0)
         q.done.succeed(True)
