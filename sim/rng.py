@@ -84,13 +84,18 @@ class RandomStreams:
                 [self.generator(f"contacts.{source}.{d}") for d in CONTACT_DRAWS])
         return found
 
+    def uniforms(self, name: str) -> Uniforms:
+        """Stream ``name``'s uniforms one at a time (see :class:`Uniforms`)."""
+        return Uniforms(self.generator(name))
+
     def contact_draws(self, demand: str, n: int) -> np.ndarray:
         """The decision rows of the next ``n`` contacts of demand stream ``demand``: an
         (n, k) array whose column ``j`` comes from the decision's own stream."""
         return self.decision_rows(demand).take(n)
 
 
-#: Rows a :class:`DecisionRows` draws ahead: its first block, and the most it doubles to.
+#: Rows a :class:`DecisionRows` (values a :class:`Uniforms`) draws ahead: its first block,
+#: and the most it doubles to.
 FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 1024
 
 
@@ -124,3 +129,22 @@ class DecisionRows:
             self._block, start = block, 0
         self._next = start + n
         return self._block[start:start + n]
+
+
+class Uniforms:
+    """A stream's uniforms one at a time, drawn ahead in blocks: a scalar draw from a
+    numpy generator costs as much as a block of dozens. The values are the generator's
+    own sequence (``random()`` twice is ``random(2)``), whatever the blocks."""
+
+    __slots__ = ("_generator", "_ahead", "_size")
+
+    def __init__(self, generator: np.random.Generator):
+        self._generator = generator
+        self._ahead: list[float] = []  # drawn, not yet handed out, last first
+        self._size = FIRST_BLOCK_ROWS
+
+    def next(self) -> float:
+        if not self._ahead:
+            self._ahead = self._generator.random(self._size).tolist()[::-1]
+            self._size = min(2 * self._size, MAX_BLOCK_ROWS)
+        return self._ahead.pop()

@@ -598,6 +598,10 @@ def test_decision_rows_are_the_same_whatever_the_blocks():
                              for d in CONTACT_DRAWS])
     assert taken.shape == (sum(sizes), len(CONTACT_DRAWS))
     assert np.array_equal(taken, whole)
+    # single uniforms: the stream's own sequence across blocks too
+    ahead = streams.uniforms("phone.redial")
+    one_by_one = [ahead.next() for _ in range(3 * MAX_BLOCK_ROWS)]
+    assert one_by_one == fresh.generator("phone.redial").random(3 * MAX_BLOCK_ROWS).tolist()
 
 
 def test_adding_a_nurse_does_not_raise_same_day_misses():

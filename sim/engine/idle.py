@@ -17,12 +17,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class IdleIndex:
-    __slots__ = ("_buckets", "_count")
+    __slots__ = ("_buckets", "_count", "_lists")
 
     def __init__(self) -> None:
         #: kind -> role -> team -> sorted [(index, worker)]
         self._buckets: dict[str, dict[str, dict]] = {}
         self._count = 0
+        #: (role, team, kinds served) -> the buckets such a person sits in while idle
+        self._lists: dict[tuple, list[list]] = {}
 
     def __len__(self) -> int:
         return self._count
@@ -30,18 +32,28 @@ class IdleIndex:
     def __bool__(self) -> bool:
         return self._count > 0
 
+    def _buckets_of(self, w: Worker) -> list[list]:
+        """The buckets ``w`` sits in while idle in their current block (one per kind of
+        work it serves), looked up once per role, team and block kind."""
+        key = (w.role, w.team, w.serving)
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = [
+                self._buckets.setdefault(kind, {}).setdefault(w.role, {}).setdefault(w.team, [])
+                for kind in w.serving]
+        return found
+
     def append(self, w: Worker) -> None:
         """``w`` waits idle in their current block (what it serves is ``w.serving``)."""
         entry = (w.index, w)
-        for kind in w.serving:
-            teams = self._buckets.setdefault(kind, {}).setdefault(w.role, {})
-            bisect.insort(teams.setdefault(w.team, []), entry)
+        for bucket in self._buckets_of(w):
+            bisect.insort(bucket, entry)
         self._count += 1
 
     def remove(self, w: Worker) -> None:
-        for kind in w.serving:
-            bucket = self._buckets[kind][w.role][w.team]
-            del bucket[bisect.bisect_left(bucket, (w.index,))]
+        key = (w.index,)
+        for bucket in self._buckets_of(w):
+            del bucket[bisect.bisect_left(bucket, key)]
         self._count -= 1
 
     def best(self, kind: str, item) -> Worker | None:

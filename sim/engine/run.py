@@ -99,10 +99,10 @@ class RunState:
         #: callers who will ring again: day -> [(minute, contact)]
         self.redials: dict[int, list[tuple[float, Contact]]] = defaultdict(list)
         self._rows: dict[str, RowSource] = {}
-        self._redial = streams.generator("phone.redial")
-        self._redial_time = streams.generator("phone.redial_time")
-        self._follow_up = streams.generator("follow_ups.ask")
-        self._follow_up_after = streams.generator("follow_ups.after")
+        self._redial = streams.uniforms("phone.redial")
+        self._redial_time = streams.uniforms("phone.redial_time")
+        self._follow_up = streams.uniforms("follow_ups.ask")
+        self._follow_up_after = streams.uniforms("follow_ups.after")
 
     # --- contacts ---------------------------------------------------------------------------
     def new_contact(self, channel: str, ctype: str, u: Sequence[float], patient: int, day: int,
@@ -184,10 +184,10 @@ class RunState:
         if redial is None:
             clinic.finish(c, outcome)
             return
-        u = float(self._redial.random())
+        u = self._redial.next()
         if u < redial.same_day and not closing:
             t = clinic.env.now + self.model.redial_delay[c.stream].quantile(
-                float(self._redial.random()))
+                self._redial.next())
             if t < clinic.close:
                 patience = self.model.patience[c.stream]
                 clinic.at(t, lambda _e, c=c: clinic.call_arrives(c, patience))
@@ -202,7 +202,7 @@ class RunState:
         """A time of day for a redial on ``weekday``, from the stream's arrival profile
         that day."""
         profile = self.model.day_profiles[weekday][stream]
-        u = self._redial_time.random(2)
+        u = (self._redial_time.next(), self._redial_time.next())
         which = min(int(profile.cdf.searchsorted(u[0], side="right")), len(profile.cdf) - 1)
         return float(profile.starts[which] + u[1] * (profile.ends[which]
                                                      - profile.starts[which]))
@@ -218,10 +218,10 @@ class RunState:
             share = follow.after_inbox.get(c.ctype, 0.0)
         else:
             return
-        if share <= 0.0 or float(self._follow_up.random()) >= share:
+        if share <= 0.0 or self._follow_up.next() >= share:
             return
         after = self.model.follow_up_after
-        days = max(1, int(round(after.quantile(float(self._follow_up_after.random())))))
+        days = max(1, int(round(after.quantile(self._follow_up_after.next()))))
         need = self.derived_contact(clinic, "follow_up", follow.contact_type, c)
         self.request(clinic, need, "follow_up", first_day=clinic.day.index + days)
 
