@@ -171,9 +171,13 @@ def counting_steps() -> Iterator[_Counter]:
 
     The engine builds its own Environment every day, so the count comes from patching the
     class for the duration of a counting pass. The final ``step`` that finds the schedule
-    empty raises ``EmptySchedule`` before the counter moves, so it is not counted.
+    empty raises ``EmptySchedule`` before the counter moves, so it is not counted. The
+    engine's day loop runs events without ``step``: for the pass it runs SimPy's own loop,
+    which processes the same events in the same order.
     """
-    original = simpy.Environment.step
+    from sim.engine.environment import DayEnvironment
+
+    original, day_loop = simpy.Environment.step, DayEnvironment.run
     counter = _Counter()
 
     def step(self):
@@ -181,10 +185,12 @@ def counting_steps() -> Iterator[_Counter]:
         counter.steps += 1
 
     simpy.Environment.step = step
+    DayEnvironment.run = simpy.Environment.run
     try:
         yield counter
     finally:
         simpy.Environment.step = original
+        DayEnvironment.run = day_loop
 
 
 # --- [5] the bare SimPy reference ------------------------------------------------------------

@@ -4,15 +4,21 @@ alarm clocks.
 A day is a few thousand events, and each one passes through SimPy's ``run`` -> ``step``.
 :class:`DayEnvironment` runs the same loop inline (same order, same failure check); its
 timers (:meth:`DayEnvironment.sleep`, :meth:`DayEnvironment.call_at`) go into the heap
-as SimPy's ``Timeout`` does, without its per-timer checks and bookkeeping. :class:`Alarm`
-is the timer an idle person sets for the end of their block. Someone
-who goes idle ten times in a block used to leave ten timers in the event heap, nine of
-them stale by the time they rang; an alarm keeps one, and takes the place in the order of
+as SimPy's ``Timeout`` does, without its per-timer checks and bookkeeping.
+
+:class:`Alarm` is the timer an idle person sets for the end of their block. Someone who
+goes idle ten times in a block used to leave ten timers in the event heap, nine of them
+stale by the time they rang; an alarm keeps one, and takes the place in the order of
 events that the timer of the latest idle stretch would have had (SimPy orders events at
 the same time by priority, then by the number it gave them when they were scheduled; an
 alarm takes that number when the stretch starts, exactly as a new timer would). So the
 events that act happen in the same order as with one timer per stretch, and runs are
 unchanged to the last digit.
+
+All of this reads SimPy's event heap and counters (``_queue``, ``_eid``, ``_now``), which
+its public API does not expose; ``tests/test_environment.py`` compares the order of
+events with SimPy's own loop and timers, so a SimPy release that changed them would fail
+there first.
 """
 from __future__ import annotations
 
