@@ -126,6 +126,7 @@ class RunMetrics:
         self.carried: list[tuple[int, int]] = []
         self.after_run: Counter = Counter()
         self.days = 0
+        self._cells: dict[tuple[str, str], list[tuple[str, list[float]]]] = {}
 
     # --- a day ------------------------------------------------------------------------------
     def add(self, records: DayRecords) -> None:
@@ -229,8 +230,9 @@ class RunMetrics:
             cost += (left - start - away) * self.cost[role]
         doctor_minutes = 0.0
         for role, time in time_by_role.items():
-            for activity in ACTIVITIES:
-                per_day("time_use_min", time[activity], role, activity, by_weekday=False)
+            for activity, cell in self._cells_of(role, "time_use_min", ACTIVITIES):
+                cell[0] += time[activity]
+                cell[1] += 1.0
             busy = math.fsum(time[a] for a in WORKING)
             ratio("utilisation", busy, available[role], role)
             per_day("overtime_min", overtime[role], role, by_weekday=False)
@@ -240,9 +242,9 @@ class RunMetrics:
         role_of = [s[2] for s in records.staff]
         tasks = Counter((role_of[w], kind) for w, kind, _cid, _t0, _t1 in records.tasks)
         for role in time_by_role:
-            for kind in TASK_KINDS:
-                per_day("contacts_handled", tasks.get((role, kind), 0), role, kind,
-                        by_weekday=False)
+            for kind, cell in self._cells_of(role, "contacts_handled", TASK_KINDS):
+                cell[0] += tasks.get((role, kind), 0)
+                cell[1] += 1.0
         ratio("doctor_min_per_contact", doctor_minutes, handled)
         per_day("staff_cost_dkk", cost)
         ratio("cost_per_contact_dkk", cost, handled)
@@ -250,6 +252,18 @@ class RunMetrics:
         if patients:
             per_day("cost_per_patient_year_dkk",
                     cost * self.scenario.clinic.working_days_per_year / patients)
+
+    def _cells_of(self, role: str, metric: str,
+                  activities: tuple[str, ...]) -> list[tuple[str, list[float]]]:
+        """A role's per-day cells of ``metric`` by activity (not by weekday), as
+        ``per_day`` would make them: looked up once a run, not once a day (the staff-time
+        loops are most of a small practice's metric work)."""
+        key = (metric, role)
+        found = self._cells.get(key)
+        if found is None:
+            found = self._cells[key] = [(a, self.sums[(metric, role, a, None)])
+                                        for a in activities]
+        return found
 
     # --- the run ----------------------------------------------------------------------------
     def rows(self) -> list[Row]:
