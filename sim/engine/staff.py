@@ -98,6 +98,7 @@ class Worker:
         self.process = self.env.process(self.day())
 
     def is_idle(self) -> bool:
+        """Whether this person waits idle (what their alarm asks when it rings)."""
         return self.wake is not None
 
     def takes_remotely(self, item) -> bool:
