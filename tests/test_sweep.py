@@ -237,7 +237,9 @@ def test_killed_sweep_resumes_to_the_same_results(tmp_path):
 
 
 def test_interrupted_sweep_keeps_only_complete_parts(tmp_path):
-    path = small(tmp_path, reps=24, per_task=2)
+    # far more tasks than the three parts it waits for, so the sweep is still running when
+    # the interrupt comes, however quick each run and however late this process polls
+    path = small(tmp_path, reps=240, per_task=2)
     out = tmp_path / "interrupted"
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out",
                              str(out), "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
