@@ -28,6 +28,7 @@ from sim.progress import tick
 from sim.estimators import RatioSums, intervals
 from sim.experiment.replications import run_calendar
 from sim.metrics import HANDLED, SEEN
+from sim.report import shown
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
 from sim.scenario.schema import ACTIVITIES, Scenario, parse_clock
 
@@ -420,8 +421,6 @@ def _cell(row: pd.Series, key: str, share: bool) -> str:
     value = row[key]
     if isinstance(value, float) and math.isnan(value):
         return "-"
-    from sim.report import shown
-
     scale, unit, digits = (100.0, " %", 0) if share else (1.0, "", 1)
 
     def text(x: float) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-
 from sim.distributions import Distribution
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day

@@ -431,6 +431,12 @@ def duty_view(person, duty):
                            blocks=duty.blocks)
 
 
+def _rota_views(s: Scenario, duty) -> list:
+    """(staff id, duty day view) of each rota member who is on staff."""
+    return [(sid, duty_view(s.staff[sid], duty)) for sid in duty.rota
+            if sid in s.staff and s.staff[sid].count > 0]
+
+
 def _day_view(person, weekday: str):
     """A person's hours and blocks on ``weekday`` (their ``on`` entry over their usual day)."""
     from types import SimpleNamespace
@@ -608,11 +614,10 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
                 [(prefix + where, start, end) for prefix, plan in _plans(person)
                  for where, start, end, _kind in _slot_blocks(s, plan, "acute")])
                for sid, person in s.staff.items() if person.count > 0]
-    holders += [(("duties", name), f"{sid}, ", s.staff[sid].role,
+    holders += [(("duties", name), f"{sid}, ", view.role,
                  [(where, start, end) for where, start, end, _kind
-                  in _slot_blocks(s, duty_view(s.staff[sid], duty), "acute")])
-                for name, duty in s.duties.items() for sid in duty.rota
-                if sid in s.staff and s.staff[sid].count > 0]
+                  in _slot_blocks(s, view, "acute")])
+                for name, duty in s.duties.items() for sid, view in _rota_views(s, duty)]
     present_holders = 0
     for path, who, role, blocks in holders:
         if not blocks:
@@ -662,10 +667,9 @@ def _warn_slots_after_closing(s: Scenario) -> Iterator[Problem]:
         if duty.weekday not in s.calendar.weekdays:
             continue
         opens, close = s.clinic.hours(duty.weekday)
-        late = {(where, start, end, kind) for sid in duty.rota if sid in s.staff
+        late = {(where, start, end, kind) for _sid, view in _rota_views(s, duty)
                 for slots in ("planned", "acute")
-                for where, start, end, kind in _slot_blocks(
-                    s, duty_view(s.staff[sid], duty), slots) if end > close}
+                for where, start, end, kind in _slot_blocks(s, view, slots) if end > close}
         for where, start, end, kind in sorted(late, key=lambda w: (w[1], w[2])):
             yield _problem(("duties", name, *where),
                            f"bookable slots within opening hours {_span(opens, close)} on "
