@@ -1111,9 +1111,8 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     calendar = RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=0)
     days = calendar.days()
     people: dict[str, str] = {}
-    for weekday_people in model.weekday_people:
-        for p in weekday_people:
-            people.setdefault(p.id, p.role)
+    for p in model.everyone:
+        people.setdefault(p.id, p.role)
     order = sorted(people, key=lambda sid: (_role_rank(people[sid], scenario), _natural(sid)))
     row_of = {sid: i for i, sid in enumerate(order)}
     kind_colour = {"planned": "#2f6db5", "acute": "#d7191c", "open": "#4e79a7",

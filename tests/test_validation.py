@@ -98,6 +98,35 @@ BAD_FILES = {
         """, ["delegation.routes.medium.certificate", "competent for 'certificate'", "nurse"]),
     "unknown role": ("extends: default\nstaff: {hca: {role: wizard}}\n",
                      ["staff.hca.role", "'wizard'", "a role"]),
+    "period week of the year out of range": (
+        """\
+        extends: default
+        staff:
+          hca: {periods: [{weeks_of_year: [53]}]}
+        """, ["staff.hca.periods[0].weeks_of_year[0]", "53", "less than or equal to 52"]),
+    "week in two periods": (
+        """\
+        extends: default
+        staff:
+          hca: {periods: [{weeks_of_year: [7, 8], days: []}, {weeks_of_year: [8]}]}
+        """, ["staff.hca.periods[1].weeks_of_year[0]", "week 8, also in periods[0]",
+              "one period only"]),
+    "period block outside its hours": (
+        """\
+        extends: default
+        staff:
+          hca:
+            periods:
+              - weeks_of_year: [30]
+                "on": {mon: {end: "12:00", blocks: [{kind: planned, start: "11:00", end: "13:00"}]}}
+        """, ["staff.hca.periods[0].on.mon.blocks[0]", "within the working hours 08:00-12:00",
+              "11:00-13:00"]),
+    "period plan on a day not in": (
+        """\
+        extends: default
+        staff:
+          hca: {periods: [{weeks_of_year: [30], days: [tue], "on": {mon: {end: "12:00"}}}]}
+        """, ["staff.hca.periods[0].on.mon", "a weekday this person is in (tue)"]),
     "missing base": ("extends: nowhere/base.yaml\n", ["base.yaml", "no such file"]),
     "extends cycle": ("extends: practice.yaml\n", ["a chain of bases without a cycle"]),
     "yaml alias": ("extends: default\nname: &n x\ndescription: *n\n", ["aliases"]),

@@ -138,6 +138,46 @@ def test_rotation_and_absences_take_people_out_of_their_weeks():
     assert (1, "tue") not in seen["nurse-1"] and (2, "tue") in seen["nurse-1"]
 
 
+def test_periods_of_the_year_change_who_is_in_and_their_hours():
+    """A locum in only in weeks 3-4 of the year, and a nurse who works short Mondays in
+    weeks 2 and 4: the plans and the simulated days follow the week of the year, from
+    the calendar's start week."""
+    d = raw("default")
+    d["staff"]["locum"] = dict(d["staff"]["gp"], count=1, days=[],
+                               periods=[{"weeks_of_year": [3, 4], "days": WEEKDAYS}])
+    d["staff"]["nurse"]["periods"] = [{"weeks_of_year": [2, 4],
+                                       "on": {"mon": {"end": "12:00", "blocks": []}}}]
+    d["calendar"]["start_week"] = 52  # the run's weeks are weeks 52, 1, 2, 3, 4 of the year
+    scenario = scenario_from_dict(d)
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, weeks=5, warmup_weeks=0)
+    locum_weeks, nurse_monday_minutes = set(), {}
+    for records in simulate_run(model, 1, 0, calendar):
+        day = records.day
+        ids = {p.id for p in model.people_on(day)}
+        if "locum" in ids:
+            locum_weeks.add(day.week_of_year)
+        if day.name == "mon":
+            nurse_monday_minutes[day.week_of_year] = {
+                row[0]: sum(row[7].values()) for row in records.staff
+                if row[0].startswith("nurse")}
+    assert locum_weeks == {3, 4}
+    nurse = scenario.staff["nurse"]
+    for week, minutes in nurse_monday_minutes.items():  # present to 12:00 in the period
+        hours = (12 * 60 if week in (2, 4) else nurse.end) - nurse.start
+        assert all(hours <= m < hours + 90 for m in minutes.values()), (week, minutes)
+    assert set(nurse_monday_minutes) == {52, 1, 2, 3, 4}
+
+
+def test_case09_has_no_evening_consultation_in_school_holidays():
+    model = CompiledScenario(load_scenario("case09"))
+    calendar = RunCalendar(model.scenario.calendar, weeks=8, warmup_weeks=0)
+    ends = {d.week_of_year: p.end for d in calendar.days() if d.name == "wed"
+            for p in model.people_on(d) if p.group == "gp_b"}
+    assert ends[7] == 16 * 60 and ends[1] == 16 * 60  # winter holiday, Christmas
+    assert {ends[w] for w in (2, 3, 4, 5, 6, 8)} == {18 * 60}
+
+
 def test_a_duty_goes_round_its_rota_one_week_each():
     """A Wednesday home-visit day taken in turn by three GPs: each works its blocks in their
     week of three and their own day otherwise, in the plan and in the simulated day."""

@@ -26,6 +26,7 @@ class Day:
     name: str         # "mon", "tue", ...
     demand_factor: float
     measured: bool    # False during the warm-up
+    week_of_year: int = 1  # 1-52, from the calendar's start week (staff periods, the season)
 
 
 class RunCalendar:
@@ -52,16 +53,20 @@ class RunCalendar:
         # a cosine between trough (1 - a) and peak (1 + a), with (1 + a) / (1 - a) = ratio
         ratio = season.peak_to_trough
         amplitude = (ratio - 1.0) / (ratio + 1.0)
-        week_of_year = (self.calendar.start_week - 1 + week) % WEEKS_PER_YEAR
+        week_of_year = self.week_of_year(week) - 1
         phase = 2.0 * math.pi * (week_of_year - (season.quietest_week - 1)) / WEEKS_PER_YEAR
         return 1.0 - amplitude * math.cos(phase)
+
+    def week_of_year(self, week: int) -> int:
+        """Week of the year (1-52) of week ``week`` (0-based) of the run."""
+        return (self.calendar.start_week - 1 + week) % int(WEEKS_PER_YEAR) + 1
 
     def day(self, index: int) -> Day:
         n = len(self.weekdays)
         week, weekday = divmod(index, n)
         return Day(index, week, weekday, self.weekdays[weekday],
                    self.weekday_factors[weekday] * self.season_factor(week),
-                   index >= self.warmup_days)
+                   index >= self.warmup_days, self.week_of_year(week))
 
     def days(self) -> list[Day]:
         return [self.day(i) for i in range(self.total_days)]

@@ -16,7 +16,7 @@ import numpy as np
 from sim.distributions import Distribution, build
 from sim.engine.calendar import Day
 from sim.scenario.checks import day_plan, duty_view
-from sim.scenario.schema import WEEKDAYS, Scenario, Staff
+from sim.scenario.schema import WEEKDAYS, Scenario, Staff, period_of, period_view
 
 
 @dataclass(frozen=True)
@@ -112,19 +112,17 @@ class CompiledScenario:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         s = scenario
-        #: per working weekday (calendar order): everyone who may be in that day
-        self.weekday_people: list[list[Person]] = []
-        for weekday in s.calendar.weekdays:
-            people = []
-            for group, spec in s.staff.items():
-                day = weekday_spec(spec, weekday)
-                if day is None:
-                    continue
-                plan = tuple(self._plan(spec, day))
-                for pid in person_ids(group, spec):
-                    people.append(Person(pid, group, spec.role, spec.team, day.start, day.end,
-                                         plan, spec.remote))
-            self.weekday_people.append(people)
+        #: per working weekday (calendar order): everyone who may be in that day (in the
+        #: usual weeks of the year)
+        self.weekday_people: list[list[Person]] = [
+            [p for group, spec in s.staff.items() for p in self._people(group, spec, weekday)]
+            for weekday in s.calendar.weekdays]
+        #: staff entry -> per period of the year, per working weekday: who is in then
+        self.period_people: dict[str, list[list[list[Person]]]] = {
+            group: [[self._people(group, period_view(spec, period), weekday)
+                     for weekday in s.calendar.weekdays] for period in spec.periods]
+            for group, spec in s.staff.items() if spec.periods}
+        self._weeks_of_year: dict[tuple[int, int], list[Person]] = {}
         #: duties taken in turn: weekday -> [(rota of person ids, each one's Person that day)]
         self.duties: dict[str, list[tuple[tuple[str, ...], dict[str, Person]]]] = {}
         for duty in s.duties.values():
@@ -135,6 +133,41 @@ class CompiledScenario:
                 on_duty[pid] = Person(pid, pid, spec.role, spec.team, day.start, day.end,
                                       tuple(self._plan(spec, day)), spec.remote)
             self.duties.setdefault(duty.weekday, []).append((tuple(duty.rota), on_duty))
+
+    def _people(self, group: str, spec: Staff, weekday: str) -> list[Person]:
+        """The people of staff entry ``group`` on ``weekday`` (none if not in that day)."""
+        day = weekday_spec(spec, weekday)
+        if day is None:
+            return []
+        plan = tuple(self._plan(spec, day))
+        return [Person(pid, group, spec.role, spec.team, day.start, day.end, plan, spec.remote)
+                for pid in person_ids(group, spec)]
+
+    def _weekday_people(self, day: Day) -> list[Person]:
+        """Everyone who may be in on ``day``'s weekday in its week of the year: the usual
+        people, with each staff entry that has a period then as it is in that period."""
+        if not self.period_people:
+            return self.weekday_people[day.weekday]
+        key = (day.weekday, day.week_of_year)
+        found = self._weeks_of_year.get(key)
+        if found is None:
+            s, found = self.scenario, []
+            for group, spec in s.staff.items():
+                i = period_of(spec, day.week_of_year) if spec.periods else None
+                if i is None:
+                    found += [p for p in self.weekday_people[day.weekday] if p.group == group]
+                else:
+                    found += self.period_people[group][i][day.weekday]
+            self._weeks_of_year[key] = found
+        return found
+
+    @cached_property
+    def everyone(self) -> list[Person]:
+        """Every weekday's people, in the usual weeks and in every period of the year (the
+        same person once per weekday plan)."""
+        return [p for people in self.weekday_people for p in people] + [
+            p for periods in self.period_people.values() for weekdays in periods
+            for people in weekdays for p in people]
 
     def _plan(self, spec: Staff, day: SimpleNamespace) -> list[PlanBlock]:
         s = self.scenario
@@ -155,11 +188,12 @@ class CompiledScenario:
         return plan
 
     def people_on(self, day: Day) -> list[Person]:
-        """Everyone in on ``day``: the weekday's people, less rotations and absences."""
+        """Everyone in on ``day``: the weekday's people in that week of the year, less
+        rotations and absences, with the week's duties."""
         staff = self.scenario.staff
         week = day.week + 1
         out = []
-        for person in self.weekday_people[day.weekday]:
+        for person in self._weekday_people(day):
             spec = staff[person.group]
             rot = spec.rotation
             if rot is not None and (day.week % rot.every_weeks) + 1 not in rot.weeks:
@@ -283,8 +317,7 @@ class CompiledScenario:
     @cached_property
     def bookable_roles(self) -> list[str]:
         """Roles with bookable (planned or acute) slots on some weekday."""
-        roles = {p.role for people in self.weekday_people for p in people
-                 if any(b.slots != "none" for b in p.plan)}
+        roles = {p.role for p in self.everyone if any(b.slots != "none" for b in p.plan)}
         return sorted(roles)
 
     @cached_property

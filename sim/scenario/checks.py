@@ -15,7 +15,7 @@ import math
 from typing import Any, Iterable, Iterator, Mapping
 
 from sim.scenario.errors import Problem, show
-from sim.scenario.schema import Scenario, clock_text
+from sim.scenario.schema import Scenario, clock_text, period_view
 
 SUM_TOLERANCE = 1e-6
 
@@ -345,7 +345,6 @@ def _check_supervision(s: Scenario) -> Iterator[Problem]:
 
 
 def _check_staff(s: Scenario) -> Iterator[Problem]:
-    working = ", ".join(s.calendar.weekdays)
     for sid, person in s.staff.items():
         path = ("staff", sid)
         if person.role not in s.roles:
@@ -354,25 +353,42 @@ def _check_staff(s: Scenario) -> Iterator[Problem]:
             yield _problem(path + ("team",),
                            f"a team from population.teams ({', '.join(s.population.teams)})",
                            show(person.team))
-        for day in person.days or []:
-            if day not in s.calendar.weekdays:
-                yield _problem(path + ("days",), f"working weekdays ({working})", show(day))
-        for day in person.on:
-            if day not in s.calendar.weekdays:
-                yield _problem(path + ("on", day), f"a working weekday ({working})", show(day))
-            elif person.days is not None and day not in person.days:
-                yield _problem(path + ("on", day), f"a weekday this person is in "
-                               f"({', '.join(person.days)})", show(day))
         if person.rotation is not None:
             for i, week in enumerate(person.rotation.weeks):
                 if week > person.rotation.every_weeks:
                     yield _problem(path + ("rotation", "weeks", i),
                                    f"a week of the {person.rotation.every_weeks}-week cycle",
                                    str(week))
-        plans = [(path, person)]
-        plans += [(path + ("on", d), _day_view(person, d)) for d in person.on]
-        for where, plan in plans:
-            yield from _check_hours(s, where, plan)
+        yield from _check_week(s, path, person, person)
+        first: dict[int, int] = {}  # week of the year -> the period that has it
+        for i, period in enumerate(person.periods):
+            ppath = path + ("periods", i)
+            for j, week in enumerate(period.weeks_of_year):
+                other = first.setdefault(week, i)
+                if other != i:
+                    yield _problem(ppath + ("weeks_of_year", j),
+                                   "each week of the year in one period only",
+                                   f"week {week}, also in periods[{other}]")
+            yield from _check_week(s, ppath, period, period_view(person, period))
+
+
+def _check_week(s: Scenario, path: tuple, entry, person) -> Iterator[Problem]:
+    """A staff entry's (or one of its periods') weekdays and each weekday's hours and
+    blocks: ``entry`` is what the file sets at ``path``, ``person`` the week it makes."""
+    working = ", ".join(s.calendar.weekdays)
+    for day in entry.days or []:
+        if day not in s.calendar.weekdays:
+            yield _problem(path + ("days",), f"working weekdays ({working})", show(day))
+    for day in entry.on:
+        if day not in s.calendar.weekdays:
+            yield _problem(path + ("on", day), f"a working weekday ({working})", show(day))
+        elif person.days is not None and day not in person.days:
+            yield _problem(path + ("on", day), f"a weekday this person is in "
+                           f"({', '.join(person.days)})", show(day))
+    plans = [] if entry is not person else [(path, person)]
+    plans += [(path + ("on", d), _day_view(person, d)) for d in entry.on]
+    for where, plan in plans:
+        yield from _check_hours(s, where, plan)
 
 
 def all_blocks(s: Scenario, sid: str) -> list:
@@ -380,6 +396,7 @@ def all_blocks(s: Scenario, sid: str) -> list:
     the duties they take in turn."""
     p = s.staff[sid]
     return [*p.blocks, *(b for d in p.on.values() for b in (d.blocks or [])),
+            *(b for period in p.periods for d in period.on.values() for b in (d.blocks or [])),
             *(b for duty in s.duties.values() if sid in duty.rota for b in duty.blocks)]
 
 
@@ -525,7 +542,9 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
         if role is None or person.role in triagers:
             continue
         views = [person] + [_day_view(person, d) for d in person.on] + [
-            duty_view(person, duty) for duty in s.duties.values() if person_id in duty.rota]
+            duty_view(person, duty) for duty in s.duties.values() if person_id in duty.rota] + [
+            _day_view(period_view(person, period), d)
+            for period in person.periods for d in period.on]
         found = next(((start, end, kind) for view in views
                       for start, end, kind in day_plan(s, view, role.default_block)
                       if s.block_kinds.get(kind) is not None

@@ -474,6 +474,22 @@ class Rotation(Strict):
         min_length=1, description="Weeks of each cycle the person is in (1 = the first).")
 
 
+class Period(Strict):
+    """Weeks of the year in which a staff entry keeps other days or hours (school holidays,
+    a high season). A run's week falls in week ``(calendar.start_week - 1 + w) mod 52 + 1``
+    of the year (as the season does), so a period shows in a run only if the run reaches it.
+    """
+
+    weeks_of_year: list[Annotated[WholeNumber, Field(ge=1, le=52)]] = Field(
+        min_length=1, description="Weeks of the year (1-52) this period covers.")
+    days: list[Weekday] | None = Field(
+        default=None, description="Weekdays present in these weeks (null: as usual; [] for "
+                                  "none).")
+    on: dict[Weekday, DayPlan] = Field(
+        default_factory=dict, description="Weekdays whose hours or blocks differ in these "
+                                          "weeks (in place of the usual entry for that day).")
+
+
 class Duty(Strict):
     """A day's duty taken in turn, one person a week (a nursing-home day, a home-visit day):
     in week w of a run (1 = the first simulated week), ``rota[(w - 1) mod len(rota)]``
@@ -511,11 +527,29 @@ class Staff(Strict):
         default_factory=dict, description="Weekdays whose hours or blocks differ.")
     rotation: Rotation | None = None
     absent: list[Absence] = Field(default_factory=list)
+    periods: list[Period] = Field(
+        default_factory=list, description="Weeks of the year with other days or hours.")
     remote: bool = Field(default=False, description="Works from elsewhere by video or phone: "
                                                     "takes only remote contact types.")
     list_share: Annotated[float, Field(ge=0, le=1000)] | None = Field(
         default=None, description="Relative share of the list with each of these people as "
                                   "own GP (null: 1 if the role keeps a list, else 0).")
+
+
+def period_view(person: Staff, period: Period) -> Staff:
+    """``person`` as they are in the weeks of ``period``: its days where it sets them, and
+    its weekday plans in place of the usual ones for those weekdays."""
+    days = person.days if period.days is None else period.days
+    return person.model_copy(update={"days": days, "on": {**person.on, **period.on},
+                                     "periods": []})
+
+
+def period_of(person: Staff, week_of_year: int) -> int | None:
+    """Index of ``person``'s period covering ``week_of_year``, or None (the usual weeks)."""
+    for i, period in enumerate(person.periods):
+        if week_of_year in period.weeks_of_year:
+            return i
+    return None
 
 
 class Practice(Strict):
@@ -562,7 +596,10 @@ class Scenario(Strict):
         return self.delegation.routes[self.delegation.degree][contact_type]
 
     def present_roles(self) -> set[str]:
-        """Roles of anyone on staff on at least one working weekday."""
+        """Roles of anyone on staff on at least one working weekday (in some weeks of the
+        year, for a staff entry with periods)."""
         weekdays = set(self.calendar.weekdays)
-        return {s.role for s in self.staff.values()
+        views = [v for s in self.staff.values()
+                 for v in (s, *(period_view(s, p) for p in s.periods))]
+        return {s.role for s in views
                 if s.count > 0 and (s.days is None or weekdays.intersection(s.days))}
