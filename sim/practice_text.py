@@ -37,8 +37,10 @@ def days_text(scenario: Scenario, spec: Staff, group: str | None = None) -> str:
     the group's name, the duties it takes in turn."""
     weekdays = list(scenario.calendar.weekdays)
     present = [d for d in weekdays if spec.days is None or d in spec.days]
+    seasonal = "; ".join(f"other days or hours in weeks {_weeks(p.weeks_of_year)} of the year"
+                         for p in spec.periods)
     if not present:
-        return "no working day"
+        return f"no working day; {seasonal}" if seasonal else "no working day"
     text = ("every working day" if len(present) == len(weekdays)
             else ", ".join(_DAY_NAMES[d] for d in present))
     changed = [d for d in present if d in spec.on]
@@ -50,10 +52,23 @@ def days_text(scenario: Scenario, spec: Staff, group: str | None = None) -> str:
                 f"{spec.rotation.every_weeks}"
     if spec.absent:
         text += f", absent in {_plural(len(spec.absent), 'listed week')}"
+    if seasonal:
+        text += f"; {seasonal}"
     for name, duty in scenario.duties.items():
         if group in duty.rota:
             text += f"; {_duty(name, duty)} duty one week in {len(duty.rota)}"
     return text
+
+
+def _weeks(weeks: list[int]) -> str:
+    """Weeks of the year in words, runs as ranges: '1, 7, 27-32'."""
+    runs: list[list[int]] = []
+    for w in sorted(set(weeks)):
+        if runs and w == runs[-1][1] + 1:
+            runs[-1][1] = w
+        else:
+            runs.append([w, w])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _duty(name: str, duty) -> str:
