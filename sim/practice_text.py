@@ -86,6 +86,21 @@ def duty_sentence(scenario: Scenario) -> str | None:
     return "Duties in turn: " + "; ".join(parts) + "."
 
 
+def meeting_sentence(scenario: Scenario) -> str | None:
+    """The recurring meetings, in words (None if there are none)."""
+    if not scenario.meetings:
+        return None
+    parts = []
+    for name, m in scenario.meetings.items():
+        often = ("every week" if m.every_weeks == 1 and m.weeks == [1]
+                 else f"in week{'s' if len(m.weeks) > 1 else ''} "
+                      f"{', '.join(str(w) for w in m.weeks)} of every {m.every_weeks}")
+        who = "everyone in" if m.attendees is None else _and(m.attendees)
+        parts.append(f"{name.replace('_', ' ')} {', '.join(_DAY_NAMES[d] for d in m.days)} "
+                     f"{_clock(m.start)}-{_clock(m.end)} {often} ({who})")
+    return "Meetings: " + "; ".join(parts) + "."
+
+
 def staff_counts(scenario: Scenario) -> dict[str, int]:
     """People on staff by role (those in on at least one working day), largest level first."""
     weekdays = set(scenario.calendar.weekdays)
@@ -148,9 +163,9 @@ def practice_sentences(scenario: Scenario) -> list[str]:
                         f"{when}")
     sentences.append("Everyone works every working day." if not part else
                      "Not every day: " + "; ".join(part) + ".")
-    duties = duty_sentence(s)
-    if duties:
-        sentences.append(duties)
+    for extra in (duty_sentence(s), meeting_sentence(s)):
+        if extra:
+            sentences.append(extra)
     sentences.append(f"Delegation degree {s.delegation.degree}: "
                      + {"low": "doctors see most patients first",
                         "medium": "nurses start some contact types before a doctor",
@@ -191,5 +206,5 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = ["days_text", "delegation_rows", "duty_sentence", "practice_sentences", "role_name",
-           "staff_counts", "week_table"]
+__all__ = ["days_text", "delegation_rows", "duty_sentence", "meeting_sentence",
+           "practice_sentences", "role_name", "staff_counts", "week_table"]

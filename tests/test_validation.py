@@ -127,6 +127,30 @@ BAD_FILES = {
         staff:
           hca: {periods: [{weeks_of_year: [30], days: [tue], "on": {mon: {end: "12:00"}}}]}
         """, ["staff.hca.periods[0].on.mon", "a weekday this person is in (tue)"]),
+    "meeting of an unknown attendee": (
+        """\
+        extends: default
+        meetings:
+          huddle: {days: [mon], start: "08:00", end: "08:15", attendees: [gp, doctor]}
+        """, ["meetings.huddle.attendees[1]", "'doctor'", "a staff entry"]),
+    "meeting on a closed day": (
+        """\
+        extends: default
+        meetings:
+          huddle: {days: [sun], start: "08:00", end: "08:15"}
+        """, ["meetings.huddle.days", "'sun'", "working weekdays"]),
+    "meeting in a block kind with slots": (
+        """\
+        extends: default
+        meetings:
+          huddle: {days: [mon], start: "08:00", end: "08:15", kind: planned}
+        """, ["meetings.huddle.kind", "without bookable slots", "'planned' with planned"]),
+    "meeting week beyond its cycle": (
+        """\
+        extends: default
+        meetings:
+          monthly: {days: [wed], start: "12:00", end: "13:00", every_weeks: 4, weeks: [5]}
+        """, ["meetings.monthly.weeks[0]", "a week of the 4-week cycle", "5"]),
     "missing base": ("extends: nowhere/base.yaml\n", ["base.yaml", "no such file"]),
     "extends cycle": ("extends: practice.yaml\n", ["a chain of bases without a cycle"]),
     "yaml alias": ("extends: default\nname: &n x\ndescription: *n\n", ["aliases"]),

@@ -178,6 +178,47 @@ def test_case09_has_no_evening_consultation_in_school_holidays():
     assert {ends[w] for w in (2, 3, 4, 5, 6, 8)} == {18 * 60}
 
 
+def test_a_monthly_meeting_takes_its_attendees_from_their_plan_and_slots():
+    """The GPs and nurses meet on Wednesdays 11:00-12:00 in the first week of every
+    two: in those weeks the attendees' plans hold the meeting there (planned time before
+    and after it kept), their slots in it are not offered, and the time counts as admin;
+    other weeks, days and people are untouched."""
+    d = raw("default")
+    d["meetings"] = {"staff_meeting": {"days": ["wed"], "start": "11:00", "end": "12:00",
+                                       "every_weeks": 2, "weeks": [1],
+                                       "attendees": ["gp", "nurse"]}}
+    scenario = scenario_from_dict(d)
+    model = CompiledScenario(scenario)
+    plain = CompiledScenario(scenario_from_dict(raw("default")))
+    calendar = RunCalendar(scenario.calendar, weeks=4, warmup_weeks=0)
+    met = set()
+    for records in simulate_run(model, 1, 0, calendar):
+        day = records.day
+        usual = {p.id: p.plan for p in plain.people_on(day)}
+        admin = {row[0]: row[7]["inbox_admin"] for row in records.staff}
+        for p in model.people_on(day):
+            meeting = [b for b in p.plan if b.kind == "meeting"]
+            if not meeting:
+                assert p.plan == usual[p.id]
+                continue
+            met.add((day.week + 1, day.name, p.group))
+            (block,) = meeting
+            assert (block.start, block.end) == (11 * 60, 12 * 60)
+            assert [b.kind for b in p.plan if b.start < block.start][-1] == "planned"
+            assert admin[p.id] >= 60
+            assert not any(block.start <= t < block.end
+                           for t, pid in model_slots(model, day) if pid == p.id)
+    assert {(w, d_, g) for w, d_, g in met} == {(w, "wed", g) for w in (1, 3)
+                                                for g in ("gp", "nurse")}
+
+
+def model_slots(model, day):
+    """(time, person id) of every slot offered that day."""
+    from sim.engine.book import day_slots
+
+    return [slot for slots in day_slots(model.people_on(day)).values() for slot in slots]
+
+
 def test_a_duty_goes_round_its_rota_one_week_each():
     """A Wednesday home-visit day taken in turn by three GPs: each works its blocks in their
     week of three and their own day otherwise, in the plan and in the simulated day."""

@@ -7,7 +7,7 @@ looked up here in a plain dict, built once per scenario (not per replication).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from types import SimpleNamespace
 
@@ -16,7 +16,8 @@ import numpy as np
 from sim.distributions import Distribution, build
 from sim.engine.calendar import Day
 from sim.scenario.checks import day_plan, duty_view
-from sim.scenario.schema import WEEKDAYS, Scenario, Staff, period_of, period_view
+from sim.scenario.schema import (WEEKDAYS, Meeting, Scenario, Staff, period_of,
+                                 period_view)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,15 @@ class CompiledScenario:
                      for weekday in s.calendar.weekdays] for period in spec.periods]
             for group, spec in s.staff.items() if spec.periods}
         self._weeks_of_year: dict[tuple[int, int], list[Person]] = {}
+        #: weekday -> [(meeting, its block)] of the meetings held on that weekday
+        self.meetings: dict[str, list[tuple[Meeting, PlanBlock]]] = {}
+        for meeting in s.meetings.values():
+            bk = s.block_kinds[meeting.kind]
+            block = PlanBlock(meeting.start, meeting.end, meeting.kind, tuple(bk.serves),
+                              bk.activity, bk.slots, 0.0)
+            for weekday in meeting.days:
+                self.meetings.setdefault(weekday, []).append((meeting, block))
+        self._in_meeting: dict[tuple[int, int], Person] = {}
         #: duties taken in turn: weekday -> [(rota of person ids, each one's Person that day)]
         self.duties: dict[str, list[tuple[tuple[str, ...], dict[str, Person]]]] = {}
         for duty in s.duties.values():
@@ -205,7 +215,32 @@ class CompiledScenario:
         for rota, on_duty in self.duties.get(day.name, ()):
             pid = rota[day.week % len(rota)]  # this week's turn; not held if they are out
             out = [on_duty[pid] if p.id == pid else p for p in out]
+        for meeting, block in self.meetings.get(day.name, ()):
+            if (day.week % meeting.every_weeks) + 1 in meeting.weeks:
+                out = [self._attending(p, block) if meeting.attendees is None
+                       or p.group in meeting.attendees else p for p in out]
         return out
+
+    def _attending(self, person: Person, block: PlanBlock) -> Person:
+        """``person`` with the part of ``block``'s time within their hours given to it
+        (the blocks it overlaps cut short or split around it)."""
+        key = (id(person), id(block))
+        found = self._in_meeting.get(key)
+        if found is not None:
+            return found
+        start, end = max(block.start, person.start), min(block.end, person.end)
+        if start >= end:
+            found = person
+        else:
+            plan = [replace(block, start=start, end=end)]
+            for b in person.plan:
+                if b.start < start:
+                    plan.append(replace(b, end=min(b.end, start)))
+                if b.end > end:
+                    plan.append(replace(b, start=max(b.start, end)))
+            found = replace(person, plan=tuple(sorted(plan, key=lambda b: b.start)))
+        self._in_meeting[key] = found
+        return found
 
     @cached_property
     def list_holders(self) -> list[tuple[str, str | None, float]]:

@@ -66,6 +66,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
         *_check_group_and_pre_tests(s),
         *_check_staff(s),
         *_check_duties(s),
+        *_check_meetings(s),
         *_check_coverage(s),
     ]
 
@@ -434,6 +435,35 @@ def _check_duties(s: Scenario) -> Iterator[Problem]:
                                    f"{week + 1} of every {cycle}")
                     break
             yield from _check_hours(s, path, duty_view(person, duty))
+
+
+def _check_meetings(s: Scenario) -> Iterator[Problem]:
+    """Each meeting on working weekdays, within the clinic's day, of a block kind that
+    offers no slots, its weeks within its cycle, its attendees on staff."""
+    working = ", ".join(s.calendar.weekdays)
+    for name, meeting in s.meetings.items():
+        path = ("meetings", name)
+        for day in meeting.days:
+            if day not in s.calendar.weekdays:
+                yield _problem(path + ("days",), f"working weekdays ({working})", show(day))
+        if meeting.start >= meeting.end:
+            yield _problem(path + ("end",), "an end after its start",
+                           _span(meeting.start, meeting.end))
+        bk = s.block_kinds.get(meeting.kind)
+        if bk is None:
+            yield _problem(path + ("kind",), f"a block kind ({', '.join(s.block_kinds)})",
+                           show(meeting.kind))
+        elif bk.slots != "none":
+            yield _problem(path + ("kind",), "a block kind without bookable slots",
+                           f"{meeting.kind!r} with {bk.slots} slots")
+        for i, week in enumerate(meeting.weeks):
+            if week > meeting.every_weeks:
+                yield _problem(path + ("weeks", i),
+                               f"a week of the {meeting.every_weeks}-week cycle", str(week))
+        for i, sid in enumerate(meeting.attendees or []):
+            if sid not in s.staff:
+                yield _problem(path + ("attendees", i),
+                               f"a staff entry ({', '.join(s.staff)})", show(sid))
 
 
 def duty_view(person, duty):

@@ -505,6 +505,26 @@ class Duty(Strict):
     blocks: list[Block] = Field(default_factory=list)
 
 
+class Meeting(Strict):
+    """A recurring meeting (a staff meeting, a morning huddle): on its days and weeks its
+    attendees who are in leave their plan for its time, which counts as the activity of
+    block ``kind``; their slots in it are not offered. Weeks count as a rotation's do:
+    week w of a run (1 = the first simulated week) is week ``(w - 1) mod every_weeks + 1``
+    of the cycle."""
+
+    days: list[Weekday] = Field(min_length=1, description="Weekdays it is held.")
+    start: Clock
+    end: Clock
+    every_weeks: Annotated[WholeNumber, Field(ge=1, le=52)] = Field(
+        default=1, description="Length of its cycle in weeks (1: every week; 4: monthly).")
+    weeks: list[Annotated[WholeNumber, Field(ge=1, le=52)]] = Field(
+        default_factory=lambda: [1], min_length=1,
+        description="Weeks of each cycle it is held (1 = the first).")
+    attendees: list[Name] | None = Field(
+        default=None, description="Staff entries who attend (null: everyone in that day).")
+    kind: Name = Field(default="meeting", description="Block kind its time counts as.")
+
+
 class Absence(Strict):
     """Days off: a week of the run (1 = the first simulated week) and its weekdays."""
 
@@ -590,6 +610,7 @@ class Scenario(Strict):
     notes: Notes = Field(default_factory=Notes)
     staff: dict[Name, Staff]
     duties: dict[Name, Duty] = Field(default_factory=dict)
+    meetings: dict[Name, Meeting] = Field(default_factory=dict)
 
     def route(self, contact_type: str) -> list[str]:
         """Roles that may start ``contact_type``, lowest competent level first."""
