@@ -327,13 +327,28 @@ def duty_in_turn(weekday: str, block: str, people: int):
         rota = s.duties[name].rota
         assert len(rota) == people and all(s.roles[s.staff[p].role].doctor for p in rota)
         model = CompiledScenario(s)
-        (duty_plans,) = [plans for r, plans in model.duties[weekday] if list(r) == rota]
         days = [d for d in RunCalendar(s.calendar, weeks=2 * people, warmup_weeks=0).days()
                 if d.name == weekday]
-        on_duty = [[p.id for p in model.people_on(d) if duty_plans.get(p.id) is p]
-                   for d in days]
+        on_duty = [[p.id for p in model.people_on(d) if p.id in rota
+                    and any(b.kind == block for b in p.plan)] for d in days]
         assert on_duty == [[rota[w % people]] for w in range(2 * people)]
     return f"a {weekday} {block} duty taken in turn by {people}", check
+
+
+def meeting(every_weeks: int, minutes: float, days: int = 1):
+    """A meeting held on ``days`` weekdays of one week in ``every_weeks``, of ``minutes``,
+    that takes at least one person's time in the simulated weeks' plans."""
+    def check(s):
+        found = [m for m in s.meetings.values() if m.every_weeks == every_weeks
+                 and len(m.days) == days and m.end - m.start == minutes]
+        assert found, [(m.every_weeks, m.days, m.end - m.start) for m in s.meetings.values()]
+        model = CompiledScenario(s)
+        held = [p for d in RunCalendar(s.calendar, weeks=every_weeks, warmup_weeks=0).days()
+                for p in model.people_on(d) if any(b.kind == found[0].kind and
+                                                   b.start >= found[0].start and
+                                                   b.end <= found[0].end for b in p.plan)]
+        assert held
+    return f"a {minutes:g}-minute meeting every {every_weeks} weeks on {days} days", check
 
 
 #: What each case's narrative (seed 003) names, as checks on its loaded scenario.
@@ -343,20 +358,31 @@ CASE_MECHANISMS = {
         outreach("residential_homes")],  # "kører ud 1 gang ugentlig til test, prøver mv."
     2: [complex_to_doctor("acute", "follow_up"),  # "Multisyge eller dårlige patienter visiteres til tid hos en læge"
         outreach("nursing_home"),       # "en praksissygeplejerske særligt dedikeret til opgaver på plejecentrene"
-        group_sessions("group_consultation")],  # "Gruppekonsultation for 6-10 patienter"
-    3: [complex_to_doctor("acute", "follow_up", "mental_health")],  # "Udfordrende patienter og multisyge får tid hos en af de erfarne læger"
-    4: [complex_to_doctor("follow_up", "mental_health")],  # "patienter, som ... har komplekse problemstillinger ... mens SPL tager lettere, afklarede tilfælde"
+        group_sessions("group_consultation"),  # "Gruppekonsultation for 6-10 patienter"
+        meeting(1, 15, days=5),         # "Hver morgen mødes ledelsesgruppen et kvarter"
+        meeting(4, 60)],                # "Lederteamet holder møde en gang om måneden"
+    3: [complex_to_doctor("acute", "follow_up", "mental_health"),  # "Udfordrende patienter og multisyge får tid hos en af de erfarne læger"
+        meeting(4, 60)],                # "En gang om måneden er der personalemøde"
+    4: [complex_to_doctor("follow_up", "mental_health"),  # "patienter, som ... har komplekse problemstillinger ... mens SPL tager lettere, afklarede tilfælde"
+        meeting(1, 60)],                # "chefgruppen mødes en gang ugentligt"; "Den samlede personalegruppe mødes en gang om ugen"
     5: [messages("nurse", "trainee", "junior_gp"),  # "Spørgsmål og kommunikation håndteres løbende via EPJ-systemet, så intern ventetid undgås"
         pre_test("chronic_review", "lab_sample", "lab"),  # "turkis (forprøve før konsultation med læge)"
         outreach("nursing_home"),       # "ugentligt afsættes en dag til stuegang/besøg på plejehjemmet med 80 borgere"
-        duty_in_turn("wed", "nursing_home", 3)],  # "Tre af lægerne i klinikken er en del af plejehjemslægeordningen"
-    6: [other_practice("secretary")],   # "1 fælles sekretær 4 dage/uge"; "Praksispersonale ½"
-    7: [other_practice("secretary")],   # "1 fælles sekretær (deles med anden praksis)"
+        duty_in_turn("wed", "nursing_home", 3),  # "Tre af lægerne i klinikken er en del af plejehjemslægeordningen"
+        meeting(1, 15, days=5),         # "et dagligt morgenmøde"
+        meeting(4, 120),                # "hver måned et længere formelt interessentskabsmøde"
+        meeting(4, 60)],                # "et fælles månedligt personalemøde for alle i klinikken"
+    6: [other_practice("secretary"),    # "1 fælles sekretær 4 dage/uge"; "Praksispersonale ½"
+        meeting(4, 60)],                # "De tre holder møde en gang om måneden"
+    7: [other_practice("secretary"),    # "1 fælles sekretær (deles med anden praksis)"
+        meeting(1, 60)],                # "ugentlige klinik- og lægemøder i samarbejdspraksis"
     8: [complex_to_doctor("acute", "follow_up"),  # "Tager sig primært af komplicerede kroniske patienter ... og de komplicerede akutte patienter"
         pre_test("chronic_review", "lab_sample", "student"),  # "tager formøde + årsstatus"
-        phone_line("acute", "secretary")],  # "akutknap ved akutte tilfælde frem til kl. 16"
+        phone_line("acute", "secretary"),  # "akutknap ved akutte tilfælde frem til kl. 16"
+        meeting(13, 120)],              # "4 længerevarende ledelsesmøder årligt"
     9: [pre_test("chronic_review", "lab_sample", "hca"),  # SSA: "forberedelse af årskontrol"
-        other_practice("secretary")],   # "2 sekretærer (deles med anden praksis)"
+        other_practice("secretary"),    # "2 sekretærer (deles med anden praksis)"
+        meeting(4, 60)],                # "En gang om måneden afholdes klinikmøde i delepraksis"
     10: [supervisor_between("manager", "nurse", "gp"),  # "Praksismanager superviserer og oplærer de andre sygeplejersker"
          phone_line("acute", "nurse")],  # "Efter kl. 12 er der et akutnummer"
     11: [complex_to_doctor("follow_up"),  # "Læger håndterer primært ... opfølgning på kronikere"
