@@ -80,6 +80,14 @@ def figure_html(fig, caption: str, alt: str | None = None, dpi: int = 100) -> st
             f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
+def _first_weeks(scenario: Scenario) -> str:
+    """Which weeks the roster figure shows, in words."""
+    n = plots.roster_weeks(scenario)
+    whole = plots.roster_weeks(scenario, most=520)
+    shown = "the first week of a run" if n == 1 else f"the first {n} weeks of a run"
+    return shown + (f"; the roster repeats every {whole} weeks" if whole > n else "")
+
+
 def _try_figure(make: Callable[[], Any], caption: str) -> str:
     """A figure, or a short note saying why it could not be drawn (never a failed report)."""
     try:
@@ -445,10 +453,10 @@ def _run_report(root: Path) -> tuple[str, str]:
                          "scenario. " + _e(" ".join(patience_sentences(s))) + "</p>")
 
     parts.append("<h2 id='weeks'>The weeks</h2>")
-    parts.append(_try_figure(lambda: plots.week_roster(s),
-                             "Who works which day of the week, with each day's blocks "
-                             "(the first week of a run; rotations and absences as the "
-                             "scenario gives them)."))
+    parts.append(_try_figure(lambda: plots.week_roster(s, weeks=plots.roster_weeks(s)),
+                             "Who works which day, with each day's blocks "
+                             f"({_first_weeks(s)}; rotations, duties, meetings and "
+                             "absences as the scenario gives them)."))
     if results.days is not None and not results.days.empty:
         parts.append(_try_figure(lambda: plots.access_over_run(results),
                                  "The appointment book over the run: appointments booked "
@@ -815,8 +823,10 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
     parts.append("<h2 id='weeks'>The weeks</h2>")
     for name, results in zip(comparison.names, comparison.results):
         parts.append(f"<h3>{_e(name)}</h3>")
-        parts.append(_try_figure(lambda r=results: plots.week_roster(r.scenario),
-                                 f"{name}: who works which day of the first week."))
+        parts.append(_try_figure(
+            lambda r=results: plots.week_roster(r.scenario,
+                                                weeks=plots.roster_weeks(r.scenario)),
+            f"{name}: who works which day ({_first_weeks(results.scenario)})."))
         if results.days is not None and not results.days.empty:
             parts.append(_try_figure(lambda r=results: plots.access_over_run(r),
                                      f"{name}: the appointment book over the run (backlog "

@@ -1101,6 +1101,21 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
 # --- the weeks -------------------------------------------------------------------------------
 
 
+#: Most weeks a roster figure shows: the cycle of rotations, duties and meetings, up to this.
+ROSTER_MOST_WEEKS = 4
+
+
+def roster_weeks(scenario, most: int = ROSTER_MOST_WEEKS) -> int:
+    """Weeks after which the roster repeats (the least common multiple of its rotations',
+    duties' and meetings' cycles), at most ``most``: what a roster figure should show."""
+    import math
+
+    cycles = [s.rotation.every_weeks for s in scenario.staff.values() if s.rotation]
+    cycles += [len(d.rota) for d in scenario.duties.values()]
+    cycles += [m.every_weeks for m in scenario.meetings.values()]
+    return min(most, math.lcm(1, *cycles))
+
+
 def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     """Who works which day: one row per person, one column per working day of the first
     ``weeks`` weeks, each cell showing their hours (blank: not in), with the day's main
@@ -1117,8 +1132,10 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     row_of = {sid: i for i, sid in enumerate(order)}
     kind_colour = {"planned": "#2f6db5", "acute": "#d7191c", "open": "#4e79a7",
                    "phone": "#f28e2b", "home_visits": "#9c6b4e", "nursing_home": "#9c6b4e",
-                   "supervision": "#7b3fa0", "floor": "#7b3fa0", "admin": "#59a14f"}
-    fig = Figure(figsize=(max(7.0, 1.3 * len(days) + 3), 1.4 + 0.38 * len(order)),
+                   "supervision": "#7b3fa0", "floor": "#7b3fa0", "admin": "#59a14f",
+                   "meeting": "#b8a04a"}
+    per_day = 1.3 if weeks == 1 else 0.8  # inches a day: several weeks stay readable
+    fig = Figure(figsize=(max(7.0, per_day * len(days) + 3), 1.4 + 0.38 * len(order)),
                  layout="constrained")
     ax = fig.add_subplot()
     for x, day in enumerate(days):
@@ -1137,7 +1154,7 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     ax.set_ylim(len(order) - 0.5, -0.5)
     ax.set_xticks([i + 0.5 for i in range(len(days))])
     ax.set_xticklabels([f"{d.name}\nweek {d.week + 1}" if weeks > 1 else d.name
-                        for d in days])
+                        for d in days], fontsize=7 if weeks > 1 else None)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([f"{sid}  ({_role_label(people[sid], scenario)})" for sid in order])
     ax.set_xlabel("Working day")

@@ -224,3 +224,25 @@ def test_heatmap_colours_only_differences_the_interval_supports():
     assert scores[3] == -1                             # clearly worse by more than a quarter
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("no clear difference") == 1
+
+
+def test_the_roster_figure_shows_the_cycle_of_rotations_duties_and_meetings():
+    """A four-week rotation shows four weeks; a three-week duty rota with a monthly meeting
+    repeats every twelve weeks, of which the figure shows the first four."""
+    from sim import load_scenario, scenario_from_dict
+    from sim.plots import roster_weeks
+    from tests.conftest import raw
+
+    assert roster_weeks(load_scenario("default")) == 1
+    assert roster_weeks(load_scenario("case16")) == 4
+    d = raw("default")
+    gp = d["staff"].pop("gp")
+    for name in ("gp_a", "gp_b", "gp_c"):
+        d["staff"][name] = dict(gp, count=1)
+    d["duties"] = {"home_day": {"weekday": "wed", "rota": ["gp_a", "gp_b", "gp_c"],
+                                "blocks": [{"kind": "home_visits", "start": "09:00",
+                                            "end": "15:00"}]}}
+    d["meetings"] = {"staff": {"days": ["thu"], "start": "14:00", "end": "15:00",
+                               "every_weeks": 4}}
+    s = scenario_from_dict(d)
+    assert roster_weeks(s, most=520) == 12 and roster_weeks(s) == 4
