@@ -397,6 +397,8 @@ CASE_MECHANISMS = {
     14: [],  # complex patients to doctors is the plan ("Fremover ..."); today staff "skal fortsat håndtere mere komplekse patienter"
     15: [outreach("laboratory")],       # "prøvetagning på bestilling af andre læger og hospitalsafdelinger"
     16: [outreach("nursing_home"),      # "Lægen kommer på plejehjemmet en dag om ugen"
+         meeting(4, 60),                # "Lægegruppen koordinerer indbyrdes på et månedligt, virtuelt møde"
+         meeting(1, 60),                # "Den centrale leder og gruppen af praksisledere mødes virtuelt en gang om ugen"
          morbid_consultations_longer()],  # "der er ikke nogen lette konsultationer"
     17: [complex_to_doctor("acute", "follow_up"),  # "Generelt varetager sygeplejersker de almindelige raske patienter"
          remote_doctor("follow_up", "mental_health"),  # "konsultationen via video med en læge i København"
