@@ -124,7 +124,11 @@ def dist_text(spec) -> str:
 
 
 def patience_sentences(scenario: Scenario) -> list[str]:
-    """Each phone stream's patience and redial shares, as the scenario states them."""
+    """Each phone stream's patience and redial shares, as the scenario states them, and
+    the load of the busiest phone hour its inputs make."""
+    from sim.engine import CompiledScenario
+    from sim.phone_load import busiest_phone_hour, load_sentence
+
     out = []
     for name, d in scenario.demand.items():
         if d.channel != "phone" or d.per_patient_year <= 0:
@@ -139,6 +143,10 @@ def patience_sentences(scenario: Scenario) -> list[str]:
         else:
             text += " Callers who hang up do not ring again."
         out.append(text)
+    load = load_sentence(busiest_phone_hour(CompiledScenario(scenario)))
+    if out and load:
+        out.append(load + " Above 1 the phone is offered more than its people can do in "
+                   "that hour, and callers queue past their patience.")
     return out
 
 

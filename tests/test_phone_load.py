@@ -1,0 +1,70 @@
+"""The busiest phone hour's load, from inputs alone: the arithmetic a consultant can
+check, and what the simulated phone does with it."""
+from __future__ import annotations
+
+import pytest
+
+from sim import scenario_from_dict
+from sim.engine import CompiledScenario, RunCalendar, simulate_run
+from sim.phone_load import busiest_phone_hour, load_sentence, phone_hours
+from tests.conftest import raw
+
+CALLS_A_DAY = 30
+TRIAGE_MIN = 4
+
+
+def one_phone_hour(secretaries: int):
+    """Calls only, all between 08:00 and 09:00, on every weekday alike; ``secretaries``
+    on the phone 08:00-09:00, each call a fixed 4 minutes, callers patient for ever."""
+    d = raw("default")
+    working_days = d["clinic"]["working_days_per_year"]
+    list_size = d["population"]["list_size"]
+    for stream in d["demand"].values():
+        stream["per_patient_year"] = 0.0
+    d["population"].update(share_70plus=d["population"]["reference_share_70plus"],
+                           share_morbid=d["population"]["reference_share_morbid"])
+    d["demand"]["phone"].update(
+        per_patient_year=CALLS_A_DAY * working_days / list_size,
+        profile=[{"start": "08:00", "end": "09:00", "weight": 1.0}],
+        patience={"dist": "fixed", "value": 600}, redial=None)
+    d["calendar"]["demand_by_weekday"] = {}
+    d["triage"]["durations"]["secretary"] = {"dist": "fixed", "value": TRIAGE_MIN}
+    d["staff"]["secretary"].update(count=secretaries, blocks=[
+        {"kind": "phone", "start": "08:00", "end": "09:00"},
+        {"kind": "lunch", "start": "12:00", "end": "12:30"}])
+    return scenario_from_dict(d)
+
+
+@pytest.mark.parametrize("secretaries, load", [(1, 2.0), (2, 1.0), (4, 0.5)])
+def test_load_is_offered_triage_minutes_over_staffed_minutes(secretaries, load):
+    model = CompiledScenario(one_phone_hour(secretaries))
+    peak = busiest_phone_hour(model)
+    assert peak.start == 8 * 60 and peak.line == "main"
+    assert peak.calls == pytest.approx(CALLS_A_DAY)
+    assert peak.offered_min == pytest.approx(CALLS_A_DAY * TRIAGE_MIN)
+    assert peak.staffed_min == pytest.approx(60 * secretaries)
+    assert peak.load == pytest.approx(load)
+    # no calls after 09:00, and no one on the phone then either
+    assert all(h.calls == pytest.approx(0) for h in phone_hours(model) if h.start >= 9 * 60)
+    assert f"a load of {load:.2f}" in load_sentence(peak)
+
+
+def test_above_a_load_of_one_the_hour_cannot_answer_every_call():
+    """One secretary, load 2: of 30 calls in the hour, at most 15 are answered in it; the
+    rest wait past 09:00, when the phone closes, and are lost. With four (load 0.5) nearly
+    all are answered (a call in the hour's last minutes may find everyone busy)."""
+    for secretaries, most in ((1, 60 // TRIAGE_MIN + 1), (4, None)):
+        scenario = one_phone_hour(secretaries)
+        model = CompiledScenario(scenario)
+        calendar = RunCalendar(scenario.calendar, weeks=2, warmup_weeks=0)
+        rings = answered = 0
+        for records in simulate_run(model, 1, 0, calendar):
+            day_answered = [c for c in records.calls if c[2] == c[2]]
+            rings += len(records.calls)
+            answered += len(day_answered)
+            if most is not None:
+                assert len(day_answered) <= most
+        if most is None:
+            assert answered >= 0.95 * rings
+        else:
+            assert answered < 0.6 * rings
