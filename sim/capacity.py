@@ -153,7 +153,8 @@ def gp_fte(scenario: Scenario) -> float:
     day = scenario.clinic.close - scenario.clinic.open
     total = 0.0
     for weekday, people in zip(scenario.calendar.weekdays, model.weekday_people):
-        turns = {pid: (person, len(rota)) for rota, on_duty in model.duties.get(weekday, ())
+        turns = {pid: (person, len(rota))
+                 for rota, on_duty, _cover in model.duties.get(weekday, ())
                  for pid, person in on_duty.items()}
         for p in people:
             role = scenario.roles[p.role]

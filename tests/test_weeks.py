@@ -178,6 +178,31 @@ def test_case09_has_no_evening_consultation_in_school_holidays():
     assert {ends[w] for w in (2, 3, 4, 5, 6, 8)} == {18 * 60}
 
 
+@pytest.mark.parametrize("cover, holder", [("none", None), ("next_in_rota", "gp_c")])
+def test_a_duty_whose_member_is_out_is_covered_only_if_the_duty_says_so(cover, holder):
+    """gp_b, whose turn is week 2, is away that week: with no cover no one holds the
+    Wednesday round; covered, the next rota member in (gp_c) holds it. Other weeks keep
+    their turns."""
+    d = raw("default")
+    gp = d["staff"].pop("gp")
+    for name in ("gp_a", "gp_b", "gp_c"):
+        d["staff"][name] = dict(gp, count=1)
+    d["staff"]["gp_b"]["absent"] = [{"week": 2}]
+    d["block_kinds"]["round"] = {"activity": "home_visits", "serves": []}
+    d["duties"] = {"home_day": {"weekday": "wed", "rota": ["gp_a", "gp_b", "gp_c"],
+                                "cover": cover,
+                                "blocks": [{"kind": "round", "start": "09:00",
+                                            "end": "15:00"}]}}
+    scenario = scenario_from_dict(d)
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, weeks=4, warmup_weeks=0)
+    holders = {d_.week + 1: {p.id for p in model.people_on(d_)
+                             if any(b.kind == "round" for b in p.plan)}
+               for d_ in calendar.days() if d_.name == "wed"}
+    assert holders[1] == {"gp_a"} and holders[3] == {"gp_c"} and holders[4] == {"gp_a"}
+    assert holders[2] == (set() if holder is None else {holder})
+
+
 def test_a_monthly_meeting_takes_its_attendees_from_their_plan_and_slots():
     """The GPs and nurses meet on Wednesdays 11:00-12:00 in the first week of every
     two: in those weeks the attendees' plans hold the meeting there (planned time before

@@ -133,8 +133,9 @@ class CompiledScenario:
             for weekday in meeting.days:
                 self.meetings.setdefault(weekday, []).append((meeting, block))
         self._in_meeting: dict[tuple[int, int], Person] = {}
-        #: duties taken in turn: weekday -> [(rota of person ids, each one's Person that day)]
-        self.duties: dict[str, list[tuple[tuple[str, ...], dict[str, Person]]]] = {}
+        #: duties taken in turn: weekday -> [(rota of person ids, each one's Person that day,
+        #: whether the next member in covers an absent one)]
+        self.duties: dict[str, list[tuple[tuple[str, ...], dict[str, Person], bool]]] = {}
         for duty in s.duties.values():
             on_duty = {}
             for pid in duty.rota:
@@ -142,7 +143,8 @@ class CompiledScenario:
                 day = duty_view(spec, duty)
                 on_duty[pid] = Person(pid, pid, spec.role, spec.team, day.start, day.end,
                                       tuple(self._plan(spec, day)), spec.remote)
-            self.duties.setdefault(duty.weekday, []).append((tuple(duty.rota), on_duty))
+            self.duties.setdefault(duty.weekday, []).append(
+                (tuple(duty.rota), on_duty, duty.cover == "next_in_rota"))
 
     def _people(self, group: str, spec: Staff, weekday: str) -> list[Person]:
         """The people of staff entry ``group`` on ``weekday`` (none if not in that day)."""
@@ -212,8 +214,13 @@ class CompiledScenario:
                    for a in spec.absent):
                 continue
             out.append(person)
-        for rota, on_duty in self.duties.get(day.name, ()):
-            pid = rota[day.week % len(rota)]  # this week's turn; not held if they are out
+        for rota, on_duty, cover in self.duties.get(day.name, ()):
+            turn = day.week % len(rota)
+            pid = rota[turn]  # this week's turn; if they are out, held by no one or covered
+            if cover:
+                here = {p.id for p in out}
+                pid = next((rota[(turn + k) % len(rota)] for k in range(len(rota))
+                            if rota[(turn + k) % len(rota)] in here), pid)
             out = [on_duty[pid] if p.id == pid else p for p in out]
         for meeting, block in self.meetings.get(day.name, ()):
             if (day.week % meeting.every_weeks) + 1 in meeting.weeks:

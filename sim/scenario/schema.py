@@ -494,7 +494,8 @@ class Duty(Strict):
     """A day's duty taken in turn, one person a week (a nursing-home day, a home-visit day):
     in week w of a run (1 = the first simulated week), ``rota[(w - 1) mod len(rota)]``
     works these blocks on ``weekday`` instead of their own plan for that day. If that
-    person is out that week (a rotation, an absence), no one holds the duty."""
+    person is out that day (a rotation, an absence, a period of the year), ``cover`` says
+    who holds it: no one, or the next rota member in that day."""
 
     weekday: Weekday
     rota: list[Name] = Field(min_length=1, description="Staff entries (one person each) "
@@ -503,6 +504,9 @@ class Duty(Strict):
                                                           "that day")
     end: Clock | None = None
     blocks: list[Block] = Field(default_factory=list)
+    cover: Literal["none", "next_in_rota"] = Field(
+        default="none", description="When this week's member is out: none holds the duty, "
+                                    "or the next rota member in that day (in rota order).")
 
 
 class Meeting(Strict):
