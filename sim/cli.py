@@ -196,7 +196,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
             people = sum(s.count for s in scenario.staff.values())
             print(f"{reference}: valid ({scenario.name}; {scenario.population.list_size:,} "
                   f"patients, {people} staff)")
+            note = _phone_note(scenario)
+            if note:
+                print(f"  note: {note}")
     return status
+
+
+def _phone_note(scenario) -> str:
+    """A word on a phone offered more than its people can do in its busiest hour: valid,
+    but callers will queue past their patience (sim/phone_load.py)."""
+    from sim.engine import CompiledScenario
+    from sim.phone_load import busiest_phone_hour, load_sentence
+
+    peak = busiest_phone_hour(CompiledScenario(scenario))
+    if peak is None or peak.load <= 1:
+        return ""
+    return (load_sentence(peak) + " Callers will queue past their patience: more people "
+            "on the phone then, or shorter calls, lower it.")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

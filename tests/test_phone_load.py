@@ -68,3 +68,12 @@ def test_above_a_load_of_one_the_hour_cannot_answer_every_call():
             assert answered >= 0.95 * rings
         else:
             assert answered < 0.6 * rings
+
+
+def test_validate_notes_a_phone_offered_more_than_it_can_do(capsys):
+    from sim.cli import main
+
+    assert main(["validate", "case10", "case16"]) == 0
+    out = capsys.readouterr().out
+    assert "a load of 1.75 before any redial" in out  # case 10: one nurse, Monday 08-09
+    assert out.count("note:") == 1                    # case 16's busiest hour is 0.68
