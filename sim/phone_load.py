@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sim.engine.calendar import RunCalendar
 from sim.engine.model import CompiledScenario
+from sim.scenario.schema import clock_text
 
 #: Length of the windows the load is summed over, in minutes.
 HOUR = 60.0
@@ -98,8 +99,6 @@ def load_sentence(hour: PhoneHour | None) -> str:
     """The busiest hour in words, for reports."""
     if hour is None:
         return ""
-    from sim.scenario.schema import clock_text
-
     when = (f"{hour.weekday.capitalize()} {clock_text(hour.start)}-"
             f"{clock_text(hour.start + HOUR)}")
     line = "" if hour.line == "main" else f" on the {hour.line} line"

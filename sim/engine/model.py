@@ -105,6 +105,12 @@ def weekday_spec(spec: Staff, weekday: str) -> SimpleNamespace | None:
         blocks=spec.blocks if own is None or own.blocks is None else own.blocks)
 
 
+def in_cycle(week: int, every_weeks: int, weeks: list[int]) -> bool:
+    """Whether week ``week`` of a run (0-based) is one of ``weeks`` (1-based) of a cycle of
+    ``every_weeks``: a rotation's and a meeting's rule alike."""
+    return (week % every_weeks) + 1 in weeks
+
+
 def person_ids(group: str, spec: Staff) -> list[str]:
     return [group] if spec.count == 1 else [f"{group}-{i + 1}" for i in range(spec.count)]
 
@@ -115,14 +121,17 @@ class CompiledScenario:
         s = scenario
         #: per working weekday (calendar order): everyone who may be in that day (in the
         #: usual weeks of the year)
+        usual = {group: [self._people(group, spec, weekday) for weekday in s.calendar.weekdays]
+                 for group, spec in s.staff.items()}
         self.weekday_people: list[list[Person]] = [
-            [p for group, spec in s.staff.items() for p in self._people(group, spec, weekday)]
-            for weekday in s.calendar.weekdays]
+            [p for by_weekday in usual.values() for p in by_weekday[i]]
+            for i in range(len(s.calendar.weekdays))]
         #: staff entry -> per period of the year, per working weekday: who is in then
         self.period_people: dict[str, list[list[list[Person]]]] = {
             group: [[self._people(group, period_view(spec, period), weekday)
                      for weekday in s.calendar.weekdays] for period in spec.periods]
             for group, spec in s.staff.items() if spec.periods}
+        self._usual_people = usual  # staff entry -> per working weekday (usual weeks)
         self._weeks_of_year: dict[tuple[int, int], list[Person]] = {}
         #: weekday -> [(meeting, its block)] of the meetings held on that weekday
         self.meetings: dict[str, list[tuple[Meeting, PlanBlock]]] = {}
@@ -163,13 +172,12 @@ class CompiledScenario:
         key = (day.weekday, day.week_of_year)
         found = self._weeks_of_year.get(key)
         if found is None:
-            s, found = self.scenario, []
-            for group, spec in s.staff.items():
+            found = []
+            for group, spec in self.scenario.staff.items():
                 i = period_of(spec, day.week_of_year) if spec.periods else None
-                if i is None:
-                    found += [p for p in self.weekday_people[day.weekday] if p.group == group]
-                else:
-                    found += self.period_people[group][i][day.weekday]
+                by_weekday = (self._usual_people[group] if i is None
+                              else self.period_people[group][i])
+                found += by_weekday[day.weekday]
             self._weeks_of_year[key] = found
         return found
 
@@ -208,7 +216,7 @@ class CompiledScenario:
         for person in self._weekday_people(day):
             spec = staff[person.group]
             rot = spec.rotation
-            if rot is not None and (day.week % rot.every_weeks) + 1 not in rot.weeks:
+            if rot is not None and not in_cycle(day.week, rot.every_weeks, rot.weeks):
                 continue
             if any(a.week == week and (a.days is None or day.name in a.days)
                    for a in spec.absent):
@@ -219,11 +227,10 @@ class CompiledScenario:
             pid = rota[turn]  # this week's turn; if they are out, held by no one or covered
             if cover:
                 here = {p.id for p in out}
-                pid = next((rota[(turn + k) % len(rota)] for k in range(len(rota))
-                            if rota[(turn + k) % len(rota)] in here), pid)
+                pid = next((m for m in rota[turn:] + rota[:turn] if m in here), pid)
             out = [on_duty[pid] if p.id == pid else p for p in out]
         for meeting, block in self.meetings.get(day.name, ()):
-            if (day.week % meeting.every_weeks) + 1 in meeting.weeks:
+            if in_cycle(day.week, meeting.every_weeks, meeting.weeks):
                 out = [self._attending(p, block) if meeting.attendees is None
                        or p.group in meeting.attendees else p for p in out]
         return out
