@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from sim.engine.contacts import AFTER_RUN, OUTCOMES, ConservationError
+from sim.engine.contacts import AFTER_RUN, CALENDAR_TASK, OUTCOMES, ConservationError
 from sim.engine.model import CompiledScenario
 from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
                                 DayRecords)
@@ -186,12 +186,15 @@ class RunMetrics:
         per_day("backlog_planned", records.backlog)
         self.backlog.append((today, records.backlog))
         per_day("planned_requests", records.requests)
-        wait_total = 0
+        wait_total = waited = 0
         for b in records.bookings:
+            if b[1] == CALENDAR_TASK:  # a slot a task took: no patient waits for it
+                continue
             wait = b[4] - b[3]
             wait_total += wait
+            waited += 1
             self.planned_waits[wait] += 1
-        ratio("planned_wait_mean_days", wait_total, len(records.bookings))
+        ratio("planned_wait_mean_days", wait_total, waited)
         # outcomes ---------------------------------------------------------------------------
         outcomes = Counter(c[6] for c in records.contacts)
         per_day("contacts_arisen", records.arisen)

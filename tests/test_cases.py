@@ -257,6 +257,17 @@ def messages(*roles):
     return f"questions sent as messages by {', '.join(roles)}", check
 
 
+def calendar_tasks(role: str, doctor: str):
+    """Questions about inbox items go into a doctor's calendar, and a doctor who answers
+    ``role`` can handle the inbox's contact types."""
+    def check(s):
+        assert s.supervision.calendar.get(role, 0) > 0 and role in s.present_roles()
+        model = CompiledScenario(s)
+        inbox = {t for d in s.demand.values() if d.channel == "inbox" for t in d.mix}
+        assert inbox and all(model.calendar_roles(t, role) == [doctor] for t in inbox)
+    return f"inbox questions of {role} put in the {doctor}'s calendar", check
+
+
 def pre_test(ctype: str, test: str, by: str):
     def check(s):
         spec = s.contact_types[ctype].pre_test
@@ -384,7 +395,8 @@ CASE_MECHANISMS = {
         other_practice("secretary"),    # "2 sekretærer (deles med anden praksis)"
         meeting(4, 60)],                # "En gang om måneden afholdes klinikmøde i delepraksis"
     10: [supervisor_between("manager", "nurse", "gp"),  # "Praksismanager superviserer og oplærer de andre sygeplejersker"
-         phone_line("acute", "nurse")],  # "Efter kl. 12 er der et akutnummer"
+         phone_line("acute", "nurse"),  # "Efter kl. 12 er der et akutnummer"
+         calendar_tasks("nurse", "gp")],  # "lægge de beskeder, de ikke selv kan håndtere ind som en opgave i lægens kalender"
     11: [complex_to_doctor("follow_up"),  # "Læger håndterer primært ... opfølgning på kronikere"
          phone_line("acute", "nurse")],  # "akutnummer ... fra kl. 8 – 16. Tlf. vagten og akutnummer håndteres af sygeplejersker"
     12: [complex_to_doctor("acute", "follow_up"),  # "Lægerne fokuserer primært på ... de mere komplicerede, kroniske og akutte patienter"

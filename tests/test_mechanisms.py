@@ -1,14 +1,17 @@
 """Mechanisms the practice cases name, each as data a scenario can set, each with a test of
 its behaviour: routing and durations by the patient's complexity, supervision by message,
-questions before the next patient, outreach on rostered days, phone lines with their own
-hours, two-stage visits, people shared with another practice, remote video consultations
-and group sessions."""
+inbox questions put in a doctor's calendar, questions before the next patient, outreach on
+rostered days, phone lines with their own hours, two-stage visits, people shared with
+another practice, remote video consultations and group sessions."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
 from sim import load_scenario, scenario_from_dict
+from sim.engine import CompiledScenario, RunCalendar, simulate_run
+from sim.metrics import RunMetrics, check_conservation
+from sim.scenario.errors import ScenarioError
 from tests.conftest import raw
 from tests.test_engine import tables
 
@@ -56,6 +59,54 @@ def test_a_question_sent_as_a_message_does_not_hold_the_patient_or_the_nurse():
     assert staff[(staff.role == "gp") & (staff.activity == "supervising")].minutes.sum() > 0
     seen = contacts[contacts.seen_by == "nurse"]
     assert (seen.t_outcome >= seen.t_seen).all()  # finished when the consultation ends
+
+
+def test_an_inbox_question_put_in_the_calendar_takes_a_doctors_slot():
+    """Nurses put every inbox item they have a question about into a GP's calendar: it
+    takes a GP's planned slot, the GP handles it there (no no-show, one outcome), the
+    nurse never waits for an answer about it, and no patient's planned wait counts it."""
+    d = raw("default")
+    d["supervision"]["calendar"] = {"nurse": 1.0}
+    scenario = scenario_from_dict(d)
+    model = CompiledScenario(scenario)
+    calendar = RunCalendar(scenario.calendar, days=4, warmup_days=0)
+    records = list(simulate_run(model, seed=3, replication=0, calendar=calendar))
+    check_conservation(records)
+    booked = {b[0]: b for rec in records for b in rec.bookings if b[1] == "calendar_task"}
+    assert len(booked) > 10 and {b[7] for b in booked.values()} == {"gp"}
+    handled = {}
+    for rec in records:
+        for worker, kind, cid, t0, _t1 in rec.tasks:
+            if cid in booked and kind == "inbox":
+                handled.setdefault(cid, []).append((rec.day.index, rec.staff[worker][2], t0))
+    ended = {c[0]: c[6] for rec in records for c in (*rec.contacts, *rec.after_run)
+             if c[0] in booked}
+    for cid, b in booked.items():
+        if ended[cid] == "booked_after_run":
+            continue
+        assert ended[cid] == "inbox_handled"
+        nurse_review, gp_task = handled[cid]  # the nurse's review, then the GP's task
+        assert nurse_review[1] == "nurse" and gp_task[1] == "gp"
+        assert gp_task[0] == b[4] and gp_task[2] >= b[5] - 1e-9  # on its day, from its slot
+    questions = sum(1 for rec in records for t in rec.tasks if t[1] == "question"
+                    and t[2] in booked)
+    assert questions == 0
+    # a patient's planned wait leaves the tasks out
+    waits = [b[4] - b[3] for rec in records for b in rec.bookings if b[1] != "calendar_task"]
+    metrics = RunMetrics(model, scenario.calendar.weekdays)
+    for rec in records:
+        metrics.add(rec)
+    mean = next(r[4] for r in metrics.rows()
+                if r[0] == "planned_wait_mean_days" and r[1:4] == (None, None, None))
+    assert mean == pytest.approx(sum(waits) / len(waits))
+
+
+def test_a_calendar_share_above_what_messages_leave_is_refused():
+    d = raw("default")
+    d["supervision"]["messages"] = {"nurse": 0.6}
+    d["supervision"]["calendar"] = {"nurse": 0.6}
+    with pytest.raises(ScenarioError, match="supervision.calendar.nurse"):
+        scenario_from_dict(d)
 
 
 def test_questions_first_answers_before_the_next_booked_patient():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from sim.distributions import Distribution
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
-from sim.engine.contacts import ConservationError, Contact, Question
+from sim.engine.contacts import TASK, ConservationError, Contact, Question
 from sim.engine.environment import DayEnvironment
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario
@@ -162,7 +162,7 @@ class Clinic:
         return best
 
     def submit_booked(self, worker: Worker, c: Contact) -> None:
-        c.stage = "consult"
+        c.stage = "inbox" if c.stage == TASK else "consult"
         if worker.wake is not None and "booked" in worker.serving:  # idle in a booked block
             worker.wake_with(c)
         else:
@@ -276,7 +276,8 @@ class Clinic:
     def _book(self, c: Contact, t: float, worker: Worker) -> None:
         if self.log is not None:
             self.log_event(c.id, "booked", worker)
-        c.stage = "consult"
+        if c.stage != TASK:
+            c.stage = "consult"
         self.at(t, lambda _e, c=c, w=worker: self.submit_booked(w, c))
 
     def keep_group_session(self, seats: list[Appointment]) -> None:
@@ -295,9 +296,10 @@ class Clinic:
             self._book(lead, seats[0].time, self.worker_of[seats[0].person])
 
     def keep_appointment(self, a: Appointment) -> None:
-        """Today's booked patient comes at their slot, or does not (no-show by weekday)."""
+        """Today's booked patient comes at their slot, or does not (no-show by weekday); a
+        task in a doctor's calendar is always there."""
         c = a.contact
-        if c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
+        if c.stage != TASK and c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
             self.at(a.time, lambda _e, c=c: self.finish(c, "no_show"))
         else:
             self._book(c, a.time, self.worker_of[a.person])
@@ -331,6 +333,17 @@ class Clinic:
                 return q
         self._place("question", q, worker)
         return q
+
+    def to_calendar(self, asker: Worker, c: Contact, t0: float) -> None:
+        """An inbox item ``asker`` cannot finish goes into a doctor's calendar as a task
+        (``supervision.calendar``): their review of it is recorded, and the item ends when
+        the doctor handles it in that slot. If no doctor who answers ``asker`` can handle
+        it, or none has a free slot within the horizon, ``asker`` finishes it without an
+        answer."""
+        self.task_done(asker, c.stage, c, t0)
+        if not self.run.to_calendar(self, c, asker.role):
+            self.records.unanswered += 1
+            self.finish(c, "inbox_handled", asker)
 
     def left(self, w: Worker) -> None:
         self.on_site[w.role] -= 1

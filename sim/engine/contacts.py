@@ -31,6 +31,11 @@ OUTCOMES: tuple[str, ...] = (
 )
 #: Outcomes given when the run ends, not on a day.
 AFTER_RUN: tuple[str, ...] = ("booked_after_run", "carried_over")
+#: The stage of an inbox item waiting in a doctor's calendar as a task
+#: (``supervision.calendar``); at its slot it is an inbox item again, for that doctor.
+TASK = "task"
+#: The booking source of such a task (bookings table): a slot taken, not a patient's wait.
+CALENDAR_TASK = "calendar_task"
 
 
 class ConservationError(RuntimeError):
@@ -42,8 +47,9 @@ class Contact:
     many days as it takes (a booking, a carried-over inbox item, a caller who rings again).
 
     ``stage`` says what the next worker must do with it (``call``, ``consult``, ``inbox``,
-    ``home_visit``); ``queued`` is true while it waits in a clinic queue. ``day`` is the
-    day it arose and ``t_arise`` the minute; ``t_request`` is when its current wait began
+    ``home_visit``; ``task`` while it waits in a doctor's calendar); ``queued`` is true
+    while it waits in a clinic queue. ``day`` is the day it arose and ``t_arise`` the
+    minute; ``t_request`` is when its current wait began
     (a call's latest ring, a planned need's request day is ``request_day``).
     """
 

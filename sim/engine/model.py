@@ -142,6 +142,7 @@ class CompiledScenario:
             for weekday in meeting.days:
                 self.meetings.setdefault(weekday, []).append((meeting, block))
         self._in_meeting: dict[tuple[int, int], Person] = {}
+        self._calendar_roles: dict[tuple[str, str], list[str]] = {}
         #: duties taken in turn: weekday -> [(rota of person ids, each one's Person that day,
         #: whether the next member in covers an absent one)]
         self.duties: dict[str, list[tuple[tuple[str, ...], dict[str, Person], bool]]] = {}
@@ -449,6 +450,19 @@ class CompiledScenario:
             above = [r for r in sup if roles[r].level > spec.level]
             table[asker] = Route(frozenset(above), {r: i for i, r in enumerate(above)})
         return table
+
+    def calendar_roles(self, ctype: str, asker: str) -> list[str]:
+        """Roles whose calendars take ``asker``'s inbox questions about ``ctype`` as tasks
+        (``supervision.calendar``): those who answer ``asker``, lowest level first, that
+        can handle the type."""
+        key = (ctype, asker)
+        roles = self._calendar_roles.get(key)
+        if roles is None:
+            route = self.answerers[asker]
+            roles = self._calendar_roles[key] = [
+                r for r in sorted(route.roles, key=route.rank.__getitem__)
+                if ctype in self.service_by_role.get(r, {})]
+        return roles
 
     # --- demand --------------------------------------------------------------------------
     @cached_property

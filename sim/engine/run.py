@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.engine.book import AppointmentBook
 from sim.engine.calendar import RunCalendar
-from sim.engine.contacts import ConservationError, Contact
+from sim.engine.contacts import CALENDAR_TASK, TASK, ConservationError, Contact
 from sim.engine.demand import draw_rows, schedule_demand
 from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
@@ -166,6 +166,27 @@ class RunState:
             self.request(clinic, test, "pre_test", first_day=a.day - pre.days_before,
                          before=(a.day, a.time))
 
+    def to_calendar(self, clinic: Clinic, c: Contact, asker: str) -> bool:
+        """Book inbox item ``c`` into the calendar of a doctor who answers ``asker``'s
+        questions and can handle it (the first free planned slot from now, scored as a
+        planned need's: own GP preferred); False if there is no such doctor or slot."""
+        roles = self.model.calendar_roles(c.ctype, asker)
+        if not roles:
+            return False
+        today = clinic.day.index
+        a = self.book.book(c, roles, today, clinic.env.now, c.own_gp, c.team)
+        if a is None:
+            return False
+        c.stage = TASK
+        clinic.records.bookings.append((c.id, CALENDAR_TASK, today, today, a.day, a.time,
+                                        a.person, self.book.role_of[a.person], c.own_gp,
+                                        False))
+        if clinic.log is not None:
+            clinic.log_event(c.id, "booked_for_later" if a.day > today else "booked", None)
+        if a.day == today:
+            clinic.keep_appointment(a)
+        return True
+
     def carry(self, clinic: Clinic, c: Contact) -> None:
         """Work not done today: home-visit requests wait for tomorrow's queue (inbox items
         stay in the inbox, see :meth:`Clinic.hand_over_inbox`); a patient who was to be
@@ -173,6 +194,9 @@ class RunState:
         urgent)."""
         if c.stage in self.carried:
             self.carried[c.stage].append(c)
+        elif c.stage == "inbox":  # a calendar task its doctor did not reach: the inbox
+            c.queued = True
+            self.inbox.append(c)
         else:
             self.request(clinic, c, "carried_over", urgent=True)
 

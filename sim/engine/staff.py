@@ -53,7 +53,8 @@ class Worker:
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
-        "notes", "morbid_factor", "p_message", "lines", "block_activity", "remote", "alarm",
+        "notes", "morbid_factor", "p_message", "p_message_or_calendar", "lines",
+        "block_activity", "remote", "alarm",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -74,7 +75,11 @@ class Worker:
         self.p_question = clinic.question_prob.get(person.role, 0.0)
         self.p_joint = clinic.joint_prob.get(person.role, 0.0)
         self.p_triage_question = clinic.triage_question_prob.get(person.role, 0.0)
-        self.p_message = clinic.scenario.supervision.messages.get(person.role, 0.0)
+        sup = clinic.scenario.supervision
+        self.p_message = sup.messages.get(person.role, 0.0)
+        # a question's form is drawn once: a message below p_message, then a task in a
+        # doctor's calendar (inbox items only) below this, else asked and waited for
+        self.p_message_or_calendar = self.p_message + sup.calendar.get(person.role, 0.0)
         self.asks = max(self.p_question, self.p_joint, self.p_triage_question) > 0
         # how long this person takes: a call (if their role triages), each contact type
         model = clinic.model
@@ -179,8 +184,14 @@ class Worker:
             if self.asks:
                 question = self._question(item)
                 if question is not None:
-                    if question[0] == "question" and item.u[_MESSAGE] < self.p_message:
+                    u = item.u[_MESSAGE]
+                    if question[0] != "question":
+                        yield from self.ask(item, *question)
+                    elif u < self.p_message:
                         clinic.ask(self, item, "message", question[1])  # no one waits
+                    elif u < self.p_message_or_calendar and item.stage == "inbox":
+                        clinic.to_calendar(self, item, t0)  # the item ends in that slot
+                        continue
                     else:
                         yield from self.ask(item, *question)
             self.complete(item, t0)

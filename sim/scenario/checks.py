@@ -332,7 +332,13 @@ def _check_routes(s: Scenario) -> Iterator[Problem]:
 def _check_supervision(s: Scenario) -> Iterator[Problem]:
     sup = s.supervision
     present = s.present_roles() & set(s.roles)
-    for field in ("questions", "joint", "triage_questions", "messages"):
+    for role in sorted(set(sup.messages) & set(sup.calendar)):
+        total = sup.messages[role] + sup.calendar[role]
+        if total > 1:
+            yield _problem(("supervision", "calendar", role),
+                           f"a share that adds up to at most 1 with supervision.messages."
+                           f"{role} ({sup.messages[role]:g})", show(sup.calendar[role]))
+    for field in ("questions", "joint", "triage_questions", "messages", "calendar"):
         for role, p in getattr(sup, field).items():
             if role not in s.roles:
                 yield _problem(("supervision", field, role), f"a role ({', '.join(s.roles)})",

@@ -432,6 +432,14 @@ class Supervision(Strict):
         default_factory=dict, description="By asking role: share of questions sent as a "
                                           "message (the doctor answers in a gap; the "
                                           "patient is not held: cases 5, 7).")
+    calendar: dict[Name, Probability] = Field(
+        default_factory=dict, description="By asking role: share of questions about an "
+                                          "inbox item put into a doctor's calendar as a "
+                                          "task instead (the first free planned slot of a "
+                                          "doctor who answers the role and can handle the "
+                                          "item; the asker carries on: case 10). Drawn "
+                                          "after `messages`: the two shares add up to at "
+                                          "most 1.")
 
 
 class Acute(Strict):
