@@ -257,6 +257,12 @@ def messages(*roles):
     return f"questions sent as messages by {', '.join(roles)}", check
 
 
+def fixed_gp_for_the_morbid():
+    def check(s):
+        assert s.population.own_gp_for == "morbid" and s.population.share_morbid > 0
+    return "a fixed GP for morbid patients only", check
+
+
 def calendar_tasks(role: str, doctor: str):
     """Questions about inbox items go into a doctor's calendar, and a doctor who answers
     ``role`` can handle the inbox's contact types."""
@@ -371,9 +377,11 @@ CASE_MECHANISMS = {
         outreach("nursing_home"),       # "en praksissygeplejerske særligt dedikeret til opgaver på plejecentrene"
         group_sessions("group_consultation"),  # "Gruppekonsultation for 6-10 patienter"
         meeting(1, 15, days=5),         # "Hver morgen mødes ledelsesgruppen et kvarter"
-        meeting(4, 60)],                # "Lederteamet holder møde en gang om måneden"
+        meeting(4, 60),                 # "Lederteamet holder møde en gang om måneden"
+        fixed_gp_for_the_morbid()],     # "patienter med kendt sygdom har en fast læge og sygeplejersker"
     3: [complex_to_doctor("acute", "follow_up", "mental_health"),  # "Udfordrende patienter og multisyge får tid hos en af de erfarne læger"
-        meeting(4, 60)],                # "En gang om måneden er der personalemøde"
+        meeting(4, 60),                 # "En gang om måneden er der personalemøde"
+        fixed_gp_for_the_morbid()],     # "Denne patientgruppe har sædvanligvis en fast læge, hvilket ikke gælder generelt"
     4: [complex_to_doctor("follow_up", "mental_health"),  # "patienter, som ... har komplekse problemstillinger ... mens SPL tager lettere, afklarede tilfælde"
         meeting(1, 60)],                # "chefgruppen mødes en gang ugentligt"; "Den samlede personalegruppe mødes en gang om ugen"
     5: [messages("nurse", "trainee", "junior_gp"),  # "Spørgsmål og kommunikation håndteres løbende via EPJ-systemet, så intern ventetid undgås"
@@ -382,7 +390,8 @@ CASE_MECHANISMS = {
         duty_in_turn("wed", "nursing_home", 3),  # "Tre af lægerne i klinikken er en del af plejehjemslægeordningen"
         meeting(1, 15, days=5),         # "et dagligt morgenmøde"
         meeting(4, 120),                # "hver måned et længere formelt interessentskabsmøde"
-        meeting(4, 60)],                # "et fælles månedligt personalemøde for alle i klinikken"
+        meeting(4, 60),                 # "et fælles månedligt personalemøde for alle i klinikken"
+        fixed_gp_for_the_morbid()],     # "uden en fast læge. Dog er patienter med kronisk sygdom ... tilknyttet et team bestående af en fast læge"
     6: [other_practice("secretary"),    # "1 fælles sekretær 4 dage/uge"; "Praksispersonale ½"
         meeting(4, 60)],                # "De tre holder møde en gang om måneden"
     7: [other_practice("secretary"),    # "1 fælles sekretær (deles med anden praksis)"

@@ -10,8 +10,10 @@ import pytest
 from sim import load_scenario, run_replications, scenario_from_dict
 from sim.cli import main
 from sim.engine import CompiledScenario, RunCalendar, simulate_run
+from sim.engine.population import Patients
 from sim.experiment.warmup import warmup_days
 from sim.metrics import overall
+from sim.rng import RandomStreams
 from tests.conftest import raw
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
@@ -290,6 +292,31 @@ def test_preferring_the_own_gp_raises_continuity_and_the_wait():
     wait = [out[e].loc["planned_wait_mean_days", "mean"] for e in (0, 3, 8)]
     assert continuity[0] < continuity[1] < continuity[2]
     assert wait[0] < wait[1] < wait[2]
+
+
+def test_only_the_morbid_have_a_fixed_gp_where_the_practice_says_so():
+    """``own_gp_for: morbid``: the other patients keep their team but have no own GP, so
+    their needs book with no own-GP preference and continuity counts the morbid only;
+    nothing else about the list (ages, morbidity, teams) changes."""
+    d = raw("default")
+    d["booking"]["own_gp_extra_days"] = 5
+    everyone = scenario_from_dict(d)
+    d["population"]["own_gp_for"] = "morbid"
+    morbid_only = scenario_from_dict(d)
+    a = Patients(CompiledScenario(everyone), RandomStreams(1, 0))
+    b = Patients(CompiledScenario(morbid_only), RandomStreams(1, 0))
+    assert (a.morbid == b.morbid).all() and (a.team == b.team).all()
+    assert all(g is not None for g in a.own_gp_of)
+    assert [g is not None for g in b.own_gp_of] == b.morbid.tolist()
+    assert [g for g, m in zip(b.own_gp_of, b.morbid) if m] == \
+        [g for g, m in zip(a.own_gp_of, a.morbid) if m]
+    model = CompiledScenario(morbid_only)
+    calendar = RunCalendar(morbid_only.calendar, days=5, warmup_days=0)
+    contacts = [c for rec in simulate_run(model, 1, 0, calendar) for c in rec.contacts]
+    assert contacts and all((c[13] is not None) == c[14] for c in contacts)
+    seen_by_gp = [c for c in contacts if c[6] == "consulted" and c[9] == "gp"]
+    assert any(c[13] is None for c in seen_by_gp) and any(c[13] is not None
+                                                         for c in seen_by_gp)
 
 
 def test_the_default_warm_up_covers_the_backlog_settling():

@@ -10,7 +10,8 @@ that arises is drawn from the list in proportion to these rates.
 
 Teams get their shares of the list exactly; within a team, patients are listed with its
 list-keeping people (their own GP) in proportion to each person's ``list_share``; where a
-team has none, with everyone who keeps a list.
+team has none, with everyone who keeps a list. Where only the morbid have a fixed doctor
+(``own_gp_for: morbid``), the others keep their team but have no own GP.
 """
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ class Patients:
         self.holders: list[str] = [pid for pid, _team, _share in model.list_holders]
         self.own_gp = np.full(n, -1, dtype=np.int32)
         self._list(model, order)
+        if pop.own_gp_for == "morbid":  # only patients with known disease have a fixed GP
+            self.own_gp[~self.morbid] = -1
         # per patient, as plain lists for the engine's lookups (a contact at a time)
         names = [*self.teams, None]
         self.team_of: list[str | None] = [names[t] for t in self.team.tolist()]

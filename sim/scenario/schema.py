@@ -314,6 +314,12 @@ class Population(Strict):
     teams: dict[Name, Probability] = Field(
         default_factory=dict, description="Share of listed patients belonging to each team."
     )
+    own_gp_for: Literal["all", "morbid"] = Field(
+        default="all", description="Which patients have a fixed doctor of their own: all, "
+                                   "or only the morbid (\"patients with known disease have "
+                                   "a fixed doctor\": cases 2, 3, 5). A patient without one "
+                                   "books with no own-GP preference and does not count in "
+                                   "continuity_own_gp.")
 
 
 class Role(Strict):
