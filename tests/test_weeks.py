@@ -319,6 +319,25 @@ def test_only_the_morbid_have_a_fixed_gp_where_the_practice_says_so():
                                                          for c in seen_by_gp)
 
 
+def test_hours_no_one_is_in_for_change_nothing():
+    """A practice open to 18:00 on Wednesdays whose people all go home by 16:00 closes
+    when they do: its runs are the same as if it closed at 16:00 (same-day patients still
+    waiting at 16:00 are seen in overtime, not left until an 18:00 closing)."""
+    def records(d):
+        s = scenario_from_dict(d)
+        calendar = RunCalendar(s.calendar, days=5, warmup_days=0)
+        return [(rec.contacts, rec.staff, rec.carried)
+                for r in range(3) for rec in simulate_run(CompiledScenario(s), 2, r, calendar)]
+
+    d = raw("default")
+    d["demand"]["walk_in"].update(per_patient_year=0.5,  # patients still waiting at 16:00
+                                  profile=[{"start": "15:30", "end": "16:00"}])
+    assert max(p.get("end", "16:00") for p in d["staff"].values()) <= "16:00"
+    closes_at_four = records(d)
+    d["clinic"]["on"] = {"wed": {"close": "18:00"}}
+    assert records(d) == closes_at_four
+
+
 def test_the_default_warm_up_covers_the_backlog_settling():
     """MSER-5 on the default practice's backlog (the mean of runs started with an empty
     book) truncates within the default warm-up: measuring starts after the climb."""

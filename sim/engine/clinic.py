@@ -45,6 +45,8 @@ class Clinic:
         self.book = run.book
         people = model.people_on(day)
         self.open, self.close = model.opening[day.name]
+        if people:  # no one in to keep it open: it closes when the last one's hours end
+            self.close = min(self.close, max(p.end for p in people))
         self.env = DayEnvironment(initial_time=min(
             [self.open] + [p.start for p in people]))
         self.interrupt_mode = s.supervision.mode == "interrupt"

@@ -179,6 +179,10 @@ class OpeningHours(Strict):
 
 
 class Clinic(Strict):
+    """The practice's opening hours. On a day whose people all leave before closing (an
+    evening consultation not held in a holiday week), the practice closes when the last
+    one's hours end: calls, walk-ins and the day's leftovers are dealt with then."""
+
     open: Clock
     close: Clock
     working_days_per_year: Annotated[float, Field(gt=0, le=366)] = Field(
