@@ -148,26 +148,32 @@ def gp_fte(scenario: Scenario) -> float:
     """GPs present (doctors not in training) on an average working day, as full days of the
     clinic's usual opening hours (a weekday with longer hours does not change the yardstick):
     their hours over the week, a rotating person counted for the share of weeks they are in
-    (absences, being one-off, are not counted), a duty's own hours for their turns."""
+    (absences, being one-off, are not counted), a duty's own hours for their turns; over
+    the 52 weeks of the year where a staff entry keeps other hours in some of them (a
+    periods' doctor counts for the share of the year they are in)."""
     model = CompiledScenario(scenario)
     day = scenario.clinic.close - scenario.clinic.open
-    total = 0.0
-    for weekday, people in zip(scenario.calendar.weekdays, model.weekday_people):
+    weeks = range(1, 53) if model.period_people else (None,)
+    terms = []
+    for i, weekday in enumerate(scenario.calendar.weekdays):
         turns = {pid: (person, len(rota))
                  for rota, on_duty, _cover in model.duties.get(weekday, ())
                  for pid, person in on_duty.items()}
-        for p in people:
-            role = scenario.roles[p.role]
-            if not role.doctor or role.in_training:
-                continue
-            rotation = scenario.staff[p.group].rotation
-            share = len(rotation.weeks) / rotation.every_weeks if rotation else 1.0
-            hours = p.end - p.start
-            if p.id in turns:  # one week in len(rota) on duty
-                duty, every = turns[p.id]
-                hours += ((duty.end - duty.start) - hours) / every
-            total += hours / day * share
-    return total / len(model.weekday_people)
+        for week in weeks:
+            people = (model.weekday_people[i] if week is None
+                      else model.weekday_people_in(i, week))
+            for p in people:
+                role = scenario.roles[p.role]
+                if not role.doctor or role.in_training:
+                    continue
+                rotation = scenario.staff[p.group].rotation
+                share = len(rotation.weeks) / rotation.every_weeks if rotation else 1.0
+                hours = p.end - p.start
+                if p.id in turns:  # one week in len(rota) on duty
+                    duty, every = turns[p.id]
+                    hours += ((duty.end - duty.start) - hours) / every
+                terms.append(hours / day * share)
+    return math.fsum(terms) / len(weeks) / len(model.weekday_people)
 
 
 class CapacitySearch:

@@ -45,6 +45,20 @@ def test_gp_fte_counts_gps_not_trainees():
     assert gp_fte(scenario_from_dict(data)) == pytest.approx(3.0)
 
 
+def test_gp_fte_counts_a_doctor_in_for_part_of_the_year_for_that_share():
+    """A locum in every weekday of 13 weeks of the year (a quarter) adds a quarter of a
+    full-time GP; a period that only changes which weekdays someone works counts those."""
+    from sim import scenario_from_dict
+    data = raw("default")
+    data["staff"]["locum"] = dict(data["staff"]["gp"], count=1, days=[], periods=[
+        {"weeks_of_year": list(range(27, 40)), "days": ["mon", "tue", "wed", "thu", "fri"]}])
+    assert gp_fte(scenario_from_dict(data)) == pytest.approx(3.25)
+    data = raw("default")
+    data["staff"]["gp"]["periods"] = [{"weeks_of_year": list(range(1, 27)),
+                                       "days": ["mon", "tue", "wed", "thu"]}]
+    assert gp_fte(scenario_from_dict(data)) == pytest.approx(3.0 - 2 * 0.5 / 5)  # two GPs
+
+
 def nurse_limited(nurses: int):
     """High delegation, same-day needs that do not fit the acute slots go to tomorrow."""
     return scenario_with(delegation__degree="high", acute__overflow="next_day",

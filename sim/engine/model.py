@@ -166,19 +166,23 @@ class CompiledScenario:
                 for pid in person_ids(group, spec)]
 
     def _weekday_people(self, day: Day) -> list[Person]:
-        """Everyone who may be in on ``day``'s weekday in its week of the year: the usual
-        people, with each staff entry that has a period then as it is in that period."""
+        return self.weekday_people_in(day.weekday, day.week_of_year)
+
+    def weekday_people_in(self, weekday: int, week_of_year: int) -> list[Person]:
+        """Everyone who may be in on working weekday ``weekday`` (its index) in week
+        ``week_of_year``: the usual people, with each staff entry that has a period then as
+        it is in that period."""
         if not self.period_people:
-            return self.weekday_people[day.weekday]
-        key = (day.weekday, day.week_of_year)
+            return self.weekday_people[weekday]
+        key = (weekday, week_of_year)
         found = self._weeks_of_year.get(key)
         if found is None:
             found = []
             for group, spec in self.scenario.staff.items():
-                i = period_of(spec, day.week_of_year) if spec.periods else None
+                i = period_of(spec, week_of_year) if spec.periods else None
                 by_weekday = (self._usual_people[group] if i is None
                               else self.period_people[group][i])
-                found += by_weekday[day.weekday]
+                found += by_weekday[weekday]
             self._weeks_of_year[key] = found
         return found
 
