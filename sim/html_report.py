@@ -411,7 +411,6 @@ def _run_report(root: Path) -> tuple[str, str]:
     except (OSError, ValueError, KeyError) as err:
         raise ValueError(f"{root}: the saved run is incomplete or unreadable ({err})") from None
     from sim.conclusion import run_conclusion
-    from sim.explain import patience_sentences
 
     s = results.scenario
     summary = whole_week(results.summary())
@@ -450,7 +449,8 @@ def _run_report(root: Path) -> tuple[str, str]:
             parts.append("<p class='note'>Why callers hang up although the mean wait is short: "
                          "the phone wait counts answered calls only, and a caller hangs up "
                          "when the wait exceeds their patience, an assumption of the "
-                         "scenario. " + _e(" ".join(patience_sentences(s))) + "</p>")
+                         "scenario (its patience, redials and busiest phone hour are in "
+                         "<a href='#conclusion'>what the figures say</a>).</p>")
 
     parts.append("<h2 id='weeks'>The weeks</h2>")
     parts.append(_try_figure(lambda: plots.week_roster(s, weeks=plots.roster_weeks(s)),
@@ -503,7 +503,7 @@ def _run_report(root: Path) -> tuple[str, str]:
                                  "Callers waiting over the day (mean and 10-90 % band over "
                                  "the simulated days) and phone waits by hour of the call."))
     parts.append("<h2 id='explain'>How the figures are computed</h2>")
-    parts.append(explanations_html(EXPLAINED, s))
+    parts.append(explanations_html(EXPLAINED))  # the conclusion gives the scenario's phone
     parts.append("<h2 id='assumptions'>Assumptions</h2>")
     parts.append(_assumptions(sweep=False))
     return title, "\n".join(parts)

@@ -83,6 +83,7 @@ def test_run_report(reports):
                  "Not modelled", "2 x Medical secretary", "08:00-12:00"):
         assert text in page, text
     assert re.search(r"Phone wait, mean[^<]*</td><td class=\"num\">[\d.]+ \[", page)
+    assert page.count("before any redial") == 1  # the busiest phone hour, quoted once
 
 
 def test_sweep_report(reports):
