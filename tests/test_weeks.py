@@ -205,6 +205,33 @@ def test_a_duty_whose_member_is_out_is_covered_only_if_the_duty_says_so(cover, h
     assert holders[2] == (set() if holder is None else {holder})
 
 
+def test_a_member_on_one_duty_does_not_cover_another_that_day():
+    """Two Wednesday duties over the same three GPs, a week apart in their turns; gp_b is
+    away in week 2, when the round is his: the next member in, gp_c, holds the office duty
+    that week (his own turn), so the round passes to gp_a, and each duty has one holder."""
+    d = raw("default")
+    gp = d["staff"].pop("gp")
+    for name in ("gp_a", "gp_b", "gp_c"):
+        d["staff"][name] = dict(gp, count=1)
+    d["staff"]["gp_b"]["absent"] = [{"week": 2}]
+    d["block_kinds"]["round"] = {"activity": "home_visits", "serves": []}
+    d["block_kinds"]["office"] = {"activity": "inbox_admin", "serves": ["inbox"]}
+    d["duties"] = {
+        "home_day": {"weekday": "wed", "rota": ["gp_a", "gp_b", "gp_c"],
+                     "cover": "next_in_rota",
+                     "blocks": [{"kind": "round", "start": "09:00", "end": "15:00"}]},
+        "phone_day": {"weekday": "wed", "rota": ["gp_b", "gp_c", "gp_a"],
+                      "cover": "next_in_rota",
+                      "blocks": [{"kind": "office", "start": "08:00", "end": "12:00"}]}}
+    model = CompiledScenario(scenario_from_dict(d))
+    calendar = RunCalendar(model.scenario.calendar, weeks=3, warmup_weeks=0)
+    wednesday = next(d_ for d_ in calendar.days() if d_.name == "wed" and d_.week == 1)
+    people = model.people_on(wednesday)
+    holds = {kind: {p.id for p in people if any(b.kind == kind for b in p.plan)}
+             for kind in ("round", "office")}
+    assert holds == {"round": {"gp_a"}, "office": {"gp_c"}}
+
+
 def test_a_monthly_meeting_takes_its_attendees_from_their_plan_and_slots():
     """The GPs and nurses meet on Wednesdays 11:00-12:00 in the first week of every
     two: in those weeks the attendees' plans hold the meeting there (planned time before

@@ -227,12 +227,18 @@ class CompiledScenario:
                    for a in spec.absent):
                 continue
             out.append(person)
-        for rota, on_duty, cover in self.duties.get(day.name, ()):
+        duties = self.duties.get(day.name, ())
+        if duties:
+            here = {p.id for p in out}
+            # members in on their own turn hold that duty: not free to cover another
+            taken = {rota[day.week % len(rota)] for rota, _, _ in duties} & here
+        for rota, on_duty, cover in duties:
             turn = day.week % len(rota)
             pid = rota[turn]  # this week's turn; if they are out, held by no one or covered
-            if cover:
-                here = {p.id for p in out}
-                pid = next((m for m in rota[turn:] + rota[:turn] if m in here), pid)
+            if cover and pid not in here:
+                pid = next((m for m in rota[turn:] + rota[:turn]
+                            if m in here and m not in taken), pid)
+                taken.add(pid)
             out = [on_duty[pid] if p.id == pid else p for p in out]
         for meeting, block in self.meetings.get(day.name, ()):
             if in_cycle(day.week, meeting.every_weeks, meeting.weeks):

@@ -524,7 +524,8 @@ class Duty(Strict):
     blocks: list[Block] = Field(default_factory=list)
     cover: Literal["none", "next_in_rota"] = Field(
         default="none", description="When this week's member is out: none holds the duty, "
-                                    "or the next rota member in that day (in rota order).")
+                                    "or the next rota member in that day (in rota order) "
+                                    "who holds no other duty that day.")
 
 
 class Meeting(Strict):
