@@ -180,17 +180,24 @@ def test_case09_has_no_evening_consultation_in_school_holidays():
     assert {ends[w] for w in (2, 3, 4, 5, 6, 8)} == {18 * 60}
 
 
-@pytest.mark.parametrize("cover, holder", [("none", None), ("next_in_rota", "gp_c")])
-def test_a_duty_whose_member_is_out_is_covered_only_if_the_duty_says_so(cover, holder):
-    """gp_b, whose turn is week 2, is away that week: with no cover no one holds the
-    Wednesday round; covered, the next rota member in (gp_c) holds it. Other weeks keep
-    their turns."""
+def three_gps_one_away() -> dict:
+    """The default practice with its GPs as gp_a, gp_b and gp_c, gp_b away in week 2, and
+    a block kind for a Wednesday round."""
     d = raw("default")
     gp = d["staff"].pop("gp")
     for name in ("gp_a", "gp_b", "gp_c"):
         d["staff"][name] = dict(gp, count=1)
     d["staff"]["gp_b"]["absent"] = [{"week": 2}]
     d["block_kinds"]["round"] = {"activity": "home_visits", "serves": []}
+    return d
+
+
+@pytest.mark.parametrize("cover, holder", [("none", None), ("next_in_rota", "gp_c")])
+def test_a_duty_whose_member_is_out_is_covered_only_if_the_duty_says_so(cover, holder):
+    """gp_b, whose turn is week 2, is away that week: with no cover no one holds the
+    Wednesday round; covered, the next rota member in (gp_c) holds it. Other weeks keep
+    their turns."""
+    d = three_gps_one_away()
     d["duties"] = {"home_day": {"weekday": "wed", "rota": ["gp_a", "gp_b", "gp_c"],
                                 "cover": cover,
                                 "blocks": [{"kind": "round", "start": "09:00",
@@ -209,12 +216,7 @@ def test_a_member_on_one_duty_does_not_cover_another_that_day():
     """Two Wednesday duties over the same three GPs, a week apart in their turns; gp_b is
     away in week 2, when the round is his: the next member in, gp_c, holds the office duty
     that week (his own turn), so the round passes to gp_a, and each duty has one holder."""
-    d = raw("default")
-    gp = d["staff"].pop("gp")
-    for name in ("gp_a", "gp_b", "gp_c"):
-        d["staff"][name] = dict(gp, count=1)
-    d["staff"]["gp_b"]["absent"] = [{"week": 2}]
-    d["block_kinds"]["round"] = {"activity": "home_visits", "serves": []}
+    d = three_gps_one_away()
     d["block_kinds"]["office"] = {"activity": "inbox_admin", "serves": ["inbox"]}
     d["duties"] = {
         "home_day": {"weekday": "wed", "rota": ["gp_a", "gp_b", "gp_c"],
