@@ -101,6 +101,29 @@ def meeting_sentence(scenario: Scenario) -> str | None:
     return "Meetings: " + "; ".join(parts) + "."
 
 
+def supervision_sentence(scenario: Scenario) -> str | None:
+    """How questions reach a doctor, where it is not the usual asking and waiting (None
+    if it is): interruption, messages, tasks in a doctor's calendar."""
+    sup = scenario.supervision
+    present = scenario.present_roles()
+
+    def shares(by_role: dict[str, float]) -> str:
+        items = [f"{role_name(scenario, r, 2)} ({100 * p:.0f} %)"
+                 for r, p in by_role.items() if p > 0 and r in present]
+        return _and(items) if items else ""
+
+    parts = []
+    if sup.mode == "interrupt":
+        parts.append("a clinician with a question calls a doctor out of a consultation")
+    if shares(sup.messages):
+        parts.append(f"{shares(sup.messages)} send that share of their questions as "
+                     "messages, answered in a doctor's gap")
+    if shares(sup.calendar):
+        parts.append(f"{shares(sup.calendar)} put that share of their questions about inbox "
+                     "items in a doctor's calendar as a task, in a planned slot")
+    return "Questions to a doctor: " + "; ".join(parts) + "." if parts else None
+
+
 def staff_counts(scenario: Scenario) -> dict[str, int]:
     """People on staff by role (those in on at least one working day), largest level first."""
     weekdays = set(scenario.calendar.weekdays)
@@ -163,7 +186,7 @@ def practice_sentences(scenario: Scenario) -> list[str]:
                         f"{when}")
     sentences.append("Everyone works every working day." if not part else
                      "Not every day: " + "; ".join(part) + ".")
-    for extra in (duty_sentence(s), meeting_sentence(s)):
+    for extra in (duty_sentence(s), meeting_sentence(s), supervision_sentence(s)):
         if extra:
             sentences.append(extra)
     sentences.append(f"Delegation degree {s.delegation.degree}: "

@@ -341,6 +341,16 @@ def test_practice_text_names_the_duties_taken_in_turn():
         "week in 2")
 
 
+def test_practice_text_names_how_questions_reach_a_doctor():
+    from sim.practice_text import practice_sentences
+
+    assert not any(t.startswith("Questions to a doctor")
+                   for t in practice_sentences(load_scenario("default")))
+    assert ("Questions to a doctor: nurses (100 %) put that share of their questions about "
+            "inbox items in a doctor's calendar as a task, in a planned slot."
+            ) in practice_sentences(load_scenario("case10"))
+
+
 def test_waiting_for_the_own_gp_need_not_take_nurse_work_to_the_doctors():
     """Patients who wait up to 10 days for their own GP: with the preference on every
     route, needs the route gives a nurse first go to the GPs instead; held to routes that
