@@ -341,6 +341,19 @@ def test_practice_text_names_the_duties_taken_in_turn():
         "week in 2")
 
 
+def test_a_calendar_no_answerer_can_handle_the_inbox_in_is_refused():
+    """Nurses' inbox questions go to a doctor's calendar, but the only supervising role
+    above them has no duration for any inbox contact type."""
+    d = raw("default")
+    d["supervision"]["calendar"] = {"nurse": 1.0}
+    for ctype in ("econsult", "correspondence", "prescription"):
+        d["contact_types"][ctype]["durations"].pop("gp", None)
+        for level in d["delegation"]["routes"].values():
+            level[ctype] = [r for r in level[ctype] if r != "gp"] or ["nurse"]
+    with pytest.raises(ScenarioError, match="duration for an inbox contact type"):
+        scenario_from_dict(d)
+
+
 def test_practice_text_names_how_questions_reach_a_doctor():
     from sim.practice_text import practice_sentences
 

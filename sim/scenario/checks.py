@@ -349,6 +349,16 @@ def _check_supervision(s: Scenario) -> Iterator[Problem]:
             if p > 0 and role in present and not can_answer:
                 yield _problem(("supervision", field, role),
                                f"a supervising role above {role!r} on staff to answer", "none")
+            elif field == "calendar" and p > 0 and role in present:
+                inbox = sorted({c for d in s.demand.values() if d.channel == "inbox"
+                                and d.per_patient_year > 0 for c, q in d.mix.items() if q > 0})
+                takers = [r for r in can_answer for c in inbox if c in s.contact_types
+                          and r in s.contact_types[c].durations]
+                if inbox and not takers:
+                    yield _problem(("supervision", field, role),
+                                   f"a supervising role above {role!r} on staff with a "
+                                   f"duration for an inbox contact type ({', '.join(inbox)})",
+                                   f"none among {', '.join(sorted(can_answer))}")
 
 
 def _check_staff(s: Scenario) -> Iterator[Problem]:
