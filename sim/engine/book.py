@@ -225,6 +225,15 @@ class AppointmentBook:
         team_extra = self.own_team_extra if team is not None else 0.0
         bonus = own_extra + team_extra
         level_extra, release, team_of = self.level_extra, self.release, self.team_of
+        # per rung: (rank, role, its extra wait, the most its slots can take off the wait
+        # (own GP, own team), its slot lists' keys on a day of planned slots only, and on a
+        # day whose acute slots are open too)
+        rungs = []
+        for rank, role in enumerate(route_roles):
+            keys = [(PLANNED, role + x) for x in suffixes]
+            rungs.append((rank, role, rank * level_extra,
+                          (own_extra if role == own_role else 0.0) + team_extra,
+                          keys, keys + [(ACUTE, role + x) for x in suffixes]))
         best = None  # (score, time, rank, day, key, index)
         last = today + self.horizon - 1
         for day in range(max(first_day, today), last + 1):
@@ -232,21 +241,18 @@ class AppointmentBook:
             if best is not None and wait - bonus > best[0]:
                 break
             free = self.free[day]
-            kinds = (PLANNED, ACUTE) if urgent or (release is not None and wait <= release) \
-                else (PLANNED,)
+            acute_open = urgent or (release is not None and wait <= release)
             if before is not None and day > before[0]:
                 break
             limit = before[1] if before is not None and day == before[0] else math.inf
             # slots from here on: today only after ``earliest_time``
             low = earliest_time - EPS if day == today else -math.inf
-            for rank, role in enumerate(route_roles):
-                base = wait + rank * level_extra
-                # the most this role's slots can take off the wait: own GP, own team
-                gain = (own_extra if role == own_role else 0.0) + team_extra
+            for rank, role, extra, gain, planned_keys, all_keys in rungs:
+                base = wait + extra
                 if best is not None and base - gain > best[0]:
                     continue
-                for kind, suffix in ((k, x) for k in kinds for x in suffixes):
-                    slots = free.get((kind, role + suffix))
+                for key in (all_keys if acute_open else planned_keys):
+                    slots = free.get(key)
                     if not slots:
                         continue
                     start = bisect.bisect_left(slots, (low, "")) if day == today else 0
@@ -254,12 +260,11 @@ class AppointmentBook:
                         if start < len(slots) and slots[start][0] < limit:
                             time = slots[start][0]
                             if best is None or (base, time, rank) < best[:3]:
-                                best = (base, time, rank, day, (kind, role + suffix), start)
+                                best = (base, time, rank, day, key, start)
                         continue
                     # The best of this list is the first slot of one of: everyone, the
                     # patient's own GP, their team (a later slot of the same kind scores no
                     # better and waits longer); ties go to the earlier slot in the list.
-                    key = (kind, role + suffix)
                     firsts = []
                     if start < len(slots):
                         firsts.append(slots[start])

@@ -72,7 +72,7 @@ class Clinic:
     # --- contacts ------------------------------------------------------------------------
     def new_contact(self, channel: str, ctype: str, u: Sequence[float], patient: int) -> Contact:
         """A need that arises now, for ``patient`` (who brings their team and own GP)."""
-        c = self.run.new_contact(channel, ctype, u, patient, self.day.index, self.env.now)
+        c = self.run.new_contact(channel, ctype, u, patient, self.day.index, self.env._now)
         self.records.arisen += 1
         if self.log is not None:
             self.log_event(c.id, "arise", None)
@@ -98,7 +98,7 @@ class Clinic:
     def finish(self, c: Contact, outcome: str, worker: Worker | None = None) -> None:
         if c.outcome is not None:
             raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
-        now = self.env.now
+        now = self.env._now
         c.outcome, c.t_outcome = outcome, now
         self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
                                       outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
@@ -129,11 +129,11 @@ class Clinic:
     def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
         """Append to the event log. Callers check ``self.log is not None`` first, so a day
         without the log spends one comparison per logged moment and nothing more."""
-        self.log.append((self.env.now, cid, event, worker.id if worker else ""))
+        self.log.append((self.env._now, cid, event, worker.id if worker else ""))
 
     def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
         """Record a finished task (the one place that writes the ``tasks`` layout)."""
-        self.records.tasks.append((worker.index, kind, c.id, t0, self.env.now))
+        self.records.tasks.append((worker.index, kind, c.id, t0, self.env._now))
 
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:
@@ -190,7 +190,7 @@ class Clinic:
     def overtime_serves(self, w: Worker) -> tuple[tuple[str, ...], frozenset[str]]:
         """What a person past their hours still takes before going home (in order, and as
         a set)."""
-        after_close = self.env.now >= self.close
+        after_close = self.env._now >= self.close
         key = (w.supervises, after_close)
         found = self._overtime_sets.get(key)
         if found is None:
@@ -208,7 +208,7 @@ class Clinic:
         """A ring of the phone: a new caller, or one who rings again."""
         c.stage, c.route = "call", self.model.triage_routes.get(c.stream,
                                                                 self.model.triage_route)
-        c.t_request = self.env.now
+        c.t_request = self.env._now
         c.attempts += 1
         self.records.offered += 1
         if c.attempts > 1:
@@ -218,19 +218,19 @@ class Clinic:
         self.submit("call", c)
         if patience is not None and c.queued:
             limit = patience.quantile(c.u[_PATIENCE])
-            self.at(self.env.now + limit, lambda _e, c=c, n=c.attempts: self.hang_up(c, n))
+            self.at(self.env._now + limit, lambda _e, c=c, n=c.attempts: self.hang_up(c, n))
 
     def hang_up(self, c: Contact, attempt: int) -> None:
         if c.queued and c.stage == "call" and c.attempts == attempt:
             self.queues["call"].remove(c)
             c.queued = False
-            self.records.call(c.id, c.t_request, NAN, "", self.env.now)
+            self.records.call(c.id, c.t_request, NAN, "", self.env._now)
             if self.log is not None:
                 self.log_event(c.id, "hang_up", None)
             self.run.after_hang_up(self, c, closing=False)
 
     def answered(self, c: Contact, w: Worker) -> None:
-        now = self.env.now
+        now = self.env._now
         self.records.call(c.id, c.t_request, now, w.role, now)
         if self.log is not None:
             self.log_event(c.id, "call_answered", w)
@@ -264,7 +264,7 @@ class Clinic:
     def book_same_day(self, c: Contact) -> None:
         c.same_day = True
         route = self.model.roles_for(c.ctype, c.complex)
-        slot = self.book.take_today("acute", route, self.env.now, self.scenario.acute.prefer,
+        slot = self.book.take_today("acute", route, self.env._now, self.scenario.acute.prefer,
                                     c.ctype in self.model.remote_types)
         if slot is not None:
             self._book(c, slot[0], self.worker_of[slot[1]])
@@ -364,7 +364,7 @@ class Clinic:
 
     # --- end of day ----------------------------------------------------------------------
     def closing(self):
-        yield self.env.sleep(max(0.0, self.close - self.env.now))
+        yield self.env.sleep(max(0.0, self.close - self.env._now))
         self._close_phone_line()
         eod = self.scenario.end_of_day
         if eod.patients == "carry_over":
@@ -378,7 +378,7 @@ class Clinic:
         while queue:
             c = queue.popleft()
             c.queued = False
-            self.records.call(c.id, c.t_request, NAN, "", self.env.now)
+            self.records.call(c.id, c.t_request, NAN, "", self.env._now)
             if self.log is not None:
                 self.log_event(c.id, "hang_up", None)
             self.run.after_hang_up(self, c, closing=True)

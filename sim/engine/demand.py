@@ -97,6 +97,6 @@ def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], cty
     every event's push and pop cheaper."""
     env = clinic.env
     for t, ctype, patient, u in zip(times, ctypes, patients, draws):
-        if t > env.now:
-            yield env.sleep(t - env.now)
+        if t > env._now:
+            yield env.sleep(t - env._now)
         clinic.arrive(stream, channel, ctype, u, patient, patience)

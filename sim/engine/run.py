@@ -141,7 +141,7 @@ class RunState:
         first = earliest if first_day is None else max(first_day, earliest)
         if urgent:
             first = today + 1 if first_day is None else first_day
-        now = clinic.env.now
+        now = clinic.env._now
         c.request_day, c.urgent = today, urgent
         clinic.records.requests += 1
         model = self.model
@@ -174,7 +174,7 @@ class RunState:
         if not roles:
             return False
         today = clinic.day.index
-        a = self.book.book(c, roles, today, clinic.env.now, c.own_gp, c.team)
+        a = self.book.book(c, roles, today, clinic.env._now, c.own_gp, c.team)
         if a is None:
             return False
         c.stage = TASK
@@ -210,7 +210,7 @@ class RunState:
             return
         u = self._redial.next()
         if u < redial.same_day and not closing:
-            t = clinic.env.now + self.model.redial_delay[c.stream].quantile(
+            t = clinic.env._now + self.model.redial_delay[c.stream].quantile(
                 self._redial.next())
             if t < clinic.close:
                 patience = self.model.patience[c.stream]

@@ -135,10 +135,10 @@ class Worker:
         task: resuming the process is the engine's most frequent step."""
         env, clinic = self.env, self.clinic
         plan, last, i = self.plan, len(self.plan) - 1, 0  # plan[i]: the block we are in
-        if self.start > env.now:
-            yield env.sleep(self.start - env.now)
+        if self.start > env._now:
+            yield env.sleep(self.start - env._now)
         while True:
-            now = env.now
+            now = env._now
             if now >= self.end:
                 serves, self.serving = clinic.overtime_serves(self)
                 item = clinic.pull(self, serves)
@@ -161,7 +161,7 @@ class Worker:
                     clinic.idle.append(self)
                     self.alarm.set(now + (until - now))  # the block's end
                     item = yield wake  # whoever wakes us has taken us off the idle list
-                    t1 = env.now
+                    t1 = env._now
                     self.time[block.activity] += t1 - now
                     if self.timeline is not None and t1 > now:
                         self.timeline.append((self.id, block.activity, now, t1))
@@ -171,13 +171,13 @@ class Worker:
             if item.stage == "question":
                 yield from self.answer(item)
                 continue
-            t0 = env.now
+            t0 = env._now
             duration, activity = self.begin(item, t0)
             if self.may_be_interrupted and activity != "home_visits":
                 yield from self.work(duration, activity)
             else:
                 yield env.sleep(duration)
-                t1 = env.now
+                t1 = env._now
                 self.time[activity] += t1 - t0
                 if self.timeline is not None and t1 > t0:
                     self.timeline.append((self.id, activity, t0, t1))
@@ -195,7 +195,7 @@ class Worker:
                     else:
                         yield from self.ask(item, *question)
             self.complete(item, t0)
-        self.left_at = env.now
+        self.left_at = env._now
         clinic.left(self)
 
     # --- doing work ----------------------------------------------------------------------
@@ -242,17 +242,17 @@ class Worker:
         env = self.env
         remaining = duration
         while True:
-            t0 = env.now
+            t0 = env._now
             self.interruptible = True
             try:
                 yield env.sleep(remaining)
                 self.interruptible = False
-                self.spend(activity, t0, env.now)
+                self.spend(activity, t0, env._now)
                 return
             except simpy.Interrupt as stop:
                 self.interruptible = False
-                self.spend(activity, t0, env.now)
-                remaining = max(0.0, remaining - (env.now - t0))
+                self.spend(activity, t0, env._now)
+                remaining = max(0.0, remaining - (env._now - t0))
                 yield from self.answer(stop.cause)
 
     # --- supervision ---------------------------------------------------------------------
@@ -274,18 +274,18 @@ class Worker:
 
     def ask(self, c: Contact, kind: str, duration: float) -> Generator:
         """Ask a doctor and wait for the answer; waiting and answer count as supervised."""
-        t0 = self.env.now
+        t0 = self.env._now
         question = self.clinic.ask(self, c, kind, duration)
         if question is None:
             return
         yield question.done
-        self.spend("being_supervised", t0, self.env.now)
+        self.spend("being_supervised", t0, self.env._now)
 
     def answer(self, q: Question) -> Generator:
-        t0 = self.env.now
+        t0 = self.env._now
         if self.clinic.log is not None:
             self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
         yield self.env.sleep(q.duration)
-        self.spend("supervising", t0, self.env.now)
+        self.spend("supervising", t0, self.env._now)
         self.clinic.task_done(self, q.kind, q.contact, t0)
         q.done.succeed(True)
