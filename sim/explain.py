@@ -29,6 +29,14 @@ _PHONE_INPUTS = (
     "`demand.<phone stream>.redial` (who rings again, adding calls)",
 )
 
+_BOOK_INPUTS = (
+    "planned slots in the day plans (who is in on which day, and their planned blocks)",
+    "`demand.planned`, `reviews`, `follow_ups` and triage's `booked_later` share (how much "
+    "is booked ahead)",
+    "`booking` (horizon, earliest day, extra days for the own GP, team or a lower rung, "
+    "release of acute slots)",
+)
+
 EXPLANATIONS: dict[str, Explanation] = {
     "abandonment_rate": Explanation(
         "Calls that ended with the caller hanging up (or still queued when the line closed) "
@@ -88,6 +96,36 @@ EXPLANATIONS: dict[str, Explanation] = {
         ("planned slots in the day plans", "`booking` (horizon, earliest day, release "
          "of acute slots)", "`demand.planned` and `reviews`, `follow_ups` (how much "
          "is booked ahead)")),
+    "planned_wait_mean_days": Explanation(
+        "Working days from a planned need's request to its appointment, pooled over every "
+        "booking of every measured day: a triaged 'book for a later day', a planned "
+        "request, a need carried over; a follow-up's, review's or pre-test's wait runs "
+        "from the day it was due. A need that finds no slot within the horizon is turned "
+        "away and has no wait; tasks put in a doctor's calendar are not counted.",
+        _BOOK_INPUTS),
+    "planned_wait_p90_days": Explanation(
+        "The 90th percentile of the same waits within each run; across runs, the mean of "
+        "the runs' percentiles. It shows the long waits a mean hides, such as patients "
+        "waiting for their own GP's next day in.",
+        _BOOK_INPUTS),
+    "backlog_planned": Explanation(
+        "Appointments booked for later days, counted at each day's close (tasks in a "
+        "doctor's calendar included: they hold a slot), as a mean per working day; "
+        "`backlog_trend_per_week` says whether it grows.",
+        _BOOK_INPUTS),
+    "turned_away": Explanation(
+        "Planned needs a day that found no free slot, with any role their route allows, "
+        "within the booking horizon: each ends there, recorded, never dropped.",
+        ("`booking.horizon_days`", "planned slots in the day plans",
+         "`demand.planned`, `reviews` and `follow_ups` (how much is booked ahead)")),
+    "continuity_own_gp": Explanation(
+        "Of consultations and home visits by a role that keeps a list, the share with the "
+        "patient's own GP, pooled per contact; patients with no own GP "
+        "(`population.own_gp_for: morbid`) are not counted.",
+        ("`booking.own_gp_extra_days` and `own_gp_first_rung_only` (how long patients "
+         "wait for their own GP)", "the GPs' days in (`days`, `rotation`, `periods`, "
+         "duties)", "`list_share` (whose lists are large)", "`delegation.routes` (whether "
+         "a GP sees the need at all)")),
     "backlog_trend_per_week": Explanation(
         "The least-squares slope of the appointments booked ahead at each day's close over "
         "the measured days, per week; above zero the book is filling faster than it "

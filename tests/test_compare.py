@@ -212,6 +212,20 @@ def test_explain_quotes_the_scenarios_patience(capsys):
     assert "abandonment_rate" in capsys.readouterr().err
 
 
+def test_every_explanation_is_of_a_reported_metric_and_names_its_inputs():
+    """Each explained metric is one a run or a comparison reports (with its label), and
+    the access-over-weeks figures a consultant reads in the run summary are explained."""
+    from sim.explain import EXPLANATIONS
+    from sim.labels import METRICS
+    from sim.metrics import OVERALL_METRICS
+
+    assert set(EXPLANATIONS) <= set(OVERALL_METRICS) | {"doctor_time_min"}  # a comparison's
+    assert set(EXPLANATIONS) <= set(METRICS)
+    assert all(e.how and e.inputs for e in EXPLANATIONS.values())
+    assert {"tnaa_days", "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",
+            "backlog_trend_per_week", "turned_away", "continuity_own_gp"} <= set(EXPLANATIONS)
+
+
 def test_calibrate_writes_a_new_folder_and_never_replaces_a_report_unasked(tmp_path,
                                                                            monkeypatch,
                                                                            capsys):
