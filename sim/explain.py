@@ -145,6 +145,34 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Hours present (overtime included) times the role's `cost_per_hour`, summed over "
         "staff, per working day; no overheads.",
         ("staff counts and hours", "`roles.<role>.cost_per_hour`")),
+    "calls_retried": Explanation(
+        "Rings a day from callers who had hung up (or were cut off when the line closed) "
+        "and rang again, later the same day or the next working day; each counts among the "
+        "calls offered, as in D13's survey.",
+        ("`demand.<phone stream>.redial` (who rings again, and when)",
+         *_PHONE_INPUTS[:4])),
+    "acute_same_day_in_hours_rate": Explanation(
+        "Of the day's same-day needs, the share seen that day before closing, pooled per "
+        "need; those seen in overtime count as seen the same day "
+        "(`acute_same_day_rate`) but not in hours.",
+        ("acute slots in the day plans", "`acute.prefer` and `acute.overflow`",
+         "the triage outcomes' same-day share", "`end_of_day.patients`")),
+    "doctor_min_per_contact": Explanation(
+        "Doctors' working minutes (consulting, phone, supervising, inbox and admin, home "
+        "visits) over the contacts handled, per day; delegation moves contacts, "
+        "supervision brings some of the doctors' time back.",
+        ("`delegation.degree` and its routes", "`supervision` (question rates, forms)",
+         "durations by role (`contact_types`, `triage.durations`)")),
+    "cost_per_contact_dkk": Explanation(
+        "The day's staff cost over the contacts handled that day (resolved on the phone, "
+        "consulted, inbox items, home visits, referred), pooled over days.",
+        ("staff counts and hours", "`roles.<role>.cost_per_hour`",
+         "everything that changes how many contacts are handled")),
+    "cost_per_patient_year_dkk": Explanation(
+        "The day's staff cost times `clinic.working_days_per_year`, over the listed "
+        "patients.",
+        ("staff counts and hours", "`roles.<role>.cost_per_hour`",
+         "`population.list_size`")),
     "nonphysician_consult_share": Explanation(
         "Consultations by roles that are not doctors over all consultations.",
         ("`delegation.degree` and its routes", "which roles are present",
