@@ -91,6 +91,12 @@ def test_an_inbox_question_put_in_the_calendar_takes_a_doctors_slot():
     questions = sum(1 for rec in records for t in rec.tasks if t[1] == "question"
                     and t[2] in booked)
     assert questions == 0
+    # the event log shows the move to the calendar
+    logged = list(simulate_run(model, seed=3, replication=0, calendar=calendar,
+                               event_log=True))
+    moved = {cid for rec in logged for _t, cid, event, _sid in rec.events
+             if event == "to_calendar"}
+    assert moved == {b[0] for rec in logged for b in rec.bookings if b[1] == "calendar_task"}
     # a patient's planned wait leaves the tasks out
     waits = [b[4] - b[3] for rec in records for b in rec.bookings if b[1] != "calendar_task"]
     metrics = RunMetrics(model, scenario.calendar.weekdays)

@@ -182,7 +182,7 @@ class RunState:
                                         a.person, self.book.role_of[a.person], c.own_gp,
                                         False))
         if clinic.log is not None:
-            clinic.log_event(c.id, "booked_for_later" if a.day > today else "booked", None)
+            clinic.log_event(c.id, "to_calendar", None)
         if a.day == today:
             clinic.keep_appointment(a)
         return True
