@@ -153,16 +153,14 @@ def gp_fte(scenario: Scenario) -> float:
     periods' doctor counts for the share of the year they are in)."""
     model = CompiledScenario(scenario)
     day = scenario.clinic.close - scenario.clinic.open
-    weeks = range(1, 53) if model.period_people else (None,)
+    weeks = range(1, 53) if model.period_people else (1,)  # all weeks alike without periods
     terms = []
     for i, weekday in enumerate(scenario.calendar.weekdays):
         turns = {pid: (person, len(rota))
                  for rota, on_duty, _cover in model.duties.get(weekday, ())
                  for pid, person in on_duty.items()}
         for week in weeks:
-            people = (model.weekday_people[i] if week is None
-                      else model.weekday_people_in(i, week))
-            for p in people:
+            for p in model.weekday_people_in(i, week):
                 role = scenario.roles[p.role]
                 if not role.doctor or role.in_training:
                     continue

@@ -16,11 +16,11 @@ events that act happen in the same order as with one timer per stretch, and runs
 unchanged to the last digit.
 
 All of this reads SimPy's event heap and counters (``_queue``, ``_eid``, ``_now``), which
-its public API does not expose (the engine's modules read the clock as ``env._now`` too:
+its public API does not expose. The engine's modules read the clock as ``env._now`` too:
 it is what SimPy's ``now`` property returns, and the clock is read about twice per event,
-so the property call was 3 % of the engine's instructions); ``tests/test_environment.py`` compares the order of
-events with SimPy's own loop and timers, so a SimPy release that changed them would fail
-there first.
+so the property call was 3 % of the engine's instructions. ``tests/test_environment.py``
+compares the order of events with SimPy's own loop and timers, so a SimPy release that
+changed them would fail there first.
 """
 from __future__ import annotations
 

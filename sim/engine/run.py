@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
-from sim.engine.book import AppointmentBook
+from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, ConservationError, Contact
 from sim.engine.demand import draw_rows, schedule_demand
@@ -152,14 +152,9 @@ class RunState:
         if a is None:
             clinic.finish(c, "turned_away")
             return
-        role = self.book.role_of[a.person]
         due = first_day if first_day is not None and source in SCHEDULED_SOURCES else today
-        clinic.records.bookings.append((c.id, source, today, due, a.day, a.time, a.person,
-                                        role, c.own_gp, urgent))
-        if clinic.log is not None:
-            clinic.log_event(c.id, "booked_for_later" if a.day > today else "booked", None)
-        if a.day == today:
-            clinic.keep_appointment(a)
+        self._booked(clinic, c, a, source, due, urgent,
+                     "booked_for_later" if a.day > today else "booked")
         pre = model.scenario.contact_types[c.ctype].pre_test
         if pre is not None and source != "pre_test":
             test = self.derived_contact(clinic, "pre_test", pre.contact_type, c)
@@ -178,14 +173,20 @@ class RunState:
         if a is None:
             return False
         c.stage = TASK
-        clinic.records.bookings.append((c.id, CALENDAR_TASK, today, today, a.day, a.time,
-                                        a.person, self.book.role_of[a.person], c.own_gp,
-                                        False))
+        self._booked(clinic, c, a, CALENDAR_TASK, today, False, "to_calendar")
+        return True
+
+    def _booked(self, clinic: Clinic, c: Contact, a: Appointment, source: str, due: int,
+                urgent: bool, event: str) -> None:
+        """Record ``c``'s booking ``a`` (the bookings table, the event log); an appointment
+        today is kept at once."""
+        today = clinic.day.index
+        clinic.records.bookings.append((c.id, source, today, due, a.day, a.time, a.person,
+                                        self.book.role_of[a.person], c.own_gp, urgent))
         if clinic.log is not None:
-            clinic.log_event(c.id, "to_calendar", None)
+            clinic.log_event(c.id, event, None)
         if a.day == today:
             clinic.keep_appointment(a)
-        return True
 
     def carry(self, clinic: Clinic, c: Contact) -> None:
         """Work not done today: home-visit requests wait for tomorrow's queue (inbox items
