@@ -61,6 +61,42 @@ def test_a_question_sent_as_a_message_does_not_hold_the_patient_or_the_nurse():
     assert (seen.t_outcome >= seen.t_seen).all()  # finished when the consultation ends
 
 
+def test_a_caller_is_held_at_most_call_hold_minutes():
+    """A triager's question about a call that no doctor takes within
+    `supervision.call_hold` minutes stays with the doctors as a message: the triager goes
+    back to the phone after exactly that hold, a doctor still answers it, and fewer
+    callers hang up than when each caller is held until a doctor answers."""
+    def run(hold: float | None):
+        d = raw("default")
+        d["supervision"]["triage_questions"] = {"secretary": 0.3}
+        d["supervision"]["call_hold"] = hold
+        scenario = scenario_from_dict(d)
+        calendar = RunCalendar(scenario.calendar, days=3, warmup_days=0)
+        return list(simulate_run(CompiledScenario(scenario), seed=3, replication=0,
+                                 calendar=calendar, event_log=True))
+
+    def abandoned(records) -> float:
+        calls = [c for rec in records for c in rec.calls]
+        return sum(c[2] != c[2] for c in calls) / len(calls)  # NaN: never answered
+
+    held, unheld = run(2.0), run(None)
+    check_conservation(held)
+    moved = 0
+    for rec in held:
+        asked = {}
+        for t, cid, event, sid in rec.events:
+            if event == "question":
+                asked[cid, sid] = t
+            elif event == "held_to_message":
+                assert sid.startswith("secretary") and t - asked[cid, sid] == pytest.approx(2.0)
+                moved += 1
+    answered = sum(1 for rec in held for t in rec.tasks if t[1] == "message")
+    unanswered = sum(rec.unanswered for rec in held)
+    assert moved > 5 and answered + unanswered >= moved and answered > 0
+    assert not any(e[2] == "held_to_message" for rec in unheld for e in rec.events)
+    assert abandoned(held) < abandoned(unheld)
+
+
 def test_an_inbox_question_put_in_the_calendar_takes_a_doctors_slot():
     """Nurses put every inbox item they have a question about into a GP's calendar: it
     takes a GP's planned slot, the GP handles it there (no no-show, one outcome), the
@@ -276,7 +312,7 @@ def test_a_group_session_sees_its_patients_together():
     consults = joined(contacts, tasks)
     led = consults[consults.contact_type == "group_consultation"]
     assert len(led) == len(sessions)  # one task per session, however many patients
-    assert ((led.t0 >= 14 * 60) & (led.t0 < 15.5 * 60)).all()
+    assert (led.t0 >= 14 * 60).all()  # never before its slot (later if the nurse runs late)
 
 
 def test_notes_lengthen_consultations_of_their_role_only():

@@ -408,10 +408,14 @@ def test_littles_law_holds_on_every_day_of_the_default_practice():
             assert L == pytest.approx(lam * W, rel=1e-9, abs=1e-12)
             assert L > 0.01  # calls did queue that day
 
-            # supervision questions: question | joint -> question_answered | joint_answered
-            assert records.unanswered == 0
+            # supervision questions: question | joint -> question_answered | joint_answered,
+            # or message_answered for a caller's question left as a message after the hold
+            # (or question_unanswered: the last doctor left before the message's turn)
+            orphaned = (events["event"] == "question_unanswered").sum()
+            assert orphaned <= records.unanswered <= 2  # the rest found no doctor in
             t_in, t_out = paired(events, {"question", "joint"},
-                                 {"question_answered", "joint_answered"})
+                                 {"question_answered", "joint_answered", "message_answered",
+                                  "question_unanswered"})
             q_end = max(end, float(t_out.max()) if len(t_out) else end)
             L = time_average(t_in, t_out, start, q_end)
             lam = len(t_in) / (q_end - start)

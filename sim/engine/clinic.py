@@ -360,6 +360,8 @@ class Clinic:
                 queue.remove(q)
                 q.queued = False
                 self.records.unanswered += 1
+                if self.log is not None:
+                    self.log_event(q.contact.id, "question_unanswered", None)
                 q.done.succeed(False)
 
     # --- end of day ----------------------------------------------------------------------

@@ -53,8 +53,8 @@ class Worker:
         "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
-        "notes", "morbid_factor", "p_message", "p_message_or_calendar", "lines",
-        "block_activity", "remote", "alarm",
+        "notes", "morbid_factor", "p_message", "p_message_or_calendar", "call_hold",
+        "lines", "block_activity", "remote", "alarm",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -80,6 +80,7 @@ class Worker:
         # a question's form is drawn once: a message below p_message, then a task in a
         # doctor's calendar (inbox items only) below this, else asked and waited for
         self.p_message_or_calendar = self.p_message + sup.calendar.get(person.role, 0.0)
+        self.call_hold = sup.call_hold  # longest a caller is held for a doctor's answer
         self.asks = max(self.p_question, self.p_joint, self.p_triage_question) > 0
         # how long this person takes: a call (if their role triages), each contact type
         model = clinic.model
@@ -273,12 +274,29 @@ class Worker:
         return None
 
     def ask(self, c: Contact, kind: str, duration: float) -> Generator:
-        """Ask a doctor and wait for the answer; waiting and answer count as supervised."""
+        """Ask a doctor and wait for the answer; waiting and answer count as supervised.
+
+        A caller is held at most ``supervision.call_hold`` minutes: if no doctor has taken
+        the question by then, it stays in the doctors' queue as a message and the triager
+        goes back to the phone (the caller's triage outcome stands)."""
         t0 = self.env._now
         question = self.clinic.ask(self, c, kind, duration)
         if question is None:
             return
-        yield question.done
+        if self.call_hold is not None and question.queued and c.stage == "call":
+            env = self.env
+            wake = env.event()
+            question.done.callbacks.append(lambda _e: wake.triggered or wake.succeed())
+            env.call_at(t0 + self.call_hold, lambda _e: wake.triggered or wake.succeed())
+            yield wake
+            if question.queued:  # still waiting for a doctor: leave it as a message
+                question.kind = "message"
+                if self.clinic.log is not None:
+                    self.clinic.log_event(c.id, "held_to_message", self)
+            elif not question.done.triggered:  # a doctor is answering it now
+                yield question.done
+        else:
+            yield question.done
         self.spend("being_supervised", t0, self.env._now)
 
     def answer(self, q: Question) -> Generator:

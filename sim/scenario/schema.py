@@ -450,6 +450,12 @@ class Supervision(Strict):
                                           "item; the asker carries on: case 10). Drawn "
                                           "after `messages`: the two shares add up to at "
                                           "most 1.")
+    call_hold: NonNegativeMinutes | None = Field(
+        default=None, description="Longest a triager keeps a caller on hold while a "
+                                  "question about the call waits for a doctor: past it "
+                                  "the question becomes a message, answered in a "
+                                  "doctor's gap, and the triager goes back to the phone. "
+                                  "None: the caller is held until a doctor answers.")
 
 
 class Acute(Strict):
