@@ -204,7 +204,7 @@ DEPENDS_ON = {
     "contacts_per_patient_year": "demand rates (D3, D9 split) and patient-mix factor (D6, D8), less unhandled contacts",
     "contacts_per_gp_day": "demand for the case's list size divided by the GPs present over the week",
     "face_to_face_per_gp_day": "consultations and visits the staff complete, divided by the GPs present over the week",
-    "calls_answered_share": "calls against the people on the phone and their triage time (T5), callers' patience and redials (assumptions)",
+    "calls_answered_share": "calls against the people on the phone and their triage time (T5), callers' patience (P2) and redials (assumptions), a triager's hold for a doctor's answer (`supervision.call_hold`, an assumption)",
 }
 
 
@@ -260,7 +260,7 @@ COLUMNS: tuple[tuple[str, str, tuple, bool], ...] = (
 #: Extra figures the table needs, computed like targets.
 _TABLE_FIGURES = {"gp_consultations": {"kind": "_gp_consultations"},
                   "planned_wait": {"kind": "planned_wait_days"}}
-#: The acceptance the cases are held to (issue of record): GPs busy at least this share of
+#: The acceptance the cases are held to (the project's own bar): GPs busy at least this share of
 #: their hours where the narrative describes full days; calls abandoned at most this share
 #: unless the narrative says access is poor.
 FULL_DAYS_UTILISATION = 0.70

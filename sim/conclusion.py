@@ -286,7 +286,7 @@ def run_conclusion(summary: pd.DataFrame, scenario=None) -> list[str]:
         if abandoned:
             text += (f" {abandoned} % of calls end with the caller hanging up: the wait "
                      "above counts answered calls only, and a caller hangs up when the wait "
-                     "exceeds their patience, an assumption of the scenario.")
+                     "exceeds their patience, a setting of the scenario.")
         out.append(text)
         if scenario is not None and abandoned:
             out += patience_sentences(scenario)

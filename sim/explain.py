@@ -3,7 +3,7 @@ most, and the scenario's own assumptions behind it (``clinicsim explain METRIC``
 
 Abandonment of 18 % next to a mean wait of under two minutes looks contradictory until
 one knows that the mean wait counts answered calls only, and that callers hang up when
-their patience (an assumption of the scenario) runs out. Such explanations live here, in
+their patience (a setting of the scenario) runs out. Such explanations live here, in
 one place, for the terminal and the report alike.
 """
 from __future__ import annotations
@@ -27,6 +27,8 @@ _PHONE_INPUTS = (
     "`triage.durations` (how long each call takes, by the role answering)",
     "`demand.<phone stream>.patience` (how long callers wait before hanging up)",
     "`demand.<phone stream>.redial` (who rings again, adding calls)",
+    "`supervision.triage_questions` and `supervision.call_hold` (a triager waiting for a "
+    "doctor's answer is off the phone, at most `call_hold` minutes a question)",
 )
 
 _BOOK_INPUTS = (
@@ -199,8 +201,11 @@ def patience_sentences(scenario: Scenario) -> list[str]:
     for name, d in scenario.demand.items():
         if d.channel != "phone" or d.per_patient_year <= 0:
             continue
-        text = (f"Callers' patience ({name}): {dist_text(d.patience)}; a caller still "
-                "waiting when it runs out hangs up.")
+        text = f"Callers' patience ({name}): {dist_text(d.patience)}"
+        if d.patience is None:  # no one hangs up, so no one rings again
+            out.append(text + ".")
+            continue
+        text += "; a caller still waiting when it runs out hangs up."
         if d.redial is not None:
             r = d.redial
             text += (f" Of those who hang up, {100 * r.same_day:.0f} % ring again the same "

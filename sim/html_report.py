@@ -448,7 +448,7 @@ def _run_report(root: Path) -> tuple[str, str]:
         if section == "Access by phone" and "abandonment_rate" in overall.index:
             parts.append("<p class='note'>Why callers hang up although the mean wait is short: "
                          "the phone wait counts answered calls only, and a caller hangs up "
-                         "when the wait exceeds their patience, an assumption of the "
+                         "when the wait exceeds their patience, a setting of the "
                          "scenario (its patience, redials and busiest phone hour are in "
                          "<a href='#conclusion'>what the figures say</a>).</p>")
 

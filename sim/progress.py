@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Callable, Iterator
 
-#: Seconds before a bar appears: commands quicker than this show none (the issue asks for
-#: progress on anything that runs "longer than about two seconds").
+#: Seconds before a bar appears: commands quicker than this show none (progress is shown
+#: for anything that runs longer than about two seconds).
 SHOW_AFTER_S = 2.0
 
 _tick: ContextVar[Callable[[int], object] | None] = ContextVar("clinicsim_tick", default=None)

@@ -180,7 +180,8 @@ def test_frontier_labels_cover_no_point_and_no_other_label():
     of neighbouring mixes are moved apart, and the axis makes room for the longest."""
     from sim.frontier import plot_frontier
 
-    table = pd.read_csv("experiments/results/frontier_medium/frontier.csv")
+    # a stored frontier of 72 mixes with six on the frontier, several of them close together
+    table = pd.read_csv("tests/data/frontier_six_mixes.csv")
     fig = plot_frontier(table, "frontier")
     fig.canvas.draw()
     ax, renderer = fig.axes[0], fig.canvas.get_renderer()
