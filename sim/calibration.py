@@ -267,6 +267,13 @@ FULL_DAYS_UTILISATION = 0.70
 MOST_ABANDONED = 0.15
 
 
+def _items(mean: float, low: float, high: float) -> str:
+    """A weekly count and its interval, in as many decimals as the mean needs to read as
+    more than nothing."""
+    digits = 0 if abs(mean) >= 10 else 1 if abs(mean) >= 1 else 2
+    return f"{mean:.{digits}f} items a week ({low:.{digits}f}-{high:.{digits}f})"
+
+
 def load_recognisability(path: Path | None = None) -> dict:
     """What each case's narrative says (models/calibration/recognisability.yaml), by case."""
     path = path or models_dir() / "calibration" / "recognisability.yaml"
@@ -479,9 +486,10 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
                          + (f". {r['phone_peak']}" if r.get("phone_peak") else ""))
         if r["carried_trend_low"] > 0:
             lines.append(f"- case {case}: the work carried to the next day grows by "
-                         f"{r['carried_trend']:.0f} items a week ({r['carried_trend_low']:.0f}-"
-                         f"{r['carried_trend_high']:.0f}); no practice keeps up a growing pile, "
-                         "and the narrative does not describe one")
+                         + _items(r["carried_trend"], r["carried_trend_low"],
+                                  r["carried_trend_high"]) + "; "
+                         "no practice keeps up a growing pile, and the narrative does not "
+                         "describe one")
         wait = says.get("planned_wait") or {}
         check = (checks or {}).get((case, wait.get("check", "")))
         waited = r["planned_wait"] if check is None else check

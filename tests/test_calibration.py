@@ -220,6 +220,8 @@ def test_acceptance_flags_work_that_piles_up_only_when_confidently_growing():
 
     assert pile_lines(3.5, -2.3, 9.3) == []
     assert "grows by 136 items a week (116-156)" in pile_lines(136.3, 116.2, 156.4)[0]
+    # a small trend is written with the decimals it needs, never as "0 items (0-0)"
+    assert "grows by 0.02 items a week (0.00-0.04)" in pile_lines(0.0197, 0.0001, 0.0394)[0]
 
 
 def test_national_inputs_change_only_the_list():
