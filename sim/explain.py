@@ -95,9 +95,7 @@ EXPLANATIONS: dict[str, Explanation] = {
     "tnaa_days": Explanation(
         "Third next available appointment: working days from a day's opening to the third "
         "free bookable slot, by role and for the practice, averaged over measured days.",
-        ("planned slots in the day plans", "`booking` (horizon, earliest day, release "
-         "of acute slots)", "`demand.planned` and `reviews`, `follow_ups` (how much "
-         "is booked ahead)")),
+        _BOOK_INPUTS),
     "planned_wait_mean_days": Explanation(
         "Working days from a planned need's request to its appointment, pooled over every "
         "booking of every measured day: a triaged 'book for a later day', a planned "

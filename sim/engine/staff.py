@@ -285,9 +285,13 @@ class Worker:
             return
         if self.call_hold is not None and question.queued and c.stage == "call":
             env = self.env
-            wake = env.event()
-            question.done.callbacks.append(lambda _e: wake.triggered or wake.succeed())
-            env.call_at(t0 + self.call_hold, lambda _e: wake.triggered or wake.succeed())
+            wake = env.event()  # the answer or the end of the hold, whichever comes first
+
+            def first(_e) -> None:
+                if not wake.triggered:
+                    wake.succeed()
+            question.done.callbacks.append(first)
+            env.call_at(t0 + self.call_hold, first)
             yield wake
             if question.queued:  # still waiting for a doctor: leave it as a message
                 question.kind = "message"
