@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
@@ -303,12 +304,18 @@ class RunMetrics:
 
     def _trend(self, series: list[tuple[int, int]]) -> float:
         """Least-squares slope of a day-end stock (the book, the work carried over) over
-        the measured days, per week."""
-        if len(series) < 2:
+        the measured days, per week. Days and stocks are whole numbers, so the slope is
+        computed exactly and rounded once: the same float on every platform and NumPy
+        build (a least-squares solver's last digits depend on its LAPACK)."""
+        n = len(series)
+        if n < 2:
             return math.nan
-        days, stock = np.array(series, dtype=float).T
-        slope = np.polyfit(days, stock, 1)[0]
-        return float(slope * self.weekdays_per_week)
+        sx = sum(d for d, _ in series)
+        sy = sum(s for _, s in series)
+        sxy = sum(d * s for d, s in series)
+        sxx = sum(d * d for d, _ in series)
+        return float(Fraction((n * sxy - sx * sy) * self.weekdays_per_week,
+                              n * sxx - sx * sx))
 
 
 def _order(row: Row) -> tuple:
