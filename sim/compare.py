@@ -179,8 +179,8 @@ def json_table(summary: pd.DataFrame) -> str:
 # --- the terminal ----------------------------------------------------------------------------
 
 #: Rows of the terminal table: whole-practice figures, and by role the utilisation and
-#: overtime (where a design moves work between roles).
-ROLE_METRICS = ("utilisation", "overtime_min")
+#: overtime (where a design moves work between roles) and continuity with a fixed nurse.
+ROLE_METRICS = ("utilisation", "overtime_min", "continuity_own_clinician")
 
 
 def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:

@@ -126,6 +126,13 @@ EXPLANATIONS: dict[str, Explanation] = {
          "wait for their own GP)", "the GPs' days in (`days`, `rotation`, `periods`, "
          "duties)", "`list_share` (whose lists are large)", "`delegation.routes` (whether "
          "a GP sees the need at all)")),
+    "continuity_own_clinician": Explanation(
+        "By role, of consultations and home visits by that role with patients listed with "
+        "someone of the role (`population.own_clinician`: a fixed nurse), the share with "
+        "that person, pooled per contact.",
+        ("`booking.own_clinician_extra_days` (how long patients wait for their own "
+         "clinician)", "their days in (`days`, `rotation`, absences)", "`list_share` (whose "
+         "lists are large)", "`delegation.routes` (whether the role sees the need at all)")),
     "backlog_trend_per_week": Explanation(
         "The least-squares slope of the appointments booked ahead at each day's close over "
         "the measured days, per week; above zero the book is filling faster than it "

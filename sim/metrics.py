@@ -70,6 +70,10 @@ OVERALL_METRICS: tuple[str, ...] = (
     "nonphysician_consult_share", "doctor_min_per_contact", "staff_cost_dkk",
     "cost_per_contact_dkk", "cost_per_patient_year_dkk",
 )
+#: Metrics given by role only, one row per role (``tnaa_days`` and ``overtime_min`` have
+#: a practice-wide row as well, so they are among the overall metrics too).
+ROLE_METRICS: tuple[str, ...] = ("time_use_min", "utilisation", "contacts_handled",
+                                 "continuity_own_clinician")
 #: Metrics computed once per run, not per day (weight 1).
 RUN_METRICS = ("phone_wait_p90_min", "planned_wait_p90_days", "backlog_trend_per_week",
                "carried_trend_per_week",
@@ -118,6 +122,8 @@ class RunMetrics:
         self.bookable = list(model.bookable_roles)
         self.doctors = {r for r, spec in s.roles.items() if spec.doctor}
         self.list_roles = {r for r, spec in s.roles.items() if spec.keeps_list}
+        #: roles patients are listed with besides the GP (a fixed nurse)
+        self.own_roles = sorted(s.population.own_clinician)
         self.cost = {r: spec.cost_per_hour / 60.0 for r, spec in s.roles.items()}
         self.sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
         self.answered_waits: list[np.ndarray] = []
@@ -217,6 +223,15 @@ class RunMetrics:
                 consulted += 1
                 by_others += c[9] not in self.doctors
         ratio("continuity_own_gp", own, gp_seen)
+        if self.own_roles:  # own clinicians of other roles: by the role that saw them
+            seen_own = Counter()
+            with_own = Counter()
+            for c in records.contacts:
+                if c[6] in SEEN and c[15] is not None:
+                    with_own[c[9]] += 1
+                    seen_own[c[9]] += c[10] == c[15]
+            for role in self.own_roles:
+                ratio("continuity_own_clinician", seen_own[role], with_own[role], role)
         ratio("nonphysician_consult_share", by_others, consulted)
         # staff time -------------------------------------------------------------------------
         time_by_role = {r: dict.fromkeys(ACTIVITIES, 0.0) for r in self.roles}

@@ -31,6 +31,11 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
     "Cost": [("staff_cost_dkk", 0), ("cost_per_contact_dkk", 1),
              ("cost_per_patient_year_dkk", 0)],
 }
+#: Headline metrics given by role, shown one line per role after their section's rows
+#: (only where the scenario has them: a fixed nurse's continuity).
+ROLE_HEADLINES: dict[str, list[tuple[str, int]]] = {
+    "Access over weeks": [("continuity_own_clinician", 1)],
+}
 
 
 def shown(value: float, digits: int) -> float:
@@ -68,17 +73,25 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     lines.append("")
     whole = summary[summary["weekday"].isna()] if "weekday" in summary else summary
     overall = whole[whole["role"].isna() & whole["activity"].isna()].set_index("metric")
+    by_role = whole[whole["role"].notna() & whole["activity"].isna()]
+
+    def line(label: str, r, unit: str, scale: float, digits: int) -> str:
+        ci = (f"[{_fmt(r.ci_low, scale, digits)}, {_fmt(r.ci_high, scale, digits)}]"
+              if not math.isnan(r.ci_low) else "")
+        return (f"  {label[:LABEL]:<{LABEL}} {_fmt(r['mean'], scale, digits):>10} "
+                f"{unit:<12} {ci}")
+
     for section, rows in HEADLINES.items():
         lines.append(section)
         for metric, digits in rows:
             if metric not in overall.index:
                 continue
             label, unit, scale, _better = metric_info(metric)
-            r = overall.loc[metric]
-            ci = (f"[{_fmt(r.ci_low, scale, digits)}, {_fmt(r.ci_high, scale, digits)}]"
-                  if not math.isnan(r.ci_low) else "")
-            lines.append(f"  {label[:LABEL]:<{LABEL}} {_fmt(r['mean'], scale, digits):>10} "
-                         f"{unit:<12} {ci}")
+            lines.append(line(label, overall.loc[metric], unit, scale, digits))
+        for metric, digits in ROLE_HEADLINES.get(section, []):
+            label, unit, scale, _better = metric_info(metric)
+            for _, r in by_role[by_role["metric"] == metric].sort_values("role").iterrows():
+                lines.append(line(f"{label}: {r['role']}", r, unit, scale, digits))
         lines.append("")
     lines += _weekday_table(summary)
     lines.append("Staff time use, minutes per day (all people in the role; means)")

@@ -263,6 +263,17 @@ def fixed_gp_for_the_morbid():
     return "a fixed GP for morbid patients only", check
 
 
+def fixed_nurse_for_the_morbid(nurses: int):
+    """The morbid are listed with one of ``nurses`` nurses as well as a GP, and booking
+    prefers her."""
+    def check(s):
+        assert s.population.own_clinician == {"nurse": "morbid"}
+        assert s.booking.own_clinician_extra_days > 0
+        holders = CompiledScenario(s).clinician_holders["nurse"]
+        assert len(holders) == nurses and all(share > 0 for _p, _t, share in holders)
+    return f"a fixed nurse (one of {nurses}) for morbid patients", check
+
+
 def calendar_tasks(role: str, doctor: str):
     """Questions about inbox items go into a doctor's calendar, and a doctor who answers
     ``role`` can handle the inbox's contact types."""
@@ -383,7 +394,8 @@ CASE_MECHANISMS = {
         meeting(4, 60),                 # "En gang om måneden er der personalemøde"
         fixed_gp_for_the_morbid()],     # "Denne patientgruppe har sædvanligvis en fast læge, hvilket ikke gælder generelt"
     4: [complex_to_doctor("follow_up", "mental_health"),  # "patienter, som ... har komplekse problemstillinger ... mens SPL tager lettere, afklarede tilfælde"
-        meeting(1, 60)],                # "chefgruppen mødes en gang ugentligt"; "Den samlede personalegruppe mødes en gang om ugen"
+        meeting(1, 60),                 # "chefgruppen mødes en gang ugentligt"; "Den samlede personalegruppe mødes en gang om ugen"
+        fixed_nurse_for_the_morbid(2)],  # "Patienter med kronisk sygdom fx diabetes er tilmeldt en fast sygeplejerske"
     5: [messages("nurse", "trainee", "junior_gp"),  # "Spørgsmål og kommunikation håndteres løbende via EPJ-systemet, så intern ventetid undgås"
         pre_test("chronic_review", "lab_sample", "lab"),  # "turkis (forprøve før konsultation med læge)"
         outreach("nursing_home"),       # "ugentligt afsættes en dag til stuegang/besøg på plejehjemmet med 80 borgere"
@@ -391,7 +403,8 @@ CASE_MECHANISMS = {
         meeting(1, 15, days=5),         # "et dagligt morgenmøde"
         meeting(4, 120),                # "hver måned et længere formelt interessentskabsmøde"
         meeting(4, 60),                 # "et fælles månedligt personalemøde for alle i klinikken"
-        fixed_gp_for_the_morbid()],     # "uden en fast læge. Dog er patienter med kronisk sygdom ... tilknyttet et team bestående af en fast læge"
+        fixed_gp_for_the_morbid(),      # "uden en fast læge. Dog er patienter med kronisk sygdom ... tilknyttet et team bestående af en fast læge"
+        fixed_nurse_for_the_morbid(2)],  # "... et team bestående af en fast læge og sygeplejerske" (the two consulting nurses)
     6: [other_practice("secretary"),    # "1 fælles sekretær 4 dage/uge"; "Praksispersonale ½"
         meeting(4, 60)],                # "De tre holder møde en gang om måneden"
     7: [other_practice("secretary"),    # "1 fælles sekretær (deles med anden praksis)"

@@ -217,9 +217,10 @@ def test_every_explanation_is_of_a_reported_metric_and_names_its_inputs():
     the access-over-weeks figures a consultant reads in the run summary are explained."""
     from sim.explain import EXPLANATIONS
     from sim.labels import METRICS
-    from sim.metrics import OVERALL_METRICS
+    from sim.metrics import OVERALL_METRICS, ROLE_METRICS
 
-    assert set(EXPLANATIONS) <= set(OVERALL_METRICS) | {"doctor_time_min"}  # a comparison's
+    assert set(EXPLANATIONS) <= set(OVERALL_METRICS) | set(ROLE_METRICS) | {
+        "doctor_time_min"}  # a comparison's
     assert set(EXPLANATIONS) <= set(METRICS)
     assert all(e.how and e.inputs for e in EXPLANATIONS.values())
     assert {"tnaa_days", "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",

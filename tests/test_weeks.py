@@ -348,6 +348,65 @@ def test_only_the_morbid_have_a_fixed_gp_where_the_practice_says_so():
                                                          for c in seen_by_gp)
 
 
+def test_a_fixed_nurse_is_a_list_of_its_own_beside_the_gp_list():
+    """``own_clinician: {nurse: morbid}``: every morbid patient is listed with one nurse
+    (shares exact; a group with ``list_share: 0`` gets none), the others with none; the
+    own GP, ages, morbidity and teams do not change; and a consultation's record names
+    the own nurse only when a nurse saw a patient who has one."""
+    d = raw("default")
+    before = Patients(CompiledScenario(scenario_from_dict(d)), RandomStreams(1, 0))
+    d["staff"]["nurse_acute"] = dict(d["staff"]["nurse"], count=1, list_share=0)
+    d["population"]["own_clinician"] = {"nurse": "morbid"}
+    model = CompiledScenario(scenario_from_dict(d))
+    p = Patients(model, RandomStreams(1, 0))
+    assert p.own_gp_of == before.own_gp_of
+    assert (p.morbid == before.morbid).all() and (p.team == before.team).all()
+    assert [o is not None for o in p.own_others_of] == p.morbid.tolist()
+    listed = [o["nurse"] for o in p.own_others_of if o is not None]
+    counts = {nurse: listed.count(nurse) for nurse in set(listed)}
+    assert set(counts) == {"nurse-1", "nurse-2", "nurse-3"}
+    assert max(counts.values()) - min(counts.values()) <= 1
+    calendar = RunCalendar(model.scenario.calendar, weeks=1, warmup_weeks=0)
+    contacts = [c for rec in simulate_run(model, 1, 0, calendar) for c in rec.contacts]
+    seen = [c for c in contacts if c[6] == "consulted"]
+    assert any(c[15] is not None for c in seen)
+    for c in seen:
+        own = p.own_others_of[c[12]]
+        assert c[15] == (own["nurse"] if own is not None and c[9] == "nurse" else None)
+
+
+def test_preferring_the_own_nurse_raises_her_continuity_and_the_wait():
+    """Nurses in on different weekdays: the more days a patient accepts to wait for their
+    fixed nurse, the more nurse consultations are with her, and the longer planned needs
+    wait; the GPs' continuity is measured apart and the figure is given by role."""
+    d = raw("default")
+    nurse = d["staff"].pop("nurse")
+    d["staff"]["nurse_early"] = dict(nurse, count=1, days=["mon", "tue", "wed"])
+    d["staff"]["nurse_late"] = dict(nurse, count=1, days=["wed", "thu", "fri"])
+    d["population"]["own_clinician"] = {"nurse": "all"}
+    continuity, wait = [], []
+    for extra in (0, 3, 8):
+        d["booking"]["own_clinician_extra_days"] = extra
+        summary = run_replications(scenario_from_dict(d), 4, 5, weeks=2,
+                                   warmup_weeks=1).summary()
+        whole = summary[summary["weekday"].isna()]
+        row = whole[(whole.metric == "continuity_own_clinician")]
+        assert row.role.tolist() == ["nurse"]
+        continuity.append(float(row["mean"].iloc[0]))
+        wait.append(float(whole[(whole.metric == "planned_wait_mean_days")
+                                & whole.role.isna()]["mean"].iloc[0]))
+    assert continuity[0] < continuity[1] < continuity[2]
+    assert wait[0] < wait[1] < wait[2]
+
+
+def test_no_fixed_nurse_no_such_figure():
+    """A scenario that lists patients with GPs only has no ``continuity_own_clinician``
+    rows (its results are unchanged by the option existing)."""
+    summary = run_replications(load_scenario("default"), 1, 1, weeks=1,
+                               warmup_weeks=0).summary()
+    assert "continuity_own_clinician" not in set(summary.metric)
+
+
 def test_hours_no_one_is_in_for_change_nothing():
     """A practice open to 18:00 on Wednesdays whose people all go home by 16:00 closes
     when they do: its runs are the same as if it closed at 16:00 (same-day patients still

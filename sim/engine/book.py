@@ -103,6 +103,7 @@ class AppointmentBook:
         self.own_gp_extra = booking.own_gp_extra_days
         self.own_gp_first_rung_only = booking.own_gp_first_rung_only
         self.own_team_extra = booking.own_team_extra_days
+        self.own_other_extra = booking.own_clinician_extra_days
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
         self._templates: dict[tuple[str, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
@@ -204,15 +205,18 @@ class AppointmentBook:
 
     def book(self, contact, route_roles: list[str], first_day: int, earliest_time: float,
              own_gp: str | None, team: str | None, urgent: bool = False,
-             remote_ok: bool = False, group: bool = False,
+             own_others: dict[str, str] | None = None, remote_ok: bool = False,
+             group: bool = False,
              before: tuple[int, float] | None = None) -> Appointment | None:
         """Book the best slot for a planned need from ``first_day`` (at or after
         ``earliest_time`` if that is today), or None if none is free within the horizon.
 
         Each candidate scores its wait in working days, plus ``level_extra_days`` per rung
         above the route's first, less ``own_gp_extra_days`` with the patient's own GP (only
-        where the route starts with the own GP's role, if ``own_gp_first_rung_only``) and
-        ``own_team_extra_days`` within their team; the lowest score wins (then the earliest
+        where the route starts with the own GP's role, if ``own_gp_first_rung_only``),
+        ``own_clinician_extra_days`` with their own clinician of another role
+        (``own_others``: a fixed nurse) and ``own_team_extra_days`` within their team; the
+        lowest score wins (then the earliest
         time, then the lower rung). A group need books a seat in a group slot; a need that
         may be met remotely may also book a remote clinician; ``before`` (day, minute) is a
         limit the slot must start before (a pre-test before its visit)."""
@@ -223,16 +227,23 @@ class AppointmentBook:
         if self.own_gp_first_rung_only and route_roles and route_roles[0] != own_role:
             own_extra = 0.0  # a need the route gives another role first goes there
         team_extra = self.own_team_extra if team is not None else 0.0
-        bonus = own_extra + team_extra
+        other_extra = self.own_other_extra if own_others else 0.0
+        bonus = max(own_extra, other_extra) + team_extra
         level_extra, release, team_of = self.level_extra, self.release, self.team_of
         # per rung: (rank, role, its extra wait, the most its slots can take off the wait
-        # (own GP, own team), its slot lists' keys on a day of planned slots only, and on a
+        # (own person, own team), the patient's own person in this role and what seeing
+        # them takes off, its slot lists' keys on a day of planned slots only, and on a
         # day whose acute slots are open too)
         rungs = []
         for rank, role in enumerate(route_roles):
             keys = [(PLANNED, role + x) for x in suffixes]
-            rungs.append((rank, role, rank * level_extra,
-                          (own_extra if role == own_role else 0.0) + team_extra,
+            if role == own_role:
+                own, own_gain = own_gp, own_extra
+            elif own_others and role in own_others:
+                own, own_gain = own_others[role], other_extra
+            else:
+                own, own_gain = None, 0.0
+            rungs.append((rank, role, rank * level_extra, own_gain + team_extra, own, own_gain,
                           keys, keys + [(ACUTE, role + x) for x in suffixes]))
         best = None  # (score, time, rank, day, key, index)
         last = today + self.horizon - 1
@@ -247,7 +258,7 @@ class AppointmentBook:
             limit = before[1] if before is not None and day == before[0] else math.inf
             # slots from here on: today only after ``earliest_time``
             low = earliest_time - EPS if day == today else -math.inf
-            for rank, role, extra, gain, planned_keys, all_keys in rungs:
+            for rank, role, extra, gain, own, own_gain, planned_keys, all_keys in rungs:
                 base = wait + extra
                 if best is not None and base - gain > best[0]:
                     continue
@@ -263,13 +274,14 @@ class AppointmentBook:
                                 best = (base, time, rank, day, key, start)
                         continue
                     # The best of this list is the first slot of one of: everyone, the
-                    # patient's own GP, their team (a later slot of the same kind scores no
-                    # better and waits longer); ties go to the earlier slot in the list.
+                    # patient's own person in this role, their team (a later slot of the
+                    # same kind scores no better and waits longer); ties go to the earlier
+                    # slot in the list.
                     firsts = []
                     if start < len(slots):
                         firsts.append(slots[start])
-                    if role == own_role:
-                        firsts.append(_first(self.by_person[day][key].get(own_gp), low))
+                    if own is not None:
+                        firsts.append(_first(self.by_person[day][key].get(own), low))
                     if team is not None:
                         firsts.append(_first(self.by_team[day][key].get(team), low))
                     here = None  # (score, time, person) of the best of this list
@@ -278,8 +290,8 @@ class AppointmentBook:
                             continue
                         time, pid = slot
                         score = base
-                        if pid == own_gp:
-                            score -= own_extra
+                        if pid == own:
+                            score -= own_gain
                         if team is not None and team_of.get(pid) == team:
                             score -= team_extra
                         if here is None or (score, time, pid) < here:

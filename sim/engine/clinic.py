@@ -102,7 +102,8 @@ class Clinic:
         c.outcome, c.t_outcome = outcome, now
         self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
                                       outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
-                                      c.same_day, c.patient, c.own_gp, c.complex))
+                                      c.same_day, c.patient, c.own_gp, c.complex,
+                                      c.own_others and c.own_others.get(c.seen_by)))
         self.run.ended += 1
         if c.session:  # a group session ends for everyone in it
             others, c.session = c.session, None

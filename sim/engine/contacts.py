@@ -57,11 +57,12 @@ class Contact:
         "id", "channel", "ctype", "team", "day", "t_arise", "u", "stage", "queued", "route",
         "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
         "own_gp", "t_request", "request_day", "urgent", "attempts", "stream", "complex",
-        "session",
+        "session", "own_others",
     )
 
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
-                 t: float, u: Sequence[float], patient: int, own_gp: str | None):
+                 t: float, u: Sequence[float], patient: int, own_gp: str | None,
+                 own_others: dict[str, str] | None = None):
         self.id = cid
         self.channel = channel
         self.ctype = ctype
@@ -87,6 +88,12 @@ class Contact:
         self.stream = channel  # the demand stream (or source) it came from
         self.complex = False   # the patient is morbid: routes and durations may differ
         self.session: list[Contact] | None = None  # the others in a group session it leads
+        self.own_others = own_others  # own clinicians of other roles ({role: person id})
+
+    def own_seen(self) -> str | None:
+        """The patient's own clinician in the role of whoever saw them, if they have one
+        (the own GP is recorded apart)."""
+        return self.own_others.get(self.seen_by) if self.own_others else None
 
 
 class Question:

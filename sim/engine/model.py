@@ -273,11 +273,28 @@ class CompiledScenario:
         s = self.scenario
         holders = []
         for group, spec in s.staff.items():
+            if spec.role in s.population.own_clinician:
+                continue  # their list is their role's own (``clinician_holders``)
             share = spec.list_share
             if share is None:
                 share = 1.0 if s.roles[spec.role].keeps_list else 0.0
             if share > 0 and spec.count > 0:
                 holders += [(pid, spec.team, share) for pid in person_ids(group, spec)]
+        return holders
+
+    @cached_property
+    def clinician_holders(self) -> dict[str, list[tuple[str, str | None, float]]]:
+        """Role -> (person id, team, share) of everyone of a role in
+        ``population.own_clinician`` (a fixed nurse): each keeps a list of their own."""
+        s = self.scenario
+        holders: dict[str, list[tuple[str, str | None, float]]] = {}
+        for group, spec in s.staff.items():
+            if spec.role not in s.population.own_clinician or spec.count <= 0:
+                continue
+            share = 1.0 if spec.list_share is None else spec.list_share
+            if share > 0:
+                holders.setdefault(spec.role, []).extend(
+                    (pid, spec.team, share) for pid in person_ids(group, spec))
         return holders
 
     # --- durations -----------------------------------------------------------------------

@@ -12,6 +12,10 @@ Teams get their shares of the list exactly; within a team, patients are listed w
 list-keeping people (their own GP) in proportion to each person's ``list_share``; where a
 team has none, with everyone who keeps a list. Where only the morbid have a fixed doctor
 (``own_gp_for: morbid``), the others keep their team but have no own GP.
+
+A role in ``own_clinician`` (a fixed nurse) keeps lists of its own, made the same way
+from a permutation of its own (independent of the own GP: no source pairs them), of all
+patients or of the morbid only (then the morbid are what is shared out exactly).
 """
 from __future__ import annotations
 
@@ -42,7 +46,8 @@ def _flag(n: int, share: float, generator: np.random.Generator) -> np.ndarray:
 
 class Patients:
     __slots__ = ("size", "age70", "morbid", "weight", "cumulative", "team", "own_gp",
-                 "teams", "holders", "team_of", "own_gp_of", "complex_of")
+                 "teams", "holders", "team_of", "own_gp_of", "complex_of", "own_clinicians",
+                 "own_others_of")
 
     def __init__(self, model: CompiledScenario, streams: RandomStreams):
         pop = model.scenario.population
@@ -63,22 +68,40 @@ class Patients:
                 self.team[order[start:start + count]] = index
                 start += count
         self.holders: list[str] = [pid for pid, _team, _share in model.list_holders]
-        self.own_gp = np.full(n, -1, dtype=np.int32)
-        self._list(model, order)
+        self.own_gp = self._list(model.list_holders, order)
         if pop.own_gp_for == "morbid":  # only patients with known disease have a fixed GP
             self.own_gp[~self.morbid] = -1
+        #: role -> each patient's own clinician of that role (index into its holders, -1)
+        self.own_clinicians: dict[str, np.ndarray] = {}
+        for role, who in pop.own_clinician.items():
+            order = streams.generator(f"population.own.{role}").permutation(n)
+            if who == "morbid":  # the list is theirs: shared exactly among the holders
+                order = order[self.morbid[order]]
+            self.own_clinicians[role] = self._list(model.clinician_holders.get(role, []),
+                                                   order)
         # per patient, as plain lists for the engine's lookups (a contact at a time)
         names = [*self.teams, None]
         self.team_of: list[str | None] = [names[t] for t in self.team.tolist()]
         holders = [*self.holders, None]
         self.own_gp_of: list[str | None] = [holders[g] for g in self.own_gp.tolist()]
         self.complex_of: list[bool] = self.morbid.tolist()
+        #: per patient, their own clinicians of other roles ({role: person id}), or None
+        self.own_others_of: list[dict[str, str] | None] = [None] * n
+        for role, mine in self.own_clinicians.items():
+            ids = [pid for pid, _team, _share in model.clinician_holders.get(role, [])]
+            for patient in np.flatnonzero(mine >= 0).tolist():
+                own = self.own_others_of[patient]
+                if own is None:
+                    own = self.own_others_of[patient] = {}
+                own[role] = ids[mine[patient]]
 
-    def _list(self, model: CompiledScenario, order: np.ndarray) -> None:
-        """Give each patient an own GP, within their team where the team has one."""
-        holders = model.list_holders
+    def _list(self, holders: list[tuple[str, str | None, float]],
+              order: np.ndarray) -> np.ndarray:
+        """Each patient's list holder (index into ``holders``; -1: none), within their team
+        where the team has holders, in proportion to the holders' shares."""
+        listed = np.full(self.size, -1, dtype=np.int32)
         if not holders:
-            return
+            return listed
         groups: dict[int, np.ndarray] = {}
         if self.teams:
             team_of_order = self.team[order]
@@ -94,8 +117,9 @@ class Patients:
             counts = _exact_counts(len(patients), [holders[i][2] for i in mine])
             start = 0
             for holder, count in zip(mine, counts):
-                self.own_gp[patients[start:start + count]] = holder
+                listed[patients[start:start + count]] = holder
                 start += count
+        return listed
 
     def pick(self, u: np.ndarray) -> np.ndarray:
         """Patients for uniform draws ``u``, in proportion to their contact rates."""

@@ -12,7 +12,7 @@ from sim.engine.calendar import Day
 #: A contact that reached its outcome today (or, in ``after_run``, when the run ended).
 CONTACT_COLUMNS = ("contact_id", "channel", "contact_type", "team", "day_arise", "t_arise",
                    "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day",
-                   "patient", "own_gp", "complex")
+                   "patient", "own_gp", "complex", "own_clinician")
 #: One ring of the phone: answered (t_answer) or not (NaN), and when the wait ended.
 CALL_COLUMNS = ("contact_id", "t_arrive", "t_answer", "role", "t_end")
 #: One task a person did.

@@ -110,7 +110,7 @@ class RunState:
         p = self.patients
         if p.size:
             c = Contact(self.next_id, channel, ctype, p.team_of[patient], day, t, u, patient,
-                        p.own_gp_of[patient])
+                        p.own_gp_of[patient], p.own_others_of[patient])
             c.complex = p.complex_of[patient]
         else:
             c = Contact(self.next_id, channel, ctype, None, day, t, u, patient, None)
@@ -146,7 +146,7 @@ class RunState:
         clinic.records.requests += 1
         model = self.model
         roles = model.roles_for(c.ctype, c.complex)
-        a = self.book.book(c, roles, first, now, c.own_gp, c.team, urgent,
+        a = self.book.book(c, roles, first, now, c.own_gp, c.team, urgent, c.own_others,
                            remote_ok=c.ctype in model.remote_types,
                            group=c.ctype in model.group_types, before=before)
         if a is None:
@@ -169,7 +169,8 @@ class RunState:
         if not roles:
             return False
         today = clinic.day.index
-        a = self.book.book(c, roles, today, clinic.env._now, c.own_gp, c.team)
+        a = self.book.book(c, roles, today, clinic.env._now, c.own_gp, c.team,
+                           own_others=c.own_others)
         if a is None:
             return False
         c.stage = TASK
@@ -307,7 +308,7 @@ class RunState:
             c.outcome = outcome
             records.after_run.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
                                       outcome, math.nan, c.t_seen, c.seen_by, c.seen_by_id,
-                                      False, c.patient, c.own_gp, c.complex))
+                                      False, c.patient, c.own_gp, c.complex, c.own_seen()))
             self.ended += 1
 
         for a in self.book.pending():

@@ -65,6 +65,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
         *_check_planned_needs(s),
         *_check_group_and_pre_tests(s),
         *_check_staff(s),
+        *_check_own_clinicians(s),
         *_check_duties(s),
         *_check_meetings(s),
         *_check_coverage(s),
@@ -387,6 +388,20 @@ def _check_staff(s: Scenario) -> Iterator[Problem]:
                                    "each week of the year in one period only",
                                    f"week {week}, also in periods[{other}]")
             yield from _check_week(s, ppath, period, period_view(person, period))
+
+
+def _check_own_clinicians(s: Scenario) -> Iterator[Problem]:
+    """A role patients are listed with besides the GP must exist, keep no GP list of its
+    own, and have someone on staff to be listed with."""
+    for role in s.population.own_clinician:
+        path = ("population", "own_clinician", role)
+        if role not in s.roles:
+            yield _problem(path, f"a role ({', '.join(s.roles)})", show(role))
+        elif s.roles[role].keeps_list:
+            yield _problem(path, "a role that keeps no GP list (its people are own GPs "
+                                 "already)", show(role))
+        elif not any(p.role == role and p.count > 0 for p in s.staff.values()):
+            yield _problem(path, "a role with someone on staff", f"no one with role {role}")
 
 
 def _check_week(s: Scenario, path: tuple, entry, person) -> Iterator[Problem]:

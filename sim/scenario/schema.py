@@ -248,6 +248,9 @@ class Booking(Strict):
                                    "route gives a nurse first stays with the nurse (case 16).")
     own_team_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
         default=0.0, description="... to be seen within their own team.")
+    own_clinician_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+        default=0.0, description="... to see their own clinician of another role "
+                                 "(population.own_clinician: a fixed nurse).")
     level_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
         default=0.0, description="Working days more a need waits for each lower rung of its "
                                  "route (lowest competent level first, within reason).")
@@ -324,6 +327,14 @@ class Population(Strict):
                                    "a fixed doctor\": cases 2, 3, 5). A patient without one "
                                    "books with no own-GP preference and does not count in "
                                    "continuity_own_gp.")
+    own_clinician: dict[Name, Literal["all", "morbid"]] = Field(
+        default_factory=dict, description="Roles besides the GP's with whom patients are "
+                                          "listed too, and which patients (all, or the "
+                                          "morbid): {nurse: morbid} lists each patient with "
+                                          "chronic disease with a fixed nurse (\"tilmeldt en "
+                                          "fast sygeplejerske\": cases 4, 5). Booking prefers "
+                                          "that person (booking.own_clinician_extra_days); "
+                                          "measured by continuity_own_clinician.")
 
 
 class Role(Strict):
@@ -582,7 +593,9 @@ class Staff(Strict):
                                                     "takes only remote contact types.")
     list_share: Annotated[float, Field(ge=0, le=1000)] | None = Field(
         default=None, description="Relative share of the list with each of these people as "
-                                  "own GP (null: 1 if the role keeps a list, else 0).")
+                                  "own GP, or as own clinician where their role is in "
+                                  "population.own_clinician (null: 1 if the role keeps a "
+                                  "list or is such a role, else 0).")
 
 
 def period_view(person: Staff, period: Period) -> Staff:
