@@ -399,6 +399,16 @@ def test_preferring_the_own_nurse_raises_her_continuity_and_the_wait():
     assert wait[0] < wait[1] < wait[2]
 
 
+def test_a_variant_can_drop_the_fixed_nurses(tmp_path):
+    """``own_clinician`` is replaced whole, not merged: ``{}`` in a file that extends a case
+    with fixed nurses leaves the patients with their GP only."""
+    variant = tmp_path / "variant.yaml"
+    variant.write_text("extends: case04\nname: no fixed nurses\n"
+                       "population: {own_clinician: {}}\n")
+    assert load_scenario("case04").population.own_clinician == {"nurse": "morbid"}
+    assert load_scenario(variant).population.own_clinician == {}
+
+
 def test_no_fixed_nurse_no_such_figure():
     """A scenario that lists patients with GPs only has no ``continuity_own_clinician``
     rows (its results are unchanged by the option existing)."""

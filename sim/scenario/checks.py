@@ -402,6 +402,10 @@ def _check_own_clinicians(s: Scenario) -> Iterator[Problem]:
                                  "already)", show(role))
         elif not any(p.role == role and p.count > 0 for p in s.staff.values()):
             yield _problem(path, "a role with someone on staff", f"no one with role {role}")
+        elif not any(p.role == role and p.count > 0 and p.list_share != 0
+                     for p in s.staff.values()):
+            yield _problem(path, "someone of the role who keeps a list",
+                           f"list_share 0 for every {role}")
 
 
 def _check_week(s: Scenario, path: tuple, entry, person) -> Iterator[Problem]:

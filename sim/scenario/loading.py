@@ -289,6 +289,7 @@ def bundled_names() -> list[str]:
 #: base's ``sd``. Every distribution field of the schema is here (a test checks it).
 REPLACED_WHOLE: tuple[tuple[str, ...], ...] = (
     ("population", "teams"),                   # shares of patients by team
+    ("population", "own_clinician"),           # {} in a variant: no fixed nurse any more
     ("demand", "*", "mix"),                    # shares of contact types
     ("triage", "outcomes", "*"),               # outcome shares of one triaging role
     ("demand", "*", "patience"),               # distributions from here on
