@@ -399,6 +399,19 @@ def test_preferring_the_own_nurse_raises_her_continuity_and_the_wait():
     assert wait[0] < wait[1] < wait[2]
 
 
+def test_a_fixed_nurse_no_one_waits_for_changes_nothing_but_her_figure():
+    """With no extra days for her, listing patients with a nurse changes no booking and no
+    figure: the runs equal those without the lists, less the continuity rows."""
+    d = raw("default")
+    without = run_replications(scenario_from_dict(d), 2, 3, weeks=2, warmup_weeks=1).metrics
+    d["population"]["own_clinician"] = {"nurse": "all"}
+    d["booking"]["own_clinician_extra_days"] = 0
+    with_lists = run_replications(scenario_from_dict(d), 2, 3, weeks=2, warmup_weeks=1).metrics
+    assert (with_lists.metric == "continuity_own_clinician").any()
+    rest = with_lists[with_lists.metric != "continuity_own_clinician"].reset_index(drop=True)
+    assert rest.equals(without.reset_index(drop=True))
+
+
 def test_a_variant_can_drop_the_fixed_nurses(tmp_path):
     """``own_clinician`` is replaced whole, not merged: ``{}`` in a file that extends a case
     with fixed nurses leaves the patients with their GP only."""
