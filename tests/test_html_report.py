@@ -104,6 +104,18 @@ def test_run_saved_without_the_event_log(tmp_path):
     assert "without the event log" in page
 
 
+def test_a_fixed_nurse_shows_among_the_key_figures(tmp_path):
+    """A practice that lists patients with a fixed nurse reports her continuity by role,
+    next to the own GP's; one that does not, has no such row."""
+    results = run_replications(load_scenario("case04"), 2, 1, weeks=1, warmup_weeks=1)
+    page = build_report(results.save(tmp_path / "run"), tmp_path / "r.html").read_text(
+        encoding="utf-8")
+    assert "own clinician: nurse" in page and "own GP (continuity)" in page
+    assert "own clinician: nurse" not in build_report(
+        run_replications(load_scenario("default"), 2, 1, weeks=1, warmup_weeks=1).save(
+            tmp_path / "default"), tmp_path / "d.html").read_text(encoding="utf-8")
+
+
 def test_unfinished_sweep_is_reported_from_its_parts(sweep_dir, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(sweep_dir, copy)
