@@ -24,7 +24,7 @@ from sim.metrics import whole_week
 from sim import __version__
 from sim import plots
 from sim.labels import METRICS, metric_info
-from sim.report import HEADLINES, ROLE_HEADLINES
+from sim.report import HEADLINES, ROLE_HEADLINES, role_rows
 from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
 
@@ -445,9 +445,7 @@ def _run_report(root: Path) -> tuple[str, str]:
                           unit))
         for metric, digits in ROLE_HEADLINES.get(section, []):  # by role (a fixed nurse)
             label, unit, _scale, _better = metric_info(metric)
-            rows_of = summary[(summary["metric"] == metric) & summary["role"].notna()
-                              & summary["activity"].isna()].sort_values("role")
-            for _, r in rows_of.iterrows():
+            for _, r in role_rows(summary, metric).iterrows():
                 table.append((f"{label}: {r['role']}",
                               _with_ci(r["mean"], r["ci_low"], r["ci_high"], unit, digits),
                               unit))

@@ -38,6 +38,14 @@ ROLE_HEADLINES: dict[str, list[tuple[str, int]]] = {
 }
 
 
+def role_rows(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``metric``'s rows by role (no activity), in role order: the lines of a
+    :data:`ROLE_HEADLINES` figure."""
+    rows = summary[(summary["metric"] == metric) & summary["role"].notna()
+                   & summary["activity"].isna()]
+    return rows.sort_values("role")
+
+
 def shown(value: float, digits: int) -> float:
     """``value`` rounded to ``digits`` as it will be printed, a tiny negative as 0.0 (never
     -0.0)."""
@@ -73,7 +81,6 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     lines.append("")
     whole = summary[summary["weekday"].isna()] if "weekday" in summary else summary
     overall = whole[whole["role"].isna() & whole["activity"].isna()].set_index("metric")
-    by_role = whole[whole["role"].notna() & whole["activity"].isna()]
 
     def line(label: str, r, unit: str, scale: float, digits: int) -> str:
         ci = (f"[{_fmt(r.ci_low, scale, digits)}, {_fmt(r.ci_high, scale, digits)}]"
@@ -90,7 +97,7 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
             lines.append(line(label, overall.loc[metric], unit, scale, digits))
         for metric, digits in ROLE_HEADLINES.get(section, []):
             label, unit, scale, _better = metric_info(metric)
-            for _, r in by_role[by_role["metric"] == metric].sort_values("role").iterrows():
+            for _, r in role_rows(whole, metric).iterrows():
                 lines.append(line(f"{label}: {r['role']}", r, unit, scale, digits))
         lines.append("")
     lines += _weekday_table(summary)

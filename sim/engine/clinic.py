@@ -103,7 +103,7 @@ class Clinic:
         self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
                                       outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
                                       c.same_day, c.patient, c.own_gp, c.complex,
-                                      c.own_others and c.own_others.get(c.seen_by)))
+                                      c.own_seen()))
         self.run.ended += 1
         if c.session:  # a group session ends for everyone in it
             others, c.session = c.session, None

@@ -268,34 +268,32 @@ class CompiledScenario:
         return found
 
     @cached_property
-    def list_holders(self) -> list[tuple[str, str | None, float]]:
-        """(person id, team, share) of everyone patients can be listed with."""
+    def _lists(self) -> dict[str | None, list[tuple[str, str | None, float]]]:
+        """Each list patients are listed on, by the role that keeps it (None: the own-GP
+        list, of the roles that keep a list or set ``list_share``; a role of
+        ``population.own_clinician``: its own), as (person id, team, share)."""
         s = self.scenario
-        holders = []
+        lists: dict[str | None, list[tuple[str, str | None, float]]] = {None: []}
         for group, spec in s.staff.items():
-            if spec.role in s.population.own_clinician:
-                continue  # their list is their role's own (``clinician_holders``)
+            own = spec.role in s.population.own_clinician
             share = spec.list_share
             if share is None:
-                share = 1.0 if s.roles[spec.role].keeps_list else 0.0
+                share = 1.0 if own or s.roles[spec.role].keeps_list else 0.0
             if share > 0 and spec.count > 0:
-                holders += [(pid, spec.team, share) for pid in person_ids(group, spec)]
-        return holders
+                lists.setdefault(spec.role if own else None, []).extend(
+                    (pid, spec.team, share) for pid in person_ids(group, spec))
+        return lists
 
-    @cached_property
+    @property
+    def list_holders(self) -> list[tuple[str, str | None, float]]:
+        """(person id, team, share) of everyone patients can have as their own GP."""
+        return self._lists[None]
+
+    @property
     def clinician_holders(self) -> dict[str, list[tuple[str, str | None, float]]]:
         """Role -> (person id, team, share) of everyone of a role in
         ``population.own_clinician`` (a fixed nurse): each keeps a list of their own."""
-        s = self.scenario
-        holders: dict[str, list[tuple[str, str | None, float]]] = {}
-        for group, spec in s.staff.items():
-            if spec.role not in s.population.own_clinician or spec.count <= 0:
-                continue
-            share = 1.0 if spec.list_share is None else spec.list_share
-            if share > 0:
-                holders.setdefault(spec.role, []).extend(
-                    (pid, spec.team, share) for pid in person_ids(group, spec))
-        return holders
+        return {role: holders for role, holders in self._lists.items() if role is not None}
 
     # --- durations -----------------------------------------------------------------------
     @cached_property
