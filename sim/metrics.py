@@ -124,6 +124,8 @@ class RunMetrics:
         self.list_roles = {r for r, spec in s.roles.items() if spec.keeps_list}
         #: roles patients are listed with besides the GP (a fixed nurse)
         self.own_roles = sorted(s.population.own_clinician)
+        #: kinds of task counted per role (histories only where some visit has one)
+        self.task_kinds = TASK_KINDS + (("history",) if model.history_before else ())
         self.cost = {r: spec.cost_per_hour / 60.0 for r, spec in s.roles.items()}
         self.sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
         self.answered_waits: list[np.ndarray] = []
@@ -261,7 +263,7 @@ class RunMetrics:
         role_of = [s[2] for s in records.staff]
         tasks = Counter((role_of[w], kind) for w, kind, _cid, _t0, _t1 in records.tasks)
         for role in time_by_role:
-            for kind, cell in self._cells_of(role, "contacts_handled", TASK_KINDS):
+            for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
                 cell[0] += tasks.get((role, kind), 0)
                 cell[1] += 1.0
         ratio("doctor_min_per_contact", doctor_minutes, handled)

@@ -42,6 +42,10 @@ CONTACT_DRAWS: tuple[str, ...] = (
     "message",
 )
 DRAW = {name: i for i, name in enumerate(CONTACT_DRAWS)}
+#: A contact is visited at home or seen in two stages (a history first), never both, so the
+#: history's duration uses the travel column: no new stream, and the other draws stay as
+#: they were.
+DRAW["history_duration"] = DRAW["travel"]
 
 
 def stream_key(name: str) -> int:

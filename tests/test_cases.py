@@ -339,6 +339,13 @@ def morbid_consultations_longer():
     return "consultations with morbid patients take longer", check
 
 
+def history_first(ctype: str, by: str, before: str):
+    def check(s):
+        h = s.contact_types[ctype].history_taking
+        assert h is not None and by in h.by and before in h.before and h.later_share < 1
+    return f"a {by} takes the history of a same-day {ctype} patient before the {before}", check
+
+
 def slot_length(role: str, minutes: float):
     def check(s):
         assert s.roles[role].slot_min == minutes
@@ -433,7 +440,8 @@ CASE_MECHANISMS = {
     16: [outreach("nursing_home"),      # "Lægen kommer på plejehjemmet en dag om ugen"
          meeting(4, 60),                # "Lægegruppen koordinerer indbyrdes på et månedligt, virtuelt møde"
          meeting(1, 60),                # "Den centrale leder og gruppen af praksisledere mødes virtuelt en gang om ugen"
-         morbid_consultations_longer()],  # "der er ikke nogen lette konsultationer"
+         morbid_consultations_longer(),  # "der er ikke nogen lette konsultationer"
+         history_first("acute", "nurse", "gp")],  # "fx at en sygeplejerske tager anamnesen på en akut patient"
     17: [complex_to_doctor("acute", "follow_up"),  # "Generelt varetager sygeplejersker de almindelige raske patienter"
          remote_doctor("follow_up", "mental_health"),  # "konsultationen via video med en læge i København"
          slot_length("gp", 20)],        # "konsultationstiden 20 minutter pr. patient"

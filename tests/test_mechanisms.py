@@ -1,7 +1,8 @@
 """Mechanisms the practice cases name, each as data a scenario can set, each with a test of
 its behaviour: routing and durations by the patient's complexity, supervision by message,
 inbox questions put in a doctor's calendar, questions before the next patient, outreach on
-rostered days, phone lines with their own hours, two-stage visits, people shared with
+rostered days, phone lines with their own hours, two-stage visits (booked days apart, or
+a history taken the same day), people shared with
 another practice, remote video consultations and group sessions."""
 from __future__ import annotations
 
@@ -250,6 +251,42 @@ def test_a_pre_test_is_booked_before_its_review_with_its_own_role():
         assert (test.appointment_day, test.time) < (review.appointment_day, review.time)
         assert test.appointment_day >= review.appointment_day - 2
     assert len(reviews) >= len(tests)
+
+
+def test_a_free_nurse_takes_the_history_before_the_gp_sees_a_same_day_patient():
+    """Two-stage same-day visit: when a GP is about to see a same-day acute patient and a
+    nurse is free, she takes the history first; the patient then goes back to that GP,
+    who sees them after it for half the usual time. One outcome per patient, seen by the
+    GP; with no nurse free the GP sees the patient alone."""
+    d = raw("default")
+    d["contact_types"]["acute"]["history_taking"] = {
+        "by": ["nurse"], "before": ["gp"], "later_share": 0.5,
+        "duration": {"dist": "lognormal", "mean": 6.0, "sd": 3.0}}
+    contacts, _, tasks = tables(scenario_from_dict(d), days=4)
+    histories = joined(contacts, tasks, "history")
+    assert len(histories) > 20 and set(histories.role) == {"nurse"}
+    consults = joined(contacts, tasks)
+    after = histories.merge(consults, on=["replication", "contact_id"], suffixes=("", "_gp"))
+    assert len(after) == len(histories)  # every history is followed by its consultation
+    assert (after.role_gp == "gp").all() and (after.staff_id_gp == after.seen_by_id).all()
+    assert (after.t0_gp >= after.t1).all() and (after.t_seen == after.t0_gp).all()
+    assert (after.outcome == "consulted").all()
+    gp_acute = consults[(consults.role == "gp") & (consults.contact_type == "acute")
+                        & ~consults.complex]
+    taken = set(zip(histories.replication, histories.contact_id))
+    shared = pd.Series([k in taken for k in zip(gp_acute.replication, gp_acute.contact_id)])
+    assert 0 < shared.sum() < len(gp_acute)  # some GPs saw their patient alone
+    length = (gp_acute.t1 - gp_acute.t0).groupby(shared.values).median()
+    assert 0.3 < length[True] / length[False] < 0.75
+
+
+def test_history_taking_before_a_role_that_cannot_see_the_type_is_refused():
+    d = raw("default")
+    d["contact_types"]["acute"]["history_taking"] = {
+        "by": ["nurse"], "before": ["secretary"], "later_share": 0.5,
+        "duration": {"dist": "lognormal", "mean": 6.0, "sd": 3.0}}
+    with pytest.raises(ScenarioError, match="history_taking.before"):
+        scenario_from_dict(d)
 
 
 def test_time_for_another_practice_is_neither_idle_nor_paid_here():

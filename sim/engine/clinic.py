@@ -27,6 +27,7 @@ from sim.rng import DRAW
 from sim.scenario.schema import WORK_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.model import History
     from sim.engine.run import RunState
 
 NAN = float("nan")
@@ -56,6 +57,7 @@ class Clinic:
         self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
         self.idle = IdleIndex()
+        self.history_for: dict[int, Worker] = {}  # contact id -> who sees them after the history
         self.records = DayRecords(day, event_log)
         self.log = self.records.events
         self.workers: list[Worker] = []
@@ -164,12 +166,43 @@ class Clinic:
                     best, best_key = w, key
         return best
 
-    def submit_booked(self, worker: Worker, c: Contact) -> None:
+    def submit_booked(self, worker: Worker, c: Contact, first: bool = False) -> None:
+        """``c`` is ``worker``'s patient now: at their slot, or back from a history
+        (``first``: ahead of those who came after them)."""
         c.stage = "inbox" if c.stage == TASK else "consult"
         if worker.wake is not None and "booked" in worker.serving:  # idle in a booked block
             worker.wake_with(c)
+        elif first:
+            worker.booked.appendleft(c)
         else:
             worker.booked.append(c)
+
+    def hand_history(self, c: Contact, history: History, clinician: Worker) -> bool:
+        """Two-stage same-day visit: ``clinician`` is about to see ``c``; if a colleague
+        who may take the history is free now, in a block that takes same-day patients, the
+        history goes to them (True) and ``c`` comes back to ``clinician`` after it."""
+        if not self.idle:
+            return False
+        stage, route = c.stage, c.route
+        c.stage, c.route = "history", history.route
+        taker = self.idle.best("squeeze_in", c)
+        if taker is None:
+            c.stage, c.route = stage, route
+            return False
+        c.history = history
+        self.history_for[c.id] = clinician
+        taker.wake_with(c)
+        return True
+
+    def history_taken(self, c: Contact) -> None:
+        """The history is taken: back to the clinician who was to see the patient, first in
+        their queue; if they have gone home, to whoever takes same-day patients."""
+        clinician = self.history_for.pop(c.id)
+        c.route = self.model.route(c.ctype, c.complex)
+        if clinician.left_at != clinician.left_at:  # NaN: still here
+            self.submit_booked(clinician, c, first=True)
+        else:
+            self.enqueue(c, "squeeze_in")
 
     def pull(self, w: Worker, serves: Iterable[str]):
         """The first waiting item ``w`` takes: by block order, own team first, then FIFO."""

@@ -57,7 +57,7 @@ class Contact:
         "id", "channel", "ctype", "team", "day", "t_arise", "u", "stage", "queued", "route",
         "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
         "own_gp", "t_request", "request_day", "urgent", "attempts", "stream", "complex",
-        "session", "own_others",
+        "session", "own_others", "history",
     )
 
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
@@ -89,6 +89,9 @@ class Contact:
         self.complex = False   # the patient is morbid: routes and durations may differ
         self.session: list[Contact] | None = None  # the others in a group session it leads
         self.own_others = own_others  # own clinicians of other roles ({role: person id})
+        # the first stage of a two-stage same-day visit, once a colleague takes it
+        # (sim.engine.model.History): the consultation after it is shorter
+        self.history = None
 
     def own_seen(self) -> str | None:
         """The patient's own clinician in the role of whoever saw them, if they have one

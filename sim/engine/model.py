@@ -72,6 +72,16 @@ class Route:
                                                  for r in sorted(by_rank)))
 
 
+@dataclass(frozen=True, eq=False)
+class History:
+    """The first stage of a two-stage same-day visit: who may take the history, how long
+    it takes, and what it leaves of the consultation after it."""
+
+    route: Route
+    duration: Distribution
+    later_share: float
+
+
 @dataclass(frozen=True)
 class ArrivalProfile:
     """A demand stream's time-of-day profile as arrays: the windows with a positive weight
@@ -334,6 +344,21 @@ class CompiledScenario:
     @cached_property
     def travel(self) -> Distribution:
         return build(self.scenario.home_visits.travel)
+
+    @cached_property
+    def history_before(self) -> dict[str, dict[str, History]]:
+        """role -> contact type -> the history taken before that role's same-day
+        consultation (``history_taking``); roles and types without one are absent."""
+        table: dict[str, dict[str, History]] = {}
+        for ctype, spec in self.scenario.contact_types.items():
+            h = spec.history_taking
+            if h is None:
+                continue
+            stage = History(Route(frozenset(h.by), {r: i for i, r in enumerate(h.by)}),
+                            build(h.duration), h.later_share)
+            for role in h.before:
+                table.setdefault(role, {})[ctype] = stage
+        return table
 
     @cached_property
     def patience(self) -> dict[str, Distribution | None]:

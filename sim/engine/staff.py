@@ -35,6 +35,7 @@ _JOINT = DRAW["joint"]
 _JOINT_DURATION = DRAW["joint_duration"]
 _TRAVEL = DRAW["travel"]
 _MESSAGE = DRAW["message"]
+_HISTORY_DURATION = DRAW["history_duration"]
 
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
 #: event-log entry at its start (a call's is logged by the clinic), and the outcome it ends
@@ -54,7 +55,7 @@ class Worker:
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
         "notes", "morbid_factor", "p_message", "p_message_or_calendar", "call_hold",
-        "lines", "block_activity", "remote", "alarm",
+        "lines", "block_activity", "remote", "alarm", "history",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -90,6 +91,9 @@ class Worker:
         # notes after a consultation, as minutes per minute with the patient (T14, T15)
         self.notes = 1.0 + clinic.scenario.notes.share_of_consultation.get(person.role, 0.0)
         self.morbid_factor = clinic.scenario.population.morbid_duration_factor
+        # contact type -> the history a colleague may take before this person's same-day
+        # consultation (None: no type has one before this role)
+        self.history = model.history_before.get(person.role)
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.wake: simpy.Event | None = None
         self.serving: frozenset[str] = frozenset()
@@ -172,6 +176,10 @@ class Worker:
             if item.stage == "question":
                 yield from self.answer(item)
                 continue
+            if (self.history is not None and item.same_day and item.history is None
+                    and item.stage == "consult" and item.ctype in self.history
+                    and clinic.hand_history(item, self.history[item.ctype], self)):
+                continue  # a free colleague takes the history; the patient comes back after
             t0 = env._now
             duration, activity = self.begin(item, t0)
             if self.may_be_interrupted and activity != "home_visits":
@@ -203,15 +211,21 @@ class Worker:
     def begin(self, c: Contact, t0: float) -> tuple[float, str]:
         """Start a task on ``c``: its duration (from the contact's own draws) and activity.
 
-        A contact's ``stage`` names the task: ``call``, ``consult``, ``inbox`` or
-        ``home_visit``.
+        A contact's ``stage`` names the task: ``call``, ``consult``, ``inbox``,
+        ``home_visit``, ``outreach`` or ``history`` (the first of two same-day stages).
         """
         stage, u = c.stage, c.u
         clinic = self.clinic
         if stage == "call":
             clinic.answered(c, self)
             return self.triage_duration.quantile(u[_TRIAGE_DURATION]), "phone"
+        if stage == "history":  # the patient is not seen yet: that is the next clinician
+            if clinic.log is not None:
+                clinic.log_event(c.id, "history_start", self)
+            return c.history.duration.quantile(u[_HISTORY_DURATION]), "consulting"
         duration = self.service[c.ctype].quantile(u[_SERVICE])
+        if c.history is not None:  # a colleague has taken the history
+            duration *= c.history.later_share
         if stage != "inbox":
             c.t_seen, c.seen_by, c.seen_by_id = t0, self.role, self.id
             if stage == "home_visit":
@@ -234,6 +248,8 @@ class Worker:
             table = clinic.model.stream_triage_outcomes.get(c.stream, {}).get(
                 self.role, self.triage_outcomes)
             clinic.after_triage(c, pick(table, c.u[_TRIAGE_OUTCOME]))
+        elif stage == "history":
+            clinic.history_taken(c)
         else:
             clinic.finish(c, _OUTCOME[stage], self)
 
@@ -265,8 +281,8 @@ class Worker:
                 return "question", model.question_duration.quantile(
                     c.u[_TRIAGE_QUESTION_DURATION])
             return None
-        if c.stage == "home_visit":
-            return None
+        if c.stage == "home_visit" or c.stage == "history":
+            return None  # no one asks about a visit on the road, or a patient passed on
         if c.u[_QUESTION] < self.p_question:
             return "question", model.question_duration.quantile(c.u[_QUESTION_DURATION])
         if c.u[_JOINT] < self.p_joint:

@@ -134,6 +134,19 @@ def _check_group_and_pre_tests(s: Scenario) -> Iterator[Problem]:
             yield _problem(("contact_types", name, "pre_test", "contact_type"),
                            f"a contact type ({', '.join(s.contact_types)})",
                            show(ctype.pre_test.contact_type))
+    for name, ctype in s.contact_types.items():
+        history = ctype.history_taking
+        if history is None:
+            continue
+        for field, roles in (("by", history.by), ("before", history.before)):
+            for i, role in enumerate(roles):
+                if role not in s.roles:
+                    yield _problem(("contact_types", name, "history_taking", field, i),
+                                   f"a role ({', '.join(s.roles)})", show(role))
+                elif field == "before" and role not in ctype.durations:
+                    yield _problem(("contact_types", name, "history_taking", field, i),
+                                   f"a role with a duration for {name!r} "
+                                   f"({', '.join(ctype.durations)})", show(role))
     arising = arising_types(s)
     for name in sorted(t for t in arising if s.contact_types[t].group):
         able = set(s.contact_types[name].durations)

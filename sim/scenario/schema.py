@@ -369,6 +369,21 @@ class PreTest(Strict):
         default=0, description="Working days before the visit (0: the same day).")
 
 
+class HistoryTaking(Strict):
+    """A same-day visit in two stages: someone free takes the history, then the clinician
+    who was to see the patient sees them for less time (case 16: "en sygeplejerske tager
+    anamnesen på en akut patient")."""
+
+    by: list[Name] = Field(min_length=1, description="Roles who take the history, when one "
+                                                    "of them is free the moment the "
+                                                    "clinician would start.")
+    before: list[Name] = Field(min_length=1, description="Roles whose same-day consultation "
+                                                        "the history goes before.")
+    duration: DistSpec = Field(description="Minutes the history takes.")
+    later_share: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
+        description="The consultation after a history, as a share of its usual time.")
+
+
 class ContactType(Strict):
     label: str
     acute: bool = False
@@ -382,6 +397,9 @@ class ContactType(Strict):
     pre_test: PreTest | None = Field(
         default=None, description="A first stage by another role before the visit (pre-tests "
                                   "before a chronic review: cases 1, 5, 8, 9).")
+    history_taking: HistoryTaking | None = Field(
+        default=None, description="Same-day visits: a free colleague takes the history "
+                                  "first (case 16), when one is free.")
     durations: dict[Name, DistSpec] = Field(
         description="Service time by role; a role without an entry cannot handle the type."
     )
