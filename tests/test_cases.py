@@ -12,6 +12,7 @@ from sim.engine import CompiledScenario, RunCalendar, simulate_run
 from sim.cases import case_file, catalogue, fact_boxes
 from sim.cli import main
 from sim.metrics import check_conservation
+from sim.scenario.schema import parse_clock
 from sim.scenario import load_scenario
 from sim.scenario.checks import all_blocks
 
@@ -346,6 +347,17 @@ def history_first(ctype: str, by: str, before: str):
     return f"a {by} takes the history of a same-day {ctype} patient before the {before}", check
 
 
+def overnight_inbox(stream: str, start: str):
+    """Part of an inbox stream comes in while the practice is closed, and someone starts
+    before opening to work on it."""
+    def check(s):
+        opens = s.clinic.hours(s.calendar.weekdays[0])[0]
+        assert any(w.start < opens and w.weight > 0 for w in s.demand[stream].profile)
+        early = parse_clock(start)
+        assert any(p.start == early and p.count > 0 for p in s.staff.values())
+    return f"{stream} that came in overnight worked on from {start}", check
+
+
 def slot_length(role: str, minutes: float):
     def check(s):
         assert s.roles[role].slot_min == minutes
@@ -394,6 +406,7 @@ CASE_MECHANISMS = {
     2: [complex_to_doctor("acute", "follow_up"),  # "Multisyge eller dårlige patienter visiteres til tid hos en læge"
         outreach("nursing_home"),       # "en praksissygeplejerske særligt dedikeret til opgaver på plejecentrene"
         group_sessions("group_consultation"),  # "Gruppekonsultation for 6-10 patienter"
+        overnight_inbox("e_consultations", "07:00"),  # "starter dagen kl. 7 med at tømme indbakke"
         meeting(1, 15, days=5),         # "Hver morgen mødes ledelsesgruppen et kvarter"
         meeting(4, 60),                 # "Lederteamet holder møde en gang om måneden"
         fixed_gp_for_the_morbid()],     # "patienter med kendt sygdom har en fast læge og sygeplejersker"

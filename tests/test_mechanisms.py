@@ -289,6 +289,55 @@ def test_history_taking_before_a_role_that_cannot_see_the_type_is_refused():
         scenario_from_dict(d)
 
 
+def test_inbox_items_that_came_in_overnight_wait_for_the_first_person_in():
+    """An inbox profile may start before opening: those items are all there when the first
+    person starts (07:00 here), in the share the profile gives, and are handled from then;
+    a phone profile may not."""
+    d = raw("default")
+    d["demand"]["e_consultations"]["profile"] = [
+        {"start": "00:00", "end": "08:00", "weight": 0.5},
+        {"start": "08:00", "end": "16:00", "weight": 0.5}]
+    d["staff"]["nurse"]["start"] = "07:00"  # nurses answer e-consultations (medium)
+    d["staff"]["nurse"]["blocks"].insert(0, {"kind": "admin", "start": "07:00", "end": "08:00"})
+    contacts, _, tasks = tables(scenario_from_dict(d), days=3)
+    econsult = contacts[(contacts.contact_type == "econsult") & (contacts.channel == "inbox")]
+    overnight = (econsult.t_arise == 7 * 60).mean()
+    assert 0.4 < overnight < 0.6 and (econsult.t_arise >= 7 * 60).all()
+    handled = joined(contacts, tasks, "inbox")
+    assert (handled.t0 < 8 * 60).any()  # the early start has overnight mail to work on
+    d["demand"]["phone"]["profile"] = [{"start": "07:00", "end": "12:00"}]
+    with pytest.raises(ScenarioError, match="within opening hours"):
+        scenario_from_dict(d)
+
+
+def test_a_question_asked_before_any_doctor_is_in_is_left_as_a_message():
+    """Nurses in at 07:00 with the overnight inbox ask about every item; the GPs come at
+    08:00. Questions asked before then are left as messages (no one waits for the doctors
+    to arrive); from 08:00 the nurse waits for the answer as before."""
+    d = raw("default")
+    d["demand"]["e_consultations"]["profile"] = [
+        {"start": "00:00", "end": "08:00", "weight": 0.5},
+        {"start": "08:00", "end": "16:00", "weight": 0.5}]
+    d["staff"]["nurse"]["start"] = "07:00"
+    d["staff"]["nurse"]["blocks"].insert(0, {"kind": "admin", "start": "07:00", "end": "08:00"})
+    d["supervision"]["questions"]["nurse"] = 1.0
+    scenario = scenario_from_dict(d)
+    calendar = RunCalendar(scenario.calendar, days=2, warmup_days=0)
+    records = list(simulate_run(CompiledScenario(scenario), seed=3, replication=0,
+                                calendar=calendar, event_log=True))
+    check_conservation(records)
+    early = [e for rec in records for e in rec.events if e[0] < 8 * 60 and e[3].startswith(
+        "nurse") and e[2] in ("question", "message")]
+    assert len(early) > 5 and {e[2] for e in early} == {"message"}
+    later = [e for rec in records for e in rec.events if e[0] >= 8 * 60 and e[3].startswith(
+        "nurse") and e[2] == "question"]
+    assert later
+    waited = [t for rec in records for t in rec.timeline
+              if t[1] == "being_supervised" and t[2] < 8 * 60]
+    assert not waited
+    assert sum(1 for rec in records for t in rec.tasks if t[1] == "message") > 0
+
+
 def test_time_for_another_practice_is_neither_idle_nor_paid_here():
     """A secretary shared with another practice works for it 12:30-16:00: that time is
     her own activity, not idle, not available and not part of this practice's cost."""

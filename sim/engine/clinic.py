@@ -27,7 +27,7 @@ from sim.rng import DRAW
 from sim.scenario.schema import WORK_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.engine.model import History
+    from sim.engine.model import History, Route
     from sim.engine.run import RunState
 
 NAN = float("nan")
@@ -57,7 +57,8 @@ class Clinic:
         self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
         self.idle = IdleIndex()
-        self.history_for: dict[int, Worker] = {}  # contact id -> who sees them after the history
+        self.history_for: dict[int, Worker] = {}  # contact id -> their clinician, in a history
+        self._first_start: dict[Route, float] = {}  # route -> its first answerer's start
         self.records = DayRecords(day, event_log)
         self.log = self.records.events
         self.workers: list[Worker] = []
@@ -357,6 +358,8 @@ class Clinic:
         if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
             self.records.unanswered += 1
             return None
+        if kind != "message" and self.env._now < self._first_in(route):
+            kind = "message"  # no one who answers is in yet: it waits for them as a message
         q = Question(asker, c, kind, duration, route, self.env.event())
         if self.log is not None:
             self.log_event(c.id, kind, asker)
@@ -369,6 +372,15 @@ class Clinic:
                 return q
         self._place("question", q, worker)
         return q
+
+    def _first_in(self, route: Route) -> float:
+        """When the first person who answers on ``route`` starts today (a nurse in at 07:00
+        does not wait an hour for the doctors: her question is left for them)."""
+        found = self._first_start.get(route)
+        if found is None:
+            found = self._first_start[route] = min(
+                (w.start for w in self.workers if w.role in route.roles), default=NAN)
+        return found
 
     def to_calendar(self, asker: Worker, c: Contact, t0: float) -> None:
         """An inbox item ``asker`` cannot finish goes into a doctor's calendar as a task

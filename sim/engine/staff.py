@@ -297,7 +297,7 @@ class Worker:
         goes back to the phone (the caller's triage outcome stands)."""
         t0 = self.env._now
         question = self.clinic.ask(self, c, kind, duration)
-        if question is None:
+        if question is None or question.kind == "message":  # unanswerable, or left for later
             return
         if self.call_hold is not None and question.queued and c.stage == "call":
             env = self.env

@@ -195,14 +195,16 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
         needs_profile = stream.channel not in ("planned", "outreach") and \
             stream.per_patient_year > 0
         usual_days = [d for d in s.calendar.weekdays if d not in stream.on]
-        yield from _check_profile(s, path, stream.profile, usual_days, needs_profile)
+        overnight = stream.channel == "inbox"
+        yield from _check_profile(s, path, stream.profile, usual_days, needs_profile,
+                                  overnight)
         for weekday, own in stream.on.items():
             if weekday not in s.calendar.weekdays:
                 yield _problem(path + ("on", weekday),
                                f"a working weekday ({', '.join(s.calendar.weekdays)})", weekday)
                 continue
             yield from _check_profile(s, path + ("on", weekday), own.profile, [weekday],
-                                      needs_profile)
+                                      needs_profile, overnight)
         if stream.channel == "outreach":
             kind = s.block_kinds.get(stream.block) if stream.block else None
             if kind is None:
@@ -236,8 +238,10 @@ def _check_demand(s: Scenario) -> Iterator[Problem]:
 
 
 def _check_profile(s: Scenario, path: tuple, profile: list, weekdays: list[str],
-                   needs_weight: bool) -> Iterator[Problem]:
-    """A profile's windows lie within the opening hours of every weekday it is used on."""
+                   needs_weight: bool, overnight: bool = False) -> Iterator[Problem]:
+    """A profile's windows lie within the opening hours of every weekday it is used on;
+    an inbox's may start before opening (``overnight``: what came in while the practice
+    was closed waits for the first person in)."""
     for i, w in enumerate(profile):
         if w.start >= w.end:
             yield _problem(path + ("profile", i), "a window whose end is after its start",
@@ -245,10 +249,11 @@ def _check_profile(s: Scenario, path: tuple, profile: list, weekdays: list[str],
             continue
         for weekday in weekdays:
             opens, closes = s.clinic.hours(weekday)
-            if w.start < opens or w.end > closes:
+            if (w.start < opens and not overnight) or w.end > closes:
                 on = f" on {weekday}" if s.clinic.on else ""
+                within = "ending by closing" if overnight else "within opening hours"
                 yield _problem(path + ("profile", i),
-                               f"a window within opening hours {_span(opens, closes)}{on}",
+                               f"a window {within} {_span(opens, closes)}{on}",
                                _span(w.start, w.end))
                 break
     if needs_weight and math.fsum(w.weight for w in profile) <= 0:
