@@ -124,8 +124,10 @@ class RunMetrics:
         self.list_roles = {r for r, spec in s.roles.items() if spec.keeps_list}
         #: roles patients are listed with besides the GP (a fixed nurse)
         self.own_roles = sorted(s.population.own_clinician)
-        #: kinds of task counted per role (histories only where some visit has one)
-        self.task_kinds = TASK_KINDS + (("history",) if model.history_before else ())
+        #: kinds of task counted per role (histories and assisting only where a scenario has
+        #: them)
+        self.task_kinds = TASK_KINDS + (("history",) if model.history_before else ()) + (
+            ("assist",) if model.assist_routes else ())
         self.cost = {r: spec.cost_per_hour / 60.0 for r, spec in s.roles.items()}
         self.sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
         self.answered_waits: list[np.ndarray] = []

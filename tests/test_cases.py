@@ -315,12 +315,15 @@ def group_sessions(ctype: str):
     return f"group sessions of 6-10 for {ctype}", check
 
 
-def remote_doctor(*ctypes):
+def remote_doctor(*ctypes, assisted_by: str | None = None):
     def check(s):
-        assert any(p.remote and s.roles[p.role].doctor and p.count > 0
-                   for p in s.staff.values())
-        assert all(s.contact_types[t].remote for t in ctypes)
-    return f"a remote doctor taking {', '.join(ctypes)}", check
+        remote = [p for p in s.staff.values()
+                  if p.remote and s.roles[p.role].doctor and p.count > 0]
+        assert remote and all(s.contact_types[t].remote for t in ctypes)
+        if assisted_by is not None:
+            assert all(assisted_by in p.assisted_by for p in remote)
+    with_whom = f", a {assisted_by} with the patient" if assisted_by else ""
+    return f"a remote doctor taking {', '.join(ctypes)}{with_whom}", check
 
 
 def supervisor_between(role: str, asker: str, above: str):
@@ -456,7 +459,7 @@ CASE_MECHANISMS = {
          morbid_consultations_longer(),  # "der er ikke nogen lette konsultationer"
          history_first("acute", "nurse", "gp")],  # "fx at en sygeplejerske tager anamnesen på en akut patient"
     17: [complex_to_doctor("acute", "follow_up"),  # "Generelt varetager sygeplejersker de almindelige raske patienter"
-         remote_doctor("follow_up", "mental_health"),  # "konsultationen via video med en læge i København"
+         remote_doctor("follow_up", "mental_health", assisted_by="nurse"),  # "konsultationen via video med en læge i København"; "med assistance fra en sygeplejerske"
          slot_length("gp", 20)],        # "konsultationstiden 20 minutter pr. patient"
 }
 

@@ -1,9 +1,10 @@
 """Mechanisms the practice cases name, each as data a scenario can set, each with a test of
 its behaviour: routing and durations by the patient's complexity, supervision by message,
 inbox questions put in a doctor's calendar, questions before the next patient, outreach on
-rostered days, phone lines with their own hours, two-stage visits (booked days apart, or
-a history taken the same day), people shared with
-another practice, remote video consultations and group sessions."""
+rostered days, phone lines with their own hours, two-stage visits (booked days apart, or a
+history taken the same day), an inbox that filled overnight, people shared with another
+practice, remote video consultations (with a nurse beside the patient) and group
+sessions."""
 from __future__ import annotations
 
 import pandas as pd
@@ -378,6 +379,31 @@ def test_a_remote_gp_takes_only_what_can_be_done_remotely():
                           on=["replication", "contact_id"])
     assert len(merged) > 10
     assert set(merged.contact_type) <= {"follow_up", "econsult", "prescription"}
+
+
+def test_a_nurse_is_with_the_patient_through_each_video_consultation():
+    """A remote GP assisted by a nurse: each of his consultations waits until a nurse is
+    free, who is then with the patient for exactly its length (time consulting); the
+    patient is seen from then, and the GP's time before it is idle. One outcome each."""
+    d = raw("default")
+    d["contact_types"]["follow_up"]["remote"] = True
+    d["delegation"]["routes"]["medium"]["follow_up"] = ["gp"]
+    d["staff"]["gp_remote"] = dict(d["staff"]["gp"], count=1, remote=True, blocks=[],
+                                   assisted_by=["nurse"])  # planned all day (role default)
+    contacts, staff, tasks = tables(scenario_from_dict(d), days=3)
+    video = joined(contacts, tasks)
+    video = video[video.staff_id == "gp_remote"]
+    assists = tasks[tasks.kind == "assist"]
+    assert len(video) > 10 and set(assists.role) == {"nurse"}
+    both = video.merge(assists, on=["replication", "contact_id"], suffixes=("", "_nurse"))
+    assert len(both) == len(video)  # a nurse in every one
+    assert (both.t1_nurse == both.t1).all() and (both.t0_nurse >= both.t0).all()
+    assert (both.t_seen == both.t0_nurse).all() and (both.outcome == "consulted").all()
+    waited = both.t0_nurse - both.t0
+    remote = staff[staff.staff_id == "gp_remote"]
+    assert remote[remote.activity == "consulting"].minutes.sum() == pytest.approx(
+        (both.t1 - both.t0_nurse).sum())
+    assert waited.max() > 0  # some waited for a nurse to be free
 
 
 def test_a_group_session_sees_its_patients_together():

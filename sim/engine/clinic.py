@@ -358,7 +358,10 @@ class Clinic:
         if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
             self.records.unanswered += 1
             return None
-        if kind != "message" and self.env._now < self._first_in(route):
+        first = self._first_start.get(route)
+        if first is None:
+            first = self._first_in(route)
+        if kind != "message" and self.env._now < first:
             kind = "message"  # no one who answers is in yet: it waits for them as a message
         q = Question(asker, c, kind, duration, route, self.env.event())
         if self.log is not None:
@@ -373,13 +376,24 @@ class Clinic:
         self._place("question", q, worker)
         return q
 
+    def call_assistant(self, clinician: Worker, c: Contact, duration: float) -> Question | None:
+        """Ask for someone of ``clinician``'s assisting roles to be with patient ``c`` for
+        ``duration`` (an ``assist`` call in the question queue, which they take when free);
+        None if no one of those roles is on site today."""
+        route = clinician.assist
+        if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
+            return None
+        q = Question(clinician, c, "assist", duration, route, self.env.event())
+        if self.log is not None:
+            self.log_event(c.id, "assist", clinician)
+        self._place("question", q, self.idle.best("question", q))
+        return q
+
     def _first_in(self, route: Route) -> float:
         """When the first person who answers on ``route`` starts today (a nurse in at 07:00
         does not wait an hour for the doctors: her question is left for them)."""
-        found = self._first_start.get(route)
-        if found is None:
-            found = self._first_start[route] = min(
-                (w.start for w in self.workers if w.role in route.roles), default=NAN)
+        found = self._first_start[route] = min(
+            (w.start for w in self.workers if w.role in route.roles), default=NAN)
         return found
 
     def to_calendar(self, asker: Worker, c: Contact, t0: float) -> None:
@@ -395,19 +409,23 @@ class Clinic:
 
     def left(self, w: Worker) -> None:
         self.on_site[w.role] -= 1
-        if w.supervises:
+        if w.supervises or self.queues["question"]:
             self._release_orphaned_questions()
 
     def _release_orphaned_questions(self) -> None:
-        """Questions no remaining doctor can answer: the asker carries on without one."""
+        """Questions no remaining doctor can answer: the asker carries on without one (a
+        consultation waiting for an assistant no one left can be goes ahead without)."""
         queue = self.queues["question"]
         for q in list(queue):
             if not any(self.on_site.get(r, 0) > 0 for r in q.route.roles):
                 queue.remove(q)
                 q.queued = False
-                self.records.unanswered += 1
+                assist = q.kind == "assist"
+                if not assist:
+                    self.records.unanswered += 1
                 if self.log is not None:
-                    self.log_event(q.contact.id, "question_unanswered", None)
+                    self.log_event(q.contact.id, "unassisted" if assist else
+                                   "question_unanswered", None)
                 q.done.succeed(False)
 
     # --- end of day ----------------------------------------------------------------------

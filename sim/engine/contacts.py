@@ -100,9 +100,11 @@ class Contact:
 
 
 class Question:
-    """A clinician's question to a doctor (``question``) or a call-in (``joint``)."""
+    """A clinician's question to a doctor (``question``), a call-in (``joint``), or a call
+    for an assistant to be with the patient through a consultation (``assist``)."""
 
-    __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage")
+    __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage",
+                 "started")
 
     def __init__(self, asker, contact: Contact, kind: str, duration: float, route: Route,
                  done: simpy.Event):
@@ -115,3 +117,4 @@ class Question:
         self.queued = False
         self.done = done
         self.stage = "question"
+        self.started = _NAN  # when whoever takes it began (an assistant's time with the patient)

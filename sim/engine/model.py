@@ -52,6 +52,7 @@ class Person:
     end: float
     plan: tuple[PlanBlock, ...]
     remote: bool = False
+    assist: Route | None = None  # who must be with the patient in their consultations
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +163,8 @@ class CompiledScenario:
                 spec = s.staff[pid]
                 day = duty_view(spec, duty)
                 on_duty[pid] = Person(pid, pid, spec.role, spec.team, day.start, day.end,
-                                      tuple(self._plan(spec, day)), spec.remote)
+                                      tuple(self._plan(spec, day)), spec.remote,
+                                      self.assist_routes.get(pid))
             self.duties.setdefault(duty.weekday, []).append(
                 (tuple(duty.rota), on_duty, duty.cover == "next_in_rota"))
 
@@ -172,8 +174,17 @@ class CompiledScenario:
         if day is None:
             return []
         plan = tuple(self._plan(spec, day))
-        return [Person(pid, group, spec.role, spec.team, day.start, day.end, plan, spec.remote)
-                for pid in person_ids(group, spec)]
+        assist = self.assist_routes.get(group)
+        return [Person(pid, group, spec.role, spec.team, day.start, day.end, plan, spec.remote,
+                       assist) for pid in person_ids(group, spec)]
+
+    @cached_property
+    def assist_routes(self) -> dict[str, Route]:
+        """staff entry -> the roles one of whom is with the patient in each of that entry's
+        consultations (``assisted_by``), in order of preference."""
+        return {group: Route(frozenset(spec.assisted_by),
+                             {r: i for i, r in enumerate(spec.assisted_by)})
+                for group, spec in self.scenario.staff.items() if spec.assisted_by}
 
     def _weekday_people(self, day: Day) -> list[Person]:
         return self.weekday_people_in(day.weekday, day.week_of_year)

@@ -55,7 +55,7 @@ class Worker:
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
         "notes", "morbid_factor", "p_message", "p_message_or_calendar", "call_hold",
-        "lines", "block_activity", "remote", "alarm", "history",
+        "lines", "block_activity", "remote", "alarm", "history", "assist",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -99,6 +99,7 @@ class Worker:
         self.serving: frozenset[str] = frozenset()
         self.lines: frozenset[str] | None = None  # phone lines the current block answers
         self.remote = person.remote  # works by video or phone: takes remote types only
+        self.assist = person.assist  # roles one of whom is with the patient in consultations
         self.block_activity = "idle"
         self.interruptible = False
         self.left_at = float("nan")
@@ -140,6 +141,7 @@ class Worker:
         task: resuming the process is the engine's most frequent step."""
         env, clinic = self.env, self.clinic
         plan, last, i = self.plan, len(self.plan) - 1, 0  # plan[i]: the block we are in
+        history, assist = self.history, self.assist  # read once: checked for every item
         if self.start > env._now:
             yield env.sleep(self.start - env._now)
         while True:
@@ -176,13 +178,15 @@ class Worker:
             if item.stage == "question":
                 yield from self.answer(item)
                 continue
-            if (self.history is not None and item.same_day and item.history is None
-                    and item.stage == "consult" and item.ctype in self.history
-                    and clinic.hand_history(item, self.history[item.ctype], self)):
+            if (history is not None and item.same_day and item.history is None
+                    and item.stage == "consult" and item.ctype in history
+                    and clinic.hand_history(item, history[item.ctype], self)):
                 continue  # a free colleague takes the history; the patient comes back after
             t0 = env._now
             duration, activity = self.begin(item, t0)
-            if self.may_be_interrupted and activity != "home_visits":
+            if assist is not None and item.stage == "consult":
+                yield from self.assisted(item, duration)
+            elif self.may_be_interrupted and activity != "home_visits":
                 yield from self.work(duration, activity)
             else:
                 yield env.sleep(duration)
@@ -253,6 +257,26 @@ class Worker:
         else:
             clinic.finish(c, _OUTCOME[stage], self)
 
+    def assisted(self, c: Contact, duration: float) -> Generator:
+        """A consultation with an assistant beside the patient: wait (idle) until one is
+        free, then both spend ``duration`` with the patient. With no assistant left on site
+        today, the consultation goes ahead without one."""
+        env = self.env
+        t0 = env._now
+        call = self.clinic.call_assistant(self, c, duration)
+        if call is not None and (yield call.done):
+            start = call.started
+            self.spend("idle", t0, start)
+            c.t_seen = start
+            self.spend("consulting", start, env._now)
+            return
+        if env._now > t0:
+            self.spend("idle", t0, env._now)
+            c.t_seen = env._now
+        start = env._now
+        yield env.sleep(duration)
+        self.spend("consulting", start, env._now)
+
     def work(self, duration: float, activity: str) -> Generator:
         """Spend ``duration`` on ``activity`` as a doctor who may be called out of it for a
         question (supervision mode ``interrupt``)."""
@@ -320,10 +344,11 @@ class Worker:
         self.spend("being_supervised", t0, self.env._now)
 
     def answer(self, q: Question) -> Generator:
-        t0 = self.env._now
+        """Answer a question (time supervising), or be the assistant in a consultation."""
+        t0 = q.started = self.env._now
         if self.clinic.log is not None:
             self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
         yield self.env.sleep(q.duration)
-        self.spend("supervising", t0, self.env._now)
+        self.spend("consulting" if q.kind == "assist" else "supervising", t0, self.env._now)
         self.clinic.task_done(self, q.kind, q.contact, t0)
         q.done.succeed(True)

@@ -395,6 +395,14 @@ def _check_staff(s: Scenario) -> Iterator[Problem]:
                     yield _problem(path + ("rotation", "weeks", i),
                                    f"a week of the {person.rotation.every_weeks}-week cycle",
                                    str(week))
+        on_staff = {p.role for p in s.staff.values() if p.count > 0}
+        for i, role in enumerate(person.assisted_by):
+            if role not in s.roles:
+                yield _problem(path + ("assisted_by", i), f"a role ({', '.join(s.roles)})",
+                               show(role))
+            elif role not in on_staff:
+                yield _problem(path + ("assisted_by", i), "a role someone on staff has",
+                               show(role))
         yield from _check_week(s, path, person, person)
         first: dict[int, int] = {}  # week of the year -> the period that has it
         for i, period in enumerate(person.periods):

@@ -294,6 +294,7 @@ REPLACED_WHOLE: tuple[tuple[str, ...], ...] = (
     ("triage", "outcomes", "*"),               # outcome shares of one triaging role
     ("demand", "*", "patience"),               # distributions from here on
     ("contact_types", "*", "durations", "*"),
+    ("contact_types", "*", "history_taking", "duration"),
     ("triage", "durations", "*"),
     ("supervision", "question_duration"),
     ("supervision", "joint_duration"),

@@ -609,6 +609,11 @@ class Staff(Strict):
         default_factory=list, description="Weeks of the year with other days or hours.")
     remote: bool = Field(default=False, description="Works from elsewhere by video or phone: "
                                                     "takes only remote contact types.")
+    assisted_by: list[Name] = Field(
+        default_factory=list, description="Roles of whom one is with the patient for each of "
+                                          "this person's consultations (a nurse in the room "
+                                          "for a remote GP's video consultations: case 17); "
+                                          "the consultation waits until one is free.")
     list_share: Annotated[float, Field(ge=0, le=1000)] | None = Field(
         default=None, description="Relative share of the list with each of these people as "
                                   "own GP, or as own clinician where their role is in "
