@@ -124,6 +124,28 @@ def supervision_sentence(scenario: Scenario) -> str | None:
     return "Questions to a doctor: " + "; ".join(parts) + "." if parts else None
 
 
+def two_people_sentence(scenario: Scenario) -> str | None:
+    """Consultations where a second person takes part: a history taken first, someone
+    with the patient through a remote clinician's consultation (None if there are none)."""
+    s = scenario
+    parts = []
+    for name, ctype in s.contact_types.items():
+        h = ctype.history_taking
+        if h is not None:
+            parts.append(f"a free {_or([role_name(s, r) for r in h.by])} takes the history "
+                         f"before a {_or([role_name(s, r) for r in h.before])} sees a "
+                         f"same-day patient ({name.replace('_', ' ')})")
+    for group, spec in s.staff.items():
+        if spec.assisted_by and spec.count:
+            parts.append(f"a {_or([role_name(s, r) for r in spec.assisted_by])} is with the "
+                         f"patient through each consultation of {group}")
+    return "Two people in one visit: " + "; ".join(parts) + "." if parts else None
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def staff_counts(scenario: Scenario) -> dict[str, int]:
     """People on staff by role (those in on at least one working day), largest level first."""
     weekdays = set(scenario.calendar.weekdays)
@@ -186,7 +208,8 @@ def practice_sentences(scenario: Scenario) -> list[str]:
                         f"{when}")
     sentences.append("Everyone works every working day." if not part else
                      "Not every day: " + "; ".join(part) + ".")
-    for extra in (duty_sentence(s), meeting_sentence(s), supervision_sentence(s)):
+    for extra in (duty_sentence(s), meeting_sentence(s), supervision_sentence(s),
+                  two_people_sentence(s)):
         if extra:
             sentences.append(extra)
     sentences.append(f"Delegation degree {s.delegation.degree}: "

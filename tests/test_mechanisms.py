@@ -518,6 +518,17 @@ def test_practice_text_names_how_questions_reach_a_doctor():
             ) in practice_sentences(load_scenario("case10"))
 
 
+def test_practice_text_names_visits_with_two_people():
+    from sim.practice_text import practice_sentences
+
+    assert not any(t.startswith("Two people") for t in practice_sentences(
+        load_scenario("default")))
+    assert ("Two people in one visit: a free nurse takes the history before a GP sees a "
+            "same-day patient (acute).") in practice_sentences(load_scenario("case16"))
+    assert ("Two people in one visit: a nurse is with the patient through each "
+            "consultation of gp_remote.") in practice_sentences(load_scenario("case17"))
+
+
 def test_waiting_for_the_own_gp_need_not_take_nurse_work_to_the_doctors():
     """Patients who wait up to 10 days for their own GP: with the preference on every
     route, needs the route gives a nurse first go to the GPs instead; held to routes that
