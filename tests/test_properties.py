@@ -37,6 +37,15 @@ def scenarios(draw):
     data["booking"]["own_gp_extra_days"] = draw(st.sampled_from([0, 2, 10]))
     data["demand"]["walk_in"]["per_patient_year"] = draw(st.sampled_from([0.0, 0.5, 2.0]))
     data["demand"]["walk_in"]["profile"] = [{"start": "08:00", "end": "10:00"}]
+    if draw(st.booleans(), label="history taken first"):
+        data["contact_types"]["acute"]["history_taking"] = {
+            "by": ["nurse"], "before": ["gp"], "later_share": draw(st.floats(0.1, 1.0)),
+            "duration": {"dist": "exponential", "mean": 5.0}}
+    if draw(st.booleans(), label="assisted GP"):
+        data["staff"]["gp"]["assisted_by"] = ["nurse"]
+    if draw(st.booleans(), label="overnight inbox"):
+        data["demand"]["e_consultations"]["profile"] = [
+            {"start": "00:00", "end": "08:00"}, {"start": "08:00", "end": "16:00"}]
     if draw(st.booleans(), label="teams"):
         data["population"]["teams"] = {"a": 0.6, "b": 0.4}
         data["staff"]["nurse"]["team"] = "a"
@@ -74,12 +83,13 @@ def test_any_valid_scenario_runs_and_keeps_its_books(scenario, seed, replication
             assert today <= b[4] < today + scenario.booking.horizon_days
 
         # nobody works in two places at once: a person's tasks never partly overlap (an
-        # interrupting question sits wholly inside the consultation it interrupted)
+        # interrupting question sits wholly inside the consultation it interrupted, as do
+        # questions answered while waiting for an assistant, from the consultation's start)
         by_worker: dict[int, list[tuple[float, float]]] = {}
         for worker, _kind, _cid, t0, t1 in records.tasks:
             by_worker.setdefault(worker, []).append((t0, t1))
         for spans in by_worker.values():
-            spans.sort()
+            spans.sort(key=lambda span: (span[0], -span[1]))  # the enclosing one first
             open_ends: list[float] = []
             for t0, t1 in spans:
                 open_ends = [e for e in open_ends if e > t0 + 1e-9]

@@ -376,17 +376,16 @@ class Clinic:
         self._place("question", q, worker)
         return q
 
-    def call_assistant(self, clinician: Worker, c: Contact, duration: float) -> Question | None:
-        """Ask for someone of ``clinician``'s assisting roles to be with patient ``c`` for
-        ``duration`` (an ``assist`` call in the question queue, which they take when free);
-        None if no one of those roles is on site today."""
-        route = clinician.assist
-        if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
-            return None
-        q = Question(clinician, c, "assist", duration, route, self.env.event())
+    def call_assistant(self, clinician: Worker, c: Contact, duration: float) -> Question:
+        """``clinician`` is to see patient ``c`` for ``duration`` with an assistant: a call
+        in the question queue that the first free person of the assisting roles takes (one
+        idle in a block that takes questions at once). While it waits, ``call.queued``."""
+        q = Question(clinician, c, "assist", duration, clinician.assist, self.env.event())
+        someone = any(self.on_site.get(r, 0) > 0 for r in q.route.roles)
         if self.log is not None:
-            self.log_event(c.id, "assist", clinician)
-        self._place("question", q, self.idle.best("question", q))
+            self.log_event(c.id, "assist" if someone else "unassisted", clinician)
+        if someone:
+            self._place("question", q, self.idle.best("question", q) if self.idle else None)
         return q
 
     def _first_in(self, route: Route) -> float:
@@ -414,18 +413,21 @@ class Clinic:
 
     def _release_orphaned_questions(self) -> None:
         """Questions no remaining doctor can answer: the asker carries on without one (a
-        consultation waiting for an assistant no one left can be goes ahead without)."""
+        clinician waiting for an assistant no one left can be sees the patient alone)."""
         queue = self.queues["question"]
         for q in list(queue):
             if not any(self.on_site.get(r, 0) > 0 for r in q.route.roles):
                 queue.remove(q)
                 q.queued = False
-                assist = q.kind == "assist"
-                if not assist:
-                    self.records.unanswered += 1
+                if q.kind == "assist":
+                    if self.log is not None:
+                        self.log_event(q.contact.id, "unassisted", None)
+                    if q.asker.wake is not None:
+                        q.asker.wake_with(None)
+                    continue
+                self.records.unanswered += 1
                 if self.log is not None:
-                    self.log_event(q.contact.id, "unassisted" if assist else
-                                   "question_unanswered", None)
+                    self.log_event(q.contact.id, "question_unanswered", None)
                 q.done.succeed(False)
 
     # --- end of day ----------------------------------------------------------------------

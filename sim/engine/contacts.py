@@ -103,8 +103,7 @@ class Question:
     """A clinician's question to a doctor (``question``), a call-in (``joint``), or a call
     for an assistant to be with the patient through a consultation (``assist``)."""
 
-    __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage",
-                 "started")
+    __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage")
 
     def __init__(self, asker, contact: Contact, kind: str, duration: float, route: Route,
                  done: simpy.Event):
@@ -117,4 +116,3 @@ class Question:
         self.queued = False
         self.done = done
         self.stage = "question"
-        self.started = _NAN  # when whoever takes it began (an assistant's time with the patient)

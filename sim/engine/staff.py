@@ -35,6 +35,9 @@ _JOINT = DRAW["joint"]
 _JOINT_DURATION = DRAW["joint_duration"]
 _TRAVEL = DRAW["travel"]
 _MESSAGE = DRAW["message"]
+#: What a clinician waiting for an assistant takes meanwhile.
+_QUESTIONS = ("question",)
+_QUESTION_SET = frozenset(_QUESTIONS)
 _HISTORY_DURATION = DRAW["history_duration"]
 
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
@@ -258,22 +261,24 @@ class Worker:
             clinic.finish(c, _OUTCOME[stage], self)
 
     def assisted(self, c: Contact, duration: float) -> Generator:
-        """A consultation with an assistant beside the patient: wait (idle) until one is
-        free, then both spend ``duration`` with the patient. With no assistant left on site
-        today, the consultation goes ahead without one."""
-        env = self.env
-        t0 = env._now
-        call = self.clinic.call_assistant(self, c, duration)
-        if call is not None and (yield call.done):
-            start = call.started
-            self.spend("idle", t0, start)
-            c.t_seen = start
-            self.spend("consulting", start, env._now)
-            return
-        if env._now > t0:
-            self.spend("idle", t0, env._now)
-            c.t_seen = env._now
-        start = env._now
+        """A consultation with an assistant beside the patient: wait until one comes,
+        answering questions meanwhile (so no two people can each wait for the other), then
+        spend ``duration`` with the patient. With no one of the assisting roles left on
+        site, the consultation goes ahead without."""
+        env, clinic = self.env, self.clinic
+        call = clinic.call_assistant(self, c, duration)
+        while call.queued:  # no assistant yet
+            item = clinic.pull(self, _QUESTIONS)
+            if item is None:
+                t, serving = env._now, self.serving
+                self.serving, self.wake = _QUESTION_SET, env.event()
+                clinic.idle.append(self)
+                item = yield self.wake  # a question, the assistant coming, or no one left
+                self.serving = serving
+                self.spend("idle", t, env._now)
+            if item is not None and item is not call:
+                yield from self.answer(item)
+        start = c.t_seen = env._now  # the patient is seen from now
         yield env.sleep(duration)
         self.spend("consulting", start, env._now)
 
@@ -344,10 +349,13 @@ class Worker:
         self.spend("being_supervised", t0, self.env._now)
 
     def answer(self, q: Question) -> Generator:
-        """Answer a question (time supervising), or be the assistant in a consultation."""
-        t0 = q.started = self.env._now
+        """Answer a question (time supervising), or be the assistant in a consultation (the
+        clinician, if waiting for one, starts it now)."""
+        t0 = self.env._now
         if self.clinic.log is not None:
             self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
+        if q.kind == "assist" and q.asker.wake is not None:
+            q.asker.wake_with(q)
         yield self.env.sleep(q.duration)
         self.spend("consulting" if q.kind == "assist" else "supervising", t0, self.env._now)
         self.clinic.task_done(self, q.kind, q.contact, t0)
