@@ -183,12 +183,19 @@ def json_table(summary: pd.DataFrame) -> str:
 ROLE_METRICS = ("utilisation", "overtime_min", "continuity_own_clinician")
 
 
-def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
-    """One design's rows (whole practice, and by role the :data:`ROLE_METRICS`), with its
-    baseline's mean, sorted by |difference| / CI half-width (largest real effects first)."""
+def _figures(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows a comparison shows: whole practice, and by role the :data:`ROLE_METRICS`."""
     week = summary[summary["weekday"].isna() & summary["activity"].isna()]
     week = week[week["role"].isna() | week["metric"].isin(ROLE_METRICS)]
-    week = week[week["metric"].map(lambda m: metric_info(m)[1] != "")]
+    return week[week["metric"].map(lambda m: metric_info(m)[1] != "")]
+
+
+def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
+    """One design's rows (whole practice, and by role the :data:`ROLE_METRICS`), with its
+    baseline's mean, sorted by |difference| / CI half-width (largest real effects first).
+    A figure the baseline does not have (no patient has a fixed nurse there) has no
+    baseline mean and no difference."""
+    week = _figures(summary)
     mine = week[week["point"] == point]
     base = week[week["point"] == baseline][["metric", "role", "mean", "ci_low", "ci_high"]]
     base = base.rename(columns={"mean": "base_mean", "ci_low": "base_ci_low",
@@ -237,8 +244,12 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
     base_letter, letter = letters[baseline], letters[point]
     lines = [f"  {'figure (unit; pp: percentage points)':<54}{base_letter:>9}{letter:>9}  "
              f"{letter + ' - ' + base_letter + ' [95 % CI]':<27}{'':<8}{'diff/half-CI':>12}"]
-    hidden = []
+    hidden, only = [], {letter: [], base_letter: []}
     for r in table.itertuples(index=False):
+        if not math.isfinite(r.base_mean):  # a figure only this design has
+            if math.isfinite(r.mean):
+                only[letter].append(_one_sided(r.metric, r.role, r.mean, r.ci_low, r.ci_high))
+            continue
         same = r.diff_mean == 0 and r.diff_ci_low == r.diff_ci_high
         if not (r.clear or everything or (r.metric in KEY_METRICS and not same)):
             hidden.append(_row_label(r.metric, r.role).rsplit(" (", 1)[0])
@@ -255,7 +266,34 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
     if hidden:
         lines.append("  No clear difference (95 % CI includes zero) or the same in both: "
                      + "; ".join(hidden) + ".")
+    for r in baseline_only(summary, point, baseline).itertuples(index=False):
+        only[base_letter].append(_one_sided(r.metric, r.role, r.mean, r.ci_low, r.ci_high))
+    for who, other in ((letter, base_letter), (base_letter, letter)):
+        if only[who]:
+            lines.append(f"  Only {who} has (no such figure in {other}, so no difference): "
+                         + "; ".join(only[who]) + ".")
     return lines
+
+
+def baseline_only(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
+    """The baseline's figures that design ``point`` does not have (the baseline lists
+    patients with a fixed nurse, the design does not)."""
+    week = _figures(summary)
+    week = week[week["mean"].map(math.isfinite)]
+    mine = set(zip(week.loc[week["point"] == point, "metric"],
+                   week.loc[week["point"] == point, "role"].fillna("")))
+    base = week[week["point"] == baseline]
+    keep = [(m, r if isinstance(r, str) else "") not in mine
+            for m, r in zip(base["metric"], base["role"])]
+    return base[keep]
+
+
+def _one_sided(metric: str, role: str | None, mean: float, low: float, high: float) -> str:
+    """A figure one design has and the other does not, with its 95 % CI."""
+    d = _digits([mean, low, high], metric)
+    unit = metric_info(metric)[1]
+    return (f"{_row_label(metric, role).rsplit(' (', 1)[0]} {_num(mean, metric, d)} "
+            f"[{_num(low, metric, d)}, {_num(high, metric, d)}] {unit}").rstrip()
 
 
 def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | None,
@@ -297,5 +335,6 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
     return "\n".join(lines).rstrip()
 
 
-__all__ = ["Comparison", "comparison_text", "difference_table", "doctor_time_rows", "paired",
-           "ranked", "run_comparison", "unique_names", "with_derived"]
+__all__ = ["Comparison", "baseline_only", "comparison_text", "difference_table",
+           "doctor_time_rows", "paired", "ranked", "run_comparison", "unique_names",
+           "with_derived"]

@@ -757,7 +757,7 @@ def _sweep_report(root: Path) -> tuple[str, str]:
 def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
     """One design against the baseline, largest effects relative to their uncertainty
     first; a cell is coloured only where the CI of the difference excludes zero."""
-    from sim.compare import ranked
+    from sim.compare import baseline_only, ranked
     from sim.conclusion import Effect
 
     rows = []
@@ -768,6 +768,8 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
                         r.mean)
         verdict = effect.verdict or ("clear; no better direction" if effect.clear
                                      else "no clear difference")
+        if not math.isfinite(r.base_mean):
+            verdict = "only this design has it (no difference)"
         cls = {"better": "num good", "worse": "num bad"}.get(effect.verdict or "", "num")
         sign = "+" if r.diff_mean > 0 else ""
         diff = sign + _with_ci(r.diff_mean, r.diff_ci_low, r.diff_ci_high, unit, digits)
@@ -777,6 +779,14 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
             f"<td class='num'>{_e(_with_ci(r.mean, r.ci_low, r.ci_high, unit, digits))}</td>"
             f"<td class='{cls}'>{_e(diff)}</td><td>{_e(verdict)}</td>"
             f"<td class='num'>{r.effect_ratio:.1f}</td></tr>")
+    for r in baseline_only(summary, point, baseline).itertuples(index=False):
+        unit, digits = _digits(r.metric)
+        label = metric_info(r.metric)[0] + (f", {r.role}" if isinstance(r.role, str) else "")
+        rows.append(
+            f"<tr><td>{_e(label)}</td><td>{_e(unit)}</td>"
+            f"<td class='num'>{_e(_with_ci(r.mean, r.ci_low, r.ci_high, unit, digits))}</td>"
+            "<td class='num'>-</td><td class='num'>-</td>"
+            "<td>only the baseline has it (no difference)</td><td class='num'></td></tr>")
     head = "".join(f"<th>{_e(h)}</th>" for h in (
         "figure", "unit (% as points)", "baseline mean [95 % CI]", "this design [95 % CI]",
         "difference [95 % CI]", "reading", "difference / CI half-width"))

@@ -46,6 +46,25 @@ def test_compare_prints_a_conclusion_and_differences_sorted_by_effect_size(saved
     assert f"clinicsim report {out}" in text
 
 
+def test_a_figure_only_one_design_has_is_shown_as_such_both_ways(tmp_path, capsys):
+    """A design listing patients with a fixed nurse has a figure the other lacks: it is
+    named as one design's own, with its CI, never as 'no clear difference'; in the text and
+    in the HTML report, whichever design is the baseline."""
+    variant = tmp_path / "fixed_nurse.yaml"
+    variant.write_text("extends: default\nname: With a fixed nurse\n"
+                       "population: {own_clinician: {nurse: morbid}}\n", encoding="utf-8")
+    for order, who in (((str(variant), "default"), "A"), (("default", str(variant)), "B")):
+        out = tmp_path / f"cmp-{who}"
+        assert main(["compare", *order, "-r", "3", *SHORT, "--save", str(out)]) == 0
+        text = capsys.readouterr().out
+        one_sided = [line for line in text.splitlines() if f"Only {who} has" in line]
+        assert len(one_sided) == 1 and "own clinician, nurse" in one_sided[0]
+        clear = [line for line in text.splitlines() if line.lstrip().startswith("No clear")]
+        assert not any("own clinician" in line for line in clear)
+        html = build_report(out, tmp_path / f"{who}.html").read_text(encoding="utf-8")
+        assert ("only the baseline has it" if who == "A" else "only this design has it") in html
+
+
 def test_saved_comparison_records_what_it_rests_on(saved):
     out, _ = saved
     manifest = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
