@@ -754,6 +754,11 @@ def _sweep_report(root: Path) -> tuple[str, str]:
 # --- a comparison ----------------------------------------------------------------------------
 
 
+def _figure_label(metric: str, role: str | None) -> str:
+    """A figure's name, with its role where it is by role."""
+    return metric_info(metric)[0] + (f", {role}" if isinstance(role, str) else "")
+
+
 def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
     """One design against the baseline, largest effects relative to their uncertainty
     first; a cell is coloured only where the CI of the difference excludes zero."""
@@ -763,7 +768,7 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
     rows = []
     for r in ranked(summary, point, baseline).itertuples(index=False):
         unit, digits = _digits(r.metric)
-        label = metric_info(r.metric)[0] + (f", {r.role}" if isinstance(r.role, str) else "")
+        label = _figure_label(r.metric, r.role)
         effect = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
                         r.mean)
         verdict = effect.verdict or ("clear; no better direction" if effect.clear
@@ -781,7 +786,7 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
             f"<td class='num'>{r.effect_ratio:.1f}</td></tr>")
     for r in baseline_only(summary, point, baseline).itertuples(index=False):
         unit, digits = _digits(r.metric)
-        label = metric_info(r.metric)[0] + (f", {r.role}" if isinstance(r.role, str) else "")
+        label = _figure_label(r.metric, r.role)
         rows.append(
             f"<tr><td>{_e(label)}</td><td>{_e(unit)}</td>"
             f"<td class='num'>{_e(_with_ci(r.mean, r.ci_low, r.ci_high, unit, digits))}</td>"

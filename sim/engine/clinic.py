@@ -355,13 +355,10 @@ class Clinic:
         """A question to a doctor (``question``, ``joint``, or ``message``: sent for the
         doctor's next gap while the asker carries on); None if no one can answer."""
         route = self.model.answerers[asker.role]
-        if not any(self.on_site.get(r, 0) > 0 for r in route.roles):
+        if not self._on_site(route):
             self.records.unanswered += 1
             return None
-        first = self._first_start.get(route)
-        if first is None:
-            first = self._first_in(route)
-        if kind != "message" and self.env._now < first:
+        if kind != "message" and self.env._now < self._first_in(route):
             kind = "message"  # no one who answers is in yet: it waits for them as a message
         q = Question(asker, c, kind, duration, route, self.env.event())
         if self.log is not None:
@@ -381,18 +378,24 @@ class Clinic:
         in the question queue that the first free person of the assisting roles takes (one
         idle in a block that takes questions at once). While it waits, ``call.queued``."""
         q = Question(clinician, c, "assist", duration, clinician.assist, self.env.event())
-        someone = any(self.on_site.get(r, 0) > 0 for r in q.route.roles)
+        someone = self._on_site(q.route)
         if self.log is not None:
             self.log_event(c.id, "assist" if someone else "unassisted", clinician)
         if someone:
             self._place("question", q, self.idle.best("question", q) if self.idle else None)
         return q
 
+    def _on_site(self, route: Route) -> bool:
+        """Whether anyone of ``route``'s roles is here today and has not gone home."""
+        return any(self.on_site.get(r, 0) > 0 for r in route.roles)
+
     def _first_in(self, route: Route) -> float:
-        """When the first person who answers on ``route`` starts today (a nurse in at 07:00
+        """When the first person of ``route``'s roles starts today (a nurse in at 07:00
         does not wait an hour for the doctors: her question is left for them)."""
-        found = self._first_start[route] = min(
-            (w.start for w in self.workers if w.role in route.roles), default=NAN)
+        found = self._first_start.get(route)
+        if found is None:
+            found = self._first_start[route] = min(
+                (w.start for w in self.workers if w.role in route.roles), default=NAN)
         return found
 
     def to_calendar(self, asker: Worker, c: Contact, t0: float) -> None:
@@ -416,7 +419,7 @@ class Clinic:
         clinician waiting for an assistant no one left can be sees the patient alone)."""
         queue = self.queues["question"]
         for q in list(queue):
-            if not any(self.on_site.get(r, 0) > 0 for r in q.route.roles):
+            if not self._on_site(q.route):
                 queue.remove(q)
                 q.queued = False
                 if q.kind == "assist":

@@ -72,6 +72,11 @@ class Route:
         object.__setattr__(self, "levels", tuple((r, tuple(by_rank[r]))
                                                  for r in sorted(by_rank)))
 
+    @classmethod
+    def in_order(cls, roles: list[str]) -> Route:
+        """A route preferring ``roles`` in the order given (the first most)."""
+        return cls(frozenset(roles), {r: i for i, r in enumerate(roles)})
+
 
 @dataclass(frozen=True, eq=False)
 class History:
@@ -182,8 +187,7 @@ class CompiledScenario:
     def assist_routes(self) -> dict[str, Route]:
         """staff entry -> the roles one of whom is with the patient in each of that entry's
         consultations (``assisted_by``), in order of preference."""
-        return {group: Route(frozenset(spec.assisted_by),
-                             {r: i for i, r in enumerate(spec.assisted_by)})
+        return {group: Route.in_order(spec.assisted_by)
                 for group, spec in self.scenario.staff.items() if spec.assisted_by}
 
     def _weekday_people(self, day: Day) -> list[Person]:
@@ -365,8 +369,7 @@ class CompiledScenario:
             h = spec.history_taking
             if h is None:
                 continue
-            stage = History(Route(frozenset(h.by), {r: i for i, r in enumerate(h.by)}),
-                            build(h.duration), h.later_share)
+            stage = History(Route.in_order(h.by), build(h.duration), h.later_share)
             for role in h.before:
                 table.setdefault(role, {})[ctype] = stage
         return table
@@ -386,7 +389,7 @@ class CompiledScenario:
         routes = {}
         for ctype, roles in s.delegation.routes[s.delegation.degree].items():
             competent = [r for r in roles if r in s.contact_types[ctype].durations]
-            routes[ctype] = Route(frozenset(competent), {r: i for i, r in enumerate(competent)})
+            routes[ctype] = Route.in_order(competent)
         return routes
 
     @cached_property
@@ -396,7 +399,7 @@ class CompiledScenario:
         routes = {}
         for ctype, roles in s.delegation.complex_routes.items():
             competent = [r for r in roles if r in s.contact_types[ctype].durations]
-            routes[ctype] = Route(frozenset(competent), {r: i for i, r in enumerate(competent)})
+            routes[ctype] = Route.in_order(competent)
         return routes
 
     def route(self, ctype: str, complex_patient: bool) -> Route:
@@ -509,7 +512,7 @@ class CompiledScenario:
         table = {}
         for asker, spec in roles.items():
             above = [r for r in sup if roles[r].level > spec.level]
-            table[asker] = Route(frozenset(above), {r: i for i, r in enumerate(above)})
+            table[asker] = Route.in_order(above)
         return table
 
     def calendar_roles(self, ctype: str, asker: str) -> list[str]:
