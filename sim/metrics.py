@@ -432,10 +432,19 @@ class SummaryStream:
         self.sums.add(values, weights)
 
     def add_rows(self, replication: int, rows: list[Row]) -> None:
-        """Add one run's rows as :meth:`RunMetrics.rows` gives them."""
-        import pandas as pd
-        self.add(pd.DataFrame([(replication, *r) for r in rows],
-                              columns=["replication", *KEYS, "value", "weight"]))
+        """Add one run's rows as :meth:`RunMetrics.rows` gives them: what :meth:`add` does
+        for a table of one run, without building one (a parallel run's main process adds
+        every run, so this is its share of the work that does not parallelise)."""
+        if not rows:
+            return
+        index = self.index
+        codes = np.fromiter((index.setdefault(row[:4], len(index)) for row in rows),
+                            dtype=np.intp, count=len(rows))
+        values = np.full((1, 1, len(index)), np.nan)
+        weights = np.zeros((1, 1, len(index)))
+        values[0, 0, codes] = np.array([row[4] for row in rows], dtype=float)
+        weights[0, 0, codes] = np.array([row[5] for row in rows], dtype=float)
+        self.sums.add(values, weights)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         import pandas as pd

@@ -320,3 +320,22 @@ def test_compact_rows_build_the_table_a_list_of_rows_builds():
                                   check_exact=True)
     empty = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
     assert list(empty.frame().columns) == METRIC_COLUMNS and empty.frame().empty
+
+
+def test_a_summary_fed_run_by_run_equals_the_summary_of_the_table():
+    """``run`` streams each run's rows into the summary without a table per run; it must
+    give exactly what ``summarise`` of the whole tidy table gives (case 8: roles, weekdays,
+    and metrics some runs lack)."""
+    import pandas as pd
+    from sim.experiment.replications import iter_runs, run_calendar
+    from sim.metrics import SummaryStream, summarise
+    from sim.scenario import load_scenario
+    scenario = load_scenario("case08")
+    calendar = run_calendar(scenario, weeks=1, warmup_weeks=0)
+    stream, rows = SummaryStream(), []
+    for out in iter_runs(scenario, range(3), 5, calendar, keep_days=False):
+        stream.add_rows(out.replication, [row[1:] for row in out.rows])
+        rows.extend(out.rows)
+    table = pd.DataFrame(rows, columns=["replication", "metric", "role", "activity",
+                                        "weekday", "value", "weight"])
+    pd.testing.assert_frame_equal(stream.table(), summarise(table), check_exact=True)
