@@ -12,6 +12,7 @@ import pytest
 
 from sim import load_scenario, scenario_from_dict
 from sim.engine import CompiledScenario, RunCalendar, simulate_run
+from sim.experiment.replications import run_replications
 from sim.metrics import RunMetrics, check_conservation
 from sim.scenario.errors import ScenarioError
 from tests.conftest import raw
@@ -403,6 +404,15 @@ def test_a_nurse_is_with_the_patient_through_each_video_consultation():
     assert (both.t0_nurse > both.t0).any()  # some waited for a nurse to come
     remote = staff[staff.staff_id == "gp_remote"]
     assert remote[remote.activity == "being_supervised"].minutes.sum() == 0
+    # the event log starts the consultation when the nurse has come, as t_seen does
+    events = run_replications(scenario_from_dict(d), replications=1, seed=1, weeks=1,
+                              warmup_weeks=0, event_log=True).events
+    key = ["day", "contact_id"]
+    came = events[events.event == "assist_answered"].set_index(key).time
+    started = events[(events.event == "consult_start")
+                     & events.set_index(key).index.isin(came.index)].set_index(key).time
+    assert len(started) == len(came) > 5
+    assert (started.sort_index() >= came.sort_index()).all()
 
 
 def test_a_gp_waiting_for_an_assistant_answers_the_nurses_questions():

@@ -241,8 +241,8 @@ class Worker:
                 duration *= self.notes
             if c.complex:
                 duration *= self.morbid_factor
-        if clinic.log is not None:
-            clinic.log_event(c.id, _START_EVENT[stage], self)
+        if clinic.log is not None and not (stage == "consult" and self.assist is not None):
+            clinic.log_event(c.id, _START_EVENT[stage], self)  # assisted: once they are two
         if stage == "outreach" and self.block_activity == "home_visits":
             return duration, "home_visits"  # a nursing-home round counts as visiting
         return duration, _ACTIVITY[stage]
@@ -279,6 +279,8 @@ class Worker:
             if item is not None and item is not call:
                 yield from self.answer(item)
         start = c.t_seen = env._now  # the patient is seen from now
+        if clinic.log is not None:
+            clinic.log_event(c.id, "consult_start", self)
         yield env.sleep(duration)
         self.spend("consulting", start, env._now)
 
