@@ -115,9 +115,8 @@ def test_runs_on_a_pool_or_kept_here_give_the_same_results_in_order(monkeypatch,
 
 
 def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
-    """Until a worker answers it may still be starting: this process does the runs it
-    would wait for itself, in order and with the same results, and a pool left busy
-    with copies no one needs is stopped rather than kept."""
+    """A worker gets runs only once it has answered its first task: until then this
+    process does them all, in order and with the same results."""
     import threading
     from concurrent.futures import Executor, Future
 
@@ -125,24 +124,25 @@ def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
 
     class NeverStarts(Executor):
         def __init__(self):
-            self.submitted, self.killed = [], False
+            self.tasks = []
 
         def submit(self, fn, *args, **kwargs):
+            self.tasks.append(fn)
             future = Future()
             future.set_running_or_notify_cancel()  # handed to a worker, which never answers
             late = threading.Timer(30, future.set_exception, [TimeoutError("waited for it")])
             late.daemon = True  # a run that waits fails here rather than hangs
             late.start()
-            self.submitted.append(future)
             return future
 
-        def shutdown(self, wait=True, kill_workers=False, **kwargs):
-            self.killed = kill_workers
+        def shutdown(self, wait=True, **kwargs):
+            pass
 
     pool = NeverStarts()
     monkeypatch.setattr(module, "POOL_START_S", 0.0)
     monkeypatch.setattr(module, "BATCH_S", 0.0)  # a batch per run
     monkeypatch.setattr(module, "_POOL", {})
+    monkeypatch.setattr(module, "_POOL_UP", set())
     monkeypatch.setattr(module, "_pool", lambda workers: module._POOL.setdefault(workers,
                                                                                  pool))
     scenario = load_scenario("default")
@@ -151,8 +151,7 @@ def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
     here = list(module.iter_runs(scenario, range(4), 5, calendar, jobs=1))
     assert [out.replication for out in shared] == [0, 1, 2, 3]
     assert [out.rows for out in shared] == [out.rows for out in here]
-    assert pool.submitted and not any(future.done() for future in pool.submitted)
-    assert pool.killed and not module._POOL
+    assert pool.tasks == [module._ready]  # its first task only: no runs
 
 
 def test_common_random_numbers_same_patients_whatever_the_staffing():

@@ -144,12 +144,13 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
 _LAST_RUN_S: list[float] = []
 
 
-#: Seconds it takes to start a pool of workers that can simulate (processes started,
-#: clinicsim imported, the scenario shipped): measured by experiments/benchmark_commands.py
-#: as the extra wall time of ``-j 2`` over ``-j 1`` on a run of four one-week runs, about
-#: 1.5 s on an idle 2-core machine and 4 s at a load of 6; the lower figure, so that a long
-#: run is never kept on one core.
-POOL_START_S = 1.5
+#: Seconds of runs left after the first below which starting workers does not pay: a
+#: worker's start (a process, clinicsim imported, the scenario shipped: 1.5 s on an idle
+#: 2-core machine, 4 s at a load of 6), its first runs in a fresh process and the wait
+#: for its last batch. Measured with ``clinicsim run -r R --weeks 1`` of the default
+#: (runs of about 0.4 s) on a busy day, -j 2's wall time over -j 1's, median of 3-5
+#: pairs: R = 6 (2 s left) 1.17, R = 10 (3.6 s) 0.81, R = 16 0.70; so 2.5 s.
+POOL_START_S = 2.5
 #: Seconds of simulation per batch of runs (from the last run's time): long enough that
 #: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
 #: this process and the workers finish together.
@@ -174,70 +175,68 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                 calendar: RunCalendar, event_log: bool, keep_days: bool,
                 jobs: int) -> Iterator[RunOutput]:
     """Batches of runs shared between this process and ``jobs - 1`` workers, yielded in
-    order. The workers are kept fed with the next batches; this process simulates the
-    batch after those meanwhile, instead of waiting (so no core idles while the workers
-    start), but runs at most a few batches ahead of the ones it yields: memory stays flat
-    in runs. Until the workers have answered once they may still be starting (seconds on
-    a busy machine), so when this process has nothing else to do it simulates the batch
-    it would wait for itself, and the workers' copy is dropped: a short run on ``-j 2``
-    takes no longer than on ``-j 1``. A run gives the same result wherever it runs."""
+    order. Workers get runs only once one has answered a first small task (unpacking the
+    model): a worker can take seconds to start on a busy machine, and this process
+    simulates every batch itself until then, so a short run on ``-j 2`` never waits for
+    one. From then on the workers are kept fed with the next batches; this process
+    simulates the batch after those meanwhile, but runs at most a few batches ahead of
+    the ones it yields: memory stays flat in runs. A run gives the same result wherever
+    it runs."""
     size = max(1, round(BATCH_S / max(_LAST_RUN_S[0], 1e-6)))
     batches = [replications[i:i + size] for i in range(0, len(replications), size)]
     workers = jobs - 1
-    executor = _pool(workers)
     shipped = _Shipped(model)  # before this process simulates beside the pool's feeder
+    up = workers in _POOL_UP  # a worker of this pool has answered before
+    pings = [] if up else [_submit(workers, _ready, shipped) for _ in range(workers)]
     sent: dict[int, Future] = {}
     here: dict[int, list[RunOutput]] = {}
     assigned = 0  # batches before this one are sent or simulated here
-    answered = False  # a worker has finished a batch: the workers are up
-    dropped: list[Future] = []  # workers' copies of batches done here
     try:
         for i in range(len(batches)):
             while i not in here and not (i in sent and sent[i].done()):
-                answered = answered or any(future.done() for future in sent.values())
-                while assigned < len(batches) and len(sent) < workers * BATCHES_PER_WORKER:
-                    task = (_run_shipped, shipped, seed, list(batches[assigned]), calendar,
-                            event_log, keep_days)
-                    try:
-                        sent[assigned] = executor.submit(*task)
-                    except BrokenProcessPool:  # a worker of an earlier call died: start anew
-                        _drop_pool()
-                        executor = _pool(workers)
-                        sent[assigned] = executor.submit(*task)
+                if not up and any(ping.done() for ping in pings):
+                    up = True
+                    _POOL_UP.add(workers)
+                while (up and assigned < len(batches)
+                       and len(sent) < workers * BATCHES_PER_WORKER):
+                    sent[assigned] = _submit(workers, _run_shipped, shipped, seed,
+                                             list(batches[assigned]), calendar, event_log,
+                                             keep_days)
                     assigned += 1
-                if assigned < len(batches) and len(here) < BATCHES_AHEAD:
+                if assigned < len(batches) and (len(here) < BATCHES_AHEAD or not sent):
                     started = time.perf_counter()
                     here[assigned] = _run_chunk(model, seed, list(batches[assigned]),
                                                 calendar, event_log, keep_days)
                     _LAST_RUN_S[:] = [(time.perf_counter() - started)
                                       / len(batches[assigned])]
                     assigned += 1
-                elif not answered:  # the workers may still be starting: do it here
-                    here[i] = _run_chunk(model, seed, list(batches[i]), calendar, event_log,
-                                         keep_days)
                 else:
                     break  # nothing left to do here: wait for the worker's batch
             try:
-                if i in here:
-                    part = here.pop(i)
-                    if i in sent:  # done here before a worker answered: drop its copy
-                        dropped.append(sent.pop(i))
-                else:
-                    part = sent.pop(i).result()
+                part = here.pop(i) if i in here else sent.pop(i).result()
             except BrokenProcessPool:
                 _drop_pool()  # the next call starts a new one
                 raise
             tick(len(part))
             yield from part
     finally:
-        for future in [*sent.values(), *dropped]:
+        for future in [*sent.values(), *pings]:
             future.cancel()
-        if not all(future.done() for future in dropped):
-            _drop_pool(kill=True)  # not left busy with copies: exit and the next call
-            # would wait for them
+
+
+def _submit(workers: int, *task) -> Future:
+    """Send a task to the kept pool of ``workers`` processes (a new one if a worker of an
+    earlier call died)."""
+    try:
+        return _pool(workers).submit(*task)
+    except BrokenProcessPool:
+        _drop_pool()
+        return _pool(workers).submit(*task)
 
 
 _POOL: dict[int, Executor] = {}
+#: Sizes of kept pools of which a worker has answered: they get runs from the start.
+_POOL_UP: set[int] = set()
 
 
 def _pool(workers: int) -> Executor:
@@ -254,12 +253,12 @@ def _pool(workers: int) -> Executor:
     return pool
 
 
-def _drop_pool(kill: bool = False) -> None:
-    """Forget the kept pool (a worker died, another size is wanted, or, with ``kill``,
-    its workers are busy with work no one needs)."""
+def _drop_pool() -> None:
+    """Forget the kept pool (a worker died, or another size is wanted)."""
     for pool in _POOL.values():
-        pool.shutdown(wait=False, kill_workers=kill)
+        pool.shutdown(wait=False)
     _POOL.clear()
+    _POOL_UP.clear()
 
 
 class _Shipped:
@@ -281,14 +280,24 @@ class _Shipped:
 _UNPACKED: dict[str, CompiledScenario] = {}
 
 
-def _run_shipped(shipped: _Shipped, seed: int, replications: list[int],
-                 calendar: RunCalendar, event_log: bool, keep_days: bool) -> list[RunOutput]:
+def _unpack(shipped: _Shipped) -> CompiledScenario:
+    """The shipped model, unpacked once per worker (a worker's first task)."""
     model = _UNPACKED.get(shipped.token)
     if model is None:
         import pickle
         _UNPACKED.clear()
         model = _UNPACKED[shipped.token] = pickle.loads(shipped.data)
-    return _run_chunk(model, seed, replications, calendar, event_log, keep_days)
+    return model
+
+
+def _ready(shipped: _Shipped) -> None:
+    """A worker's first task: it is up, and has the model (nothing to send back)."""
+    _unpack(shipped)
+
+
+def _run_shipped(shipped: _Shipped, seed: int, replications: list[int],
+                 calendar: RunCalendar, event_log: bool, keep_days: bool) -> list[RunOutput]:
+    return _run_chunk(_unpack(shipped), seed, replications, calendar, event_log, keep_days)
 
 
 def _run_chunk(model: CompiledScenario, seed: int, replications: list[int],
