@@ -422,29 +422,33 @@ class SummaryStream:
         if frame.empty:
             return
         keys = frame[KEYS].astype(object).where(frame[KEYS].notna(), None)
-        labels = list(zip(*(keys[k] for k in KEYS)))
-        codes = np.array([self.index.setdefault(label, len(self.index)) for label in labels])
         runs, run_index = np.unique(frame["replication"].to_numpy(), return_inverse=True)
-        values = np.full((1, len(runs), len(self.index)), np.nan)
-        weights = np.zeros((1, len(runs), len(self.index)))
-        values[0, run_index, codes] = frame["value"].to_numpy(dtype=float)
-        weights[0, run_index, codes] = frame["weight"].to_numpy(dtype=float)
-        self.sums.add(values, weights)
+        self._add_block(zip(*(keys[k] for k in KEYS)), len(frame), len(runs), run_index,
+                        frame["value"].to_numpy(dtype=float),
+                        frame["weight"].to_numpy(dtype=float))
 
     def add_rows(self, replication: int, rows: list[Row]) -> None:
         """Add one run's rows as :meth:`RunMetrics.rows` gives them: what :meth:`add` does
         for a table of one run, without building one (a parallel run's main process adds
         every run, so this is its share of the work that does not parallelise)."""
-        if not rows:
-            return
+        if rows:
+            self._add_block((row[:4] for row in rows), len(rows), 1, 0,
+                            np.array([row[4] for row in rows], dtype=float),
+                            np.array([row[5] for row in rows], dtype=float))
+
+    def _add_block(self, labels: Iterable[tuple], n: int, runs: int,
+                   run_index: np.ndarray | int, values: np.ndarray,
+                   weights: np.ndarray) -> None:
+        """Add ``n`` values and weights, the i-th for key ``labels[i]`` in run
+        ``run_index[i]`` of ``runs``; keys not seen before get the next code."""
         index = self.index
-        codes = np.fromiter((index.setdefault(row[:4], len(index)) for row in rows),
-                            dtype=np.intp, count=len(rows))
-        values = np.full((1, 1, len(index)), np.nan)
-        weights = np.zeros((1, 1, len(index)))
-        values[0, 0, codes] = np.array([row[4] for row in rows], dtype=float)
-        weights[0, 0, codes] = np.array([row[5] for row in rows], dtype=float)
-        self.sums.add(values, weights)
+        codes = np.fromiter((index.setdefault(label, len(index)) for label in labels),
+                            dtype=np.intp, count=n)
+        block_values = np.full((1, runs, len(index)), np.nan)
+        block_weights = np.zeros((1, runs, len(index)))
+        block_values[0, run_index, codes] = values
+        block_weights[0, run_index, codes] = weights
+        self.sums.add(block_values, block_weights)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         import pandas as pd

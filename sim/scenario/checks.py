@@ -381,6 +381,7 @@ def _check_supervision(s: Scenario) -> Iterator[Problem]:
 
 
 def _check_staff(s: Scenario) -> Iterator[Problem]:
+    on_staff = {p.role for p in s.staff.values() if p.count > 0}
     for sid, person in s.staff.items():
         path = ("staff", sid)
         if person.role not in s.roles:
@@ -395,7 +396,6 @@ def _check_staff(s: Scenario) -> Iterator[Problem]:
                     yield _problem(path + ("rotation", "weeks", i),
                                    f"a week of the {person.rotation.every_weeks}-week cycle",
                                    str(week))
-        on_staff = {p.role for p in s.staff.values() if p.count > 0}
         for i, role in enumerate(person.assisted_by):
             if role not in s.roles:
                 yield _problem(path + ("assisted_by", i), f"a role ({', '.join(s.roles)})",
