@@ -154,6 +154,51 @@ def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
     assert pool.tasks == [module._ready]  # its first task only: no runs
 
 
+def test_a_wait_for_a_worker_does_the_callers_later_work_once(monkeypatch):
+    """The first time this process has nothing to run but a worker's batch to wait for,
+    it calls ``while_waiting`` (the CLI imports its report code there), once; the runs
+    and their order do not change, and a run that never waits never calls it."""
+    import threading
+    from concurrent.futures import Executor, Future
+
+    from sim.experiment import replications as module
+
+    class SlowWorker(Executor):
+        """Answers its first task at once, and each batch 0.3 s after it is sent."""
+
+        def submit(self, fn, *args, **kwargs):
+            future = Future()
+            future.set_running_or_notify_cancel()
+            if fn is module._ready:
+                future.set_result(None)
+            else:
+                threading.Timer(0.3, lambda: future.set_result(fn(*args))).start()
+            return future
+
+        def shutdown(self, wait=True, **kwargs):
+            pass
+
+    pool = SlowWorker()
+    monkeypatch.setattr(module, "POOL_START_S", 0.0)
+    monkeypatch.setattr(module, "BATCH_S", 0.0)  # a batch per run
+    monkeypatch.setattr(module, "BATCHES_AHEAD", 1)
+    monkeypatch.setattr(module, "_POOL", {})
+    monkeypatch.setattr(module, "_POOL_UP", set())
+    monkeypatch.setattr(module, "_pool", lambda workers: module._POOL.setdefault(workers,
+                                                                                 pool))
+    scenario = load_scenario("default")
+    calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
+    calls = []
+    shared = list(module.iter_runs(scenario, range(6), 5, calendar, jobs=2,
+                                   while_waiting=lambda: calls.append("waited")))
+    assert calls == ["waited"]
+    here = list(module.iter_runs(scenario, range(6), 5, calendar, jobs=1,
+                                 while_waiting=lambda: calls.append("here")))
+    assert calls == ["waited"]
+    assert [out.replication for out in shared] == list(range(6))
+    assert [out.rows for out in shared] == [out.rows for out in here]
+
+
 def test_common_random_numbers_same_patients_whatever_the_staffing():
     """The same seed brings the same new needs (who, what, when) whatever the staffing;
     only what the practice does with them (and the follow-ups that creates) differs."""

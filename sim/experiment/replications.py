@@ -14,7 +14,7 @@ from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
@@ -112,9 +112,12 @@ def _keep_tables(tables: dict[str, list[pd.DataFrame]], records: DayRecords,
 
 def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: int,
               calendar: RunCalendar, event_log: bool = False, keep_days: bool = True,
-              jobs: int = 1) -> Iterator[RunOutput]:
+              jobs: int = 1, while_waiting: Callable[[], None] | None = None
+              ) -> Iterator[RunOutput]:
     """The runs of ``replications``, in order, on ``jobs`` processes: this one and
-    ``jobs - 1`` workers."""
+    ``jobs - 1`` workers. ``while_waiting`` is called once, the first time this process
+    has no run left to do but must wait for a worker's: work the caller would do after
+    the runs anyway (importing what its tables need) then costs no time."""
     model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
     if jobs == 1 or len(replications) < 2:
         yield from _run_here(model, seed, replications, calendar, event_log, keep_days)
@@ -122,7 +125,7 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     if jobs - 1 in _POOL and _LAST_RUN_S:  # workers already started (a capacity search's
         # next round): share from the first run, batched by the last run's time
         yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
-                               jobs)
+                               jobs, while_waiting)
         return
     # The first run here, timed: workers pay only when there is more work left than it
     # takes to start one (a small run on -j 2 must not be slower than on -j 1).
@@ -137,7 +140,8 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     if first * len(rest) <= POOL_START_S:
         yield from _run_here(model, seed, rest, calendar, event_log, keep_days)
         return
-    yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs)
+    yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs,
+                           while_waiting)
 
 
 #: Seconds the last run timed in this process took: what sizes the next batches.
@@ -173,7 +177,8 @@ def _run_here(model: CompiledScenario, seed: int, replications: range, calendar:
 
 def _run_shared(model: CompiledScenario, seed: int, replications: range,
                 calendar: RunCalendar, event_log: bool, keep_days: bool,
-                jobs: int) -> Iterator[RunOutput]:
+                jobs: int, while_waiting: Callable[[], None] | None = None
+                ) -> Iterator[RunOutput]:
     """Batches of runs shared between this process and ``jobs - 1`` workers, yielded in
     order. Workers get runs only once one has answered a first small task (unpacking the
     model): a worker can take seconds to start on a busy machine, and this process
@@ -212,6 +217,9 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                     assigned += 1
                 else:
                     break  # nothing left to do here: wait for the worker's batch
+            if while_waiting is not None and i not in here and not sent[i].done():
+                while_waiting()  # once, in the first wait
+                while_waiting = None
             try:
                 part = here.pop(i) if i in here else sent.pop(i).result()
             except BrokenProcessPool:
