@@ -114,6 +114,18 @@ def test_runs_on_a_pool_or_kept_here_give_the_same_results_in_order(monkeypatch,
     pd.testing.assert_frame_equal(a, b)
 
 
+def use_pool(monkeypatch, pool) -> None:
+    """Runs after the first go to ``pool`` (a stub of the worker pool), a batch per run."""
+    from sim.experiment import replications as module
+
+    monkeypatch.setattr(module, "POOL_START_S", 0.0)
+    monkeypatch.setattr(module, "BATCH_S", 0.0)  # a batch per run
+    monkeypatch.setattr(module, "_POOL", {})
+    monkeypatch.setattr(module, "_POOL_UP", set())
+    monkeypatch.setattr(module, "_pool", lambda workers: module._POOL.setdefault(workers,
+                                                                                 pool))
+
+
 def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
     """A worker gets runs only once it has answered its first task: until then this
     process does them all, in order and with the same results."""
@@ -139,12 +151,7 @@ def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
             pass
 
     pool = NeverStarts()
-    monkeypatch.setattr(module, "POOL_START_S", 0.0)
-    monkeypatch.setattr(module, "BATCH_S", 0.0)  # a batch per run
-    monkeypatch.setattr(module, "_POOL", {})
-    monkeypatch.setattr(module, "_POOL_UP", set())
-    monkeypatch.setattr(module, "_pool", lambda workers: module._POOL.setdefault(workers,
-                                                                                 pool))
+    use_pool(monkeypatch, pool)
     scenario = load_scenario("default")
     calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
     shared = list(module.iter_runs(scenario, range(4), 5, calendar, jobs=2))
@@ -179,13 +186,8 @@ def test_a_wait_for_a_worker_does_the_callers_later_work_once(monkeypatch):
             pass
 
     pool = SlowWorker()
-    monkeypatch.setattr(module, "POOL_START_S", 0.0)
-    monkeypatch.setattr(module, "BATCH_S", 0.0)  # a batch per run
+    use_pool(monkeypatch, pool)
     monkeypatch.setattr(module, "BATCHES_AHEAD", 1)
-    monkeypatch.setattr(module, "_POOL", {})
-    monkeypatch.setattr(module, "_POOL_UP", set())
-    monkeypatch.setattr(module, "_pool", lambda workers: module._POOL.setdefault(workers,
-                                                                                 pool))
     scenario = load_scenario("default")
     calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
     calls = []
