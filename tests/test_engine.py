@@ -170,6 +170,12 @@ def test_a_wait_for_a_worker_does_the_callers_later_work_once(monkeypatch):
 
     from sim.experiment import replications as module
 
+    def answer(future, fn, args):
+        try:
+            future.set_result(fn(*args))
+        except Exception as error:  # a failing batch fails the test rather than hangs it
+            future.set_exception(error)
+
     class SlowWorker(Executor):
         """Answers its first task at once, and each batch 0.3 s after it is sent."""
 
@@ -179,7 +185,7 @@ def test_a_wait_for_a_worker_does_the_callers_later_work_once(monkeypatch):
             if fn is module._ready:
                 future.set_result(None)
             else:
-                threading.Timer(0.3, lambda: future.set_result(fn(*args))).start()
+                threading.Timer(0.3, answer, [future, fn, args]).start()
             return future
 
         def shutdown(self, wait=True, **kwargs):
