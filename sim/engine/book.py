@@ -107,6 +107,9 @@ class AppointmentBook:
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
         self._templates: dict[tuple[str, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
+        #: (route roles, group, remote) -> each rung's (rank, role, extra wait, slot keys
+        #: on a day of planned slots only, and on a day whose acute slots are open too)
+        self._rungs: dict[tuple, list[tuple]] = {}
         self.free: dict[int, FreeSlots] = {}
         #: the same slots by person and by team, day by day (see :func:`index_by`)
         self.by_person: dict[int, FreeIndex] = {}
@@ -203,6 +206,21 @@ class AppointmentBook:
             return (PLANNED, ACUTE)
         return (PLANNED,)
 
+    def _route_rungs(self, route_roles: list[str], group: bool,
+                     remote_ok: bool) -> list[tuple]:
+        """What a booking along ``route_roles`` looks at on each rung, whoever the patient
+        is: laid out once per route and kind of need, not once per booking."""
+        key = (tuple(route_roles), group, remote_ok)
+        found = self._rungs.get(key)
+        if found is None:
+            suffixes = (GROUP,) if group else (("", REMOTE) if remote_ok else ("",))
+            found = self._rungs[key] = []
+            for rank, role in enumerate(route_roles):
+                keys = [(PLANNED, role + x) for x in suffixes]
+                found.append((rank, role, rank * self.level_extra, keys,
+                              keys + [(ACUTE, role + x) for x in suffixes]))
+        return found
+
     def book(self, contact, route_roles: list[str], first_day: int, earliest_time: float,
              own_gp: str | None, team: str | None, urgent: bool = False,
              own_others: dict[str, str] | None = None, remote_ok: bool = False,
@@ -220,7 +238,6 @@ class AppointmentBook:
         time, then the lower rung). A group need books a seat in a group slot; a need that
         may be met remotely may also book a remote clinician; ``before`` (day, minute) is a
         limit the slot must start before (a pre-test before its visit)."""
-        suffixes = (GROUP,) if group else (("", REMOTE) if remote_ok else ("",))
         today = self.today
         own_role = self.role_of.get(own_gp) if own_gp is not None else None
         own_extra = self.own_gp_extra if own_gp is not None else 0.0
@@ -229,22 +246,22 @@ class AppointmentBook:
         team_extra = self.own_team_extra if team is not None else 0.0
         other_extra = self.own_other_extra if own_others else 0.0
         bonus = max(own_extra, other_extra) + team_extra
-        level_extra, release, team_of = self.level_extra, self.release, self.team_of
+        release, team_of = self.release, self.team_of
         # per rung: (rank, role, its extra wait, the most its slots can take off the wait
         # (own person, own team), the patient's own person in this role and what seeing
         # them takes off, its slot lists' keys on a day of planned slots only, and on a
         # day whose acute slots are open too)
         rungs = []
-        for rank, role in enumerate(route_roles):
-            keys = [(PLANNED, role + x) for x in suffixes]
+        for rank, role, extra, planned_keys, all_keys in self._route_rungs(route_roles, group,
+                                                                          remote_ok):
             if role == own_role:
                 own, own_gain = own_gp, own_extra
             elif own_others and role in own_others:
                 own, own_gain = own_others[role], other_extra
             else:
                 own, own_gain = None, 0.0
-            rungs.append((rank, role, rank * level_extra, own_gain + team_extra, own, own_gain,
-                          keys, keys + [(ACUTE, role + x) for x in suffixes]))
+            rungs.append((rank, role, extra, own_gain + team_extra, own, own_gain,
+                          planned_keys, all_keys))
         best = None  # (score, time, rank, day, key, index)
         last = today + self.horizon - 1
         for day in range(max(first_day, today), last + 1):
