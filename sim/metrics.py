@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from operator import itemgetter
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable
 
@@ -46,6 +47,8 @@ HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "ref
 SEEN = ("consulted", "home_visit")
 #: Outcomes of a caller who never reached anyone (after any redials).
 GAVE_UP = ("abandoned", "line_closed")
+#: (worker index, kind) of a task row
+_WORKER_AND_KIND = itemgetter(0, 1)
 WORKING = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
 TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")
 DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
@@ -164,6 +167,27 @@ class RunMetrics:
                 cell[0] += num
                 cell[1] += den
 
+        # one pass over the day's ended contacts for the figures of several sections below
+        # (the phone's callers, the wait from call to consultation, continuity, delegation)
+        today = records.day.index
+        list_roles, doctors = self.list_roles, self.doctors
+        callers = gave_up = own = gp_seen = consulted = by_others = 0
+        seen_waits = []
+        for c in records.contacts:
+            outcome = c[6]
+            seen = outcome in SEEN
+            if c[1] == "phone":
+                callers += 1
+                if outcome in GAVE_UP:
+                    gave_up += 1
+                elif seen and c[4] == today:
+                    seen_waits.append(c[8] - c[5])
+            if seen and c[9] in list_roles and c[13] is not None:
+                gp_seen += 1
+                own += c[10] == c[13]
+            if outcome == "consulted":
+                consulted += 1
+                by_others += c[9] not in doctors
         # access: the phone -----------------------------------------------------------------
         calls = records.calls
         waits = [t1 - t0 for _cid, t0, t1, _r, _e in calls if t1 == t1]
@@ -176,8 +200,7 @@ class RunMetrics:
         ratio("abandonment_rate", offered - answered, offered)
         # callers, not rings: those whose call ended today without reaching anyone, after
         # any redials, over every caller whose contact ended today
-        callers = [c[6] for c in records.contacts if c[1] == "phone"]
-        ratio("callers_gave_up_rate", sum(1 for o in callers if o in GAVE_UP), len(callers))
+        ratio("callers_gave_up_rate", gave_up, callers)
         ratio("phone_wait_mean_min", math.fsum(waits), answered)
         ratio("phone_wait_all_mean_min", all_wait, offered)
         if waits:
@@ -186,9 +209,6 @@ class RunMetrics:
         needs = records.same_day
         ratio("acute_same_day_rate", sum(1 for n in needs if n[1]), len(needs))
         ratio("acute_same_day_in_hours_rate", sum(1 for n in needs if n[2]), len(needs))
-        today = records.day.index
-        seen_waits = [c[8] - c[5] for c in records.contacts
-                      if c[1] == "phone" and c[6] in SEEN and c[4] == today]
         ratio("call_to_consult_wait_mean_min", math.fsum(seen_waits), len(seen_waits))
         # access: the appointment book ------------------------------------------------------
         for role, days in records.tnaa.items():
@@ -218,14 +238,6 @@ class RunMetrics:
         per_day("contacts_handled_total", handled)
         per_day("questions_unanswered", records.unanswered)
         # continuity and delegation ---------------------------------------------------------
-        own = gp_seen = consulted = by_others = 0
-        for c in records.contacts:
-            if c[6] in SEEN and c[9] in self.list_roles and c[13] is not None:
-                gp_seen += 1
-                own += c[10] == c[13]
-            if c[6] == "consulted":
-                consulted += 1
-                by_others += c[9] not in self.doctors
         ratio("continuity_own_gp", own, gp_seen)
         if self.own_roles:  # own clinicians of other roles: by the role that saw them
             seen_own = Counter()
@@ -263,7 +275,9 @@ class RunMetrics:
                 doctor_minutes += busy
         per_day("overtime_min", math.fsum(overtime.values()))
         role_of = [s[2] for s in records.staff]
-        tasks = Counter((role_of[w], kind) for w, kind, _cid, _t0, _t1 in records.tasks)
+        tasks: Counter = Counter()
+        for (w, kind), n in Counter(map(_WORKER_AND_KIND, records.tasks)).items():
+            tasks[(role_of[w], kind)] += n
         for role in time_by_role:
             for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
                 cell[0] += tasks.get((role, kind), 0)
