@@ -142,7 +142,7 @@ class Clinic:
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:
         """New waiting work: hand it to the best idle person whose block takes it, or queue it."""
-        self._place(kind, item, self.idle.best(kind, item) if self.idle else None)
+        self._place(kind, item, self.idle.best(kind, item) if self.idle.count else None)
 
     def _place(self, kind: str, item, worker: Worker | None) -> None:
         if worker is not None:
@@ -213,7 +213,7 @@ class Clinic:
                     return w.booked.popleft()
                 continue
             queue = self.queues[kind]
-            if not queue:
+            if not queue.count:
                 continue
             item = queue.pop_for(w.role, w.team, w.lines if kind == "call" else None,
                                  w.takes_remotely if w.remote else None)
@@ -382,7 +382,7 @@ class Clinic:
         if self.log is not None:
             self.log_event(c.id, "assist" if someone else "unassisted", clinician)
         if someone:
-            self._place("question", q, self.idle.best("question", q) if self.idle else None)
+            self._place("question", q, self.idle.best("question", q) if self.idle.count else None)
         return q
 
     def _on_site(self, route: Route) -> bool:

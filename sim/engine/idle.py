@@ -17,20 +17,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class IdleIndex:
-    __slots__ = ("_buckets", "_count", "_lists")
+    __slots__ = ("_buckets", "count", "_lists")
 
     def __init__(self) -> None:
         #: kind -> role -> team -> sorted [(index, worker)]
         self._buckets: dict[str, dict[str, dict]] = {}
-        self._count = 0
+        self.count = 0  # people idle (read by dispatch instead of calling ``__bool__``)
         #: (role, team, kinds served) -> the buckets such a person sits in while idle
         self._lists: dict[tuple, list[list]] = {}
 
     def __len__(self) -> int:
-        return self._count
+        return self.count
 
     def __bool__(self) -> bool:
-        return self._count > 0
+        return self.count > 0
 
     def _buckets_of(self, w: Worker) -> list[list]:
         """The buckets ``w`` sits in while idle in their current block (one per kind of
@@ -48,13 +48,13 @@ class IdleIndex:
         entry = (w.index, w)
         for bucket in self._buckets_of(w):
             bisect.insort(bucket, entry)
-        self._count += 1
+        self.count += 1
 
     def remove(self, w: Worker) -> None:
         key = (w.index,)
         for bucket in self._buckets_of(w):
             del bucket[bisect.bisect_left(bucket, key)]
-        self._count -= 1
+        self.count -= 1
 
     def best(self, kind: str, item) -> Worker | None:
         """The preferred idle person for ``item`` among those whose block takes ``kind``:

@@ -14,19 +14,19 @@ from typing import Iterator
 
 
 class WorkQueue:
-    __slots__ = ("_buckets", "_count", "_seq")
+    __slots__ = ("_buckets", "count", "_seq")
 
     def __init__(self) -> None:
         #: (id of the route, team) -> (route roles, deque of (arrival number, item))
         self._buckets: dict[tuple[int, str | None], tuple[frozenset, deque]] = {}
-        self._count = 0
+        self.count = 0  # items waiting (read by dispatch instead of calling ``__bool__``)
         self._seq = 0
 
     def __len__(self) -> int:
-        return self._count
+        return self.count
 
     def __bool__(self) -> bool:
-        return self._count > 0
+        return self.count > 0
 
     def append(self, item) -> None:
         key = (id(item.route), item.team)
@@ -35,7 +35,7 @@ class WorkQueue:
             bucket = self._buckets[key] = (item.route.roles, deque())
         bucket[1].append((self._seq, item))
         self._seq += 1
-        self._count += 1
+        self.count += 1
 
     def remove(self, item) -> None:
         """Take out one waiting item (a caller who hangs up); rare, so a linear search of
@@ -44,7 +44,7 @@ class WorkQueue:
         for i, (_seq, queued) in enumerate(entries):
             if queued is item:
                 del entries[i]
-                self._count -= 1
+                self.count -= 1
                 return
         raise ValueError("the item is not waiting in this queue")
 
@@ -71,7 +71,7 @@ class WorkQueue:
                 best_key, best_rank, best_index = key, rank, index
         if best_key is None:
             return None
-        self._count -= 1
+        self.count -= 1
         entries = self._buckets[best_key][1]
         if best_index == 0:
             return entries.popleft()[1]
@@ -83,7 +83,7 @@ class WorkQueue:
         """The longest-waiting item of any route (for closing time)."""
         key = min((k for k, (_r, e) in self._buckets.items() if e),
                   key=lambda k: self._buckets[k][1][0][0])
-        self._count -= 1
+        self.count -= 1
         return self._buckets[key][1].popleft()[1]
 
     def __iter__(self) -> Iterator:

@@ -190,7 +190,23 @@ class Worker:
             if assist is not None and item.stage == "consult":
                 yield from self.assisted(item, duration)
             elif self.may_be_interrupted and activity != "home_visits":
-                yield from self.work(duration, activity)
+                # a doctor's task a question may interrupt (supervision mode
+                # ``interrupt``), inline: most end uninterrupted
+                self.interruptible = True
+                try:
+                    yield env.sleep(duration)
+                except simpy.Interrupt as stop:
+                    self.interruptible = False
+                    t1 = env._now
+                    self.spend(activity, t0, t1)
+                    yield from self.answer(stop.cause)
+                    yield from self.work(max(0.0, duration - (t1 - t0)), activity)
+                else:
+                    self.interruptible = False
+                    t1 = env._now
+                    self.time[activity] += t1 - t0
+                    if self.timeline is not None and t1 > t0:
+                        self.timeline.append((self.id, activity, t0, t1))
             else:
                 yield env.sleep(duration)
                 t1 = env._now
