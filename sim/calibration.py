@@ -28,7 +28,7 @@ from sim.progress import tick
 from sim.estimators import RatioSums, intervals
 from sim.experiment.replications import run_calendar
 from sim.metrics import HANDLED, SEEN
-from sim.phone_load import busiest_phone_hour, load_sentence
+from sim.phone_load import busiest_phone_hour, load_sentence, phone_weeks, week_sentence
 from sim.report import shown
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
 from sim.scenario.schema import ACTIVITIES, Scenario, parse_clock
@@ -395,12 +395,17 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
                  for j, name in enumerate(_TABLE_FIGURES)}
         summary = whole_week(stream.table())
         fte = gp_fte(scenario)
-        peak = busiest_phone_hour(CompiledScenario(scenario))
+        compiled = CompiledScenario(scenario)
+        peak = busiest_phone_hour(compiled)
+        week = next((w for w in phone_weeks(compiled) if peak and w.line == peak.line), None)
         row = {"case": case, "scenario": scenario.name,
                "delegation": scenario.delegation.degree,
-               # inputs, for reading the calls abandoned: the busiest phone hour's load
+               # inputs, for reading the calls abandoned: the busiest phone hour's load,
+               # and that line's over the week
                "phone_peak_load": peak.load if peak else math.nan,
                "phone_peak": load_sentence(peak),
+               "phone_week_load": week.load if week else math.nan,
+               "phone_week": week_sentence(week) if week else "",
                # an input, for reading the national checks: D11 has ~1,600 per full-time GP
                "patients_per_gp_fte": scenario.population.list_size / fte if fte else math.nan}
         for key, _label, (metric, role), _share in COLUMNS:
@@ -483,7 +488,8 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
                          f"(at most {100 * MOST_ABANDONED:.0f} % expected; the narrative does "
                          f"not say access is poor); {100 * r['callers_lost']:.0f} % of "
                          "callers never got through, after their redials"
-                         + (f". {r['phone_peak']}" if r.get("phone_peak") else ""))
+                         + (f". {r['phone_peak']}" if r.get("phone_peak") else "")
+                         + (f" {r['phone_week']}" if r.get("phone_week") else ""))
         if r["carried_trend_low"] > 0:
             lines.append(f"- case {case}: the work carried to the next day grows by "
                          + _items(r["carried_trend"], r["carried_trend_low"],

@@ -200,7 +200,7 @@ def patience_sentences(scenario: Scenario) -> list[str]:
     """Each phone stream's patience and redial shares, as the scenario states them, and
     the load of the busiest phone hour its inputs make."""
     from sim.engine import CompiledScenario
-    from sim.phone_load import busiest_phone_hour, load_sentence
+    from sim.phone_load import busiest_phone_hour, load_sentence, phone_weeks, week_sentence
 
     out = []
     for name, d in scenario.demand.items():
@@ -219,10 +219,13 @@ def patience_sentences(scenario: Scenario) -> list[str]:
         else:
             text += " Callers who hang up do not ring again."
         out.append(text)
-    load = load_sentence(busiest_phone_hour(CompiledScenario(scenario)))
+    model = CompiledScenario(scenario)
+    peak = busiest_phone_hour(model)
+    load = load_sentence(peak)
     if out and load:
         out.append(load + " Above 1 the phone is offered more than its people can do in "
                    "that hour, and callers queue past their patience.")
+        out += [week_sentence(w) for w in phone_weeks(model) if w.line == peak.line]
     return out
 
 

@@ -33,9 +33,29 @@ class PhoneHour:
     @property
     def load(self) -> float:
         """Offered over staffed minutes (infinite if calls come and no one answers)."""
-        if self.staffed_min > 0:
-            return self.offered_min / self.staffed_min
-        return float("inf") if self.calls > 0 else 0.0
+        return _load(self.calls, self.offered_min, self.staffed_min)
+
+
+@dataclass(frozen=True)
+class PhoneWeek:
+    """One phone line's hours summed over an average working week: whether the line's
+    people could answer its first rings at all, given all their phone hours, as against
+    the busiest hour, which says whether they are there when the calls come."""
+
+    line: str
+    calls: float        # first rings expected in the week (no redials)
+    offered_min: float  # the week's triage minutes, hour by hour as in PhoneHour
+    staffed_min: float  # the week's minutes in blocks that answer this line
+
+    @property
+    def load(self) -> float:
+        return _load(self.calls, self.offered_min, self.staffed_min)
+
+
+def _load(calls: float, offered_min: float, staffed_min: float) -> float:
+    if staffed_min > 0:
+        return offered_min / staffed_min
+    return float("inf") if calls > 0 else 0.0
 
 
 def _share_in(profile, start: float, end: float) -> float:
@@ -89,6 +109,17 @@ def phone_hours(model: CompiledScenario) -> list[PhoneHour]:
     return out
 
 
+def phone_weeks(model: CompiledScenario) -> list[PhoneWeek]:
+    """Each phone line's hours of :func:`phone_hours` summed over the week, by line."""
+    totals: dict[str, list[float]] = {}
+    for h in phone_hours(model):
+        week = totals.setdefault(h.line, [0.0, 0.0, 0.0])
+        week[0] += h.calls
+        week[1] += h.offered_min
+        week[2] += h.staffed_min
+    return [PhoneWeek(line, *totals[line]) for line in sorted(totals)]
+
+
 def busiest_phone_hour(model: CompiledScenario) -> PhoneHour | None:
     """The hour and line with the highest offered load (None without phone demand)."""
     hours = [h for h in phone_hours(model) if h.calls > 0]
@@ -108,3 +139,17 @@ def load_sentence(hour: PhoneHour | None) -> str:
     return (f"In its busiest phone hour ({when}{line}) about {hour.calls:.0f} calls come, "
             f"{hour.offered_min:.0f} minutes of triage for {hour.staffed_min:.0f} staffed "
             f"minutes on the phone: a load of {hour.load:.2f} before any redial.")
+
+
+def week_sentence(week: PhoneWeek) -> str:
+    """A line's week in words: too few phone hours in all, or too few at the peak."""
+    line = "its phone" if week.line == "main" else f"its {week.line} line"
+    text = (f"Over an average week {line} gets about {week.calls:,.0f} calls, "
+            f"{week.offered_min:,.0f} minutes of triage for {week.staffed_min:,.0f} staffed "
+            f"minutes: a load of {week.load:.2f}")
+    if week.load > 1:
+        return (text + ", more than its people can do in all their phone hours together: "
+                "however patient, some callers cannot be answered, so more phone hours "
+                "are needed, not only at the peak.")
+    return (text + ": the phone hours would do if the calls came evenly; it is the peak "
+            "that is short of people.")

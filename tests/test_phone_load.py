@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim import scenario_from_dict
+from sim import load_scenario, scenario_from_dict
 from sim.engine import CompiledScenario, RunCalendar, simulate_run
-from sim.phone_load import busiest_phone_hour, load_sentence, phone_hours
+from sim.phone_load import (busiest_phone_hour, load_sentence, phone_hours, phone_weeks,
+                             week_sentence)
 from tests.conftest import raw
 
 CALLS_A_DAY = 30
@@ -49,6 +50,33 @@ def test_load_is_offered_triage_minutes_over_staffed_minutes(secretaries, load):
     assert f"a load of {load:.2f}" in load_sentence(peak)
 
 
+@pytest.mark.parametrize("secretaries, load", [(1, 2.0), (4, 0.5)])
+def test_the_week_sums_every_hour_of_the_line(secretaries, load):
+    """The week's load is its triage minutes over its staffed minutes on that line: here
+    the same single hour on each of the week's working days."""
+    scenario = one_phone_hour(secretaries)
+    days = len(scenario.calendar.weekdays)
+    (week,) = phone_weeks(CompiledScenario(scenario))
+    assert week.line == "main"
+    assert week.calls == pytest.approx(CALLS_A_DAY * days)
+    assert week.offered_min == pytest.approx(CALLS_A_DAY * TRIAGE_MIN * days)
+    assert week.staffed_min == pytest.approx(60 * secretaries * days)
+    assert week.load == pytest.approx(load)
+    text = week_sentence(week)
+    assert f"a load of {load:.2f}" in text
+    assert ("more phone hours are needed" in text) == (load > 1)
+
+
+def test_a_peak_above_one_can_sit_in_a_week_below_it():
+    """Case 12's Monday 09-10 is offered more than its secretary can do (1.47), yet over
+    the week its phone hours would answer every first ring if calls came evenly."""
+    model = CompiledScenario(load_scenario("case12"))
+    assert busiest_phone_hour(model).load > 1
+    (main,) = [w for w in phone_weeks(model) if w.line == "main"]
+    assert main.load < 1
+    assert "it is the peak that is short of people" in week_sentence(main)
+
+
 def test_above_a_load_of_one_the_hour_cannot_answer_every_call():
     """One secretary, load 2: of 30 calls in the hour, at most 15 are answered in it; the
     rest wait past 09:00, when the phone closes, and are lost. With four (load 0.5) nearly
@@ -76,4 +104,5 @@ def test_validate_notes_a_phone_offered_more_than_it_can_do(capsys):
     assert main(["validate", "case10", "case16"]) == 0
     out = capsys.readouterr().out
     assert "a load of 1.75 before any redial" in out  # case 10: one nurse, Monday 08-09
+    assert "a load of 1.01, more than its people can do in all their phone hours" in out
     assert out.count("note:") == 1                    # case 16's busiest hour is 0.68
