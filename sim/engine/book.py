@@ -208,8 +208,9 @@ class AppointmentBook:
 
     def _route_rungs(self, route_roles: list[str], group: bool,
                      remote_ok: bool) -> list[tuple]:
-        """What a booking along ``route_roles`` looks at on each rung, whoever the patient
-        is: laid out once per route and kind of need, not once per booking."""
+        """What a booking along ``route_roles`` looks at on each rung, for a patient with
+        no own clinician or team on it (see :meth:`book` for the fields): laid out once
+        per route and kind of need, not once per booking."""
         key = (tuple(route_roles), group, remote_ok)
         found = self._rungs.get(key)
         if found is None:
@@ -217,7 +218,7 @@ class AppointmentBook:
             found = self._rungs[key] = []
             for rank, role in enumerate(route_roles):
                 keys = [(PLANNED, role + x) for x in suffixes]
-                found.append((rank, role, rank * self.level_extra, keys,
+                found.append((rank, role, rank * self.level_extra, 0.0, None, 0.0, keys,
                               keys + [(ACUTE, role + x) for x in suffixes]))
         return found
 
@@ -251,17 +252,19 @@ class AppointmentBook:
         # (own person, own team), the patient's own person in this role and what seeing
         # them takes off, its slot lists' keys on a day of planned slots only, and on a
         # day whose acute slots are open too)
-        rungs = []
-        for rank, role, extra, planned_keys, all_keys in self._route_rungs(route_roles, group,
-                                                                          remote_ok):
-            if role == own_role:
-                own, own_gain = own_gp, own_extra
-            elif own_others and role in own_others:
-                own, own_gain = own_others[role], other_extra
-            else:
-                own, own_gain = None, 0.0
-            rungs.append((rank, role, extra, own_gain + team_extra, own, own_gain,
-                          planned_keys, all_keys))
+        rungs = self._route_rungs(route_roles, group, remote_ok)
+        if own_role is not None or own_others or team is not None:  # this patient's own
+            mine = []
+            for rank, role, extra, _g, _o, _og, planned_keys, all_keys in rungs:
+                if role == own_role:
+                    own, own_gain = own_gp, own_extra
+                elif own_others and role in own_others:
+                    own, own_gain = own_others[role], other_extra
+                else:
+                    own, own_gain = None, 0.0
+                mine.append((rank, role, extra, own_gain + team_extra, own, own_gain,
+                             planned_keys, all_keys))
+            rungs = mine
         best = None  # (score, time, rank, day, key, index)
         last = today + self.horizon - 1
         for day in range(max(first_day, today), last + 1):
