@@ -253,7 +253,8 @@ class Clinic:
         self.submit("call", c)
         if patience is not None and c.queued:
             limit = patience.quantile(c.u[_PATIENCE])
-            self.at(self.env._now + limit, lambda _e, c=c, n=c.attempts: self.hang_up(c, n))
+            self.env.call_at(self.env._now + limit,
+                             lambda _e, c=c, n=c.attempts: self.hang_up(c, n))
 
     def hang_up(self, c: Contact, attempt: int) -> None:
         if c.queued and c.stage == "call" and c.attempts == attempt:

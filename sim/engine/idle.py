@@ -64,6 +64,7 @@ class IdleIndex:
         if not roles:
             return None
         route, team = item.route, item.team
+        line = route.line
         found, found_key = None, None
         for rank, level in route.levels:
             if found is not None and rank > found_key[0]:
@@ -76,9 +77,12 @@ class IdleIndex:
                     if not bucket:
                         continue
                     other = team is not None and worker_team != team
-                    w = _first_fit(bucket, item)
-                    if w is None:
-                        continue
+                    w = bucket[0][1]  # the first of the bucket, unless a line or remote
+                    if w.remote or (line is not None and w.lines is not None  # work rules
+                                    and line not in w.lines):           # them out
+                        w = _first_fit(bucket, item)
+                        if w is None:
+                            continue
                     key = (rank, other, w.index)
                     if found_key is None or key < found_key:
                         found, found_key = w, key
