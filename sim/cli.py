@@ -189,6 +189,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         warmup = scenario.calendar.warmup_weeks if args.warmup_weeks is None else \
             args.warmup_weeks
         print(text_summary(summary, title, args.seed, args.replications, weeks, warmup))
+        note = _phone_note(scenario)
+        if note:  # why callers hang up, from the inputs alone (as validate says it)
+            import textwrap
+
+            print("\nThe phone, from the scenario's inputs alone:")
+            print(textwrap.fill(note, width=92, initial_indent="  ", subsequent_indent="  "))
         if args.events:
             print(f"\nEvent log written to {args.events}")
         if args.save:

@@ -106,3 +106,16 @@ def test_validate_notes_a_phone_offered_more_than_it_can_do(capsys):
     assert "a load of 1.75 before any redial" in out  # case 10: one nurse, Monday 08-09
     assert "a load of 1.01, more than its people can do in all their phone hours" in out
     assert out.count("note:") == 1                    # case 16's busiest hour is 0.68
+
+
+def test_run_ends_with_the_phone_note_where_the_busiest_hour_is_overloaded(capsys):
+    """A consultant reading 40 % of calls abandoned sees why, in words, under the summary;
+    a phone that copes in every hour gets no note."""
+    from sim.cli import main
+
+    assert main(["run", "case10", "-r", "1", "--weeks", "1", "--warmup-weeks", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "The phone, from the scenario's inputs alone:" in out
+    assert "a load of 1.75 before any redial" in " ".join(out.split())
+    assert main(["run", "case16", "-r", "1", "--weeks", "1", "--warmup-weeks", "0"]) == 0
+    assert "The phone, from the scenario's inputs alone:" not in capsys.readouterr().out
