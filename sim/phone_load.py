@@ -144,6 +144,9 @@ def load_sentence(hour: PhoneHour | None) -> str:
 def week_sentence(week: PhoneWeek) -> str:
     """A line's week in words: too few phone hours in all, or too few at the peak."""
     line = "its phone" if week.line == "main" else f"its {week.line} line"
+    if week.staffed_min <= 0:
+        return (f"Over an average week {line} gets about {week.calls:,.0f} calls and no one "
+                "answers it in any hour.")
     text = (f"Over an average week {line} gets about {week.calls:,.0f} calls, "
             f"{week.offered_min:,.0f} minutes of triage for {week.staffed_min:,.0f} staffed "
             f"minutes: a load of {week.load:.2f}")

@@ -67,6 +67,14 @@ def test_the_week_sums_every_hour_of_the_line(secretaries, load):
     assert ("more phone hours are needed" in text) == (load > 1)
 
 
+def test_a_line_no_one_answers_is_said_in_words_not_as_an_infinite_load():
+    from sim.phone_load import PhoneWeek
+
+    text = week_sentence(PhoneWeek("acute", 20.0, 80.0, 0.0))
+    assert text == ("Over an average week its acute line gets about 20 calls and no one "
+                    "answers it in any hour.")
+
+
 def test_a_peak_above_one_can_sit_in_a_week_below_it():
     """Case 12's Monday 09-10 is offered more than its secretary can do (1.47), yet over
     the week its phone hours would answer every first ring if calls came evenly."""
