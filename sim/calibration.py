@@ -28,7 +28,7 @@ from sim.progress import tick
 from sim.estimators import RatioSums, intervals
 from sim.experiment.replications import run_calendar
 from sim.metrics import HANDLED, SEEN
-from sim.phone_load import busiest_phone_hour, load_sentence, phone_weeks, week_sentence
+from sim.phone_load import busiest_phone_hour, load_sentence, week_of, week_sentence
 from sim.report import shown
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
 from sim.scenario.schema import ACTIVITIES, Scenario, parse_clock
@@ -397,7 +397,7 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
         fte = gp_fte(scenario)
         compiled = CompiledScenario(scenario)
         peak = busiest_phone_hour(compiled)
-        week = next((w for w in phone_weeks(compiled) if peak and w.line == peak.line), None)
+        week = week_of(compiled, peak) if peak else None
         row = {"case": case, "scenario": scenario.name,
                "delegation": scenario.delegation.degree,
                # inputs, for reading the calls abandoned: the busiest phone hour's load,

@@ -224,15 +224,15 @@ def _phone_note(scenario) -> str:
     """A word on a phone offered more than its people can do in its busiest hour: valid,
     but callers will queue past their patience (sim/phone_load.py)."""
     from sim.engine import CompiledScenario
-    from sim.phone_load import busiest_phone_hour, load_sentence, phone_weeks, week_sentence
+    from sim.phone_load import busiest_phone_hour, load_sentence, week_of, week_sentence
 
     model = CompiledScenario(scenario)
     peak = busiest_phone_hour(model)
     if peak is None or peak.load <= 1:
         return ""
-    week = next(w for w in phone_weeks(model) if w.line == peak.line)
     return (load_sentence(peak) + " Callers will queue past their patience: more people "
-            "on the phone then, or shorter calls, lower it. " + week_sentence(week))
+            "on the phone then, or shorter calls, lower it. "
+            + week_sentence(week_of(model, peak)))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

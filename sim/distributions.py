@@ -20,8 +20,9 @@ from statistics import NormalDist
 #: checks its argument and calls the module's C function with mean 0 and sd 1; a
 #: duration's draw is always inside (0, 1), so the function is called directly where
 #: the module has it (one Python call less per duration drawn).
-_inv_cdf: Callable[[float, float, float], float] = getattr(
-    statistics, "_normal_dist_inv_cdf", None) or (lambda p, mu, sigma: NormalDist(mu, sigma).inv_cdf(p))
+_inv_cdf: Callable[[float, float, float], float] = (
+    getattr(statistics, "_normal_dist_inv_cdf", None)
+    or (lambda p, mu, sigma: NormalDist(mu, sigma).inv_cdf(p)))
 
 
 class Distribution(Protocol):

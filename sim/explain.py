@@ -200,7 +200,7 @@ def patience_sentences(scenario: Scenario) -> list[str]:
     """Each phone stream's patience and redial shares, as the scenario states them, and
     the load of the busiest phone hour its inputs make."""
     from sim.engine import CompiledScenario
-    from sim.phone_load import busiest_phone_hour, load_sentence, phone_weeks, week_sentence
+    from sim.phone_load import busiest_phone_hour, load_sentence, week_of, week_sentence
 
     out = []
     for name, d in scenario.demand.items():
@@ -225,7 +225,7 @@ def patience_sentences(scenario: Scenario) -> list[str]:
     if out and load:
         out.append(load + " Above 1 the phone is offered more than its people can do in "
                    "that hour, and callers queue past their patience.")
-        out += [week_sentence(w) for w in phone_weeks(model) if w.line == peak.line]
+        out.append(week_sentence(week_of(model, peak)))
     return out
 
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from operator import itemgetter
 from fractions import Fraction
+from operator import itemgetter
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np

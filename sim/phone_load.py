@@ -120,6 +120,11 @@ def phone_weeks(model: CompiledScenario) -> list[PhoneWeek]:
     return [PhoneWeek(line, *totals[line]) for line in sorted(totals)]
 
 
+def week_of(model: CompiledScenario, hour: PhoneHour) -> PhoneWeek:
+    """The week of the line ``hour`` is on."""
+    return next(w for w in phone_weeks(model) if w.line == hour.line)
+
+
 def busiest_phone_hour(model: CompiledScenario) -> PhoneHour | None:
     """The hour and line with the highest offered load (None without phone demand)."""
     hours = [h for h in phone_hours(model) if h.calls > 0]

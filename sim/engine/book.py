@@ -107,8 +107,8 @@ class AppointmentBook:
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
         self._templates: dict[tuple[str, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
-        #: (route roles, group, remote) -> each rung's (rank, role, extra wait, slot keys
-        #: on a day of planned slots only, and on a day whose acute slots are open too)
+        #: (route roles, group, remote) -> the route's rungs for a patient with no own
+        #: clinician or team on it, laid out as :meth:`book` reads them
         self._rungs: dict[tuple, list[tuple]] = {}
         self.free: dict[int, FreeSlots] = {}
         #: the same slots by person and by team, day by day (see :func:`index_by`)

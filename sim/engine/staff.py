@@ -189,10 +189,10 @@ class Worker:
             duration, activity = self.begin(item, t0)
             if assist is not None and item.stage == "consult":
                 yield from self.assisted(item, duration)
-            elif self.may_be_interrupted and activity != "home_visits":
-                # a doctor's task a question may interrupt (supervision mode
-                # ``interrupt``), inline: most end uninterrupted
-                self.interruptible = True
+            else:
+                # a doctor may be called out of a task for a question (supervision mode
+                # ``interrupt``); the rest of an interrupted task goes on in ``work``
+                self.interruptible = self.may_be_interrupted and activity != "home_visits"
                 try:
                     yield env.sleep(duration)
                 except simpy.Interrupt as stop:
@@ -207,12 +207,6 @@ class Worker:
                     self.time[activity] += t1 - t0
                     if self.timeline is not None and t1 > t0:
                         self.timeline.append((self.id, activity, t0, t1))
-            else:
-                yield env.sleep(duration)
-                t1 = env._now
-                self.time[activity] += t1 - t0
-                if self.timeline is not None and t1 > t0:
-                    self.timeline.append((self.id, activity, t0, t1))
             if self.asks:
                 question = self._question(item)
                 if question is not None:
