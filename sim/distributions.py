@@ -28,7 +28,8 @@ _inv_cdf: Callable[[float, float, float], float] = (
 class Distribution(Protocol):
     """A non-negative duration in minutes."""
 
-    mean: float
+    @property
+    def mean(self) -> float: ...
 
     def quantile(self, u: float) -> float: ...
 
@@ -99,7 +100,7 @@ class Gamma:
     inverse: Callable[[float, float], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from scipy.special import gammaincinv
+        from scipy.special import gammaincinv  # type: ignore[import-untyped]
         object.__setattr__(self, "shape", (self.mean / self.sd) ** 2)
         object.__setattr__(self, "scale", self.sd**2 / self.mean)
         object.__setattr__(self, "inverse", gammaincinv)

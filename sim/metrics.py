@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from sim.engine.contacts import AFTER_RUN, CALENDAR_TASK, OUTCOMES, ConservationError
+from sim.engine.contacts import AFTER_RUN, CALENDAR_TASK, OUTCOMES
+from sim.engine.errors import ConservationError
 from sim.engine.model import CompiledScenario
 from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
                                 DayRecords)

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sim.engine.calendar import Day, RunCalendar
-from sim.engine.contacts import ConservationError
+from sim.engine.errors import ConservationError
 from sim.engine.model import CompiledScenario
 from sim.engine.records import DayRecords
 from sim.engine.run import simulate_run

@@ -106,7 +106,7 @@ class AppointmentBook:
         self.own_other_extra = booking.own_clinician_extra_days
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
-        self._templates: dict[tuple[str, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
+        self._templates: dict[tuple[int, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
         #: (route roles, group, remote) -> the route's rungs for a patient with no own
         #: clinician or team on it, laid out as :meth:`book` reads them
         self._rungs: dict[tuple, list[tuple]] = {}
@@ -297,7 +297,7 @@ class AppointmentBook:
                     # patient's own person in this role, their team (a later slot of the
                     # same kind scores no better and waits longer); ties go to the earlier
                     # slot in the list.
-                    firsts = []
+                    firsts: list[tuple[float, str] | None] = []
                     if start < len(slots):
                         firsts.append(slots[start])
                     if own is not None:

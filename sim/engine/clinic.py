@@ -11,12 +11,13 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sim.distributions import Distribution
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
-from sim.engine.contacts import TASK, ConservationError, Contact, Question
+from sim.engine.contacts import TASK, Contact, Question
+from sim.engine.errors import ConservationError
 from sim.engine.environment import DayEnvironment
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario
@@ -133,7 +134,8 @@ class Clinic:
     def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
         """Append to the event log. Callers check ``self.log is not None`` first, so a day
         without the log spends one comparison per logged moment and nothing more."""
-        self.log.append((self.env._now, cid, event, worker.id if worker else ""))
+        entry = (self.env._now, cid, event, worker.id if worker else "")
+        self.log.append(entry)  # type: ignore[union-attr]
 
     def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
         """Record a finished task (the one place that writes the ``tasks`` layout)."""
@@ -205,8 +207,9 @@ class Clinic:
         else:
             self.enqueue(c, "squeeze_in")
 
-    def pull(self, w: Worker, serves: Iterable[str]):
-        """The first waiting item ``w`` takes: by block order, own team first, then FIFO."""
+    def pull(self, w: Worker, serves: Iterable[str]) -> Any:
+        """The first waiting item ``w`` takes: by block order, own team first, then FIFO
+        (a contact, a question, or None: the worker reads its ``stage`` to tell them apart)."""
         for kind in serves:
             if kind == "booked":
                 if w.booked:
@@ -379,7 +382,7 @@ class Clinic:
         in the question queue that the first free person of the assisting roles takes (one
         idle in a block that takes questions at once). While it waits, ``call.queued``."""
         q = Question(clinician, c, "assist", duration, clinician.assist, self.env.event())
-        someone = self._on_site(q.route)
+        someone = self._on_site(q.route)  # type: ignore[arg-type]
         if self.log is not None:
             self.log_event(c.id, "assist" if someone else "unassisted", clinician)
         if someone:
@@ -480,7 +483,7 @@ class Clinic:
         with the cyclic collector paused: clinic <-> workers, and the SimPy environment's
         own (it keeps methods bound to itself as attributes)."""
         for w in self.workers:
-            w.clinic = w.process = w.wake = w.alarm = None
+            w.clinic = w.process = w.wake = w.alarm = None  # type: ignore[assignment]
         self.workers, self.idle = [], IdleIndex()
         self.env.__dict__.clear()
 

@@ -10,7 +10,7 @@ _NAN = float("nan")
 if TYPE_CHECKING:  # pragma: no cover
     import simpy
 
-    from sim.engine.model import Route
+    from sim.engine.model import History, Route
 
 #: Every contact ends in exactly one of these over a run (the conservation check counts
 #: them). A need booked for a later day, or carried over to tomorrow, is not ended: it goes
@@ -36,10 +36,6 @@ AFTER_RUN: tuple[str, ...] = ("booked_after_run", "carried_over")
 TASK = "task"
 #: The booking source of such a task (bookings table): a slot taken, not a patient's wait.
 CALENDAR_TASK = "calendar_task"
-
-
-class ConservationError(RuntimeError):
-    """A contact ended with no outcome, or with two: a bug in the engine, never in input."""
 
 
 class Contact:
@@ -91,7 +87,7 @@ class Contact:
         self.own_others = own_others  # own clinicians of other roles ({role: person id})
         # the first stage of a two-stage same-day visit, once a colleague takes it
         # (sim.engine.model.History): the consultation after it is shorter
-        self.history = None
+        self.history: History | None = None
 
     def own_seen(self) -> str | None:
         """The patient's own clinician in the role of whoever saw them, if they have one
@@ -105,13 +101,13 @@ class Question:
 
     __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage")
 
-    def __init__(self, asker, contact: Contact, kind: str, duration: float, route: Route,
+    def __init__(self, asker, contact: Contact, kind: str, duration: float, route: Route | None,
                  done: simpy.Event):
         self.asker = asker
         self.contact = contact
         self.kind = kind
         self.duration = duration
-        self.route = route
+        self.route: Route | None = route
         self.team = asker.team
         self.queued = False
         self.done = done

@@ -12,7 +12,7 @@ same seed gives the same patients whatever the staffing.
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
 import numpy as np
 
@@ -91,7 +91,7 @@ def draw_rows(draws: np.ndarray) -> list[array]:
 
 
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],
-              patients: list[int], draws: list[array], patience) -> Generator:
+              patients: list[int], draws: list[array], patience) -> Generator[Any, Any, None]:
     """One demand stream's arrivals, in time order. A process per stream keeps one pending
     timer each in SimPy's event heap, not one per contact of the day: a smaller heap makes
     every event's push and pop cheaper."""

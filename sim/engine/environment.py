@@ -25,10 +25,14 @@ changed them would fail there first.
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from typing import Callable
+from typing import Any, Callable
 
 import simpy
 from simpy.core import NORMAL
+
+#: ``heappush`` for SimPy's heap, whose entries type-checkers take to hold SimPy events
+#: only: a :class:`Due` stands in for one.
+_heap_push: Callable[[Any, Any], None] = heappush
 
 
 class Due:
@@ -41,7 +45,7 @@ class Due:
     _value = None
 
     def __init__(self) -> None:
-        self.callbacks: list = []
+        self.callbacks: Any = []  # a list; None once it has rung, as SimPy sets it
 
 
 class DayEnvironment(simpy.Environment):
@@ -53,7 +57,7 @@ class DayEnvironment(simpy.Environment):
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
         due = Due()
-        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), due))
+        _heap_push(self._queue, (self._now + delay, NORMAL, next(self._eid), due))
         return due
 
     def call_at(self, t: float, callback: Callable) -> None:
@@ -61,7 +65,7 @@ class DayEnvironment(simpy.Environment):
         now = self._now
         due = Due()
         due.callbacks.append(callback)
-        heappush(self._queue, (now + max(0.0, t - now), NORMAL, next(self._eid), due))
+        _heap_push(self._queue, (now + max(0.0, t - now), NORMAL, next(self._eid), due))
 
     def run(self, until=None):
         """Process every scheduled event, as ``simpy.Environment.run()`` does without
@@ -118,7 +122,7 @@ class Alarm:
         event = Due()
         event.callbacks.append(self._ring)
         self._event, self._key = event, key
-        heappush(self.env._queue, (self._at, NORMAL, key, event))
+        _heap_push(self.env._queue, (self._at, NORMAL, key, event))
 
     def _ring(self, event: Due) -> None:
         if event is not self._event:

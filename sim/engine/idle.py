@@ -67,7 +67,7 @@ class IdleIndex:
         line = route.line
         found, found_key = None, None
         for rank, level in route.levels:
-            if found is not None and rank > found_key[0]:
+            if found is not None and rank > found_key[0]:  # type: ignore[index]
                 break
             for role in level:
                 teams = roles.get(role)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
-from sim.engine.contacts import CALENDAR_TASK, TASK, ConservationError, Contact
+from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
+from sim.engine.errors import ConservationError
 from sim.engine.demand import draw_rows, schedule_demand
 from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
@@ -72,7 +73,9 @@ class Reviews:
             self.schedule(patient, due)
 
     def schedule(self, patient: int, due: int) -> None:
-        self.by_day[max(0, due - self.spec.book_ahead_days)].append((patient, due))
+        spec = self.spec
+        assert spec is not None  # only patients of a scenario with reviews are scheduled
+        self.by_day[max(0, due - spec.book_ahead_days)].append((patient, due))
 
     def due(self, day: int) -> list[tuple[int, int]]:
         return self.by_day.pop(day, [])
@@ -88,7 +91,8 @@ class RunState:
         self.patients = Patients(model, streams)
         self.book = AppointmentBook(model, lambda d: model.people_on(calendar.day(d)))
         self.reviews = Reviews(model, self.patients, streams)
-        self.no_show = [s.booking.no_show_by_weekday.get(w, 0.0) for w in calendar.weekdays]
+        no_show: dict[str, float] = {**s.booking.no_show_by_weekday}  # type: ignore[dict-item]
+        self.no_show = [no_show.get(w, 0.0) for w in calendar.weekdays]
         self.next_id = 0
         self.arisen = 0
         self.ended = 0
@@ -228,6 +232,7 @@ class RunState:
         """A time of day for a redial on ``weekday``, from the stream's arrival profile
         that day."""
         profile = self.model.day_profiles[weekday][stream]
+        assert profile is not None  # callers ring on phone lines, which have profiles
         u = (self._redial_time.next(), self._redial_time.next())
         which = min(int(profile.cdf.searchsorted(u[0], side="right")), len(profile.cdf) - 1)
         return float(profile.starts[which] + u[1] * (profile.ends[which]
@@ -247,6 +252,7 @@ class RunState:
         if share <= 0.0 or self._follow_up.next() >= share:
             return
         after = self.model.follow_up_after
+        assert after is not None  # a scenario with follow-up shares must give after_days
         days = max(1, int(round(after.quantile(self._follow_up_after.next()))))
         need = self.derived_contact(clinic, "follow_up", follow.contact_type, c)
         self.request(clinic, need, "follow_up", first_day=clinic.day.index + days)
@@ -275,6 +281,7 @@ class RunState:
             clinic.at(t, lambda _e, c=c, p=patience: clinic.call_arrives(c, p))
         spec = self.reviews.spec
         for patient, due in self.reviews.due(day.index):
+            assert spec is not None  # reviews fall due only in a scenario with reviews
             need = self.derived_contact(clinic, "review", spec.contact_type, patient)
             before = len(clinic.records.bookings)
             self.request(clinic, need, "review", first_day=due)
@@ -291,7 +298,7 @@ class RunState:
         or with anyone where no role keeps a list."""
         now = clinic.open
         gps = self.model.list_roles & set(self.model.bookable_roles)
-        out = {None: self.book.third_next_available(gps or None, now)}
+        out: dict[str | None, int] = {None: self.book.third_next_available(gps or None, now)}
         for role in self.model.bookable_roles:
             out[role] = self.book.third_next_available({role}, now)
         return out
@@ -313,7 +320,8 @@ class RunState:
 
         for a in self.book.pending():
             end(a.contact, "booked_after_run")
-        for waiting in (*self.carried.values(), self.inbox):
+        left: list[Iterable[Contact]] = [*self.carried.values(), self.inbox]
+        for waiting in left:
             for c in waiting:
                 end(c, "carried_over")
         for day in sorted(self.redials):

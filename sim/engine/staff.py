@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from functools import partial
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
@@ -127,7 +127,7 @@ class Worker:
         the same instant, before their process resumes."""
         self.clinic.idle.remove(self)
         wake, self.wake = self.wake, None
-        wake.succeed(item)
+        wake.succeed(item)  # type: ignore[union-attr]
 
     def spend(self, activity: str, start: float, end: float) -> None:
         """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept). The
@@ -137,7 +137,7 @@ class Worker:
             self.timeline.append((self.id, activity, start, end))
 
     # --- the day -------------------------------------------------------------------------
-    def day(self) -> Generator:
+    def day(self) -> Generator[Any, Any, None]:
         """Find the next item (from the queues, or by waiting idle until one is handed over
         or the block ends), then do it; until the end of hours and what the end-of-day
         policy hands over after them. Tasks are done inline, not in a sub-generator per
@@ -151,7 +151,7 @@ class Worker:
             now = env._now
             if now >= self.end:
                 serves, self.serving = clinic.overtime_serves(self)
-                item = clinic.pull(self, serves)
+                item: Any = clinic.pull(self, serves)
                 if item is None:
                     break
             else:
@@ -199,7 +199,7 @@ class Worker:
                     self.interruptible = False
                     t1 = env._now
                     self.spend(activity, t0, t1)
-                    yield from self.answer(stop.cause)
+                    yield from self.answer(stop.cause)  # type: ignore[arg-type]
                     yield from self.work(max(0.0, duration - (t1 - t0)), activity)
                 else:
                     self.interruptible = False
@@ -235,11 +235,13 @@ class Worker:
         clinic = self.clinic
         if stage == "call":
             clinic.answered(c, self)
-            return self.triage_duration.quantile(u[_TRIAGE_DURATION]), "phone"
+            triage = self.triage_duration  # set for every role that answers the phone
+            return triage.quantile(u[_TRIAGE_DURATION]), "phone"  # type: ignore[union-attr]
         if stage == "history":  # the patient is not seen yet: that is the next clinician
             if clinic.log is not None:
                 clinic.log_event(c.id, "history_start", self)
-            return c.history.duration.quantile(u[_HISTORY_DURATION]), "consulting"
+            taking = c.history.duration  # type: ignore[union-attr]  # set with the stage
+            return taking.quantile(u[_HISTORY_DURATION]), "consulting"
         duration = self.service[c.ctype].quantile(u[_SERVICE])
         if c.history is not None:  # a colleague has taken the history
             duration *= c.history.later_share
@@ -264,13 +266,13 @@ class Worker:
         if stage == "call":
             table = clinic.model.stream_triage_outcomes.get(c.stream, {}).get(
                 self.role, self.triage_outcomes)
-            clinic.after_triage(c, pick(table, c.u[_TRIAGE_OUTCOME]))
+            clinic.after_triage(c, pick(table, c.u[_TRIAGE_OUTCOME]))  # type: ignore[arg-type]
         elif stage == "history":
             clinic.history_taken(c)
         else:
             clinic.finish(c, _OUTCOME[stage], self)
 
-    def assisted(self, c: Contact, duration: float) -> Generator:
+    def assisted(self, c: Contact, duration: float) -> Generator[Any, Any, None]:
         """A consultation with an assistant beside the patient: wait until one comes,
         answering questions meanwhile (so no two people can each wait for the other), then
         spend ``duration`` with the patient. With no one of the assisting roles left on
@@ -294,7 +296,7 @@ class Worker:
         yield env.sleep(duration)
         self.spend("consulting", start, env._now)
 
-    def work(self, duration: float, activity: str) -> Generator:
+    def work(self, duration: float, activity: str) -> Generator[Any, Any, None]:
         """Spend ``duration`` on ``activity`` as a doctor who may be called out of it for a
         question (supervision mode ``interrupt``)."""
         env = self.env
@@ -311,7 +313,7 @@ class Worker:
                 self.interruptible = False
                 self.spend(activity, t0, env._now)
                 remaining = max(0.0, remaining - (env._now - t0))
-                yield from self.answer(stop.cause)
+                yield from self.answer(stop.cause)  # type: ignore[arg-type]
 
     # --- supervision ---------------------------------------------------------------------
     def _question(self, c: Contact) -> tuple[str, float] | None:
@@ -330,7 +332,7 @@ class Worker:
             return "joint", model.joint_duration.quantile(c.u[_JOINT_DURATION])
         return None
 
-    def ask(self, c: Contact, kind: str, duration: float) -> Generator:
+    def ask(self, c: Contact, kind: str, duration: float) -> Generator[Any, Any, None]:
         """Ask a doctor and wait for the answer; waiting and answer count as supervised.
 
         A caller is held at most ``supervision.call_hold`` minutes: if no doctor has taken
@@ -360,7 +362,7 @@ class Worker:
             yield question.done
         self.spend("being_supervised", t0, self.env._now)
 
-    def answer(self, q: Question) -> Generator:
+    def answer(self, q: Question) -> Generator[Any, Any, None]:
         """Answer a question (time supervising), or be the assistant in a consultation (the
         clinician, if waiting for one, starts it now)."""
         t0 = self.env._now
