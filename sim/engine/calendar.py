@@ -41,8 +41,8 @@ class RunCalendar:
         self.warmup_days = warmup_weeks * n if warmup_days is None else warmup_days
         self.measured_days = weeks * n if days is None else days
         self.total_days = self.warmup_days + self.measured_days
-        by_weekday: dict[str, float] = {**calendar.demand_by_weekday}  # type: ignore[dict-item]
-        raw = [by_weekday.get(name, 1.0) for name in self.weekdays]
+        raw = [calendar.demand_by_weekday.get(name, 1.0)  # type: ignore[call-overload]
+               for name in self.weekdays]
         mean = math.fsum(raw) / n
         self.weekday_factors: tuple[float, ...] = tuple(f / mean for f in raw)
 

@@ -91,8 +91,8 @@ class RunState:
         self.patients = Patients(model, streams)
         self.book = AppointmentBook(model, lambda d: model.people_on(calendar.day(d)))
         self.reviews = Reviews(model, self.patients, streams)
-        no_show: dict[str, float] = {**s.booking.no_show_by_weekday}  # type: ignore[dict-item]
-        self.no_show = [no_show.get(w, 0.0) for w in calendar.weekdays]
+        self.no_show = [s.booking.no_show_by_weekday.get(w, 0.0)  # type: ignore[call-overload]
+                        for w in calendar.weekdays]
         self.next_id = 0
         self.arisen = 0
         self.ended = 0
