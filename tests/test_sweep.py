@@ -241,9 +241,13 @@ def test_interrupted_sweep_keeps_only_complete_parts(tmp_path):
     # the interrupt comes, however quick each run and however late this process polls
     path = small(tmp_path, reps=240, per_task=2)
     out = tmp_path / "interrupted"
+    # the sweep answers Ctrl-C as a user's terminal would send it, whatever this process
+    # inherited: a suite started in the background by a non-interactive shell ignores
+    # SIGINT, and a Python started ignoring it never raises KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out",
                              str(out), "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     while time.time() < deadline and len(list((out / "results").glob("part-*"))) < 3:
         time.sleep(0.05)
