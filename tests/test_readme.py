@@ -10,7 +10,10 @@ parallel.
 
 Not run, and why:
 
-* ``pip install`` lines: installing is what the test environment has already done;
+* ``pip install`` lines: installing is what the test environment has already done (the
+  optional compiled install, ``HATCH_BUILD_HOOK_ENABLE_MYPYC=1 ... pip install .``, would
+  replace the engine under the running tests: ``tests/test_compiled_install.py`` builds
+  the same wheel apart and checks its runs);
 * ``dask scheduler``, ``dask worker`` and ``--backend dask --scheduler``: they need a
   cluster of other hosts.
 
@@ -39,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 
 #: Lines not run (see the module's docstring for why).
-NOT_RUN = (re.compile(r"^\s*pip install"), re.compile(r"^\s*dask (scheduler|worker)"),
+NOT_RUN = (re.compile(r"^\s*(\w+=\S*\s+)*pip install"), re.compile(r"^\s*dask (scheduler|worker)"),
            re.compile(r"--backend dask --scheduler"))
 
 #: Options appended to a command that takes minutes as written (first match applies).
