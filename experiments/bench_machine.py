@@ -71,7 +71,8 @@ def versions() -> str:
 
     return (f"python {platform.python_version()}, simpy {simpy.__version__}, "
             f"numpy {numpy.__version__}, pandas {pandas.__version__}, "
-            f"clinicsim {sim.__version__} @ {git_revision()}")
+            f"clinicsim {sim.__version__} @ {git_revision()}, {sim.engine_build()} engine "
+            f"from {Path(sim.__file__).parent}")
 
 
 def command_line() -> str:

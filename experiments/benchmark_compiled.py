@@ -6,7 +6,7 @@
 
 The engine's annotations say what runs, so its modules compile as they are. This script
 copies ``sim/`` to a scratch folder, compiles ``COMPILED`` there with mypyc (about a
-minute), and then:
+minute): the modules the optional compiled install compiles (``pyproject.toml``), and then:
 
 1. runs the default scenario and the 17 cases in a process of each engine (two
    replications of three weeks, event log on) and compares a hash of every day's records
@@ -32,16 +32,23 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import tomllib
 from pathlib import Path
 
 from bench_machine import REPO, print_header  # beside this script
 from benchmark_engine import TARGET_YEAR_S, YEAR_WEEKS, bundled_cases, largest_case
 
-#: The modules compiled: the engine's per-contact path, the run around it, its records.
-COMPILED = ("sim/engine/book.py", "sim/engine/idle.py", "sim/engine/queues.py",
-            "sim/engine/contacts.py", "sim/engine/staff.py", "sim/engine/clinic.py",
-            "sim/engine/environment.py", "sim/engine/run.py", "sim/engine/demand.py",
-            "sim/engine/population.py", "sim/engine/records.py")
+
+
+def compiled_modules() -> tuple[str, ...]:
+    """The modules the optional compiled install compiles (pyproject.toml's mypyc build
+    hook): the engine's per-contact path, the run around it, its records."""
+    with open(REPO / "pyproject.toml", "rb") as f:
+        hook = tomllib.load(f)["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
+    return tuple(pattern.lstrip("/") for pattern in hook["include"])
+
+
+COMPILED = compiled_modules()
 #: Weeks of the timed run ([8]'s year, or a smoke run's 4), passes (each engine once a
 #: pass).
 WEEKS = {"full": YEAR_WEEKS, "quick": 4}

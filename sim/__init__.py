@@ -18,6 +18,20 @@ from sim._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
+
+def engine_build() -> str:
+    """``"compiled"`` where the engine's modules are mypyc extensions (the optional compiled
+    install, README "A faster engine"), else ``"interpreted"``. Runs are the same either
+    way; saved results and ``--version`` say which ran. Read from the files beside this
+    one, so that nothing is imported: Python loads an extension module before a source
+    file of the same name."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+    from pathlib import Path
+
+    engine = Path(__file__).parent / "engine"
+    return "compiled" if any((engine / f"run{s}").exists() for s in EXTENSION_SUFFIXES) \
+        else "interpreted"
+
 _EXPORTS = {
     "ScenarioError": "sim.scenario",
     "load_scenario": "sim.scenario",

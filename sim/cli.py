@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from sim import __version__
+from sim import __version__, engine_build
 from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
 from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem, ScenarioError
@@ -510,7 +510,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "designs under common random numbers.",
         epilog="start with:\n  clinicsim run\n  clinicsim compare default case08\n  "
                "clinicsim <command> --help")
-    parser.add_argument("--version", action="version", version=f"clinicsim {__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"clinicsim {__version__} ({engine_build()} engine)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(sub, "run", "run a scenario and print a summary",

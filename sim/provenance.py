@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-from sim import __version__
+from sim import __version__, engine_build
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import read_yaml_mapping, resolve_reference, scenario_file
 
@@ -71,7 +71,8 @@ def own_description(reference: str | Path) -> str | None:
 def provenance(scenarios: Iterable[str | Path] = (), seed: int | None = None,
                command: str | None = None, **extra: Any) -> dict[str, Any]:
     """The record saved beside results: version, command, scenario files, seed."""
-    return {"clinicsim_version": __version__, "command": command or command_line(),
+    return {"clinicsim_version": __version__, "engine": engine_build(),
+            "command": command or command_line(),
             "scenarios": [scenario_record(s) for s in scenarios], "seed": seed, **extra}
 
 
@@ -81,7 +82,8 @@ def sweep_provenance(experiment: Any, command: str | None = None) -> dict[str, A
     matches)."""
     path = Path(experiment.path)
     base = resolve_reference(experiment.spec.base, path, field="base")
-    return {"clinicsim_version": __version__, "command": command or command_line(),
+    return {"clinicsim_version": __version__, "engine": engine_build(),
+            "command": command or command_line(),
             "experiment_file": {"path": str(path), "sha256": sha256_of(path)},
             "scenarios": [scenario_record(base)], "seed": experiment.spec.seed}
 
