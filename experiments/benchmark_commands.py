@@ -19,7 +19,11 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
     run's patients. It is split into interpreter start, imports and the rest.
 [1] ``clinicsim run case03 --weeks 1 --warmup-weeks 0 -r 200`` (1,000 days of the largest
     case) with ``-j 2`` against ``-j 1``, best of 3; and small runs, where ``-j 2`` must not
-    be slower than ``-j 1`` (the worker pool's start-up against a second of work).
+    be slower than ``-j 1`` (the worker pool's start-up against a second of work). Beside
+    the speed-up, the machine's ceiling for it now: how much longer two CPU-bound
+    processes take side by side than one alone (a pure-Python loop), and the command's
+    serial part (a 2-run command on ``-j 1`` less its two runs), which only the main
+    process does.
     ``-j`` is capped at the CPUs available, so with one CPU there is nothing to measure.
 [6] Whole workloads, one run each: every case with ``clinicsim run caseNN -r 20 --weeks 52
     --warmup-weeks 4 -j 2`` (17 commands, their times summed); ``clinicsim capacity case03``
@@ -67,6 +71,12 @@ STARTUP_PROCESSES = {"full": 5, "quick": 3}
 PARALLEL_RUNS = {"full": 200, "quick": 20}
 #: [1] Repeats of each parallel command (the best counts).
 PARALLEL_REPEATS = {"full": 3, "quick": 1}
+#: [1] The machine's own ceiling: a CPU-bound pure-Python loop (no I/O, little memory) of
+#: this many steps, one process alone against two at once, alternating; pairs (the median
+#: counts). On 2 real cores two processes take as long as one; on shared ones longer.
+SPIN_STEPS = {"full": 20_000_000, "quick": 5_000_000}
+SPIN_PAIRS = {"full": 5, "quick": 2}
+SPIN_CODE = "x = 0\nfor i in range({steps}):\n    x += i & 7\n"
 #: [1] Small runs: a few runs of one week, where the pool's start-up weighs most.
 SMALL_RUNS = 4
 SMALL_REPEATS = {"full": 3, "quick": 1}
@@ -229,6 +239,28 @@ def pair(cmd: list[str], repeats: int) -> tuple[float, float]:
     return min(times[1]), min(times[2])
 
 
+def two_at_once(mode: str) -> float:
+    """How much longer two CPU-bound processes take side by side than one alone (median
+    over alternating pairs): 1.0 on two real cores, more where the cores are shared."""
+    cmd = [sys.executable, "-c", SPIN_CODE.format(steps=SPIN_STEPS[mode])]
+    ratios = []
+    for _ in range(SPIN_PAIRS[mode]):
+        alone = run_timed(cmd).seconds
+        w0 = time.perf_counter()
+        procs = [subprocess.Popen(cmd) for _ in range(2)]
+        if any(proc.wait() != 0 for proc in procs):
+            raise SystemExit("the CPU-bound reference loop failed")
+        ratios.append((time.perf_counter() - w0) / alone)
+    return statistics.median(ratios)
+
+
+def parallel_ceiling(t1: float, serial: float, slowdown: float) -> float:
+    """The best -j 2 speed-up of a command taking ``t1`` on -j 1, of which ``serial``
+    seconds only the main process can do (start-up, the summary), when two processes
+    run ``slowdown`` times slower side by side than alone."""
+    return t1 / (serial + (t1 - serial) / 2 * slowdown)
+
+
 def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
                      weekdays: int) -> None:
     print("## [1] clinicsim run -j 2 against -j 1: whole processes, wall clock", flush=True)
@@ -241,11 +273,21 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
     runs, repeats = PARALLEL_RUNS[mode], PARALLEL_REPEATS[mode]
     big = exe + ["run", largest, "-r", str(runs), "--weeks", "1", "--warmup-weeks", "0"]
     t1, t2 = pair(big, repeats)
+    # what no split can share: a 2-run command on -j 1 less its two runs
+    two = best_of(exe + ["run", largest, "-r", "2", "--weeks", "1", "--warmup-weeks", "0",
+                         "-j", "1"], repeats)
+    serial = max(0.0, two - 2 * t1 / runs)
+    slowdown = two_at_once(mode)
+    ceiling = parallel_ceiling(t1, serial, slowdown)
     days = runs * weekdays
     figures.add(Figure(1, f"-j 2 speed-up over -j 1, {days:,} days of {largest}", t1 / t2, "x",
                        ">=", TARGET_SPEEDUP,
                        f"clinicsim run {largest} -r {runs} --weeks 1 --warmup-weeks 0, -j 1: "
-                       f"{t1:.2f} s, -j 2: {t2:.2f} s; wall clock, best of {repeats}"))
+                       f"{t1:.2f} s, -j 2: {t2:.2f} s; wall clock, best of {repeats}",
+                       note=f"the machine's ceiling now {ceiling:.2f}: two CPU-bound "
+                            f"processes side by side take {slowdown:.2f} times as long as "
+                            f"one (median of {SPIN_PAIRS[mode]} pairs), and {serial:.2f} s "
+                            "of start-up and summary are the main process's alone"))
     smalls = [["run", "-r", str(SMALL_RUNS), "--weeks", "1"],
               ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"]]
     ratios = []

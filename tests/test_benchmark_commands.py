@@ -1,0 +1,26 @@
+"""The command benchmark's ceiling for -j 2: what a machine and a command's serial part
+allow, so that a missed speed-up target can be told from a slow split."""
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def bench(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "experiments"))
+    return importlib.import_module("benchmark_commands")
+
+
+def test_two_real_cores_and_no_serial_part_allow_twice_the_speed(bench):
+    assert bench.parallel_ceiling(16.0, 0.0, 1.0) == pytest.approx(2.0)
+
+
+def test_the_serial_part_and_shared_cores_lower_the_ceiling(bench):
+    # 0.8 s only the main process does, and 7 % lost when two processes run at once
+    assert bench.parallel_ceiling(16.8, 0.8, 1.07) == pytest.approx(16.8 / (0.8 + 8 * 1.07))
+    assert bench.parallel_ceiling(16.8, 0.8, 1.07) < 1.8
+    assert bench.parallel_ceiling(16.8, 0.8, 1.25) < bench.parallel_ceiling(16.8, 0.8, 1.07)
