@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sim import engine_build
 from sim.cli import EXAMPLES, build_parser, main
 from sim.html_report import build_report
 from tests.test_html_report import browser, probe, self_contained  # noqa: F401
@@ -70,6 +71,7 @@ def test_saved_comparison_records_what_it_rests_on(saved):
     manifest = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
     assert manifest["kind"] == "comparison" and manifest["seed"] == 1
     assert manifest["clinicsim_version"]
+    assert manifest["engine"] == engine_build()  # compiled or interpreted: which ran
     assert manifest["command"].startswith("clinicsim compare default")
     paths = [s["path"] for s in manifest["scenarios"]]
     assert paths[0].endswith("default.yaml") and paths[1] == CASE08
@@ -176,6 +178,7 @@ def test_sweep_manifest_records_provenance_and_resume_ignores_the_command(tmp_pa
     assert main(["sweep", str(experiment), "-o", str(out), "-q"]) == 0
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["clinicsim_version"] and manifest["seed"] == 3
+    assert manifest["engine"] == engine_build()
     assert manifest["command"].startswith("clinicsim sweep")
     assert manifest["experiment_file"]["path"] == str(experiment)
     assert manifest["scenarios"][0]["path"].endswith("default.yaml")

@@ -234,3 +234,11 @@ def test_report_screenshot_shows_content(reports, browser, tmp_path):
     # not a blank page: text, tables and plots give many distinct colours
     colours = np.unique((pixels[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) > 50
+
+
+def test_what_made_the_results_names_the_engine():
+    from sim.html_report import _made_by
+
+    assert _made_by({"clinicsim_version": "0.1.0", "engine": "compiled"}).startswith(
+        "clinicsim 0.1.0 (compiled engine)")
+    assert "engine" not in _made_by({"clinicsim_version": "0.1.0"})  # saved before it was
