@@ -11,6 +11,31 @@ from sim.scenario import load_raw, resolve_reference, scenario_from_dict
 REPO = Path(__file__).resolve().parent.parent
 
 
+def stale_compiled_modules(package: Path) -> list[Path]:
+    """Compiled modules (left by a compiled install built without cleaning up, README "A
+    faster engine") that are older than their sources: Python imports them in place of
+    the edited sources, so the tests would test old code."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    stale = []
+    for suffix in EXTENSION_SUFFIXES:
+        for compiled in package.rglob(f"*{suffix}"):
+            source = compiled.with_name(compiled.name[:-len(suffix)] + ".py")
+            if source.exists() and source.stat().st_mtime > compiled.stat().st_mtime:
+                stale.append(compiled)
+    return sorted(set(stale))
+
+
+def pytest_sessionstart(session):
+    stale = stale_compiled_modules(REPO / "sim")
+    if stale:
+        pytest.exit("compiled modules in the checkout are older than their sources, and "
+                    "Python imports them instead: " + ", ".join(
+                        str(s.relative_to(REPO)) for s in stale)
+                    + ". Remove them (git clean -fX sim) and run the tests again.",
+                    returncode=2)
+
+
 def scenario_with(base: str = "default", **changes):
     """A bundled scenario with changes given as ``section__field=value`` paths.
 

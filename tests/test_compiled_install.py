@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, stale_compiled_modules
 
 #: The hook's table in pyproject.toml.
 with open(REPO / "pyproject.toml", "rb") as _f:
@@ -105,3 +105,17 @@ def test_the_compiled_wheel_gives_the_same_runs(tmp_path):
     assert interpreted.pop("file").endswith(".py")
     assert (compiled.pop("engine"), interpreted.pop("engine")) == ("compiled", "interpreted")
     assert compiled == interpreted
+
+
+def test_a_compiled_module_older_than_its_source_is_found(tmp_path):
+    """The tests refuse to start on such a checkout (conftest.py): they would test old code."""
+    source = tmp_path / "sim" / "engine" / "run.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("x = 1\n")
+    compiled = source.with_name("run" + sysconfig.get_config_var("EXT_SUFFIX"))
+    compiled.write_bytes(b"")
+    os.utime(compiled, (1_000_000, 1_000_000))  # built long before the source's edit
+    assert stale_compiled_modules(tmp_path / "sim") == [compiled]
+    os.utime(compiled, None)  # built after it: Python imports what the source says
+    os.utime(source, (1_000_000, 1_000_000))
+    assert stale_compiled_modules(tmp_path / "sim") == []
