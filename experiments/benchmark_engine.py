@@ -193,6 +193,42 @@ def counting_steps() -> Iterator[_Counter]:
         DayEnvironment.run = day_loop
 
 
+#: The counting pass in a child on the sources, for a compiled install (see count_events).
+COUNT_CHILD = """
+import sys
+from benchmark_engine import counting_steps, engine_calendar, run_days
+from sim import engine_build, load_scenario
+from sim.engine import CompiledScenario
+reference, seed, runs, weeks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+assert engine_build() == "interpreted", "the sources in the checkout are compiled"
+scenario = load_scenario(reference)
+with counting_steps() as counter:
+    contacts = run_days(CompiledScenario(scenario), seed, runs, engine_calendar(scenario, weeks))
+print(counter.steps, contacts)
+"""
+
+
+def count_events(model: CompiledScenario, reference: str, seed: int, runs: int,
+                 calendar: RunCalendar) -> tuple[int, int]:
+    """SimPy events and contacts of the runs, counted in a pass with ``step`` patched.
+
+    A compiled engine (the optional compiled install) calls its loop and SimPy's
+    directly, past any patch, so its events are counted on the checkout's sources in a
+    child process: the same seeds give the same runs, and so the same events."""
+    import sim
+
+    if sim.engine_build() == "interpreted":
+        with counting_steps() as counter:
+            contacts = run_days(model, seed, runs, calendar)
+        return counter.steps, contacts
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "experiments")])}
+    done = subprocess.run([sys.executable, "-c", COUNT_CHILD, reference, str(seed), str(runs),
+                           str(ENGINE_WEEKS)], env=env, capture_output=True, text=True,
+                          check=True)
+    steps, contacts = (int(x) for x in done.stdout.split())
+    return steps, contacts
+
+
 # --- [5] the bare SimPy reference ------------------------------------------------------------
 
 
@@ -332,7 +368,7 @@ def log_check_ns() -> float:
 
 
 def bench_engine(label: str, scenario: Scenario, runs: int, repeats: int,
-                 seed: int) -> dict:
+                 seed: int, reference: str) -> dict:
     """Time runs of ``scenario`` with the event log off and on (alternating, so drift in
     the machine's load hits both alike), then count their SimPy events and logged
     moments in separate passes."""
@@ -355,8 +391,7 @@ def bench_engine(label: str, scenario: Scenario, runs: int, repeats: int,
     c0 = time.process_time()
     run_days(model, seed, runs, calendar)
     cpu_gc_on = time.process_time() - c0
-    with counting_steps() as counter:
-        counted = run_days(model, seed, runs, calendar)
+    steps, counted = count_events(model, reference, seed, runs, calendar)
     if counted != contacts:  # the same seeds must give the same runs, patched or not
         raise RuntimeError(f"the counting pass simulated {counted} contacts, the timed "
                            f"passes {contacts}")
@@ -371,10 +406,10 @@ def bench_engine(label: str, scenario: Scenario, runs: int, repeats: int,
         "label": label, "list_size": scenario.population.list_size,
         "staff": staff_count(scenario), "runs": runs, "days": n_days, "repeats": repeats,
         "contacts": contacts, "contacts_per_day": contacts / n_days,
-        "events": counter.steps, "events_per_contact": counter.steps / contacts,
+        "events": steps, "events_per_contact": steps / contacts,
         "cpu": cpu, "wall": wall, "contacts_per_s": contacts / cpu,
-        "events_per_s": counter.steps / cpu, "events_per_s_wall": counter.steps / wall,
-        "events_per_s_gc_on": counter.steps / cpu_gc_on,
+        "events_per_s": steps / cpu, "events_per_s_wall": steps / wall,
+        "events_per_s_gc_on": steps / cpu_gc_on,
         "ms_per_day": 1e3 * cpu / n_days, "ms_per_day_median": 1e3 * median_off,
         "ms_per_day_max": 1e3 * max(per_day[False]), "ms_per_day_wall": 1e3 * wall / n_days,
         "ms_per_day_gc_on": 1e3 * cpu_gc_on / n_days,
@@ -413,15 +448,17 @@ def section_engine(figures: Figures, mode: str, args: argparse.Namespace, case_n
     repeats = ENGINE_REPEATS[mode]
     ref = run_reference(args.customers, repeats)
     results = []
-    for label, scenario in ((f"{case_name} (largest case)", case),
-                            ("default scenario", load_scenario("default"))):
-        res = bench_engine(label, scenario, ENGINE_RUNS[mode], repeats, args.seed)
+    for label, scenario, reference in ((f"{case_name} (largest case)", case, case_name),
+                                       ("default scenario", load_scenario("default"),
+                                        "default")):
+        res = bench_engine(label, scenario, ENGINE_RUNS[mode], repeats, args.seed, reference)
         print_engine(res, ref)
         results.append(res)
     big = results[0]
     how = (f"{big['label']}: {big['runs']} runs of {ENGINE_WEEKS} weeks, no warm-up; CPU "
            f"time, best of {repeats}, collector paused; SimPy events counted in a separate "
-           "pass (simpy.Environment.step patched); reference: bare SimPy M/M/3, "
+           "pass (simpy.Environment.step patched; for a compiled engine, on the checkout's "
+           "sources in a child process); reference: bare SimPy M/M/3, "
            f"{args.customers:,} customers, timed alike")
     figures.add(Figure(5, "engine events/s vs bare SimPy's", big["events_per_s"]
                        / ref["events_per_s"], "x", ">=", TARGET_EVENT_RATIO, how))
