@@ -40,12 +40,16 @@ from benchmark_engine import TARGET_YEAR_S, YEAR_WEEKS, bundled_cases, largest_c
 
 
 
-def compiled_modules() -> tuple[str, ...]:
-    """The modules the optional compiled install compiles (pyproject.toml's mypyc build
-    hook): the engine's per-contact path, the run around it, its records."""
+def hook_config() -> dict:
+    """pyproject.toml's mypyc build hook: the optional compiled install."""
     with open(REPO / "pyproject.toml", "rb") as f:
-        hook = tomllib.load(f)["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
-    return tuple(pattern.lstrip("/") for pattern in hook["include"])
+        return tomllib.load(f)["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
+
+
+def compiled_modules() -> tuple[str, ...]:
+    """The modules the optional compiled install compiles: the engine's per-contact path,
+    the run around it, its records."""
+    return tuple(pattern.lstrip("/") for pattern in hook_config()["include"])
 
 
 COMPILED = compiled_modules()
@@ -67,8 +71,8 @@ HASH_CHILD = textwrap.dedent(f"""
     from sim.engine import CompiledScenario
     from sim.engine.run import simulate_run
     from sim.experiment.replications import run_calendar
-    import sim.engine.staff as staff
-    print("engine", "compiled" if staff.__file__.endswith((".so", ".pyd")) else "interpreted")
+    from sim import engine_build
+    print("engine", engine_build())
     for ref in sys.argv[1:]:
         scenario = load_scenario(ref)
         model = CompiledScenario(scenario)

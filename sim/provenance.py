@@ -68,12 +68,17 @@ def own_description(reference: str | Path) -> str | None:
     return " ".join(text.split()) if isinstance(text, str) and text.strip() else None
 
 
+def _made_by(command: str | None) -> dict[str, Any]:
+    """What produced a result: the version, which engine (compiled or not), the command."""
+    return {"clinicsim_version": __version__, "engine": engine_build(),
+            "command": command or command_line()}
+
+
 def provenance(scenarios: Iterable[str | Path] = (), seed: int | None = None,
                command: str | None = None, **extra: Any) -> dict[str, Any]:
     """The record saved beside results: version, command, scenario files, seed."""
-    return {"clinicsim_version": __version__, "engine": engine_build(),
-            "command": command or command_line(),
-            "scenarios": [scenario_record(s) for s in scenarios], "seed": seed, **extra}
+    return {**_made_by(command), "scenarios": [scenario_record(s) for s in scenarios],
+            "seed": seed, **extra}
 
 
 def sweep_provenance(experiment: Any, command: str | None = None) -> dict[str, Any]:
@@ -82,8 +87,7 @@ def sweep_provenance(experiment: Any, command: str | None = None) -> dict[str, A
     matches)."""
     path = Path(experiment.path)
     base = resolve_reference(experiment.spec.base, path, field="base")
-    return {"clinicsim_version": __version__, "engine": engine_build(),
-            "command": command or command_line(),
+    return {**_made_by(command),
             "experiment_file": {"path": str(path), "sha256": sha256_of(path)},
             "scenarios": [scenario_record(base)], "seed": experiment.spec.seed}
 

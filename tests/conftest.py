@@ -36,6 +36,16 @@ def pytest_sessionstart(session):
                     returncode=2)
 
 
+@pytest.fixture
+def benchmark_compiled(monkeypatch):
+    """``experiments/benchmark_compiled.py`` as a module: what the compiled install compiles
+    (pyproject.toml's hook) and how runs are compared across engines."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(REPO / "experiments"))
+    return importlib.import_module("benchmark_compiled")
+
+
 def scenario_with(base: str = "default", **changes):
     """A bundled scenario with changes given as ``section__field=value`` paths.
 

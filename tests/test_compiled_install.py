@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -23,38 +22,21 @@ import pytest
 
 from tests.conftest import REPO, stale_compiled_modules
 
-#: The hook's table in pyproject.toml.
-with open(REPO / "pyproject.toml", "rb") as _f:
-    HOOK = tomllib.load(_f)["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
-
-#: What the child hashes: each scenario's records and event log over two runs of two weeks
-#: after one of warm-up, and a -j 2 run's JSON summary (long enough to start a worker).
-CHILD = """
-import contextlib, dataclasses, hashlib, io, json, sys
+#: Besides the records (the benchmark's HASH_CHILD): which engine ran, and a -j 2 run's JSON
+#: summary (long enough to start a worker).
+J2_CHILD = """
+import contextlib, hashlib, io, json
 import sim.engine.run
-from sim import engine_build, load_scenario
 from sim.cli import main
-from sim.engine import CompiledScenario
-from sim.engine.run import simulate_run
-from sim.experiment.replications import run_calendar
-
-out = {"engine": engine_build(), "file": sim.engine.run.__file__}
-for name in ("default", "case03", "case16"):
-    scenario = load_scenario(name)
-    model = CompiledScenario(scenario)
-    h = hashlib.sha256()
-    for rep in range(2):
-        for rec in simulate_run(model, 1, rep, run_calendar(scenario, 2, 1), event_log=True):
-            d = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec) if f.name != "day"}
-            h.update(repr(sorted(d.items())).encode())
-    out[name] = h.hexdigest()
 text = io.StringIO()
 with contextlib.redirect_stdout(text):
     main(["run", "case03", "-r", "60", "--weeks", "1", "--warmup-weeks", "0", "-j", "2",
           "--json"])
-out["run -j 2"] = hashlib.sha256(text.getvalue().encode()).hexdigest()
-print(json.dumps(out))
+print(json.dumps({"file": sim.engine.run.__file__,
+                  "run -j 2": hashlib.sha256(text.getvalue().encode()).hexdigest()}))
 """
+#: Scenarios whose records and event logs are compared.
+COMPARED = ("default", "case03", "case16")
 
 
 def _c_compiler() -> str | None:
@@ -62,27 +44,28 @@ def _c_compiler() -> str | None:
     return shutil.which(shlex.split(cc)[0])
 
 
-def _runs(path: Path, cwd: Path) -> dict:
-    """The child's hashes with ``sim`` imported from ``path`` (and nothing from the checkout)."""
-    env = {**os.environ, "PYTHONPATH": str(path), "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([sys.executable, "-c", CHILD], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1])
+def _runs(bench, path: Path) -> dict:
+    """Which engine ran and what it gave, with ``sim`` imported from ``path``."""
+    engine, *hashes = bench.child(bench.HASH_CHILD, path, list(COMPARED)).splitlines()
+    out = dict(line.split() for line in hashes)
+    out["engine"] = engine.split()[1]
+    out.update(json.loads(bench.child(J2_CHILD, path, []).splitlines()[-1]))
+    return out
 
 
-def test_a_plain_install_compiles_nothing():
-    assert HOOK["enable-by-default"] is False
-    for pattern in HOOK["include"]:
+def test_a_plain_install_compiles_nothing(benchmark_compiled):
+    hook = benchmark_compiled.hook_config()
+    assert hook["enable-by-default"] is False
+    for pattern in hook["include"]:
         assert (REPO / pattern.lstrip("/")).is_file(), pattern
     # objects of these are pickled for -j workers: they stay plain Python
     for kept in ("calendar.py", "model.py", "distributions.py"):
-        assert not any(p.endswith(kept) for p in HOOK["include"])
+        assert not any(p.endswith(kept) for p in hook["include"])
 
 
 @pytest.mark.skipif(_c_compiler() is None, reason="no C compiler: the compiled install "
                     "cannot be built here")
-def test_the_compiled_wheel_gives_the_same_runs(tmp_path):
+def test_the_compiled_wheel_gives_the_same_runs(tmp_path, benchmark_compiled):
     source = tmp_path / "source"
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
         ".git", ".ci-venv", ".venv", "out", "__pycache__", "*.so", ".pytest_cache",
@@ -99,8 +82,8 @@ def test_the_compiled_wheel_gives_the_same_runs(tmp_path):
     (wheel,) = (tmp_path / "wheel").glob("clinicsim-*.whl")
     with zipfile.ZipFile(wheel) as z:
         z.extractall(installed)
-    compiled = _runs(installed, tmp_path)
-    interpreted = _runs(REPO, tmp_path)
+    compiled = _runs(benchmark_compiled, installed)
+    interpreted = _runs(benchmark_compiled, REPO)
     assert compiled.pop("file").endswith(sysconfig.get_config_var("EXT_SUFFIX"))
     assert interpreted.pop("file").endswith(".py")
     assert (compiled.pop("engine"), interpreted.pop("engine")) == ("compiled", "interpreted")
