@@ -251,6 +251,8 @@ COLUMNS: tuple[tuple[str, str, tuple, bool], ...] = (
     ("phone_access", "calls abandoned", ("abandonment_rate", None), True),
     ("callers_lost", "callers who never got through", ("callers_gave_up_rate", None), True),
     ("tnaa", "GP third next available (working days)", ("tnaa_days", None), False),
+    ("gp_calendar", "GP planned slots booked as the day begins",
+     ("planned_slots_booked_ahead", "gp"), True),
     ("planned_wait", "wait for a requested appointment (working days)",
      ("figure", "planned_wait"), False),
     ("continuity", "GP visits with own GP", ("continuity_own_gp", None), True),
@@ -503,7 +505,8 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
             what = ("a requested appointment waits" if check is None else
                     f"the wait the sentence describes (check {wait['check']}) is")
             lines.append(f"- case {case}: {what} {waited:.1f} working days; the narrative "
-                         f"says {wait.get('says')} ({wait['low']}-{wait['high']})")
+                         f"says {wait.get('says')} ({wait['low']}-{wait['high']})"
+                         + _calendar_text(r))
     if lines[-1] == "":
         lines.append("- every case meets them")
     elif any("of calls abandoned" in line for line in lines):
@@ -511,6 +514,19 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
                   "acceptance's, not a source's: the source-based check of calls answered is "
                   "the regional figure (D13) under \"Regional face-validity figures\"."]
     return lines + [""]
+
+
+def _calendar_text(r: pd.Series) -> str:
+    """How full the GPs' calendar is as each day begins, read against a planned wait: a
+    slot still free at opening could have been booked the day before, so waits of many
+    days need the calendar booked out for the days ahead."""
+    fill = r.get("gp_calendar")
+    if fill is None or fill != fill:
+        return ""
+    return (f". As each day begins, {100 * fill:.0f} % of the GPs' planned slots are booked "
+            f"({100 * r['gp_calendar_low']:.0f}-{100 * r['gp_calendar_high']:.0f} %): a slot "
+            "still free then was there for the day before's requests, so waits of several "
+            "days need a calendar near full for the days ahead")
 
 
 def _reread(row: Any) -> bool:

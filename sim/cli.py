@@ -329,6 +329,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                          enabled=wanted(args.progress)):
         table = write_report(staging, args.replications, args.seed,
                              command=f"clinicsim calibrate --out {args.out} "
+                                     f"{'--force ' if args.force else ''}"
                                      f"-r {args.replications} --seed {args.seed}{weeks}",
                              weeks=args.weeks, warmup_weeks=args.warmup_weeks)
     counts = table["verdict"].str.split(":").str[0].value_counts()

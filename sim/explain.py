@@ -96,6 +96,13 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Third next available appointment: working days from a day's opening to the third "
         "free bookable slot, by role and for the practice, averaged over measured days.",
         _BOOK_INPUTS),
+    "planned_slots_booked_ahead": Explanation(
+        "Of the planned slots in a day's plans, the share a patient or a calendar task "
+        "already holds as the day begins (booked on earlier days), by role and for the "
+        "practice, pooled over every slot of every measured day (group seats and acute "
+        "slots are not counted). A calendar near full is a practice whose new requests "
+        "wait, as the third next available appointment and the planned wait show.",
+        _BOOK_INPUTS),
     "planned_wait_mean_days": Explanation(
         "Working days from a planned need's request to its appointment, pooled over every "
         "booking of every measured day: a triaged 'book for a later day', a planned "

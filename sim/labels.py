@@ -53,6 +53,8 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "acute_same_day_in_hours_rate": ("Same-day needs seen today before closing", "%", 100.0,
                                      "max"),
     "tnaa_days": ("Third next available appointment (TNAA)", "working days", 1.0, "min"),
+    "planned_slots_booked_ahead": ("Planned slots already booked as the day begins", "%",
+                                   100.0, None),
     "planned_wait_mean_days": ("Wait for a planned appointment, mean", "working days", 1.0,
                                "min"),
     "planned_wait_p90_days": ("Wait for a planned appointment, 90th percentile",
@@ -84,6 +86,7 @@ BOUNDS: dict[str, str] = {
     "continuity_own_gp": "share",
     "continuity_own_clinician": "share",
     "utilisation": "share",
+    "planned_slots_booked_ahead": "share",
     "backlog_trend_per_week": "real",
     "carried_trend_per_week": "real",
 }

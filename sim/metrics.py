@@ -66,7 +66,8 @@ OVERALL_METRICS: tuple[str, ...] = (
     "calls_offered", "calls_answered", "calls_abandoned", "calls_retried",
     "abandonment_rate", "callers_gave_up_rate", "phone_wait_mean_min", "phone_wait_p90_min",
     "phone_wait_all_mean_min", "acute_same_day_rate", "acute_same_day_in_hours_rate",
-    "call_to_consult_wait_mean_min", "tnaa_days", "planned_requests",
+    "call_to_consult_wait_mean_min", "tnaa_days", "planned_slots_booked_ahead",
+    "planned_requests",
     "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",
     "backlog_trend_per_week", "continuity_own_gp", "turned_away", "contacts_arisen",
     "contacts_carried_over", "carried_trend_per_week", *(f"outcome_{o}" for o in OUTCOMES),
@@ -83,7 +84,7 @@ RUN_METRICS = ("phone_wait_p90_min", "planned_wait_p90_days", "backlog_trend_per
                "carried_trend_per_week",
                *(f"outcome_{o}" for o in AFTER_RUN))
 #: Metrics with a role that are also given per weekday.
-WEEKDAY_ROLE_METRICS = ("utilisation", "tnaa_days")
+WEEKDAY_ROLE_METRICS = ("utilisation", "tnaa_days", "planned_slots_booked_ahead")
 
 
 def check_time(records: DayRecords) -> None:
@@ -215,6 +216,12 @@ class RunMetrics:
         for role, days in records.tnaa.items():
             if role is None or role in self.bookable:
                 per_day("tnaa_days", days, role)
+        booked_all = slots_all = 0
+        for role, (booked, slots) in records.booked_ahead.items():
+            ratio("planned_slots_booked_ahead", booked, slots, role)
+            booked_all += booked
+            slots_all += slots
+        ratio("planned_slots_booked_ahead", booked_all, slots_all)
         per_day("backlog_planned", records.backlog)
         self.backlog.append((today, records.backlog))
         per_day("planned_requests", records.requests)

@@ -19,7 +19,8 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
                         ("phone_wait_p90_min", 2), ("phone_wait_all_mean_min", 2)],
     "Same-day access": [("acute_same_day_rate", 1), ("acute_same_day_in_hours_rate", 1),
                         ("call_to_consult_wait_mean_min", 1)],
-    "Access over weeks": [("tnaa_days", 1), ("planned_wait_mean_days", 1),
+    "Access over weeks": [("tnaa_days", 1), ("planned_slots_booked_ahead", 1),
+                          ("planned_wait_mean_days", 1),
                           ("planned_wait_p90_days", 1), ("backlog_planned", 0),
                           ("backlog_trend_per_week", 1), ("turned_away", 1),
                           ("continuity_own_gp", 1)],
@@ -34,7 +35,7 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
 #: Headline metrics given by role, shown one line per role after their section's rows
 #: (only where the scenario has them: a fixed nurse's continuity).
 ROLE_HEADLINES: dict[str, list[tuple[str, int]]] = {
-    "Access over weeks": [("continuity_own_clinician", 1)],
+    "Access over weeks": [("planned_slots_booked_ahead", 1), ("continuity_own_clinician", 1)],
 }
 
 

@@ -80,6 +80,22 @@ def test_above_supply_the_backlog_grows_by_demand_minus_supply():
     assert s.loc["tnaa_days", "mean"] > 3  # the wait for a routine slot keeps lengthening
 
 
+def test_slots_booked_ahead_follow_demand_against_supply():
+    """Below supply each day's requests book the next working days' first free slots, so
+    as a day begins about demand / supply of its slots are taken; past supply none is
+    left. The nurse is the only role with slots, so her row and the practice's agree."""
+    half = run_replications(book_only(0.5 * SLOTS_A_DAY), 4, 5, weeks=4, warmup_weeks=2)
+    s = overall(half.summary()).set_index("metric").loc["planned_slots_booked_ahead"]
+    assert s["mean"] == pytest.approx(0.5, abs=0.08)
+    assert 0.0 <= s.ci_low <= s["mean"] <= s.ci_high <= 1.0
+    nurse = half.summary()
+    nurse = nurse[(nurse.metric == "planned_slots_booked_ahead") & (nurse.role == "nurse")
+                  & nurse.weekday.isna()].iloc[0]
+    assert nurse["mean"] == pytest.approx(s["mean"])
+    full = figures(book_only(1.2 * SLOTS_A_DAY), runs=3, weeks=4)
+    assert full.loc["planned_slots_booked_ahead", "mean"] > 0.97
+
+
 def test_the_panel_equation_marks_where_the_backlog_starts_to_grow():
     scenario = book_only(1.0)
     days = scenario.clinic.working_days_per_year

@@ -111,6 +111,8 @@ class AppointmentBook:
         #: clinician or team on it, laid out as :meth:`book` reads them
         self._rungs: dict[tuple, list[tuple]] = {}
         self.free: dict[int, FreeSlots] = {}
+        #: every slot of each open day, booked or not (the day's shared template)
+        self.laid_out: dict[int, FreeSlots] = {}
         #: the same slots by person and by team, day by day (see :func:`index_by`)
         self.by_person: dict[int, FreeIndex] = {}
         self.by_team: dict[int, FreeIndex] = {}
@@ -126,7 +128,7 @@ class AppointmentBook:
     def start_day(self, today: int) -> list[Appointment]:
         """Move to ``today``: drop past days, open new ones; today's appointments, by time."""
         for d in [d for d in self.free if d < today]:
-            del self.free[d], self.by_person[d], self.by_team[d]
+            del self.free[d], self.by_person[d], self.by_team[d], self.laid_out[d]
         self.today = today
         last = today + self.horizon - 1
         while self._opened < last:
@@ -150,6 +152,7 @@ class AppointmentBook:
             template = self._templates[key] = (
                 free, index_by(free, lambda pid: pid), index_by(free, self.team_of.get))
         free, by_person, by_team = template
+        self.laid_out[day] = free
         return ({k: list(v) for k, v in free.items()},
                 {k: {g: list(v) for g, v in parts.items()} for k, parts in by_person.items()},
                 {k: {g: list(v) for g, v in parts.items()} for k, parts in by_team.items()})
@@ -352,6 +355,23 @@ class AppointmentBook:
             if seen >= nth:
                 return day - today
         return last - today
+
+    def booked_ahead(self) -> dict[str, tuple[int, int]]:
+        """Today's planned slots by role before anyone books today: (booked, all). A slot
+        counts as booked if a patient or a calendar task holds it; group seats are left
+        out, as in :meth:`third_next_available` (how full the calendar is as the day
+        begins: the fuller, the longer a new request waits)."""
+        today = self.today
+        free = self.free[today]
+        out: dict[str, tuple[int, int]] = {}
+        for (kind, key), slots in self.laid_out[today].items():
+            role, _, mark = key.partition("@")
+            if kind != PLANNED or mark == "group":
+                continue
+            booked, total = out.get(role, (0, 0))
+            out[role] = (booked + len(slots) - len(free.get((kind, key), ())),
+                         total + len(slots))
+        return out
 
     def pending(self) -> list[Appointment]:
         """Every appointment still to come (at the end of a run)."""

@@ -56,6 +56,8 @@ class DayRecords:
     requests: int = 0
     #: third next available appointment at opening, by role (None: any role), working days
     tnaa: dict = field(default_factory=dict)
+    #: today's planned slots by role at opening: (booked ahead, all)
+    booked_ahead: dict = field(default_factory=dict)
     #: appointments booked for later days, at the end of the day
     backlog: int = 0
 

@@ -272,6 +272,7 @@ class RunState:
         for seats in sessions.values():
             clinic.keep_group_session(seats)
         records.tnaa = self.access_at_opening(clinic)
+        records.booked_ahead = self.book.booked_ahead()
         for kind, waiting in self.carried.items():
             for c in waiting:
                 clinic.enqueue(c, kind)
