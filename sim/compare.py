@@ -202,10 +202,20 @@ def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
                                 "ci_high": "base_ci_high"})
     table = mine.merge(base, on=["metric", "role"], how="left")
     half = (table["diff_ci_high"] - table["diff_ci_low"]) / 2
+    # a difference with no spread (the same in every pair of runs) is as clear as one can
+    # be: it ranks first, not last; no difference at all ranks last
+    exact = (half == 0) & (table["diff_mean"] != 0) & table["diff_mean"].notna()
     table["effect_ratio"] = (table["diff_mean"].abs() / half).where(half > 0, 0.0).fillna(0.0)
+    table.loc[exact, "effect_ratio"] = math.inf
     table["clear"] = (table["diff_ci_low"] > 0) | (table["diff_ci_high"] < 0)
     return table.sort_values(["effect_ratio", "metric"], ascending=[False, True],
                              kind="stable").reset_index(drop=True)
+
+
+def effect_ratio_text(ratio: float) -> str:
+    """A difference over its CI's half-width, as the tables print it ("every pair": the
+    same difference in every pair of runs, so no interval around it)."""
+    return "every pair" if math.isinf(ratio) else f"{ratio:.1f}"
 
 
 def _num(value: float, metric: str, digits: int | None = None, sign: bool = False) -> str:
@@ -262,7 +272,7 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
                          r.mean).verdict or ("" if r.clear else "same" if same else "unclear")
         lines.append(f"  {_row_label(r.metric, r.role)[:53]:<54}"
                      f"{_num(r.base_mean, r.metric, d):>9}{_num(r.mean, r.metric, d):>9}  "
-                     f"{diff:<27}{verdict:<8}{r.effect_ratio:>12.1f}")
+                     f"{diff:<27}{verdict:<8}{effect_ratio_text(r.effect_ratio):>12}")
     if hidden:
         lines.append("  No clear difference (95 % CI includes zero) or the same in both: "
                      + "; ".join(hidden) + ".")

@@ -764,7 +764,7 @@ def _figure_label(metric: str, role: str | None) -> str:
 def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
     """One design against the baseline, largest effects relative to their uncertainty
     first; a cell is coloured only where the CI of the difference excludes zero."""
-    from sim.compare import baseline_only, ranked
+    from sim.compare import baseline_only, effect_ratio_text, ranked
     from sim.conclusion import Effect
 
     rows = []
@@ -785,7 +785,7 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
             f"<td class='num'>{_e(_with_ci(r.base_mean, r.base_ci_low, r.base_ci_high, unit, digits))}</td>"
             f"<td class='num'>{_e(_with_ci(r.mean, r.ci_low, r.ci_high, unit, digits))}</td>"
             f"<td class='{cls}'>{_e(diff)}</td><td>{_e(verdict)}</td>"
-            f"<td class='num'>{r.effect_ratio:.1f}</td></tr>")
+            f"<td class='num'>{effect_ratio_text(r.effect_ratio)}</td></tr>")
     for r in baseline_only(summary, point, baseline).itertuples(index=False):
         unit, digits = _digits(r.metric)
         label = _figure_label(r.metric, r.role)

@@ -47,6 +47,30 @@ def test_compare_prints_a_conclusion_and_differences_sorted_by_effect_size(saved
     assert f"clinicsim report {out}" in text
 
 
+def test_a_difference_the_same_in_every_pair_of_runs_ranks_first():
+    """A difference with no spread across paired runs (a 90th percentile one day longer in
+    every run) is as clear as a difference gets: it must not sink below the noisy ones."""
+    import pandas as pd
+
+    from sim.compare import difference_table, ranked
+
+    def row(point, metric, mean, diff=None, low=None, high=None):
+        return {"point": point, "metric": metric, "role": None, "activity": None,
+                "weekday": None, "mean": mean, "ci_low": mean, "ci_high": mean,
+                "diff_mean": diff, "diff_ci_low": low, "diff_ci_high": high}
+
+    summary = pd.DataFrame([
+        row(0, "planned_wait_p90_days", 1.0), row(0, "calls_offered", 100.0),
+        row(0, "overtime_min", 40.0),
+        row(1, "planned_wait_p90_days", 2.0, 1.0, 1.0, 1.0),
+        row(1, "calls_offered", 80.0, -20.0, -22.0, -18.0),
+        row(1, "overtime_min", 40.0, 0.0, 0.0, 0.0)])
+    table = ranked(summary, 1, 0)
+    assert list(table["metric"]) == ["planned_wait_p90_days", "calls_offered", "overtime_min"]
+    text = "\n".join(difference_table(summary, 1, 0, {0: "A", 1: "B"}, everything=True))
+    assert "every pair" in text.splitlines()[1]
+
+
 def test_a_figure_only_one_design_has_is_shown_as_such_both_ways(tmp_path, capsys):
     """A design listing patients with a fixed nurse has a figure the other lacks: it is
     named as one design's own, with its CI, never as 'no clear difference'; in the text and
