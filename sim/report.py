@@ -63,7 +63,8 @@ def _fmt(value: float | None, scale: float, digits: int) -> str:
 LABEL = 56
 #: Figures shown by weekday, with their digits.
 WEEKDAY_FIGURES = (("calls_offered", 0), ("abandonment_rate", 0), ("acute_same_day_rate", 0),
-                   ("tnaa_days", 1), ("backlog_planned", 0), ("overtime_min", 0))
+                   ("tnaa_days", 1), ("planned_slots_booked_ahead", 0), ("backlog_planned", 0),
+                   ("overtime_min", 0))
 
 
 def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int,
