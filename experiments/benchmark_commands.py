@@ -26,7 +26,9 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
     process does.
     ``-j`` is capped at the CPUs available, so with one CPU there is nothing to measure.
 [6] Whole workloads, one run each: every case with ``clinicsim run caseNN -r 20 --weeks 52
-    --warmup-weeks 4 -j 2`` (17 commands, their times summed); ``clinicsim capacity case03``
+    --warmup-weeks 4 -j 2`` (17 commands, their times summed), and beside it the least it
+    can take: one run of each case timed in one process, its CPU times 20 over the cores
+    (no start-up, summaries or cores slowing each other); ``clinicsim capacity case03``
     with the default targets; ``clinicsim frontier experiments/frontier_medium.yaml -j 2``.
     A workload still running after ``--workload-cap`` times its target is stopped (its
     process group, started here) and reported as longer than that.
@@ -314,14 +316,60 @@ def cap_seconds(target: float, cap: float) -> float | None:
     return None if cap <= 0 else cap * target
 
 
+#: [6] One run of each named case, timed in one process (CPU seconds, printed as JSON):
+#: the work the all-cases workload repeats WORKLOAD_RUNS times, without start-up.
+ONE_RUN_EACH_CODE = textwrap.dedent("""
+    import json, sys, time
+    from sim import load_scenario
+    from sim.engine import CompiledScenario, collector_paused
+    from sim.experiment.replications import run_calendar, run_one
+    weeks, warmup, names = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    cpu = {}
+    for name in names:
+        scenario = load_scenario(name)
+        model = CompiledScenario(scenario)
+        calendar = run_calendar(scenario, weeks, warmup)
+        with collector_paused():
+            t0 = time.process_time()
+            run_one(model, 1, 0, calendar, keep_days=False)
+            cpu[name] = time.process_time() - t0
+    print(json.dumps(cpu))
+""")
+
+
+def one_run_each(names: list[str], weeks: int, warmup: int) -> dict[str, float]:
+    """CPU seconds of one run of each case (``weeks`` measured after ``warmup``), in a
+    child of this Python, so with the engine the ``clinicsim`` command uses."""
+    import json
+
+    out = subprocess.run([sys.executable, "-c", ONE_RUN_EACH_CODE, str(weeks), str(warmup),
+                          *names], capture_output=True, text=True, cwd=REPO)
+    if out.returncode != 0:
+        raise SystemExit(f"timing one run of each case failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def workload_floor(cpu_one_run_each: float, runs: int, cores: int) -> float:
+    """The least wall time of ``runs`` runs of every case on ``cores`` cores: their CPU
+    split perfectly, with no start-up, summaries or cores slowing each other."""
+    return cpu_one_run_each * runs / max(1, cores)
+
+
 def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float) -> None:
     print(f"## [6] Whole workloads on {min(available_cpus(), WORKLOAD_JOBS)} cores: one run "
           "each, wall clock" + (f"; stopped after {cap:g} x the target" if cap > 0 else ""),
           flush=True)
-    # every case, summed
+    # every case, summed; first the least it can take: one run of each, its CPU split
+    # perfectly over the cores
+    names = case_names()
+    cores = min(available_cpus(), WORKLOAD_JOBS)
+    cpu = one_run_each(names, WORKLOAD_WEEKS, WORKLOAD_WARMUP)
+    floor = workload_floor(sum(cpu.values()), WORKLOAD_RUNS, cores)
+    print(f"    one run of each case in one process: {sum(cpu.values()):.1f} s CPU (largest "
+          f"{max(cpu, key=cpu.get)} {max(cpu.values()):.2f} s), so {WORKLOAD_RUNS} runs of "
+          f"each take at least {floor:.0f} s on {cores} cores, split perfectly", flush=True)
     limit = cap_seconds(TARGET_CASES_S, cap)
     total, stopped, done = 0.0, False, 0
-    names = case_names()
     for name in names:
         args = ["run", name, "-r", str(WORKLOAD_RUNS), "--weeks", str(WORKLOAD_WEEKS),
                 "--warmup-weeks", str(WORKLOAD_WARMUP), "-j", str(WORKLOAD_JOBS)]
@@ -339,7 +387,10 @@ def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float
                        f"clinicsim run caseNN -r {WORKLOAD_RUNS} --weeks {WORKLOAD_WEEKS} "
                        f"--warmup-weeks {WORKLOAD_WARMUP} -j {WORKLOAD_JOBS} for each case, "
                        "whole processes one after another, wall clock summed",
-                       note=f"stopped after {done} of {len(names)} cases" if stopped else "",
+                       note=(f"stopped after {done} of {len(names)} cases; " if stopped
+                             else "") + f"at least {floor:.0f} s with the runs' CPU split "
+                             f"perfectly over {cores} cores ({sum(cpu.values()):.1f} s of "
+                             "CPU for one run of each case)",
                        digits=1, at_least=stopped))
     # the capacity search of the largest case
     out = run_timed(exe + ["capacity", largest, "-j", str(WORKLOAD_JOBS)],

@@ -24,3 +24,14 @@ def test_the_serial_part_and_shared_cores_lower_the_ceiling(bench):
     assert bench.parallel_ceiling(16.8, 0.8, 1.07) == pytest.approx(16.8 / (0.8 + 8 * 1.07))
     assert bench.parallel_ceiling(16.8, 0.8, 1.07) < 1.8
     assert bench.parallel_ceiling(16.8, 0.8, 1.25) < bench.parallel_ceiling(16.8, 0.8, 1.07)
+
+
+def test_the_workload_floor_is_the_runs_cpu_split_over_the_cores(bench):
+    assert bench.workload_floor(24.0, 20, 2) == pytest.approx(240.0)
+    assert bench.workload_floor(24.0, 20, 1) == pytest.approx(480.0)
+
+
+def test_one_run_of_each_case_is_timed_with_the_installed_engine(bench):
+    cpu = bench.one_run_each(["case06", "case10"], 1, 0)
+    assert set(cpu) == {"case06", "case10"}
+    assert all(0.0 < t < 30.0 for t in cpu.values())
