@@ -439,10 +439,10 @@ def main(argv: list[str] | None = None) -> None:
         loky = [timed_sweep(exp, workdir, "loky jobs=2 (cold pool)", "loky", 2)]
         if not args.quick:
             loky.append(timed_sweep(exp, workdir, "loky jobs=2 (warm pool)", "loky", 2))
-        dask = startup = None
+        dask_sweep = startup = None
         if use_dask:
             startup = dask_startup(2)
-            dask = timed_sweep(exp, workdir, "dask jobs=2 (LocalCluster)", "dask", 2)
+            dask_sweep = timed_sweep(exp, workdir, "dask jobs=2 (LocalCluster)", "dask", 2)
         # serial again, last: T1 is the faster of the two serial runs, so that a busy moment
         # of the machine (or the order of the runs) does not inflate the efficiencies
         again = timed_sweep(exp, workdir, "serial (jobs=1), again", "loky", 1, time_tasks=True)
@@ -485,11 +485,11 @@ def main(argv: list[str] | None = None) -> None:
     rows = [(f"serial (jobs=1, in process), run {i + 1}{' = T1' if r is serial else ''}", r, 1)
             for i, r in enumerate(serials)]
     rows += [(r["label"], r, 2) for r in loky]
-    if dask:
-        rows.append(("dask jobs=2, incl. cluster start-up", dask, 2))
-        excl = dask["wall"] - startup["start"] - startup["imports"] - startup["stop"]
+    if dask_sweep:
+        rows.append(("dask jobs=2, incl. cluster start-up", dask_sweep, 2))
+        excl = dask_sweep["wall"] - startup["start"] - startup["imports"] - startup["stop"]
         rows.append(("dask jobs=2, excl. start-up (start, import, close)",
-                     {**dask, "wall": excl}, 2))
+                     {**dask_sweep, "wall": excl}, 2))
 
     print("## Method")
     print(textwrap.fill(

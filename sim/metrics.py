@@ -38,7 +38,7 @@ from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
                                 DayRecords)
 from sim.estimators import RatioSums, intervals
 from sim.labels import metric_bounds
-from sim.scenario.schema import ACTIVITIES, Scenario
+from sim.scenario.schema import ACTIVITIES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -62,10 +62,10 @@ class _StaffTime:
         if not records.day.measured:
             return
         self.days += 1
-        for sid, group, role, team, _s, _e, _l, time in records.staff:
+        for sid, group, role, team, _s, _e, _l, spent in records.staff:
             key = (sid, group, role, team)
             mine = self.minutes.setdefault(key, dict.fromkeys(ACTIVITIES, 0.0))
-            for activity, m in time.items():
+            for activity, m in spent.items():
                 mine[activity] += m
             self.present[key] = self.present.get(key, 0) + 1
 
