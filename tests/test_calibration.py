@@ -203,6 +203,8 @@ def test_acceptance_reads_the_wait_check_the_narrative_names():
 
     assert wait_lines(5.0) == []
     assert "1.2 working days" in wait_lines(1.2)[0]
+    # the line says how full the GP's calendar is as each day begins (the table's figure)
+    assert "10 % of the GPs' planned slots are booked (10-10 %)" in wait_lines(1.2)[0]
 
 
 def test_acceptance_flags_work_that_piles_up_only_when_confidently_growing():
