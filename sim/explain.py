@@ -253,8 +253,9 @@ def explain(metric: str, scenario: Scenario | None = None) -> str:
             "patience" in item for item in found.inputs):
         lines.append(f"In {scenario.name}:")
         lines += [f"  {s}" for s in patience_sentences(scenario)]
-    lines.append("Across runs: the mean per working day (or per contact, pooled) with a 95 % "
-                 "confidence interval over independent runs.")
+    lines.append("Across runs: the mean per working day (or pooled per contact, or per slot, "
+                 "as the figure counts) with a 95 % confidence interval over independent "
+                 "runs.")
     return "\n".join(lines)
 
 
