@@ -167,11 +167,19 @@ _FIRST_DAY_WRAPPER = textwrap.dedent("""\
     """)
 
 
+def python_child(argv: list[str]) -> subprocess.CompletedProcess:
+    """``argv`` run by this Python (``-c CODE ...``), output captured, started outside the
+    checkout: ``python -c`` puts its working directory first on ``sys.path``, so from the
+    checkout it would import the sources, not the engine ``clinicsim`` uses (a compiled
+    install)."""
+    return subprocess.run([sys.executable, *argv], capture_output=True, text=True,
+                          check=False, cwd=tempfile.gettempdir())
+
+
 def first_day_moments(args: list[str]) -> tuple[float, float, float]:
     """(interpreter start, imports, loading and set-up) in seconds for one process."""
     launch = time.time()
-    done = subprocess.run([sys.executable, "-c", _FIRST_DAY_WRAPPER, *args],
-                          capture_output=True, text=True, check=False)
+    done = python_child(["-c", _FIRST_DAY_WRAPPER, *args])
     line = next((x for x in done.stderr.splitlines() if x.startswith("MOMENTS")), None)
     if line is None:
         raise SystemExit(f"clinicsim {' '.join(args)} never reached its first day:\n"
@@ -185,8 +193,7 @@ def import_profile(top: int = 8) -> list[tuple[float, str]]:
     ``python -X importtime``: where start-up time goes."""
     code = ("import sim.cli, sim.scenario.loading, sim.workers, sim.progress, "
             "sim.experiment.replications, sim.metrics")
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
-                          capture_output=True, text=True, check=False)
+    done = python_child(["-X", "importtime", "-c", code])
     rows = []
     for line in done.stderr.splitlines():
         parts = line.split("|")
@@ -342,8 +349,7 @@ def one_run_each(names: list[str], weeks: int, warmup: int) -> dict[str, float]:
     child of this Python, so with the engine the ``clinicsim`` command uses."""
     import json
 
-    out = subprocess.run([sys.executable, "-c", ONE_RUN_EACH_CODE, str(weeks), str(warmup),
-                          *names], capture_output=True, text=True, cwd=REPO)
+    out = python_child(["-c", ONE_RUN_EACH_CODE, str(weeks), str(warmup), *names])
     if out.returncode != 0:
         raise SystemExit(f"timing one run of each case failed:\n{out.stderr}")
     return json.loads(out.stdout)

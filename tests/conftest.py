@@ -36,14 +36,19 @@ def pytest_sessionstart(session):
                     returncode=2)
 
 
+def experiment_module(monkeypatch, name: str):
+    """A script of ``experiments/`` as a module (its helpers import each other from there)."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(REPO / "experiments"))
+    return importlib.import_module(name)
+
+
 @pytest.fixture
 def benchmark_compiled(monkeypatch):
     """``experiments/benchmark_compiled.py`` as a module: what the compiled install compiles
     (pyproject.toml's hook) and how runs are compared across engines."""
-    import importlib
-
-    monkeypatch.syspath_prepend(str(REPO / "experiments"))
-    return importlib.import_module("benchmark_compiled")
+    return experiment_module(monkeypatch, "benchmark_compiled")
 
 
 def scenario_with(base: str = "default", **changes):

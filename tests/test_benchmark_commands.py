@@ -2,17 +2,14 @@
 allow, so that a missed speed-up target can be told from a slow split."""
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import experiment_module
 
 
 @pytest.fixture
 def bench(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO / "experiments"))
-    return importlib.import_module("benchmark_commands")
+    return experiment_module(monkeypatch, "benchmark_commands")
 
 
 def test_two_real_cores_and_no_serial_part_allow_twice_the_speed(bench):
