@@ -481,11 +481,11 @@ class Clinic:
     def release(self) -> None:
         """Break the day's reference cycles once it is over, so reference counting frees it
         with the cyclic collector paused: clinic <-> workers, and the SimPy environment's
-        own (it keeps methods bound to itself as attributes)."""
+        own (its heap holds events whose callbacks hold processes)."""
         for w in self.workers:
             w.clinic = w.process = w.wake = w.alarm = None  # type: ignore[assignment]
         self.workers, self.idle = [], IdleIndex()
-        self.env.__dict__.clear()
+        self.env.release()
 
     def sweep(self) -> None:
         """After everyone has gone home: whatever still waits goes on to a later day."""

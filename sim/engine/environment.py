@@ -15,17 +15,19 @@ alarm takes that number when the stretch starts, exactly as a new timer would). 
 events that act happen in the same order as with one timer per stretch, and runs are
 unchanged to the last digit.
 
-All of this reads SimPy's event heap and counters (``_queue``, ``_eid``, ``_now``), which
-its public API does not expose. The engine's modules read the clock as ``env._now`` too:
-it is what SimPy's ``now`` property returns, and the clock is read about twice per event,
-so the property call was 3 % of the engine's instructions. ``tests/test_environment.py``
-compares the order of events with SimPy's own loop and timers, so a SimPy release that
-changed them would fail there first.
+SimPy's events and processes read and write an environment's clock, event heap, event
+counter and active process (``_now``, ``_queue``, ``_eid``, ``_active_proc``), which its
+public API does not expose; :class:`DayEnvironment` keeps them as SimPy does, in the same
+layout. The engine's modules read the clock as ``env._now`` too: the clock is read about
+twice per event, so a property call there was 3 % of the engine's instructions.
+``tests/test_environment.py`` compares the order of events with SimPy's own environment,
+loop and timers, so a SimPy release that changed them would fail there first.
 """
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from typing import Any, Callable
+from itertools import count
+from typing import Any, Callable, Iterator
 
 import simpy
 from simpy.core import NORMAL
@@ -48,9 +50,48 @@ class Due:
         self.callbacks: Any = []  # a list; None once it has rung, as SimPy sets it
 
 
-class DayEnvironment(simpy.Environment):
-    """A SimPy environment whose ``run()`` (to the end of the schedule) is one loop, with
-    cheaper timers: :meth:`sleep` and :meth:`call_at`."""
+class DayEnvironment:
+    """A SimPy environment of one day: what SimPy's events and processes use of
+    ``simpy.Environment`` (the clock, the event heap and its counter, the active process,
+    ``schedule``, ``process``, ``event``, ``timeout``), with ``run()`` (to the end of the
+    schedule) as one loop and cheaper timers: :meth:`sleep` and :meth:`call_at`.
+
+    It is a class of its own rather than a subclass of ``simpy.Environment`` so that a
+    compiled engine keeps the clock and the heap in fixed fields: the engine reads the
+    clock about twice per event, and a subclass of a plain-Python class keeps its fields in
+    a dict, looked up by name at every read."""
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        self._now: float = initial_time
+        self._queue: list[Any] = []  # (time, priority, number, event), SimPy's layout
+        self._eid: Iterator[int] = count()
+        self._active_proc: Any = None
+
+    @property
+    def now(self) -> float:
+        """The current simulation time."""
+        return self._now
+
+    @property
+    def active_process(self) -> Any:
+        """The process running now, if any (SimPy's interrupts read it)."""
+        return self._active_proc
+
+    def schedule(self, event: Any, priority: int = NORMAL, delay: float = 0) -> None:
+        """Schedule ``event`` ``delay`` minutes from now, as SimPy's environment does."""
+        _heap_push(self._queue, (self._now + delay, priority, next(self._eid), event))
+
+    def process(self, generator: Any) -> simpy.Process:
+        """A SimPy process running ``generator`` in this environment."""
+        return simpy.Process(self, generator)  # type: ignore[arg-type]
+
+    def event(self) -> simpy.Event:
+        """A SimPy event of this environment, to be triggered by hand."""
+        return simpy.Event(self)  # type: ignore[arg-type]
+
+    def timeout(self, delay: float = 0, value: Any = None) -> simpy.Timeout:
+        """SimPy's own timer (the engine uses :meth:`sleep`)."""
+        return simpy.Timeout(self, delay, value)  # type: ignore[arg-type]
 
     def sleep(self, delay: float) -> Due:
         """A timer ``delay`` minutes from now, ordered as ``timeout(delay)`` would be."""
@@ -67,14 +108,13 @@ class DayEnvironment(simpy.Environment):
         due.callbacks.append(callback)
         _heap_push(self._queue, (now + max(0.0, t - now), NORMAL, next(self._eid), due))
 
-    def run(self, until=None):
+    def run(self) -> None:
         """Process every scheduled event, as ``simpy.Environment.run()`` does without
-        ``until``, with ``step`` inlined; with ``until``, SimPy's own loop."""
-        if until is not None:
-            return super().run(until)
+        ``until``, with its ``step`` inlined."""
         queue = self._queue
         while queue:
-            self._now, _, _, event = heappop(queue)
+            now, _, _, event = heappop(queue)
+            self._now = now
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)
@@ -82,12 +122,16 @@ class DayEnvironment(simpy.Environment):
                 exc = type(event._value)(*event._value.args)
                 exc.__cause__ = event._value
                 raise exc
-        return None
 
     def ticket(self) -> int:
         """The number SimPy would give an event scheduled now (used up, as scheduling
         would)."""
         return next(self._eid)
+
+    def release(self) -> None:
+        """Drop the day's events and the active process (reference cycles through them)."""
+        self._queue = []
+        self._active_proc = None
 
 
 class Alarm:
