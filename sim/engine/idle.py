@@ -77,19 +77,20 @@ class IdleIndex:
                     if not bucket:
                         continue
                     other = team is not None and worker_team != team
-                    w = bucket[0][1]  # the first of the bucket, unless a line or remote
+                    w: Worker = bucket[0][1]  # the first of the bucket, unless a line or remote
                     if w.remote or (line is not None and w.lines is not None  # work rules
                                     and line not in w.lines):           # them out
-                        w = _first_fit(bucket, item)
-                        if w is None:
+                        fit = _first_fit(bucket, item)
+                        if fit is None:
                             continue
+                        w = fit
                     key = (rank, other, w.index)
                     if found_key is None or key < found_key:
                         found, found_key = w, key
         return found
 
 
-def _first_fit(bucket: list, item):
+def _first_fit(bucket: list[tuple[int, Worker]], item) -> Worker | None:
     """The first person of a bucket who may take ``item`` (almost always the first)."""
     line = item.route.line
     for _index, w in bucket:

@@ -181,14 +181,15 @@ class Worker:
             if item.stage == "question":
                 yield from self.answer(item)
                 continue
-            if (history is not None and item.same_day and item.history is None
-                    and item.stage == "consult" and item.ctype in history
-                    and clinic.hand_history(item, history[item.ctype], self)):
+            c: Contact = item  # typed, so a compiled engine reads its fields directly
+            if (history is not None and c.same_day and c.history is None
+                    and c.stage == "consult" and c.ctype in history
+                    and clinic.hand_history(c, history[c.ctype], self)):
                 continue  # a free colleague takes the history; the patient comes back after
             t0 = env._now
-            duration, activity = self.begin(item, t0)
-            if assist is not None and item.stage == "consult":
-                yield from self.assisted(item, duration)
+            duration, activity = self.begin(c, t0)
+            if assist is not None and c.stage == "consult":
+                yield from self.assisted(c, duration)
             else:
                 # a doctor may be called out of a task for a question (supervision mode
                 # ``interrupt``); the rest of an interrupted task goes on in ``work``
@@ -208,19 +209,19 @@ class Worker:
                     if self.timeline is not None and t1 > t0:
                         self.timeline.append((self.id, activity, t0, t1))
             if self.asks:
-                question = self._question(item)
+                question = self._question(c)
                 if question is not None:
-                    u = item.u[_MESSAGE]
+                    u = c.u[_MESSAGE]
                     if question[0] != "question":
-                        yield from self.ask(item, *question)
+                        yield from self.ask(c, *question)
                     elif u < self.p_message:
-                        clinic.ask(self, item, "message", question[1])  # no one waits
-                    elif u < self.p_message_or_calendar and item.stage == "inbox":
-                        clinic.to_calendar(self, item, t0)  # the item ends in that slot
+                        clinic.ask(self, c, "message", question[1])  # no one waits
+                    elif u < self.p_message_or_calendar and c.stage == "inbox":
+                        clinic.to_calendar(self, c, t0)  # the item ends in that slot
                         continue
                     else:
-                        yield from self.ask(item, *question)
-            self.complete(item, t0)
+                        yield from self.ask(c, *question)
+            self.complete(c, t0)
         self.left_at = env._now
         clinic.left(self)
 
