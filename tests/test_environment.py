@@ -1,9 +1,13 @@
 """The day's event loop and the idle alarm keep SimPy's order of events exactly."""
 from __future__ import annotations
 
+import heapq
+import random
+
 import simpy
 
-from sim.engine.environment import Alarm, DayEnvironment
+from sim.engine import environment
+from sim.engine.environment import Alarm, DayEnvironment, HeapEntry, heap_add, heap_take
 
 
 def _trace(env_class: type, use_alarm: bool) -> list[tuple[float, str]]:
@@ -134,3 +138,33 @@ def _timers_trace(cheap: bool) -> list[tuple[float, str]]:
 def test_cheap_timers_keep_simpy_order():
     assert _timers_trace(cheap=True) == _timers_trace(cheap=False)
     assert (2.5, "a interrupted by a question") in _timers_trace(cheap=True)
+
+
+def test_compiled_heap_gives_heapq_order():
+    """The heap a compiled engine uses takes events out in the order ``heapq`` takes
+    SimPy's tuples, ties in time and priority included."""
+    rng = random.Random(3)
+    heap: list = []
+    tuples: list = []
+    taken, expected = [], []
+    for eid in range(3000):
+        t = float(rng.randint(0, 40))  # many ties in time
+        priority = rng.randint(0, 1)
+        heap_add(heap, HeapEntry(t, priority, eid, eid))
+        heapq.heappush(tuples, (t, priority, eid, eid))
+        if rng.random() < 0.4:
+            taken.append(heap_take(heap).event)
+            expected.append(heapq.heappop(tuples)[3])
+    while heap:
+        taken.append(heap_take(heap).event)
+        expected.append(heapq.heappop(tuples)[3])
+    assert taken == expected and not tuples
+
+
+def test_day_loop_keeps_simpy_order_on_the_compiled_heap(monkeypatch):
+    """The loop and timers on the compiled engine's heap, run here interpreted."""
+    reference = _trace(simpy.Environment, use_alarm=False)
+    monkeypatch.setattr(environment, "NATIVE_HEAP", True)
+    assert _trace(DayEnvironment, use_alarm=False) == reference
+    assert _trace(DayEnvironment, use_alarm=True) == reference
+    assert _timers_trace(cheap=True) == _timers_trace(cheap=False)
