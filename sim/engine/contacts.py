@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 _NAN = float("nan")
 
 if TYPE_CHECKING:  # pragma: no cover
-    import simpy
+    from sim.engine.environment import Signal
 
     from sim.engine.model import History, Route
 
@@ -102,7 +102,7 @@ class Question:
     __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage")
 
     def __init__(self, asker, contact: Contact, kind: str, duration: float, route: Route | None,
-                 done: simpy.Event):
+                 done: Signal):
         self.asker = asker
         self.contact = contact
         self.kind = kind

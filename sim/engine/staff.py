@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
-from sim.engine.environment import Alarm
+from sim.engine.environment import Alarm, Signal
 from sim.engine.model import PlanBlock, pick
 from sim.rng import DRAW
 from sim.scenario.schema import ACTIVITIES
@@ -98,7 +98,7 @@ class Worker:
         # consultation (None: no type has one before this role)
         self.history = model.history_before.get(person.role)
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
-        self.wake: simpy.Event | None = None
+        self.wake: Signal | None = None
         self.serving: frozenset[str] = frozenset()
         self.lines: frozenset[str] | None = None  # phone lines the current block answers
         self.remote = person.remote  # works by video or phone: takes remote types only
