@@ -187,6 +187,11 @@ class DayEnvironment:
                 self._now, event = entry.t, entry.event
             else:
                 self._now, _, _, event = heappop(queue)
+            if isinstance(event, Due):  # most events: typed, and never failed
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                continue
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)
@@ -248,8 +253,11 @@ class DayProcess:
         self._generator = generator
         self._ok = True
         self._value: Any = PENDING
+        #: the bound ``_resume``, made once: every wait appends it to an event's callbacks
+        #: (a reference cycle through this process, broken when the generator ends)
+        self._resumer: Any = self._resume
         start = Due()  # SimPy's ``Initialize``: urgent, so it comes before interrupts
-        start.callbacks.append(self._resume)
+        start.callbacks.append(self._resumer)
         env.push(env._now, URGENT, env.ticket(), start)
         self._target: Any = start
 
@@ -275,7 +283,11 @@ class DayProcess:
         generator = self._generator
         while True:
             try:
-                if event._ok:
+                if isinstance(event, Due):  # the commonest: typed, never failed, no value
+                    event = generator.send(None)
+                elif isinstance(event, Signal):
+                    event = generator.send(event._value)
+                elif event._ok:
                     event = generator.send(event._value)
                 else:
                     event._defused = True  # the process handles it (or fails with it)
@@ -284,18 +296,18 @@ class DayProcess:
                     exc.__cause__ = failure
                     event = generator.throw(exc)
             except StopIteration as stop:
-                event = None  # ended: no target
+                event = self._resumer = None  # ended: no target
                 self._ok, self._value = True, stop.args[0] if stop.args else None
                 env.schedule(self)
                 break
             except BaseException as failure:
-                event = None
+                event = self._resumer = None
                 self._ok, self._value = False, failure
                 env.schedule(self)
                 break
             callbacks = event.callbacks
             if callbacks is not None:  # still to come: wait for it
-                callbacks.append(self._resume)
+                callbacks.append(self._resumer)
                 break
         self._target = event
         env._active_proc = None
