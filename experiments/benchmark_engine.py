@@ -167,30 +167,34 @@ class _Counter:
 
 @contextmanager
 def counting_steps() -> Iterator[_Counter]:
-    """Count ``simpy.Environment.step`` calls (processed events) in any Environment.
+    """Count processed events: ``simpy.Environment.step`` calls in SimPy's own
+    environments (the reference), and events the engine's day environments take from
+    their heap, which their loop (interpreted) takes with ``heapq.heappop``, one per event.
 
-    The engine builds its own Environment every day, so the count comes from patching the
-    class for the duration of a counting pass. The final ``step`` that finds the schedule
-    empty raises ``EmptySchedule`` before the counter moves, so it is not counted. The
-    engine's day loop runs events without ``step``: for the pass it runs SimPy's own loop,
-    which processes the same events in the same order.
+    The engine builds its own environment every day, so the count comes from patching
+    for the duration of a counting pass. The final ``step`` that finds the schedule empty
+    raises ``EmptySchedule`` before the counter moves, so it is not counted.
     """
-    from sim.engine.environment import DayEnvironment
+    from sim.engine import environment
 
-    original, day_loop = simpy.Environment.step, DayEnvironment.run
+    original_step, original_pop = simpy.Environment.step, environment.heappop
     counter = _Counter()
 
     def step(self):
-        original(self)
+        original_step(self)
         counter.steps += 1
 
+    def pop(heap):
+        counter.steps += 1
+        return original_pop(heap)
+
     simpy.Environment.step = step
-    DayEnvironment.run = simpy.Environment.run
+    environment.heappop = pop
     try:
         yield counter
     finally:
-        simpy.Environment.step = original
-        DayEnvironment.run = day_loop
+        simpy.Environment.step = original_step
+        environment.heappop = original_pop
 
 
 #: The counting pass in a child on the sources, for a compiled install (see count_events).
