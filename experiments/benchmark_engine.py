@@ -32,10 +32,10 @@ processes on a shared machine distort them less than wall clock, the best of a n
 repeats, and Python's cyclic garbage collector paused around the loop, as every loop of
 the product over runs pauses it (``sim.engine.collector_paused``); the bare SimPy reference
 is timed the same way, so their ratio is like for like, and the figures with the collector
-running are printed too. SimPy events are counted as calls of
-``simpy.Environment.step`` by patching it in a separate counting pass over the same runs
-(the same seed and replication give the same run), so the timed passes run unpatched
-SimPy. Nothing in the package is modified and no simulated number changes. The load
+running are printed too. Events are counted in a separate counting pass over the same
+runs (the same seed and replication give the same run): the reference's as calls of
+``simpy.Environment.step``, the engine's as the events its day loop takes from its heap,
+each patched for that pass only, so the timed passes run unpatched. Nothing in the package is modified and no simulated number changes. The load
 average is printed at the start and the end: on a loaded machine every figure is worse.
 Nothing asserts on a timing: a missed target is printed "NOT met".
 """
@@ -461,7 +461,7 @@ def section_engine(figures: Figures, mode: str, args: argparse.Namespace, case_n
     big = results[0]
     how = (f"{big['label']}: {big['runs']} runs of {ENGINE_WEEKS} weeks, no warm-up; CPU "
            f"time, best of {repeats}, collector paused; SimPy events counted in a separate "
-           "pass (simpy.Environment.step patched; for a compiled engine, on the checkout's "
+           "pass (the day loop's heap pops counted; for a compiled engine, on the checkout's "
            "sources in a child process); reference: bare SimPy M/M/3, "
            f"{args.customers:,} customers, timed alike")
     figures.add(Figure(5, "engine events/s vs bare SimPy's", big["events_per_s"]
