@@ -251,6 +251,8 @@ class DayProcess:
         self.env = env
         self.callbacks: Any = []  # a list; None once it has fired, as SimPy sets it
         self._generator = generator
+        #: the generator's bound ``send``, looked up once rather than at every resumption
+        self._send: Callable[[Any], Any] = generator.send
         self._ok = True
         self._value: Any = PENDING
         #: the bound ``_resume``, made once: every wait appends it to an event's callbacks
@@ -280,15 +282,15 @@ class DayProcess:
         yields an event still to come, as ``simpy.Process._resume`` does."""
         env = self.env
         env._active_proc = self
-        generator = self._generator
+        generator, send = self._generator, self._send
         while True:
             try:
                 if isinstance(event, Due):  # the commonest: typed, never failed, no value
-                    event = generator.send(None)
+                    event = send(None)
                 elif isinstance(event, Signal):
-                    event = generator.send(event._value)
+                    event = send(event._value)
                 elif event._ok:
-                    event = generator.send(event._value)
+                    event = send(event._value)
                 else:
                     event._defused = True  # the process handles it (or fails with it)
                     failure = event._value
