@@ -263,16 +263,6 @@ class DayProcess:
         env.push(env._now, URGENT, env.ticket(), start)
         self._target: Any = start
 
-    @property
-    def is_alive(self) -> bool:
-        """True until the generator ends."""
-        return self._value is PENDING
-
-    @property
-    def target(self) -> Any:
-        """The event the process waits for."""
-        return self._target
-
     def interrupt(self, cause: Any = None) -> None:
         """Throw SimPy's ``Interrupt(cause)`` into the generator, urgently."""
         Interruption(self, cause)  # type: ignore[arg-type]
@@ -287,7 +277,7 @@ class DayProcess:
             try:
                 if isinstance(event, Due):  # the commonest: typed, never failed, no value
                     event = send(None)
-                elif isinstance(event, Signal):
+                elif isinstance(event, Signal):  # typed: read without a name lookup
                     event = send(event._value)
                 elif event._ok:
                     event = send(event._value)
