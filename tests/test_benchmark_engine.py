@@ -32,3 +32,21 @@ def test_counting_pass_counts_a_run_of_days(benchmark_engine):
     with benchmark_engine.counting_steps() as counter:
         contacts = benchmark_engine.run_days(model, 1, 1, calendar)
     assert contacts > 0 and counter.steps > 2 * contacts  # several events a contact
+
+
+def test_scaled_practice_keeps_patients_per_person(benchmark_engine):
+    """[4] compares list sizes with the staff in proportion: the same patients per person at
+    every size (the default's 9 people for 6,000 patients: 3 for 2,000, 120 for 80,000)."""
+    base = load_scenario("default")
+    for list_size, people in ((2_000, 3), (6_000, 9), (20_000, 30), (80_000, 120)):
+        scaled = benchmark_engine.scaled_scenario(base, list_size)
+        assert scaled.population.list_size == list_size
+        assert benchmark_engine.staff_count(scaled) == people
+    with pytest.raises(ValueError, match="no one is left"):
+        benchmark_engine.scaled_scenario(base, 100)
+
+
+def test_best_days_takes_each_days_best_pass(benchmark_engine):
+    # a slow spell hits day 2 in the first pass and day 1 in the second: neither counts
+    passes = [[1.0, 9.0, 3.0], [8.0, 2.0, 3.5]]
+    assert benchmark_engine.best_days(passes) == pytest.approx(6.0)
