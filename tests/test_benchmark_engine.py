@@ -50,3 +50,20 @@ def test_best_days_takes_each_days_best_pass(benchmark_engine):
     # a slow spell hits day 2 in the first pass and day 1 in the second: neither counts
     passes = [[1.0, 9.0, 3.0], [8.0, 2.0, 3.5]]
     assert benchmark_engine.best_days(passes) == pytest.approx(6.0)
+
+
+def test_timed_run_is_run_ones_run(benchmark_engine):
+    """[3] times run_one's loop step by step: it must make what run_one makes."""
+    from sim.experiment.replications import run_one
+
+    scenario = load_scenario("default")
+    model = CompiledScenario(scenario)
+    calendar = benchmark_engine.engine_calendar(scenario, 1)
+    times: list[float] = []
+    rows, staff, days = benchmark_engine.run_timed(model, 1, 2, calendar, True, True, times)
+    out = run_one(model, 1, 2, calendar, keep_days=True)
+    assert (rows, staff, days) == (out.rows, out.staff, out.days)
+    assert len(times) == calendar.total_days + 3  # set-up, each day, the end, the rows
+    engine_times: list[float] = []
+    assert benchmark_engine.run_timed(model, 1, 2, calendar, False, False, engine_times) is None
+    assert len(engine_times) == calendar.total_days + 2
