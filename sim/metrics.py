@@ -41,7 +41,7 @@ from sim.labels import metric_bounds
 from sim.scenario.schema import ACTIVITIES
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
 #: Outcomes where the practice did something for the patient (a handled contact).
 HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "referred")
@@ -248,8 +248,8 @@ class RunMetrics:
         # continuity and delegation ---------------------------------------------------------
         ratio("continuity_own_gp", own, gp_seen)
         if self.own_roles:  # own clinicians of other roles: by the role that saw them
-            seen_own = Counter()
-            with_own = Counter()
+            seen_own: Counter = Counter()
+            with_own: Counter = Counter()
             for c in records.contacts:
                 if c[6] in SEEN and c[15] is not None:
                     with_own[c[9]] += 1

@@ -67,3 +67,19 @@ def test_timed_run_is_run_ones_run(benchmark_engine):
     engine_times: list[float] = []
     assert benchmark_engine.run_timed(model, 1, 2, calendar, False, False, engine_times) is None
     assert len(engine_times) == calendar.total_days + 2
+
+
+def test_timing_the_metric_code_leaves_run_one_as_it_was(benchmark_engine):
+    from sim.experiment import replications
+    from sim.experiment.replications import run_one
+
+    scenario = load_scenario("default")
+    model = CompiledScenario(scenario)
+    calendar = benchmark_engine.engine_calendar(scenario, 1)
+    plain = run_one(model, 1, 0, calendar, keep_days=False)
+    originals = replications.RunMetrics, replications._StaffTime
+    with benchmark_engine.timing_metric_code() as spent:
+        timed = run_one(model, 1, 0, calendar, keep_days=False)
+    assert (replications.RunMetrics, replications._StaffTime) == originals
+    assert (timed.rows, timed.staff) == (plain.rows, plain.staff)
+    assert spent[0] > 0.0
