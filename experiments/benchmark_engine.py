@@ -36,8 +36,9 @@ is timed the same way, so their ratio is like for like, and the figures with the
 running are printed too. Events are counted in a separate counting pass over the same
 runs (the same seed and replication give the same run): the reference's as calls of
 ``simpy.Environment.step``, the engine's as the events its day loop takes from its heap,
-each patched for that pass only, so the timed passes run unpatched. Nothing in the package is modified and no simulated number changes. The load
-average is printed at the start and the end: on a loaded machine every figure is worse.
+each patched for that pass only, so the timed passes run unpatched. Nothing in the package
+is modified and no simulated number changes. The load average is printed at the start and
+the end: on a loaded machine every figure is worse.
 Nothing asserts on a timing: a missed target is printed "NOT met".
 """
 from __future__ import annotations
@@ -543,9 +544,9 @@ def _timed(cls: type, spent: list[float]) -> Callable[..., _Timed]:
 @contextmanager
 def timing_metric_code() -> Iterator[list[float]]:
     """CPU time spent in run_one's metric code (RunMetrics and each person's time), timed
-    where it runs: the classes run_one builds are swapped for timed subclasses in its own
-    module for the duration (wrapped, see :class:`_Timed`). A cross-check of the ratio of two passes, which is noisier:
-    here the engine and the metrics share one pass."""
+    where it runs: the classes run_one builds are swapped in its own module, for the
+    duration, for makers of timed wrappers (:class:`_Timed`). A cross-check of the ratio of
+    two passes, which is noisier: here the engine and the metrics share one pass."""
     import sim.experiment.replications as module
 
     spent = [0.0]
@@ -614,8 +615,8 @@ def bench_metrics(scenario: Scenario, min_runs: int, pass_cpu_s: float, repeats:
     calendar = engine_calendar(scenario, METRICS_WEEKS)
     ways = {"engine": (False, False), "metrics": (True, False), "days": (True, True)}
     c0 = time.process_time()
-    run_timed(model, seed, 0, calendar, False, False, [])  # builds the compiled tables,
-    # and sizes the passes: not timed
+    # the first run builds the compiled tables and sizes the passes: not timed
+    run_timed(model, seed, 0, calendar, False, False, [])
     runs = max(min_runs, math.ceil(pass_cpu_s / max(time.process_time() - c0, 1e-6)))
     steps: dict[str, list[list[list[float]]]] = {name: [[] for _ in range(runs)]
                                                  for name in ways}
@@ -627,7 +628,7 @@ def bench_metrics(scenario: Scenario, min_runs: int, pass_cpu_s: float, repeats:
                     times: list[float] = []
                     run_timed(model, seed, r, calendar, *ways[name], times)
                     steps[name][r].append(times)
-    step_best = {name: math.fsum(best_days(passes) for passes in steps[name])
+    step_best = {name: math.fsum(best_steps(passes) for passes in steps[name])
                  for name in ways}
     run_best = {name: math.fsum(min(math.fsum(t) for t in passes) for passes in steps[name])
                 for name in ways}
@@ -723,14 +724,15 @@ def scaled_scenario(scenario: Scenario, list_size: int) -> Scenario:
         "staff": staff})
 
 
-def best_days(passes: list[list[float]]) -> float:
-    """The sum over days of each day's best CPU time across passes of the same runs.
+def best_steps(passes: list[list[float]]) -> float:
+    """The sum over steps (a simulated day; in [3] also a run's set-up and rows) of each
+    step's best CPU time across passes of the same runs.
 
-    The same seeds give the same days in every pass, so a day's time differs between passes
-    only by what the machine did meanwhile; on this shared machine its speed moves by a
-    third within minutes, and a whole pass's best still depends on which minutes it ran
-    in. A day lasts milliseconds, so its best over a few passes is close to its time on an
-    undisturbed machine, at every list size alike (the smallest list has the most days)."""
+    The same seeds give the same steps in every pass, so a step's time differs between
+    passes only by what the machine did meanwhile; on this shared machine its speed moves
+    by a third within minutes, and a whole pass's best still depends on which minutes it
+    ran in. A step lasts milliseconds, so its best over a few passes is close to its time
+    on an undisturbed machine, alike for every list size and scenario."""
     return math.fsum(min(times) for times in zip(*passes))
 
 
@@ -767,7 +769,7 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
             passes.append(days)
     rows = []
     for n, scenario, _model, _calendar, runs, timing, passes in sizes:
-        cpu = best_days(passes)
+        cpu = best_steps(passes)
         row = {"list_size": n, "staff": staff_count(scenario), "runs": runs,
                "contacts": contacts[n], "cpu": cpu,
                "us_per_contact": 1e6 * cpu / contacts[n],

@@ -46,10 +46,10 @@ def test_scaled_practice_keeps_patients_per_person(benchmark_engine):
         benchmark_engine.scaled_scenario(base, 100)
 
 
-def test_best_days_takes_each_days_best_pass(benchmark_engine):
+def test_best_steps_takes_each_steps_best_pass(benchmark_engine):
     # a slow spell hits day 2 in the first pass and day 1 in the second: neither counts
     passes = [[1.0, 9.0, 3.0], [8.0, 2.0, 3.5]]
-    assert benchmark_engine.best_days(passes) == pytest.approx(6.0)
+    assert benchmark_engine.best_steps(passes) == pytest.approx(6.0)
 
 
 def test_timed_run_is_run_ones_run(benchmark_engine):
