@@ -302,7 +302,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                         scheduler=args.scheduler, resume=args.resume,
                         progress=not args.quiet and wanted(args.progress),
                         provenance=sweep_provenance(experiment, args.command_text))
-    print(sweep_summary(summary, experiment.baseline.index, args.out))
+    print(sweep_summary(summary, experiment.baseline.index, args.out, list_sizes={
+        p.index: int(p.scenario.population.list_size or 0) for p in experiment.points}))
     return 0
 
 
@@ -539,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = _command(sub, "compare", "run two or more designs on the same patients and "
                                        "compare them",
                        "Run every scenario with the same seed and runs (common random "
-                       "numbers: each design faces the same patients), then print a "
+                       "numbers: designs of the same list size face the same patients), then print a "
                        "conclusion and, for each design, its paired difference from the "
                        "first with a 95 % CI, largest effects relative to their uncertainty "
                        "first.")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim.experiment.replications import ReplicationResults, run_replications
 from sim.experiment.stats import PointSummary
-from sim.labels import metric_info
+from sim.labels import figure_label, metric_info
 from sim.metrics import WORKING
 from sim.scenario.schema import Scenario
 
@@ -96,6 +96,12 @@ class Comparison:
     @property
     def replications(self) -> int:
         return self.results[0].replications
+
+    @property
+    def list_sizes(self) -> dict[int, int]:
+        """Each design's list size, by its index."""
+        return {i: int(r.scenario.population.list_size or 0)
+                for i, r in enumerate(self.results)}
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         return paired(self.results, self.names, self.baseline, level)
@@ -236,23 +242,27 @@ def _digits(values: list[float], metric: str) -> int:
 
 
 def _row_label(metric: str, role: str | None) -> str:
-    label, unit, _s, _b = metric_info(metric)
-    if isinstance(role, str):
-        label += f", {role}"
+    label, unit = figure_label(metric, role), metric_info(metric)[1]
     unit = "pp" if unit == "%" else unit
     return f"{label} ({unit})" if unit else label
 
 
 def difference_table(summary: pd.DataFrame, point: int, baseline: int,
-                     letters: dict[int, str], everything: bool = False) -> list[str]:
+                     letters: dict[int, str], everything: bool = False,
+                     same_demand: bool = True) -> list[str]:
     """Text rows: figure, baseline mean, design mean, difference [CI], verdict, and the
     difference over its CI's half-width. Unless ``everything``, figures that are neither
-    key figures nor clearly different are only named at the end."""
+    key figures nor clearly different are only named at the end. ``same_demand``: whether
+    the design and the baseline have the same list size (if not, counts a day get no
+    verdict: :attr:`sim.conclusion.Effect.same_demand`)."""
     from sim.conclusion import KEY_METRICS, Effect
 
     table = ranked(summary, point, baseline)
     base_letter, letter = letters[baseline], letters[point]
-    lines = [f"  {'figure (unit; pp: percentage points)':<54}{base_letter:>9}{letter:>9}  "
+    # as wide as the longest figure's name, so that none is cut
+    width = 1 + max([len("figure (unit; pp: percentage points)"), *(
+        len(_row_label(m, r)) for m, r in zip(table["metric"], table["role"]))])
+    lines = [f"  {'figure (unit; pp: percentage points)':<{width}}{base_letter:>9}{letter:>9}  "
              f"{letter + ' - ' + base_letter + ' [95 % CI]':<27}{'':<8}{'diff/half-CI':>12}"]
     hidden, only = [], {letter: [], base_letter: []}
     for r in table.itertuples(index=False):
@@ -269,8 +279,9 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
         diff = (f"{_num(r.diff_mean, r.metric, d, True)} [{_num(r.diff_ci_low, r.metric, d, True)}"
                 f", {_num(r.diff_ci_high, r.metric, d, True)}]")
         verdict = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
-                         r.mean).verdict or ("" if r.clear else "same" if same else "unclear")
-        lines.append(f"  {_row_label(r.metric, r.role)[:53]:<54}"
+                         r.mean, same_demand).verdict or (
+            "" if r.clear else "same" if same else "unclear")
+        lines.append(f"  {_row_label(r.metric, r.role):<{width}}"
                      f"{_num(r.base_mean, r.metric, d):>9}{_num(r.mean, r.metric, d):>9}  "
                      f"{diff:<27}{verdict:<8}{effect_ratio_text(r.effect_ratio):>12}")
     if hidden:
@@ -312,7 +323,7 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
     """The terminal summary of a comparison: designs, conclusion, ranked differences."""
     import textwrap
 
-    from sim.conclusion import comparison_conclusion
+    from sim.conclusion import comparison_conclusion, same_patients
     from sim.estimators import MIN_RUNS_FOR_INTERVALS
 
     names = dict(enumerate(comparison.names))
@@ -322,17 +333,20 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
         runs += f" of {weeks} week{'s' if weeks != 1 else ''}"
         if warmup_weeks:
             runs += f" (after {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up)"
+    lists = comparison.list_sizes
     lines = [f"clinicsim compare: {len(names)} designs, {runs} each, seed {comparison.seed}; "
-             "common random numbers (every design faces the same patients)."]
+             f"common random numbers ({same_patients(lists)})."]
     for i, name in names.items():
         source = f"  ({sources[i]})" if sources and i < len(sources) else ""
-        lines.append(f"  {letters[i]}  {name}{source}"
+        listed = (f", {lists[i]:,} listed patients" if len(set(lists.values())) > 1 else "")
+        lines.append(f"  {letters[i]}  {name}{source}{listed}"
                      + ("  [baseline]" if i == comparison.baseline else ""))
     if comparison.replications < MIN_RUNS_FOR_INTERVALS:
         lines.append(f"Note: with fewer than {MIN_RUNS_FOR_INTERVALS} runs the intervals are "
                      f"rough; use -r {MIN_RUNS_FOR_INTERVALS} or more before relying on them.")
     lines += ["", "What the figures say"]
-    for paragraph in comparison_conclusion(summary, names, comparison.baseline):
+    for paragraph in comparison_conclusion(summary, names, comparison.baseline,
+                                           list_sizes=lists):
         lines += textwrap.wrap(paragraph, 92, initial_indent="  ", subsequent_indent="  ")
         lines.append("")
     for point in names:
@@ -340,7 +354,8 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
             continue
         lines.append(f"{letters[point]} against {letters[comparison.baseline]}: paired "
                      "differences, largest effect relative to its uncertainty first")
-        lines += difference_table(summary, point, comparison.baseline, letters, everything)
+        lines += difference_table(summary, point, comparison.baseline, letters, everything,
+                                  lists[point] == lists[comparison.baseline])
         lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from sim.labels import metric_info
+from sim.labels import better_direction, metric_info, scales_with_list
 
 #: The metrics a conclusion speaks about, in the order a consultant asks about them.
 KEY_METRICS: tuple[str, ...] = (
@@ -107,6 +107,9 @@ class Effect:
     high: float
     baseline_mean: float
     mean: float
+    #: whether the design and the baseline have the same list size: if not, a count of
+    #: what arises or is done a day differs with the demand and is no better or worse
+    same_demand: bool = True
 
     @property
     def clear(self) -> bool:
@@ -125,7 +128,7 @@ class Effect:
     @property
     def verdict(self) -> str | None:
         """"better", "worse" or None (no clear difference, or no better direction)."""
-        better = metric_info(self.metric)[3]
+        better = better_direction(self.metric, self.same_demand)
         if not self.clear or better is None:
             return None
         up = self.low > 0
@@ -175,9 +178,10 @@ def label_of(metric: str) -> str:
 
 
 def effects(summary: pd.DataFrame, point: int, baseline: int,
-            metrics: Sequence[str] = KEY_METRICS) -> list[Effect]:
+            metrics: Sequence[str] = KEY_METRICS, same_demand: bool = True) -> list[Effect]:
     """The effects of ``point`` against ``baseline`` over ``metrics`` (whole-practice rows:
-    no role, activity or weekday), clearest first."""
+    no role, activity or weekday), clearest first; ``same_demand``: whether both have the
+    same list size (see :attr:`Effect.same_demand`)."""
     rows = _overall(summary)
     mine = rows[rows["point"] == point].set_index("metric")
     base = rows[rows["point"] == baseline].set_index("metric")
@@ -190,7 +194,7 @@ def effects(summary: pd.DataFrame, point: int, baseline: int,
             continue
         out.append(Effect(metric, float(r["diff_mean"]), float(r["diff_ci_low"]),
                           float(r["diff_ci_high"]), float(base.loc[metric, "mean"]),
-                          float(r["mean"])))
+                          float(r["mean"]), same_demand))
     return sorted(out, key=lambda e: -e.ratio)
 
 
@@ -207,16 +211,33 @@ def _join(parts: list[str]) -> str:
     return "; ".join(parts[:-1]) + "; and " + parts[-1]
 
 
-def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str) -> str:
-    """One design against the baseline, in sentences a practice manager reads."""
+def list_sentence(lists: tuple[int, int] | None) -> str:
+    """What a design's other list size means for reading its differences ("" when the
+    design and the baseline have the same list)."""
+    if lists is None or lists[0] == lists[1]:
+        return ""
+    mine, base = lists
+    return (f"Its list is {mine:,} patients against {base:,}: a longer list brings more "
+            "calls and contacts, so counts a day are not called better or worse; waits, "
+            "shares and figures per contact or per listed patient compare like with like.")
+
+
+def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,
+                     lists: tuple[int, int] | None = None) -> str:
+    """One design against the baseline, in sentences a practice manager reads;
+    ``lists``: the design's and the baseline's list sizes."""
     found = list(found)
-    clear = [e for e in found if e.clear]
+    # counts that differ only with the list size come after the effects with a verdict
+    clear = sorted((e for e in found if e.clear),
+                   key=lambda e: not e.same_demand and scales_with_list(e.metric))
     unclear = [e for e in found if not e.clear]
     named = clear[:MAX_EFFECTS_NAMED]
     groups = {"better": [], "worse": [], None: []}
     for e in named:
         groups[e.verdict].append(phrase(e))
     lines = [f"{name} against {baseline_name}:"]
+    if list_sentence(lists):
+        lines.append(list_sentence(lists))
     if groups["better"]:
         lines.append(f"Better: {_join(groups['better'])}.")
     if groups["worse"]:
@@ -227,7 +248,8 @@ def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str) -> 
         lines.append("no difference is clear at the 95 % level.")
     elif len(clear) > len(named):
         more = len(clear) - len(named)
-        lines.append(f"({more} more clear difference{'s' if more != 1 else ''} in the table.)")
+        lines.append(f"({more} more clear difference{'s' if more != 1 else ''} among the key "
+                     "figures; the table has every figure.)")
     if unclear:
         lines.append("No clear difference (the 95 % CI includes zero) in "
                      + ", ".join(label_of(e.metric) for e in unclear) + ".")
@@ -235,16 +257,31 @@ def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str) -> 
 
 
 def comparison_conclusion(summary: pd.DataFrame, names: dict[int, str], baseline: int,
-                          metrics: Sequence[str] = KEY_METRICS) -> list[str]:
+                          metrics: Sequence[str] = KEY_METRICS,
+                          list_sizes: Mapping[int, int] | None = None) -> list[str]:
     """One paragraph per design, each against the baseline (a comparison or a sweep);
-    ``summary`` has the layout of :class:`sim.experiment.stats.PointSummary`'s table."""
+    ``summary`` has the layout of :class:`sim.experiment.stats.PointSummary`'s table;
+    ``list_sizes``, each design's list size where they may differ."""
     points = [p for p in sorted(names) if p != baseline]
-    paragraphs = [design_paragraph(effects(summary, p, baseline, metrics), names[p],
-                                   names[baseline]) for p in points]
+    paragraphs = []
+    for p in points:
+        lists = ((list_sizes[p], list_sizes[baseline])
+                 if list_sizes and p in list_sizes and baseline in list_sizes else None)
+        same = lists is None or lists[0] == lists[1]
+        paragraphs.append(design_paragraph(effects(summary, p, baseline, metrics, same),
+                                           names[p], names[baseline], lists))
     paragraphs.append("Each figure is a mean per working day (or per contact) with its "
                       "95 % confidence interval; differences are paired run by run under "
-                      "common random numbers (the same patients in every design).")
+                      "common random numbers (" + same_patients(list_sizes) + ").")
     return paragraphs
+
+
+def same_patients(list_sizes: Mapping[int, int] | None) -> str:
+    """Who faces the same patients under common random numbers, in a few words."""
+    if not list_sizes or len(set(list_sizes.values())) <= 1:
+        return "the same patients in every design"
+    return ("the same patients in designs with the same list size; a design with another "
+            "list size meets the demand of its own list")
 
 
 def _value(rows: pd.DataFrame, metric: str) -> tuple[float, float, float] | None:
@@ -332,4 +369,5 @@ def run_conclusion(summary: pd.DataFrame, scenario=None) -> list[str]:
 
 
 __all__ = ["run_conclusion", "with_ci", "Effect", "KEY_METRICS", "MAX_EFFECTS_NAMED", "PHRASES", "comparison_conclusion",
-           "design_paragraph", "effects", "phrase", "size_with_ci"]
+           "design_paragraph", "effects", "list_sentence", "phrase", "same_patients",
+           "size_with_ci"]

@@ -23,7 +23,7 @@ from sim.metrics import overall as overall_rows
 from sim.metrics import whole_week
 from sim import __version__
 from sim import plots
-from sim.labels import METRICS, metric_info
+from sim.labels import METRICS, better_direction, figure_label, metric_info
 from sim.report import HEADLINES, ROLE_HEADLINES, role_rows
 from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
@@ -557,8 +557,9 @@ def _sweep_summary(root: Path, manifest: dict) -> tuple[pd.DataFrame, bool]:
 
 
 def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dict, base: int,
-                      metrics: list[str]) -> str:
-    """Design points x metrics: mean [CI] and the paired difference, coloured by direction."""
+                      metrics: list[str], list_sizes: dict | None = None) -> str:
+    """Design points x metrics: mean [CI] and the paired difference, coloured by direction
+    (none for a count a day between points of different ``list_sizes``)."""
     rows = []
     for point in scenarios["point"]:
         label = _e(plots._short_name(names[point], 34)).replace("\n", "<br>")
@@ -579,8 +580,9 @@ def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dic
                     diff += (f" [{_fmt(r['diff_ci_low'], unit, digits)}, "
                              f"{_fmt(r['diff_ci_high'], unit, digits)}]")
                 text += f"<br><span class='small'>&Delta; {_e(diff)}</span>"
+                same = not list_sizes or list_sizes.get(point) == list_sizes.get(base)
                 colour = plots._direction_colour(r["diff_ci_low"], r["diff_ci_high"],
-                                                 METRICS.get(metric, ("", "", 1, None))[3])
+                                                 better_direction(metric, same))
                 cls += {plots._GOOD: " good", plots._BAD: " bad"}.get(colour, "")
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr><td>" + cells[0] + "</td>" + "".join(cells[1:]) + "</tr>")
@@ -611,6 +613,14 @@ def _factor_text(value: Any) -> str:
     return str(value)
 
 
+def _sweep_list_sizes(scenarios: pd.DataFrame) -> dict | None:
+    """Each design point's list size where the sweep varies it (a factor), else None."""
+    column = "population.list_size"
+    if column not in scenarios or scenarios[column].isna().any():
+        return None
+    return dict(zip(scenarios["point"], scenarios[column].astype(int)))
+
+
 def _factors(scenarios: pd.DataFrame) -> list[str]:
     return [c for c in scenarios.columns if c not in ("point", "name")]
 
@@ -624,6 +634,7 @@ def _sweep_report(root: Path) -> tuple[str, str]:
                          ) from None
     summary, finished = _sweep_summary(root, manifest)
     base = int(manifest.get("baseline", 0))
+    list_sizes = _sweep_list_sizes(scenarios)
     names = dict(zip(scenarios["point"], scenarios["name"]))
     base_name = names.get(base, str(base))
     spec: dict = {}
@@ -661,7 +672,8 @@ def _sweep_report(root: Path) -> tuple[str, str]:
                  "<a href='#assumptions'>Assumptions</a></nav>")
     from sim.conclusion import comparison_conclusion
 
-    parts.append(conclusion_html(comparison_conclusion(whole_week(summary), names, base)))
+    parts.append(conclusion_html(comparison_conclusion(whole_week(summary), names, base,
+                                                       list_sizes=list_sizes)))
 
     factors = _factors(scenarios)
     parts.append("<h2 id='design'>The design</h2>")
@@ -689,10 +701,12 @@ def _sweep_report(root: Path) -> tuple[str, str]:
         metrics = [m for m in group if (overall["metric"] == m).any()]
         if metrics:
             parts.append(f"<h3>{_e(heading)}</h3>")
-            parts.append(_comparison_table(overall, scenarios, names, base, metrics))
+            parts.append(_comparison_table(overall, scenarios, names, base, metrics,
+                                           list_sizes))
 
     parts.append("<h2 id='plots'>Plots</h2>")
-    parts.append(_try_figure(lambda: plots.paired_differences(summary, baseline=base),
+    parts.append(_try_figure(lambda: plots.paired_differences(summary, baseline=base,
+                                                              list_sizes=list_sizes),
                              "Paired differences against the baseline, mean and 95 % CI "
                              "(common random numbers): green better, red worse, grey no clear "
                              "difference."))
@@ -757,23 +771,21 @@ def _sweep_report(root: Path) -> tuple[str, str]:
 # --- a comparison ----------------------------------------------------------------------------
 
 
-def _figure_label(metric: str, role: str | None) -> str:
-    """A figure's name, with its role where it is by role."""
-    return metric_info(metric)[0] + (f", {role}" if isinstance(role, str) else "")
-
-
-def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
+def _difference_rows(summary: pd.DataFrame, point: int, baseline: int,
+                     same_demand: bool = True) -> str:
     """One design against the baseline, largest effects relative to their uncertainty
-    first; a cell is coloured only where the CI of the difference excludes zero."""
+    first; a cell is coloured only where the CI of the difference excludes zero (and,
+    between lists of different sizes, not for counts a day: see
+    :attr:`sim.conclusion.Effect.same_demand`)."""
     from sim.compare import baseline_only, effect_ratio_text, ranked
     from sim.conclusion import Effect
 
     rows = []
     for r in ranked(summary, point, baseline).itertuples(index=False):
         unit, digits = _digits(r.metric)
-        label = _figure_label(r.metric, r.role)
+        label = figure_label(r.metric, r.role)
         effect = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
-                        r.mean)
+                        r.mean, same_demand)
         verdict = effect.verdict or ("clear; no better direction" if effect.clear
                                      else "no clear difference")
         if not math.isfinite(r.base_mean):
@@ -789,7 +801,7 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
             f"<td class='num'>{effect_ratio_text(r.effect_ratio)}</td></tr>")
     for r in baseline_only(summary, point, baseline).itertuples(index=False):
         unit, digits = _digits(r.metric)
-        label = _figure_label(r.metric, r.role)
+        label = figure_label(r.metric, r.role)
         rows.append(
             f"<tr><td>{_e(label)}</td><td>{_e(unit)}</td>"
             f"<td class='num'>{_e(_with_ci(r.mean, r.ci_low, r.ci_high, unit, digits))}</td>"
@@ -804,9 +816,10 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int) -> str:
 
 def comparison_body(comparison, origin: str) -> tuple[str, str]:
     """The HTML of a comparison of designs run under common random numbers."""
-    from sim.conclusion import KEY_METRICS, comparison_conclusion
+    from sim.conclusion import KEY_METRICS, comparison_conclusion, same_patients
 
     summary = whole_week(comparison.summary())
+    lists = comparison.list_sizes
     names = dict(enumerate(comparison.names))
     base = comparison.baseline
     record = comparison.provenance or {}
@@ -816,15 +829,15 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
     title = "clinicsim comparison: " + " / ".join(comparison.names)
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p class='lead'>{len(names)} designs, {comparison.replications} independent runs"
-             f"{_e(weeks)} each, seed {comparison.seed}, with common random numbers: run "
-             f"<i>r</i> of every design faces the same patients, so each difference from the "
+             f"{_e(weeks)} each, seed {comparison.seed}, with common random numbers "
+             f"({_e(same_patients(lists))}), so each difference from the "
              f"baseline <b>{_e(names[base])}</b> is paired run by run. {_e(_made_by(record))};"
              f" results from <code>{_e(origin)}</code>.</p>",
              "<nav><a href='#conclusion'>Conclusion</a><a href='#differences'>Differences"
              "</a><a href='#designs'>The designs</a><a href='#weeks'>The weeks</a>"
              "<a href='#explain'>How figures are computed</a>"
              "<a href='#assumptions'>Assumptions</a></nav>",
-             conclusion_html(comparison_conclusion(summary, names, base))]
+             conclusion_html(comparison_conclusion(summary, names, base, list_sizes=lists))]
     parts.append("<h2 id='differences'>Paired differences from the baseline</h2>")
     parts.append("<p class='small'>Largest effects relative to their uncertainty first. Green: "
                  "better, red: worse, and only where the 95 % CI of the difference excludes "
@@ -833,9 +846,10 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
         if point == base:
             continue
         parts.append(f"<h3>{_e(name)} against {_e(names[base])}</h3>")
-        parts.append(_difference_rows(summary, point, base))
+        parts.append(_difference_rows(summary, point, base, lists[point] == lists[base]))
     forest = [m for m in KEY_METRICS if (summary["metric"] == m).any()]
-    parts.append(_try_figure(lambda: plots.paired_differences(summary, forest, baseline=base),
+    parts.append(_try_figure(lambda: plots.paired_differences(summary, forest, baseline=base,
+                                                              list_sizes=lists),
                              "Paired differences against the baseline, mean and 95 % CI: "
                              "green better, red worse, grey no clear difference."))
     parts.append("<h2 id='designs'>The designs</h2>")

@@ -100,3 +100,33 @@ def metric_bounds(metric: str) -> str:
 def metric_info(metric: str) -> tuple[str, str, float, str | None]:
     """(label, unit, scale, better) of a metric; a readable fallback for unknown ones."""
     return METRICS.get(metric, (metric.replace("_", " ").capitalize(), "", 1.0, None))
+
+
+def figure_label(metric: str, role: str | None = None) -> str:
+    """A figure's name, with its role where it is given by role: the role's row of a
+    practice-wide figure drops the qualifier "all staff" (its overtime is the role's)."""
+    label = metric_info(metric)[0]
+    if isinstance(role, str):
+        label = label.replace(", all staff", "") + f", {role}"
+    return label
+
+
+#: Units of figures that count what arises or is done: they grow with the demand a list
+#: brings, so between designs of different list sizes more of them is neither better nor
+#: worse (a longer list has more calls to answer and more contacts to handle).
+VOLUME_UNITS = ("calls/day", "contacts/day", "needs/day", "questions/day", "contacts/run")
+
+
+def scales_with_list(metric: str) -> bool:
+    """Whether ``metric`` counts volume, which grows with the list size (see
+    :data:`VOLUME_UNITS`)."""
+    return metric_info(metric)[1] in VOLUME_UNITS
+
+
+def better_direction(metric: str, same_demand: bool = True) -> str | None:
+    """``max``, ``min`` or None: which way ``metric`` is better when a design is set
+    against a baseline; ``same_demand``: whether the two have the same list size (if not,
+    a count of what arises or is done has no better direction)."""
+    if not same_demand and scales_with_list(metric):
+        return None
+    return metric_info(metric)[3]

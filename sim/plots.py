@@ -41,7 +41,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.labels import ACTIVITY_LABELS, METRICS
-from sim.labels import metric_info as _metric_info
+from sim.labels import better_direction, metric_info as _metric_info
 from sim.scenario.schema import ACTIVITIES, clock_text
 
 __all__ = [
@@ -591,10 +591,12 @@ def _direction_colour(low: float, high: float, better: str | None) -> str:
 
 
 def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] = DIFF_METRICS,
-                       baseline: Any = None, title: str | None = None) -> Figure:
+                       baseline: Any = None, title: str | None = None,
+                       list_sizes: Mapping[Any, int] | None = None) -> Figure:
     """A forest plot: each design point's paired difference against the baseline (mean and
     95 % CI, common random numbers), one panel per metric. Green: better, red: worse,
-    grey: the CI includes no difference (or the metric has no better direction).
+    grey: the CI includes no difference (or the metric has no better direction, as a count
+    a day has none between points of different ``list_sizes``).
 
     ``summary`` is a sweep's ``summary.parquet`` or a :func:`paired_summary` table."""
     base = _baseline_point(summary, baseline)
@@ -611,7 +613,7 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] = DIFF_METR
                  layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
     for ax, metric in zip(axes, metrics):
-        _, unit, scale, better = _metric_info(metric)
+        _, unit, scale, _better = _metric_info(metric)
         rows = _overall(summary, metric).set_index("point").reindex(points)
         for i, p in enumerate(points):
             r = rows.loc[p]
@@ -620,7 +622,8 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] = DIFF_METR
             if m != m:
                 ax.text(0, i, "n/a", ha="center", va="center", fontsize="small", color=_NEUTRAL)
                 continue
-            colour = _direction_colour(lo, hi, better)
+            same = not list_sizes or list_sizes.get(p) == list_sizes.get(base)
+            colour = _direction_colour(lo, hi, better_direction(metric, same))
             if lo == lo:
                 ax.plot([lo, hi], [i, i], color=colour, lw=2.2, solid_capstyle="butt")
             ax.plot([m], [i], marker="o", color=colour, markersize=6)
@@ -705,7 +708,10 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
         design = design[design[f] == v]
     rows = _overall(summary, metric, role, activity).drop(columns=["name"], errors="ignore")
     data = design.merge(rows, on="point", how="inner")
-    label, unit, scale, better = _metric_info(metric)
+    label, unit, scale, _better = _metric_info(metric)
+    # a count a day grows with the list: no better direction where the points' lists differ
+    lists = design["population.list_size"] if "population.list_size" in design else None
+    better = better_direction(metric, lists is None or lists.nunique() <= 1)
     ykey = y if y is not None else "_all"
     if y is None:
         data[ykey] = ""

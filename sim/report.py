@@ -159,7 +159,7 @@ def json_rows(summary: pd.DataFrame) -> str:
 
 
 def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
-                  everything: bool = False) -> str:
+                  everything: bool = False, list_sizes: dict[int, int] | None = None) -> str:
     """A sweep's terminal summary: the conclusion, then each design point's paired
     differences from the baseline, largest effects relative to their uncertainty first
     (so the largest real effect is never left out)."""
@@ -174,13 +174,14 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
              "sweep.html). Means [95 % CI]; differences are paired against the baseline "
              f"[{baseline}] {names.get(baseline, baseline)!s} (common random numbers).", "",
              "What the figures say"]
-    for paragraph in comparison_conclusion(summary, names, baseline):
+    for paragraph in comparison_conclusion(summary, names, baseline, list_sizes=list_sizes):
         lines += textwrap.wrap(paragraph, 92, initial_indent="  ", subsequent_indent="  ")
         lines.append("")
     for point, name in names.items():
         if point == baseline:
             continue
         lines.append(f"[{point}] {name} against [{baseline}]")
-        lines += difference_table(summary, point, baseline, letters, everything)
+        lines += difference_table(summary, point, baseline, letters, everything,
+                                  not list_sizes or list_sizes[point] == list_sizes[baseline])
         lines.append("")
     return "\n".join(lines).rstrip()

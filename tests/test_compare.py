@@ -47,6 +47,23 @@ def test_compare_prints_a_conclusion_and_differences_sorted_by_effect_size(saved
     assert f"clinicsim report {out}" in text
 
 
+def test_designs_with_other_list_sizes_are_read_as_such(saved):
+    """The default practice and case 08 list different numbers of patients: the header
+    says so, and a count a day (contacts, calls) gets no verdict, while a figure per
+    contact keeps its direction."""
+    _out, text = saved
+    assert "listed patients  [baseline]" in text
+    words = " ".join(text.split())  # the conclusion is wrapped
+    assert "a design with another list size meets the demand of its own list" in words
+    assert "Its list is 3,351 patients against" in words
+    table = text.split("B against A")[1]
+    rows = {line.split("(")[0].strip(): line for line in table.splitlines()
+            if line.startswith("  ") and "[" in line}
+    for volume in ("Contacts handled", "Calls offered"):
+        assert not re.search(r"\s(better|worse)\s", rows[volume]), rows[volume]
+    assert re.search(r"\s(better|worse)\s", rows["Staff cost per handled contact"])
+
+
 def test_a_difference_the_same_in_every_pair_of_runs_ranks_first():
     """A difference with no spread across paired runs (a 90th percentile one day longer in
     every run) is as clear as a difference gets: it must not sink below the noisy ones."""

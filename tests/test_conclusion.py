@@ -73,6 +73,32 @@ def test_every_number_in_a_sentence_lies_in_its_interval():
         assert phrase(effect).count("[") == 1
 
 
+def test_between_lists_of_different_sizes_a_count_a_day_is_neither_better_nor_worse():
+    more = Effect("contacts_handled_total", 58.0, 55.0, 60.0, 140.0, 198.0)
+    assert more.verdict == "better"  # the same list: handling more of its demand is better
+    other_list = Effect("contacts_handled_total", 58.0, 55.0, 60.0, 140.0, 198.0,
+                        same_demand=False)
+    assert other_list.clear and other_list.verdict is None
+    # a figure per contact or a wait keeps its direction whatever the list
+    assert Effect("cost_per_contact_dkk", -21.0, -25.0, -17.0, 106.0, 85.0,
+                  same_demand=False).verdict == "better"
+    table = summary()
+    extra = [(p, n, "contacts_handled_total", None, None, None, m, m * 0.9, m * 1.1, 20,
+              d, lo, hi) for p, n, m, d, lo, hi in (
+                  (0, "Today", 140.0, math.nan, math.nan, math.nan),
+                  (1, "More delegation", 198.0, 58.0, 55.0, 60.0))]
+    table = pd.concat([table, pd.DataFrame(extra, columns=COLUMNS)], ignore_index=True)
+    names = {0: "Today", 1: "More delegation"}
+    same, closing = comparison_conclusion(table, names, 0, list_sizes={0: 6000, 1: 6000})
+    assert "handles 58" in same.split("Better:")[1].split("Worse:")[0]
+    assert "the same patients in every design" in closing
+    other, closing = comparison_conclusion(table, names, 0, list_sizes={0: 6000, 1: 7500})
+    assert "Its list is 7,500 patients against 6,000" in other
+    assert "handles 58" not in other.split("Better:")[1].split("Worse:")[0]
+    assert "handles 58" in other.split("Also:")[1]
+    assert "another list size meets the demand of its own list" in closing
+
+
 def test_a_design_with_nothing_clear_says_so():
     table = summary()
     table.loc[table["point"] == 1, ["diff_ci_low", "diff_ci_high"]] = (-1e6, 1e6)
