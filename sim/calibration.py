@@ -407,7 +407,7 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
                "phone_peak_load": peak.load if peak else math.nan,
                "phone_peak": load_sentence(peak),
                "phone_week_load": week.load if week else math.nan,
-               "phone_week": week_sentence(week) if week else "",
+               "phone_week": week_sentence(week, peak) if week else "",
                # an input, for reading the national checks: D11 has ~1,600 per full-time GP
                "patients_per_gp_fte": scenario.population.list_size / fte if fte else math.nan}
         for key, _label, (metric, role), _share in COLUMNS:

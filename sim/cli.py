@@ -232,7 +232,7 @@ def _phone_note(scenario) -> str:
         return ""
     return (load_sentence(peak) + " Callers will queue past their patience: more people "
             "on the phone then, or shorter calls, lower it. "
-            + week_sentence(week_of(model, peak)))
+            + week_sentence(week_of(model, peak), peak))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

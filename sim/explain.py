@@ -228,11 +228,11 @@ def patience_sentences(scenario: Scenario) -> list[str]:
         out.append(text)
     model = CompiledScenario(scenario)
     peak = busiest_phone_hour(model)
-    load = load_sentence(peak)
-    if out and load:
-        out.append(load + " Above 1 the phone is offered more than its people can do in "
-                   "that hour, and callers queue past their patience.")
-        out.append(week_sentence(week_of(model, peak)))
+    if out and peak is not None:
+        out.append(load_sentence(peak) + (
+            " Above 1 the phone is offered more than its people can do in that hour, and "
+            "callers queue past their patience." if peak.load > 1 else ""))
+        out.append(week_sentence(week_of(model, peak), peak))
     return out
 
 

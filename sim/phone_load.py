@@ -146,8 +146,9 @@ def load_sentence(hour: PhoneHour | None) -> str:
             f"minutes on the phone: a load of {hour.load:.2f} before any redial.")
 
 
-def week_sentence(week: PhoneWeek) -> str:
-    """A line's week in words: too few phone hours in all, or too few at the peak."""
+def week_sentence(week: PhoneWeek, peak: PhoneHour | None = None) -> str:
+    """A line's week in words: too few phone hours in all, too few at the peak (its
+    busiest hour, ``peak``), or enough even then."""
     line = "its phone" if week.line == "main" else f"its {week.line} line"
     if week.staffed_min <= 0:
         return (f"Over an average week {line} gets about {week.calls:,.0f} calls and no one "
@@ -159,5 +160,9 @@ def week_sentence(week: PhoneWeek) -> str:
         return (text + ", more than its people can do in all their phone hours together: "
                 "however patient, some callers cannot be answered, so more phone hours "
                 "are needed, not only at the peak.")
-    return (text + ": the phone hours would do if the calls came evenly; it is the peak "
-            "that is short of people.")
+    if peak is None or peak.load > 1:
+        return (text + ": the phone hours would do if the calls came evenly; it is the peak "
+                "that is short of people.")
+    return (text + ", and even its busiest hour has more staffed minutes than minutes of "
+            "triage: callers who wait do so because calls come at random and bunch within "
+            "the hour, not for want of phone hours.")

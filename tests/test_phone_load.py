@@ -56,15 +56,19 @@ def test_the_week_sums_every_hour_of_the_line(secretaries, load):
     the same single hour on each of the week's working days."""
     scenario = one_phone_hour(secretaries)
     days = len(scenario.calendar.weekdays)
-    (week,) = phone_weeks(CompiledScenario(scenario))
+    model = CompiledScenario(scenario)
+    (week,) = phone_weeks(model)
     assert week.line == "main"
     assert week.calls == pytest.approx(CALLS_A_DAY * days)
     assert week.offered_min == pytest.approx(CALLS_A_DAY * TRIAGE_MIN * days)
     assert week.staffed_min == pytest.approx(60 * secretaries * days)
     assert week.load == pytest.approx(load)
-    text = week_sentence(week)
+    text = week_sentence(week, busiest_phone_hour(model))
     assert f"a load of {load:.2f}" in text
     assert ("more phone hours are needed" in text) == (load > 1)
+    # every hour is the busiest here: below 1 it is not short of people either
+    assert ("short of people" in text) is False
+    assert ("not for want of phone hours" in text) == (load <= 1)
 
 
 def test_a_line_no_one_answers_is_said_in_words_not_as_an_infinite_load():
@@ -82,7 +86,8 @@ def test_a_peak_above_one_can_sit_in_a_week_below_it():
     assert busiest_phone_hour(model).load > 1
     (main,) = [w for w in phone_weeks(model) if w.line == "main"]
     assert main.load < 1
-    assert "it is the peak that is short of people" in week_sentence(main)
+    assert "it is the peak that is short of people" in week_sentence(
+        main, busiest_phone_hour(model))
 
 
 def test_above_a_load_of_one_the_hour_cannot_answer_every_call():
