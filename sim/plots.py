@@ -418,6 +418,12 @@ def time_use_table(metrics: Any, level: float = 0.95) -> pd.DataFrame:
     return summary[["role", "activity", "mean", "ci_low", "ci_high", "replications"]]
 
 
+def _days_of_runs(days: int | None, runs: int) -> str:
+    """'30 simulated days (3 runs)', or the runs alone where the days are not known."""
+    text = f"{runs} run{'s' if runs != 1 else ''}"
+    return f"{days} simulated day{'s' if days != 1 else ''} ({text})" if days else text
+
+
 def time_use(metrics: Any, scenario=None, per_person: bool = False,
              title: str | None = None) -> Figure:
     """Staff time use by role as stacked bars of activities (hours a day), with 95 % CI
@@ -439,6 +445,11 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
         raise ValueError("per_person needs the scenario (for the number of people per role)")
     roles = sorted(tu["role"].unique(), key=lambda r: _role_rank(r, scenario))
     reps = int(table["replication"].nunique())
+    # each run's row weighs its measured days: the days of one role and activity over runs
+    first = table[table["metric"] == "time_use_min"]
+    first = first[(first["role"] == first["role"].iloc[0])
+                  & (first["activity"] == first["activity"].iloc[0])] if len(first) else first
+    days = int(first["weight"].sum()) if "weight" in first and len(first) else None
     from sim.metrics import summarise
 
     role_rows = table[table["activity"].isna() & table["metric"].isin(["utilisation",
@@ -512,7 +523,7 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
     ax.set_axisbelow(True)
     name = getattr(scenario, "name", None)
     ax.set_title(title or (f"Staff time use by role and activity{': ' + name if name else ''}"
-                           f"\nmean of {reps} simulated day{'s' if reps != 1 else ''}; "
+                           f"\nmean of {_days_of_runs(days, reps)}; "
                            "whiskers: 95 % CI of each activity's hours (at its segment's end)"),
                  loc="left")
     fig.legend(loc="outside lower center", ncol=4, fontsize="small", frameon=False)

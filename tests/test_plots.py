@@ -105,6 +105,8 @@ def test_time_use(run):
     fig = plots.time_use(run)
     labelled(fig)
     assert "hours" in fig.axes[0].get_xlabel()
+    # 3 runs of one measured week of 5 working days: the mean is of 15 days, not of 3
+    assert "mean of 15 simulated days (3 runs)" in fig.axes[0].get_title(loc="left")
     table = plots.time_use_table(run.metrics)
     staff_minutes = run.staff.groupby("role")["minutes_per_day"].sum() / run.replications
     assert np.allclose(table.groupby("role")["mean"].sum().sort_index(),
