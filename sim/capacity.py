@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sim.engine import CompiledScenario
+from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.experiment.replications import iter_runs, run_calendar
 from sim.metrics import OVERALL_METRICS, SummaryStream, overall
 from sim.progress import expect
@@ -299,10 +300,22 @@ def find_capacity(scenario: Scenario, targets: list[Target], **options) -> Capac
 
 
 def describe(result: CapacityResult) -> str:
+    level = f"{100 * result.confidence:.0f} %"
     lines = [f"Capacity of {result.scenario}",
-             "Targets (met when the whole "
-             f"{100 * result.confidence:.0f} % confidence interval is on the good side): "
-             + "; ".join(str(t) for t in result.targets), ""]
+             f"Targets (met when the whole {level} confidence interval is on the good side): "
+             + "; ".join(str(t) for t in result.targets)]
+    trends = [str(t) for t in result.targets if t.metric in STEADY_STATE]
+    if trends:
+        which = (f"The trend target {trends[0]} is" if len(trends) == 1
+                 else f"The trend targets {'; '.join(trends)} are")
+        lines.append(f"{which} met unless the whole {level} interval is on the bad side: a "
+                     "steady trend is zero give or take noise, so its interval always "
+                     "straddles the target.")
+    runs = min((e.replications for e in result.evaluations), default=0)
+    if runs and runs < MIN_RUNS_FOR_INTERVALS:
+        lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "
+                     f"{MIN_RUNS_FOR_INTERVALS} or more before relying on the capacity.")
+    lines.append("")
     if result.capacity == 0:
         lines.append("No list size meets every target: the staffing cannot reach them.")
     else:

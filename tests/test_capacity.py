@@ -150,6 +150,18 @@ def test_capacity_command(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "Capacity:" in out and "Binding target:" in out and "per full-time GP" in out
+    assert "with 5 runs per list size the intervals are rough" in out
+    assert "trend target" not in out  # none was asked for
+
+
+def test_capacity_states_the_rule_its_trend_targets_are_judged_by():
+    from sim.capacity import CapacityResult, describe
+
+    targets = [parse_target("abandonment_rate <= 0.15"),
+               parse_target("backlog_trend_per_week <= 0")]
+    text = describe(CapacityResult("P", targets, 0, None, None, 1.0, [], {}, 0.95))
+    assert ("The trend target backlog_trend_per_week <= 0 is met unless the whole 95 % "
+            "interval is on the bad side") in text
 
 
 def test_frontier_command_writes_table_and_plot(tmp_path, capsys):
