@@ -375,6 +375,9 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict]:
 #: field: difflib's own default, close enough that the guess is usually right.
 SUGGESTION_CUTOFF = 0.6
 
+#: What a required field left out should have held.
+MISSING = "a value for this required field"
+
 #: The ``Name`` pattern in words (pydantic would show the regular expression).
 NAME_RULE = "a name of letters, digits, '_', '.' or '-' (no spaces)"
 
@@ -386,7 +389,7 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
     if kind == "extra_forbidden":
         return _unknown_key(loc, model, data)
     if kind == "missing":
-        return "a value for this required field"
+        return MISSING
     if kind == "string_pattern_mismatch":
         return NAME_RULE
     if kind in ("union_tag_not_found", "union_tag_invalid"):
@@ -544,4 +547,15 @@ def load_scenario(reference: str | Path) -> Scenario:
     """Load a scenario by path or bundled name (``default``, ``case08``, ...)."""
     path = scenario_file(reference)
     data, origin = load_raw(path)
-    return scenario_from_dict(data, origin, str(path))
+    try:
+        return scenario_from_dict(data, origin, str(path))
+    except ScenarioError as err:
+        missing = sum(p.expected == MISSING for p in err.problems)
+        if not missing or "extends" in read_yaml_mapping(path):
+            raise
+        # a file written as changes to a practice, without saying which: one line says so
+        raise ScenarioError([Problem(
+            str(path), ("extends",), "a line 'extends: default' (or a bundled case, such as "
+            "'extends: case08') naming the scenario this file changes: without it the file "
+            f"must give every section itself, and {missing} required values are missing "
+            "(listed below)", "no 'extends'"), *err.problems]) from None
