@@ -586,11 +586,16 @@ def test_an_unknown_key_far_from_any_gets_no_wild_guess(tmp_path):
 
 
 def test_a_name_with_a_space_reads_like_a_sentence(tmp_path):
-    path = write(tmp_path, "extends: default\ndelegation: {degree: very high}\n")
+    path = write(tmp_path, "extends: default\ndemand: {phone: {line: main line}}\n")
     found = scenario_problems(path)
-    assert any("delegation.degree" in p and "'very high'" in p and
-               "a name of letters, digits, '_', '.' or '-' (no spaces)" in p for p in found)
+    assert any("demand.phone.line" in p and "'main line'" in p and
+               "a name of the letters a-z and A-Z, digits, '_', '.' or '-' (no spaces" in p
+               for p in found)
     assert not any("^[" in p or "pattern" in p for p in found), found
+    # a degree that is no name at all is answered with the degrees there are
+    path = write(tmp_path, "extends: default\ndelegation: {degree: very high}\n")
+    assert any("delegation.degree" in p and "one of low, medium, high" in p
+               for p in scenario_problems(path))
 
 
 def test_a_distribution_given_in_part_says_it_is_given_whole(tmp_path):

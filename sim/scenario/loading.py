@@ -379,7 +379,8 @@ SUGGESTION_CUTOFF = 0.6
 MISSING = "a value for this required field"
 
 #: The ``Name`` pattern in words (pydantic would show the regular expression).
-NAME_RULE = "a name of letters, digits, '_', '.' or '-' (no spaces)"
+NAME_RULE = ("a name of the letters a-z and A-Z, digits, '_', '.' or '-' (no spaces, and no "
+             "letters such as æ, ø or å)")
 
 
 def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
@@ -391,6 +392,10 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
     if kind == "missing":
         return MISSING
     if kind == "string_pattern_mismatch":
+        if tuple(loc) == ("delegation", "degree"):  # the degrees the routes give, to pick
+            routes = ((data or {}).get("delegation") or {}).get("routes")
+            if isinstance(routes, Mapping) and routes:
+                return f"one of {', '.join(map(str, routes))}"
         return NAME_RULE
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         return (f"a distribution with dist: one of {', '.join(DIST_FAMILIES)} (a "
