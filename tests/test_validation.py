@@ -194,7 +194,18 @@ def test_problem_in_base_names_the_loaded_file(tmp_path):
                            "delegation: {degree: low}\n")
     found = problems(path)
     assert all(p.startswith(str(path)) for p in found)
-    assert any("field set in" in p and "base.yaml" in p for p in found)
+    assert any("field set in the bundled base, models/defaults/base.yaml; override it in "
+               "your file" in p for p in found)
+
+
+def test_a_day_plan_for_a_day_no_longer_worked_says_how_to_drop_it(tmp_path):
+    """Case 8's GP C has a Monday plan; moving her to Wednesday and Thursday must say how
+    to drop it, and that works."""
+    moved = "extends: case08\nstaff:\n  gp_c:\n    days: [wed, thu]\n"
+    found = problems(write(tmp_path, moved))
+    assert any("staff.gp_c.on.mon" in p and '"on": {mon: null}' in p for p in found), found
+    fixed = load_scenario(write(tmp_path, moved + '    "on": {mon: null}\n'))
+    assert fixed.staff["gp_c"].days == ["wed", "thu"] and not fixed.staff["gp_c"].on
 
 
 def test_times_after_noon_are_not_read_as_numbers(tmp_path):

@@ -446,7 +446,9 @@ def _check_week(s: Scenario, path: tuple, entry, person) -> Iterator[Problem]:
             yield _problem(path + ("on", day), f"a working weekday ({working})", show(day))
         elif person.days is not None and day not in person.days:
             yield _problem(path + ("on", day), f"a weekday this person is in "
-                           f"({', '.join(person.days)})", show(day))
+                           f"({', '.join(person.days)}); to drop the plan for {day} (say, "
+                           f"one the file extended sets): \"on\": {{{day}: null}}",
+                           show(day))
     plans = [] if entry is not person else [(path, person)]
     plans += [(path + ("on", d), _day_view(person, d)) for d in entry.on]
     for where, plan in plans:

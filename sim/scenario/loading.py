@@ -484,8 +484,19 @@ def _origin_file(origin: dict, loc: tuple, default: str) -> str:
     for cut in range(len(loc), -1, -1):
         found = origin.get(tuple(loc[:cut]))
         if found is not None:
-            return default if found == default else f"{default} (field set in {found})"
+            return default if found == default else f"{default} (field set in {_shown(found)})"
     return default
+
+
+def _shown(file: str) -> str:
+    """A base file as a user can find it: a bundled one by its name (it sits inside the
+    installed package, where it is not to be edited), another by its path."""
+    try:
+        inside = Path(file).resolve().relative_to(models_dir())
+    except (ValueError, FileNotFoundError):
+        return file
+    name = inside.stem.split("_")[0] if inside.parts[0] == "cases" else inside.stem
+    return f"the bundled {name}, models/{inside.as_posix()}; override it in your file"
 
 
 #: The distribution families a ``dist:`` may name, in the schema's order.
