@@ -72,7 +72,8 @@ BAD_FILES = {
         staff:
           secretary:
             blocks: [{kind: phone, start: "08:00", end: "10:00"}]
-        """, ["demand.phone.profile[2]", "no one on the phone 10:00-11:00"]),
+        """, ["demand.phone.profile:", "no one on the phone 10:00-12:00",
+              "windows 10:00-12:00 on mon, tue, wed, thu, fri"]),
     "contact type no present role may handle": (
         """\
         extends: default

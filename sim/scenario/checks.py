@@ -648,6 +648,8 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
                            f"phone duty only for roles that triage "
                            f"({', '.join(sorted(triagers))})",
                            f"{person.role!r} on {kind!r} {_span(start, end)}")
+    #: phone hours no one covers: (stream, profile path) -> weekday -> [(window, gap)]
+    unanswered: dict[tuple, dict[str, list]] = {}
     for weekday in s.calendar.weekdays:
         walk_in_cover = list(_serving_intervals(s, weekday, "walk_in"))
         on = f" on {weekday}" if len(s.calendar.weekdays) > 1 else ""
@@ -662,14 +664,56 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
                 if stream.channel == "phone":
                     phone_cover = list(_serving_intervals(s, weekday, "call", triagers,
                                                           stream.line))
-                    for a, b in _uncovered((w.start, w.end), phone_cover):
-                        yield _problem(path, f"someone on phone duty throughout the phone window "
-                                       f"{_span(w.start, w.end)}{on}",
-                                       f"no one on the phone {_span(a, b)}")
+                    for gap in _uncovered((w.start, w.end), phone_cover):
+                        unanswered.setdefault((name, path[:-1]), {}).setdefault(
+                            weekday, []).append((i, (w.start, w.end), gap))
                 elif stream.channel == "walk_in":
                     if not any(a < w.end and b > w.start for a, b in walk_in_cover):
                         yield _problem(path, f"someone in a block serving walk-ins during "
                                        f"{_span(w.start, w.end)}{on}", "no one")
+    yield from _unanswered_phone(s, unanswered)
+
+
+def _unanswered_phone(s: Scenario, unanswered: dict[tuple, dict[str, list]]
+                      ) -> Iterator[Problem]:
+    """Phone hours no one answers, one problem per run of hours and the weekdays it
+    happens on (a phone entry set to count 0 would otherwise give one per hour and day),
+    naming the staff entries with phone blocks but no one in them."""
+    empty = sorted(f"staff.{pid}" for pid, entry in s.staff.items() if entry.count == 0 and any(
+        "call" in getattr(s.block_kinds.get(b.kind), "serves", ())
+        for b in [*entry.blocks, *(b for plan in entry.on.values() if plan is not None
+                                   for b in plan.blocks)]))
+    why = f" ({', '.join(empty)}: count 0)" if empty else ""
+    several = len(s.calendar.weekdays) > 1
+    for (_name, profile), by_day in unanswered.items():
+        days: dict[tuple, list[str]] = {}
+        for weekday, found in by_day.items():
+            days.setdefault(tuple(found), []).append(weekday)
+        for found, weekdays in days.items():
+            on = f" on {', '.join(weekdays)}" if several else ""
+            gaps = _merged([gap for _i, _w, gap in found])
+            if len(found) == 1:  # one window: its own path
+                i, (w0, w1), _gap = found[0]
+                yield _problem((*profile, i), f"someone on phone duty throughout the phone "
+                               f"window {_span(w0, w1)}{on}",
+                               f"no one on the phone {_span(*gaps[0])}{why}")
+                continue
+            windows = _merged([w for _i, w, _gap in found])
+            yield _problem(profile, "someone on phone duty throughout the phone windows "
+                           + ", ".join(_span(a, b) for a, b in windows) + on,
+                           "no one on the phone " + ", ".join(_span(a, b) for a, b in gaps)
+                           + why)
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Time spans with those that touch joined."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1] + 1e-9:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 # --- warnings: days that validate but make no sense ---------------------------------------
