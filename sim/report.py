@@ -35,7 +35,8 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
 #: Headline metrics given by role, shown one line per role after their section's rows
 #: (only where the scenario has them: a fixed nurse's continuity).
 ROLE_HEADLINES: dict[str, list[tuple[str, int]]] = {
-    "Access over weeks": [("planned_slots_booked_ahead", 1), ("continuity_own_clinician", 1)],
+    "Access over weeks": [("tnaa_days", 1), ("planned_slots_booked_ahead", 1),
+                          ("continuity_own_clinician", 1)],
 }
 
 
