@@ -114,6 +114,12 @@ class RatioSums:
         return n, estimate, np.where(n > 1, se, np.nan)
 
 
+#: The share of var(a) + var(b) below which var(a - b) is rounding, taken as zero: far
+#: above the rounding of the sums it comes from (about 1e-16 of them), far below any
+#: spread common random numbers leave (it would be a variance reduction of 10^10).
+CANCELLATION = 1e-10
+
+
 class PairedSums:
     """Streaming sums for paired differences of each point from a base point, over the runs
     where both have a value (common random numbers pair run i with run i)."""
@@ -168,9 +174,16 @@ class PairedSums:
             uaa = np.maximum(self.yya - 2 * ra * self.xya + ra * ra * self.xxa, 0.0)
             ubb = np.maximum(self.yyb - 2 * rb * self.xyb + rb * rb * self.xxb, 0.0)
             uab = self.yayb - rb * self.yaxb - ra * self.xayb + ra * rb * self.xaxb
+            # var(a - b) is a difference of sums of squares: for a design the same as the
+            # baseline in every run what is left is rounding, from the covariance summed
+            # in another order than the variances (about 1e-16 of var a + var b), and a
+            # covariance beyond its bound sd a * sd b where a variance rounded below 0
+            bound = np.sqrt(uaa * ubb)
+            uab = np.clip(uab, -bound, bound)
             var_a = uaa / xa_bar ** 2
             var_b = ubb / xb_bar ** 2
             var_d = np.maximum(var_a + var_b - 2 * uab / (xa_bar * xb_bar), 0.0)
+            var_d = np.where(var_d <= CANCELLATION * (var_a + var_b), 0.0, var_d)
             se = np.sqrt(var_d / (n * (n - 1)))
             reduction = (var_a + var_b) / var_d
         shift = np.nan_to_num(shift)

@@ -127,6 +127,34 @@ def test_a_constant_metric_has_no_spread_and_a_point_interval():
     assert (est, se, low[0], high[0]) == (0.0, 0.0, 0.0, 0.0)
 
 
+def test_a_design_the_same_as_its_baseline_differs_by_exactly_nothing():
+    """A scenario compared with itself: every pair of runs equal. var(a - b) comes out of
+    sums of squares as rounding (about 1e-16 of var a + var b): it must read as zero, so
+    the difference's interval is a point and no variance reduction is claimed."""
+    from sim.estimators import PairedSums
+    rng = np.random.default_rng(3)
+    # figures nearly the same in every run (a day's staff cost, moved only by overtime):
+    # their variance is rounding, which can come out below zero
+    one = (rng.uniform(100, 30000, size=(1, 1, 200))
+           + np.where(rng.random((1, 6, 200)) < 0.5, 0.0, rng.uniform(0, 1e-3, (1, 6, 200))))
+    weights = np.ones((2, 6, 200))
+    values = np.concatenate([one, one])  # point 1 is point 0 run for run
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    n, diff, se, reduction = paired.estimate(sums.shift)
+    assert (diff[1] == 0).all() and (se[1] == 0).all()
+    assert np.isnan(reduction[1]).all()
+    low, high = intervals(diff[1], se[1], n[1], "real")
+    assert (low == 0).all() and (high == 0).all()
+    # a real spread of the differences is kept
+    values[1] *= 1 + 0.01 * rng.standard_normal((6, 200))
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    assert (paired.estimate(sums.shift)[2][1] > 0).all()
+
+
 def _accumulated(values: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
     from sim.estimators import PairedSums
     sums, paired = RatioSums(values.shape[0]), PairedSums(values.shape[0], 0)
