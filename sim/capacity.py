@@ -18,7 +18,6 @@ the target that binds first, and patients per full-time GP.
 """
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 import re
@@ -29,7 +28,7 @@ import pandas as pd
 from sim.engine import CompiledScenario
 from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.experiment.replications import iter_runs, run_calendar
-from sim.metrics import OVERALL_METRICS, SummaryStream, overall
+from sim.metrics import OVERALL_METRICS, SummaryStream, overall, practice_metric_expected
 from sim.progress import expect
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario
@@ -91,10 +90,8 @@ def parse_target(text: str, source: str = "--target") -> Target:
                                      repr(text))])
     metric, op, value = match.group(1), match.group(2), float(match.group(3))
     if metric not in OVERALL_METRICS:
-        close = difflib.get_close_matches(metric, OVERALL_METRICS, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ScenarioError([Problem(source, (), f"a metric from the README's Metrics table"
-                                     f"{hint}", repr(metric))])
+        raise ScenarioError([Problem(source, (), practice_metric_expected(metric),
+                                     repr(metric))])
     if not math.isfinite(value):
         raise ScenarioError([Problem(source, (), "a finite number", repr(text))])
     return Target(metric, op, value)

@@ -79,6 +79,20 @@ OVERALL_METRICS: tuple[str, ...] = (
 #: a practice-wide row as well, so they are among the overall metrics too).
 ROLE_METRICS: tuple[str, ...] = ("time_use_min", "utilisation", "contacts_handled",
                                  "continuity_own_clinician")
+def practice_metric_expected(name: str) -> str:
+    """What a target or stopping rule should have named instead of ``name``, which is not
+    among :data:`OVERALL_METRICS`: a metric given by role only says so; a misspelling gets
+    the closest names."""
+    import difflib
+
+    if name in ROLE_METRICS:
+        return (f"a practice-wide metric ({name} is given by role only, one figure per "
+                "role, so it cannot be a target or a stopping rule)")
+    close = difflib.get_close_matches(name, OVERALL_METRICS, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"a practice-wide metric from the README's Metrics table{hint}"
+
+
 #: Metrics computed once per run, not per day (weight 1).
 RUN_METRICS = ("phone_wait_p90_min", "planned_wait_p90_days", "backlog_trend_per_week",
                "carried_trend_per_week",

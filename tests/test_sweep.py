@@ -140,7 +140,13 @@ def test_factor_paths_reach_into_lists(tmp_path):
      "{staff.nurse.count: [2]}}\n", ["baseline", "'nope'"]),
     ("name: x\nbase: default\nreplications: 2\nstopping: {half_widths: {wait: 1}, "
      "max_replications: 10}\ndesign: {kind: grid, factors: {staff.nurse.count: [2]}}\n",
-     ["stopping.half_widths.wait", "a metric"]),
+     ["stopping.half_widths.wait", "a practice-wide metric"]),
+    ("name: x\nbase: default\nreplications: 2\nstopping: {half_widths: {phone_wait_mean_mn: "
+     "0.2}, max_replications: 10}\ndesign: {kind: grid, factors: {staff.nurse.count: [2]}}\n",
+     ["stopping.half_widths.phone_wait_mean_mn", "did you mean phone_wait_mean_min"]),
+    ("name: x\nbase: default\nreplications: 2\ntargets: ['utilisation <= 0.9']\n"
+     "design: {kind: grid, factors: {staff.nurse.count: [2]}}\n",
+     ["targets[0]", "utilisation is given by role only"]),
     ("name: x\nbase: default\nreplications: 2\nsurprise: 1\ndesign: {kind: grid, factors: "
      "{staff.nurse.count: [2]}}\n", ["surprise"]),
 ])

@@ -308,13 +308,12 @@ def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
             problems += [Problem(file, ("targets", i), p.expected, p.found)
                          for p in err.problems]
     if spec.stopping:
-        from sim.metrics import OVERALL_METRICS
+        from sim.metrics import OVERALL_METRICS, practice_metric_expected
 
         for metric in spec.stopping.half_widths:
             if metric not in OVERALL_METRICS:
                 problems.append(Problem(file, ("stopping", "half_widths", metric),
-                                        "a metric without role or activity (see README, "
-                                        "Metrics)", show(metric)))
+                                        practice_metric_expected(metric), show(metric)))
     if problems:
         raise ScenarioError(problems)
     return LoadedExperiment(spec, path, points)
