@@ -144,6 +144,12 @@ def test_factor_paths_reach_into_lists(tmp_path):
     ("name: x\nbase: default\nreplications: 2\nstopping: {half_widths: {phone_wait_mean_mn: "
      "0.2}, max_replications: 10}\ndesign: {kind: grid, factors: {staff.nurse.count: [2]}}\n",
      ["stopping.half_widths.phone_wait_mean_mn", "did you mean phone_wait_mean_min"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: grid, factors: "
+     "{staff.nurce.count: [3, 4]}}\n",
+     ["design.factors.staff.nurce.count", "'nurce'", "did you mean 'nurse'?"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: grid, factors: "
+     "{delegation.degre: [low, high], staff.nurse.count: [3, 4]}}\n",
+     ["and 3 other design points", "delegation.degre", "did you mean 'degree'?"]),
     ("name: x\nbase: default\nreplications: 2\ntargets: ['utilisation <= 0.9']\n"
      "design: {kind: grid, factors: {staff.nurse.count: [2]}}\n",
      ["targets[0]", "utilisation is given by role only"]),

@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Literal
 
 from pydantic import BeforeValidator, Field, PositiveFloat, ValidationError
 from scipy.stats import qmc
@@ -186,6 +186,33 @@ def set_path(data: dict, path: str, value: Any) -> None:
             node = node[i]
 
 
+#: Scenario sections that are named entries (``staff.nurse``): a factor path into an
+#: entry the base does not have would make a new, partial one.
+NAMED_ENTRIES = tuple(name for name, field in Scenario.model_fields.items()
+                      if getattr(field.annotation, "__origin__", None) is dict)
+
+
+def _unknown_entries(base: dict, paths: Iterable[str]) -> list[tuple[tuple, str, str]]:
+    """(field, expected, found) for each factor path that sets a field of a named entry
+    the base scenario does not have (``staff.nurce.count``: a misspelt ``nurse``)."""
+    import difflib
+
+    out = []
+    for path in sorted(paths):
+        parts = path.split(".")
+        if len(parts) < 3 or parts[0] not in NAMED_ENTRIES:
+            continue
+        entry = _SEGMENT.match(parts[1])
+        entries = base.get(parts[0]) or {}
+        if entry is None or entry.group(1) in entries:
+            continue
+        close = difflib.get_close_matches(entry.group(1), list(entries), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        out.append((("design", "factors", path), f"an entry of {parts[0]} in the base "
+                    f"scenario ({hint}it has {', '.join(entries)})", repr(entry.group(1))))
+    return out
+
+
 def _label(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
@@ -276,9 +303,17 @@ def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
         raise ScenarioError(problems)
     base_path = resolve_reference(spec.base, path, field="base")
     base, origin = load_raw(base_path)
+    all_points = _points(spec)
+    problems = [Problem(file, where, expected, found) for where, expected, found in
+                _unknown_entries(base, {f for _name, fs in all_points for f in fs})]
+    if problems:
+        raise ScenarioError(problems)
     points: list[DesignPoint] = []
     names = set()
-    for index, (name, factors) in enumerate(_points(spec)):
+    #: each point's problems, the same problem (field and what it expects) once, with
+    #: how many points share it
+    seen: dict[tuple, list] = {}
+    for index, (name, factors) in enumerate(all_points):
         where = f"{file} (design point {name!r})"
         if name in names:
             problems.append(Problem(file, ("design",), "unique point names", show(name)))
@@ -290,12 +325,20 @@ def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
                 set_path(data, factor, value)
             scenario = scenario_from_dict(data, origin, str(base_path))
         except KeyError as err:
-            problems.append(Problem(where, (factor,), "a scenario field path", str(err)))
-            continue
+            found = [Problem(where, (factor,), "a scenario field path", str(err))]
         except ScenarioError as err:
-            problems += [Problem(where, p.path, p.expected, p.found) for p in err.problems]
+            found = [Problem(where, p.path, p.expected, p.found) for p in err.problems]
+        else:
+            points.append(DesignPoint(index, name, factors, scenario))
             continue
-        points.append(DesignPoint(index, name, factors, scenario))
+        for p in found:
+            seen.setdefault((p.path, p.expected), [p, 0])[1] += 1
+    for first, count in seen.values():
+        if count > 1:  # say it once, for every point it concerns
+            first = Problem(f"{first.file} and {count - 1} other design "
+                            f"point{'s' if count > 2 else ''}", first.path, first.expected,
+                            first.found)
+        problems.append(first)
     if spec.baseline is not None and spec.baseline not in names:
         problems.append(Problem(file, ("baseline",), f"a point name ({', '.join(names)})",
                                 show(spec.baseline)))
