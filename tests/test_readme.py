@@ -135,3 +135,16 @@ def test_every_readme_command_succeeds(block, clone):
 def test_every_readme_block_with_commands_is_run():
     assert len(BLOCKS) >= 6
     assert sum(len(runnable(b)) for b in BLOCKS) > 15
+
+
+def test_every_metric_is_in_the_metrics_table():
+    """Each metric a run reports has a row in the README's Metrics table (the outcomes as
+    ``outcome_<outcome>``)."""
+    from sim.metrics import OVERALL_METRICS, ROLE_METRICS
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([a-z0-9_<>]+)`", table))
+    missing = [m for m in (*OVERALL_METRICS, *ROLE_METRICS) if m not in named
+               and not (m.startswith("outcome_") and "outcome_<outcome>" in named)]
+    assert not missing, missing

@@ -245,10 +245,18 @@ def test_resume_reruns_damaged_parts_and_names_them(sweep_file, tmp_path, capsys
     straight = read_results(out).sort_values(["point", "replication", "metric", "role",
                                               "activity"]).reset_index(drop=True)
     damaged = _damage(out / "results")
+    stray = out / "results" / "part-p0099-r0000000-0000002.parquet"  # no such point
+    stray.write_bytes((out / "results" / next(iter(damaged))).read_bytes())
     assert main(["sweep", str(sweep_file), "-o", str(out), "--resume", "-q"]) == 0
     err = capsys.readouterr().err
+    lines = {x.split(": ", 1)[0].strip(" -"): x for x in err.splitlines()
+             if x.startswith("  - ")}
     for name in damaged:
-        assert name in err, (name, err)
+        assert lines[name].endswith("; run again"), lines
+    # the stray part is deleted, and said to be outside the layout, not run again
+    line = next(x for x in err.splitlines() if stray.name in x)
+    assert "outside this sweep's layout" in line and "run again" not in line
+    assert not stray.exists()
     resumed = read_results(out).sort_values(["point", "replication", "metric", "role",
                                              "activity"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(resumed, straight)

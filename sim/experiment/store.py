@@ -46,6 +46,9 @@ _SCHEMA = pa.schema([("point", pa.int32()), ("replication", pa.int32()),
 
 
 _PART = re.compile(r"^part-p(\d+)-r(\d+)-(\d+)\.parquet$")
+#: Why a part whose name is outside the sweep's layout is deleted: no task makes it, so
+#: nothing runs again in its place.
+OUTSIDE = "a name outside this sweep's layout"
 
 
 def part_name(point: int, start: int, stop: int) -> str:
@@ -63,10 +66,10 @@ def part_problem(path: Path, experiment: LoadedExperiment) -> str | None:
     match = _PART.match(path.name)
     size = experiment.task_size
     if not match:
-        return "a name outside this sweep's layout"
+        return OUTSIDE
     point, start, stop = (int(g) for g in match.groups())
     if point >= len(experiment.points) or start % size or not start < stop <= start + size:
-        return "a name outside this sweep's layout"
+        return OUTSIDE
     try:
         table = pq.read_table(path)
     except (OSError, ValueError, pa.ArrowException) as err:

@@ -21,7 +21,7 @@ from sim.experiment.design import LoadedExperiment
 from sim.experiment.replications import metrics_block
 from sim.experiment.stats import summarise_parts
 from sim.experiment.errors import SweepError, SweepInterrupted
-from sim.experiment.store import ResultStore, part_name
+from sim.experiment.store import OUTSIDE, ResultStore, part_name
 from sim.outputs import OutputError
 
 
@@ -109,9 +109,9 @@ def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
 
 def damaged_message(damaged: dict[str, str], folder: Path) -> str:
     """Which result parts were damaged, and why, for stderr."""
-    lines = [f"clinicsim: {len(damaged)} damaged result part(s) in {folder} deleted and "
-             "run again:"]
-    lines += [f"  - {name}: {why}" for name, why in sorted(damaged.items())]
+    lines = [f"clinicsim: {len(damaged)} damaged result part(s) in {folder} deleted:"]
+    lines += [f"  - {name}: {why}" + ("" if why.endswith(OUTSIDE) else "; run again")
+              for name, why in sorted(damaged.items())]
     return "\n".join(lines)
 
 
