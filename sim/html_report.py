@@ -287,13 +287,14 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
 
 def delegation_html(scenario: Scenario, heading: str = "h3") -> str:
     """Who takes what: the roles that may start each contact type at the scenario's
-    delegation degree, lowest competent level first."""
+    delegation degree, in the order its routes try them."""
     from sim.practice_text import delegation_rows
 
     degree = _e(scenario.delegation.degree)
     return (f"<{heading}>Who takes what at {degree} delegation</{heading}>"
-            "<p class='small'>Roles that may start each contact type, tried in this order "
-            "(lowest competent level first), among the roles present.</p>"
+            "<p class='small'>Roles that may start each contact type, tried in the order "
+            "the scenario's route gives (at low delegation a doctor comes first for most "
+            "types, at high a nurse or an assistant), among the roles present.</p>"
             + _table(["contact type", "first offered to"], delegation_rows(scenario)))
 
 

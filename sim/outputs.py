@@ -191,7 +191,8 @@ def unwritable_file(path: str | Path) -> tuple[str, str] | None:
         return "a file path, not a directory", str(path)
     parent = path.parent
     if not parent.is_dir():
-        return "a path in an existing directory", str(path)
+        return ("a path in an existing directory (create the folder first, if it is not a "
+                "typing mistake)", f"{path}, whose folder {parent} does not exist")
     reason = _probe(parent)
     return ("a writable file", f"{path} ({reason})") if reason else None
 

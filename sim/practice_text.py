@@ -222,8 +222,8 @@ def practice_sentences(scenario: Scenario) -> list[str]:
 
 
 def delegation_rows(scenario: Scenario) -> list[tuple[str, str]]:
-    """Who may start each contact type at the scenario's degree, lowest level first,
-    among the roles present and able to handle it."""
+    """Who may start each contact type at the scenario's degree, in the order its route
+    tries them, among the roles present and able to handle it."""
     s = scenario
     present = s.present_roles()
     rows = []

@@ -452,7 +452,7 @@ class Triage(Strict):
 class Delegation(Strict):
     degree: Name
     routes: dict[Name, dict[Name, list[Name]]] = Field(
-        description="By degree and contact type: roles to try, lowest competent level first."
+        description="By degree and contact type: roles to try, in order."
     )
     complex_routes: dict[Name, list[Name]] = Field(
         default_factory=dict,
@@ -678,7 +678,7 @@ class Scenario(Strict):
     meetings: dict[Name, Meeting] = Field(default_factory=dict)
 
     def route(self, contact_type: str) -> list[str]:
-        """Roles that may start ``contact_type``, lowest competent level first."""
+        """Roles that may start ``contact_type``, in the order they are tried."""
         return self.delegation.routes[self.delegation.degree][contact_type]
 
     def present_roles(self) -> set[str]:
