@@ -214,7 +214,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
          else "carried over to tomorrow"),
     ]
     if s.practice.case:
-        facts.insert(0, ("Practice case", f"case {s.practice.case:02d}"
+        facts.insert(0, ("Based on practice case", f"case {s.practice.case:02d}"
                          + (f", {s.practice.form}" if s.practice.form else "")
                          + (f", {s.practice.region}" if s.practice.region else "")))
     if p.teams:
