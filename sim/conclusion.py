@@ -236,8 +236,9 @@ def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,
     for e in named:
         groups[e.verdict].append(phrase(e))
     lines = [f"{name} against {baseline_name}:"]
-    if list_sentence(lists):
-        lines.append(list_sentence(lists))
+    other_list = list_sentence(lists)
+    if other_list:
+        lines.append(other_list)
     if groups["better"]:
         lines.append(f"Better: {_join(groups['better'])}.")
     if groups["worse"]:
