@@ -535,3 +535,19 @@ def test_work_carried_over_grows_by_demand_minus_supply_only_past_capacity():
     assert trend["mean"] == pytest.approx((1.2 * 48 - 48) * len(WEEKDAYS), rel=0.2)
     assert trend.ci_low > 0
     assert above.loc["backlog_planned", "mean"] == 0
+
+
+def test_a_meeting_attendee_with_no_one_in_it_is_warned_of():
+    """Case 5's lab technician set to count 0 is still on the morning meeting's list: the
+    meeting goes on without her, and the scenario says so as a warning (it is valid)."""
+    from sim.scenario import load_scenario, scenario_from_dict
+    from sim.scenario.checks import scenario_warnings
+
+    case = load_scenario("case05")
+    assert not [w for w in scenario_warnings(case) if w.path[0] == "meetings"]
+    data = case.model_dump(mode="json", exclude_unset=True)
+    data["staff"]["lab"]["count"] = 0
+    warned = [str(w) for w in scenario_warnings(scenario_from_dict(data))
+              if w.path[0] == "meetings"]
+    assert warned and "meetings.morning.attendees" in warned[0] and "'lab' with count 0" in \
+        warned[0]

@@ -730,7 +730,8 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
     field (the caller adds the file)."""
     if check_scenario(s):
         return []  # an invalid scenario gets its errors, not guesses built on them
-    return [*_warn_acute_slots(s), *_warn_slots_after_closing(s), *_warn_no_consulting(s)]
+    return [*_warn_acute_slots(s), *_warn_slots_after_closing(s), *_warn_no_consulting(s),
+            *_warn_absent_attendees(s)]
 
 
 def same_day_types(s: Scenario) -> set[str]:
@@ -844,3 +845,15 @@ def _warn_no_consulting(s: Scenario) -> Iterator[Problem]:
                        f"someone present in a block serving booked, walk_in or squeeze_in "
                        f"during opening hours {_span(*opening)}{on}",
                        "no one able to consult")
+
+
+def _warn_absent_attendees(s: Scenario) -> Iterator[Problem]:
+    """A meeting attendee that is a staff entry with no one in it (count 0): the meeting
+    goes on without them, which a file that set the count to 0 may not have meant."""
+    for name, meeting in s.meetings.items():
+        for i, who in enumerate(meeting.attendees or []):
+            entry = s.staff.get(who)
+            if entry is not None and entry.count == 0:
+                yield _problem(("meetings", name, "attendees", i),
+                               "an attendee with someone in it (or left out of the list)",
+                               f"{who!r} with count 0")
