@@ -1041,11 +1041,18 @@ def _verdict_colour(verdict: str) -> str:
     return _NEUTRAL
 
 
+#: The axis of case statements that are shares, and its scale (fractions drawn in %).
+_SHARE = ("Share (%)", 100.0)
+#: Kinds of case statement in another unit than a share: (axis label, scale).
+_STATEMENT_UNITS = {"planned_wait_days": ("Working days", 1.0)}
+
+
 def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
     """The model against the sources' stated figures: for each target a grey band (the
     stated range) and the model's mean with its 95 % CI, coloured by the verdict (green
-    within, amber borderline, red outside). Top: the case statements (shares, in %);
-    below: the national face-validity figures for every case.
+    within, amber borderline, red outside). Top: the case statements (shares in %, then
+    waits in working days, each on an axis of its own); below: the national face-validity
+    figures for every case.
 
     ``table`` is :func:`sim.calibration.calibrate`'s result (or report.csv)."""
     need = ["target", "case", "statement", "kind", "stated_low", "stated_high", "model_mean",
@@ -1053,13 +1060,17 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
     table = _require(table, need, "calibration")
     national = table[table["kind"].isin(list(_NATIONAL))]
     statements = table[~table["kind"].isin(list(_NATIONAL))]
+    # statements by unit: shares in %, waits in working days (each on an axis of its own)
+    groups = [(unit, statements[statements["kind"].map(
+        lambda k: _STATEMENT_UNITS.get(k, _SHARE)[0]) == unit[0]]) for unit in
+        (_SHARE, *dict.fromkeys(_STATEMENT_UNITS.values()))]
+    groups = [(unit, part) for unit, part in groups if len(part)]
     kinds = [k for k in _NATIONAL if (national["kind"] == k).any()]
     cases = sorted(national["case"].unique())
-    top_h = 0.5 * len(statements) + 1.0 if len(statements) else 0
-    bottom_h = 0.3 * len(cases) + 1.4 if kinds else 0
-    fig = Figure(figsize=(13, 1.6 + top_h + bottom_h), layout="constrained")
-    ratios = [r for r in (top_h, bottom_h) if r]
-    sub = fig.subfigures(len(ratios), 1, height_ratios=ratios) if len(ratios) > 1 else [fig]
+    heights = [0.5 * len(part) + 1.0 for _unit, part in groups]
+    heights += [0.3 * len(cases) + 1.4] if kinds else []
+    fig = Figure(figsize=(13, 1.6 + sum(heights)), layout="constrained")
+    sub = fig.subfigures(len(heights), 1, height_ratios=heights) if len(heights) > 1 else [fig]
     k = 0
 
     def draw(ax, y, r, scale):
@@ -1071,20 +1082,24 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
         if r.model_mean == r.model_mean:
             ax.plot([r.model_mean * scale], [y], "o", color=colour, markersize=6)
 
-    if len(statements):
+    for (unit, scale), part in groups:
         ax = sub[k].add_subplot()
-        k += 1
-        for i, r in enumerate(statements.itertuples(index=False)):
-            draw(ax, i, r, 100.0)
-        ax.set_yticks(range(len(statements)))
+        for i, r in enumerate(part.itertuples(index=False)):
+            draw(ax, i, r, scale)
+        ax.set_yticks(range(len(part)))
         ax.set_yticklabels([f"Case {r.case}: " + "\n".join(textwrap.wrap(r.statement, 60))
-                            for r in statements.itertuples(index=False)], fontsize="small")
-        ax.set_ylim(len(statements) - 0.5, -0.5)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("Share (%): stated range (grey band) and model mean with 95 % CI")
+                            for r in part.itertuples(index=False)], fontsize="small")
+        ax.set_ylim(len(part) - 0.5, -0.5)
+        if (unit, scale) == _SHARE:
+            ax.set_xlim(0, 100)
+        else:
+            ax.set_xlim(0, None)
+        ax.set_xlabel(f"{unit}: stated range (grey band) and model mean with 95 % CI")
         ax.set_ylabel("Statement in the case report")
-        ax.set_title("Case statements (seed 003)", loc="left")
+        ax.set_title("Case statements (seed 003)" + ("" if k == 0 else ", continued"),
+                     loc="left")
         ax.grid(axis="x", color="#e6e6e6", lw=0.6)
+        k += 1
     if kinds:
         axes = np.atleast_1d(sub[k].subplots(1, len(kinds), sharey=True))
         for ax, kind in zip(axes, kinds):
@@ -1104,7 +1119,7 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
                         fontsize="medium")
     reps = table["replications"].max() if "replications" in table else None
     fig.suptitle(title or ("Calibration: the model against the figures the sources state"
-                           + (f" ({int(reps)} simulated days per case)" if reps == reps
+                           + (f" ({int(reps)} runs per case)" if reps == reps
                               and reps is not None else "")), x=0.01, ha="left")
     fig.legend(handles=[Patch(facecolor="#d9d9d9", edgecolor="#9a9a9a", label="Stated range"),
                         *(Line2D([], [], color=c, marker="o", lw=2.2, label=t) for c, t in

@@ -202,6 +202,24 @@ def test_calibration_ranges():
     fig = plots.calibration_ranges(table)
     labelled(fig)
     assert "Calibration" in fig._suptitle.get_text()
+    assert "(2 runs per case)" in fig._suptitle.get_text()
+
+
+def test_calibration_ranges_draw_waits_in_days_not_as_shares():
+    """Case 10's planned wait (3-10 working days) on an axis of working days, not the
+    shares' axis at 300-1,000 %."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    table = pd.read_csv(repo / "experiments" / "calibration" / "report.csv")
+    fig = plots.calibration_ranges(table)
+    axes = {ax.get_xlabel().split(":")[0]: ax for ax in fig.get_axes()}
+    days = axes["Working days"]
+    labels = [t.get_text() for t in days.get_yticklabels()]
+    assert any("Case 10" in t and "about a week" in t for t in labels)
+    assert not any("about a week" in t.get_text()
+                   for t in axes["Share (%)"].get_yticklabels())
+    assert days.get_xlim()[1] >= 10  # the stated 3-10 days fit
 
 
 def test_heatmap_colours_only_differences_the_interval_supports():
