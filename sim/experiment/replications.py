@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from numbers import Integral
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -35,7 +36,13 @@ DAY_STAFF_COLUMNS = ["replication", "day", "staff_id", "group", "role", "team", 
 
 def run_calendar(scenario: Scenario, weeks: int | None = None,
                  warmup_weeks: int | None = None) -> RunCalendar:
-    """The calendar of a run: the scenario's weeks and warm-up unless overridden."""
+    """The calendar of a run: the scenario's weeks and warm-up unless overridden (at
+    least one measured week, no negative warm-up)."""
+    for name, value, least in (("weeks", weeks, 1), ("warmup_weeks", warmup_weeks, 0)):
+        if value is not None and (not isinstance(value, Integral) or isinstance(value, bool)
+                                  or value < least):
+            raise ValueError(f"{name} must be a whole number of at least {least} (or None "
+                             f"for the scenario's own), not {value!r}")
     return RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=warmup_weeks)
 
 
@@ -316,7 +323,17 @@ def _run_chunk(model: CompiledScenario, seed: int, replications: list[int],
 
 @dataclass
 class ReplicationResults:
-    """Tidy results of R runs (replications) of one scenario."""
+    """Tidy results of R runs (replications) of one scenario, from
+    :func:`run_replications` or :meth:`load`.
+
+    ``metrics`` holds one row per run and figure (replication, metric, role, activity,
+    weekday, value, weight: the README's "Metrics"); :meth:`summary` pools them into a
+    mean and 95 % CI per figure. ``staff`` holds each person's minutes a day by activity
+    (replication, staff_id, group, role, team, activity, minutes_per_day, days_present);
+    ``days`` one row per run and simulated day, warm-up flagged (day, week, weekday,
+    measured, backlog_planned, tnaa_days and tnaa_days_<role>, calls_offered,
+    contacts_arisen, consultations, planned_requests, turned_away, overtime_min). With the
+    event log the tables below hold every contact, booking, event and stretch of time."""
 
     scenario: Scenario
     seed: int
@@ -392,10 +409,26 @@ class ReplicationResults:
 
     @property
     def replications(self) -> int:
+        """The number of runs."""
         return int(self.metrics["replication"].nunique())
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Each figure's mean over the runs with its ``level`` confidence interval (metric,
+        role, activity, weekday, mean, ci_low, ci_high, replications)."""
+        if not 0 < level < 1:
+            raise ValueError(f"level is a probability between 0 and 1 (0.95 for 95 %), "
+                             f"not {level!r}")
         return summarise(self.metrics, level)
+
+    def __repr__(self) -> str:
+        """A line, not the whole scenario (a notebook shows this when a cell ends with
+        the results)."""
+        weeks = (f" of {self.weeks} week{'s' if self.weeks != 1 else ''}"
+                 if self.weeks else "")
+        tables = ", ".join(n for n in ("metrics", "staff", *self.TABLES)
+                           if getattr(self, n) is not None)
+        return (f"<ReplicationResults {self.scenario.name!r}: {self.replications} runs"
+                f"{weeks}, seed {self.seed}; tables: {tables}>")
 
 
 class _CompactRows:
@@ -442,15 +475,30 @@ class _CompactRows:
         return pd.DataFrame(columns, columns=self.columns, copy=False)
 
 
-def run_replications(scenario: Scenario, replications: int = 10, seed: int = 1,
+def run_replications(scenario: Scenario | str | Path, replications: int = 10, seed: int = 1,
                      weeks: int | None = None, warmup_weeks: int | None = None,
                      event_log: bool = False, jobs: int = 1,
                      first_replication: int = 0) -> ReplicationResults:
-    """Run ``replications`` independent runs of ``scenario``, each ``warmup_weeks`` of
-    warm-up then ``weeks`` measured (both default to the scenario's calendar)."""
+    """Run ``replications`` independent runs of ``scenario`` (a loaded scenario, a bundled
+    name such as ``"case08"``, or a file), each ``warmup_weeks`` of warm-up then ``weeks``
+    measured (both default to the scenario's calendar), and return their tidy results.
+
+    Run *r* of ``seed`` always draws the same random numbers, whatever ``jobs`` (processes
+    to run on) and whatever other runs are made: ``first_replication`` starts the
+    numbering elsewhere, to add runs to earlier ones. ``event_log`` keeps every contact,
+    booking, event and stretch of staff time (for Gantt charts and the phone queue)."""
     import pandas as pd
-    if replications < 1:
-        raise ValueError("replications must be at least 1")
+    if isinstance(scenario, (str, Path)):
+        from sim.scenario import load_scenario
+        scenario = load_scenario(scenario)
+    elif not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario, a bundled name or a file, not "
+                        f"{type(scenario).__name__}")
+    for name, value, least in (("replications", replications, 1), ("jobs", jobs, 1),
+                               ("first_replication", first_replication, 0)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
+            raise ValueError(f"{name} must be a whole number of at least {least}, not "
+                             f"{value!r}")
     calendar = run_calendar(scenario, weeks, warmup_weeks)
     indices = range(first_replication, first_replication + replications)
     rows = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
