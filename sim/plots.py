@@ -533,6 +533,28 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
 # --- comparisons ------------------------------------------------------------------------------
 
 
+def _check_paired(runs: Mapping[str, Any]) -> None:
+    """Refuse results that do not face the same patients run by run: other seeds, other
+    run numbers, or runs of other lengths (results objects say; tables say their runs)."""
+    def said(obj: Any, what: str) -> Any:
+        return getattr(obj, what, None)
+
+    first_name, first = next(iter(runs.items()))
+    for name, obj in runs.items():
+        for what in ("seed", "weeks", "warmup_weeks"):
+            a, b = said(first, what), said(obj, what)
+            if a is not None and b is not None and a != b:
+                raise ValueError(f"{name!r} has {what} {b} and {first_name!r} {a}: only runs "
+                                 "of the same seed and length face the same patients, so "
+                                 "their differences cannot be paired")
+        mine, theirs = (set(t["replication"]) if "replication" in t else None
+                        for t in (_unpack(o, "metrics")[0] for o in (obj, first)))
+        if mine is not None and theirs is not None and mine != theirs:
+            raise ValueError(f"{name!r} and {first_name!r} have different runs "
+                             f"({len(mine)} and {len(theirs)}, not the same numbers): runs "
+                             "are paired by number")
+
+
 def paired_summary(runs: Mapping[str, Any], baseline: str | None = None,
                    level: float = 0.95) -> pd.DataFrame:
     """Pooled means and paired differences of a few results of the same seed (common
@@ -548,6 +570,7 @@ def paired_summary(runs: Mapping[str, Any], baseline: str | None = None,
     baseline = names[0] if baseline is None else baseline
     if baseline not in runs:
         raise ValueError(f"baseline {baseline!r} is not one of {names}")
+    _check_paired(runs)
     frames = []
     for point, (name, obj) in enumerate(runs.items()):
         t, _ = _unpack(obj, "metrics")

@@ -266,3 +266,17 @@ def test_the_roster_figure_shows_the_cycle_of_rotations_duties_and_meetings():
                                "every_weeks": 4}}
     s = scenario_from_dict(d)
     assert roster_weeks(s, most=520) == 12 and roster_weeks(s) == 4
+
+
+def test_paired_summary_refuses_runs_that_do_not_face_the_same_patients():
+    """Results of another seed, or runs of another length, cannot be paired run by run:
+    paired_summary says so instead of labelling their differences common random numbers."""
+    one = run_replications(load_scenario("default"), 2, 1, **SHORT)
+    for other, what in ((run_replications(load_scenario("default"), 2, 2, **SHORT), "seed"),
+                        (run_replications(load_scenario("default"), 2, 1, weeks=2,
+                                          warmup_weeks=1), "weeks"),
+                        (run_replications(load_scenario("default"), 3, 1, **SHORT).metrics,
+                         "different runs")):
+        with pytest.raises(ValueError, match=what):
+            plots.paired_summary({"today": one, "other": other})
+    assert len(plots.paired_summary({"today": one, "again": one}))
