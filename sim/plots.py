@@ -125,6 +125,9 @@ def _unpack(obj: Any, name: str) -> tuple[pd.DataFrame | None, Any]:
 def _require(table: pd.DataFrame | None, columns: Iterable[str], what: str) -> pd.DataFrame:
     if table is None:
         raise ValueError(f"no {what} table: run the replications with event_log=True")
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"expected the {what} table (a pandas DataFrame), not "
+                        f"{type(table).__name__}")
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ValueError(f"the {what} table lacks the columns {missing}")
@@ -617,6 +620,20 @@ def _baseline_point(summary: pd.DataFrame, baseline: Any = None) -> int | None:
     return int(empty[empty].index[0]) if empty.any() else None
 
 
+def _require_metrics(summary: pd.DataFrame, metrics: Iterable[str]) -> None:
+    """Every metric named is in ``summary``: a misspelt one is an error naming the closest
+    names, never a panel silently left out."""
+    import difflib
+
+    have = sorted(set(summary["metric"]))
+    for m in metrics:
+        if m not in have:
+            close = difflib.get_close_matches(m, have, n=3)
+            raise ValueError(f"no metric {m!r} in the summary" + (
+                f"; did you mean {', '.join(close)}?" if close else
+                " (see the README's Metrics table)"))
+
+
 def _direction_colour(low: float, high: float, better: str | None) -> str:
     if better is None or not (low == low and high == high) or (low <= 0 <= high):
         return _NEUTRAL
@@ -624,7 +641,7 @@ def _direction_colour(low: float, high: float, better: str | None) -> str:
     return _GOOD if (up and better == "max") or (not up and better == "min") else _BAD
 
 
-def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] = DIFF_METRICS,
+def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = None,
                        baseline: Any = None, title: str | None = None,
                        list_sizes: Mapping[Any, int] | None = None) -> Figure:
     """A forest plot: each design point's paired difference against the baseline (mean and
@@ -632,9 +649,16 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] = DIFF_METR
     grey: the CI includes no difference (or the metric has no better direction, as a count
     a day has none between points of different ``list_sizes``).
 
-    ``summary`` is a sweep's ``summary.parquet`` or a :func:`paired_summary` table."""
+    ``summary`` is a sweep's ``summary.parquet`` or a :func:`paired_summary` table;
+    ``metrics`` defaults to those of :data:`DIFF_METRICS` the summary has, and any named
+    must be in it."""
+    summary = _require(summary, ["point", "name", "metric", "diff_mean"],
+                       "paired summary (plots.paired_summary or a sweep's summary.parquet)")
     base = _baseline_point(summary, baseline)
-    metrics = [m for m in metrics if (summary["metric"] == m).any()]
+    if metrics is None:
+        metrics = [m for m in DIFF_METRICS if (summary["metric"] == m).any()]
+    else:
+        _require_metrics(summary, metrics)
     if not metrics:
         raise ValueError("none of the requested metrics is in the summary")
     names = summary.drop_duplicates("point").set_index("point")["name"].sort_index()
@@ -948,6 +972,7 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
 
     Whether lower or higher is better comes from :data:`METRICS` unless ``minimise`` and
     ``maximise`` name the metrics."""
+    _require_metrics(summary, (x, y))
     if minimise is None and maximise is None:
         minimise = [m for m in (x, y) if _metric_info(m)[3] == "min"]
         maximise = [m for m in (x, y) if _metric_info(m)[3] == "max"]

@@ -280,3 +280,15 @@ def test_paired_summary_refuses_runs_that_do_not_face_the_same_patients():
         with pytest.raises(ValueError, match=what):
             plots.paired_summary({"today": one, "other": other})
     assert len(plots.paired_summary({"today": one, "again": one}))
+
+
+def test_a_misspelt_metric_or_the_wrong_table_is_named_not_skipped(run):
+    table = plots.paired_summary({"a": run, "b": run})
+    with pytest.raises(ValueError, match="did you mean abandonment_rate"):
+        plots.paired_differences(table, metrics=["overtime_min", "abandonmnet_rate"])
+    with pytest.raises(ValueError, match="no metric 'phone_wait_mean' .* phone_wait_mean_min"):
+        plots.tradeoff(table, y="phone_wait_mean")
+    with pytest.raises(TypeError, match="not ReplicationResults"):
+        plots.paired_differences(run)
+    with pytest.raises(ValueError, match="lacks the columns"):
+        plots.paired_differences(run.summary())
