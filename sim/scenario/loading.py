@@ -270,7 +270,7 @@ def resolve_reference(reference: str, relative_to: Path | None,
         return matches[0]
     names = ", ".join(bundled_names())
     raise ScenarioError(
-        [Problem(str(relative_to or "command line"), (field,) if relative_to else (),
+        [Problem(str(relative_to or "scenario"), (field,) if relative_to else (),
                  f"a scenario file path or a bundled name ({names})", show(reference))]
     )
 
