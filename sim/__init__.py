@@ -9,6 +9,7 @@ The public API for notebooks and scripts::
     scenario = load_scenario("default")
     results = run_replications(scenario, replications=10, weeks=8, seed=1)
     overall(results.summary())   # the practice as a whole: no role, activity or weekday
+    more = with_changes(scenario, {"staff.nurse.count": 4}, name="One more nurse")
 
 Names are imported on first use, so the command line starts quickly.
 """
@@ -36,6 +37,8 @@ _EXPORTS = {
     "ScenarioError": "sim.scenario",
     "load_scenario": "sim.scenario",
     "scenario_from_dict": "sim.scenario",
+    "scenario_warnings": "sim.scenario",
+    "with_changes": "sim.scenario",
     "simulate_day": "sim.engine",
     "run_replications": "sim.experiment",
     "ReplicationResults": "sim.experiment",

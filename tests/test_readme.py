@@ -148,3 +148,26 @@ def test_every_metric_is_in_the_metrics_table():
     missing = [m for m in (*OVERALL_METRICS, *ROLE_METRICS) if m not in named
                and not (m.startswith("outcome_") and "outcome_<outcome>" in named)]
     assert not missing, missing
+
+
+def python_blocks() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks())))
+def test_python_block_runs(index, monkeypatch, tmp_path):
+    """Each ```python block of the README runs as written (short runs: the calls'
+    replications and weeks are cut, as the command lines' are)."""
+    from sim.experiment import replications
+
+    real = replications.run_replications
+
+    def short(scenario, replications=10, seed=1, weeks=None, warmup_weeks=None, **rest):
+        return real(scenario, 2, seed, weeks=1, warmup_weeks=1, **rest)
+
+    import sim
+
+    monkeypatch.setattr(sim, "run_replications", short, raising=False)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_blocks()[index], f"README python block {index}", "exec"), {})

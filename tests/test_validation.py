@@ -317,3 +317,21 @@ def test_text_the_c_parser_refuses_gets_the_python_loaders_message():
     with pytest.raises(yaml.YAMLError) as expected:
         _Loader(text).get_single_node()
     assert str(caught.value) == str(expected.value)
+
+
+def test_with_changes_makes_a_validated_copy_and_names_a_wrong_path():
+    from sim import with_changes
+
+    today = load_scenario("default")
+    more = with_changes(today, {"staff.nurse.count": 4, "delegation.degree": "high"},
+                        name="More")
+    assert (more.name, more.staff["nurse"].count, more.delegation.degree) == ("More", 4, "high")
+    assert today.staff["nurse"].count == 3 and today.delegation.degree == "medium"
+    for changes, fragments in (({"staff.nurce.count": 4}, ["staff.nurce.count",
+                                                           "did you mean 'nurse'?"]),
+                               ({"delegation.degre": "high"}, ["did you mean 'degree'?"]),
+                               ({"staff.nurse.count": -1}, ["staff.nurse.count", "found -1"])):
+        with pytest.raises(ScenarioError) as caught:
+            with_changes(today, changes)
+        text = str(caught.value)
+        assert all(f in text for f in fragments), text

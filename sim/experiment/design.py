@@ -13,14 +13,14 @@ import hashlib
 import itertools
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, PositiveFloat, ValidationError
 from scipy.stats import qmc
 
+from sim.scenario.changes import set_path, unknown_entries
 from sim.scenario.errors import Problem, ScenarioError, show
 from sim.scenario.loading import (
     load_raw,
@@ -38,8 +38,6 @@ from sim.scenario.schema import (
     Strict,
     whole_number,
 )
-
-_SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 
 
 class Range(Strict):
@@ -159,60 +157,6 @@ class LoadedExperiment:
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def set_path(data: dict, path: str, value: Any) -> None:
-    """Set ``a.b[2].c`` in nested mappings and lists (missing mappings are created)."""
-    node: Any = data
-    parts = path.split(".")
-    for depth, part in enumerate(parts):
-        match = _SEGMENT.match(part)
-        if not match:
-            raise KeyError(f"{part!r} is not a field name")
-        key, indices = match.group(1), [int(i) for i in re.findall(r"\[(\d+)\]", match.group(2))]
-        last = depth == len(parts) - 1
-        if not isinstance(node, dict):
-            raise KeyError(f"{'.'.join(parts[:depth])} is not a mapping")
-        if last and not indices:
-            node[key] = copy.deepcopy(value)
-            return
-        node = node.setdefault(key, {})
-        for j, i in enumerate(indices):
-            if not isinstance(node, list) or i >= len(node):
-                raise KeyError(f"{key}{''.join(f'[{k}]' for k in indices[:j + 1])} does not "
-                               f"exist (the list has {len(node) if isinstance(node, list) else 0}"
-                               " items)")
-            if last and j == len(indices) - 1:
-                node[i] = copy.deepcopy(value)
-                return
-            node = node[i]
-
-
-#: Scenario sections that are named entries (``staff.nurse``): a factor path into an
-#: entry the base does not have would make a new, partial one.
-NAMED_ENTRIES = tuple(name for name, field in Scenario.model_fields.items()
-                      if getattr(field.annotation, "__origin__", None) is dict)
-
-
-def _unknown_entries(base: dict, paths: Iterable[str]) -> list[tuple[tuple, str, str]]:
-    """(field, expected, found) for each factor path that sets a field of a named entry
-    the base scenario does not have (``staff.nurce.count``: a misspelt ``nurse``)."""
-    import difflib
-
-    out = []
-    for path in sorted(paths):
-        parts = path.split(".")
-        if len(parts) < 3 or parts[0] not in NAMED_ENTRIES:
-            continue
-        entry = _SEGMENT.match(parts[1])
-        entries = base.get(parts[0]) or {}
-        if entry is None or entry.group(1) in entries:
-            continue
-        close = difflib.get_close_matches(entry.group(1), list(entries), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        out.append((("design", "factors", path), f"an entry of {parts[0]} in the base "
-                    f"scenario ({hint}it has {', '.join(entries)})", repr(entry.group(1))))
-    return out
-
-
 def _label(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
@@ -304,8 +248,9 @@ def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
     base_path = resolve_reference(spec.base, path, field="base")
     base, origin = load_raw(base_path)
     all_points = _points(spec)
-    problems = [Problem(file, where, expected, found) for where, expected, found in
-                _unknown_entries(base, {f for _name, fs in all_points for f in fs})]
+    problems = [Problem(file, ("design", "factors", factor), expected, found)
+                for factor, expected, found in
+                unknown_entries(base, {f for _name, fs in all_points for f in fs})]
     if problems:
         raise ScenarioError(problems)
     points: list[DesignPoint] = []

@@ -10,6 +10,8 @@ from sim._lazy import lazy_exports
 
 _EXPORTS = {
     "scenario_warnings": "sim.scenario.checks",
+    "set_path": "sim.scenario.changes",
+    "with_changes": "sim.scenario.changes",
     "Problem": "sim.scenario.errors",
     "ScenarioError": "sim.scenario.errors",
     "bundled_names": "sim.scenario.loading",
