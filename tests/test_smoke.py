@@ -52,3 +52,13 @@ def test_a_bundled_name_runs_and_the_results_read_in_a_line():
                              "1 week, seed 1; tables: metrics, staff, days>")
     with pytest.raises(ValueError, match="level is a probability"):
         results.summary(level=95)
+
+
+def test_summarise_and_overall_name_the_table_they_take():
+    from sim import summarise
+
+    results = run_replications("default", 2, weeks=1, warmup_weeks=0)
+    with pytest.raises(ValueError, match=r"summarise takes the runs' rows \(results.metrics\)"):
+        summarise(results.summary())
+    with pytest.raises(ValueError, match="overall takes a summary .* lacks \\['role'\\]"):
+        overall(results.summary().drop(columns=["role"]))
