@@ -1012,7 +1012,8 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
         if p == base:
             ax.plot([mx], [my], marker="s", markersize=19, mfc="none", mec="black", mew=1.5,
                     zorder=4)
-    # number the points; points that (nearly) coincide share one label "4, 7"
+    # label the points by their number in the summary; points that (nearly) coincide
+    # share one label "4, 7"
     px, py = frame[x].to_numpy() * xs, frame[y].to_numpy() * ys
     rx_, ry_ = (np.nanmax(px) - np.nanmin(px)) or 1.0, (np.nanmax(py) - np.nanmin(py)) or 1.0
     done: set[int] = set()
@@ -1022,7 +1023,7 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
         group = [j for j in range(len(points)) if j not in done
                  and abs(px[j] - px[k]) < 0.025 * rx_ and abs(py[j] - py[k]) < 0.025 * ry_]
         done.update(group)
-        ax.annotate(", ".join(str(j + 1) for j in group), (px[k], py[k]), xytext=(7, 6),
+        ax.annotate(", ".join(str(points[j]) for j in group), (px[k], py[k]), xytext=(7, 6),
                     textcoords="offset points", fontsize="small", zorder=5,
                     fontweight="bold" if any(front.iloc[j] for j in group) else "normal")
     fr = frame[front].sort_values(x)
@@ -1044,14 +1045,14 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
                            f"{_metric_info(y)[0].lower()}\nmeans per design point; crosses: "
                            "95 % CI of each mean (paired differences are tighter)"),
                  loc="left")
-    # the key: numbers to design points
+    # the key: design points by their number (the ``point`` column of the summary)
     key.axis("off")
     key.set_title("Design points", loc="left")
     lines = []
-    for number, p in enumerate(points, start=1):
+    for p in points:
         tags = [t for t, flag in (("non-dominated", bool(front[p])), ("baseline", p == base))
                 if flag]
-        lines.append((number, _short_name(names[p], 34), ", ".join(tags), bool(front[p])))
+        lines.append((p, _short_name(names[p], 34), ", ".join(tags), bool(front[p])))
     step = min(0.08, 0.78 / max(1, len(lines)))
     for k, (number, text, tags, on) in enumerate(lines):
         yk = 0.97 - k * step

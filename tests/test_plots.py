@@ -162,6 +162,12 @@ def test_tradeoff(grid):
     labelled(fig)
     key = " ".join(t.get_text() for t in fig.axes[1].texts)
     assert "non-dominated" in key and "baseline" in key
+    # points are numbered as in the summary's point column, in the plot and its key
+    numbers = {t.get_text() for t in fig.axes[1].texts if t.get_text().isdigit()}
+    assert numbers == {str(p) for p in summary["point"].unique()}
+    labels = {n for t in fig.axes[0].texts for n in t.get_text().split(", ")
+              if n.isdigit()}
+    assert labels <= numbers
     with pytest.raises(ValueError, match="direction"):
         plots.tradeoff(summary, "cost_per_contact_dkk", "calls_offered")
     labelled(plots.tradeoff(summary, "cost_per_contact_dkk", "calls_offered",
