@@ -435,8 +435,8 @@ assert STAFF_COLUMNS[2] == "role"  # the staff tuples' layout the code above rea
 
 def overall(summary: pd.DataFrame) -> pd.DataFrame:
     """The rows of a summary for the practice as a whole: no role, activity or weekday."""
-    _require_columns(summary, ("metric", "role", "activity"), "overall",
-                     "a summary (results.summary(), or a sweep's summary.parquet)")
+    require_columns(summary, ("metric", "role", "activity"),
+                    "overall's table, a summary (results.summary() or a sweep's summary.parquet),")
     keep = summary["role"].isna() & summary["activity"].isna()
     if "weekday" in summary:
         keep &= summary["weekday"].isna()
@@ -513,20 +513,20 @@ def summarise(metrics: pd.DataFrame | object, level: float = 0.95) -> pd.DataFra
     the runs of a tidy table with ``value`` and ``weight`` columns (see the module's doc);
     ``replications`` counts the runs in which the metric was defined."""
     table = getattr(metrics, "metrics", metrics)
-    _require_columns(table, ("replication", *KEYS, "value", "weight"), "summarise",
-                     "the runs' rows (results.metrics), not a summary of them")
+    require_columns(table, ("replication", *KEYS, "value", "weight"),
+                    "summarise's table, the runs' rows (results.metrics, not a summary),")
     stream = SummaryStream()
     stream.add(table)
     return stream.table(level)
 
 
-def _require_columns(table: object, columns: Iterable[str], caller: str, wanted: str) -> None:
-    """A plain error where a caller is given the wrong table, not a KeyError in pandas."""
+def require_columns(table: object, columns: Iterable[str], what: str) -> None:
+    """A plain error where a caller is given the wrong table, not a KeyError in pandas:
+    ``what`` names the table the caller takes."""
     import pandas as pd
 
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{caller} takes {wanted}: a pandas DataFrame, not "
-                        f"{type(table).__name__}")
+        raise TypeError(f"expected {what} (a pandas DataFrame), not {type(table).__name__}")
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ValueError(f"{caller} takes {wanted}; this table lacks {missing}")
+        raise ValueError(f"{what} lacks the columns {missing}")

@@ -42,6 +42,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.labels import ACTIVITY_LABELS, METRICS
 from sim.labels import better_direction, metric_info as _metric_info
+from sim.metrics import require_columns
 from sim.scenario.schema import ACTIVITIES, clock_text
 
 __all__ = [
@@ -125,12 +126,7 @@ def _unpack(obj: Any, name: str) -> tuple[pd.DataFrame | None, Any]:
 def _require(table: pd.DataFrame | None, columns: Iterable[str], what: str) -> pd.DataFrame:
     if table is None:
         raise ValueError(f"no {what} table: run the replications with event_log=True")
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"expected the {what} table (a pandas DataFrame), not "
-                        f"{type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"the {what} table lacks the columns {missing}")
+    require_columns(table, columns, f"the {what} table")
     if table.empty:
         raise ValueError(f"the {what} table is empty")
     return table

@@ -58,7 +58,7 @@ def test_summarise_and_overall_name_the_table_they_take():
     from sim import summarise
 
     results = run_replications("default", 2, weeks=1, warmup_weeks=0)
-    with pytest.raises(ValueError, match=r"summarise takes the runs' rows \(results.metrics\)"):
+    with pytest.raises(ValueError, match=r"summarise's table, the runs' rows \(results.metrics"):
         summarise(results.summary())
-    with pytest.raises(ValueError, match="overall takes a summary .* lacks \\['role'\\]"):
+    with pytest.raises(ValueError, match="overall's table, a summary .* lacks the columns"):
         overall(results.summary().drop(columns=["role"]))
