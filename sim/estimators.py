@@ -114,18 +114,12 @@ class RatioSums:
         return n, estimate, np.where(n > 1, se, np.nan)
 
 
-#: The share of var(a) + var(b) below which var(a - b) is rounding, taken as zero: far
-#: above the rounding of the sums it comes from (about 1e-16 of them), far below any
-#: spread common random numbers leave (it would be a variance reduction of 10^10).
-CANCELLATION = 1e-10
-
-
 class PairedSums:
     """Streaming sums for paired differences of each point from a base point, over the runs
     where both have a value (common random numbers pair run i with run i)."""
 
     _NAMES = ("n", "xa", "ya", "xxa", "yya", "xya", "xb", "yb", "xxb", "yyb", "xyb",
-              "yayb", "yaxb", "xayb", "xaxb")
+              "yayb", "yaxb", "xayb", "xaxb", "differ")
 
     def __init__(self, points: int, base: int):
         self.base = base
@@ -153,7 +147,12 @@ class PairedSums:
         xb = np.broadcast_to(np.where(both, weights[self.base][None], 0.0), xa.shape)
         base_shift = np.nan_to_num(shift[self.base])[None, None, :]
         yb = np.where(both, (values[self.base][None] - base_shift) * xb, 0.0)
-        for name, term in (("n", both), ("xa", xa), ("ya", ya), ("xb", xb), ("yb", yb)):
+        # pairs whose value or weight differs from the baseline's: with none, the design
+        # is the baseline run for run, and its difference has no spread at all
+        differ = both & ((values != values[self.base][None])
+                         | (weights != weights[self.base][None]))
+        for name, term in (("n", both), ("xa", xa), ("ya", ya), ("xb", xb), ("yb", yb),
+                           ("differ", differ)):
             getattr(self, name)[:, keys] += term.sum(axis=1)
         for name, left, right in (("xxa", xa, xa), ("yya", ya, ya), ("xya", xa, ya),
                                   ("xxb", xb, xb), ("yyb", yb, yb), ("xyb", xb, yb),
@@ -174,16 +173,16 @@ class PairedSums:
             uaa = np.maximum(self.yya - 2 * ra * self.xya + ra * ra * self.xxa, 0.0)
             ubb = np.maximum(self.yyb - 2 * rb * self.xyb + rb * rb * self.xxb, 0.0)
             uab = self.yayb - rb * self.yaxb - ra * self.xayb + ra * rb * self.xaxb
-            # var(a - b) is a difference of sums of squares: for a design the same as the
-            # baseline in every run what is left is rounding, from the covariance summed
-            # in another order than the variances (about 1e-16 of var a + var b), and a
-            # covariance beyond its bound sd a * sd b where a variance rounded below 0
+            # a covariance within its bound sd a * sd b (a variance can round below 0)
             bound = np.sqrt(uaa * ubb)
             uab = np.clip(uab, -bound, bound)
             var_a = uaa / xa_bar ** 2
             var_b = ubb / xb_bar ** 2
             var_d = np.maximum(var_a + var_b - 2 * uab / (xa_bar * xb_bar), 0.0)
-            var_d = np.where(var_d <= CANCELLATION * (var_a + var_b), 0.0, var_d)
+            # var(a - b) is a difference of sums of squares: for a design the same as the
+            # baseline in every run it is rounding (the covariance is summed in another
+            # order than the variances), so where no pair differs it is exactly 0
+            var_d = np.where(self.differ > 0, var_d, 0.0)
             se = np.sqrt(var_d / (n * (n - 1)))
             reduction = (var_a + var_b) / var_d
         shift = np.nan_to_num(shift)

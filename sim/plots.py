@@ -123,9 +123,14 @@ def _unpack(obj: Any, name: str) -> tuple[pd.DataFrame | None, Any]:
     return getattr(obj, name, None), getattr(obj, "scenario", None)
 
 
+#: Tables results hold only when run with ``event_log=True``.
+EVENT_LOG_TABLES = ("events", "timeline", "contacts", "bookings", "day_staff")
+
+
 def _require(table: pd.DataFrame | None, columns: Iterable[str], what: str) -> pd.DataFrame:
     if table is None:
-        raise ValueError(f"no {what} table: run the replications with event_log=True")
+        raise ValueError(f"no {what} table" + (": run the replications with event_log=True"
+                                               if what in EVENT_LOG_TABLES else ""))
     require_columns(table, columns, f"the {what} table")
     if table.empty:
         raise ValueError(f"the {what} table is empty")
@@ -546,7 +551,8 @@ def _check_paired(runs: Mapping[str, Any]) -> None:
                 raise ValueError(f"{name!r} has {what} {b} and {first_name!r} {a}: only runs "
                                  "of the same seed and length face the same patients, so "
                                  "their differences cannot be paired")
-        mine, theirs = (set(t["replication"]) if "replication" in t else None
+        mine, theirs = (set(t["replication"]) if isinstance(t, pd.DataFrame)
+                        and "replication" in t else None
                         for t in (_unpack(o, "metrics")[0] for o in (obj, first)))
         if mine is not None and theirs is not None and mine != theirs:
             raise ValueError(f"{name!r} and {first_name!r} have different runs "
@@ -763,8 +769,12 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     rows = _overall(summary, metric, role, activity).drop(columns=["name"], errors="ignore")
     data = design.merge(rows, on="point", how="inner")
     label, unit, scale, _better = _metric_info(metric)
-    # a count a day grows with the list: no better direction where the points' lists differ
-    lists = design["population.list_size"] if "population.list_size" in design else None
+    # a count a day grows with the list: no better direction where a point's list differs
+    # from the baseline's, against which the colours are (the baseline may be filtered out)
+    base_point = _baseline_point(summary, baseline)
+    shown = set(design["point"]) | ({base_point} if base_point is not None else set())
+    lists = (scenarios.loc[scenarios["point"].isin(shown), "population.list_size"]
+             if "population.list_size" in scenarios else None)
     better = better_direction(metric, lists is None or lists.nunique() <= 1)
     ykey = y if y is not None else "_all"
     if y is None:

@@ -147,12 +147,40 @@ def test_a_design_the_same_as_its_baseline_differs_by_exactly_nothing():
     assert np.isnan(reduction[1]).all()
     low, high = intervals(diff[1], se[1], n[1], "real")
     assert (low == 0).all() and (high == 0).all()
+    # a real difference, however small beside the runs' own spread, keeps its interval:
+    # one run of one figure off by 0.01 in 20,000 is no certain difference
+    values[1, 2, 7] += 0.01
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    n, diff, se, _reduction = paired.estimate(sums.shift)
+    low, high = intervals(diff[1], se[1], n[1], "real")
+    assert se[1, 7] > 0 and low[7] < 0 < high[7]
+    assert (se[1, :7] == 0).all()  # the other figures are still the same in every run
     # a real spread of the differences is kept
     values[1] *= 1 + 0.01 * rng.standard_normal((6, 200))
     sums, paired = RatioSums(2), PairedSums(2, 0)
     sums.add(values, weights)
     paired.add(values, weights, sums.shift)
     assert (paired.estimate(sums.shift)[2][1] > 0).all()
+
+
+def test_a_tiny_real_difference_keeps_its_interval():
+    """Runs that vary a lot (sd 1,000) and a design off by 0.01 in one run of ten: the
+    difference is tiny beside the runs' spread, but real, so its interval straddles it
+    and is no point (a threshold relative to the runs' variance took it for rounding)."""
+    from sim.estimators import PairedSums
+    rng = np.random.default_rng(5)
+    base = rng.normal(20000, 1000, size=(1, 10, 1))
+    values = np.concatenate([base, base])
+    values[1, 4, 0] += 0.01
+    weights = np.ones((2, 10, 1))
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    n, diff, se, _reduction = paired.estimate(sums.shift)
+    low, high = intervals(diff[1], se[1], n[1], "real")
+    assert se[1, 0] > 0 and low[0] < 0.001 < high[0] and low[0] < high[0]
 
 
 def _accumulated(values: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:

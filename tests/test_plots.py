@@ -252,6 +252,33 @@ def test_heatmap_colours_only_differences_the_interval_supports():
     assert texts.count("no clear difference") == 1
 
 
+def test_heatmap_does_not_call_a_longer_lists_counts_better():
+    """Contacts handled against a baseline of another list size have no better direction,
+    also when the cells shown are filtered to one list size (the baseline's is another)."""
+    def row(point, mean, diff):
+        return {"point": point, "name": f"p{point}", "metric": "contacts_handled_total",
+                "role": None, "activity": None, "weekday": None, "mean": mean,
+                "ci_low": mean * 0.98, "ci_high": mean * 1.02, "replications": 20,
+                "diff_mean": diff, "diff_ci_low": diff * 0.9 if diff == diff else diff,
+                "diff_ci_high": diff * 1.1 if diff == diff else diff}
+
+    summary = pd.DataFrame([row(0, 200.0, np.nan), row(1, 210.0, 10.0),
+                            row(2, 240.0, 40.0), row(3, 250.0, 50.0)])
+    scenarios = pd.DataFrame({"point": [0, 1, 2, 3], "name": ["p0", "p1", "p2", "p3"],
+                              "population.list_size": [5000, 5000, 6000, 6000],
+                              "staff.nurse.count": [3, 4, 3, 4]})
+    for y, where in (("population.list_size", None), (None, {"population.list_size": 6000})):
+        fig = plots.heatmap(summary, scenarios, "contacts_handled_total", "staff.nurse.count",
+                            y=y, where=where)
+        scores = np.asarray(fig.axes[0].images[0].get_array())
+        assert np.nanmax(np.abs(scores)) == 0, (where, scores)  # no green, no red
+    same = scenarios.drop(columns=["population.list_size"]).assign(
+        **{"staff.hca.count": [0, 0, 1, 1]})
+    fig = plots.heatmap(summary, same, "contacts_handled_total", "staff.nurse.count",
+                        y="staff.hca.count")
+    assert np.nanmax(np.asarray(fig.axes[0].images[0].get_array())) > 0  # same list: better
+
+
 def test_the_roster_figure_shows_the_cycle_of_rotations_duties_and_meetings():
     """A four-week rotation shows four weeks; a three-week duty rota with a monthly meeting
     repeats every twelve weeks, of which the figure shows the first four."""

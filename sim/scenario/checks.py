@@ -682,7 +682,7 @@ def _unanswered_phone(s: Scenario, unanswered: dict[tuple, dict[str, list]]
     empty = sorted(f"staff.{pid}" for pid, entry in s.staff.items() if entry.count == 0 and any(
         "call" in getattr(s.block_kinds.get(b.kind), "serves", ())
         for b in [*entry.blocks, *(b for plan in entry.on.values() if plan is not None
-                                   for b in plan.blocks)]))
+                                   for b in plan.blocks or ())]))
     why = f" ({', '.join(empty)}: count 0)" if empty else ""
     several = len(s.calendar.weekdays) > 1
     for (_name, profile), by_day in unanswered.items():
@@ -692,11 +692,11 @@ def _unanswered_phone(s: Scenario, unanswered: dict[tuple, dict[str, list]]
         for found, weekdays in days.items():
             on = f" on {', '.join(weekdays)}" if several else ""
             gaps = _merged([gap for _i, _w, gap in found])
-            if len(found) == 1:  # one window: its own path
+            if len({i for i, _w, _gap in found}) == 1:  # one window: its own path
                 i, (w0, w1), _gap = found[0]
                 yield _problem((*profile, i), f"someone on phone duty throughout the phone "
-                               f"window {_span(w0, w1)}{on}",
-                               f"no one on the phone {_span(*gaps[0])}{why}")
+                               f"window {_span(w0, w1)}{on}", "no one on the phone "
+                               + ", ".join(_span(a, b) for a, b in gaps) + why)
                 continue
             windows = _merged([w for _i, w, _gap in found])
             yield _problem(profile, "someone on phone duty throughout the phone windows "

@@ -567,11 +567,13 @@ def load_scenario(reference: str | Path) -> Scenario:
         return scenario_from_dict(data, origin, str(path))
     except ScenarioError as err:
         missing = sum(p.expected == MISSING for p in err.problems)
-        if not missing or "extends" in read_yaml_mapping(path):
-            raise
+        sections = any(p.expected == MISSING and len(p.path) == 1 for p in err.problems)
+        if not sections or "extends" in read_yaml_mapping(path):
+            raise  # a whole section missing is a file of changes; a field, a slip
         # a file written as changes to a practice, without saying which: one line says so
         raise ScenarioError([Problem(
             str(path), ("extends",), "a line 'extends: default' (or a bundled case, such as "
             "'extends: case08') naming the scenario this file changes: without it the file "
-            f"must give every section itself, and {missing} required values are missing "
-            "(listed below)", "no 'extends'"), *err.problems]) from None
+            f"must give every section itself, and {missing} required "
+            f"value{'s are' if missing != 1 else ' is'} missing (listed below)",
+            "no 'extends'"), *err.problems]) from None
