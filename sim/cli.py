@@ -540,8 +540,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare = _command(sub, "compare", "run two or more designs on the same patients and "
                                        "compare them",
                        "Run every scenario with the same seed and runs (common random "
-                       "numbers: designs of the same list size face the same patients), then print a "
-                       "conclusion and, for each design, its paired difference from the "
+                       "numbers: designs of the same list size face the same patients), then "
+                       "print a conclusion and, for each design, its paired difference from the "
                        "first with a 95 % CI, largest effects relative to their uncertainty "
                        "first.")
     compare.add_argument("scenarios", nargs="+", metavar="SCENARIO",

@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim.experiment.replications import ReplicationResults, run_replications
 from sim.experiment.stats import PointSummary
-from sim.labels import figure_label, metric_info
+from sim.labels import figure_label, metric_info, same_list
 from sim.metrics import WORKING
 from sim.scenario.schema import Scenario
 
@@ -355,7 +355,7 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
         lines.append(f"{letters[point]} against {letters[comparison.baseline]}: paired "
                      "differences, largest effect relative to its uncertainty first")
         lines += difference_table(summary, point, comparison.baseline, letters, everything,
-                                  lists[point] == lists[comparison.baseline])
+                                  same_list(lists, point, comparison.baseline))
         lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from sim.labels import better_direction, metric_info, scales_with_list
+from sim.labels import better_direction, metric_info, same_list, scales_with_list
 
 #: The metrics a conclusion speaks about, in the order a consultant asks about them.
 KEY_METRICS: tuple[str, ...] = (
@@ -268,7 +268,7 @@ def comparison_conclusion(summary: pd.DataFrame, names: dict[int, str], baseline
     for p in points:
         lists = ((list_sizes[p], list_sizes[baseline])
                  if list_sizes and p in list_sizes and baseline in list_sizes else None)
-        same = lists is None or lists[0] == lists[1]
+        same = same_list(list_sizes, p, baseline)
         paragraphs.append(design_paragraph(effects(summary, p, baseline, metrics, same),
                                            names[p], names[baseline], lists))
     paragraphs.append("Each figure is a mean per working day (or per contact) with its "

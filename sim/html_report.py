@@ -23,7 +23,7 @@ from sim.metrics import overall as overall_rows
 from sim.metrics import whole_week
 from sim import __version__
 from sim import plots
-from sim.labels import METRICS, better_direction, figure_label, metric_info
+from sim.labels import METRICS, better_direction, figure_label, metric_info, same_list
 from sim.report import HEADLINES, ROLE_HEADLINES, role_rows
 from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
@@ -581,9 +581,9 @@ def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dic
                     diff += (f" [{_fmt(r['diff_ci_low'], unit, digits)}, "
                              f"{_fmt(r['diff_ci_high'], unit, digits)}]")
                 text += f"<br><span class='small'>&Delta; {_e(diff)}</span>"
-                same = not list_sizes or list_sizes.get(point) == list_sizes.get(base)
-                colour = plots._direction_colour(r["diff_ci_low"], r["diff_ci_high"],
-                                                 better_direction(metric, same))
+                colour = plots._direction_colour(
+                    r["diff_ci_low"], r["diff_ci_high"],
+                    better_direction(metric, same_list(list_sizes, point, base)))
                 cls += {plots._GOOD: " good", plots._BAD: " bad"}.get(colour, "")
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr><td>" + cells[0] + "</td>" + "".join(cells[1:]) + "</tr>")
@@ -847,7 +847,7 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
         if point == base:
             continue
         parts.append(f"<h3>{_e(name)} against {_e(names[base])}</h3>")
-        parts.append(_difference_rows(summary, point, base, lists[point] == lists[base]))
+        parts.append(_difference_rows(summary, point, base, same_list(lists, point, base)))
     forest = [m for m in KEY_METRICS if (summary["metric"] == m).any()]
     parts.append(_try_figure(lambda: plots.paired_differences(summary, forest, baseline=base,
                                                               list_sizes=lists),

@@ -5,6 +5,8 @@ report. Danish terms stand in parentheses where a Danish reader expects them.
 """
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 ACTIVITY_LABELS: dict[str, str] = {
     "consulting": "Consulting (konsultation)",
     "phone": "Phone triage (telefonvisitation)",
@@ -121,6 +123,12 @@ def scales_with_list(metric: str) -> bool:
     """Whether ``metric`` counts volume, which grows with the list size (see
     :data:`VOLUME_UNITS`)."""
     return metric_info(metric)[1] in VOLUME_UNITS
+
+
+def same_list(list_sizes: Mapping[Any, int] | None, point: Any, baseline: Any) -> bool:
+    """Whether design ``point`` and the ``baseline`` have the same list size, and so the
+    same demand (no ``list_sizes``: they do)."""
+    return not list_sizes or list_sizes.get(point) == list_sizes.get(baseline)
 
 
 def better_direction(metric: str, same_demand: bool = True) -> str | None:

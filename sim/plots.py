@@ -41,7 +41,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.labels import ACTIVITY_LABELS, METRICS
-from sim.labels import better_direction, metric_info as _metric_info
+from sim.labels import better_direction, metric_info as _metric_info, same_list
 from sim.metrics import require_columns
 from sim.scenario.schema import ACTIVITIES, clock_text
 
@@ -450,10 +450,9 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
     roles = sorted(tu["role"].unique(), key=lambda r: _role_rank(r, scenario))
     reps = int(table["replication"].nunique())
     # each run's row weighs its measured days: the days of one role and activity over runs
-    first = table[table["metric"] == "time_use_min"]
-    first = first[(first["role"] == first["role"].iloc[0])
-                  & (first["activity"] == first["activity"].iloc[0])] if len(first) else first
-    days = int(first["weight"].sum()) if "weight" in first and len(first) else None
+    rows = table[table["metric"] == "time_use_min"]
+    days = (int(rows.groupby(["role", "activity"])["weight"].sum().iloc[0])
+            if "weight" in rows and len(rows) else None)
     from sim.metrics import summarise
 
     role_rows = table[table["activity"].isna() & table["metric"].isin(["utilisation",
@@ -540,13 +539,10 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
 def _check_paired(runs: Mapping[str, Any]) -> None:
     """Refuse results that do not face the same patients run by run: other seeds, other
     run numbers, or runs of other lengths (results objects say; tables say their runs)."""
-    def said(obj: Any, what: str) -> Any:
-        return getattr(obj, what, None)
-
     first_name, first = next(iter(runs.items()))
     for name, obj in runs.items():
         for what in ("seed", "weeks", "warmup_weeks"):
-            a, b = said(first, what), said(obj, what)
+            a, b = getattr(first, what, None), getattr(obj, what, None)
             if a is not None and b is not None and a != b:
                 raise ValueError(f"{name!r} has {what} {b} and {first_name!r} {a}: only runs "
                                  "of the same seed and length face the same patients, so "
@@ -682,8 +678,8 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
             if m != m:
                 ax.text(0, i, "n/a", ha="center", va="center", fontsize="small", color=_NEUTRAL)
                 continue
-            same = not list_sizes or list_sizes.get(p) == list_sizes.get(base)
-            colour = _direction_colour(lo, hi, better_direction(metric, same))
+            colour = _direction_colour(lo, hi,
+                                       better_direction(metric, same_list(list_sizes, p, base)))
             if lo == lo:
                 ax.plot([lo, hi], [i, i], color=colour, lw=2.2, solid_capstyle="butt")
             ax.plot([m], [i], marker="o", color=colour, markersize=6)
@@ -771,11 +767,12 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     label, unit, scale, _better = _metric_info(metric)
     # a count a day grows with the list: no better direction where a point's list differs
     # from the baseline's, against which the colours are (the baseline may be filtered out)
-    base_point = _baseline_point(summary, baseline)
-    shown = set(design["point"]) | ({base_point} if base_point is not None else set())
-    lists = (scenarios.loc[scenarios["point"].isin(shown), "population.list_size"]
+    lists = (dict(zip(scenarios["point"], scenarios["population.list_size"]))
              if "population.list_size" in scenarios else None)
-    better = better_direction(metric, lists is None or lists.nunique() <= 1)
+    shown = list(design["point"])
+    base_point = _baseline_point(summary, baseline)
+    ref = base_point if base_point is not None else (shown[0] if shown else None)
+    better = better_direction(metric, all(same_list(lists, p, ref) for p in shown))
     ykey = y if y is not None else "_all"
     if y is None:
         data[ykey] = ""

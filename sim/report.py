@@ -168,6 +168,7 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
 
     from sim.compare import difference_table
     from sim.conclusion import comparison_conclusion
+    from sim.labels import same_list
 
     names = summary.drop_duplicates("point").set_index("point")["name"].to_dict()
     letters = {p: f"[{p}]" for p in names}
@@ -183,6 +184,6 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
             continue
         lines.append(f"[{point}] {name} against [{baseline}]")
         lines += difference_table(summary, point, baseline, letters, everything,
-                                  not list_sizes or list_sizes[point] == list_sizes[baseline])
+                                  same_list(list_sizes, point, baseline))
         lines.append("")
     return "\n".join(lines).rstrip()

@@ -39,11 +39,16 @@ def run_calendar(scenario: Scenario, weeks: int | None = None,
     """The calendar of a run: the scenario's weeks and warm-up unless overridden (at
     least one measured week, no negative warm-up)."""
     for name, value, least in (("weeks", weeks, 1), ("warmup_weeks", warmup_weeks, 0)):
-        if value is not None and (not isinstance(value, Integral) or isinstance(value, bool)
-                                  or value < least):
-            raise ValueError(f"{name} must be a whole number of at least {least} (or None "
-                             f"for the scenario's own), not {value!r}")
+        if value is not None:
+            _whole_number(name, value, least, " (or None for the scenario's own)")
     return RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=warmup_weeks)
+
+
+def _whole_number(name: str, value: object, least: int, other: str = "") -> None:
+    """A ValueError naming an argument that is not a whole number of at least ``least``."""
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}{other}, not "
+                         f"{value!r}")
 
 
 @dataclass
@@ -496,9 +501,7 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
                         f"{type(scenario).__name__}")
     for name, value, least in (("replications", replications, 1), ("jobs", jobs, 1),
                                ("first_replication", first_replication, 0)):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
-            raise ValueError(f"{name} must be a whole number of at least {least}, not "
-                             f"{value!r}")
+        _whole_number(name, value, least)
     calendar = run_calendar(scenario, weeks, warmup_weeks)
     indices = range(first_replication, first_replication + replications)
     rows = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
