@@ -521,19 +521,18 @@ class _Timed:
     def __init__(self, inner: Any, spent: list[float]):
         self._inner, self._spent = inner, spent
 
-    def add(self, records: Any) -> None:
+    def _timed_call(self, method: Callable, *args: Any) -> Any:
         c0 = time.process_time()
         try:
-            self._inner.add(records)
+            return method(*args)
         finally:
             self._spent[0] += time.process_time() - c0
 
+    def add(self, records: Any) -> None:
+        self._timed_call(self._inner.add, records)
+
     def rows(self, *args: Any) -> Any:
-        c0 = time.process_time()
-        try:
-            return self._inner.rows(*args)
-        finally:
-            self._spent[0] += time.process_time() - c0
+        return self._timed_call(self._inner.rows, *args)
 
 
 def _timed(cls: type, spent: list[float]) -> Callable[..., _Timed]:
