@@ -66,9 +66,13 @@ class Reviews:
         if spec is None:
             return
         morbid = np.flatnonzero(patients.morbid)
-        # stationary start: each patient is somewhere in their cycle
+        # Stationary start: each patient is somewhere in their cycle of *requests*, so
+        # about one in ``interval_days`` asks on each day from the first. (Spreading the
+        # due days instead would put every review due within ``book_ahead_days`` of the
+        # start, a fifth of them at the defaults, onto day 0, whose echo one interval
+        # later fell inside the measured weeks.)
         first = np.floor(streams.generator("reviews.first_due").random(len(morbid))
-                         * spec.interval_days).astype(int)
+                         * spec.interval_days).astype(int) + spec.book_ahead_days
         for patient, due in zip(morbid.tolist(), first.tolist()):
             self.schedule(patient, due)
 
