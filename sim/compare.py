@@ -152,9 +152,37 @@ class Comparison:
                     f"{d}: seed {r.seed} with {r.replications} runs; expected seed "
                     f"{first.seed} with the same {first.replications} runs as {directories[0]} "
                     "(only runs of the same seed face the same patients)")
+            if (r.weeks, r.warmup_weeks) != (first.weeks, first.warmup_weeks):
+                raise ValueError(
+                    f"{d}: runs of {_weeks(r)}; expected {_weeks(first)} as in "
+                    f"{directories[0]} (runs of other lengths do not face the same patients, "
+                    "and a count a day or a trend differs with the length alone)")
         names = unique_names([r.scenario.name for r in results])
         return cls(names, results, 0, {"seed": first.seed,
-                                       "saved_runs": [str(d) for d in directories]})
+                                       "saved_runs": [str(d) for d in directories],
+                                       **_shared_provenance(results)})
+
+
+def _weeks(r: ReplicationResults) -> str:
+    return f"{r.weeks} measured weeks after {r.warmup_weeks} of warm-up"
+
+
+def _shared_provenance(results: Sequence[ReplicationResults]) -> dict:
+    """What produced saved runs compared after the fact: their clinicsim version and
+    engine where all share one, each command, and every scenario file with its hash."""
+    records = [r.provenance or {} for r in results]
+    out: dict = {}
+    for key in ("clinicsim_version", "engine"):
+        values = {rec.get(key) for rec in records}
+        if len(values) == 1 and None not in values:
+            out[key] = values.pop()
+        elif values - {None}:
+            out[key] = " / ".join(str(rec.get(key) or "not recorded") for rec in records)
+    commands = [rec["command"] for rec in records if rec.get("command")]
+    if commands:
+        out["command"] = "; ".join(commands)
+    out["scenarios"] = [x for rec in records for x in rec.get("scenarios") or []]
+    return out
 
 
 def run_comparison(designs: Sequence[tuple[str, Scenario]], replications: int, seed: int,

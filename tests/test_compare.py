@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import engine_build
+from sim import __version__, engine_build
 from sim.cli import EXAMPLES, build_parser, main
 from sim.html_report import build_report
 from tests.test_html_report import browser, probe, self_contained  # noqa: F401
@@ -141,10 +141,26 @@ def test_saved_runs_of_one_seed_are_compared_and_of_two_seeds_refused(tmp_path, 
     assert main(["run", "case08", "-r", "2", *SHORT, "--save", b]) == 0
     assert main(["run", "case08", "-r", "2", "--seed", "2", *SHORT, "--save", c]) == 0
     assert main(["report", a, b, "-o", str(tmp_path / "ab.html")]) == 0
-    assert "What the figures say" in (tmp_path / "ab.html").read_text(encoding="utf-8")
+    page = (tmp_path / "ab.html").read_text(encoding="utf-8")
+    assert "What the figures say" in page
+    assert "version not recorded" not in page and f"clinicsim {__version__}" in page
+    assert "clinicsim run case08 -r 2" in page  # each saved run's command
     capsys.readouterr()
     assert main(["report", a, c, "-o", str(tmp_path / "ac.html")]) == 2
     assert "same patients" in capsys.readouterr().err
+
+
+def test_saved_runs_of_other_lengths_are_refused(tmp_path, capsys):
+    """Runs of other lengths do not face the same patients, and a count a day or a trend
+    differs with the length alone: the report names the lengths instead."""
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    assert main(["run", "-r", "2", *SHORT, "--save", a]) == 0
+    assert main(["run", "-r", "2", "--weeks", "2", "--warmup-weeks", "1", "--save", b]) == 0
+    capsys.readouterr()
+    assert main(["report", a, b, "-o", str(tmp_path / "ab.html")]) == 2
+    err = capsys.readouterr().err
+    assert "2 measured weeks after 1 of warm-up" in err and "Traceback" not in err
+    assert not (tmp_path / "ab.html").exists()
 
 
 def test_comparison_report_renders_in_chromium(saved, browser, tmp_path):  # noqa: F811
