@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim.experiment.replications import ReplicationResults, run_replications
 from sim.experiment.stats import PointSummary
-from sim.labels import figure_label, metric_info, same_list
+from sim.labels import figure_label, metric_info, one_list, same_list
 from sim.metrics import WORKING
 from sim.scenario.schema import Scenario
 
@@ -366,7 +366,7 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
              f"common random numbers ({same_patients(lists)})."]
     for i, name in names.items():
         source = f"  ({sources[i]})" if sources and i < len(sources) else ""
-        listed = (f", {lists[i]:,} listed patients" if len(set(lists.values())) > 1 else "")
+        listed = (f", {lists[i]:,} listed patients" if not one_list(lists) else "")
         lines.append(f"  {letters[i]}  {name}{source}{listed}"
                      + ("  [baseline]" if i == comparison.baseline else ""))
     if comparison.replications < MIN_RUNS_FOR_INTERVALS:

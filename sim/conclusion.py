@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from sim.labels import better_direction, metric_info, same_list, scales_with_list
+from sim.labels import better_direction, metric_info, one_list, same_list, scales_with_list
 
 #: The metrics a conclusion speaks about, in the order a consultant asks about them.
 KEY_METRICS: tuple[str, ...] = (
@@ -279,7 +279,7 @@ def comparison_conclusion(summary: pd.DataFrame, names: dict[int, str], baseline
 
 def same_patients(list_sizes: Mapping[int, int] | None) -> str:
     """Who faces the same patients under common random numbers, in a few words."""
-    if not list_sizes or len(set(list_sizes.values())) <= 1:
+    if one_list(list_sizes):
         return "the same patients in every design"
     return ("the same patients in designs with the same list size; a design with another "
             "list size meets the demand of its own list")

@@ -35,9 +35,9 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "contacts_arisen": ("Contacts arising", "contacts/day", 1.0, None),
     "contacts_handled_total": ("Contacts handled", "contacts/day", 1.0, "max"),
     "outcome_consulted": ("Consultations", "contacts/day", 1.0, None),
-    "outcome_carried_over": ("Carried over to tomorrow", "contacts/day", 1.0, "min"),
-    "outcome_booked_later": ("Booked for a later day", "contacts/day", 1.0, "min"),
-    "outcome_abandoned": ("Abandoned calls", "contacts/day", 1.0, "min"),
+    "outcome_carried_over": ("Still waiting when the run ended", "contacts/run", 1.0, "min"),
+    "outcome_abandoned": ("Callers who gave up, after their redials", "contacts/day", 1.0,
+                          "min"),
     "questions_unanswered": ("Supervision questions unanswered", "questions/day", 1.0, "min"),
     "overtime_min": ("Overtime, all staff (overarbejde)", "min/day", 1.0, "min"),
     "nonphysician_consult_share": ("Consultations by non-doctors (delegation)", "%", 100.0,
@@ -129,6 +129,12 @@ def same_list(list_sizes: Mapping[Any, int] | None, point: Any, baseline: Any) -
     """Whether design ``point`` and the ``baseline`` have the same list size, and so the
     same demand (no ``list_sizes``: they do)."""
     return not list_sizes or list_sizes.get(point) == list_sizes.get(baseline)
+
+
+def one_list(list_sizes: Mapping[Any, int] | None) -> bool:
+    """Whether every design has the same list size (no ``list_sizes``: they do), so that
+    common random numbers give every one the same patients."""
+    return not list_sizes or len(set(list_sizes.values())) <= 1
 
 
 def better_direction(metric: str, same_demand: bool = True) -> str | None:

@@ -41,7 +41,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.labels import ACTIVITY_LABELS, METRICS
-from sim.labels import better_direction, metric_info as _metric_info, same_list
+from sim.labels import better_direction, metric_info as _metric_info, one_list, same_list
 from sim.metrics import require_columns
 from sim.scenario.schema import ACTIVITIES, clock_text
 
@@ -707,7 +707,9 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
         axes[k].set_ylabel("Design point")
     base_name = names.get(base, "the baseline") if base is not None else "the baseline"
     fig.suptitle(title or (f"Paired differences against the baseline '{base_name}'\n"
-                           "mean and 95 % CI under common random numbers (same patients)"),
+                           "mean and 95 % CI under common random numbers ("
+                           + ("same patients" if one_list(list_sizes)
+                              else "same patients where the list size is the same") + ")"),
                  x=0.01, ha="left")
     fig.legend(handles=[Line2D([], [], color=c, marker="o", lw=2.2, label=t) for c, t in
                         ((_GOOD, "better than the baseline"), (_BAD, "worse than the baseline"),

@@ -154,6 +154,11 @@ def test_paired_differences(grid):
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == len(plots.DIFF_METRICS)
     assert len(visible[0].get_yticklabels()) == 3  # every point but the baseline
+    assert "(same patients)" in fig._suptitle.get_text()
+    points = sorted(summary["point"].unique())
+    other = plots.paired_differences(summary, list_sizes={p: 3000 + 1000 * (p == points[-1])
+                                                          for p in points})
+    assert "same patients where the list size is the same" in other._suptitle.get_text()
 
 
 def test_tradeoff(grid):
