@@ -191,10 +191,18 @@ class PairedSums:
 
 
 def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.ndarray | str,
-              level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+              level: float = 0.95, trials: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Confidence limits that respect each value's range: ``real`` (estimate +- t se),
     ``nonnegative`` (on the log scale) or ``share`` (on the logit scale); an estimate on
-    the edge of its range, or with no spread, gets the point itself as its interval."""
+    the edge of its range, or with no spread, gets the point itself as its interval.
+
+    Except a share on its edge where ``trials`` (the pooled denominator: calls, needs,
+    consultations over every run) is given: 0 of them abandoned in three runs is no proof
+    that none ever is, so it gets the exact binomial limit of 0 (or all) of ``trials``,
+    e.g. [0, 3.7 %] for 0 of 100 at 95 %. Across runs the spread is zero there, and a
+    point interval made a capacity search count a target as confidently met on a few
+    dozen patients."""
     # the t quantile from scipy.special (what scipy.stats.t.ppf computes, without
     # importing scipy.stats), imported here: runs and their workers need it only for a
     # summary, not to simulate
@@ -224,5 +232,12 @@ def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.nd
     flat = (se == 0) & np.isfinite(estimate)
     low = np.where(flat, estimate, low)
     high = np.where(flat, estimate, high)
+    if trials is not None:
+        count = np.broadcast_to(np.asarray(trials, dtype=float), estimate.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            edge = 1.0 - ((1.0 - level) / 2) ** (1.0 / count)  # Clopper-Pearson, 0 of count
+        usable = is_share & (count > 0) & np.isfinite(count)
+        high = np.where(usable & (estimate == 0), edge, high)
+        low = np.where(usable & (estimate == 1), 1.0 - edge, low)
     missing = ~np.isfinite(se)
     return np.where(missing, np.nan, low), np.where(missing, np.nan, high)

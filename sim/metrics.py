@@ -495,7 +495,7 @@ class SummaryStream:
             return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
         n, estimate, se = (a[0] for a in self.sums.estimate())
         bounds = np.array([metric_bounds(label[0]) for label in labels], dtype=object)
-        low, high = intervals(estimate, se, n, bounds, level)
+        low, high = intervals(estimate, se, n, bounds, level, trials=self.sums.sx[0])
         summary = pd.DataFrame(labels, columns=KEYS)
         summary["mean"], summary["ci_low"], summary["ci_high"] = estimate, low, high
         summary["replications"] = n.astype(int)

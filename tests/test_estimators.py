@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from sim.estimators import MIN_RUNS_FOR_INTERVALS, RatioSums, intervals
+from sim.metrics import summarise
 
 TRIALS = 1500
 #: Coverage must be within this of 95 % (about 2.5 binomial standard errors at TRIALS).
@@ -221,3 +223,26 @@ def test_key_chunks_leave_no_lone_key_except_a_single_one():
         chunks = key_chunks((2, 1 << 14, keys))  # two keys a chunk at most
         assert all(c.stop - c.start >= 2 for c in chunks)
         assert chunks[0].start == 0 and chunks[-1].stop == keys
+
+
+def test_a_share_on_its_edge_gets_the_exact_binomial_limit_of_its_pooled_count():
+    """0 calls abandoned of 100 over three runs has no spread across runs, yet is no proof
+    that none ever is: the interval is Clopper-Pearson's [0, 1 - 0.025^(1/100)], not the
+    point; all of 100 seen the same day mirrors it; a count given no trials keeps the point."""
+    est, se, n = np.array([0.0, 1.0, 0.0]), np.zeros(3), np.full(3, 3)
+    bounds = np.array(["share", "share", "nonnegative"], dtype=object)
+    low, high = intervals(est, se, n, bounds, trials=np.array([100.0, 100.0, 100.0]))
+    edge = 1 - 0.025 ** (1 / 100)
+    assert low[0] == 0 and high[0] == pytest.approx(edge) and 0.036 < edge < 0.037
+    assert low[1] == pytest.approx(1 - edge) and high[1] == 1
+    assert low[2] == high[2] == 0
+    low, high = intervals(est, se, n, bounds)
+    assert (low == est).all() and (high == est).all()
+
+
+def test_a_run_summary_gives_a_share_on_its_edge_an_interval():
+    table = pd.DataFrame({"replication": [0, 1, 2], "metric": "abandonment_rate", "role": None,
+                          "activity": None, "weekday": None, "value": 0.0,
+                          "weight": [30.0, 40.0, 30.0]})
+    row = summarise(table).iloc[0]
+    assert row["ci_low"] == 0 and row["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 100))

@@ -102,7 +102,7 @@ class PointSummary:
         bounds = np.array([[metric_bounds(metric) for metric, *_ in parts]] * len(self.points),
                           dtype=object)
         n, mean, se = self.values.estimate()
-        low, high = intervals(mean, se, n, bounds, level)
+        low, high = intervals(mean, se, n, bounds, level, trials=self.values.sx)
         base = self.base
         if self.diffs is not None:
             dn, dmean, dse, reduction = self.diffs.estimate(self.values.shift)
