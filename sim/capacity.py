@@ -296,6 +296,23 @@ def find_capacity(scenario: Scenario, targets: list[Target], **options) -> Capac
     return CapacitySearch(scenario, targets, **options).run()
 
 
+def _unsettled(result: CapacityResult) -> str:
+    """Where the search did not settle: which target stayed unclear, and after how many
+    runs, at the first list size above the capacity where not every target was met, when
+    no larger size has one confidently missed (or, with no capacity, at the smallest size
+    tried). '' where it settled, or ran out of range with every target met."""
+    above = sorted((e for e in result.evaluations
+                    if e.list_size > result.capacity and not e.all_met),
+                   key=lambda e: e.list_size)
+    if not above or above[0].violated or (result.capacity > 0 and result.upper is not None):
+        return ""
+    first = above[0]
+    unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
+    return (f"at {first.list_size:,} patients {', '.join(unclear)} "
+            f"{'stays' if len(unclear) == 1 else 'stay'} unclear after {first.replications} "
+            "runs (more runs, --max-replications, would settle it)")
+
+
 def describe(result: CapacityResult) -> str:
     level = f"{100 * result.confidence:.0f} %"
     lines = [f"Capacity of {result.scenario}",
@@ -313,8 +330,18 @@ def describe(result: CapacityResult) -> str:
         lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "
                      f"{MIN_RUNS_FOR_INTERVALS} or more before relying on the capacity.")
     lines.append("")
+    unsettled = _unsettled(result)
     if result.capacity == 0:
-        lines.append("No list size meets every target: the staffing cannot reach them.")
+        if unsettled:
+            lines.append("No list size tried meets every target with confidence, and none "
+                         f"is confidently missed: {unsettled}.")
+        else:
+            lines.append("No list size meets every target: the staffing cannot reach them.")
+    elif unsettled:
+        lines.append(f"Capacity: at least {result.capacity:,} listed patients (every target "
+                     "met up to here); above it no target is confidently missed, but "
+                     f"{unsettled}, so the capacity may be higher.")
+        lines.append(f"Binding target: not settled ({result.binding} is the least clear)")
     else:
         upper = (f"; a target is confidently missed from {result.upper:,} patients"
                  if result.upper else "")

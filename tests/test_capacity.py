@@ -154,6 +154,41 @@ def test_capacity_command(capsys):
     assert "trend target" not in out  # none was asked for
 
 
+def _evaluation(size: int, runs: int, statuses: dict[str, str]):
+    from sim.capacity import Evaluation
+
+    return Evaluation(size, runs, [{"target": t, "mean": 0.5, "ci_low": 0.4, "ci_high": 0.6,
+                                    "status": s, "margin": 0.0} for t, s in statuses.items()])
+
+
+def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
+    """With few runs a target can stay unclear at every size above the capacity: the
+    capacity is then a lower bound, and 'no list size meets every target' would claim
+    more than the runs show."""
+    from sim.capacity import CapacityResult, describe
+
+    targets = [parse_target("acute_same_day_in_hours_rate >= 0.95"),
+               parse_target("overtime_min <= 60")]
+    a, o = (str(t) for t in targets)
+    met = _evaluation(400, 3, {a: "met", o: "met"})
+    unclear = _evaluation(800, 5, {a: "unclear", o: "met"})
+    lower = describe(CapacityResult("P", targets, 400, None, a, 1.0, [met, unclear], {}, 0.95))
+    assert "Capacity: at least 400 listed patients" in lower
+    assert f"at 800 patients {a} stays unclear after 5 runs" in lower
+    assert "Binding target: not settled" in lower
+    none = describe(CapacityResult("P", targets, 0, 1600, a, 1.0,
+                                   [_evaluation(800, 5, {a: "unclear", o: "met"}),
+                                    _evaluation(1600, 3, {a: "met", o: "violated"})], {}, 0.95))
+    assert "No list size tried meets every target with confidence" in none
+    assert "cannot reach" not in none
+    settled = describe(CapacityResult("P", targets, 400, 1600, o, 1.0,
+                                      [met, unclear, _evaluation(1600, 3, {a: "met",
+                                                                           o: "violated"})],
+                                      {}, 0.95))
+    assert "Capacity: 400 listed patients" in settled and "confidently missed from 1,600" in settled
+    assert f"Binding target: {o}" in settled
+
+
 def test_capacity_states_the_rule_its_trend_targets_are_judged_by():
     from sim.capacity import CapacityResult, describe
 
