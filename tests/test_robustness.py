@@ -220,6 +220,25 @@ def test_scheduler_without_dask_is_refused_before_anything_is_written(sweep_file
     assert main(["sweep", str(sweep_file), "-o", str(out), "-q"]) == 0
 
 
+def test_an_unreachable_scheduler_leaves_no_folder_behind(sweep_file, tmp_path, monkeypatch,
+                                                          capsys):
+    """The backend is set up before the folder: a scheduler that cannot be reached (here
+    one whose connection fails at once) leaves nothing for the corrected command to
+    refuse as 'already holds a sweep'."""
+    import sim.experiment.sweep as sweep
+    from sim.experiment.errors import SweepError
+
+    def unreachable(name, jobs, scheduler):
+        raise SweepError(f"cannot reach the Dask scheduler {scheduler}: refused")
+
+    monkeypatch.setattr(sweep, "make_backend", unreachable)
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep_file), "-o", str(out), "--backend", "dask",
+                 "--scheduler", "tcp://127.0.0.1:1", "-q"]) == 2
+    assert "cannot reach" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def _damage(results: Path) -> dict[str, str]:
     """Damage four parts in four ways; return their names and how."""
     import pyarrow as pa

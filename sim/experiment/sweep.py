@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -82,6 +83,14 @@ def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
     problem = backend_problem(backend, scheduler)
     if problem:
         raise SweepError(problem)
+    # The backend first: a Dask scheduler that cannot be reached must leave no folder
+    # behind for the corrected command to refuse.
+    with make_backend(backend, jobs, scheduler) as runner:
+        return _sweep_into(experiment, out, runner, resume, progress, provenance)
+
+
+def _sweep_into(experiment: LoadedExperiment, out: str | Path, runner: Any, resume: bool,
+                progress: bool, provenance: dict | None) -> pd.DataFrame:
     store = ResultStore(out)
     store.open(experiment, resume, provenance)
     if store.damaged:
@@ -89,7 +98,7 @@ def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
     baseline = experiment.baseline.index
     try:
         try:
-            _run_rounds(experiment, store, jobs, backend, scheduler, progress)
+            _run_rounds(experiment, store, runner, progress)
             summary = summarise_parts(store, baseline)
             names = {p.index: p.name for p in experiment.points}
             summary.insert(1, "name", summary["point"].map(names))
@@ -115,13 +124,12 @@ def damaged_message(damaged: dict[str, str], folder: Path) -> str:
     return "\n".join(lines)
 
 
-def _run_rounds(experiment: LoadedExperiment, store: ResultStore, jobs: int, backend: str,
-                scheduler: str | None, progress: bool) -> None:
+def _run_rounds(experiment: LoadedExperiment, store: ResultStore, runner: Any,
+                progress: bool) -> None:
     """Run the missing tasks; with a stopping rule, add rounds until the CIs are tight."""
     spec = experiment.spec
     target = {p.index: spec.replications for p in experiment.points}
-    with tqdm(total=0, unit="task", disable=not progress, desc=spec.name[:40]) as bar, \
-            make_backend(backend, jobs, scheduler) as runner:
+    with tqdm(total=0, unit="task", disable=not progress, desc=spec.name[:40]) as bar:
         while True:
             tasks = _tasks(experiment, target, store.completed())
             bar.total += len(tasks)
