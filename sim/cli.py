@@ -303,7 +303,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                         progress=not args.quiet and wanted(args.progress),
                         provenance=sweep_provenance(experiment, args.command_text))
     print(sweep_summary(summary, experiment.baseline.index, args.out, list_sizes={
-        p.index: int(p.scenario.population.list_size or 0) for p in experiment.points}))
+        p.index: int(p.scenario.population.list_size or 0) for p in experiment.points},
+        stopping=experiment.spec.stopping))
     return 0
 
 

@@ -159,11 +159,38 @@ def json_rows(summary: pd.DataFrame) -> str:
     return json.dumps(rows, indent=1)
 
 
+def sweep_runs(summary: pd.DataFrame, names: dict[int, str], stopping=None) -> list[str]:
+    """Lines on the runs behind each point: with a stopping rule, how many each point took
+    and whether its precision goals were met or it stopped at the maximum; without one, a
+    note where the runs are too few for the intervals to be relied on."""
+    from sim.experiment.sweep import precision_misses
+
+    runs = summary.groupby("point")["replications"].max().to_dict()
+    if stopping is None:
+        fewest = min(runs.values(), default=0)
+        if 0 < fewest < MIN_RUNS_FOR_INTERVALS:
+            return [f"Note: with {fewest} runs per point the intervals are rough; use "
+                    f"replications: {MIN_RUNS_FOR_INTERVALS} or more before relying on them.",
+                    ""]
+        return []
+    goals = "; ".join(f"{m} ±{g:g}" for m, g in stopping.half_widths.items())
+    lines = [f"Stopping rule: runs added until the 95 % CI half-widths are at most {goals}, "
+             f"up to {stopping.max_replications} runs a point."]
+    for point, name in names.items():
+        misses = precision_misses(summary, point, stopping.half_widths)
+        verdict = ("goals met" if not misses else
+                   "goals not met, stopped at the maximum: " + ", ".join(
+                       f"{m} ±{h:.3g}" for m, h in misses.items()))
+        lines.append(f"  [{point}] {name}: {runs.get(point, 0)} runs, {verdict}")
+    return lines + [""]
+
+
 def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
-                  everything: bool = False, list_sizes: dict[int, int] | None = None) -> str:
-    """A sweep's terminal summary: the conclusion, then each design point's paired
-    differences from the baseline, largest effects relative to their uncertainty first
-    (so the largest real effect is never left out)."""
+                  everything: bool = False, list_sizes: dict[int, int] | None = None,
+                  stopping=None) -> str:
+    """A sweep's terminal summary: the runs behind each point, the conclusion, then each
+    design point's paired differences from the baseline, largest effects relative to their
+    uncertainty first (so the largest real effect is never left out)."""
     import textwrap
 
     from sim.compare import difference_table
@@ -175,7 +202,7 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
     lines = [f"Results in {out} (results/*.parquet, summary.csv; clinicsim report {out} -o "
              "sweep.html). Means [95 % CI]; differences are paired against the baseline "
              f"[{baseline}] {names.get(baseline, baseline)!s} (common random numbers).", "",
-             "What the figures say"]
+             *sweep_runs(summary, names, stopping), "What the figures say"]
     for paragraph in comparison_conclusion(summary, names, baseline, list_sizes=list_sizes):
         lines += textwrap.wrap(paragraph, 92, initial_indent="  ", subsequent_indent="  ")
         lines.append("")

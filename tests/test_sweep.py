@@ -359,6 +359,41 @@ def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
     assert (row.ci_high - row.ci_low) / 2 <= 0.25 or row.replications == 40
 
 
+def test_the_summary_says_how_many_runs_each_point_took_and_whether_its_goal_was_met(
+        tmp_path, capsys):
+    """A goal the maximum of runs cannot reach is said to be missed, point by point, not
+    passed over in silence; without a stopping rule, few runs get the note on rough
+    intervals that run and compare print."""
+    from sim.cli import main
+
+    path = experiment_file(tmp_path, """\
+        name: stopping
+        base: default
+        seed: 2
+        replications: 2
+        weeks: 1
+        warmup_weeks: 0
+        replications_per_task: 2
+        design:
+          kind: list
+          points: [{name: base, set: {}}, {name: more-nurses, set: {staff.nurse.count: 4}}]
+        stopping:
+          half_widths: {phone_wait_mean_min: 0.001, abandonment_rate: 0.9}
+          max_replications: 4
+        """)
+    assert main(["sweep", str(path), "-o", str(tmp_path / "out"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "up to 4 runs a point" in out
+    assert out.count("4 runs, goals not met, stopped at the maximum: phone_wait_mean_min") == 2
+    assert "phone_wait_mean_min ±0.001; abandonment_rate ±0.9," in out
+    assert "stopped at the maximum: phone_wait_mean_min ±" in out
+    assert out.count("abandonment_rate ±") == 1  # that goal was met: not among the misses
+    assert "intervals are rough" not in out
+    plain = small(tmp_path, reps=4)
+    assert main(["sweep", str(plain), "-o", str(tmp_path / "plain"), "-q"]) == 0
+    assert "with 4 runs per point the intervals are rough" in capsys.readouterr().out
+
+
 def test_streaming_summary_equals_a_direct_computation(tmp_path):
     """The block-by-block statistics agree with a direct computation on the whole table:
     pooled means (sum of value x weight over sum of weight), the ratio estimator's standard

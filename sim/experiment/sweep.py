@@ -52,24 +52,26 @@ def _tasks(experiment: LoadedExperiment, target: dict[int, int], done: set[str])
     return sorted(tasks, key=lambda t: (t.start, t.point))
 
 
+def precision_misses(summary: pd.DataFrame, point: int,
+                     half_widths: dict[str, float]) -> dict[str, float]:
+    """The stopping rule's metrics whose CI half-width at ``point`` is still above its
+    goal, with that half-width (NaN: too few runs for an interval yet)."""
+    overall = overall_rows(summary)
+    rows = overall[overall["point"] == point].set_index("metric")
+    misses = {}
+    for metric, goal in half_widths.items():
+        if metric in rows.index:
+            half = float(rows.loc[metric, "ci_high"] - rows.loc[metric, "ci_low"]) / 2
+            if not half <= goal:  # NaN (too few replications) also asks for more
+                misses[metric] = half
+    return misses
+
+
 def _needs_more(experiment: LoadedExperiment, summary: pd.DataFrame,
                 target: dict[int, int]) -> list[int]:
     rule = experiment.spec.stopping
-    overall = overall_rows(summary)
-    more = []
-    for p in experiment.points:
-        if target[p.index] >= rule.max_replications:
-            continue
-        rows = overall[overall["point"] == p.index].set_index("metric")
-        for metric, goal in rule.half_widths.items():
-            if metric not in rows.index:
-                continue
-            r = rows.loc[metric]
-            half = (r["ci_high"] - r["ci_low"]) / 2
-            if not half <= goal:  # NaN (too few replications) also asks for more
-                more.append(p.index)
-                break
-    return more
+    return [p.index for p in experiment.points if target[p.index] < rule.max_replications
+            and precision_misses(summary, p.index, rule.half_widths)]
 
 
 def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
