@@ -138,6 +138,8 @@ def test_factor_paths_reach_into_lists(tmp_path):
      "{'staff.gp.blocks[9].kind': [acute]}}\n", ["blocks[9]", "does not exist"]),
     ("name: x\nbase: default\nreplications: 2\nbaseline: nope\ndesign: {kind: grid, factors: "
      "{staff.nurse.count: [2]}}\n", ["baseline", "'nope'"]),
+    ("name: x\nbase: default\nreplications: 2\nreplications_per_task: 0\n",
+     ["replications_per_task: found 0; expected greater than 0 or 'auto'"]),
     ("name: x\nbase: default\nreplications: 2\nstopping: {half_widths: {wait: 1}, "
      "max_replications: 10}\ndesign: {kind: grid, factors: {staff.nurse.count: [2]}}\n",
      ["stopping.half_widths.wait", "a practice-wide metric"]),
@@ -163,6 +165,7 @@ def test_bad_experiment_files_are_reported(tmp_path, body, fragments):
     text = caught.value.report()
     assert str(path) in text
     assert all(f in text for f in fragments), text
+    assert "function-" not in text and "literal[" not in text  # no pydantic internals
 
 
 def test_bundled_experiments_are_valid():

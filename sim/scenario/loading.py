@@ -515,6 +515,8 @@ def _clean_loc(loc: tuple, data: Any) -> tuple:
             continue
         if part == "[key]":  # pydantic's marker for "the key itself is wrong"
             continue
+        if _union_member(part, node):  # which member of a union: not a field
+            continue
         cleaned.append(part)
         node = node.get(part) if isinstance(node, dict) else (
             node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node)
@@ -522,15 +524,30 @@ def _clean_loc(loc: tuple, data: Any) -> tuple:
     return tuple(cleaned)
 
 
+def _union_member(part: Any, node: Any) -> bool:
+    """Whether a location part is pydantic's name for a member of a union (``int``,
+    ``literal['auto']``, ``function-after[...]``) rather than a key the user wrote."""
+    if not isinstance(part, str) or (isinstance(node, dict) and part in node):
+        return False
+    return part in ("int", "float", "str", "bool", "none") or part.startswith(
+        ("literal[", "function-", "constrained-", "lax-", "strict-"))
+
+
 def validation_problems(err: ValidationError, data: Mapping[str, Any],
                         model: type[BaseModel], file_of) -> list[Problem]:
-    """Pydantic's errors as problems naming file, field, what was found and expected."""
-    problems = []
+    """Pydantic's errors as problems naming file, field, what was found and expected; a
+    value no member of a union accepts is one problem whose expectations are joined
+    ('greater than 0 or 'auto''), not one per member."""
+    merged: dict[tuple, list[str]] = {}
     for e in err.errors():
         loc = _clean_loc(tuple(e["loc"]), data)
         found = None if e["type"] == "missing" else show(e.get("input"))
-        problems.append(Problem(file_of(loc), loc, _expected(e, loc, model, data), found))
-    return problems
+        expected = merged.setdefault((file_of(loc), loc, found), [])
+        text = _expected(e, loc, model, data)
+        if text not in expected:
+            expected.append(text)
+    return [Problem(file, loc, " or ".join(expected), found)
+            for (file, loc, found), expected in merged.items()]
 
 
 def scenario_from_dict(
