@@ -239,6 +239,22 @@ def test_an_unreachable_scheduler_leaves_no_folder_behind(sweep_file, tmp_path, 
     assert not out.exists()
 
 
+def test_a_part_rewritten_with_other_column_types_names_the_types(sweep_file, tmp_path):
+    """Same column names, other types (a part copied through pandas): the reason names
+    the types, where two identical lists of names explained nothing."""
+    from sim.experiment.design import load_experiment
+    from sim.experiment.store import part_problem
+
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep_file), "-o", str(out), "-q"]) == 0
+    part = sorted((out / "results").glob("part-*.parquet"))[0]
+    table = pd.read_parquet(part)
+    table["point"] = table["point"].astype("int64")
+    table.to_parquet(part)
+    why = part_problem(part, load_experiment(sweep_file))
+    assert why is not None and why.startswith("column types point int64 (expected int32)")
+
+
 def _damage(results: Path) -> dict[str, str]:
     """Damage four parts in four ways; return their names and how."""
     import pyarrow as pa

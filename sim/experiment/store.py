@@ -60,6 +60,17 @@ def _first_line(err: BaseException) -> str:
     return text[0] if text else type(err).__name__
 
 
+def _schema_difference(schema: pa.Schema) -> str:
+    """How a part's columns differ from a result part's: their names, or where the names
+    agree, the types of the columns that differ."""
+    if schema.names != _SCHEMA.names:
+        return f"columns {', '.join(schema.names)}; expected {', '.join(_SCHEMA.names)}"
+    differ = [(f.name, f.type, _SCHEMA.field(f.name).type) for f in schema
+              if not f.equals(_SCHEMA.field(f.name))]
+    return "column types " + ", ".join(f"{name} {found} (expected {want})"
+                                        for name, found, want in differ)
+
+
 def part_problem(path: Path, experiment: LoadedExperiment) -> str | None:
     """Why the part file ``path`` cannot be trusted, or None if it holds exactly the rows
     its name promises: one design point's replications start..stop-1."""
@@ -75,7 +86,7 @@ def part_problem(path: Path, experiment: LoadedExperiment) -> str | None:
     except (OSError, ValueError, pa.ArrowException) as err:
         return f"not readable as Parquet ({_first_line(err)})"
     if not table.schema.remove_metadata().equals(_SCHEMA):
-        return f"columns {', '.join(table.schema.names)}; expected {', '.join(_SCHEMA.names)}"
+        return _schema_difference(table.schema.remove_metadata())
     points = set(table.column("point").to_pylist())
     replications = set(table.column("replication").to_pylist())
     if points != {point} or replications != set(range(start, stop)):
