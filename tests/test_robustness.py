@@ -713,6 +713,23 @@ def test_planned_slots_after_closing_time(tmp_path):
                and "after closing" in p for p in found), found
 
 
+def test_planned_slots_before_opening_time(tmp_path):
+    """Hours before opening become bookable slots too: patients would be seen at 06:30
+    in a practice that opens at 08:00."""
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          hca:
+            start: "06:00"
+            blocks:
+              - {kind: planned, start: "06:30", end: "09:00"}
+              - {kind: lunch, start: "12:00", end: "12:30"}
+        """)
+    found = warnings_of(path)
+    assert any("staff.hca.blocks[0]" in p and "planned slots 06:30-08:00 before opening" in p
+               for p in found), found
+
+
 @pytest.mark.parametrize("duty, fragments", [
     ({"end": "18:00", "blocks": [{"kind": "planned", "start": "15:00", "end": "18:00"}],
       "rota": ["gp_visiting"]}, ["16:00-18:00", "after closing"]),

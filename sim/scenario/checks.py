@@ -6,7 +6,7 @@ window nobody staffs, a contact type no present role may handle, probabilities t
 not sum to one. Each check yields problems; the loader attaches the file names.
 
 :func:`scenario_warnings` finds days that are valid but probably not what was meant
-(acute slots nobody can use, slots after closing, no one consulting); the command line
+(acute slots nobody can use, slots outside opening hours, no one consulting); the command line
 prints them as warnings.
 """
 from __future__ import annotations
@@ -725,12 +725,12 @@ CONSULTING_WORK = ("booked", "walk_in", "squeeze_in")
 
 def scenario_warnings(s: Scenario) -> list[Problem]:
     """Signs that a valid scenario describes a day that cannot work as meant: acute slots
-    no same-day need can use, bookable slots after closing, no one able to consult. The
+    no same-day need can use, bookable slots outside opening hours, no one able to consult. The
     model runs such a day faithfully, so these are warnings, not errors; each names the
     field (the caller adds the file)."""
     if check_scenario(s):
         return []  # an invalid scenario gets its errors, not guesses built on them
-    return [*_warn_acute_slots(s), *_warn_slots_after_closing(s), *_warn_no_consulting(s),
+    return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
             *_warn_absent_attendees(s)]
 
 
@@ -797,7 +797,19 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
                            "0: the acute slots are held by nobody present")
 
 
-def _warn_slots_after_closing(s: Scenario) -> Iterator[Problem]:
+def _outside(start: float, end: float, opens: float, close: float) -> list[str]:
+    """The parts of a block of slots outside opening hours, in words ('' if none)."""
+    parts = []
+    if start < opens:
+        parts.append(f"{_span(start, min(end, opens))} before opening")
+    if end > close:
+        parts.append(f"{_span(max(start, close), end)} after closing")
+    return parts
+
+
+def _warn_slots_outside_hours(s: Scenario) -> Iterator[Problem]:
+    """Bookable slots before opening or after closing: patients would be booked, and
+    seen, while the practice is closed."""
     for sid, person in s.staff.items():
         if person.count == 0:
             continue
@@ -811,27 +823,29 @@ def _warn_slots_after_closing(s: Scenario) -> Iterator[Problem]:
                 prefix = ("on", weekday) if own is not None and own.blocks is not None else ()
                 opens, close = s.clinic.hours(weekday)
                 for where, start, end, kind in _slot_blocks(s, plan, slots):
-                    if end <= close or (prefix + where, start, end) in seen:
+                    outside = _outside(start, end, opens, close)
+                    if not outside or (prefix + where, start, end) in seen:
                         continue
                     seen.add((prefix + where, start, end))
                     on = f" on {weekday}" if s.clinic.on else ""
                     yield _problem(("staff", sid, *prefix, *where),
                                    f"bookable slots within opening hours "
                                    f"{_span(opens, close)}{on}",
-                                   f"{slots} slots {_span(max(start, close), end)} "
-                                   f"(block {kind!r}) after closing")
+                                   f"{slots} slots " + " and ".join(outside)
+                                   + f" (block {kind!r})")
     for name, duty in s.duties.items():  # a duty's blocks, in its rota members' hours
         if duty.weekday not in s.calendar.weekdays:
             continue
         opens, close = s.clinic.hours(duty.weekday)
-        late = {(where, start, end, kind) for _sid, view in _rota_views(s, duty)
-                for slots in ("planned", "acute")
-                for where, start, end, kind in _slot_blocks(s, view, slots) if end > close}
-        for where, start, end, kind in sorted(late, key=lambda w: (w[1], w[2])):
+        odd = {(where, start, end, kind) for _sid, view in _rota_views(s, duty)
+               for slots in ("planned", "acute")
+               for where, start, end, kind in _slot_blocks(s, view, slots)
+               if _outside(start, end, opens, close)}
+        for where, start, end, kind in sorted(odd, key=lambda w: (w[1], w[2])):
             yield _problem(("duties", name, *where),
                            f"bookable slots within opening hours {_span(opens, close)} on "
-                           f"{duty.weekday}", f"slots {_span(max(start, close), end)} "
-                                               f"(block {kind!r}) after closing")
+                           f"{duty.weekday}", "slots " + " and ".join(
+                               _outside(start, end, opens, close)) + f" (block {kind!r})")
 
 
 def _warn_no_consulting(s: Scenario) -> Iterator[Problem]:
