@@ -572,7 +572,7 @@ def _check_hours(s: Scenario, path: tuple, person) -> Iterator[Problem]:
                        _span(person.start, person.end))
         return
     hours = _span(person.start, person.end)
-    previous_end = None
+    previous_end, previous = None, None
     for i, block in sorted(enumerate(person.blocks), key=lambda ib: ib[1].start):
         bpath = path + ("blocks", i)
         if block.kind not in s.block_kinds:
@@ -587,8 +587,9 @@ def _check_hours(s: Scenario, path: tuple, person) -> Iterator[Problem]:
         elif previous_end is not None and block.start < previous_end:
             yield _problem(bpath, "blocks that do not overlap",
                            f"{_span(block.start, block.end)} starting before "
-                           f"{clock_text(previous_end)}")
-        previous_end = max(previous_end or block.end, block.end)
+                           f"{clock_text(previous_end)}, the end of blocks[{previous}]")
+        if previous_end is None or block.end > previous_end:
+            previous_end, previous = block.end, i
 
 
 def weekday_plans(s: Scenario, weekday: str):

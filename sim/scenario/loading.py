@@ -404,6 +404,10 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):
             message = message[len(prefix):]
+    value = error.get("input")
+    if (kind == "less_than_equal" and (error.get("ctx") or {}).get("le") == 1
+            and isinstance(value, (int, float)) and 1 < value <= 100):
+        message += f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
     return message
 
 

@@ -30,7 +30,10 @@ def parse_clock(value: object) -> float:
             minutes = int(match.group(1)) * 60 + int(match.group(2))
             if minutes <= 24 * 60:
                 return float(minutes)
-    raise ValueError('a time of day written "HH:MM" between "00:00" and "24:00"')
+    hint = ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        hint = ', in quotes ("08:30": YAML reads 8.30 unquoted as the number 8.3)'
+    raise ValueError(f'a time of day written "HH:MM" between "00:00" and "24:00"{hint}')
 
 
 def clock_text(minutes: float) -> str:
