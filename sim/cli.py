@@ -463,7 +463,7 @@ EXAMPLES: dict[str, list[str]] = {
                  '-t "phone_wait_p90_min<=10"'],
     "frontier": ["clinicsim frontier experiments/frontier_medium.yaml --out out/frontier -j 2"],
     "calibrate": ["clinicsim calibrate                       # into calibration-<date-time>/",
-                  "clinicsim calibrate --out experiments/calibration --force -r 40"],
+                  "clinicsim calibrate --out experiments/calibration --force -r 10 --seed 1"],
     "report": ["clinicsim report out/case08 -o case08.html      # a saved run",
                "clinicsim report out/cmp -o comparison.html     # a saved comparison",
                "clinicsim report out/delegation -o sweep.html   # a sweep directory",
@@ -658,13 +658,14 @@ def build_parser() -> argparse.ArgumentParser:
                                            "state, for every case",
                          "Run every practice case and set the model's figures against those "
                          "the sources state (time shares, contacts per patient and per GP), "
-                         "each with a 95 % CI and a verdict. Writes report.md and report.csv "
-                         "into a new folder calibration-<date>-<time> unless --out says "
-                         "otherwise; a folder that already holds a report is replaced only "
+                         "each with a 95 % CI and a verdict. Writes report.md, report.csv and "
+                         "recognisability.csv into a new folder calibration-<date>-<time> "
+                         "unless --out says otherwise; a folder that already holds a report is replaced only "
                          "with --force.")
     calibrate.add_argument("--out", "-o", default=None,
-                           help="directory for report.md and report.csv (default: a new "
-                                "calibration-YYYYMMDD-HHMMSS in the current directory)")
+                           help="directory for report.md, report.csv and recognisability.csv "
+                                "(default: a new calibration-YYYYMMDD-HHMMSS in the current "
+                                "directory)")
     calibrate.add_argument("--force", action="store_true",
                            help="replace a report already in --out")
     calibrate.add_argument("--replications", "-r", type=_positive_int, default=10,
