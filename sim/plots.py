@@ -1202,6 +1202,32 @@ def roster_weeks(scenario, most: int = ROSTER_MOST_WEEKS) -> int:
     return min(most, math.lcm(1, *cycles))
 
 
+def _block_colour(kind: str, scenario, colours: dict[str, str]) -> str:
+    """A block kind's colour in the roster; a kind a scenario defines for itself takes the
+    colour of what it is (its slots, the phone, admin, home visits, supervision), so a
+    secretary's 'admin and the acute line' afternoon is not drawn as lunch."""
+    if kind in colours:
+        return colours[kind]
+    bk = scenario.block_kinds.get(kind)
+    if bk is None:
+        return _OTHER_BLOCK
+    if bk.slots != "none":
+        return colours[bk.slots]
+    if bk.activity == "inbox_admin":
+        return colours["admin"]
+    if "call" in bk.serves:
+        return colours["phone"]
+    if bk.activity == "home_visits" or "home_visit" in bk.serves:
+        return colours["home_visits"]
+    if bk.activity == "being_supervised":
+        return colours["supervision"]
+    return _OTHER_BLOCK
+
+
+#: The roster's colour for blocks of no consulting, phone, admin or visiting work.
+_OTHER_BLOCK = "#cfcfcf"
+
+
 def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     """Who works which day: one row per person, one column per working day of the first
     ``weeks`` weeks, each cell showing their hours (blank: not in), with the day's main
@@ -1232,7 +1258,8 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
                 left = x + 0.05 + 0.9 * (block.start - person.start) / span
                 width = 0.9 * (block.end - block.start) / span
                 ax.add_patch(Rectangle((left, y - 0.36), width, 0.72, lw=0,
-                                       facecolor=kind_colour.get(block.kind, "#cfcfcf")))
+                                       facecolor=_block_colour(block.kind, scenario,
+                                                               kind_colour)))
             ax.text(x + 0.5, y, f"{clock_text(person.start)}-{clock_text(person.end)}",
                     ha="center", va="center", fontsize=7, color="white",
                     bbox=dict(boxstyle="round,pad=0.1", fc="#00000055", lw=0))
@@ -1248,7 +1275,7 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     ax.set_title(title or f"Who works which day: {scenario.name}", loc="left")
     handles = [Patch(facecolor=c, label=k.replace("_", " ")) for k, c in kind_colour.items()
                if k not in ("nursing_home", "floor")]
-    handles.append(Patch(facecolor="#cfcfcf", label="other (lunch, buffer, ...)"))
+    handles.append(Patch(facecolor=_OTHER_BLOCK, label="other (lunch, buffer, ...)"))
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize="small",
                frameon=False)
     return fig

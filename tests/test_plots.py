@@ -306,6 +306,20 @@ def test_the_roster_figure_shows_the_cycle_of_rotations_duties_and_meetings():
     assert roster_weeks(s, most=520) == 12 and roster_weeks(s) == 4
 
 
+def test_the_roster_colours_a_scenario_s_own_block_kind_by_what_it_is():
+    """Case 8's secretary spends the afternoon in 'admin_acute_line' (admin, answering the
+    acute line first): drawn as admin, not as the grey of lunch and buffers."""
+    from sim import load_scenario
+
+    case08 = load_scenario("case08")
+    colours = {"admin": "A", "phone": "P", "planned": "p", "acute": "a", "home_visits": "h",
+               "supervision": "s"}
+    assert plots._block_colour("admin_acute_line", case08, colours) == "A"
+    assert plots._block_colour("planned", case08, colours) == "p"
+    assert plots._block_colour("lunch", case08, colours) == plots._OTHER_BLOCK
+    plots.week_roster(case08)
+
+
 def test_paired_summary_refuses_runs_that_do_not_face_the_same_patients():
     """Results of another seed, or runs of another length, cannot be paired run by run:
     paired_summary says so instead of labelling their differences common random numbers."""
