@@ -763,6 +763,24 @@ def test_slots_after_closing_on_one_weekday_only(tmp_path):
                and "16:00-17:00" in p for p in found), found
 
 
+def test_a_weekday_with_no_one_for_a_same_day_type_is_warned_of(tmp_path):
+    """No doctor in on Fridays, where certificates go to doctors only: Friday's callers
+    needing one cannot be seen that day. A valid roster, so a warning."""
+    path = write(tmp_path, """\
+        extends: case08
+        staff:
+          gp_a: {days: [mon, tue, wed, thu]}
+          gp_b: {days: [mon, tue, wed, thu]}
+          gp_c: null
+          trainee: {days: [mon, tue, wed, thu]}
+        meetings: {management: {attendees: [gp_a, gp_b]}}
+        """)
+    found = warnings_of(path)
+    assert any("no one in on fri who may take certificate" in p and "certificate: trainee, gp"
+               in p for p in found), found
+    assert not any("on thu" in p for p in found)
+
+
 def test_the_run_report_carries_the_warnings(tmp_path):
     """A report read later, away from the terminal, still says the day is odd."""
     from sim import load_scenario, run_replications

@@ -6,7 +6,8 @@ window nobody staffs, a contact type no present role may handle, probabilities t
 not sum to one. Each check yields problems; the loader attaches the file names.
 
 :func:`scenario_warnings` finds days that are valid but probably not what was meant
-(acute slots nobody can use, slots outside opening hours, no one consulting); the command line
+(acute slots nobody can use, slots outside opening hours, no one consulting, a weekday
+with no one for a type of same-day need); the command line
 prints them as warnings.
 """
 from __future__ import annotations
@@ -732,7 +733,7 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
     if check_scenario(s):
         return []  # an invalid scenario gets its errors, not guesses built on them
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
-            *_warn_absent_attendees(s)]
+            *_warn_no_one_for_same_day(s), *_warn_absent_attendees(s)]
 
 
 def same_day_types(s: Scenario) -> set[str]:
@@ -860,6 +861,29 @@ def _warn_no_consulting(s: Scenario) -> Iterator[Problem]:
                        f"someone present in a block serving booked, walk_in or squeeze_in "
                        f"during opening hours {_span(*opening)}{on}",
                        "no one able to consult")
+
+
+def _warn_no_one_for_same_day(s: Scenario) -> Iterator[Problem]:
+    """A weekday on which no one in may take a contact type the phone or the door brings
+    for the same day (a roster with no doctor on Fridays, where certificates are for
+    doctors): such needs cannot be seen that day. Planned needs book another day, so only
+    the phone's and walk-ins' types count."""
+    routes = s.delegation.routes.get(s.delegation.degree, {})
+    types = sorted({c for d in s.demand.values()
+                    if d.channel in ("phone", "walk_in") and d.per_patient_year > 0
+                    for c, share in d.mix.items() if share > 0 and routes.get(c)})
+    if not types or not s.calendar.weekdays:
+        return
+    for weekday in s.calendar.weekdays:
+        present = {role for _sid, role, _plan in weekday_plans(s, weekday)}
+        missing = [t for t in types if not present & set(routes[t])]
+        if missing:
+            yield _problem(("staff",),
+                           f"someone in on {weekday} of the roles these go to at delegation "
+                           f"degree {s.delegation.degree!r} ("
+                           + "; ".join(f"{t}: {', '.join(routes[t])}" for t in missing) + ")",
+                           f"no one in on {weekday} who may take {' or '.join(missing)}: "
+                           "such same-day needs wait for another day")
 
 
 def _warn_absent_attendees(s: Scenario) -> Iterator[Problem]:
