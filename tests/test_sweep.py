@@ -290,8 +290,9 @@ def test_second_sweep_into_a_directory_in_use_is_refused(tmp_path):
 def test_new_sweep_into_a_finished_directory_is_refused(tmp_path):
     exp = load_experiment(small(tmp_path, reps=2))
     run_sweep(exp, tmp_path / "out", progress=False)
-    with pytest.raises(SweepError, match="--resume"):
+    with pytest.raises(SweepError, match="already holds a finished sweep") as caught:
         run_sweep(exp, tmp_path / "out", progress=False)
+    assert "--resume" not in str(caught.value)  # nothing is left to finish
 
 
 def test_resume_with_a_changed_experiment_is_refused(tmp_path):

@@ -169,6 +169,10 @@ class ResultStore:
         fingerprint = experiment.fingerprint()
         if manifest_path.exists():
             if not resume:
+                if (self.root / "summary.parquet").exists():
+                    raise SweepError(f"{self.root} already holds a finished sweep; choose "
+                                     "another --out directory, or read it with "
+                                     f"clinicsim report {self.root}")
                 raise SweepError(f"{self.root} already holds a sweep; use --resume to finish it "
                                  "or choose another --out directory")
             try:
