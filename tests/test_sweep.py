@@ -138,6 +138,9 @@ def test_factor_paths_reach_into_lists(tmp_path):
      "{'staff.gp.blocks[9].kind': [acute]}}\n", ["blocks[9]", "does not exist"]),
     ("name: x\nbase: default\nreplications: 2\nbaseline: nope\ndesign: {kind: grid, factors: "
      "{staff.nurse.count: [2]}}\n", ["baseline", "'nope'"]),
+    ("name: x\nbase: default\nreplications: 2\ndesign: {kind: grid, factors: "
+     "{delegation.degree: [low, 7]}}\n", ["delegation.degree: found 7",
+                                          "expected one of low, medium, high"]),
     ("name: x\nbase: default\nreplications: 2\nreplications_per_task: 0\n",
      ["replications_per_task: found 0; expected greater than 0 or 'auto'"]),
     ("name: x\nbase: default\nreplications: 2\nstopping: {half_widths: {wait: 1}, "
@@ -327,7 +330,7 @@ def test_cli_refusal_is_a_clear_message(tmp_path):
     again = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(path), "-o", str(out),
                             "-q"], capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "Traceback" not in again.stderr
-    assert "already holds a sweep" in again.stderr
+    assert "already holds a finished sweep" in again.stderr
 
 
 def test_results_directory_that_is_a_file_is_refused(tmp_path):

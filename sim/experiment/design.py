@@ -284,7 +284,9 @@ def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
                             f"point{'s' if count > 2 else ''}", first.path, first.expected,
                             first.found)
         problems.append(first)
-    if spec.baseline is not None and spec.baseline not in names:
+    if spec.baseline is not None and spec.baseline not in names and not seen:
+        # (where points have problems, a misspelt factor misnames them all: the baseline
+        # is checked once they are right)
         problems.append(Problem(file, ("baseline",), f"a point name ({', '.join(names)})",
                                 show(spec.baseline)))
     from sim.capacity import parse_target

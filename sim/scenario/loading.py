@@ -391,11 +391,12 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
         return _unknown_key(loc, model, data)
     if kind == "missing":
         return MISSING
+    if kind in ("string_pattern_mismatch", "string_type") and tuple(loc) == (
+            "delegation", "degree"):  # the degrees the routes give, to pick from
+        routes = ((data or {}).get("delegation") or {}).get("routes")
+        if isinstance(routes, Mapping) and routes:
+            return f"one of {', '.join(map(str, routes))}"
     if kind == "string_pattern_mismatch":
-        if tuple(loc) == ("delegation", "degree"):  # the degrees the routes give, to pick
-            routes = ((data or {}).get("delegation") or {}).get("routes")
-            if isinstance(routes, Mapping) and routes:
-                return f"one of {', '.join(map(str, routes))}"
         return NAME_RULE
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         return (f"a distribution with dist: one of {', '.join(DIST_FAMILIES)} (a "
