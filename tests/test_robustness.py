@@ -781,6 +781,22 @@ def test_a_weekday_with_no_one_for_a_same_day_type_is_warned_of(tmp_path):
     assert not any("on thu" in p for p in found)
 
 
+def test_phone_duty_in_an_hour_no_call_rings_in_is_warned_of(tmp_path):
+    """Phone hours moved to 08-11 in the blocks but the calls left at 08-10: the hour
+    10-11 has people on the phone and no calls. A valid day, so a warning, once for the
+    whole week."""
+    path = write(tmp_path, """\
+        extends: default
+        demand:
+          phone:
+            profile:
+              - {start: "08:00", end: "09:00", weight: 0.6}
+              - {start: "09:00", end: "10:00", weight: 0.4}
+        """)
+    found = [p for p in warnings_of(path) if "when no call rings" in p]
+    assert found and all("10:00-12:00 on mon, tue, wed, thu, fri" in p for p in found), found
+
+
 def test_the_run_report_carries_the_warnings(tmp_path):
     """A report read later, away from the terminal, still says the day is odd."""
     from sim import load_scenario, run_replications

@@ -733,7 +733,8 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
     if check_scenario(s):
         return []  # an invalid scenario gets its errors, not guesses built on them
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
-            *_warn_no_one_for_same_day(s), *_warn_absent_attendees(s)]
+            *_warn_no_one_for_same_day(s), *_warn_phone_without_calls(s),
+            *_warn_absent_attendees(s)]
 
 
 def same_day_types(s: Scenario) -> set[str]:
@@ -884,6 +885,38 @@ def _warn_no_one_for_same_day(s: Scenario) -> Iterator[Problem]:
                            + "; ".join(f"{t}: {', '.join(routes[t])}" for t in missing) + ")",
                            f"no one in on {weekday} who may take {' or '.join(missing)}: "
                            "such same-day needs wait for another day")
+
+
+def _warn_phone_without_calls(s: Scenario) -> Iterator[Problem]:
+    """Someone on phone duty (a block that serves calls and nothing else) in an hour no
+    phone stream's profile rings in: the phone hours changed in the blocks but not in
+    ``demand.*.profile``, say. The person sits idle there; one problem per staff entry
+    and stretch, naming the weekdays."""
+    found: dict[tuple, list[str]] = {}
+    for weekday in s.calendar.weekdays:
+        ringing = []  # (line, start, end) of every phone stream's windows this weekday
+        for stream in s.demand.values():
+            if stream.channel != "phone" or stream.per_patient_year <= 0:
+                continue
+            own = stream.on.get(weekday)
+            ringing += [(stream.line, w.start, w.end) for w in (
+                stream.profile if own is None else own.profile) if w.weight > 0]
+        for sid, role_name, plan in weekday_plans(s, weekday):
+            role = s.roles.get(role_name)
+            for start, end, kind in day_plan(s, plan, role.default_block if role else None):
+                bk = s.block_kinds.get(kind)
+                if bk is None or list(bk.serves) != ["call"]:
+                    continue
+                answered = [(a, b) for line, a, b in ringing
+                            if bk.lines is None or line in bk.lines]
+                for gap in _uncovered((start, end), answered):
+                    found.setdefault((sid, kind, gap), []).append(weekday)
+    several = len(s.calendar.weekdays) > 1
+    for (sid, kind, (a, b)), weekdays in found.items():
+        on = f" on {', '.join(weekdays)}" if several else ""
+        yield _problem(("staff", sid), "phone duty in hours when calls ring (the phone "
+                       "streams' profiles under demand)",
+                       f"{kind!r} {_span(a, b)}{on}, when no call rings")
 
 
 def _warn_absent_attendees(s: Scenario) -> Iterator[Problem]:
