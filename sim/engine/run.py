@@ -63,23 +63,28 @@ class Reviews:
         spec = model.scenario.reviews
         self.spec = spec
         self.by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        #: working days from one review's due day to the next's, whether it was booked or
+        #: turned away: a fixed cycle, so requests keep the spacing the start gives them
+        self.cycle = max(1, int(round(spec.interval_days))) if spec is not None else 1
         if spec is None:
             return
         morbid = np.flatnonzero(patients.morbid)
         # Stationary start: each patient is somewhere in their cycle of *requests*, so
-        # about one in ``interval_days`` asks on each day from the first. (Spreading the
-        # due days instead would put every review due within ``book_ahead_days`` of the
-        # start, a fifth of them at the defaults, onto day 0, whose echo one interval
-        # later fell inside the measured weeks.)
+        # about one in ``cycle`` asks on each day from the first. (Spreading the due days
+        # instead would put every review due within ``book_ahead_days`` of the start, a
+        # fifth of them at the defaults, onto day 0, whose echo one cycle later fell
+        # inside the measured weeks.)
         first = np.floor(streams.generator("reviews.first_due").random(len(morbid))
-                         * spec.interval_days).astype(int) + spec.book_ahead_days
+                         * self.cycle).astype(int) + spec.book_ahead_days
         for patient, due in zip(morbid.tolist(), first.tolist()):
             self.schedule(patient, due)
 
-    def schedule(self, patient: int, due: int) -> None:
+    def schedule(self, patient: int, due: int, today: int = -1) -> None:
+        """Ask for the review due on day ``due`` ``book_ahead_days`` before it, or
+        tomorrow if that day is past (a cycle shorter than the lead time)."""
         spec = self.spec
         assert spec is not None  # only patients of a scenario with reviews are scheduled
-        self.by_day[max(0, due - spec.book_ahead_days)].append((patient, due))
+        self.by_day[max(today + 1, due - spec.book_ahead_days)].append((patient, due))
 
     def due(self, day: int) -> list[tuple[int, int]]:
         return self.by_day.pop(day, [])
@@ -288,13 +293,8 @@ class RunState:
         for patient, due in self.reviews.due(day.index):
             assert spec is not None  # reviews fall due only in a scenario with reviews
             need = self.derived_contact(clinic, "review", spec.contact_type, patient)
-            before = len(clinic.records.bookings)
             self.request(clinic, need, "review", first_day=due)
-            if len(clinic.records.bookings) > before:
-                booked_day = clinic.records.bookings[-1][3]
-                self.reviews.schedule(patient, booked_day + int(round(spec.interval_days)))
-            else:
-                self.reviews.schedule(patient, day.index + int(round(spec.interval_days)))
+            self.reviews.schedule(patient, due + self.reviews.cycle, day.index)
         schedule_demand(clinic, self.model, self.streams)
 
     def access_at_opening(self, clinic: Clinic) -> dict:
