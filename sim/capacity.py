@@ -310,7 +310,7 @@ def _unsettled(result: CapacityResult) -> str:
     unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
     return (f"at {first.list_size:,} patients {', '.join(unclear)} "
             f"{'stays' if len(unclear) == 1 else 'stay'} unclear after {first.replications} "
-            "runs (more runs, --max-replications, would settle it)")
+            "runs (more runs, --max-replications, might settle it)")
 
 
 def describe(result: CapacityResult) -> str:
@@ -331,23 +331,25 @@ def describe(result: CapacityResult) -> str:
                      f"{MIN_RUNS_FOR_INTERVALS} or more before relying on the capacity.")
     lines.append("")
     unsettled = _unsettled(result)
+    missed = (f"a target is confidently missed from {result.upper:,} patients"
+              if result.upper else "")
     if result.capacity == 0:
         if unsettled:
-            lines.append("No list size tried meets every target with confidence, and none "
-                         f"is confidently missed: {unsettled}.")
+            lines.append("No list size tried meets every target with confidence: "
+                         f"{unsettled}; {missed or 'none is confidently missed'}.")
         else:
             lines.append("No list size meets every target: the staffing cannot reach them.")
     elif unsettled:
         lines.append(f"Capacity: at least {result.capacity:,} listed patients (every target "
                      "met up to here); above it no target is confidently missed, but "
                      f"{unsettled}, so the capacity may be higher.")
-        lines.append(f"Binding target: not settled ({result.binding} is the least clear)")
+        lines.append(f"Binding target: not settled ({result.binding} is the closest to being "
+                     "missed)")
     else:
-        upper = (f"; a target is confidently missed from {result.upper:,} patients"
-                 if result.upper else "")
         lines.append(f"Capacity: {result.capacity:,} listed patients (every target met up to "
-                     f"here{upper}).")
+                     f"here{'; ' + missed if missed else ''}).")
         lines.append(f"Binding target: {result.binding or 'none within the searched range'}")
+    if result.capacity > 0:
         lines.append(f"Full-time GPs: {result.gp_fte:.2f}; patients per full-time GP: "
                      f"{result.patients_per_gp_fte:,.0f}")
         c = result.at_capacity

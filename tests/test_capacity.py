@@ -176,11 +176,18 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     assert "Capacity: at least 400 listed patients" in lower
     assert f"at 800 patients {a} stays unclear after 5 runs" in lower
     assert "Binding target: not settled" in lower
-    none = describe(CapacityResult("P", targets, 0, 1600, a, 1.0,
-                                   [_evaluation(800, 5, {a: "unclear", o: "met"}),
-                                    _evaluation(1600, 3, {a: "met", o: "violated"})], {}, 0.95))
+    assert "patients per full-time GP: 400" in lower  # a lower bound still gets its figures
+    none = describe(CapacityResult("P", targets, 0, None, a, 1.0,
+                                   [_evaluation(800, 5, {a: "unclear", o: "met"})], {}, 0.95))
     assert "No list size tried meets every target with confidence" in none
-    assert "cannot reach" not in none
+    assert "none is confidently missed" in none and "cannot reach" not in none
+    missed = describe(CapacityResult("P", targets, 0, 1600, a, 1.0,
+                                     [_evaluation(800, 5, {a: "unclear", o: "met"}),
+                                      _evaluation(1600, 3, {a: "met", o: "violated"})], {},
+                                     0.95))
+    assert f"at 800 patients {a} stays unclear" in missed
+    assert "a target is confidently missed from 1,600 patients" in missed
+    assert "none is confidently missed" not in missed
     settled = describe(CapacityResult("P", targets, 400, 1600, o, 1.0,
                                       [met, unclear, _evaluation(1600, 3, {a: "met",
                                                                            o: "violated"})],
