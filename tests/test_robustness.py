@@ -793,7 +793,7 @@ def test_phone_duty_in_an_hour_no_call_rings_in_is_warned_of(tmp_path):
               - {start: "08:00", end: "09:00", weight: 0.6}
               - {start: "09:00", end: "10:00", weight: 0.4}
         """)
-    found = [p for p in warnings_of(path) if "when no call rings" in p]
+    found = [p for p in warnings_of(path) if "when no new call rings" in p]
     assert found and all("10:00-12:00 on mon, tue, wed, thu, fri" in p for p in found), found
 
 

@@ -890,8 +890,8 @@ def _warn_no_one_for_same_day(s: Scenario) -> Iterator[Problem]:
 def _warn_phone_without_calls(s: Scenario) -> Iterator[Problem]:
     """Someone on phone duty (a block that serves calls and nothing else) in an hour no
     phone stream's profile rings in: the phone hours changed in the blocks but not in
-    ``demand.*.profile``, say. The person sits idle there; one problem per staff entry
-    and stretch, naming the weekdays."""
+    ``demand.*.profile``, say. The person sits idle there but for callers still queued
+    and same-day redials; one problem per staff entry and stretch, naming the weekdays."""
     found: dict[tuple, list[str]] = {}
     for weekday in s.calendar.weekdays:
         ringing = []  # (line, start, end) of every phone stream's windows this weekday
@@ -916,7 +916,8 @@ def _warn_phone_without_calls(s: Scenario) -> Iterator[Problem]:
         on = f" on {', '.join(weekdays)}" if several else ""
         yield _problem(("staff", sid), "phone duty in hours when calls ring (the phone "
                        "streams' profiles under demand)",
-                       f"{kind!r} {_span(a, b)}{on}, when no call rings")
+                       f"{kind!r} {_span(a, b)}{on}, when no new call rings (only "
+                       "callers still queued and same-day redials)")
 
 
 def _warn_absent_attendees(s: Scenario) -> Iterator[Problem]:
