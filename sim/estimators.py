@@ -202,7 +202,9 @@ def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.nd
     that none ever is, so it gets the exact binomial limit of 0 (or all) of ``trials``,
     e.g. [0, 3.7 %] for 0 of 100 at 95 %. Across runs the spread is zero there, and a
     point interval made a capacity search count a target as confidently met on a few
-    dozen patients."""
+    dozen patients. The limit takes the pooled contacts as independent, which calls of
+    one busy morning are not, so it is the least the uncertainty can be; give ``trials``
+    as NaN where the denominator is not a count (minutes)."""
     # the t quantile from scipy.special (what scipy.stats.t.ppf computes, without
     # importing scipy.stats), imported here: runs and their workers need it only for a
     # summary, not to simulate

@@ -94,6 +94,12 @@ BOUNDS: dict[str, str] = {
 }
 
 
+#: Shares whose denominator counts things (calls, callers, needs, consultations, visits,
+#: slots): for these alone an estimate of exactly 0 or 1 gets a binomial limit from the
+#: pooled count (:func:`sim.estimators.intervals`). Utilisation's denominator is minutes.
+COUNTED_SHARES = frozenset(m for m, b in BOUNDS.items() if b == "share") - {"utilisation"}
+
+
 def metric_bounds(metric: str) -> str:
     """``share``, ``nonnegative`` or ``real``: where the metric's values can lie."""
     return BOUNDS.get(metric, "nonnegative")

@@ -37,7 +37,7 @@ from sim.engine.model import CompiledScenario
 from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
                                 DayRecords)
 from sim.estimators import RatioSums, intervals
-from sim.labels import metric_bounds
+from sim.labels import COUNTED_SHARES, metric_bounds
 from sim.scenario.schema import ACTIVITIES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -495,7 +495,9 @@ class SummaryStream:
             return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
         n, estimate, se = (a[0] for a in self.sums.estimate())
         bounds = np.array([metric_bounds(label[0]) for label in labels], dtype=object)
-        low, high = intervals(estimate, se, n, bounds, level, trials=self.sums.sx[0])
+        counted = np.array([label[0] in COUNTED_SHARES for label in labels])
+        low, high = intervals(estimate, se, n, bounds, level,
+                              trials=np.where(counted, self.sums.sx[0], np.nan))
         summary = pd.DataFrame(labels, columns=KEYS)
         summary["mean"], summary["ci_low"], summary["ci_high"] = estimate, low, high
         summary["replications"] = n.astype(int)

@@ -241,8 +241,14 @@ def test_a_share_on_its_edge_gets_the_exact_binomial_limit_of_its_pooled_count()
 
 
 def test_a_run_summary_gives_a_share_on_its_edge_an_interval():
-    table = pd.DataFrame({"replication": [0, 1, 2], "metric": "abandonment_rate", "role": None,
-                          "activity": None, "weekday": None, "value": 0.0,
-                          "weight": [30.0, 40.0, 30.0]})
-    row = summarise(table).iloc[0]
-    assert row["ci_low"] == 0 and row["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 100))
+    """A share of counted calls gets the limit of its pooled count; utilisation, whose
+    denominator is minutes, not trials, keeps its point."""
+    table = pd.DataFrame({"replication": [0, 1, 2] * 2,
+                          "metric": ["abandonment_rate"] * 3 + ["utilisation"] * 3,
+                          "role": [None] * 3 + ["nurse"] * 3, "activity": None,
+                          "weekday": None, "value": [0.0] * 3 + [1.0] * 3,
+                          "weight": [30.0, 40.0, 30.0] + [400.0] * 3})
+    rows = summarise(table).set_index("metric")
+    calls, busy = rows.loc["abandonment_rate"], rows.loc["utilisation"]
+    assert calls["ci_low"] == 0 and calls["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 100))
+    assert busy["ci_low"] == busy["ci_high"] == 1

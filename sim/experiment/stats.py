@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.estimators import PairedSums, RatioSums, intervals
-from sim.labels import metric_bounds
+from sim.labels import COUNTED_SHARES, metric_bounds
 
 KEYS = ["point", "metric", "role", "activity", "weekday"]
 _PART = re.compile(r"part-p(\d+)-r(\d+)-(\d+)\.parquet$")
@@ -102,7 +102,9 @@ class PointSummary:
         bounds = np.array([[metric_bounds(metric) for metric, *_ in parts]] * len(self.points),
                           dtype=object)
         n, mean, se = self.values.estimate()
-        low, high = intervals(mean, se, n, bounds, level, trials=self.values.sx)
+        counted = np.array([[metric in COUNTED_SHARES for metric, *_ in parts]])
+        low, high = intervals(mean, se, n, bounds, level,
+                              trials=np.where(counted, self.values.sx, np.nan))
         base = self.base
         if self.diffs is not None:
             dn, dmean, dse, reduction = self.diffs.estimate(self.values.shift)
