@@ -870,14 +870,16 @@ def _warn_no_one_for_same_day(s: Scenario) -> Iterator[Problem]:
     doctors): such needs cannot be seen that day. Planned needs book another day, so only
     the phone's and walk-ins' types count."""
     routes = s.delegation.routes.get(s.delegation.degree, {})
-    types = sorted({c for d in s.demand.values()
-                    if d.channel in ("phone", "walk_in") and d.per_patient_year > 0
-                    for c, share in d.mix.items() if share > 0 and routes.get(c)})
-    if not types or not s.calendar.weekdays:
-        return
     for weekday in s.calendar.weekdays:
-        present = {role for _sid, role, _plan in weekday_plans(s, weekday)}
-        missing = [t for t in types if not present & set(routes[t])]
+        types = sorted({c for d in s.demand.values()
+                        if d.channel in ("phone", "walk_in") and d.per_patient_year > 0
+                        and _rings_on(d, weekday)
+                        for c, share in d.mix.items() if share > 0 and routes.get(c)})
+        # (a remote clinician takes only the types that may be done remotely)
+        present = {(role, s.staff[sid].remote) for sid, role, _plan in weekday_plans(s, weekday)}
+        missing = [t for t in types if not any(
+            role in routes[t] and (not remote or s.contact_types[t].remote)
+            for role, remote in present)]
         if missing:
             yield _problem(("staff",),
                            f"someone in on {weekday} of the roles these go to at delegation "
@@ -885,6 +887,13 @@ def _warn_no_one_for_same_day(s: Scenario) -> Iterator[Problem]:
                            + "; ".join(f"{t}: {', '.join(routes[t])}" for t in missing) + ")",
                            f"no one in on {weekday} who may take {' or '.join(missing)}: "
                            "such same-day needs wait for another day")
+
+
+def _rings_on(stream, weekday: str) -> bool:
+    """Whether a demand stream brings anything on ``weekday`` (its own profile there, if
+    it has one, has a window with weight)."""
+    own = stream.on.get(weekday)
+    return any(w.weight > 0 for w in (stream.profile if own is None else own.profile))
 
 
 def _warn_phone_without_calls(s: Scenario) -> Iterator[Problem]:
