@@ -659,7 +659,7 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
             if stream.per_patient_year <= 0:
                 continue
             own = stream.on.get(weekday)
-            for i, w in enumerate(stream.profile if own is None else own.profile):
+            for i, w in enumerate(_profile_on(stream, weekday)):
                 if w.weight <= 0 or w.start >= w.end:
                     continue
                 path = ("demand", name, *(() if own is None else ("on", weekday)), "profile", i)
@@ -892,8 +892,13 @@ def _warn_no_one_for_same_day(s: Scenario) -> Iterator[Problem]:
 def _rings_on(stream, weekday: str) -> bool:
     """Whether a demand stream brings anything on ``weekday`` (its own profile there, if
     it has one, has a window with weight)."""
+    return any(w.weight > 0 for w in _profile_on(stream, weekday))
+
+
+def _profile_on(stream, weekday: str) -> list:
+    """A demand stream's profile on ``weekday``: its own there, if it has one."""
     own = stream.on.get(weekday)
-    return any(w.weight > 0 for w in (stream.profile if own is None else own.profile))
+    return stream.profile if own is None else own.profile
 
 
 def _warn_phone_without_calls(s: Scenario) -> Iterator[Problem]:
@@ -907,9 +912,8 @@ def _warn_phone_without_calls(s: Scenario) -> Iterator[Problem]:
         for stream in s.demand.values():
             if stream.channel != "phone" or stream.per_patient_year <= 0:
                 continue
-            own = stream.on.get(weekday)
-            ringing += [(stream.line, w.start, w.end) for w in (
-                stream.profile if own is None else own.profile) if w.weight > 0]
+            ringing += [(stream.line, w.start, w.end)
+                         for w in _profile_on(stream, weekday) if w.weight > 0]
         for sid, role_name, plan in weekday_plans(s, weekday):
             role = s.roles.get(role_name)
             for start, end, kind in day_plan(s, plan, role.default_block if role else None):
