@@ -40,7 +40,12 @@ _OPS = {">=": operator.ge, "<=": operator.le}
 COST_METRICS = ("staff_cost_dkk", "cost_per_patient_year_dkk", "cost_per_contact_dkk")
 #: Metrics that sit at their target in a steady state (a stable backlog's trend is zero
 #: give or take noise, so its interval always straddles 0): such a target is met unless
-#: the whole interval is on the bad side, i.e. unless it is confidently missed.
+#: the whole interval is on the bad side, i.e. unless it is confidently missed, and that
+#: is judged on all the runs a list size may get, never on the first ones alone. A
+#: search that stopped at the first look where a steady trend's interval happened to lie
+#: above 0 would reject sizes whose book is stable: at zero trend each look has a 2.5 %
+#: chance of it, and common random numbers give every size and staffing the same first
+#: runs, so one unlucky set of runs would bind them all at once.
 STEADY_STATE = ("backlog_trend_per_week", "carried_trend_per_week")
 
 
@@ -53,17 +58,19 @@ class Target:
     def __str__(self) -> str:
         return f"{self.metric} {self.op} {self.value:g}"
 
-    def status(self, mean: float, low: float, high: float) -> str:
+    def status(self, mean: float, low: float, high: float, final: bool = True) -> str:
         """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval (a
-        steady-state metric is met unless confidently missed: see ``STEADY_STATE``)."""
+        steady-state metric is met unless confidently missed, and missed only on the
+        ``final`` look, with every run: see ``STEADY_STATE``)."""
         if math.isnan(mean):
             return "unclear"
+        steady = self.metric in STEADY_STATE
         good, bad = (low, high) if self.op == ">=" else (high, low)
         if not math.isnan(good) and _OPS[self.op](good, self.value):
             return "met"
         if not math.isnan(bad) and not _OPS[self.op](bad, self.value):
-            return "violated"
-        return "met" if self.metric in STEADY_STATE and not math.isnan(bad) else "unclear"
+            return "violated" if final or not steady else "unclear"
+        return "met" if steady and not math.isnan(bad) else "unclear"
 
     def margin(self, mean: float) -> float:
         """How far the mean is on the good side, relative to the target (negative: bad)."""
@@ -206,6 +213,7 @@ class CapacitySearch:
         while True:
             summary = overall(stream.table(self.confidence)).set_index("metric")
             evaluation = Evaluation(list_size, runs)
+            final = runs >= self.max_replications
             for t in self.targets:
                 if t.metric in summary.index:
                     r = summary.loc[t.metric]
@@ -213,12 +221,12 @@ class CapacitySearch:
                 else:
                     mean = low = high = math.nan
                 evaluation.rows.append({"target": str(t), "mean": mean, "ci_low": low,
-                                        "ci_high": high, "status": t.status(mean, low, high),
+                                        "ci_high": high,
+                                        "status": t.status(mean, low, high, final),
                                         "margin": t.margin(mean)})
             evaluation.costs = {m: float(summary.loc[m, "mean"]) if m in summary.index
                                 else math.nan for m in COST_METRICS}
-            if (evaluation.violated or "unclear" not in evaluation.statuses
-                    or runs >= self.max_replications):
+            if evaluation.violated or "unclear" not in evaluation.statuses or final:
                 break  # settled: one confidently missed target already fails this size
             more = min(self.replications, self.max_replications - runs)
             self._runs(list_size, runs, runs + more, stream)
@@ -322,9 +330,10 @@ def describe(result: CapacityResult) -> str:
     if trends:
         which = (f"The trend target {trends[0]} is" if len(trends) == 1
                  else f"The trend targets {'; '.join(trends)} are")
-        lines.append(f"{which} met unless the whole {level} interval is on the bad side: a "
-                     "steady trend is zero give or take noise, so its interval always "
-                     "straddles the target.")
+        lines.append(f"{which} met unless the whole {level} interval is on the bad side "
+                     "after every run a list size may get (--max-replications): a steady "
+                     "trend is zero give or take noise, so its interval straddles the target, "
+                     "and the first runs alone can lie above it by chance.")
     runs = min((e.replications for e in result.evaluations), default=0)
     if runs and runs < MIN_RUNS_FOR_INTERVALS:
         lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "

@@ -27,6 +27,48 @@ def test_targets_parse_and_judge_with_the_confidence_interval():
     assert w.status(12, 11, 13) == "violated"
 
 
+def test_a_steady_trend_is_missed_only_on_all_its_runs():
+    """A backlog trend whose interval lies above 0 in the first runs is not yet missed:
+    it gets the rest of its runs, and only the last look may call it missed."""
+    t = parse_target("backlog_trend_per_week <= 0")
+    assert t.status(3.4, 0.05, 6.7, final=False) == "unclear"
+    assert t.status(3.4, 0.05, 6.7, final=True) == "violated"
+    assert t.status(0.3, -2.1, 2.7, final=False) == "met"
+    assert t.status(0.3, -2.1, 2.7, final=True) == "met"
+    other = parse_target("phone_wait_p90_min <= 10")  # an ordinary target may stop early
+    assert other.status(12, 11, 13, final=False) == "violated"
+
+
+def test_the_search_gives_a_trend_that_looks_high_in_its_first_runs_all_its_runs(monkeypatch):
+    """The first 10 runs put the backlog's trend confidently above 0, all 40 do not (as
+    at 5,156 patients of the frontier's mixes): the size is met, on 40 runs."""
+    import sim.capacity as capacity
+    runs_seen: list[int] = []
+
+    def fake_runs(self, list_size, start, stop, stream):
+        runs_seen.append(stop)
+
+    def fake_overall(_table):
+        early = runs_seen[-1] < 40
+        low, high = (0.05, 6.7) if early else (-2.1, 2.7)
+        return pd.DataFrame([{"metric": "backlog_trend_per_week", "mean": (low + high) / 2,
+                              "ci_low": low, "ci_high": high}])
+
+    monkeypatch.setattr(capacity.CapacitySearch, "_runs", fake_runs)
+    monkeypatch.setattr(capacity, "overall", fake_overall)
+    monkeypatch.setattr(capacity.SummaryStream, "table", lambda self, confidence: None)
+    search = capacity.CapacitySearch(load_scenario("default"),
+                                     [parse_target("backlog_trend_per_week <= 0")],
+                                     replications=10, max_replications=40)
+    e = search.evaluate(5156)
+    assert e.replications == 40 and e.all_met and runs_seen == [10, 20, 30, 40]
+    runs_seen.clear()
+    monkeypatch.setattr(capacity, "overall", lambda _t: pd.DataFrame([{
+        "metric": "backlog_trend_per_week", "mean": 1.5, "ci_low": 0.2, "ci_high": 2.8}]))
+    e = search.evaluate(6000)
+    assert e.replications == 40 and e.violated
+
+
 @pytest.mark.parametrize("text, fragment", [
     ("phone_wait_p90 <= 10", "did you mean phone_wait_p90_min"),
     ("acute_same_day_rate = 0.9", "METRIC >= VALUE"),
