@@ -218,8 +218,9 @@ def list_sentence(lists: tuple[int, int] | None) -> str:
         return ""
     mine, base = lists
     return (f"Its list is {mine:,} patients against {base:,}: a longer list brings more "
-            "calls and contacts, so counts a day are not called better or worse; waits, "
-            "shares and figures per contact or per listed patient compare like with like.")
+            "calls and contacts and needs more staff, so counts and totals a day (staff "
+            "cost, doctor time, overtime) are not called better or worse; waits, shares and "
+            "figures per contact or per listed patient compare like with like.")
 
 
 def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,

@@ -125,10 +125,16 @@ def figure_label(metric: str, role: str | None = None) -> str:
 VOLUME_UNITS = ("calls/day", "contacts/day", "needs/day", "questions/day", "contacts/run")
 
 
+#: Totals of the practice's day that grow with its size, not its performance: a practice
+#: for a longer list has more staff, so more staff cost, doctor time and overtime summed
+#: over its staff, whatever it achieves (per contact or per listed patient they compare).
+PRACTICE_TOTALS = frozenset({"staff_cost_dkk", "doctor_time_min", "overtime_min"})
+
+
 def scales_with_list(metric: str) -> bool:
-    """Whether ``metric`` counts volume, which grows with the list size (see
-    :data:`VOLUME_UNITS`)."""
-    return metric_info(metric)[1] in VOLUME_UNITS
+    """Whether ``metric`` grows with the list size: volume (see :data:`VOLUME_UNITS`) or a
+    total of the practice's day (see :data:`PRACTICE_TOTALS`)."""
+    return metric in PRACTICE_TOTALS or metric_info(metric)[1] in VOLUME_UNITS
 
 
 def same_list(list_sizes: Mapping[Any, int] | None, point: Any, baseline: Any) -> bool:
