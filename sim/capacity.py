@@ -142,6 +142,21 @@ class CapacityResult:
     def patients_per_gp_fte(self) -> float:
         return self.capacity / self.gp_fte if self.gp_fte > 0 else math.nan
 
+    @property
+    def first_above(self) -> Evaluation | None:
+        """The smallest list size tried above the capacity that not every target met."""
+        return min((e for e in self.evaluations
+                    if e.list_size > self.capacity and not e.all_met),
+                   key=lambda e: e.list_size, default=None)
+
+    @property
+    def settled(self) -> bool:
+        """Whether the capacity is known: the next size tried above it has a target
+        confidently missed (or the search ran out of range with every target met). If
+        not, the capacity is a lower bound: more runs might show a larger list served."""
+        first = self.first_above
+        return first is None or first.violated
+
     def table(self) -> pd.DataFrame:
         """Every list size tried, with each target's mean, CI and status."""
         return pd.DataFrame([{"list_size": e.list_size, "replications": e.replications, **r}
@@ -289,8 +304,10 @@ class CapacitySearch:
         binding = None
         above = [e for e in tried if e.list_size > capacity and not e.all_met]
         if above:
+            # a target confidently missed there binds; if none is, the closest to it
             first = above[0]
-            worst = min((r for r in first.rows if r["status"] != "met"),
+            missed = [r for r in first.rows if r["status"] == "violated"]
+            worst = min(missed or [r for r in first.rows if r["status"] != "met"],
                         key=lambda r: r["margin"])
             binding = worst["target"]
         at = self._cache.get(capacity)
@@ -306,15 +323,12 @@ def find_capacity(scenario: Scenario, targets: list[Target], **options) -> Capac
 
 def _unsettled(result: CapacityResult) -> str:
     """Where the search did not settle: which target stayed unclear, and after how many
-    runs, at the first list size above the capacity where not every target was met, when
-    no larger size has one confidently missed (or, with no capacity, at the smallest size
-    tried). '' where it settled, or ran out of range with every target met."""
-    above = sorted((e for e in result.evaluations
-                    if e.list_size > result.capacity and not e.all_met),
-                   key=lambda e: e.list_size)
-    if not above or above[0].violated or (result.capacity > 0 and result.upper is not None):
+    runs, at the first list size above the capacity where not every target was met (or,
+    with no capacity, at the smallest size tried). '' where it settled, or ran out of
+    range with every target met."""
+    first = result.first_above
+    if result.settled or first is None:
         return ""
-    first = above[0]
     unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
     return (f"at {first.list_size:,} patients {', '.join(unclear)} "
             f"{'stays' if len(unclear) == 1 else 'stay'} unclear after {first.replications} "
@@ -349,9 +363,10 @@ def describe(result: CapacityResult) -> str:
         else:
             lines.append("No list size meets every target: the staffing cannot reach them.")
     elif unsettled:
+        beyond = (f"{missed}, but between the two" if result.upper
+                  else "above it no target is confidently missed, but")
         lines.append(f"Capacity: at least {result.capacity:,} listed patients (every target "
-                     "met up to here); above it no target is confidently missed, but "
-                     f"{unsettled}, so the capacity may be higher.")
+                     f"met up to here); {beyond} {unsettled}, so the capacity may be higher.")
         lines.append(f"Binding target: not settled ({result.binding} is the closest to being "
                      "missed)")
     else:

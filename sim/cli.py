@@ -340,17 +340,29 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _search_runs(args: argparse.Namespace, default: int) -> int:
+    """The runs each list size starts with; more than --max-replications is an error, not a
+    silent change of either."""
+    runs = args.replications if args.replications is not None else default
+    if args.max_replications < runs:
+        where = "--replications" if args.replications is not None else "the experiment file"
+        raise ScenarioError([Problem("--max-replications", (),
+                                     f"at least the runs each list size starts with ({runs}, "
+                                     f"from {where})", str(args.max_replications))])
+    return runs
+
+
 def cmd_capacity(args: argparse.Namespace) -> int:
     from sim.capacity import default_targets, describe, find_capacity, parse_target
 
     from sim.progress import progress_bar, wanted
 
     targets = [parse_target(t) for t in args.target] if args.target else default_targets()
+    runs = _search_runs(args, 10)
     scenario = load_scenario(args.scenario)
     jobs = _workers(args.jobs, args.max_replications)
     with progress_bar(None, "capacity search", enabled=wanted(args.progress) and not args.json):
-        result = find_capacity(scenario, targets, seed=args.seed,
-                               replications=args.replications,
+        result = find_capacity(scenario, targets, seed=args.seed, replications=runs,
                                max_replications=args.max_replications, weeks=args.weeks,
                                warmup_weeks=args.warmup_weeks,
                                resolution=args.resolution, confidence=args.confidence,
@@ -358,8 +370,11 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({
             "scenario": result.scenario, "targets": [str(t) for t in targets],
-            "capacity": result.capacity, "missed_from": result.upper,
-            "binding_target": result.binding, "gp_fte": result.gp_fte,
+            "capacity": result.capacity, "settled": result.settled,
+            "missed_from": result.upper,
+            "binding_target": result.binding if result.settled else None,
+            "closest_target": None if result.settled else result.binding,
+            "gp_fte": result.gp_fte,
             "patients_per_gp_fte": result.patients_per_gp_fte,
             "at_capacity": result.at_capacity,
             "tried": result.table().to_dict(orient="records")}, indent=1, default=str))
@@ -377,6 +392,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment, max_points=args.max_points)
     texts = args.target or experiment.spec.targets
     targets = [parse_target(t) for t in texts] if texts else default_targets()
+    runs = _search_runs(args, experiment.spec.replications)
     from sim.progress import progress_bar, wanted
 
     _writable_dir(Path(args.out), "--out")
@@ -384,7 +400,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
                       enabled=wanted(args.progress)):
         table = staffing_frontier(
             experiment, targets, jobs=_workers(args.jobs, len(experiment.points)),
-            replications=args.replications, max_replications=args.max_replications,
+            replications=runs, max_replications=args.max_replications,
             weeks=args.weeks if args.weeks is not None else experiment.spec.weeks,
             warmup_weeks=args.warmup_weeks if args.warmup_weeks is not None
             else experiment.spec.warmup_weeks, resolution=args.resolution)
@@ -395,9 +411,17 @@ def cmd_frontier(args: argparse.Namespace) -> int:
             staging / "frontier.png", dpi=120)
     cols = ["name", "capacity", "binding_target", "patients_per_gp_fte",
             "cost_per_patient_year_dkk", "on_frontier"]
-    ranked = table[cols].sort_values("capacity", ascending=False)
+    ranked = table.sort_values("capacity", ascending=False)
+    shown = ranked[cols].astype({"capacity": object})
+    shown["capacity"] = [f"{c:,}" if s else f"at least {c:,}"
+                         for c, s in zip(ranked["capacity"], ranked["settled"])]
+    shown["binding_target"] = shown["binding_target"].fillna("not settled")
     print(f"Targets: {'; '.join(str(t) for t in targets)}")
-    print(ranked.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    if not ranked["settled"].all():
+        print(f"\n{(~ranked['settled']).sum()} of {len(ranked)} mixes have a capacity that "
+              "is a lower bound: above it a target stayed unclear after --max-replications "
+              f"({args.max_replications}) runs, with none confidently missed first.")
     print(f"\nWritten {out / 'frontier.csv'} and {out / 'frontier.png'}")
     return 0
 
@@ -608,8 +632,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(func=cmd_sweep)
 
     def add_search_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--replications", "-r", type=_positive_int, default=10,
-                       help="runs per list size to start with")
+        p.add_argument("--replications", "-r", type=_positive_int, default=None,
+                       help="runs per list size to start with (default: 10; for frontier, "
+                            "the experiment file's replications)")
         p.add_argument("--max-replications", type=_positive_int, default=40,
                        help="runs per list size at most, when the CI straddles a target")
         _add_weeks(p)

@@ -34,8 +34,10 @@ def _one(point, targets, seed, options):
     result = find_capacity(point.scenario, targets, seed=seed, **options)
     cost = result.at_capacity
     return {"point": point.index, "name": point.name, **point.factors,
-            "capacity": result.capacity, "missed_from": result.upper,
-            "binding_target": result.binding, "gp_fte": result.gp_fte,
+            "capacity": result.capacity, "settled": result.settled,
+            "missed_from": result.upper,
+            "binding_target": result.binding if result.settled else None,
+            "gp_fte": result.gp_fte,
             "patients_per_gp_fte": result.patients_per_gp_fte,
             "staff_cost_dkk_day": cost.get("staff_cost_dkk", math.nan),
             "cost_per_patient_year_dkk": cost.get("cost_per_patient_year_dkk", math.nan)}
@@ -64,7 +66,8 @@ def staffing_frontier(experiment: LoadedExperiment, targets: list[Target], jobs:
     return table
 
 
-RESULT_COLUMNS = {"point", "name", "capacity", "missed_from", "binding_target", "gp_fte",
+RESULT_COLUMNS = {"point", "name", "capacity", "settled", "missed_from", "binding_target",
+                  "gp_fte",
                   "patients_per_gp_fte", "staff_cost_dkk_day", "cost_per_patient_year_dkk",
                   "on_frontier"}
 
@@ -142,8 +145,13 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
     fig, ax = plt.subplots(figsize=(8, 5.5), constrained_layout=True)
     ok = table[table["capacity"] > 0]
     front = ok[ok["on_frontier"]].sort_values("capacity")
-    ax.scatter(ok["cost_per_patient_year_dkk"], ok["capacity"], color="0.6", s=30,
-               label="staffing mix")
+    settled = ok["settled"].astype(bool) if "settled" in ok else pd.Series(True, ok.index)
+    ax.scatter(ok.loc[settled, "cost_per_patient_year_dkk"], ok.loc[settled, "capacity"],
+               color="0.6", s=30, label="staffing mix")
+    if not settled.all():  # a lower bound: more runs might show a longer list served
+        ax.scatter(ok.loc[~settled, "cost_per_patient_year_dkk"],
+                   ok.loc[~settled, "capacity"], facecolors="none", edgecolors="0.4", s=30,
+                   label="capacity at least this (search not settled)")
     ax.plot(front["cost_per_patient_year_dkk"], front["capacity"], "o-", color="C3", ms=8,
             label="not dominated (no mix serves more for less)")
     ax.set_xlabel("Staff cost per listed patient a year (DKK)")

@@ -230,12 +230,23 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     assert f"at 800 patients {a} stays unclear" in missed
     assert "a target is confidently missed from 1,600 patients" in missed
     assert "none is confidently missed" not in missed
-    settled = describe(CapacityResult("P", targets, 400, 1600, o, 1.0,
-                                      [met, unclear, _evaluation(1600, 3, {a: "met",
-                                                                           o: "violated"})],
-                                      {}, 0.95))
-    assert "Capacity: 400 listed patients" in settled and "confidently missed from 1,600" in settled
-    assert f"Binding target: {o}" in settled
+    # unclear at 800, confidently missed only from 1,600: still a lower bound
+    between = CapacityResult("P", targets, 400, 1600, a, 1.0,
+                             [met, unclear, _evaluation(1600, 3, {a: "met", o: "violated"})],
+                             {}, 0.95)
+    assert not between.settled
+    text = describe(between)
+    assert "Capacity: at least 400 listed patients" in text
+    assert ("a target is confidently missed from 1,600 patients, but between the two at 800 "
+            f"patients {a} stays unclear after 5 runs") in text
+    assert "Binding target: not settled" in text
+    settled = CapacityResult("P", targets, 400, 800, o, 1.0,
+                             [met, _evaluation(800, 3, {a: "unclear", o: "violated"})],
+                             {}, 0.95)
+    assert settled.settled
+    text = describe(settled)
+    assert "Capacity: 400 listed patients" in text and "confidently missed from 800" in text
+    assert f"Binding target: {o}" in text
 
 
 def test_capacity_states_the_rule_its_trend_targets_are_judged_by():
@@ -268,7 +279,25 @@ targets: [phone_wait_p90_min <= 10]
     table = pd.read_csv(tmp_path / "out" / "frontier.csv")
     assert list(table.name) == ["base", "extra-nurse"]
     assert table.on_frontier.any()
+    assert table.settled.dtype == bool
     assert (tmp_path / "out" / "frontier.png").stat().st_size > 10_000
+
+
+def test_search_runs_come_from_the_experiment_file_and_never_exceed_the_maximum(
+        tmp_path, capsys):
+    """The frontier starts each list size with the experiment file's runs (-r overrides);
+    a maximum below the start is an error naming where the start came from, not a silent
+    change of either."""
+    exp = tmp_path / "mixes.yaml"
+    exp.write_text("name: tiny\nbase: default\nreplications: 12\ndesign:\n  kind: list\n"
+                   "  points:\n    - {name: base, set: {}}\n")
+    code = main(["frontier", str(exp), "-o", str(tmp_path / "out"), "--max-replications", "8"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--max-replications" in err and "(12, from the experiment file)" in err
+    assert not (tmp_path / "out").exists()
+    code = main(["capacity", "default", "-r", "10", "--max-replications", "8"])
+    err = capsys.readouterr().err
+    assert code == 2 and "(10, from --replications)" in err and "found 8" in err
 
 
 def test_frontier_labels_cover_no_point_and_no_other_label():
