@@ -151,11 +151,25 @@ class CapacityResult:
 
     @property
     def settled(self) -> bool:
-        """Whether the capacity is known: the next size tried above it has a target
-        confidently missed (or the search ran out of range with every target met). If
-        not, the capacity is a lower bound: more runs might show a larger list served."""
+        """Whether the capacity is bracketed: a size tried above it has a target
+        confidently missed, so the capacity lies below that size (or the search ran out of
+        range with every target met). If not, it is a lower bound only: more runs might
+        show a larger list served."""
         first = self.first_above
-        return first is None or first.violated
+        return first is None or first.violated or (self.capacity > 0
+                                                   and self.upper is not None)
+
+    def unclear_above(self) -> str:
+        """Which targets stayed unclear, after how many runs, at the first list size above
+        the capacity that not every target met, when none was confidently missed there
+        ('' when one was)."""
+        first = self.first_above
+        if first is None or first.violated:
+            return ""
+        unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
+        return (f"at {first.list_size:,} patients {', '.join(unclear)} "
+                f"{'stays' if len(unclear) == 1 else 'stay'} unclear after "
+                f"{first.replications} runs")
 
     def table(self) -> pd.DataFrame:
         """Every list size tried, with each target's mean, CI and status."""
@@ -304,9 +318,14 @@ class CapacitySearch:
         binding = None
         above = [e for e in tried if e.list_size > capacity and not e.all_met]
         if above:
-            # a target confidently missed there binds; if none is, the closest to it
+            # a target confidently missed at the next size binds; if none is, one of those
+            # unclear there that is confidently missed further up, else the closest to it
             first = above[0]
             missed = [r for r in first.rows if r["status"] == "violated"]
+            if not missed and upper is not None:
+                later = {r["target"] for r in self._cache[upper].rows
+                         if r["status"] == "violated"}
+                missed = [r for r in first.rows if r["target"] in later]
             worst = min(missed or [r for r in first.rows if r["status"] != "met"],
                         key=lambda r: r["margin"])
             binding = worst["target"]
@@ -326,13 +345,10 @@ def _unsettled(result: CapacityResult) -> str:
     runs, at the first list size above the capacity where not every target was met (or,
     with no capacity, at the smallest size tried). '' where it settled, or ran out of
     range with every target met."""
-    first = result.first_above
-    if result.settled or first is None:
+    if result.settled:
         return ""
-    unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
-    return (f"at {first.list_size:,} patients {', '.join(unclear)} "
-            f"{'stays' if len(unclear) == 1 else 'stay'} unclear after {first.replications} "
-            "runs (more runs, --max-replications, might settle it)")
+    unclear = result.unclear_above()
+    return f"{unclear} (more runs, --max-replications, might settle it)" if unclear else ""
 
 
 def describe(result: CapacityResult) -> str:
@@ -363,15 +379,16 @@ def describe(result: CapacityResult) -> str:
         else:
             lines.append("No list size meets every target: the staffing cannot reach them.")
     elif unsettled:
-        beyond = (f"{missed}, but between the two" if result.upper
-                  else "above it no target is confidently missed, but")
         lines.append(f"Capacity: at least {result.capacity:,} listed patients (every target "
-                     f"met up to here); {beyond} {unsettled}, so the capacity may be higher.")
+                     "met up to here); above it no target is confidently missed, but "
+                     f"{unsettled}, so the capacity may be higher.")
         lines.append(f"Binding target: not settled ({result.binding} is the closest to being "
                      "missed)")
     else:
+        between = result.unclear_above()  # sizes between, at their targets' lines
         lines.append(f"Capacity: {result.capacity:,} listed patients (every target met up to "
-                     f"here{'; ' + missed if missed else ''}).")
+                     f"here{'; ' + missed if missed else ''}"
+                     f"{'; between the two, ' + between if between and missed else ''}).")
         lines.append(f"Binding target: {result.binding or 'none within the searched range'}")
     if result.capacity > 0:
         lines.append(f"Full-time GPs: {result.gp_fte:.2f}; patients per full-time GP: "

@@ -230,16 +230,15 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     assert f"at 800 patients {a} stays unclear" in missed
     assert "a target is confidently missed from 1,600 patients" in missed
     assert "none is confidently missed" not in missed
-    # unclear at 800, confidently missed only from 1,600: still a lower bound
+    # unclear at 800, confidently missed from 1,600: bracketed, the unclear size named
     between = CapacityResult("P", targets, 400, 1600, a, 1.0,
                              [met, unclear, _evaluation(1600, 3, {a: "met", o: "violated"})],
                              {}, 0.95)
-    assert not between.settled
+    assert between.settled
     text = describe(between)
-    assert "Capacity: at least 400 listed patients" in text
-    assert ("a target is confidently missed from 1,600 patients, but between the two at 800 "
-            f"patients {a} stays unclear after 5 runs") in text
-    assert "Binding target: not settled" in text
+    assert ("Capacity: 400 listed patients (every target met up to here; a target is "
+            "confidently missed from 1,600 patients; between the two, at 800 patients "
+            f"{a} stays unclear after 5 runs)") in text
     settled = CapacityResult("P", targets, 400, 800, o, 1.0,
                              [met, _evaluation(800, 3, {a: "unclear", o: "violated"})],
                              {}, 0.95)
@@ -247,6 +246,27 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     text = describe(settled)
     assert "Capacity: 400 listed patients" in text and "confidently missed from 800" in text
     assert f"Binding target: {o}" in text
+
+
+def test_the_binding_target_is_one_confidently_missed_not_an_unclear_one_near_its_line():
+    """Above the capacity a size with only unclear targets: the binding one is the target
+    confidently missed further up, not whichever mean is nearest its line."""
+    from sim.capacity import CapacitySearch, Evaluation
+
+    a, o = "acute_same_day_in_hours_rate >= 0.95", "overtime_min <= 60"
+
+    def at(size, acute, overtime, margins):
+        return Evaluation(size, 40, [{"target": a, "status": acute, "margin": margins[0]},
+                                     {"target": o, "status": overtime, "margin": margins[1]}])
+
+    search = CapacitySearch(load_scenario("default"), [parse_target(a), parse_target(o)])
+    search._cache = {4200: at(4200, "met", "met", (0.05, 0.5)),
+                     4900: at(4900, "unclear", "unclear", (0.047, 0.19)),
+                     11201: at(11201, "unclear", "violated", (0.004, -2.3))}
+    result = search._result(4200)
+    assert result.binding == o and result.upper == 11201 and result.settled
+    search._cache[4900] = at(4900, "violated", "unclear", (-0.01, 0.19))
+    assert search._result(4200).binding == a  # missed at the next size: that one binds
 
 
 def test_capacity_states_the_rule_its_trend_targets_are_judged_by():
