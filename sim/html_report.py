@@ -658,9 +658,18 @@ def _sweep_report(root: Path) -> tuple[str, str]:
     parts = [f"<h1>{_e(title)}</h1>"]
     if spec.get("description"):
         parts.append(f"<p class='lead'>{_e(' '.join(str(spec['description']).split()))}</p>")
+    weeks = ""
+    if experiment is not None and experiment.points:
+        calendar = experiment.points[0].scenario.calendar
+        n_weeks = experiment.spec.weeks or calendar.weeks
+        warmup = (experiment.spec.warmup_weeks if experiment.spec.warmup_weeks is not None
+                  else calendar.warmup_weeks)
+        weeks = (f" of {_plural(n_weeks, 'week')} (after {_plural(warmup, 'week')} of "
+                 "warm-up)")
     parts.append(f"<p>{len(scenarios)} design points, {int(reps.min())}"
                  + (f"-{int(reps.max())}" if reps.max() != reps.min() else "")
-                 + f" simulated days each, seed {_e(manifest.get('seed'))}; differences are "
+                 + f" independent runs{_e(weeks)} each, seed {_e(manifest.get('seed'))}; "
+                 "differences are "
                  f"paired against the baseline <b>{_e(base_name)}</b> (common random "
                  f"numbers). clinicsim {__version__}; results from <code>{_e(root)}</code>.</p>")
     if not finished:

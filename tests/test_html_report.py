@@ -90,7 +90,8 @@ def test_sweep_report(reports):
     page = reports["sweep"].read_text(encoding="utf-8")
     images = self_contained(page)
     assert len(images) >= 4  # paired differences, trade-offs, heatmaps
-    for text in ("Delegation x nurses (test)", "4 design points", "(baseline)",
+    for text in ("Delegation x nurses (test)", "4 design points, 3 independent runs of 1 week "
+                 "(after 1 week of warm-up) each", "(baseline)",
                  "delegation.degree", "staff.nurse.count", "&Delta;", "Paired differences",
                  "non-dominated", "The base practice", "Assumptions"):
         assert text in page, text
