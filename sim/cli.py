@@ -265,6 +265,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     first = comparison.results[0]
     print(comparison_text(comparison, summary, first.weeks, first.warmup_weeks,
                           args.scenarios, everything=args.all))
+    notes = [(name, _phone_note(s)) for name, s in zip(comparison.names, scenarios)]
+    notes = [(name, note) for name, note in notes if note]
+    if notes:  # why callers hang up, design by design, from the inputs alone
+        import textwrap
+
+        print("\nThe phone, from each design's inputs alone:")
+        for name, note in notes:
+            print(textwrap.fill(f"{name}: {note}", width=92, initial_indent="  ",
+                                subsequent_indent="  "))
     if args.save:
         print(f"\nComparison saved in {args.save} (clinicsim report {args.save} -o "
               "comparison.html)")

@@ -320,10 +320,14 @@ def warnings_html(scenario: Scenario) -> str:
             f"below simulate them as written.</p><ul>{items}</ul></div>")
 
 
-def explanations_html(metrics: Iterable[str], scenario: Scenario | None = None) -> str:
-    """How each figure is computed and which inputs move it (:mod:`sim.explain`)."""
+def explanations_html(metrics: Iterable[str],
+                      scenario: Scenario | dict[str, Scenario] | None = None) -> str:
+    """How each figure is computed and which inputs move it (:mod:`sim.explain`); with
+    several designs (name -> scenario), each one's phone is described under its name."""
     from sim.explain import EXPLANATIONS, patience_sentences
 
+    designs = scenario if isinstance(scenario, dict) else (
+        {"": scenario} if scenario is not None else {})
     items = []
     for metric in metrics:
         found = EXPLANATIONS.get(metric)
@@ -331,8 +335,9 @@ def explanations_html(metrics: Iterable[str], scenario: Scenario | None = None) 
             continue
         inputs = "; ".join(found.inputs)
         extra = ""
-        if scenario is not None and metric == "abandonment_rate":
-            extra = " " + " ".join(patience_sentences(scenario))
+        if metric == "abandonment_rate":
+            extra = "".join(f" {name + ': ' if len(designs) > 1 else ''}"
+                            + " ".join(patience_sentences(sc)) for name, sc in designs.items())
         items.append(f"<li><b>{_e(metric_info(metric)[0])}</b>: {_e(found.how)}{_e(extra)} "
                      f"<span class='small'>Moved most by: {_e(inputs)}.</span></li>")
     return ("<p class='small'>Also on the command line: <code>clinicsim explain "
@@ -881,7 +886,8 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
                                      f"{name}: the appointment book over the run (backlog "
                                      "at each day's close, TNAA by role at its opening)."))
     parts.append("<h2 id='explain'>How the figures are computed</h2>")
-    parts.append(explanations_html(EXPLAINED, comparison.results[base].scenario))
+    parts.append(explanations_html(EXPLAINED, {name: r.scenario for name, r in
+                                               zip(comparison.names, comparison.results)}))
     parts.append("<h2 id='assumptions'>Assumptions</h2>")
     parts.append(_assumptions(sweep=True))
     return title, "\n".join(parts)

@@ -45,6 +45,10 @@ def test_compare_prints_a_conclusion_and_differences_sorted_by_effect_size(saved
     assert len(ratios) > 5 and ratios == sorted(ratios, reverse=True)
     assert "[baseline]" in text and "common random numbers" in text
     assert f"clinicsim report {out}" in text
+    # each design's phone in words, under its name, where its peak is short of people
+    phone = " ".join(text.split("The phone, from each design's inputs alone:")[1].split())
+    assert phone.startswith("Default medium practice: In its busiest phone hour")
+    assert "Case 08" not in phone  # its phone can do its busiest hour
 
 
 def test_designs_with_other_list_sizes_are_read_as_such(saved):
@@ -133,6 +137,9 @@ def test_comparison_report(saved, tmp_path):
                  "How the figures are computed", "Callers&#x27; patience", "Assumptions"):
         assert text in page, text
     assert page.index("What the figures say") < page.index("Paired differences")
+    explained = page.split("How the figures are computed")[1]
+    for name in ("Default medium practice", "Case 08: Midtjysk delepraksis"):
+        assert f"{name}: Callers&#x27; patience" in explained  # each design's own phone
 
 
 def test_saved_runs_of_one_seed_are_compared_and_of_two_seeds_refused(tmp_path, capsys):
