@@ -263,10 +263,16 @@ def _num(value: float, metric: str, digits: int | None = None, sign: bool = Fals
 
 
 def _digits(values: list[float], metric: str) -> int:
+    """Decimals that show the largest of ``values`` to two or three significant digits,
+    and a small one (a difference of 0.004) as more than zero (at most 4 decimals)."""
     finite = [abs(v * metric_info(metric)[2]) for v in values if v is not None
               and math.isfinite(v)]
     largest = max(finite, default=0.0)
-    return 0 if largest >= 100 else 1 if largest >= 1 else 2
+    if largest >= 100:
+        return 0
+    if largest >= 1:
+        return 1
+    return 2 if largest == 0 else min(4, max(2, 1 - math.floor(math.log10(largest))))
 
 
 def _row_label(metric: str, role: str | None) -> str:
@@ -302,16 +308,20 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
         if not (r.clear or everything or (r.metric in KEY_METRICS and not same)):
             hidden.append(_row_label(r.metric, r.role).rsplit(" (", 1)[0])
             continue
-        d = _digits([r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean, r.mean],
-                    r.metric)
+        # the difference to its own precision, and the means at least to that, so that
+        # a clear difference never shows as 0 and the means' difference adds up
+        d = max(_digits([r.diff_mean, r.diff_ci_low, r.diff_ci_high], r.metric),
+                _digits([r.base_mean, r.mean], r.metric))
         diff = (f"{_num(r.diff_mean, r.metric, d, True)} [{_num(r.diff_ci_low, r.metric, d, True)}"
                 f", {_num(r.diff_ci_high, r.metric, d, True)}]")
         verdict = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
                          r.mean, same_demand).verdict or (
-            "" if r.clear else "same" if same else "unclear")
+            "" if r.clear else "same" if same else
+            "unclear" if math.isfinite(r.diff_ci_low) else "no CI")
         lines.append(f"  {_row_label(r.metric, r.role):<{width}}"
                      f"{_num(r.base_mean, r.metric, d):>9}{_num(r.mean, r.metric, d):>9}  "
-                     f"{diff:<27}{verdict:<8}{effect_ratio_text(r.effect_ratio):>12}")
+                     f"{diff:<27}{verdict:<8}"
+                     f"{effect_ratio_text(r.effect_ratio) if same or math.isfinite(r.diff_ci_low) else '-':>12}")
     if hidden:
         lines.append("  No clear difference (95 % CI includes zero) or the same in both: "
                      + "; ".join(hidden) + ".")
@@ -369,7 +379,10 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
         listed = (f", {lists[i]:,} listed patients" if not one_list(lists) else "")
         lines.append(f"  {letters[i]}  {name}{source}{listed}"
                      + ("  [baseline]" if i == comparison.baseline else ""))
-    if comparison.replications < MIN_RUNS_FOR_INTERVALS:
+    if comparison.replications == 1:
+        lines.append(f"Note: one run gives no confidence intervals, so no difference is "
+                     f"called clear; use -r {MIN_RUNS_FOR_INTERVALS} or more.")
+    elif comparison.replications < MIN_RUNS_FOR_INTERVALS:
         lines.append(f"Note: with fewer than {MIN_RUNS_FOR_INTERVALS} runs the intervals are "
                      f"rough; use -r {MIN_RUNS_FOR_INTERVALS} or more before relying on them.")
     lines += ["", "What the figures say"]

@@ -246,15 +246,21 @@ def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,
         lines.append(f"Worse: {_join(groups['worse'])}.")
     if groups[None]:
         lines.append(f"Also: {_join(groups[None])}.")
-    if not clear:
-        lines.append("no difference is clear at the 95 % level.")
+    measured = [e for e in unclear if _finite(e.low, e.high)]
+    if not clear and (measured or not unclear):  # (with one run, no interval says it)
+        lines.append(f"{'N' if other_list else 'n'}o difference is clear at the 95 % level.")
     elif len(clear) > len(named):
         more = len(clear) - len(named)
         lines.append(f"({more} more clear difference{'s' if more != 1 else ''} among the key "
                      "figures; the table has every figure.)")
-    if unclear:
+    no_interval = [e for e in unclear if not _finite(e.low, e.high)]  # one run: no CI
+    if measured:
         lines.append("No clear difference (the 95 % CI includes zero) in "
-                     + ", ".join(label_of(e.metric) for e in unclear) + ".")
+                     + ", ".join(label_of(e.metric) for e in measured) + ".")
+    if no_interval:
+        lines.append("No confidence interval (one run gives none), so no difference is "
+                     "called clear, in " + ", ".join(label_of(e.metric) for e in no_interval)
+                     + ".")
     return " ".join(lines)
 
 

@@ -33,6 +33,9 @@ import numpy as np
 #: (within sampling error) from 10 runs on, for skewed counts and rare shares alike, while
 #: with 3 runs a rare share's interval misses the truth more than 10 % of the time.
 MIN_RUNS_FOR_INTERVALS = 10
+#: A spread below this share of a mean is floating-point rounding, not variation: sums of
+#: squares of a value the same in every run leave about 1e-16 of its square.
+ROUNDING = 1e-9
 
 
 #: Elements of a (points x runs x keys) block handled at once: a block of many runs is
@@ -183,6 +186,13 @@ class PairedSums:
             # baseline in every run it is rounding (the covariance is summed in another
             # order than the variances), so where no pair differs it is exactly 0
             var_d = np.where(self.differ > 0, var_d, 0.0)
+            # and where every pair differs by the same amount (a cost per listed patient
+            # set by the staff and the list alone) the sums leave only rounding, some 1e-16
+            # of the squared means: a spread below a billionth of the mean is none at all
+            level = np.nan_to_num(shift)  # the sums are of values less these shifts
+            scale = np.maximum(np.abs(level + ra), np.abs(level[self.base][None, :] + rb))
+            tiny = (ROUNDING * scale) ** 2
+            var_a, var_b, var_d = (np.where(v <= tiny, 0.0, v) for v in (var_a, var_b, var_d))
             se = np.sqrt(var_d / (n * (n - 1)))
             reduction = (var_a + var_b) / var_d
         shift = np.nan_to_num(shift)

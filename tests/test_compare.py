@@ -406,3 +406,28 @@ def test_a_summary_fed_run_by_run_equals_the_summary_of_the_table():
     table = pd.DataFrame(rows, columns=["replication", "metric", "role", "activity",
                                         "weekday", "value", "weight"])
     pd.testing.assert_frame_equal(stream.table(), summarise(table), check_exact=True)
+
+
+def test_one_run_says_it_has_no_intervals_and_calls_nothing_clear(capsys):
+    code = main(["compare", "default", CASE08, "-r", "1", *SHORT])
+    out = capsys.readouterr().out
+    assert code == 0
+    words = " ".join(out.split())
+    assert "one run gives no confidence intervals, so no difference is called clear" in words
+    assert "the 95 % CI includes zero" not in words and "is clear at the 95 % level" not in words
+    row = next(line for line in out.splitlines()
+               if line.strip().startswith("Calls abandoned (share)"))
+    assert "[-, -]" in row and "no CI" in row and row.rstrip().endswith("-")
+
+
+def test_a_small_clear_difference_is_printed_with_the_digits_that_show_it():
+    """A share of 100 % against 99.84 %: the difference and its interval are not rounded
+    to 0, and the means get the same decimals, so that their difference adds up."""
+    from sim.compare import _digits, _num
+
+    d = max(_digits([-0.0016, -0.002, -0.0012], "acute_same_day_rate"),
+            _digits([1.0, 0.9984], "acute_same_day_rate"))
+    assert d == 2 and _num(-0.0016, "acute_same_day_rate", d, True) == "-0.16"
+    assert _digits([0.004], "phone_wait_mean_min") == 4  # two significant digits: 0.0040
+    assert _digits([155.4, 156.9], "contacts_handled_total") == 0
+    assert _digits([1.5, 1.2, 1.8], "contacts_handled_total") == 1

@@ -167,6 +167,32 @@ def test_a_design_the_same_as_its_baseline_differs_by_exactly_nothing():
     assert (paired.estimate(sums.shift)[2][1] > 0).all()
 
 
+def test_a_difference_the_same_in_every_pair_has_no_spread():
+    """A staff cost per listed patient is set by the staff and the list: 75 DKK more in
+    every pair of runs. Its sums of squares leave rounding of about 1e-16 of its square,
+    which read as a spread gave an interval of [75, 75] with 'difference / half-width'
+    of 3e8 and a variance reduction of 6e15; it is none."""
+    from sim.estimators import PairedSums
+    rng = np.random.default_rng(5)
+    # figures the same in every run up to rounding, pooled with uneven weights
+    base = (rng.uniform(100, 30000, size=(1, 1, 50)) * np.ones((1, 8, 50))
+            * (1 + 1e-15 * rng.standard_normal((1, 8, 50))))
+    values = np.concatenate([base, base + 75.0])
+    weights = np.concatenate([rng.choice([1.0, 5.0], size=(1, 8, 50))] * 2)
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    n, diff, se, reduction = paired.estimate(sums.shift)
+    assert np.allclose(diff[1], 75.0) and (se[1] == 0).all() and np.isnan(reduction[1]).all()
+    # a real spread of a millionth of the mean is kept
+    values[1, 3, :] += 1e-6 * values[1, 3, :]
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    n, diff, se, _reduction = paired.estimate(sums.shift)
+    assert (se[1] > 0).all()
+
+
 def test_a_tiny_real_difference_keeps_its_interval():
     """Runs that vary a lot (sd 1,000) and a design off by 0.01 in one run of ten: the
     difference is tiny beside the runs' spread, but real, so its interval straddles it
