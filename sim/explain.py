@@ -120,11 +120,32 @@ EXPLANATIONS: dict[str, Explanation] = {
         "doctor's calendar included: they hold a slot), as a mean per working day; "
         "`backlog_trend_per_week` says whether it grows.",
         _BOOK_INPUTS),
+    "utilisation": Explanation(
+        "Minutes at work over minutes present (less breaks and time working for another "
+        "practice), by role, pooled per minute. At work is every activity but idle: "
+        "consulting, phone, inbox and admin, home visits, supervising and being "
+        "supervised. A block with nothing waiting counts as its kind's `activity` "
+        "(`block_kinds` in models/defaults/base.yaml): idle for consultation, phone and "
+        "home-visit blocks, admin for admin blocks and meetings, supervising or being "
+        "supervised for supervision blocks. So a role whose day is admin blocks is at work "
+        "all day by construction, and a nurse's being supervised includes her fixed "
+        "supervision blocks and the minutes she holds a patient waiting for a doctor's "
+        "answer (she can see no one else then); staff time by activity (`time_use_min`) "
+        "shows each part.",
+        ("who is in and their blocks (`staff`, `block_kinds`)", "demand and who its routes "
+         "send it to (`delegation.routes`)", "durations by role (`contact_types`)",
+         "`supervision` (how often, and how long a question takes)")),
     "turned_away": Explanation(
         "Planned needs a day that found no free slot, with any role their route allows, "
-        "within the booking horizon: each ends there, recorded, never dropped.",
+        "within the booking horizon: each ends there, recorded, never dropped. A pre-test "
+        "(a sample before a review, `contact_types.<type>.pre_test`) must come between "
+        "its `days_before` and the review itself, so it is turned away when no slot is "
+        "free in that window, however long the horizon; its review keeps its slot. Where "
+        "pre-tests are most of this figure, the event log's `turned_away` contacts of "
+        "channel `pre_test` show it.",
         ("`booking.horizon_days`", "planned slots in the day plans",
-         "`demand.planned`, `reviews` and `follow_ups` (how much is booked ahead)")),
+         "`demand.planned`, `reviews` and `follow_ups` (how much is booked ahead)",
+         "a pre-test's `days_before` and the slots of its role in that window")),
     "continuity_own_gp": Explanation(
         "Of consultations and home visits by a role that keeps a list, the share with the "
         "patient's own GP, pooled per contact; patients with no own GP "

@@ -310,7 +310,8 @@ def test_every_explanation_is_of_a_reported_metric_and_names_its_inputs():
     assert set(EXPLANATIONS) <= set(METRICS)
     assert all(e.how and e.inputs for e in EXPLANATIONS.values())
     assert {"tnaa_days", "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",
-            "backlog_trend_per_week", "turned_away", "continuity_own_gp"} <= set(EXPLANATIONS)
+            "backlog_trend_per_week", "turned_away", "continuity_own_gp",
+            "utilisation"} <= set(EXPLANATIONS)
 
 
 def test_calibrate_writes_a_new_folder_and_never_replaces_a_report_unasked(tmp_path,
