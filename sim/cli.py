@@ -10,10 +10,12 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from sim import __version__, engine_build
@@ -35,6 +37,8 @@ EXIT_WRITE_FAILED = 1
 #: The reader of stdout closed the pipe: 128 + SIGPIPE (13), what a shell reports for
 #: `yes | head`, so a pipeline with `set -o pipefail` sees it like any other tool's.
 EXIT_BROKEN_PIPE = 141
+#: 128 + SIGTERM, as a shell reports a process ended by it
+EXIT_TERMINATED = 143
 
 
 def _whole_number(low: int, high: int, expected: str):
@@ -743,13 +747,39 @@ def main(argv: list[str] | None = None) -> int:
 
     args.command_text = command_line(argv)
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)  # before pyarrow loads
+    with _stop_on_sigterm() as terminated:
+        try:
+            code = _dispatch(args)
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        except BrokenPipeError:
+            _discard_stdout()
+            return EXIT_BROKEN_PIPE
+    return EXIT_TERMINATED if terminated and code == 130 else code
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[list[bool]]:
+    """Stop on SIGTERM (what a batch scheduler or ``kill`` sends) as on Ctrl-C: worker
+    pools shut down, a sweep keeps its finished tasks and frees its folder for --resume;
+    the exit code is then 143 (128 + SIGTERM). Only in the main thread, where Python
+    delivers signals; the list says whether it came. The earlier handler is restored."""
+    import signal
+    import threading
+
+    came: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+
+    def stop(_signum, _frame) -> None:
+        came.append(True)
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, stop)
     try:
-        code = _dispatch(args)
-        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
-    except BrokenPipeError:
-        _discard_stdout()
-        return EXIT_BROKEN_PIPE
-    return code
+        yield came
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _discard_stdout() -> None:

@@ -254,7 +254,10 @@ def test_killed_sweep_resumes_to_the_same_results(tmp_path):
                                   pd.read_parquet(straight / "summary.parquet"))
 
 
-def test_interrupted_sweep_keeps_only_complete_parts(tmp_path):
+@pytest.mark.parametrize("stop, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupted_sweep_keeps_only_complete_parts(tmp_path, stop, code):
+    """Ctrl-C, or SIGTERM as a batch scheduler or kill sends it: the finished parts are
+    kept, the folder freed for --resume, and the worker pool shut down."""
     # far more tasks than the three parts it waits for, so the sweep is still running when
     # the interrupt comes, however quick each run and however late this process polls
     path = small(tmp_path, reps=240, per_task=2)
@@ -269,9 +272,9 @@ def test_interrupted_sweep_keeps_only_complete_parts(tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline and len(list((out / "results").glob("part-*"))) < 3:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and "Traceback" not in err
+    assert proc.returncode == code and "Traceback" not in err
     assert "--resume" in err
     for part in (out / "results").glob("part-*.parquet"):
         assert len(pd.read_parquet(part)) > 0
