@@ -287,3 +287,14 @@ def test_every_output_on_a_full_disk(command, full_disk, saved_run, tmp_path):
     assert "Traceback" not in done.stderr
     assert "could not write" in done.stderr and "No space left on device" in done.stderr
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"], "partial output left"
+
+
+def test_a_misspelt_role_is_the_only_problem_it_causes(tmp_path):
+    """A phone nurse whose role is misspelt is not on the phone, so the phone hours looked
+    unanswered too, an error pointing at the bundled case's phone profile: who covers
+    which hours waits for the role to be fixed."""
+    path = tmp_path / "typo.yaml"
+    path.write_text("extends: case08\nname: typo\nstaff:\n  nurse_phone: {role: nurce}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert [str(p.path) for p in caught.value.problems] == ["('staff', 'nurse_phone', 'role')"]
