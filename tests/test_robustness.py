@@ -779,6 +779,9 @@ def test_a_weekday_with_no_one_for_a_same_day_type_is_warned_of(tmp_path):
     assert any("no one in on fri who may take certificate" in p and "certificate: trainee, gp"
                in p for p in found), found
     assert not any("on thu" in p for p in found)
+    # nor is anyone in to answer the nurses' and the others' questions
+    assert any("no one in on fri to answer questions from nurse, secretary and student: "
+               "they go unanswered that day" in p for p in found), found
 
 
 def test_phone_duty_in_an_hour_no_call_rings_in_is_warned_of(tmp_path):

@@ -735,8 +735,31 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
     if check_scenario(s):
         return []  # an invalid scenario gets its errors, not guesses built on them
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
-            *_warn_no_one_for_same_day(s), *_warn_phone_without_calls(s),
-            *_warn_absent_attendees(s)]
+            *_warn_no_one_for_same_day(s), *_warn_no_one_to_answer(s),
+            *_warn_phone_without_calls(s), *_warn_absent_attendees(s)]
+
+
+def _warn_no_one_to_answer(s: Scenario) -> Iterator[Problem]:
+    """A weekday on which someone in asks a doctor questions (`supervision.questions` or
+    `triage_questions`) but no one in may answer them (a supervising role of a higher
+    level): those questions go unanswered that day, and the patients they are about wait
+    or leave without the answer."""
+    sup = s.supervision
+    asking = {role for shares in (sup.questions, sup.triage_questions)
+              for role, share in shares.items() if share > 0}
+    for weekday in s.calendar.weekdays:
+        present = {role for _sid, role, _plan in weekday_plans(s, weekday)}
+        answerers = [s.roles[r].level for r in present if s.roles[r].supervises]
+        unanswered = sorted(r for r in present & asking
+                            if not any(level > s.roles[r].level for level in answerers))
+        if unanswered:
+            who = (", ".join(unanswered[:-1]) + " and " + unanswered[-1]
+                   if len(unanswered) > 1 else unanswered[0])
+            yield _problem(("staff",),
+                           f"someone in on {weekday} who answers questions from {who} (a "
+                           "supervising role of a higher level)",
+                           f"no one in on {weekday} to answer questions from {who}: they go "
+                           "unanswered that day")
 
 
 def same_day_types(s: Scenario) -> set[str]:
