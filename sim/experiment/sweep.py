@@ -55,13 +55,16 @@ def _tasks(experiment: LoadedExperiment, target: dict[int, int], done: set[str])
 def precision_misses(summary: pd.DataFrame, point: int,
                      half_widths: dict[str, float]) -> dict[str, float]:
     """The stopping rule's metrics whose CI half-width at ``point`` is still above its
-    goal, with that half-width (NaN: too few runs for an interval yet)."""
+    goal, with that half-width (NaN: too few runs for an interval yet). The half-width is
+    the interval's longer side from the mean: on the log or logit scale an interval is
+    not symmetric, and a goal of ±0.4 is met only when both sides are within 0.4."""
     overall = overall_rows(summary)
     rows = overall[overall["point"] == point].set_index("metric")
     misses = {}
     for metric, goal in half_widths.items():
         if metric in rows.index:
-            half = float(rows.loc[metric, "ci_high"] - rows.loc[metric, "ci_low"]) / 2
+            r = rows.loc[metric]
+            half = float(max(r["mean"] - r["ci_low"], r["ci_high"] - r["mean"]))
             if not half <= goal:  # NaN (too few replications) also asks for more
                 misses[metric] = half
     return misses
