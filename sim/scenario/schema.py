@@ -32,7 +32,10 @@ def parse_clock(value: object) -> float:
                 return float(minutes)
     hint = ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        hint = ', in quotes ("08:30": YAML reads 8.30 unquoted as the number 8.3)'
+        hours, minutes = int(value), round((value - int(value)) * 100)
+        meant = (f"{hours:02d}:{minutes:02d}" if 0 <= hours <= 24 and 0 <= minutes < 60
+                 else "08:30")
+        hint = f', in quotes ("{meant}": YAML reads {value!r} unquoted as a number)'
     raise ValueError(f'a time of day written "HH:MM" between "00:00" and "24:00"{hint}')
 
 
