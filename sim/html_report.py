@@ -927,7 +927,8 @@ def build_report(results_dir: str | Path | list, out_path: str | Path) -> Path:
     root = Path(results_dir)
     if not root.is_dir():
         raise ValueError(f"{root} is not a directory of saved results "
-                         "(expected one written by clinicsim run --save or clinicsim sweep -o)")
+                         "(expected one written by clinicsim run --save, clinicsim compare "
+                         "--save or clinicsim sweep -o)")
     run_file = root / "run.json"
     if run_file.exists():
         try:
