@@ -704,7 +704,7 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
     axes[0].set_yticklabels([_short_name(names[p], 26) for p in points])
     axes[0].set_ylim(len(points) - 0.5, -0.5)
     for k in range(0, len(metrics), ncols):
-        axes[k].set_ylabel("Design point")
+        axes[k].set_ylabel("Design")
     base_name = names.get(base, "the baseline") if base is not None else "the baseline"
     fig.suptitle(title or (f"Paired differences against the baseline '{base_name}'\n"
                            "mean and 95 % CI under common random numbers ("
