@@ -52,6 +52,11 @@ class PhoneWeek:
         return _load(self.calls, self.offered_min, self.staffed_min)
 
 
+#: A load above which a phone's week is called near full: a queue of random calls waits
+#: longer and longer as its load nears 1 (Erlang C: with 2 people at a load of 0.9 a
+#: caller waits about 4.3 calls' lengths on average, at 0.5 about a third of one).
+NEAR_FULL = 0.9
+
 def _load(calls: float, offered_min: float, staffed_min: float) -> float:
     if staffed_min > 0:
         return offered_min / staffed_min
@@ -161,8 +166,11 @@ def week_sentence(week: PhoneWeek, peak: PhoneHour | None = None) -> str:
                 "however patient, some callers cannot be answered, so more phone hours "
                 "are needed, not only at the peak.")
     if peak is None or peak.load > 1:
-        return (text + ": the phone hours would do if the calls came evenly; it is the peak "
-                "that is short of people.")
+        spare = ("" if week.load <= NEAR_FULL else ", though with little to spare: calls "
+                 "come at random, and near a load of 1 even an hour with enough people "
+                 "queues long")
+        return (text + f": the phone hours would do if the calls came evenly{spare}; it is "
+                "the peak that is short of people.")
     return (text + ", and even its busiest hour has more staffed minutes than minutes of "
             "triage: callers who wait do so because calls come at random and bunch within "
             "the hour, not for want of phone hours.")
