@@ -351,6 +351,16 @@ def _unsettled(result: CapacityResult) -> str:
     return f"{unclear} (more runs, --max-replications, might settle it)" if unclear else ""
 
 
+def _only_trends_missed(result: CapacityResult) -> bool:
+    """Whether the smallest list size tried misses trend targets only (a book still
+    filling after a short warm-up misses them at any size)."""
+    if not result.evaluations:
+        return False
+    smallest = min(result.evaluations, key=lambda e: e.list_size)
+    missed = [r["target"].split()[0] for r in smallest.rows if r["status"] == "violated"]
+    return bool(missed) and all(m in STEADY_STATE for m in missed)
+
+
 def describe(result: CapacityResult) -> str:
     level = f"{100 * result.confidence:.0f} %"
     lines = [f"Capacity of {result.scenario}",
@@ -378,6 +388,12 @@ def describe(result: CapacityResult) -> str:
                          f"{unsettled}; {missed or 'none is confidently missed'}.")
         else:
             lines.append("No list size meets every target: the staffing cannot reach them.")
+            if _only_trends_missed(result):
+                lines.append("Only a trend target is missed at the smallest size tried: an "
+                             "appointment book still filling after too short a warm-up "
+                             "grows too, so check the warm-up (--warmup-weeks; "
+                             "docs/validation.md) before reading this as the staffing's "
+                             "limit.")
     elif unsettled:
         lines.append(f"Capacity: at least {result.capacity:,} listed patients (every target "
                      "met up to here); above it no target is confidently missed, but "

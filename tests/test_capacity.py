@@ -269,6 +269,21 @@ def test_the_binding_target_is_one_confidently_missed_not_an_unclear_one_near_it
     assert search._result(4200).binding == a  # missed at the next size: that one binds
 
 
+def test_no_capacity_for_a_trend_alone_points_at_the_warm_up():
+    """A book still filling after one week of warm-up grows at every size: the answer
+    'the staffing cannot reach them' then says to check the warm-up first."""
+    from sim.capacity import CapacityResult, describe
+
+    targets = [parse_target("backlog_trend_per_week <= 0"), parse_target("overtime_min <= 60")]
+    b, o = (str(t) for t in targets)
+    trend_only = CapacityResult("P", targets, 0, 800, b, 1.0,
+                                [_evaluation(800, 40, {b: "violated", o: "met"})], {}, 0.95)
+    assert "check the warm-up" in describe(trend_only)
+    both = CapacityResult("P", targets, 0, 800, o, 1.0,
+                          [_evaluation(800, 10, {b: "violated", o: "violated"})], {}, 0.95)
+    assert "check the warm-up" not in describe(both)
+
+
 def test_capacity_states_the_rule_its_trend_targets_are_judged_by():
     from sim.capacity import CapacityResult, describe
 
