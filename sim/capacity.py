@@ -325,7 +325,8 @@ class CapacitySearch:
             if not missed and upper is not None:
                 later = {r["target"] for r in self._cache[upper].rows
                          if r["status"] == "violated"}
-                missed = [r for r in first.rows if r["target"] in later]
+                missed = [r for r in first.rows
+                          if r["status"] == "unclear" and r["target"] in later]
             worst = min(missed or [r for r in first.rows if r["status"] != "met"],
                         key=lambda r: r["margin"])
             binding = worst["target"]
@@ -373,7 +374,8 @@ def describe(result: CapacityResult) -> str:
         lines.append(f"{which} met unless the whole {level} interval is on the bad side "
                      "after every run a list size may get (--max-replications): a steady "
                      "trend is zero give or take noise, so its interval straddles the target, "
-                     "and the first runs alone can lie above it by chance.")
+                     "and the first runs alone lie above it by chance more often than all "
+                     "of them do.")
     runs = min((e.replications for e in result.evaluations), default=0)
     if runs and runs < MIN_RUNS_FOR_INTERVALS:
         lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "

@@ -37,6 +37,8 @@ EXIT_WRITE_FAILED = 1
 #: The reader of stdout closed the pipe: 128 + SIGPIPE (13), what a shell reports for
 #: `yes | head`, so a pipeline with `set -o pipefail` sees it like any other tool's.
 EXIT_BROKEN_PIPE = 141
+#: Runs a capacity search gives a list size at most, unless told or starting with more.
+DEFAULT_MAX_SEARCH_RUNS = 40
 #: 128 + SIGTERM, as a shell reports a process ended by it
 EXIT_TERMINATED = 143
 
@@ -357,6 +359,8 @@ def _search_runs(args: argparse.Namespace, default: int) -> int:
     """The runs each list size starts with; more than --max-replications is an error, not a
     silent change of either."""
     runs = args.replications if args.replications is not None else default
+    if args.max_replications is None:
+        args.max_replications = max(DEFAULT_MAX_SEARCH_RUNS, runs)
     if args.max_replications < runs:
         where = "--replications" if args.replications is not None else "the experiment file"
         raise ScenarioError([Problem("--max-replications", (),
@@ -428,7 +432,9 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     shown = ranked[cols].astype({"capacity": object})
     shown["capacity"] = [f"{c:,}" if s else f"at least {c:,}"
                          for c, s in zip(ranked["capacity"], ranked["settled"])]
-    shown["binding_target"] = shown["binding_target"].fillna("not settled")
+    shown["binding_target"] = [
+        b if isinstance(b, str) else "not settled" if not settled else "none within range"
+        for b, settled in zip(shown["binding_target"], ranked["settled"])]
     print(f"Targets: {'; '.join(str(t) for t in targets)}")
     print(shown.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
     if not ranked["settled"].all():
@@ -648,8 +654,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--replications", "-r", type=_positive_int, default=None,
                        help="runs per list size to start with (default: 10; for frontier, "
                             "the experiment file's replications)")
-        p.add_argument("--max-replications", type=_positive_int, default=40,
-                       help="runs per list size at most, when the CI straddles a target")
+        p.add_argument("--max-replications", type=_positive_int, default=None,
+                       help="runs per list size at most, when the CI straddles a target "
+                            "(default: 40, or the runs to start with if more)")
         _add_weeks(p)
         p.add_argument("--resolution", type=_positive_int, default=100,
                        help="stop when the capacity is known to this many patients")
@@ -773,6 +780,7 @@ def _stop_on_sigterm() -> Iterator[list[bool]]:
 
     def stop(_signum, _frame) -> None:
         came.append(True)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one may not cut cleanup short
         raise KeyboardInterrupt
 
     before = signal.signal(signal.SIGTERM, stop)

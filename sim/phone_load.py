@@ -171,6 +171,10 @@ def week_sentence(week: PhoneWeek, peak: PhoneHour | None = None) -> str:
                  "queues long")
         return (text + f": the phone hours would do if the calls came evenly{spare}; it is "
                 "the peak that is short of people.")
+    if week.load > NEAR_FULL:
+        return (text + ", and even its busiest hour has more staffed minutes than minutes "
+                "of triage, though with little to spare: calls come at random, and near a "
+                "load of 1 they queue long even with enough people.")
     return (text + ", and even its busiest hour has more staffed minutes than minutes of "
             "triage: callers who wait do so because calls come at random and bunch within "
             "the hour, not for want of phone hours.")

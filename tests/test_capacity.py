@@ -265,6 +265,9 @@ def test_the_binding_target_is_one_confidently_missed_not_an_unclear_one_near_it
                      11201: at(11201, "unclear", "violated", (0.004, -2.3))}
     result = search._result(4200)
     assert result.binding == o and result.upper == 11201 and result.settled
+    # a target met at the next size does not bind there, whatever happens further up
+    search._cache[4900] = at(4900, "unclear", "met", (0.047, 0.19))
+    assert search._result(4200).binding == a
     search._cache[4900] = at(4900, "violated", "unclear", (-0.01, 0.19))
     assert search._result(4200).binding == a  # missed at the next size: that one binds
 
@@ -330,6 +333,13 @@ def test_search_runs_come_from_the_experiment_file_and_never_exceed_the_maximum(
     err = capsys.readouterr().err
     assert code == 2 and "--max-replications" in err and "(12, from the experiment file)" in err
     assert not (tmp_path / "out").exists()
+    # a file that starts with more runs than the default maximum raises the maximum
+    import argparse
+    from sim.cli import _search_runs
+    args = argparse.Namespace(replications=None, max_replications=None)
+    assert _search_runs(args, 60) == 60 and args.max_replications == 60
+    args = argparse.Namespace(replications=None, max_replications=None)
+    assert _search_runs(args, 10) == 10 and args.max_replications == 40
     code = main(["capacity", "default", "-r", "10", "--max-replications", "8"])
     err = capsys.readouterr().err
     assert code == 2 and "(10, from --replications)" in err and "found 8" in err

@@ -132,3 +132,17 @@ def test_run_ends_with_the_phone_note_where_the_busiest_hour_is_overloaded(capsy
     assert "a load of 1.75 before any redial" in " ".join(out.split())
     assert main(["run", "case16", "-r", "1", "--weeks", "1", "--warmup-weeks", "0"]) == 0
     assert "The phone, from the scenario's inputs alone:" not in capsys.readouterr().out
+
+
+def test_a_week_near_full_load_is_said_to_have_little_to_spare():
+    """Random calls queue long as the load nears 1 (Erlang C), so a week at 0.95 is not
+    called enough, whether or not its busiest hour is over 1."""
+    from sim.phone_load import PhoneHour, PhoneWeek
+
+    near, easy = PhoneWeek("main", 100.0, 950.0, 1000.0), PhoneWeek("main", 100.0, 500.0, 1000.0)
+    calm_peak = PhoneHour("mon", 480.0, "main", 10.0, 55.0, 60.0)
+    busy_peak = PhoneHour("mon", 480.0, "main", 10.0, 90.0, 60.0)
+    for peak in (calm_peak, busy_peak):
+        assert "little to spare" in week_sentence(near, peak)
+        assert "little to spare" not in week_sentence(easy, peak)
+    assert "not for want of phone hours" not in week_sentence(near, calm_peak)

@@ -7,6 +7,7 @@ minutes after midnight.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Literal, Union
 
@@ -32,9 +33,11 @@ def parse_clock(value: object) -> float:
                 return float(minutes)
     hint = ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        hours, minutes = int(value), round((value - int(value)) * 100)
-        meant = (f"{hours:02d}:{minutes:02d}" if 0 <= hours <= 24 and 0 <= minutes < 60
-                 else "08:30")
+        meant = "08:30"
+        if math.isfinite(value):
+            hours, minutes = int(value), round((value - int(value)) * 100)
+            if 0 <= hours < 24 and 0 <= minutes < 60 or (hours, minutes) == (24, 0):
+                meant = f"{hours:02d}:{minutes:02d}"
         hint = f', in quotes ("{meant}": YAML reads {value!r} unquoted as a number)'
     raise ValueError(f'a time of day written "HH:MM" between "00:00" and "24:00"{hint}')
 
