@@ -159,6 +159,12 @@ class CapacityResult:
         return first is None or first.violated or (self.capacity > 0
                                                    and self.upper is not None)
 
+    @property
+    def settled_binding(self) -> str | None:
+        """The binding target where the capacity is settled; None for a lower bound (whose
+        ``binding`` is only the target closest to being missed)."""
+        return self.binding if self.settled else None
+
     def unclear_above(self) -> str:
         """Which targets stayed unclear, after how many runs, at the first list size above
         the capacity that not every target met, when none was confidently missed there

@@ -195,12 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         warmup = scenario.calendar.warmup_weeks if args.warmup_weeks is None else \
             args.warmup_weeks
         print(text_summary(summary, title, args.seed, args.replications, weeks, warmup))
-        note = _phone_note(scenario)
-        if note:  # why callers hang up, from the inputs alone (as validate says it)
-            import textwrap
-
-            print("\nThe phone, from the scenario's inputs alone:")
-            print(textwrap.fill(note, width=92, initial_indent="  ", subsequent_indent="  "))
+        _print_phone_notes("the scenario's", [("", scenario)])
         if args.events:
             print(f"\nEvent log written to {args.events}")
         if args.save:
@@ -224,6 +219,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if note:
                 print(f"  note: {note}")
     return status
+
+
+def _print_phone_notes(whose: str, designs: list[tuple[str, object]]) -> None:
+    """Why callers hang up, from the inputs alone (as validate says it), for each named
+    design (a name of '' for a lone scenario) whose busiest phone hour is short of people."""
+    import textwrap
+
+    notes = [(name, _phone_note(scenario)) for name, scenario in designs]
+    notes = [(name, note) for name, note in notes if note]
+    if notes:
+        print(f"\nThe phone, from {whose} inputs alone:")
+        for name, note in notes:
+            print(textwrap.fill(f"{name}: {note}" if name else note, width=92,
+                                initial_indent="  ", subsequent_indent="  "))
 
 
 def _phone_note(scenario) -> str:
@@ -271,15 +280,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     first = comparison.results[0]
     print(comparison_text(comparison, summary, first.weeks, first.warmup_weeks,
                           args.scenarios, everything=args.all))
-    notes = [(name, _phone_note(s)) for name, s in zip(comparison.names, scenarios)]
-    notes = [(name, note) for name, note in notes if note]
-    if notes:  # why callers hang up, design by design, from the inputs alone
-        import textwrap
-
-        print("\nThe phone, from each design's inputs alone:")
-        for name, note in notes:
-            print(textwrap.fill(f"{name}: {note}", width=92, initial_indent="  ",
-                                subsequent_indent="  "))
+    _print_phone_notes("each design's", list(zip(comparison.names, scenarios)))
     if args.save:
         print(f"\nComparison saved in {args.save} (clinicsim report {args.save} -o "
               "comparison.html)")
@@ -389,7 +390,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
             "scenario": result.scenario, "targets": [str(t) for t in targets],
             "capacity": result.capacity, "settled": result.settled,
             "missed_from": result.upper,
-            "binding_target": result.binding if result.settled else None,
+            "binding_target": result.settled_binding,
             "closest_target": None if result.settled else result.binding,
             "gp_fte": result.gp_fte,
             "patients_per_gp_fte": result.patients_per_gp_fte,

@@ -189,13 +189,12 @@ class PairedSums:
             # and where every pair differs by the same amount (a cost per listed patient
             # set by the staff and the list alone) the sums leave only rounding, some 1e-16
             # of the squared means: a spread below a billionth of the mean is none at all
-            level = np.nan_to_num(shift)  # the sums are of values less these shifts
-            scale = np.maximum(np.abs(level + ra), np.abs(level[self.base][None, :] + rb))
+            shift = np.nan_to_num(shift)  # the sums are of values less these shifts
+            scale = np.maximum(np.abs(shift + ra), np.abs(shift[self.base][None, :] + rb))
             tiny = (ROUNDING * scale) ** 2
             var_a, var_b, var_d = (np.where(v <= tiny, 0.0, v) for v in (var_a, var_b, var_d))
             se = np.sqrt(var_d / (n * (n - 1)))
             reduction = (var_a + var_b) / var_d
-        shift = np.nan_to_num(shift)
         diff = (shift + ra) - (shift[self.base][None, :] + rb)
         return n, diff, np.where(n > 1, se, np.nan), np.where(var_d > 0, reduction, np.nan)
 

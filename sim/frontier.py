@@ -36,7 +36,7 @@ def _one(point, targets, seed, options):
     return {"point": point.index, "name": point.name, **point.factors,
             "capacity": result.capacity, "settled": result.settled,
             "missed_from": result.upper,
-            "binding_target": result.binding if result.settled else None,
+            "binding_target": result.settled_binding,
             "gp_fte": result.gp_fte,
             "patients_per_gp_fte": result.patients_per_gp_fte,
             "staff_cost_dkk_day": cost.get("staff_cost_dkk", math.nan),

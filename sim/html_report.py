@@ -149,6 +149,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
+def _run_length(weeks: int | None, warmup_weeks: int | None) -> str:
+    """" of 8 weeks (after 4 weeks of warm-up)", or "" when the weeks are not known."""
+    return (f" of {_plural(weeks, 'week')} (after {_plural(warmup_weeks or 0, 'week')} of "
+            "warm-up)" if weeks else "")
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
@@ -416,8 +422,7 @@ def _run_report(root: Path) -> tuple[str, str]:
     summary = whole_week(results.summary())
     overall = overall_rows(summary).set_index("metric")
     title = f"clinicsim report: {s.name}"
-    weeks = (f" of {_plural(results.weeks, 'week')} (after "
-             f"{_plural(results.warmup_weeks or 0, 'week')} of warm-up)" if results.weeks else "")
+    weeks = _run_length(results.weeks, results.warmup_weeks)
     record = results.provenance or {}
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p class='lead'>{results.replications} independent runs{_e(weeks)}, seed "
@@ -660,11 +665,10 @@ def _sweep_report(root: Path) -> tuple[str, str]:
     weeks = ""
     if experiment is not None and experiment.points:
         calendar = experiment.points[0].scenario.calendar
-        n_weeks = experiment.spec.weeks or calendar.weeks
-        warmup = (experiment.spec.warmup_weeks if experiment.spec.warmup_weeks is not None
-                  else calendar.warmup_weeks)
-        weeks = (f" of {_plural(n_weeks, 'week')} (after {_plural(warmup, 'week')} of "
-                 "warm-up)")
+        weeks = _run_length(experiment.spec.weeks or calendar.weeks,
+                            experiment.spec.warmup_weeks
+                            if experiment.spec.warmup_weeks is not None
+                            else calendar.warmup_weeks)
     parts.append(f"<p>{len(scenarios)} design points, {int(reps.min())}"
                  + (f"-{int(reps.max())}" if reps.max() != reps.min() else "")
                  + f" independent runs{_e(weeks)} each, seed {_e(manifest.get('seed'))}; "
@@ -833,8 +837,7 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
     base = comparison.baseline
     record = comparison.provenance or {}
     first = comparison.results[0]
-    weeks = (f" of {_plural(first.weeks, 'week')} (after "
-             f"{_plural(first.warmup_weeks or 0, 'week')} of warm-up)" if first.weeks else "")
+    weeks = _run_length(first.weeks, first.warmup_weeks)
     title = "clinicsim comparison: " + " / ".join(comparison.names)
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p class='lead'>{len(names)} designs, {comparison.replications} independent runs"

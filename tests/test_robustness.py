@@ -713,10 +713,10 @@ def test_planned_slots_after_closing_time(tmp_path):
                and "after closing" in p for p in found), found
 
 
-def test_planned_slots_before_opening_time(tmp_path):
-    """Hours before opening become bookable slots too: patients would be seen at 06:30
-    in a practice that opens at 08:00."""
-    path = write(tmp_path, """\
+@pytest.mark.parametrize("text, fragments", [
+    # hours before opening become bookable slots too: patients seen at 06:30 in a
+    # practice that opens at 08:00
+    ("""\
         extends: default
         staff:
           hca:
@@ -724,10 +724,23 @@ def test_planned_slots_before_opening_time(tmp_path):
             blocks:
               - {kind: planned, start: "06:30", end: "09:00"}
               - {kind: lunch, start: "12:00", end: "12:30"}
-        """)
-    found = warnings_of(path)
-    assert any("staff.hca.blocks[0]" in p and "planned slots 06:30-08:00 before opening" in p
-               for p in found), found
+        """, ["staff.hca.blocks[0]", "planned slots 06:30-08:00 before opening"]),
+    # a weekday's own blocks are checked as the usual day's are
+    ("""\
+        extends: default
+        staff:
+          hca:
+            on:
+              thu:
+                end: "17:00"
+                blocks:
+                  - {kind: lunch, start: "12:00", end: "12:30"}
+                  - {kind: planned, start: "15:30", end: "17:00"}
+        """, ["staff.hca.on.thu.blocks[1]", "planned slots", "16:00-17:00"]),
+], ids=["before opening", "after closing on one weekday only"])
+def test_planned_slots_outside_opening_hours(text, fragments, tmp_path):
+    found = warnings_of(write(tmp_path, text))
+    assert any(all(f in p for f in fragments) for p in found), found
 
 
 @pytest.mark.parametrize("duty, fragments", [
@@ -743,24 +756,6 @@ def test_a_duty_s_blocks_are_warned_of_as_a_day_plan_s(duty, fragments, tmp_path
     found = warnings_of(path)
     assert any("duties.the_duty.blocks[0]" in p and all(f in p for f in fragments)
                for p in found), found
-
-
-def test_slots_after_closing_on_one_weekday_only(tmp_path):
-    """A weekday's own blocks are checked as the usual day's are."""
-    path = write(tmp_path, """\
-        extends: default
-        staff:
-          hca:
-            on:
-              thu:
-                end: "17:00"
-                blocks:
-                  - {kind: lunch, start: "12:00", end: "12:30"}
-                  - {kind: planned, start: "15:30", end: "17:00"}
-        """)
-    found = warnings_of(path)
-    assert any("staff.hca.on.thu.blocks[1]" in p and "planned slots" in p
-               and "16:00-17:00" in p for p in found), found
 
 
 def test_a_weekday_with_no_one_for_a_same_day_type_is_warned_of(tmp_path):
