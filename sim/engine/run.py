@@ -217,7 +217,9 @@ class RunState:
 
     def after_hang_up(self, clinic: Clinic, c: Contact, closing: bool) -> None:
         """A caller who hung up (or was cut off at closing) rings again, or gives up: later
-        today (not after closing), else the next working day, with the stream's shares."""
+        today while the line is open, else the next working day, with the stream's shares.
+        A same-day redial that would fall outside the line's hours rings the next working
+        day instead: callers ring when the practice takes calls, redials as first calls."""
         redial = self.model.redial.get(c.stream)
         outcome = "line_closed" if closing else "abandoned"
         if redial is None:
@@ -227,7 +229,7 @@ class RunState:
         if u < redial.same_day and not closing:
             t = clinic.env._now + self.model.redial_delay[c.stream].quantile(
                 self._redial.next())
-            if t < clinic.close:
+            if t < clinic.close and self._line_open(c.stream, clinic.day.name, t):
                 patience = self.model.patience[c.stream]
                 clinic.at(t, lambda _e, c=c: clinic.call_arrives(c, patience))
                 return
@@ -236,6 +238,13 @@ class RunState:
             return
         tomorrow = self.calendar.day(clinic.day.index + 1).name
         self.redials[clinic.day.index + 1].append((self._ring_time(c.stream, tomorrow), c))
+
+    def _line_open(self, stream: str, weekday: str, t: float) -> bool:
+        """Whether ``stream``'s line takes calls at time ``t`` on ``weekday``: ``t`` falls
+        in one of the windows its first calls ring in that day."""
+        profile = self.model.day_profiles[weekday][stream]
+        return profile is not None and any(
+            start <= t < end for start, end in zip(profile.starts, profile.ends))
 
     def _ring_time(self, stream: str, weekday: str) -> float:
         """A time of day for a redial on ``weekday``, from the stream's arrival profile

@@ -307,7 +307,10 @@ class Notes(Strict):
 class Redial(Strict):
     """What callers who hang up (or whose call is cut off at closing) do next."""
 
-    same_day: Probability = Field(description="Share who ring again later the same day.")
+    same_day: Probability = Field(
+        description="Share who ring again later the same day, while the line takes calls "
+                    "(within the stream's windows that day); a redial that would fall "
+                    "outside them rings the next working day instead.")
     next_day: Probability = Field(
         description="Of the others, share who ring again the next working day.")
     delay: DistSpec = Field(description="Minutes until a same-day redial.")
