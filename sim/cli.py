@@ -320,7 +320,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                         provenance=sweep_provenance(experiment, args.command_text))
     print(sweep_summary(summary, experiment.baseline.index, args.out, list_sizes={
         p.index: int(p.scenario.population.list_size or 0) for p in experiment.points},
-        stopping=experiment.spec.stopping))
+        stopping=experiment.spec.stopping,
+        staffing={p.index: p.scenario.staffing() for p in experiment.points}))
     return 0
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim.experiment.replications import ReplicationResults, run_replications
 from sim.experiment.stats import PointSummary
-from sim.labels import figure_label, metric_info, one_list, same_list
+from sim.labels import figure_label, metric_info, one_list, same_list, same_staff
 from sim.metrics import WORKING
 from sim.scenario.schema import Scenario
 
@@ -102,6 +102,11 @@ class Comparison:
         """Each design's list size, by its index."""
         return {i: int(r.scenario.population.list_size or 0)
                 for i, r in enumerate(self.results)}
+
+    @property
+    def staffing(self) -> dict[int, str]:
+        """Each design's staffing (who works when, at what wage), by its index."""
+        return {i: r.scenario.staffing() for i, r in enumerate(self.results)}
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         return paired(self.results, self.names, self.baseline, level)
@@ -283,12 +288,12 @@ def _row_label(metric: str, role: str | None) -> str:
 
 def difference_table(summary: pd.DataFrame, point: int, baseline: int,
                      letters: dict[int, str], everything: bool = False,
-                     same_demand: bool = True) -> list[str]:
+                     same_demand: bool = True, same_staff: bool = False) -> list[str]:
     """Text rows: figure, baseline mean, design mean, difference [CI], verdict, and the
     difference over its CI's half-width. Unless ``everything``, figures that are neither
-    key figures nor clearly different are only named at the end. ``same_demand``: whether
-    the design and the baseline have the same list size (if not, counts a day get no
-    verdict: :attr:`sim.conclusion.Effect.same_demand`)."""
+    key figures nor clearly different are only named at the end. ``same_demand``,
+    ``same_staff``: whether the design and the baseline have the same list size and staff
+    (if not, counts a day get no verdict: :attr:`sim.conclusion.Effect.same_demand`)."""
     from sim.conclusion import KEY_METRICS, Effect
 
     table = ranked(summary, point, baseline)
@@ -315,7 +320,7 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
         diff = (f"{_num(r.diff_mean, r.metric, d, True)} [{_num(r.diff_ci_low, r.metric, d, True)}"
                 f", {_num(r.diff_ci_high, r.metric, d, True)}]")
         verdict = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
-                         r.mean, same_demand).verdict or (
+                         r.mean, same_demand, same_staff).verdict or (
             "" if r.clear else "same" if same else
             "unclear" if math.isfinite(r.diff_ci_low) else "no CI")
         lines.append(f"  {_row_label(r.metric, r.role):<{width}}"
@@ -371,7 +376,7 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
         runs += f" of {weeks} week{'s' if weeks != 1 else ''}"
         if warmup_weeks:
             runs += f" (after {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up)"
-    lists = comparison.list_sizes
+    lists, staffing = comparison.list_sizes, comparison.staffing
     lines = [f"clinicsim compare: {len(names)} designs, {runs} each, seed {comparison.seed}; "
              f"common random numbers ({same_patients(lists)})."]
     for i, name in names.items():
@@ -387,7 +392,7 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
                      f"rough; use -r {MIN_RUNS_FOR_INTERVALS} or more before relying on them.")
     lines += ["", "What the figures say"]
     for paragraph in comparison_conclusion(summary, names, comparison.baseline,
-                                           list_sizes=lists):
+                                           list_sizes=lists, staffing=staffing):
         lines += textwrap.wrap(paragraph, 92, initial_indent="  ", subsequent_indent="  ")
         lines.append("")
     for point in names:
@@ -396,7 +401,8 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
         lines.append(f"{letters[point]} against {letters[comparison.baseline]}: paired "
                      "differences, largest effect relative to its uncertainty first")
         lines += difference_table(summary, point, comparison.baseline, letters, everything,
-                                  same_list(lists, point, comparison.baseline))
+                                  same_list(lists, point, comparison.baseline),
+                                  same_staff(staffing, point, comparison.baseline))
         lines.append("")
     return "\n".join(lines).rstrip()
 

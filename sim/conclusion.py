@@ -19,7 +19,14 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from sim.labels import better_direction, metric_info, one_list, same_list, scales_with_list
+from sim.labels import (
+    better_direction,
+    metric_info,
+    one_list,
+    same_list,
+    same_staff,
+    scales_with_list,
+)
 
 #: The metrics a conclusion speaks about, in the order a consultant asks about them.
 KEY_METRICS: tuple[str, ...] = (
@@ -110,6 +117,9 @@ class Effect:
     #: whether the design and the baseline have the same list size: if not, a count of
     #: what arises or is done a day differs with the demand and is no better or worse
     same_demand: bool = True
+    #: whether the two have the same staff: then totals a day (staff cost, overtime)
+    #: are better or worse even between lists of different sizes
+    same_staff: bool = False
 
     @property
     def clear(self) -> bool:
@@ -128,7 +138,7 @@ class Effect:
     @property
     def verdict(self) -> str | None:
         """"better", "worse" or None (no clear difference, or no better direction)."""
-        better = better_direction(self.metric, self.same_demand)
+        better = better_direction(self.metric, self.same_demand, self.same_staff)
         if not self.clear or better is None:
             return None
         up = self.low > 0
@@ -178,10 +188,11 @@ def label_of(metric: str) -> str:
 
 
 def effects(summary: pd.DataFrame, point: int, baseline: int,
-            metrics: Sequence[str] = KEY_METRICS, same_demand: bool = True) -> list[Effect]:
+            metrics: Sequence[str] = KEY_METRICS, same_demand: bool = True,
+            same_staff: bool = False) -> list[Effect]:
     """The effects of ``point`` against ``baseline`` over ``metrics`` (whole-practice rows:
-    no role, activity or weekday), clearest first; ``same_demand``: whether both have the
-    same list size (see :attr:`Effect.same_demand`)."""
+    no role, activity or weekday), clearest first; ``same_demand``, ``same_staff``: whether
+    both have the same list size and staff (see :attr:`Effect.same_demand`)."""
     rows = _overall(summary)
     mine = rows[rows["point"] == point].set_index("metric")
     base = rows[rows["point"] == baseline].set_index("metric")
@@ -194,7 +205,7 @@ def effects(summary: pd.DataFrame, point: int, baseline: int,
             continue
         out.append(Effect(metric, float(r["diff_mean"]), float(r["diff_ci_low"]),
                           float(r["diff_ci_high"]), float(base.loc[metric, "mean"]),
-                          float(r["mean"]), same_demand))
+                          float(r["mean"]), same_demand, same_staff))
     return sorted(out, key=lambda e: -e.ratio)
 
 
@@ -211,12 +222,19 @@ def _join(parts: list[str]) -> str:
     return "; ".join(parts[:-1]) + "; and " + parts[-1]
 
 
-def list_sentence(lists: tuple[int, int] | None) -> str:
+def list_sentence(lists: tuple[int, int] | None, same_staff: bool = False) -> str:
     """What a design's other list size means for reading its differences ("" when the
-    design and the baseline have the same list)."""
+    design and the baseline have the same list); ``same_staff``: whether they have the
+    same staff."""
     if lists is None or lists[0] == lists[1]:
         return ""
     mine, base = lists
+    if same_staff:
+        return (f"Its list is {mine:,} patients against {base:,} with the same staff: a "
+                "longer list brings more calls and contacts, so counts a day and doctors' "
+                "working time are not called better or worse; the same people's staff cost "
+                "and overtime a day, waits, shares and figures per contact or per listed "
+                "patient are.")
     return (f"Its list is {mine:,} patients against {base:,}: a longer list brings more "
             "calls and contacts and needs more staff, so counts and totals a day (staff "
             "cost, doctor time, overtime) are not called better or worse; waits, shares and "
@@ -224,20 +242,22 @@ def list_sentence(lists: tuple[int, int] | None) -> str:
 
 
 def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,
-                     lists: tuple[int, int] | None = None) -> str:
+                     lists: tuple[int, int] | None = None, same_staff: bool = False) -> str:
     """One design against the baseline, in sentences a practice manager reads;
-    ``lists``: the design's and the baseline's list sizes."""
+    ``lists``: the design's and the baseline's list sizes; ``same_staff``: whether they
+    have the same staff."""
     found = list(found)
     # counts that differ only with the list size come after the effects with a verdict
     clear = sorted((e for e in found if e.clear),
-                   key=lambda e: not e.same_demand and scales_with_list(e.metric))
+                   key=lambda e: not e.same_demand and scales_with_list(e.metric,
+                                                                        e.same_staff))
     unclear = [e for e in found if not e.clear]
     named = clear[:MAX_EFFECTS_NAMED]
     groups = {"better": [], "worse": [], None: []}
     for e in named:
         groups[e.verdict].append(phrase(e))
     lines = [f"{name} against {baseline_name}:"]
-    other_list = list_sentence(lists)
+    other_list = list_sentence(lists, same_staff)
     if other_list:
         lines.append(other_list)
     if groups["better"]:
@@ -266,18 +286,20 @@ def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,
 
 def comparison_conclusion(summary: pd.DataFrame, names: dict[int, str], baseline: int,
                           metrics: Sequence[str] = KEY_METRICS,
-                          list_sizes: Mapping[int, int] | None = None) -> list[str]:
+                          list_sizes: Mapping[int, int] | None = None,
+                          staffing: Mapping[int, str] | None = None) -> list[str]:
     """One paragraph per design, each against the baseline (a comparison or a sweep);
     ``summary`` has the layout of :class:`sim.experiment.stats.PointSummary`'s table;
-    ``list_sizes``, each design's list size where they may differ."""
+    ``list_sizes``, each design's list size where they may differ; ``staffing``, each
+    design's staffing (:func:`sim.scenario.schema.staffing_key`)."""
     points = [p for p in sorted(names) if p != baseline]
     paragraphs = []
     for p in points:
         lists = ((list_sizes[p], list_sizes[baseline])
                  if list_sizes and p in list_sizes and baseline in list_sizes else None)
-        same = same_list(list_sizes, p, baseline)
-        paragraphs.append(design_paragraph(effects(summary, p, baseline, metrics, same),
-                                           names[p], names[baseline], lists))
+        same, staff = same_list(list_sizes, p, baseline), same_staff(staffing, p, baseline)
+        paragraphs.append(design_paragraph(effects(summary, p, baseline, metrics, same, staff),
+                                           names[p], names[baseline], lists, staff))
     paragraphs.append("Each figure is a mean per working day (or per contact) with its "
                       "95 % confidence interval; differences are paired run by run under "
                       "common random numbers (" + same_patients(list_sizes) + ").")

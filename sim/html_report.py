@@ -23,7 +23,14 @@ from sim.metrics import overall as overall_rows
 from sim.metrics import whole_week
 from sim import __version__
 from sim import plots
-from sim.labels import METRICS, better_direction, figure_label, metric_info, same_list
+from sim.labels import (
+    METRICS,
+    better_direction,
+    figure_label,
+    metric_info,
+    same_list,
+    same_staff,
+)
 from sim.report import HEADLINES, ROLE_HEADLINES, role_rows
 from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
@@ -562,9 +569,11 @@ def _sweep_summary(root: Path, manifest: dict) -> tuple[pd.DataFrame, bool]:
 
 
 def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dict, base: int,
-                      metrics: list[str], list_sizes: dict | None = None) -> str:
+                      metrics: list[str], list_sizes: dict | None = None,
+                      staffing: dict | None = None) -> str:
     """Design points x metrics: mean [CI] and the paired difference, coloured by direction
-    (none for a count a day between points of different ``list_sizes``)."""
+    (none for a count a day between points of different ``list_sizes``, nor for a total a
+    day unless their ``staffing`` is the same)."""
     rows = []
     for point in scenarios["point"]:
         label = _e(plots._short_name(names[point], 34)).replace("\n", "<br>")
@@ -587,7 +596,8 @@ def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dic
                 text += f"<br><span class='small'>&Delta; {_e(diff)}</span>"
                 colour = plots._direction_colour(
                     r["diff_ci_low"], r["diff_ci_high"],
-                    better_direction(metric, same_list(list_sizes, point, base)))
+                    better_direction(metric, same_list(list_sizes, point, base),
+                                     same_staff(staffing, point, base)))
                 cls += {plots._GOOD: " good", plots._BAD: " bad"}.get(colour, "")
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr><td>" + cells[0] + "</td>" + "".join(cells[1:]) + "</tr>")
@@ -640,6 +650,7 @@ def _sweep_report(root: Path) -> tuple[str, str]:
     summary, finished = _sweep_summary(root, manifest)
     base = int(manifest.get("baseline", 0))
     list_sizes = _sweep_list_sizes(scenarios)
+    staffing = plots.sweep_staffing(scenarios)
     names = dict(zip(scenarios["point"], scenarios["name"]))
     base_name = names.get(base, str(base))
     spec: dict = {}
@@ -715,11 +726,12 @@ def _sweep_report(root: Path) -> tuple[str, str]:
         if metrics:
             parts.append(f"<h3>{_e(heading)}</h3>")
             parts.append(_comparison_table(overall, scenarios, names, base, metrics,
-                                           list_sizes))
+                                           list_sizes, staffing))
 
     parts.append("<h2 id='plots'>Plots</h2>")
     parts.append(_try_figure(lambda: plots.paired_differences(summary, baseline=base,
-                                                              list_sizes=list_sizes),
+                                                              list_sizes=list_sizes,
+                                                              staffing=staffing),
                              "Paired differences against the baseline, mean and 95 % CI "
                              "(common random numbers): green better, red worse, grey no clear "
                              "difference."))
@@ -785,11 +797,11 @@ def _sweep_report(root: Path) -> tuple[str, str]:
 
 
 def _difference_rows(summary: pd.DataFrame, point: int, baseline: int,
-                     same_demand: bool = True) -> str:
+                     same_demand: bool = True, same_staff: bool = False) -> str:
     """One design against the baseline, largest effects relative to their uncertainty
     first; a cell is coloured only where the CI of the difference excludes zero (and,
-    between lists of different sizes, not for counts a day: see
-    :attr:`sim.conclusion.Effect.same_demand`)."""
+    between lists of different sizes, not for counts a day, nor totals a day unless the
+    staff are the same: see :attr:`sim.conclusion.Effect.same_demand`)."""
     from sim.compare import baseline_only, effect_ratio_text, ranked
     from sim.conclusion import Effect
 
@@ -798,7 +810,7 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int,
         unit, digits = _digits(r.metric)
         label = figure_label(r.metric, r.role)
         effect = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
-                        r.mean, same_demand)
+                        r.mean, same_demand, same_staff)
         verdict = effect.verdict or ("clear; no better direction" if effect.clear
                                      else "no clear difference")
         if not math.isfinite(r.base_mean):
@@ -832,7 +844,7 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
     from sim.conclusion import KEY_METRICS, comparison_conclusion, same_patients
 
     summary = whole_week(comparison.summary())
-    lists = comparison.list_sizes
+    lists, staffing = comparison.list_sizes, comparison.staffing
     names = dict(enumerate(comparison.names))
     base = comparison.baseline
     record = comparison.provenance or {}
@@ -849,7 +861,8 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
              "</a><a href='#designs'>The designs</a><a href='#weeks'>The weeks</a>"
              "<a href='#explain'>How figures are computed</a>"
              "<a href='#assumptions'>Assumptions</a></nav>",
-             conclusion_html(comparison_conclusion(summary, names, base, list_sizes=lists))]
+             conclusion_html(comparison_conclusion(summary, names, base, list_sizes=lists,
+                                                   staffing=staffing))]
     parts.append("<h2 id='differences'>Paired differences from the baseline</h2>")
     parts.append("<p class='small'>Largest effects relative to their uncertainty first. Green: "
                  "better, red: worse, and only where the 95 % CI of the difference excludes "
@@ -858,10 +871,12 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
         if point == base:
             continue
         parts.append(f"<h3>{_e(name)} against {_e(names[base])}</h3>")
-        parts.append(_difference_rows(summary, point, base, same_list(lists, point, base)))
+        parts.append(_difference_rows(summary, point, base, same_list(lists, point, base),
+                                      same_staff(staffing, point, base)))
     forest = [m for m in KEY_METRICS if (summary["metric"] == m).any()]
     parts.append(_try_figure(lambda: plots.paired_differences(summary, forest, baseline=base,
-                                                              list_sizes=lists),
+                                                              list_sizes=lists,
+                                                              staffing=staffing),
                              "Paired differences against the baseline, mean and 95 % CI: "
                              "green better, red worse, grey no clear difference."))
     parts.append("<h2 id='designs'>The designs</h2>")

@@ -130,11 +130,20 @@ VOLUME_UNITS = ("calls/day", "contacts/day", "needs/day", "questions/day", "cont
 #: over its staff, whatever it achieves (per contact or per listed patient they compare).
 PRACTICE_TOTALS = frozenset({"staff_cost_dkk", "doctor_time_min", "overtime_min"})
 
+#: Totals that still compare between lists of different sizes when the staff are the
+#: same: the same people costing more or working later for a longer list is worse.
+#: Doctors' working time is not among them: it grows with the work a list brings, like a
+#: count, whoever is on staff.
+SAME_STAFF_TOTALS = frozenset({"staff_cost_dkk", "overtime_min"})
 
-def scales_with_list(metric: str) -> bool:
-    """Whether ``metric`` grows with the list size: volume (see :data:`VOLUME_UNITS`) or a
-    total of the practice's day (see :data:`PRACTICE_TOTALS`)."""
-    return metric in PRACTICE_TOTALS or metric_info(metric)[1] in VOLUME_UNITS
+
+def scales_with_list(metric: str, same_staff: bool = False) -> bool:
+    """Whether ``metric`` grows with the list size: volume (see :data:`VOLUME_UNITS`), or a
+    total of the practice's day (see :data:`PRACTICE_TOTALS`) unless the staff are the
+    same (``same_staff``) and it is one of :data:`SAME_STAFF_TOTALS`."""
+    if metric in PRACTICE_TOTALS:
+        return not (same_staff and metric in SAME_STAFF_TOTALS)
+    return metric_info(metric)[1] in VOLUME_UNITS
 
 
 def same_list(list_sizes: Mapping[Any, int] | None, point: Any, baseline: Any) -> bool:
@@ -143,16 +152,26 @@ def same_list(list_sizes: Mapping[Any, int] | None, point: Any, baseline: Any) -
     return not list_sizes or list_sizes.get(point) == list_sizes.get(baseline)
 
 
+def same_staff(staffing: Mapping[Any, str] | None, point: Any, baseline: Any) -> bool:
+    """Whether design ``point`` and the ``baseline`` have the same staff (``staffing``:
+    each design's :func:`sim.scenario.schema.staffing_key`; not given: not known, so
+    not taken to be the same)."""
+    return (staffing is not None and point in staffing and baseline in staffing
+            and staffing[point] == staffing[baseline])
+
+
 def one_list(list_sizes: Mapping[Any, int] | None) -> bool:
     """Whether every design has the same list size (no ``list_sizes``: they do), so that
     common random numbers give every one the same patients."""
     return not list_sizes or len(set(list_sizes.values())) <= 1
 
 
-def better_direction(metric: str, same_demand: bool = True) -> str | None:
+def better_direction(metric: str, same_demand: bool = True,
+                     same_staff: bool = False) -> str | None:
     """``max``, ``min`` or None: which way ``metric`` is better when a design is set
     against a baseline; ``same_demand``: whether the two have the same list size (if not,
-    a count of what arises or is done has no better direction)."""
-    if not same_demand and scales_with_list(metric):
+    a count of what arises or is done has no better direction, nor has a total of the
+    practice's day unless ``same_staff``)."""
+    if not same_demand and scales_with_list(metric, same_staff):
         return None
     return metric_info(metric)[3]

@@ -29,6 +29,7 @@ Small pure helpers return tidy tables for your own plots: :func:`phone_calls`,
 """
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 from typing import Any, Iterable, Mapping, Sequence
@@ -41,15 +42,21 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.labels import ACTIVITY_LABELS, METRICS
-from sim.labels import better_direction, metric_info as _metric_info, one_list, same_list
+from sim.labels import (
+    better_direction,
+    metric_info as _metric_info,
+    one_list,
+    same_list,
+    same_staff,
+)
 from sim.metrics import require_columns
-from sim.scenario.schema import ACTIVITIES, clock_text
+from sim.scenario.schema import ACTIVITIES, STAFFING_SECTIONS, clock_text
 
 __all__ = [
     "ACTIVITY_COLOURS", "ACTIVITY_LABELS", "METRICS", "access_over_run", "calibration_ranges",
     "heatmap", "metric_label", "non_dominated", "paired_differences", "paired_summary",
-    "phone_calls", "phone_queue", "phone_queue_length", "staff_gantt", "time_use",
-    "time_use_table", "tradeoff", "week_roster",
+    "phone_calls", "phone_queue", "phone_queue_length", "staff_gantt", "sweep_staffing",
+    "time_use", "time_use_table", "tradeoff", "week_roster",
 ]
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -641,11 +648,13 @@ def _direction_colour(low: float, high: float, better: str | None) -> str:
 
 def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = None,
                        baseline: Any = None, title: str | None = None,
-                       list_sizes: Mapping[Any, int] | None = None) -> Figure:
+                       list_sizes: Mapping[Any, int] | None = None,
+                       staffing: Mapping[Any, str] | None = None) -> Figure:
     """A forest plot: each design point's paired difference against the baseline (mean and
     95 % CI, common random numbers), one panel per metric. Green: better, red: worse,
     grey: the CI includes no difference (or the metric has no better direction, as a count
-    a day has none between points of different ``list_sizes``).
+    a day has none between points of different ``list_sizes``, nor a total a day unless
+    their ``staffing`` is the same: :func:`sweep_staffing`).
 
     ``summary`` is a sweep's ``summary.parquet`` or a :func:`paired_summary` table;
     ``metrics`` defaults to those of :data:`DIFF_METRICS` the summary has, and any named
@@ -678,8 +687,8 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
             if m != m:
                 ax.text(0, i, "n/a", ha="center", va="center", fontsize="small", color=_NEUTRAL)
                 continue
-            colour = _direction_colour(lo, hi,
-                                       better_direction(metric, same_list(list_sizes, p, base)))
+            colour = _direction_colour(lo, hi, better_direction(
+                metric, same_list(list_sizes, p, base), same_staff(staffing, p, base)))
             if lo == lo:
                 ax.plot([lo, hi], [i, i], color=colour, lw=2.2, solid_capstyle="butt")
             ax.plot([m], [i], marker="o", color=colour, markersize=6)
@@ -739,6 +748,15 @@ def _factor_label(path: str) -> str:
     return path
 
 
+def sweep_staffing(scenarios: pd.DataFrame) -> dict[Any, str]:
+    """Each design point's staffing, from a sweep's ``scenarios.parquet``: the points share
+    their base scenario, so two have the same staff exactly when their factors in the
+    staffing sections (``staff.``, ``roles.``, ``duties.``, ``meetings.``) agree."""
+    columns = [c for c in scenarios.columns if c.split(".")[0] in STAFFING_SECTIONS]
+    return {p: json.dumps([None if pd.isna(v) else v for v in values], default=str)
+            for p, *values in scenarios[["point", *columns]].itertuples(index=False)}
+
+
 def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
             y: str | None = None, role: str | None = None, activity: str | None = None,
             value: str = "mean", baseline: Any = None, where: Mapping[str, Any] | None = None,
@@ -774,7 +792,9 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     shown = list(design["point"])
     base_point = _baseline_point(summary, baseline)
     ref = base_point if base_point is not None else (shown[0] if shown else None)
-    better = better_direction(metric, all(same_list(lists, p, ref) for p in shown))
+    staffing = sweep_staffing(scenarios)
+    better = better_direction(metric, all(same_list(lists, p, ref) for p in shown),
+                              all(same_staff(staffing, p, ref) for p in shown))
     ykey = y if y is not None else "_all"
     if y is None:
         data[ykey] = ""

@@ -187,15 +187,16 @@ def sweep_runs(summary: pd.DataFrame, names: dict[int, str], stopping=None) -> l
 
 def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
                   everything: bool = False, list_sizes: dict[int, int] | None = None,
-                  stopping=None) -> str:
+                  stopping=None, staffing: dict[int, str] | None = None) -> str:
     """A sweep's terminal summary: the runs behind each point, the conclusion, then each
     design point's paired differences from the baseline, largest effects relative to their
-    uncertainty first (so the largest real effect is never left out)."""
+    uncertainty first (so the largest real effect is never left out); ``list_sizes`` and
+    ``staffing``: each point's list size and staffing, where they may differ."""
     import textwrap
 
     from sim.compare import difference_table
     from sim.conclusion import comparison_conclusion
-    from sim.labels import same_list
+    from sim.labels import same_list, same_staff
 
     names = summary.drop_duplicates("point").set_index("point")["name"].to_dict()
     letters = {p: f"[{p}]" for p in names}
@@ -203,7 +204,8 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
              "sweep.html). Means [95 % CI]; differences are paired against the baseline "
              f"[{baseline}] {names.get(baseline, baseline)!s} (common random numbers).", "",
              *sweep_runs(summary, names, stopping), "What the figures say"]
-    for paragraph in comparison_conclusion(summary, names, baseline, list_sizes=list_sizes):
+    for paragraph in comparison_conclusion(summary, names, baseline, list_sizes=list_sizes,
+                                           staffing=staffing):
         lines += textwrap.wrap(paragraph, 92, initial_indent="  ", subsequent_indent="  ")
         lines.append("")
     for point, name in names.items():
@@ -211,6 +213,7 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
             continue
         lines.append(f"[{point}] {name} against [{baseline}]")
         lines += difference_table(summary, point, baseline, letters, everything,
-                                  same_list(list_sizes, point, baseline))
+                                  same_list(list_sizes, point, baseline),
+                                  same_staff(staffing, point, baseline))
         lines.append("")
     return "\n".join(lines).rstrip()

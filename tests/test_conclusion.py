@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from sim import load_scenario, with_changes
 from sim.conclusion import (Effect, comparison_conclusion, design_paragraph, effects, phrase,
                             run_conclusion, size_with_ci)
 
@@ -102,6 +103,42 @@ def test_between_lists_of_different_sizes_a_count_a_day_is_neither_better_nor_wo
     assert "handles 58" not in other.split("Also:")[0]  # neither better nor worse
     assert "handles 58" in other.split("Also:")[1]
     assert "another list size meets the demand of its own list" in closing
+
+
+def test_with_the_same_staff_a_longer_list_makes_totals_a_day_better_or_worse():
+    """"What if our list grows": the same people for 7,500 patients instead of 6,000 work
+    more overtime, which is worse, while the calls they handle are only more."""
+    more_overtime = Effect("overtime_min", 40.0, 30.0, 50.0, 25.0, 65.0, same_demand=False,
+                           same_staff=True)
+    assert more_overtime.verdict == "worse"
+    for count in ("contacts_handled_total", "doctor_time_min"):  # more work, more done
+        assert Effect(count, 58.0, 55.0, 60.0, 140.0, 198.0, same_demand=False,
+                      same_staff=True).verdict is None
+    table = summary()
+    extra = [(p, n, "overtime_min", None, None, None, m, m * 0.9, m * 1.1, 20, d, lo, hi)
+             for p, n, m, d, lo, hi in ((0, "Today", 25.0, math.nan, math.nan, math.nan),
+                                        (1, "Longer list", 65.0, 40.0, 30.0, 50.0))]
+    table = pd.concat([table, pd.DataFrame(extra, columns=COLUMNS)], ignore_index=True)
+    names, lists = {0: "Today", 1: "Longer list"}, {0: 6000, 1: 7500}
+    same = comparison_conclusion(table, names, 0, list_sizes=lists,
+                                 staffing={0: "two GPs", 1: "two GPs"})[0]
+    assert "with the same staff" in same
+    assert "more minutes of overtime" in same.split("Worse:")[1].split(".")[0]
+    other = comparison_conclusion(table, names, 0, list_sizes=lists,
+                                  staffing={0: "two GPs", 1: "three GPs"})[0]
+    assert "with the same staff" not in other
+    assert "more minutes of overtime" not in other.split("Worse:")[1].split(".")[0]
+    assert comparison_conclusion(table, names, 0, list_sizes=lists)[0] == other
+
+
+def test_staffing_sees_staff_hours_and_wages_but_not_the_list():
+    base = load_scenario("default")
+    longer = base.model_copy(update={"population": base.population.model_copy(
+        update={"list_size": 7500})})
+    assert longer.staffing() == base.staffing()
+    for path, value in (("staff.nurse.count", 4), ("staff.gp.end", "17:00"),
+                        ("roles.nurse.cost_per_hour", 400)):
+        assert with_changes(base, {path: value}).staffing() != base.staffing(), path
 
 
 def test_a_design_with_nothing_clear_says_so():

@@ -344,3 +344,12 @@ def test_a_misspelt_metric_or_the_wrong_table_is_named_not_skipped(run):
         plots.paired_differences(run)
     with pytest.raises(ValueError, match="lacks the columns"):
         plots.paired_differences(run.summary())
+
+
+def test_sweep_staffing_reads_the_staffing_factors_only():
+    scenarios = pd.DataFrame({"point": [0, 1, 2], "name": ["a", "b", "c"],
+                              "population.list_size": [6000, 7500, 7500],
+                              "staff.nurse.count": [3, 3, 4],
+                              "delegation.degree": ["low", "high", "high"]})
+    staffing = plots.sweep_staffing(scenarios)
+    assert staffing[0] == staffing[1] != staffing[2]

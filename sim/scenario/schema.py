@@ -7,9 +7,10 @@ minutes after midnight.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Mapping, Union
 
 from pydantic import (
     BaseModel,
@@ -664,6 +665,20 @@ class Practice(Strict):
     gp_shortage_area: bool | None = None
 
 
+#: The sections that say who works in a practice, when, and at what wage: two scenarios
+#: alike in these have the same staff, whatever their lists (see :func:`staffing_key`).
+STAFFING_SECTIONS = ("roles", "staff", "duties", "meetings")
+
+
+def staffing_key(data: Mapping) -> str:
+    """The staffing of a scenario given as data (a scenario file's mapping after loading, or
+    a dumped :class:`Scenario`), as one text that is equal exactly when the staffing is:
+    between two designs with the same staff, totals a day (staff cost, overtime) compare
+    even where their lists differ."""
+    return json.dumps({k: data.get(k) for k in STAFFING_SECTIONS}, sort_keys=True,
+                      default=str)
+
+
 class Scenario(Strict):
     name: str
     description: str = ""
@@ -688,6 +703,11 @@ class Scenario(Strict):
     staff: dict[Name, Staff]
     duties: dict[Name, Duty] = Field(default_factory=dict)
     meetings: dict[Name, Meeting] = Field(default_factory=dict)
+
+    def staffing(self) -> str:
+        """Who works here, when, and at what wage, as one comparable text
+        (:func:`staffing_key`)."""
+        return staffing_key(self.model_dump(mode="json", include=set(STAFFING_SECTIONS)))
 
     def route(self, contact_type: str) -> list[str]:
         """Roles that may start ``contact_type``, in the order they are tried."""
