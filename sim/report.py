@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 
 import pandas as pd
 
@@ -88,8 +89,10 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     def line(label: str, r, unit: str, scale: float, digits: int) -> str:
         ci = (f"[{_fmt(r.ci_low, scale, digits)}, {_fmt(r.ci_high, scale, digits)}]"
               if not math.isnan(r.ci_low) else "")
-        return (f"  {label[:LABEL]:<{LABEL}} {_fmt(r['mean'], scale, digits):>10} "
-                f"{unit:<12} {ci}")
+        *before, last = _label_lines(label)
+        return "\n".join([f"  {part}" for part in before]
+                         + [f"  {last:<{LABEL}} {_fmt(r['mean'], scale, digits):>10} "
+                            f"{unit:<12} {ci}"])
 
     for section, rows in HEADLINES.items():
         lines.append(section)
@@ -112,14 +115,32 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
         util = whole[whole["metric"] == "utilisation"].set_index("role")["mean"].fillna(0.0)
         over = whole[(whole["metric"] == "overtime_min") & whole["role"].notna()
                      ].set_index("role")["mean"]
-        header = f"  {'role':<12}" + "".join(f"{a.replace('_', ' ')[:11]:>12}"
-                                             for a in table.columns)
-        lines.append(header + f"{'overtime':>10}{'utilised':>10}")
+        lines += _activity_header(list(table.columns))
         for role, row in table.iterrows():
-            cells = "".join(f"{v:>12.0f}" for v in row.tolist())
+            cells = "".join(f"{v:>{ACTIVITY_COLUMN}.0f}" for v in row.tolist())
             lines.append(f"  {role:<12}{cells}{over.get(role, 0.0):>10.1f}"
                          f"{100 * util.get(role, 0.0):>9.0f}%")
     return "\n".join(lines)
+
+
+def _label_lines(label: str) -> list[str]:
+    """A figure's label as lines of at most :data:`LABEL` characters, split between words:
+    a label is never cut (a role's name, set by the scenario, can make one long)."""
+    return textwrap.wrap(label, LABEL, break_on_hyphens=False) or [""]
+
+
+#: Width of a column of the staff time-use table.
+ACTIVITY_COLUMN = 12
+
+
+def _activity_header(activities: list[str]) -> list[str]:
+    """The staff table's header: each activity's name whole, on two lines where it has two
+    words ("being" over "supervised"), so no name is cut to the column's width."""
+    words = [a.split("_", 1) for a in activities]
+    top = "".join(f"{w[0] if len(w) > 1 else '':>{ACTIVITY_COLUMN}}" for w in words)
+    bottom = "".join(f"{w[-1]:>{ACTIVITY_COLUMN}}" for w in words)
+    lines = [f"  {'':<12}{top}", f"  {'role':<12}{bottom}{'overtime':>10}{'utilised':>10}"]
+    return lines if top.strip() else lines[1:]
 
 
 def _weekday_table(summary: pd.DataFrame) -> list[str]:
@@ -135,7 +156,8 @@ def _weekday_table(summary: pd.DataFrame) -> list[str]:
             continue
         label, unit, scale, _better = metric_info(metric)
         cells = "".join(f"{_fmt(rows.get(d), scale, digits):>8}" for d in days)
-        lines.append(f"  {(label + (' (' + unit + ')' if unit else ''))[:LABEL]:<{LABEL}}{cells}")
+        *before, last = _label_lines(label + (f" ({unit})" if unit else ""))
+        lines += [f"  {part}" for part in before] + [f"  {last:<{LABEL}}{cells}"]
     return lines + [""]
 
 

@@ -32,6 +32,35 @@ def test_the_summary_counts_its_runs_and_weeks_in_words():
     assert line.startswith("10 runs of 8 weeks (after 4 weeks of warm-up), seed 1.")
 
 
+def test_the_summary_never_cuts_a_label_or_an_activity_name():
+    """A label longer than the label column is wrapped between words, its figures on its
+    last line; the staff table names each activity whole (it used to print "being super"
+    and "Planned needs turned away (no slot in time; pre-tests in")."""
+    import pandas as pd
+
+    from sim.labels import metric_info
+    from sim.report import LABEL, text_summary
+    from sim.scenario.schema import ACTIVITIES
+    rows = [dict(metric="turned_away", role=None, activity=None, weekday=None, mean=1.5,
+                 ci_low=1.0, ci_high=2.0, n=10),
+            dict(metric="tnaa_days", role="a_role_with_a_rather_long_name", activity=None,
+                 weekday=None, mean=0.5, ci_low=0.4, ci_high=0.6, n=10)]
+    rows += [dict(metric="time_use_min", role="nurse", activity=a, weekday=None, mean=10.0,
+                  ci_low=9.0, ci_high=11.0, n=10) for a in ACTIVITIES]
+    text = text_summary(pd.DataFrame(rows), "t", 1, 10)
+    label = metric_info("turned_away")[0]
+    assert len(label) > LABEL
+    words = " ".join(text.split())
+    assert label in words and f"{metric_info('tnaa_days')[0]}: a_role_with_a_rather_long_name" \
+        in words
+    figure_line = next(line for line in text.splitlines() if "needs/day" in line)
+    assert "[1.0, 2.0]" in figure_line and label.split()[-1] in figure_line
+    header = text.splitlines()[text.splitlines().index(
+        "Staff time use, minutes per day (all people in the role; means)") + 1:][:2]
+    for activity in ACTIVITIES:
+        assert all(word in " ".join(header).split() for word in activity.split("_"))
+
+
 def test_the_python_api_refuses_impossible_runs_with_a_plain_message():
     """What a notebook user mistypes is a ValueError naming the argument, before any run
     (negative or zero weeks used to run and return near-empty tables)."""
