@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -267,6 +267,10 @@ def _num(value: float, metric: str, digits: int | None = None, sign: bool = Fals
     return f"{v:+,.{digits}f}" if sign else f"{v:,.{digits}f}"
 
 
+#: The most decimals a figure of a comparison is shown with.
+MAX_DIGITS = 4
+
+
 def _digits(values: list[float], metric: str) -> int:
     """Decimals that show the largest of ``values`` to two or three significant digits,
     and a small one (a difference of 0.004) as more than zero (at most 4 decimals)."""
@@ -277,7 +281,23 @@ def _digits(values: list[float], metric: str) -> int:
         return 0
     if largest >= 1:
         return 1
-    return 2 if largest == 0 else min(4, max(2, 1 - math.floor(math.log10(largest))))
+    return 2 if largest == 0 else min(MAX_DIGITS, max(2, 1 - math.floor(math.log10(largest))))
+
+
+def difference_digits(r: Any) -> int:
+    """Decimals for a row of paired differences (a row of :func:`ranked`): the difference
+    to its own precision, and the means at least to that, so that a clear difference never
+    shows as 0 and the means' difference adds up. The terminal and the HTML report both
+    use it. A clear difference (its CI excludes zero) gets the decimals that show its bound
+    nearest zero as more than zero, so that "[-1.3, -0.0]" reads "[-1.34, -0.04]"."""
+    d = max(_digits([r.diff_mean, r.diff_ci_low, r.diff_ci_high], r.metric),
+            _digits([r.base_mean, r.mean], r.metric))
+    low, high = r.diff_ci_low, r.diff_ci_high
+    if math.isfinite(low) and math.isfinite(high) and (low > 0 or high < 0):
+        nearest = min(abs(low), abs(high)) * metric_info(r.metric)[2]
+        while d < MAX_DIGITS and round(nearest, d) == 0:
+            d += 1
+    return d
 
 
 def _row_label(metric: str, role: str | None) -> str:
@@ -313,10 +333,7 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
         if not (r.clear or everything or (r.metric in KEY_METRICS and not same)):
             hidden.append(_row_label(r.metric, r.role).rsplit(" (", 1)[0])
             continue
-        # the difference to its own precision, and the means at least to that, so that
-        # a clear difference never shows as 0 and the means' difference adds up
-        d = max(_digits([r.diff_mean, r.diff_ci_low, r.diff_ci_high], r.metric),
-                _digits([r.base_mean, r.mean], r.metric))
+        d = difference_digits(r)
         diff = (f"{_num(r.diff_mean, r.metric, d, True)} [{_num(r.diff_ci_low, r.metric, d, True)}"
                 f", {_num(r.diff_ci_high, r.metric, d, True)}]")
         verdict = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,

@@ -31,7 +31,7 @@ from sim.labels import (
     same_list,
     same_staff,
 )
-from sim.report import HEADLINES, ROLE_HEADLINES, role_rows
+from sim.report import HEADLINES, ROLE_HEADLINES, role_rows, shown
 from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
 
@@ -128,11 +128,13 @@ def _nan(x: Any) -> bool:
 
 
 def _fmt(value: Any, unit: str, digits: int) -> str:
+    """``value`` in ``unit`` (a share as per cent) to ``digits`` decimals; a tiny negative
+    shows as 0.0, never -0.0."""
     if _nan(value):
         return "-"
     if unit == "%":
-        return f"{100 * value:.{digits}f}"
-    return f"{value:,.{digits}f}"
+        return f"{shown(100 * value, digits):.{digits}f}"
+    return f"{shown(value, digits):,.{digits}f}"
 
 
 def _with_ci(mean: Any, low: Any, high: Any, unit: str, digits: int) -> str:
@@ -802,12 +804,12 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int,
     first; a cell is coloured only where the CI of the difference excludes zero (and,
     between lists of different sizes, not for counts a day, nor totals a day unless the
     staff are the same: see :attr:`sim.conclusion.Effect.same_demand`)."""
-    from sim.compare import baseline_only, effect_ratio_text, ranked
+    from sim.compare import baseline_only, difference_digits, effect_ratio_text, ranked
     from sim.conclusion import Effect
 
     rows = []
     for r in ranked(summary, point, baseline).itertuples(index=False):
-        unit, digits = _digits(r.metric)
+        unit, digits = metric_info(r.metric)[1], difference_digits(r)
         label = figure_label(r.metric, r.role)
         effect = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
                         r.mean, same_demand, same_staff)

@@ -432,3 +432,31 @@ def test_a_small_clear_difference_is_printed_with_the_digits_that_show_it():
     assert _digits([0.004], "phone_wait_mean_min") == 4  # two significant digits: 0.0040
     assert _digits([155.4, 156.9], "contacts_handled_total") == 0
     assert _digits([1.5, 1.2, 1.8], "contacts_handled_total") == 1
+
+
+def test_the_report_shows_a_clear_difference_with_the_terminals_digits():
+    """A clear difference whose CI ends near zero (-0.7 [-1.34, -0.03] pp), and one of 0.03
+    calls a day: the terminal and the HTML report give each the decimals that show it, never
+    a bound of 0.0 or -0.0 beside the word "worse" (the report used the headline's fixed
+    decimals: "+0.0 [0.0, 0.1]")."""
+    import pandas as pd
+
+    from sim.compare import difference_table
+    from sim.html_report import _difference_rows
+
+    def row(point, metric, mean, diff=None, low=None, high=None):
+        return {"point": point, "metric": metric, "role": None, "activity": None,
+                "weekday": None, "mean": mean, "ci_low": mean, "ci_high": mean,
+                "diff_mean": diff, "diff_ci_low": low, "diff_ci_high": high}
+
+    summary = pd.DataFrame([
+        row(0, "acute_same_day_in_hours_rate", 0.9695),
+        row(0, "outcome_line_closed", 0.04),
+        row(1, "acute_same_day_in_hours_rate", 0.9627, -0.0068, -0.0134, -0.0003),
+        row(1, "outcome_line_closed", 0.07, 0.03, 0.004, 0.056)])
+    text = "\n".join(difference_table(summary, 1, 0, {0: "A", 1: "B"}, everything=True))
+    html = _difference_rows(summary, 1, 0)
+    for shown in (text, html):
+        assert "-0.68 [-1.34, -0.03]" in shown
+        assert "+0.030 [" in shown and "0.004, " in shown
+        assert "-0.0]" not in shown and "0.0 [0.0, 0.1]" not in shown
