@@ -699,8 +699,9 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
                                   ).any() else 0.0
         if not spread > 1e-9:
             ax.set_xlim(-1, 1)
-            ax.text(0.5, 0.02, "no difference at any point", transform=ax.transAxes,
-                    ha="center", va="bottom", fontsize="small", color=_NEUTRAL)
+            ax.text(0.5, 0.97, "no difference at any point", transform=ax.transAxes,
+                    ha="center", va="top", fontsize="small", color=_NEUTRAL,
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1))  # over the zero line
         title_text, *_ = _metric_info(metric)
         ax.set_title("\n".join(textwrap.wrap(title_text, 34)), fontsize="medium")
         ax.set_xlabel(f"Difference ({'percentage points' if unit == '%' else unit})")
