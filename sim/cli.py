@@ -372,7 +372,8 @@ def _search_runs(args: argparse.Namespace, default: int) -> int:
 
 
 def cmd_capacity(args: argparse.Namespace) -> int:
-    from sim.capacity import default_targets, describe, find_capacity, parse_target
+    from sim.capacity import describe, find_capacity
+    from sim.targets import default_targets, parse_target
 
     from sim.progress import progress_bar, wanted
 
@@ -403,7 +404,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
-    from sim.capacity import default_targets, parse_target
+    from sim.targets import default_targets, parse_target
     from sim.experiment.design import load_experiment
     from sim.frontier import plot_frontier, staffing_frontier
     from sim.outputs import atomic_files

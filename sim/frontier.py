@@ -7,7 +7,8 @@ import math
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sim.capacity import Target, find_capacity
+from sim.capacity import find_capacity
+from sim.targets import Target
 from sim.experiment.design import LoadedExperiment
 
 

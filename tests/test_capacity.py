@@ -6,7 +6,8 @@ import math
 import pandas as pd
 import pytest
 
-from sim.capacity import Target, find_capacity, gp_fte, parse_target
+from sim.capacity import find_capacity, gp_fte
+from sim.targets import Target, parse_target
 from sim.cli import main
 from sim.frontier import non_dominated
 from sim.scenario import ScenarioError, load_scenario

@@ -289,7 +289,7 @@ def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
         # is checked once they are right)
         problems.append(Problem(file, ("baseline",), f"a point name ({', '.join(names)})",
                                 show(spec.baseline)))
-    from sim.capacity import parse_target
+    from sim.targets import parse_target
 
     for i, text in enumerate(spec.targets):
         try:

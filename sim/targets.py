@@ -1,0 +1,82 @@
+"""Service targets: what a practice must meet at a list size (``acute_same_day_rate >=
+0.95``), read from the command line, an experiment file or ``models/defaults/targets.yaml``,
+and judged on a metric's mean and confidence interval. The capacity search and the
+frontier judge list sizes by them; an experiment file's targets are checked with it when
+the file is loaded."""
+from __future__ import annotations
+
+import math
+import operator
+import re
+from dataclasses import dataclass
+
+from sim.metrics import OVERALL_METRICS, practice_metric_expected
+from sim.scenario.errors import Problem, ScenarioError
+
+_TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+                     r"\s*$")
+_OPS = {">=": operator.ge, "<=": operator.le}
+#: Metrics that sit at their target in a steady state (a stable backlog's trend is zero
+#: give or take noise, so its interval always straddles 0): such a target is met unless
+#: the whole interval is on the bad side, i.e. unless it is confidently missed, and that
+#: is judged on all the runs a list size may get, never on the first ones alone. A
+#: search that stopped at the first look where a steady trend's interval happened to lie
+#: above 0 would reject sizes whose book is stable: at zero trend each look has a 2.5 %
+#: chance of it, and common random numbers give every size and staffing the same first
+#: runs, so one unlucky set of runs would bind them all at once.
+STEADY_STATE = ("backlog_trend_per_week", "carried_trend_per_week")
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+    def status(self, mean: float, low: float, high: float, final: bool = True) -> str:
+        """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval (a
+        steady-state metric is met unless confidently missed, and missed only on the
+        ``final`` look, with every run: see ``STEADY_STATE``)."""
+        if math.isnan(mean):
+            return "unclear"
+        steady = self.metric in STEADY_STATE
+        good, bad = (low, high) if self.op == ">=" else (high, low)
+        if not math.isnan(good) and _OPS[self.op](good, self.value):
+            return "met"
+        if not math.isnan(bad) and not _OPS[self.op](bad, self.value):
+            return "violated" if final or not steady else "unclear"
+        return "met" if steady and not math.isnan(bad) else "unclear"
+
+    def margin(self, mean: float) -> float:
+        """How far the mean is on the good side, relative to the target (negative: bad)."""
+        scale = abs(self.value) or 1.0
+        return (mean - self.value) / scale if self.op == ">=" else (self.value - mean) / scale
+
+
+def default_targets() -> list[Target]:
+    """The targets of ``models/defaults/targets.yaml``: served week after week, for every
+    caller (abandonment), the backlog and the wait for a routine appointment included."""
+    from sim.scenario.loading import models_dir, read_yaml_mapping
+
+    path = models_dir() / "defaults" / "targets.yaml"
+    data = read_yaml_mapping(path)
+    return [parse_target(text, f"{path}: targets[{i}]")
+            for i, text in enumerate(data.get("targets") or [])]
+
+
+def parse_target(text: str, source: str = "--target") -> Target:
+    match = _TARGET.match(text)
+    if not match:
+        raise ScenarioError([Problem(source, (), "a target written METRIC >= VALUE or "
+                                     "METRIC <= VALUE, e.g. 'phone_wait_p90_min <= 10'",
+                                     repr(text))])
+    metric, op, value = match.group(1), match.group(2), float(match.group(3))
+    if metric not in OVERALL_METRICS:
+        raise ScenarioError([Problem(source, (), practice_metric_expected(metric),
+                                     repr(metric))])
+    if not math.isfinite(value):
+        raise ScenarioError([Problem(source, (), "a finite number", repr(text))])
+    return Target(metric, op, value)
