@@ -242,7 +242,8 @@ def patience_sentences(scenario: Scenario) -> list[str]:
         if d.redial is not None:
             r = d.redial
             text += (f" Of those who hang up, {100 * r.same_day:.0f} % ring again the same "
-                     f"day (after {dist_text(r.delay)}), and {100 * r.next_day:.0f} % of the "
+                     f"day (after {dist_text(r.delay)}, if the line still takes calls then; "
+                     f"if not, the next working day), and {100 * r.next_day:.0f} % of the "
                      "others the next working day; each ring counts as a call.")
         else:
             text += " Callers who hang up do not ring again."

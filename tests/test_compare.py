@@ -294,6 +294,9 @@ def test_explain_quotes_the_scenarios_patience(capsys):
     assert main(["explain", "abandonment_rate", "--scenario", "case08"]) == 0
     text = capsys.readouterr().out
     assert "patience" in text and "exponential" in text and "ring again" in text
+    # a same-day redial rings only while the line takes calls (else the next working day)
+    assert "if the line still takes calls then; if not, the next working day" in " ".join(
+        text.split())
     assert main(["explain", "abandonmnet_rate"]) == 2
     assert "abandonment_rate" in capsys.readouterr().err
 
