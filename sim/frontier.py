@@ -8,8 +8,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from sim.capacity import find_capacity
-from sim.targets import Target
 from sim.experiment.design import LoadedExperiment
+from sim.targets import Target
 
 
 def non_dominated(table: pd.DataFrame, maximise: list[str], minimise: list[str]) -> pd.Series:
