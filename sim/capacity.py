@@ -297,6 +297,28 @@ def _only_trends_missed(result: CapacityResult) -> bool:
     return bool(missed) and all(m in STEADY_STATE for m in missed)
 
 
+def _none_met(result: CapacityResult) -> str:
+    """Why no list size meets the targets, in words: the targets the smallest list tried
+    still misses, with their figures. A target missed with so few patients is held back by
+    the practice's set-up (its hours, phone lines, day plans, staff), not by its list: a
+    consultant should change the set-up, not look for a shorter list."""
+    if not result.evaluations:
+        return "No list size meets every target: the staffing cannot reach them."
+    smallest = min(result.evaluations, key=lambda e: e.list_size)
+    missed = [r for r in smallest.rows if r["status"] == "violated"]
+    if not missed:
+        return "No list size meets every target: the staffing cannot reach them."
+    figures = "; ".join(
+        f"{r['target'].split(' ', 1)[0]} {r['mean']:.4g} [{r['ci_low']:.4g}, "
+        f"{r['ci_high']:.4g}] against {r['target'].split(' ', 1)[1]}" for r in missed)
+    first = missed[0]["target"].split(" ", 1)[0]
+    return (f"No list size meets every target. Even the smallest list tried, "
+            f"{smallest.list_size:,} patients, misses {figures}: a target missed with so few "
+            "patients is held back by how the practice is set up (its opening and phone "
+            "hours, day plans and staff), not by the length of its list: it is the set-up "
+            f"to change, not the list (`clinicsim explain {first}` says what moves it).")
+
+
 def describe(result: CapacityResult) -> str:
     level = f"{100 * result.confidence:.0f} %"
     lines = [f"Capacity of {result.scenario}",
@@ -324,7 +346,7 @@ def describe(result: CapacityResult) -> str:
             lines.append("No list size tried meets every target with confidence: "
                          f"{unsettled}; {missed or 'none is confidently missed'}.")
         else:
-            lines.append("No list size meets every target: the staffing cannot reach them.")
+            lines.append(_none_met(result))
             if _only_trends_missed(result):
                 lines.append("Only a trend target is missed at the smallest size tried: an "
                              "appointment book still filling after too short a warm-up "

@@ -191,7 +191,11 @@ EXPLANATIONS: dict[str, Explanation] = {
         "need; those seen in overtime count as seen the same day "
         "(`acute_same_day_rate`) but not in hours.",
         ("acute slots in the day plans", "`acute.prefer` and `acute.overflow`",
-         "the triage outcomes' same-day share", "`end_of_day.patients`")),
+         "the triage outcomes' same-day share", "`end_of_day.patients`",
+         "the hours the day plans give same-day work: a home visit asked for on a day "
+         "with no `home_visits` block, or a call in the day's last minutes that needs "
+         "seeing today (a phone stream's `profile` up to closing), is seen after closing "
+         "however short the list")),
     "doctor_min_per_contact": Explanation(
         "Doctors' working minutes (consulting, phone, supervising, inbox and admin, home "
         "visits) over the contacts handled, per day; delegation moves contacts, "
