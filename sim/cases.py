@@ -26,8 +26,22 @@ def case_file(case: int) -> Path | None:
 
 
 def catalogue() -> pd.DataFrame:
-    """Key facts of each case and the path of its scenario file."""
+    """Key facts of each case and the path of its scenario file; ``scenario_delegation``
+    is the degree the file sets (where a fact box gives none, case 7's, the file takes it
+    from the narrative)."""
     table = fact_boxes()[FACT_COLUMNS].copy()
     table.insert(0, "name", [f"case{c:02d}" for c in table["case"]])
-    table["file"] = [str(case_file(c) or "") for c in table["case"]]
+    files = [case_file(c) for c in table["case"]]
+    table["file"] = [str(f or "") for f in files]
+    table["scenario_delegation"] = [_degree(f) for f in files]
     return table
+
+
+def _degree(path: Path | None) -> str | None:
+    """The delegation degree a case file sets itself (None: not set there, or no file)."""
+    from sim.scenario.loading import read_yaml_mapping
+
+    if path is None:
+        return None
+    delegation = read_yaml_mapping(path).get("delegation")
+    return delegation.get("degree") if isinstance(delegation, dict) else None

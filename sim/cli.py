@@ -474,12 +474,22 @@ def cmd_cases(args: argparse.Namespace) -> int:
             value = "?" if value != value else (f"{value:g}")
         return str(value)[:width]
 
+    def degree(r) -> str:
+        """The fact box's degree, else the one the case file takes from the narrative (*)."""
+        if isinstance(r.delegation, str):
+            return text(r.delegation, 11)
+        return f"{r.scenario_delegation}*" if r.scenario_delegation else "?"
+
     print(f"{'name':<8} {'form':<24} {'patients':>8} {'GPs':>4} {'staff':>5} "
           f"{'delegation':<11} {'region':<12} file")
     for r in table.itertuples(index=False):
         print(f"{r.name:<8} {text(r.practice_form, 24):<24} {r.patients:>8,} "
               f"{text(r.doctors_excl_trainees, 4):>4} {text(r.practice_staff, 5):>5} "
-              f"{text(r.delegation, 11):<11} {text(r.region, 12):<12} {r.file or '(missing)'}")
+              f"{degree(r):<11} {text(r.region, 12):<12} {r.file or '(missing)'}")
+    if any(not isinstance(d, str) and s for d, s in zip(table["delegation"],
+                                                         table["scenario_delegation"])):
+        print("* not in the case's fact box: the degree its file takes from the narrative "
+              "(the file's header says why); ? not stated.")
     print("\nRun one with: clinicsim run case08")
     return 0
 

@@ -26,6 +26,20 @@ def test_all_seventeen_cases_have_a_file():
     assert catalogue()["file"].str.len().gt(0).all()
 
 
+def test_the_catalogue_gives_a_degree_the_fact_box_lacks_from_the_case_file(capsys):
+    """Case 7's fact box repeats case 6's, so it has no delegation degree; the list a
+    consultant picks the nearest case from shows the degree the case's file takes from the
+    narrative, marked as such, rather than '?'."""
+    table = catalogue().set_index("case")
+    assert pd.isna(table.loc[7, "delegation"]) and table.loc[7, "scenario_delegation"] == (
+        load_scenario("case07").delegation.degree)
+    assert main(["cases"]) == 0
+    out = capsys.readouterr().out
+    line = next(row for row in out.splitlines() if row.startswith("case07"))
+    assert f" {table.loc[7, 'scenario_delegation']}* " in line
+    assert "* not in the case's fact box" in out
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_case_matches_its_fact_box(case):
     s = load_scenario(f"case{case:02d}")
