@@ -264,6 +264,7 @@ def _num(value: float, metric: str, digits: int | None = None, sign: bool = Fals
     v = value * scale
     if digits is None:
         digits = 0 if abs(v) >= 100 else 1 if abs(v) >= 1 else 2
+    v = round(v, digits) + 0.0  # a tiny negative shows as 0, never -0
     return f"{v:+,.{digits}f}" if sign else f"{v:,.{digits}f}"
 
 

@@ -432,6 +432,9 @@ def test_a_small_clear_difference_is_printed_with_the_digits_that_show_it():
     d = max(_digits([-0.0016, -0.002, -0.0012], "acute_same_day_rate"),
             _digits([1.0, 0.9984], "acute_same_day_rate"))
     assert d == 2 and _num(-0.0016, "acute_same_day_rate", d, True) == "-0.16"
+    # a difference that rounds to zero has no sign of its own: never "-0.000"
+    assert _num(-0.00004, "phone_wait_mean_min", 3, True) == "+0.000"
+    assert _num(-0.00004, "phone_wait_mean_min", 3) == "0.000"
     assert _digits([0.004], "phone_wait_mean_min") == 4  # two significant digits: 0.0040
     assert _digits([155.4, 156.9], "contacts_handled_total") == 0
     assert _digits([1.5, 1.2, 1.8], "contacts_handled_total") == 1
