@@ -39,7 +39,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FuncFormatter, MultipleLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from sim.labels import ACTIVITY_LABELS, METRICS
 from sim.labels import (
@@ -646,6 +646,11 @@ def _direction_colour(low: float, high: float, better: str | None) -> str:
     return _GOOD if (up and better == "max") or (not up and better == "min") else _BAD
 
 
+#: Most tick labels on a forest plot panel's axis: a panel is a third of the figure wide,
+#: and a difference's labels (-0.015) run into each other beyond five or so.
+FOREST_TICKS = 5
+
+
 def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = None,
                        baseline: Any = None, title: str | None = None,
                        list_sizes: Mapping[Any, int] | None = None,
@@ -694,6 +699,7 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
             ax.plot([m], [i], marker="o", color=colour, markersize=6)
         ax.axvline(0, color="black", lw=0.8)
         ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS))  # narrow panels
         spread = np.nanmax(np.abs(rows[["diff_ci_low", "diff_ci_high", "diff_mean"]]
                                   .to_numpy(dtype=float) * scale)) if rows["diff_mean"].notna(
                                   ).any() else 0.0
@@ -1059,6 +1065,9 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
     ax.set_ylabel(metric_label(y))
     ax.grid(color="#e6e6e6", lw=0.6)
     ax.margins(0.12)
+    # values as they are (99.996 %), not as an offset and its remainder (+9.999e1, 0.006):
+    # a figure that hardly varies between points must still read as itself
+    ax.ticklabel_format(useOffset=False, style="plain")
     horiz = "left" if x in minimise else "right"
     vert = "down" if y in minimise else "up"
     arrow = {("left", "up"): "↖", ("left", "down"): "↙", ("right", "up"): "↗",

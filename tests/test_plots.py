@@ -179,6 +179,28 @@ def test_tradeoff(grid):
                             minimise=["cost_per_contact_dkk"], maximise=["calls_offered"]))
 
 
+def test_a_figure_that_hardly_varies_reads_as_itself(grid):
+    """Same-day needs seen today near 100 % at every point: the trade-off's axis shows
+    99.999 and 100.000, not an offset "+9.999e1" over ticks 0.006-0.010; and a forest
+    panel of tiny differences keeps its tick labels apart."""
+    summary, _ = grid
+    summary = summary.copy()
+    rows = (summary["metric"] == "acute_same_day_rate") & summary["role"].isna()
+    for column, base in (("mean", 0.99999), ("ci_low", 0.99996), ("ci_high", 1.0)):
+        summary.loc[rows, column] = base - 0.00001 * summary.loc[rows, "point"]
+    fig = plots.tradeoff(summary, "cost_per_contact_dkk", "acute_same_day_rate")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert any(t.get_text().startswith("99.99") for t in ax.get_yticklabels())
+    forest = plots.paired_differences(summary)
+    forest.canvas.draw()
+    for panel in (a for a in forest.axes if a.get_visible()):
+        low, high = panel.get_xlim()
+        shown = [t for t in panel.get_xticks() if low <= t <= high]
+        assert len(shown) <= plots.FOREST_TICKS + 1
+
+
 def test_non_dominated_on_a_hand_made_table():
     table = pd.DataFrame({
         "cost": [100, 90, 120, 90, 80, math.nan, 100],
