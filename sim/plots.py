@@ -918,8 +918,10 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
         cbar.set_ticks([-1, 0, 1])
         full = f"{100 * FULL_COLOUR_RELATIVE_CHANGE:.0f} %"
         cbar.set_ticklabels([f"worse by\n{full}+", "no clear\ndifference", f"better by\n{full}+"])
-        cbar.set_label("Difference from the baseline, coloured only\nwhere its 95 % CI "
-                       "excludes zero (relative size)")
+        # three short lines: the label runs along the bar, which in a one-row heatmap is
+        # barely three inches tall, and two long lines ran off the figure at both ends
+        cbar.set_label("Relative difference from\nthe baseline, coloured where\nits 95 % CI "
+                       "excludes zero")
     else:
         cbar_label = metric_label(metric, role, activity, diff=value == "diff_mean")
         cbar.set_label(("Difference vs baseline: " if value == "diff_mean" else "")

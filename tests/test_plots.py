@@ -277,6 +277,14 @@ def test_heatmap_colours_only_differences_the_interval_supports():
     assert scores[3] == -1                             # clearly worse by more than a quarter
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("no clear difference") == 1
+    # the colour bar's label stays within a one-row heatmap's figure (it ran off both ends)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    label = fig.axes[1].yaxis.label.get_window_extent(canvas.get_renderer())
+    whole = fig.bbox
+    assert whole.y0 <= label.y0 and label.y1 <= whole.y1 and label.x1 <= whole.x1
 
 
 def test_heatmap_does_not_call_a_longer_lists_counts_better():
