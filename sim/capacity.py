@@ -287,13 +287,19 @@ def _unsettled(result: CapacityResult) -> str:
     return f"{unclear} (more runs, --max-replications, might settle it)" if unclear else ""
 
 
+def _missed_at_smallest(result: CapacityResult) -> tuple[int, list[dict]]:
+    """The smallest list size tried and the rows of the targets confidently missed there
+    (none if nothing was tried)."""
+    if not result.evaluations:
+        return 0, []
+    smallest = min(result.evaluations, key=lambda e: e.list_size)
+    return smallest.list_size, [r for r in smallest.rows if r["status"] == "violated"]
+
+
 def _only_trends_missed(result: CapacityResult) -> bool:
     """Whether the smallest list size tried misses trend targets only (a book still
     filling after a short warm-up misses them at any size)."""
-    if not result.evaluations:
-        return False
-    smallest = min(result.evaluations, key=lambda e: e.list_size)
-    missed = [r["target"].split()[0] for r in smallest.rows if r["status"] == "violated"]
+    missed = [r["target"].split()[0] for r in _missed_at_smallest(result)[1]]
     return bool(missed) and all(m in STEADY_STATE for m in missed)
 
 
@@ -302,10 +308,7 @@ def _none_met(result: CapacityResult) -> str:
     still misses, with their figures. A target missed with so few patients is held back by
     the practice's set-up (its hours, phone lines, day plans, staff), not by its list: a
     consultant should change the set-up, not look for a shorter list."""
-    if not result.evaluations:
-        return "No list size meets every target: the staffing cannot reach them."
-    smallest = min(result.evaluations, key=lambda e: e.list_size)
-    missed = [r for r in smallest.rows if r["status"] == "violated"]
+    size, missed = _missed_at_smallest(result)
     if not missed:
         return "No list size meets every target: the staffing cannot reach them."
     figures = "; ".join(
@@ -313,7 +316,7 @@ def _none_met(result: CapacityResult) -> str:
         f"{r['ci_high']:.4g}] against {r['target'].split(' ', 1)[1]}" for r in missed)
     first = missed[0]["target"].split(" ", 1)[0]
     return (f"No list size meets every target. Even the smallest list tried, "
-            f"{smallest.list_size:,} patients, misses {figures}: a target missed with so few "
+            f"{size:,} patients, misses {figures}: a target missed with so few "
             "patients is held back by how the practice is set up (its opening and phone "
             "hours, day plans and staff), not by the length of its list: it is the set-up "
             f"to change, not the list (`clinicsim explain {first}` says what moves it).")

@@ -291,7 +291,7 @@ def comparison_conclusion(summary: pd.DataFrame, names: dict[int, str], baseline
     """One paragraph per design, each against the baseline (a comparison or a sweep);
     ``summary`` has the layout of :class:`sim.experiment.stats.PointSummary`'s table;
     ``list_sizes``, each design's list size where they may differ; ``staffing``, each
-    design's staffing (:func:`sim.scenario.schema.staffing_key`)."""
+    design's staffing (:meth:`sim.scenario.schema.Scenario.staffing`)."""
     points = [p for p in sorted(names) if p != baseline]
     paragraphs = []
     for p in points:

@@ -154,7 +154,7 @@ def same_list(list_sizes: Mapping[Any, int] | None, point: Any, baseline: Any) -
 
 def same_staff(staffing: Mapping[Any, str] | None, point: Any, baseline: Any) -> bool:
     """Whether design ``point`` and the ``baseline`` have the same staff (``staffing``:
-    each design's :func:`sim.scenario.schema.staffing_key`; not given: not known, so
+    each design's :meth:`sim.scenario.schema.Scenario.staffing`; not given: not known, so
     not taken to be the same)."""
     return (staffing is not None and point in staffing and baseline in staffing
             and staffing[point] == staffing[baseline])

@@ -89,10 +89,8 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     def line(label: str, r, unit: str, scale: float, digits: int) -> str:
         ci = (f"[{_fmt(r.ci_low, scale, digits)}, {_fmt(r.ci_high, scale, digits)}]"
               if not math.isnan(r.ci_low) else "")
-        *before, last = _label_lines(label)
-        return "\n".join([f"  {part}" for part in before]
-                         + [f"  {last:<{LABEL}} {_fmt(r['mean'], scale, digits):>10} "
-                            f"{unit:<12} {ci}"])
+        return "\n".join(_labelled(label, f" {_fmt(r['mean'], scale, digits):>10} "
+                                          f"{unit:<12} {ci}"))
 
     for section, rows in HEADLINES.items():
         lines.append(section)
@@ -123,10 +121,12 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     return "\n".join(lines)
 
 
-def _label_lines(label: str) -> list[str]:
-    """A figure's label as lines of at most :data:`LABEL` characters, split between words:
-    a label is never cut (a role's name, set by the scenario, can make one long)."""
-    return textwrap.wrap(label, LABEL, break_on_hyphens=False) or [""]
+def _labelled(label: str, figures: str) -> list[str]:
+    """A figure's lines: its label in lines of at most :data:`LABEL` characters, split
+    between words (a label is never cut; a role's name, set by the scenario, can make one
+    long), and ``figures`` after the last."""
+    *before, last = textwrap.wrap(label, LABEL, break_on_hyphens=False) or [""]
+    return [f"  {part}" for part in before] + [f"  {last:<{LABEL}}{figures}"]
 
 
 #: Width of a column of the staff time-use table.
@@ -156,8 +156,7 @@ def _weekday_table(summary: pd.DataFrame) -> list[str]:
             continue
         label, unit, scale, _better = metric_info(metric)
         cells = "".join(f"{_fmt(rows.get(d), scale, digits):>8}" for d in days)
-        *before, last = _label_lines(label + (f" ({unit})" if unit else ""))
-        lines += [f"  {part}" for part in before] + [f"  {last:<{LABEL}}{cells}"]
+        lines += _labelled(label + (f" ({unit})" if unit else ""), cells)
     return lines + [""]
 
 

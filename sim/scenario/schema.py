@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Annotated, Literal, Mapping, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -666,17 +666,8 @@ class Practice(Strict):
 
 
 #: The sections that say who works in a practice, when, and at what wage: two scenarios
-#: alike in these have the same staff, whatever their lists (see :func:`staffing_key`).
+#: alike in these have the same staff, whatever their lists (see :meth:`Scenario.staffing`).
 STAFFING_SECTIONS = ("roles", "staff", "duties", "meetings")
-
-
-def staffing_key(data: Mapping) -> str:
-    """The staffing of a scenario given as data (a scenario file's mapping after loading, or
-    a dumped :class:`Scenario`), as one text that is equal exactly when the staffing is:
-    between two designs with the same staff, totals a day (staff cost, overtime) compare
-    even where their lists differ."""
-    return json.dumps({k: data.get(k) for k in STAFFING_SECTIONS}, sort_keys=True,
-                      default=str)
 
 
 class Scenario(Strict):
@@ -705,9 +696,11 @@ class Scenario(Strict):
     meetings: dict[Name, Meeting] = Field(default_factory=dict)
 
     def staffing(self) -> str:
-        """Who works here, when, and at what wage, as one comparable text
-        (:func:`staffing_key`)."""
-        return staffing_key(self.model_dump(mode="json", include=set(STAFFING_SECTIONS)))
+        """Who works here, when, and at what wage (:data:`STAFFING_SECTIONS`), as one text
+        that is equal exactly when the staffing is: between two designs with the same
+        staff, totals a day (staff cost, overtime) compare even where their lists differ."""
+        return json.dumps(self.model_dump(mode="json", include=set(STAFFING_SECTIONS)),
+                          sort_keys=True, default=str)
 
     def route(self, contact_type: str) -> list[str]:
         """Roles that may start ``contact_type``, in the order they are tried."""
