@@ -44,8 +44,8 @@ MAX_EFFECTS_NAMED = 6
 #: Phrases for an increase and a decrease; ``{d}`` becomes the size and its CI, both
 #: positive, in the metric's unit.
 PHRASES: dict[str, tuple[str, str]] = {
-    "doctor_time_min": ("doctors (trainees included) work {d} more minutes a day",
-                        "frees {d} doctor minutes a day (trainees included)"),
+    "doctor_time_min": ("doctors work {d} more minutes a day",
+                        "frees {d} doctor minutes a day"),
     "call_to_consult_wait_mean_min": (
         "patients wait {d} minutes longer from call to consultation",
         "patients wait {d} minutes less from call to consultation"),
