@@ -302,14 +302,16 @@ RUNS_PER_REPLICATION = 2
 def at_national_inputs(scenario: Scenario, patients_per_gp_fte: float) -> Scenario:
     """The same practice (roster, routes, durations) with the national list: this many
     listed patients per full-time GP, of the reference age and morbidity mix its rates
-    describe. Used only to read a national check's miss, never to set a case's inputs."""
+    describe, at those rates (a case's stated ``demand_factor`` is its own list's). Used
+    only to read a national check's miss, never to set a case's inputs."""
     from sim.capacity import gp_fte
 
     population = scenario.population
     return scenario.model_copy(update={"population": population.model_copy(update={
         "list_size": int(round(patients_per_gp_fte * gp_fte(scenario))),
         "share_70plus": population.reference_share_70plus,
-        "share_morbid": population.reference_share_morbid})})
+        "share_morbid": population.reference_share_morbid,
+        "demand_factor": None})})
 
 
 def _pooled_figures(scenario: Scenario, measured: list[dict], replications: int, seed: int,

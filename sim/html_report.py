@@ -200,7 +200,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
     data; ``description`` (the one the scenario's own file wrote, if any) is quoted as
     the author's words, never an inherited one (:func:`sim.provenance.own_description`)."""
     from sim.engine.model import CompiledScenario
-    from sim.practice_text import other_hours, practice_sentences
+    from sim.practice_text import mix_text, other_hours, practice_sentences
 
     s = scenario
     p = s.population
@@ -217,7 +217,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
         ("Patient mix", f"{_pct(p.share_70plus)} aged 70+ (reference "
                         f"{_pct(p.reference_share_70plus)}), {_pct(p.share_morbid)} morbid "
                         f"(reference {_pct(p.reference_share_morbid)}): "
-                        f"{model.mix_factor:.2f} x the reference contact rate"),
+                        f"{mix_text(s, model.mix_factor)}"),
         ("Delegation degree (delegationsgrad)", s.delegation.degree),
         ("Supervision", "a nurse waits for a free doctor" if s.supervision.mode == "wait"
          else "the doctor is called out of a consultation"),

@@ -175,6 +175,15 @@ def week_table(scenario: Scenario) -> tuple[list[str], list[tuple]]:
     return header, [(role_name(scenario, r, 2), *counts[r]) for r in counts]
 
 
+def mix_text(scenario: Scenario, factor: float) -> str:
+    """The list's contact rate against the reference population's, and where it comes
+    from: stated in the scenario (``population.demand_factor``), or the patient mix."""
+    if scenario.population.demand_factor is not None:
+        return (f"{factor:.2f} times the contacts of the reference population, as the "
+                "scenario states")
+    return f"so {factor:.2f} times the contacts of the reference population"
+
+
 def practice_sentences(scenario: Scenario) -> list[str]:
     """The practice in a few sentences, generated from the scenario's data."""
     from sim.engine.model import CompiledScenario
@@ -187,8 +196,8 @@ def practice_sentences(scenario: Scenario) -> list[str]:
                  else ", ".join(_DAY_NAMES[d] for d in weekdays))
     sentences = [
         f"A practice with {p.list_size:,} listed patients, {100 * p.share_70plus:.0f} % aged "
-        f"70 or more and {100 * p.share_morbid:.0f} % with chronic illness (so "
-        f"{mix:.2f} times the contacts of the reference population), open "
+        f"70 or more and {100 * p.share_morbid:.0f} % with chronic illness ("
+        f"{mix_text(s, mix)}), open "
         f"{_clock(s.clinic.open)}-{_clock(s.clinic.close)} {open_days}"
         f"{other_hours(s)}."]
     counts = staff_counts(s)

@@ -603,3 +603,28 @@ def test_waiting_for_the_own_gp_need_not_take_nurse_work_to_the_doctors():
     assert nurse_share(every_route) < nurse_share(base) - 0.1
     assert nurse_share(gp_routes) > nurse_share(base) - 0.05
     assert own(gp_routes) > own(base) + 0.2
+
+
+def test_a_stated_demand_factor_replaces_the_mix_factor():
+    """A list whose contact rate a source states (case 6's GP: 2,500 city patients work
+    like 1,500 in the provinces) contacts the practice at that rate, whatever its shares
+    aged 70+ and morbid would give; at national inputs the rate is the reference's again."""
+    from sim.calibration import at_national_inputs
+
+    d = raw("default")
+    d["population"].update(share_70plus=0.05, share_morbid=0.10)
+    by_mix = CompiledScenario(scenario_from_dict(d))
+    d["population"]["demand_factor"] = 0.5
+    stated = scenario_from_dict(d)
+    model = CompiledScenario(stated)
+    assert by_mix.mix_factor == pytest.approx(0.871, abs=1e-3)
+    assert model.mix_factor == 0.5
+    assert model.expected_per_day("phone") == pytest.approx(
+        4.5 * 6000 * 0.5 / 251, rel=1e-9)
+    calendar = RunCalendar(stated.calendar, weeks=1, warmup_weeks=0)
+    arisen = {name: sum(r.arisen for r in simulate_run(m, 3, 0, calendar))
+              for name, m in (("mix", by_mix), ("stated", model))}
+    # the demand streams scale; chronic reviews (one per morbid patient's cycle) do not
+    assert 0.95 < arisen["stated"] / arisen["mix"] / (0.5 / by_mix.mix_factor) < 1.15
+    national = CompiledScenario(at_national_inputs(stated, 1600))
+    assert national.mix_factor == pytest.approx(1.0)

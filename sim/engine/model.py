@@ -531,8 +531,12 @@ class CompiledScenario:
     # --- demand --------------------------------------------------------------------------
     @cached_property
     def mix_factor(self) -> float:
-        """How much more (or less) this practice's patients contact it than the reference mix."""
+        """How much more (or less) this practice's patients contact it than the reference
+        mix: as stated (``population.demand_factor``), or from its shares aged 70+ and
+        morbid."""
         p = self.scenario.population
+        if p.demand_factor is not None:
+            return p.demand_factor
         def weight(s70: float, smorb: float) -> float:
             return 1 + (p.relative_rate_70plus - 1) * s70 + (p.relative_rate_morbid - 1) * smorb
         return weight(p.share_70plus, p.share_morbid) / weight(p.reference_share_70plus,

@@ -328,6 +328,14 @@ class Population(Strict):
         description="Contact rate of people aged 70+ relative to the rest."
     )
     relative_rate_morbid: Annotated[float, Field(gt=0, le=100)]
+    demand_factor: Annotated[float, Field(gt=0, le=10)] | None = Field(
+        default=None, description="The list's contacts per patient relative to the "
+                                  "reference population's rates, where a source states "
+                                  "it (a practice's own count, or case 6's \"2,500 "
+                                  "patients in the city work like 1,500 in the "
+                                  "provinces\"): it replaces the factor the shares aged "
+                                  "70+ and morbid give. Those shares still say which "
+                                  "patients contact the practice more.")
     morbid_duration_factor: Annotated[float, Field(gt=0, le=10)] = Field(
         default=1.0, description="Consultations with a morbid patient take this many times "
                                  "as long (a heavy list: cases 16, 17).")
