@@ -549,15 +549,17 @@ def national_inputs_lines(national: pd.DataFrame, targets: dict) -> list[str]:
     lines = [f"**Read again at national inputs.** The national figures hold for a national "
              f"list: D11 has about {per_gp:,.0f} listed patients per full-time GP, and the "
              "contact rates describe the reference age and morbidity mix. Each case is run "
-             f"again with {per_gp:,.0f} patients per full-time GP of that mix, with its own "
+             f"again with {per_gp:,.0f} patients per full-time GP of that mix and its "
+             "rates (not a contact rate the case's narrative states), with its own "
              "roster, routes, durations and the same seeds (`national_inputs` in "
              "targets.yaml); nothing is fitted and no verdict above changes. "
              f"At national inputs {int(everywhere.sum())} of the {len(national)} national "
              f"checks fall within their range. Of the {len(missed)} the cases miss as they "
              f"stand, {int(closed.sum())} "
              f"{'falls' if int(closed.sum()) == 1 else 'fall'} within it at national inputs: there the "
-             "case's own list (its patients per GP, its age and morbidity) puts the figure "
-             "outside, not the model's contact rates."]
+             "case's own list (its patients per GP, its age and morbidity, or a contact "
+             "rate its narrative states) puts the figure outside, not the model's contact "
+             "rates."]
     still = missed[~closed]
     why = (targets.get("national_inputs") or {}).get("why_still_outside") or {}
     if len(still):
