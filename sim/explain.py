@@ -23,7 +23,9 @@ class Explanation:
 
 _PHONE_INPUTS = (
     "staff blocks of a kind that serves `call` (who is on the phone, and when)",
-    "`demand.<phone stream>.per_patient_year` and its `profile` (how many call, and when)",
+    "`demand.<phone stream>.per_patient_year` and its `profile`, for the list "
+    "(`population`: its size, and its mix or stated `demand_factor`) (how many call, and "
+    "when)",
     "`triage.durations` (how long each call takes, by the role answering)",
     "`demand.<phone stream>.patience` (how long callers wait before hanging up)",
     "`demand.<phone stream>.redial` (who rings again, adding calls)",
