@@ -628,3 +628,7 @@ def test_a_stated_demand_factor_replaces_the_mix_factor():
     assert 0.95 < arisen["stated"] / arisen["mix"] / (0.5 / by_mix.mix_factor) < 1.15
     national = CompiledScenario(at_national_inputs(stated, 1600))
     assert national.mix_factor == pytest.approx(1.0)
+    from sim.practice_text import practice_sentences
+
+    assert ("0.50 times the contacts of the reference population, as the scenario states"
+            in practice_sentences(stated)[0])
