@@ -464,20 +464,18 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
     lines = ["## Does each practice look like itself?", "",
              "For every case, the figures a consultant knows a practice by, next to what its "
              "narrative says (`models/calibration/recognisability.yaml`; the model never "
-             "reads it). Means over every measured day of every run, 95 % CI in brackets.", "",
-             "| case | " + " | ".join(label for _k, label, _m, _s in COLUMNS) + " |",
-             "| --- |" + " --- |" * len(COLUMNS)]
+             "reads it). Means over every measured day of every run, 95 % CI in brackets.", ""]
     for row in table.itertuples(index=False):
         r = pd.Series(row._asdict())
         says = narratives.get(int(r["case"]), {})
-        cells = []
-        for key, _label, _metric, share in COLUMNS:
+        lines += [f"### Case {int(r['case'])} ({r['delegation']} delegation)", "",
+                  "| figure | model | the narrative says |", "| --- | --- | --- |"]
+        for key, label, _metric, share in COLUMNS:
             stated = says.get(key, {}) if isinstance(says.get(key), dict) else {}
-            note = _table_text(stated.get("says"))
-            cells.append(_cell(r, key, share) + (f"; says: {note}" if note
-                                                  else "; not stated"))
-        lines.append(f"| {int(r['case'])} ({r['delegation']}) | " + " | ".join(cells) + " |")
-    lines += ["", "Acceptance (figures the narratives make plain):", ""]
+            note = _table_text(stated.get("says")) or "not stated"
+            lines.append(f"| {label} | {_cell(r, key, share)} | {note} |")
+        lines.append("")
+    lines += ["### Acceptance: figures the narratives make plain", ""]
     for row in table.itertuples(index=False):
         r = pd.Series(row._asdict())
         case, says = int(r["case"]), narratives.get(int(r["case"]), {})

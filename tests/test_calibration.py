@@ -151,7 +151,10 @@ def test_report_has_a_row_for_every_target_and_case():
                  if line.startswith("|") or line.endswith("|")]
     # every row of every table is one whole line: it starts and ends with a bar
     assert all(line.startswith("|") and line.rstrip().endswith("|") for line in in_tables)
-    assert any(line.startswith("| 1 (") and "says:" in line for line in in_tables)
+    # each case's figures next to what its narrative says, one figure a row
+    case1 = full.split("### Case 1 (")[1].split("###")[0]
+    assert case1.count("\n| GP utilisation | ") == 1
+    assert "not stated |" in case1
 
 
 def test_new_kinds_of_figure_follow_their_definitions():
