@@ -216,8 +216,8 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
         ("Listed patients (patientliste)", f"{p.list_size:,}"),
         ("Patient mix", f"{_pct(p.share_70plus)} aged 70+ (reference "
                         f"{_pct(p.reference_share_70plus)}), {_pct(p.share_morbid)} morbid "
-                        f"(reference {_pct(p.reference_share_morbid)}): "
-                        f"{mix_text(s, model.mix_factor)}"),
+                        f"(reference {_pct(p.reference_share_morbid)}): " +
+                        mix_text(s, model.mix_factor)),
         ("Delegation degree (delegationsgrad)", s.delegation.degree),
         ("Supervision", "a nurse waits for a free doctor" if s.supervision.mode == "wait"
          else "the doctor is called out of a consultation"),
