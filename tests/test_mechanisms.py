@@ -632,3 +632,27 @@ def test_a_stated_demand_factor_replaces_the_mix_factor():
 
     assert ("0.50 times the contacts of the reference population, as the scenario states"
             in practice_sentences(stated)[0])
+
+
+def test_a_role_the_practice_does_not_have_takes_no_rung():
+    """Booking waits up to ``level_extra_days`` per rung for the lowest competent level,
+    and the own-GP preference may hold only on routes a GP starts: both count the rungs
+    of roles the practice has. Trainees (none in the default practice), between the
+    others in the base routes or first in every route they can take, change nothing;
+    before, each one added two days a GP's slot had to beat a nurse's by, and one put
+    first turned the own-GP preference off."""
+    def booked(with_trainees: bool) -> pd.DataFrame:
+        d = raw("default")
+        d["booking"].update(own_gp_extra_days=3, own_gp_first_rung_only=True)
+        routes = d["delegation"]["routes"]["medium"]
+        can = {t for t, c in d["contact_types"].items() if "trainee" in c["durations"]}
+        if with_trainees:
+            for ctype, roles in routes.items():
+                if ctype in can:
+                    routes[ctype] = ["trainee", *(r for r in roles if r != "trainee")]
+        assert routes["follow_up"][:3] == (["trainee", "nurse", "gp"] if with_trainees
+                                           else ["nurse", "trainee", "gp"])
+        contacts, _, _ = tables(scenario_from_dict(d), seeds=[0, 1], days=10)
+        return contacts
+
+    pd.testing.assert_frame_equal(booked(False), booked(True))

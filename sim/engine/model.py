@@ -386,21 +386,29 @@ class CompiledScenario:
     @cached_property
     def routes(self) -> dict[str, Route]:
         s = self.scenario
-        routes = {}
-        for ctype, roles in s.delegation.routes[s.delegation.degree].items():
-            competent = [r for r in roles if r in s.contact_types[ctype].durations]
-            routes[ctype] = Route.in_order(competent)
-        return routes
+        return {ctype: self._route_of(ctype, roles)
+                for ctype, roles in s.delegation.routes[s.delegation.degree].items()}
 
     @cached_property
     def complex_routes(self) -> dict[str, Route]:
         """contact type -> the route for a complex (morbid) patient, where it differs."""
-        s = self.scenario
-        routes = {}
-        for ctype, roles in s.delegation.complex_routes.items():
-            competent = [r for r in roles if r in s.contact_types[ctype].durations]
-            routes[ctype] = Route.in_order(competent)
-        return routes
+        return {ctype: self._route_of(ctype, roles)
+                for ctype, roles in self.scenario.delegation.complex_routes.items()}
+
+    @cached_property
+    def _present_roles(self) -> frozenset[str]:
+        return frozenset(self.scenario.present_roles())
+
+    def _route_of(self, ctype: str, roles: list[str]) -> Route:
+        """A route of the roles that can handle ``ctype`` (a duration for it), among those
+        this practice has: a role it does not have takes no rung, so a booking's
+        ``level_extra_days`` and the own-GP rule on a route's first rung count the rungs
+        between the roles it has. A route none of whose roles is on staff keeps them all
+        (the scenario's checks make sure no contact that arises has such a route)."""
+        durations = self.scenario.contact_types[ctype].durations
+        competent = [r for r in roles if r in durations]
+        on_staff = [r for r in competent if r in self._present_roles]
+        return Route.in_order(on_staff or competent)
 
     def route(self, ctype: str, complex_patient: bool) -> Route:
         """The route of a contact: by its type, and its patient's complexity."""
