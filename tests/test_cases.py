@@ -15,6 +15,7 @@ from sim.metrics import check_conservation
 from sim.scenario.schema import parse_clock
 from sim.scenario import load_scenario
 from sim.scenario.checks import all_blocks
+from tests.conftest import raw
 
 FACTS = fact_boxes().set_index("case")
 CASES = list(FACTS.index)
@@ -504,3 +505,24 @@ def test_case10_nurses_ask_the_manager_on_her_days_and_the_acute_line_rings_afte
     calls = joined(contacts, tasks, "call")
     late = calls[calls.t_arise >= 12 * 60]
     assert len(late) > 0 and set(late.role) == {"nurse"}
+
+
+def test_trainees_may_see_every_patient_a_gp_sees():
+    """Trainees are doctors (glossary: uddannelseslæge) whom the narratives give unselected
+    patients (cases 3-5): every kind of patient a GP may see, a trainee may see too (a
+    duration in the base), and at every degree a route that gives it to a GP gives it to a
+    trainee, but for chronic reviews, which the base keeps with nurses and GPs (case 5's
+    ladder gives its trainees "kronikere" of its own). Inbox work (e-consultations, letters,
+    renewals) is the routes' own matter."""
+    d = raw("default")
+    inbox = {ctype for stream in d["demand"].values() if stream["channel"] == "inbox"
+             for ctype in stream["mix"]}
+    seen_by_gp = {ctype for ctype, c in d["contact_types"].items()
+                  if "gp" in c["durations"] and c.get("patient_contact", True)
+                  and ctype not in inbox}
+    assert {"acute", "musculoskeletal", "child_exam", "pregnancy", "home_visit"} <= seen_by_gp
+    for ctype in sorted(seen_by_gp):
+        assert "trainee" in d["contact_types"][ctype]["durations"], ctype
+        for degree, routes in d["delegation"]["routes"].items():
+            if "gp" in routes.get(ctype, []) and ctype != "chronic_review":
+                assert "trainee" in routes[ctype], (degree, ctype)
