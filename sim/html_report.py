@@ -244,7 +244,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
         top = sorted(d.mix.items(), key=lambda kv: -kv[1])[:3]
         mix = ", ".join(f"{s.contact_types[t].label if t in s.contact_types else t} {_pct(v)}"
                         for t, v in top if v > 0)
-        demand.append((name.replace("_", " "), d.channel, f"{d.per_patient_year:g}",
+        demand.append((name, d.channel, f"{d.per_patient_year:g}",
                        f"{model.expected_per_day(name):.1f}", mix))
     out.append("<h3>Demand</h3>")
     out.append(_table(["stream", "channel", "per patient a year", "expected per day",

@@ -80,7 +80,8 @@ def test_run_report(reports):
                  "Phone triage (telefonvisitation)", "Acute slots (akuttider)",
                  "Delegation degree (delegationsgrad)", "medium", "Overtime",
                  "utilisation", "Assumptions", "Common random numbers", "Conservation",
-                 "Not modelled", "2 x Medical secretary", "08:00-12:00"):
+                 "Not modelled", "2 x Medical secretary", "08:00-12:00",
+                 "<td>e_consultations</td>"):  # a stream named as in the scenario file
         assert text in page, text
     assert re.search(r"Phone wait, mean[^<]*</td><td class=\"num\">[\d.]+ \[", page)
     assert page.count("before any redial") == 1  # the busiest phone hour, quoted once
