@@ -492,6 +492,28 @@ def test_notes_lengthen_consultations_of_their_role_only():
     assert with_notes["call", "secretary"] == pytest.approx(without["call", "secretary"], rel=0.1)
 
 
+def test_a_slot_used_in_full_holds_its_notes():
+    """A contact type whose durations are a booked slot used in full (child examinations in
+    base.yaml) takes the same time with or without notes; one whose durations are face time
+    (follow-ups, T1) takes the notes on top. Without the flag, the examinations take them
+    too."""
+    def lengths(share: dict[str, float], slot_sized: bool = True) -> pd.Series:
+        d = raw("default")
+        d["notes"]["share_of_consultation"] = share
+        d["contact_types"]["child_exam"]["durations_include_notes"] = slot_sized
+        contacts, _, tasks = tables(scenario_from_dict(d), days=5)
+        seen = joined(contacts, tasks).assign(length=lambda t: t.t1 - t.t0)
+        seen = seen[~seen.complex & (seen.role == "nurse")]  # complex patients take longer
+        return seen.groupby("contact_type").length.median()
+
+    share = {"nurse": 0.5}
+    without, with_notes = lengths({}), lengths(share)
+    assert with_notes["child_exam"] == pytest.approx(without["child_exam"], rel=0.1)
+    assert with_notes["follow_up"] == pytest.approx(1.5 * without["follow_up"], rel=0.1)
+    assert lengths(share, slot_sized=False)["child_exam"] == pytest.approx(
+        1.5 * without["child_exam"], rel=0.1)
+
+
 def test_a_weekday_with_its_own_opening_hours_and_phone_profile():
     """An evening consultation on Wednesdays (case 9) and a phone open only in the morning on
     Fridays (case 3): Wednesday's GP sees booked patients 16-18 on Wednesdays only, and no

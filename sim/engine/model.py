@@ -337,6 +337,16 @@ class CompiledScenario:
         return table
 
     @cached_property
+    def notes_by_role(self) -> dict[str, dict[str, float]]:
+        """role -> contact type -> minutes of a consultation per minute with the patient:
+        1 plus the role's notes (T15) where the type's durations are face time, 1 where they
+        are a booked slot used in full, which holds the notes already."""
+        shares, types = self.scenario.notes.share_of_consultation, self.scenario.contact_types
+        return {role: {ctype: 1.0 if types[ctype].durations_include_notes
+                       else 1.0 + shares.get(role, 0.0) for ctype in by_type}
+                for role, by_type in self.service_by_role.items()}
+
+    @cached_property
     def triage_duration(self) -> dict[str, Distribution]:
         return {role: build(spec) for role, spec in self.scenario.triage.durations.items()}
 

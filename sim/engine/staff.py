@@ -91,8 +91,8 @@ class Worker:
         self.triage_duration = model.triage_duration.get(person.role)
         self.triage_outcomes = model.triage_outcomes.get(person.role)
         self.service = model.service_by_role.get(person.role, {})
-        # notes after a consultation, as minutes per minute with the patient (T14, T15)
-        self.notes = 1.0 + clinic.scenario.notes.share_of_consultation.get(person.role, 0.0)
+        # contact type -> notes after a consultation, per minute with the patient (T14, T15)
+        self.notes = model.notes_by_role.get(person.role, {})
         self.morbid_factor = clinic.scenario.population.morbid_duration_factor
         # contact type -> the history a colleague may take before this person's same-day
         # consultation (None: no type has one before this role)
@@ -251,7 +251,7 @@ class Worker:
             if stage == "home_visit":
                 duration += clinic.model.travel.quantile(u[_TRAVEL])
             else:  # a consultation: face time, then the notes it leaves
-                duration *= self.notes
+                duration *= self.notes[c.ctype]
             if c.complex:
                 duration *= self.morbid_factor
         if clinic.log is not None and not (stage == "consult" and self.assist is not None):

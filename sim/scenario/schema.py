@@ -302,7 +302,8 @@ class Notes(Strict):
 
     share_of_consultation: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
         default_factory=dict, description="By role: minutes of notes per minute with the "
-                                          "patient, added to each consultation (T14, T15).")
+                                          "patient, added to each consultation whose "
+                                          "durations are face time (T14, T15).")
 
 
 class Redial(Strict):
@@ -424,6 +425,10 @@ class ContactType(Strict):
     durations: dict[Name, DistSpec] = Field(
         description="Service time by role; a role without an entry cannot handle the type."
     )
+    durations_include_notes: bool = Field(
+        default=False, description="The durations are a booked slot used in full (T4), notes "
+                                   "and all, so `notes` adds nothing to them; otherwise they "
+                                   "are face time (T1, T5, T7-T9) and `notes` adds its share.")
 
 
 class Window(Strict):
