@@ -109,8 +109,9 @@ def unserved_note(table: pd.DataFrame) -> str:
 def _label_frontier(ax, front: pd.DataFrame, labels: pd.Series) -> None:
     """Name each frontier mix above and to the left of its point: no mix lies there (it
     would serve more for less), so a label covers no other point. Labels that would touch
-    are moved up (still in that empty corner), and the axis is widened to the left as far
-    as the longest label needs; twice, since widening and the layout move the points."""
+    are moved up (still in that empty corner), the axis is widened to the left as far as
+    the longest label needs and raised as far as the highest needs (a label above the
+    axes runs into the title); twice, since widening and the layout move the points."""
     fig = ax.figure
     texts = [ax.annotate(labels[i], (r["cost_per_patient_year_dkk"], r["capacity"]),
                          xytext=(-7, 3), textcoords="offset points", ha="right", va="bottom",
@@ -133,6 +134,13 @@ def _label_frontier(ax, front: pd.DataFrame, labels: pd.Series) -> None:
             if need < axes.width:
                 low = min(low, (text.xy[0] * axes.width - need * high) / (axes.width - need))
         ax.set_xlim(low, high)
+        bottom, top = ax.get_ylim()
+        for text in texts:  # the share of the axes' height the label needs above its point
+            point_y = ax.transData.transform(text.xy)[1]
+            need = (text.get_bbox_patch().get_window_extent(renderer).y1 - point_y + 3)
+            if 0 < need < axes.height:
+                top = max(top, bottom + (text.xy[1] - bottom) / (1 - need / axes.height))
+        ax.set_ylim(bottom, top)
 
 
 def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):

@@ -348,23 +348,29 @@ def test_search_runs_come_from_the_experiment_file_and_never_exceed_the_maximum(
 
 def test_frontier_labels_cover_no_point_and_no_other_label():
     """Each frontier mix is named in the empty corner above and left of its point; labels
-    of neighbouring mixes are moved apart, and the axis makes room for the longest."""
+    of neighbouring mixes are moved apart, and the axes make room for the longest and the
+    highest (the committed frontier's best mix is its largest: its label ran into the
+    title)."""
     from sim.frontier import plot_frontier
 
     # a stored frontier of 72 mixes with six on the frontier, several of them close together
-    table = pd.read_csv("tests/data/frontier_six_mixes.csv")
-    fig = plot_frontier(table, "frontier")
-    fig.canvas.draw()
-    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
-    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts]
-    assert len(boxes) == int(table.on_frontier.sum()) > 3
-    ok = table[table.capacity > 0]
-    points = ax.transData.transform(ok[["cost_per_patient_year_dkk", "capacity"]].to_numpy())
-    inside = ax.get_window_extent(renderer)
-    for i, box in enumerate(boxes):
-        assert box.x0 >= inside.x0 - 1  # within the axes: no label runs into the tick labels
-        assert not any(box.contains(x, y) for x, y in points)
-        assert not any(box.overlaps(other) for other in boxes[i + 1:])
+    six = pd.read_csv("tests/data/frontier_six_mixes.csv")
+    committed = pd.read_csv("experiments/results/frontier_medium/frontier.csv")
+    for table in (six, committed):
+        fig = plot_frontier(table, "frontier")
+        fig.canvas.draw()
+        ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+        boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts]
+        assert len(boxes) == int(table.on_frontier.sum()) > 1
+        ok = table[table.capacity > 0]
+        points = ax.transData.transform(ok[["cost_per_patient_year_dkk", "capacity"]]
+                                        .to_numpy())
+        inside = ax.get_window_extent(renderer)
+        for i, box in enumerate(boxes):
+            assert box.x0 >= inside.x0 - 1  # within the axes: not into the tick labels
+            assert box.y1 <= inside.y1 + 1  # nor into the title
+            assert not any(box.contains(x, y) for x, y in points)
+            assert not any(box.overlaps(other) for other in boxes[i + 1:])
 
 
 def test_workers_get_the_model_as_bytes_pickled_before_this_process_simulates(monkeypatch):
