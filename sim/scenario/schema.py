@@ -428,7 +428,7 @@ class ContactType(Strict):
     durations_include_notes: bool = Field(
         default=False, description="The durations are a booked slot used in full (T4), notes "
                                    "and all, so `notes` adds nothing to them; otherwise they "
-                                   "are face time (T1, T5, T7-T9) and `notes` adds its share.")
+                                   "are face time (T1, T7, T8) and `notes` adds its share.")
 
 
 class Window(Strict):
