@@ -137,7 +137,7 @@ def _label_frontier(ax, front: pd.DataFrame, labels: pd.Series) -> None:
         bottom, top = ax.get_ylim()
         for text in texts:  # the share of the axes' height the label needs above its point
             point_y = ax.transData.transform(text.xy)[1]
-            need = (text.get_bbox_patch().get_window_extent(renderer).y1 - point_y + 3)
+            need = text.get_bbox_patch().get_window_extent(renderer).y1 - point_y + 3
             if 0 < need < axes.height:
                 top = max(top, bottom + (text.xy[1] - bottom) / (1 - need / axes.height))
         ax.set_ylim(bottom, top)
