@@ -136,6 +136,8 @@ EXPLANATIONS: dict[str, Explanation] = {
         "shows each part.",
         ("who is in and their blocks (`staff`, `block_kinds`)", "demand and who its routes "
          "send it to (`delegation.routes`)", "durations by role (`contact_types`)",
+         "`notes` (minutes after each consultation of face time; none after one whose "
+         "durations are a whole slot, `durations_include_notes`)",
          "`supervision` (how often, and how long a question takes)")),
     "turned_away": Explanation(
         "Planned needs a day that found no free slot, with any role their route allows, "
