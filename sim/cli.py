@@ -195,7 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         warmup = scenario.calendar.warmup_weeks if args.warmup_weeks is None else \
             args.warmup_weeks
         print(text_summary(summary, title, args.seed, args.replications, weeks, warmup))
-        _print_phone_notes("the scenario's", [("", scenario)])
+        _print_input_notes("the scenario's", [("", scenario)])
         if args.events:
             print(f"\nEvent log written to {args.events}")
         if args.save:
@@ -215,24 +215,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
             people = sum(s.count for s in scenario.staff.values())
             print(f"{reference}: valid ({scenario.name}; {scenario.population.list_size:,} "
                   f"patients, {people} staff)")
-            note = _phone_note(scenario)
-            if note:
-                print(f"  note: {note}")
+            for note in (_phone_note(scenario), _slot_note(scenario)):
+                if note:
+                    print(f"  note: {note}")
     return status
 
 
-def _print_phone_notes(whose: str, designs: list[tuple[str, object]]) -> None:
-    """Why callers hang up, from the inputs alone (as validate says it), for each named
-    design (a name of '' for a lone scenario) whose busiest phone hour is short of people."""
+def _print_input_notes(whose: str, designs: list[tuple[str, object]]) -> None:
+    """What the inputs alone say (as validate says it), for each named design (a name of
+    '' for a lone scenario): why callers hang up, where the busiest phone hour is short of
+    people; and why days run late, where consultations are longer than their slots."""
     import textwrap
 
-    notes = [(name, _phone_note(scenario)) for name, scenario in designs]
-    notes = [(name, note) for name, note in notes if note]
-    if notes:
-        print(f"\nThe phone, from {whose} inputs alone:")
-        for name, note in notes:
-            print(textwrap.fill(f"{name}: {note}" if name else note, width=92,
-                                initial_indent="  ", subsequent_indent="  "))
+    for topic, note_of in (("The phone", _phone_note), ("The slots", _slot_note)):
+        notes = [(name, note_of(scenario)) for name, scenario in designs]
+        notes = [(name, note) for name, note in notes if note]
+        if notes:
+            print(f"\n{topic}, from {whose} inputs alone:")
+            for name, note in notes:
+                print(textwrap.fill(f"{name}: {note}" if name else note, width=92,
+                                    initial_indent="  ", subsequent_indent="  "))
 
 
 def _phone_note(scenario) -> str:
@@ -248,6 +250,15 @@ def _phone_note(scenario) -> str:
     return (load_sentence(peak) + " Callers will queue past their patience: more people "
             "on the phone then, or shorter calls, lower it. "
             + week_sentence(week_of(model, peak), peak))
+
+
+def _slot_note(scenario) -> str:
+    """A word on consultations longer, on average, than the slots they are booked in:
+    valid, but each such booking runs into the next (sim/slot_fit.py)."""
+    from sim.engine import CompiledScenario
+    from sim.slot_fit import overrun_sentence, overruns
+
+    return overrun_sentence(overruns(CompiledScenario(scenario)))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -280,7 +291,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     first = comparison.results[0]
     print(comparison_text(comparison, summary, first.weeks, first.warmup_weeks,
                           args.scenarios, everything=args.all))
-    _print_phone_notes("each design's", list(zip(comparison.names, scenarios)))
+    _print_input_notes("each design's", list(zip(comparison.names, scenarios)))
     if args.save:
         print(f"\nComparison saved in {args.save} (clinicsim report {args.save} -o "
               "comparison.html)")

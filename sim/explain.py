@@ -93,7 +93,10 @@ EXPLANATIONS: dict[str, Explanation] = {
         "patients in hand are finished; `end_of_day` says who else is seen.",
         ("`end_of_day.patients` and `end_of_day.inbox` (overtime or carry over)",
          "`acute.overflow: overtime`", "the day plans' last blocks",
-         "the demand streams' rates")),
+         "the demand streams' rates",
+         "slots shorter than the consultations booked in them, notes included "
+         "(`slot_min` against `contact_types.<type>.durations` and `notes`): each such "
+         "booking runs into the next")),
     "tnaa_days": Explanation(
         "Third next available appointment: working days from a day's opening to the third "
         "free bookable slot, by role and for the practice, averaged over measured days.",
@@ -223,6 +226,11 @@ EXPLANATIONS: dict[str, Explanation] = {
 }
 
 
+#: Figures that consultations longer than their slots move: with a scenario, ``explain``
+#: says where its consultations overrun (sim/slot_fit.py).
+SLOT_METRICS = ("overtime_min",)
+
+
 def dist_text(spec) -> str:
     """A distribution in words: 'exponential, mean 10 min'."""
     if spec is None:
@@ -283,6 +291,14 @@ def explain(metric: str, scenario: Scenario | None = None) -> str:
             "patience" in item for item in found.inputs):
         lines.append(f"In {scenario.name}:")
         lines += [f"  {s}" for s in patience_sentences(scenario)]
+    if scenario is not None and metric in SLOT_METRICS:
+        from sim.engine import CompiledScenario
+        from sim.slot_fit import overrun_sentence, overruns
+
+        lines.append(f"In {scenario.name}:")
+        lines.append("  " + (overrun_sentence(overruns(CompiledScenario(scenario)))
+                             or "Every consultation fits its slot on average, notes "
+                                "included."))
     lines.append("Across runs: the mean per working day (or pooled per contact, or per slot, "
                  "as the figure counts) with a 95 % confidence interval over independent "
                  "runs.")
