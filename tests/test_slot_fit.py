@@ -63,11 +63,19 @@ def test_longer_slots_make_them_fit():
 
 
 def test_the_sentence_names_each_role_slot_and_type():
-    text = overrun_sentence(overruns(CompiledScenario(load_scenario("case14"))))
+    """One clause per role and slot length, its types longest first."""
+    text = overrun_sentence(overruns(CompiledScenario(load_scenario("default"))))
     assert text.startswith("Consultations longer than their slots on average, notes "
-                           "included: in the physio role's 30-minute planned slots, "
-                           "musculoskeletal ")
+                           "included: in the gp role's 10-minute acute slots, certificate "
+                           "15.0, ")
+    assert "acute 10.2 minutes; in the nurse role's 15-minute acute slots, mental health " \
+           "20.0 minutes." in text
     assert "`slot_min`" in text
+
+
+def test_case_14s_physiotherapy_fits_its_slot_with_its_notes():
+    """24 minutes of face time and the nurses' notes share: 29.9 minutes in 30."""
+    assert overruns(CompiledScenario(load_scenario("case14"))) == []
 
 
 def test_validate_run_and_explain_give_the_note_where_a_slot_overruns(capsys):
