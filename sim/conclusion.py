@@ -393,6 +393,13 @@ def run_conclusion(summary: pd.DataFrame, scenario=None) -> list[str]:
         out.append(f"Staff work {overtime} minutes of overtime a day in total; staff cost is "
                    f"{cost} DKK a day" + (f" ({per_patient} DKK per listed patient a year)."
                                           if per_patient else "."))
+        if scenario is not None:  # overtime the inputs make before any run
+            from sim.engine import CompiledScenario
+            from sim.slot_fit import overrun_sentence, overruns
+
+            late = overrun_sentence(overruns(CompiledScenario(scenario)))
+            if late:
+                out.append(late)
     out.append("Figures are means per working day (or per contact) with 95 % confidence "
                "intervals across independent runs.")
     return out

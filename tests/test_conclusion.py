@@ -161,3 +161,21 @@ def test_a_run_conclusion_calls_a_trend_a_trend_only_when_its_interval_excludes_
     assert "no clear trend" in " ".join(run_conclusion(flat))
     assert "filling up" in " ".join(run_conclusion(rising))
     assert "filling up" not in " ".join(run_conclusion(flat))
+
+
+def test_a_run_conclusion_names_the_slots_its_consultations_overrun():
+    """Overtime the inputs make: the default's GPs' acute slots are shorter than the
+    consultations booked in them (sim/slot_fit.py); case 8's all fit."""
+    def one(metric, mean, low, high):
+        return (metric, None, None, None, mean, low, high, 10)
+
+    columns = ["metric", "role", "activity", "weekday", "mean", "ci_low", "ci_high",
+               "replications"]
+    table = pd.DataFrame([one("overtime_min", 27.0, 24.0, 30.0),
+                          one("staff_cost_dkk", 20000.0, 19900.0, 20100.0)], columns=columns)
+    default = " ".join(run_conclusion(table, load_scenario("default")))
+    assert "Consultations longer than their slots on average" in default
+    assert "in the gp role's 10-minute acute slots" in default
+    case08 = " ".join(run_conclusion(table, load_scenario("case08")))
+    assert "overtime a day in total" in case08
+    assert "longer than their slots" not in case08
