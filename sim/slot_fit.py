@@ -58,16 +58,20 @@ def booked_types(model: CompiledScenario) -> dict[str, frozenset[str]]:
 
 def overruns(model: CompiledScenario) -> list[SlotOverrun]:
     """Every (role, contact type, slot kind, slot length) whose mean consultation, notes
-    included, is longer than the slot, for the roles the type's route allows and who hold
-    such slots on some weekday; longest overrun first."""
+    included, is longer than the slot, for the roles the type's route (or its route for
+    complex patients) allows and who hold such slots on some weekday; longest overrun
+    first."""
     types = booked_types(model)
+    allowed = {ctype: {*model.route_order.get(ctype, ()),
+                       *model.complex_route_order.get(ctype, ())}
+               for kind in types.values() for ctype in kind}  # complex patients' too
     found: dict[tuple[str, str, str, float], SlotOverrun] = {}
     for person in model.everyone:
         for block in person.plan:
             if block.slots not in types:
                 continue
             for ctype in sorted(types[block.slots]):
-                if (person.role not in model.route_order.get(ctype, ())
+                if (person.role not in allowed[ctype]
                         or (block.group_size is not None) != (ctype in model.group_types)
                         or (person.remote and ctype not in model.remote_types)):
                     continue

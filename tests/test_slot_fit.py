@@ -92,3 +92,11 @@ def test_validate_run_and_explain_give_the_note_where_a_slot_overruns(capsys):
     assert "The slots, from the scenario's inputs alone:" not in capsys.readouterr().out
     assert main(["explain", "overtime_min", "--scenario", "case08"]) == 0
     assert "Every consultation fits its slot on average" in capsys.readouterr().out
+
+
+def test_a_role_on_the_complex_patients_route_only_counts_too():
+    """A route for complex patients may name a role the ordinary route leaves out."""
+    d = raw("default")
+    d["delegation"]["routes"]["medium"]["follow_up"] = ["nurse", "trainee"]
+    d["delegation"]["complex_routes"] = {"follow_up": ["gp"]}
+    assert ("gp", "follow_up", "acute", 10.0) in found(scenario_from_dict(d))
