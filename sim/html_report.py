@@ -201,6 +201,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
     the author's words, never an inherited one (:func:`sim.provenance.own_description`)."""
     from sim.engine.model import CompiledScenario
     from sim.practice_text import mix_text, other_hours, practice_sentences
+    from sim.slot_fit import overrun_sentence, overruns
 
     s = scenario
     p = s.population
@@ -235,6 +236,9 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
     if p.teams:
         facts.append(("Teams (behandlerteams)", ", ".join(f"{t} {_pct(v)}"
                                                            for t, v in p.teams.items())))
+    facts.append(("Consultations against their slots",
+                  overrun_sentence(overruns(model)) or "Every consultation fits its slot on "
+                  "average, notes included."))
     out.append(_table(None, facts))
 
     demand = []

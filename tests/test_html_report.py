@@ -244,3 +244,15 @@ def test_what_made_the_results_names_the_engine():
     assert _made_by({"clinicsim_version": "0.1.0", "engine": "compiled"}).startswith(
         "clinicsim 0.1.0 (compiled engine)")
     assert "engine" not in _made_by({"clinicsim_version": "0.1.0"})  # saved before it was
+
+
+def test_the_practice_says_whether_its_consultations_fit_their_slots():
+    """The report's description of the practice carries the slot note (sim/slot_fit.py),
+    for each design of a comparison too."""
+    from sim.html_report import describe_scenario
+
+    default = describe_scenario(load_scenario("default"))
+    assert "Consultations against their slots" in default
+    assert "in the gp role&#x27;s 10-minute acute slots" in default
+    assert "Every consultation fits its slot on average" in describe_scenario(
+        load_scenario("case08"))
