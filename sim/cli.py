@@ -215,7 +215,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             people = sum(s.count for s in scenario.staff.values())
             print(f"{reference}: valid ({scenario.name}; {scenario.population.list_size:,} "
                   f"patients, {people} staff)")
-            for note in (_phone_note(scenario), _slot_note(scenario)):
+            from sim.slot_fit import slot_note
+
+            for note in (_phone_note(scenario), slot_note(scenario)):
                 if note:
                     print(f"  note: {note}")
     return status
@@ -227,7 +229,9 @@ def _print_input_notes(whose: str, designs: list[tuple[str, object]]) -> None:
     people; and why days run late, where consultations are longer than their slots."""
     import textwrap
 
-    for topic, note_of in (("The phone", _phone_note), ("The slots", _slot_note)):
+    from sim.slot_fit import slot_note
+
+    for topic, note_of in (("The phone", _phone_note), ("The slots", slot_note)):
         notes = [(name, note_of(scenario)) for name, scenario in designs]
         notes = [(name, note) for name, note in notes if note]
         if notes:
@@ -250,15 +254,6 @@ def _phone_note(scenario) -> str:
     return (load_sentence(peak) + " Callers will queue past their patience: more people "
             "on the phone then, or shorter calls, lower it. "
             + week_sentence(week_of(model, peak), peak))
-
-
-def _slot_note(scenario) -> str:
-    """A word on consultations longer, on average, than the slots they are booked in:
-    valid, but each such booking runs into the next (sim/slot_fit.py)."""
-    from sim.engine import CompiledScenario
-    from sim.slot_fit import overrun_sentence, overruns
-
-    return overrun_sentence(overruns(CompiledScenario(scenario)))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

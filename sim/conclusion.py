@@ -394,10 +394,9 @@ def run_conclusion(summary: pd.DataFrame, scenario=None) -> list[str]:
                    f"{cost} DKK a day" + (f" ({per_patient} DKK per listed patient a year)."
                                           if per_patient else "."))
         if scenario is not None:  # overtime the inputs make before any run
-            from sim.engine import CompiledScenario
-            from sim.slot_fit import overrun_sentence, overruns
+            from sim.slot_fit import slot_note
 
-            late = overrun_sentence(overruns(CompiledScenario(scenario)))
+            late = slot_note(scenario)
             if late:
                 out.append(late)
     out.append("Figures are means per working day (or per contact) with 95 % confidence "

@@ -292,13 +292,10 @@ def explain(metric: str, scenario: Scenario | None = None) -> str:
         lines.append(f"In {scenario.name}:")
         lines += [f"  {s}" for s in patience_sentences(scenario)]
     if scenario is not None and metric in SLOT_METRICS:
-        from sim.engine import CompiledScenario
-        from sim.slot_fit import overrun_sentence, overruns
+        from sim.slot_fit import FITS, slot_note
 
         lines.append(f"In {scenario.name}:")
-        lines.append("  " + (overrun_sentence(overruns(CompiledScenario(scenario)))
-                             or "Every consultation fits its slot on average, notes "
-                                "included."))
+        lines.append("  " + (slot_note(scenario) or FITS))
     lines.append("Across runs: the mean per working day (or pooled per contact, or per slot, "
                  "as the figure counts) with a 95 % confidence interval over independent "
                  "runs.")

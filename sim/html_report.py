@@ -201,7 +201,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
     the author's words, never an inherited one (:func:`sim.provenance.own_description`)."""
     from sim.engine.model import CompiledScenario
     from sim.practice_text import mix_text, other_hours, practice_sentences
-    from sim.slot_fit import overrun_sentence, overruns
+    from sim.slot_fit import FITS, overrun_sentence, overruns
 
     s = scenario
     p = s.population
@@ -237,8 +237,7 @@ def describe_scenario(scenario: Scenario, description: str | None = None) -> str
         facts.append(("Teams (behandlerteams)", ", ".join(f"{t} {_pct(v)}"
                                                            for t, v in p.teams.items())))
     facts.append(("Consultations against their slots",
-                  overrun_sentence(overruns(model)) or "Every consultation fits its slot on "
-                  "average, notes included."))
+                  overrun_sentence(overruns(model)) or FITS))
     out.append(_table(None, facts))
 
     demand = []

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.engine.book import EPS  # a mean longer than its slot by rounding only still fits
 from sim.engine.model import CompiledScenario
 from sim.scenario.checks import arising_types, same_day_types
 
-#: Minutes a mean may exceed its slot before it counts as longer (rounding, not tolerance).
-EPS = 1e-9
+#: What is said where every consultation fits its slot.
+FITS = "Every consultation fits its slot on average, notes included."
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,6 @@ class SlotOverrun:
     contact_type: str
     slots: str         # the slots' kind: "planned" or "acute"
     slot_min: float
-    face_min: float    # mean duration as the scenario gives it
     mean_min: float    # with the notes, where the durations are face time
 
     @property
@@ -75,12 +75,11 @@ def overruns(model: CompiledScenario) -> list[SlotOverrun]:
                         or (block.group_size is not None) != (ctype in model.group_types)
                         or (person.remote and ctype not in model.remote_types)):
                     continue
-                face = model.service_by_role[person.role][ctype].mean
-                mean = face * model.notes_by_role[person.role][ctype]
+                mean = (model.service_by_role[person.role][ctype].mean
+                        * model.notes_by_role[person.role][ctype])
                 key = (person.role, ctype, block.slots, block.slot_min)
                 if mean > block.slot_min + EPS and key not in found:
-                    found[key] = SlotOverrun(person.role, ctype, block.slots, block.slot_min,
-                                             face, mean)
+                    found[key] = SlotOverrun(*key, mean)
     return sorted(found.values(), key=lambda o: (-o.over_min, o.role, o.contact_type))
 
 
@@ -101,3 +100,9 @@ def overrun_sentence(found: list[SlotOverrun]) -> str:
             + "; ".join(clauses) + ". Each such booking runs into the next: the patients "
             "after it wait and the day ends later. Longer slots (`slot_min`), or shorter "
             "consultations, make them fit.")
+
+
+def slot_note(scenario) -> str:
+    """The note ``validate``, ``run``, ``explain`` and a run's conclusion give for
+    ``scenario`` ('' where every consultation fits its slot)."""
+    return overrun_sentence(overruns(CompiledScenario(scenario)))
