@@ -3,6 +3,7 @@ specification, plus the behaviours a consultant relies on first."""
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pandas as pd
@@ -205,6 +206,69 @@ def test_a_wait_for_a_worker_does_the_callers_later_work_once(monkeypatch):
     assert calls == ["waited"]
     assert [out.replication for out in shared] == list(range(6))
     assert [out.rows for out in shared] == [out.rows for out in here]
+
+
+_FORKED_RUNS = """
+import hashlib, sys
+from sim.experiment import replications as module
+from sim.scenario import load_scenario
+module.POOL_START_S, module.BATCH_S = 0.0, 0.0  # every run after the first to the pool
+scenario = load_scenario("default")
+calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
+outs = list(module.iter_runs(scenario, range(2, 8), 5, calendar, jobs=2))
+pool = next(iter(module._POOL.values()))
+print(type(pool).__module__, hashlib.sha256(repr([o.rows for o in outs]).encode()).hexdigest())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_forked_workers_give_the_runs_of_a_fresh_worker_and_of_one_process(monkeypatch):
+    """Where forking is safe (Linux, one thread) workers are forked, already holding
+    clinicsim; elsewhere loky starts fresh ones. Either way, and in one process, the
+    same runs come back in the same order."""
+    import hashlib
+    import subprocess
+
+    from sim.experiment import replications as module
+
+    forked = subprocess.run([sys.executable, "-c", _FORKED_RUNS], capture_output=True,
+                            text=True, timeout=120, check=True).stdout.split()
+    assert forked[0] == "concurrent.futures.process"  # the standard library's, forked
+
+    def digest(outs) -> str:
+        return hashlib.sha256(repr([o.rows for o in outs]).encode()).hexdigest()
+
+    scenario = load_scenario("default")
+    calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
+    here = list(module.iter_runs(scenario, range(2, 8), 5, calendar, jobs=1))
+    monkeypatch.setattr(module, "POOL_START_S", 0.0)
+    monkeypatch.setattr(module, "BATCH_S", 0.0)
+    monkeypatch.setattr(module, "_POOL", {})
+    monkeypatch.setattr(module, "_POOL_UP", set())
+    monkeypatch.setattr(module, "forks_safely", lambda: False)
+    try:
+        fresh = list(module.iter_runs(scenario, range(2, 8), 5, calendar, jobs=2))
+        assert "loky" in type(module._POOL[1]).__module__
+    finally:
+        module._drop_pool()
+    assert forked[1] == digest(fresh) == digest(here)
+
+
+def test_workers_are_forked_only_from_a_single_thread():
+    """A fork copies a lock another thread holds as held for ever: with a second thread
+    running (a Jupyter kernel has several), workers start fresh."""
+    import threading
+
+    from sim.experiment.replications import forks_safely
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forks_safely()
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_common_random_numbers_same_patients_whatever_the_staffing():

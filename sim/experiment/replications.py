@@ -8,7 +8,10 @@ asked) the day-by-day tables behind the plots and reports.
 """
 from __future__ import annotations
 
+import gc
 import json
+import os
+import sys
 import time
 from numbers import Integral
 from concurrent.futures import Executor, Future
@@ -165,7 +168,9 @@ _LAST_RUN_S: list[float] = []
 #: 2-core machine, 4 s at a load of 6), its first runs in a fresh process and the wait
 #: for its last batch. Measured with ``clinicsim run -r R --weeks 1`` of the default
 #: (runs of about 0.4 s) on a busy day, -j 2's wall time over -j 1's, median of 3-5
-#: pairs: R = 6 (2 s left) 1.17, R = 10 (3.6 s) 0.81, R = 16 0.70; so 2.5 s.
+#: pairs: R = 6 (2 s left) 1.17, R = 10 (3.6 s) 0.81, R = 16 0.70; so 2.5 s. Measured with
+#: fresh workers; a forked one (see :func:`_new_pool`) starts sooner, so on Linux the
+#: figure errs on the side of keeping short runs here.
 POOL_START_S = 2.5
 #: Seconds of simulation per batch of runs (from the last run's time): long enough that
 #: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
@@ -261,16 +266,70 @@ _POOL_UP: set[int] = set()
 
 def _pool(workers: int) -> Executor:
     """A pool of ``workers`` processes, kept for the next call in this process (a capacity
-    search runs many rounds of runs). loky's executor, as joblib uses: a worker imports
-    what a task needs, never the caller's main script; a pool of its own, so that it
-    never shares joblib's."""
-    from joblib.externals.loky import ProcessPoolExecutor
-
+    search runs many rounds of runs); a pool of its own, so that it never shares
+    joblib's."""
     pool = _POOL.get(workers)
     if pool is None:
         _drop_pool()
-        pool = _POOL[workers] = ProcessPoolExecutor(max_workers=workers)
+        pool = _POOL[workers] = _new_pool(workers)
     return pool
+
+
+def _new_pool(workers: int) -> Executor:
+    """Workers forked from this process where forking is safe, else loky's executor, as
+    joblib uses (a fresh Python process that imports what a task needs).
+
+    A forked worker starts with clinicsim already imported: it is up in a few
+    milliseconds instead of the 0.75 s of one core a fresh process takes (Python, then
+    the simulation's imports), time the main process otherwise simulates alone. Forking
+    is safe only where it is the platform's own way (Linux) and while this process runs
+    a single thread: a fork copies a lock another thread holds (a Jupyter kernel's, a
+    Dask client's) as held for ever."""
+    import multiprocessing
+
+    if forks_safely():
+        from concurrent.futures import ProcessPoolExecutor
+        return ProcessPoolExecutor(max_workers=workers, initializer=_forked_worker,
+                                   initargs=(os.getpid(),),
+                                   mp_context=multiprocessing.get_context("fork"))
+    from joblib.externals.loky import ProcessPoolExecutor as LokyPoolExecutor
+    return LokyPoolExecutor(max_workers=workers)
+
+
+def _forked_worker(parent: int) -> None:
+    """Set up a forked worker as loky sets up its own. The fork copies this process's
+    state: the collector, which a caller may have paused, is turned back on; the command
+    line's signal handlers give way to the defaults, with Ctrl-C (sent to every process
+    of the terminal's group) left to the main process, which stops the pool. A worker
+    also ends with the main process however that ends (Linux's parent-death signal), so
+    none is left waiting for tasks after a ``kill -9``."""
+    import signal
+
+    gc.enable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl: the pool's own shutdown still ends it
+        pass
+    if os.getppid() != parent:  # the main process ended before the signal was set
+        os._exit(0)
+
+
+#: Linux's ``prctl`` option that sends a signal to a process when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def forks_safely() -> bool:
+    """Whether workers may be forked from this process: on Linux, while it runs one
+    thread."""
+    import multiprocessing
+    import threading
+
+    return (sys.platform.startswith("linux") and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods())
 
 
 def _drop_pool() -> None:
