@@ -297,10 +297,10 @@ def _new_pool(workers: int) -> Executor:
 
 
 def _forked_worker(parent: int) -> None:
-    """Set up a forked worker as loky sets up its own. The fork copies this process's
-    state: the collector, which a caller may have paused, is turned back on; the command
-    line's signal handlers give way to the defaults, with Ctrl-C (sent to every process
-    of the terminal's group) left to the main process, which stops the pool. A worker
+    """Set up a forked worker. The fork copies this process's state: the collector,
+    which a caller may have paused, is turned back on; the command line's signal
+    handlers give way to the defaults, with Ctrl-C (sent to every process of the
+    terminal's group) left to the main process, which stops the pool. A worker
     also ends with the main process however that ends (Linux's parent-death signal), so
     none is left waiting for tasks after a ``kill -9``."""
     import signal
