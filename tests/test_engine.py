@@ -254,6 +254,68 @@ def test_forked_workers_give_the_runs_of_a_fresh_worker_and_of_one_process(monke
     assert forked[1] == digest(fresh) == digest(here)
 
 
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (zombies waiting to be reaped are gone)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+@pytest.mark.parametrize("stop, group, code", [("SIGKILL", False, -9), ("SIGINT", True, 130),
+                                               ("SIGTERM", False, 143)])
+def test_forked_workers_end_with_the_command(stop, group, code):
+    """However ``clinicsim run -j 2`` ends (kill -9, Ctrl-C at the terminal, which reaches
+    every process of its group, or SIGTERM), no forked worker is left behind; Ctrl-C and
+    SIGTERM give their exit codes without a traceback."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "run", "case03", "-r", "400", "--weeks", "1",
+         "--warmup-weeks", "0", "-j", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+        # answer Ctrl-C as a terminal's process would, whatever this one inherited
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 60
+    workers: list[int] = []
+    while time.time() < deadline and not workers and proc.poll() is None:
+        time.sleep(0.05)
+        workers = _children(proc.pid)
+    assert workers, "the run never started a worker"
+    time.sleep(0.5)  # the worker at work, its set-up done
+    number = getattr(signal, stop)
+    if group:
+        os.killpg(proc.pid, number)
+    else:
+        os.kill(proc.pid, number)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code and "Traceback" not in err
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not any(_alive(w) for w in workers)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not ended, not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_workers_are_forked_only_from_a_single_thread():
     """A fork copies a lock another thread holds as held for ever: with a second thread
     running (a Jupyter kernel has several), workers start fresh."""
