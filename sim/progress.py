@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Callable, Iterator
 
 #: Seconds before a bar appears: commands quicker than this show none (progress is shown
@@ -61,10 +62,9 @@ def progress_bar(total: int | None, desc: str, unit: str = "run",
             _tick.reset(token)
             _expect.reset(expecting)
         return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=desc[:40], unit=unit, file=sys.stderr, delay=SHOW_AFTER_S,
-              dynamic_ncols=True, leave=False) as bar:
+    with _bar_class()(total=total, desc=desc[:40], unit=unit, file=sys.stderr,
+                      delay=SHOW_AFTER_S, dynamic_ncols=True, leave=False,
+                      miniters=1) as bar:  # every tick may redraw (at most 10 a second)
         def retotal(n: int) -> None:
             bar.total = max(n, bar.n)
             bar.refresh()
@@ -75,6 +75,21 @@ def progress_bar(total: int | None, desc: str, unit: str = "run",
         finally:
             _tick.reset(token)
             _expect.reset(expecting)
+
+
+@lru_cache(maxsize=None)
+def _bar_class() -> type:
+    """tqdm without its monitor thread, which redraws a bar that skips redraws between
+    slow updates (ours redraw at any tick: ``miniters=1``). A second thread would make
+    ``-j N`` start fresh
+    workers instead of forking them (see :func:`sim.experiment.replications.forks_safely`).
+    A subclass, so that other bars in the same process (a notebook's own) keep theirs."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+
+    return Bar
 
 
 __all__ = ["SHOW_AFTER_S", "expect", "progress_bar", "tick", "wanted"]

@@ -359,6 +359,22 @@ def test_progress_goes_to_stderr_and_never_into_json(monkeypatch, capsys):
     assert not bar.search(captured.err)
 
 
+def test_a_progress_bar_starts_no_thread():
+    """A bar (shown on every terminal) leaves the process with one thread, so that
+    ``-j N`` still forks its workers rather than starting fresh ones."""
+    import subprocess
+    import sys
+
+    code = ("import threading\n"
+            "from sim.progress import progress_bar, tick\n"
+            "with progress_bar(10, 'x', enabled=True):\n"
+            "    tick()\n"
+            "    print(threading.active_count())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == ["1"]
+
+
 def test_summary_fed_in_parts_equals_the_concatenated_table():
     """``add_parts`` (no concatenated copy of the text columns) gives exactly what ``add``
     of the concatenated rows gives."""
