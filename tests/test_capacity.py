@@ -135,6 +135,7 @@ def test_capacity_does_not_depend_on_the_processes(monkeypatch):
     from sim.experiment import replications
 
     monkeypatch.setattr(replications, "POOL_START_S", 0.0)  # share even short rounds
+    monkeypatch.setattr(replications, "FORKED_POOL_START_S", 0.0)
     target = [parse_target("acute_same_day_rate >= 0.9")]
     quick = dict(FAST, replications=4, max_replications=4, resolution=2000)
     one = find_capacity(nurse_limited(3), target, **quick)

@@ -102,6 +102,7 @@ def test_runs_on_a_pool_or_kept_here_give_the_same_results_in_order(monkeypatch,
     from sim.experiment import replications as module
 
     monkeypatch.setattr(module, "POOL_START_S", pool_start_s)
+    monkeypatch.setattr(module, "FORKED_POOL_START_S", pool_start_s)
     monkeypatch.setattr(module, "BATCH_S", batch_s)  # 0: a batch per run
     monkeypatch.setattr(module, "BATCHES_AHEAD", 2)
     scenario = load_scenario("default")
@@ -120,6 +121,7 @@ def use_pool(monkeypatch, pool) -> None:
     from sim.experiment import replications as module
 
     monkeypatch.setattr(module, "POOL_START_S", 0.0)
+    monkeypatch.setattr(module, "FORKED_POOL_START_S", 0.0)
     monkeypatch.setattr(module, "BATCH_S", 0.0)  # a batch per run
     monkeypatch.setattr(module, "_POOL", {})
     monkeypatch.setattr(module, "_POOL_UP", set())
@@ -212,7 +214,8 @@ _FORKED_RUNS = """
 import hashlib, sys
 from sim.experiment import replications as module
 from sim.scenario import load_scenario
-module.POOL_START_S, module.BATCH_S = 0.0, 0.0  # every run after the first to the pool
+module.POOL_START_S = module.FORKED_POOL_START_S = 0.0  # every run after the first
+module.BATCH_S = 0.0  # to the pool, a batch per run
 scenario = load_scenario("default")
 calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
 outs = list(module.iter_runs(scenario, range(2, 8), 5, calendar, jobs=2))
@@ -242,6 +245,7 @@ def test_forked_workers_give_the_runs_of_a_fresh_worker_and_of_one_process(monke
     calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
     here = list(module.iter_runs(scenario, range(2, 8), 5, calendar, jobs=1))
     monkeypatch.setattr(module, "POOL_START_S", 0.0)
+    monkeypatch.setattr(module, "FORKED_POOL_START_S", 0.0)
     monkeypatch.setattr(module, "BATCH_S", 0.0)
     monkeypatch.setattr(module, "_POOL", {})
     monkeypatch.setattr(module, "_POOL_UP", set())

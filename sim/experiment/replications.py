@@ -152,7 +152,7 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     tick()
     yield out
     rest = replications[1:]
-    if first * len(rest) <= POOL_START_S:
+    if first * len(rest) <= (FORKED_POOL_START_S if forks_safely() else POOL_START_S):
         yield from _run_here(model, seed, rest, calendar, event_log, keep_days)
         return
     yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs,
@@ -168,10 +168,13 @@ _LAST_RUN_S: list[float] = []
 #: 2-core machine, 4 s at a load of 6), its first runs in a fresh process and the wait
 #: for its last batch. Measured with ``clinicsim run -r R --weeks 1`` of the default
 #: (runs of about 0.4 s) on a busy day, -j 2's wall time over -j 1's, median of 3-5
-#: pairs: R = 6 (2 s left) 1.17, R = 10 (3.6 s) 0.81, R = 16 0.70; so 2.5 s. Measured with
-#: fresh workers; a forked one (see :func:`_new_pool`) starts sooner, so on Linux the
-#: figure errs on the side of keeping short runs here.
+#: pairs: R = 6 (2 s left) 1.17, R = 10 (3.6 s) 0.81, R = 16 0.70; so 2.5 s.
 POOL_START_S = 2.5
+#: The same for a worker forked from this process (see :func:`_new_pool`), up in
+#: milliseconds: -j 2's wall time over that of the same command keeping its runs here,
+#: ``clinicsim run -r R --weeks 1`` of the default, median of 8 alternating pairs: R = 2
+#: (0.4 s left) 1.00, R = 3 (0.8 s) 0.94, R = 4 (1.2 s) 0.91; so 0.6 s.
+FORKED_POOL_START_S = 0.6
 #: Seconds of simulation per batch of runs (from the last run's time): long enough that
 #: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
 #: this process and the workers finish together.
