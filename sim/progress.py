@@ -81,9 +81,9 @@ def progress_bar(total: int | None, desc: str, unit: str = "run",
 def _bar_class() -> type:
     """tqdm without its monitor thread, which redraws a bar that skips redraws between
     slow updates (ours redraw at any tick: ``miniters=1``). A second thread would make
-    ``-j N`` start fresh
-    workers instead of forking them (see :func:`sim.experiment.replications.forks_safely`).
-    A subclass, so that other bars in the same process (a notebook's own) keep theirs."""
+    ``-j N`` start fresh workers instead of forking them (see
+    :func:`sim.experiment.replications.forks_safely`). A subclass, so that other bars in
+    the same process (a notebook's own) keep theirs."""
     from tqdm import tqdm
 
     class Bar(tqdm):
