@@ -589,7 +589,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="number of independent runs")
     _add_weeks(run)
     run.add_argument("--jobs", "-j", type=_positive_int, default=1,
-                     help="worker processes (results do not depend on it)")
+                     help="processes sharing the runs, this one included (results do "
+                          "not depend on it)")
     run.add_argument("--json", action="store_true", help="print tidy JSON rows instead")
     run.add_argument("--events", metavar="FILE", help="write the event log as CSV")
     run.add_argument("--save", metavar="DIR",
@@ -614,7 +615,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="independent runs per design")
     _add_weeks(compare, "each scenario's")
     compare.add_argument("--jobs", "-j", type=_positive_int, default=1,
-                         help="worker processes (results do not depend on it)")
+                         help="processes sharing the runs, this one included (results do "
+                              "not depend on it)")
     compare.add_argument("--json", action="store_true",
                          help="print tidy JSON rows (with the paired differences) instead")
     compare.add_argument("--all", action="store_true",
