@@ -258,19 +258,23 @@ def test_forked_workers_give_the_runs_of_a_fresh_worker_and_of_one_process(monke
     assert forked[1] == digest(fresh) == digest(here)
 
 
+def _parent_if_alive(pid: int) -> int | None:
+    """The parent of ``pid`` if it is a live process (not ended, not a zombie waiting to
+    be reaped), from ``/proc``; else None."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
+    except OSError:  # ended
+        return None
+    return None if state == "Z" else int(parent)
+
+
 def _children(pid: int) -> list[int]:
-    """Live processes whose parent is ``pid`` (zombies waiting to be reaped are gone)."""
+    """Live processes whose parent is ``pid``."""
     from pathlib import Path
 
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended meanwhile
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
+    return [int(d.name) for d in Path("/proc").iterdir()
+            if d.name.isdigit() and _parent_if_alive(int(d.name)) == pid]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
@@ -306,18 +310,9 @@ def test_forked_workers_end_with_the_command(stop, group, code):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code and "Traceback" not in err
     deadline = time.time() + 10
-    while time.time() < deadline and any(_alive(w) for w in workers):
+    while time.time() < deadline and any(_parent_if_alive(w) is not None for w in workers):
         time.sleep(0.05)
-    assert not any(_alive(w) for w in workers)
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (not ended, not a zombie)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert not any(_parent_if_alive(w) is not None for w in workers)
 
 
 def test_workers_are_forked_only_from_a_single_thread():
