@@ -7,7 +7,10 @@ lies on its good side, *violated* when the whole interval lies on the bad side, 
 count as not met if they stay unclear. A list size where a target is already violated
 gets no more runs: it is not met at the search's confidence, and further runs would only
 spend time on a decision already taken (above the capacity, such sizes took many of a
-search's runs while another target stayed unclear). Demand scales with the list size
+search's runs while another target stayed unclear). Nor does a size whose unclear target
+would, at its runs' mean and spread, stay unclear after the maximum of runs: near the
+capacity such sizes took most of a search's runs, at its largest lists, mostly to end
+unclear. Demand scales with the list size
 through the patient-mix rates; every list size is run with the same seeds (common random
 numbers).
 
@@ -41,6 +44,9 @@ class Evaluation:
     replications: int
     rows: list[dict] = field(default_factory=list)
     costs: dict[str, float] = field(default_factory=dict)
+    #: The target that stopped this size's runs before the maximum: unclear, and at its
+    #: runs' mean and spread the maximum number of runs would leave it unclear too.
+    beyond_runs: str | None = None
 
     @property
     def statuses(self) -> list[str]:
@@ -102,9 +108,11 @@ class CapacityResult:
         if first is None or first.violated:
             return ""
         unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
+        beyond = (f", and at its runs' spread {first.beyond_runs} would stay so after the "
+                  "most runs a size may get" if first.beyond_runs else "")
         return (f"at {first.list_size:,} patients {', '.join(unclear)} "
                 f"{'stays' if len(unclear) == 1 else 'stay'} unclear after "
-                f"{first.replications} runs")
+                f"{first.replications} runs{beyond}")
 
     def table(self) -> pd.DataFrame:
         """Every list size tried, with each target's mean, CI and status."""
@@ -192,11 +200,38 @@ class CapacitySearch:
                                 else math.nan for m in COST_METRICS}
             if evaluation.violated or "unclear" not in evaluation.statuses or final:
                 break  # settled: one confidently missed target already fails this size
+            evaluation.beyond_runs = self._beyond_runs(stream, evaluation)
+            if evaluation.beyond_runs:
+                break  # not met at the search's confidence, and more runs would not say so
             more = min(self.replications, self.max_replications - runs)
             self._runs(list_size, runs, runs + more, stream)
             runs += more
         self._cache[list_size] = evaluation
         return evaluation
+
+    def _beyond_runs(self, stream: SummaryStream, evaluation: Evaluation) -> str | None:
+        """The first target, unclear now, whose interval would still hold its value after
+        the maximum number of runs if the mean and the spread between runs stayed as they
+        are; None if more runs could settle every unclear target.
+
+        Such a size is not met at the search's confidence whatever the other targets do,
+        and the runs up to the maximum would most likely only confirm it: near the
+        capacity they were most of a search's runs, each at one of its largest lists. A
+        trend target is never the reason (a steady trend's interval straddles its value
+        at any number of runs, and it is judged on all of them)."""
+        unclear = [t for t, row in zip(self.targets, evaluation.rows)
+                   if row["status"] == "unclear" and t.metric not in STEADY_STATE]
+        if not unclear:
+            return None
+        projected = overall(stream.table(self.confidence, runs=self.max_replications))
+        projected = projected.set_index("metric")
+        for t in unclear:
+            if t.metric in projected.index:
+                r = projected.loc[t.metric]
+                mean, low, high = (float(r[c]) for c in ("mean", "ci_low", "ci_high"))
+                if t.status(mean, low, high) == "unclear":
+                    return str(t)
+        return None
 
     def _expect(self, lo: int | None, hi: int | None, size: int) -> None:
         """Tell the progress bar how many runs the search will take, as far as it can
@@ -380,5 +415,6 @@ def describe(result: CapacityResult) -> str:
     for e in sorted(result.evaluations, key=lambda e: e.list_size):
         marks = ", ".join(f"{r['target'].split()[0]} {r['mean']:.3g} ({r['status']})"
                           for r in e.rows)
-        lines.append(f"  {e.list_size:>7,} ({e.replications} runs): {marks}")
+        beyond = f"; more would not settle {e.beyond_runs}" if e.beyond_runs else ""
+        lines.append(f"  {e.list_size:>7,} ({e.replications} runs{beyond}): {marks}")
     return "\n".join(lines)

@@ -488,16 +488,24 @@ class SummaryStream:
         block_weights[0, run_index, codes] = weights
         self.sums.add(block_values, block_weights)
 
-    def table(self, level: float = 0.95) -> pd.DataFrame:
+    def table(self, level: float = 0.95, runs: int | None = None) -> pd.DataFrame:
+        """The pooled estimates and their intervals; with ``runs``, the intervals that
+        many runs would give if the means and the spread between runs stayed as they are
+        (a standard error shrinks as one over the root of the runs): a projection, for
+        deciding whether more runs can settle a question, not an estimate."""
         import pandas as pd
         labels = list(self.index)
         if not labels:
             return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
         n, estimate, se = (a[0] for a in self.sums.estimate())
+        trials = self.sums.sx[0]
+        if runs is not None:
+            grow = runs / np.maximum(n, 1)
+            se, trials, n = se / np.sqrt(grow), trials * grow, np.where(n > 0, runs, n)
         bounds = np.array([metric_bounds(label[0]) for label in labels], dtype=object)
         counted = np.array([label[0] in COUNTED_SHARES for label in labels])
         low, high = intervals(estimate, se, n, bounds, level,
-                              trials=np.where(counted, self.sums.sx[0], np.nan))
+                              trials=np.where(counted, trials, np.nan))
         summary = pd.DataFrame(labels, columns=KEYS)
         summary["mean"], summary["ci_low"], summary["ci_high"] = estimate, low, high
         summary["replications"] = n.astype(int)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,14 +153,60 @@ def test_a_list_size_with_a_violated_target_gets_no_more_runs():
     scenario, quick = load_scenario("default"), dict(weeks=1, warmup_weeks=0)
     probe = CapacitySearch(scenario, [parse_target("abandonment_rate <= 1")], replications=4,
                            **quick).evaluate(2000)
-    mean = probe.rows[0]["mean"]  # a target at the mean itself: its interval straddles it
-    unclear = Target("abandonment_rate", "<=", mean)
+    # inside the interval of 4 runs, outside the one 8 runs with their spread would give
+    mean, high = probe.rows[0]["mean"], probe.rows[0]["ci_high"]
+    unclear = Target("abandonment_rate", "<=", mean + 0.8 * (high - mean))
     alone = CapacitySearch(scenario, [unclear], replications=4, max_replications=8,
                            **quick).evaluate(2000)
-    assert alone.statuses == ["unclear"] and alone.replications == 8
+    assert alone.replications == 8
     both = CapacitySearch(scenario, [unclear, parse_target("phone_wait_mean_min <= 0")],
                           replications=4, max_replications=8, **quick).evaluate(2000)
     assert both.statuses == ["unclear", "violated"] and both.replications == 4
+
+
+def test_a_size_gets_more_runs_only_where_they_could_settle_an_unclear_target():
+    """An unclear target whose interval, at its runs' mean and spread, would shrink clear
+    of its value by the maximum of runs gets them; one whose value sits at its mean would
+    still be unclear after them, so the size stops: it is not met either way."""
+    from sim.capacity import CapacitySearch
+
+    scenario, quick = load_scenario("default"), dict(weeks=1, warmup_weeks=0)
+    probe = CapacitySearch(scenario, [parse_target("phone_wait_p90_min <= 1000")],
+                           replications=4, **quick).evaluate(2000).rows[0]
+    mean, high = probe["mean"], probe["ci_high"]
+    at_mean = Target("phone_wait_p90_min", "<=", mean)
+    stopped = CapacitySearch(scenario, [at_mean], replications=4, max_replications=16,
+                             **quick).evaluate(2000)
+    assert stopped.statuses == ["unclear"] and stopped.replications == 4
+    assert stopped.beyond_runs == str(at_mean)
+    # inside the interval of 4 runs, outside what 16 runs with that spread would give
+    near_edge = Target("phone_wait_p90_min", "<=", mean + 0.8 * (high - mean))
+    more = CapacitySearch(scenario, [near_edge], replications=4, max_replications=16,
+                          **quick).evaluate(2000)
+    assert more.replications > 4
+
+
+def test_a_projected_interval_narrows_as_the_root_of_the_runs():
+    """SummaryStream.table(runs=k): the same means, the spread between runs kept, the
+    interval k runs would give (Student's t with k - 1 degrees of freedom)."""
+    from scipy.stats import t as student
+
+    from sim.metrics import SummaryStream
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"replication": range(10), "metric": "backlog_trend_per_week", "role": None,
+                          "activity": None, "weekday": None,
+                          "value": rng.normal(-1, 3, 10), "weight": 1.0})
+    stream = SummaryStream()
+    stream.add(frame)
+    now = stream.table().iloc[0]
+    same = stream.table(runs=10).iloc[0]
+    assert same["ci_low"] == pytest.approx(now["ci_low"])
+    later = stream.table(runs=40).iloc[0]
+    assert later["mean"] == now["mean"] and later["replications"] == 40
+    ratio = (later["ci_high"] - later["ci_low"]) / (now["ci_high"] - now["ci_low"])
+    expected = student.ppf(0.975, 39) / student.ppf(0.975, 9) * math.sqrt(10 / 40)
+    assert ratio == pytest.approx(expected)
 
 
 def test_unreachable_targets_give_zero_capacity():
