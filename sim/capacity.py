@@ -108,15 +108,21 @@ class CapacityResult:
         if first is None or first.violated:
             return ""
         unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
-        beyond = (f", and at its runs' spread {first.beyond_runs} would stay so after the "
-                  "most runs a size may get" if first.beyond_runs else "")
+        beyond = ""
+        if first.beyond_runs:
+            who = "" if unclear == [first.beyond_runs] else f" ({first.beyond_runs})"
+            beyond = (f", and would{who} after the most runs a list size may get, at the "
+                      "spread between its runs")
         return (f"at {first.list_size:,} patients {', '.join(unclear)} "
                 f"{'stays' if len(unclear) == 1 else 'stay'} unclear after "
                 f"{first.replications} runs{beyond}")
 
     def table(self) -> pd.DataFrame:
-        """Every list size tried, with each target's mean, CI and status."""
-        return pd.DataFrame([{"list_size": e.list_size, "replications": e.replications, **r}
+        """Every list size tried, with each target's mean, CI and status;
+        ``stopped_runs`` is True for the target that stopped a size's runs before the
+        maximum (unclear, and the maximum would not settle it at the runs' spread)."""
+        return pd.DataFrame([{"list_size": e.list_size, "replications": e.replications, **r,
+                              "stopped_runs": r["target"] == e.beyond_runs}
                              for e in sorted(self.evaluations, key=lambda e: e.list_size)
                              for r in e.rows])
 
@@ -212,7 +218,9 @@ class CapacitySearch:
     def _beyond_runs(self, stream: SummaryStream, evaluation: Evaluation) -> str | None:
         """The first target, unclear now, whose interval would still hold its value after
         the maximum number of runs if the mean and the spread between runs stayed as they
-        are; None if more runs could settle every unclear target.
+        are; None if more runs could settle every unclear target, or while a trend
+        target's interval lies on its bad side (only all the runs may call it missed, and
+        a size confidently missed is what makes the capacity an answer, not a lower bound).
 
         Such a size is not met at the search's confidence whatever the other targets do,
         and the runs up to the maximum would most likely only confirm it: near the
@@ -221,8 +229,10 @@ class CapacitySearch:
         at any number of runs, and it is judged on all of them)."""
         unclear = [t for t, row in zip(self.targets, evaluation.rows)
                    if row["status"] == "unclear" and t.metric not in STEADY_STATE]
-        if not unclear:
-            return None
+        trend_looks_missed = any(row["status"] == "unclear" and t.metric in STEADY_STATE
+                                 for t, row in zip(self.targets, evaluation.rows))
+        if not unclear or trend_looks_missed:
+            return None  # all runs may show the trend confidently missed: a settled answer
         projected = overall(stream.table(self.confidence, runs=self.max_replications))
         projected = projected.set_index("metric")
         for t in unclear:

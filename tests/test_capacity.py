@@ -179,11 +179,36 @@ def test_a_size_gets_more_runs_only_where_they_could_settle_an_unclear_target():
                              **quick).evaluate(2000)
     assert stopped.statuses == ["unclear"] and stopped.replications == 4
     assert stopped.beyond_runs == str(at_mean)
+    from sim.capacity import CapacityResult
+    table = CapacityResult("P", [at_mean], 0, None, None, 1.0, [stopped], {}, 0.95).table()
+    assert table["stopped_runs"].tolist() == [True]
     # inside the interval of 4 runs, outside what 16 runs with that spread would give
     near_edge = Target("phone_wait_p90_min", "<=", mean + 0.8 * (high - mean))
     more = CapacitySearch(scenario, [near_edge], replications=4, max_replications=16,
                           **quick).evaluate(2000)
     assert more.replications > 4
+
+
+def test_a_trend_that_looks_missed_keeps_a_size_running(monkeypatch):
+    """Overtime at its line would stay unclear however many runs: alone it stops the
+    size after its first runs. Beside a backlog trend whose first runs lie above 0, the
+    size gets all its runs, so that the trend can be called missed on the last look and
+    the capacity below it is an answer, not a lower bound."""
+    import sim.capacity as capacity
+    runs_seen: list[int] = []
+    rows = [{"metric": "overtime_min", "mean": 60.0, "ci_low": 55.0, "ci_high": 65.0},
+            {"metric": "backlog_trend_per_week", "mean": 3.0, "ci_low": 0.5, "ci_high": 5.5}]
+    monkeypatch.setattr(capacity.CapacitySearch, "_runs",
+                        lambda self, size, start, stop, stream: runs_seen.append(stop))
+    monkeypatch.setattr(capacity, "overall", lambda _table: pd.DataFrame(rows))
+    monkeypatch.setattr(capacity.SummaryStream, "table",
+                        lambda self, confidence, runs=None: None)
+    overtime = parse_target("overtime_min <= 60")
+    trend = parse_target("backlog_trend_per_week <= 0")
+    alone = capacity.CapacitySearch(load_scenario("default"), [overtime]).evaluate(5000)
+    assert alone.replications == 10 and alone.beyond_runs == str(overtime)
+    both = capacity.CapacitySearch(load_scenario("default"), [overtime, trend]).evaluate(5000)
+    assert both.replications == 40 and both.violated and both.beyond_runs is None
 
 
 def test_a_projected_interval_narrows_as_the_root_of_the_runs():
@@ -288,6 +313,11 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     assert ("Capacity: 400 listed patients (every target met up to here; a target is "
             "confidently missed from 1,600 patients; between the two, at 800 patients "
             f"{a} stays unclear after 5 runs)") in text
+    unclear.beyond_runs = a  # stopped: the maximum of runs would not have settled it
+    text = describe(between)
+    assert (f"at 800 patients {a} stays unclear after 5 runs, and would after the most runs "
+            "a list size may get, at the spread between its runs") in text
+    assert f"800 (5 runs; more would not settle {a})" in text
     settled = CapacityResult("P", targets, 400, 800, o, 1.0,
                              [met, _evaluation(800, 3, {a: "unclear", o: "violated"})],
                              {}, 0.95)
