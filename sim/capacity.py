@@ -15,7 +15,8 @@ through the patient-mix rates; every list size is run with the same seeds (commo
 numbers).
 
 The search brackets the capacity by doubling or halving the list size, then bisects to
-the requested resolution. The answer is the largest list size where every target is met,
+the requested resolution; where no size above the answer is confidently missed, it tries
+one list twice the largest tried, so that a confident miss brackets the answer. The answer is the largest list size where every target is met,
 with the smallest list size where a target is confidently violated as its upper bound,
 the target that binds first, and patients per full-time GP.
 """
@@ -289,7 +290,22 @@ class CapacitySearch:
                     lo = mid
                 else:
                     hi = mid
+            self._bracket_above(lo)
         return self._result(lo or 0)
+
+    def _bracket_above(self, capacity: int) -> None:
+        """Where no size above the capacity is confidently missed (each stayed unclear),
+        try one list twice the largest tried: a target confidently missed there brackets
+        the capacity and names the one that binds, where the answer would otherwise be a
+        lower bound only. One size, not a doubling to the search's limit: a target still
+        unclear at twice the list leaves the lower bound, without runs of huge lists."""
+        if any(e.violated for size, e in self._cache.items() if size > capacity):
+            return
+        largest = max(self._cache)
+        size = min(self.max_list_size, 2 * largest)
+        if size > largest:
+            expect(sum(e.replications for e in self._cache.values()) + self.replications)
+            self.evaluate(size)
 
     def _result(self, capacity: int) -> CapacityResult:
         tried = sorted(self._cache.values(), key=lambda e: e.list_size)

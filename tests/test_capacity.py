@@ -189,6 +189,31 @@ def test_a_size_gets_more_runs_only_where_they_could_settle_an_unclear_target():
     assert more.replications > 4
 
 
+@pytest.mark.parametrize("missed_from, settled", [(12_000, True), (30_000, False)])
+def test_with_no_confident_miss_above_the_search_tries_twice_the_list(monkeypatch,
+                                                                      missed_from, settled):
+    """Every size above 5,000 stays unclear up to 12,000: the search tries one list twice
+    the largest it tried (6,000, the default's) and, if a target is confidently missed
+    there, gives a capacity with that bound instead of a lower bound; no further sizes."""
+    from sim.capacity import CapacitySearch, Evaluation
+
+    text = "overtime_min <= 60"
+
+    def evaluate(self, size):
+        status = ("met" if size <= 5000 else "violated" if size >= missed_from
+                  else "unclear")
+        return self._cache.setdefault(size, Evaluation(size, 10, [
+            {"target": text, "status": status, "margin": 0.0}]))
+
+    monkeypatch.setattr(CapacitySearch, "evaluate", evaluate)
+    search = CapacitySearch(load_scenario("default"), [parse_target(text)])
+    result = search.run()
+    assert 4900 <= result.capacity <= 5000
+    assert max(e.list_size for e in result.evaluations) == 12_000
+    assert result.settled is settled
+    assert result.upper == (12_000 if settled else None)
+
+
 def test_a_trend_that_looks_missed_keeps_a_size_running(monkeypatch):
     """Overtime at its line would stay unclear however many runs: alone it stops the
     size after its first runs. Beside a backlog trend whose first runs lie above 0, the
