@@ -10,15 +10,15 @@ spend time on a decision already taken (above the capacity, such sizes took many
 search's runs while another target stayed unclear). Nor does a size whose unclear target
 would, at its runs' mean and spread, stay unclear after the maximum of runs: near the
 capacity such sizes took most of a search's runs, at its largest lists, mostly to end
-unclear. Demand scales with the list size
-through the patient-mix rates; every list size is run with the same seeds (common random
-numbers).
+unclear. Demand scales with the list size through the patient-mix rates; every list
+size is run with the same seeds (common random numbers).
 
 The search brackets the capacity by doubling or halving the list size, then bisects to
 the requested resolution; where no size above the answer is confidently missed, it tries
-one list twice the largest tried, so that a confident miss brackets the answer. The answer is the largest list size where every target is met,
-with the smallest list size where a target is confidently violated as its upper bound,
-the target that binds first, and patients per full-time GP.
+one list twice the largest tried, so that a confident miss brackets the answer. The
+answer is the largest list size where every target is met, with the smallest list size
+where a target is confidently violated as its upper bound, the target that binds first,
+and patients per full-time GP.
 """
 from __future__ import annotations
 
@@ -224,10 +224,9 @@ class CapacitySearch:
         a size confidently missed is what makes the capacity an answer, not a lower bound).
 
         Such a size is not met at the search's confidence whatever the other targets do,
-        and the runs up to the maximum would most likely only confirm it: near the
-        capacity they were most of a search's runs, each at one of its largest lists. A
-        trend target is never the reason (a steady trend's interval straddles its value
-        at any number of runs, and it is judged on all of them)."""
+        and the runs up to the maximum would most likely only confirm it. A trend target
+        is never the reason: a steady trend's interval straddles its value at any number
+        of runs."""
         unclear = [t for t, row in zip(self.targets, evaluation.rows)
                    if row["status"] == "unclear" and t.metric not in STEADY_STATE]
         trend_looks_missed = any(row["status"] == "unclear" and t.metric in STEADY_STATE
@@ -299,7 +298,7 @@ class CapacitySearch:
         the capacity and names the one that binds, where the answer would otherwise be a
         lower bound only. One size, not a doubling to the search's limit: a target still
         unclear at twice the list leaves the lower bound, without runs of huge lists."""
-        if any(e.violated for size, e in self._cache.items() if size > capacity):
+        if any(e.violated for e in self._cache.values() if e.list_size > capacity):
             return
         largest = max(self._cache)
         size = min(self.max_list_size, 2 * largest)

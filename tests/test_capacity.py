@@ -238,14 +238,15 @@ def test_a_trend_that_looks_missed_keeps_a_size_running(monkeypatch):
 
 def test_a_projected_interval_narrows_as_the_root_of_the_runs():
     """SummaryStream.table(runs=k): the same means, the spread between runs kept, the
-    interval k runs would give (Student's t with k - 1 degrees of freedom)."""
+    interval k runs would give (Student's t with k - 1 degrees of freedom; a real-valued
+    metric, whose interval is not on a log or logit scale)."""
     from scipy.stats import t as student
 
     from sim.metrics import SummaryStream
 
     rng = np.random.default_rng(3)
-    frame = pd.DataFrame({"replication": range(10), "metric": "backlog_trend_per_week", "role": None,
-                          "activity": None, "weekday": None,
+    frame = pd.DataFrame({"replication": range(10), "metric": "backlog_trend_per_week",
+                          "role": None, "activity": None, "weekday": None,
                           "value": rng.normal(-1, 3, 10), "weight": 1.0})
     stream = SummaryStream()
     stream.add(frame)
