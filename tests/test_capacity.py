@@ -145,16 +145,28 @@ def test_capacity_does_not_depend_on_the_processes(monkeypatch):
     assert one.table().equals(two.table())
 
 
+#: One measured week, no warm-up: the runs of the tests that look at one list size.
+QUICK = dict(weeks=1, warmup_weeks=0)
+
+
+def _first_runs(metric: str) -> tuple[float, float]:
+    """The mean of ``metric`` and its interval's upper limit over 4 such runs of the
+    default practice at 2,000 patients (a target that always holds, to read them)."""
+    from sim.capacity import CapacitySearch
+
+    row = CapacitySearch(load_scenario("default"), [Target(metric, "<=", 1e9)],
+                         replications=4, **QUICK).evaluate(2000).rows[0]
+    return row["mean"], row["ci_high"]
+
+
 def test_a_list_size_with_a_violated_target_gets_no_more_runs():
     """More runs cannot change the verdict that matters (the size is not met), so a target
     still unclear beside a violated one does not send the size to its maximum of runs."""
     from sim.capacity import CapacitySearch
 
-    scenario, quick = load_scenario("default"), dict(weeks=1, warmup_weeks=0)
-    probe = CapacitySearch(scenario, [parse_target("abandonment_rate <= 1")], replications=4,
-                           **quick).evaluate(2000)
+    scenario, quick = load_scenario("default"), QUICK
+    mean, high = _first_runs("abandonment_rate")
     # inside the interval of 4 runs, outside the one 8 runs with their spread would give
-    mean, high = probe.rows[0]["mean"], probe.rows[0]["ci_high"]
     unclear = Target("abandonment_rate", "<=", mean + 0.8 * (high - mean))
     alone = CapacitySearch(scenario, [unclear], replications=4, max_replications=8,
                            **quick).evaluate(2000)
@@ -168,18 +180,15 @@ def test_a_size_gets_more_runs_only_where_they_could_settle_an_unclear_target():
     """An unclear target whose interval, at its runs' mean and spread, would shrink clear
     of its value by the maximum of runs gets them; one whose value sits at its mean would
     still be unclear after them, so the size stops: it is not met either way."""
-    from sim.capacity import CapacitySearch
+    from sim.capacity import CapacityResult, CapacitySearch
 
-    scenario, quick = load_scenario("default"), dict(weeks=1, warmup_weeks=0)
-    probe = CapacitySearch(scenario, [parse_target("phone_wait_p90_min <= 1000")],
-                           replications=4, **quick).evaluate(2000).rows[0]
-    mean, high = probe["mean"], probe["ci_high"]
+    scenario, quick = load_scenario("default"), QUICK
+    mean, high = _first_runs("phone_wait_p90_min")
     at_mean = Target("phone_wait_p90_min", "<=", mean)
     stopped = CapacitySearch(scenario, [at_mean], replications=4, max_replications=16,
                              **quick).evaluate(2000)
     assert stopped.statuses == ["unclear"] and stopped.replications == 4
     assert stopped.beyond_runs == str(at_mean)
-    from sim.capacity import CapacityResult
     table = CapacityResult("P", [at_mean], 0, None, None, 1.0, [stopped], {}, 0.95).table()
     assert table["stopped_runs"].tolist() == [True]
     # inside the interval of 4 runs, outside what 16 runs with that spread would give

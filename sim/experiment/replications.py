@@ -288,9 +288,8 @@ def _new_pool(workers: int) -> Executor:
     is safe only where it is the platform's own way (Linux) and while this process runs
     a single thread: a fork copies a lock another thread holds (a Jupyter kernel's, a
     Dask client's) as held for ever."""
-    import multiprocessing
-
     if forks_safely():
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         return ProcessPoolExecutor(max_workers=workers, initializer=_forked_worker,
                                    initargs=(os.getpid(),),
@@ -326,13 +325,11 @@ _PR_SET_PDEATHSIG = 1
 
 
 def forks_safely() -> bool:
-    """Whether workers may be forked from this process: on Linux, while it runs one
-    thread."""
-    import multiprocessing
+    """Whether workers may be forked from this process: on Linux (where fork is always
+    a start method), while it runs one thread."""
     import threading
 
-    return (sys.platform.startswith("linux") and threading.active_count() == 1
-            and "fork" in multiprocessing.get_all_start_methods())
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def _drop_pool() -> None:
