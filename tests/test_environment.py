@@ -97,14 +97,17 @@ def test_day_loop_raises_a_failed_event():
         raise AssertionError("the failure was swallowed")
 
 
-def _timers_trace(cheap: bool) -> list[tuple[float, str]]:
+def _timers_trace(cheap: bool, minutes: bool = False) -> list[tuple[float, str]]:
     """Processes sleeping and callbacks due at tied times, one process interrupted in
-    its sleep: the order of what happens."""
+    its sleep: the order of what happens. Cheap: the engine's timers (processes yield
+    the minutes they sleep if ``minutes``, else ``env.sleep``); else SimPy's timeouts."""
     env = DayEnvironment()
     log: list[tuple[float, str]] = []
 
     def sleep(delay: float):
-        return env.sleep(delay) if cheap else env.timeout(delay)
+        if cheap:
+            return delay if minutes else env.sleep(delay)
+        return env.timeout(delay)
 
     def at(t: float, name: str) -> None:
         callback = lambda _e: log.append((env.now, name))  # noqa: E731
@@ -136,8 +139,27 @@ def _timers_trace(cheap: bool) -> list[tuple[float, str]]:
 
 
 def test_cheap_timers_keep_simpy_order():
-    assert _timers_trace(cheap=True) == _timers_trace(cheap=False)
-    assert (2.5, "a interrupted by a question") in _timers_trace(cheap=True)
+    reference = _timers_trace(cheap=False)
+    assert _timers_trace(cheap=True) == reference
+    assert _timers_trace(cheap=True, minutes=True) == reference
+    assert (2.5, "a interrupted by a question") in reference
+
+
+def test_a_negative_sleep_fails_in_the_process_that_asked_for_it():
+    env = DayEnvironment()
+    seen = []
+
+    def sleeper():
+        try:
+            yield -1.0
+        except ValueError as err:
+            seen.append(str(err))
+        yield 2  # whole minutes are minutes too
+        seen.append(env.now)
+
+    env.process(sleeper())
+    env.run()
+    assert seen == ["negative delay -1.0", 2.0]
 
 
 def test_compiled_heap_gives_heapq_order():
@@ -168,3 +190,4 @@ def test_day_loop_keeps_simpy_order_on_the_compiled_heap(monkeypatch):
     assert _trace(DayEnvironment, use_alarm=False) == reference
     assert _trace(DayEnvironment, use_alarm=True) == reference
     assert _timers_trace(cheap=True) == _timers_trace(cheap=False)
+    assert _timers_trace(cheap=True, minutes=True) == _timers_trace(cheap=False)

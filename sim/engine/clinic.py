@@ -173,7 +173,7 @@ class Clinic:
         """``c`` is ``worker``'s patient now: at their slot, or back from a history
         (``first``: ahead of those who came after them)."""
         c.stage = "inbox" if c.stage == TASK else "consult"
-        if worker.wake is not None and "booked" in worker.serving:  # idle in a booked block
+        if worker.waiting and "booked" in worker.serving:  # idle in a booked block
             worker.wake_with(c)
         elif first:
             worker.booked.appendleft(c)
@@ -429,7 +429,7 @@ class Clinic:
                 if q.kind == "assist":
                     if self.log is not None:
                         self.log_event(q.contact.id, "unassisted", None)
-                    if q.asker.wake is not None:
+                    if q.asker.waiting:
                         q.asker.wake_with(None)
                     continue
                 self.records.unanswered += 1
@@ -439,7 +439,7 @@ class Clinic:
 
     # --- end of day ----------------------------------------------------------------------
     def closing(self):
-        yield self.env.sleep(max(0.0, self.close - self.env._now))
+        yield max(0.0, self.close - self.env._now)  # minutes asleep
         self._close_phone_line()
         eod = self.scenario.end_of_day
         if eod.patients == "carry_over":
@@ -483,7 +483,7 @@ class Clinic:
         with the cyclic collector paused: clinic <-> workers, and the SimPy environment's
         own (its heap holds events whose callbacks hold processes)."""
         for w in self.workers:
-            w.clinic = w.process = w.wake = w.alarm = None  # type: ignore[assignment]
+            w.clinic = w.process = w.handed = w.alarm = None  # type: ignore[assignment]
         self.workers, self.idle = [], IdleIndex()
         self.env.release()
 

@@ -98,5 +98,5 @@ def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], cty
     env = clinic.env
     for t, ctype, patient, u in zip(times, ctypes, patients, draws):
         if t > env._now:
-            yield env.sleep(t - env._now)
+            yield t - env._now  # minutes asleep
         clinic.arrive(stream, channel, ctype, u, patient, patience)

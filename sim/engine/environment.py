@@ -27,11 +27,12 @@ loop and timers, so a SimPy release that changed them would fail there first.
 from __future__ import annotations
 
 from heapq import heappop, heappush
+from functools import partial
 from typing import Any, Callable, Final, Generator
 
 import simpy
 from simpy.core import NORMAL
-from simpy.events import PENDING, URGENT, Interruption
+from simpy.events import PENDING, URGENT
 
 #: Whether this module runs compiled (a mypyc extension). The event heap is the engine's
 #: busiest structure: about 1,000 pushes and pops a day, each a few comparisons of
@@ -109,6 +110,30 @@ class Due:
         self.callbacks: Any = []  # a list; None once it has rung, as SimPy sets it
 
 
+class Nap:
+    """A process's sleep: what a process yields a number of minutes for. Each process has
+    one, reused for every sleep, and the heap holds it under the number the sleep was given;
+    it rings only if that number is still its own (an interrupt calls a sleep off by
+    changing it). A sleep is most of a day's events, and so it costs no timer object, no
+    list of callbacks and no call through the event's callbacks."""
+
+    __slots__ = ("process", "eid")
+
+    def __init__(self, process: DayProcess) -> None:
+        self.process: Any = process  # None once it has ended
+        self.eid = -1  # the number of the sleep under way, -1 when none is
+
+
+class _UntilWoken:
+    """What a process yields to wait until someone calls its ``wake()``."""
+
+    __slots__ = ()
+
+
+#: Yielded by a process to wait, with nothing in the event heap, until its ``wake()``.
+UNTIL_WOKEN: Final = _UntilWoken()
+
+
 class DayEnvironment:
     """A SimPy environment of one day: what SimPy's events and processes use of
     ``simpy.Environment`` (the clock, the event heap and its counter, the active process,
@@ -147,7 +172,12 @@ class DayEnvironment:
 
     def schedule(self, event: Any, priority: int = NORMAL, delay: float = 0) -> None:
         """Schedule ``event`` ``delay`` minutes from now, as SimPy's environment does."""
-        self.push(self._now + delay, priority, self.ticket(), event)
+        eid = self._eid  # ``ticket()`` and ``push()`` inline: a few hundred times a day
+        self._eid = eid + 1
+        if NATIVE_HEAP:
+            heap_add(self._queue, HeapEntry(self._now + delay, priority, eid, event))
+        else:
+            heappush(self._queue, (self._now + delay, priority, eid, event))
 
     def process(self, generator: Generator[Any, Any, Any]) -> DayProcess:
         """A process running ``generator`` in this environment."""
@@ -174,7 +204,12 @@ class DayEnvironment:
         now = self._now
         due = Due()
         due.callbacks.append(callback)
-        self.push(now + max(0.0, t - now), NORMAL, self.ticket(), due)
+        eid = self._eid  # ``ticket()`` and ``push()`` inline: a few hundred times a day
+        self._eid = eid + 1
+        if NATIVE_HEAP:
+            heap_add(self._queue, HeapEntry(now + max(0.0, t - now), NORMAL, eid, due))
+        else:
+            heappush(self._queue, (now + max(0.0, t - now), NORMAL, eid, due))
 
     def run(self) -> None:
         """Process every scheduled event, as ``simpy.Environment.run()`` does without
@@ -184,10 +219,36 @@ class DayEnvironment:
         while queue:
             if NATIVE_HEAP:
                 entry = heap_take(queue)
-                self._now, event = entry.t, entry.event
+                self._now, eid, event = entry.t, entry.eid, entry.event
             else:
-                self._now, _, _, event = heappop(queue)
-            if isinstance(event, Due):  # most events: typed, and never failed
+                self._now, _, eid, event = heappop(queue)
+            if type(event) is Nap:  # the commonest: a process's sleep comes to its end
+                nap: Nap = event
+                if nap.eid == eid:  # not called off by an interrupt meanwhile
+                    # ``nap.process._resume(None)`` inline, and its commonest outcome (the
+                    # process sleeps again) too: a call less for most of the day's events
+                    proc: DayProcess = nap.process
+                    self._active_proc = proc
+                    try:
+                        then = proc._send(None)
+                    except BaseException as failure:  # StopIteration: it has ended
+                        proc._ended(failure)
+                    else:
+                        if type(then) is float and then >= 0.0:
+                            eid = self._eid
+                            self._eid = eid + 1
+                            nap.eid = eid
+                            if NATIVE_HEAP:
+                                heap_add(queue, HeapEntry(self._now + then, NORMAL, eid, nap))
+                            else:
+                                heappush(queue, (self._now + then, NORMAL, eid, nap))
+                        else:
+                            again = proc._wait_for(then)
+                            if again is not None:
+                                proc._resume(again)
+                    self._active_proc = None
+                continue
+            if isinstance(event, Due):  # most other events: typed, and never failed
                 callbacks, event.callbacks = event.callbacks, None
                 for callback in callbacks:
                     callback(event)
@@ -240,6 +301,18 @@ class Signal:
         return self
 
 
+class Thrown:
+    """A failed event that resumes a process by throwing ``failure`` into it (an
+    interrupt, or the error of a negative sleep)."""
+
+    __slots__ = ("_value", "_defused")
+    _ok = False
+
+    def __init__(self, failure: BaseException) -> None:
+        self._value = failure
+        self._defused = True
+
+
 class DayProcess:
     """SimPy's ``Process`` for the day's generators, compiled with the engine: the step
     that resumes a generator with the event it waited for is the engine's most frequent
@@ -258,24 +331,47 @@ class DayProcess:
         #: the bound ``_resume``, made once: every wait appends it to an event's callbacks
         #: (a reference cycle through this process, broken when the generator ends)
         self._resumer: Any = self._resume
+        self._nap = Nap(self)
         start = Due()  # SimPy's ``Initialize``: urgent, so it comes before interrupts
         start.callbacks.append(self._resumer)
         env.push(env._now, URGENT, env.ticket(), start)
         self._target: Any = start
 
     def interrupt(self, cause: Any = None) -> None:
-        """Throw SimPy's ``Interrupt(cause)`` into the generator, urgently."""
-        Interruption(self, cause)  # type: ignore[arg-type]
+        """Throw SimPy's ``Interrupt(cause)`` into the generator, urgently, as SimPy's
+        ``Interruption`` does (same checks, same place in the order of events)."""
+        if self._value is not PENDING:
+            raise RuntimeError(f"{self} has terminated and cannot be interrupted.")
+        if self is self.env._active_proc:
+            raise RuntimeError("A process is not allowed to interrupt itself.")
+        env = self.env
+        due = Due()
+        due.callbacks.append(partial(self._interrupted, Thrown(simpy.Interrupt(cause))))
+        env.push(env._now, URGENT, env.ticket(), due)
+
+    def _interrupted(self, thrown: Thrown, _due: Due) -> None:
+        """Call off what the process waits for and throw the interrupt into it (unless it
+        has ended meanwhile)."""
+        if self._value is not PENDING:
+            return
+        target = self._target
+        if target is self._nap:
+            target.eid = -1  # its sleep will not ring
+        else:
+            target.callbacks.remove(self._resumer)
+        self._resume(thrown)
 
     def _resume(self, event: Any) -> None:
         """Send ``event``'s value into the generator (or throw its exception), until it
-        yields an event still to come, as ``simpy.Process._resume`` does."""
+        yields an event still to come or a number of minutes to sleep, as
+        ``simpy.Process._resume`` does for events. (The end of a sleep resumes the
+        process in the day's loop.)"""
         env = self.env
         env._active_proc = self
         generator, send = self._generator, self._send
         while True:
             try:
-                if isinstance(event, Due):  # the commonest: typed, never failed, no value
+                if isinstance(event, Due):  # the commonest: no value
                     event = send(None)
                 elif isinstance(event, Signal):  # typed: read without a name lookup
                     event = send(event._value)
@@ -287,22 +383,66 @@ class DayProcess:
                     exc = type(failure)(*failure.args)
                     exc.__cause__ = failure
                     event = generator.throw(exc)
-            except StopIteration as stop:
-                event = self._resumer = None  # ended: no target
-                self._ok, self._value = True, stop.args[0] if stop.args else None
-                env.schedule(self)
+            except BaseException as failure:  # StopIteration: it has ended
+                self._ended(failure)
                 break
-            except BaseException as failure:
-                event = self._resumer = None
-                self._ok, self._value = False, failure
-                env.schedule(self)
+            event = self._wait_for(event)
+            if event is None:
                 break
-            callbacks = event.callbacks
-            if callbacks is not None:  # still to come: wait for it
-                callbacks.append(self._resumer)
-                break
-        self._target = event
         env._active_proc = None
+
+    def _wait_for(self, then: Any) -> Any:
+        """Wait for what the generator yielded: a number of minutes to sleep (ordered as
+        ``env.timeout(minutes)`` would be) or an event still to come. Returns None, or
+        what to resume the generator with at once (an event that has happened already, or
+        the error of a negative sleep)."""
+        if isinstance(then, (float, int)):
+            if then < 0:
+                return Thrown(ValueError(f"negative delay {then}"))
+            env, nap = self.env, self._nap
+            eid = env._eid
+            env._eid = eid + 1
+            nap.eid = eid
+            if NATIVE_HEAP:
+                heap_add(env._queue, HeapEntry(env._now + then, NORMAL, eid, nap))
+            else:
+                heappush(env._queue, (env._now + then, NORMAL, eid, nap))
+            self._target = nap
+            return None
+        if then is UNTIL_WOKEN:
+            self._nap.eid = -1  # nothing rings until ``wake()``
+            self._target = self._nap
+            return None
+        callbacks = then.callbacks
+        if callbacks is None:
+            return then  # it has happened: go on at once
+        callbacks.append(self._resumer)
+        self._target = then
+        return None
+
+    def wake(self) -> None:
+        """Resume the process, waiting since it yielded ``UNTIL_WOKEN``, as an event
+        triggered now would (``env.event()``, then ``succeed()``), with nothing sent in.
+        A person woken with work reads it from their own fields: a waiting person is
+        woken hundreds of times a day, and this saves the event and its callbacks."""
+        env, nap = self.env, self._nap
+        eid = env._eid
+        env._eid = eid + 1
+        nap.eid = eid
+        if NATIVE_HEAP:
+            heap_add(env._queue, HeapEntry(env._now, NORMAL, eid, nap))
+        else:
+            heappush(env._queue, (env._now, NORMAL, eid, nap))
+
+    def _ended(self, failure: BaseException) -> None:
+        """The generator has returned (``StopIteration``) or raised ``failure``: the
+        process fires as an event with its value or its failure."""
+        self._target = self._resumer = self._nap.process = None  # no target; no cycles
+        if isinstance(failure, StopIteration):
+            self._ok, self._value = True, failure.args[0] if failure.args else None
+        else:
+            self._ok, self._value = False, failure
+        self.env.schedule(self)
 
 
 class Alarm:
@@ -326,7 +466,9 @@ class Alarm:
     def set(self, at: float) -> None:
         """A new idle stretch that ends at ``at``: the time a timer set now would ring at
         (``now + (end - now)``, which floating point need not round to ``end``)."""
-        ticket = self.env.ticket()
+        env = self.env
+        ticket = env._eid  # ``env.ticket()`` inline: at every idle stretch
+        env._eid = ticket + 1
         self._ticket = ticket
         if self._event is not None and self._at == at:
             return  # the pending event moves to this stretch's place when it rings

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
-from sim.engine.environment import Alarm, Signal
+from sim.engine.environment import UNTIL_WOKEN, Alarm
 from sim.engine.model import PlanBlock, pick
 from sim.rng import DRAW
 from sim.scenario.schema import ACTIVITIES
@@ -54,7 +54,7 @@ _OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "hom
 class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
-        "time", "wake", "serving", "interruptible", "process", "left_at", "booked",
+        "time", "waiting", "handed", "serving", "interruptible", "process", "left_at", "booked",
         "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
         "notes", "morbid_factor", "p_message", "p_message_or_calendar", "call_hold",
@@ -98,7 +98,8 @@ class Worker:
         # consultation (None: no type has one before this role)
         self.history = model.history_before.get(person.role)
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
-        self.wake: Signal | None = None
+        self.waiting = False  # idle until someone hands them work, or the block ends
+        self.handed: Any = None  # what they were woken with (None: the block has ended)
         self.serving: frozenset[str] = frozenset()
         self.lines: frozenset[str] | None = None  # phone lines the current block answers
         self.remote = person.remote  # works by video or phone: takes remote types only
@@ -113,7 +114,7 @@ class Worker:
 
     def is_idle(self) -> bool:
         """Whether this person waits idle (what their alarm asks when it rings)."""
-        return self.wake is not None
+        return self.waiting
 
     def takes_remotely(self, item) -> bool:
         """Whether a remote clinician may take ``item``: a question, a call, or a contact
@@ -126,8 +127,8 @@ class Worker:
         They leave the idle list at once, so no one hands work to someone already woken in
         the same instant, before their process resumes."""
         self.clinic.idle.remove(self)
-        wake, self.wake = self.wake, None
-        wake.succeed(item)  # type: ignore[union-attr]
+        self.waiting, self.handed = False, item
+        self.process.wake()
 
     def spend(self, activity: str, start: float, end: float) -> None:
         """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept). The
@@ -146,7 +147,7 @@ class Worker:
         plan, last, i = self.plan, len(self.plan) - 1, 0  # plan[i]: the block we are in
         history, assist = self.history, self.assist  # read once: checked for every item
         if self.start > env._now:
-            yield env.sleep(self.start - env._now)
+            yield self.start - env._now  # minutes asleep
         while True:
             now = env._now
             if now >= self.end:
@@ -164,13 +165,14 @@ class Worker:
                 if item is None:
                     until = min(block.end, self.end)
                     if not block.serves:
-                        yield env.sleep(until - now)
+                        yield until - now  # minutes asleep
                         self.spend(block.activity, now, until)
                         continue
-                    wake = self.wake = env.event()
+                    self.waiting = True
                     clinic.idle.append(self)
                     self.alarm.set(now + (until - now))  # the block's end
-                    item = yield wake  # whoever wakes us has taken us off the idle list
+                    yield UNTIL_WOKEN  # whoever wakes us has taken us off the idle list
+                    item = self.handed
                     t1 = env._now
                     self.time[block.activity] += t1 - now
                     if self.timeline is not None and t1 > now:
@@ -195,7 +197,7 @@ class Worker:
                 # ``interrupt``); the rest of an interrupted task goes on in ``work``
                 self.interruptible = self.may_be_interrupted and activity != "home_visits"
                 try:
-                    yield env.sleep(duration)
+                    yield duration  # minutes asleep
                 except simpy.Interrupt as stop:
                     self.interruptible = False
                     t1 = env._now
@@ -284,9 +286,10 @@ class Worker:
             item = clinic.pull(self, _QUESTIONS)
             if item is None:
                 t, serving = env._now, self.serving
-                self.serving, self.wake = _QUESTION_SET, env.event()
+                self.serving, self.waiting = _QUESTION_SET, True
                 clinic.idle.append(self)
-                item = yield self.wake  # a question, the assistant coming, or no one left
+                yield UNTIL_WOKEN  # a question, the assistant coming, or no one left
+                item = self.handed
                 self.serving = serving
                 self.spend("idle", t, env._now)
             if item is not None and item is not call:
@@ -294,7 +297,7 @@ class Worker:
         start = c.t_seen = env._now  # the patient is seen from now
         if clinic.log is not None:
             clinic.log_event(c.id, "consult_start", self)
-        yield env.sleep(duration)
+        yield duration  # minutes asleep
         self.spend("consulting", start, env._now)
 
     def work(self, duration: float, activity: str) -> Generator[Any, Any, None]:
@@ -306,7 +309,7 @@ class Worker:
             t0 = env._now
             self.interruptible = True
             try:
-                yield env.sleep(remaining)
+                yield remaining  # minutes asleep
                 self.interruptible = False
                 self.spend(activity, t0, env._now)
                 return
@@ -369,9 +372,9 @@ class Worker:
         t0 = self.env._now
         if self.clinic.log is not None:
             self.clinic.log_event(q.contact.id, f"{q.kind}_answered", self)
-        if q.kind == "assist" and q.asker.wake is not None:
+        if q.kind == "assist" and q.asker.waiting:
             q.asker.wake_with(q)
-        yield self.env.sleep(q.duration)
+        yield q.duration  # minutes asleep
         self.spend("consulting" if q.kind == "assist" else "supervising", t0, self.env._now)
         self.clinic.task_done(self, q.kind, q.contact, t0)
         q.done.succeed(True)
