@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class IdleIndex:
-    __slots__ = ("_buckets", "count", "_lists")
+    __slots__ = ("_buckets", "count", "_lists", "_rungs", "_made")
 
     def __init__(self) -> None:
         #: kind -> role -> team -> sorted [(index, worker)]
@@ -25,6 +25,10 @@ class IdleIndex:
         self.count = 0  # people idle (read by dispatch instead of calling ``__bool__``)
         #: (role, team, kinds served) -> the buckets such a person sits in while idle
         self._lists: dict[tuple, list[list]] = {}
+        #: kind -> route -> (buckets made so far, [(rank, team, bucket)] in rank order):
+        #: the buckets a route looks at, laid out once, not looked up role by role
+        self._rungs: dict[str, dict] = {}
+        self._made = 0  # bucket lists made so far: a route's layout is redone when it grows
 
     def __len__(self) -> int:
         return self.count
@@ -41,7 +45,16 @@ class IdleIndex:
             found = self._lists[key] = [
                 self._buckets.setdefault(kind, {}).setdefault(w.role, {}).setdefault(w.team, [])
                 for kind in w.serving]
+            self._made += 1
         return found
+
+    def _layout(self, kind: str, route) -> tuple[int, list[tuple[int, str | None, list]]]:
+        """The buckets of ``kind`` that ``route``'s roles sit in, lowest rank first."""
+        roles = self._buckets.get(kind, {})
+        layout = (self._made, [(rank, team, bucket) for rank, level in route.levels
+                               for role in level for team, bucket in roles.get(role, {}).items()])
+        self._rungs.setdefault(kind, {})[route] = layout
+        return layout
 
     def append(self, w: Worker) -> None:
         """``w`` waits idle in their current block (what it serves is ``w.serving``)."""
@@ -60,33 +73,28 @@ class IdleIndex:
         """The preferred idle person for ``item`` among those whose block takes ``kind``:
         lowest competent level (its route's rank), then own team, then order; skipping
         people who cannot take it here (a phone line they do not answer, remote work)."""
-        roles = self._buckets.get(kind)
-        if not roles:
-            return None
         route, team = item.route, item.team
+        layout = self._rungs.get(kind, {}).get(route)
+        if layout is None or layout[0] != self._made:
+            layout = self._layout(kind, route)
         line = route.line
         found, found_key = None, None
-        for rank, level in route.levels:
+        for rank, worker_team, bucket in layout[1]:
+            if not bucket:
+                continue
             if found is not None and rank > found_key[0]:  # type: ignore[index]
                 break
-            for role in level:
-                teams = roles.get(role)
-                if not teams:
+            other = team is not None and worker_team != team
+            w: Worker = bucket[0][1]  # the first of the bucket, unless a line or remote
+            if w.remote or (line is not None and w.lines is not None  # work rules
+                            and line not in w.lines):           # them out
+                fit = _first_fit(bucket, item)
+                if fit is None:
                     continue
-                for worker_team, bucket in teams.items():
-                    if not bucket:
-                        continue
-                    other = team is not None and worker_team != team
-                    w: Worker = bucket[0][1]  # the first of the bucket, unless a line or remote
-                    if w.remote or (line is not None and w.lines is not None  # work rules
-                                    and line not in w.lines):           # them out
-                        fit = _first_fit(bucket, item)
-                        if fit is None:
-                            continue
-                        w = fit
-                    key = (rank, other, w.index)
-                    if found_key is None or key < found_key:
-                        found, found_key = w, key
+                w = fit
+            key = (rank, other, w.index)
+            if found_key is None or key < found_key:
+                found, found_key = w, key
         return found
 
 
