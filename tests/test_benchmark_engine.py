@@ -19,7 +19,7 @@ def test_counting_pass_counts_each_processed_event(benchmark_engine):
     env = DayEnvironment()
     for delay in (3.0, 1.0, 2.0):
         env.sleep(delay)
-    env.call_at(5.0, lambda _event: None)
+    env.call_at(5.0, lambda: None)
     with benchmark_engine.counting_steps() as counter:
         env.run()
     assert counter.steps == 4

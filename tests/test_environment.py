@@ -110,11 +110,11 @@ def _timers_trace(cheap: bool, minutes: bool = False) -> list[tuple[float, str]]
         return env.timeout(delay)
 
     def at(t: float, name: str) -> None:
-        callback = lambda _e: log.append((env.now, name))  # noqa: E731
         if cheap:
-            env.call_at(t, callback)
+            env.call_at(t, lambda what: log.append((env.now, what)), name)
         else:
-            env.timeout(max(0.0, t - env.now)).callbacks.append(callback)
+            env.timeout(max(0.0, t - env.now)).callbacks.append(
+                lambda _e: log.append((env.now, name)))
 
     def worker(name: str, gaps: list[float]):
         for gap in gaps:

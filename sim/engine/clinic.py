@@ -75,9 +75,21 @@ class Clinic:
 
     # --- contacts ------------------------------------------------------------------------
     def new_contact(self, channel: str, ctype: str, u: Sequence[float], patient: int) -> Contact:
-        """A need that arises now, for ``patient`` (who brings their team and own GP)."""
-        c = self.run.new_contact(channel, ctype, u, patient, self.day.index, self.env._now)
+        """A need that arises now, for ``patient`` (who brings their team and own GP),
+        numbered and counted in the run and the day."""
+        run = self.run
+        cid = run.next_id
+        run.next_id = cid + 1
+        run.arisen += 1
         self.records.arisen += 1
+        p = run.patients
+        if p.size:
+            c = Contact(cid, channel, ctype, p.team_of[patient], self.day.index, self.env._now,
+                        u, patient, p.own_gp_of[patient], p.own_others_of[patient],
+                        p.complex_of[patient])
+        else:
+            c = Contact(cid, channel, ctype, None, self.day.index, self.env._now, u, patient,
+                        None)
         if self.log is not None:
             self.log_event(c.id, "arise", None)
         return c
@@ -127,9 +139,9 @@ class Clinic:
         c.same_day = False
         self.records.same_day.append((c.id, seen, seen and c.t_seen < self.close))
 
-    def at(self, t: float, callback) -> None:
-        """Call ``callback`` at time ``t`` (now, if ``t`` has passed)."""
-        self.env.call_at(t, callback)
+    def at(self, t: float, callback, *args) -> None:
+        """Call ``callback(*args)`` at time ``t`` (now, if ``t`` has passed)."""
+        self.env.call_at(t, callback, *args)
 
     def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
         """Append to the event log. Callers check ``self.log is not None`` first, so a day
@@ -256,8 +268,7 @@ class Clinic:
         self.submit("call", c)
         if patience is not None and c.queued:
             limit = patience.quantile(c.u[_PATIENCE])
-            self.env.call_at(self.env._now + limit,
-                             lambda _e, c=c, n=c.attempts: self.hang_up(c, n))
+            self.env.call_at(self.env._now + limit, self.hang_up, c, c.attempts)
 
     def hang_up(self, c: Contact, attempt: int) -> None:
         if c.queued and c.stage == "call" and c.attempts == attempt:
@@ -319,7 +330,7 @@ class Clinic:
             self.log_event(c.id, "booked", worker)
         if c.stage != TASK:
             c.stage = "consult"
-        self.at(t, lambda _e, c=c, w=worker: self.submit_booked(w, c))
+        self.env.call_at(t, self.submit_booked, worker, c)
 
     def keep_group_session(self, seats: list[Appointment]) -> None:
         """A group session's patients (each may not come): the first who comes leads, and
@@ -328,7 +339,7 @@ class Clinic:
         for a in seats:
             c = a.contact
             if c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
-                self.at(a.time, lambda _e, c=c: self.finish(c, "no_show"))
+                self.env.call_at(a.time, self.finish, c, "no_show")
             else:
                 came.append(c)
         if came:
@@ -341,7 +352,7 @@ class Clinic:
         task in a doctor's calendar is always there."""
         c = a.contact
         if c.stage != TASK and c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
-            self.at(a.time, lambda _e, c=c: self.finish(c, "no_show"))
+            self.env.call_at(a.time, self.finish, c, "no_show")
         else:
             self._book(c, a.time, self.worker_of[a.person])
 

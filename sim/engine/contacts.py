@@ -58,7 +58,7 @@ class Contact:
 
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
                  t: float, u: Sequence[float], patient: int, own_gp: str | None,
-                 own_others: dict[str, str] | None = None):
+                 own_others: dict[str, str] | None = None, is_complex: bool = False):
         self.id = cid
         self.channel = channel
         self.ctype = ctype
@@ -82,7 +82,7 @@ class Contact:
         self.urgent = False
         self.attempts = 0
         self.stream = channel  # the demand stream (or source) it came from
-        self.complex = False   # the patient is morbid: routes and durations may differ
+        self.complex = is_complex  # the patient is morbid: routes and durations may differ
         self.session: list[Contact] | None = None  # the others in a group session it leads
         self.own_others = own_others  # own clinicians of other roles ({role: person id})
         # the first stage of a two-stage same-day visit, once a colleague takes it

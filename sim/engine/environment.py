@@ -125,14 +125,14 @@ class Nap:
 
 
 class Call:
-    """A callback due at a time (:meth:`DayEnvironment.call_at`): called with this entry
-    when it comes due, as a timer's callbacks are called with the timer. Callers' patience
-    and the day's timed moments are a fifth of a day's events: no list of callbacks."""
+    """A call due at a time (:meth:`DayEnvironment.call_at`): ``callback(*args)``.
+    Callers' patience and the day's timed moments are a fifth of a day's events: no timer
+    with a list of callbacks, and no closure made for each."""
 
-    __slots__ = ("callback",)
+    __slots__ = ("callback", "args")
 
-    def __init__(self, callback: Callable[[Any], Any]) -> None:
-        self.callback = callback
+    def __init__(self, callback: Callable[..., Any], args: tuple) -> None:
+        self.callback, self.args = callback, args
 
 
 class _UntilWoken:
@@ -210,10 +210,11 @@ class DayEnvironment:
         self.push(self._now + delay, NORMAL, self.ticket(), due)
         return due
 
-    def call_at(self, t: float, callback: Callable) -> None:
-        """Call ``callback(event)`` at ``t`` (now, if ``t`` has passed)."""
+    def call_at(self, t: float, callback: Callable[..., Any], *args: Any) -> None:
+        """Call ``callback(*args)`` at ``t`` (now, if ``t`` has passed), in the order a
+        timeout set now would ring."""
         now = self._now
-        call = Call(callback)
+        call = Call(callback, args)
         eid = self._eid  # ``ticket()`` and ``push()`` inline: a few hundred times a day
         self._eid = eid + 1
         if NATIVE_HEAP:
@@ -261,7 +262,7 @@ class DayEnvironment:
                     self._active_proc = None
                 continue
             if type(event) is Call:
-                event.callback(event)
+                event.callback(*event.args)
                 continue
             if isinstance(event, Due):  # most other events: typed, and never failed
                 callbacks, event.callbacks = event.callbacks, None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
@@ -118,19 +118,6 @@ class RunState:
         self._follow_up_after = streams.uniforms("follow_ups.after")
 
     # --- contacts ---------------------------------------------------------------------------
-    def new_contact(self, channel: str, ctype: str, u: Sequence[float], patient: int, day: int,
-                    t: float) -> Contact:
-        p = self.patients
-        if p.size:
-            c = Contact(self.next_id, channel, ctype, p.team_of[patient], day, t, u, patient,
-                        p.own_gp_of[patient], p.own_others_of[patient])
-            c.complex = p.complex_of[patient]
-        else:
-            c = Contact(self.next_id, channel, ctype, None, day, t, u, patient, None)
-        self.next_id += 1
-        self.arisen += 1
-        return c
-
     def derived_contact(self, clinic: Clinic, source: str, ctype: str,
                         patient: Contact | int) -> Contact:
         """A need the run creates for a patient (a follow-up, a review), with its own draws."""
@@ -231,7 +218,7 @@ class RunState:
                 self._redial.next())
             if t < clinic.close and self._line_open(c.stream, clinic.day.name, t):
                 patience = self.model.patience[c.stream]
-                clinic.at(t, lambda _e, c=c: clinic.call_arrives(c, patience))
+                clinic.at(t, clinic.call_arrives, c, patience)
                 return
         elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
             clinic.finish(c, outcome)
@@ -297,7 +284,7 @@ class RunState:
             waiting.clear()
         for t, c in self.redials.pop(day.index, []):
             patience = self.model.patience[c.stream]
-            clinic.at(t, lambda _e, c=c, p=patience: clinic.call_arrives(c, p))
+            clinic.at(t, clinic.call_arrives, c, patience)
         spec = self.reviews.spec
         for patient, due in self.reviews.due(day.index):
             assert spec is not None  # reviews fall due only in a scenario with reviews

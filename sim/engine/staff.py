@@ -350,7 +350,7 @@ class Worker:
             env = self.env
             wake = env.event()  # the answer or the end of the hold, whichever comes first
 
-            def first(_e) -> None:
+            def first(_e: Any = None) -> None:
                 if not wake.triggered:
                     wake.succeed()
             question.done.callbacks.append(first)
