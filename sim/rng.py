@@ -48,6 +48,20 @@ DRAW = {name: i for i, name in enumerate(CONTACT_DRAWS)}
 DRAW["history_duration"] = DRAW["travel"]
 
 
+#: numpy's SeedSequence pool size (its default), to which a seed's words are padded
+_POOL_SIZE = np.random.SeedSequence(0).pool_size
+
+
+def _words(n: int) -> list[int]:
+    """``n`` as SeedSequence reads an integer: 32-bit words, least significant first."""
+    words = [n & 0xFFFFFFFF]
+    n >>= 32
+    while n:
+        words.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return words
+
+
 def stream_key(name: str) -> int:
     """A stable 32-bit key for a stream name (``hash()`` is salted per process)."""
     return zlib.crc32(name.encode("utf-8"))
@@ -63,11 +77,21 @@ class RandomStreams:
         self.replication = int(replication)
         self._generators: dict[str, np.random.Generator] = {}
         self._rows: dict[str, DecisionRows] = {}
+        # The words SeedSequence(seed, spawn_key=(replication, key)) mixes into its pool,
+        # up to the stream's key: the seed's 32-bit words, padded with zeros to the pool's
+        # size, then the replication's words (numpy's SeedSequence.get_assembled_entropy).
+        seed_words = _words(self.seed)
+        self._prefix = (seed_words + [0] * (_POOL_SIZE - len(seed_words))
+                        + _words(self.replication))
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
+        """Stream ``name``'s seed sequence: the state of
+        ``SeedSequence(seed, spawn_key=(replication, stream_key(name)))``, made from its
+        words at once (a run opens about 126 streams, and numpy works the words out from
+        the seed and the spawn key in Python, 12 of the 18 µs a stream took to seed).
+        ``tests/test_rng.py`` checks the two give the same states."""
         return np.random.SeedSequence(
-            entropy=self.seed, spawn_key=(self.replication, stream_key(name))
-        )
+            np.array(self._prefix + _words(stream_key(name)), dtype=np.uint32))
 
     def generator(self, name: str) -> np.random.Generator:
         """The generator of stream ``name`` (created on first use, then shared): a PCG64
