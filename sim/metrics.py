@@ -171,15 +171,21 @@ class RunMetrics:
 
         def per_day(metric: str, value: float, role: str | None = None,
                     activity: str | None = None, by_weekday: bool = True) -> None:
-            for wd in ((None, weekday) if by_weekday else (None,)):
-                cell = sums[(metric, role, activity, wd)]
+            cell = sums[(metric, role, activity, None)]  # the run's, then the weekday's
+            cell[0] += value
+            cell[1] += 1.0
+            if by_weekday:
+                cell = sums[(metric, role, activity, weekday)]
                 cell[0] += value
                 cell[1] += 1.0
 
         def ratio(metric: str, num: float, den: float, role: str | None = None,
                   by_weekday: bool = True) -> None:
-            for wd in ((None, weekday) if by_weekday else (None,)):
-                cell = sums[(metric, role, None, wd)]
+            cell = sums[(metric, role, None, None)]  # the run's, then the weekday's
+            cell[0] += num
+            cell[1] += den
+            if by_weekday:
+                cell = sums[(metric, role, None, weekday)]
                 cell[0] += num
                 cell[1] += den
 

@@ -6,6 +6,14 @@ A day is a few thousand events, and each one passes through SimPy's ``run`` -> `
 timers (:meth:`DayEnvironment.sleep`, :meth:`DayEnvironment.call_at`) go into the heap
 as SimPy's ``Timeout`` does, without its per-timer checks and bookkeeping.
 
+Most of a day's events are a process sleeping for some minutes or waiting idle until
+someone hands it work. A process yields the minutes it sleeps (a number), or
+:data:`UNTIL_WOKEN` to wait until its :meth:`DayProcess.wake`: each process has one
+:class:`Nap`, which the heap holds under the number a timeout would have been given (or a
+triggered event, for a wake), and the loop resumes the process itself when it comes due.
+No event object, list of callbacks or call through them is made for these, and the order
+of events is SimPy's (an interrupt calls a nap off by changing its number).
+
 :class:`Alarm` is the timer an idle person sets for the end of their block. Someone who
 goes idle ten times in a block used to leave ten timers in the event heap, nine of them
 stale by the time they rang; an alarm keeps one, and takes the place in the order of
