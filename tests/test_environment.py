@@ -7,23 +7,34 @@ import random
 import simpy
 
 from sim.engine import environment
-from sim.engine.environment import Alarm, DayEnvironment, HeapEntry, heap_add, heap_take
+from sim.engine.environment import (UNTIL_WOKEN, Alarm, DayEnvironment, HeapEntry, heap_add,
+                                    heap_take)
 
 
-def _trace(env_class: type, use_alarm: bool) -> list[tuple[float, str]]:
+def _trace(env_class: type, use_alarm: bool, use_wake: bool = False
+           ) -> list[tuple[float, str]]:
     """A sleeper idles three times towards the same end (10), woken early twice by a
-    waker; other events land at 10 before, between and after the stretches' timers."""
+    waker; other events land at 10 before, between and after the stretches' timers. It
+    waits for an event triggered by hand, or (``use_wake``) yields ``UNTIL_WOKEN`` and is
+    woken by its process's ``wake()``."""
     env = env_class()
     log: list[tuple[float, str]] = []
-    state = {"wake": None}
+    state: dict = {"wake": None}
 
     def idle() -> bool:
         return state["wake"] is not None
 
+    def wake_up(why: str) -> None:
+        wake, state["wake"] = state["wake"], None
+        if use_wake:
+            state["why"] = why
+            state["process"].wake()
+        else:
+            wake.succeed(why)
+
     def ring() -> None:
         log.append((env.now, "rang"))
-        wake, state["wake"] = state["wake"], None
-        wake.succeed("end")
+        wake_up("end")
 
     alarm = Alarm(env, idle, ring) if use_alarm else None
 
@@ -32,7 +43,7 @@ def _trace(env_class: type, use_alarm: bool) -> list[tuple[float, str]]:
 
     def sleeper():
         for stretch in range(3):
-            wake = state["wake"] = env.event()
+            wake = state["wake"] = object() if use_wake else env.event()
             if use_alarm:
                 alarm.set(env.now + (10 - env.now))
             else:
@@ -41,7 +52,9 @@ def _trace(env_class: type, use_alarm: bool) -> list[tuple[float, str]]:
                         ring()
                 env.timeout(10 - env.now).callbacks.append(timer)
             env.timeout(10 - env.now).callbacks.append(mark(f"other after stretch {stretch}"))
-            why = yield wake
+            why = yield (UNTIL_WOKEN if use_wake else wake)
+            if use_wake:
+                why = state["why"]
             log.append((env.now, f"sleeper woke: {why}"))
             if why == "end":
                 return
@@ -50,11 +63,10 @@ def _trace(env_class: type, use_alarm: bool) -> list[tuple[float, str]]:
     def waker():
         for t in (2, 5):
             yield env.timeout(t - env.now)
-            wake, state["wake"] = state["wake"], None
-            wake.succeed("work")
+            wake_up("work")
 
     env.timeout(10).callbacks.append(mark("other first"))
-    env.process(sleeper())
+    state["process"] = env.process(sleeper())
     env.process(waker())
     env.run()
     return log
@@ -64,6 +76,8 @@ def test_day_loop_and_alarm_keep_simpy_order():
     reference = _trace(simpy.Environment, use_alarm=False)
     assert _trace(DayEnvironment, use_alarm=False) == reference
     assert _trace(DayEnvironment, use_alarm=True) == reference
+    assert _trace(DayEnvironment, use_alarm=True, use_wake=True) == reference
+    assert _trace(DayEnvironment, use_alarm=False, use_wake=True) == reference
     # the alarm rang in the third stretch's place among the events at 10
     at_ten = [name for t, name in reference if t == 10]
     assert at_ten == ["other first", "other after stretch 0", "other after stretch 1", "rang",
@@ -189,5 +203,6 @@ def test_day_loop_keeps_simpy_order_on_the_compiled_heap(monkeypatch):
     monkeypatch.setattr(environment, "NATIVE_HEAP", True)
     assert _trace(DayEnvironment, use_alarm=False) == reference
     assert _trace(DayEnvironment, use_alarm=True) == reference
+    assert _trace(DayEnvironment, use_alarm=True, use_wake=True) == reference
     assert _timers_trace(cheap=True) == _timers_trace(cheap=False)
     assert _timers_trace(cheap=True, minutes=True) == _timers_trace(cheap=False)

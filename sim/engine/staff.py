@@ -126,6 +126,8 @@ class Worker:
         """Wake this idle person, handing them ``item`` (or nothing: their block ended).
         They leave the idle list at once, so no one hands work to someone already woken in
         the same instant, before their process resumes."""
+        if not self.waiting:  # waking a person at work would cut their task short
+            raise RuntimeError(f"{self.id} was woken while not waiting")
         self.clinic.idle.remove(self)
         self.waiting, self.handed = False, item
         self.process.wake()
