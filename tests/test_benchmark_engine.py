@@ -18,7 +18,7 @@ def benchmark_engine(monkeypatch):
 def test_counting_pass_counts_each_processed_event(benchmark_engine):
     env = DayEnvironment()
     for delay in (3.0, 1.0, 2.0):
-        env.sleep(delay)
+        env.timeout(delay)
     env.call_at(5.0, lambda: None)
     with benchmark_engine.counting_steps() as counter:
         env.run()

@@ -111,17 +111,15 @@ def test_day_loop_raises_a_failed_event():
         raise AssertionError("the failure was swallowed")
 
 
-def _timers_trace(cheap: bool, minutes: bool = False) -> list[tuple[float, str]]:
+def _timers_trace(cheap: bool) -> list[tuple[float, str]]:
     """Processes sleeping and callbacks due at tied times, one process interrupted in
     its sleep: the order of what happens. Cheap: the engine's timers (processes yield
-    the minutes they sleep if ``minutes``, else ``env.sleep``); else SimPy's timeouts."""
+    the minutes they sleep; ``call_at``); else SimPy's timeouts."""
     env = DayEnvironment()
     log: list[tuple[float, str]] = []
 
     def sleep(delay: float):
-        if cheap:
-            return delay if minutes else env.sleep(delay)
-        return env.timeout(delay)
+        return delay if cheap else env.timeout(delay)
 
     def at(t: float, name: str) -> None:
         if cheap:
@@ -155,7 +153,6 @@ def _timers_trace(cheap: bool, minutes: bool = False) -> list[tuple[float, str]]
 def test_cheap_timers_keep_simpy_order():
     reference = _timers_trace(cheap=False)
     assert _timers_trace(cheap=True) == reference
-    assert _timers_trace(cheap=True, minutes=True) == reference
     assert (2.5, "a interrupted by a question") in reference
 
 
@@ -205,4 +202,3 @@ def test_day_loop_keeps_simpy_order_on_the_compiled_heap(monkeypatch):
     assert _trace(DayEnvironment, use_alarm=True) == reference
     assert _trace(DayEnvironment, use_alarm=True, use_wake=True) == reference
     assert _timers_trace(cheap=True) == _timers_trace(cheap=False)
-    assert _timers_trace(cheap=True, minutes=True) == _timers_trace(cheap=False)

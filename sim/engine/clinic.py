@@ -139,10 +139,6 @@ class Clinic:
         c.same_day = False
         self.records.same_day.append((c.id, seen, seen and c.t_seen < self.close))
 
-    def at(self, t: float, callback, *args) -> None:
-        """Call ``callback(*args)`` at time ``t`` (now, if ``t`` has passed)."""
-        self.env.call_at(t, callback, *args)
-
     def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
         """Append to the event log. Callers check ``self.log is not None`` first, so a day
         without the log spends one comparison per logged moment and nothing more."""

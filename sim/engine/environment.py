@@ -3,8 +3,8 @@ alarm clocks.
 
 A day is a few thousand events, and each one passes through SimPy's ``run`` -> ``step``.
 :class:`DayEnvironment` runs the same loop inline (same order, same failure check); its
-timers (:meth:`DayEnvironment.sleep`, :meth:`DayEnvironment.call_at`) go into the heap
-as SimPy's ``Timeout`` does, without its per-timer checks and bookkeeping.
+timed calls (:meth:`DayEnvironment.call_at`) go into the heap as SimPy's ``Timeout``
+does, without its per-timer checks and bookkeeping.
 
 Most of a day's events are a process sleeping for some minutes or waiting idle until
 someone hands it work. A process yields the minutes it sleeps (a number), or
@@ -209,14 +209,6 @@ class DayEnvironment:
     def timeout(self, delay: float = 0, value: Any = None) -> simpy.Timeout:
         """SimPy's own timer (the engine uses :meth:`sleep`)."""
         return simpy.Timeout(self, delay, value)  # type: ignore[arg-type]
-
-    def sleep(self, delay: float) -> Due:
-        """A timer ``delay`` minutes from now, ordered as ``timeout(delay)`` would be."""
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
-        due = Due()
-        self.push(self._now + delay, NORMAL, self.ticket(), due)
-        return due
 
     def call_at(self, t: float, callback: Callable[..., Any], *args: Any) -> None:
         """Call ``callback(*args)`` at ``t`` (now, if ``t`` has passed), in the order a
@@ -423,15 +415,8 @@ class DayProcess:
         if isinstance(then, (float, int)):
             if then < 0:
                 return Thrown(ValueError(f"negative delay {then}"))
-            env, nap = self.env, self._nap
-            eid = env._eid
-            env._eid = eid + 1
-            nap.eid = eid
-            if NATIVE_HEAP:
-                heap_add(env._queue, HeapEntry(env._now + then, NORMAL, eid, nap))
-            else:
-                heappush(env._queue, (env._now + then, NORMAL, eid, nap))
-            self._target = nap
+            self._nap_at(self.env._now + then)
+            self._target = self._nap
             return None
         if then is UNTIL_WOKEN:
             self._nap.eid = -1  # nothing rings until ``wake()``
@@ -449,14 +434,20 @@ class DayProcess:
         triggered now would (``env.event()``, then ``succeed()``), with nothing sent in.
         A person woken with work reads it from their own fields: a waiting person is
         woken hundreds of times a day, and this saves the event and its callbacks."""
+        self._nap_at(self.env._now)
+
+    def _nap_at(self, t: float) -> None:
+        """Put the process's nap in the heap at ``t``, under the number a timeout or an
+        event scheduled now would get. (The day's loop does the same inline for a process
+        that sleeps again, the commonest case.)"""
         env, nap = self.env, self._nap
-        eid = env._eid
+        eid = env._eid  # ``ticket()`` and ``push()`` inline: at every wake
         env._eid = eid + 1
         nap.eid = eid
         if NATIVE_HEAP:
-            heap_add(env._queue, HeapEntry(env._now, NORMAL, eid, nap))
+            heap_add(env._queue, HeapEntry(t, NORMAL, eid, nap))
         else:
-            heappush(env._queue, (env._now, NORMAL, eid, nap))
+            heappush(env._queue, (t, NORMAL, eid, nap))
 
     def _ended(self, failure: BaseException) -> None:
         """The generator has returned (``StopIteration``) or raised ``failure``: the

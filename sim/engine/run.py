@@ -218,7 +218,7 @@ class RunState:
                 self._redial.next())
             if t < clinic.close and self._line_open(c.stream, clinic.day.name, t):
                 patience = self.model.patience[c.stream]
-                clinic.at(t, clinic.call_arrives, c, patience)
+                clinic.env.call_at(t, clinic.call_arrives, c, patience)
                 return
         elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
             clinic.finish(c, outcome)
@@ -284,7 +284,7 @@ class RunState:
             waiting.clear()
         for t, c in self.redials.pop(day.index, []):
             patience = self.model.patience[c.stream]
-            clinic.at(t, clinic.call_arrives, c, patience)
+            clinic.env.call_at(t, clinic.call_arrives, c, patience)
         spec = self.reviews.spec
         for patient, due in self.reviews.due(day.index):
             assert spec is not None  # reviews fall due only in a scenario with reviews
