@@ -77,6 +77,7 @@ class RandomStreams:
         self.replication = int(replication)
         self._generators: dict[str, np.random.Generator] = {}
         self._rows: dict[str, DecisionRows] = {}
+        self._arrival_rows: dict[str, DecisionRows] = {}
         # The words SeedSequence(seed, spawn_key=(replication, key)) mixes into its pool,
         # up to the stream's key: the seed's 32-bit words, padded with zeros to the pool's
         # size, then the replication's words (numpy's SeedSequence.get_assembled_entropy).
@@ -110,6 +111,17 @@ class RandomStreams:
         if found is None:
             found = self._rows[source] = DecisionRows(
                 [self.generator(f"contacts.{source}.{d}") for d in CONTACT_DRAWS])
+        return found
+
+    def arrival_rows(self, demand: str) -> DecisionRows:
+        """Two draws for each arrival of demand stream ``demand``: its window of the day's
+        profile (column 0, stream ``arrivals.<demand>.window``) and its time within the
+        window (column 1, ``arrivals.<demand>.offset``), drawn ahead in blocks so that a
+        day with a few arrivals costs no NumPy call of its own."""
+        found = self._arrival_rows.get(demand)
+        if found is None:
+            found = self._arrival_rows[demand] = DecisionRows(
+                [self.generator(f"arrivals.{demand}.{d}") for d in ("window", "offset")])
         return found
 
     def uniforms(self, name: str) -> Uniforms:

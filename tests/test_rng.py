@@ -28,3 +28,26 @@ def test_streams_differ_by_name_replication_and_seed():
     assert first != RandomStreams(1, 0).generator("b").random()
     assert first != RandomStreams(1, 1).generator("a").random()
     assert first != RandomStreams(2, 0).generator("a").random()
+
+
+@pytest.mark.parametrize("scenario", ["default", "models/cases/case03_copenhagen_area_doctor_phone.yaml"])
+def test_a_days_demand_is_the_same_placed_in_python_or_with_numpy(monkeypatch, scenario):
+    """Streams with few arrivals a day are placed in plain Python, busier ones with NumPy
+    (``sim.engine.demand.FEW``): the same draws and operations, so the same run whichever
+    way each day goes (case 3's phone has both kinds of day, the default's streams few)."""
+    from sim import load_scenario
+    from sim.engine import CompiledScenario, demand
+    from sim.experiment.replications import run_calendar, run_one
+
+    sc = load_scenario(scenario)
+    model = CompiledScenario(sc)
+    calendar = run_calendar(sc, 1, 0)
+
+    def rows(few: int):
+        monkeypatch.setattr(demand, "FEW", few)
+        out = run_one(model, 3, 1, calendar, event_log=True)
+        return repr(out.rows), [t.to_csv() for k in sorted(out.tables) for t in out.tables[k]]
+
+    mixed = rows(demand.FEW)
+    assert rows(0) == mixed
+    assert rows(10**9) == mixed

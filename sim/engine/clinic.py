@@ -19,7 +19,6 @@ from sim.engine.calendar import Day
 from sim.engine.contacts import TASK, Contact, Question
 from sim.engine.errors import ConservationError
 from sim.engine.environment import DayEnvironment
-from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario
 from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
@@ -57,7 +56,7 @@ class Clinic:
         self.triage_question_prob = dict(s.supervision.triage_questions)
         self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
-        self.idle = IdleIndex()
+        self.idle = run.idle  # empty: the day before cleared it
         self.history_for: dict[int, Worker] = {}  # contact id -> their clinician, in a history
         self._first_start: dict[Route, float] = {}  # route -> its first answerer's start
         self.records = DayRecords(day, event_log)
@@ -491,7 +490,8 @@ class Clinic:
         own (its heap holds events whose callbacks hold processes)."""
         for w in self.workers:
             w.clinic = w.process = w.handed = w.alarm = None  # type: ignore[assignment]
-        self.workers, self.idle = [], IdleIndex()
+        self.workers = []
+        self.idle.clear()
         self.env.release()
 
     def sweep(self) -> None:

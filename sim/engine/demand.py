@@ -12,17 +12,24 @@ same seed gives the same patients whatever the staffing.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Any, Generator
 
 import numpy as np
 
-from sim.engine.model import CompiledScenario, pick_all
+from sim.engine.model import CompiledScenario, pick, pick_all
 from sim.rng import DRAW, RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.clinic import Clinic
 
 _TYPE, _PATIENT = DRAW["type"], DRAW["patient"]
+
+#: The most arrivals of one stream in a day placed in plain Python rather than with NumPy.
+#: Both give the same numbers; a NumPy call costs about a microsecond whatever its size,
+#: and a stream's day takes about ten of them, more than a Python loop over this many
+#: arrivals (experiments/performance.md, "A small practice's day").
+FEW = 32
 
 
 def daily_count(model: CompiledScenario, name: str, streams: RandomStreams,
@@ -33,22 +40,32 @@ def daily_count(model: CompiledScenario, name: str, streams: RandomStreams,
 
 
 def arrival_times(model: CompiledScenario, name: str, streams: RandomStreams,
-                  n: int, weekday: str) -> np.ndarray:
+                  n: int, weekday: str) -> list[float]:
     """``n`` arrival times of stream ``name`` on ``weekday``, sorted.
 
     A window is chosen per arrival by inverse transform on the profile's cumulative shares
     (the same draws ``Generator.choice`` with ``p`` makes), then a time uniformly within it.
+    A day with up to :data:`FEW` arrivals is worked in plain Python, a busier one with
+    NumPy: the same operations on the same doubles, so the same times.
     """
     profile = model.day_profiles[weekday][name]
     if n == 0:
-        return np.empty(0)
+        return []
     if profile is None:  # planned requests without a profile: at opening
-        return np.full(n, model.opening[weekday][0])
-    which = profile.cdf.searchsorted(streams.generator(f"arrivals.{name}.window").random(n),
-                                     side="right")
-    starts = profile.starts[which]
-    offsets = streams.generator(f"arrivals.{name}.offset").random(n)
-    return np.sort(starts + offsets * (profile.ends[which] - starts))
+        return [model.opening[weekday][0]] * n
+    draws = streams.arrival_rows(name).take(n)  # columns: window, offset
+    if n <= FEW:
+        cdf, starts, ends = profile.windows
+        times = []
+        for u, offset in draws.tolist():
+            i = bisect_right(cdf, u)
+            start = starts[i]
+            times.append(start + offset * (ends[i] - start))
+        times.sort()
+        return times
+    which = profile.cdf.searchsorted(draws[:, 0], side="right")
+    starts_of = profile.starts[which]
+    return np.sort(starts_of + draws[:, 1] * (profile.ends[which] - starts_of)).tolist()
 
 
 def schedule_demand(clinic: Clinic, model: CompiledScenario, streams: RandomStreams) -> None:
@@ -63,14 +80,18 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario, streams: RandomStre
             start = block_start(clinic, stream.block)
             if start is None:
                 continue
-            times = np.full(daily_count(model, name, streams, factor), start)
+            times = [start] * daily_count(model, name, streams, factor)
         else:
             times = arrival_times(model, name, streams,
                                   daily_count(model, name, streams, factor), clinic.day.name)
-        draws = streams.contact_draws(name, len(times))
-        env.process(_arrivals(clinic, name, stream.channel, times.tolist(),
-                              pick_all(model.type_tables[name], draws[:, _TYPE]),
-                              patients.pick(draws[:, _PATIENT]).tolist(), draw_rows(draws),
+        n = len(times)
+        draws = streams.contact_draws(name, n)
+        rows = draw_rows(draws)
+        table = model.type_tables[name]
+        ctypes = ([pick(table, row[_TYPE]) for row in rows] if n <= FEW
+                  else pick_all(table, draws[:, _TYPE]))
+        env.process(_arrivals(clinic, name, stream.channel, times, ctypes,
+                              patients.pick(draws[:, _PATIENT]).tolist(), rows,
                               model.patience[name]))
 
 

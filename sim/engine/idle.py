@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class IdleIndex:
+    """The idle people of a day, in buckets (one index a run: :meth:`clear` between
+    days)."""
+
     __slots__ = ("_buckets", "count", "_lists", "_rungs", "_made")
 
     def __init__(self) -> None:
@@ -29,6 +32,15 @@ class IdleIndex:
         #: the buckets a route looks at, laid out once, not looked up role by role
         self._rungs: dict[str, dict] = {}
         self._made = 0  # bucket lists made so far: a route's layout is redone when it grows
+
+    def clear(self) -> None:
+        """Empty every bucket, keeping the buckets and their layouts: a run keeps one
+        index, cleared as each day ends, so a day does not lay out its routes again."""
+        for roles in self._buckets.values():
+            for teams in roles.values():
+                for bucket in teams.values():
+                    bucket.clear()
+        self.count = 0
 
     def __len__(self) -> int:
         return self.count

@@ -96,6 +96,9 @@ class ArrivalProfile:
     starts: np.ndarray
     ends: np.ndarray
     cdf: np.ndarray
+    #: the same as lists of floats, for a day with few arrivals (see
+    #: :func:`sim.engine.demand.arrival_times`)
+    windows: tuple[list[float], list[float], list[float]]
 
 
 def _arrival_profile(profile: list) -> ArrivalProfile | None:
@@ -106,8 +109,9 @@ def _arrival_profile(profile: list) -> ArrivalProfile | None:
     weights = np.array([w.weight for w in windows], dtype=float)
     cdf = np.cumsum(weights / weights.sum())
     cdf /= cdf[-1]
-    return ArrivalProfile(np.array([w.start for w in windows], dtype=float),
-                          np.array([w.end for w in windows], dtype=float), cdf)
+    starts = np.array([w.start for w in windows], dtype=float)
+    ends = np.array([w.end for w in windows], dtype=float)
+    return ArrivalProfile(starts, ends, cdf, (cdf.tolist(), starts.tolist(), ends.tolist()))
 
 
 def weekday_spec(spec: Staff, weekday: str) -> SimpleNamespace | None:

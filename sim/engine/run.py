@@ -24,6 +24,7 @@ from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
+from sim.engine.idle import IdleIndex
 from sim.engine.demand import draw_rows, schedule_demand
 from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
@@ -109,6 +110,7 @@ class RunState:
         self.carried: dict[str, list[Contact]] = {"home_visit": [], "outreach": []}
         #: the inbox: its waiting items go on from day to day in their queue, in order
         self.inbox = WorkQueue()
+        self.idle = IdleIndex()  # the day's idle people, cleared as each day ends
         #: callers who will ring again: day -> [(minute, contact)]
         self.redials: dict[int, list[tuple[float, Contact]]] = defaultdict(list)
         self._rows: dict[str, RowSource] = {}
