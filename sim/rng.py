@@ -76,8 +76,7 @@ class RandomStreams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._generators: dict[str, np.random.Generator] = {}
-        self._rows: dict[str, DecisionRows] = {}
-        self._arrival_rows: dict[str, DecisionRows] = {}
+        self._rows: dict[str, DecisionRows] = {}  # by their streams' common prefix
         # The words SeedSequence(seed, spawn_key=(replication, key)) mixes into its pool,
         # up to the stream's key: the seed's 32-bit words, padded with zeros to the pool's
         # size, then the replication's words (numpy's SeedSequence.get_assembled_entropy).
@@ -107,21 +106,22 @@ class RandomStreams:
         """The decision rows of the contacts of ``source`` (a demand stream, or a kind of
         contact the run itself creates), column ``j`` from stream
         ``contacts.<source>.<CONTACT_DRAWS[j]>``."""
-        found = self._rows.get(source)
-        if found is None:
-            found = self._rows[source] = DecisionRows(
-                [self.generator(f"contacts.{source}.{d}") for d in CONTACT_DRAWS])
-        return found
+        return self._rows_of(f"contacts.{source}", CONTACT_DRAWS)
 
     def arrival_rows(self, demand: str) -> DecisionRows:
         """Two draws for each arrival of demand stream ``demand``: its window of the day's
         profile (column 0, stream ``arrivals.<demand>.window``) and its time within the
-        window (column 1, ``arrivals.<demand>.offset``), drawn ahead in blocks so that a
-        day with a few arrivals costs no NumPy call of its own."""
-        found = self._arrival_rows.get(demand)
+        window (column 1, ``arrivals.<demand>.offset``), drawn ahead in blocks rather than
+        two NumPy calls a day."""
+        return self._rows_of(f"arrivals.{demand}", ("window", "offset"))
+
+    def _rows_of(self, prefix: str, columns: tuple[str, ...]) -> DecisionRows:
+        """Rows whose column ``j`` comes from stream ``<prefix>.<columns[j]>`` (made on
+        first use, then shared)."""
+        found = self._rows.get(prefix)
         if found is None:
-            found = self._arrival_rows[demand] = DecisionRows(
-                [self.generator(f"arrivals.{demand}.{d}") for d in ("window", "offset")])
+            found = self._rows[prefix] = DecisionRows(
+                [self.generator(f"{prefix}.{c}") for c in columns])
         return found
 
     def uniforms(self, name: str) -> Uniforms:

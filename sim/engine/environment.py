@@ -189,14 +189,16 @@ class DayEnvironment:
         else:
             heappush(self._queue, (t, priority, eid, event))
 
-    def schedule(self, event: Any, priority: int = NORMAL, delay: float = 0) -> None:
-        """Schedule ``event`` ``delay`` minutes from now, as SimPy's environment does."""
+    def schedule(self, event: Any, priority: int = NORMAL, delay: float = 0) -> int:
+        """Schedule ``event`` ``delay`` minutes from now, as SimPy's environment does;
+        returns the number it is ordered by among events due at the same time."""
         eid = self._eid  # ``ticket()`` and ``push()`` inline: a few hundred times a day
         self._eid = eid + 1
         if NATIVE_HEAP:
             heap_add(self._queue, HeapEntry(self._now + delay, priority, eid, event))
         else:
             heappush(self._queue, (self._now + delay, priority, eid, event))
+        return eid
 
     def process(self, generator: Generator[Any, Any, Any]) -> DayProcess:
         """A process running ``generator`` in this environment."""
@@ -207,20 +209,13 @@ class DayEnvironment:
         return Signal(self)
 
     def timeout(self, delay: float = 0, value: Any = None) -> simpy.Timeout:
-        """SimPy's own timer (the engine uses :meth:`sleep`)."""
+        """SimPy's own timer (the engine's processes yield the minutes they sleep)."""
         return simpy.Timeout(self, delay, value)  # type: ignore[arg-type]
 
     def call_at(self, t: float, callback: Callable[..., Any], *args: Any) -> None:
         """Call ``callback(*args)`` at ``t`` (now, if ``t`` has passed), in the order a
         timeout set now would ring."""
-        now = self._now
-        call = Call(callback, args)
-        eid = self._eid  # ``ticket()`` and ``push()`` inline: a few hundred times a day
-        self._eid = eid + 1
-        if NATIVE_HEAP:
-            heap_add(self._queue, HeapEntry(now + max(0.0, t - now), NORMAL, eid, call))
-        else:
-            heappush(self._queue, (now + max(0.0, t - now), NORMAL, eid, call))
+        self.schedule(Call(callback, args), NORMAL, max(0.0, t - self._now))
 
     def run(self) -> None:
         """Process every scheduled event, as ``simpy.Environment.run()`` does without
@@ -415,7 +410,7 @@ class DayProcess:
         if isinstance(then, (float, int)):
             if then < 0:
                 return Thrown(ValueError(f"negative delay {then}"))
-            self._nap_at(self.env._now + then)
+            self._nap_after(then)
             self._target = self._nap
             return None
         if then is UNTIL_WOKEN:
@@ -434,20 +429,13 @@ class DayProcess:
         triggered now would (``env.event()``, then ``succeed()``), with nothing sent in.
         A person woken with work reads it from their own fields: a waiting person is
         woken hundreds of times a day, and this saves the event and its callbacks."""
-        self._nap_at(self.env._now)
+        self._nap_after(0.0)
 
-    def _nap_at(self, t: float) -> None:
-        """Put the process's nap in the heap at ``t``, under the number a timeout or an
-        event scheduled now would get. (The day's loop does the same inline for a process
-        that sleeps again, the commonest case.)"""
-        env, nap = self.env, self._nap
-        eid = env._eid  # ``ticket()`` and ``push()`` inline: at every wake
-        env._eid = eid + 1
-        nap.eid = eid
-        if NATIVE_HEAP:
-            heap_add(env._queue, HeapEntry(t, NORMAL, eid, nap))
-        else:
-            heappush(env._queue, (t, NORMAL, eid, nap))
+    def _nap_after(self, delay: float) -> None:
+        """Put the process's nap in the heap ``delay`` minutes from now, under the number
+        a timeout or an event scheduled now would get. (The day's loop does the same
+        inline for a process that sleeps again, the commonest case.)"""
+        self._nap.eid = self.env.schedule(self._nap, NORMAL, delay)
 
     def _ended(self, failure: BaseException) -> None:
         """The generator has returned (``StopIteration``) or raised ``failure``: the

@@ -24,8 +24,8 @@ from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
-from sim.engine.idle import IdleIndex
 from sim.engine.demand import draw_rows, schedule_demand
+from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
 from sim.engine.queues import WorkQueue
