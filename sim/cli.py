@@ -777,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.command_text = command_line(argv)
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)  # before pyarrow loads
-    with _stop_on_sigterm() as terminated:
+    with _stop_on_signals() as terminated:
         try:
             code = _dispatch(args)
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
@@ -787,12 +787,21 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_TERMINATED if terminated and code == 130 else code
 
 
+class Stopped(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM, raised by this command's own handlers. Caught wherever a
+    KeyboardInterrupt is, but not one itself: CPython's ``python -m`` ends a process by
+    SIGINT, whatever exit code it returns, once a plain KeyboardInterrupt has passed
+    through code run by ``exec`` of a string (as SciPy's and the dataclasses' imports do),
+    even if it was caught later."""
+
+
 @contextlib.contextmanager
-def _stop_on_sigterm() -> Iterator[list[bool]]:
+def _stop_on_signals() -> Iterator[list[bool]]:
     """Stop on SIGTERM (what a batch scheduler or ``kill`` sends) as on Ctrl-C: worker
     pools shut down, a sweep keeps its finished tasks and frees its folder for --resume;
-    the exit code is then 143 (128 + SIGTERM). Only in the main thread, where Python
-    delivers signals; the list says whether it came. The earlier handler is restored."""
+    the exit code is then 143 (128 + SIGTERM), and 130 for Ctrl-C, wherever they come.
+    Only in the main thread, where Python delivers signals; the list says whether
+    SIGTERM came. The earlier handlers are restored."""
     import signal
     import threading
 
@@ -801,16 +810,23 @@ def _stop_on_sigterm() -> Iterator[list[bool]]:
         yield came
         return
 
-    def stop(_signum, _frame) -> None:
-        came.append(True)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one may not cut cleanup short
-        raise KeyboardInterrupt
+    def stop(signum, _frame) -> None:
+        if signum == signal.SIGTERM:
+            came.append(True)
+            # a second one may not cut cleanup short
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Stopped
 
-    before = signal.signal(signal.SIGTERM, stop)
+    mine = [signal.SIGTERM]
+    # Ctrl-C too, unless it is ignored (as in a job a script starts in the background)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        mine.append(signal.SIGINT)
+    before = {number: signal.signal(number, stop) for number in mine}
     try:
         yield came
     finally:
-        signal.signal(signal.SIGTERM, before)
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def _discard_stdout() -> None:

@@ -315,6 +315,33 @@ def test_forked_workers_end_with_the_command(stop, group, code):
     assert not any(_parent_if_alive(w) is not None for w in workers)
 
 
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX signals")
+@pytest.mark.parametrize("stop, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_stop_inside_an_import_gives_the_commands_exit_code(tmp_path, stop, code):
+    """Ctrl-C or SIGTERM that comes while a module is being imported (the report code
+    is imported while workers run): under ``python -m``, CPython ends a process by
+    SIGINT once a plain KeyboardInterrupt has passed through ``exec`` of a string, as
+    SciPy's imports run, even though the command caught it. The command's own stop
+    keeps its exit code."""
+    import signal
+    import subprocess
+
+    (tmp_path / "stop_in_exec.py").write_text(
+        "import sys\n"
+        "from sim import cli\n"
+        "with cli._stop_on_signals() as terminated:\n"
+        "    try:\n"
+        f"        exec('import os, signal, time; os.kill(os.getpid(), signal.{stop}); "
+        "time.sleep(30)')\n"
+        "    except KeyboardInterrupt:\n"
+        "        pass\n"
+        "sys.exit(143 if terminated else 130)\n")
+    proc = subprocess.run([sys.executable, "-m", "stop_in_exec"], cwd=tmp_path, timeout=60,
+                          capture_output=True, text=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.returncode == code, proc.stderr
+
+
 def test_workers_are_forked_only_from_a_single_thread():
     """A fork copies a lock another thread holds as held for ever: with a second thread
     running (a Jupyter kernel has several), workers start fresh."""
