@@ -152,9 +152,9 @@ def _run_summary(scenario, args) -> tuple:
 
 def _import_reporting() -> None:
     """Import what the summary and its report use after the runs (pandas, SciPy's t
-    quantile, the report code: about 0.4 s) the first time this process would otherwise
-    wait for a worker's runs (``-j 2`` and more), so that after the runs only the summary
-    itself is left."""
+    quantile, the report code: about 0.4 s) while workers simulate (``-j 2`` and more),
+    which take more of the runs meanwhile, so that after the runs only the summary itself
+    is left."""
     import importlib
 
     for module in ("pandas", "scipy.special", "sim.outputs", "sim.provenance", "sim.report"):

@@ -164,10 +164,10 @@ def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
     assert pool.tasks == [module._ready]  # its first task only: no runs
 
 
-def test_a_wait_for_a_worker_does_the_callers_later_work_once(monkeypatch):
-    """The first time this process has nothing to run but a worker's batch to wait for,
-    it calls ``while_waiting`` (the CLI imports its report code there), once; the runs
-    and their order do not change, and a run that never waits never calls it."""
+def test_workers_at_work_let_this_process_do_the_callers_later_work_once(monkeypatch):
+    """Once a worker has batches, this process calls ``while_waiting`` (the CLI imports
+    its report code there), once, and the workers take more of the runs meanwhile; the
+    runs and their order do not change, and a run with no workers never calls it."""
     import threading
     from concurrent.futures import Executor, Future
 
@@ -208,6 +208,26 @@ def test_a_wait_for_a_worker_does_the_callers_later_work_once(monkeypatch):
     assert calls == ["waited"]
     assert [out.replication for out in shared] == list(range(6))
     assert [out.rows for out in shared] == [out.rows for out in here]
+
+
+@pytest.mark.parametrize("runs, size, jobs", [(199, 4, 2), (7, 3, 2), (50, 1, 4), (1, 6, 2),
+                                              (300, 25, 3)])
+def test_batches_cover_every_run_in_order_and_shrink_to_single_runs(runs, size, jobs):
+    """Batches hand out every run once, in order; none is larger than asked, or than a
+    share of the runs left, so the last ones are single runs and no process finishes
+    long after the others."""
+    from sim.experiment.replications import END_SHARES, _Batches
+
+    batches = _Batches(range(10, 10 + runs), size, jobs)
+    taken = []
+    while batches.left:
+        left = batches.left
+        batch = batches.take()
+        assert 1 <= len(batch) <= max(1, min(size, -(-left // (jobs * END_SHARES))))
+        taken.append(batch)
+    assert [r for batch in taken for r in batch] == list(range(10, 10 + runs))
+    assert batches.handed == len(taken) and len(taken[-1]) == 1
+    assert len(_Batches(range(runs), size, jobs).take(1)) == 1  # asked for one: one
 
 
 _FORKED_RUNS = """

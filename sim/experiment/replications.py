@@ -130,9 +130,9 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
               jobs: int = 1, while_waiting: Callable[[], None] | None = None
               ) -> Iterator[RunOutput]:
     """The runs of ``replications``, in order, on ``jobs`` processes: this one and
-    ``jobs - 1`` workers. ``while_waiting`` is called once, the first time this process
-    has no run left to do but must wait for a worker's: work the caller would do after
-    the runs anyway (importing what its tables need) then costs no time."""
+    ``jobs - 1`` workers. ``while_waiting`` is called once, as soon as the workers have
+    runs to do: work the caller would do after the runs anyway (importing what its
+    tables need) is then shared out, the workers taking more runs meanwhile."""
     model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
     if jobs == 1 or len(replications) < 2:
         yield from _run_here(model, seed, replications, calendar, event_log, keep_days)
@@ -184,6 +184,11 @@ BATCHES_PER_WORKER = 2
 #: Batches this process may simulate ahead of the one it yields next (held in memory until
 #: then): about two seconds of work at ``BATCH_S``, the time a worker takes to start.
 BATCHES_AHEAD = 8
+#: A batch is at most the runs not yet handed out over this many times the processes
+#: (guided self-scheduling takes one share each): a worker holds the batch it simulates
+#: and the next (``BATCHES_PER_WORKER``), so when the last run is handed out each
+#: process holds about one share of what was left.
+END_SHARES = 2
 
 
 def _run_here(model: CompiledScenario, seed: int, replications: range, calendar: RunCalendar,
@@ -202,44 +207,44 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     """Batches of runs shared between this process and ``jobs - 1`` workers, yielded in
     order. Workers get runs only once one has answered a first small task (unpacking the
     model): a worker can take seconds to start on a busy machine, and this process
-    simulates every batch itself until then, so a short run on ``-j 2`` never waits for
-    one. From then on the workers are kept fed with the next batches; this process
-    simulates the batch after those meanwhile, but runs at most a few batches ahead of
-    the ones it yields: memory stays flat in runs. A run gives the same result wherever
-    it runs."""
-    size = max(1, round(BATCH_S / max(_LAST_RUN_S[0], 1e-6)))
-    batches = [replications[i:i + size] for i in range(0, len(replications), size)]
+    simulates the runs itself until then, one at a time so that it hands batches out as
+    soon as one answers. From then on the workers are kept fed with the next batches
+    (``while_waiting`` is called once, then, and the workers take more batches while it
+    runs); this process simulates the batch after those meanwhile, but runs at most a
+    few batches ahead of the ones it yields: memory stays flat in runs. Batches shrink
+    towards the end (:class:`_Batches`) so that this process and the workers finish
+    together. A run gives the same result wherever it runs."""
+    batches = _Batches(replications, max(1, round(BATCH_S / max(_LAST_RUN_S[0], 1e-6))),
+                       jobs)
     workers = jobs - 1
     shipped = _Shipped(model)  # before this process simulates beside the pool's feeder
     up = workers in _POOL_UP  # a worker of this pool has answered before
     pings = [] if up else [_submit(workers, _ready, shipped) for _ in range(workers)]
     sent: dict[int, Future] = {}
     here: dict[int, list[RunOutput]] = {}
-    assigned = 0  # batches before this one are sent or simulated here
     try:
-        for i in range(len(batches)):
+        i = 0
+        while i < batches.handed or batches.left:
             while i not in here and not (i in sent and sent[i].done()):
                 if not up and any(ping.done() for ping in pings):
                     up = True
                     _POOL_UP.add(workers)
-                while (up and assigned < len(batches)
-                       and len(sent) < workers * BATCHES_PER_WORKER):
-                    sent[assigned] = _submit(workers, _run_shipped, shipped, seed,
-                                             list(batches[assigned]), calendar, event_log,
-                                             keep_days)
-                    assigned += 1
-                if assigned < len(batches) and (len(here) < BATCHES_AHEAD or not sent):
+                while up and batches.left and len(sent) < workers * BATCHES_PER_WORKER:
+                    n = batches.handed
+                    sent[n] = _submit(workers, _run_shipped, shipped, seed,
+                                      list(batches.take()), calendar, event_log, keep_days)
+                if up and while_waiting is not None:
+                    while_waiting()  # once, while the workers have batches to do
+                    while_waiting = None
+                    continue
+                if batches.left and (len(here) < BATCHES_AHEAD or not sent):
+                    n = batches.handed
+                    batch = list(batches.take(None if up else 1))
                     started = time.perf_counter()
-                    here[assigned] = _run_chunk(model, seed, list(batches[assigned]),
-                                                calendar, event_log, keep_days)
-                    _LAST_RUN_S[:] = [(time.perf_counter() - started)
-                                      / len(batches[assigned])]
-                    assigned += 1
+                    here[n] = _run_chunk(model, seed, batch, calendar, event_log, keep_days)
+                    _LAST_RUN_S[:] = [(time.perf_counter() - started) / len(batch)]
                 else:
                     break  # nothing left to do here: wait for the worker's batch
-            if while_waiting is not None and i not in here and not sent[i].done():
-                while_waiting()  # once, in the first wait
-                while_waiting = None
             try:
                 part = here.pop(i) if i in here else sent.pop(i).result()
             except BrokenProcessPool:
@@ -247,9 +252,35 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                 raise
             tick(len(part))
             yield from part
+            i += 1
     finally:
         for future in [*sent.values(), *pings]:
             future.cancel()
+
+
+class _Batches:
+    """Runs handed out in order, in batches of about ``BATCH_S`` of simulation each, and
+    smaller towards the end: a batch is at most a share of what is left (guided
+    self-scheduling), so the last batches are single runs and no process is left
+    simulating a long batch while the others wait."""
+
+    def __init__(self, replications: range, size: int, jobs: int):
+        self.replications, self.size, self.jobs = replications, size, jobs
+        self.start = 0
+        self.handed = 0  # batches handed out so far: the next one's number
+
+    @property
+    def left(self) -> int:
+        return len(self.replications) - self.start
+
+    def take(self, most: int | None = None) -> range:
+        """The next batch: ``size`` runs (or ``most``), at most a share of those left."""
+        share = -(-self.left // (self.jobs * END_SHARES))
+        n = max(1, min(self.size if most is None else most, share))
+        batch = self.replications[self.start:self.start + n]
+        self.start += n
+        self.handed += 1
+        return batch
 
 
 def _submit(workers: int, *task) -> Future:
