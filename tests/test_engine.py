@@ -759,6 +759,54 @@ def test_every_contact_has_exactly_one_outcome_over_a_run():
     assert total == pytest.approx(arisen)
 
 
+def test_a_runs_percentiles_are_numpys_to_the_last_bit():
+    """The 90th percentiles of a run's waits are computed by hand, with the float
+    operations of NumPy's default method: the same bits as ``numpy.percentile`` for any
+    number of values, ties, whole days and the two ends of the interpolation."""
+    from sim.metrics import percentile
+
+    rng = np.random.default_rng(3)
+    samples = [rng.exponential(4.0, n) for n in (1, 2, 3, 7, 10, 11, 21, 99, 300, 1001)]
+    samples += [rng.integers(0, 15, n).astype(float) for n in (1, 5, 40, 333)]
+    samples += [np.full(6, 2.5), np.array([0.1, 0.2, 0.30000000000000004, 1e-300])]
+    for values in samples:
+        ordered = np.sort(values)
+        for q in (0, 1, 10, 25, 50, 89, 90, 95, 99, 100):
+            mine = percentile(len(ordered), q, ordered.__getitem__)
+            assert mine == float(np.percentile(values, q)), (len(values), q)
+
+
+def test_the_planned_wait_percentile_reads_the_counted_waits():
+    """A run counts its planned waits by whole days; the percentile over the counts is the
+    percentile over every wait."""
+    from sim.metrics import RunMetrics
+
+    model = CompiledScenario(load_scenario("default"))
+    metrics = RunMetrics(model, ("mon",))
+    waits = [0, 0, 1, 3, 3, 3, 4, 9, 12, 2, 2, 30]
+    metrics.planned_waits.update(waits)
+    assert metrics._planned_p90() == float(np.percentile(np.array(waits, dtype=float), 90))
+
+
+def test_a_runs_rows_come_sorted_whether_or_not_a_run_before_had_the_same_keys():
+    """A run's rows are sorted by metric, role, activity and weekday; a run whose rows
+    have the keys of an earlier one's, in the same order, reuses that sorting, and its
+    own values go with their keys."""
+    import random
+
+    from sim.metrics import _in_order, _order
+
+    keys = [("b", None, None, None), ("a", "gp", None, "mon"), ("a", None, None, None),
+            ("a", "gp", None, None), ("a", None, "phone", None), ("c", "nurse", None, "fri")]
+    for value in (1.0, 2.0, 3.0):  # the first sorts, the others reuse the order
+        rows = [(*k, value * i, float(i)) for i, k in enumerate(keys)]
+        assert _in_order(rows) == sorted(rows, key=_order)
+    shuffled = keys[:]
+    random.Random(5).shuffle(shuffled)  # the same keys in another order: sorted afresh
+    rows = [(*k, float(i), 1.0) for i, k in enumerate(shuffled)]
+    assert _in_order(rows) == sorted(rows, key=_order)
+
+
 def test_event_log_is_off_by_default_and_complete_when_on():
     scenario = load_scenario("default")
     assert simulate_day(scenario, 1, 0).events is None
