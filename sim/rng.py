@@ -51,6 +51,16 @@ DRAW["history_duration"] = DRAW["travel"]
 #: numpy's SeedSequence pool size (its default), to which a seed's words are padded
 _POOL_SIZE = np.random.SeedSequence(0).pool_size
 
+# numpy's SeedSequence (M. O'Neill's seed_seq): the multipliers of its two hashes and of
+# its mix, on 32-bit words
+_HASH_A, _MULT_A = 0x43B0D7E5, 0x931E8875  # mixing entropy into the pool
+_HASH_B, _MULT_B = 0x8B51F9DD, 0x58F38DED  # drawing words from the pool
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+_MASK = 0xFFFFFFFF
+_SHIFT = 16
+#: Words of state a PCG64 takes from its seed sequence: four 64-bit words, as 32-bit ones
+_PCG64_WORDS = 8
+
 
 def _words(n: int) -> list[int]:
     """``n`` as SeedSequence reads an integer: 32-bit words, least significant first."""
@@ -65,6 +75,61 @@ def _words(n: int) -> list[int]:
 def stream_key(name: str) -> int:
     """A stable 32-bit key for a stream name (``hash()`` is salted per process)."""
     return zlib.crc32(name.encode("utf-8"))
+
+
+def _hash_steps(first: int, mult: int, n: int) -> list[tuple[int, int]]:
+    """The multiplier a hash xors a word with, then multiplies it by, at each of its
+    next ``n`` steps from ``first``: it moves on by ``mult`` every step, whatever the
+    words, so the steps can be laid out ahead."""
+    steps = []
+    before = first
+    for _ in range(n):
+        after = (before * mult) & _MASK
+        steps.append((before, after))
+        before = after
+    return steps
+
+
+def _hashed(value: int, before: int, after: int) -> int:
+    value = ((value ^ before) * after) & _MASK
+    return value ^ (value >> _SHIFT)
+
+
+def _mixed(x: int, y: int) -> int:
+    value = (_MIX_L * x - _MIX_R * y) & _MASK
+    return value ^ (value >> _SHIFT)
+
+
+def _pool_of(words: list[int]) -> tuple[list[int], int]:
+    """SeedSequence's pool after mixing in ``words`` (at least the pool's size), and
+    the hash's multiplier it leaves for the next word."""
+    n = _POOL_SIZE
+    steps = iter(_hash_steps(_HASH_A, _MULT_A, n + n * (n - 1) + n * (len(words) - n) + 1))
+    pool = [_hashed(w, *next(steps)) for w in words[:n]]
+    for src in range(n):
+        for dst in range(n):
+            if src != dst:
+                pool[dst] = _mixed(pool[dst], _hashed(pool[src], *next(steps)))
+    for w in words[n:]:
+        for dst in range(n):
+            pool[dst] = _mixed(pool[dst], _hashed(w, *next(steps)))
+    return pool, next(steps)[0]
+
+
+#: The steps of the hash that draws a PCG64's words from the pool (the same for every pool)
+_DRAW_STEPS = _hash_steps(_HASH_B, _MULT_B, _PCG64_WORDS)
+
+
+class _Seeded(np.random.bit_generator.ISeedSequence):
+    """A PCG64's seed words, worked out ahead (see :meth:`RandomStreams.generator`)."""
+
+    def __init__(self, state: np.ndarray):
+        self.state = state
+
+    def generate_state(self, n_words, dtype=np.uint32):
+        if n_words != _PCG64_WORDS // 2 or np.dtype(dtype) != np.uint64:
+            raise ValueError("a stream's seed words are a PCG64's: 4 of 64 bits")
+        return self.state
 
 
 class RandomStreams:
@@ -83,24 +148,48 @@ class RandomStreams:
         seed_words = _words(self.seed)
         self._prefix = (seed_words + [0] * (_POOL_SIZE - len(seed_words))
                         + _words(self.replication))
+        # SeedSequence mixes the words in turn, the stream's key last: the pool before the
+        # key, and the hash's steps for the key, are the same for every stream of the run
+        pool, step = _pool_of(self._prefix)
+        self._pool = pool
+        self._key_steps = _hash_steps(step, _MULT_A, _POOL_SIZE)
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         """Stream ``name``'s seed sequence: the state of
         ``SeedSequence(seed, spawn_key=(replication, stream_key(name)))``, made from its
-        words at once (a run opens about 126 streams, and numpy works the words out from
-        the seed and the spawn key in Python, 12 of the 18 µs a stream took to seed).
-        ``tests/test_rng.py`` checks the two give the same states."""
+        words at once. :meth:`generator` seeds the stream's PCG64 as this would, without
+        making it; ``tests/test_rng.py`` checks the two give the same states and draws."""
         return np.random.SeedSequence(
             np.array(self._prefix + _words(stream_key(name)), dtype=np.uint32))
 
     def generator(self, name: str) -> np.random.Generator:
         """The generator of stream ``name`` (created on first use, then shared): a PCG64
-        whose draws continue where the last call left off."""
+        whose draws continue where the last call left off, seeded as by
+        :meth:`seed_sequence`."""
         found = self._generators.get(name)
         if found is None:
-            found = np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
+            found = np.random.Generator(np.random.PCG64(_Seeded(self._pcg64_words(name))))
             self._generators[name] = found
         return found
+
+    def _pcg64_words(self, name: str) -> np.ndarray:
+        """The four 64-bit words stream ``name``'s seed sequence gives a PCG64, worked out
+        from the run's pool with the stream's key mixed in last: a run opens about 126
+        streams, and numpy's SeedSequence mixes every word again for each and draws the
+        PCG64's words one NumPy scalar at a time (about 13 of the 16 µs a stream took to
+        open). ``tests/test_rng.py`` checks the generators' draws against numpy's."""
+        key = stream_key(name)
+        pool = []
+        for word, (before, after) in zip(self._pool, self._key_steps):  # _hashed, _mixed
+            h = ((key ^ before) * after) & _MASK
+            h = (_MIX_L * word - _MIX_R * (h ^ (h >> _SHIFT))) & _MASK
+            pool.append(h ^ (h >> _SHIFT))
+        words = []
+        for i, (before, after) in enumerate(_DRAW_STEPS):  # _hashed, inline
+            h = ((pool[i % _POOL_SIZE] ^ before) * after) & _MASK
+            words.append(h ^ (h >> _SHIFT))
+        return np.array([words[i] | (words[i + 1] << 32) for i in range(0, _PCG64_WORDS, 2)],
+                        dtype=np.uint64)
 
     def decision_rows(self, source: str) -> DecisionRows:
         """The decision rows of the contacts of ``source`` (a demand stream, or a kind of

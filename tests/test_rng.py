@@ -3,11 +3,12 @@ and the stream's name, however it is made."""
 import numpy as np
 import pytest
 
-from sim.rng import RandomStreams, stream_key
+from sim.rng import CONTACT_DRAWS, RandomStreams, stream_key
 
 SEEDS = [0, 1, 7, 2**32 - 1, 2**32, 2**64 + 5, 12345678901234567890123]
 REPLICATIONS = [0, 1, 99, 2**32 - 1, 2**33]
-NAMES = ["arrivals.walk_in", "contacts.phone.type", "phone.redial", ""]
+NAMES = ["arrivals.walk_in", "contacts.phone.type", "phone.redial", "",
+         *(f"contacts.stream{i}.{draw}" for i, draw in enumerate(CONTACT_DRAWS))]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
