@@ -222,40 +222,43 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     pings = [] if up else [_submit(workers, _ready, shipped) for _ in range(workers)]
     sent: dict[int, Future] = {}
     here: dict[int, list[RunOutput]] = {}
-    try:
-        i = 0
-        while i < batches.handed or batches.left:
-            while i not in here and not (i in sent and sent[i].done()):
-                if not up and any(ping.done() for ping in pings):
-                    up = True
-                    _POOL_UP.add(workers)
-                while up and batches.left and len(sent) < workers * BATCHES_PER_WORKER:
-                    n = batches.handed
-                    sent[n] = _submit(workers, _run_shipped, shipped, seed,
-                                      list(batches.take()), calendar, event_log, keep_days)
-                if up and while_waiting is not None:
-                    while_waiting()  # once, while the workers have batches to do
-                    while_waiting = None
-                    continue
-                if batches.left and (len(here) < BATCHES_AHEAD or not sent):
-                    n = batches.handed
-                    batch = list(batches.take(None if up else 1))
-                    started = time.perf_counter()
-                    here[n] = _run_chunk(model, seed, batch, calendar, event_log, keep_days)
-                    _LAST_RUN_S[:] = [(time.perf_counter() - started) / len(batch)]
-                else:
-                    break  # nothing left to do here: wait for the worker's batch
-            try:
-                part = here.pop(i) if i in here else sent.pop(i).result()
-            except BrokenProcessPool:
-                _drop_pool()  # the next call starts a new one
-                raise
-            tick(len(part))
-            yield from part
-            i += 1
-    finally:
-        for future in [*sent.values(), *pings]:
-            future.cancel()
+    # paused as in _run_here: the results of the workers' runs, unpacked here, and the
+    # caller's work on them would otherwise set off full collections (76 ms a command)
+    with collector_paused():
+        try:
+            i = 0
+            while i < batches.handed or batches.left:
+                while i not in here and not (i in sent and sent[i].done()):
+                    if not up and any(ping.done() for ping in pings):
+                        up = True
+                        _POOL_UP.add(workers)
+                    while up and batches.left and len(sent) < workers * BATCHES_PER_WORKER:
+                        n = batches.handed
+                        sent[n] = _submit(workers, _run_shipped, shipped, seed,
+                                          list(batches.take()), calendar, event_log, keep_days)
+                    if up and while_waiting is not None:
+                        while_waiting()  # once, while the workers have batches to do
+                        while_waiting = None
+                        continue
+                    if batches.left and (len(here) < BATCHES_AHEAD or not sent):
+                        n = batches.handed
+                        batch = list(batches.take(None if up else 1))
+                        started = time.perf_counter()
+                        here[n] = _run_chunk(model, seed, batch, calendar, event_log, keep_days)
+                        _LAST_RUN_S[:] = [(time.perf_counter() - started) / len(batch)]
+                    else:
+                        break  # nothing left to do here: wait for the worker's batch
+                try:
+                    part = here.pop(i) if i in here else sent.pop(i).result()
+                except BrokenProcessPool:
+                    _drop_pool()  # the next call starts a new one
+                    raise
+                tick(len(part))
+                yield from part
+                i += 1
+        finally:
+            for future in [*sent.values(), *pings]:
+                future.cancel()
 
 
 class _Batches:
