@@ -21,9 +21,9 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
     case) with ``-j 2`` against ``-j 1``, best of 3; and small runs, where ``-j 2`` must not
     be slower than ``-j 1`` (the worker pool's start-up against a second of work). Beside
     the speed-up, the machine's ceiling for it now: how much longer two CPU-bound
-    processes take side by side than one alone (a pure-Python loop), and the command's
-    serial part (a 2-run command on ``-j 1`` less its two runs), which only the main
-    process does.
+    processes take side by side than one alone (a pure-Python loop, and the command's own
+    work: two ``-j 1`` runs of half the runs), and the command's serial part (a 2-run
+    command on ``-j 1`` less its two runs), which only the main process does.
     ``-j`` is capped at the CPUs available, so with one CPU there is nothing to measure.
 [6] Whole workloads, one run each: every case with ``clinicsim run caseNN -r 20 --weeks 52
     --warmup-weeks 4 -j 2`` (17 commands, their times summed), and beside it the least it
@@ -79,6 +79,10 @@ PARALLEL_REPEATS = {"full": 3, "quick": 1}
 SPIN_STEPS = {"full": 20_000_000, "quick": 5_000_000}
 SPIN_PAIRS = {"full": 5, "quick": 2}
 SPIN_CODE = "x = 0\nfor i in range({steps}):\n    x += i & 7\n"
+#: [1] The command's own work side by side: two ``-j 1`` runs of half the runs at once
+#: against one alone; pairs (the median counts). The loop above fits in a core's own
+#: cache; two simulations share the machine's last-level cache and memory.
+WORK_PAIRS = {"full": 3, "quick": 1}
 #: [1] Small runs: a few runs of one week, where the pool's start-up weighs most.
 SMALL_RUNS = 4
 SMALL_REPEATS = {"full": 3, "quick": 1}
@@ -251,14 +255,20 @@ def pair(cmd: list[str], repeats: int) -> tuple[float, float]:
 def two_at_once(mode: str) -> float:
     """How much longer two CPU-bound processes take side by side than one alone (median
     over alternating pairs): 1.0 on two real cores, more where the cores are shared."""
-    cmd = [sys.executable, "-c", SPIN_CODE.format(steps=SPIN_STEPS[mode])]
+    return side_by_side([sys.executable, "-c", SPIN_CODE.format(steps=SPIN_STEPS[mode])],
+                        SPIN_PAIRS[mode])
+
+
+def side_by_side(cmd: list[str], pairs: int) -> float:
+    """How much longer two copies of ``cmd`` take side by side than one alone, median
+    over ``pairs`` pairs (each a process alone, then two at once)."""
     ratios = []
-    for _ in range(SPIN_PAIRS[mode]):
+    for _ in range(pairs):
         alone = run_timed(cmd).seconds
         w0 = time.perf_counter()
-        procs = [subprocess.Popen(cmd) for _ in range(2)]
+        procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL) for _ in range(2)]
         if any(proc.wait() != 0 for proc in procs):
-            raise SystemExit("the CPU-bound reference loop failed")
+            raise SystemExit(f"{' '.join(cmd)} failed")
         ratios.append((time.perf_counter() - w0) / alone)
     return statistics.median(ratios)
 
@@ -288,6 +298,11 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
     serial = max(0.0, two - 2 * t1 / runs)
     slowdown = two_at_once(mode)
     ceiling = parallel_ceiling(t1, serial, slowdown)
+    # the same with this command's own work side by side, which feels the shared cache
+    half = exe + ["run", largest, "-r", str(runs // 2), "--weeks", "1", "--warmup-weeks", "0",
+                  "-j", "1"]
+    own = side_by_side(half, WORK_PAIRS[mode])
+    own_ceiling = parallel_ceiling(t1, serial, own)
     days = runs * weekdays
     figures.add(Figure(1, f"-j 2 speed-up over -j 1, {days:,} days of {largest}", t1 / t2, "x",
                        ">=", TARGET_SPEEDUP,
@@ -296,7 +311,10 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
                        note=f"the machine's ceiling now {ceiling:.2f}: two CPU-bound "
                             f"processes side by side take {slowdown:.2f} times as long as "
                             f"one (median of {SPIN_PAIRS[mode]} pairs), and {serial:.2f} s "
-                            "of start-up and summary are the main process's alone"))
+                            "of start-up and summary are the main process's alone; "
+                            f"{own_ceiling:.2f} for this command's own work, two -j 1 runs "
+                            f"of {runs // 2} side by side taking {own:.2f} times as long as "
+                            f"one (median of {WORK_PAIRS[mode]} pairs)"))
     smalls = [["run", "-r", str(SMALL_RUNS), "--weeks", "1"],
               ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"]]
     ratios = []

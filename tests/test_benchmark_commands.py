@@ -32,3 +32,12 @@ def test_one_run_of_each_case_is_timed_with_the_installed_engine(bench):
     cpu = bench.one_run_each(["case06", "case10"], 1, 0)
     assert set(cpu) == {"case06", "case10"}
     assert all(0.0 < t < 30.0 for t in cpu.values())
+
+
+def test_side_by_side_times_two_copies_of_a_command_against_one(bench):
+    import sys
+
+    ratio = bench.side_by_side([sys.executable, "-c", "x = sum(range(200_000))"], 1)
+    assert 0.3 < ratio < 10.0
+    with pytest.raises(SystemExit):
+        bench.side_by_side([sys.executable, "-c", "raise SystemExit(3)"], 1)
