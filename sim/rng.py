@@ -19,6 +19,8 @@ of that demand stream in one vectorised call.
 from __future__ import annotations
 
 import zlib
+from itertools import islice
+from typing import Iterator
 
 import numpy as np
 
@@ -77,17 +79,15 @@ def stream_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def _hash_steps(first: int, mult: int, n: int) -> list[tuple[int, int]]:
-    """The multiplier a hash xors a word with, then multiplies it by, at each of its
-    next ``n`` steps from ``first``: it moves on by ``mult`` every step, whatever the
-    words, so the steps can be laid out ahead."""
-    steps = []
+def _hash_steps(first: int, mult: int) -> Iterator[tuple[int, int]]:
+    """The multiplier a hash xors each next word with, then multiplies it by, from
+    ``first``: it moves on by ``mult`` every step, whatever the words, so the steps can be
+    laid out ahead."""
     before = first
-    for _ in range(n):
+    while True:
         after = (before * mult) & _MASK
-        steps.append((before, after))
+        yield before, after
         before = after
-    return steps
 
 
 def _hashed(value: int, before: int, after: int) -> int:
@@ -100,11 +100,10 @@ def _mixed(x: int, y: int) -> int:
     return value ^ (value >> _SHIFT)
 
 
-def _pool_of(words: list[int]) -> tuple[list[int], int]:
-    """SeedSequence's pool after mixing in ``words`` (at least the pool's size), and
-    the hash's multiplier it leaves for the next word."""
+def _pool_of(words: list[int], steps: Iterator[tuple[int, int]]) -> list[int]:
+    """SeedSequence's pool after mixing in ``words`` (at least the pool's size), taking
+    the hash's ``steps`` as it goes."""
     n = _POOL_SIZE
-    steps = iter(_hash_steps(_HASH_A, _MULT_A, n + n * (n - 1) + n * (len(words) - n) + 1))
     pool = [_hashed(w, *next(steps)) for w in words[:n]]
     for src in range(n):
         for dst in range(n):
@@ -113,11 +112,11 @@ def _pool_of(words: list[int]) -> tuple[list[int], int]:
     for w in words[n:]:
         for dst in range(n):
             pool[dst] = _mixed(pool[dst], _hashed(w, *next(steps)))
-    return pool, next(steps)[0]
+    return pool
 
 
 #: The steps of the hash that draws a PCG64's words from the pool (the same for every pool)
-_DRAW_STEPS = _hash_steps(_HASH_B, _MULT_B, _PCG64_WORDS)
+_DRAW_STEPS = list(islice(_hash_steps(_HASH_B, _MULT_B), _PCG64_WORDS))
 
 
 class _Seeded(np.random.bit_generator.ISeedSequence):
@@ -150,9 +149,9 @@ class RandomStreams:
                         + _words(self.replication))
         # SeedSequence mixes the words in turn, the stream's key last: the pool before the
         # key, and the hash's steps for the key, are the same for every stream of the run
-        pool, step = _pool_of(self._prefix)
-        self._pool = pool
-        self._key_steps = _hash_steps(step, _MULT_A, _POOL_SIZE)
+        steps = _hash_steps(_HASH_A, _MULT_A)
+        self._pool = _pool_of(self._prefix, steps)
+        self._key_steps = list(islice(steps, _POOL_SIZE))  # a key is one word (a CRC-32)
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         """Stream ``name``'s seed sequence: the state of
@@ -168,7 +167,9 @@ class RandomStreams:
         :meth:`seed_sequence`."""
         found = self._generators.get(name)
         if found is None:
-            found = np.random.Generator(np.random.PCG64(_Seeded(self._pcg64_words(name))))
+            # numpy's stubs name SeedSequence; at run time PCG64 takes any ISeedSequence
+            seeded = _Seeded(self._pcg64_words(name))
+            found = np.random.Generator(np.random.PCG64(seeded))  # type: ignore[arg-type]
             self._generators[name] = found
         return found
 

@@ -222,12 +222,12 @@ def test_batches_cover_every_run_in_order_and_shrink_to_single_runs(runs, size, 
     taken = []
     while batches.left:
         left = batches.left
-        batch = batches.take()
+        _, batch = batches.take()
         assert 1 <= len(batch) <= max(1, min(size, -(-left // (jobs * END_SHARES))))
         taken.append(batch)
     assert [r for batch in taken for r in batch] == list(range(10, 10 + runs))
     assert batches.handed == len(taken) and len(taken[-1]) == 1
-    assert len(_Batches(range(runs), size, jobs).take(1)) == 1  # asked for one: one
+    assert len(_Batches(range(runs), size, jobs).take(1)[1]) == 1  # asked for one: one
 
 
 _FORKED_RUNS = """

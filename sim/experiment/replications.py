@@ -233,18 +233,18 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                         up = True
                         _POOL_UP.add(workers)
                     while up and batches.left and len(sent) < workers * BATCHES_PER_WORKER:
-                        n = batches.handed
-                        sent[n] = _submit(workers, _run_shipped, shipped, seed,
-                                          list(batches.take()), calendar, event_log, keep_days)
+                        n, batch = batches.take()
+                        sent[n] = _submit(workers, _run_shipped, shipped, seed, list(batch),
+                                          calendar, event_log, keep_days)
                     if up and while_waiting is not None:
                         while_waiting()  # once, while the workers have batches to do
                         while_waiting = None
                         continue
                     if batches.left and (len(here) < BATCHES_AHEAD or not sent):
-                        n = batches.handed
-                        batch = list(batches.take(None if up else 1))
+                        n, batch = batches.take(None if up else 1)
                         started = time.perf_counter()
-                        here[n] = _run_chunk(model, seed, batch, calendar, event_log, keep_days)
+                        here[n] = _run_chunk(model, seed, list(batch), calendar, event_log,
+                                             keep_days)
                         _LAST_RUN_S[:] = [(time.perf_counter() - started) / len(batch)]
                     else:
                         break  # nothing left to do here: wait for the worker's batch
@@ -276,14 +276,15 @@ class _Batches:
     def left(self) -> int:
         return len(self.replications) - self.start
 
-    def take(self, most: int | None = None) -> range:
-        """The next batch: ``size`` runs (or ``most``), at most a share of those left."""
+    def take(self, most: int | None = None) -> tuple[int, range]:
+        """The next batch's number and runs: ``size`` runs (or ``most``), at most a share
+        of those left."""
         share = -(-self.left // (self.jobs * END_SHARES))
         n = max(1, min(self.size if most is None else most, share))
         batch = self.replications[self.start:self.start + n]
         self.start += n
         self.handed += 1
-        return batch
+        return self.handed - 1, batch
 
 
 def _submit(workers: int, *task) -> Future:
