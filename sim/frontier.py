@@ -143,6 +143,10 @@ def _label_frontier(ax, front: pd.DataFrame, labels: pd.Series) -> None:
         ax.set_ylim(bottom, top)
 
 
+#: Where the legend's top sits, in axes heights below the axes: under the axis label.
+LEGEND_BELOW = -0.11
+
+
 def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
     """Capacity against cost per listed patient, the non-dominated mixes joined up; mixes
     that serve no list are named in a note under the axes."""
@@ -167,7 +171,10 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
     ax.set_ylabel("Capacity: listed patients served within the targets")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="best")  # where it covers fewest points
+    # under the axes, not in them: placed "best" inside, it still hid a mix of the
+    # committed frontier; below the axis label it covers no point, label or note
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, LEGEND_BELOW), ncols=2,
+              frameon=False, fontsize=9)
     note = unserved_note(table)
     if note:
         fig.text(0.01, 0.0, note, fontsize=8, color="0.3", ha="left", va="bottom", wrap=True)

@@ -486,6 +486,33 @@ def test_frontier_labels_cover_no_point_and_no_other_label():
             assert not any(box.overlaps(other) for other in boxes[i + 1:])
 
 
+def test_frontier_legend_covers_no_point_label_or_note():
+    """The legend sits under the axis label: placed "best" inside the axes it still hid a
+    mix of the committed frontier. Nor may it run into the axis label or the note under
+    it, with the third entry (mixes whose search did not settle) as well."""
+    from sim.frontier import plot_frontier
+
+    committed = pd.read_csv("experiments/results/frontier_medium/frontier.csv")
+    unsettled = committed.copy()
+    unsettled.loc[unsettled.index[-1], "settled"] = False
+    for table in (committed, unsettled):
+        fig = plot_frontier(table, "frontier")
+        fig.canvas.draw()
+        ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+        legend = ax.get_legend()
+        box = legend.get_window_extent(renderer)
+        assert len(legend.get_texts()) == (3 if (~table.settled.astype(bool)).any() else 2)
+        ok = table[table.capacity > 0]
+        points = ax.transData.transform(ok[["cost_per_patient_year_dkk", "capacity"]]
+                                        .to_numpy())
+        assert not any(box.contains(x, y) for x, y in points)
+        assert box.y1 < ax.xaxis.label.get_window_extent(renderer).y0
+        assert not box.overlaps(ax.get_window_extent(renderer))
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width  # within the figure
+        for text in fig.texts:  # the note of mixes that serve no list
+            assert not box.overlaps(text.get_window_extent(renderer))
+
+
 def test_workers_get_the_model_as_bytes_pickled_before_this_process_simulates(monkeypatch):
     """The pool pickles a task in a thread of its own while this process simulates with
     the same model, whose caches fill as it runs; a live model there failed with
