@@ -241,9 +241,10 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     ax.set_xlabel("Time of day (HH:MM)")
     ax.set_ylabel("Staff member (role)")
     name = getattr(scenario, "name", None)
-    when = f"run {replication}" + (f", day {day}" if day is not None else "")
+    # no break inside "run 0" or "day 27" where the title wraps (non-breaking spaces)
+    when = f"run\u00a0{replication}" + (f", day\u00a0{day}" if day is not None else "")
     ax.set_title(title or (f"Who did what when: {name + ', ' if name else ''}one simulated "
-                           f"day ({when})"), loc="left")
+                           f"day ({when})"), loc="left", wrap=True)  # at the figure's edge
     handles = [Patch(facecolor=ACTIVITY_COLOURS[a], edgecolor="#b0b0b0" if a == "idle" else
                      "none", hatch=_HATCH.get(a), label=ACTIVITY_LABELS[a]) for a in present]
     if staff is not None:
@@ -1313,6 +1314,11 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     return fig
 
 
+#: A panel's legend to the right of its axes, top-aligned.
+LEGEND_BESIDE = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                     frameon=False)
+
+
 def access_over_run(days: Any, roles: Sequence[str] | None = None,
                     title: str | None = None) -> Figure:
     """The appointment book over the run: appointments booked ahead (backlog) at each
@@ -1346,7 +1352,9 @@ def access_over_run(days: Any, roles: Sequence[str] | None = None,
     top.set_xlabel("Working day of the run")
     top.tick_params(labelbottom=True)
     top.set_ylim(bottom=0)
-    top.legend(loc="lower right", fontsize="small")
+    # legends beside the axes, not in them: inside, the TNAA legend hid a role's line at
+    # the top of the panel (case 3's nurse at 11 working days)
+    top.legend(**LEGEND_BESIDE)
     top.set_title(title or ("The appointment book over the run"
                             + (f": {found.name}" if found is not None else "")), loc="left")
     colours = ["#2f6db5", "#d7191c", "#59a14f", "#f28e2b", "#7b3fa0", "#9c6b4e"]
@@ -1358,5 +1366,5 @@ def access_over_run(days: Any, roles: Sequence[str] | None = None,
     bottom.set_xlabel("Working day of the run (TNAA at each day's opening)")
     bottom.set_ylim(bottom=0)
     if tnaa_cols:
-        bottom.legend(loc="upper left", fontsize="small", ncol=min(4, len(tnaa_cols)))
+        bottom.legend(**LEGEND_BESIDE)
     return fig

@@ -82,6 +82,34 @@ def test_staff_gantt_from_tables_and_errors(run):
         plots.staff_gantt(no_log)
 
 
+def _drawn(fig: Figure):
+    """``fig`` drawn on an Agg canvas, and its renderer (to measure what was drawn)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def test_long_titles_wrap_and_legends_keep_off_the_data(run):
+    """A title longer than the figure wraps at its edge (the day's Gantt of case 3 lost
+    the end of its title), and the appointment book's legends sit beside their panels
+    (inside, the TNAA legend hid a role's line along the panel's top)."""
+    long_name = run.scenario.model_copy(update={"name": "A practice with a long name " * 4})
+    fig = plots.staff_gantt(run, replication=1, scenario=long_name)
+    renderer = _drawn(fig)
+    title = fig.axes[0]._left_title  # the Text a title set with loc="left" is drawn by
+    assert title.get_text().startswith("Who did what when")
+    assert title.get_window_extent(renderer).x1 <= fig.bbox.width + 1
+    fig = plots.access_over_run(run)
+    renderer = _drawn(fig)
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        assert legend is not None
+        assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+        assert legend.get_window_extent(renderer).x1 <= fig.bbox.width + 1
+
+
 def test_phone_calls_and_queue(run):
     calls = plots.phone_calls(run.events)
     m = run.metrics[run.metrics["weekday"].isna()]
