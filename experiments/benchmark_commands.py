@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import math
 import os
 import shutil
 import signal
@@ -109,12 +110,15 @@ def clinicsim_executable() -> list[str]:
 class Outcome:
     seconds: float
     stopped: bool = False   # stopped at the cap: ``seconds`` is a lower bound
+    #: user + system CPU seconds of the process and the workers it waited for
+    cpu: float = math.nan
 
 
 def run_timed(cmd: list[str], timeout: float | None = None, cwd: str | None = None) -> Outcome:
     """Wall-clock time of one whole process, output discarded. The process gets a group of
     its own, so that when it outlives ``timeout`` it is stopped with the workers it
     started, and nothing else."""
+    c0 = children_cpu()
     w0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True, cwd=cwd)
@@ -127,7 +131,19 @@ def run_timed(cmd: list[str], timeout: float | None = None, cwd: str | None = No
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n"
                          f"{err.decode(errors='replace')[-2000:]}")
-    return Outcome(seconds)
+    return Outcome(seconds, cpu=children_cpu() - c0)
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of this process's children that have ended and been
+    waited for, with their own waited-for children (a command's workers); NaN where the
+    platform does not count them."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return math.nan
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def stop_group(proc: subprocess.Popen) -> None:
@@ -242,14 +258,15 @@ def best_of(cmd: list[str], repeats: int) -> float:
     return min(run_timed(cmd).seconds for _ in range(repeats))
 
 
-def pair(cmd: list[str], repeats: int) -> tuple[float, float]:
-    """Best wall time of ``cmd -j 1`` and ``cmd -j 2``, alternating so the machine's drift
-    hits both alike."""
-    times: dict[int, list[float]] = {1: [], 2: []}
+def pair(cmd: list[str], repeats: int) -> tuple[Outcome, Outcome]:
+    """The quickest run of ``cmd -j 1`` and of ``cmd -j 2`` (wall time, with its CPU
+    time), alternating so the machine's drift hits both alike."""
+    outcomes: dict[int, list[Outcome]] = {1: [], 2: []}
     for rep in range(repeats):
         for jobs in ((1, 2) if rep % 2 == 0 else (2, 1)):
-            times[jobs].append(run_timed(cmd + ["-j", str(jobs)]).seconds)
-    return min(times[1]), min(times[2])
+            outcomes[jobs].append(run_timed(cmd + ["-j", str(jobs)]))
+    best = {jobs: min(found, key=lambda o: o.seconds) for jobs, found in outcomes.items()}
+    return best[1], best[2]
 
 
 def two_at_once(mode: str) -> float:
@@ -291,7 +308,8 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
         return
     runs, repeats = PARALLEL_RUNS[mode], PARALLEL_REPEATS[mode]
     big = exe + ["run", largest, "-r", str(runs), "--weeks", "1", "--warmup-weeks", "0"]
-    t1, t2 = pair(big, repeats)
+    one, two_jobs = pair(big, repeats)
+    t1, t2 = one.seconds, two_jobs.seconds
     # what no split can share: a 2-run command on -j 1 less its two runs
     two = best_of(exe + ["run", largest, "-r", "2", "--weeks", "1", "--warmup-weeks", "0",
                          "-j", "1"], repeats)
@@ -314,12 +332,14 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
                             "of start-up and summary are the main process's alone; "
                             f"{own_ceiling:.2f} for this command's own work, two -j 1 runs "
                             f"of {runs // 2} side by side taking {own:.2f} times as long as "
-                            f"one (median of {WORK_PAIRS[mode]} pairs)"))
+                            f"one (median of {WORK_PAIRS[mode]} pairs); CPU time, workers "
+                            f"included, -j 1 {one.cpu:.2f} s, -j 2 {two_jobs.cpu:.2f} s "
+                            f"({two_jobs.cpu / one.cpu:.2f} times)"))
     smalls = [["run", "-r", str(SMALL_RUNS), "--weeks", "1"],
               ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"]]
     ratios = []
     for args in smalls:
-        s1, s2 = pair(exe + args, SMALL_REPEATS[mode])
+        s1, s2 = (o.seconds for o in pair(exe + args, SMALL_REPEATS[mode]))
         ratios.append((s2 / s1, f"clinicsim {' '.join(args)}: -j 1 {s1:.2f} s, -j 2 {s2:.2f} s"))
         print(f"    small run: {ratios[-1][1]} -> {s2 / s1:.2f}", flush=True)
     worst = max(ratios)

@@ -41,3 +41,15 @@ def test_side_by_side_times_two_copies_of_a_command_against_one(bench):
     assert 0.3 < ratio < 10.0
     with pytest.raises(SystemExit):
         bench.side_by_side([sys.executable, "-c", "raise SystemExit(3)"], 1)
+
+
+def test_a_commands_cpu_time_counts_the_workers_it_waited_for(bench):
+    """[1] reports -j 2's CPU time against -j 1's: a command's own and its workers'."""
+    import sys
+
+    burn = "x = sum(range(4_000_000))"
+    alone = bench.run_timed([sys.executable, "-c", burn])
+    nested = bench.run_timed([sys.executable, "-c", "import subprocess, sys; "
+                              f"subprocess.run([sys.executable, '-c', {burn!r}], check=True)"])
+    assert alone.cpu > 0.02
+    assert nested.cpu >= 0.9 * alone.cpu  # the burning child's CPU, not the parent's alone
