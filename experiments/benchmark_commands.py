@@ -23,7 +23,8 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
     the speed-up, the machine's ceiling for it now: how much longer two CPU-bound
     processes take side by side than one alone (a pure-Python loop, and the command's own
     work: two ``-j 1`` runs of half the runs), and the command's serial part (a 2-run
-    command on ``-j 1`` less its two runs), which only the main process does.
+    command on ``-j 1`` less its two runs), which only the main process does; and the CPU
+    time of ``-j 2`` against ``-j 1``, workers included.
     ``-j`` is capped at the CPUs available, so with one CPU there is nothing to measure.
 [6] Whole workloads, one run each: every case with ``clinicsim run caseNN -r 20 --weeks 52
     --warmup-weeks 4 -j 2`` (17 commands, their times summed), and beside it the least it
@@ -115,9 +116,9 @@ class Outcome:
 
 
 def run_timed(cmd: list[str], timeout: float | None = None, cwd: str | None = None) -> Outcome:
-    """Wall-clock time of one whole process, output discarded. The process gets a group of
-    its own, so that when it outlives ``timeout`` it is stopped with the workers it
-    started, and nothing else."""
+    """Wall-clock time of one whole process, output discarded, and its CPU time with its
+    workers'. The process gets a group of its own, so that when it outlives ``timeout`` it
+    is stopped with the workers it started, and nothing else."""
     c0 = children_cpu()
     w0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -459,6 +459,12 @@ def test_search_runs_come_from_the_experiment_file_and_never_exceed_the_maximum(
     assert code == 2 and "(10, from --replications)" in err and "found 8" in err
 
 
+def _drawn_points(ax, table: pd.DataFrame):
+    """Where the mixes that serve a list are drawn, in display pixels."""
+    ok = table[table.capacity > 0]
+    return ax.transData.transform(ok[["cost_per_patient_year_dkk", "capacity"]].to_numpy())
+
+
 def test_frontier_labels_cover_no_point_and_no_other_label():
     """Each frontier mix is named in the empty corner above and left of its point; labels
     of neighbouring mixes are moved apart, and the axes make room for the longest and the
@@ -475,9 +481,7 @@ def test_frontier_labels_cover_no_point_and_no_other_label():
         ax, renderer = fig.axes[0], fig.canvas.get_renderer()
         boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in ax.texts]
         assert len(boxes) == int(table.on_frontier.sum()) > 1
-        ok = table[table.capacity > 0]
-        points = ax.transData.transform(ok[["cost_per_patient_year_dkk", "capacity"]]
-                                        .to_numpy())
+        points = _drawn_points(ax, table)
         inside = ax.get_window_extent(renderer)
         for i, box in enumerate(boxes):
             assert box.x0 >= inside.x0 - 1  # within the axes: not into the tick labels
@@ -502,9 +506,7 @@ def test_frontier_legend_covers_no_point_label_or_note():
         legend = ax.get_legend()
         box = legend.get_window_extent(renderer)
         assert len(legend.get_texts()) == (3 if (~table.settled.astype(bool)).any() else 2)
-        ok = table[table.capacity > 0]
-        points = ax.transData.transform(ok[["cost_per_patient_year_dkk", "capacity"]]
-                                        .to_numpy())
+        points = _drawn_points(ax, table)
         assert not any(box.contains(x, y) for x, y in points)
         assert box.y1 < ax.xaxis.label.get_window_extent(renderer).y0
         assert not box.overlaps(ax.get_window_extent(renderer))
