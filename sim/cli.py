@@ -217,7 +217,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                   f"patients, {people} staff)")
             from sim.slot_fit import slot_note
 
-            for note in (_phone_note(scenario), slot_note(scenario)):
+            for note in (_phone_words(scenario), slot_note(scenario)):
                 if note:
                     print(f"  note: {note}")
     return status
@@ -231,29 +231,37 @@ def _print_input_notes(whose: str, designs: list[tuple[str, object]]) -> None:
 
     from sim.slot_fit import slot_note
 
-    for topic, note_of in (("The phone", _phone_note), ("The slots", slot_note)):
+    for topic, note_of in (("The phone", _phone_words), ("The slots", slot_note)):
         notes = [(name, note_of(scenario)) for name, scenario in designs]
-        notes = [(name, note) for name, note in notes if note]
-        if notes:
-            print(f"\n{topic}, from {whose} inputs alone:")
-            for name, note in notes:
+        if not any(note for _name, note in notes):
+            continue
+        if topic == "The phone" and len(designs) > 1:
+            # beside a design whose busiest hour is short of people, say what the others'
+            # busiest hours ask of theirs: a design that answers it shows the fix in the
+            # same words
+            notes = [(name, note or _phone_words(scenario, always=True))
+                     for (name, note), (_name, scenario) in zip(notes, designs)]
+        print(f"\n{topic}, from {whose} inputs alone:")
+        for name, note in notes:
+            if note:
                 print(textwrap.fill(f"{name}: {note}" if name else note, width=92,
                                     initial_indent="  ", subsequent_indent="  "))
 
 
-def _phone_note(scenario) -> str:
-    """A word on a phone offered more than its people can do in its busiest hour: valid,
-    but callers will queue past their patience (sim/phone_load.py)."""
+def _phone_words(scenario, always: bool = False) -> str:
+    """The busiest phone hour and the week of its line in words, where that hour is
+    offered more than its people can do: valid, but callers will queue past their patience
+    (sim/phone_load.py); or ``always``, wherever the scenario has calls."""
     from sim.engine import CompiledScenario
     from sim.phone_load import busiest_phone_hour, load_sentence, week_of, week_sentence
 
     model = CompiledScenario(scenario)
     peak = busiest_phone_hour(model)
-    if peak is None or peak.load <= 1:
+    if peak is None or (peak.load <= 1 and not always):
         return ""
-    return (load_sentence(peak) + " Callers will queue past their patience: more people "
-            "on the phone then, or shorter calls, lower it. "
-            + week_sentence(week_of(model, peak), peak))
+    advice = (" Callers will queue past their patience: more people on the phone then, or "
+              "shorter calls, lower it." if peak.load > 1 else "")
+    return load_sentence(peak) + advice + " " + week_sentence(week_of(model, peak), peak)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -45,10 +45,15 @@ def test_compare_prints_a_conclusion_and_differences_sorted_by_effect_size(saved
     assert len(ratios) > 5 and ratios == sorted(ratios, reverse=True)
     assert "[baseline]" in text and "common random numbers" in text
     assert f"clinicsim report {out}" in text
-    # each design's phone in words, under its name, where its peak is short of people
+    # each design's phone in words, under its name: the default's peak is short of people,
+    # and beside it case 08's busiest hour is said with what its people can do
     phone = " ".join(text.split("The phone, from each design's inputs alone:")[1].split())
     assert phone.startswith("Default medium practice: In its busiest phone hour")
-    assert "Case 08" not in phone  # its phone can do its busiest hour
+    default, case08 = phone.split("Case 08")[:2]
+    assert "Callers will queue past their patience" in default
+    load = float(re.search(r"a load of (\d\.\d\d) before any redial", case08).group(1))
+    assert load <= 1 and "Callers will queue" not in case08
+    assert "even its busiest hour has more staffed minutes than minutes of triage" in case08
 
 
 def test_designs_with_other_list_sizes_are_read_as_such(saved):
