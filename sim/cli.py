@@ -226,20 +226,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _print_input_notes(whose: str, designs: list[tuple[str, object]]) -> None:
     """What the inputs alone say (as validate says it), for each named design (a name of
     '' for a lone scenario): why callers hang up, where the busiest phone hour is short of
-    people; and why days run late, where consultations are longer than their slots."""
+    people; and why days run late, where consultations are longer than their slots. In a
+    comparison, once one design has such a note, every design gets its words on the topic:
+    a design that answers its busiest hour, or fits its slots, shows the fix."""
     import textwrap
 
-    from sim.slot_fit import slot_note
+    from sim.slot_fit import FITS, slot_note
 
-    for topic, note_of in (("The phone", _phone_words), ("The slots", slot_note)):
+    topics = (("The phone", _phone_words, lambda s: _phone_words(s, always=True)),
+              ("The slots", slot_note, lambda s: FITS))
+    for topic, note_of, otherwise in topics:
         notes = [(name, note_of(scenario)) for name, scenario in designs]
         if not any(note for _name, note in notes):
             continue
-        if topic == "The phone" and len(designs) > 1:
-            # beside a design whose busiest hour is short of people, say what the others'
-            # busiest hours ask of theirs: a design that answers it shows the fix in the
-            # same words
-            notes = [(name, note or _phone_words(scenario, always=True))
+        if len(designs) > 1:
+            notes = [(name, note or otherwise(scenario))
                      for (name, note), (_name, scenario) in zip(notes, designs)]
         print(f"\n{topic}, from {whose} inputs alone:")
         for name, note in notes:

@@ -54,6 +54,12 @@ def test_compare_prints_a_conclusion_and_differences_sorted_by_effect_size(saved
     load = float(re.search(r"a load of (\d\.\d\d) before any redial", case08).group(1))
     assert load <= 1 and "Callers will queue" not in case08
     assert "even its busiest hour has more staffed minutes than minutes of triage" in case08
+    # likewise the slots: the default's acute slots are shorter than its consultations,
+    # case 08's fit
+    slots = " ".join(text.split("The slots, from each design's inputs alone:")[1].split())
+    default, case08 = slots.split("Case 08")[:2]
+    assert default.startswith("Default medium practice: Consultations longer than their slots")
+    assert "Every consultation fits its slot on average, notes included." in case08
 
 
 def test_designs_with_other_list_sizes_are_read_as_such(saved):
