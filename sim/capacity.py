@@ -382,11 +382,18 @@ def _none_met(result: CapacityResult) -> str:
             f"to change, not the list (`clinicsim explain {first}` says what moves it).")
 
 
+def _in_words(result: CapacityResult, target: str) -> str:
+    """A target of the search (as its results name it) in words, with its own text."""
+    found = next((t for t in result.targets if str(t) == target), None)
+    return f"{found.words()} ({target})" if found is not None else target
+
+
 def describe(result: CapacityResult) -> str:
     level = f"{100 * result.confidence:.0f} %"
     lines = [f"Capacity of {result.scenario}",
-             f"Targets (met when the whole {level} confidence interval is on the good side): "
-             + "; ".join(str(t) for t in result.targets)]
+             f"Targets, each met when its whole {level} confidence interval is on the good "
+             "side:"]
+    lines += [f"  {t.words()} ({t})" for t in result.targets]
     trends = [str(t) for t in result.targets if t.metric in STEADY_STATE]
     if trends:
         which = (f"The trend target {trends[0]} is" if len(trends) == 1
@@ -420,14 +427,15 @@ def describe(result: CapacityResult) -> str:
         lines.append(f"Capacity: at least {result.capacity:,} listed patients (every target "
                      "met up to here); above it no target is confidently missed, but "
                      f"{unsettled}, so the capacity may be higher.")
-        lines.append(f"Binding target: not settled ({result.binding} is the closest to being "
-                     "missed)")
+        closest = _in_words(result, result.binding) if result.binding else "no target"
+        lines.append(f"Binding target: not settled ({closest} is the closest to being missed)")
     else:
         between = result.unclear_above()  # sizes between, at their targets' lines
         lines.append(f"Capacity: {result.capacity:,} listed patients (every target met up to "
                      f"here{'; ' + missed if missed else ''}"
                      f"{'; between the two, ' + between if between and missed else ''}).")
-        lines.append(f"Binding target: {result.binding or 'none within the searched range'}")
+        lines.append("Binding target: " + (_in_words(result, result.binding) if result.binding
+                                           else "none within the searched range"))
     if result.capacity > 0:
         lines.append(f"Full-time GPs: {result.gp_fte:.2f}; patients per full-time GP: "
                      f"{result.patients_per_gp_fte:,.0f}")

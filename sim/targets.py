@@ -36,6 +36,15 @@ class Target:
     def __str__(self) -> str:
         return f"{self.metric} {self.op} {self.value:g}"
 
+    def words(self) -> str:
+        """The target as a consultant reads it, in the figure's own name and unit (the
+        summary's): ``abandonment_rate <= 0.15`` is "Calls abandoned (share) at most 15 %"."""
+        from sim.labels import metric_info
+
+        label, unit, scale, _better = metric_info(self.metric)
+        bound = "at most" if self.op == "<=" else "at least"
+        return f"{label} {bound} {self.value * scale:g}" + (f" {unit}" if unit else "")
+
     def status(self, mean: float, low: float, high: float, final: bool = True) -> str:
         """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval (a
         steady-state metric is met unless confidently missed, and missed only on the

@@ -359,7 +359,8 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     assert settled.settled
     text = describe(settled)
     assert "Capacity: 400 listed patients" in text and "confidently missed from 800" in text
-    assert f"Binding target: {o}" in text
+    # the binding target in the summary's words, with its own text for --target
+    assert f"Binding target: Overtime, all staff (overarbejde) at most 60 min/day ({o})" in text
 
 
 def test_the_binding_target_is_one_confidently_missed_not_an_unclear_one_near_its_line():
@@ -566,3 +567,16 @@ def test_no_capacity_names_what_the_smallest_list_still_misses():
             "0.9303 [0.9052, 0.9497] against >= 0.95") in words
     assert "the set-up to change, not the list" in words
     assert "clinicsim explain acute_same_day_in_hours_rate" in words
+
+
+def test_a_target_reads_in_its_figures_name_and_unit():
+    """The capacity summary says each target as the run summary names its figure, the
+    share scaled to per cent, with the target's own text beside it."""
+    from sim.targets import parse_target
+
+    assert parse_target("abandonment_rate <= 0.15").words() == \
+        "Calls abandoned (share) at most 15 %"
+    assert parse_target("acute_same_day_in_hours_rate >= 0.95").words() == \
+        "Same-day needs seen today before closing at least 95 %"
+    assert parse_target("tnaa_days <= 10").words() == \
+        "Third next available appointment (TNAA) at most 10 working days"
