@@ -165,6 +165,20 @@ def _select(rows: pd.DataFrame, column: str, chosen, what: str) -> tuple:
     return chosen, rows[rows[column] == chosen]
 
 
+#: Width (points) of the line round each span of a person's day: thin enough to leave a
+#: 2-minute task visible, wide enough that back-to-back tasks read as separate ones.
+_SPAN_EDGE_PT = 0.5
+
+
+def _span_edge(activity: str) -> str:
+    """The line round one span of ``activity``: white, so that back-to-back consultations
+    read as the patients they are rather than one long bar; grey round idle time (pale on
+    white); none where the span is hatched, whose hatching takes the edge's colour."""
+    if activity == "idle":
+        return "#b0b0b0"
+    return "none" if activity in _HATCH else "white"
+
+
 def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFrame | None = None,
                 scenario=None, title: str | None = None, day: int | None = None) -> Figure:
     """Who did what when on one simulated day: one row per person, coloured by activity.
@@ -209,8 +223,8 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
             spans = list(zip(bars["start"], bars["end"] - bars["start"]))
             ax.broken_barh(spans, (row_of[sid] - 0.38, 0.76),
                            facecolors=ACTIVITY_COLOURS[activity],
-                           edgecolor="#b0b0b0" if activity == "idle" else "none",
-                           linewidth=0.3, hatch=_HATCH.get(activity))
+                           edgecolor=_span_edge(activity), linewidth=_SPAN_EDGE_PT,
+                           hatch=_HATCH.get(activity))
     overtime = False
     for sid, info in people.items():
         if "end" not in info:

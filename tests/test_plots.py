@@ -73,6 +73,33 @@ def test_staff_gantt(run):
         assert term in legend
 
 
+def test_back_to_back_tasks_are_drawn_as_separate_bars():
+    """Three consultations back to back, then two calls: each is a bar of its own, edged
+    in white so that they do not run together into one long consultation; idle time keeps
+    its grey edge and the hatched wait for a doctor keeps its hatching's colour."""
+    import matplotlib.colors as mcolors
+    import pandas as pd
+
+    timeline = pd.DataFrame(
+        [(0, "nurse-1", "consulting", 480.0, 500.0), (0, "nurse-1", "consulting", 500.0, 520.0),
+         (0, "nurse-1", "consulting", 520.0, 540.0), (0, "nurse-1", "phone", 540.0, 546.0),
+         (0, "nurse-1", "phone", 546.0, 552.0), (0, "nurse-1", "idle", 552.0, 560.0),
+         (0, "nurse-1", "being_supervised", 560.0, 563.0)],
+        columns=["replication", "staff_id", "activity", "start", "end"])
+    ax = plots.staff_gantt(timeline).axes[0]
+    bars = {activity: next(c for c in ax.collections
+                           if mcolors.same_color(c.get_facecolor()[0],
+                                                 plots.ACTIVITY_COLOURS[activity]))
+            for activity in ("consulting", "phone", "idle", "being_supervised")}
+    assert len(bars["consulting"].get_paths()) == 3 and len(bars["phone"].get_paths()) == 2
+    for activity in ("consulting", "phone"):
+        assert mcolors.same_color(bars[activity].get_edgecolor()[0], "white")
+        assert bars[activity].get_linewidth()[0] > 0
+    assert mcolors.same_color(bars["idle"].get_edgecolor()[0], "#b0b0b0")
+    assert bars["being_supervised"].get_hatch() == "///"
+    assert len(bars["being_supervised"].get_edgecolor()) == 0  # "none": the hatch's own colour
+
+
 def test_staff_gantt_from_tables_and_errors(run):
     labelled(plots.staff_gantt(run.timeline))  # the timeline alone is enough
     with pytest.raises(ValueError, match="replication 99"):
