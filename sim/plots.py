@@ -390,7 +390,7 @@ def phone_queue(events: Any, replication: int | None = None, scenario=None,
     top.set_ylim(bottom=0)
     top.set_title(title or ("Phone queue (telefonkø) over the day"
                             + (f": {scenario.name}" if scenario is not None else "")),
-                  loc="left")
+                  loc="left", wrap=True)
     top.legend(loc="upper right", fontsize="small")
     top.grid(axis="both", color="#e0e0e0", lw=0.6)
 
@@ -550,7 +550,7 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
     ax.set_title(title or (f"Staff time use by role and activity{': ' + name if name else ''}"
                            f"\nmean of {_days_of_runs(days, reps)}; "
                            "whiskers: 95 % CI of each activity's hours (at its segment's end)"),
-                 loc="left")
+                 loc="left", wrap=True)
     fig.legend(loc="outside lower center", ncol=4, fontsize="small", frameon=False)
     return fig
 
@@ -741,7 +741,7 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
                            "mean and 95 % CI under common random numbers ("
                            + ("same patients" if one_list(list_sizes)
                               else "same patients where the list size is the same") + ")"),
-                 x=0.01, ha="left")
+                 x=0.01, ha="left", wrap=True)
     fig.legend(handles=[Line2D([], [], color=c, marker="o", lw=2.2, label=t) for c, t in
                         ((_GOOD, "better than the baseline"), (_BAD, "worse than the baseline"),
                          (_NEUTRAL, "no clear difference, or no better direction"))],
@@ -1319,7 +1319,7 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     ax.set_yticklabels([f"{sid}  ({_role_label(people[sid], scenario)})" for sid in order])
     ax.set_xlabel("Working day")
     ax.set_ylabel("Staff member (role)")
-    ax.set_title(title or f"Who works which day: {scenario.name}", loc="left")
+    ax.set_title(title or f"Who works which day: {scenario.name}", loc="left", wrap=True)
     handles = [Patch(facecolor=c, label=k.replace("_", " ")) for k, c in kind_colour.items()
                if k not in ("nursing_home", "floor")]
     handles.append(Patch(facecolor=_OTHER_BLOCK, label="other (lunch, buffer, ...)"))
@@ -1370,7 +1370,8 @@ def access_over_run(days: Any, roles: Sequence[str] | None = None,
     # the top of the panel (case 3's nurse at 11 working days)
     top.legend(**LEGEND_BESIDE)
     top.set_title(title or ("The appointment book over the run"
-                            + (f": {found.name}" if found is not None else "")), loc="left")
+                            + (f": {found.name}" if found is not None else "")), loc="left",
+                  wrap=True)
     colours = ["#2f6db5", "#d7191c", "#59a14f", "#f28e2b", "#7b3fa0", "#9c6b4e"]
     for colour, column in zip(colours, tnaa_cols):
         role = column.removeprefix("tnaa_days_")

@@ -118,16 +118,9 @@ def _drawn(fig: Figure):
     return canvas.get_renderer()
 
 
-def test_long_titles_wrap_and_legends_keep_off_the_data(run):
-    """A title longer than the figure wraps at its edge (the day's Gantt of case 3 lost
-    the end of its title), and the appointment book's legends sit beside their panels
-    (inside, the TNAA legend hid a role's line along the panel's top)."""
-    long_name = run.scenario.model_copy(update={"name": "A practice with a long name " * 4})
-    fig = plots.staff_gantt(run, replication=1, scenario=long_name)
-    renderer = _drawn(fig)
-    title = fig.axes[0]._left_title  # the Text a title set with loc="left" is drawn by
-    assert title.get_text().startswith("Who did what when")
-    assert title.get_window_extent(renderer).x1 <= fig.bbox.width + 1
+def test_the_appointment_books_legends_keep_off_the_data(run):
+    """The appointment book's legends sit beside their panels (inside, the TNAA legend hid
+    a role's line along the panel's top)."""
     fig = plots.access_over_run(run)
     renderer = _drawn(fig)
     for ax in fig.axes:
@@ -135,6 +128,42 @@ def test_long_titles_wrap_and_legends_keep_off_the_data(run):
         assert legend is not None
         assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
         assert legend.get_window_extent(renderer).x1 <= fig.bbox.width + 1
+
+
+def _titles(fig: Figure) -> list:
+    """Every title drawn in ``fig``: each axes' three, and the figure's own."""
+    texts = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]
+    if fig._suptitle is not None:
+        texts.append(fig._suptitle)
+    return [t for t in texts if t.get_text()]
+
+
+def test_every_title_naming_the_practice_stays_within_its_figure(run):
+    """The week's roster lost the end of case 10's name at the figure's edge, as the day's
+    Gantt had case 3's: every figure whose title names the practice wraps it instead
+    (``_left_title`` is the Text a title set with loc="left" is drawn by)."""
+    import copy
+
+    name = "A practice with a long name " * 4
+    long_name = run.scenario.model_copy(update={"name": name})
+    named = copy.copy(run)
+    named.scenario = long_name
+    figures = {
+        "roster": plots.week_roster(long_name),
+        "time use": plots.time_use(run, scenario=long_name),
+        "phone queue": plots.phone_queue(run, replication=0, scenario=long_name),
+        "book": plots.access_over_run(named),
+        "gantt": plots.staff_gantt(run, replication=1, scenario=long_name),
+        "differences": plots.paired_differences(
+            plots.paired_summary({name: run, name + " again": run}, baseline=name)),
+    }
+    for what, fig in figures.items():
+        renderer = _drawn(fig)
+        titles = _titles(fig)
+        assert titles, what
+        for title in titles:
+            box = title.get_window_extent(renderer)
+            assert box.x0 >= -1 and box.x1 <= fig.bbox.width + 1, (what, title.get_text())
 
 
 def test_phone_calls_and_queue(run):
