@@ -798,7 +798,7 @@ def main(argv: list[str] | None = None) -> int:
 
 class Stopped(KeyboardInterrupt):
     """Ctrl-C or SIGTERM, raised by this command's own handlers. Caught wherever a
-    KeyboardInterrupt is, but not one itself: CPython's ``python -m`` ends a process by
+    KeyboardInterrupt is, but not a plain one: CPython's ``python -m`` ends a process by
     SIGINT, whatever exit code it returns, once a plain KeyboardInterrupt has passed
     through code run by ``exec`` of a string (as SciPy's and the dataclasses' imports do),
     even if it was caught later."""
