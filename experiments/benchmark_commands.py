@@ -29,8 +29,13 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
 [6] Whole workloads, one run each: every case with ``clinicsim run caseNN -r 20 --weeks 52
     --warmup-weeks 4 -j 2`` (17 commands, their times summed), and beside it the least it
     can take: one run of each case timed in one process, its CPU times 20 over the cores
-    (no start-up, summaries or cores slowing each other); ``clinicsim capacity case03``
-    with the default targets; ``clinicsim frontier experiments/frontier_medium.yaml -j 2``.
+    (no start-up, summaries or cores slowing each other); and the least it can take at
+    [5]'s full speed, every contact as quick as a customer of bare SimPy's M/M/3 (timed in
+    the same process): the contacts of that run of each case over those customers per
+    second, times 20 over the cores; ``clinicsim capacity case03`` with the default
+    targets; ``clinicsim frontier experiments/frontier_medium.yaml -j 2``, and about its
+    time at full speed (its time scaled by the cases' contacts per CPU second over the
+    reference's customers).
     A workload still running after ``--workload-cap`` times its target is stopped (its
     process group, started here) and reported as longer than that.
 
@@ -362,36 +367,69 @@ def cap_seconds(target: float, cap: float) -> float | None:
     return None if cap <= 0 else cap * target
 
 
-#: [6] One run of each named case, timed in one process (CPU seconds, printed as JSON):
-#: the work the all-cases workload repeats WORKLOAD_RUNS times, without start-up.
+#: [6] One run of each named case, timed in one process, with the contacts that arose in it;
+#: and in the same process bare SimPy's M/M/3 customers per second, the speed [5] sets as
+#: full speed for a contact (printed as JSON): the work the all-cases workload repeats
+#: WORKLOAD_RUNS times, without start-up.
 ONE_RUN_EACH_CODE = textwrap.dedent("""
     import json, sys, time
+    sys.path.insert(0, sys.argv[1])  # the reference, in benchmark_engine beside this script
+    import sim.experiment.replications as replications
+    from benchmark_engine import (REF_CUSTOMERS, REF_LAMBDA, REF_MU, REF_SEED, REF_SERVERS,
+                                  mmc_reference)
     from sim import load_scenario
     from sim.engine import CompiledScenario, collector_paused
-    from sim.experiment.replications import run_calendar, run_one
-    weeks, warmup, names = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
-    cpu = {}
+    weeks, warmup, customers, names = (int(sys.argv[2]), int(sys.argv[3]),
+                                       int(sys.argv[4]) or REF_CUSTOMERS, sys.argv[5:])
+    cpu, contacts = {}, {}
+    simulate_run = replications.simulate_run
+
+    def counted(*args, **kwargs):  # the run's days as run_one takes them, contacts summed
+        for records in simulate_run(*args, **kwargs):
+            contacts[name] += records.arisen
+            yield records
+
+    replications.simulate_run = counted
     for name in names:
         scenario = load_scenario(name)
         model = CompiledScenario(scenario)
-        calendar = run_calendar(scenario, weeks, warmup)
+        calendar = replications.run_calendar(scenario, weeks, warmup)
+        contacts[name] = 0
         with collector_paused():
             t0 = time.process_time()
-            run_one(model, 1, 0, calendar, keep_days=False)
+            replications.run_one(model, 1, 0, calendar, keep_days=False)
             cpu[name] = time.process_time() - t0
-    print(json.dumps(cpu))
+    reference = []
+    for _ in range(3):
+        with collector_paused():
+            t0 = time.process_time()
+            served = mmc_reference(customers, REF_LAMBDA, REF_MU, REF_SERVERS, REF_SEED)
+            reference.append(served["customers"] / (time.process_time() - t0))
+    print(json.dumps({"cpu": cpu, "contacts": contacts, "customers_per_s": max(reference)}))
 """)
 
 
-def one_run_each(names: list[str], weeks: int, warmup: int) -> dict[str, float]:
-    """CPU seconds of one run of each case (``weeks`` measured after ``warmup``), in a
-    child of this Python, so with the engine the ``clinicsim`` command uses."""
+@dataclass(frozen=True)
+class OneRunEach:
+    """One run of each case: its CPU seconds and contacts, by case, and bare SimPy's
+    M/M/3 customers per second in the same process."""
+    cpu: dict[str, float]
+    contacts: dict[str, int]
+    customers_per_s: float
+
+
+def one_run_each(names: list[str], weeks: int, warmup: int,
+                 reference_customers: int = 0) -> OneRunEach:
+    """One run of each case (``weeks`` measured after ``warmup``), timed in a child of this
+    Python, so with the engine the ``clinicsim`` command uses; the reference with
+    ``reference_customers`` (0: as many as [5]'s)."""
     import json
 
-    out = python_child(["-c", ONE_RUN_EACH_CODE, str(weeks), str(warmup), *names])
+    out = python_child(["-c", ONE_RUN_EACH_CODE, str(REPO / "experiments"), str(weeks),
+                        str(warmup), str(reference_customers), *names])
     if out.returncode != 0:
         raise SystemExit(f"timing one run of each case failed:\n{out.stderr}")
-    return json.loads(out.stdout)
+    return OneRunEach(**json.loads(out.stdout))
 
 
 def workload_floor(cpu_one_run_each: float, runs: int, cores: int) -> float:
@@ -408,11 +446,20 @@ def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float
     # perfectly over the cores
     names = case_names()
     cores = min(available_cpus(), WORKLOAD_JOBS)
-    cpu = one_run_each(names, WORKLOAD_WEEKS, WORKLOAD_WARMUP)
+    each = one_run_each(names, WORKLOAD_WEEKS, WORKLOAD_WARMUP)
+    cpu = each.cpu
     floor = workload_floor(sum(cpu.values()), WORKLOAD_RUNS, cores)
     print(f"    one run of each case in one process: {sum(cpu.values()):.1f} s CPU (largest "
           f"{max(cpu, key=cpu.get)} {max(cpu.values()):.2f} s), so {WORKLOAD_RUNS} runs of "
           f"each take at least {floor:.0f} s on {cores} cores, split perfectly", flush=True)
+    # [5]'s full speed: every contact as quick as a customer of bare SimPy's M/M/3
+    contacts = sum(each.contacts.values())
+    full_speed = workload_floor(contacts / each.customers_per_s, WORKLOAD_RUNS, cores)
+    print(f"    at [5]'s full speed (each contact as quick as a bare SimPy M/M/3 customer, "
+          f"{each.customers_per_s:,.0f} a second in the same process), the {contacts:,} "
+          f"contacts of one run of each case take {contacts / each.customers_per_s:.1f} s, "
+          f"so {WORKLOAD_RUNS} runs of each at least {full_speed:.0f} s on {cores} cores "
+          f"({full_speed / TARGET_CASES_S:.2f} x the target)", flush=True)
     limit = cap_seconds(TARGET_CASES_S, cap)
     total, stopped, done = 0.0, False, 0
     for name in names:
@@ -435,7 +482,9 @@ def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float
                        note=(f"stopped after {done} of {len(names)} cases; " if stopped
                              else "") + f"at least {floor:.0f} s with the runs' CPU split "
                              f"perfectly over {cores} cores ({sum(cpu.values()):.1f} s of "
-                             "CPU for one run of each case)",
+                             f"CPU for one run of each case); at least {full_speed:.0f} s at "
+                             "[5]'s full speed, every contact as quick as a bare SimPy "
+                             "M/M/3 customer",
                        digits=1, at_least=stopped))
     # the capacity search of the largest case
     out = run_timed(exe + ["capacity", largest, "-j", str(WORKLOAD_JOBS)],
@@ -448,10 +497,16 @@ def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float
     with tempfile.TemporaryDirectory(prefix="clinicsim-bench-frontier-") as folder:
         out = run_timed(exe + ["frontier", str(FRONTIER_EXPERIMENT), "-o", folder, "-j",
                                str(WORKLOAD_JOBS)], cap_seconds(TARGET_FRONTIER_S, cap))
+    # its runs are of the default practice: at full speed, about its time at the cases' pace
+    pace = contacts / sum(cpu.values()) / each.customers_per_s
     figures.add(Figure(6, "clinicsim frontier experiments/frontier_medium.yaml -j 2",
                        out.seconds, "s", "<=", TARGET_FRONTIER_S,
                        "into a temporary directory, whole process, wall clock",
-                       note="stopped" if out.stopped else "", digits=1, at_least=out.stopped))
+                       note=("stopped; " if out.stopped else "") + f"at [5]'s full speed "
+                       f"{'at least' if out.stopped else 'about'} {out.seconds * pace:.0f} s "
+                       f"(this time x {pace:.2f}, the cases' contacts per CPU second over "
+                       "the bare SimPy customers'; its runs are like theirs)",
+                       digits=1, at_least=out.stopped))
     print(flush=True)
 
 

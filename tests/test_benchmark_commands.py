@@ -29,9 +29,22 @@ def test_the_workload_floor_is_the_runs_cpu_split_over_the_cores(bench):
 
 
 def test_one_run_of_each_case_is_timed_with_the_installed_engine(bench):
-    cpu = bench.one_run_each(["case06", "case10"], 1, 0)
-    assert set(cpu) == {"case06", "case10"}
-    assert all(0.0 < t < 30.0 for t in cpu.values())
+    """CPU time and contacts by case, and bare SimPy's customers a second beside them; the
+    contacts are the timed run's own: the same seed and run simulated again directly give
+    the same count."""
+    from sim import load_scenario
+    from sim.engine import CompiledScenario, simulate_run
+    from sim.experiment.replications import run_calendar
+
+    each = bench.one_run_each(["case06", "case10"], 1, 0, reference_customers=20_000)
+    assert set(each.cpu) == set(each.contacts) == {"case06", "case10"}
+    assert all(0.0 < t < 30.0 for t in each.cpu.values())
+    assert each.customers_per_s > 1_000  # bare SimPy's M/M/3, timed in the same process
+    for name in ("case06", "case10"):
+        scenario = load_scenario(name)
+        direct = sum(records.arisen for records in simulate_run(
+            CompiledScenario(scenario), 1, 0, run_calendar(scenario, 1, 0)))
+        assert each.contacts[name] == direct > 100
 
 
 def test_side_by_side_times_two_copies_of_a_command_against_one(bench):
