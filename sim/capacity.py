@@ -111,12 +111,24 @@ class CapacityResult:
         unclear = [r["target"] for r in first.rows if r["status"] == "unclear"]
         beyond = ""
         if first.beyond_runs:
-            who = "" if unclear == [first.beyond_runs] else f" ({first.beyond_runs})"
+            who = ("" if unclear == [first.beyond_runs]
+                   else f" ({self.in_words(first.beyond_runs)})")
             beyond = (f", and would{who} after the most runs a list size may get, at the "
                       "spread between its runs")
-        return (f"at {first.list_size:,} patients {', '.join(unclear)} "
-                f"{'stays' if len(unclear) == 1 else 'stay'} unclear after "
+        many = len(unclear) > 1
+        return (f"at {first.list_size:,} patients the target{'s' if many else ''} "
+                f"{'; '.join(map(self.in_words, unclear))} "
+                f"{'stay' if many else 'stays'} unclear after "
                 f"{first.replications} runs{beyond}")
+
+    def target(self, text: str) -> Target | None:
+        """The target of the search its results name ``text`` (its own text)."""
+        return next((t for t in self.targets if str(t) == text), None)
+
+    def in_words(self, text: str) -> str:
+        """A target of the search, as its results name it, in words with its own text."""
+        found = self.target(text)
+        return f"{found.words()} ({text})" if found is not None else text
 
     def table(self) -> pd.DataFrame:
         """Every list size tried, with each target's mean, CI and status;
@@ -371,9 +383,7 @@ def _none_met(result: CapacityResult) -> str:
     size, missed = _missed_at_smallest(result)
     if not missed:
         return "No list size meets every target: the staffing cannot reach them."
-    figures = "; ".join(
-        f"{r['target'].split(' ', 1)[0]} {r['mean']:.4g} [{r['ci_low']:.4g}, "
-        f"{r['ci_high']:.4g}] against {r['target'].split(' ', 1)[1]}" for r in missed)
+    figures = "; ".join(_against(result, r) for r in missed)
     first = missed[0]["target"].split(" ", 1)[0]
     return (f"No list size meets every target. Even the smallest list tried, "
             f"{size:,} patients, misses {figures}: a target missed with so few "
@@ -382,10 +392,13 @@ def _none_met(result: CapacityResult) -> str:
             f"to change, not the list (`clinicsim explain {first}` says what moves it).")
 
 
-def _in_words(result: CapacityResult, target: str) -> str:
-    """A target of the search (as its results name it) in words, with its own text."""
-    found = next((t for t in result.targets if str(t) == target), None)
-    return f"{found.words()} ({target})" if found is not None else target
+def _against(result: CapacityResult, row: dict) -> str:
+    """A list size's figure for a target, against the target, in words."""
+    found = result.target(row["target"])
+    if found is None:
+        return (f"{row['target']}: {row['mean']:.4g} [{row['ci_low']:.4g}, "
+                f"{row['ci_high']:.4g}]")
+    return found.against(row["mean"], row["ci_low"], row["ci_high"])
 
 
 def describe(result: CapacityResult) -> str:
@@ -394,10 +407,10 @@ def describe(result: CapacityResult) -> str:
              f"Targets, each met when its whole {level} confidence interval is on the good "
              "side:"]
     lines += [f"  {t.words()} ({t})" for t in result.targets]
-    trends = [str(t) for t in result.targets if t.metric in STEADY_STATE]
+    trends = [t.label() for t in result.targets if t.metric in STEADY_STATE]
     if trends:
-        which = (f"The trend target {trends[0]} is" if len(trends) == 1
-                 else f"The trend targets {'; '.join(trends)} are")
+        which = (f"{trends[0]} is a trend target: it is" if len(trends) == 1
+                 else f"{' and '.join(trends)} are trend targets: they are")
         lines.append(f"{which} met unless the whole {level} interval is on the bad side "
                      "after every run a list size may get (--max-replications): a steady "
                      "trend is zero give or take noise, so its interval straddles the target, "
@@ -427,14 +440,14 @@ def describe(result: CapacityResult) -> str:
         lines.append(f"Capacity: at least {result.capacity:,} listed patients (every target "
                      "met up to here); above it no target is confidently missed, but "
                      f"{unsettled}, so the capacity may be higher.")
-        closest = _in_words(result, result.binding) if result.binding else "no target"
+        closest = result.in_words(result.binding) if result.binding else "no target"
         lines.append(f"Binding target: not settled ({closest} is the closest to being missed)")
     else:
         between = result.unclear_above()  # sizes between, at their targets' lines
         lines.append(f"Capacity: {result.capacity:,} listed patients (every target met up to "
                      f"here{'; ' + missed if missed else ''}"
                      f"{'; between the two, ' + between if between and missed else ''}).")
-        lines.append("Binding target: " + (_in_words(result, result.binding) if result.binding
+        lines.append("Binding target: " + (result.in_words(result.binding) if result.binding
                                            else "none within the searched range"))
     if result.capacity > 0:
         lines.append(f"Full-time GPs: {result.gp_fte:.2f}; patients per full-time GP: "

@@ -45,6 +45,24 @@ class Target:
         bound = "at most" if self.op == "<=" else "at least"
         return f"{label} {bound} {self.value * scale:g}" + (f" {unit}" if unit else "")
 
+    def label(self) -> str:
+        """The figure's name, as the summary gives it ("Backlog trend")."""
+        from sim.labels import metric_info
+
+        return metric_info(self.metric)[0]
+
+    def against(self, mean: float, low: float, high: float) -> str:
+        """A measured figure against the target, in the figure's name and unit: "Calls
+        abandoned (share) 23.1 % [20.4, 25.8] against at most 15 % (abandonment_rate <=
+        0.15)"."""
+        from sim.labels import metric_info
+
+        label, unit, scale, _better = metric_info(self.metric)
+        bound = "at most" if self.op == "<=" else "at least"
+        u = f" {unit}" if unit else ""
+        return (f"{label} {mean * scale:.4g}{u} [{low * scale:.4g}, {high * scale:.4g}] "
+                f"against {bound} {self.value * scale:g}{u} ({self})")
+
     def status(self, mean: float, low: float, high: float, final: bool = True) -> str:
         """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval (a
         steady-state metric is met unless confidently missed, and missed only on the

@@ -321,11 +321,12 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     targets = [parse_target("acute_same_day_in_hours_rate >= 0.95"),
                parse_target("overtime_min <= 60")]
     a, o = (str(t) for t in targets)
+    a_words = f"Same-day needs seen today before closing at least 95 % ({a})"
     met = _evaluation(400, 3, {a: "met", o: "met"})
     unclear = _evaluation(800, 5, {a: "unclear", o: "met"})
     lower = describe(CapacityResult("P", targets, 400, None, a, 1.0, [met, unclear], {}, 0.95))
     assert "Capacity: at least 400 listed patients" in lower
-    assert f"at 800 patients {a} stays unclear after 5 runs" in lower
+    assert f"at 800 patients the target {a_words} stays unclear after 5 runs" in lower
     assert "Binding target: not settled" in lower
     assert "patients per full-time GP: 400" in lower  # a lower bound still gets its figures
     none = describe(CapacityResult("P", targets, 0, None, a, 1.0,
@@ -336,7 +337,7 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
                                      [_evaluation(800, 5, {a: "unclear", o: "met"}),
                                       _evaluation(1600, 3, {a: "met", o: "violated"})], {},
                                      0.95))
-    assert f"at 800 patients {a} stays unclear" in missed
+    assert f"at 800 patients the target {a_words} stays unclear" in missed
     assert "a target is confidently missed from 1,600 patients" in missed
     assert "none is confidently missed" not in missed
     # unclear at 800, confidently missed from 1,600: bracketed, the unclear size named
@@ -347,10 +348,10 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     text = describe(between)
     assert ("Capacity: 400 listed patients (every target met up to here; a target is "
             "confidently missed from 1,600 patients; between the two, at 800 patients "
-            f"{a} stays unclear after 5 runs)") in text
+            f"the target {a_words} stays unclear after 5 runs)") in text
     unclear.beyond_runs = a  # stopped: the maximum of runs would not have settled it
     text = describe(between)
-    assert (f"at 800 patients {a} stays unclear after 5 runs, and would after the most runs "
+    assert (f"at 800 patients the target {a_words} stays unclear after 5 runs, and would after the most runs "
             "a list size may get, at the spread between its runs") in text
     assert f"800 (5 runs; more would not settle {a})" in text
     settled = CapacityResult("P", targets, 400, 800, o, 1.0,
@@ -408,8 +409,8 @@ def test_capacity_states_the_rule_its_trend_targets_are_judged_by():
     targets = [parse_target("abandonment_rate <= 0.15"),
                parse_target("backlog_trend_per_week <= 0")]
     text = describe(CapacityResult("P", targets, 0, None, None, 1.0, [], {}, 0.95))
-    assert ("The trend target backlog_trend_per_week <= 0 is met unless the whole 95 % "
-            "interval is on the bad side") in text
+    assert ("Backlog trend is a trend target: it is met unless the whole 95 % interval is "
+            "on the bad side") in text
 
 
 def test_frontier_command_writes_table_and_plot(tmp_path, capsys):
@@ -563,8 +564,9 @@ def test_no_capacity_names_what_the_smallest_list_still_misses():
                                    [smallest, _evaluation(200, 10, {a: "violated",
                                                                     o: "met"})], {}, 0.95))
     words = " ".join(text.split())
-    assert ("Even the smallest list tried, 100 patients, misses acute_same_day_in_hours_rate "
-            "0.9303 [0.9052, 0.9497] against >= 0.95") in words
+    assert ("Even the smallest list tried, 100 patients, misses Same-day needs seen today "
+            "before closing 93.03 % [90.52, 94.97] against at least 95 % "
+            "(acute_same_day_in_hours_rate >= 0.95)") in words
     assert "the set-up to change, not the list" in words
     assert "clinicsim explain acute_same_day_in_hours_rate" in words
 
