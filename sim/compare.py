@@ -55,15 +55,27 @@ def with_derived(results: ReplicationResults) -> pd.DataFrame:
     return pd.concat([metrics, extra], ignore_index=True) if len(extra) else metrics
 
 
-def unique_names(names: Sequence[str]) -> list[str]:
-    """Design names, made distinct by a number where two designs share one."""
+def unique_names(names: Sequence[str], sources: Sequence[str] | None = None) -> list[str]:
+    """Design names, made distinct where two designs share one (a file that changes only
+    the delegation degree keeps the name of the case it extends): by where the design came
+    from (``sources``: its file's or folder's name), or else by a number."""
+    repeated = {name for name in names if list(names).count(name) > 1}
     out: list[str] = []
-    for name in names:
+    for i, name in enumerate(names):
         candidate, k = name, 2
+        if name in repeated and sources is not None and i > 0:
+            candidate = f"{name} ({sources[i]})"
         while candidate in out:
             candidate, k = f"{name} ({k})", k + 1
         out.append(candidate)
     return out
+
+
+def source_name(reference: str | Path) -> str:
+    """What a design is called where it came from: a file's or folder's name (``low.yaml``
+    as ``low``), a bundled name as it is."""
+    path = Path(reference)
+    return path.stem if path.suffix in (".yaml", ".yml") else path.name or str(reference)
 
 
 def paired(results: Sequence[ReplicationResults], names: Sequence[str], baseline: int = 0,
@@ -162,7 +174,8 @@ class Comparison:
                     f"{d}: runs of {_weeks(r)}; expected {_weeks(first)} as in "
                     f"{directories[0]} (runs of other lengths do not face the same patients, "
                     "and a count a day or a trend differs with the length alone)")
-        names = unique_names([r.scenario.name for r in results])
+        names = unique_names([r.scenario.name for r in results],
+                             [source_name(d) for d in directories])
         return cls(names, results, 0, {"seed": first.seed,
                                        "saved_runs": [str(d) for d in directories],
                                        **_shared_provenance(results)})
@@ -194,8 +207,11 @@ def run_comparison(designs: Sequence[tuple[str, Scenario]], replications: int, s
                    weeks: int | None = None, warmup_weeks: int | None = None, jobs: int = 1,
                    provenance: dict | None = None,
                    descriptions: Sequence[str | None] | None = None) -> Comparison:
-    """Run every design with the same seed and replication numbers."""
-    names = unique_names([name for name, _ in designs])
+    """Run every design with the same seed and replication numbers (designs named alike
+    are told apart by the file each came from, where ``provenance`` records it)."""
+    sources = [source_name(x["reference"]) for x in (provenance or {}).get("scenarios", [])]
+    names = unique_names([name for name, _ in designs],
+                         sources if len(sources) == len(designs) else None)
     results = []
     for i, (_name, scenario) in enumerate(designs):
         r = run_replications(scenario, replications, seed, weeks=weeks,
@@ -426,5 +442,5 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
 
 
 __all__ = ["Comparison", "baseline_only", "comparison_text", "difference_table",
-           "doctor_time_rows", "paired", "ranked", "run_comparison", "unique_names",
+           "doctor_time_rows", "paired", "ranked", "run_comparison", "source_name", "unique_names",
            "with_derived"]

@@ -122,6 +122,32 @@ def test_a_figure_only_one_design_has_is_shown_as_such_both_ways(tmp_path, capsy
         assert ("only the baseline has it" if who == "A" else "only this design has it") in html
 
 
+def test_designs_named_alike_are_told_apart_by_their_files(tmp_path, capsys):
+    """A file that changes only the degree keeps the name of the case it extends: the
+    designs are then told apart by their files' names, not by a number the consultant
+    has to trace back; a folder's name does the same for saved runs."""
+    from sim.compare import unique_names
+
+    assert unique_names(["P", "P", "P"], ["p", "low", "high"]) == ["P", "P (low)", "P (high)"]
+    assert unique_names(["P", "Q", "P"], ["p", "q", "p"]) == ["P", "Q", "P (p)"]
+    assert unique_names(["P", "P"]) == ["P", "P (2)"]  # nothing to tell them apart by
+    high = tmp_path / "high.yaml"
+    high.write_text("extends: default\ndelegation: {degree: high}\n", encoding="utf-8")
+    assert main(["compare", "default", str(high), "-r", "2", *SHORT]) == 0
+    out = capsys.readouterr().out
+    assert "B  Default medium practice (high)  (" in out
+    assert "Default medium practice (high) against Default medium practice:" in " ".join(
+        out.split())
+    saved = []
+    for name, scenario in (("today", "default"), ("more_nurses", str(high))):
+        saved.append(str(tmp_path / name))
+        assert main(["run", scenario, "-r", "2", *SHORT, "--save", saved[-1]]) == 0
+    capsys.readouterr()
+    assert main(["report", *saved, "-o", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Default medium practice (more_nurses)" in html
+
+
 def test_saved_comparison_records_what_it_rests_on(saved):
     out, _ = saved
     manifest = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
