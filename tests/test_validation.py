@@ -269,6 +269,16 @@ def test_cli_rejects_bad_options(args, fragment):
     assert fragment in done.stderr
 
 
+@pytest.mark.parametrize("typed, meant", [("case4", "case04"), ("Case 12", "case12"),
+                                          ("defualt", "default"), ("case99", None)])
+def test_a_mistyped_bundled_name_is_answered_with_the_one_meant(typed, meant):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(typed)
+    text = str(caught.value)
+    assert "bundled name" in text
+    assert (f"did you mean {meant}?" in text) if meant else "did you mean" not in text
+
+
 def test_cli_events_path_not_writable(tmp_path):
     done = run_cli("run", "-r", "1", "--events", str(tmp_path / "missing" / "ev.csv"))
     assert done.returncode == 2 and "existing directory" in done.stderr

@@ -268,11 +268,24 @@ def resolve_reference(reference: str, relative_to: Path | None,
     matches = sorted((root / "cases").glob(f"{reference}_*.yaml"))
     if len(matches) == 1:
         return matches[0]
-    names = ", ".join(bundled_names())
+    known = bundled_names()
+    nearest = _nearest_name(reference, known)
     raise ScenarioError(
         [Problem(str(relative_to or "scenario"), (field,) if relative_to else (),
-                 f"a scenario file path or a bundled name ({names})", show(reference))]
+                 f"a scenario file path or a bundled name ({', '.join(known)})"
+                 + (f"; did you mean {nearest}?" if nearest else ""), show(reference))]
     )
+
+
+def _nearest_name(reference: str, known: list[str]) -> str | None:
+    """The bundled name a mistyped one most likely meant: a case by its number however
+    written (``case4``, ``Case 4``), else the closest spelling."""
+    number = re.fullmatch(r"\s*case[\s_-]*0*(\d{1,3})\s*", reference, re.IGNORECASE)
+    if number:  # a case by its number: that case, or none (case99 is not case09)
+        name = f"case{int(number.group(1)):02d}"
+        return name if name in known else None
+    close = difflib.get_close_matches(reference.strip().lower(), known, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def bundled_names() -> list[str]:
