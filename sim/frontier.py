@@ -3,13 +3,15 @@ other mix beats on both (serves more patients for less)."""
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 from joblib import Parallel, delayed
 
 from sim.capacity import find_capacity
 from sim.experiment.design import LoadedExperiment
-from sim.targets import Target
+from sim.scenario.errors import ScenarioError
+from sim.targets import Target, parse_target
 
 
 def non_dominated(table: pd.DataFrame, maximise: list[str], minimise: list[str]) -> pd.Series:
@@ -101,9 +103,18 @@ def unserved_note(table: pd.DataFrame) -> str:
     text = (f"Not drawn: {len(zero)} of {len(table)} mixes serve no list within the targets"
             + (f" (every one has {', '.join(shared)})" if shared else ""))
     if len(binding):
-        text += "; first target missed: " + ", ".join(
-            f"{target} ({n})" for target, n in binding.items())
+        text += "; first target missed: " + "; ".join(
+            f"{_target_words(target)}, by {n} {'mix' if n == 1 else 'mixes'}"
+            for target, n in binding.items())
     return text + "."
+
+
+def _target_words(text: str) -> str:
+    """A target as the results name it (``tnaa_days <= 10``), in words."""
+    try:
+        return parse_target(text).words()
+    except ScenarioError:
+        return text
 
 
 def _label_frontier(ax, front: pd.DataFrame, labels: pd.Series) -> None:
@@ -145,6 +156,9 @@ def _label_frontier(ax, front: pd.DataFrame, labels: pd.Series) -> None:
 
 #: Where the legend's top sits, in axes heights below the axes: under the axis label.
 LEGEND_BELOW = -0.11
+#: The note under the plot: characters a line (8-point text across the 8-inch figure, with
+#: room to spare).
+NOTE_CHARS = 140
 
 
 def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
@@ -177,7 +191,8 @@ def plot_frontier(table: pd.DataFrame, title: str = "Staffing frontier"):
               frameon=False, fontsize=9)
     note = unserved_note(table)
     if note:
-        fig.text(0.01, 0.0, note, fontsize=8, color="0.3", ha="left", va="bottom", wrap=True)
-        fig.get_layout_engine().set(h_pad=0.25)
+        # a figure label, so that the layout keeps room for it under the legend
+        fig.supxlabel("\n".join(textwrap.wrap(note, NOTE_CHARS)), x=0.01, ha="left",
+                      fontsize=8, color="0.3")
     _label_frontier(ax, front, short_labels(table))  # last: it measures the settled layout
     return fig

@@ -290,7 +290,8 @@ def test_mixes_that_serve_no_list_are_named_under_the_plot():
                           "binding_target": ["tnaa_days <= 10"] * 2 + [None, None]})
     note = unserved_note(table)
     assert note == ("Not drawn: 2 of 4 mixes serve no list within the targets (every one "
-                    "has staff.gp.count = 0); first target missed: tnaa_days <= 10 (2).")
+                    "has staff.gp.count = 0); first target missed: Third next available "
+                    "appointment (TNAA) at most 10 working days, by 2 mixes.")
     assert unserved_note(table[table["capacity"] > 0]) == ""
 
 
@@ -496,6 +497,8 @@ def test_frontier_legend_covers_no_point_label_or_note():
     """The legend sits under the axis label: placed "best" inside the axes it still hid a
     mix of the committed frontier. Nor may it run into the axis label or the note under
     it, with the third entry (mixes whose search did not settle) as well."""
+    from matplotlib.text import Text
+
     from sim.frontier import plot_frontier
 
     committed = pd.read_csv("experiments/results/frontier_medium/frontier.csv")
@@ -513,8 +516,10 @@ def test_frontier_legend_covers_no_point_label_or_note():
         assert box.y1 < ax.xaxis.label.get_window_extent(renderer).y0
         assert not box.overlaps(ax.get_window_extent(renderer))
         assert box.x0 >= 0 and box.x1 <= fig.bbox.width  # within the figure
-        for text in fig.texts:  # the note of mixes that serve no list
-            assert not box.overlaps(text.get_window_extent(renderer))
+        notes = [t for t in fig.findobj(Text) if t.get_text().startswith("Not drawn")]
+        assert len(notes) == 1  # the note of mixes that serve no list
+        note = notes[0].get_window_extent(renderer)
+        assert not box.overlaps(note) and note.y0 >= 0  # under the legend, in the figure
 
 
 def test_workers_get_the_model_as_bytes_pickled_before_this_process_simulates(monkeypatch):
