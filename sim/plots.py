@@ -1072,7 +1072,9 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
         group = [j for j in range(len(points)) if j not in done
                  and abs(px[j] - px[k]) < 0.025 * rx_ and abs(py[j] - py[k]) < 0.025 * ry_]
         done.update(group)
-        ax.annotate(", ".join(str(points[j]) for j in group), (px[k], py[k]), xytext=(7, 6),
+        framed = any(points[j] == base for j in group)  # clear of the baseline's square
+        ax.annotate(", ".join(str(points[j]) for j in group), (px[k], py[k]),
+                    xytext=(11, 9) if framed else (7, 6),
                     textcoords="offset points", fontsize="small", zorder=5,
                     fontweight="bold" if any(front.iloc[j] for j in group) else "normal")
     fr = frame[front].sort_values(x)
