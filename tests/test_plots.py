@@ -257,6 +257,16 @@ def test_tradeoff(grid):
     labels = {n for t in fig.axes[0].texts for n in t.get_text().split(", ")
               if n.isdigit()}
     assert labels <= numbers
+    # the baseline's number sits clear of the square that frames its point
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    square = next(line for line in fig.axes[0].lines if line.get_marker() == "s")
+    framed = square.get_window_extent(renderer)
+    at = tuple(square.get_xydata()[0])
+    base = [t for t in fig.axes[0].texts if tuple(getattr(t, "xy", ())) == at]
+    assert len(base) == 1 and not base[0].get_window_extent(renderer).overlaps(framed)
     with pytest.raises(ValueError, match="direction"):
         plots.tradeoff(summary, "cost_per_contact_dkk", "calls_offered")
     labelled(plots.tradeoff(summary, "cost_per_contact_dkk", "calls_offered",
