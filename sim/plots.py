@@ -1012,6 +1012,11 @@ def non_dominated(df: pd.DataFrame, minimise: Sequence[str] = (),
     return frontier_non_dominated(df, list(maximise), list(minimise)).rename("non_dominated")
 
 
+#: Trade-off labels: points nearer than this share of each axis's span share one label
+#: (about a label's height on the plot), so no two numbers are drawn over each other.
+LABEL_NEAR = 0.025
+
+
 def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
              y: str = "acute_same_day_rate", baseline: Any = None,
              minimise: Sequence[str] | None = None, maximise: Sequence[str] | None = None,
@@ -1061,16 +1066,21 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
         if p == base:
             ax.plot([mx], [my], marker="s", markersize=19, mfc="none", mec="black", mew=1.5,
                     zorder=4)
-    # label the points by their number in the summary; points that (nearly) coincide
-    # share one label "4, 7"
+    # label the points by their number in the summary; points that (nearly) coincide as
+    # drawn share one label "4, 7": near within a share of the axes' spans (the CI
+    # crosses and margins included), not of the points' own spread, which can be a tiny
+    # part of an axis the crosses stretch
     px, py = frame[x].to_numpy() * xs, frame[y].to_numpy() * ys
-    rx_, ry_ = (np.nanmax(px) - np.nanmin(px)) or 1.0, (np.nanmax(py) - np.nanmin(py)) or 1.0
+    ax.margins(0.12)
+    rx_ = abs(np.subtract(*ax.get_xlim())) or 1.0
+    ry_ = abs(np.subtract(*ax.get_ylim())) or 1.0
     done: set[int] = set()
     for k in range(len(points)):
         if k in done or not (px[k] == px[k] and py[k] == py[k]):
             continue
         group = [j for j in range(len(points)) if j not in done
-                 and abs(px[j] - px[k]) < 0.025 * rx_ and abs(py[j] - py[k]) < 0.025 * ry_]
+                 and abs(px[j] - px[k]) < LABEL_NEAR * rx_
+                 and abs(py[j] - py[k]) < LABEL_NEAR * ry_]
         done.update(group)
         framed = any(points[j] == base for j in group)  # clear of the baseline's square
         ax.annotate(", ".join(str(points[j]) for j in group), (px[k], py[k]),
@@ -1083,7 +1093,6 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
     ax.set_xlabel(metric_label(x))
     ax.set_ylabel(metric_label(y))
     ax.grid(color="#e6e6e6", lw=0.6)
-    ax.margins(0.12)
     # values as they are (99.996 %), not as an offset and its remainder (+9.999e1, 0.006):
     # a figure that hardly varies between points must still read as itself
     ax.ticklabel_format(useOffset=False, style="plain")

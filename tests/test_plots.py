@@ -273,6 +273,29 @@ def test_tradeoff(grid):
                             minimise=["cost_per_contact_dkk"], maximise=["calls_offered"]))
 
 
+def test_trade_off_labels_of_points_drawn_together_are_not_drawn_over_each_other(grid):
+    """Points whose means differ by little against wide CI crosses sit on top of each
+    other as drawn, though far apart against the points' own spread: they share a label
+    ("0, 2") rather than print their numbers over one another."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    summary, _ = grid
+    summary = summary.copy()
+    for metric, base, step, half in (("cost_per_contact_dkk", 70.0, 0.02, 0.5),
+                                     ("phone_wait_mean_min", 2.8, 0.004, 0.3)):
+        rows = (summary["metric"] == metric) & summary["role"].isna()
+        mean = base + step * summary.loc[rows, "point"]
+        summary.loc[rows, "mean"] = mean
+        summary.loc[rows, "ci_low"], summary.loc[rows, "ci_high"] = mean - half, mean + half
+    fig = plots.tradeoff(summary, "cost_per_contact_dkk", "phone_wait_mean_min")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts
+             if t.get_text()[:1].isdigit()]
+    assert boxes
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
 def test_a_figure_that_hardly_varies_reads_as_itself(grid):
     """Same-day needs seen today near 100 % at every point: the trade-off's axis shows
     99.999 and 100.000, not an offset "+9.999e1" over ticks 0.006-0.010; and a forest
