@@ -442,5 +442,5 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
 
 
 __all__ = ["Comparison", "baseline_only", "comparison_text", "difference_table",
-           "doctor_time_rows", "paired", "ranked", "run_comparison", "source_name", "unique_names",
-           "with_derived"]
+           "doctor_time_rows", "paired", "ranked", "run_comparison", "source_name",
+           "unique_names", "with_derived"]

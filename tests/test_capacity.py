@@ -352,8 +352,8 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
             f"the target {a_words} stays unclear after 5 runs)") in text
     unclear.beyond_runs = a  # stopped: the maximum of runs would not have settled it
     text = describe(between)
-    assert (f"at 800 patients the target {a_words} stays unclear after 5 runs, and would after the most runs "
-            "a list size may get, at the spread between its runs") in text
+    assert (f"at 800 patients the target {a_words} stays unclear after 5 runs, and would "
+            "after the most runs a list size may get, at the spread between its runs") in text
     assert f"800 (5 runs; more would not settle {a})" in text
     settled = CapacityResult("P", targets, 400, 800, o, 1.0,
                              [met, _evaluation(800, 3, {a: "unclear", o: "violated"})],
