@@ -303,8 +303,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from sim.explain import explain, known_metrics
+    from sim.explain import explain, known_metrics, metric_list
 
+    if args.metric is None:
+        print(metric_list())
+        return 0
     if args.metric not in known_metrics():
         import difflib
 
@@ -527,7 +530,8 @@ EXAMPLES: dict[str, list[str]] = {
                 "clinicsim report out/cmp -o comparison.html"],
     "validate": ["clinicsim validate my_practice.yaml",
                  "clinicsim validate models/cases/*.yaml"],
-    "explain": ["clinicsim explain abandonment_rate",
+    "explain": ["clinicsim explain                     # every metric, with its name and unit",
+                "clinicsim explain abandonment_rate",
                 "clinicsim explain call_to_consult_wait_mean_min --scenario case08"],
     "sweep": ["clinicsim sweep experiments/delegation_degree.yaml --out out/delegation -j 2",
               "clinicsim sweep experiments/delegation_degree.yaml --out out/delegation "
@@ -653,7 +657,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "Say how a metric is computed, which scenario inputs move it most, "
                        "and the scenario's own assumptions behind it (for abandonment: the "
                        "callers' patience and who rings again).")
-    explain.add_argument("metric", metavar="METRIC", help="a metric name, e.g. abandonment_rate")
+    explain.add_argument("metric", metavar="METRIC", nargs="?",
+                         help="a metric name, e.g. abandonment_rate (left out: the list of "
+                              "every metric, with its name and unit)")
     explain.add_argument("--scenario", "-s", default="default",
                          help="scenario whose assumptions to quote")
     explain.set_defaults(func=cmd_explain)

@@ -307,5 +307,18 @@ def known_metrics() -> list[str]:
     return sorted(set(METRICS) | set(EXPLANATIONS))
 
 
+def metric_list() -> str:
+    """Every metric ``explain`` knows, with the name and unit the summary gives it: what a
+    reader asks first, before asking about one of them."""
+    names = known_metrics()
+    width = max(len(m) for m in names)
+    lines = ["The figures clinicsim reports (clinicsim explain METRIC says how one is "
+             "computed and what moves it):"]
+    for metric in names:
+        label, unit, _scale, _better = metric_info(metric)
+        lines.append(f"  {metric:<{width}}  {label}" + (f" ({unit})" if unit else ""))
+    return "\n".join(lines)
+
+
 __all__ = ["EXPLANATIONS", "Explanation", "dist_text", "explain", "known_metrics",
-           "patience_sentences"]
+           "metric_list", "patience_sentences"]

@@ -338,6 +338,19 @@ def test_explain_quotes_the_scenarios_patience(capsys):
     assert "abandonment_rate" in capsys.readouterr().err
 
 
+def test_explain_without_a_metric_lists_every_metric_with_its_name(capsys):
+    """What a reader asks first: which figures are there? Every metric explain accepts,
+    one a line with the summary's name and unit."""
+    from sim.explain import known_metrics
+
+    assert main(["explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    listed = [line.split()[0] for line in lines[1:]]
+    assert listed == known_metrics()
+    assert "  abandonment_rate" in "\n".join(lines) and "Calls abandoned (share) (%)" in (
+        "\n".join(lines))
+
+
 def test_every_explanation_is_of_a_reported_metric_and_names_its_inputs():
     """Each explained metric is one a run or a comparison reports (with its label), and
     the access-over-weeks figures a consultant reads in the run summary are explained."""
