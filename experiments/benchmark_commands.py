@@ -376,7 +376,7 @@ ONE_RUN_EACH_CODE = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])  # the reference, in benchmark_engine beside this script
     import sim.experiment.replications as replications
     from benchmark_engine import (REF_CUSTOMERS, REF_LAMBDA, REF_MU, REF_SEED, REF_SERVERS,
-                                  mmc_reference)
+                                  Timing, mmc_reference, timed_pass)
     from sim import load_scenario
     from sim.engine import CompiledScenario, collector_paused
     weeks, warmup, customers, names = (int(sys.argv[2]), int(sys.argv[3]),
@@ -399,13 +399,12 @@ ONE_RUN_EACH_CODE = textwrap.dedent("""
             t0 = time.process_time()
             replications.run_one(model, 1, 0, calendar, keep_days=False)
             cpu[name] = time.process_time() - t0
-    reference = []
+    reference = Timing()  # best of 3, as [5] times it
     for _ in range(3):
-        with collector_paused():
-            t0 = time.process_time()
+        with timed_pass(reference):
             served = mmc_reference(customers, REF_LAMBDA, REF_MU, REF_SERVERS, REF_SEED)
-            reference.append(served["customers"] / (time.process_time() - t0))
-    print(json.dumps({"cpu": cpu, "contacts": contacts, "customers_per_s": max(reference)}))
+    print(json.dumps({"cpu": cpu, "contacts": contacts,
+                      "customers_per_s": served["customers"] / reference.best_cpu}))
 """)
 
 

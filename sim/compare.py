@@ -59,11 +59,10 @@ def unique_names(names: Sequence[str], sources: Sequence[str] | None = None) -> 
     """Design names, made distinct where two designs share one (a file that changes only
     the delegation degree keeps the name of the case it extends): by where the design came
     from (``sources``: its file's or folder's name), or else by a number."""
-    repeated = {name for name in names if list(names).count(name) > 1}
     out: list[str] = []
     for i, name in enumerate(names):
         candidate, k = name, 2
-        if name in repeated and sources is not None and i > 0:
+        if candidate in out and sources is not None:
             candidate = f"{name} ({sources[i]})"
         while candidate in out:
             candidate, k = f"{name} ({k})", k + 1

@@ -39,11 +39,7 @@ class Target:
     def words(self) -> str:
         """The target as a consultant reads it, in the figure's own name and unit (the
         summary's): ``abandonment_rate <= 0.15`` is "Calls abandoned (share) at most 15 %"."""
-        from sim.labels import metric_info
-
-        label, unit, scale, _better = metric_info(self.metric)
-        bound = "at most" if self.op == "<=" else "at least"
-        return f"{label} {bound} {self.value * scale:g}" + (f" {unit}" if unit else "")
+        return f"{self.label()} {self._bound()}"
 
     def label(self) -> str:
         """The figure's name, as the summary gives it ("Backlog trend")."""
@@ -55,13 +51,22 @@ class Target:
         """A measured figure against the target, in the figure's name and unit: "Calls
         abandoned (share) 23.1 % [20.4, 25.8] against at most 15 % (abandonment_rate <=
         0.15)"."""
+        scale, unit = self._scale_unit()
+        return (f"{self.label()} {mean * scale:.4g}{unit} [{low * scale:.4g}, "
+                f"{high * scale:.4g}] against {self._bound()} ({self})")
+
+    def _scale_unit(self) -> tuple[float, str]:
+        """How the summary scales the figure, and its unit with a leading space ('' if
+        none)."""
         from sim.labels import metric_info
 
-        label, unit, scale, _better = metric_info(self.metric)
-        bound = "at most" if self.op == "<=" else "at least"
-        u = f" {unit}" if unit else ""
-        return (f"{label} {mean * scale:.4g}{u} [{low * scale:.4g}, {high * scale:.4g}] "
-                f"against {bound} {self.value * scale:g}{u} ({self})")
+        _label, unit, scale, _better = metric_info(self.metric)
+        return scale, f" {unit}" if unit else ""
+
+    def _bound(self) -> str:
+        """"at most 15 %": the target's value in the figure's scale and unit."""
+        scale, unit = self._scale_unit()
+        return f"{'at most' if self.op == '<=' else 'at least'} {self.value * scale:g}{unit}"
 
     def status(self, mean: float, low: float, high: float, final: bool = True) -> str:
         """``met``, ``violated`` or ``unclear`` for a mean and its confidence interval (a
