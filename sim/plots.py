@@ -1227,7 +1227,11 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
         axes[0].set_yticklabels([f"case {c:02d}" for c in cases])
         axes[0].set_ylim(len(cases) - 0.5, -0.5)
         axes[0].set_ylabel("Practice case")
-        sub[k].suptitle("National face-validity figures, every case", x=0.01, ha="left",
+        at_list = ("read_at" in national
+                   and national["read_at"].astype(str).str.contains("national").all())
+        sub[k].suptitle("National face-validity figures, every case"
+                        + (", each read at the national list its source states it for"
+                           if at_list else ""), x=0.01, ha="left",
                         fontsize="medium")
     reps = table["replications"].max() if "replications" in table else None
     fig.suptitle(title or ("Calibration: the model against the figures the sources state"

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from sim.calibration import (FIGURES, NATIONAL, at_national_inputs, load_targets,
-                             markdown, national_inputs_lines, verdict)
+from sim.calibration import (FIGURES, NATIONAL, NATIONAL_LIST, at_national_inputs,
+                             load_targets, markdown, national_list_lines, verdict)
 from sim.engine.calendar import Day
 from sim.engine.records import DayRecords
 from sim.scenario import load_scenario
@@ -134,12 +134,19 @@ def test_report_has_a_row_for_every_target_and_case():
     per_case = sum(1 for t in targets["targets"] if t["case"] != "all")
     assert len(table) == expected > per_case + 17
     assert table["model_mean"].notna().all()
-    # the national checks, and only they, are read again at national inputs
+    # the national checks, and only they, are read at a national list, with the case's
+    # own list beside them
     national = table["target"].isin(NATIONAL)
-    assert table.loc[national, "national_inputs_mean"].notna().all()
-    assert table.loc[national, "national_inputs_verdict"].str.len().gt(0).all()
-    assert table.loc[~national, "national_inputs_mean"].isna().all()
-    assert (table.loc[~national, "national_inputs_verdict"] == "").all()
+    assert (table.loc[national, "read_at"] == NATIONAL_LIST).all()
+    assert (table.loc[~national, "read_at"] == "the case").all()
+    assert table.loc[national, "own_list_mean"].notna().all()
+    assert table.loc[national, "own_list_verdict"].str.len().gt(0).all()
+    assert table.loc[~national, "own_list_mean"].isna().all()
+    assert (table.loc[~national, "own_list_verdict"] == "").all()
+    # a case whose list differs from the national one reads differently there: case 3
+    # has 2,800 patients per full-time GP, so more contacts per GP a day with its own
+    per_gp = table[national & (table["case"] == 3) & (table["target"] == "contacts_per_gp_day")]
+    assert (per_gp["own_list_mean"] > 1.3 * per_gp["model_mean"]).all()
     text = markdown(table, targets, 2, 1, "clinicsim calibrate")
     assert "Fitted targets:** none" in text
     assert text.count("\n| ") >= per_case + 17
@@ -242,28 +249,51 @@ def test_national_inputs_change_only_the_list():
     assert case.population.share_70plus == 0.11  # the case itself is untouched
 
 
-def test_national_inputs_lines_count_the_misses_they_close():
+def test_national_list_lines_count_the_checks_at_both_lists():
     import pandas as pd
 
-    def row(case, verdict_now, verdict_national):
+    def row(case, verdict_national, verdict_own):
         return {"case": case, "target": "contacts_per_gp_day", "statement": "About 49 X",
-                "verdict": verdict_now, "national_inputs_verdict": verdict_national,
-                "national_inputs_mean": 50.0, "national_inputs_ci_low": 49.0,
-                "national_inputs_ci_high": 51.0}
+                "read_at": NATIONAL_LIST, "verdict": verdict_national, "model_mean": 50.0,
+                "ci_low": 49.0, "ci_high": 51.0, "own_list_verdict": verdict_own,
+                "own_list_mean": 80.0, "own_list_ci_low": 79.0, "own_list_ci_high": 81.0}
     table = pd.DataFrame([row(1, "within the stated range", "within the stated range"),
-                          row(2, "outside: model above", "within the stated range"),
+                          row(2, "within the stated range", "outside: model above"),
                           row(3, "outside: model above", "outside: model above"),
-                          row(4, "borderline: mean above, CI overlaps",
-                              "outside: model above")])
-    text = "\n".join(national_inputs_lines(
+                          row(4, "outside: model above",
+                              "borderline: mean above, CI overlaps")])
+    text = "\n".join(national_list_lines(
         table, {"national_inputs": {"patients_per_gp_fte": 1600,
                                     "why_still_outside": {3: "a reason"}}}))
-    assert "At national inputs 2 of the 4 national checks" in text
-    assert "Of the 3 the cases miss as they stand, 1 falls within" in text
+    assert "At the national list 2 of the 4 national checks fall within" in text
+    assert "With the cases' own lists 1 does" in text
     assert "- case 3, about 49 X: 50.0 (49.0-51.0), outside: model above. Why: a reason." in text
     assert "- case 4, about 49 X" in text and "- case 2," not in text
     # without runs at national inputs there is nothing to say
-    assert national_inputs_lines(table.assign(national_inputs_verdict=""), {}) == []
+    assert national_list_lines(table.assign(read_at="the case"), {}) == []
+
+
+def test_acceptance_counts_callers_who_never_got_through_not_rings():
+    """A caller who gets through on a redial is not lost: the ceiling reads callers, and
+    says how many rings went unanswered beside it."""
+    import pandas as pd
+
+    from sim.calibration import COLUMNS, load_recognisability, recognisability_lines
+
+    def phone_lines(rings, callers):
+        row = {"case": 3, "scenario": "case03", "delegation": "medium"}
+        for key, _label, _metric, _share in COLUMNS:
+            row.update({key: 0.1, f"{key}_low": 0.1, f"{key}_high": 0.1})
+        row.update(phone_access=rings, callers_lost=callers)
+        lines = recognisability_lines(pd.DataFrame([row]), load_recognisability(), {})
+        return [x for x in lines[lines.index("### Acceptance: figures the narratives make "
+                                             "plain"):] if "through" in x]
+
+    assert phone_lines(0.20, 0.06) == []
+    found = phone_lines(0.45, 0.17)
+    assert "17 % of callers never got through" in found[0]
+    assert "45 % of rings went unanswered" in found[0]
+    assert "counts callers, not rings" in found[1]
 
 
 def test_calls_answered_share_counts_rings_in_its_window():
