@@ -590,9 +590,13 @@ def national_list_lines(national: pd.DataFrame, targets: dict) -> list[str]:
     return lines
 
 
+#: The report's picture, beside report.md in its folder.
+PICTURE = "calibration.png"
+
+
 def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
              command: str, recognisable: pd.DataFrame | None = None,
-             narratives: dict | None = None) -> str:
+             narratives: dict | None = None, picture: str | None = None) -> str:
     counts = table["verdict"].str.split(":").str[0].value_counts()
     within = int(table["verdict"].str.startswith("within").sum())
     lines = [
@@ -615,6 +619,9 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
         + f" ({within} of {len(table)} checks within their stated range).",
         "",
     ]
+    if picture:
+        lines += [f"![Each stated range (grey) and the model's mean with its 95 % CI, green "
+                  f"within, amber borderline, red outside]({picture})", ""]
     if recognisable is not None:
         checks = {(int(r.case), r.target): float(r.model_mean)
                   for r in table.itertuples(index=False)}
@@ -700,10 +707,13 @@ def write_report(out: Path, replications: int = 10, seed: int = 1,
                  warmup_weeks: int | None = None) -> pd.DataFrame:
     targets = load_targets()
     table, recognisable = calibrate_all(replications, seed, targets, weeks, warmup_weeks)
+    from sim.plots import calibration_ranges
+
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "report.csv", index=False)
     recognisable.to_csv(out / "recognisability.csv", index=False)
+    calibration_ranges(table).savefig(out / PICTURE, dpi=100)
     (out / "report.md").write_text(markdown(table, targets, replications, seed, command,
-                                            recognisable, load_recognisability()),
+                                            recognisable, load_recognisability(), PICTURE),
                                    encoding="utf-8")
     return table

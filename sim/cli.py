@@ -346,7 +346,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from sim.calibration import CASES, RUNS_PER_REPLICATION, write_report
+    from sim.calibration import CASES, PICTURE, RUNS_PER_REPLICATION, write_report
     from sim.outputs import atomic_files
     from sim.progress import progress_bar, wanted
 
@@ -360,7 +360,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     _writable_dir(out, "--out")
     weeks = "" if args.weeks is None else f" --weeks {args.weeks}"
     weeks += "" if args.warmup_weeks is None else f" --warmup-weeks {args.warmup_weeks}"
-    with atomic_files(out, ["report.csv", "recognisability.csv", "report.md"]) as staging, \
+    with atomic_files(out, ["report.csv", "recognisability.csv", PICTURE, "report.md"]
+                      ) as staging, \
             progress_bar(len(CASES) * args.replications * RUNS_PER_REPLICATION,
                          "calibrate",
                          enabled=wanted(args.progress)):
@@ -370,7 +371,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                      f"-r {args.replications} --seed {args.seed}{weeks}",
                              weeks=args.weeks, warmup_weeks=args.warmup_weeks)
     counts = table["verdict"].str.split(":").str[0].value_counts()
-    print(f"Calibration report written to {out / 'report.md'} and {out / 'report.csv'}")
+    print(f"Calibration report written to {out / 'report.md'}, with {out / PICTURE} "
+          f"and {out / 'report.csv'}")
     print(", ".join(f"{n} {v}" for v, n in counts.items()))
     return 0
 
@@ -741,12 +743,14 @@ def build_parser() -> argparse.ArgumentParser:
                                            "state, for every case",
                          "Run every practice case and set the model's figures against those "
                          "the sources state (time shares, contacts per patient and per GP), "
-                         "each with a 95 % CI and a verdict. Writes report.md, report.csv and "
-                         "recognisability.csv into a new folder calibration-<date>-<time> "
+                         "each with a 95 % CI and a verdict. Writes report.md with its "
+                         "picture calibration.png, report.csv and recognisability.csv into "
+                         "a new folder calibration-<date>-<time> "
                          "unless --out says otherwise; a folder that already holds a report is replaced only "
                          "with --force.")
     calibrate.add_argument("--out", "-o", default=None,
-                           help="directory for report.md, report.csv and recognisability.csv "
+                           help="directory for report.md, calibration.png, report.csv and "
+                                "recognisability.csv "
                                 "(default: a new calibration-YYYYMMDD-HHMMSS in the current "
                                 "directory)")
     calibrate.add_argument("--force", action="store_true",

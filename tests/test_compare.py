@@ -375,6 +375,9 @@ def test_calibrate_writes_a_new_folder_and_never_replaces_a_report_unasked(tmp_p
     assert main(["calibrate", *fast]) == 0
     made = list(tmp_path.glob("calibration-*"))
     assert len(made) == 1 and (made[0] / "report.md").exists()
+    # the report shows its picture, written beside it
+    assert (made[0] / "calibration.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "](calibration.png)" in (made[0] / "report.md").read_text(encoding="utf-8")
     assert main(["calibrate", "--out", str(made[0]), *fast]) == 2
     assert "--force" in capsys.readouterr().err
     assert main(["calibrate", "--out", str(made[0]), "--force", *fast]) == 0
