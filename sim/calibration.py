@@ -519,7 +519,8 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
             what = ("a requested appointment waits" if check is None else
                     f"the wait the sentence describes (check {wait['check']}) is")
             lines.append(f"- case {case}: {what} {waited:.1f} working days; the narrative "
-                         f"says {wait.get('says')} ({wait['low']}-{wait['high']})"
+                         f"says \"{_sentence(wait.get('says'))}\" ({wait['low']}-"
+                         f"{wait['high']} working days)"
                          + _calendar_text(r))
     if len(lines) == first:
         lines.append("- every case meets them")
@@ -534,6 +535,11 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
     return lines + [""]
 
 
+def _sentence(text: object) -> str:
+    """A narrative's sentence quoted inside another: one line, without its full stop."""
+    return " ".join(str(text or "").split()).rstrip(".")
+
+
 def _calendar_text(r: pd.Series) -> str:
     """How full the GPs' calendar is as each day begins, read against a planned wait: a
     slot still free at opening could have been booked the day before, so waits of many
@@ -544,7 +550,7 @@ def _calendar_text(r: pd.Series) -> str:
     return (f". As each day begins, {100 * fill:.0f} % of the GPs' planned slots are booked "
             f"({100 * r['gp_calendar_low']:.0f}-{100 * r['gp_calendar_high']:.0f} %): a slot "
             "still free then was there for the day before's requests, so waits of several "
-            "days need a calendar near full for the days ahead")
+            "days need a calendar near full for the days ahead.")
 
 
 def _read_at_national_list(row: Any) -> bool:
