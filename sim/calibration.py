@@ -380,12 +380,12 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
         n, mean, low_ci, high_ci = _pooled_figures(scenario, measured, replications, seed,
                                                    weeks, warmup_weeks, stream)
         national = [i for i, t in enumerate(case_targets) if t["id"] in NATIONAL]
-        at_national = {}
+        at_national: dict[int, tuple[float, float, float]] = {}
         if national and per_gp > 0:
-            figures = _pooled_figures(at_national_inputs(scenario, per_gp),
-                                      [case_targets[i] for i in national], replications,
-                                      seed, weeks, warmup_weeks)
-            at_national = {i: tuple(float(a[j]) for a in figures[1:])
+            _n, nat_mean, nat_low, nat_high = _pooled_figures(
+                at_national_inputs(scenario, per_gp), [case_targets[i] for i in national],
+                replications, seed, weeks, warmup_weeks)
+            at_national = {i: (float(nat_mean[j]), float(nat_low[j]), float(nat_high[j]))
                            for j, i in enumerate(national)}
         for i, t in enumerate(case_targets):
             own = (float(mean[i]), float(low_ci[i]), float(high_ci[i]))
