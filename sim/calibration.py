@@ -562,8 +562,9 @@ def national_list_lines(national: pd.DataFrame, targets: dict) -> list[str]:
     """How the national checks are read (at the national list their source states them
     for), how many hold there and for the cases' own lists, and why a miss at the
     national list remains."""
-    read = national[national.apply(_read_at_national_list, axis=1)] if len(national) \
-        else national
+    if "read_at" not in national:
+        return []
+    read = national[national["read_at"] == NATIONAL_LIST]
     if not len(read):
         return []
     per_gp = (targets.get("national_inputs") or {}).get("patients_per_gp_fte")
@@ -711,10 +712,10 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
 def write_report(out: Path, replications: int = 10, seed: int = 1,
                  command: str = "clinicsim calibrate", weeks: int | None = None,
                  warmup_weeks: int | None = None) -> pd.DataFrame:
-    targets = load_targets()
-    table, recognisable = calibrate_all(replications, seed, targets, weeks, warmup_weeks)
     from sim.plots import calibration_ranges
 
+    targets = load_targets()
+    table, recognisable = calibrate_all(replications, seed, targets, weeks, warmup_weeks)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "report.csv", index=False)
     recognisable.to_csv(out / "recognisability.csv", index=False)

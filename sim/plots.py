@@ -1227,8 +1227,9 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
         axes[0].set_yticklabels([f"case {c:02d}" for c in cases])
         axes[0].set_ylim(len(cases) - 0.5, -0.5)
         axes[0].set_ylabel("Practice case")
-        at_list = ("read_at" in national
-                   and national["read_at"].astype(str).str.contains("national").all())
+        from sim.calibration import NATIONAL_LIST
+
+        at_list = "read_at" in national and (national["read_at"] == NATIONAL_LIST).all()
         sub[k].suptitle("National face-validity figures, every case"
                         + (", each read at the national list its source states it for"
                            if at_list else ""), x=0.01, ha="left",
