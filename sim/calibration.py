@@ -361,87 +361,109 @@ def _pooled_figures(scenario: Scenario, measured: list[dict], replications: int,
 
 
 def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = None,
-                  weeks: int | None = None, warmup_weeks: int | None = None
+                  weeks: int | None = None, warmup_weeks: int | None = None, jobs: int = 1
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every target against the model's figure (one row per target and case), and the
     recognisability table (one row per case). Each case's runs are simulated once as the
-    case stands, and once at national inputs for reading its national checks."""
+    case stands, and once at national inputs for reading its national checks. With
+    ``jobs`` above 1 the cases share that many processes; every case's runs are seeded by
+    the seed and their replication alone, so the tables are the same."""
+    targets = targets or load_targets()
+    args = (targets, replications, seed, weeks, warmup_weeks)
+    if jobs == 1:
+        done = [_calibrate_case(case, *args) for case in CASES]
+    else:
+        from joblib import Parallel, delayed
+
+        done = []
+        for case_rows, row, runs in Parallel(n_jobs=jobs, return_as="generator")(
+                delayed(_calibrate_case)(case, *args) for case in CASES):
+            done.append((case_rows, row, runs))
+            tick(runs)  # the case's runs, for the command line's progress bar
+    return (pd.DataFrame([r for case_rows, _row, _runs in done for r in case_rows]),
+            pd.DataFrame([row for _rows, row, _runs in done]))
+
+
+def _calibrate_case(case: int, targets: dict, replications: int, seed: int,
+                    weeks: int | None, warmup_weeks: int | None
+                    ) -> tuple[list[dict], dict, int]:
+    """One case's rows of the report, its row of the recognisability table, and how many
+    runs it simulated."""
     from sim.capacity import gp_fte
     from sim.metrics import SummaryStream, whole_week
 
-    targets = targets or load_targets()
     per_gp = float((targets.get("national_inputs") or {}).get("patients_per_gp_fte", 0))
-    rows, table = [], []
-    for case in CASES:
-        scenario = load_scenario(f"case{case:02d}")
-        case_targets = [t for t in targets["targets"] if _applies(t, case, scenario)]
-        measured = case_targets + list(_TABLE_FIGURES.values())
-        stream = SummaryStream()
-        n, mean, low_ci, high_ci = _pooled_figures(scenario, measured, replications, seed,
-                                                   weeks, warmup_weeks, stream)
-        national = [i for i, t in enumerate(case_targets) if t["id"] in NATIONAL]
-        at_national: dict[int, tuple[float, float, float]] = {}
-        if national and per_gp > 0:
-            _n, nat_mean, nat_low, nat_high = _pooled_figures(
-                at_national_inputs(scenario, per_gp), [case_targets[i] for i in national],
-                replications, seed, weeks, warmup_weeks)
-            at_national = {i: (float(nat_mean[j]), float(nat_low[j]), float(nat_high[j]))
-                           for j, i in enumerate(national)}
-        for i, t in enumerate(case_targets):
-            own = (float(mean[i]), float(low_ci[i]), float(high_ci[i]))
-            # a national check is read at the national list its source states it for;
-            # the case's own list is kept beside it, as information
-            checked = at_national.get(i, own)
-            rows.append({
-                "target": t["id"], "case": case, "scenario": scenario.name,
-                "statement": t["statement"], "source": t["source"], "kind": t["kind"],
-                "stated_low": t["low"], "stated_high": t["high"], "model_mean": checked[0],
-                "ci_low": checked[1], "ci_high": checked[2], "replications": int(n[i]),
-                "verdict": verdict(*checked, t["low"], t["high"]),
-                "read_at": NATIONAL_LIST if i in at_national else "the case",
-                **dict(zip(OWN_LIST, own if i in at_national else (math.nan,) * 3)),
-                "own_list_verdict": (verdict(*own, t["low"], t["high"])
-                                     if i in at_national else ""),
-                "fitted": t["id"] in set(targets.get("fitted") or []),
-                "depends_on": DEPENDS_ON[t["kind"]],
-                "note": " ".join(str(t.get("note", "")).split()),
-            })
-        extra = {name: (mean[len(case_targets) + j], low_ci[len(case_targets) + j],
-                        high_ci[len(case_targets) + j])
-                 for j, name in enumerate(_TABLE_FIGURES)}
-        summary = whole_week(stream.table())
-        fte = gp_fte(scenario)
-        compiled = CompiledScenario(scenario)
-        peak = busiest_phone_hour(compiled)
-        week = week_of(compiled, peak) if peak else None
-        row = {"case": case, "scenario": scenario.name,
-               "delegation": scenario.delegation.degree,
-               # inputs, for reading the calls abandoned: the busiest phone hour's load,
-               # and that line's over the week
-               "phone_peak_load": peak.load if peak else math.nan,
-               "phone_peak": load_sentence(peak),
-               "phone_week_load": week.load if week else math.nan,
-               "phone_week": week_sentence(week, peak) if week else "",
-               # an input, for reading the national checks: D11 has ~1,600 per full-time GP
-               "patients_per_gp_fte": scenario.population.list_size / fte if fte else math.nan}
-        for key, _label, (metric, role), _share in COLUMNS:
-            if metric == "figure":
-                found = extra[role]
-            else:
-                sel = summary[(summary["metric"] == metric) & summary["activity"].isna()
-                              & (summary["role"].isna() if role is None
-                                 else summary["role"] == role)]
-                found = (tuple(sel[["mean", "ci_low", "ci_high"]].iloc[0])
-                         if len(sel) else (math.nan,) * 3)
-            row[key], row[f"{key}_low"], row[f"{key}_high"] = (float(x) for x in found)
-        table.append(row)
-    return pd.DataFrame(rows), pd.DataFrame(table)
+    rows = []
+    scenario = load_scenario(f"case{case:02d}")
+    case_targets = [t for t in targets["targets"] if _applies(t, case, scenario)]
+    measured = case_targets + list(_TABLE_FIGURES.values())
+    stream = SummaryStream()
+    n, mean, low_ci, high_ci = _pooled_figures(scenario, measured, replications, seed,
+                                               weeks, warmup_weeks, stream)
+    national = [i for i, t in enumerate(case_targets) if t["id"] in NATIONAL]
+    at_national: dict[int, tuple[float, float, float]] = {}
+    if national and per_gp > 0:
+        _n, nat_mean, nat_low, nat_high = _pooled_figures(
+            at_national_inputs(scenario, per_gp), [case_targets[i] for i in national],
+            replications, seed, weeks, warmup_weeks)
+        at_national = {i: (float(nat_mean[j]), float(nat_low[j]), float(nat_high[j]))
+                       for j, i in enumerate(national)}
+    for i, t in enumerate(case_targets):
+        own = (float(mean[i]), float(low_ci[i]), float(high_ci[i]))
+        # a national check is read at the national list its source states it for;
+        # the case's own list is kept beside it, as information
+        checked = at_national.get(i, own)
+        rows.append({
+            "target": t["id"], "case": case, "scenario": scenario.name,
+            "statement": t["statement"], "source": t["source"], "kind": t["kind"],
+            "stated_low": t["low"], "stated_high": t["high"], "model_mean": checked[0],
+            "ci_low": checked[1], "ci_high": checked[2], "replications": int(n[i]),
+            "verdict": verdict(*checked, t["low"], t["high"]),
+            "read_at": NATIONAL_LIST if i in at_national else "the case",
+            **dict(zip(OWN_LIST, own if i in at_national else (math.nan,) * 3)),
+            "own_list_verdict": (verdict(*own, t["low"], t["high"])
+                                 if i in at_national else ""),
+            "fitted": t["id"] in set(targets.get("fitted") or []),
+            "depends_on": DEPENDS_ON[t["kind"]],
+            "note": " ".join(str(t.get("note", "")).split()),
+        })
+    extra = {name: (mean[len(case_targets) + j], low_ci[len(case_targets) + j],
+                    high_ci[len(case_targets) + j])
+             for j, name in enumerate(_TABLE_FIGURES)}
+    summary = whole_week(stream.table())
+    fte = gp_fte(scenario)
+    compiled = CompiledScenario(scenario)
+    peak = busiest_phone_hour(compiled)
+    week = week_of(compiled, peak) if peak else None
+    row = {"case": case, "scenario": scenario.name,
+           "delegation": scenario.delegation.degree,
+           # inputs, for reading the calls abandoned: the busiest phone hour's load,
+           # and that line's over the week
+           "phone_peak_load": peak.load if peak else math.nan,
+           "phone_peak": load_sentence(peak),
+           "phone_week_load": week.load if week else math.nan,
+           "phone_week": week_sentence(week, peak) if week else "",
+           # an input, for reading the national checks: D11 has ~1,600 per full-time GP
+           "patients_per_gp_fte": scenario.population.list_size / fte if fte else math.nan}
+    for key, _label, (metric, role), _share in COLUMNS:
+        if metric == "figure":
+            found = extra[role]
+        else:
+            sel = summary[(summary["metric"] == metric) & summary["activity"].isna()
+                          & (summary["role"].isna() if role is None
+                             else summary["role"] == role)]
+            found = (tuple(sel[["mean", "ci_low", "ci_high"]].iloc[0])
+                     if len(sel) else (math.nan,) * 3)
+        row[key], row[f"{key}_low"], row[f"{key}_high"] = (float(x) for x in found)
+    runs = replications * (2 if at_national else 1)
+    return rows, row, runs
 
 
 def calibrate(replications: int = 10, seed: int = 1, targets: dict | None = None,
-              weeks: int | None = None, warmup_weeks: int | None = None) -> pd.DataFrame:
+              weeks: int | None = None, warmup_weeks: int | None = None, jobs: int = 1
+              ) -> pd.DataFrame:
     """Every target against the model's figure, one row per (target, case)."""
-    return calibrate_all(replications, seed, targets, weeks, warmup_weeks)[0]
+    return calibrate_all(replications, seed, targets, weeks, warmup_weeks, jobs)[0]
 
 
 def _fmt(x: float, kind: str) -> str:
@@ -711,11 +733,12 @@ def markdown(table: pd.DataFrame, targets: dict, replications: int, seed: int,
 
 def write_report(out: Path, replications: int = 10, seed: int = 1,
                  command: str = "clinicsim calibrate", weeks: int | None = None,
-                 warmup_weeks: int | None = None) -> pd.DataFrame:
+                 warmup_weeks: int | None = None, jobs: int = 1) -> pd.DataFrame:
     from sim.plots import calibration_ranges
 
     targets = load_targets()
-    table, recognisable = calibrate_all(replications, seed, targets, weeks, warmup_weeks)
+    table, recognisable = calibrate_all(replications, seed, targets, weeks, warmup_weeks,
+                                        jobs)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "report.csv", index=False)
     recognisable.to_csv(out / "recognisability.csv", index=False)

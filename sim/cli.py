@@ -358,6 +358,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                      "(or --force to replace it)",
                                      f"{out} already holds report.md")])
     _writable_dir(out, "--out")
+    jobs = _workers(args.jobs, len(CASES))
     weeks = "" if args.weeks is None else f" --weeks {args.weeks}"
     weeks += "" if args.warmup_weeks is None else f" --warmup-weeks {args.warmup_weeks}"
     with atomic_files(out, ["report.csv", "recognisability.csv", PICTURE, "report.md"]
@@ -369,7 +370,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                              command=f"clinicsim calibrate --out {args.out} "
                                      f"{'--force ' if args.force else ''}"
                                      f"-r {args.replications} --seed {args.seed}{weeks}",
-                             weeks=args.weeks, warmup_weeks=args.warmup_weeks)
+                             weeks=args.weeks, warmup_weeks=args.warmup_weeks, jobs=jobs)
     counts = table["verdict"].str.split(":").str[0].value_counts()
     print(f"Calibration report written to {out / 'report.md'}, with {out / PICTURE} "
           f"and {out / 'report.csv'}")
@@ -542,7 +543,8 @@ EXAMPLES: dict[str, list[str]] = {
                  '-t "phone_wait_p90_min<=10"'],
     "frontier": ["clinicsim frontier experiments/frontier_medium.yaml --out out/frontier -j 2"],
     "calibrate": ["clinicsim calibrate                       # into calibration-<date-time>/",
-                  "clinicsim calibrate --out experiments/calibration --force -r 10 --seed 1"],
+                  "clinicsim calibrate --out experiments/calibration --force -r 10 --seed 1",
+                  "clinicsim calibrate -j 2                  # the cases on two processes"],
     "report": ["clinicsim report out/case08 -o case08.html      # a saved run",
                "clinicsim report out/cmp -o comparison.html     # a saved comparison",
                "clinicsim report out/delegation -o sweep.html   # a sweep directory",
@@ -758,6 +760,9 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--replications", "-r", type=_positive_int, default=10,
                            help="independent runs per case")
     calibrate.add_argument("--seed", type=_seed, default=1, help="random seed")
+    calibrate.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                           help="processes sharing the cases, this one included (the "
+                                "report does not depend on it)")
     _add_weeks(calibrate, "each case's")
     _add_progress(calibrate)
     calibrate.set_defaults(func=cmd_calibrate)

@@ -383,6 +383,21 @@ def test_calibrate_writes_a_new_folder_and_never_replaces_a_report_unasked(tmp_p
     assert main(["calibrate", "--out", str(made[0]), "--force", *fast]) == 0
 
 
+def test_calibrate_gives_the_same_report_on_two_processes(tmp_path):
+    """The cases may share processes; every run is seeded by the seed and its replication
+    alone, so the report's files are the same bytes (its picture included)."""
+    fast = ["-r", "1", "--weeks", "1", "--warmup-weeks", "0"]
+    assert main(["calibrate", "--out", str(tmp_path / "one"), *fast]) == 0
+    assert main(["calibrate", "--out", str(tmp_path / "two"), "-j", "2", *fast]) == 0
+    for name in ("report.csv", "recognisability.csv", "report.md", "calibration.png"):
+        one = (tmp_path / "one" / name).read_bytes()
+        two = (tmp_path / "two" / name).read_bytes()
+        if name == "report.md":  # the command it names differs by its folder
+            one, two = (x.replace(str(tmp_path).encode(), b"") for x in (one, two))
+            one, two = one.replace(b"/one", b""), two.replace(b"/two", b"")
+        assert one == two, name
+
+
 def test_capacity_progress_has_a_total_to_show_time_left(monkeypatch, capsys):
     """The search does not know its length ahead; it tells the bar its estimate as it
     goes, so the bar shows done/total and time left, not a bare count."""
