@@ -47,7 +47,9 @@ EXPLANATIONS: dict[str, Explanation] = {
         "over all calls rung, redials included, pooled over every call of every run. A "
         "caller hangs up when the wait exceeds their patience, drawn from the phone "
         "stream's patience distribution; the phone wait's mean counts only answered "
-        "calls, so many short hang-ups can sit beside a short mean wait.",
+        "calls, so many short hang-ups can sit beside a short mean wait. A caller who "
+        "gets through on a redial counts here once for each unanswered ring; "
+        "`callers_gave_up_rate` counts the callers the practice lost.",
         _PHONE_INPUTS),
     "callers_gave_up_rate": Explanation(
         "Callers (not rings) whose call ended without reaching anyone: they hung up, or "
