@@ -540,10 +540,15 @@ def recognisability_lines(table: pd.DataFrame, narratives: dict,
         if "low" in wait and not wait["low"] <= waited <= wait["high"]:
             what = ("a requested appointment waits" if check is None else
                     f"the wait the sentence describes (check {wait['check']}) is")
+            held_back = (f" Its phone holds part of that demand back: "
+                         f"{100 * r['callers_lost']:.0f} % of its callers never get through, "
+                         "and a need that never gets through books no slot."
+                         if waited < wait["low"] and r["callers_lost"] > MOST_ABANDONED
+                         else "")
             lines.append(f"- case {case}: {what} {waited:.1f} working days; the narrative "
                          f"says \"{_sentence(wait.get('says'))}\" ({wait['low']}-"
                          f"{wait['high']} working days)"
-                         + _calendar_text(r))
+                         + _calendar_text(r) + held_back)
     if len(lines) == first:
         lines.append("- every case meets them")
     if any("never got through" in line for line in lines[first:]):

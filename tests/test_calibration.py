@@ -215,6 +215,11 @@ def test_acceptance_reads_the_wait_check_the_narrative_names():
     assert "1.2 working days" in wait_lines(1.2)[0]
     # the line says how full the GP's calendar is as each day begins (the table's figure)
     assert "10 % of the GPs' planned slots are booked (10-10 %)" in wait_lines(1.2)[0]
+    # a wait too short beside a phone that loses callers says the phone holds demand back
+    assert "holds part of that demand back" not in wait_lines(1.2)[0]
+    table.loc[0, "callers_lost"] = 0.16
+    assert "16 % of its callers never get through" in wait_lines(1.2)[0]
+    assert "holds part of that demand back" not in wait_lines(12.0)[0]
 
 
 def test_acceptance_flags_work_that_piles_up_only_when_confidently_growing():
