@@ -31,10 +31,10 @@ from sim.labels import (
 #: The metrics a conclusion speaks about, in the order a consultant asks about them.
 KEY_METRICS: tuple[str, ...] = (
     "doctor_time_min", "call_to_consult_wait_mean_min", "phone_wait_mean_min",
-    "abandonment_rate", "acute_same_day_rate", "tnaa_days", "planned_wait_mean_days",
-    "backlog_trend_per_week", "carried_trend_per_week", "contacts_handled_total",
-    "nonphysician_consult_share", "continuity_own_gp", "turned_away", "overtime_min",
-    "staff_cost_dkk", "cost_per_patient_year_dkk",
+    "abandonment_rate", "callers_gave_up_rate", "acute_same_day_rate", "tnaa_days",
+    "planned_wait_mean_days", "backlog_trend_per_week", "carried_trend_per_week",
+    "contacts_handled_total", "nonphysician_consult_share", "continuity_own_gp",
+    "turned_away", "overtime_min", "staff_cost_dkk", "cost_per_patient_year_dkk",
 )
 
 #: Effects named per design in a conclusion; the rest are counted ("and 3 more"), since
@@ -53,8 +53,11 @@ PHRASES: dict[str, tuple[str, str]] = {
                             "callers are answered {d} minutes sooner"),
     "phone_wait_p90_min": ("the 90th-percentile phone wait is {d} minutes longer",
                            "the 90th-percentile phone wait is {d} minutes shorter"),
-    "abandonment_rate": ("{d} percentage points more callers hang up before an answer",
-                         "{d} percentage points fewer callers hang up before an answer"),
+    "abandonment_rate": ("{d} percentage points more calls go unanswered (each ring counts)",
+                         "{d} percentage points fewer calls go unanswered (each ring counts)"),
+    "callers_gave_up_rate": (
+        "{d} percentage points more callers never get through, after their redials",
+        "{d} percentage points fewer callers never get through, after their redials"),
     "acute_same_day_rate": ("{d} percentage points more same-day needs are seen the same day",
                             "{d} percentage points fewer same-day needs are seen the same "
                             "day"),

@@ -179,3 +179,25 @@ def test_a_run_conclusion_names_the_slots_its_consultations_overrun():
     case08 = " ".join(run_conclusion(table, load_scenario("case08")))
     assert "overtime a day in total" in case08
     assert "longer than their slots" not in case08
+
+
+def test_a_conclusion_tells_callers_lost_from_rings_unanswered():
+    """Rings and callers are different figures: a practice that lets its callers through
+    on their redials has more unanswered rings than lost callers, and the conclusion says
+    each in its own words. Every key figure has its phrases."""
+    from sim.conclusion import KEY_METRICS, PHRASES
+
+    assert set(KEY_METRICS) <= set(PHRASES)
+    rows = []
+    for metric, (base, mean) in {"abandonment_rate": (0.45, 0.31),
+                                 "callers_gave_up_rate": (0.17, 0.10)}.items():
+        diff = mean - base
+        rows.append((0, "Phone to 12", metric, None, None, None, base, base - 0.01,
+                     base + 0.01, 10, math.nan, math.nan, math.nan))
+        rows.append((1, "Phone to 16", metric, None, None, None, mean, mean - 0.01,
+                     mean + 0.01, 10, diff, diff - 0.005, diff + 0.005))
+    paragraph = design_paragraph(effects(pd.DataFrame(rows, columns=COLUMNS), 1, 0),
+                                 "Phone to 16", "Phone to 12")
+    better = paragraph.split("Better:")[1]
+    assert "percentage points fewer calls go unanswered (each ring counts)" in better
+    assert "percentage points fewer callers never get through, after their redials" in better
