@@ -376,10 +376,10 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
         from joblib import Parallel, delayed
 
         done = []
-        for case_rows, row, runs in Parallel(n_jobs=jobs, return_as="generator")(
+        for result in Parallel(n_jobs=jobs, return_as="generator")(
                 delayed(_calibrate_case)(case, *args) for case in CASES):
-            done.append((case_rows, row, runs))
-            tick(runs)  # the case's runs, for the command line's progress bar
+            done.append(result)
+            tick(result[2])  # the case's runs, for the command line's progress bar
     return (pd.DataFrame([r for case_rows, _row, _runs in done for r in case_rows]),
             pd.DataFrame([row for _rows, row, _runs in done]))
 

@@ -1227,9 +1227,8 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
         axes[0].set_yticklabels([f"case {c:02d}" for c in cases])
         axes[0].set_ylim(len(cases) - 0.5, -0.5)
         axes[0].set_ylabel("Practice case")
-        from sim.calibration import NATIONAL_LIST
-
-        at_list = "read_at" in national and (national["read_at"] == NATIONAL_LIST).all()
+        # read at the national list where the case's own-list figure stands beside it
+        at_list = "own_list_mean" in national and national["own_list_mean"].notna().all()
         sub[k].suptitle("National face-validity figures, every case"
                         + (", each read at the national list its source states it for"
                            if at_list else ""), x=0.01, ha="left",
