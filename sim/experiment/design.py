@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PositiveFloat, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 from scipy.stats import qmc
 
 from sim.scenario.changes import set_path, unknown_entries
@@ -33,6 +33,7 @@ from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
 from sim.scenario.schema import (
     Name,
     NonNegativeWhole,
+    Number,
     PositiveWhole,
     Scenario,
     Strict,
@@ -41,8 +42,8 @@ from sim.scenario.schema import (
 
 
 class Range(Strict):
-    low: float
-    high: float
+    low: Number
+    high: Number
     integer: bool = False
 
 
@@ -63,7 +64,7 @@ class Design(Strict):
 class Stopping(Strict):
     """Add replications until each metric's CI half-width is at most its target."""
 
-    half_widths: dict[str, PositiveFloat]
+    half_widths: dict[str, Annotated[Number, Field(gt=0)]]
     max_replications: PositiveWhole
 
 

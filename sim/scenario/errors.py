@@ -19,7 +19,14 @@ def field_path(path: Sequence[Any]) -> str:
     return text or "(top level)"
 
 
+#: How YAML spells the values Python would show as True, False and None.
+_YAML_WORDS = {True: "true", False: "false", None: "null"}
+
+
 def show(value: Any, limit: int = 60) -> str:
+    """``value`` as the file spells it (``true``, not Python's ``True``), cut to ``limit``."""
+    if value is None or isinstance(value, bool):
+        return _YAML_WORDS[value]
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

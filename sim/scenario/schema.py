@@ -17,7 +17,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
     PlainSerializer,
     model_validator,
 )
@@ -84,18 +83,31 @@ def whole_number(value: object) -> object:
 
 #: An integer field that refuses 6.0 instead of reading it as 6.
 WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+
+
+def not_true_or_false(value: object) -> object:
+    """Refuse booleans where a number is meant: pydantic would read ``slot_min: true`` as
+    a 1-minute slot and ``share_70plus: true`` as everyone."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+#: A float field that refuses true and false instead of reading them as 1 and 0.
+Number = Annotated[float, BeforeValidator(not_true_or_false)]
+NonNegativeNumber = Annotated[Number, Field(ge=0)]
 NonNegativeWhole = Annotated[WholeNumber, Field(ge=0)]
 PositiveWhole = Annotated[WholeNumber, Field(gt=0)]
 
 #: A time of day, written "HH:MM" in files and held as minutes after midnight.
 Clock = Annotated[float, BeforeValidator(parse_clock),
                   PlainSerializer(clock_text, return_type=str, when_used="json")]
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Probability = Annotated[Number, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 #: Upper bounds keep a day finite and catch typos (a duration of 9000 minutes, a list of
 #: ten million patients); they are far beyond any real practice.
 MINUTES_IN_DAY = 24 * 60
-Minutes = Annotated[float, Field(gt=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
-NonNegativeMinutes = Annotated[float, Field(ge=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
+Minutes = Annotated[Number, Field(gt=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
+NonNegativeMinutes = Annotated[Number, Field(ge=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -195,7 +207,7 @@ class Clinic(Strict):
 
     open: Clock
     close: Clock
-    working_days_per_year: Annotated[float, Field(gt=0, le=366)] = Field(
+    working_days_per_year: Annotated[Number, Field(gt=0, le=366)] = Field(
         description="Days the clinic is open a year; turns yearly rates into daily demand."
     )
     on: dict[Weekday, OpeningHours] = Field(
@@ -214,7 +226,7 @@ class Clinic(Strict):
 class Season(Strict):
     """Demand over the year: a cosine with its low in ``quietest_week``."""
 
-    peak_to_trough: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
+    peak_to_trough: Annotated[Number, Field(ge=1.0, le=10.0)] = Field(
         description="Busiest week's demand over the quietest week's (D16: about 1.2).")
     quietest_week: Annotated[WholeNumber, Field(ge=1, le=53)] = Field(
         description="Week of the year with the least demand (D16: August).")
@@ -226,7 +238,7 @@ class Calendar(Strict):
     weekdays: list[Weekday] = Field(
         default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1,
         description="Working weekdays, in order; a run is consecutive working days.")
-    demand_by_weekday: dict[Weekday, Annotated[float, Field(gt=0, le=10)]] = Field(
+    demand_by_weekday: dict[Weekday, Annotated[Number, Field(gt=0, le=10)]] = Field(
         default_factory=dict,
         description="Relative demand by weekday (normalised to a mean of 1 over the working "
                     "weekdays; a weekday not listed counts as 1).")
@@ -248,7 +260,7 @@ class Booking(Strict):
     earliest_days: Annotated[WholeNumber, Field(ge=0, le=260)] = Field(
         default=1, description="A planned need books from this many working days after it "
                                "arises (0: later the same day).")
-    own_gp_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+    own_gp_extra_days: Annotated[Number, Field(ge=0, le=260)] = Field(
         default=0.0, description="Working days more a patient accepts to wait to see their "
                                  "own GP (continuity against speed).")
     own_gp_first_rung_only: bool = Field(
@@ -256,12 +268,12 @@ class Booking(Strict):
                                    "starts with the own GP's role: patients wait for their "
                                    "known doctor rather than see another, but a need the "
                                    "route gives a nurse first stays with the nurse (case 16).")
-    own_team_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+    own_team_extra_days: Annotated[Number, Field(ge=0, le=260)] = Field(
         default=0.0, description="... to be seen within their own team.")
-    own_clinician_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+    own_clinician_extra_days: Annotated[Number, Field(ge=0, le=260)] = Field(
         default=0.0, description="... to see their own clinician of another role "
                                  "(population.own_clinician: a fixed nurse).")
-    level_extra_days: Annotated[float, Field(ge=0, le=260)] = Field(
+    level_extra_days: Annotated[Number, Field(ge=0, le=260)] = Field(
         default=0.0, description="Working days more a need waits for each lower rung of its "
                                  "route (lowest competent level first, within reason).")
     release_acute_days: Annotated[WholeNumber, Field(ge=0, le=260)] | None = Field(
@@ -290,7 +302,7 @@ class FollowUps(Strict):
 class Reviews(Strict):
     """Chronic-care reviews: morbid patients are reviewed at intervals, booked ahead."""
 
-    interval_days: Annotated[float, Field(gt=0, le=2600)] = Field(
+    interval_days: Annotated[Number, Field(gt=0, le=2600)] = Field(
         description="Working days between a morbid patient's reviews.")
     book_ahead_days: Annotated[WholeNumber, Field(ge=0, le=260)] = Field(
         default=10, description="A review is booked this many working days before it is due.")
@@ -300,7 +312,7 @@ class Reviews(Strict):
 class Notes(Strict):
     """Work after a consultation that is not face time: notes, referrals, results."""
 
-    share_of_consultation: dict[Name, Annotated[float, Field(ge=0, le=10)]] = Field(
+    share_of_consultation: dict[Name, Annotated[Number, Field(ge=0, le=10)]] = Field(
         default_factory=dict, description="By role: minutes of notes per minute with the "
                                           "patient, added to each consultation whose "
                                           "durations are face time (T14, T15).")
@@ -325,11 +337,11 @@ class Population(Strict):
         description="Share aged 70+ of the population the base rates were measured on."
     )
     reference_share_morbid: Probability
-    relative_rate_70plus: Annotated[float, Field(gt=0, le=100)] = Field(
+    relative_rate_70plus: Annotated[Number, Field(gt=0, le=100)] = Field(
         description="Contact rate of people aged 70+ relative to the rest."
     )
-    relative_rate_morbid: Annotated[float, Field(gt=0, le=100)]
-    demand_factor: Annotated[float, Field(gt=0, le=10)] | None = Field(
+    relative_rate_morbid: Annotated[Number, Field(gt=0, le=100)]
+    demand_factor: Annotated[Number, Field(gt=0, le=10)] | None = Field(
         default=None, description="The list's contacts per patient relative to the "
                                   "reference population's rates, where a source states "
                                   "it (a practice's own count, or case 6's \"2,500 "
@@ -337,7 +349,7 @@ class Population(Strict):
                                   "provinces\"): it replaces the factor the shares aged "
                                   "70+ and morbid give. Those shares still say which "
                                   "patients contact the practice more.")
-    morbid_duration_factor: Annotated[float, Field(gt=0, le=10)] = Field(
+    morbid_duration_factor: Annotated[Number, Field(gt=0, le=10)] = Field(
         default=1.0, description="Consultations with a morbid patient take this many times "
                                  "as long (a heavy list: cases 16, 17).")
     teams: dict[Name, Probability] = Field(
@@ -361,7 +373,7 @@ class Population(Strict):
 
 class Role(Strict):
     label: str
-    cost_per_hour: Annotated[float, Field(ge=0, le=100_000)]
+    cost_per_hour: Annotated[Number, Field(ge=0, le=100_000)]
     level: NonNegativeWhole = Field(
         description="Rank on the escalation ladder; higher answers lower.")
     doctor: bool = False
@@ -402,7 +414,7 @@ class HistoryTaking(Strict):
     before: list[Name] = Field(min_length=1, description="Roles whose same-day consultation "
                                                         "the history goes before.")
     duration: DistSpec = Field(description="Minutes the history takes.")
-    later_share: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
+    later_share: Annotated[Number, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = Field(
         description="The consultation after a history, as a share of its usual time.")
 
 
@@ -434,7 +446,7 @@ class ContactType(Strict):
 class Window(Strict):
     start: Clock
     end: Clock
-    weight: NonNegativeFloat = 1.0
+    weight: NonNegativeNumber = 1.0
 
 
 class StreamDay(Strict):
@@ -447,7 +459,7 @@ class StreamDay(Strict):
 
 class DemandStream(Strict):
     channel: Channel
-    per_patient_year: Annotated[float, Field(ge=0, le=365)]
+    per_patient_year: Annotated[Number, Field(ge=0, le=365)]
     mix: dict[Name, Probability]
     profile: list[Window] = Field(default_factory=list)
     on: dict[Weekday, StreamDay] = Field(
@@ -640,7 +652,7 @@ class Staff(Strict):
                                           "this person's consultations (a nurse in the room "
                                           "for a remote GP's video consultations: case 17); "
                                           "the consultation waits until one is free.")
-    list_share: Annotated[float, Field(ge=0, le=1000)] | None = Field(
+    list_share: Annotated[Number, Field(ge=0, le=1000)] | None = Field(
         default=None, description="Relative share of the list with each of these people as "
                                   "own GP, or as own clinician where their role is in "
                                   "population.own_clinician (null: 1 if the role keeps a "
@@ -671,7 +683,7 @@ class Practice(Strict):
     capacities: PositiveWhole | None = Field(default=None, description="ydernumre (list rights)")
     doctors: str | None = Field(default=None, description="headcount, excluding trainees")
     owner_doctors: str | None = None
-    practice_staff: NonNegativeFloat | None = Field(default=None, description="headcount")
+    practice_staff: NonNegativeNumber | None = Field(default=None, description="headcount")
     list_open: bool | None = None
     region: str | None = None
     municipality_type: str | None = None
