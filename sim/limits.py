@@ -15,3 +15,10 @@ MAX_SEED = 2**63 - 1
 #: of 910,000 points would exhaust memory before the first task. Larger questions are
 #: better asked with a Latin hypercube (design kind lhs) or in several sweeps.
 MAX_DESIGN_POINTS = 10_000
+
+#: The shortest booked slot a scenario may set, in minutes. The appointment book lays out
+#: every slot of every person's day over the booking horizon before the run: a slot of
+#: 0.0001 minutes (a typo) made millions of slots a person a day and took 6 GB for one week
+#: of the default practice. The bundled practices book 10 to 90 minutes; a minute is far
+#: below any real appointment.
+MIN_SLOT_MIN = 1.0

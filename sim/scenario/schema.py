@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from sim.limits import MIN_SLOT_MIN
+
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 
@@ -108,6 +110,8 @@ Probability = Annotated[Number, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 MINUTES_IN_DAY = 24 * 60
 Minutes = Annotated[Number, Field(gt=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
 NonNegativeMinutes = Annotated[Number, Field(ge=0.0, le=MINUTES_IN_DAY, allow_inf_nan=False)]
+#: A booked slot's length: at least a minute (see ``sim.limits.MIN_SLOT_MIN``).
+SlotMinutes = Annotated[Number, Field(ge=MIN_SLOT_MIN, le=MINUTES_IN_DAY, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -383,7 +387,7 @@ class Role(Strict):
                              description="People in this role have patients listed with them "
                                          "(their own GP).")
     default_block: Name = Field(description="Block kind for working time no block covers.")
-    slot_min: Minutes = Field(description="Default length of a booked slot.")
+    slot_min: SlotMinutes = Field(description="Default length of a booked slot.")
 
 
 class BlockKind(Strict):
@@ -543,7 +547,7 @@ class Block(Strict):
     kind: Name
     start: Clock
     end: Clock
-    slot_min: Minutes | None = None
+    slot_min: SlotMinutes | None = None
     group_size: Annotated[WholeNumber, Field(ge=2, le=100)] | None = Field(
         default=None, description="Seats in each slot: a group session for contact types "
                                   "marked group.")
