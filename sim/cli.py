@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim import __version__, engine_build
-from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
+from sim.limits import MAX_DESIGN_POINTS, MAX_SEED, MAX_WEEKS
 from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.scenario.errors import Problem, ScenarioError
 
@@ -579,9 +579,10 @@ def _add_progress(p: argparse.ArgumentParser) -> None:
 
 
 def _add_weeks(p: argparse.ArgumentParser, whose: str = "the scenario's") -> None:
-    p.add_argument("--weeks", "-w", type=_positive_int, default=None,
+    p.add_argument("--weeks", "-w", type=_whole_number(1, MAX_WEEKS, f"1 to {MAX_WEEKS} weeks"),
+                   default=None,
                    help=f"weeks measured in each run (default: {whose} calendar)")
-    p.add_argument("--warmup-weeks", type=_whole_number(0, 520, "0 to 520 weeks"),
+    p.add_argument("--warmup-weeks", type=_whole_number(0, MAX_WEEKS, f"0 to {MAX_WEEKS} weeks"),
                    default=None, help="weeks simulated and discarded before measuring "
                                       f"(default: {whose} calendar)")
 

@@ -9,6 +9,11 @@ from __future__ import annotations
 #: the largest is 2^63 - 1; the command line and experiment files accept the same range.
 MAX_SEED = 2**63 - 1
 
+#: Weeks a run may measure, and weeks of warm-up, at most: ten years. Runs keep their
+#: memory flat over weeks, so the limit only catches typos (--weeks 5200 for 520): a
+#: year of the largest case takes about 2 s, so ten years about 20 s a run.
+MAX_WEEKS = 520
+
 #: Design points an experiment may have unless the user raises the limit (--max-points).
 #: Every point is validated and held as a scenario before anything runs: about 160 kB
 #: and 3 ms each, so 10,000 points already take some 1.6 GB and half a minute, and a grid

@@ -75,6 +75,8 @@ def test_corpus_is_not_empty():
     (["run", "--seed", "-1"], "from 0"),
     (["run", "--seed", "1e99"], "whole number"),
     (["run", "--jobs", "0"], "at least 1"),
+    (["run", "--weeks", "5200"], "1 to 520 weeks"),  # as a scenario's calendar allows
+    (["compare", "default", "case03", "--warmup-weeks", "521"], "0 to 520 weeks"),
     (["sweep", "experiments/delegation_degree.yaml"], "--out"),
     (["sweep", "experiments/delegation_degree.yaml", "-o", "/tmp/x", "--backend", "spark"],
      "invalid choice"),

@@ -71,6 +71,9 @@ def test_the_python_api_refuses_impossible_runs_with_a_plain_message():
                         (dict(first_replication=-1), "first_replication")):
         with pytest.raises(ValueError, match=f"^{name} must be a whole number"):
             run_replications(scenario, **{"replications": 1, **wrong})
+    for name in ("weeks", "warmup_weeks"):  # as a scenario's calendar and the command line
+        with pytest.raises(ValueError, match=f"^{name} must be at most 520"):
+            run_replications(scenario, 1, **{name: 521})
     with pytest.raises(TypeError, match="a Scenario, a bundled name or a file"):
         run_replications(42)
 

@@ -29,7 +29,7 @@ from sim.scenario.loading import (
     scenario_from_dict,
     validation_problems,
 )
-from sim.limits import MAX_DESIGN_POINTS, MAX_SEED
+from sim.limits import MAX_DESIGN_POINTS, MAX_SEED, MAX_WEEKS
 from sim.scenario.schema import (
     Name,
     NonNegativeWhole,
@@ -74,9 +74,9 @@ class Experiment(Strict):
     base: str = Field(description="scenario: bundled name or path relative to this file")
     seed: Annotated[NonNegativeWhole, Field(le=MAX_SEED)] = 1
     replications: PositiveWhole = Field(description="independent runs per design point")
-    weeks: PositiveWhole | None = Field(
+    weeks: Annotated[PositiveWhole, Field(le=MAX_WEEKS)] | None = Field(
         default=None, description="weeks measured per run (default: the scenario's calendar)")
-    warmup_weeks: NonNegativeWhole | None = Field(
+    warmup_weeks: Annotated[NonNegativeWhole, Field(le=MAX_WEEKS)] | None = Field(
         default=None, description="weeks of warm-up per run (default: the scenario's)")
     replications_per_task: Annotated[PositiveWhole | Literal["auto"],
                                      BeforeValidator(whole_number)] = Field(

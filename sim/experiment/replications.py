@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
+from sim.limits import MAX_WEEKS
 from sim.progress import tick
 from sim.metrics import (KEYS, RunMetrics, bookings_table, contacts_table, day_row,
                          events_table, summarise)
@@ -40,10 +41,13 @@ DAY_STAFF_COLUMNS = ["replication", "day", "staff_id", "group", "role", "team", 
 def run_calendar(scenario: Scenario, weeks: int | None = None,
                  warmup_weeks: int | None = None) -> RunCalendar:
     """The calendar of a run: the scenario's weeks and warm-up unless overridden (at
-    least one measured week, no negative warm-up)."""
+    least one measured week, no negative warm-up, at most ``MAX_WEEKS`` of each)."""
     for name, value, least in (("weeks", weeks, 1), ("warmup_weeks", warmup_weeks, 0)):
         if value is not None:
             _whole_number(name, value, least, " (or None for the scenario's own)")
+            if value > MAX_WEEKS:
+                raise ValueError(f"{name} must be at most {MAX_WEEKS} (ten years), not "
+                                 f"{value!r}")
     return RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=warmup_weeks)
 
 

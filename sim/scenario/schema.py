@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.limits import MIN_SLOT_MIN
+from sim.limits import MAX_WEEKS, MIN_SLOT_MIN
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
@@ -249,9 +249,9 @@ class Calendar(Strict):
     season: Season | None = None
     start_week: Annotated[WholeNumber, Field(ge=1, le=53)] = Field(
         default=1, description="Week of the year the run starts in (for the season).")
-    weeks: Annotated[WholeNumber, Field(ge=1, le=520)] = Field(
+    weeks: Annotated[WholeNumber, Field(ge=1, le=MAX_WEEKS)] = Field(
         default=8, description="Weeks measured in each run (replication).")
-    warmup_weeks: Annotated[WholeNumber, Field(ge=0, le=520)] = Field(
+    warmup_weeks: Annotated[WholeNumber, Field(ge=0, le=MAX_WEEKS)] = Field(
         default=4, description="Weeks simulated before measuring starts, then discarded.")
 
 
