@@ -10,6 +10,7 @@ import operator
 import re
 from dataclasses import dataclass
 
+from sim.labels import metric_bounds
 from sim.metrics import OVERALL_METRICS, practice_metric_expected
 from sim.scenario.errors import Problem, ScenarioError
 
@@ -111,4 +112,21 @@ def parse_target(text: str, source: str = "--target") -> Target:
                                      repr(metric))])
     if not math.isfinite(value):
         raise ScenarioError([Problem(source, (), "a finite number", repr(text))])
+    outside = _outside_range(metric, value)
+    if outside:
+        raise ScenarioError([Problem(source, (), outside, repr(text))])
     return Target(metric, op, value)
+
+
+def _outside_range(metric: str, value: float) -> str | None:
+    """Why a target's value lies outside where ``metric`` can be (None if it does not).
+    Such a target always holds or never does, so a search would run to its largest list or
+    its smallest and report that as the capacity: a typo (2 for 2 %), not a wish."""
+    bounds = metric_bounds(metric)
+    if bounds == "share" and not 0.0 <= value <= 1.0:
+        return (f"a value from 0 to 1: {metric} is a share (0.15 for 15 %), so a target of "
+                f"{value:g} always holds or never does")
+    if bounds == "nonnegative" and value < 0.0:
+        return (f"a value of 0 or more: {metric} is never negative, so a target of "
+                f"{value:g} always holds or never does")
+    return None

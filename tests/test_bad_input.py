@@ -82,6 +82,10 @@ def test_corpus_is_not_empty():
      "invalid choice"),
     (["capacity", "default", "--confidence", "1.5"], "between 0 and 1 (exclusive)"),
     (["capacity", "default", "-t", "nonsense"], "METRIC >= VALUE"),
+    # a target outside the metric's range always holds or never does: the search would
+    # report its largest or smallest list as the capacity
+    (["capacity", "default", "-t", "abandonment_rate <= 2"], "a value from 0 to 1"),
+    (["capacity", "default", "-t", "tnaa_days <= -1"], "tnaa_days is never negative"),
 ])
 def test_bad_command_line_options(args, fragment, capsys):
     try:
