@@ -190,6 +190,18 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert len(problems(path)) >= 3
 
 
+def test_a_new_entry_is_taken_for_a_misspelling_only_when_an_inherited_name_is_close(tmp_path):
+    """A new staff entry named like none of those inherited is a new person: each missing
+    field is its own problem; one named like an inherited entry is probably that entry
+    misspelled, and one problem says so (the corpus has those)."""
+    found = problems(write(tmp_path, "extends: default\nstaff: {locum: {count: 1}}\n"))
+    assert sorted(found) == sorted(f"{tmp_path / 'practice.yaml'}: staff.locum.{field}: "
+                                   "expected a value for this required field"
+                                   for field in ("role", "start", "end"))
+    found = problems(write(tmp_path, "extends: default\nstaff: {nurs: {count: 3}}\n"))
+    assert len(found) == 1 and "did you mean 'nurse'?" in found[0]
+
+
 def test_problem_in_base_names_the_loaded_file(tmp_path):
     path = write(tmp_path, "extends: default\nstaff: {gp: {count: 0}, gp_visiting: {count: 0}}\n"
                            "delegation: {degree: low}\n")

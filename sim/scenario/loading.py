@@ -568,6 +568,47 @@ def validation_problems(err: ValidationError, data: Mapping[str, Any],
             for (file, loc, found), expected in merged.items()]
 
 
+#: Sections of named entries, where a file changes an inherited entry by its name and a
+#: misspelled name adds a new entry instead.
+NAMED_SECTIONS = ("staff", "roles", "demand", "contact_types", "block_kinds")
+
+
+def _misspelled_entries(problems: list[Problem], data: Mapping[str, Any]) -> list[Problem]:
+    """The required fields missing from a new named entry, as one problem that suggests
+    the inherited entry it was probably meant to change (``staff: {nurse_phon: {count:
+    2}}`` for ``nurse_phone``), instead of one 'required field' problem per field."""
+    missing: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        if p.expected == MISSING and len(p.path) == 3 and p.path[0] in NAMED_SECTIONS:
+            missing.setdefault(tuple(p.path[:2]), []).append(p)
+    merged: list[Problem] = []
+    for p in problems:
+        entry = tuple(p.path[:2])
+        if entry not in missing:
+            merged.append(p)
+            continue
+        group = missing[entry]
+        if p is not group[0]:
+            continue  # reported with the group's first
+        section, name = entry
+        entries = data.get(section)
+        written = entries.get(name) if isinstance(entries, Mapping) else None
+        close = difflib.get_close_matches(
+            str(name), [str(k) for k in entries if k != name], n=1,
+            cutoff=SUGGESTION_CUTOFF) if isinstance(entries, Mapping) else []
+        if not close or not isinstance(written, Mapping):
+            merged.extend(group)
+            continue
+        fields = ", ".join(str(q.path[2]) for q in group)
+        given = ", ".join(map(str, written)) or "nothing"
+        merged.append(Problem(
+            group[0].file, entry,
+            f"the name of an entry to change (did you mean {close[0]!r}?), or a new entry "
+            f"with every required field ({fields} missing)",
+            f"a new entry {name!r} with only {given}"))
+    return merged
+
+
 def scenario_from_dict(
     data: Mapping[str, Any], origin: dict | None = None, source: str = "scenario"
 ) -> Scenario:
@@ -576,8 +617,8 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as err:
-        raise ScenarioError(validation_problems(
-            err, data, Scenario, lambda loc: _origin_file(origin, loc, source))) from None
+        raise ScenarioError(_misspelled_entries(validation_problems(
+            err, data, Scenario, lambda loc: _origin_file(origin, loc, source)), data)) from None
     problems = [
         Problem(_origin_file(origin, p.path, source), p.path, p.expected, p.found)
         for p in check_scenario(scenario)
