@@ -419,10 +419,35 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
         if message.startswith(prefix):
             message = message[len(prefix):]
     value = error.get("input")
+    if kind in ("float_parsing", "int_parsing") and isinstance(value, str):
+        hint = _comma_hint(value, whole=kind == "int_parsing")
+        if hint:
+            return f"{message.split(',')[0]} ({hint})"
     if (kind == "less_than_equal" and (error.get("ctx") or {}).get("le") == 1
             and isinstance(value, (int, float)) and 1 < value <= 100):
         message += f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
     return message
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_THOUSANDS_COMMA = re.compile(r"^\s*\d{1,3}(,\d{3})+\s*$")
+
+
+def _comma_hint(text: str, whole: bool) -> str | None:
+    """How to write a number given with a comma (a Danish decimal comma, or a thousands
+    separator) where a ``whole`` number or any number is meant; None for other text."""
+    number = text.strip()
+    if _THOUSANDS_COMMA.match(number):
+        if whole:
+            return f"no thousands separator: write {number.replace(',', '')}"
+        return (f"a point for decimals and no thousands separator: write "
+                f"{number.replace(',', '.')} for a decimal comma, {number.replace(',', '')} "
+                "for thousands")
+    if _DECIMAL_COMMA.match(number):
+        if whole:
+            return f"{number} has a decimal comma; a count is a whole number"
+        return f"decimals take a point, not a comma: write {number.replace(',', '.')}"
+    return None
 
 
 def _unknown_key(loc: tuple, model: type[BaseModel], data: Any) -> str:
