@@ -24,6 +24,8 @@ from pydantic import (
 from sim.limits import MAX_WEEKS, MIN_SLOT_MIN
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+#: A time written another way that still says hours and minutes: "8.00", "8,30", "8".
+_CLOCK_OTHERWISE = re.compile(r"^(\d{1,2})(?:[.,](\d{2}))?$")
 
 
 def parse_clock(value: object) -> float:
@@ -34,6 +36,11 @@ def parse_clock(value: object) -> float:
             if minutes <= 24 * 60:
                 return float(minutes)
     hint = ""
+    written = _CLOCK_OTHERWISE.match(value.strip()) if isinstance(value, str) else None
+    if written:  # "8.00" as in "kl. 8.00", or "8": the hours and minutes are there
+        hours, minutes = int(written.group(1)), int(written.group(2) or 0)
+        if 0 <= hours < 24 and 0 <= minutes < 60:
+            hint = f' (with a colon: "{hours:02d}:{minutes:02d}")'
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         meant = "08:30"
         if math.isfinite(value):
