@@ -184,17 +184,20 @@ def test_case_files_validate_without_warnings(capsys):
 
 
 @pytest.mark.parametrize("degree", ["low", "medium", "high"])
-def test_every_case_takes_every_delegation_degree(tmp_path, degree):
+def test_every_case_takes_every_delegation_degree(tmp_path, degree, capsys):
     """The product's question, "what if this practice delegates more?", asked of any case
     by a file that changes only the degree: every case's own contact types have a route
     at every degree, so the file is valid (case 4's moment consultations had one at its
-    own degree only)."""
+    own degree only), and every role of its own gets work there (case 5's younger GP
+    had routes at medium only, and sat idle at low and high)."""
     files = []
     for case in CASES:
         path = tmp_path / f"case{case:02d}_{degree}.yaml"
         path.write_text(f"extends: case{case:02d}\ndelegation: {{degree: {degree}}}\n")
         files.append(str(path))
     assert main(["validate", *files]) == 0
+    captured = capsys.readouterr()
+    assert "no work reaches" not in captured.out + captured.err
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -795,6 +795,33 @@ def test_phone_duty_in_an_hour_no_call_rings_in_is_warned_of(tmp_path):
     assert found and all("10:00-12:00 on mon, tue, wed, thu, fri" in p for p in found), found
 
 
+def test_someone_whose_role_no_work_reaches_is_warned_of(tmp_path):
+    """A manager added to consult in the default practice, where no route names
+    managers: her planned block would stay idle all day. A manager on admin alone (cases
+    1, 11, 12) waits for nothing, so is not warned of."""
+    path = write(tmp_path, """\
+        extends: default
+        staff:
+          boss:
+            role: manager
+            start: "08:00"
+            end: "16:00"
+            blocks: [{kind: planned, start: "08:00", end: "16:00"}]
+        """)
+    found = [p for p in warnings_of(path) if "no work reaches" in p]
+    assert len(found) == 1 and "staff.boss" in found[0] and "(planned)" in found[0], found
+    admin = write(tmp_path, """\
+        extends: default
+        staff:
+          boss:
+            role: manager
+            start: "08:00"
+            end: "16:00"
+            blocks: [{kind: admin, start: "08:00", end: "16:00"}]
+        """, "admin.yaml")
+    assert not [p for p in warnings_of(admin) if "no work reaches" in p]
+
+
 def test_the_run_report_carries_the_warnings(tmp_path):
     """A report read later, away from the terminal, still says the day is odd."""
     from sim import load_scenario, run_replications

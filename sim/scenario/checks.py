@@ -736,7 +736,49 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
         return []  # an invalid scenario gets its errors, not guesses built on them
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
             *_warn_no_one_for_same_day(s), *_warn_no_one_to_answer(s),
-            *_warn_phone_without_calls(s), *_warn_absent_attendees(s)]
+            *_warn_phone_without_calls(s), *_warn_absent_attendees(s),
+            *_warn_takes_no_work(s)]
+
+
+def roles_given_work(s: Scenario) -> set[str]:
+    """Roles some work can reach at the scenario's delegation degree: a route of a
+    contact type (complex patients' routes too), answering the phone (a triage duration),
+    answering questions (a supervising role), assisting a colleague, or taking a history."""
+    roles = {r for route in s.delegation.routes.get(s.delegation.degree, {}).values()
+             for r in route}
+    roles |= {r for route in s.delegation.complex_routes.values() for r in route}
+    roles |= set(s.triage.durations)
+    roles |= {r for r, spec in s.roles.items() if spec.supervises}
+    roles |= {r for entry in s.staff.values() for r in entry.assisted_by}
+    roles |= {r for spec in s.contact_types.values() if spec.history_taking is not None
+              for r in spec.history_taking.by}
+    return roles
+
+
+def _warn_takes_no_work(s: Scenario) -> Iterator[Problem]:
+    """Someone on staff with blocks of waiting for work (activity ``idle``: planned,
+    acute, open ...) whose role no work reaches at the degree (a manager added to consult,
+    while no route names managers): those blocks stay idle, which the file hardly meant.
+    Blocks whose time is work of its own (admin, meetings) are not waiting."""
+    given = roles_given_work(s)
+    waiting: dict[str, set[str]] = {}
+    for weekday in s.calendar.weekdays:
+        for sid, role_name, plan in weekday_plans(s, weekday):
+            role = s.roles.get(role_name)
+            if role is None or role_name in given:
+                continue
+            for _start, _end, kind in day_plan(s, plan, role.default_block):
+                bk = s.block_kinds.get(kind)
+                if bk is not None and bk.activity == "idle" and bk.serves:
+                    waiting.setdefault(sid, set()).add(kind)
+    for sid, kinds in waiting.items():
+        degree = s.delegation.degree
+        yield _problem(("staff", sid),
+                       f"a role that work goes to at delegation degree {degree!r}: named in a "
+                       f"route (delegation.routes.{degree}), answering the phone "
+                       "(triage.durations), supervising, assisting or taking histories",
+                       f"role {s.staff[sid].role!r}, which no work reaches, in blocks that "
+                       f"wait for work ({', '.join(sorted(kinds))}): idle there all day")
 
 
 def _warn_no_one_to_answer(s: Scenario) -> Iterator[Problem]:
