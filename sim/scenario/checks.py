@@ -737,7 +737,7 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
             *_warn_no_one_for_same_day(s), *_warn_no_one_to_answer(s),
             *_warn_phone_without_calls(s), *_warn_absent_attendees(s),
-            *_warn_takes_no_work(s)]
+            *_warn_takes_no_work(s), *_warn_planned_slots(s)]
 
 
 def roles_given_work(s: Scenario) -> set[str]:
@@ -865,6 +865,28 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
             yield _problem(("staff", sid, "count"),
                            "someone present to hold the acute slots of this day plan",
                            "0: the acute slots are held by nobody present")
+
+
+def _warn_planned_slots(s: Scenario) -> Iterator[Problem]:
+    """Planned slots held by someone whose role no route at the degree names: no need is
+    ever booked in them (case 10's manager consulting at medium, asked at low, where the
+    base's routes name no managers)."""
+    degree = s.delegation.degree
+    routed = {r for route in s.delegation.routes.get(degree, {}).values() for r in route}
+    routed |= {r for route in s.delegation.complex_routes.values() for r in route}
+    given = roles_given_work(s)  # a role no work reaches at all: warned of as such
+    for sid, person in s.staff.items():
+        if person.count == 0 or person.role in routed or person.role not in given:
+            continue
+        blocks = [(prefix + where, start, end) for prefix, plan in _plans(person)
+                  for where, start, end, _kind in _slot_blocks(s, plan, "planned")]
+        if blocks:
+            where, start, end = blocks[0]
+            yield _problem(("staff", sid) + where,
+                           f"planned slots held by a role that a route at delegation degree "
+                           f"{degree!r} names (delegation.routes.{degree})",
+                           f"planned slots {_span(start, end)} for role {person.role!r}, "
+                           "which no route names: no one is ever booked in them")
 
 
 def _outside(start: float, end: float, opens: float, close: float) -> list[str]:
