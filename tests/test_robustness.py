@@ -799,27 +799,21 @@ def test_someone_whose_role_no_work_reaches_is_warned_of(tmp_path):
     """A manager added to consult in the default practice, where no route names
     managers: her planned block would stay idle all day. A manager on admin alone (cases
     1, 11, 12) waits for nothing, so is not warned of."""
-    path = write(tmp_path, """\
-        extends: default
-        staff:
-          boss:
-            role: manager
-            start: "08:00"
-            end: "16:00"
-            blocks: [{kind: planned, start: "08:00", end: "16:00"}]
-        """)
-    found = [p for p in warnings_of(path) if "no work reaches" in p]
+    def manager_in(kind: str) -> list[str]:
+        path = write(tmp_path, f"""\
+            extends: default
+            staff:
+              boss:
+                role: manager
+                start: "08:00"
+                end: "16:00"
+                blocks: [{{kind: {kind}, start: "08:00", end: "16:00"}}]
+            """, f"{kind}.yaml")
+        return [p for p in warnings_of(path) if "no work reaches" in p]
+
+    found = manager_in("planned")
     assert len(found) == 1 and "staff.boss" in found[0] and "(planned)" in found[0], found
-    admin = write(tmp_path, """\
-        extends: default
-        staff:
-          boss:
-            role: manager
-            start: "08:00"
-            end: "16:00"
-            blocks: [{kind: admin, start: "08:00", end: "16:00"}]
-        """, "admin.yaml")
-    assert not [p for p in warnings_of(admin) if "no work reaches" in p]
+    assert manager_in("admin") == []
 
 
 def test_the_run_report_carries_the_warnings(tmp_path):
