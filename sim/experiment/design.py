@@ -228,6 +228,16 @@ def _design_problems(spec: Experiment, file: str) -> list[Problem]:
     return problems
 
 
+def _with_range_hint(spec: Experiment, problem: Problem) -> str:
+    """What a point's problem expects, saying how to fix the range a Latin hypercube drew
+    a decimal from where a whole number is meant (a count of staff, a list size)."""
+    rng = spec.design.ranges.get(".".join(map(str, problem.path)))
+    if rng is not None and not rng.integer and "whole number" in problem.expected:
+        return (f"{problem.expected}; the range design.ranges."
+                f"{'.'.join(map(str, problem.path))} draws decimals: add 'integer: true' to it")
+    return problem.expected
+
+
 def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
                     ) -> LoadedExperiment:
     """Read and validate an experiment file and every scenario point it defines; a design
@@ -273,7 +283,8 @@ def load_experiment(path: str | Path, max_points: int = MAX_DESIGN_POINTS
         except KeyError as err:
             found = [Problem(where, (factor,), "a scenario field path", str(err))]
         except ScenarioError as err:
-            found = [Problem(where, p.path, p.expected, p.found) for p in err.problems]
+            found = [Problem(where, p.path, _with_range_hint(spec, p), p.found)
+                     for p in err.problems]
         else:
             points.append(DesignPoint(index, name, factors, scenario))
             continue
