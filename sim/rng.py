@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import zlib
 from itertools import islice
+from numbers import Integral
 from typing import Iterator
 
 import numpy as np
+
+from sim.limits import MAX_SEED
 
 #: Uniform draws attached to each contact, one per random decision about it. The names
 #: index into the row a contact carries (see :class:`sim.engine.contacts.Contact`).
@@ -131,14 +134,24 @@ class _Seeded(np.random.bit_generator.ISeedSequence):
         return self.state
 
 
+def check_seed(name: str, value: object, most: int | None = MAX_SEED) -> int:
+    """``value`` as a seed or a replication number: a whole number from 0 to ``most``
+    (None: any size, as numpy's SeedSequence takes), else a ValueError naming ``name`` (a
+    seed of 1.5 was once cut to 1 without a word, and "1" failed on a comparison). The
+    product's entry points keep seeds to 2^63-1, which every results file can store."""
+    number = int(value) if isinstance(value, Integral) and not isinstance(value, bool) else -1
+    if number < 0 or most is not None and number > most:
+        bound = "" if most is None else f" to {'2^63-1' if most == MAX_SEED else most}"
+        raise ValueError(f"{name} must be a whole number from 0{bound}, not {value!r}")
+    return number
+
+
 class RandomStreams:
     """The family of streams for one (seed, replication) pair."""
 
     def __init__(self, seed: int, replication: int):
-        if seed < 0 or replication < 0:
-            raise ValueError("seed and replication must be non-negative integers")
-        self.seed = int(seed)
-        self.replication = int(replication)
+        self.seed = check_seed("seed", seed, most=None)
+        self.replication = check_seed("replication", replication, most=None)
         self._generators: dict[str, np.random.Generator] = {}
         self._rows: dict[str, DecisionRows] = {}  # by their streams' common prefix
         # The words SeedSequence(seed, spawn_key=(replication, key)) mixes into its pool,

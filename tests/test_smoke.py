@@ -71,6 +71,9 @@ def test_the_python_api_refuses_impossible_runs_with_a_plain_message():
                         (dict(first_replication=-1), "first_replication")):
         with pytest.raises(ValueError, match=f"^{name} must be a whole number"):
             run_replications(scenario, **{"replications": 1, **wrong})
+    for seed in (1.5, "1", -1, True, 2**63):  # 1.5 was once cut to 1, giving seed 1's runs
+        with pytest.raises(ValueError, match="^seed must be a whole number from 0 to 2\\^63-1"):
+            run_replications(scenario, 1, seed=seed)
     for name in ("weeks", "warmup_weeks"):  # as a scenario's calendar and the command line
         with pytest.raises(ValueError, match=f"^{name} must be at most 520"):
             run_replications(scenario, 1, **{name: 521})

@@ -24,6 +24,7 @@ from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate
 from sim.engine.records import DayRecords
 from sim.limits import MAX_WEEKS
 from sim.progress import tick
+from sim.rng import check_seed
 from sim.metrics import (KEYS, RunMetrics, bookings_table, contacts_table, day_row,
                          events_table, summarise)
 from sim.scenario.schema import ACTIVITIES, Scenario
@@ -600,6 +601,7 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
     for name, value, least in (("replications", replications, 1), ("jobs", jobs, 1),
                                ("first_replication", first_replication, 0)):
         _whole_number(name, value, least)
+    check_seed("seed", seed)
     calendar = run_calendar(scenario, weeks, warmup_weeks)
     indices = range(first_replication, first_replication + replications)
     rows = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
