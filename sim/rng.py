@@ -141,8 +141,9 @@ def check_seed(name: str, value: object, most: int | None = MAX_SEED) -> int:
     product's entry points keep seeds to 2^63-1, which every results file can store."""
     number = int(value) if isinstance(value, Integral) and not isinstance(value, bool) else -1
     if number < 0 or most is not None and number > most:
-        bound = "" if most is None else f" to {'2^63-1' if most == MAX_SEED else most}"
-        raise ValueError(f"{name} must be a whole number from 0{bound}, not {value!r}")
+        bound = ("of 0 or more" if most is None
+                 else f"from 0 to {'2^63-1' if most == MAX_SEED else most}")
+        raise ValueError(f"{name} must be a whole number {bound}, not {value!r}")
     return number
 
 
