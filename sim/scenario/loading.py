@@ -419,6 +419,9 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
         if message.startswith(prefix):
             message = message[len(prefix):]
     value = error.get("input")
+    if (kind == "literal_error" and isinstance(value, str) and _weekday(value)
+            and "'mon'" in str((error.get("ctx") or {}).get("expected"))):
+        return f"{message} (write {_weekday(value)!r} for {value!r})"
     if kind in ("float_parsing", "int_parsing") and isinstance(value, str):
         hint = _comma_hint(value, whole=kind == "int_parsing")
         if hint:
@@ -427,6 +430,24 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
             and isinstance(value, (int, float)) and 1 < value <= 100):
         message += f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
     return message
+
+
+#: Weekdays by their full Danish and English names: a weekday written as one of these,
+#: or as its first three letters or more ('man.', 'Tue', 'onsdag'), is that day.
+_WEEKDAY_NAMES = {"mandag": "mon", "tirsdag": "tue", "onsdag": "wed", "torsdag": "thu",
+                  "fredag": "fri", "lørdag": "sat", "søndag": "sun", "monday": "mon",
+                  "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
+                  "saturday": "sat", "sunday": "sun"}
+
+
+def _weekday(text: str) -> str | None:
+    """The schema's name of a weekday written another way ('mandag', 'Tue', 'Monday'), or
+    None if ``text`` names no weekday."""
+    word = text.strip().lower().rstrip(".")
+    if len(word) < 3:
+        return None
+    return next((short for name, short in _WEEKDAY_NAMES.items() if name.startswith(word)),
+                None)
 
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
