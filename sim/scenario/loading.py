@@ -646,12 +646,13 @@ def _misspelled_entries(problems: list[Problem], data: Mapping[str, Any]) -> lis
             merged.extend(group)
             continue
         fields = ", ".join(str(q.path[2]) for q in group)
-        given = ", ".join(map(str, written)) or "nothing"
+        given = ", ".join(map(str, written))
         merged.append(Problem(
             group[0].file, entry,
             f"the name of an entry to change (did you mean {close[0]!r}?), or a new entry "
             f"with every required field ({fields} missing)",
-            f"a new entry {name!r} with only {given}"))
+            f"a new entry {name!r} with only {given}" if given
+            else f"a new, empty entry {name!r}"))
     return merged
 
 
