@@ -22,13 +22,8 @@ from scipy.stats import qmc
 
 from sim.scenario.changes import set_path, unknown_entries
 from sim.scenario.errors import Problem, ScenarioError, show
-from sim.scenario.loading import (
-    load_raw,
-    read_yaml_mapping,
-    resolve_reference,
-    scenario_from_dict,
-    validation_problems,
-)
+from sim.scenario.loading import load_raw, read_yaml_mapping, resolve_reference, scenario_from_dict
+from sim.scenario.wording import validation_problems
 from sim.limits import MAX_DESIGN_POINTS, MAX_SEED, MAX_WEEKS
 from sim.scenario.schema import (
     Name,

@@ -1,0 +1,268 @@
+"""pydantic's validation errors in a reader's words: each problem names the file, the
+field, what was found and what was expected, and where the slip is a common one (a
+misspelled key or entry name, a decimal comma, a Danish weekday, a time written "8.00")
+how to write it instead."""
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.errors import Problem, show
+from sim.scenario.schema import DistSpec
+
+
+#: How alike an unknown key and a field name must be (difflib's ratio) to suggest the
+#: field: difflib's own default, close enough that the guess is usually right.
+SUGGESTION_CUTOFF = 0.6
+
+#: What a required field left out should have held.
+MISSING = "a value for this required field"
+
+#: The ``Name`` pattern in words (pydantic would show the regular expression).
+NAME_RULE = ("a name of the letters a-z and A-Z, digits, '_', '.' or '-' (no spaces, and no "
+             "letters such as æ, ø or å)")
+
+
+def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
+              data: Any = None) -> str:
+    """What the user should have written, in words."""
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return _unknown_key(loc, model, data)
+    if kind == "missing":
+        return MISSING
+    if kind in ("string_pattern_mismatch", "string_type") and tuple(loc) == (
+            "delegation", "degree"):  # the degrees the routes give, to pick from
+        routes = ((data or {}).get("delegation") or {}).get("routes")
+        if isinstance(routes, Mapping) and routes:
+            return f"one of {', '.join(map(str, routes))}"
+    if kind == "string_pattern_mismatch":
+        return NAME_RULE
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        return (f"a distribution with dist: one of {', '.join(DIST_FAMILIES)} (a "
+                "distribution is given whole, with all its fields)")
+    message = str(error["msg"])
+    for prefix in ("Input should be ", "Value error, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    value = error.get("input")
+    if (kind == "literal_error" and isinstance(value, str) and _weekday(value)
+            and "'mon'" in str((error.get("ctx") or {}).get("expected"))):
+        return f"{message} (write {_weekday(value)!r} for {value!r})"
+    if kind in ("float_parsing", "int_parsing") and isinstance(value, str):
+        hint = _comma_hint(value, whole=kind == "int_parsing")
+        if hint:
+            return f"{message.split(',')[0]} ({hint})"
+    if (kind == "less_than_equal" and (error.get("ctx") or {}).get("le") == 1
+            and isinstance(value, (int, float)) and 1 < value <= 100):
+        message += f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
+    return message
+
+
+#: Weekdays by their full Danish and English names: a weekday written as one of these,
+#: or as its first three letters or more ('man.', 'Tue', 'onsdag'), is that day.
+_WEEKDAY_NAMES = {"mandag": "mon", "tirsdag": "tue", "onsdag": "wed", "torsdag": "thu",
+                  "fredag": "fri", "lørdag": "sat", "søndag": "sun", "monday": "mon",
+                  "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
+                  "saturday": "sat", "sunday": "sun"}
+
+
+def _weekday(text: str) -> str | None:
+    """The schema's name of a weekday written another way ('mandag', 'Tue', 'Monday'), or
+    None if ``text`` names no weekday."""
+    word = text.strip().lower().rstrip(".")
+    if len(word) < 3:
+        return None
+    return next((short for name, short in _WEEKDAY_NAMES.items() if name.startswith(word)),
+                None)
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_THOUSANDS_COMMA = re.compile(r"^\s*\d{1,3}(,\d{3})+\s*$")
+
+
+def _comma_hint(text: str, whole: bool) -> str | None:
+    """How to write a number given with a comma (a Danish decimal comma, or a thousands
+    separator) where a ``whole`` number or any number is meant; None for other text."""
+    number = text.strip()
+    if _THOUSANDS_COMMA.match(number):
+        if whole:
+            return f"no thousands separator: write {number.replace(',', '')}"
+        return (f"a point for decimals and no thousands separator: write "
+                f"{number.replace(',', '.')} for a decimal comma, {number.replace(',', '')} "
+                "for thousands")
+    if _DECIMAL_COMMA.match(number):
+        if whole:
+            return f"{number} has a decimal comma; a count is a whole number"
+        return f"decimals take a point, not a comma: write {number.replace(',', '.')}"
+    return None
+
+
+def _unknown_key(loc: tuple, model: type[BaseModel], data: Any) -> str:
+    """'no such key', with the closest allowed key as a suggestion and the allowed ones."""
+    allowed = _allowed_keys(loc[:-1], model, data)
+    listing = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=SUGGESTION_CUTOFF)
+    if close:
+        return f"no such key; did you mean {close[0]!r}?{listing}"
+    return f"no such key; check the spelling{listing}"
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _tag(model: Any) -> Any:
+    """The ``dist`` a distribution model stands for (its discriminator), if any."""
+    field = model.model_fields.get("dist")
+    args = typing.get_args(field.annotation) if field is not None else ()
+    return args[0] if args else None
+
+
+def _unwrap(annotation: Any, node: Any) -> Any:
+    """``annotation`` without Annotated and Optional; a union of models resolved by the
+    ``dist`` written in ``node`` (the discriminator), or None if it cannot be told."""
+    while True:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in args if a is not type(None)]
+            tag = node.get("dist") if isinstance(node, dict) else None
+            chosen = [m for m in members if _is_model(m) and _tag(m) == tag] or \
+                [m for m in members if _is_model(m)]
+            if len(chosen) != 1 and len(members) != 1:
+                return None
+            annotation = chosen[0] if len(chosen) == 1 else members[0]
+        else:
+            return annotation
+
+
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _allowed_keys(loc: tuple, model: Any, data: Any = None) -> list[str]:
+    """Field names allowed at ``loc`` in the schema, for "unknown key" hints: through
+    nested models, mappings of names (``staff.nurse``), lists (``blocks[0]``) and
+    distributions (chosen by the ``dist`` written in ``data``)."""
+    annotation, node = model, data
+    for part in loc:
+        annotation = _unwrap(annotation, node)
+        origin = typing.get_origin(annotation)
+        if _is_model(annotation):
+            field = annotation.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif origin is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif origin is list:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return []
+        node = _child(node, part)
+    annotation = _unwrap(annotation, node)
+    return list(annotation.model_fields) if _is_model(annotation) else []
+
+
+#: The distribution families a ``dist:`` may name, in the schema's order.
+DIST_FAMILIES: tuple[str, ...] = tuple(
+    typing.get_args(m.model_fields["dist"].annotation)[0]
+    for m in typing.get_args(typing.get_args(DistSpec)[0]))
+_UNION_TAGS = set(DIST_FAMILIES)
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple:
+    """Drop the discriminator tags and key markers pydantic adds to locations."""
+    cleaned: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and part in _UNION_TAGS:
+            continue
+        if part == "[key]":  # pydantic's marker for "the key itself is wrong"
+            continue
+        if _union_member(part, node):  # which member of a union: not a field
+            continue
+        cleaned.append(part)
+        node = node.get(part) if isinstance(node, dict) else (
+            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node)
+            else None)
+    return tuple(cleaned)
+
+
+def _union_member(part: Any, node: Any) -> bool:
+    """Whether a location part is pydantic's name for a member of a union (``int``,
+    ``literal['auto']``, ``function-after[...]``) rather than a key the user wrote."""
+    if not isinstance(part, str) or (isinstance(node, dict) and part in node):
+        return False
+    return part in ("int", "float", "str", "bool", "none") or part.startswith(
+        ("literal[", "function-", "constrained-", "lax-", "strict-"))
+
+
+def validation_problems(err: ValidationError, data: Mapping[str, Any],
+                        model: type[BaseModel], file_of) -> list[Problem]:
+    """Pydantic's errors as problems naming file, field, what was found and expected; a
+    value no member of a union accepts is one problem whose expectations are joined
+    ('greater than 0 or 'auto''), not one per member."""
+    merged: dict[tuple, list[str]] = {}
+    for e in err.errors():
+        loc = _clean_loc(tuple(e["loc"]), data)
+        found = None if e["type"] == "missing" else show(e.get("input"))
+        expected = merged.setdefault((file_of(loc), loc, found), [])
+        text = _expected(e, loc, model, data)
+        if text not in expected:
+            expected.append(text)
+    return [Problem(file, loc, " or ".join(expected), found)
+            for (file, loc, found), expected in merged.items()]
+
+
+#: Sections of named entries, where a file changes an inherited entry by its name and a
+#: misspelled name adds a new entry instead.
+NAMED_SECTIONS = ("staff", "roles", "demand", "contact_types", "block_kinds")
+
+
+def misspelled_entries(problems: list[Problem], data: Mapping[str, Any]) -> list[Problem]:
+    """The required fields missing from a new named entry, as one problem that suggests
+    the inherited entry it was probably meant to change (``staff: {nurse_phon: {count:
+    2}}`` for ``nurse_phone``), instead of one 'required field' problem per field."""
+    missing: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        if p.expected == MISSING and len(p.path) == 3 and p.path[0] in NAMED_SECTIONS:
+            missing.setdefault(tuple(p.path[:2]), []).append(p)
+    merged: list[Problem] = []
+    for p in problems:
+        entry = tuple(p.path[:2])
+        if entry not in missing:
+            merged.append(p)
+            continue
+        group = missing[entry]
+        if p is not group[0]:
+            continue  # reported with the group's first
+        section, name = entry
+        entries = data.get(section)
+        written = entries.get(name) if isinstance(entries, Mapping) else None
+        close = difflib.get_close_matches(
+            str(name), [str(k) for k in entries if k != name], n=1,
+            cutoff=SUGGESTION_CUTOFF) if isinstance(entries, Mapping) else []
+        if not close or not isinstance(written, Mapping):
+            merged.extend(group)
+            continue
+        fields = ", ".join(str(q.path[2]) for q in group)
+        given = ", ".join(map(str, written))
+        merged.append(Problem(
+            group[0].file, entry,
+            f"the name of an entry to change (did you mean {close[0]!r}?), or a new entry "
+            f"with every required field ({fields} missing)",
+            f"a new entry {name!r} with only {given}" if given
+            else f"a new, empty entry {name!r}"))
+    return merged
