@@ -869,8 +869,8 @@ def _warn_acute_slots(s: Scenario) -> Iterator[Problem]:
 
 def _warn_planned_slots(s: Scenario) -> Iterator[Problem]:
     """Planned slots held by someone whose role no route at the degree names: no need is
-    ever booked in them (case 10's manager consulting at medium, asked at low, where the
-    base's routes name no managers)."""
+    ever booked in them (case 10's consulting manager, asked at low before the case's file
+    gave her routes there: base.yaml's routes name no managers)."""
     degree = s.delegation.degree
     routed = {r for route in s.delegation.routes.get(degree, {}).values() for r in route}
     routed |= {r for route in s.delegation.complex_routes.values() for r in route}
