@@ -10,7 +10,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from sim.labels import metric_bounds
+from sim.labels import metric_bounds, metric_info
 from sim.metrics import OVERALL_METRICS, practice_metric_expected
 from sim.scenario.errors import Problem, ScenarioError
 
@@ -59,8 +59,6 @@ class Target:
     def _scale_unit(self) -> tuple[float, str]:
         """How the summary scales the figure, and its unit with a leading space ('' if
         none)."""
-        from sim.labels import metric_info
-
         _label, unit, scale, _better = metric_info(self.metric)
         return scale, f" {unit}" if unit else ""
 

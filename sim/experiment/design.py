@@ -226,10 +226,11 @@ def _design_problems(spec: Experiment, file: str) -> list[Problem]:
 def _with_range_hint(spec: Experiment, problem: Problem) -> str:
     """What a point's problem expects, saying how to fix the range a Latin hypercube drew
     a decimal from where a whole number is meant (a count of staff, a list size)."""
-    rng = spec.design.ranges.get(".".join(map(str, problem.path)))
+    path = ".".join(map(str, problem.path))
+    rng = spec.design.ranges.get(path)
     if rng is not None and not rng.integer and "whole number" in problem.expected:
-        return (f"{problem.expected}; the range design.ranges."
-                f"{'.'.join(map(str, problem.path))} draws decimals: add 'integer: true' to it")
+        return (f"{problem.expected}; the range design.ranges.{path} draws decimals: add "
+                "'integer: true' to it")
     return problem.expected
 
 

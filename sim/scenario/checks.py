@@ -740,13 +740,19 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
             *_warn_takes_no_work(s), *_warn_planned_slots(s)]
 
 
+def roles_on_routes(s: Scenario) -> set[str]:
+    """Roles a route at the scenario's delegation degree names (complex patients' routes
+    too): the roles a need can be booked with."""
+    return ({r for route in s.delegation.routes.get(s.delegation.degree, {}).values()
+             for r in route}
+            | {r for route in s.delegation.complex_routes.values() for r in route})
+
+
 def roles_given_work(s: Scenario) -> set[str]:
     """Roles some work can reach at the scenario's delegation degree: a route of a
     contact type (complex patients' routes too), answering the phone (a triage duration),
     answering questions (a supervising role), assisting a colleague, or taking a history."""
-    roles = {r for route in s.delegation.routes.get(s.delegation.degree, {}).values()
-             for r in route}
-    roles |= {r for route in s.delegation.complex_routes.values() for r in route}
+    roles = roles_on_routes(s)
     roles |= set(s.triage.durations)
     roles |= {r for r, spec in s.roles.items() if spec.supervises}
     roles |= {r for entry in s.staff.values() for r in entry.assisted_by}
@@ -872,8 +878,7 @@ def _warn_planned_slots(s: Scenario) -> Iterator[Problem]:
     ever booked in them (case 10's consulting manager, asked at low before the case's file
     gave her routes there: base.yaml's routes name no managers)."""
     degree = s.delegation.degree
-    routed = {r for route in s.delegation.routes.get(degree, {}).values() for r in route}
-    routed |= {r for route in s.delegation.complex_routes.values() for r in route}
+    routed = roles_on_routes(s)
     given = roles_given_work(s)  # a role no work reaches at all: warned of as such
     for sid, person in s.staff.items():
         if person.count == 0 or person.role in routed or person.role not in given:
