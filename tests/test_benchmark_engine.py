@@ -52,6 +52,17 @@ def test_best_steps_takes_each_steps_best_pass(benchmark_engine):
     assert benchmark_engine.best_steps(passes) == pytest.approx(6.0)
 
 
+def test_paired_ratios_read_each_pass_against_the_reference_pass_before_it(benchmark_engine):
+    """[5] holds each pass of the case against the reference's pass just before it, so a
+    slow spell that hits a pair hits both sides of its ratio."""
+    ref = {"events": 600, "customers": 100}
+    # (reference seconds, engine seconds): the second pair ran at half speed throughout
+    engine = {"events": 360, "contacts": 90, "pairs": [(1.0, 1.0), (2.0, 2.0), (1.0, 1.2)]}
+    ratios = benchmark_engine.paired_ratios(engine, ref)
+    assert ratios["events"] == pytest.approx([0.5, 0.6, 0.6])
+    assert ratios["contacts"] == pytest.approx([0.75, 0.9, 0.9])
+
+
 def test_timed_run_is_run_ones_run(benchmark_engine):
     """[3] times run_one's loop step by step: it must make what run_one makes."""
     from sim.experiment.replications import run_one
