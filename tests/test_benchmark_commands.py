@@ -66,3 +66,13 @@ def test_a_commands_cpu_time_counts_the_workers_it_waited_for(bench):
                               f"subprocess.run([sys.executable, '-c', {burn!r}], check=True)"])
     assert alone.cpu > 0.02
     assert nested.cpu >= 0.9 * alone.cpu  # the burning child's CPU, not the parent's alone
+
+
+def test_small_runs_are_read_as_pairs_of_minus_j_2_over_minus_j_1(bench):
+    """[1]'s small runs: each pair's -j 2 time over its -j 1 time, the two in turn."""
+    import sys
+
+    sleeps = "import sys, time; time.sleep(0.05 if sys.argv[-1] == '1' else 0.15)"
+    ratios, ones, twos = bench.paired_ratios([sys.executable, "-c", sleeps], 2)
+    assert len(ratios) == len(ones) == len(twos) == 2 and ratios == sorted(ratios)
+    assert all(1.5 < r < 4.0 for r in ratios)  # -j 2 sleeps three times as long
