@@ -265,16 +265,19 @@ def section_startup(figures: Figures, mode: str, exe: list[str], largest: str) -
 # --- [1] -j 2 against -j 1 -------------------------------------------------------------------
 
 
-def paired_ratios(cmd: list[str], pairs: int) -> tuple[list[float], list[Outcome],
-                                                      list[Outcome]]:
-    """``cmd -j 2``'s wall time over ``cmd -j 1``'s in each of ``pairs`` pairs, the two
-    taking turns (sorted), with the outcomes of each."""
-    ones: list[Outcome] = []
-    twos: list[Outcome] = []
+def taking_turns(cmd: list[str], pairs: int) -> tuple[list[Outcome], list[Outcome]]:
+    """``pairs`` runs each of ``cmd -j 1`` and ``cmd -j 2``, taking turns so the machine's
+    drift hits both alike: their outcomes, pair by pair."""
+    outcomes: dict[int, list[Outcome]] = {1: [], 2: []}
     for rep in range(pairs):
         for jobs in ((1, 2) if rep % 2 == 0 else (2, 1)):
-            (ones if jobs == 1 else twos).append(run_timed(cmd + ["-j", str(jobs)]))
-    return sorted(b.seconds / a.seconds for a, b in zip(ones, twos)), ones, twos
+            outcomes[jobs].append(run_timed(cmd + ["-j", str(jobs)]))
+    return outcomes[1], outcomes[2]
+
+
+def ratios_by_pair(ones: list[Outcome], twos: list[Outcome]) -> list[float]:
+    """Each pair's -j 2 wall time over its -j 1 wall time, sorted."""
+    return sorted(b.seconds / a.seconds for a, b in zip(ones, twos))
 
 
 def best_of(cmd: list[str], repeats: int) -> float:
@@ -283,13 +286,9 @@ def best_of(cmd: list[str], repeats: int) -> float:
 
 def pair(cmd: list[str], repeats: int) -> tuple[Outcome, Outcome]:
     """The quickest run of ``cmd -j 1`` and of ``cmd -j 2`` (wall time, with its CPU
-    time), alternating so the machine's drift hits both alike."""
-    outcomes: dict[int, list[Outcome]] = {1: [], 2: []}
-    for rep in range(repeats):
-        for jobs in ((1, 2) if rep % 2 == 0 else (2, 1)):
-            outcomes[jobs].append(run_timed(cmd + ["-j", str(jobs)]))
-    best = {jobs: min(found, key=lambda o: o.seconds) for jobs, found in outcomes.items()}
-    return best[1], best[2]
+    time), taking turns."""
+    ones, twos = taking_turns(cmd, repeats)
+    return (min(ones, key=lambda o: o.seconds), min(twos, key=lambda o: o.seconds))
 
 
 def two_at_once(mode: str) -> float:
@@ -362,7 +361,8 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
               ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"]]
     ratios = []
     for args in smalls:
-        found, ones, twos = paired_ratios(exe + args, SMALL_PAIRS[mode])
+        ones, twos = taking_turns(exe + args, SMALL_PAIRS[mode])
+        found = ratios_by_pair(ones, twos)
         ratio = statistics.median(found)
         ratios.append((ratio, f"clinicsim {' '.join(args)}: {ratio:.2f} (pairs "
                               f"{found[0]:.2f}-{found[-1]:.2f}; -j 1 "

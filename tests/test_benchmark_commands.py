@@ -73,6 +73,7 @@ def test_small_runs_are_read_as_pairs_of_minus_j_2_over_minus_j_1(bench):
     import sys
 
     sleeps = "import sys, time; time.sleep(0.05 if sys.argv[-1] == '1' else 0.15)"
-    ratios, ones, twos = bench.paired_ratios([sys.executable, "-c", sleeps], 2)
+    ones, twos = bench.taking_turns([sys.executable, "-c", sleeps], 2)
+    ratios = bench.ratios_by_pair(ones, twos)
     assert len(ratios) == len(ones) == len(twos) == 2 and ratios == sorted(ratios)
     assert all(1.5 < r < 4.0 for r in ratios)  # -j 2 sleeps three times as long
