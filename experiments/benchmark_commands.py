@@ -18,10 +18,11 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
     start, imports, loading and checking the scenario, compiling it and setting up the
     run's patients. It is split into interpreter start, imports and the rest.
 [1] ``clinicsim run case03 --weeks 1 --warmup-weeks 0 -r 200`` (1,000 days of the largest
-    case) with ``-j 2`` against ``-j 1``, best of 3; and small runs, where ``-j 2`` must not
-    be slower than ``-j 1`` (the worker pool's start-up against a second of work): the
-    median over alternating pairs of each pair's ratio, as the machine's noise between two
-    runs of the same second-long command is several per cent. Beside
+    case) with ``-j 2`` against ``-j 1``; and small runs, where ``-j 2`` must not be slower
+    than ``-j 1`` (the worker pool's start-up against a second of work). Both are read as
+    the median over alternating pairs of each pair's ratio: the machine's speed drifts
+    between runs of the same command, and a pair's two commands run minutes apart at most,
+    where the quickest run of each may come from different hours' speeds. Beside
     the speed-up, the machine's ceiling for it now: how much longer two CPU-bound
     processes take side by side than one alone (a pure-Python loop, and the command's own
     work: two ``-j 1`` runs of half the runs), and the command's serial part (a 2-run
@@ -80,7 +81,10 @@ TARGET_FRONTIER_S = 120.0
 STARTUP_PROCESSES = {"full": 5, "quick": 3}
 #: [1] Runs of one week of the largest case: 200 x 5 days = 1,000 days (quick: 100 days).
 PARALLEL_RUNS = {"full": 200, "quick": 20}
-#: [1] Repeats of each parallel command (the best counts).
+#: [1] Alternating pairs of the 1,000-day command on -j 1 and -j 2 (the median of the
+#: pairs' speed-ups counts).
+PARALLEL_PAIRS = {"full": 5, "quick": 1}
+#: [1] Repeats of the 2-run command that sizes the serial part (the best counts).
 PARALLEL_REPEATS = {"full": 3, "quick": 1}
 #: [1] The machine's own ceiling: a CPU-bound pure-Python loop (no I/O, little memory) of
 #: this many steps, one process alone against two at once, alternating; pairs (the median
@@ -284,13 +288,6 @@ def best_of(cmd: list[str], repeats: int) -> float:
     return min(run_timed(cmd).seconds for _ in range(repeats))
 
 
-def pair(cmd: list[str], repeats: int) -> tuple[Outcome, Outcome]:
-    """The quickest run of ``cmd -j 1`` and of ``cmd -j 2`` (wall time, with its CPU
-    time), taking turns."""
-    ones, twos = taking_turns(cmd, repeats)
-    return (min(ones, key=lambda o: o.seconds), min(twos, key=lambda o: o.seconds))
-
-
 def two_at_once(mode: str) -> float:
     """How much longer two CPU-bound processes take side by side than one alone (median
     over alternating pairs): 1.0 on two real cores, more where the cores are shared."""
@@ -328,10 +325,16 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
             figures.add(Figure(1, name, None, "x", op, target, "whole processes",
                                note=f"{available_cpus()} CPU available: -j is capped at it"))
         return
-    runs, repeats = PARALLEL_RUNS[mode], PARALLEL_REPEATS[mode]
+    runs, pairs, repeats = PARALLEL_RUNS[mode], PARALLEL_PAIRS[mode], PARALLEL_REPEATS[mode]
     big = exe + ["run", largest, "-r", str(runs), "--weeks", "1", "--warmup-weeks", "0"]
-    one, two_jobs = pair(big, repeats)
-    t1, t2 = one.seconds, two_jobs.seconds
+    ones, twos = taking_turns(big, pairs)
+    speedups = [1.0 / r for r in reversed(ratios_by_pair(ones, twos))]  # ascending
+    speedup = statistics.median(speedups)
+    t1 = statistics.median(o.seconds for o in ones)
+    t2 = statistics.median(o.seconds for o in twos)
+    cpu1 = statistics.median(o.cpu for o in ones)
+    cpu2 = statistics.median(o.cpu for o in twos)
+    best = min(o.seconds for o in ones) / min(o.seconds for o in twos)
     # what no split can share: a 2-run command on -j 1 less its two runs
     two = best_of(exe + ["run", largest, "-r", "2", "--weeks", "1", "--warmup-weeks", "0",
                          "-j", "1"], repeats)
@@ -344,19 +347,22 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
     own = side_by_side(half, WORK_PAIRS[mode])
     own_ceiling = parallel_ceiling(t1, serial, own)
     days = runs * weekdays
-    figures.add(Figure(1, f"-j 2 speed-up over -j 1, {days:,} days of {largest}", t1 / t2, "x",
+    figures.add(Figure(1, f"-j 2 speed-up over -j 1, {days:,} days of {largest}", speedup, "x",
                        ">=", TARGET_SPEEDUP,
                        f"clinicsim run {largest} -r {runs} --weeks 1 --warmup-weeks 0, -j 1: "
-                       f"{t1:.2f} s, -j 2: {t2:.2f} s; wall clock, best of {repeats}",
-                       note=f"the machine's ceiling now {ceiling:.2f}: two CPU-bound "
+                       f"{t1:.2f} s, -j 2: {t2:.2f} s (medians); wall clock, median over "
+                       f"{pairs} alternating pairs of each pair's -j 1 time over its -j 2 time",
+                       note=f"pairs {speedups[0]:.2f}-{speedups[-1]:.2f}, quickest over "
+                            f"quickest {best:.2f}; "
+                            f"the machine's ceiling now {ceiling:.2f}: two CPU-bound "
                             f"processes side by side take {slowdown:.2f} times as long as "
                             f"one (median of {SPIN_PAIRS[mode]} pairs), and {serial:.2f} s "
                             "of start-up and summary are the main process's alone; "
                             f"{own_ceiling:.2f} for this command's own work, two -j 1 runs "
                             f"of {runs // 2} side by side taking {own:.2f} times as long as "
                             f"one (median of {WORK_PAIRS[mode]} pairs); CPU time, workers "
-                            f"included, -j 1 {one.cpu:.2f} s, -j 2 {two_jobs.cpu:.2f} s "
-                            f"({two_jobs.cpu / one.cpu:.2f} times)"))
+                            f"included, medians, -j 1 {cpu1:.2f} s, -j 2 {cpu2:.2f} s "
+                            f"({cpu2 / cpu1:.2f} times)"))
     smalls = [["run", "-r", str(SMALL_RUNS), "--weeks", "1"],
               ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"]]
     ratios = []
