@@ -99,8 +99,13 @@ WORK_PAIRS = {"full": 3, "quick": 1}
 #: [1] Small runs: a few runs of one week, where the pool's start-up weighs most. A
 #: small command takes about a second, and the machine's noise between two runs of the same
 #: command is several per cent: the figure is the median over alternating pairs, each
-#: pair's -j 2 time over its -j 1 time.
+#: pair's -j 2 time over its -j 1 time. Four runs of the default or of the largest case
+#: leave less than a worker needs (``FORKED_POOL_START_S``), so both commands keep their
+#: runs in one process and the ratio is the noise between two runs of the same work;
+#: eight of the default leave more, so ``-j 2`` starts a worker with the least work that
+#: does, where its start-up weighs most.
 SMALL_RUNS = 4
+SMALL_FORKING_RUNS = 8
 SMALL_PAIRS = {"full": 8, "quick": 2}
 #: [6] Each case's workload: runs, measured weeks, warm-up weeks, workers.
 WORKLOAD_RUNS, WORKLOAD_WEEKS, WORKLOAD_WARMUP, WORKLOAD_JOBS = 20, 52, 4, 2
@@ -364,7 +369,8 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
                             f"included, medians, -j 1 {cpu1:.2f} s, -j 2 {cpu2:.2f} s "
                             f"({cpu2 / cpu1:.2f} times)"))
     smalls = [["run", "-r", str(SMALL_RUNS), "--weeks", "1"],
-              ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"]]
+              ["run", largest, "-r", str(SMALL_RUNS), "--weeks", "1", "--warmup-weeks", "0"],
+              ["run", "-r", str(SMALL_FORKING_RUNS), "--weeks", "1"]]
     ratios = []
     for args in smalls:
         ones, twos = taking_turns(exe + args, SMALL_PAIRS[mode])
