@@ -28,7 +28,6 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from fractions import Fraction
 from itertools import accumulate
-from operator import itemgetter
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
@@ -50,10 +49,6 @@ HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "ref
 SEEN = ("consulted", "home_visit")
 #: Outcomes of a caller who never reached anyone (after any redials).
 GAVE_UP = ("abandoned", "line_closed")
-#: (worker index, kind) of a task row
-_WORKER_AND_KIND = itemgetter(0, 1)
-#: The outcome of a contact row
-_OUTCOME = itemgetter(CONTACT_COLUMNS.index("outcome"))
 WORKING = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
 TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")
 DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
@@ -201,8 +196,12 @@ class RunMetrics:
         list_roles, doctors = self.list_roles, self.doctors
         callers = gave_up = own = gp_seen = consulted = by_others = 0
         seen_waits = []
+        # counted in plain dicts: a Counter built each day runs Python code of its own
+        # (its __init__, update and __missing__), which compiling this module cannot speed up
+        outcomes: dict[str, int] = {}
         for c in records.contacts:
             outcome = c[6]
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
             seen = outcome in SEEN
             if c[1] == "phone":
                 callers += 1
@@ -261,7 +260,6 @@ class RunMetrics:
             self.planned_waits[wait] += 1
         ratio("planned_wait_mean_days", wait_total, waited)
         # outcomes ---------------------------------------------------------------------------
-        outcomes = Counter(map(_OUTCOME, records.contacts))
         per_day("contacts_arisen", records.arisen)
         per_day("contacts_carried_over", records.carried)
         self.carried.append((today, records.carried))
@@ -309,9 +307,10 @@ class RunMetrics:
                 doctor_minutes += busy
         per_day("overtime_min", math.fsum(overtime.values()))
         role_of = [s[2] for s in records.staff]
-        tasks: Counter = Counter()
-        for (w, kind), n in Counter(map(_WORKER_AND_KIND, records.tasks)).items():
-            tasks[(role_of[w], kind)] += n
+        tasks: dict[tuple[str, str], int] = {}
+        for task in records.tasks:  # (worker index, kind, ...); a dict, as for outcomes
+            key = (role_of[task[0]], task[1])
+            tasks[key] = tasks.get(key, 0) + 1
         for role in time_by_role:
             for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
                 cell[0] += tasks.get((role, kind), 0)
