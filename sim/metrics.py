@@ -55,6 +55,8 @@ DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
 #: Each outcome of a day with the name of its per-day metric
 _OUTCOME_METRICS = tuple((o, f"outcome_{o}") for o in DAY_OUTCOMES)
 TIME_TOLERANCE = 1e-6
+#: The tasks of a role that did none on a day (read only)
+_NO_TASKS: dict[str, int] = {}
 #: Percentile of a run's waits reported as ``*_p90_*``.
 PERCENTILE = 90
 
@@ -307,13 +309,19 @@ class RunMetrics:
                 doctor_minutes += busy
         per_day("overtime_min", math.fsum(overtime.values()))
         role_of = [s[2] for s in records.staff]
-        tasks: dict[tuple[str, str], int] = {}
-        for task in records.tasks:  # (worker index, kind, ...); a dict, as for outcomes
-            key = (role_of[task[0]], task[1])
-            tasks[key] = tasks.get(key, 0) + 1
+        # role -> kind -> tasks done: dicts by name, not a key tuple built for each task
+        tasks: dict[str, dict[str, int]] = {}
+        for task in records.tasks:  # (worker index, kind, ...)
+            role = role_of[task[0]]
+            kinds = tasks.get(role)
+            if kinds is None:
+                kinds = tasks[role] = {}
+            kind = task[1]
+            kinds[kind] = kinds.get(kind, 0) + 1
         for role in time_by_role:
+            kinds = tasks.get(role, _NO_TASKS)
             for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
-                cell[0] += tasks.get((role, kind), 0)
+                cell[0] += kinds.get(kind, 0)
                 cell[1] += 1.0
         ratio("doctor_min_per_contact", doctor_minutes, handled)
         per_day("staff_cost_dkk", cost)
