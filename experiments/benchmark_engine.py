@@ -603,13 +603,13 @@ def timing_metric_code() -> Iterator[list[float]]:
     import sim.experiment.replications as module
 
     spent = [0.0]
-    originals = module.RunMetrics, module._StaffTime
+    originals = module.RunMetrics, module.StaffTime
     module.RunMetrics = _timed(originals[0], spent)  # type: ignore[assignment]
-    module._StaffTime = _timed(originals[1], spent)  # type: ignore[assignment]
+    module.StaffTime = _timed(originals[1], spent)  # type: ignore[assignment]
     try:
         yield spent
     finally:
-        module.RunMetrics, module._StaffTime = originals
+        module.RunMetrics, module.StaffTime = originals
 
 
 def run_timed(model: CompiledScenario, seed: int, replication: int, calendar: RunCalendar,
@@ -625,7 +625,7 @@ def run_timed(model: CompiledScenario, seed: int, replication: int, calendar: Ru
     c0 = time.process_time()
     if metrics:
         run = replications.RunMetrics(model, calendar.weekdays)
-        staff = replications._StaffTime()
+        staff = replications.StaffTime()
     kept: list[dict] = []
     times.append(time.process_time() - c0)
     days = simulate_run(model, seed, replication, calendar)

@@ -50,6 +50,8 @@ SEEN = ("consulted", "home_visit")
 #: Outcomes of a caller who never reached anyone (after any redials).
 GAVE_UP = ("abandoned", "line_closed")
 WORKING = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
+#: Where each of WORKING is in ACTIVITIES (a person's minutes are in that order)
+_WORKING_AT = tuple(ACTIVITIES.index(a) for a in WORKING)
 TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")
 DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
 #: Each outcome of a day with the name of its per-day metric
@@ -284,25 +286,30 @@ class RunMetrics:
                 ratio("continuity_own_clinician", seen_own[role], with_own[role], role)
         ratio("nonphysician_consult_share", by_others, consulted)
         # staff time -------------------------------------------------------------------------
-        time_by_role = {r: dict.fromkeys(ACTIVITIES, 0.0) for r in self.roles}
+        # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.time):
+        # summed by position, not looked up by name twice for every activity and person
+        time_by_role = {r: [0.0] * len(ACTIVITIES) for r in self.roles}
         available = dict.fromkeys(self.roles, 0.0)
         overtime = dict.fromkeys(self.roles, 0.0)
         cost = 0.0
         for _sid, _group, role, _team, start, end, left, time in records.staff:
-            mine = time_by_role.setdefault(role, dict.fromkeys(ACTIVITIES, 0.0))
-            for activity, minutes in time.items():
-                mine[activity] += minutes
+            mine = time_by_role.get(role)
+            if mine is None:
+                mine = time_by_role[role] = [0.0] * len(ACTIVITIES)
+            for i, minutes in enumerate(time.values()):
+                mine[i] += minutes
             # time working for another practice is neither available nor paid by this one
             away = time["other_practice"]
             available[role] = available.get(role, 0.0) + (left - start) - time["break"] - away
             overtime[role] = overtime.get(role, 0.0) + max(0.0, left - end)
             cost += (left - start - away) * self.cost[role]
         doctor_minutes = 0.0
-        for role, time in time_by_role.items():
-            for activity, cell in self._cells_of(role, "time_use_min", ACTIVITIES):
-                cell[0] += time[activity]
+        for role, spent in time_by_role.items():
+            for (_activity, cell), minutes in zip(self._cells_of(role, "time_use_min",
+                                                                 ACTIVITIES), spent):
+                cell[0] += minutes
                 cell[1] += 1.0
-            busy = math.fsum(time[a] for a in WORKING)
+            busy = math.fsum(spent[i] for i in _WORKING_AT)
             ratio("utilisation", busy, available[role], role)
             per_day("overtime_min", overtime[role], role, by_weekday=False)
             if role in self.doctors:
@@ -393,6 +400,42 @@ class RunMetrics:
         sxx = sum(d * d for d, _ in series)
         return float(Fraction((n * sxy - sx * sy) * self.weekdays_per_week,
                               n * sxx - sx * sx))
+
+
+class StaffTime:
+    """Each person's minutes by activity over a run's measured days (a run's staff rows),
+    kept beside :class:`RunMetrics` and compiled with it in the optional compiled engine."""
+
+    def __init__(self) -> None:
+        #: (person, group, role, team) -> minutes by activity, in ACTIVITIES order
+        self.minutes: dict[tuple, list[float]] = {}
+        self.present: dict[tuple, int] = {}
+        self.days = 0
+
+    def add(self, records: DayRecords) -> None:
+        if not records.day.measured:
+            return
+        self.days += 1
+        minutes, present = self.minutes, self.present
+        for sid, group, role, team, _s, _e, _l, spent in records.staff:
+            key = (sid, group, role, team)
+            mine = minutes.get(key)
+            if mine is None:  # a person's first measured day
+                mine = minutes[key] = [0.0] * len(ACTIVITIES)
+                present[key] = 0
+            for i, m in enumerate(spent.values()):  # in ACTIVITIES order, as RunMetrics reads
+                mine[i] += m
+            present[key] += 1
+
+    def rows(self, replication: int) -> list[tuple]:
+        days = max(self.days, 1)
+        return [(replication, *key, activity, minutes / days, self.present[key])
+                for key in sorted(self.minutes, key=_person_id)
+                for activity, minutes in zip(ACTIVITIES, self.minutes[key])]
+
+
+def _person_id(key: tuple) -> str:
+    return key[0]
 
 
 def percentile(n: int, q: float, at: Callable[[int], float]) -> float:

@@ -88,9 +88,9 @@ def test_timing_the_metric_code_leaves_run_one_as_it_was(benchmark_engine):
     model = CompiledScenario(scenario)
     calendar = benchmark_engine.engine_calendar(scenario, 1)
     plain = run_one(model, 1, 0, calendar, keep_days=False)
-    originals = replications.RunMetrics, replications._StaffTime
+    originals = replications.RunMetrics, replications.StaffTime
     with benchmark_engine.timing_metric_code() as spent:
         timed = run_one(model, 1, 0, calendar, keep_days=False)
-    assert (replications.RunMetrics, replications._StaffTime) == originals
+    assert (replications.RunMetrics, replications.StaffTime) == originals
     assert (timed.rows, timed.staff) == (plain.rows, plain.staff)
     assert spent[0] > 0.0

@@ -741,6 +741,21 @@ def test_time_use_adds_up_to_hours_plus_overtime():
     np.testing.assert_allclose(per_person.total, expected, atol=1e-6)
 
 
+def test_each_persons_minutes_come_in_the_order_of_activities():
+    """The metrics sum a person's minutes by position (sim.metrics.RunMetrics, StaffTime):
+    every day's record of a person's time lists every activity, in ACTIVITIES order."""
+    from sim.scenario.schema import ACTIVITIES
+
+    for name in ("default", "case09"):
+        model = CompiledScenario(load_scenario(name))
+        calendar = RunCalendar(model.scenario.calendar, days=5, warmup_days=0)
+        days = list(simulate_run(model, 1, 0, calendar))
+        assert days and all(records.staff for records in days)
+        for records in days:
+            for person in records.staff:
+                assert tuple(person[-1]) == ACTIVITIES
+
+
 def test_every_contact_has_exactly_one_outcome_over_a_run():
     from sim.metrics import RunMetrics
 

@@ -25,9 +25,9 @@ from sim.engine.records import DayRecords
 from sim.limits import MAX_WEEKS
 from sim.progress import tick
 from sim.rng import check_seed
-from sim.metrics import (KEYS, RunMetrics, bookings_table, contacts_table, day_row,
-                         events_table, summarise)
-from sim.scenario.schema import ACTIVITIES, Scenario
+from sim.metrics import (KEYS, RunMetrics, StaffTime, bookings_table, contacts_table,
+                         day_row, events_table, summarise)
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -70,37 +70,11 @@ class RunOutput:
     tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
 
 
-class _StaffTime:
-    """Each person's minutes by activity over a run's measured days."""
-
-    def __init__(self) -> None:
-        self.minutes: dict[tuple, dict[str, float]] = {}
-        self.present: dict[tuple, int] = {}
-        self.days = 0
-
-    def add(self, records: DayRecords) -> None:
-        if not records.day.measured:
-            return
-        self.days += 1
-        for sid, group, role, team, _s, _e, _l, spent in records.staff:
-            key = (sid, group, role, team)
-            mine = self.minutes.setdefault(key, dict.fromkeys(ACTIVITIES, 0.0))
-            for activity, m in spent.items():
-                mine[activity] += m
-            self.present[key] = self.present.get(key, 0) + 1
-
-    def rows(self, replication: int) -> list[tuple]:
-        days = max(self.days, 1)
-        return [(replication, *key, activity, minutes / days, self.present[key])
-                for key in sorted(self.minutes, key=lambda k: k[0])
-                for activity, minutes in self.minutes[key].items()]
-
-
 def run_one(model: CompiledScenario, seed: int, replication: int, calendar: RunCalendar,
             event_log: bool = False, keep_days: bool = True) -> RunOutput:
     """One run: its metric rows, each person's time, and (if asked) its day tables."""
     metrics = RunMetrics(model, calendar.weekdays)
-    staff = _StaffTime()
+    staff = StaffTime()
     days: list[dict] = []
     tables: dict[str, list[pd.DataFrame]] = {}
     for records in simulate_run(model, seed, replication, calendar, event_log):
