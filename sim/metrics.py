@@ -303,6 +303,16 @@ class RunMetrics:
             available[role] = available.get(role, 0.0) + (left - start) - time["break"] - away
             overtime[role] = overtime.get(role, 0.0) + max(0.0, left - end)
             cost += (left - start - away) * self.cost[role]
+        role_of = [s[2] for s in records.staff]
+        # role -> kind -> tasks done: dicts by name, not a key tuple built for each task
+        tasks: dict[str, dict[str, int]] = {}
+        for task in records.tasks:  # (worker index, kind, ...)
+            role = role_of[task[0]]
+            kinds = tasks.get(role)
+            if kinds is None:
+                kinds = tasks[role] = {}
+            kind = task[1]
+            kinds[kind] = kinds.get(kind, 0) + 1
         doctor_minutes = 0.0
         for role, spent in time_by_role.items():
             for (_activity, cell), minutes in zip(self._cells_of(role, "time_use_min",
@@ -314,22 +324,11 @@ class RunMetrics:
             per_day("overtime_min", overtime[role], role, by_weekday=False)
             if role in self.doctors:
                 doctor_minutes += busy
-        per_day("overtime_min", math.fsum(overtime.values()))
-        role_of = [s[2] for s in records.staff]
-        # role -> kind -> tasks done: dicts by name, not a key tuple built for each task
-        tasks: dict[str, dict[str, int]] = {}
-        for task in records.tasks:  # (worker index, kind, ...)
-            role = role_of[task[0]]
-            kinds = tasks.get(role)
-            if kinds is None:
-                kinds = tasks[role] = {}
-            kind = task[1]
-            kinds[kind] = kinds.get(kind, 0) + 1
-        for role in time_by_role:
             kinds = tasks.get(role, _NO_TASKS)
             for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
                 cell[0] += kinds.get(kind, 0)
                 cell[1] += 1.0
+        per_day("overtime_min", math.fsum(overtime.values()))
         ratio("doctor_min_per_contact", doctor_minutes, handled)
         per_day("staff_cost_dkk", cost)
         ratio("cost_per_contact_dkk", cost, handled)
