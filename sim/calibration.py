@@ -27,13 +27,12 @@ from sim.engine.records import DayRecords
 from sim.progress import tick
 from sim.estimators import RatioSums, intervals
 from sim.experiment.replications import run_calendar
-from sim.metrics import HANDLED, SEEN
+from sim.metrics import HANDLED, SEEN, WORKING
 from sim.phone_load import busiest_phone_hour, load_sentence, week_of, week_sentence
 from sim.report import shown
 from sim.scenario import load_scenario, models_dir, read_yaml_mapping
 from sim.scenario.schema import ACTIVITIES, Scenario, parse_clock
 
-WORKING = tuple(a for a in ACTIVITIES if a not in ("break", "idle", "other_practice"))
 #: All time present for this practice: every activity but breaks and work for another.
 PRESENT = tuple(a for a in ACTIVITIES if a not in ("break", "other_practice"))
 
