@@ -24,6 +24,22 @@ def test_a_streams_seed_is_numpys_seed_sequence_with_its_spawn_key(seed):
                     == np.random.Generator(np.random.PCG64(numpys)).random(3)).all()
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_streams_opened_at_once_have_the_seed_words_of_streams_opened_one_by_one(seed):
+    """A run opens the streams earlier runs opened all at once (``_words_ahead``), and a new
+    one by itself: both give the PCG64 the same words."""
+    from sim.rng import _OPENED
+
+    for name in NAMES:
+        _OPENED.setdefault(name, stream_key(name))
+    for replication in REPLICATIONS:
+        streams = RandomStreams(seed, replication)
+        ahead = streams._words_ahead(tuple(NAMES))
+        for name in NAMES:
+            assert ahead[name].dtype == np.uint64 and ahead[name].flags.c_contiguous
+            assert (ahead[name] == streams._pcg64_words(name)).all()
+
+
 def test_streams_differ_by_name_replication_and_seed():
     first = RandomStreams(1, 0).generator("a").random()
     assert first != RandomStreams(1, 0).generator("b").random()
