@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Generator
 import numpy as np
 
 from sim.engine.model import CompiledScenario, pick, pick_all
-from sim.rng import DRAW, RandomStreams
+from sim.rng import DRAW, DecisionRows, RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.calendar import RunCalendar
     from sim.engine.clinic import Clinic
 
 _TYPE, _PATIENT = DRAW["type"], DRAW["patient"]
@@ -32,28 +33,60 @@ _TYPE, _PATIENT = DRAW["type"], DRAW["patient"]
 FEW = 32
 
 
-def daily_count(model: CompiledScenario, name: str, streams: RandomStreams,
-                factor: float = 1.0) -> int:
-    """How many contacts demand stream ``name`` brings today (Poisson)."""
-    return int(streams.generator(f"arrivals.{name}.count").poisson(
-        model.expected_per_day(name) * factor))
+class DemandStream:
+    """One demand stream of a run, looked up once a run rather than every day.
+
+    Its daily counts are drawn for the whole run at once: a generator's Poisson draws for
+    an array of means are its draws for each mean in turn, so the counts are those of a draw
+    a day. An outreach stream's count is drawn on the days its block is held, as they come.
+    ``factors`` are the run's days' demand factors (weekday x season), day by day.
+    """
+
+    __slots__ = ("name", "channel", "block", "counts", "count_stream", "mean", "arrivals",
+                 "contacts", "table", "patience")
+
+    def __init__(self, model: CompiledScenario, name: str, streams: RandomStreams,
+                 factors: list[float]):
+        stream = model.scenario.demand[name]
+        self.name, self.channel, self.block = name, stream.channel, stream.block
+        self.count_stream = streams.generator(f"arrivals.{name}.count")
+        self.mean = model.expected_per_day(name)
+        self.counts: list[int] | None = None
+        if stream.channel != "outreach":
+            self.counts = self.count_stream.poisson(
+                [self.mean * factor for factor in factors]).tolist()
+        self.arrivals = streams.arrival_rows(name)
+        self.contacts = streams.decision_rows(name)
+        self.table = model.type_tables[name]
+        self.patience = model.patience[name]
 
 
-def arrival_times(model: CompiledScenario, name: str, streams: RandomStreams,
+def run_demand(model: CompiledScenario, streams: RandomStreams,
+               calendar: RunCalendar) -> list[DemandStream]:
+    """The demand streams that bring contacts in this run, in the scenario's order."""
+    if model.scenario.population.list_size == 0:
+        return []
+    factors = [day.demand_factor for day in calendar.days()]  # each day's weekday x season
+    return [DemandStream(model, name, streams, factors)
+            for name, stream in model.scenario.demand.items() if stream.per_patient_year > 0]
+
+
+def arrival_times(model: CompiledScenario, name: str, rows: DecisionRows,
                   n: int, weekday: str) -> list[float]:
     """``n`` arrival times of stream ``name`` on ``weekday``, sorted.
 
     A window is chosen per arrival by inverse transform on the profile's cumulative shares
-    (the same draws ``Generator.choice`` with ``p`` makes), then a time uniformly within it.
-    A day with up to :data:`FEW` arrivals is worked in plain Python, a busier one with
-    NumPy: the same operations on the same doubles, so the same times.
+    (the same draws ``Generator.choice`` with ``p`` makes), then a time uniformly within it;
+    ``rows`` are the stream's draws (:meth:`sim.rng.RandomStreams.arrival_rows`). A day with
+    up to :data:`FEW` arrivals is worked in plain Python, a busier one with NumPy: the same
+    operations on the same doubles, so the same times.
     """
     profile = model.day_profiles[weekday][name]
     if n == 0:
         return []
     if profile is None:  # planned requests without a profile: at opening
         return [model.opening[weekday][0]] * n
-    draws = streams.arrival_rows(name).take(n)  # columns: window, offset
+    draws = rows.take(n)  # columns: window, offset
     if n <= FEW:
         cdf, starts, ends = profile.windows
         times = []
@@ -68,31 +101,27 @@ def arrival_times(model: CompiledScenario, name: str, streams: RandomStreams,
     return np.sort(starts_of + draws[:, 1] * (profile.ends[which] - starts_of)).tolist()
 
 
-def schedule_demand(clinic: Clinic, model: CompiledScenario, streams: RandomStreams) -> None:
+def schedule_demand(clinic: Clinic, model: CompiledScenario, demand: list[DemandStream]) -> None:
     """Put every new contact of the day on the clinic's calendar."""
-    env, patients, factor = clinic.env, clinic.run.patients, clinic.day.demand_factor
-    if model.scenario.population.list_size == 0:
-        return
-    for name, stream in model.scenario.demand.items():
-        if stream.per_patient_year <= 0:
-            continue
-        if stream.channel == "outreach":  # on days with its block, waiting at its start
+    env, patients, day = clinic.env, clinic.run.patients, clinic.day
+    for stream in demand:
+        if stream.counts is None:  # outreach: on days with its block, waiting at its start
             start = block_start(clinic, stream.block)
             if start is None:
                 continue
-            times = [start] * daily_count(model, name, streams, factor)
+            times = [start] * int(stream.count_stream.poisson(stream.mean * day.demand_factor))
         else:
-            times = arrival_times(model, name, streams,
-                                  daily_count(model, name, streams, factor), clinic.day.name)
+            times = arrival_times(model, stream.name, stream.arrivals,
+                                  stream.counts[day.index], day.name)
         n = len(times)
-        draws = streams.contact_draws(name, n)
+        draws = stream.contacts.take(n)
         rows = draw_rows(draws)
-        table = model.type_tables[name]
+        table = stream.table
         ctypes = ([pick(table, row[_TYPE]) for row in rows] if n <= FEW
                   else pick_all(table, draws[:, _TYPE]))
-        env.process(_arrivals(clinic, name, stream.channel, times, ctypes,
+        env.process(_arrivals(clinic, stream.name, stream.channel, times, ctypes,
                               patients.pick(draws[:, _PATIENT]).tolist(), rows,
-                              model.patience[name]))
+                              stream.patience))
 
 
 def block_start(clinic: Clinic, kind: str | None) -> float | None:

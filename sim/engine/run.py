@@ -24,7 +24,7 @@ from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
-from sim.engine.demand import draw_rows, schedule_demand
+from sim.engine.demand import draw_rows, run_demand, schedule_demand
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario
 from sim.engine.population import Patients
@@ -118,6 +118,7 @@ class RunState:
         self._redial_time = streams.uniforms("phone.redial_time")
         self._follow_up = streams.uniforms("follow_ups.ask")
         self._follow_up_after = streams.uniforms("follow_ups.after")
+        self.demand = run_demand(model, streams, calendar)
 
     # --- contacts ---------------------------------------------------------------------------
     def derived_contact(self, clinic: Clinic, source: str, ctype: str,
@@ -293,7 +294,7 @@ class RunState:
             need = self.derived_contact(clinic, "review", spec.contact_type, patient)
             self.request(clinic, need, "review", first_day=due)
             self.reviews.schedule(patient, due + self.reviews.cycle, day.index)
-        schedule_demand(clinic, self.model, self.streams)
+        schedule_demand(clinic, self.model, self.demand)
 
     def access_at_opening(self, clinic: Clinic) -> dict:
         """Third next available appointment by role with bookable slots, and for the
