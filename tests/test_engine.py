@@ -1021,3 +1021,28 @@ def test_draw_rows_hold_the_same_floats_as_a_list_would():
     assert [list(r) for r in rows] == draws.tolist()
     assert all(r.itemsize * len(r) == 15 * 8 for r in rows)
     assert draw_rows(np.empty((0, 15))) == []
+
+
+def test_a_model_pickled_after_runs_leaves_its_id_keyed_caches_behind():
+    """Runs fill the model's caches; two are keyed by the ids of this process's objects
+    (the slots laid out for a day's people, the people in a meeting), which in a worker
+    would be other objects' ids. A model pickled after runs arrives without them, and
+    runs there as a fresh model does."""
+    import pickle
+
+    from joblib.externals.loky.backend.reduction import dumps  # as the workers' pool
+
+    from sim import load_scenario
+    from sim.engine import CompiledScenario
+    from sim.experiment.replications import run_calendar, run_one
+
+    sc = load_scenario("models/cases/case03_copenhagen_area_doctor_phone.yaml")
+    model = CompiledScenario(sc)
+    calendar = run_calendar(sc, 1, 0)
+    first = run_one(model, 2, 0, calendar)
+    assert model.slot_templates and model._in_meeting
+    shipped = pickle.loads(bytes(dumps(model)))
+    assert shipped.slot_templates == {} and shipped._in_meeting == {}
+    again = run_one(shipped, 2, 0, calendar)
+    fresh = run_one(CompiledScenario(sc), 2, 0, calendar)
+    assert repr(again.rows) == repr(first.rows) == repr(fresh.rows)

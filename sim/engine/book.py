@@ -148,9 +148,14 @@ class AppointmentBook:
             for p in people:
                 self.team_of[p.id] = p.team
                 self.role_of[p.id] = p.role
-            free = day_slots(people)
-            template = self._templates[key] = (
-                free, index_by(free, lambda pid: pid), index_by(free, self.team_of.get))
+            # the same people give the same slots in every run: laid out once a model
+            shared = self.model.slot_templates.get(key)
+            if shared is None:
+                free = day_slots(people)
+                shared = self.model.slot_templates[key] = ((
+                    free, index_by(free, lambda pid: pid), index_by(free, self.team_of.get)),
+                    people)
+            template = self._templates[key] = shared[0]
         free, by_person, by_team = template
         self.laid_out[day] = free
         return ({k: list(v) for k, v in free.items()},

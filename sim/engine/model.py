@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import cached_property
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,12 @@ from sim.engine.calendar import Day
 from sim.scenario.checks import day_plan, duty_view
 from sim.scenario.schema import (WEEKDAYS, Meeting, Scenario, Staff, period_of,
                                  period_view)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.book import FreeIndex, FreeSlots
+
+    #: a day's slots as the appointment book lays them out: all, by person, by team
+    SlotTemplate = tuple[FreeSlots, FreeIndex, FreeIndex]
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,10 @@ class CompiledScenario:
             for weekday in meeting.days:
                 self.meetings.setdefault(weekday, []).append((meeting, block))
         self._in_meeting: dict[tuple[int, int], Person] = {}
+        #: a day's people (their ids) -> the appointment book's slots for them, shared by
+        #: the runs (:meth:`sim.engine.book.AppointmentBook._layout` copies them), and
+        #: the people, kept alive so that their ids stay theirs
+        self.slot_templates: dict[tuple[int, ...], tuple[SlotTemplate, list[Person]]] = {}
         self._calendar_roles: dict[tuple[str, str], list[str]] = {}
         #: duties taken in turn: weekday -> [(rota of person ids, each one's Person that day,
         #: whether the next member in covers an absent one)]
@@ -240,6 +251,14 @@ class CompiledScenario:
                                   slot_min, frozenset(bk.lines) if bk.lines is not None
                                   else None, group_size))
         return plan
+
+    def __getstate__(self) -> dict:
+        """The model as workers get it, without the caches keyed by the ids of this
+        process's objects: in another process those ids are other objects' (they refill
+        there as the runs go)."""
+        state = self.__dict__.copy()
+        state["_in_meeting"], state["slot_templates"] = {}, {}
+        return state
 
     def people_on(self, day: Day) -> list[Person]:
         """Everyone in on ``day``: the weekday's people in that week of the year, less
