@@ -19,6 +19,7 @@ of that demand stream in one vectorised call.
 from __future__ import annotations
 
 import zlib
+from array import array
 from itertools import islice
 from numbers import Integral
 from typing import Iterator
@@ -147,6 +148,11 @@ def check_seed(name: str, value: object, most: int | None = MAX_SEED) -> int:
     return number
 
 
+#: Rows a :class:`DecisionRows` (values a :class:`Uniforms`) draws ahead: its first block,
+#: and the most it doubles to.
+FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 1024
+
+
 #: Every stream name opened in this process, with its key, in the order first opened: a
 #: run works out the seed words of all of them at once when it opens its first stream (the
 #: runs of one scenario open the same streams). Only the speed depends on it.
@@ -239,26 +245,26 @@ class RandomStreams:
         state = np.ascontiguousarray(words[:, 0::2] | (words[:, 1::2] << np.uint64(32)))
         return dict(zip(names, state))
 
-    def decision_rows(self, source: str) -> DecisionRows:
+    def decision_rows(self, source: str, first: int = FIRST_BLOCK_ROWS) -> DecisionRows:
         """The decision rows of the contacts of ``source`` (a demand stream, or a kind of
         contact the run itself creates), column ``j`` from stream
-        ``contacts.<source>.<CONTACT_DRAWS[j]>``."""
-        return self._rows_of(f"contacts.{source}", CONTACT_DRAWS)
+        ``contacts.<source>.<CONTACT_DRAWS[j]>`` (``first``: see :class:`DecisionRows`)."""
+        return self._rows_of(f"contacts.{source}", CONTACT_DRAWS, first)
 
-    def arrival_rows(self, demand: str) -> DecisionRows:
+    def arrival_rows(self, demand: str, first: int = FIRST_BLOCK_ROWS) -> DecisionRows:
         """Two draws for each arrival of demand stream ``demand``: its window of the day's
         profile (column 0, stream ``arrivals.<demand>.window``) and its time within the
         window (column 1, ``arrivals.<demand>.offset``), drawn ahead in blocks rather than
         two NumPy calls a day."""
-        return self._rows_of(f"arrivals.{demand}", ("window", "offset"))
+        return self._rows_of(f"arrivals.{demand}", ("window", "offset"), first)
 
-    def _rows_of(self, prefix: str, columns: tuple[str, ...]) -> DecisionRows:
+    def _rows_of(self, prefix: str, columns: tuple[str, ...], first: int) -> DecisionRows:
         """Rows whose column ``j`` comes from stream ``<prefix>.<columns[j]>`` (made on
         first use, then shared)."""
         found = self._rows.get(prefix)
         if found is None:
             found = self._rows[prefix] = DecisionRows(
-                [self.generator(f"{prefix}.{c}") for c in columns])
+                [self.generator(f"{prefix}.{c}") for c in columns], first)
         return found
 
     def uniforms(self, name: str) -> Uniforms:
@@ -271,11 +277,6 @@ class RandomStreams:
         return self.decision_rows(demand).take(n)
 
 
-#: Rows a :class:`DecisionRows` (values a :class:`Uniforms`) draws ahead: its first block,
-#: and the most it doubles to.
-FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 1024
-
-
 class DecisionRows:
     """Decision rows drawn ahead in blocks, one vectorised call per decision and block
     rather than per decision and day: a small practice's day has a few contacts per
@@ -284,13 +285,17 @@ class DecisionRows:
     ``random(a)`` then ``random(b)`` are its ``random(a + b)``), so the rows are the
     same whatever the blocks."""
 
-    __slots__ = ("_generators", "_block", "_next", "_size")
+    __slots__ = ("_generators", "_block", "_next", "_size", "_flat")
 
-    def __init__(self, generators: list[np.random.Generator]):
+    def __init__(self, generators: list[np.random.Generator], first: int = FIRST_BLOCK_ROWS):
+        """``first``: the rows of the first block (at most :data:`MAX_BLOCK_ROWS`); a
+        caller that knows how many rows a run takes asks for them at once, since a block
+        costs a call per decision whatever its size."""
         self._generators = generators
         self._block = np.empty((0, len(generators)))
         self._next = 0  # the first row not yet handed out
-        self._size = FIRST_BLOCK_ROWS
+        self._size = max(1, min(first, MAX_BLOCK_ROWS))
+        self._flat: array | None = None  # the block as one array of doubles, once asked
 
     def take(self, n: int) -> np.ndarray:
         """The next ``n`` rows (a view of a block that is never written again)."""
@@ -303,9 +308,21 @@ class DecisionRows:
             block[:len(left)] = left
             for j, generator in enumerate(self._generators):
                 block[len(left):, j] = generator.random(more)
-            self._block, start = block, 0
+            self._block, self._flat, start = block, None, 0
         self._next = start + n
         return self._block[start:start + n]
+
+    def take_rows(self, n: int) -> tuple[np.ndarray, list[array]]:
+        """The next ``n`` rows, as :meth:`take` gives them and as one compact array of
+        doubles each (``sim.engine.demand.draw_rows``), sliced from the block's own copy
+        made once a block rather than once a call."""
+        rows = self.take(n)
+        flat = self._flat
+        if flat is None:
+            flat = self._flat = array("d", self._block.tobytes())  # float64 rows, in order
+        width = self._block.shape[1]
+        start = (self._next - n) * width
+        return rows, [flat[i:i + width] for i in range(start, start + n * width, width)]
 
 
 class Uniforms:

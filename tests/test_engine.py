@@ -1010,6 +1010,25 @@ def test_work_arriving_the_instant_a_block_ends_goes_to_someone_awake():
         assert any(kind == "question" and t0 == 9 * 60 for _, kind, _, t0, _ in run[1].tasks)
 
 
+def test_rows_are_the_same_whatever_the_first_block_and_however_taken():
+    """A demand stream asks for its run's rows in its first block, and takes each day's
+    rows both as an array and as compact rows: the same draws whatever the first block's
+    size, and the same rows as ``draw_rows`` makes from the array."""
+    import numpy as np
+
+    from sim.engine.demand import draw_rows
+    from sim.rng import MAX_BLOCK_ROWS, RandomStreams
+
+    sizes = [1, 0, 63, 2, 200, MAX_BLOCK_ROWS + 5, 7, 3 * MAX_BLOCK_ROWS]
+    expected = RandomStreams(4, 2).contact_draws("phone", sum(sizes))
+    for first in (1, 64, 300, 10 * MAX_BLOCK_ROWS):
+        rows = RandomStreams(4, 2).decision_rows("phone", first)
+        taken = [rows.take_rows(n) for n in sizes]
+        assert np.array_equal(np.vstack([draws for draws, _ in taken]), expected)
+        for draws, compact in taken:
+            assert [list(r) for r in compact] == [list(r) for r in draw_rows(draws)]
+
+
 def test_draw_rows_hold_the_same_floats_as_a_list_would():
     """Each contact keeps its decision draws as an array of doubles (a waiting inbox item
     holds them for weeks): the same values, bit for bit, as the rows of the draws."""

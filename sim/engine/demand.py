@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generator
 import numpy as np
 
 from sim.engine.model import CompiledScenario, pick, pick_all
-from sim.rng import DRAW, DecisionRows, RandomStreams
+from sim.rng import DRAW, FIRST_BLOCK_ROWS, DecisionRows, RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.calendar import RunCalendar
@@ -52,11 +52,13 @@ class DemandStream:
         self.count_stream = streams.generator(f"arrivals.{name}.count")
         self.mean = model.expected_per_day(name)
         self.counts: list[int] | None = None
+        rows = FIRST_BLOCK_ROWS
         if stream.channel != "outreach":
             self.counts = self.count_stream.poisson(
                 [self.mean * factor for factor in factors]).tolist()
-        self.arrivals = streams.arrival_rows(name)
-        self.contacts = streams.decision_rows(name)
+            rows = sum(self.counts)  # the run's rows in one block (up to the largest)
+        self.arrivals = streams.arrival_rows(name, rows)
+        self.contacts = streams.decision_rows(name, rows)
         self.table = model.type_tables[name]
         self.patience = model.patience[name]
 
@@ -114,8 +116,7 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario, demand: list[Demand
             times = arrival_times(model, stream.name, stream.arrivals,
                                   stream.counts[day.index], day.name)
         n = len(times)
-        draws = stream.contacts.take(n)
-        rows = draw_rows(draws)
+        draws, rows = stream.contacts.take_rows(n)
         table = stream.table
         ctypes = ([pick(table, row[_TYPE]) for row in rows] if n <= FEW
                   else pick_all(table, draws[:, _TYPE]))
