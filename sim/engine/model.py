@@ -169,6 +169,7 @@ class CompiledScenario:
             for weekday in meeting.days:
                 self.meetings.setdefault(weekday, []).append((meeting, block))
         self._in_meeting: dict[tuple[int, int], Person] = {}
+        self._people_on: dict[tuple[int, str, int], list[Person]] = {}  # see people_on
         #: a day's people (their ids) -> the appointment book's slots for them, shared by
         #: the runs (:meth:`sim.engine.book.AppointmentBook._layout` copies them), and
         #: the people, kept alive so that their ids stay theirs
@@ -262,7 +263,16 @@ class CompiledScenario:
 
     def people_on(self, day: Day) -> list[Person]:
         """Everyone in on ``day``: the weekday's people in that week of the year, less
-        rotations and absences, with the week's duties."""
+        rotations and absences, with the week's duties (worked out once a model for each
+        week of a run, weekday and week of the year; a day asks twice, and the book asks
+        again for every day it opens)."""
+        key = (day.week, day.name, day.week_of_year)
+        found = self._people_on.get(key)
+        if found is None:
+            found = self._people_on[key] = self._people_in(day)
+        return found
+
+    def _people_in(self, day: Day) -> list[Person]:
         staff = self.scenario.staff
         week = day.week + 1
         out = []
