@@ -47,7 +47,7 @@ def _flag(n: int, share: float, generator: np.random.Generator) -> np.ndarray:
 class Patients:
     __slots__ = ("size", "age70", "morbid", "weight", "cumulative", "team", "own_gp",
                  "teams", "holders", "team_of", "own_gp_of", "complex_of", "own_clinicians",
-                 "own_others_of")
+                 "own_others_of", "_total", "_below_last")
 
     def __init__(self, model: CompiledScenario, streams: RandomStreams):
         pop = model.scenario.population
@@ -58,6 +58,10 @@ class Patients:
                   + (pop.relative_rate_morbid - 1.0) * self.morbid)
         self.weight = weight
         self.cumulative = np.cumsum(weight)
+        # for pick: the total weight, and the sums before the last patient's (a draw at or
+        # past them all goes to the last patient, so no clamping afterwards)
+        self._total = float(self.cumulative[-1]) if n else 0.0
+        self._below_last = self.cumulative[:-1]
         self.teams: list[str] = list(pop.teams)
         self.team = np.full(n, -1, dtype=np.int32)
         order = streams.generator("population.team").permutation(n)
@@ -125,8 +129,7 @@ class Patients:
         """Patients for uniform draws ``u``, in proportion to their contact rates."""
         if self.size == 0:
             return np.zeros(len(u), dtype=np.int64)
-        index = self.cumulative.searchsorted(u * self.cumulative[-1], side="right")
-        return np.minimum(index, self.size - 1)
+        return self._below_last.searchsorted(u * self._total, side="right")
 
     def team_name(self, patient: int) -> str | None:
         return self.team_of[patient]
