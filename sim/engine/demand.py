@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generator
 import numpy as np
 
 from sim.engine.model import CompiledScenario, pick, pick_all
-from sim.rng import DRAW, FIRST_BLOCK_ROWS, DecisionRows, RandomStreams
+from sim.rng import DRAW, FIRST_BLOCK_ROWS, DecisionRows, RandomStreams, compact_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.calendar import RunCalendar
@@ -132,13 +132,10 @@ def block_start(clinic: Clinic, kind: str | None) -> float | None:
 
 
 def draw_rows(draws: np.ndarray) -> list[array]:
-    """Each contact's row of decision draws as a compact array of doubles: a contact that
-    waits weeks (an unanswered inbox item) holds 15 draws in 120 bytes, where a list of
-    Python floats took about 500; indexing gives the same floats. The rows are slices of
-    one array of the day's draws (a slice is a copy, made in C)."""
-    whole, width = array("d"), draws.shape[1]
-    whole.frombytes(draws.tobytes())  # float64 rows, in order
-    return [whole[i:i + width] for i in range(0, len(whole), width)]
+    """Each contact's row of decision draws as a compact array of doubles
+    (:func:`sim.rng.compact_rows`), from an array of the rows."""
+    rows, width = draws.shape
+    return compact_rows(array("d", draws.tobytes()), 0, rows, width)  # float64 rows, in order
 
 
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],

@@ -3,10 +3,11 @@ scanning everyone.
 
 Idle people sit in sorted buckets by (kind of work their block takes, role, team), ordered
 by their index; a bucket holds the indexes alone (plain integers compare in a fraction of
-the time a tuple does, and a bucket's insertions and removals are mostly comparisons). The best person for an item is the one with the lowest rank of its route,
-then of the item's own team (when it has one), then the lowest index: the same choice as
-scanning every idle person with that key, at the cost of a few bucket lookups, so dispatch
-does not slow down as a practice grows from 9 to 120 people.
+the time a tuple does, and a bucket's insertions and removals are mostly comparisons). The
+best person for an item is the one with the lowest rank of its route, then of the item's
+own team (when it has one), then the lowest index: the same choice as scanning every idle
+person with that key, at the cost of a few bucket lookups, so dispatch does not slow down
+as a practice grows from 9 to 120 people.
 """
 from __future__ import annotations
 
