@@ -41,13 +41,13 @@ from benchmark_engine import TARGET_YEAR_S, YEAR_WEEKS, bundled_cases, largest_c
 
 
 def hook_config() -> dict:
-    """pyproject.toml's mypyc build hook: the optional compiled install."""
+    """pyproject.toml's build hook that compiles the engine (hatch_build.py)."""
     with open(REPO / "pyproject.toml", "rb") as f:
-        return tomllib.load(f)["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
+        return tomllib.load(f)["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["custom"]
 
 
 def compiled_modules() -> tuple[str, ...]:
-    """The modules the optional compiled install compiles: the engine's per-contact path,
+    """The modules a standard install compiles: the engine's per-contact path,
     the run around it, its records."""
     return tuple(pattern.lstrip("/") for pattern in hook_config()["include"])
 

@@ -1,10 +1,11 @@
-"""The optional compiled install (pyproject.toml's mypyc build hook, README "A faster
-engine"): a plain ``pip install .`` never needs a compiler, and the wheel the hook builds
-gives the same runs as the sources, in one process and with ``-j 2`` workers.
+"""The compiled engine (pyproject.toml's build hook, hatch_build.py; README "The compiled
+engine"): a standard install compiles the engine with mypyc, and its wheel gives the same
+runs as the sources, in one process and with ``-j 2`` workers; where the C compiler fails,
+the install still succeeds, as plain Python.
 
-The wheel is built from a copy of the checkout: the hook compiles in place, and its
-modules must never shadow the sources the other tests import. It takes about a minute
-(pip's build environment, then mypyc), and is skipped where there is no C compiler.
+Wheels are built from a copy of the checkout: the hook compiles in place, and its modules
+must never shadow the sources the other tests import. A compiled build takes about a
+minute (pip's build environment, then mypyc) and is skipped where there is no C compiler.
 """
 from __future__ import annotations
 
@@ -53,9 +54,34 @@ def _runs(bench, path: Path) -> dict:
     return out
 
 
-def test_a_plain_install_compiles_nothing(benchmark_compiled):
+def _build_wheel(tmp_path: Path, env: dict[str, str]) -> tuple[Path, str]:
+    """A wheel of a copy of the checkout as ``pip install .`` builds it, and pip's output
+    (verbose: the hook's warnings)."""
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".ci-venv", ".venv", "out", "__pycache__", "*.so", ".pytest_cache",
+        ".hypothesis", "build", "dist", ".mypy_cache"))
+    env = {k: v for k, v in {**os.environ, **env}.items() if not k.startswith("HATCH_BUILD")}
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w",
+                           str(tmp_path / "wheel"), str(source)], env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert not list((source / "sim").rglob("*.so")), "the build left compiled modules in " \
+        "the source tree, where they would shadow its sources"
+    (wheel,) = (tmp_path / "wheel").glob("clinicsim-*.whl")
+    return wheel, done.stdout + done.stderr
+
+
+def _unpacked(wheel: Path, where: Path) -> Path:
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(where)
+    return where
+
+
+def test_the_build_hook_compiles_the_engine_and_nothing_pickled(benchmark_compiled):
     hook = benchmark_compiled.hook_config()
-    assert hook["enable-by-default"] is False
+    assert (REPO / hook["path"]).is_file()
+    assert hook.get("enable-by-default", True) is True  # a standard install compiles
     for pattern in hook["include"]:
         assert (REPO / pattern.lstrip("/")).is_file(), pattern
     # objects of these are pickled for -j workers: they stay plain Python
@@ -63,25 +89,26 @@ def test_a_plain_install_compiles_nothing(benchmark_compiled):
         assert not any(p.endswith(kept) for p in hook["include"])
 
 
+def test_without_a_c_compiler_the_install_is_plain_python(tmp_path):
+    """A compiler that fails (here /bin/false in its place) leaves a plain wheel that runs,
+    and says why in pip's output: an install never fails for want of a compiler."""
+    wheel, output = _build_wheel(tmp_path, {"CC": shutil.which("false") or "false"})
+    assert wheel.name.endswith("-py3-none-any.whl")
+    assert "compiled engine could not be built here" in output
+    installed = _unpacked(wheel, tmp_path / "site")
+    assert not [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".so")]
+    done = subprocess.run([sys.executable, "-c", "import sim; print(sim.engine_build())"],
+                          cwd=installed, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(installed)})
+    assert done.stdout.strip() == "interpreted", done.stderr
+
+
 @pytest.mark.skipif(_c_compiler() is None, reason="no C compiler: the compiled install "
                     "cannot be built here")
 def test_the_compiled_wheel_gives_the_same_runs(tmp_path, benchmark_compiled):
-    source = tmp_path / "source"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
-        ".git", ".ci-venv", ".venv", "out", "__pycache__", "*.so", ".pytest_cache",
-        ".hypothesis", "build", "dist"))
-    env = {**os.environ, "HATCH_BUILD_HOOK_ENABLE_MYPYC": "1",
-           "HATCH_BUILD_CLEAN_HOOKS_AFTER": "1"}
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                           str(tmp_path / "wheel"), str(source)], env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert not list((source / "sim").rglob("*.so")), "the build left compiled modules in " \
-        "the source tree, where they would shadow its sources"
-    installed = tmp_path / "site"
-    (wheel,) = (tmp_path / "wheel").glob("clinicsim-*.whl")
-    with zipfile.ZipFile(wheel) as z:
-        z.extractall(installed)
+    wheel, _ = _build_wheel(tmp_path, {})
+    assert not wheel.name.endswith("-none-any.whl"), "a standard build compiled nothing"
+    installed = _unpacked(wheel, tmp_path / "site")
     compiled = _runs(benchmark_compiled, installed)
     interpreted = _runs(benchmark_compiled, REPO)
     assert compiled.pop("file").endswith(sysconfig.get_config_var("EXT_SUFFIX"))
