@@ -12,11 +12,11 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
 [2] Start-up: ``clinicsim --version`` and ``clinicsim run --help``, median of 5 processes.
     The work before the first simulated day of ``clinicsim run``: the same command run by
     a small wrapper (``python -c``) that imports what ``clinicsim run`` imports, calls the
-    command line's ``main``, and at the start of the run's first day (the engine's
-    ``RunState.start_day``, patched in the wrapper only) prints the time and exits. The
-    figure is that moment minus the moment this script started the process: interpreter
-    start, imports, loading and checking the scenario, compiling it and setting up the
-    run's patients. It is split into interpreter start, imports and the rest.
+    command line's ``main``, and at the start of the run's first day (the engine's loop
+    asking the run's calendar for day 0, hooked in the wrapper only) prints the time and
+    exits. The figure is that moment minus the moment this script started the process:
+    interpreter start, imports, loading and checking the scenario, compiling it and
+    setting up the run's patients. It is split into interpreter start, imports and the rest.
 [1] ``clinicsim run case03 --weeks 1 --warmup-weeks 0 -r 200`` (1,000 days of the largest
     case) with ``-j 2`` against ``-j 1``; and small runs, where ``-j 2`` must not be slower
     than ``-j 1`` (the worker pool's start-up against a second of work). Both are read as
@@ -188,21 +188,36 @@ def stop_group(proc: subprocess.Popen) -> None:
 #: makes on its way to the first day (at module level and inside cmd_run / _run_summary;
 #: the tables and reports it imports after its runs are not among them), made here first
 #: so that the split is meaningful; the total does not depend on it.
+#: The first day starts where the run's day loop asks its calendar for day 0: the run's
+#: calendar is given a subclass whose ``day`` stops the process (``days``, which the
+#: run's set-up uses, still lays out every day). The calendar is plain Python in either
+#: engine, so the loop calls it through Python even when the engine is compiled, where a
+#: method patched on the engine's own classes would never be called.
 _FIRST_DAY_WRAPPER = textwrap.dedent("""\
     import os, sys, time
     t_entry = time.time()
     import sim.cli
     import sim.scenario.loading, sim.workers, sim.progress
-    import sim.experiment.replications, sim.metrics
-    import sim.engine.run as run_module
+    import sim.experiment.replications as replications, sim.metrics
+    from sim.engine.calendar import RunCalendar
     t_imported = time.time()
 
-    def first_day(state, clinic):
-        sys.stderr.write(f"MOMENTS {t_entry!r} {t_imported!r} {time.time()!r}\\n")
-        sys.stderr.flush()
-        os._exit(0)
+    class FirstDay(RunCalendar):
+        def days(self):
+            return [RunCalendar.day(self, i) for i in range(self.total_days)]
 
-    run_module.RunState.start_day = first_day
+        def day(self, index):
+            sys.stderr.write(f"MOMENTS {t_entry!r} {t_imported!r} {time.time()!r}\\n")
+            sys.stderr.flush()
+            os._exit(0)
+
+    simulate_run = replications.simulate_run
+
+    def first_day(model, seed, replication, calendar, *args, **kwargs):
+        calendar.__class__ = FirstDay
+        return simulate_run(model, seed, replication, calendar, *args, **kwargs)
+
+    replications.simulate_run = first_day
     sys.exit(sim.cli.main(sys.argv[1:]))
     """)
 
@@ -261,7 +276,8 @@ def section_startup(figures: Figures, mode: str, exe: list[str], largest: str) -
         figures.add(Figure(2, f"before the first simulated day: clinicsim {' '.join(args)}",
                            statistics.median(totals), "s", "<=", TARGET_FIRST_DAY_S,
                            "from starting the process to the start of the run's first day "
-                           "(RunState.start_day, hooked in a python -c wrapper that calls "
+                           "(the day loop asking the run's calendar for day 0, hooked in a "
+                           "python -c wrapper that calls "
                            f"sim.cli.main); median of {n}: interpreter {start:.2f} s, "
                            f"imports {imports:.2f} s, loading the scenario and setting up "
                            f"the run {setup:.2f} s"))

@@ -6,7 +6,7 @@
 
 The engine's annotations say what runs, so its modules compile as they are. This script
 copies ``sim/`` to a scratch folder, compiles ``COMPILED`` there with mypyc (about a
-minute): the modules the optional compiled install compiles (``pyproject.toml``), and then:
+minute): the modules a standard install compiles (``pyproject.toml``), and then:
 
 1. runs the default scenario and the 17 cases in a process of each engine (two
    replications of three weeks, event log on) and compares a hash of every day's records

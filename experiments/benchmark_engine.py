@@ -222,7 +222,7 @@ def count_events(model: CompiledScenario, reference: str, seed: int, runs: int,
                  calendar: RunCalendar) -> tuple[int, int]:
     """SimPy events and contacts of the runs, counted in a pass with ``step`` patched.
 
-    A compiled engine (the optional compiled install) calls its loop and SimPy's
+    A compiled engine (a standard install, hatch_build.py) calls its loop and SimPy's
     directly, past any patch, so its events are counted on the checkout's sources in a
     child process: the same seeds give the same runs, and so the same events."""
     import sim

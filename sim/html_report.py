@@ -544,7 +544,7 @@ def _made_by(record: dict) -> str:
     """'clinicsim 0.1.0 (clinicsim run case08 -r 30)': what produced the results."""
     version = record.get("clinicsim_version") or "clinicsim version not recorded"
     text = f"clinicsim {version}" if record.get("clinicsim_version") else version
-    if record.get("engine"):  # recorded since the optional compiled install
+    if record.get("engine"):  # recorded since the compiled engine came
         text += f" ({record['engine']} engine)"
     if record.get("command"):
         text += f", command: {record['command']}"

@@ -403,7 +403,7 @@ class RunMetrics:
 
 class StaffTime:
     """Each person's minutes by activity over a run's measured days (a run's staff rows),
-    kept beside :class:`RunMetrics` and compiled with it in the optional compiled engine."""
+    kept beside :class:`RunMetrics` and compiled with it in the compiled engine."""
 
     def __init__(self) -> None:
         #: (person, group, role, team) -> minutes by activity, in ACTIVITIES order

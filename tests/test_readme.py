@@ -10,10 +10,10 @@ parallel.
 
 Not run, and why:
 
-* ``pip install`` lines: installing is what the test environment has already done (the
-  optional compiled install, ``HATCH_BUILD_HOOK_ENABLE_MYPYC=1 ... pip install .``, would
-  replace the engine under the running tests: ``tests/test_compiled_install.py`` builds
-  the same wheel apart and checks its runs);
+* ``pip install`` lines: installing is what the test environment has already done (an
+  install would replace the engine under the running tests:
+  ``tests/test_compiled_install.py`` builds the same wheels apart, compiled and plain,
+  and checks their runs);
 * ``dask scheduler``, ``dask worker`` and ``--backend dask --scheduler``: they need a
   cluster of other hosts.
 
