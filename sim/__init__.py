@@ -22,8 +22,9 @@ __version__ = "0.1.0"
 
 def engine_build() -> str:
     """``"compiled"`` where the engine's modules are mypyc extensions (a standard install
-    on a machine with a C compiler, README "The compiled engine"), else ``"interpreted"``. Runs are the same either
-    way; saved results and ``--version`` say which ran. Read from the files beside this
+    on a machine with a C compiler, README "The compiled engine"), else
+    ``"interpreted"``. Runs are the same either way; saved results and ``--version`` say
+    which ran. Read from the files beside this
     one, so that nothing is imported: Python loads an extension module before a source
     file of the same name."""
     from importlib.machinery import EXTENSION_SUFFIXES

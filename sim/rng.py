@@ -237,10 +237,12 @@ class RandomStreams:
         keys = np.array([_OPENED[name] for name in names], dtype=np.uint64)[:, None]
         before, after = (np.array(k, dtype=np.uint64) for k in zip(*self._key_steps))
         h = ((keys ^ before) * after) & _MASK
-        h = (_MIX_L * np.array(self._pool, dtype=np.uint64) - _MIX_R * (h ^ (h >> _SHIFT))) & _MASK
+        pool_words = np.array(self._pool, dtype=np.uint64)
+        h = (_MIX_L * pool_words - _MIX_R * (h ^ (h >> _SHIFT))) & _MASK
         pool = h ^ (h >> _SHIFT)  # (names, pool words)
         draw_before, draw_after = (np.array(k, dtype=np.uint64) for k in zip(*_DRAW_STEPS))
-        h = ((pool[:, np.arange(_PCG64_WORDS) % _POOL_SIZE] ^ draw_before) * draw_after) & _MASK
+        spread = pool[:, np.arange(_PCG64_WORDS) % _POOL_SIZE]  # pool words, repeated
+        h = ((spread ^ draw_before) * draw_after) & _MASK
         words = h ^ (h >> _SHIFT)
         state = np.ascontiguousarray(words[:, 0::2] | (words[:, 1::2] << np.uint64(32)))
         return dict(zip(names, state))

@@ -103,7 +103,8 @@ def arrival_times(model: CompiledScenario, name: str, rows: DecisionRows,
     return np.sort(starts_of + draws[:, 1] * (profile.ends[which] - starts_of)).tolist()
 
 
-def schedule_demand(clinic: Clinic, model: CompiledScenario, demand: list[DemandStream]) -> None:
+def schedule_demand(clinic: Clinic, model: CompiledScenario,
+                    demand: list[DemandStream]) -> None:
     """Put every new contact of the day on the clinic's calendar."""
     env, patients, day = clinic.env, clinic.run.patients, clinic.day
     for stream in demand:

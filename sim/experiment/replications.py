@@ -194,11 +194,12 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     order. Workers get runs only once one has answered a first small task (unpacking the
     model): a worker can take seconds to start on a busy machine, and this process
     simulates the runs itself until then, one at a time so that it hands batches out as
-    soon as one answers, and waits a moment for that answer before each of its runs
-    (a forked worker answers within milliseconds). From then on the workers are kept fed with the next batches
-    (``while_waiting`` is called once, then, and the workers take more batches while it
-    runs); this process simulates the batch after those meanwhile, but runs at most a
-    few batches ahead of the ones it yields: memory stays flat in runs. Batches shrink
+    soon as one answers, and waits a moment for that answer before each of its runs (a
+    forked worker answers within milliseconds). From then on the workers are kept fed
+    with the next batches (``while_waiting`` is called once, then, and the workers take
+    more batches while it runs); this process simulates the batch after those meanwhile,
+    but runs at most a few batches ahead of the ones it yields: memory stays flat in
+    runs. Batches shrink
     towards the end (:class:`_Batches`) so that this process and the workers finish
     together. A run gives the same result wherever it runs."""
     batches = _Batches(replications, max(1, round(BATCH_S / max(_LAST_RUN_S[0], 1e-6))),
