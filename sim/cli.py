@@ -15,7 +15,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 from sim import __version__, engine_build
@@ -884,6 +884,23 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 130
 
 
+#: Threads each BLAS library (NumPy's and SciPy's own OpenBLAS) may start in a
+#: ``clinicsim`` process, unless the environment names a number. Its linear algebra is a
+#: few small arrays (trends, intervals), which one thread does at once; but OpenBLAS
+#: starts a thread per core as it loads, and each spins about 0.1 s waiting for work that
+#: never comes. With ``-j 2`` SciPy loads while the worker simulates, and its spinning
+#: thread took a core from the runs (experiments/performance.md).
+BLAS_THREADS = "1"
+
+
+def limit_blas_threads(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Ask OpenBLAS (the BLAS of NumPy's and SciPy's wheels) for :data:`BLAS_THREADS`
+    threads, keeping any number the user set. It reads the number as it loads, so this
+    must come before NumPy is imported (``clinicsim`` imports it later); ``-j`` workers
+    inherit it. Other BLAS builds (MKL, Accelerate) were not measured and are left alone."""
+    environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)
+
+
 def console() -> int:
     """The ``clinicsim`` command: :func:`main`, then a quick exit. Every file is written
     and closed by then, so the cyclic collector's passes as the interpreter exits (over
@@ -891,6 +908,7 @@ def console() -> int:
     matters; frozen objects are skipped."""
     import gc
 
+    limit_blas_threads()
     code = main()
     gc.freeze()
     return code

@@ -3,6 +3,7 @@ specification, plus the behaviours a consultant relies on first."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 
 import numpy as np
@@ -377,6 +378,37 @@ def test_workers_are_forked_only_from_a_single_thread():
     finally:
         stop.set()
         other.join()
+
+
+def test_the_command_asks_openblas_for_one_thread_unless_told():
+    """OpenBLAS starts a thread per core as it loads, and each spins waiting for work the
+    command never gives it: ``clinicsim`` asks for one, keeping a number the user set."""
+    from sim.cli import BLAS_THREADS, limit_blas_threads
+
+    unset, told = {}, {"OPENBLAS_NUM_THREADS": "4"}
+    limit_blas_threads(unset)
+    limit_blas_threads(told)
+    assert unset == {"OPENBLAS_NUM_THREADS": BLAS_THREADS}
+    assert told == {"OPENBLAS_NUM_THREADS": "4"}
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="threads read from /proc")
+def test_the_command_starts_no_blas_threads():
+    """The ``clinicsim`` entry limits the threads before NumPy and SciPy load: where they
+    start threads of their own, the command's process has none but its own."""
+    import subprocess
+
+    count = ("import os, numpy, scipy.special, scipy.stats; "
+             "print(len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    plain = subprocess.run([sys.executable, "-c", count], env=env, capture_output=True,
+                           text=True, check=True)
+    if int(plain.stdout) == 1:
+        pytest.skip("NumPy and SciPy start no threads here: nothing to limit")
+    entry = ("import sim.cli as cli; cli.main = lambda: 0; cli.console(); " + count)
+    limited = subprocess.run([sys.executable, "-c", entry], env=env, capture_output=True,
+                             text=True, check=True)
+    assert int(limited.stdout) == 1
 
 
 def test_common_random_numbers_same_patients_whatever_the_staffing():
