@@ -231,6 +231,77 @@ def test_batches_cover_every_run_in_order_and_shrink_to_single_runs(runs, size, 
     assert len(_Batches(range(runs), size, jobs).take(1)[1]) == 1  # asked for one: one
 
 
+def test_least_seconds_counts_the_runs_days_and_expected_contacts():
+    """The lower bound that lets workers start with the first run grows with the runs, the
+    days and the list, and is nothing for no runs."""
+    from sim.experiment.replications import QUICKEST_CONTACT_S, least_seconds, run_calendar
+
+    scenario = load_scenario("default")
+    model, larger = CompiledScenario(scenario), CompiledScenario(scenario_with(
+        population__list_size=2 * scenario.population.list_size))
+    week, four = run_calendar(scenario, 1, 0), run_calendar(scenario, 4, 0)
+    one = least_seconds(model, week, 1)
+    assert one > 0 and least_seconds(model, week, 0) == 0
+    assert least_seconds(model, week, 3) == pytest.approx(3 * one)
+    assert least_seconds(model, four, 1) == pytest.approx(4 * one)
+    assert least_seconds(larger, week, 1) == pytest.approx(2 * one)
+    per_day = sum(model.expected_per_day(name) for name, stream in scenario.demand.items()
+                  if stream.channel != "outreach")
+    assert one == pytest.approx(week.total_days * per_day * QUICKEST_CONTACT_S)
+
+
+@pytest.mark.parametrize("contact_s, early", [(1.0, True), (1e-12, False)])
+def test_workers_start_with_the_first_run_where_they_surely_pay(monkeypatch, contact_s,
+                                                                early):
+    """Where the runs after the first surely take longer than a forked worker's start,
+    the worker is asked for before this process simulates anything, and takes runs from
+    the start; otherwise the first run is timed here first. The runs and their order are
+    the same either way."""
+    from concurrent.futures import Executor, Future
+
+    from sim.experiment import replications as module
+
+    events = []
+
+    class Worker(Executor):
+        """Answers every task at once, in this thread."""
+
+        def submit(self, fn, *args, **kwargs):
+            events.append("worker asked" if fn is module._ready
+                          else ("worker runs", *args[2]))
+            future = Future()
+            future.set_running_or_notify_cancel()
+            future.set_result(fn(*args))
+            return future
+
+        def shutdown(self, wait=True, **kwargs):
+            pass
+
+    run_one = module.run_one
+
+    def logged(model, seed, replication, *args):
+        out = run_one(model, seed, replication, *args)
+        events.append(("ran", replication))
+        return out
+
+    use_pool(monkeypatch, Worker())
+    monkeypatch.setattr(module, "FORKED_POOL_START_S", 0.6)
+    monkeypatch.setattr(module, "QUICKEST_CONTACT_S", contact_s)
+    monkeypatch.setattr(module, "forks_safely", lambda: True)
+    monkeypatch.setattr(module, "_LAST_RUN_S", [])
+    monkeypatch.setattr(module, "run_one", logged)
+    scenario = load_scenario("default")
+    calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
+    runs = list(module.iter_runs(scenario, range(4), 5, calendar, jobs=2))
+    assert [out.replication for out in runs] == [0, 1, 2, 3]
+    assert [out.rows for out in runs] == [
+        out.rows for out in module.iter_runs(scenario, range(4), 5, calendar, jobs=1)]
+    asked = events.index("worker asked") if "worker asked" in events else len(events)
+    assert (asked < events.index(("ran", 0))) == early
+    if early:  # the worker's first batch is a single run, before any run is timed here
+        assert events[asked + 1] == ("worker runs", 0)
+
+
 _FORKED_RUNS = """
 import hashlib, sys
 from sim.experiment import replications as module

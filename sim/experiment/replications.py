@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import sys
 import time
@@ -111,7 +112,9 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     """The runs of ``replications``, in order, on ``jobs`` processes: this one and
     ``jobs - 1`` workers. ``while_waiting`` is called once, as soon as the workers have
     runs to do: work the caller would do after the runs anyway (importing what its
-    tables need) is then shared out, the workers taking more runs meanwhile."""
+    tables need) is then shared out, the workers taking more runs meanwhile. Workers take
+    runs from the first where the runs surely pay for a forked one (:func:`least_seconds`);
+    otherwise the first run is timed here to tell."""
     model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
     if jobs == 1 or len(replications) < 2:
         yield from _run_here(model, seed, replications, calendar, event_log, keep_days)
@@ -120,6 +123,12 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
         # next round): share from the first run, batched by the last run's time
         yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
                                jobs, while_waiting)
+        return
+    if forks_safely() and least_seconds(model, calendar, len(replications) - 1) \
+            >= FORKED_POOL_START_S:  # workers surely pay: share from the first run
+        yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
+                               jobs, while_waiting,
+                               first_guess=least_seconds(model, calendar, 1))
         return
     # The first run here, timed: workers pay only when there is more work left than it
     # takes to start one (a small run on -j 2 must not be slower than on -j 1).
@@ -142,6 +151,18 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
 _LAST_RUN_S: list[float] = []
 
 
+def least_seconds(model: CompiledScenario, calendar: RunCalendar, runs: int) -> float:
+    """Seconds ``runs`` runs take at least, before any is timed: their days' new contacts
+    expected from the list (follow-ups and outreach left out) at :data:`QUICKEST_CONTACT_S`
+    each. Where this alone exceeds a forked worker's start, the worker starts with the
+    first run rather than after it: timing the first run alone left one core idle through
+    it (0.93 s in each command of 52-week runs of case 5)."""
+    per_day = math.fsum(model.expected_per_day(name)
+                        for name, stream in model.scenario.demand.items()
+                        if stream.channel != "outreach")
+    return runs * calendar.total_days * per_day * QUICKEST_CONTACT_S
+
+
 #: Seconds of runs left after the first below which starting workers does not pay: a
 #: worker's start (a process, clinicsim imported, the scenario shipped: 1.5 s on an idle
 #: 2-core machine, 4 s at a load of 6), its first runs in a fresh process and the wait
@@ -154,6 +175,11 @@ POOL_START_S = 2.5
 #: ``clinicsim run -r R --weeks 1`` of the default, median of 8 alternating pairs: R = 2
 #: (0.4 s left) 1.00, R = 3 (0.8 s) 0.94, R = 4 (1.2 s) 0.91; so 0.6 s.
 FORKED_POOL_START_S = 0.6
+#: The least CPU time a contact has cost, used only to tell before any run whether
+#: workers surely pay (:func:`least_seconds`): a contact took 5.3-6.4 µs compiled and
+#: 12-13 µs as plain Python on the 2-core test machine ([4] of the benchmark, every list
+#: size); this allows for a machine 2.5 times as fast as that one compiled.
+QUICKEST_CONTACT_S = 2e-6
 #: Seconds of simulation per batch of runs (from the last run's time): long enough that
 #: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
 #: this process and the workers finish together.
@@ -188,8 +214,8 @@ def _run_here(model: CompiledScenario, seed: int, replications: range, calendar:
 
 def _run_shared(model: CompiledScenario, seed: int, replications: range,
                 calendar: RunCalendar, event_log: bool, keep_days: bool,
-                jobs: int, while_waiting: Callable[[], None] | None = None
-                ) -> Iterator[RunOutput]:
+                jobs: int, while_waiting: Callable[[], None] | None = None,
+                first_guess: float | None = None) -> Iterator[RunOutput]:
     """Batches of runs shared between this process and ``jobs - 1`` workers, yielded in
     order. Workers get runs only once one has answered a first small task (unpacking the
     model): a worker can take seconds to start on a busy machine, and this process
@@ -201,9 +227,14 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     but runs at most a few batches ahead of the ones it yields: memory stays flat in
     runs. Batches shrink
     towards the end (:class:`_Batches`) so that this process and the workers finish
-    together. A run gives the same result wherever it runs."""
-    batches = _Batches(replications, max(1, round(BATCH_S / max(_LAST_RUN_S[0], 1e-6))),
-                       jobs)
+    together. A run gives the same result wherever it runs.
+
+    ``first_guess``: no run of this model is timed yet, and a run takes at least this
+    many seconds (:func:`least_seconds`): batches are single runs until this process has
+    timed one, and it waits for the workers' first answer up to its share of the guess."""
+    run_s = _LAST_RUN_S[0] if first_guess is None else first_guess
+    batches = _Batches(replications, 1 if first_guess is not None
+                       else _batch_size(run_s), jobs)
     workers = jobs - 1
     shipped = _Shipped(model)  # before this process simulates beside the pool's feeder
     up = workers in _POOL_UP  # a worker of this pool has answered before
@@ -218,7 +249,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
             while i < batches.handed or batches.left:
                 while i not in here and not (i in sent and sent[i].done()):
                     if not up and batches.left:  # a worker may answer within a moment
-                        wait(pings, timeout=FIRST_ANSWER_WAIT_SHARE * _LAST_RUN_S[0],
+                        wait(pings, timeout=FIRST_ANSWER_WAIT_SHARE * run_s,
                              return_when=FIRST_COMPLETED)
                     if not up and any(ping.done() for ping in pings):
                         up = True
@@ -236,7 +267,10 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                         started = time.perf_counter()
                         here[n] = _run_chunk(model, seed, list(batch), calendar, event_log,
                                              keep_days)
-                        _LAST_RUN_S[:] = [(time.perf_counter() - started) / len(batch)]
+                        run_s = (time.perf_counter() - started) / len(batch)
+                        _LAST_RUN_S[:] = [run_s]
+                        if first_guess is not None:  # the first run timed: sized from now
+                            batches.size, first_guess = _batch_size(run_s), None
                     else:
                         break  # nothing left to do here: wait for the worker's batch
                 try:
@@ -250,6 +284,11 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
         finally:
             for future in [*sent.values(), *pings]:
                 future.cancel()
+
+
+def _batch_size(run_s: float) -> int:
+    """Runs a batch holds when a run takes ``run_s`` seconds: about :data:`BATCH_S`."""
+    return max(1, round(BATCH_S / max(run_s, 1e-6)))
 
 
 class _Batches:
