@@ -198,6 +198,7 @@ _FIRST_DAY_WRAPPER = textwrap.dedent("""\
     import os, sys, time
     t_entry = time.time()
     import sim.cli
+    sim.cli.limit_blas_threads()  # as the console script does, before NumPy loads
     import sim.scenario.loading, sim.workers, sim.progress
     import sim.experiment.replications as replications, sim.metrics
     from sim.engine.calendar import RunCalendar

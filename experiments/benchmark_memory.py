@@ -67,10 +67,11 @@ _PEAK_AT_EXIT = textwrap.dedent("""\
     atexit.register(_peak)
     """)
 
-#: ``clinicsim ARGS``, as the console script runs it.
+#: ``clinicsim ARGS``, as the console script runs it (its entry point, which also sets
+#: what the process asks of OpenBLAS; ``python -c`` leaves ARGS in ``sys.argv[1:]``).
 _CLI = _PEAK_AT_EXIT + textwrap.dedent("""\
-    from sim.cli import main
-    sys.exit(main(sys.argv[1:]))
+    from sim.cli import console
+    sys.exit(console())
     """)
 
 #: One ``run_one`` of a case: ARGS = case, weeks.

@@ -124,11 +124,11 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
         yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
                                jobs, while_waiting)
         return
-    if forks_safely() and least_seconds(model, calendar, len(replications) - 1) \
-            >= FORKED_POOL_START_S:  # workers surely pay: share from the first run
+    least_run = least_seconds(model, calendar, 1)
+    if forks_safely() and least_run * (len(replications) - 1) >= FORKED_POOL_START_S:
+        # workers surely pay: share from the first run
         yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
-                               jobs, while_waiting,
-                               first_guess=least_seconds(model, calendar, 1))
+                               jobs, while_waiting, first_guess=least_run)
         return
     # The first run here, timed: workers pay only when there is more work left than it
     # takes to start one (a small run on -j 2 must not be slower than on -j 1).
