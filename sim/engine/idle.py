@@ -54,14 +54,19 @@ class IdleIndex:
 
     def _buckets_of(self, w: Worker) -> list[list]:
         """The buckets ``w`` sits in while idle in their current block (one per kind of
-        work it serves), looked up once per role, team and block kind."""
-        key = (w.role, w.team, w.serving)
+        work it serves), looked up once per role, team and block kind, and kept with the
+        person until what they serve changes."""
+        serving = w.serving
+        if w.idle_serving is serving:
+            return w.idle_buckets
+        key = (w.role, w.team, serving)
         found = self._lists.get(key)
         if found is None:
             found = self._lists[key] = [
                 self._buckets.setdefault(kind, {}).setdefault(w.role, {}).setdefault(w.team, [])
-                for kind in w.serving]
+                for kind in serving]
             self._made += 1
+        w.idle_serving, w.idle_buckets = serving, found
         return found
 
     def _layout(self, kind: str, route) -> tuple[int, list[tuple[int, str | None, list]]]:
@@ -81,8 +86,9 @@ class IdleIndex:
         self.count += 1
 
     def remove(self, w: Worker) -> None:
+        """``w`` is no longer idle: out of the buckets they were put in."""
         index = w.index
-        for bucket in self._buckets_of(w):
+        for bucket in w.idle_buckets:
             del bucket[bisect.bisect_left(bucket, index)]
         self.count -= 1
 

@@ -59,6 +59,7 @@ class Worker:
         "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
         "notes", "morbid_factor", "p_message", "p_message_or_calendar", "call_hold",
         "lines", "block_activity", "remote", "alarm", "history", "assist",
+        "idle_serving", "idle_buckets",
     )
 
     def __init__(self, clinic: Clinic, index: int, person: Person):
@@ -101,6 +102,11 @@ class Worker:
         self.waiting = False  # idle until someone hands them work, or the block ends
         self.handed: Any = None  # what they were woken with (None: the block has ended)
         self.serving: frozenset[str] = frozenset()
+        # the idle buckets this person sits in while idle, for ``idle_serving``
+        # (IdleIndex keeps them here: a block's kinds change a few times a day, while
+        # the person goes idle and busy all day)
+        self.idle_serving: frozenset[str] | None = None
+        self.idle_buckets: list[list[int]] = []
         self.lines: frozenset[str] | None = None  # phone lines the current block answers
         self.remote = person.remote  # works by video or phone: takes remote types only
         self.assist = person.assist  # roles one of whom is with the patient in consultations
