@@ -208,7 +208,7 @@ class Clinic:
         """The history is taken: back to the clinician who was to see the patient, first in
         their queue; if they have gone home, to whoever takes same-day patients."""
         clinician = self.history_for.pop(c.id)
-        c.route = self.model.route(c.ctype, c.complex)
+        c.route = self.run.route(c.ctype, c.complex)
         if clinician.left_at != clinician.left_at:  # NaN: still here
             self.submit_booked(clinician, c, first=True)
         else:
@@ -251,8 +251,8 @@ class Clinic:
     # --- phone ---------------------------------------------------------------------------
     def call_arrives(self, c: Contact, patience) -> None:
         """A ring of the phone: a new caller, or one who rings again."""
-        c.stage, c.route = "call", self.model.triage_routes.get(c.stream,
-                                                                self.model.triage_route)
+        run = self.run
+        c.stage, c.route = "call", run.triage_routes.get(c.stream, run.triage_route)
         c.t_request = self.env._now
         c.attempts += 1
         self.records.offered += 1
@@ -298,7 +298,7 @@ class Clinic:
     def enqueue(self, c: Contact, kind: str) -> None:
         """Queue a contact for the work kind that serves it, routed by its type."""
         c.stage = "consult" if kind in ("walk_in", "squeeze_in", "late") else kind
-        c.route = self.model.route(c.ctype, c.complex)
+        c.route = self.run.route(c.ctype, c.complex)
         if kind == "late":
             c.queued = True
             self.queues["late"].append(c)
@@ -308,13 +308,14 @@ class Clinic:
     # --- slots ---------------------------------------------------------------------------
     def book_same_day(self, c: Contact) -> None:
         c.same_day = True
-        route = self.model.roles_for(c.ctype, c.complex)
-        slot = self.book.take_today("acute", route, self.env._now, self.scenario.acute.prefer,
-                                    c.ctype in self.model.remote_types)
+        run = self.run
+        route = run.roles_for(c.ctype, c.complex)
+        slot = self.book.take_today("acute", route, self.env._now, run.acute_prefer,
+                                    c.ctype in run.remote_types)
         if slot is not None:
             self._book(c, slot[0], self.worker_of[slot[1]])
             return
-        overflow = self.scenario.acute.overflow
+        overflow = run.acute_overflow
         if overflow == "next_day":
             self.carry_over(c)
         else:
@@ -364,7 +365,7 @@ class Clinic:
     def ask(self, asker: Worker, c: Contact, kind: str, duration: float) -> Question | None:
         """A question to a doctor (``question``, ``joint``, or ``message``: sent for the
         doctor's next gap while the asker carries on); None if no one can answer."""
-        route = self.model.answerers[asker.role]
+        route = self.run.answerers[asker.role]
         if not self._on_site(route):
             self.records.unanswered += 1
             return None

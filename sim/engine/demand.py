@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import numpy as np
 
-from sim.engine.model import CompiledScenario, pick, pick_all
+from sim.engine.choice import pick, pick_all
+from sim.engine.model import CompiledScenario
 from sim.rng import DRAW, FIRST_BLOCK_ROWS, DecisionRows, RandomStreams, compact_rows
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -453,14 +453,6 @@ class CompiledScenario:
         on_staff = [r for r in competent if r in self._present_roles]
         return Route.in_order(on_staff or competent)
 
-    def route(self, ctype: str, complex_patient: bool) -> Route:
-        """The route of a contact: by its type, and its patient's complexity."""
-        if complex_patient:
-            found = self.complex_routes.get(ctype)
-            if found is not None:
-                return found
-        return self.routes[ctype]
-
     @cached_property
     def route_order(self) -> dict[str, list[str]]:
         """contact type -> competent roles that may start it, lowest level first."""
@@ -470,14 +462,6 @@ class CompiledScenario:
     def complex_route_order(self) -> dict[str, list[str]]:
         """The same for complex patients, where their routes differ."""
         return _in_order(self.complex_routes)
-
-    def roles_for(self, ctype: str, complex_patient: bool) -> list[str]:
-        """The roles a contact may be booked with, lowest level first."""
-        if complex_patient:
-            found = self.complex_route_order.get(ctype)
-            if found is not None:
-                return found
-        return self.route_order[ctype]
 
     @cached_property
     def bookable_roles(self) -> list[str]:
@@ -639,19 +623,3 @@ def _cumulative(shares: dict[str, float]) -> tuple[tuple[float, str], ...]:
             total += p
             table.append((total, name))
     return tuple(table)
-
-
-def pick(table: tuple[tuple[float, str], ...], u: float) -> str:
-    """Inverse-transform choice from a cumulative table (the last entry absorbs rounding)."""
-    for edge, name in table:
-        if u < edge:
-            return name
-    return table[-1][1]
-
-
-def pick_all(table: tuple[tuple[float, str], ...], us: np.ndarray) -> list[str]:
-    """:func:`pick` for a whole column of draws at once (the same choices, vectorised)."""
-    edges = np.array([edge for edge, _ in table])
-    names = [name for _, name in table]
-    chosen = np.minimum(edges.searchsorted(us, side="right"), len(names) - 1)
-    return [names[i] for i in chosen.tolist()]

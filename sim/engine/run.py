@@ -16,17 +16,18 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
+from sim.distributions import Distribution
 from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
 from sim.engine.demand import draw_rows, run_demand, schedule_demand
 from sim.engine.idle import IdleIndex
-from sim.engine.model import CompiledScenario
+from sim.engine.model import CompiledScenario, Route
 from sim.engine.population import Patients
 from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
@@ -119,6 +120,48 @@ class RunState:
         self._follow_up = streams.uniforms("follow_ups.ask")
         self._follow_up_after = streams.uniforms("follow_ups.after")
         self.demand = run_demand(model, streams, calendar)
+        # What contacts look up in the scenario, read here once a run: the model is plain
+        # Python (it is pickled for the workers), and each read of one of its attributes
+        # from the engine is a lookup by name.
+        self.routes: dict[str, Route] = model.routes
+        self.complex_routes: dict[str, Route] = model.complex_routes
+        self.route_order: dict[str, list[str]] = model.route_order
+        self.complex_route_order: dict[str, list[str]] = model.complex_route_order
+        self.remote_types: frozenset[str] = model.remote_types
+        self.group_types: frozenset[str] = model.group_types
+        self.earliest_days: int = s.booking.earliest_days
+        self.acute_prefer: str = s.acute.prefer
+        self.acute_overflow: str = s.acute.overflow
+        self.pre_tests: dict[str, Any] = {name: t.pre_test for name, t in s.contact_types.items()}
+        self.redial: dict[str, Any] = model.redial
+        self.redial_delay: dict[str, Distribution] = model.redial_delay
+        self.patience: dict[str, Distribution | None] = model.patience
+        self.follow_up_type: str = s.follow_ups.contact_type
+        self.follow_up_share_same_day: dict[str, float] = s.follow_ups.after_same_day
+        self.follow_up_share_inbox: dict[str, float] = s.follow_ups.after_inbox
+        self.follow_up_after: Distribution | None = model.follow_up_after
+        self.weekdays: tuple[str, ...] = calendar.weekdays
+        self.triage_route: Route = model.triage_route
+        self.triage_routes: dict[str, Route] = model.triage_routes
+        self.stream_triage_outcomes: dict[str, dict[str, tuple[tuple[float, str], ...]]] = \
+            model.stream_triage_outcomes
+        self.answerers: dict[str, Route] = model.answerers
+
+    def route(self, ctype: str, complex_patient: bool) -> Route:
+        """The route of a contact: by its type, and its patient's complexity."""
+        if complex_patient:
+            found = self.complex_routes.get(ctype)
+            if found is not None:
+                return found
+        return self.routes[ctype]
+
+    def roles_for(self, ctype: str, complex_patient: bool) -> list[str]:
+        """The roles a contact may be booked with, lowest level first."""
+        if complex_patient:
+            found = self.complex_route_order.get(ctype)
+            if found is not None:
+                return found
+        return self.route_order[ctype]
 
     # --- contacts ---------------------------------------------------------------------------
     def derived_contact(self, clinic: Clinic, source: str, ctype: str,
@@ -139,26 +182,24 @@ class RunState:
         """Book a planned need into the appointment book, or turn it away; a visit with a
         first stage (a pre-test) books that too, before it."""
         today = clinic.day.index
-        booking = self.model.scenario.booking
-        earliest = today + booking.earliest_days
+        earliest = today + self.earliest_days
         first = earliest if first_day is None else max(first_day, earliest)
         if urgent:
             first = today + 1 if first_day is None else first_day
         now = clinic.env._now
         c.request_day, c.urgent = today, urgent
         clinic.records.requests += 1
-        model = self.model
-        roles = model.roles_for(c.ctype, c.complex)
+        roles = self.roles_for(c.ctype, c.complex)
         a = self.book.book(c, roles, first, now, c.own_gp, c.team, urgent, c.own_others,
-                           remote_ok=c.ctype in model.remote_types,
-                           group=c.ctype in model.group_types, before=before)
+                           remote_ok=c.ctype in self.remote_types,
+                           group=c.ctype in self.group_types, before=before)
         if a is None:
             clinic.finish(c, "turned_away")
             return
         due = first_day if first_day is not None and source in SCHEDULED_SOURCES else today
         self._booked(clinic, c, a, source, due, urgent,
                      "booked_for_later" if a.day > today else "booked")
-        pre = model.scenario.contact_types[c.ctype].pre_test
+        pre = self.pre_tests[c.ctype]
         if pre is not None and source != "pre_test":
             test = self.derived_contact(clinic, "pre_test", pre.contact_type, c)
             self.request(clinic, test, "pre_test", first_day=a.day - pre.days_before,
@@ -210,23 +251,22 @@ class RunState:
         today while the line is open, else the next working day, with the stream's shares.
         A same-day redial that would fall outside the line's hours rings the next working
         day instead: callers ring when the practice takes calls, redials as first calls."""
-        redial = self.model.redial.get(c.stream)
+        redial = self.redial.get(c.stream)
         outcome = "line_closed" if closing else "abandoned"
         if redial is None:
             clinic.finish(c, outcome)
             return
         u = self._redial.next()
         if u < redial.same_day and not closing:
-            t = clinic.env._now + self.model.redial_delay[c.stream].quantile(
+            t = clinic.env._now + self.redial_delay[c.stream].quantile(
                 self._redial.next())
             if t < clinic.close and self._line_open(c.stream, clinic.day.name, t):
-                patience = self.model.patience[c.stream]
-                clinic.env.call_at(t, clinic.call_arrives, c, patience)
+                clinic.env.call_at(t, clinic.call_arrives, c, self.patience[c.stream])
                 return
         elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
             clinic.finish(c, outcome)
             return
-        tomorrow = self.calendar.day(clinic.day.index + 1).name
+        tomorrow = self.weekdays[(clinic.day.index + 1) % len(self.weekdays)]
         self.redials[clinic.day.index + 1].append((self._ring_time(c.stream, tomorrow), c))
 
     def _line_open(self, stream: str, weekday: str, t: float) -> bool:
@@ -250,19 +290,18 @@ class RunState:
                       same_day: bool) -> None:
         """What a finished contact asks for later: a follow-up after a same-day
         consultation (by the role that saw it, T7), a visit after an inbox item (T10)."""
-        follow = self.model.scenario.follow_ups
         if same_day and outcome in ("consulted", "home_visit"):
-            share = follow.after_same_day.get(worker.role, 0.0)
+            share = self.follow_up_share_same_day.get(worker.role, 0.0)
         elif outcome == "inbox_handled":
-            share = follow.after_inbox.get(c.ctype, 0.0)
+            share = self.follow_up_share_inbox.get(c.ctype, 0.0)
         else:
             return
         if share <= 0.0 or self._follow_up.next() >= share:
             return
-        after = self.model.follow_up_after
+        after = self.follow_up_after
         assert after is not None  # a scenario with follow-up shares must give after_days
         days = max(1, int(round(after.quantile(self._follow_up_after.next()))))
-        need = self.derived_contact(clinic, "follow_up", follow.contact_type, c)
+        need = self.derived_contact(clinic, "follow_up", self.follow_up_type, c)
         self.request(clinic, need, "follow_up", first_day=clinic.day.index + days)
 
     # --- a day ------------------------------------------------------------------------------
@@ -273,7 +312,7 @@ class RunState:
         records = clinic.records
         sessions: dict[tuple[str, float], list] = {}
         for a in self.book.start_day(day.index):
-            if a.contact.ctype in self.model.group_types:  # seats of one group session
+            if a.contact.ctype in self.group_types:  # seats of one group session
                 sessions.setdefault((a.person, a.time), []).append(a)
             else:
                 clinic.keep_appointment(a)
@@ -286,7 +325,7 @@ class RunState:
                 clinic.enqueue(c, kind)
             waiting.clear()
         for t, c in self.redials.pop(day.index, []):
-            patience = self.model.patience[c.stream]
+            patience = self.patience[c.stream]
             clinic.env.call_at(t, clinic.call_arrives, c, patience)
         spec = self.reviews.spec
         for patient, due in self.reviews.due(day.index):

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
+from sim.engine.choice import pick
 from sim.engine.environment import UNTIL_WOKEN, Alarm
-from sim.engine.model import PlanBlock, pick
+from sim.engine.model import PlanBlock
 from sim.rng import DRAW
 from sim.scenario.schema import ACTIVITIES
 
@@ -126,7 +127,7 @@ class Worker:
         """Whether a remote clinician may take ``item``: a question, a call, or a contact
         type that can be done by video or phone."""
         ctype = getattr(item, "ctype", None)
-        return ctype is None or item.stage == "call" or ctype in self.clinic.model.remote_types
+        return ctype is None or item.stage == "call" or ctype in self.clinic.run.remote_types
 
     def wake_with(self, item) -> None:
         """Wake this idle person, handing them ``item`` (or nothing: their block ended).
@@ -275,7 +276,7 @@ class Worker:
         clinic, stage = self.clinic, c.stage
         clinic.task_done(self, stage, c, t0)
         if stage == "call":
-            table = clinic.model.stream_triage_outcomes.get(c.stream, {}).get(
+            table = clinic.run.stream_triage_outcomes.get(c.stream, {}).get(
                 self.role, self.triage_outcomes)
             clinic.after_triage(c, pick(table, c.u[_TRIAGE_OUTCOME]))  # type: ignore[arg-type]
         elif stage == "history":
