@@ -52,6 +52,22 @@ _OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "hom
             "outreach": "consulted"}
 
 
+class Block:
+    """A block of a person's plan as their day loop reads it: a :class:`PlanBlock`'s fields
+    copied into an object of the engine's own. A plan block is plain Python (it is pickled
+    with the model for -j workers), so each read of one of its fields from the compiled
+    engine is a lookup by name, and the loop reads several for every item it takes."""
+
+    __slots__ = ("end", "serves", "serve_set", "lines", "activity")
+
+    def __init__(self, block: PlanBlock) -> None:
+        self.end = float(block.end)
+        self.serves: tuple[str, ...] = block.serves
+        self.serve_set: frozenset[str] = block.serve_set
+        self.lines: frozenset[str] | None = block.lines
+        self.activity: str = block.activity
+
+
 class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
@@ -153,7 +169,8 @@ class Worker:
         policy hands over after them. Tasks are done inline, not in a sub-generator per
         task: resuming the process is the engine's most frequent step."""
         env, clinic = self.env, self.clinic
-        plan, last, i = self.plan, len(self.plan) - 1, 0  # plan[i]: the block we are in
+        plan = [Block(b) for b in self.plan]
+        last, i = len(plan) - 1, 0  # plan[i]: the block we are in
         history, assist = self.history, self.assist  # read once: checked for every item
         if self.start > env._now:
             yield self.start - env._now  # minutes asleep
