@@ -86,6 +86,17 @@ class Appointment:
         self.contact, self.day, self.time, self.person = contact, day, time, person
 
 
+def _ahead(score: float, time: float, rank: int,
+           best_score: float, best_time: float, best_rank: int) -> bool:
+    """Whether a slot scoring ``score`` at ``time`` on rung ``rank`` comes before the best
+    so far: the lower score, then the earlier time, then the lower rung."""
+    if score != best_score:
+        return score < best_score
+    if time != best_time:
+        return time < best_time
+    return rank < best_rank
+
+
 def _first(part: list[tuple[float, str]] | None, low: float) -> tuple[float, str] | None:
     """The first slot of a person's or team's part at or after ``low``, if any."""
     if not part:
@@ -166,11 +177,13 @@ class AppointmentBook:
         """Remove the ``index``-th free slot of ``key`` on ``day``, from the list and from
         its person's and team's parts."""
         slot = self.free[day][key].pop(index)
-        for parts, group in ((self.by_person[day][key], slot[1]),
-                             (self.by_team[day][key], self.team_of.get(slot[1]))):
-            if group is not None:
-                part = parts[group]
-                del part[bisect.bisect_left(part, slot)]
+        pid = slot[1]
+        part = self.by_person[day][key][pid]
+        del part[bisect.bisect_left(part, slot)]
+        team = self.team_of.get(pid)
+        if team is not None:
+            part = self.by_team[day][key][team]
+            del part[bisect.bisect_left(part, slot)]
         return slot
 
     # --- same-day slots ---------------------------------------------------------------------
@@ -273,11 +286,15 @@ class AppointmentBook:
                 mine.append((rank, role, extra, own_gain + team_extra, own, own_gain,
                              planned_keys, all_keys))
             rungs = mine
-        best = None  # (score, time, rank, day, key, index)
+        # the best slot so far: its score, time, rung, day, slot list and place in it (kept
+        # in fields rather than a tuple: a tuple's comparison is a generic one)
+        found = False
+        best_score, best_time, best_rank = 0.0, 0.0, 0
+        best_day, best_key, best_index = 0, ("", ""), 0
         last = today + self.horizon - 1
         for day in range(max(first_day, today), last + 1):
             wait = day - today
-            if best is not None and wait - bonus > best[0]:
+            if found and wait - bonus > best_score:
                 break
             free = self.free[day]
             acute_open = urgent or (release is not None and wait <= release)
@@ -288,7 +305,7 @@ class AppointmentBook:
             low = earliest_time - EPS if day == today else -math.inf
             for rank, role, extra, gain, own, own_gain, planned_keys, all_keys in rungs:
                 base = wait + extra
-                if best is not None and base - gain > best[0]:
+                if found and base - gain > best_score:
                     continue
                 for key in (all_keys if acute_open else planned_keys):
                     slots = free.get(key)
@@ -298,8 +315,11 @@ class AppointmentBook:
                     if gain == 0.0:  # only the first slot can be best in this list
                         if start < len(slots) and slots[start][0] < limit:
                             time = slots[start][0]
-                            if best is None or (base, time, rank) < best[:3]:
-                                best = (base, time, rank, day, key, start)
+                            if not found or _ahead(base, time, rank,
+                                                   best_score, best_time, best_rank):
+                                found = True
+                                best_score, best_time, best_rank = base, time, rank
+                                best_day, best_key, best_index = day, key, start
                         continue
                     # The best of this list is the first slot of one of: everyone, the
                     # patient's own person in this role, their team (a later slot of the
@@ -312,7 +332,8 @@ class AppointmentBook:
                         firsts.append(_first(self.by_person[day][key].get(own), low))
                     if team is not None:
                         firsts.append(_first(self.by_team[day][key].get(team), low))
-                    here = None  # (score, time, person) of the best of this list
+                    here = False  # the best of this list: score, time, person
+                    here_score, here_time, here_pid = 0.0, 0.0, ""
                     for slot in firsts:
                         if slot is None or slot[0] >= limit:
                             continue
@@ -322,15 +343,19 @@ class AppointmentBook:
                             score -= own_gain
                         if team is not None and team_of.get(pid) == team:
                             score -= team_extra
-                        if here is None or (score, time, pid) < here:
-                            here = (score, time, pid)
-                    if here is not None and (best is None or (here[0], here[1], rank) < best[:3]):
-                        best = (here[0], here[1], rank, day, key,
-                                bisect.bisect_left(slots, (here[1], here[2])))
-        if best is None:
+                        if not here or score < here_score or (score == here_score and (
+                                time < here_time or (time == here_time and pid < here_pid))):
+                            here, here_score, here_time, here_pid = True, score, time, pid
+                    if here and (not found or _ahead(here_score, here_time, rank,
+                                                     best_score, best_time, best_rank)):
+                        found = True
+                        best_score, best_time, best_rank = here_score, here_time, rank
+                        best_day, best_key = day, key
+                        best_index = bisect.bisect_left(slots, (here_time, here_pid))
+        if not found:
             return None
-        _score, time, _rank, day, key, index = best
-        _, pid = self._take(day, key, index)
+        day, time = best_day, best_time
+        _, pid = self._take(day, best_key, best_index)
         appointment = Appointment(contact, day, time, pid)
         if day > today:
             self.appointments[day].append(appointment)
