@@ -27,10 +27,11 @@ from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
 from sim.engine.demand import draw_rows, run_demand, schedule_demand
 from sim.engine.idle import IdleIndex
-from sim.engine.model import CompiledScenario, Route
+from sim.engine.model import CompiledScenario, Person, Route
 from sim.engine.population import Patients
 from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
+from sim.engine.staff import Block
 from sim.rng import RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -146,6 +147,16 @@ class RunState:
         self.stream_triage_outcomes: dict[str, dict[str, tuple[tuple[float, str], ...]]] = \
             model.stream_triage_outcomes
         self.answerers: dict[str, Route] = model.answerers
+        #: id of a person -> (the person, their plan's blocks as the day loop reads them)
+        self._blocks: dict[int, tuple[Person, list[Block]]] = {}
+
+    def plan_blocks(self, person: Person) -> list[Block]:
+        """``person``'s plan as their day loop reads it, made once a run (the person is
+        kept with it, so that their id stays theirs)."""
+        found = self._blocks.get(id(person))
+        if found is None or found[0] is not person:
+            found = self._blocks[id(person)] = (person, [Block(b) for b in person.plan])
+        return found[1]
 
     def route(self, ctype: str, complex_patient: bool) -> Route:
         """The route of a contact: by its type, and its patient's complexity."""

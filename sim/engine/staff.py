@@ -169,7 +169,7 @@ class Worker:
         policy hands over after them. Tasks are done inline, not in a sub-generator per
         task: resuming the process is the engine's most frequent step."""
         env, clinic = self.env, self.clinic
-        plan = [Block(b) for b in self.plan]
+        plan = clinic.run.plan_blocks(self.person)
         last, i = len(plan) - 1, 0  # plan[i]: the block we are in
         history, assist = self.history, self.assist  # read once: checked for every item
         if self.start > env._now:
