@@ -11,11 +11,15 @@ as a practice grows from 9 to 120 people.
 """
 from __future__ import annotations
 
-import bisect
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.staff import Worker
+
+
+#: A route's buckets of one kind of work: (bucket lists made when it was laid out, the
+#: route's phone line, [(rank, team, bucket)] lowest rank first).
+Layout = tuple[int, "str | None", "list[tuple[int, str | None, list[int]]]"]
 
 
 class IdleIndex:
@@ -32,9 +36,10 @@ class IdleIndex:
         self.count = 0  # people idle (read by dispatch instead of calling ``__bool__``)
         #: (role, team, kinds served) -> the buckets such a person sits in while idle
         self._lists: dict[tuple, list[list]] = {}
-        #: kind -> route -> (buckets made so far, [(rank, team, bucket)] in rank order):
-        #: the buckets a route looks at, laid out once, not looked up role by role
-        self._rungs: dict[str, dict] = {}
+        #: kind -> route -> (buckets made so far, the route's phone line,
+        #: [(rank, team, bucket)] in rank order): the buckets a route looks at, laid out
+        #: once, not looked up role by role
+        self._rungs: dict[str, dict[Any, Layout]] = {}
         self._made = 0  # bucket lists made so far: a route's layout is redone when it grows
 
     def clear(self) -> None:
@@ -69,11 +74,13 @@ class IdleIndex:
         w.idle_serving, w.idle_buckets = serving, found
         return found
 
-    def _layout(self, kind: str, route) -> tuple[int, list[tuple[int, str | None, list]]]:
-        """The buckets of ``kind`` that ``route``'s roles sit in, lowest rank first."""
+    def _layout(self, kind: str, route) -> Layout:
+        """The buckets of ``kind`` that ``route``'s roles sit in, lowest rank first (with
+        the route's phone line, read here once rather than at every dispatch)."""
         roles = self._buckets.get(kind, {})
-        layout = (self._made, [(rank, team, bucket) for rank, level in route.levels
-                               for role in level for team, bucket in roles.get(role, {}).items()])
+        layout: Layout = (self._made, route.line,
+                  [(rank, team, bucket) for rank, level in route.levels
+                   for role in level for team, bucket in roles.get(role, {}).items()])
         self._rungs.setdefault(kind, {})[route] = layout
         return layout
 
@@ -82,14 +89,14 @@ class IdleIndex:
         index = w.index
         self._who[index] = w
         for bucket in self._buckets_of(w):
-            bisect.insort(bucket, index)
+            bucket.insert(_place(bucket, index), index)
         self.count += 1
 
     def remove(self, w: Worker) -> None:
         """``w`` is no longer idle: out of the buckets they were put in."""
         index = w.index
         for bucket in w.idle_buckets:
-            del bucket[bisect.bisect_left(bucket, index)]
+            del bucket[_place(bucket, index)]
         self.count -= 1
 
     def best(self, kind: str, item) -> Worker | None:
@@ -97,15 +104,17 @@ class IdleIndex:
         lowest competent level (its route's rank), then own team, then order; skipping
         people who cannot take it here (a phone line they do not answer, remote work)."""
         route, team = item.route, item.team
-        layout = self._rungs.get(kind, {}).get(route)
+        routes = self._rungs.get(kind)
+        layout = routes.get(route) if routes is not None else None
         if layout is None or layout[0] != self._made:
             layout = self._layout(kind, route)
-        line = route.line
-        found, found_key = None, None
-        for rank, worker_team, bucket in layout[1]:
+        line = layout[1]
+        found: Worker | None = None
+        found_rank, found_other, found_index = 0, False, 0  # what the choice is ordered by
+        for rank, worker_team, bucket in layout[2]:
             if not bucket:
                 continue
-            if found is not None and rank > found_key[0]:  # type: ignore[index]
+            if found is not None and rank > found_rank:
                 break
             other = team is not None and worker_team != team
             w: Worker = self._who[bucket[0]]  # the bucket's first, unless a line or
@@ -115,10 +124,23 @@ class IdleIndex:
                 if fit is None:
                     continue
                 w = fit
-            key = (rank, other, w.index)
-            if found_key is None or key < found_key:
-                found, found_key = w, key
+            if found is None or rank < found_rank or (rank == found_rank and (
+                    other < found_other or (other == found_other and w.index < found_index))):
+                found, found_rank, found_other, found_index = w, rank, other, w.index
         return found
+
+
+def _place(bucket: list[int], index: int) -> int:
+    """Where ``index`` goes in the sorted ``bucket`` (``bisect.bisect_left``: a bucket holds
+    a few indexes, and a search here compares them as machine integers)."""
+    low, high = 0, len(bucket)
+    while low < high:
+        mid = (low + high) >> 1
+        if bucket[mid] < index:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 def _first_fit(bucket: list[int], who: dict[int, Worker], item) -> Worker | None:
