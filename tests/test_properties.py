@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -102,3 +103,41 @@ def test_any_valid_scenario_runs_and_keeps_its_books(scenario, seed, replication
     for a, b in zip(again, run):
         assert repr(a.contacts) == repr(b.contacts)  # repr: NaN-safe comparison
         assert repr(a.staff) == repr(b.staff)
+
+
+# --- the engine's own searches of sorted lists -----------------------------------------------
+# The compiled engine searches the book's slots and the idle buckets with loops of its own
+# (comparing machine numbers); as plain Python it calls ``bisect``. Here the loops run as
+# plain Python too, against ``bisect``.
+slot_lists = st.lists(st.tuples(st.sampled_from([0.0, 7.5, 15.0, 480.0, 495.0, 960.0]),
+                                st.sampled_from(["gp", "gp-2", "nurse", "hca"])),
+                      max_size=12).map(sorted)
+
+
+@given(slots=slot_lists, low=st.sampled_from([-float("inf"), -1e-9, 0.0, 7.5 - 1e-9, 15.0,
+                                              500.0, 960.0, 1e9]),
+       probe=st.tuples(st.sampled_from([0.0, 7.5, 480.0, 1000.0]),
+                       st.sampled_from(["", "gp", "gp-2", "zz"])))
+def test_the_books_searches_are_bisects(slots, low, probe):
+    import bisect
+
+    import sim.engine.book as book
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(book, "COMPILED", True)
+        assert book._from(slots, low) == bisect.bisect_left(slots, (low, ""))
+        assert book._place(slots, probe) == bisect.bisect_left(slots, probe)
+        for slot in slots:
+            assert slots[book._place(slots, slot)] == slot
+
+
+@given(bucket=st.lists(st.integers(0, 130), max_size=20, unique=True).map(sorted),
+       index=st.integers(0, 131))
+def test_the_idle_buckets_search_is_a_bisect(bucket, index):
+    import bisect
+
+    import sim.engine.idle as idle
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(idle, "COMPILED", True)
+        assert idle._place(bucket, index) == bisect.bisect_left(bucket, index)

@@ -19,11 +19,14 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from typing import Callable
+from typing import Callable, Final
 
 from sim.engine.model import CompiledScenario, Person
 
 EPS = 1e-9
+#: Whether this module runs compiled: its searches of sorted slots compare machine floats
+#: there, and call the C ``bisect`` module as plain Python, where a loop is slower.
+COMPILED: Final = not __file__.endswith((".py", ".pyc"))
 PLANNED, ACUTE = "planned", "acute"
 
 #: (kind, role) -> sorted list of (start time, person id)
@@ -86,6 +89,39 @@ class Appointment:
         self.contact, self.day, self.time, self.person = contact, day, time, person
 
 
+def _from(slots: list[tuple[float, str]], low: float) -> int:
+    """The first place in the sorted ``slots`` whose time is at or after ``low``: what
+    ``bisect.bisect_left(slots, (low, ""))`` gives, comparing the times alone, as machine
+    floats in the compiled engine, rather than tuples."""
+    if not COMPILED:
+        return bisect.bisect_left(slots, (low, ""))
+    lo, hi = 0, len(slots)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if slots[mid][0] < low:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _place(slots: list[tuple[float, str]], slot: tuple[float, str]) -> int:
+    """Where ``slot`` is (or goes) in the sorted ``slots``: ``bisect.bisect_left``, with
+    the time compared as a machine float before the person's id."""
+    if not COMPILED:
+        return bisect.bisect_left(slots, slot)
+    time, pid = slot
+    lo, hi = 0, len(slots)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        t, p = slots[mid]
+        if t < time or (t == time and p < pid):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 def _ahead(score: float, time: float, rank: int,
            best_score: float, best_time: float, best_rank: int) -> bool:
     """Whether a slot scoring ``score`` at ``time`` on rung ``rank`` comes before the best
@@ -101,7 +137,7 @@ def _first(part: list[tuple[float, str]] | None, low: float) -> tuple[float, str
     """The first slot of a person's or team's part at or after ``low``, if any."""
     if not part:
         return None
-    i = bisect.bisect_left(part, (low, ""))
+    i = _from(part, low)
     return part[i] if i < len(part) else None
 
 
@@ -179,11 +215,11 @@ class AppointmentBook:
         slot = self.free[day][key].pop(index)
         pid = slot[1]
         part = self.by_person[day][key][pid]
-        del part[bisect.bisect_left(part, slot)]
+        del part[_place(part, slot)]
         team = self.team_of.get(pid)
         if team is not None:
             part = self.by_team[day][key][team]
-            del part[bisect.bisect_left(part, slot)]
+            del part[_place(part, slot)]
         return slot
 
     # --- same-day slots ---------------------------------------------------------------------
@@ -208,7 +244,7 @@ class AppointmentBook:
                 slots = free.get((kind, role + suffix))
                 if not slots:
                     continue
-                pos = bisect.bisect_left(slots, (earliest - EPS, ""))
+                pos = _from(slots, earliest - EPS)
                 if pos >= len(slots):
                     continue
                 found = True
@@ -311,7 +347,7 @@ class AppointmentBook:
                     slots = free.get(key)
                     if not slots:
                         continue
-                    start = bisect.bisect_left(slots, (low, "")) if day == today else 0
+                    start = _from(slots, low) if day == today else 0
                     if gain == 0.0:  # only the first slot can be best in this list
                         if start < len(slots) and slots[start][0] < limit:
                             time = slots[start][0]
@@ -351,7 +387,7 @@ class AppointmentBook:
                         found = True
                         best_score, best_time, best_rank = here_score, here_time, rank
                         best_day, best_key = day, key
-                        best_index = bisect.bisect_left(slots, (here_time, here_pid))
+                        best_index = _place(slots, (here_time, here_pid))
         if not found:
             return None
         day, time = best_day, best_time
@@ -379,7 +415,7 @@ class AppointmentBook:
                                                             and role not in roles):
                     continue
                 if day == today:
-                    seen += len(slots) - bisect.bisect_left(slots, (now - EPS, ""))
+                    seen += len(slots) - _from(slots, now - EPS)
                 else:
                     seen += len(slots)
             if seen >= nth:

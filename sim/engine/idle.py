@@ -11,12 +11,16 @@ as a practice grows from 9 to 120 people.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import bisect
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.staff import Worker
 
 
+#: Whether this module runs compiled: a bucket's search compares machine integers there,
+#: and calls the C ``bisect`` module as plain Python.
+COMPILED: Final = not __file__.endswith((".py", ".pyc"))
 #: A route's buckets of one kind of work: (bucket lists made when it was laid out, the
 #: route's phone line, [(rank, team, bucket)] lowest rank first).
 Layout = tuple[int, "str | None", "list[tuple[int, str | None, list[int]]]"]
@@ -133,6 +137,8 @@ class IdleIndex:
 def _place(bucket: list[int], index: int) -> int:
     """Where ``index`` goes in the sorted ``bucket`` (``bisect.bisect_left``: a bucket holds
     a few indexes, and a search here compares them as machine integers)."""
+    if not COMPILED:
+        return bisect.bisect_left(bucket, index)
     low, high = 0, len(bucket)
     while low < high:
         mid = (low + high) >> 1
