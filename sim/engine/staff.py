@@ -293,8 +293,10 @@ class Worker:
         clinic, stage = self.clinic, c.stage
         clinic.task_done(self, stage, c, t0)
         if stage == "call":
-            table = clinic.run.stream_triage_outcomes.get(c.stream, {}).get(
-                self.role, self.triage_outcomes)
+            table = self.triage_outcomes
+            by_role = clinic.run.stream_triage_outcomes.get(c.stream)
+            if by_role is not None:  # the call's line sets its own outcomes
+                table = by_role.get(self.role, table)
             clinic.after_triage(c, pick(table, c.u[_TRIAGE_OUTCOME]))  # type: ignore[arg-type]
         elif stage == "history":
             clinic.history_taken(c)
