@@ -162,6 +162,9 @@ class RunMetrics:
         self.after_run: Counter = Counter()
         self.days = 0
         self._cells: dict[tuple[str, str], list[tuple[str, list[float]]]] = {}
+        #: metric -> role -> weekday (None: the run's alone) -> the cells a day adds to
+        self._pairs: dict[str, dict[str | None,
+                                    dict[str | None, tuple[list[float], list[float] | None]]]] = {}
 
     # --- a day ------------------------------------------------------------------------------
     def add(self, records: DayRecords) -> None:
@@ -172,27 +175,6 @@ class RunMetrics:
             return
         self.days += 1
         weekday = records.day.name
-        sums = self.sums
-
-        def per_day(metric: str, value: float, role: str | None = None,
-                    activity: str | None = None, by_weekday: bool = True) -> None:
-            cell = sums[(metric, role, activity, None)]  # the run's, then the weekday's
-            cell[0] += value
-            cell[1] += 1.0
-            if by_weekday:
-                cell = sums[(metric, role, activity, weekday)]
-                cell[0] += value
-                cell[1] += 1.0
-
-        def ratio(metric: str, num: float, den: float, role: str | None = None,
-                  by_weekday: bool = True) -> None:
-            cell = sums[(metric, role, None, None)]  # the run's, then the weekday's
-            cell[0] += num
-            cell[1] += den
-            if by_weekday:
-                cell = sums[(metric, role, None, weekday)]
-                cell[0] += num
-                cell[1] += den
 
         # one pass over the day's ended contacts for the figures of several sections below
         # (the phone's callers, the wait from call to consultation, continuity, delegation)
@@ -224,36 +206,38 @@ class RunMetrics:
         waits = [t1 - t0 for _cid, t0, t1, _r, _e in calls if t1 == t1]
         all_wait = math.fsum(t_end - t0 for _cid, t0, _t1, _r, t_end in calls)
         offered, answered = len(calls), len(waits)
-        per_day("calls_offered", offered)
-        per_day("calls_answered", answered)
-        per_day("calls_abandoned", offered - answered)
-        per_day("calls_retried", records.redials)
-        ratio("abandonment_rate", offered - answered, offered)
+        self._per_day(weekday, "calls_offered", offered)
+        self._per_day(weekday, "calls_answered", answered)
+        self._per_day(weekday, "calls_abandoned", offered - answered)
+        self._per_day(weekday, "calls_retried", records.redials)
+        self._ratio(weekday, "abandonment_rate", offered - answered, offered)
         # callers, not rings: those whose call ended today without reaching anyone, after
         # any redials, over every caller whose contact ended today
-        ratio("callers_gave_up_rate", gave_up, callers)
-        ratio("phone_wait_mean_min", math.fsum(waits), answered)
-        ratio("phone_wait_all_mean_min", all_wait, offered)
+        self._ratio(weekday, "callers_gave_up_rate", gave_up, callers)
+        self._ratio(weekday, "phone_wait_mean_min", math.fsum(waits), answered)
+        self._ratio(weekday, "phone_wait_all_mean_min", all_wait, offered)
         if waits:
             self.answered_waits.append(np.asarray(waits))
         # access: same day ------------------------------------------------------------------
         needs = records.same_day
-        ratio("acute_same_day_rate", sum(1 for n in needs if n[1]), len(needs))
-        ratio("acute_same_day_in_hours_rate", sum(1 for n in needs if n[2]), len(needs))
-        ratio("call_to_consult_wait_mean_min", math.fsum(seen_waits), len(seen_waits))
+        self._ratio(weekday, "acute_same_day_rate", sum(1 for n in needs if n[1]), len(needs))
+        self._ratio(weekday, "acute_same_day_in_hours_rate", sum(1 for n in needs if n[2]),
+                    len(needs))
+        self._ratio(weekday, "call_to_consult_wait_mean_min", math.fsum(seen_waits),
+                    len(seen_waits))
         # access: the appointment book ------------------------------------------------------
         for role, days in records.tnaa.items():
             if role is None or role in self.bookable:
-                per_day("tnaa_days", days, role)
+                self._per_day(weekday, "tnaa_days", days, role)
         booked_all = slots_all = 0
         for role, (booked, slots) in records.booked_ahead.items():
-            ratio("planned_slots_booked_ahead", booked, slots, role)
+            self._ratio(weekday, "planned_slots_booked_ahead", booked, slots, role)
             booked_all += booked
             slots_all += slots
-        ratio("planned_slots_booked_ahead", booked_all, slots_all)
-        per_day("backlog_planned", records.backlog)
+        self._ratio(weekday, "planned_slots_booked_ahead", booked_all, slots_all)
+        self._per_day(weekday, "backlog_planned", records.backlog)
         self.backlog.append((today, records.backlog))
-        per_day("planned_requests", records.requests)
+        self._per_day(weekday, "planned_requests", records.requests)
         wait_total = waited = 0
         for b in records.bookings:
             if b[1] == CALENDAR_TASK:  # a slot a task took: no patient waits for it
@@ -262,19 +246,19 @@ class RunMetrics:
             wait_total += wait
             waited += 1
             self.planned_waits[wait] += 1
-        ratio("planned_wait_mean_days", wait_total, waited)
+        self._ratio(weekday, "planned_wait_mean_days", wait_total, waited)
         # outcomes ---------------------------------------------------------------------------
-        per_day("contacts_arisen", records.arisen)
-        per_day("contacts_carried_over", records.carried)
+        self._per_day(weekday, "contacts_arisen", records.arisen)
+        self._per_day(weekday, "contacts_carried_over", records.carried)
         self.carried.append((today, records.carried))
-        per_day("turned_away", outcomes.get("turned_away", 0))
+        self._per_day(weekday, "turned_away", outcomes.get("turned_away", 0))
         for outcome, metric in _OUTCOME_METRICS:
-            per_day(metric, outcomes.get(outcome, 0))
+            self._per_day(weekday, metric, outcomes.get(outcome, 0))
         handled = sum(outcomes.get(o, 0) for o in HANDLED)
-        per_day("contacts_handled_total", handled)
-        per_day("questions_unanswered", records.unanswered)
+        self._per_day(weekday, "contacts_handled_total", handled)
+        self._per_day(weekday, "questions_unanswered", records.unanswered)
         # continuity and delegation ---------------------------------------------------------
-        ratio("continuity_own_gp", own, gp_seen)
+        self._ratio(weekday, "continuity_own_gp", own, gp_seen)
         if self.own_roles:  # own clinicians of other roles: by the role that saw them
             seen_own: Counter = Counter()
             with_own: Counter = Counter()
@@ -283,8 +267,9 @@ class RunMetrics:
                     with_own[c[9]] += 1
                     seen_own[c[9]] += c[10] == c[15]
             for role in self.own_roles:
-                ratio("continuity_own_clinician", seen_own[role], with_own[role], role)
-        ratio("nonphysician_consult_share", by_others, consulted)
+                self._ratio(weekday, "continuity_own_clinician", seen_own[role],
+                            with_own[role], role)
+        self._ratio(weekday, "nonphysician_consult_share", by_others, consulted)
         # staff time -------------------------------------------------------------------------
         # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.time):
         # summed by position, not looked up by name twice for every activity and person
@@ -320,22 +305,62 @@ class RunMetrics:
                 cell[0] += minutes
                 cell[1] += 1.0
             busy = math.fsum(spent[i] for i in _WORKING_AT)
-            ratio("utilisation", busy, available[role], role)
-            per_day("overtime_min", overtime[role], role, by_weekday=False)
+            self._ratio(weekday, "utilisation", busy, available[role], role)
+            self._per_day(weekday, "overtime_min", overtime[role], role, by_weekday=False)
             if role in self.doctors:
                 doctor_minutes += busy
             kinds = tasks.get(role, _NO_TASKS)
             for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
                 cell[0] += kinds.get(kind, 0)
                 cell[1] += 1.0
-        per_day("overtime_min", math.fsum(overtime.values()))
-        ratio("doctor_min_per_contact", doctor_minutes, handled)
-        per_day("staff_cost_dkk", cost)
-        ratio("cost_per_contact_dkk", cost, handled)
+        self._per_day(weekday, "overtime_min", math.fsum(overtime.values()))
+        self._ratio(weekday, "doctor_min_per_contact", doctor_minutes, handled)
+        self._per_day(weekday, "staff_cost_dkk", cost)
+        self._ratio(weekday, "cost_per_contact_dkk", cost, handled)
         patients = self.scenario.population.list_size
         if patients:
-            per_day("cost_per_patient_year_dkk",
+            self._per_day(weekday, "cost_per_patient_year_dkk",
                     cost * self.scenario.clinic.working_days_per_year / patients)
+
+    def _per_day(self, weekday: str, metric: str, value: float, role: str | None = None,
+                 by_weekday: bool = True) -> None:
+        """Add a day's ``value`` of ``metric`` to the run's cell and the weekday's."""
+        run_cell, day_cell = self._cells_for(metric, role, weekday if by_weekday else None)
+        run_cell[0] += value
+        run_cell[1] += 1.0
+        if day_cell is not None:
+            day_cell[0] += value
+            day_cell[1] += 1.0
+
+    def _ratio(self, weekday: str, metric: str, num: float, den: float,
+               role: str | None = None) -> None:
+        """Add a day's numerator and denominator of ``metric`` to the run's cell and the
+        weekday's (the metric is their ratio over the run)."""
+        run_cell, day_cell = self._cells_for(metric, role, weekday)
+        run_cell[0] += num
+        run_cell[1] += den
+        if day_cell is not None:
+            day_cell[0] += num
+            day_cell[1] += den
+
+    def _cells_for(self, metric: str, role: str | None,
+                   weekday: str | None) -> tuple[list[float], list[float] | None]:
+        """The run's cell of ``metric`` (for ``role``) and its cell on ``weekday`` (None: not
+        kept by weekday), made as a day first needs them and then found by name: a day
+        adds to about 35 of them, and a key tuple built and hashed for each was a tenth of
+        a small practice's metric work."""
+        by_role = self._pairs.get(metric)
+        if by_role is None:
+            by_role = self._pairs[metric] = {}
+        by_day = by_role.get(role)
+        if by_day is None:
+            by_day = by_role[role] = {}
+        found = by_day.get(weekday)
+        if found is None:
+            run_cell = self.sums[(metric, role, None, None)]
+            found = by_day[weekday] = (run_cell, None if weekday is None
+                                       else self.sums[(metric, role, None, weekday)])
+        return found
 
     def _cells_of(self, role: str, metric: str,
                   activities: tuple[str, ...]) -> list[tuple[str, list[float]]]:
