@@ -33,6 +33,12 @@ PLANNED, ACUTE = "planned", "acute"
 FreeSlots = dict[tuple[str, str], list[tuple[float, str]]]
 #: (kind, role) -> person id (or team) -> that person's (or team's) part of the list, sorted
 FreeIndex = dict[tuple[str, str], dict[str, list[tuple[float, str]]]]
+#: What a booking looks at on one rung of its route: (rank, role, its extra wait, the most
+#: its slots can take off the wait, the patient's own person in this role, what seeing them
+#: takes off, its slot lists' keys on a day of planned slots only, and on a day whose acute
+#: slots are open too); typed, so that the compiled engine reads them as numbers
+Rung = tuple[int, str, float, float, "str | None", float, list[tuple[str, str]],
+             list[tuple[str, str]]]
 
 
 #: Slot lists of remote clinicians and group sessions are kept apart from the ordinary ones,
@@ -156,7 +162,7 @@ class AppointmentBook:
         self._templates: dict[tuple[int, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
         #: (route roles, group, remote) -> the route's rungs for a patient with no own
         #: clinician or team on it, laid out as :meth:`book` reads them
-        self._rungs: dict[tuple, list[tuple]] = {}
+        self._rungs: dict[tuple, list[Rung]] = {}
         self.free: dict[int, FreeSlots] = {}
         #: every slot of each open day, booked or not (the day's shared template)
         self.laid_out: dict[int, FreeSlots] = {}
@@ -264,7 +270,7 @@ class AppointmentBook:
         return (PLANNED,)
 
     def _route_rungs(self, route_roles: list[str], group: bool,
-                     remote_ok: bool) -> list[tuple]:
+                     remote_ok: bool) -> list[Rung]:
         """What a booking along ``route_roles`` looks at on each rung, for a patient with
         no own clinician or team on it (see :meth:`book` for the fields): laid out once
         per route and kind of need, not once per booking."""
@@ -311,7 +317,7 @@ class AppointmentBook:
         # day whose acute slots are open too)
         rungs = self._route_rungs(route_roles, group, remote_ok)
         if own_role is not None or own_others or team is not None:  # this patient's own
-            mine = []
+            mine: list[Rung] = []
             for rank, role, extra, _g, _o, _og, planned_keys, all_keys in rungs:
                 if role == own_role:
                     own, own_gain = own_gp, own_extra
