@@ -135,6 +135,19 @@ def check_conservation(days: Iterable[DayRecords]) -> None:
             f"({len(ids) - len(set(ids))} duplicated)")
 
 
+class Cell:
+    """A metric's sums over a run's measured days: of its value (or numerator) and of its
+    weight (days, or denominator). Fields of a class of the compiled engine's own, so that
+    the day's additions are of machine floats: a list's items are Python floats, each sum
+    a new object (a small practice's day adds to about 130 cells)."""
+
+    __slots__ = ("num", "den")
+
+    def __init__(self) -> None:
+        self.num = 0.0
+        self.den = 0.0
+
+
 class RunMetrics:
     """One run's metrics, accumulated day by day (only measured days count)."""
 
@@ -153,18 +166,20 @@ class RunMetrics:
         self.task_kinds = TASK_KINDS + (("history",) if model.history_before else ()) + (
             ("assist",) if model.assist_routes else ())
         self.cost = {r: spec.cost_per_hour / 60.0 for r, spec in s.roles.items()}
-        self.sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.sums: dict[tuple, Cell] = defaultdict(Cell)
         self.answered_waits: list[np.ndarray] = []
-        self.planned_waits: Counter = Counter()
+        #: working days a booked patient waits -> patients (a plain dict: a Counter's
+        #: missing keys run Python code of its own)
+        self.planned_waits: dict[int, int] = {}
         self.backlog: list[tuple[int, int]] = []
         #: (day, patients and inbox items carried to the next day) of each measured day
         self.carried: list[tuple[int, int]] = []
         self.after_run: Counter = Counter()
         self.days = 0
-        self._cells: dict[tuple[str, str], list[tuple[str, list[float]]]] = {}
+        self._cells: dict[tuple[str, str], list[tuple[str, Cell]]] = {}
         #: metric -> role -> weekday (None: the run's alone) -> the cells a day adds to
         self._pairs: dict[str, dict[str | None,
-                                    dict[str | None, tuple[list[float], list[float] | None]]]] = {}
+                                    dict[str | None, tuple[Cell, Cell | None]]]] = {}
 
     # --- a day ------------------------------------------------------------------------------
     def add(self, records: DayRecords) -> None:
@@ -239,13 +254,14 @@ class RunMetrics:
         self.backlog.append((today, records.backlog))
         self._per_day(weekday, "planned_requests", records.requests)
         wait_total = waited = 0
+        planned_waits = self.planned_waits
         for b in records.bookings:
             if b[1] == CALENDAR_TASK:  # a slot a task took: no patient waits for it
                 continue
             wait = b[4] - b[3]
             wait_total += wait
             waited += 1
-            self.planned_waits[wait] += 1
+            planned_waits[wait] = planned_waits.get(wait, 0) + 1
         self._ratio(weekday, "planned_wait_mean_days", wait_total, waited)
         # outcomes ---------------------------------------------------------------------------
         self._per_day(weekday, "contacts_arisen", records.arisen)
@@ -302,8 +318,8 @@ class RunMetrics:
         for role, spent in time_by_role.items():
             for (_activity, cell), minutes in zip(self._cells_of(role, "time_use_min",
                                                                  ACTIVITIES), spent):
-                cell[0] += minutes
-                cell[1] += 1.0
+                cell.num += minutes
+                cell.den += 1.0
             busy = math.fsum(spent[i] for i in _WORKING_AT)
             self._ratio(weekday, "utilisation", busy, available[role], role)
             self._per_day(weekday, "overtime_min", overtime[role], role, by_weekday=False)
@@ -311,8 +327,8 @@ class RunMetrics:
                 doctor_minutes += busy
             kinds = tasks.get(role, _NO_TASKS)
             for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
-                cell[0] += kinds.get(kind, 0)
-                cell[1] += 1.0
+                cell.num += kinds.get(kind, 0)
+                cell.den += 1.0
         self._per_day(weekday, "overtime_min", math.fsum(overtime.values()))
         self._ratio(weekday, "doctor_min_per_contact", doctor_minutes, handled)
         self._per_day(weekday, "staff_cost_dkk", cost)
@@ -326,25 +342,25 @@ class RunMetrics:
                  by_weekday: bool = True) -> None:
         """Add a day's ``value`` of ``metric`` to the run's cell and the weekday's."""
         run_cell, day_cell = self._cells_for(metric, role, weekday if by_weekday else None)
-        run_cell[0] += value
-        run_cell[1] += 1.0
+        run_cell.num += value
+        run_cell.den += 1.0
         if day_cell is not None:
-            day_cell[0] += value
-            day_cell[1] += 1.0
+            day_cell.num += value
+            day_cell.den += 1.0
 
     def _ratio(self, weekday: str, metric: str, num: float, den: float,
                role: str | None = None) -> None:
         """Add a day's numerator and denominator of ``metric`` to the run's cell and the
         weekday's (the metric is their ratio over the run)."""
         run_cell, day_cell = self._cells_for(metric, role, weekday)
-        run_cell[0] += num
-        run_cell[1] += den
+        run_cell.num += num
+        run_cell.den += den
         if day_cell is not None:
-            day_cell[0] += num
-            day_cell[1] += den
+            day_cell.num += num
+            day_cell.den += den
 
     def _cells_for(self, metric: str, role: str | None,
-                   weekday: str | None) -> tuple[list[float], list[float] | None]:
+                   weekday: str | None) -> tuple[Cell, Cell | None]:
         """The run's cell of ``metric`` (for ``role``) and its cell on ``weekday`` (None: not
         kept by weekday), made as a day first needs them and then found by name: a day
         adds to about 35 of them, and a key tuple built and hashed for each was a tenth of
@@ -363,7 +379,7 @@ class RunMetrics:
         return found
 
     def _cells_of(self, role: str, metric: str,
-                  activities: tuple[str, ...]) -> list[tuple[str, list[float]]]:
+                  activities: tuple[str, ...]) -> list[tuple[str, Cell]]:
         """A role's per-day cells of ``metric`` by activity (not by weekday), as
         ``per_day`` would make them: looked up once a run, not once a day (the staff-time
         loops are most of a small practice's metric work)."""
@@ -379,7 +395,8 @@ class RunMetrics:
         """The run's tidy rows, in a stable order: (metric, role, activity, weekday, value,
         weight)."""
         out: list[Row] = []
-        for (metric, role, activity, weekday), (num, den) in self.sums.items():
+        for (metric, role, activity, weekday), cell in self.sums.items():
+            num, den = cell.num, cell.den
             if weekday is not None and (role is not None and metric not in WEEKDAY_ROLE_METRICS
                                         or activity is not None):
                 continue
