@@ -336,22 +336,18 @@ class RunMetrics:
         patients = self.scenario.population.list_size
         if patients:
             self._per_day(weekday, "cost_per_patient_year_dkk",
-                    cost * self.scenario.clinic.working_days_per_year / patients)
+                          cost * self.scenario.clinic.working_days_per_year / patients)
 
     def _per_day(self, weekday: str, metric: str, value: float, role: str | None = None,
                  by_weekday: bool = True) -> None:
-        """Add a day's ``value`` of ``metric`` to the run's cell and the weekday's."""
-        run_cell, day_cell = self._cells_for(metric, role, weekday if by_weekday else None)
-        run_cell.num += value
-        run_cell.den += 1.0
-        if day_cell is not None:
-            day_cell.num += value
-            day_cell.den += 1.0
+        """Add a day's ``value`` of ``metric`` to the run's cell and (``by_weekday``) the
+        weekday's: a mean over days, a ratio whose denominator counts the days."""
+        self._ratio(weekday if by_weekday else None, metric, value, 1.0, role)
 
-    def _ratio(self, weekday: str, metric: str, num: float, den: float,
+    def _ratio(self, weekday: str | None, metric: str, num: float, den: float,
                role: str | None = None) -> None:
         """Add a day's numerator and denominator of ``metric`` to the run's cell and the
-        weekday's (the metric is their ratio over the run)."""
+        weekday's (None: the run's alone); the metric is their ratio over the run."""
         run_cell, day_cell = self._cells_for(metric, role, weekday)
         run_cell.num += num
         run_cell.den += den
@@ -381,7 +377,7 @@ class RunMetrics:
     def _cells_of(self, role: str, metric: str,
                   activities: tuple[str, ...]) -> list[tuple[str, Cell]]:
         """A role's per-day cells of ``metric`` by activity (not by weekday), as
-        ``per_day`` would make them: looked up once a run, not once a day (the staff-time
+        :meth:`_per_day` would make them: looked up once a run, not once a day (the staff-time
         loops are most of a small practice's metric work)."""
         key = (metric, role)
         found = self._cells.get(key)

@@ -83,8 +83,8 @@ class IdleIndex:
         the route's phone line, read here once rather than at every dispatch)."""
         roles = self._buckets.get(kind, {})
         layout: Layout = (self._made, route.line,
-                  [(rank, team, bucket) for rank, level in route.levels
-                   for role in level for team, bucket in roles.get(role, {}).items()])
+                          [(rank, team, bucket) for rank, level in route.levels
+                           for role in level for team, bucket in roles.get(role, {}).items()])
         self._rungs.setdefault(kind, {})[route] = layout
         return layout
 

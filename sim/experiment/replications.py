@@ -176,9 +176,9 @@ POOL_START_S = 2.5
 #: (0.4 s left) 1.00, R = 3 (0.8 s) 0.94, R = 4 (1.2 s) 0.91; so 0.6 s.
 FORKED_POOL_START_S = 0.6
 #: The least CPU time a contact has cost, used only to tell before any run whether
-#: workers surely pay (:func:`least_seconds`): a contact took 5.3-6.4 µs compiled and
+#: workers surely pay (:func:`least_seconds`): a contact took 4.3-6.5 µs compiled and
 #: 12-13 µs as plain Python on the 2-core test machine ([4] of the benchmark, every list
-#: size); this allows for a machine 2.5 times as fast as that one compiled.
+#: size, 2026-12-05); this allows for a machine twice as fast as that one compiled.
 QUICKEST_CONTACT_S = 2e-6
 #: Seconds of simulation per batch of runs (from the last run's time): long enough that
 #: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
