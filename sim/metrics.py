@@ -141,11 +141,65 @@ class Cell:
     the day's additions are of machine floats: a list's items are Python floats, each sum
     a new object (a small practice's day adds to about 130 cells)."""
 
-    __slots__ = ("num", "den")
+    __slots__ = ("num", "den", "run")
 
     def __init__(self) -> None:
         self.num = 0.0
         self.den = 0.0
+        #: a weekday's cell: the run's cell of the same metric and role, which every
+        #: addition to this one also goes to (None: this is the run's cell)
+        self.run: Cell | None = None
+
+
+class DayCells:
+    """The cells a day of one weekday adds to (or, for weekday None, the run's alone),
+    found by metric and role name: a day adds to about 35 of them. Each found cell is the
+    weekday's, linked to the run's, so one lookup serves both; a key tuple built and
+    hashed for each was a tenth of a small practice's metric work, and three nested
+    lookups (metric, role, weekday) a tenth again."""
+
+    __slots__ = ("_sums", "_weekday", "_plain", "_by_role")
+
+    def __init__(self, sums: dict[tuple, Cell], weekday: str | None):
+        self._sums = sums
+        self._weekday = weekday
+        self._plain: dict[str, Cell] = {}  # metric -> cell, without a role
+        self._by_role: dict[str, dict[str, Cell]] = {}  # role -> metric -> cell
+
+    def ratio(self, metric: str, num: float, den: float, role: str | None = None) -> None:
+        """Add a day's numerator and denominator of ``metric`` (for ``role``) to the run's
+        cell and the weekday's; the metric is their ratio over the run."""
+        if role is None:
+            cell = self._plain.get(metric)
+            if cell is None:
+                cell = self._plain[metric] = self._made(metric, None)
+        else:
+            mine = self._by_role.get(role)
+            if mine is None:
+                mine = self._by_role[role] = {}
+            cell = mine.get(metric)
+            if cell is None:
+                cell = mine[metric] = self._made(metric, role)
+        cell.num += num
+        cell.den += den
+        run = cell.run
+        if run is not None:
+            run.num += num
+            run.den += den
+
+    def per_day(self, metric: str, value: float, role: str | None = None) -> None:
+        """Add a day's ``value`` of ``metric``: a mean over days, a ratio whose denominator
+        counts the days."""
+        self.ratio(metric, value, 1.0, role)
+
+    def _made(self, metric: str, role: str | None) -> Cell:
+        """The cell this view adds to first (the run's made first, as rows are keyed)."""
+        run = self._sums[(metric, role, None, None)]
+        if self._weekday is None:
+            return run
+        cell = self._sums[(metric, role, None, self._weekday)]
+        cell.run = run
+        return cell
 
 
 class RunMetrics:
@@ -177,9 +231,8 @@ class RunMetrics:
         self.after_run: Counter = Counter()
         self.days = 0
         self._cells: dict[tuple[str, str], list[tuple[str, Cell]]] = {}
-        #: metric -> role -> weekday (None: the run's alone) -> the cells a day adds to
-        self._pairs: dict[str, dict[str | None,
-                                    dict[str | None, tuple[Cell, Cell | None]]]] = {}
+        #: weekday (None: the run's alone) -> the cells a day adds to
+        self._days: dict[str | None, DayCells] = {}
 
     # --- a day ------------------------------------------------------------------------------
     def add(self, records: DayRecords) -> None:
@@ -189,7 +242,8 @@ class RunMetrics:
         if not records.day.measured:
             return
         self.days += 1
-        weekday = records.day.name
+        day = self._cells_on(records.day.name)  # the run's cells and this weekday's
+        run_only = self._cells_on(None)
 
         # one pass over the day's ended contacts for the figures of several sections below
         # (the phone's callers, the wait from call to consultation, continuity, delegation)
@@ -221,38 +275,38 @@ class RunMetrics:
         waits = [t1 - t0 for _cid, t0, t1, _r, _e in calls if t1 == t1]
         all_wait = math.fsum(t_end - t0 for _cid, t0, _t1, _r, t_end in calls)
         offered, answered = len(calls), len(waits)
-        self._per_day(weekday, "calls_offered", offered)
-        self._per_day(weekday, "calls_answered", answered)
-        self._per_day(weekday, "calls_abandoned", offered - answered)
-        self._per_day(weekday, "calls_retried", records.redials)
-        self._ratio(weekday, "abandonment_rate", offered - answered, offered)
+        day.per_day("calls_offered", offered)
+        day.per_day("calls_answered", answered)
+        day.per_day("calls_abandoned", offered - answered)
+        day.per_day("calls_retried", records.redials)
+        day.ratio("abandonment_rate", offered - answered, offered)
         # callers, not rings: those whose call ended today without reaching anyone, after
         # any redials, over every caller whose contact ended today
-        self._ratio(weekday, "callers_gave_up_rate", gave_up, callers)
-        self._ratio(weekday, "phone_wait_mean_min", math.fsum(waits), answered)
-        self._ratio(weekday, "phone_wait_all_mean_min", all_wait, offered)
+        day.ratio("callers_gave_up_rate", gave_up, callers)
+        day.ratio("phone_wait_mean_min", math.fsum(waits), answered)
+        day.ratio("phone_wait_all_mean_min", all_wait, offered)
         if waits:
             self.answered_waits.append(np.asarray(waits))
         # access: same day ------------------------------------------------------------------
         needs = records.same_day
-        self._ratio(weekday, "acute_same_day_rate", sum(1 for n in needs if n[1]), len(needs))
-        self._ratio(weekday, "acute_same_day_in_hours_rate", sum(1 for n in needs if n[2]),
+        day.ratio("acute_same_day_rate", sum(1 for n in needs if n[1]), len(needs))
+        day.ratio("acute_same_day_in_hours_rate", sum(1 for n in needs if n[2]),
                     len(needs))
-        self._ratio(weekday, "call_to_consult_wait_mean_min", math.fsum(seen_waits),
+        day.ratio("call_to_consult_wait_mean_min", math.fsum(seen_waits),
                     len(seen_waits))
         # access: the appointment book ------------------------------------------------------
         for role, days in records.tnaa.items():
             if role is None or role in self.bookable:
-                self._per_day(weekday, "tnaa_days", days, role)
+                day.per_day("tnaa_days", days, role)
         booked_all = slots_all = 0
         for role, (booked, slots) in records.booked_ahead.items():
-            self._ratio(weekday, "planned_slots_booked_ahead", booked, slots, role)
+            day.ratio("planned_slots_booked_ahead", booked, slots, role)
             booked_all += booked
             slots_all += slots
-        self._ratio(weekday, "planned_slots_booked_ahead", booked_all, slots_all)
-        self._per_day(weekday, "backlog_planned", records.backlog)
+        day.ratio("planned_slots_booked_ahead", booked_all, slots_all)
+        day.per_day("backlog_planned", records.backlog)
         self.backlog.append((today, records.backlog))
-        self._per_day(weekday, "planned_requests", records.requests)
+        day.per_day("planned_requests", records.requests)
         wait_total = waited = 0
         planned_waits = self.planned_waits
         for b in records.bookings:
@@ -262,19 +316,19 @@ class RunMetrics:
             wait_total += wait
             waited += 1
             planned_waits[wait] = planned_waits.get(wait, 0) + 1
-        self._ratio(weekday, "planned_wait_mean_days", wait_total, waited)
+        day.ratio("planned_wait_mean_days", wait_total, waited)
         # outcomes ---------------------------------------------------------------------------
-        self._per_day(weekday, "contacts_arisen", records.arisen)
-        self._per_day(weekday, "contacts_carried_over", records.carried)
+        day.per_day("contacts_arisen", records.arisen)
+        day.per_day("contacts_carried_over", records.carried)
         self.carried.append((today, records.carried))
-        self._per_day(weekday, "turned_away", outcomes.get("turned_away", 0))
+        day.per_day("turned_away", outcomes.get("turned_away", 0))
         for outcome, metric in _OUTCOME_METRICS:
-            self._per_day(weekday, metric, outcomes.get(outcome, 0))
+            day.per_day(metric, outcomes.get(outcome, 0))
         handled = sum(outcomes.get(o, 0) for o in HANDLED)
-        self._per_day(weekday, "contacts_handled_total", handled)
-        self._per_day(weekday, "questions_unanswered", records.unanswered)
+        day.per_day("contacts_handled_total", handled)
+        day.per_day("questions_unanswered", records.unanswered)
         # continuity and delegation ---------------------------------------------------------
-        self._ratio(weekday, "continuity_own_gp", own, gp_seen)
+        day.ratio("continuity_own_gp", own, gp_seen)
         if self.own_roles:  # own clinicians of other roles: by the role that saw them
             seen_own: Counter = Counter()
             with_own: Counter = Counter()
@@ -283,9 +337,9 @@ class RunMetrics:
                     with_own[c[9]] += 1
                     seen_own[c[9]] += c[10] == c[15]
             for role in self.own_roles:
-                self._ratio(weekday, "continuity_own_clinician", seen_own[role],
+                day.ratio("continuity_own_clinician", seen_own[role],
                             with_own[role], role)
-        self._ratio(weekday, "nonphysician_consult_share", by_others, consulted)
+        day.ratio("nonphysician_consult_share", by_others, consulted)
         # staff time -------------------------------------------------------------------------
         # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.time):
         # summed by position, not looked up by name twice for every activity and person
@@ -321,57 +375,28 @@ class RunMetrics:
                 cell.num += minutes
                 cell.den += 1.0
             busy = math.fsum(spent[i] for i in _WORKING_AT)
-            self._ratio(weekday, "utilisation", busy, available[role], role)
-            self._per_day(weekday, "overtime_min", overtime[role], role, by_weekday=False)
+            day.ratio("utilisation", busy, available[role], role)
+            run_only.per_day("overtime_min", overtime[role], role)
             if role in self.doctors:
                 doctor_minutes += busy
             kinds = tasks.get(role, _NO_TASKS)
             for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
                 cell.num += kinds.get(kind, 0)
                 cell.den += 1.0
-        self._per_day(weekday, "overtime_min", math.fsum(overtime.values()))
-        self._ratio(weekday, "doctor_min_per_contact", doctor_minutes, handled)
-        self._per_day(weekday, "staff_cost_dkk", cost)
-        self._ratio(weekday, "cost_per_contact_dkk", cost, handled)
+        day.per_day("overtime_min", math.fsum(overtime.values()))
+        day.ratio("doctor_min_per_contact", doctor_minutes, handled)
+        day.per_day("staff_cost_dkk", cost)
+        day.ratio("cost_per_contact_dkk", cost, handled)
         patients = self.scenario.population.list_size
         if patients:
-            self._per_day(weekday, "cost_per_patient_year_dkk",
+            day.per_day("cost_per_patient_year_dkk",
                           cost * self.scenario.clinic.working_days_per_year / patients)
 
-    def _per_day(self, weekday: str, metric: str, value: float, role: str | None = None,
-                 by_weekday: bool = True) -> None:
-        """Add a day's ``value`` of ``metric`` to the run's cell and (``by_weekday``) the
-        weekday's: a mean over days, a ratio whose denominator counts the days."""
-        self._ratio(weekday if by_weekday else None, metric, value, 1.0, role)
-
-    def _ratio(self, weekday: str | None, metric: str, num: float, den: float,
-               role: str | None = None) -> None:
-        """Add a day's numerator and denominator of ``metric`` to the run's cell and the
-        weekday's (None: the run's alone); the metric is their ratio over the run."""
-        run_cell, day_cell = self._cells_for(metric, role, weekday)
-        run_cell.num += num
-        run_cell.den += den
-        if day_cell is not None:
-            day_cell.num += num
-            day_cell.den += den
-
-    def _cells_for(self, metric: str, role: str | None,
-                   weekday: str | None) -> tuple[Cell, Cell | None]:
-        """The run's cell of ``metric`` (for ``role``) and its cell on ``weekday`` (None: not
-        kept by weekday), made as a day first needs them and then found by name: a day
-        adds to about 35 of them, and a key tuple built and hashed for each was a tenth of
-        a small practice's metric work."""
-        by_role = self._pairs.get(metric)
-        if by_role is None:
-            by_role = self._pairs[metric] = {}
-        by_day = by_role.get(role)
-        if by_day is None:
-            by_day = by_role[role] = {}
-        found = by_day.get(weekday)
+    def _cells_on(self, weekday: str | None) -> DayCells:
+        """The cells a day of ``weekday`` adds to (None: the run's alone)."""
+        found = self._days.get(weekday)
         if found is None:
-            run_cell = self.sums[(metric, role, None, None)]
-            found = by_day[weekday] = (run_cell, None if weekday is None
-                                       else self.sums[(metric, role, None, weekday)])
+            found = self._days[weekday] = DayCells(self.sums, weekday)
         return found
 
     def _cells_of(self, role: str, metric: str,
