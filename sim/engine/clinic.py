@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sim.distributions import Distribution
+from sim.engine.durations import Duration
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
 from sim.engine.contacts import TASK, Contact, Question
@@ -94,7 +94,7 @@ class Clinic:
         return c
 
     def arrive(self, stream: str, channel: str, ctype: str, u: Sequence[float], patient: int,
-               patience: Distribution | None) -> None:
+               patience: Duration | None) -> None:
         """A contact arises now from a demand stream and goes where its channel leads."""
         c = self.new_contact(channel, ctype, u, patient)
         c.stream = stream
@@ -249,7 +249,7 @@ class Clinic:
         return found
 
     # --- phone ---------------------------------------------------------------------------
-    def call_arrives(self, c: Contact, patience) -> None:
+    def call_arrives(self, c: Contact, patience: Duration | None) -> None:
         """A ring of the phone: a new caller, or one who rings again."""
         run = self.run
         c.stage, c.route = "call", run.triage_routes.get(c.stream, run.triage_route)

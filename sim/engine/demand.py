@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generator
 import numpy as np
 
 from sim.engine.choice import pick, pick_all
+from sim.engine.durations import Duration
 from sim.engine.model import CompiledScenario
 from sim.rng import DRAW, FIRST_BLOCK_ROWS, DecisionRows, RandomStreams, compact_rows
 
@@ -47,7 +48,7 @@ class DemandStream:
                  "contacts", "table", "patience")
 
     def __init__(self, model: CompiledScenario, name: str, streams: RandomStreams,
-                 factors: list[float]):
+                 factors: list[float], patience: Duration | None):
         stream = model.scenario.demand[name]
         self.name, self.channel, self.block = name, stream.channel, stream.block
         self.count_stream = streams.generator(f"arrivals.{name}.count")
@@ -61,16 +62,17 @@ class DemandStream:
         self.arrivals = streams.arrival_rows(name, rows)
         self.contacts = streams.decision_rows(name, rows)
         self.table = model.type_tables[name]
-        self.patience = model.patience[name]
+        self.patience = patience
 
 
-def run_demand(model: CompiledScenario, streams: RandomStreams,
-               calendar: RunCalendar) -> list[DemandStream]:
-    """The demand streams that bring contacts in this run, in the scenario's order."""
+def run_demand(model: CompiledScenario, streams: RandomStreams, calendar: RunCalendar,
+               patience: dict[str, Duration | None]) -> list[DemandStream]:
+    """The demand streams that bring contacts in this run, in the scenario's order, with
+    their callers' patience (``patience``: the run's, by stream)."""
     if model.scenario.population.list_size == 0:
         return []
     factors = [day.demand_factor for day in calendar.days()]  # each day's weekday x season
-    return [DemandStream(model, name, streams, factors)
+    return [DemandStream(model, name, streams, factors, patience.get(name))
             for name, stream in model.scenario.demand.items() if stream.per_patient_year > 0]
 
 
@@ -141,7 +143,8 @@ def draw_rows(draws: np.ndarray) -> list[array]:
 
 
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],
-              patients: list[int], draws: list[array], patience) -> Generator[Any, Any, None]:
+              patients: list[int], draws: list[array],
+              patience: Duration | None) -> Generator[Any, Any, None]:
     """One demand stream's arrivals, in time order. A process per stream keeps one pending
     timer each in SimPy's event heap, not one per contact of the day: a smaller heap makes
     every event's push and pop cheaper."""

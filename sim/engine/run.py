@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
-from sim.distributions import Distribution
+from sim.engine.durations import Duration, durations_of
 from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
@@ -120,7 +120,19 @@ class RunState:
         self._redial_time = streams.uniforms("phone.redial_time")
         self._follow_up = streams.uniforms("follow_ups.ask")
         self._follow_up_after = streams.uniforms("follow_ups.after")
-        self.demand = run_demand(model, streams, calendar)
+        # the run's durations, sampled by compiled code (sim.engine.durations)
+        self.patience: dict[str, Duration | None] = {
+            name: None if d is None else Duration(d) for name, d in model.patience.items()}
+        self.redial_delay: dict[str, Duration] = durations_of(model.redial_delay)
+        self.follow_up_after: Duration | None = (
+            None if model.follow_up_after is None else Duration(model.follow_up_after))
+        self.triage_duration: dict[str, Duration] = durations_of(model.triage_duration)
+        self.service_by_role: dict[str, dict[str, Duration]] = {
+            role: durations_of(by_type) for role, by_type in model.service_by_role.items()}
+        self.question_duration = Duration(model.question_duration)
+        self.joint_duration = Duration(model.joint_duration)
+        self.travel = Duration(model.travel)
+        self.demand = run_demand(model, streams, calendar, self.patience)
         # What contacts look up in the scenario, read here once a run: the model is plain
         # Python (it is pickled for the workers), and each read of one of its attributes
         # from the engine is a lookup by name.
@@ -135,12 +147,9 @@ class RunState:
         self.acute_overflow: str = s.acute.overflow
         self.pre_tests: dict[str, Any] = {name: t.pre_test for name, t in s.contact_types.items()}
         self.redial: dict[str, Any] = model.redial
-        self.redial_delay: dict[str, Distribution] = model.redial_delay
-        self.patience: dict[str, Distribution | None] = model.patience
         self.follow_up_type: str = s.follow_ups.contact_type
         self.follow_up_share_same_day: dict[str, float] = s.follow_ups.after_same_day
         self.follow_up_share_inbox: dict[str, float] = s.follow_ups.after_inbox
-        self.follow_up_after: Distribution | None = model.follow_up_after
         self.weekdays: tuple[str, ...] = calendar.weekdays
         self.triage_route: Route = model.triage_route
         self.triage_routes: dict[str, Route] = model.triage_routes
@@ -272,7 +281,7 @@ class RunState:
             t = clinic.env._now + self.redial_delay[c.stream].quantile(
                 self._redial.next())
             if t < clinic.close and self._line_open(c.stream, clinic.day.name, t):
-                clinic.env.call_at(t, clinic.call_arrives, c, self.patience[c.stream])
+                clinic.env.call_at(t, clinic.call_arrives, c, self.patience.get(c.stream))
                 return
         elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
             clinic.finish(c, outcome)
@@ -336,8 +345,7 @@ class RunState:
                 clinic.enqueue(c, kind)
             waiting.clear()
         for t, c in self.redials.pop(day.index, []):
-            patience = self.patience[c.stream]
-            clinic.env.call_at(t, clinic.call_arrives, c, patience)
+            clinic.env.call_at(t, clinic.call_arrives, c, self.patience.get(c.stream))
         spec = self.reviews.spec
         for patient, due in self.reviews.due(day.index):
             assert spec is not None  # reviews fall due only in a scenario with reviews

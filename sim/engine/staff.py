@@ -105,10 +105,10 @@ class Worker:
         self.call_hold = sup.call_hold  # longest a caller is held for a doctor's answer
         self.asks = max(self.p_question, self.p_joint, self.p_triage_question) > 0
         # how long this person takes: a call (if their role triages), each contact type
-        model = clinic.model
-        self.triage_duration = model.triage_duration.get(person.role)
+        model, run = clinic.model, clinic.run
+        self.triage_duration = run.triage_duration.get(person.role)
         self.triage_outcomes = model.triage_outcomes.get(person.role)
-        self.service = model.service_by_role.get(person.role, {})
+        self.service = run.service_by_role.get(person.role, {})
         # contact type -> notes after a consultation, per minute with the patient (T14, T15)
         self.notes = model.notes_by_role.get(person.role, {})
         self.morbid_factor = clinic.scenario.population.morbid_duration_factor
@@ -277,7 +277,7 @@ class Worker:
         if stage != "inbox":
             c.t_seen, c.seen_by, c.seen_by_id = t0, self.role, self.id
             if stage == "home_visit":
-                duration += clinic.model.travel.quantile(u[_TRAVEL])
+                duration += clinic.run.travel.quantile(u[_TRAVEL])
             else:  # a consultation: face time, then the notes it leaves
                 duration *= self.notes[c.ctype]
             if c.complex:
@@ -350,18 +350,18 @@ class Worker:
     # --- supervision ---------------------------------------------------------------------
     def _question(self, c: Contact) -> tuple[str, float] | None:
         """The question this clinician asks a doctor about ``c``, if any: (kind, minutes)."""
-        model = self.clinic.model
+        run = self.clinic.run
         if c.stage == "call":
             if c.u[_TRIAGE_QUESTION] < self.p_triage_question:
-                return "question", model.question_duration.quantile(
+                return "question", run.question_duration.quantile(
                     c.u[_TRIAGE_QUESTION_DURATION])
             return None
         if c.stage == "home_visit" or c.stage == "history":
             return None  # no one asks about a visit on the road, or a patient passed on
         if c.u[_QUESTION] < self.p_question:
-            return "question", model.question_duration.quantile(c.u[_QUESTION_DURATION])
+            return "question", run.question_duration.quantile(c.u[_QUESTION_DURATION])
         if c.u[_JOINT] < self.p_joint:
-            return "joint", model.joint_duration.quantile(c.u[_JOINT_DURATION])
+            return "joint", run.joint_duration.quantile(c.u[_JOINT_DURATION])
         return None
 
     def ask(self, c: Contact, kind: str, duration: float) -> Generator[Any, Any, None]:
