@@ -51,9 +51,6 @@ class Clinic:
         self.env = DayEnvironment(initial_time=min(
             [self.open] + [p.start for p in people]))
         self.interrupt_mode = s.supervision.mode == "interrupt"
-        self.question_prob = dict(s.supervision.questions)
-        self.joint_prob = dict(s.supervision.joint)
-        self.triage_question_prob = dict(s.supervision.triage_questions)
         self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
         self.idle = run.idle  # empty: the day before cleared it

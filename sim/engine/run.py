@@ -31,7 +31,7 @@ from sim.engine.model import CompiledScenario, Person, Route
 from sim.engine.population import Patients
 from sim.engine.queues import WorkQueue
 from sim.engine.records import DayRecords
-from sim.engine.staff import Block
+from sim.engine.staff import Block, RoleKit
 from sim.rng import RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -158,6 +158,14 @@ class RunState:
         self.answerers: dict[str, Route] = model.answerers
         #: id of a person -> (the person, their plan's blocks as the day loop reads them)
         self._blocks: dict[int, tuple[Person, list[Block]]] = {}
+        self._kits: dict[str, RoleKit] = {}  # role -> what it sets for a worker's day
+
+    def role_kit(self, role: str) -> RoleKit:
+        """What ``role`` sets for a worker's day, made once a run."""
+        found = self._kits.get(role)
+        if found is None:
+            found = self._kits[role] = RoleKit(self.model, self, role)
+        return found
 
     def plan_blocks(self, person: Person) -> list[Block]:
         """``person``'s plan as their day loop reads it, made once a run (the person is

@@ -23,7 +23,9 @@ from sim.scenario.schema import ACTIVITIES
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.clinic import Clinic
     from sim.engine.contacts import Contact, Question
-    from sim.engine.model import Person
+    from sim.engine.durations import Duration
+    from sim.engine.model import CompiledScenario, History, Person
+    from sim.engine.run import RunState
 
 _TRIAGE_DURATION = DRAW["triage_duration"]
 _TRIAGE_OUTCOME = DRAW["triage_outcome"]
@@ -68,6 +70,44 @@ class Block:
         self.activity: str = block.activity
 
 
+class RoleKit:
+    """What a person's role sets for their day (how often they ask a doctor, how long
+    their tasks take), made once a run for each role: a worker of the role copies it each
+    day rather than looking each up by name in the scenario's plain-Python objects."""
+
+    __slots__ = ("supervises", "may_be_interrupted", "p_question", "p_joint",
+                 "p_triage_question", "p_message", "p_message_or_calendar", "call_hold",
+                 "asks", "triage_duration", "triage_outcomes", "service", "notes",
+                 "morbid_factor", "history")
+
+    def __init__(self, model: CompiledScenario, run: RunState, role: str) -> None:
+        s = model.scenario
+        self.supervises = s.roles[role].supervises
+        self.may_be_interrupted = self.supervises and s.supervision.mode == "interrupt"
+        # how often this role asks a doctor (about a consultation, a call-in, a call)
+        sup = s.supervision
+        self.p_question = sup.questions.get(role, 0.0)
+        self.p_joint = sup.joint.get(role, 0.0)
+        self.p_triage_question = sup.triage_questions.get(role, 0.0)
+        self.p_message = sup.messages.get(role, 0.0)
+        # a question's form is drawn once: a message below p_message, then a task in a
+        # doctor's calendar (inbox items only) below this, else asked and waited for
+        self.p_message_or_calendar = self.p_message + sup.calendar.get(role, 0.0)
+        self.call_hold = sup.call_hold  # longest a caller is held for a doctor's answer
+        self.asks = max(self.p_question, self.p_joint, self.p_triage_question) > 0
+        # how long this role takes: a call (if the role triages), each contact type
+        self.triage_duration: Duration | None = run.triage_duration.get(role)
+        self.triage_outcomes: tuple[tuple[float, str], ...] | None = \
+            model.triage_outcomes.get(role)
+        self.service: dict[str, Duration] = run.service_by_role.get(role, {})
+        # contact type -> notes after a consultation, per minute with the patient (T14, T15)
+        self.notes: dict[str, float] = model.notes_by_role.get(role, {})
+        self.morbid_factor = s.population.morbid_duration_factor
+        # contact type -> the history a colleague may take before this role's same-day
+        # consultation (None: no type has one before this role)
+        self.history: dict[str, History] | None = model.history_before.get(role)
+
+
 class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
@@ -90,31 +130,22 @@ class Worker:
         self.start = person.start
         self.end = person.end
         self.plan: tuple[PlanBlock, ...] = person.plan
-        role = clinic.scenario.roles[person.role]
-        self.supervises = role.supervises
-        self.may_be_interrupted = role.supervises and clinic.interrupt_mode
-        # how often this person asks a doctor (about a consultation, a call-in, a call)
-        self.p_question = clinic.question_prob.get(person.role, 0.0)
-        self.p_joint = clinic.joint_prob.get(person.role, 0.0)
-        self.p_triage_question = clinic.triage_question_prob.get(person.role, 0.0)
-        sup = clinic.scenario.supervision
-        self.p_message = sup.messages.get(person.role, 0.0)
-        # a question's form is drawn once: a message below p_message, then a task in a
-        # doctor's calendar (inbox items only) below this, else asked and waited for
-        self.p_message_or_calendar = self.p_message + sup.calendar.get(person.role, 0.0)
-        self.call_hold = sup.call_hold  # longest a caller is held for a doctor's answer
-        self.asks = max(self.p_question, self.p_joint, self.p_triage_question) > 0
-        # how long this person takes: a call (if their role triages), each contact type
-        model, run = clinic.model, clinic.run
-        self.triage_duration = run.triage_duration.get(person.role)
-        self.triage_outcomes = model.triage_outcomes.get(person.role)
-        self.service = run.service_by_role.get(person.role, {})
-        # contact type -> notes after a consultation, per minute with the patient (T14, T15)
-        self.notes = model.notes_by_role.get(person.role, {})
-        self.morbid_factor = clinic.scenario.population.morbid_duration_factor
-        # contact type -> the history a colleague may take before this person's same-day
-        # consultation (None: no type has one before this role)
-        self.history = model.history_before.get(person.role)
+        kit = clinic.run.role_kit(person.role)  # what the role sets (RoleKit)
+        self.supervises = kit.supervises
+        self.may_be_interrupted = kit.may_be_interrupted
+        self.p_question = kit.p_question
+        self.p_joint = kit.p_joint
+        self.p_triage_question = kit.p_triage_question
+        self.p_message = kit.p_message
+        self.p_message_or_calendar = kit.p_message_or_calendar
+        self.call_hold = kit.call_hold
+        self.asks = kit.asks
+        self.triage_duration = kit.triage_duration
+        self.triage_outcomes = kit.triage_outcomes
+        self.service = kit.service
+        self.notes = kit.notes
+        self.morbid_factor = kit.morbid_factor
+        self.history = kit.history
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.waiting = False  # idle until someone hands them work, or the block ends
         self.handed: Any = None  # what they were woken with (None: the block has ended)
