@@ -211,7 +211,7 @@ class Clinic:
         else:
             self.enqueue(c, "squeeze_in")
 
-    def pull(self, w: Worker, serves: Iterable[str]) -> Any:
+    def pull(self, w: Worker, serves: tuple[str, ...]) -> Any:
         """The first waiting item ``w`` takes: by block order, own team first, then FIFO
         (a contact, a question, or None: the worker reads its ``stage`` to tell them apart)."""
         for kind in serves:

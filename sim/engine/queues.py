@@ -53,7 +53,10 @@ class WorkQueue:
         """The item a person of ``role`` and ``team`` takes next (of the phone ``lines`` they
         answer, and that ``accept`` allows, if given), or None. With ``accept`` (a remote
         clinician, rare) a bucket is searched past items it refuses."""
-        best_key, best_rank, best_index = None, None, 0
+        # the best so far: own team (or none) before another team's, then longest waiting;
+        # compared as two numbers, not as a (other team, arrival) tuple made per bucket
+        best_key: tuple[int, str | None] | None = None
+        best_other, best_seq, best_index = True, 0, 0
         for key, (roles, entries) in self._buckets.items():
             if not entries or role not in roles:
                 continue
@@ -66,9 +69,10 @@ class WorkQueue:
                     continue
             item_team = key[1]
             other = not (item_team is None or team is None or item_team == team)
-            rank = (other, entries[index][0])
-            if best_rank is None or rank < best_rank:
-                best_key, best_rank, best_index = key, rank, index
+            seq: int = entries[index][0]
+            if best_key is None or (other < best_other if other != best_other
+                                    else seq < best_seq):
+                best_key, best_other, best_seq, best_index = key, other, seq, index
         if best_key is None:
             return None
         self.count -= 1
