@@ -222,13 +222,28 @@ def test_batches_cover_every_run_in_order_and_shrink_to_single_runs(runs, size, 
     batches = _Batches(range(10, 10 + runs), size, jobs)
     taken = []
     while batches.left:
-        left = batches.left
+        left, last = batches.left, batches.next_is_last
         _, batch = batches.take()
         assert 1 <= len(batch) <= max(1, min(size, -(-left // (jobs * END_SHARES))))
+        assert last == (batches.left == 0)  # told ahead which batch empties it
         taken.append(batch)
     assert [r for batch in taken for r in batch] == list(range(10, 10 + runs))
     assert batches.handed == len(taken) and len(taken[-1]) == 1
     assert len(_Batches(range(runs), size, jobs).take(1)[1]) == 1  # asked for one: one
+
+
+def test_the_last_batch_goes_to_a_worker_only_if_one_is_free():
+    """A worker counts as free while fewer batches sent are unfinished than there are
+    workers; otherwise the process asking for the last batch keeps it."""
+    from concurrent.futures import Future
+
+    from sim.experiment.replications import _workers_free
+
+    done, running = Future(), Future()
+    done.set_result([])
+    assert _workers_free({}, 1) and _workers_free({0: done}, 1)
+    assert not _workers_free({0: running}, 1) and not _workers_free({0: done, 1: running}, 1)
+    assert _workers_free({0: running}, 2)
 
 
 def test_least_seconds_counts_the_runs_days_and_expected_contacts():
