@@ -110,7 +110,10 @@ def check_time(records: DayRecords) -> None:
     """Every person's activities add up to their hours plus overtime. A failure is a model
     bug (contacts are conserved over the whole run, checked by the engine)."""
     for sid, _group, _role, _team, start, _end, left, time in records.staff:
-        total = math.fsum(time.values())
+        spent: dict[str, float] = time
+        total = 0.0  # a check within a tolerance: a plain sum (fsum's exactness buys nothing)
+        for minutes in spent.values():
+            total += minutes
         if abs(total - (left - start)) > TIME_TOLERANCE * max(1.0, total):
             raise ConservationError(
                 f"{sid}: activities add up to {total:.3f} min but {left - start:.3f} min passed")
@@ -149,6 +152,16 @@ class Cell:
         #: a weekday's cell: the run's cell of the same metric and role, which every
         #: addition to this one also goes to (None: this is the run's cell)
         self.run: Cell | None = None
+
+
+class Tally:
+    """A day's count of one outcome, as a machine integer (a dict of counts makes a new
+    int object at each count past 256, and looks the outcome up twice)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
 
 
 class DayCells:
@@ -233,6 +246,8 @@ class RunMetrics:
         self._cells: dict[tuple[str, str], list[tuple[str, Cell]]] = {}
         #: weekday (None: the run's alone) -> the cells a day adds to
         self._days: dict[str | None, DayCells] = {}
+        #: outcome -> its count today (reset as each measured day starts)
+        self._tallies: dict[str, Tally] = {o: Tally() for o in OUTCOMES}
 
     # --- a day ------------------------------------------------------------------------------
     def add(self, records: DayRecords) -> None:
@@ -251,12 +266,17 @@ class RunMetrics:
         list_roles, doctors = self.list_roles, self.doctors
         callers = gave_up = own = gp_seen = consulted = by_others = 0
         seen_waits = []
-        # counted in plain dicts: a Counter built each day runs Python code of its own
-        # (its __init__, update and __missing__), which compiling this module cannot speed up
-        outcomes: dict[str, int] = {}
+        # counted in tallies kept for the run: a Counter built each day runs Python code of
+        # its own (its __init__, update and __missing__), which compiling cannot speed up
+        tallies = self._tallies
+        for tally in tallies.values():
+            tally.n = 0
         for c in records.contacts:
             outcome = c[6]
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            counted = tallies.get(outcome)
+            if counted is None:  # not an outcome: the conservation check names it
+                counted = tallies[outcome] = Tally()
+            counted.n += 1
             seen = outcome in SEEN
             if c[1] == "phone":
                 callers += 1
@@ -321,10 +341,12 @@ class RunMetrics:
         day.per_day("contacts_arisen", records.arisen)
         day.per_day("contacts_carried_over", records.carried)
         self.carried.append((today, records.carried))
-        day.per_day("turned_away", outcomes.get("turned_away", 0))
+        day.per_day("turned_away", tallies["turned_away"].n)
         for outcome, metric in _OUTCOME_METRICS:
-            day.per_day(metric, outcomes.get(outcome, 0))
-        handled = sum(outcomes.get(o, 0) for o in HANDLED)
+            day.per_day(metric, tallies[outcome].n)
+        handled = 0
+        for outcome in HANDLED:
+            handled += tallies[outcome].n
         day.per_day("contacts_handled_total", handled)
         day.per_day("questions_unanswered", records.unanswered)
         # continuity and delegation ---------------------------------------------------------
@@ -343,38 +365,46 @@ class RunMetrics:
         # staff time -------------------------------------------------------------------------
         # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.time):
         # summed by position, not looked up by name twice for every activity and person
-        time_by_role = {r: [0.0] * len(ACTIVITIES) for r in self.roles}
+        # (in cells: machine floats, where a list of Python floats made one per addition)
+        time_by_role = {r: _activity_cells() for r in self.roles}
         available = dict.fromkeys(self.roles, 0.0)
         overtime = dict.fromkeys(self.roles, 0.0)
         cost = 0.0
         for _sid, _group, role, _team, start, end, left, time in records.staff:
             mine = time_by_role.get(role)
             if mine is None:
-                mine = time_by_role[role] = [0.0] * len(ACTIVITIES)
-            for i, minutes in enumerate(time.values()):
-                mine[i] += minutes
+                mine = time_by_role[role] = _activity_cells()
+            by_activity: dict[str, float] = time
+            for i, minutes in enumerate(by_activity.values()):
+                mine[i].num += minutes
             # time working for another practice is neither available nor paid by this one
             away = time["other_practice"]
             available[role] = available.get(role, 0.0) + (left - start) - time["break"] - away
             overtime[role] = overtime.get(role, 0.0) + max(0.0, left - end)
             cost += (left - start - away) * self.cost[role]
-        role_of = [s[2] for s in records.staff]
-        # role -> kind -> tasks done: dicts by name, not a key tuple built for each task
-        tasks: dict[str, dict[str, int]] = {}
+        # kind -> tasks done, by the person (their index) and then by role: dicts by name,
+        # not a key tuple built for each task, nor a role looked up for each
+        by_person: list[dict[str, int] | None] = [None] * len(records.staff)
         for task in records.tasks:  # (worker index, kind, ...)
-            role = role_of[task[0]]
-            kinds = tasks.get(role)
-            if kinds is None:
-                kinds = tasks[role] = {}
+            person: int = task[0]
+            done = by_person[person]
+            if done is None:
+                done = by_person[person] = {}
             kind = task[1]
-            kinds[kind] = kinds.get(kind, 0) + 1
+            done[kind] = done.get(kind, 0) + 1
+        tasks: dict[str, dict[str, int]] = {}
+        for person, done in enumerate(by_person):
+            if done is not None:
+                kinds = tasks.setdefault(records.staff[person][2], {})
+                for kind, n in done.items():
+                    kinds[kind] = kinds.get(kind, 0) + n
         doctor_minutes = 0.0
         for role, spent in time_by_role.items():
-            for (_activity, cell), minutes in zip(self._cells_of(role, "time_use_min",
-                                                                 ACTIVITIES), spent):
-                cell.num += minutes
+            for (_activity, cell), part in zip(self._cells_of(role, "time_use_min",
+                                                              ACTIVITIES), spent):
+                cell.num += part.num
                 cell.den += 1.0
-            busy = math.fsum(spent[i] for i in _WORKING_AT)
+            busy = math.fsum(spent[i].num for i in _WORKING_AT)
             day.ratio("utilisation", busy, available[role], role)
             run_only.per_day("overtime_min", overtime[role], role)
             if role in self.doctors:
@@ -494,6 +524,11 @@ class StaffTime:
         return [(replication, *key, activity, minutes / days, self.present[key])
                 for key in sorted(self.minutes, key=_person_id)
                 for activity, minutes in zip(ACTIVITIES, self.minutes[key])]
+
+
+def _activity_cells() -> list[Cell]:
+    """A cell for each activity, in ACTIVITIES order (a role's minutes of a day)."""
+    return [Cell() for _ in ACTIVITIES]
 
 
 def _person_id(key: tuple) -> str:
