@@ -232,12 +232,12 @@ class DayEnvironment:
         entry: HeapEntry
         while True:
             if NATIVE_HEAP:
-                # A quarter of the events are scheduled for now (a zero sleep, a call due
-                # now): they wait in ``soon``, in order, rather than climbing to the top of
-                # the heap and down again. All of them are due now at normal priority and
-                # numbered in turn, so ``soon`` is sorted as the heap would sort them, and
-                # the earlier of its first and the heap's first is the next event: the
-                # order is the heap's alone, to the event.
+                # A quarter of the events are scheduled for now (a person woken with work,
+                # a call due now): they wait in ``soon``, in order, rather than climbing to
+                # the top of the heap and down again. All of them are due now at normal
+                # priority and numbered in turn, so ``soon`` is sorted as the heap would
+                # sort them, and the earlier of its first and the heap's first is the next
+                # event: the order is the heap's alone, to the event.
                 taken = self._soon_next
                 if taken < len(soon):
                     entry = soon[taken]

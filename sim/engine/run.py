@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
-from sim.engine.durations import Duration, durations_of
 from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
 from sim.engine.demand import draw_rows, run_demand, schedule_demand
+from sim.engine.durations import Duration, durations_of
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario, Person, Route
 from sim.engine.population import Patients
