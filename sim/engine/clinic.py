@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sim.engine.durations import Duration
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
 from sim.engine.contacts import TASK, Contact, Question
+from sim.engine.durations import Duration
 from sim.engine.errors import ConservationError
 from sim.engine.environment import DayEnvironment
 from sim.engine.model import CompiledScenario
@@ -50,7 +50,6 @@ class Clinic:
             self.close = min(self.close, max(p.end for p in people))
         self.env = DayEnvironment(initial_time=min(
             [self.open] + [p.start for p in people]))
-        self.interrupt_mode = s.supervision.mode == "interrupt"
         self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
         self.idle = run.idle  # empty: the day before cleared it
@@ -233,11 +232,11 @@ class Clinic:
         """What a person past their hours still takes before going home (in order, and as
         a set)."""
         after_close = self.env._now >= self.close
-        key = (w.supervises, after_close)
+        key = (w.kit.supervises, after_close)
         found = self._overtime_sets.get(key)
         if found is None:
             eod = self.scenario.end_of_day
-            serves = ["booked"] + (["question"] if w.supervises else [])
+            serves = ["booked"] + (["question"] if w.kit.supervises else [])
             if after_close and eod.patients == "overtime":
                 serves += ["late", "squeeze_in", "walk_in", "home_visit", "outreach"]
             if after_close and eod.inbox == "overtime":
@@ -372,7 +371,7 @@ class Clinic:
         if self.log is not None:
             self.log_event(c.id, kind, asker)
         worker = self.idle.best("question", q)
-        if worker is None and self.interrupt_mode and kind != "message":
+        if worker is None and self.run.interrupt_mode and kind != "message":
             target = self._best([w for w in self.workers if w.interruptible], "question", q)
             if target is not None:  # no doctor free: call one out of a consultation
                 target.interruptible = False
@@ -419,7 +418,7 @@ class Clinic:
 
     def left(self, w: Worker) -> None:
         self.on_site[w.role] -= 1
-        if w.supervises or self.queues["question"]:
+        if w.kit.supervises or self.queues["question"]:
             self._release_orphaned_questions()
 
     def _release_orphaned_questions(self) -> None:

@@ -145,6 +145,8 @@ class RunState:
         self.earliest_days: int = s.booking.earliest_days
         self.acute_prefer: str = s.acute.prefer
         self.acute_overflow: str = s.acute.overflow
+        #: doctors answer questions by interrupting what they do (else between tasks)
+        self.interrupt_mode: bool = s.supervision.mode == "interrupt"
         self.pre_tests: dict[str, Any] = {name: t.pre_test for name, t in s.contact_types.items()}
         self.redial: dict[str, Any] = model.redial
         self.follow_up_type: str = s.follow_ups.contact_type

@@ -83,7 +83,7 @@ class RoleKit:
     def __init__(self, model: CompiledScenario, run: RunState, role: str) -> None:
         s = model.scenario
         self.supervises = s.roles[role].supervises
-        self.may_be_interrupted = self.supervises and s.supervision.mode == "interrupt"
+        self.may_be_interrupted = self.supervises and run.interrupt_mode
         # how often this role asks a doctor (about a consultation, a call-in, a call)
         sup = s.supervision
         self.p_question = sup.questions.get(role, 0.0)
@@ -112,10 +112,7 @@ class Worker:
     __slots__ = (
         "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
         "time", "waiting", "handed", "serving", "interruptible", "process", "left_at", "booked",
-        "supervises", "timeline", "may_be_interrupted", "p_question", "p_joint",
-        "p_triage_question", "asks", "triage_duration", "triage_outcomes", "service",
-        "notes", "morbid_factor", "p_message", "p_message_or_calendar", "call_hold",
-        "lines", "block_activity", "remote", "alarm", "history", "assist",
+        "timeline", "kit", "lines", "block_activity", "remote", "alarm", "assist",
         "idle_serving", "idle_buckets",
     )
 
@@ -130,22 +127,7 @@ class Worker:
         self.start = person.start
         self.end = person.end
         self.plan: tuple[PlanBlock, ...] = person.plan
-        kit = clinic.run.role_kit(person.role)  # what the role sets (RoleKit)
-        self.supervises = kit.supervises
-        self.may_be_interrupted = kit.may_be_interrupted
-        self.p_question = kit.p_question
-        self.p_joint = kit.p_joint
-        self.p_triage_question = kit.p_triage_question
-        self.p_message = kit.p_message
-        self.p_message_or_calendar = kit.p_message_or_calendar
-        self.call_hold = kit.call_hold
-        self.asks = kit.asks
-        self.triage_duration = kit.triage_duration
-        self.triage_outcomes = kit.triage_outcomes
-        self.service = kit.service
-        self.notes = kit.notes
-        self.morbid_factor = kit.morbid_factor
-        self.history = kit.history
+        self.kit = clinic.run.role_kit(person.role)  # what the role sets for the day
         self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
         self.waiting = False  # idle until someone hands them work, or the block ends
         self.handed: Any = None  # what they were woken with (None: the block has ended)
@@ -202,7 +184,7 @@ class Worker:
         env, clinic = self.env, self.clinic
         plan = clinic.run.plan_blocks(self.person)
         last, i = len(plan) - 1, 0  # plan[i]: the block we are in
-        history, assist = self.history, self.assist  # read once: checked for every item
+        history, assist = self.kit.history, self.assist  # read once: checked for every item
         if self.start > env._now:
             yield self.start - env._now  # minutes asleep
         while True:
@@ -252,7 +234,7 @@ class Worker:
             else:
                 # a doctor may be called out of a task for a question (supervision mode
                 # ``interrupt``); the rest of an interrupted task goes on in ``work``
-                self.interruptible = self.may_be_interrupted and activity != "home_visits"
+                self.interruptible = self.kit.may_be_interrupted and activity != "home_visits"
                 try:
                     yield duration  # minutes asleep
                 except simpy.Interrupt as stop:
@@ -267,15 +249,15 @@ class Worker:
                     self.time[activity] += t1 - t0
                     if self.timeline is not None and t1 > t0:
                         self.timeline.append((self.id, activity, t0, t1))
-            if self.asks:
+            if self.kit.asks:
                 question = self._question(c)
                 if question is not None:
                     u = c.u[_MESSAGE]
                     if question[0] != "question":
                         yield from self.ask(c, *question)
-                    elif u < self.p_message:
+                    elif u < self.kit.p_message:
                         clinic.ask(self, c, "message", question[1])  # no one waits
-                    elif u < self.p_message_or_calendar and c.stage == "inbox":
+                    elif u < self.kit.p_message_or_calendar and c.stage == "inbox":
                         clinic.to_calendar(self, c, t0)  # the item ends in that slot
                         continue
                     else:
@@ -295,14 +277,14 @@ class Worker:
         clinic = self.clinic
         if stage == "call":
             clinic.answered(c, self)
-            triage = self.triage_duration  # set for every role that answers the phone
+            triage = self.kit.triage_duration  # set for every role that answers the phone
             return triage.quantile(u[_TRIAGE_DURATION]), "phone"  # type: ignore[union-attr]
         if stage == "history":  # the patient is not seen yet: that is the next clinician
             if clinic.log is not None:
                 clinic.log_event(c.id, "history_start", self)
             taking = c.history.duration  # type: ignore[union-attr]  # set with the stage
             return taking.quantile(u[_HISTORY_DURATION]), "consulting"
-        duration = self.service[c.ctype].quantile(u[_SERVICE])
+        duration = self.kit.service[c.ctype].quantile(u[_SERVICE])
         if c.history is not None:  # a colleague has taken the history
             duration *= c.history.later_share
         if stage != "inbox":
@@ -310,9 +292,9 @@ class Worker:
             if stage == "home_visit":
                 duration += clinic.run.travel.quantile(u[_TRAVEL])
             else:  # a consultation: face time, then the notes it leaves
-                duration *= self.notes[c.ctype]
+                duration *= self.kit.notes[c.ctype]
             if c.complex:
-                duration *= self.morbid_factor
+                duration *= self.kit.morbid_factor
         if clinic.log is not None and not (stage == "consult" and self.assist is not None):
             clinic.log_event(c.id, _START_EVENT[stage], self)  # assisted: once they are two
         if stage == "outreach" and self.block_activity == "home_visits":
@@ -324,7 +306,7 @@ class Worker:
         clinic, stage = self.clinic, c.stage
         clinic.task_done(self, stage, c, t0)
         if stage == "call":
-            table = self.triage_outcomes
+            table = self.kit.triage_outcomes
             by_role = clinic.run.stream_triage_outcomes.get(c.stream)
             if by_role is not None:  # the call's line sets its own outcomes
                 table = by_role.get(self.role, table)
@@ -383,15 +365,15 @@ class Worker:
         """The question this clinician asks a doctor about ``c``, if any: (kind, minutes)."""
         run = self.clinic.run
         if c.stage == "call":
-            if c.u[_TRIAGE_QUESTION] < self.p_triage_question:
+            if c.u[_TRIAGE_QUESTION] < self.kit.p_triage_question:
                 return "question", run.question_duration.quantile(
                     c.u[_TRIAGE_QUESTION_DURATION])
             return None
         if c.stage == "home_visit" or c.stage == "history":
             return None  # no one asks about a visit on the road, or a patient passed on
-        if c.u[_QUESTION] < self.p_question:
+        if c.u[_QUESTION] < self.kit.p_question:
             return "question", run.question_duration.quantile(c.u[_QUESTION_DURATION])
-        if c.u[_JOINT] < self.p_joint:
+        if c.u[_JOINT] < self.kit.p_joint:
             return "joint", run.joint_duration.quantile(c.u[_JOINT_DURATION])
         return None
 
@@ -405,7 +387,7 @@ class Worker:
         question = self.clinic.ask(self, c, kind, duration)
         if question is None or question.kind == "message":  # unanswerable, or left for later
             return
-        if self.call_hold is not None and question.queued and c.stage == "call":
+        if self.kit.call_hold is not None and question.queued and c.stage == "call":
             env = self.env
             wake = env.event()  # the answer or the end of the hold, whichever comes first
 
@@ -413,7 +395,7 @@ class Worker:
                 if not wake.triggered:
                     wake.succeed()
             question.done.callbacks.append(first)
-            env.call_at(t0 + self.call_hold, first)
+            env.call_at(t0 + self.kit.call_hold, first)
             yield wake
             if question.queued:  # still waiting for a doctor: leave it as a message
                 question.kind = "message"
