@@ -72,7 +72,7 @@ class Block:
 
 class RoleKit:
     """What a person's role sets for their day (how often they ask a doctor, how long
-    their tasks take), made once a run for each role: a worker of the role copies it each
+    their tasks take), made once a run for each role: a worker of the role reads it each
     day rather than looking each up by name in the scenario's plain-Python objects."""
 
     __slots__ = ("supervises", "may_be_interrupted", "p_question", "p_joint",
