@@ -12,7 +12,6 @@ same seed gives the same patients whatever the staffing.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from typing import TYPE_CHECKING, Any, Generator
 
 import numpy as np
@@ -20,19 +19,23 @@ import numpy as np
 from sim.engine.choice import pick, pick_all
 from sim.engine.durations import Duration
 from sim.engine.model import CompiledScenario
-from sim.rng import DRAW, FIRST_BLOCK_ROWS, DecisionRows, RandomStreams, compact_rows
+from sim.rng import DRAW, FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS, RandomStreams, compact_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.calendar import RunCalendar
     from sim.engine.clinic import Clinic
+    from sim.engine.population import Patients
 
 _TYPE, _PATIENT = DRAW["type"], DRAW["patient"]
 
-#: The most arrivals of one stream in a day placed in plain Python rather than with NumPy.
-#: Both give the same numbers; a NumPy call costs about a microsecond whatever its size,
-#: and a stream's day takes about ten of them, more than a Python loop over this many
-#: arrivals (experiments/performance.md, "A small practice's day").
+#: The most arrivals of an outreach stream's day given their types in plain Python rather
+#: than with NumPy: both give the same types, and a NumPy call costs about a microsecond
+#: whatever its size (experiments/performance.md, "A small practice's day").
 FEW = 32
+#: The most arrivals of a stream worked out at once (:meth:`DemandStream.day`; a busier
+#: day is worked out alone): as many as a block of decision rows holds at most
+#: (``sim.rng.MAX_BLOCK_ROWS``), so that the rows held stay the same in long runs.
+CHUNK_ROWS = MAX_BLOCK_ROWS
 
 
 class DemandStream:
@@ -41,14 +44,22 @@ class DemandStream:
     Its daily counts are drawn for the whole run at once: a generator's Poisson draws for
     an array of means are its draws for each mean in turn, so the counts are those of a draw
     a day. An outreach stream's count is drawn on the days its block is held, as they come.
-    ``factors`` are the run's days' demand factors (weekday x season), day by day.
+    ``factors`` are the run's days' demand factors (weekday x season), and ``weekdays``
+    their names, day by day.
+
+    The other streams' arrivals are worked out some days at a time (:meth:`day`): their
+    times, types, patients and rows of draws in a few NumPy calls for up to
+    :data:`CHUNK_ROWS` arrivals, where a day at a time took about ten calls per stream and
+    day whatever its arrivals. The draws are taken in the same order, and the same
+    operations made on the same doubles, so the same days come out whatever the chunks.
     """
 
     __slots__ = ("name", "channel", "block", "counts", "count_stream", "mean", "arrivals",
-                 "contacts", "table", "patience")
+                 "contacts", "table", "patience", "weekdays", "_first", "_stop", "_offsets",
+                 "_times", "_ctypes", "_patients", "_flat", "_width")
 
     def __init__(self, model: CompiledScenario, name: str, streams: RandomStreams,
-                 factors: list[float], patience: Duration | None):
+                 factors: list[float], weekdays: list[str], patience: Duration | None):
         stream = model.scenario.demand[name]
         self.name, self.channel, self.block = name, stream.channel, stream.block
         self.count_stream = streams.generator(f"arrivals.{name}.count")
@@ -63,6 +74,68 @@ class DemandStream:
         self.contacts = streams.decision_rows(name, rows)
         self.table = model.type_tables[name]
         self.patience = patience
+        self.weekdays = weekdays
+        self._first = self._stop = 0  # the days worked out: [_first, _stop)
+        self._offsets: list[int] = []  # each of those days' first arrival in the lists below
+        self._times: list[float] = []  # arrival times, day by day, each day's unsorted
+        self._ctypes: list[str] = []
+        self._patients: list[int] = []
+        self._flat = array("d")  # the arrivals' decision rows, one after another
+        self._width = 0
+
+    def day(self, model: CompiledScenario, patients: Patients, index: int
+            ) -> tuple[list[float], list[str], list[int], list[array]]:
+        """Day ``index``'s arrivals (not of an outreach stream; the days asked for in
+        order): their times, sorted, and each one's contact type, patient and row of
+        decision draws."""
+        if index >= self._stop:
+            self._work_out(model, patients, index)
+        counts = self.counts
+        assert counts is not None  # only streams with their counts drawn ahead
+        n = counts[index]
+        start = self._offsets[index - self._first]
+        times = self._times[start:start + n]
+        times.sort()
+        return (times, self._ctypes[start:start + n], self._patients[start:start + n],
+                compact_rows(self._flat, start, n, self._width))
+
+    def _work_out(self, model: CompiledScenario, patients: Patients, first: int) -> None:
+        """The arrivals of the days from ``first`` on, up to :data:`CHUNK_ROWS` of them
+        (at least a day's). A stream's profile may differ by weekday: a stretch of days
+        with the same profile is one calculation, and a day without one places its
+        arrivals at opening, taking no draws."""
+        counts = self.counts
+        assert counts is not None
+        stop, rows = first, 0
+        while stop < len(counts) and (stop == first or rows + counts[stop] <= CHUNK_ROWS):
+            rows += counts[stop]
+            stop += 1
+        offsets = [0] * (stop - first)
+        times: list[float] = []
+        profiles = model.day_profiles
+        d = first
+        while d < stop:
+            profile = profiles[self.weekdays[d]][self.name]
+            end, n = d, 0
+            while end < stop and profiles[self.weekdays[end]][self.name] is profile:
+                offsets[end - first] = len(times) + n
+                n += counts[end]
+                end += 1
+            if profile is None:  # planned requests without a profile: at opening
+                for day in range(d, end):
+                    times.extend([model.opening[self.weekdays[day]][0]] * counts[day])
+            elif n:
+                draws = self.arrivals.take(n)  # columns: window, offset
+                which = profile.cdf.searchsorted(draws[:, 0], side="right")
+                starts = profile.starts[which]
+                times.extend((starts + draws[:, 1] * (profile.ends[which] - starts)).tolist())
+            d = end
+        draws = self.contacts.take(rows)
+        self._first, self._stop, self._offsets, self._times = first, stop, offsets, times
+        self._ctypes = pick_all(self.table, draws[:, _TYPE])
+        self._patients = patients.pick(draws[:, _PATIENT]).tolist()
+        self._flat = array("d", draws.tobytes())  # float64 rows, in order
+        self._width = draws.shape[1]
 
 
 def run_demand(model: CompiledScenario, streams: RandomStreams, calendar: RunCalendar,
@@ -71,39 +144,11 @@ def run_demand(model: CompiledScenario, streams: RandomStreams, calendar: RunCal
     their callers' patience (``patience``: the run's, by stream)."""
     if model.scenario.population.list_size == 0:
         return []
-    factors = [day.demand_factor for day in calendar.days()]  # each day's weekday x season
-    return [DemandStream(model, name, streams, factors, patience.get(name))
+    days = calendar.days()
+    factors = [day.demand_factor for day in days]  # each day's weekday x season
+    weekdays = [day.name for day in days]
+    return [DemandStream(model, name, streams, factors, weekdays, patience.get(name))
             for name, stream in model.scenario.demand.items() if stream.per_patient_year > 0]
-
-
-def arrival_times(model: CompiledScenario, name: str, rows: DecisionRows,
-                  n: int, weekday: str) -> list[float]:
-    """``n`` arrival times of stream ``name`` on ``weekday``, sorted.
-
-    A window is chosen per arrival by inverse transform on the profile's cumulative shares
-    (the same draws ``Generator.choice`` with ``p`` makes), then a time uniformly within it;
-    ``rows`` are the stream's draws (:meth:`sim.rng.RandomStreams.arrival_rows`). A day with
-    up to :data:`FEW` arrivals is worked in plain Python, a busier one with NumPy: the same
-    operations on the same doubles, so the same times.
-    """
-    profile = model.day_profiles[weekday][name]
-    if n == 0:
-        return []
-    if profile is None:  # planned requests without a profile: at opening
-        return [model.opening[weekday][0]] * n
-    draws = rows.take(n)  # columns: window, offset
-    if n <= FEW:
-        cdf, starts, ends = profile.windows
-        times = []
-        for u, offset in draws.tolist():
-            i = bisect_right(cdf, u)
-            start = starts[i]
-            times.append(start + offset * (ends[i] - start))
-        times.sort()
-        return times
-    which = profile.cdf.searchsorted(draws[:, 0], side="right")
-    starts_of = profile.starts[which]
-    return np.sort(starts_of + draws[:, 1] * (profile.ends[which] - starts_of)).tolist()
 
 
 def schedule_demand(clinic: Clinic, model: CompiledScenario,
@@ -111,22 +156,21 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario,
     """Put every new contact of the day on the clinic's calendar."""
     env, patients, day = clinic.env, clinic.run.patients, clinic.day
     for stream in demand:
-        if stream.counts is None:  # outreach: on days with its block, waiting at its start
+        if stream.counts is not None:
+            times, ctypes, picked, rows = stream.day(model, patients, day.index)
+        else:  # outreach: on days with its block, waiting at its start
             start = block_start(clinic, stream.block)
             if start is None:
                 continue
-            times = [start] * int(stream.count_stream.poisson(stream.mean * day.demand_factor))
-        else:
-            times = arrival_times(model, stream.name, stream.arrivals,
-                                  stream.counts[day.index], day.name)
-        n = len(times)
-        draws, rows = stream.contacts.take_rows(n)
-        table = stream.table
-        ctypes = ([pick(table, row[_TYPE]) for row in rows] if n <= FEW
-                  else pick_all(table, draws[:, _TYPE]))
-        env.process(_arrivals(clinic, stream.name, stream.channel, times, ctypes,
-                              patients.pick(draws[:, _PATIENT]).tolist(), rows,
-                              stream.patience))
+            n = int(stream.count_stream.poisson(stream.mean * day.demand_factor))
+            times = [start] * n
+            draws, rows = stream.contacts.take_rows(n)
+            table = stream.table
+            ctypes = ([pick(table, row[_TYPE]) for row in rows] if n <= FEW
+                      else pick_all(table, draws[:, _TYPE]))
+            picked = patients.pick(draws[:, _PATIENT]).tolist()
+        env.process(_arrivals(clinic, stream.name, stream.channel, times, ctypes, picked,
+                              rows, stream.patience))
 
 
 def block_start(clinic: Clinic, kind: str | None) -> float | None:
