@@ -28,7 +28,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from fractions import Fraction
 from itertools import accumulate
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Final, Iterable
 
 import numpy as np
 
@@ -45,22 +45,22 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd  # type: ignore[import-untyped]
 
 #: Outcomes where the practice did something for the patient (a handled contact).
-HANDLED = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "referred")
-SEEN = ("consulted", "home_visit")
+HANDLED: Final = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit", "referred")
+SEEN: Final = ("consulted", "home_visit")
 #: Outcomes of a caller who never reached anyone (after any redials).
-GAVE_UP = ("abandoned", "line_closed")
-WORKING = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
+GAVE_UP: Final = ("abandoned", "line_closed")
+WORKING: Final = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
 #: Where each of WORKING is in ACTIVITIES (a person's minutes are in that order)
-_WORKING_AT = tuple(ACTIVITIES.index(a) for a in WORKING)
-TASK_KINDS = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")
-DAY_OUTCOMES = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
+_WORKING_AT: Final = tuple(ACTIVITIES.index(a) for a in WORKING)
+TASK_KINDS: Final = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")
+DAY_OUTCOMES: Final = tuple(o for o in OUTCOMES if o not in AFTER_RUN)
 #: Each outcome of a day with the name of its per-day metric
-_OUTCOME_METRICS = tuple((o, f"outcome_{o}") for o in DAY_OUTCOMES)
-TIME_TOLERANCE = 1e-6
+_OUTCOME_METRICS: Final = tuple((o, f"outcome_{o}") for o in DAY_OUTCOMES)
+TIME_TOLERANCE: Final = 1e-6
 #: The tasks of a role that did none on a day (read only)
-_NO_TASKS: dict[str, int] = {}
+_NO_TASKS: Final[dict[str, int]] = {}
 #: Percentile of a run's waits reported as ``*_p90_*``.
-PERCENTILE = 90
+PERCENTILE: Final = 90
 
 KEYS = ["metric", "role", "activity", "weekday"]
 Key = tuple[str, str | None, str | None]

@@ -23,11 +23,12 @@ from typing import Callable, Final
 
 from sim.engine.model import CompiledScenario, Person
 
-EPS = 1e-9
+EPS: Final = 1e-9
 #: Whether this module runs compiled: its searches of sorted slots compare machine floats
 #: there, and call the C ``bisect`` module as plain Python, where a loop is slower.
 COMPILED: Final = not __file__.endswith((".py", ".pyc"))
-PLANNED, ACUTE = "planned", "acute"
+PLANNED: Final = "planned"
+ACUTE: Final = "acute"
 
 #: (kind, role) -> sorted list of (start time, person id)
 FreeSlots = dict[tuple[str, str], list[tuple[float, str]]]
@@ -43,7 +44,8 @@ Rung = tuple[int, str, float, float, "str | None", float, list[tuple[str, str]],
 
 #: Slot lists of remote clinicians and group sessions are kept apart from the ordinary ones,
 #: under the role's name with these suffixes: only needs that may use them look there.
-REMOTE, GROUP = "@remote", "@group"
+REMOTE: Final = "@remote"
+GROUP: Final = "@group"
 
 
 def slot_key(person: Person, block) -> str:

@@ -11,7 +11,7 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Iterable, Sequence
 
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
@@ -30,18 +30,23 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.model import History, Route
     from sim.engine.run import RunState
 
-NAN = float("nan")
-_PATIENCE, _NO_SHOW = DRAW["patience"], DRAW["no_show"]
+NAN: Final = float("nan")
+_PATIENCE: Final = DRAW["patience"]
+_NO_SHOW: Final = DRAW["no_show"]
 
 #: Same-day patient work a closing policy applies to (``late``: acute overflow booked
 #: after closing, served only in overtime).
-PATIENT_QUEUES = ("squeeze_in", "walk_in", "home_visit", "late", "outreach")
+PATIENT_QUEUES: Final = ("squeeze_in", "walk_in", "home_visit", "late", "outreach")
 
 
 class Clinic:
     def __init__(self, model: CompiledScenario, run: RunState, day: Day, event_log: bool):
         s = model.scenario
         self.model, self.scenario, self.run, self.day = model, s, run, day
+        #: the day's number in the run, a field of the clinic's own: a calendar day is plain
+        #: Python (it is pickled with the run's calendar), and the compiled engine reads
+        #: its fields by name
+        self.day_index: int = day.index
         self.streams = run.streams
         self.book = run.book
         people = model.people_on(day)
@@ -79,11 +84,11 @@ class Clinic:
         self.records.arisen += 1
         p = run.patients
         if p.size:
-            c = Contact(cid, channel, ctype, p.team_of[patient], self.day.index, self.env._now,
+            c = Contact(cid, channel, ctype, p.team_of[patient], self.day_index, self.env._now,
                         u, patient, p.own_gp_of[patient], p.own_others_of[patient],
                         p.complex_of[patient])
         else:
-            c = Contact(cid, channel, ctype, None, self.day.index, self.env._now, u, patient,
+            c = Contact(cid, channel, ctype, None, self.day_index, self.env._now, u, patient,
                         None)
         if self.log is not None:
             self.log_event(c.id, "arise", None)

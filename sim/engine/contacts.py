@@ -1,11 +1,11 @@
 """The units of work that flow through the clinic: contacts and supervision questions."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Final, Sequence
 
 #: One NaN shared by every contact's unset times (a float object each cost 24 bytes a
 #: contact, held as long as the contact waits).
-_NAN = float("nan")
+_NAN: Final = float("nan")
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.environment import Signal
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: them). A need booked for a later day, or carried over to tomorrow, is not ended: it goes
 #: on to that day. ``booked_after_run`` and ``carried_over`` are what is still booked or
 #: waiting when the run ends.
-OUTCOMES: tuple[str, ...] = (
+OUTCOMES: Final[tuple[str, ...]] = (
     "resolved_on_phone",
     "consulted",
     "inbox_handled",
@@ -30,12 +30,12 @@ OUTCOMES: tuple[str, ...] = (
     "carried_over",
 )
 #: Outcomes given when the run ends, not on a day.
-AFTER_RUN: tuple[str, ...] = ("booked_after_run", "carried_over")
+AFTER_RUN: Final[tuple[str, ...]] = ("booked_after_run", "carried_over")
 #: The stage of an inbox item waiting in a doctor's calendar as a task
 #: (``supervision.calendar``); at its slot it is an inbox item again, for that doctor.
-TASK = "task"
+TASK: Final = "task"
 #: The booking source of such a task (bookings table): a slot taken, not a patient's wait.
-CALENDAR_TASK = "calendar_task"
+CALENDAR_TASK: Final = "calendar_task"
 
 
 class Contact:

@@ -12,7 +12,7 @@ same seed gives the same patients whatever the staffing.
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING, Any, Generator
+from typing import TYPE_CHECKING, Any, Final, Generator
 
 import numpy as np
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.clinic import Clinic
     from sim.engine.population import Patients
 
-_TYPE, _PATIENT = DRAW["type"], DRAW["patient"]
+_TYPE: Final = DRAW["type"]
+_PATIENT: Final = DRAW["patient"]
 
 #: The most arrivals of an outreach stream's day given their types in plain Python rather
 #: than with NumPy: both give the same types, and a NumPy call costs about a microsecond

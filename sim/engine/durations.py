@@ -16,6 +16,9 @@ from typing import Final, TypeVar
 
 from sim.distributions import Distribution, Exponential, Lognormal, Uniform
 
+#: ``math.log1p`` held as a constant: compiled, ``math.log1p`` is looked up by name at each
+#: call (``math.exp`` and ``math.log`` are the compiler's own)
+_LOG1P: Final = math.log1p
 #: How a :class:`Duration` computes its quantile.
 _OWN: Final = 0  # the plain distribution's own quantile
 _LOGNORMAL: Final = 1
@@ -54,7 +57,7 @@ class Duration:
                 return 0.0
             return math.exp(self.a + self.b * normal_quantile(u))
         if kind == _EXPONENTIAL:
-            return -self.a * math.log1p(-u)
+            return -self.a * _LOG1P(-u)
         if kind == _UNIFORM:
             return self.a + (self.b - self.a) * u
         return self.plain.quantile(u)

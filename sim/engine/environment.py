@@ -39,8 +39,14 @@ from functools import partial
 from typing import Any, Callable, Final, Generator
 
 import simpy
-from simpy.core import NORMAL
-from simpy.events import PENDING, URGENT
+import simpy.core
+import simpy.events
+
+#: SimPy's priorities and its value of an event not yet triggered, as constants of this
+#: module: compiled, a name imported from another package is looked up by name at each use
+NORMAL: Final = simpy.core.NORMAL
+URGENT: Final = simpy.events.URGENT
+PENDING: Final = simpy.events.PENDING
 
 #: Whether this module runs compiled (a mypyc extension). The event heap is the engine's
 #: busiest structure: about 1,000 pushes and pops a day, each a few comparisons of

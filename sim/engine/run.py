@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Final, Iterable, Iterator
 
 import numpy as np
 
@@ -40,10 +40,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Planned needs the practice booked for a chosen later day (a follow-up's, a review's):
 #: their wait runs from that day, not from when they were booked.
-SCHEDULED_SOURCES = ("follow_up", "review", "pre_test")
+SCHEDULED_SOURCES: Final = ("follow_up", "review", "pre_test")
 #: Rows of decision draws turned into per-contact rows at a time for contacts the run
 #: itself creates (follow-ups, reviews).
-ROW_BLOCK = 64
+ROW_BLOCK: Final = 64
 
 
 class RowSource:
@@ -211,7 +211,7 @@ class RunState:
                 urgent: bool = False, before: tuple[int, float] | None = None) -> None:
         """Book a planned need into the appointment book, or turn it away; a visit with a
         first stage (a pre-test) books that too, before it."""
-        today = clinic.day.index
+        today = clinic.day_index
         earliest = today + self.earliest_days
         first = earliest if first_day is None else max(first_day, earliest)
         if urgent:
@@ -242,7 +242,7 @@ class RunState:
         roles = self.model.calendar_roles(c.ctype, asker)
         if not roles:
             return False
-        today = clinic.day.index
+        today = clinic.day_index
         a = self.book.book(c, roles, today, clinic.env._now, c.own_gp, c.team,
                            own_others=c.own_others)
         if a is None:
@@ -255,7 +255,7 @@ class RunState:
                 urgent: bool, event: str) -> None:
         """Record ``c``'s booking ``a`` (the bookings table, the event log); an appointment
         today is kept at once."""
-        today = clinic.day.index
+        today = clinic.day_index
         clinic.records.bookings.append((c.id, source, today, due, a.day, a.time, a.person,
                                         self.book.role_of[a.person], c.own_gp, urgent))
         if clinic.log is not None:
@@ -296,8 +296,8 @@ class RunState:
         elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
             clinic.finish(c, outcome)
             return
-        tomorrow = self.weekdays[(clinic.day.index + 1) % len(self.weekdays)]
-        self.redials[clinic.day.index + 1].append((self._ring_time(c.stream, tomorrow), c))
+        tomorrow = self.weekdays[(clinic.day_index + 1) % len(self.weekdays)]
+        self.redials[clinic.day_index + 1].append((self._ring_time(c.stream, tomorrow), c))
 
     def _line_open(self, stream: str, weekday: str, t: float) -> bool:
         """Whether ``stream``'s line takes calls at time ``t`` on ``weekday``: ``t`` falls
@@ -332,7 +332,7 @@ class RunState:
         assert after is not None  # a scenario with follow-up shares must give after_days
         days = max(1, int(round(after.quantile(self._follow_up_after.next()))))
         need = self.derived_contact(clinic, "follow_up", self.follow_up_type, c)
-        self.request(clinic, need, "follow_up", first_day=clinic.day.index + days)
+        self.request(clinic, need, "follow_up", first_day=clinic.day_index + days)
 
     # --- a day ------------------------------------------------------------------------------
     def start_day(self, clinic: Clinic) -> None:

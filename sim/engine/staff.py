@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generator
+from typing import TYPE_CHECKING, Any, Final, Generator
 
 import simpy
 
@@ -27,30 +27,30 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.model import CompiledScenario, History, Person
     from sim.engine.run import RunState
 
-_TRIAGE_DURATION = DRAW["triage_duration"]
-_TRIAGE_OUTCOME = DRAW["triage_outcome"]
-_TRIAGE_QUESTION = DRAW["triage_question"]
-_TRIAGE_QUESTION_DURATION = DRAW["triage_question_duration"]
-_SERVICE = DRAW["service"]
-_QUESTION = DRAW["question"]
-_QUESTION_DURATION = DRAW["question_duration"]
-_JOINT = DRAW["joint"]
-_JOINT_DURATION = DRAW["joint_duration"]
-_TRAVEL = DRAW["travel"]
-_MESSAGE = DRAW["message"]
+_TRIAGE_DURATION: Final = DRAW["triage_duration"]
+_TRIAGE_OUTCOME: Final = DRAW["triage_outcome"]
+_TRIAGE_QUESTION: Final = DRAW["triage_question"]
+_TRIAGE_QUESTION_DURATION: Final = DRAW["triage_question_duration"]
+_SERVICE: Final = DRAW["service"]
+_QUESTION: Final = DRAW["question"]
+_QUESTION_DURATION: Final = DRAW["question_duration"]
+_JOINT: Final = DRAW["joint"]
+_JOINT_DURATION: Final = DRAW["joint_duration"]
+_TRAVEL: Final = DRAW["travel"]
+_MESSAGE: Final = DRAW["message"]
 #: What a clinician waiting for an assistant takes meanwhile.
-_QUESTIONS = ("question",)
-_QUESTION_SET = frozenset(_QUESTIONS)
-_HISTORY_DURATION = DRAW["history_duration"]
+_QUESTIONS: Final = ("question",)
+_QUESTION_SET: Final = frozenset(_QUESTIONS)
+_HISTORY_DURATION: Final = DRAW["history_duration"]
 
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
 #: event-log entry at its start (a call's is logged by the clinic), and the outcome it ends
 #: in (a call ends in its triage decision instead).
-_ACTIVITY = {"consult": "consulting", "inbox": "inbox_admin", "home_visit": "home_visits",
+_ACTIVITY: Final = {"consult": "consulting", "inbox": "inbox_admin", "home_visit": "home_visits",
              "outreach": "consulting"}
-_START_EVENT = {"consult": "consult_start", "inbox": "inbox_start", "home_visit": "visit_start",
+_START_EVENT: Final = {"consult": "consult_start", "inbox": "inbox_start", "home_visit": "visit_start",
                 "outreach": "consult_start"}
-_OUTCOME = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "home_visit",
+_OUTCOME: Final = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "home_visit",
             "outreach": "consulted"}
 
 
