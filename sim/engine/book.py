@@ -55,6 +55,20 @@ def slot_key(person: Person, block) -> str:
     return person.role + REMOTE if person.remote else person.role
 
 
+#: The one tuple of each (slot kind, role key) value that keys the free-slot lists
+#: (:func:`list_key`)
+_LIST_KEYS: Final[dict[tuple[str, str], tuple[str, str]]] = {}
+
+
+def list_key(kind: str, role_key: str) -> tuple[str, str]:
+    """The (slot kind, role key) tuple that keys a day's slot list of that kind and role:
+    always the same object for the same values, so that a booking's look-up of a list
+    finds its key by identity, where an equal tuple is compared element by element (a
+    third of the cost of a booking's look-ups)."""
+    key = (kind, role_key)
+    return _LIST_KEYS.setdefault(key, key)
+
+
 def day_slots(people: list[Person]) -> FreeSlots:
     """Every slot of a day by (slot kind, role key), each list sorted by time; a group slot
     appears once per seat."""
@@ -64,7 +78,7 @@ def day_slots(people: list[Person]) -> FreeSlots:
             if block.slots == "none":
                 continue
             n = math.floor((block.end - block.start) / block.slot_min + EPS)
-            slots = free.setdefault((block.slots, slot_key(person, block)), [])
+            slots = free.setdefault(list_key(block.slots, slot_key(person, block)), [])
             for i in range(n):
                 for _seat in range(block.group_size or 1):
                     slots.append((block.start + i * block.slot_min, person.id))
@@ -162,9 +176,10 @@ class AppointmentBook:
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
         self._templates: dict[tuple[int, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
-        #: (route roles, group, remote) -> the route's rungs for a patient with no own
-        #: clinician or team on it, laid out as :meth:`book` reads them
-        self._rungs: dict[tuple, list[Rung]] = {}
+        #: (the route roles' list, group, remote) as a number -> the list (held, so that its
+        #: id is not reused) and the route's rungs for a patient with no own clinician or
+        #: team on it, laid out as :meth:`book` reads them
+        self._rungs: dict[int, tuple[list[str], list[Rung]]] = {}
         self.free: dict[int, FreeSlots] = {}
         #: every slot of each open day, booked or not (the day's shared template)
         self.laid_out: dict[int, FreeSlots] = {}
@@ -276,15 +291,17 @@ class AppointmentBook:
         """What a booking along ``route_roles`` looks at on each rung, for a patient with
         no own clinician or team on it (see :meth:`book` for the fields): laid out once
         per route and kind of need, not once per booking."""
-        key = (tuple(route_roles), group, remote_ok)
-        found = self._rungs.get(key)
-        if found is None:
-            suffixes = (GROUP,) if group else (("", REMOTE) if remote_ok else ("",))
-            found = self._rungs[key] = []
-            for rank, role in enumerate(route_roles):
-                keys = [(PLANNED, role + x) for x in suffixes]
-                found.append((rank, role, rank * self.level_extra, 0.0, None, 0.0, keys,
-                              keys + [(ACUTE, role + x) for x in suffixes]))
+        key = 4 * id(route_roles) + 2 * group + remote_ok  # the lists live as long as the run
+        known = self._rungs.get(key)
+        if known is not None:
+            return known[1]
+        suffixes = (GROUP,) if group else (("", REMOTE) if remote_ok else ("",))
+        found: list[Rung] = []
+        for rank, role in enumerate(route_roles):
+            keys = [list_key(PLANNED, role + x) for x in suffixes]
+            found.append((rank, role, rank * self.level_extra, 0.0, None, 0.0, keys,
+                          keys + [list_key(ACUTE, role + x) for x in suffixes]))
+        self._rungs[key] = (route_roles, found)
         return found
 
     def book(self, contact, route_roles: list[str], first_day: int, earliest_time: float,
