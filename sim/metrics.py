@@ -363,7 +363,7 @@ class RunMetrics:
                             with_own[role], role)
         day.ratio("nonphysician_consult_share", by_others, consulted)
         # staff time -------------------------------------------------------------------------
-        # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.time):
+        # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.minutes()):
         # summed by position, not looked up by name twice for every activity and person
         # (in cells: machine floats, where a list of Python floats made one per addition)
         time_by_role = {r: _activity_cells() for r in self.roles}

@@ -425,7 +425,7 @@ def simulate_run(model: CompiledScenario, seed: int, replication: int,
         records = clinic.records
         for w in clinic.workers:
             records.staff.append((w.id, w.person.group, w.role, w.team, w.start, w.end,
-                                  w.left_at, dict(w.time)))
+                                  w.left_at, w.minutes()))
         clinic.release()
         if index == last:
             state.finish_run(records)

@@ -54,6 +54,17 @@ _OUTCOME: Final = {"consult": "consulted", "inbox": "inbox_handled", "home_visit
             "outreach": "consulted"}
 
 
+class Minutes:
+    """A person's minutes of one activity on a day, in a field of the engine's own: adding
+    a task's minutes is then a machine addition, where a dict of floats replaced its item
+    with a new float object at every task."""
+
+    __slots__ = ("total",)
+
+    def __init__(self) -> None:
+        self.total = 0.0
+
+
 class Block:
     """A block of a person's plan as their day loop reads it: a :class:`PlanBlock`'s fields
     copied into an object of the engine's own. A plan block is plain Python (it is pickled
@@ -128,7 +139,7 @@ class Worker:
         self.end = person.end
         self.plan: tuple[PlanBlock, ...] = person.plan
         self.kit = clinic.run.role_kit(person.role)  # what the role sets for the day
-        self.time: dict[str, float] = dict.fromkeys(ACTIVITIES, 0.0)
+        self.time: dict[str, Minutes] = {activity: Minutes() for activity in ACTIVITIES}
         self.waiting = False  # idle until someone hands them work, or the block ends
         self.handed: Any = None  # what they were woken with (None: the block has ended)
         self.serving: frozenset[str] = frozenset()
@@ -168,10 +179,14 @@ class Worker:
         self.waiting, self.handed = False, item
         self.process.wake()
 
+    def minutes(self) -> dict[str, float]:
+        """The day's minutes by activity, in ACTIVITIES order (the staff records')."""
+        return {activity: m.total for activity, m in self.time.items()}
+
     def spend(self, activity: str, start: float, end: float) -> None:
         """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept). The
         two busiest callers (a task done, an idle stretch ended) do this inline."""
-        self.time[activity] += end - start
+        self.time[activity].total += end - start
         if self.timeline is not None and end > start:
             self.timeline.append((self.id, activity, start, end))
 
@@ -213,7 +228,7 @@ class Worker:
                     yield UNTIL_WOKEN  # whoever wakes us has taken us off the idle list
                     item = self.handed
                     t1 = env._now
-                    self.time[block.activity] += t1 - now
+                    self.time[block.activity].total += t1 - now
                     if self.timeline is not None and t1 > now:
                         self.timeline.append((self.id, block.activity, now, t1))
                     if item is None:
@@ -246,7 +261,7 @@ class Worker:
                 else:
                     self.interruptible = False
                     t1 = env._now
-                    self.time[activity] += t1 - t0
+                    self.time[activity].total += t1 - t0
                     if self.timeline is not None and t1 > t0:
                         self.timeline.append((self.id, activity, t0, t1))
             if self.kit.asks:
