@@ -35,8 +35,9 @@ class IdleIndex:
     def __init__(self) -> None:
         #: kind -> role -> team -> sorted [index of an idle person]
         self._buckets: dict[str, dict[str, dict]] = {}
-        #: index -> the person with that index today (set as they go idle)
-        self._who: dict[int, Worker] = {}
+        #: by index, the person with that index today (set as they go idle; a list, read
+        #: at a place, not a dict looked up)
+        self._who: list[Worker] = []
         self.count = 0  # people idle (read by dispatch instead of calling ``__bool__``)
         #: (role, team, kinds served) -> the buckets such a person sits in while idle
         self._lists: dict[tuple, list[list]] = {}
@@ -91,7 +92,10 @@ class IdleIndex:
     def append(self, w: Worker) -> None:
         """``w`` waits idle in their current block (what it serves is ``w.serving``)."""
         index = w.index
-        self._who[index] = w
+        who = self._who
+        while len(who) <= index:
+            who.append(w)
+        who[index] = w
         for bucket in self._buckets_of(w):
             bucket.insert(_place(bucket, index), index)
         self.count += 1
@@ -149,7 +153,7 @@ def _place(bucket: list[int], index: int) -> int:
     return low
 
 
-def _first_fit(bucket: list[int], who: dict[int, Worker], item) -> Worker | None:
+def _first_fit(bucket: list[int], who: list[Worker], item) -> Worker | None:
     """The first person of a bucket who may take ``item`` (almost always the first)."""
     line = item.route.line
     for index in bucket:
