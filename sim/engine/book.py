@@ -30,16 +30,16 @@ COMPILED: Final = not __file__.endswith((".py", ".pyc"))
 PLANNED: Final = "planned"
 ACUTE: Final = "acute"
 
-#: (kind, role) -> sorted list of (start time, person id)
-FreeSlots = dict[tuple[str, str], list[tuple[float, str]]]
-#: (kind, role) -> person id (or team) -> that person's (or team's) part of the list, sorted
-FreeIndex = dict[tuple[str, str], dict[str, list[tuple[float, str]]]]
+#: the key of (slot kind, role key) (:func:`list_key`) -> sorted list of (start time,
+#: person id)
+FreeSlots = dict[str, list[tuple[float, str]]]
+#: the same key -> person id (or team) -> that person's (or team's) part of the list, sorted
+FreeIndex = dict[str, dict[str, list[tuple[float, str]]]]
 #: What a booking looks at on one rung of its route: (rank, role, its extra wait, the most
 #: its slots can take off the wait, the patient's own person in this role, what seeing them
 #: takes off, its slot lists' keys on a day of planned slots only, and on a day whose acute
 #: slots are open too); typed, so that the compiled engine reads them as numbers
-Rung = tuple[int, str, float, float, "str | None", float, list[tuple[str, str]],
-             list[tuple[str, str]]]
+Rung = tuple[int, str, float, float, "str | None", float, list[str], list[str]]
 
 
 #: Slot lists of remote clinicians and group sessions are kept apart from the ordinary ones,
@@ -55,18 +55,21 @@ def slot_key(person: Person, block) -> str:
     return person.role + REMOTE if person.remote else person.role
 
 
-#: The one tuple of each (slot kind, role key) value that keys the free-slot lists
-#: (:func:`list_key`)
-_LIST_KEYS: Final[dict[tuple[str, str], tuple[str, str]]] = {}
+#: (slot kind, role key) -> the key of their slot lists, and back (:func:`list_key`)
+_LIST_KEYS: Final[dict[tuple[str, str], str]] = {}
+_KEY_PARTS: Final[dict[str, tuple[str, str]]] = {}
 
 
-def list_key(kind: str, role_key: str) -> tuple[str, str]:
-    """The (slot kind, role key) tuple that keys a day's slot list of that kind and role:
-    always the same object for the same values, so that a booking's look-up of a list
-    finds its key by identity, where an equal tuple is compared element by element (a
-    third of the cost of a booking's look-ups)."""
-    key = (kind, role_key)
-    return _LIST_KEYS.setdefault(key, key)
+def list_key(kind: str, role_key: str) -> str:
+    """The key of a day's slot list of slot kind ``kind`` and role key ``role_key``: one
+    string object per pair (its parts: :data:`_KEY_PARTS`). A booking looks up several
+    lists a day of its horizon; a string keeps its hash and is found by identity, where a
+    (kind, role key) tuple was hashed afresh at every look-up."""
+    found = _LIST_KEYS.get((kind, role_key))
+    if found is None:
+        found = _LIST_KEYS[(kind, role_key)] = f"{kind}:{role_key}"
+        _KEY_PARTS[found] = (kind, role_key)
+    return found
 
 
 def day_slots(people: list[Person]) -> FreeSlots:
@@ -232,7 +235,7 @@ class AppointmentBook:
                 {k: {g: list(v) for g, v in parts.items()} for k, parts in by_person.items()},
                 {k: {g: list(v) for g, v in parts.items()} for k, parts in by_team.items()})
 
-    def _take(self, day: int, key: tuple[str, str], index: int) -> tuple[float, str]:
+    def _take(self, day: int, key: str, index: int) -> tuple[float, str]:
         """Remove the ``index``-th free slot of ``key`` on ``day``, from the list and from
         its person's and team's parts."""
         slot = self.free[day][key].pop(index)
@@ -258,13 +261,14 @@ class AppointmentBook:
         if free is None:
             return None
         best: tuple[float, str] | None = None
-        best_key: tuple[str, str] | None = None
+        best_key: str | None = None
         best_pos = -1
         suffixes = ("", REMOTE) if remote_ok else ("",)
         for role in route_roles:
             found = False
             for suffix in suffixes:
-                slots = free.get((kind, role + suffix))
+                key = list_key(kind, role + suffix)
+                slots = free.get(key)
                 if not slots:
                     continue
                 pos = _from(slots, earliest - EPS)
@@ -272,7 +276,7 @@ class AppointmentBook:
                     continue
                 found = True
                 if best is None or slots[pos] < best:
-                    best, best_key, best_pos = slots[pos], (kind, role + suffix), pos
+                    best, best_key, best_pos = slots[pos], key, pos
             if found and prefer == "lowest_level":
                 break
         if best is None or best_key is None:
@@ -351,7 +355,7 @@ class AppointmentBook:
         # in fields rather than a tuple: a tuple's comparison is a generic one)
         found = False
         best_score, best_time, best_rank = 0.0, 0.0, 0
-        best_day, best_key, best_index = 0, ("", ""), 0
+        best_day, best_key, best_index = 0, "", 0
         last = today + self.horizon - 1
         for day in range(max(first_day, today), last + 1):
             wait = day - today
@@ -434,8 +438,9 @@ class AppointmentBook:
         for day in range(today, last + 1):
             free = self.free[day]
             kinds = self._kinds(day, urgent=False)
-            for (kind, key), slots in free.items():
-                role, _, mark = key.partition("@")
+            for key, slots in free.items():
+                kind, role_key = _KEY_PARTS[key]
+                role, _, mark = role_key.partition("@")
                 if kind not in kinds or mark == "group" or (roles is not None
                                                             and role not in roles):
                     continue
@@ -455,12 +460,13 @@ class AppointmentBook:
         today = self.today
         free = self.free[today]
         out: dict[str, tuple[int, int]] = {}
-        for (kind, key), slots in self.laid_out[today].items():
-            role, _, mark = key.partition("@")
+        for key, slots in self.laid_out[today].items():
+            kind, role_key = _KEY_PARTS[key]
+            role, _, mark = role_key.partition("@")
             if kind != PLANNED or mark == "group":
                 continue
             booked, total = out.get(role, (0, 0))
-            out[role] = (booked + len(slots) - len(free.get((kind, key), ())),
+            out[role] = (booked + len(slots) - len(free.get(key, ())),
                          total + len(slots))
         return out
 
