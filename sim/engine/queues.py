@@ -13,12 +13,26 @@ from collections import deque
 from typing import Iterator
 
 
+class Bucket:
+    """The items of one (route, team) waiting, in arrival order: (arrival number, item)."""
+
+    __slots__ = ("roles", "team", "entries")
+
+    def __init__(self, roles: frozenset, team: str | None) -> None:
+        self.roles = roles  # the route's roles: who may take these items
+        self.team = team
+        self.entries: deque = deque()
+
+
 class WorkQueue:
-    __slots__ = ("_buckets", "count", "_seq")
+    __slots__ = ("_buckets", "_by_route", "count", "_seq")
 
     def __init__(self) -> None:
-        #: (id of the route, team) -> (route roles, deque of (arrival number, item))
-        self._buckets: dict[tuple[int, str | None], tuple[frozenset, deque]] = {}
+        #: the buckets, in the order they were first needed (the order a pull looks at them)
+        self._buckets: list[Bucket] = []
+        #: route -> team -> its bucket; a route is found by identity (its hash is its
+        #: object's), where a (route id, team) key was a tuple hashed and compared each time
+        self._by_route: dict[object, dict[str | None, Bucket]] = {}
         self.count = 0  # items waiting (read by dispatch instead of calling ``__bool__``)
         self._seq = 0
 
@@ -28,19 +42,27 @@ class WorkQueue:
     def __bool__(self) -> bool:
         return self.count > 0
 
-    def append(self, item) -> None:
-        key = (id(item.route), item.team)
-        bucket = self._buckets.get(key)
+    def _bucket(self, item) -> Bucket:
+        """The bucket of ``item``'s route and team (made on first use)."""
+        route = item.route
+        teams = self._by_route.get(route)
+        if teams is None:
+            teams = self._by_route[route] = {}
+        bucket = teams.get(item.team)
         if bucket is None:
-            bucket = self._buckets[key] = (item.route.roles, deque())
-        bucket[1].append((self._seq, item))
+            bucket = teams[item.team] = Bucket(route.roles, item.team)
+            self._buckets.append(bucket)
+        return bucket
+
+    def append(self, item) -> None:
+        self._bucket(item).entries.append((self._seq, item))
         self._seq += 1
         self.count += 1
 
     def remove(self, item) -> None:
         """Take out one waiting item (a caller who hangs up); rare, so a linear search of
         its bucket is fine."""
-        entries = self._buckets[(id(item.route), item.team)][1]
+        entries = self._bucket(item).entries
         for i, (_seq, queued) in enumerate(entries):
             if queued is item:
                 del entries[i]
@@ -55,10 +77,11 @@ class WorkQueue:
         clinician, rare) a bucket is searched past items it refuses."""
         # the best so far: own team (or none) before another team's, then longest waiting;
         # compared as two numbers, not as a (other team, arrival) tuple made per bucket
-        best_key: tuple[int, str | None] | None = None
+        best: Bucket | None = None
         best_other, best_seq, best_index = True, 0, 0
-        for key, (roles, entries) in self._buckets.items():
-            if not entries or role not in roles:
+        for bucket in self._buckets:
+            entries = bucket.entries
+            if not entries or role not in bucket.roles:
                 continue
             if lines is not None and entries[0][1].route.line not in lines:
                 continue
@@ -67,16 +90,16 @@ class WorkQueue:
                 index = next((i for i, (_s, item) in enumerate(entries) if accept(item)), -1)
                 if index < 0:
                     continue
-            item_team = key[1]
+            item_team = bucket.team
             other = not (item_team is None or team is None or item_team == team)
             seq: int = entries[index][0]
-            if best_key is None or (other < best_other if other != best_other
-                                    else seq < best_seq):
-                best_key, best_other, best_seq, best_index = key, other, seq, index
-        if best_key is None:
+            if best is None or (other < best_other if other != best_other
+                                else seq < best_seq):
+                best, best_other, best_seq, best_index = bucket, other, seq, index
+        if best is None:
             return None
         self.count -= 1
-        entries = self._buckets[best_key][1]
+        entries = best.entries
         if best_index == 0:
             return entries.popleft()[1]
         item = entries[best_index][1]
@@ -85,12 +108,11 @@ class WorkQueue:
 
     def popleft(self):
         """The longest-waiting item of any route (for closing time)."""
-        key = min((k for k, (_r, e) in self._buckets.items() if e),
-                  key=lambda k: self._buckets[k][1][0][0])
+        first = min((b for b in self._buckets if b.entries), key=lambda b: b.entries[0][0])
         self.count -= 1
-        return self._buckets[key][1].popleft()[1]
+        return first.entries.popleft()[1]
 
     def __iter__(self) -> Iterator:
         """Every waiting item, longest-waiting first."""
-        entries = [e for _roles, bucket in self._buckets.values() for e in bucket]
+        entries = [e for bucket in self._buckets for e in bucket.entries]
         return iter([item for _seq, item in sorted(entries, key=lambda e: e[0])])
