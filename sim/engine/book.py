@@ -22,6 +22,7 @@ from collections import defaultdict
 from typing import Callable, Final
 
 from sim.engine.model import CompiledScenario, Person
+from sim.engine.native import i64
 
 EPS: Final = 1e-9
 #: Whether this module runs compiled: its searches of sorted slots compare machine floats
@@ -120,7 +121,8 @@ def _from(slots: list[tuple[float, str]], low: float) -> int:
     floats in the compiled engine, rather than tuples."""
     if not COMPILED:
         return bisect.bisect_left(slots, (low, ""))
-    lo, hi = 0, len(slots)
+    lo: i64 = 0
+    hi: i64 = len(slots)
     while lo < hi:
         mid = (lo + hi) >> 1
         if slots[mid][0] < low:
@@ -136,7 +138,8 @@ def _place(slots: list[tuple[float, str]], slot: tuple[float, str]) -> int:
     if not COMPILED:
         return bisect.bisect_left(slots, slot)
     time, pid = slot
-    lo, hi = 0, len(slots)
+    lo: i64 = 0
+    hi: i64 = len(slots)
     while lo < hi:
         mid = (lo + hi) >> 1
         t, p = slots[mid]

@@ -42,6 +42,8 @@ import simpy
 import simpy.core
 import simpy.events
 
+from sim.engine.native import i64
+
 #: SimPy's priorities and its value of an event not yet triggered, as constants of this
 #: module: compiled, a name imported from another package is looked up by name at each use
 NORMAL: Final = simpy.core.NORMAL
@@ -77,7 +79,7 @@ def _before(a: HeapEntry, b: HeapEntry) -> bool:
 
 def heap_add(heap: list[HeapEntry], entry: HeapEntry) -> None:
     """Put ``entry`` in the binary heap ``heap`` (``heapq.heappush`` for entries)."""
-    pos = len(heap)
+    pos: i64 = len(heap)
     heap.append(entry)
     while pos > 0:
         parent = (pos - 1) >> 1
@@ -95,7 +97,8 @@ def heap_take(heap: list[HeapEntry]) -> HeapEntry:
     if not heap:
         return last
     first = heap[0]
-    n, pos = len(heap), 0
+    n: i64 = len(heap)
+    pos: i64 = 0
     while True:
         child = 2 * pos + 1
         if child >= n:

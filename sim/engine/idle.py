@@ -14,6 +14,8 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Any, Final
 
+from sim.engine.native import i64
+
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.staff import Worker
 
@@ -143,7 +145,8 @@ def _place(bucket: list[int], index: int) -> int:
     a few indexes, and a search here compares them as machine integers)."""
     if not COMPILED:
         return bisect.bisect_left(bucket, index)
-    low, high = 0, len(bucket)
+    low: i64 = 0
+    high: i64 = len(bucket)
     while low < high:
         mid = (low + high) >> 1
         if bucket[mid] < index:
