@@ -64,7 +64,7 @@ class HeapEntry:
 
     __slots__ = ("t", "priority", "eid", "event")
 
-    def __init__(self, t: float, priority: int, eid: int, event: Any) -> None:
+    def __init__(self, t: float, priority: i64, eid: i64, event: Any) -> None:
         self.t, self.priority, self.eid, self.event = t, priority, eid, event
 
 
@@ -138,7 +138,7 @@ class Nap:
 
     def __init__(self, process: DayProcess) -> None:
         self.process: Any = process  # None once it has ended
-        self.eid = -1  # the number of the sleep under way, -1 when none is
+        self.eid: i64 = -1  # the number of the sleep under way, -1 when none is
 
 
 class Call:
@@ -185,7 +185,7 @@ class DayEnvironment:
         #: compiled: entries the loop has taken, for the next events to reuse (an event's
         #: entry made new cost an allocation and a deallocation, 3 % of a run)
         self._spare: list[HeapEntry] = []
-        self._eid = 0  # the number the next scheduled event gets
+        self._eid: i64 = 0  # the number the next scheduled event gets
         self._active_proc: Any = None
 
     @property
@@ -198,14 +198,14 @@ class DayEnvironment:
         """The process running now, if any (SimPy's interrupts read it)."""
         return self._active_proc
 
-    def push(self, t: float, priority: int, eid: int, event: Any) -> None:
+    def push(self, t: float, priority: i64, eid: i64, event: Any) -> None:
         """Put ``event`` in the heap at ``t``, ordered by ``priority`` then ``eid``."""
         if NATIVE_HEAP:
             heap_add(self._queue, self._entry(t, priority, eid, event))
         else:
             heappush(self._queue, (t, priority, eid, event))
 
-    def _entry(self, t: float, priority: int, eid: int, event: Any) -> HeapEntry:
+    def _entry(self, t: float, priority: i64, eid: i64, event: Any) -> HeapEntry:
         """A heap entry for ``event``: one the loop is done with, where there is one."""
         spare = self._spare
         if spare:
@@ -214,7 +214,7 @@ class DayEnvironment:
             return entry
         return HeapEntry(t, priority, eid, event)
 
-    def schedule(self, event: Any, priority: int = NORMAL, delay: float = 0) -> int:
+    def schedule(self, event: Any, priority: i64 = NORMAL, delay: float = 0) -> i64:
         """Schedule ``event`` ``delay`` minutes from now, as SimPy's environment does;
         returns the number it is ordered by among events due at the same time."""
         eid = self._eid  # ``ticket()`` and ``push()`` inline: a few hundred times a day
@@ -328,7 +328,7 @@ class DayEnvironment:
                 exc.__cause__ = event._value
                 raise exc
 
-    def ticket(self) -> int:
+    def ticket(self) -> i64:
         """The number SimPy would give an event scheduled now (used up, as scheduling
         would)."""
         eid = self._eid
