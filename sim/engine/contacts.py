@@ -38,7 +38,20 @@ TASK: Final = "task"
 CALENDAR_TASK: Final = "calendar_task"
 
 
-class Contact:
+class Work:
+    """What waits in a queue and is handed to a person: a contact or a question. The
+    fields dispatch, the queues and a person's day read of either are declared here, so
+    that the compiled engine reads them at a fixed place whichever it is."""
+
+    __slots__ = ("route", "team", "stage", "queued")
+
+    route: Route | None  # who may take it
+    team: str | None  # the patient's (or asker's) team, if any
+    stage: str  # what the next person does with it
+    queued: bool  # waiting in a queue now
+
+
+class Contact(Work):
     """One patient need (or inbox item) from the moment it arises to its outcome, over as
     many days as it takes (a booking, a carried-over inbox item, a caller who rings again).
 
@@ -50,8 +63,7 @@ class Contact:
     """
 
     __slots__ = (
-        "id", "channel", "ctype", "team", "day", "t_arise", "u", "stage", "queued", "route",
-        "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
+        "id", "channel", "ctype", "day", "t_arise", "u", "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
         "own_gp", "t_request", "request_day", "urgent", "attempts", "stream", "complex",
         "session", "own_others", "history",
     )
@@ -68,7 +80,7 @@ class Contact:
         self.u = u
         self.stage = ""
         self.queued = False
-        self.route: Route | None = None
+        self.route = None
         self.outcome: str | None = None
         self.t_outcome = _NAN
         self.t_seen = _NAN
@@ -95,11 +107,11 @@ class Contact:
         return self.own_others.get(self.seen_by) if self.own_others else None
 
 
-class Question:
+class Question(Work):
     """A clinician's question to a doctor (``question``), a call-in (``joint``), or a call
     for an assistant to be with the patient through a consultation (``assist``)."""
 
-    __slots__ = ("asker", "contact", "kind", "duration", "route", "team", "queued", "done", "stage")
+    __slots__ = ("asker", "contact", "kind", "duration", "done")
 
     def __init__(self, asker, contact: Contact, kind: str, duration: float, route: Route | None,
                  done: Signal):
@@ -107,7 +119,7 @@ class Question:
         self.contact = contact
         self.kind = kind
         self.duration = duration
-        self.route: Route | None = route
+        self.route = route
         self.team = asker.team
         self.queued = False
         self.done = done

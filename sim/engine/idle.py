@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sim.engine.native import i64
 
 if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.contacts import Work
     from sim.engine.staff import Worker
 
 
@@ -109,7 +110,7 @@ class IdleIndex:
             del bucket[_place(bucket, index)]
         self.count -= 1
 
-    def best(self, kind: str, item) -> Worker | None:
+    def best(self, kind: str, item: Work) -> Worker | None:
         """The preferred idle person for ``item`` among those whose block takes ``kind``:
         lowest competent level (its route's rank), then own team, then order; skipping
         people who cannot take it here (a phone line they do not answer, remote work)."""
@@ -156,9 +157,11 @@ def _place(bucket: list[int], index: int) -> int:
     return low
 
 
-def _first_fit(bucket: list[int], who: list[Worker], item) -> Worker | None:
+def _first_fit(bucket: list[int], who: list[Worker], item: Work) -> Worker | None:
     """The first person of a bucket who may take ``item`` (almost always the first)."""
-    line = item.route.line
+    route = item.route
+    assert route is not None  # routed before it is dispatched
+    line = route.line
     for index in bucket:
         w = who[index]
         if line is not None and w.lines is not None and line not in w.lines:

@@ -10,18 +10,22 @@ items carried over from day to day no longer slows every pull.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.contacts import Work
 
 
 class Bucket:
     """The items of one (route, team) waiting, in arrival order: (arrival number, item)."""
 
-    __slots__ = ("roles", "team", "entries")
+    __slots__ = ("roles", "line", "team", "entries")
 
-    def __init__(self, roles: frozenset, team: str | None) -> None:
+    def __init__(self, roles: frozenset, line: str | None, team: str | None) -> None:
         self.roles = roles  # the route's roles: who may take these items
+        self.line = line  # the route's phone line (calls only)
         self.team = team
-        self.entries: deque = deque()
+        self.entries: deque[tuple[int, Work]] = deque()
 
 
 class WorkQueue:
@@ -42,24 +46,25 @@ class WorkQueue:
     def __bool__(self) -> bool:
         return self.count > 0
 
-    def _bucket(self, item) -> Bucket:
+    def _bucket(self, item: Work) -> Bucket:
         """The bucket of ``item``'s route and team (made on first use)."""
         route = item.route
+        assert route is not None  # routed before it is queued
         teams = self._by_route.get(route)
         if teams is None:
             teams = self._by_route[route] = {}
         bucket = teams.get(item.team)
         if bucket is None:
-            bucket = teams[item.team] = Bucket(route.roles, item.team)
+            bucket = teams[item.team] = Bucket(route.roles, route.line, item.team)
             self._buckets.append(bucket)
         return bucket
 
-    def append(self, item) -> None:
+    def append(self, item: Work) -> None:
         self._bucket(item).entries.append((self._seq, item))
         self._seq += 1
         self.count += 1
 
-    def remove(self, item) -> None:
+    def remove(self, item: Work) -> None:
         """Take out one waiting item (a caller who hangs up); rare, so a linear search of
         its bucket is fine."""
         entries = self._bucket(item).entries
@@ -83,7 +88,7 @@ class WorkQueue:
             entries = bucket.entries
             if not entries or role not in bucket.roles:
                 continue
-            if lines is not None and entries[0][1].route.line not in lines:
+            if lines is not None and bucket.line not in lines:
                 continue
             index = 0
             if accept is not None:
