@@ -11,11 +11,11 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, Iterable, Sequence
+from typing import TYPE_CHECKING, Final, Iterable, Sequence
 
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
-from sim.engine.contacts import TASK, Contact, Question
+from sim.engine.contacts import TASK, Contact, Question, Work
 from sim.engine.durations import Duration
 from sim.engine.errors import ConservationError
 from sim.engine.environment import DayEnvironment
@@ -215,7 +215,7 @@ class Clinic:
         else:
             self.enqueue(c, "squeeze_in")
 
-    def pull(self, w: Worker, serves: tuple[str, ...]) -> Any:
+    def pull(self, w: Worker, serves: tuple[str, ...]) -> Work | None:
         """The first waiting item ``w`` takes: by block order, own team first, then FIFO
         (a contact, a question, or None: the worker reads its ``stage`` to tell them apart)."""
         for kind in serves:

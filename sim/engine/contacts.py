@@ -63,9 +63,9 @@ class Contact(Work):
     """
 
     __slots__ = (
-        "id", "channel", "ctype", "day", "t_arise", "u", "outcome", "t_outcome", "t_seen", "seen_by", "seen_by_id", "same_day", "patient",
-        "own_gp", "t_request", "request_day", "urgent", "attempts", "stream", "complex",
-        "session", "own_others", "history",
+        "id", "channel", "ctype", "day", "t_arise", "u", "outcome", "t_outcome", "t_seen",
+        "seen_by", "seen_by_id", "same_day", "patient", "own_gp", "t_request", "request_day",
+        "urgent", "attempts", "stream", "complex", "session", "own_others", "history",
     )
 
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,

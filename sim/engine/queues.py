@@ -76,7 +76,7 @@ class WorkQueue:
         raise ValueError("the item is not waiting in this queue")
 
     def pop_for(self, role: str, team: str | None, lines: frozenset[str] | None = None,
-                accept=None):
+                accept=None) -> Work | None:
         """The item a person of ``role`` and ``team`` takes next (of the phone ``lines`` they
         answer, and that ``accept`` allows, if given), or None. With ``accept`` (a remote
         clinician, rare) a bucket is searched past items it refuses."""

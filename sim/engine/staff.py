@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, Generator
+from typing import TYPE_CHECKING, Any, Final, Generator, cast
 
 import simpy
 
@@ -22,7 +22,7 @@ from sim.scenario.schema import ACTIVITIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.clinic import Clinic
-    from sim.engine.contacts import Contact, Question
+    from sim.engine.contacts import Contact, Question, Work
     from sim.engine.durations import Duration
     from sim.engine.model import CompiledScenario, History, Person
     from sim.engine.run import RunState
@@ -141,7 +141,7 @@ class Worker:
         self.kit = clinic.run.role_kit(person.role)  # what the role sets for the day
         self.time: dict[str, Minutes] = {activity: Minutes() for activity in ACTIVITIES}
         self.waiting = False  # idle until someone hands them work, or the block ends
-        self.handed: Any = None  # what they were woken with (None: the block has ended)
+        self.handed: Work | None = None  # what they were woken with (None: the block ended)
         self.serving: frozenset[str] = frozenset()
         # the idle buckets this person sits in while idle, for ``idle_serving``
         # (IdleIndex keeps them here: a block's kinds change a few times a day, while
@@ -169,7 +169,7 @@ class Worker:
         ctype = getattr(item, "ctype", None)
         return ctype is None or item.stage == "call" or ctype in self.clinic.run.remote_types
 
-    def wake_with(self, item) -> None:
+    def wake_with(self, item: Work | None) -> None:
         """Wake this idle person, handing them ``item`` (or nothing: their block ended).
         They leave the idle list at once, so no one hands work to someone already woken in
         the same instant, before their process resumes."""
@@ -206,7 +206,7 @@ class Worker:
             now = env._now
             if now >= self.end:
                 serves, self.serving = clinic.overtime_serves(self)
-                item: Any = clinic.pull(self, serves)
+                item: Work | None = clinic.pull(self, serves)
                 if item is None:
                     break
             else:
@@ -235,9 +235,9 @@ class Worker:
                         continue
             # do the item: start it, spend its time, ask a doctor if its draws say so, finish
             if item.stage == "question":
-                yield from self.answer(item)
+                yield from self.answer(cast("Question", item))
                 continue
-            c: Contact = item  # typed, so a compiled engine reads its fields directly
+            c = cast("Contact", item)  # typed, so a compiled engine reads its fields directly
             if (history is not None and c.same_day and c.history is None
                     and c.stage == "consult" and c.ctype in history
                     and clinic.hand_history(c, history[c.ctype], self)):
@@ -349,7 +349,7 @@ class Worker:
                 self.serving = serving
                 self.spend("idle", t, env._now)
             if item is not None and item is not call:
-                yield from self.answer(item)
+                yield from self.answer(cast("Question", item))
         start = c.t_seen = env._now  # the patient is seen from now
         if clinic.log is not None:
             clinic.log_event(c.id, "consult_start", self)
