@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from fractions import Fraction
 from itertools import accumulate
-from typing import TYPE_CHECKING, Callable, Final, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Final, Iterable
 
 import numpy as np
 
@@ -207,12 +207,22 @@ class DayCells:
 
     def _made(self, metric: str, role: str | None) -> Cell:
         """The cell this view adds to first (the run's made first, as rows are keyed)."""
-        run = self._sums[(metric, role, None, None)]
+        run = _cell(self._sums, (metric, role, None, None))
         if self._weekday is None:
             return run
-        cell = self._sums[(metric, role, None, self._weekday)]
+        cell = _cell(self._sums, (metric, role, None, self._weekday))
         cell.run = run
         return cell
+
+
+def _cell(sums: dict[tuple, Cell], key: tuple) -> Cell:
+    """The cell of ``key`` in ``sums``, made on first use (a plain dict: a defaultdict's
+    missing key went through its factory by a generic call, most of a short run's cells'
+    cost)."""
+    cell = sums.get(key)
+    if cell is None:
+        cell = sums[key] = Cell()
+    return cell
 
 
 class RunMetrics:
@@ -233,7 +243,7 @@ class RunMetrics:
         self.task_kinds = TASK_KINDS + (("history",) if model.history_before else ()) + (
             ("assist",) if model.assist_routes else ())
         self.cost = {r: spec.cost_per_hour / 60.0 for r, spec in s.roles.items()}
-        self.sums: dict[tuple, Cell] = defaultdict(Cell)
+        self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
         self.answered_waits: list[np.ndarray] = []
         #: working days a booked patient waits -> patients (a plain dict: a Counter's
         #: missing keys run Python code of its own)
@@ -272,13 +282,14 @@ class RunMetrics:
         for tally in tallies.values():
             tally.n = 0
         for c in records.contacts:
-            outcome = c[6]
+            outcome: str = c[6]  # typed: compared as strings, not as objects of any type
+            channel: str = c[1]
             counted = tallies.get(outcome)
             if counted is None:  # not an outcome: the conservation check names it
                 counted = tallies[outcome] = Tally()
             counted.n += 1
             seen = outcome in SEEN
-            if c[1] == "phone":
+            if channel == "phone":
                 callers += 1
                 if outcome in GAVE_UP:
                     gave_up += 1
@@ -437,7 +448,7 @@ class RunMetrics:
         key = (metric, role)
         found = self._cells.get(key)
         if found is None:
-            found = self._cells[key] = [(a, self.sums[(metric, role, a, None)])
+            found = self._cells[key] = [(a, _cell(self.sums, (metric, role, a, None)))
                                         for a in activities]
         return found
 
@@ -466,7 +477,7 @@ class RunMetrics:
         for outcome in AFTER_RUN:
             out.append((f"outcome_{outcome}", None, None, None,
                         float(self.after_run.get(outcome, 0)), 1.0))
-        return _in_order(out)
+        return _in_order(out, tuple(self.sums))
 
     def _planned_p90(self) -> float:
         if not self.planned_waits:
@@ -564,17 +575,19 @@ _ROW_ORDERS: dict[tuple, list[int]] = {}
 ROW_ORDERS_KEPT = 64
 
 
-def _in_order(rows: list[Row]) -> list[Row]:
-    """``rows`` sorted by :func:`_order`, the sorting of an earlier run with the same keys
-    reused."""
-    layout = tuple(row[:4] for row in rows)
-    order = _ROW_ORDERS.get(layout)
+def _in_order(rows: list[Row], cells: tuple) -> list[Row]:
+    """``rows`` sorted by :func:`_order`, the sorting of an earlier run reused where its rows
+    came from the same ``cells`` (the run's cell keys, in the order they were made: the
+    rows after them are the same in every run). Keyed by the cells' keys rather than a
+    tuple of the rows' keys sliced from each row, made, hashed and compared every run."""
+    order = _ROW_ORDERS.get(cells)
     if order is None:
         order = sorted(range(len(rows)), key=lambda i: _order(rows[i]))
         if len(_ROW_ORDERS) >= ROW_ORDERS_KEPT:
             _ROW_ORDERS.clear()  # (one step, safe beside runs in other threads)
-        _ROW_ORDERS[layout] = order
-    return [rows[i] for i in order]
+        _ROW_ORDERS[cells] = order
+    items: list[Any] = rows  # moved as they are (typed rows would be unpacked and rebuilt)
+    return [items[i] for i in order]
 
 
 # --- tables of a run's records -------------------------------------------------------------

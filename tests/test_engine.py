@@ -924,8 +924,8 @@ def test_the_planned_wait_percentile_reads_the_counted_waits():
 
 def test_a_runs_rows_come_sorted_whether_or_not_a_run_before_had_the_same_keys():
     """A run's rows are sorted by metric, role, activity and weekday; a run whose rows
-    have the keys of an earlier one's, in the same order, reuses that sorting, and its
-    own values go with their keys."""
+    came from the cells of an earlier one's, made in the same order, reuses that sorting,
+    and its own values go with their keys."""
     import random
 
     from sim.metrics import _in_order, _order
@@ -934,11 +934,11 @@ def test_a_runs_rows_come_sorted_whether_or_not_a_run_before_had_the_same_keys()
             ("a", "gp", None, None), ("a", None, "phone", None), ("c", "nurse", None, "fri")]
     for value in (1.0, 2.0, 3.0):  # the first sorts, the others reuse the order
         rows = [(*k, value * i, float(i)) for i, k in enumerate(keys)]
-        assert _in_order(rows) == sorted(rows, key=_order)
+        assert _in_order(rows, tuple(keys)) == sorted(rows, key=_order)
     shuffled = keys[:]
     random.Random(5).shuffle(shuffled)  # the same keys in another order: sorted afresh
     rows = [(*k, float(i), 1.0) for i, k in enumerate(shuffled)]
-    assert _in_order(rows) == sorted(rows, key=_order)
+    assert _in_order(rows, tuple(shuffled)) == sorted(rows, key=_order)
 
 
 def test_event_log_is_off_by_default_and_complete_when_on():
