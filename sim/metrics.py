@@ -49,7 +49,8 @@ HANDLED: Final = ("resolved_on_phone", "consulted", "inbox_handled", "home_visit
 SEEN: Final = ("consulted", "home_visit")
 #: Outcomes of a caller who never reached anyone (after any redials).
 GAVE_UP: Final = ("abandoned", "line_closed")
-WORKING: Final = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin", "home_visits")
+WORKING: Final = ("consulting", "phone", "supervising", "being_supervised", "inbox_admin",
+                  "home_visits")
 #: Where each of WORKING is in ACTIVITIES (a person's minutes are in that order)
 _WORKING_AT: Final = tuple(ACTIVITIES.index(a) for a in WORKING)
 TASK_KINDS: Final = ("call", "consult", "inbox", "home_visit", "question", "joint", "message")

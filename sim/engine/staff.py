@@ -46,12 +46,12 @@ _HISTORY_DURATION: Final = DRAW["history_duration"]
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
 #: event-log entry at its start (a call's is logged by the clinic), and the outcome it ends
 #: in (a call ends in its triage decision instead).
-_ACTIVITY: Final = {"consult": "consulting", "inbox": "inbox_admin", "home_visit": "home_visits",
-             "outreach": "consulting"}
-_START_EVENT: Final = {"consult": "consult_start", "inbox": "inbox_start", "home_visit": "visit_start",
-                "outreach": "consult_start"}
-_OUTCOME: Final = {"consult": "consulted", "inbox": "inbox_handled", "home_visit": "home_visit",
-            "outreach": "consulted"}
+_ACTIVITY: Final = {"consult": "consulting", "inbox": "inbox_admin",
+                    "home_visit": "home_visits", "outreach": "consulting"}
+_START_EVENT: Final = {"consult": "consult_start", "inbox": "inbox_start",
+                       "home_visit": "visit_start", "outreach": "consult_start"}
+_OUTCOME: Final = {"consult": "consulted", "inbox": "inbox_handled",
+                   "home_visit": "home_visit", "outreach": "consulted"}
 
 
 class Minutes:
