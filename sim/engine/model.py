@@ -103,9 +103,9 @@ class ArrivalProfile:
     starts: np.ndarray
     ends: np.ndarray
     cdf: np.ndarray
-    #: the same as lists of floats, for a day with few arrivals (see
-    #: :func:`sim.engine.demand.arrival_times`)
-    windows: tuple[list[float], list[float], list[float]]
+    #: each window's (start, end) as Python floats, for the check of a redial's time
+    #: against the line's hours (``RunState._line_open``: no NumPy scalars per hang-up)
+    spans: tuple[tuple[float, float], ...]
 
 
 def _arrival_profile(profile: list) -> ArrivalProfile | None:
@@ -118,7 +118,7 @@ def _arrival_profile(profile: list) -> ArrivalProfile | None:
     cdf /= cdf[-1]
     starts = np.array([w.start for w in windows], dtype=float)
     ends = np.array([w.end for w in windows], dtype=float)
-    return ArrivalProfile(starts, ends, cdf, (cdf.tolist(), starts.tolist(), ends.tolist()))
+    return ArrivalProfile(starts, ends, cdf, tuple(zip(starts.tolist(), ends.tolist())))
 
 
 def weekday_spec(spec: Staff, weekday: str) -> SimpleNamespace | None:

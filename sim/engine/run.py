@@ -303,8 +303,7 @@ class RunState:
         """Whether ``stream``'s line takes calls at time ``t`` on ``weekday``: ``t`` falls
         in one of the windows its first calls ring in that day."""
         profile = self.model.day_profiles[weekday][stream]
-        return profile is not None and any(
-            start <= t < end for start, end in zip(profile.starts, profile.ends))
+        return profile is not None and any(start <= t < end for start, end in profile.spans)
 
     def _ring_time(self, stream: str, weekday: str) -> float:
         """A time of day for a redial on ``weekday``, from the stream's arrival profile
