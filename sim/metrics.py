@@ -567,9 +567,9 @@ def _order(row: Row) -> tuple:
     return (metric, role or "", activity or "", weekday or "")
 
 
-#: The order ``rows`` sorts a run's rows into, by the keys of its rows as made: the runs
-#: of a scenario make the same keys in the same order, so each run after the first reads
-#: the order instead of sorting (a small practice's run spent 0.1 ms sorting).
+#: The order ``rows`` sorts a run's rows into, by the run's cell keys as made: the runs of
+#: a scenario make the same cells in the same order, so each run after the first reads the
+#: order instead of sorting (a small practice's run spent 0.1 ms sorting).
 _ROW_ORDERS: dict[tuple, list[int]] = {}
 #: Layouts kept before starting afresh: a sweep's scenarios each have their own
 #: (assumption: more than a process runs at once; each takes a few kB).
