@@ -93,11 +93,12 @@ class Patients:
         self.own_others_of: list[dict[str, str] | None] = [None] * n
         for role, mine in self.own_clinicians.items():
             ids = [pid for pid, _team, _share in model.clinician_holders.get(role, [])]
-            for patient in np.flatnonzero(mine >= 0).tolist():
+            held = np.flatnonzero(mine >= 0)  # as plain ints: no NumPy scalar per patient
+            for patient, holder in zip(held.tolist(), mine[held].tolist()):
                 own = self.own_others_of[patient]
                 if own is None:
                     own = self.own_others_of[patient] = {}
-                own[role] = ids[mine[patient]]
+                own[role] = ids[holder]
 
     def _list(self, holders: list[tuple[str, str | None, float]],
               order: np.ndarray) -> np.ndarray:
