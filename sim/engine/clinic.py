@@ -20,11 +20,10 @@ from sim.engine.durations import Duration
 from sim.engine.errors import ConservationError
 from sim.engine.environment import DayEnvironment
 from sim.engine.model import CompiledScenario
-from sim.engine.queues import WorkQueue
+from sim.engine.queues import BOOKED, CALL_PLACE, QUEUE_KINDS, WorkQueue, places_of
 from sim.engine.records import DayRecords
 from sim.engine.staff import Worker
 from sim.rng import DRAW
-from sim.scenario.schema import WORK_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.model import History, Route
@@ -33,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NAN: Final = float("nan")
 _PATIENCE: Final = DRAW["patience"]
 _NO_SHOW: Final = DRAW["no_show"]
+_INBOX_PLACE: Final = QUEUE_KINDS.index("inbox")
 
 #: Same-day patient work a closing policy applies to (``late``: acute overflow booked
 #: after closing, served only in overtime).
@@ -55,8 +55,10 @@ class Clinic:
             self.close = min(self.close, max(p.end for p in people))
         self.env = DayEnvironment(initial_time=min(
             [self.open] + [p.start for p in people]))
-        self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in (*WORK_KINDS, "late")}
+        self.queues: dict[str, WorkQueue] = {k: WorkQueue() for k in QUEUE_KINDS}
         self.queues["inbox"] = run.inbox  # what waited in the inbox yesterday still waits
+        #: the same queues in QUEUE_KINDS order, as a plan block's places name them
+        self.queue_at: list[WorkQueue] = [self.queues[k] for k in QUEUE_KINDS]
         self.idle = run.idle  # empty: the day before cleared it
         self.history_for: dict[int, Worker] = {}  # contact id -> their clinician, in a history
         self._first_start: dict[Route, float] = {}  # route -> its first answerer's start
@@ -70,7 +72,7 @@ class Clinic:
             self.workers.append(worker)
             self.worker_of[person.id] = worker
             self.on_site[person.role] = self.on_site.get(person.role, 0) + 1
-        self._overtime_sets: dict[tuple[bool, bool], tuple[tuple[str, ...], frozenset[str]]] = {}
+        self._overtime_sets: dict[tuple[bool, bool], tuple[tuple[int, ...], frozenset[str]]] = {}
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
@@ -215,27 +217,29 @@ class Clinic:
         else:
             self.enqueue(c, "squeeze_in")
 
-    def pull(self, w: Worker, serves: tuple[str, ...]) -> Work | None:
-        """The first waiting item ``w`` takes: by block order, own team first, then FIFO
-        (a contact, a question, or None: the worker reads its ``stage`` to tell them apart)."""
-        for kind in serves:
-            if kind == "booked":
+    def pull(self, w: Worker, places: tuple[int, ...]) -> Work | None:
+        """The first waiting item ``w`` takes from the queues at ``places`` (in
+        :data:`QUEUE_KINDS`; :data:`BOOKED`: their own booked patients): by block order, own
+        team first, then FIFO (a contact, a question, or None: the worker reads its
+        ``stage`` to tell them apart)."""
+        for place in places:
+            if place == BOOKED:
                 if w.booked:
                     return w.booked.popleft()
                 continue
-            queue = self.queues[kind]
+            queue = self.queue_at[place]
             if not queue.count:
                 continue
-            item = queue.pop_for(w.role, w.team, w.lines if kind == "call" else None,
+            item = queue.pop_for(w.role, w.team, w.lines if place == CALL_PLACE else None,
                                  w.takes_remotely if w.remote else None)
             if item is not None:
                 item.queued = False
                 return item
         return None
 
-    def overtime_serves(self, w: Worker) -> tuple[tuple[str, ...], frozenset[str]]:
-        """What a person past their hours still takes before going home (in order, and as
-        a set)."""
+    def overtime_serves(self, w: Worker) -> tuple[tuple[int, ...], frozenset[str]]:
+        """What a person past their hours still takes before going home (in order, as
+        places in :data:`QUEUE_KINDS`, and as a set of kinds)."""
         after_close = self.env._now >= self.close
         key = (w.kit.supervises, after_close)
         found = self._overtime_sets.get(key)
@@ -246,7 +250,7 @@ class Clinic:
                 serves += ["late", "squeeze_in", "walk_in", "home_visit", "outreach"]
             if after_close and eod.inbox == "overtime":
                 serves.append("inbox")
-            found = self._overtime_sets[key] = (tuple(serves), frozenset(serves))
+            found = self._overtime_sets[key] = (places_of(tuple(serves)), frozenset(serves))
         return found
 
     # --- phone ---------------------------------------------------------------------------
@@ -484,7 +488,7 @@ class Clinic:
         if inbox is not self.run.inbox:  # items that came in after an earlier hand-over
             for c in inbox:
                 self.run.inbox.append(c)
-        self.queues["inbox"] = WorkQueue()
+        self.queues["inbox"] = self.queue_at[_INBOX_PLACE] = WorkQueue()
 
     def release(self) -> None:
         """Break the day's reference cycles once it is over, so reference counting frees it

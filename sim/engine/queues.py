@@ -10,10 +10,30 @@ items carried over from day to day no longer slows every pull.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Final, Iterator
+
+from sim.scenario.schema import WORK_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.contacts import Work
+
+#: A clinic's queues of waiting work, in a fixed order: a plan block names the queues it
+#: takes from by their places here, so that taking an item reads a list at a place rather
+#: than looking each kind up by name (``late``: patients past their slot, a queue of its own).
+QUEUE_KINDS: Final[tuple[str, ...]] = (*WORK_KINDS, "late")
+#: The place that stands for a person's own arrived booked patients (not a clinic queue).
+BOOKED: Final = -1
+#: kind of work -> its place (``booked``: :data:`BOOKED`)
+_PLACE_OF: Final[dict[str, int]] = {**{kind: i for i, kind in enumerate(QUEUE_KINDS)},
+                                    "booked": BOOKED}
+#: The phone's queue, whose items a person takes only on the lines they answer.
+CALL_PLACE: Final = _PLACE_OF["call"]
+
+
+def places_of(kinds: tuple[str, ...]) -> tuple[int, ...]:
+    """The places in :data:`QUEUE_KINDS` of the kinds of work ``kinds`` (:data:`BOOKED` for
+    ``booked``), in the same order."""
+    return tuple(_PLACE_OF[kind] for kind in kinds)
 
 
 class Bucket:

@@ -17,6 +17,7 @@ import simpy
 from sim.engine.choice import pick
 from sim.engine.environment import UNTIL_WOKEN, Alarm
 from sim.engine.model import PlanBlock
+from sim.engine.queues import QUEUE_KINDS, places_of
 from sim.rng import DRAW
 from sim.scenario.schema import ACTIVITIES
 
@@ -39,8 +40,9 @@ _JOINT_DURATION: Final = DRAW["joint_duration"]
 _TRAVEL: Final = DRAW["travel"]
 _MESSAGE: Final = DRAW["message"]
 #: What a clinician waiting for an assistant takes meanwhile.
-_QUESTIONS: Final = ("question",)
-_QUESTION_SET: Final = frozenset(_QUESTIONS)
+_QUESTION_SET: Final = frozenset(("question",))
+#: the questions' queue alone, as :meth:`Clinic.pull` takes it
+_QUESTIONS: Final = (QUEUE_KINDS.index("question"),)
 _HISTORY_DURATION: Final = DRAW["history_duration"]
 
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
@@ -71,11 +73,13 @@ class Block:
     with the model for -j workers), so each read of one of its fields from the compiled
     engine is a lookup by name, and the loop reads several for every item it takes."""
 
-    __slots__ = ("end", "serves", "serve_set", "lines", "activity")
+    __slots__ = ("end", "serves", "takes", "serve_set", "lines", "activity")
 
     def __init__(self, block: PlanBlock) -> None:
         self.end = float(block.end)
         self.serves: tuple[str, ...] = block.serves
+        #: the same kinds as the places of their queues (``sim.engine.queues.QUEUE_KINDS``)
+        self.takes: tuple[int, ...] = places_of(block.serves)
         self.serve_set: frozenset[str] = block.serve_set
         self.lines: frozenset[str] | None = block.lines
         self.activity: str = block.activity
@@ -215,7 +219,7 @@ class Worker:
                 block = plan[i]
                 self.serving = block.serve_set
                 self.lines, self.block_activity = block.lines, block.activity
-                item = clinic.pull(self, block.serves) if block.serves else None
+                item = clinic.pull(self, block.takes) if block.takes else None
                 if item is None:
                     until = min(block.end, self.end)
                     if not block.serves:
