@@ -84,10 +84,14 @@ class Patients:
             self.own_clinicians[role] = self._list(model.clinician_holders.get(role, []),
                                                    order)
         # per patient, as plain lists for the engine's lookups (a contact at a time)
+        # (indexes typed as ints: the compiled engine reads each at a list's place, not
+        # through the generic item protocol; -1, no team or no GP, reads the last, None)
         names = [*self.teams, None]
-        self.team_of: list[str | None] = [names[t] for t in self.team.tolist()]
+        team_index: list[int] = self.team.tolist()
+        self.team_of: list[str | None] = [names[t] for t in team_index]
         holders = [*self.holders, None]
-        self.own_gp_of: list[str | None] = [holders[g] for g in self.own_gp.tolist()]
+        gp_index: list[int] = self.own_gp.tolist()
+        self.own_gp_of: list[str | None] = [holders[g] for g in gp_index]
         self.complex_of: list[bool] = self.morbid.tolist()
         #: per patient, their own clinicians of other roles ({role: person id}), or None
         self.own_others_of: list[dict[str, str] | None] = [None] * n
