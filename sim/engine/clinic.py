@@ -60,7 +60,7 @@ class Clinic:
         #: the same queues in QUEUE_KINDS order, as a plan block's places name them
         self.queue_at: list[WorkQueue] = [self.queues[k] for k in QUEUE_KINDS]
         self.idle = run.idle  # empty: the day before cleared it
-        self.history_for: dict[int, Worker] = {}  # contact id -> their clinician, in a history
+        self.history_for: dict[object, Worker] = {}  # contact id -> their clinician, in a history
         self._first_start: dict[Route, float] = {}  # route -> its first answerer's start
         self.records = DayRecords(day, event_log)
         self.log = self.records.events
@@ -141,7 +141,7 @@ class Clinic:
         c.same_day = False
         self.records.same_day.append((c.id, seen, seen and c.t_seen < self.close))
 
-    def log_event(self, cid: int, event: str, worker: Worker | None) -> None:
+    def log_event(self, cid: object, event: str, worker: Worker | None) -> None:
         """Append to the event log. Callers check ``self.log is not None`` first, so a day
         without the log spends one comparison per logged moment and nothing more."""
         entry = (self.env._now, cid, event, worker.id if worker else "")

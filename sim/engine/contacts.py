@@ -71,7 +71,9 @@ class Contact(Work):
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
                  t: float, u: Sequence[float], patient: int, own_gp: str | None,
                  own_others: dict[str, str] | None = None, is_complex: bool = False):
-        self.id = cid
+        # held as an int object: the records take it as it is, where an int field was
+        # boxed anew (a new object past 256) for every record it went into
+        self.id: object = cid
         self.channel = channel
         self.ctype = ctype
         self.team = team

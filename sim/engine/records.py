@@ -66,5 +66,5 @@ class DayRecords:
             self.events = []
             self.timeline = []
 
-    def call(self, cid: int, t_arrive: float, t_answer: float, role: str, t_end: float) -> None:
+    def call(self, cid: object, t_arrive: float, t_answer: float, role: str, t_end: float) -> None:
         self.calls.append((cid, t_arrive, t_answer, role, t_end))
