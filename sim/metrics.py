@@ -156,8 +156,9 @@ class Cell:
 
 
 class Tally:
-    """A day's count of one outcome, as a machine integer (a dict of counts makes a new
-    int object at each count past 256, and looks the outcome up twice)."""
+    """A day's count of one outcome (or of one kind of task, for a person), as a machine
+    integer (a dict of counts makes a new int object at each count past 256, and looks the
+    outcome up twice)."""
 
     __slots__ = ("n",)
 
@@ -172,17 +173,19 @@ class DayCells:
     hashed for each was a tenth of a small practice's metric work, and three nested
     lookups (metric, role, weekday) a tenth again."""
 
-    __slots__ = ("_sums", "_weekday", "_plain", "_by_role")
+    __slots__ = ("_sums", "_weekday", "_run", "_plain", "_by_role")
 
-    def __init__(self, sums: dict[tuple, Cell], weekday: str | None):
+    def __init__(self, sums: dict[tuple, Cell], weekday: str | None,
+                 run: DayCells | None = None):
         self._sums = sums
         self._weekday = weekday
+        #: a weekday's view: the run's own (weekday None), which makes the run's cells
+        self._run = run
         self._plain: dict[str, Cell] = {}  # metric -> cell, without a role
         self._by_role: dict[str, dict[str, Cell]] = {}  # role -> metric -> cell
 
-    def ratio(self, metric: str, num: float, den: float, role: str | None = None) -> None:
-        """Add a day's numerator and denominator of ``metric`` (for ``role``) to the run's
-        cell and the weekday's; the metric is their ratio over the run."""
+    def cell(self, metric: str, role: str | None = None) -> Cell:
+        """The cell of ``metric`` (for ``role``) this view adds to, made on first use."""
         if role is None:
             cell = self._plain.get(metric)
             if cell is None:
@@ -194,6 +197,12 @@ class DayCells:
             cell = mine.get(metric)
             if cell is None:
                 cell = mine[metric] = self._made(metric, role)
+        return cell
+
+    def ratio(self, metric: str, num: float, den: float, role: str | None = None) -> None:
+        """Add a day's numerator and denominator of ``metric`` (for ``role``) to the run's
+        cell and the weekday's; the metric is their ratio over the run."""
+        cell = self.cell(metric, role)
         cell.num += num
         cell.den += den
         run = cell.run
@@ -207,11 +216,14 @@ class DayCells:
         self.ratio(metric, value, 1.0, role)
 
     def _made(self, metric: str, role: str | None) -> Cell:
-        """The cell this view adds to first (the run's made first, as rows are keyed)."""
-        run = _cell(self._sums, (metric, role, None, None))
-        if self._weekday is None:
-            return run
-        cell = _cell(self._sums, (metric, role, None, self._weekday))
+        """The cell this view adds to first (the run's made first, as rows are keyed). The
+        run's cell is found by name through the run's view, and a weekday's is new: only
+        this view makes its weekday's cells, once each (a key tuple hashed for a look-up
+        that always missed was most of a short run's cells' cost)."""
+        if self._run is None:
+            return _cell(self._sums, (metric, role, None, None))
+        run = self._run.cell(metric, role)
+        cell = self._sums[(metric, role, None, self._weekday)] = Cell()
         cell.run = run
         return cell
 
@@ -305,7 +317,9 @@ class RunMetrics:
         # access: the phone -----------------------------------------------------------------
         calls = records.calls
         waits = [t1 - t0 for _cid, t0, t1, _r, _e in calls if t1 == t1]
-        all_wait = math.fsum(t_end - t0 for _cid, t0, _t1, _r, t_end in calls)
+        # (fsum of lists, not of generators: the same exact sums, without a generator
+        # object resumed for every value)
+        all_wait = math.fsum([t_end - t0 for _cid, t0, _t1, _r, t_end in calls])
         offered, answered = len(calls), len(waits)
         day.per_day("calls_offered", offered)
         day.per_day("calls_answered", answered)
@@ -321,9 +335,14 @@ class RunMetrics:
             self.answered_waits.append(np.asarray(waits))
         # access: same day ------------------------------------------------------------------
         needs = records.same_day
-        day.ratio("acute_same_day_rate", sum(1 for n in needs if n[1]), len(needs))
-        day.ratio("acute_same_day_in_hours_rate", sum(1 for n in needs if n[2]),
-                    len(needs))
+        seen_today = in_hours = 0
+        for n in needs:
+            if n[1]:
+                seen_today += 1
+            if n[2]:
+                in_hours += 1
+        day.ratio("acute_same_day_rate", seen_today, len(needs))
+        day.ratio("acute_same_day_in_hours_rate", in_hours, len(needs))
         day.ratio("call_to_consult_wait_mean_min", math.fsum(seen_waits),
                     len(seen_waits))
         # access: the appointment book ------------------------------------------------------
@@ -395,28 +414,32 @@ class RunMetrics:
             overtime[role] = overtime.get(role, 0.0) + max(0.0, left - end)
             cost += (left - start - away) * self.cost[role]
         # kind -> tasks done, by the person (their index) and then by role: dicts by name,
-        # not a key tuple built for each task, nor a role looked up for each
-        by_person: list[dict[str, int] | None] = [None] * len(records.staff)
+        # not a key tuple built for each task, nor a role looked up for each; counted in
+        # tallies, so that a task is one look-up, not a look-up and a store
+        by_person: list[dict[str, Tally] | None] = [None] * len(records.staff)
         for task in records.tasks:  # (worker index, kind, ...)
             person: int = task[0]
             done = by_person[person]
             if done is None:
                 done = by_person[person] = {}
-            kind = task[1]
-            done[kind] = done.get(kind, 0) + 1
+            kind: str = task[1]
+            count = done.get(kind)
+            if count is None:
+                count = done[kind] = Tally()
+            count.n += 1
         tasks: dict[str, dict[str, int]] = {}
         for person, done in enumerate(by_person):
             if done is not None:
                 kinds = tasks.setdefault(records.staff[person][2], {})
-                for kind, n in done.items():
-                    kinds[kind] = kinds.get(kind, 0) + n
+                for kind, tally in done.items():
+                    kinds[kind] = kinds.get(kind, 0) + tally.n
         doctor_minutes = 0.0
         for role, spent in time_by_role.items():
             for (_activity, cell), part in zip(self._cells_of(role, "time_use_min",
                                                               ACTIVITIES), spent):
                 cell.num += part.num
                 cell.den += 1.0
-            busy = math.fsum(spent[i].num for i in _WORKING_AT)
+            busy = math.fsum([spent[i].num for i in _WORKING_AT])
             day.ratio("utilisation", busy, available[role], role)
             run_only.per_day("overtime_min", overtime[role], role)
             if role in self.doctors:
@@ -438,7 +461,8 @@ class RunMetrics:
         """The cells a day of ``weekday`` adds to (None: the run's alone)."""
         found = self._days.get(weekday)
         if found is None:
-            found = self._days[weekday] = DayCells(self.sums, weekday)
+            found = self._days[weekday] = DayCells(
+                self.sums, weekday, None if weekday is None else self._cells_on(None))
         return found
 
     def _cells_of(self, role: str, metric: str,
