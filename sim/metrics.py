@@ -238,6 +238,43 @@ def _cell(sums: dict[tuple, Cell], key: tuple) -> Cell:
     return cell
 
 
+class MetricSetup:
+    """What a scenario's runs read of it for their metrics (its roles by kind, their costs),
+    worked out once for all its runs: a run of a small practice spent a tenth of its
+    metric work reading them from the scenario's plain-Python objects. Read only."""
+
+    __slots__ = ("roles", "bookable", "doctors", "list_roles", "own_roles", "task_kinds",
+                 "cost")
+
+    def __init__(self, model: CompiledScenario) -> None:
+        s = model.scenario
+        self.roles: list[str] = sorted(s.present_roles() & set(s.roles))
+        self.bookable: list[str] = list(model.bookable_roles)
+        self.doctors: set[str] = {r for r, spec in s.roles.items() if spec.doctor}
+        self.list_roles: set[str] = {r for r, spec in s.roles.items() if spec.keeps_list}
+        self.own_roles: list[str] = sorted(s.population.own_clinician)
+        self.task_kinds: tuple[str, ...] = TASK_KINDS + (
+            ("history",) if model.history_before else ()) + (
+            ("assist",) if model.assist_routes else ())
+        self.cost: dict[str, float] = {r: spec.cost_per_hour / 60.0
+                                       for r, spec in s.roles.items()}
+
+
+#: id of a model -> (the model, its metric set-up); the model is kept so that its id stays
+#: its own.
+_SETUPS: dict[int, tuple[CompiledScenario, MetricSetup]] = {}
+
+
+def _setup_of(model: CompiledScenario) -> MetricSetup:
+    """``model``'s metric set-up, worked out by its first run."""
+    found = _SETUPS.get(id(model))
+    if found is None or found[0] is not model:
+        if len(_SETUPS) >= ROW_ORDERS_KEPT:
+            _SETUPS.clear()  # (one step, safe beside runs in other threads)
+        found = _SETUPS[id(model)] = (model, MetricSetup(model))
+    return found[1]
+
+
 class RunMetrics:
     """One run's metrics, accumulated day by day (only measured days count)."""
 
@@ -245,17 +282,17 @@ class RunMetrics:
         s = model.scenario
         self.scenario = s
         self.weekdays_per_week = len(tuple(weekdays))
-        self.roles = sorted(s.present_roles() & set(s.roles))
-        self.bookable = list(model.bookable_roles)
-        self.doctors = {r for r, spec in s.roles.items() if spec.doctor}
-        self.list_roles = {r for r, spec in s.roles.items() if spec.keeps_list}
+        setup = _setup_of(model)
+        self.roles = setup.roles
+        self.bookable = setup.bookable
+        self.doctors = setup.doctors
+        self.list_roles = setup.list_roles
         #: roles patients are listed with besides the GP (a fixed nurse)
-        self.own_roles = sorted(s.population.own_clinician)
+        self.own_roles = setup.own_roles
         #: kinds of task counted per role (histories and assisting only where a scenario has
         #: them)
-        self.task_kinds = TASK_KINDS + (("history",) if model.history_before else ()) + (
-            ("assist",) if model.assist_routes else ())
-        self.cost = {r: spec.cost_per_hour / 60.0 for r, spec in s.roles.items()}
+        self.task_kinds = setup.task_kinds
+        self.cost = setup.cost
         self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
         self.answered_waits: list[np.ndarray] = []
         #: working days a booked patient waits -> patients (a plain dict: a Counter's
@@ -594,9 +631,13 @@ def _order(row: Row) -> tuple:
 #: The order ``rows`` sorts a run's rows into, by the run's cell keys as made: the runs of
 #: a scenario make the same cells in the same order, so each run after the first reads the
 #: order instead of sorting (a small practice's run spent 0.1 ms sorting).
-_ROW_ORDERS: dict[tuple, list[int]] = {}
-#: Layouts kept before starting afresh: a sweep's scenarios each have their own
-#: (assumption: more than a process runs at once; each takes a few kB).
+#: Found by the number of cells and the first and last key, and kept with the cell keys it
+#: holds for: a run's keys are compared with them, not hashed (a key tuple's hash is not
+#: kept, so hashing every key of a run was a third of a small practice's rows' work).
+_ROW_ORDERS: dict[tuple, tuple[tuple, list[int]]] = {}
+#: Layouts (and scenarios' metric set-ups) kept before starting afresh: a sweep's
+#: scenarios each have their own (assumption: more than a process runs at once; each takes
+#: a few kB).
 ROW_ORDERS_KEPT = 64
 
 
@@ -605,12 +646,15 @@ def _in_order(rows: list[Row], cells: tuple) -> list[Row]:
     came from the same ``cells`` (the run's cell keys, in the order they were made: the
     rows after them are the same in every run). Keyed by the cells' keys rather than a
     tuple of the rows' keys sliced from each row, made, hashed and compared every run."""
-    order = _ROW_ORDERS.get(cells)
-    if order is None:
+    probe = (len(cells), cells[0], cells[-1]) if cells else (0, None, None)
+    found = _ROW_ORDERS.get(probe)
+    if found is not None and found[0] == cells:
+        order = found[1]
+    else:
         order = sorted(range(len(rows)), key=lambda i: _order(rows[i]))
         if len(_ROW_ORDERS) >= ROW_ORDERS_KEPT:
             _ROW_ORDERS.clear()  # (one step, safe beside runs in other threads)
-        _ROW_ORDERS[cells] = order
+        _ROW_ORDERS[probe] = (cells, order)
     items: list[Any] = rows  # moved as they are (typed rows would be unpacked and rebuilt)
     return [items[i] for i in order]
 
