@@ -219,7 +219,7 @@ class DayCells:
         """The cell this view adds to first (the run's made first, as rows are keyed). The
         run's cell is found by name through the run's view, and a weekday's is new: only
         this view makes its weekday's cells, once each (a key tuple hashed for a look-up
-        that always missed was most of a short run's cells' cost)."""
+        that always missed was a large part of a short run's cells' cost)."""
         if self._run is None:
             return _cell(self._sums, (metric, role, None, None))
         run = self._run.cell(metric, role)
@@ -240,8 +240,8 @@ def _cell(sums: dict[tuple, Cell], key: tuple) -> Cell:
 
 class MetricSetup:
     """What a scenario's runs read of it for their metrics (its roles by kind, their costs),
-    worked out once for all its runs: a run of a small practice spent a tenth of its
-    metric work reading them from the scenario's plain-Python objects. Read only."""
+    worked out once for all its runs: a 2-week run of a small practice spent about 2 % of
+    its metric work reading them from the scenario's plain-Python objects. Read only."""
 
     __slots__ = ("roles", "bookable", "doctors", "list_roles", "own_roles", "task_kinds",
                  "cost")
