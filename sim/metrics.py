@@ -260,19 +260,19 @@ class MetricSetup:
                                        for r, spec in s.roles.items()}
 
 
-#: id of a model -> (the model, its metric set-up); the model is kept so that its id stays
-#: its own.
-_SETUPS: dict[int, tuple[CompiledScenario, MetricSetup]] = {}
+#: The last model whose runs' metrics were set up, and its set-up: a scenario's runs come
+#: one after another, and only the last model is kept alive by it (a capacity search
+#: makes a model for each list size it tries).
+_LAST_SETUP: list[tuple[CompiledScenario, MetricSetup]] = []
 
 
 def _setup_of(model: CompiledScenario) -> MetricSetup:
-    """``model``'s metric set-up, worked out by its first run."""
-    found = _SETUPS.get(id(model))
-    if found is None or found[0] is not model:
-        if len(_SETUPS) >= ROW_ORDERS_KEPT:
-            _SETUPS.clear()  # (one step, safe beside runs in other threads)
-        found = _SETUPS[id(model)] = (model, MetricSetup(model))
-    return found[1]
+    """``model``'s metric set-up, worked out by the first of its runs in a row."""
+    last = _LAST_SETUP[0] if _LAST_SETUP else None
+    if last is None or last[0] is not model:
+        last = (model, MetricSetup(model))
+        _LAST_SETUP[:] = [last]  # (one step, safe beside runs in other threads)
+    return last[1]
 
 
 class RunMetrics:
@@ -635,9 +635,8 @@ def _order(row: Row) -> tuple:
 #: holds for: a run's keys are compared with them, not hashed (a key tuple's hash is not
 #: kept, so hashing every key of a run was a third of a small practice's rows' work).
 _ROW_ORDERS: dict[tuple, tuple[tuple, list[int]]] = {}
-#: Layouts (and scenarios' metric set-ups) kept before starting afresh: a sweep's
-#: scenarios each have their own (assumption: more than a process runs at once; each takes
-#: a few kB).
+#: Layouts kept before starting afresh: a sweep's scenarios each have their own
+#: (assumption: more than a process runs at once; each takes a few kB).
 ROW_ORDERS_KEPT = 64
 
 
