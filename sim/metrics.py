@@ -252,7 +252,10 @@ class MetricSetup:
         self.bookable: list[str] = list(model.bookable_roles)
         self.doctors: set[str] = {r for r, spec in s.roles.items() if spec.doctor}
         self.list_roles: set[str] = {r for r, spec in s.roles.items() if spec.keeps_list}
+        #: roles patients are listed with besides the GP (a fixed nurse)
         self.own_roles: list[str] = sorted(s.population.own_clinician)
+        #: kinds of task counted per role (histories and assisting only where a scenario
+        #: has them)
         self.task_kinds: tuple[str, ...] = TASK_KINDS + (
             ("history",) if model.history_before else ()) + (
             ("assist",) if model.assist_routes else ())
@@ -282,17 +285,8 @@ class RunMetrics:
         s = model.scenario
         self.scenario = s
         self.weekdays_per_week = len(tuple(weekdays))
-        setup = _setup_of(model)
-        self.roles = setup.roles
-        self.bookable = setup.bookable
-        self.doctors = setup.doctors
-        self.list_roles = setup.list_roles
-        #: roles patients are listed with besides the GP (a fixed nurse)
-        self.own_roles = setup.own_roles
-        #: kinds of task counted per role (histories and assisting only where a scenario has
-        #: them)
-        self.task_kinds = setup.task_kinds
-        self.cost = setup.cost
+        #: the scenario's roles by kind and their costs, shared by its runs
+        self.setup = _setup_of(model)
         self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
         self.answered_waits: list[np.ndarray] = []
         #: working days a booked patient waits -> patients (a plain dict: a Counter's
@@ -323,7 +317,8 @@ class RunMetrics:
         # one pass over the day's ended contacts for the figures of several sections below
         # (the phone's callers, the wait from call to consultation, continuity, delegation)
         today = records.day.index
-        list_roles, doctors = self.list_roles, self.doctors
+        setup = self.setup
+        list_roles, doctors = setup.list_roles, setup.doctors
         callers = gave_up = own = gp_seen = consulted = by_others = 0
         seen_waits = []
         # counted in tallies kept for the run: a Counter built each day runs Python code of
@@ -384,7 +379,7 @@ class RunMetrics:
                     len(seen_waits))
         # access: the appointment book ------------------------------------------------------
         for role, days in records.tnaa.items():
-            if role is None or role in self.bookable:
+            if role is None or role in setup.bookable:
                 day.per_day("tnaa_days", days, role)
         booked_all = slots_all = 0
         for role, (booked, slots) in records.booked_ahead.items():
@@ -419,14 +414,14 @@ class RunMetrics:
         day.per_day("questions_unanswered", records.unanswered)
         # continuity and delegation ---------------------------------------------------------
         day.ratio("continuity_own_gp", own, gp_seen)
-        if self.own_roles:  # own clinicians of other roles: by the role that saw them
+        if setup.own_roles:  # own clinicians of other roles: by the role that saw them
             seen_own: Counter = Counter()
             with_own: Counter = Counter()
             for c in records.contacts:
                 if c[6] in SEEN and c[15] is not None:
                     with_own[c[9]] += 1
                     seen_own[c[9]] += c[10] == c[15]
-            for role in self.own_roles:
+            for role in setup.own_roles:
                 day.ratio("continuity_own_clinician", seen_own[role],
                             with_own[role], role)
         day.ratio("nonphysician_consult_share", by_others, consulted)
@@ -434,9 +429,9 @@ class RunMetrics:
         # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.minutes()):
         # summed by position, not looked up by name twice for every activity and person
         # (in cells: machine floats, where a list of Python floats made one per addition)
-        time_by_role = {r: _activity_cells() for r in self.roles}
-        available = dict.fromkeys(self.roles, 0.0)
-        overtime = dict.fromkeys(self.roles, 0.0)
+        time_by_role = {r: _activity_cells() for r in setup.roles}
+        available = dict.fromkeys(setup.roles, 0.0)
+        overtime = dict.fromkeys(setup.roles, 0.0)
         cost = 0.0
         for _sid, _group, role, _team, start, end, left, time in records.staff:
             mine = time_by_role.get(role)
@@ -449,7 +444,7 @@ class RunMetrics:
             away = time["other_practice"]
             available[role] = available.get(role, 0.0) + (left - start) - time["break"] - away
             overtime[role] = overtime.get(role, 0.0) + max(0.0, left - end)
-            cost += (left - start - away) * self.cost[role]
+            cost += (left - start - away) * setup.cost[role]
         # kind -> tasks done, by the person (their index) and then by role: dicts by name,
         # not a key tuple built for each task, nor a role looked up for each; counted in
         # tallies, so that a task is one look-up, not a look-up and a store
@@ -479,10 +474,10 @@ class RunMetrics:
             busy = math.fsum([spent[i].num for i in _WORKING_AT])
             day.ratio("utilisation", busy, available[role], role)
             run_only.per_day("overtime_min", overtime[role], role)
-            if role in self.doctors:
+            if role in setup.doctors:
                 doctor_minutes += busy
             kinds = tasks.get(role, _NO_TASKS)
-            for kind, cell in self._cells_of(role, "contacts_handled", self.task_kinds):
+            for kind, cell in self._cells_of(role, "contacts_handled", setup.task_kinds):
                 cell.num += kinds.get(kind, 0)
                 cell.den += 1.0
         day.per_day("overtime_min", math.fsum(overtime.values()))

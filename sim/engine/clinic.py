@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NAN: Final = float("nan")
 _PATIENCE: Final = DRAW["patience"]
 _NO_SHOW: Final = DRAW["no_show"]
-_INBOX_PLACE: Final = QUEUE_KINDS.index("inbox")
+_INBOX_PLACE: Final = places_of(("inbox",))[0]
 
 #: Same-day patient work a closing policy applies to (``late``: acute overflow booked
 #: after closing, served only in overtime).

@@ -17,7 +17,7 @@ import simpy
 from sim.engine.choice import pick
 from sim.engine.environment import UNTIL_WOKEN, Alarm
 from sim.engine.model import PlanBlock
-from sim.engine.queues import QUEUE_KINDS, places_of
+from sim.engine.queues import places_of
 from sim.rng import DRAW
 from sim.scenario.schema import ACTIVITIES
 
@@ -42,7 +42,7 @@ _MESSAGE: Final = DRAW["message"]
 #: What a clinician waiting for an assistant takes meanwhile.
 _QUESTION_SET: Final = frozenset(("question",))
 #: the questions' queue alone, as :meth:`Clinic.pull` takes it
-_QUESTIONS: Final = (QUEUE_KINDS.index("question"),)
+_QUESTIONS: Final = places_of(("question",))
 _HISTORY_DURATION: Final = DRAW["history_duration"]
 
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
