@@ -798,18 +798,39 @@ ARROW_MEMORY_POOL = "system"
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # --version and --help end here, before heavy imports
+    import signal
+
     from sim.provenance import command_line
 
     args.command_text = command_line(argv)
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)  # before pyarrow loads
-    with _stop_on_signals() as terminated:
+    with _stop_on_signals() as came:
         try:
             code = _dispatch(args)
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         except BrokenPipeError:
             _discard_stdout()
             return EXIT_BROKEN_PIPE
-    return EXIT_TERMINATED if terminated and code == 130 else code
+        except Exception:
+            if not came:
+                raise
+            code = _interrupted()  # it failed on what the signal did to its workers
+        else:
+            if came and code != 130:  # the stop never reached _dispatch's handler
+                code = _interrupted()
+    return EXIT_TERMINATED if signal.SIGTERM in came and code == 130 else code
+
+
+#: Seconds after a stop was lost before it is raised again: long enough for the callback
+#: that lost it to have returned (assumption: a callback Python ignores runs for less).
+LOST_STOP_AGAIN_S = 0.01
+
+
+def _interrupted() -> int:
+    """A command a stop signal reached, whose stop was lost on the way: said as
+    :func:`_dispatch` says an interrupted one."""
+    print("interrupted", file=sys.stderr)
+    return 130
 
 
 class Stopped(KeyboardInterrupt):
@@ -821,23 +842,31 @@ class Stopped(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def _stop_on_signals() -> Iterator[list[bool]]:
+def _stop_on_signals() -> Iterator[list[int]]:
     """Stop on SIGTERM (what a batch scheduler or ``kill`` sends) as on Ctrl-C: worker
     pools shut down, a sweep keeps its finished tasks and frees its folder for --resume;
     the exit code is then 143 (128 + SIGTERM), and 130 for Ctrl-C, wherever they come.
-    Only in the main thread, where Python delivers signals; the list says whether
-    SIGTERM came. The earlier handlers are restored."""
+    Only in the main thread, where Python delivers signals; the list holds the signals
+    that came. The earlier handlers are restored.
+
+    A handler's exception can come while Python runs a callback whose exceptions it
+    ignores (an import's lock, a finalizer): Python then only prints it, and the command
+    would go on, or fail on what the signal did to its workers. Such a lost stop is taken
+    out of that print and raised again in the main thread (as a Ctrl-C is), so that it
+    comes where it is caught; :func:`main` gives any command that a signal reached its
+    exit code."""
+    import _thread
     import signal
     import threading
 
-    came: list[bool] = []
+    came: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield came
         return
 
     def stop(signum, _frame) -> None:
+        came.append(signum)
         if signum == signal.SIGTERM:
-            came.append(True)
             # a second one may not cut cleanup short
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Stopped
@@ -847,9 +876,21 @@ def _stop_on_signals() -> Iterator[list[bool]]:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         mine.append(signal.SIGINT)
     before = {number: signal.signal(number, stop) for number in mine}
+    hook = sys.unraisablehook
+
+    def lost(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, Stopped):
+            hook(unraisable)
+        elif signal.SIGINT in mine:  # raised again by this command's own Ctrl-C handler,
+            # from another thread once this hook has returned (raised in the hook, it would
+            # be ignored again)
+            threading.Timer(LOST_STOP_AGAIN_S, _thread.interrupt_main, (signal.SIGINT,)).start()
+
+    sys.unraisablehook = lost
     try:
         yield came
     finally:
+        sys.unraisablehook = hook
         for number, handler in before.items():
             signal.signal(number, handler)
 
