@@ -798,13 +798,12 @@ ARROW_MEMORY_POOL = "system"
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # --version and --help end here, before heavy imports
-    import signal
-
     from sim.provenance import command_line
 
     args.command_text = command_line(argv)
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)  # before pyarrow loads
-    with _stop_on_signals() as came:
+    stops: list[int] = []
+    with _stop_on_signals(stops) as terminated:
         try:
             code = _dispatch(args)
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
@@ -812,13 +811,13 @@ def main(argv: list[str] | None = None) -> int:
             _discard_stdout()
             return EXIT_BROKEN_PIPE
         except Exception:
-            if not came:
+            if not stops:
                 raise
             code = _interrupted()  # it failed on what the signal did to its workers
         else:
-            if came and code != 130:  # the stop never reached _dispatch's handler
+            if stops and code != 130:  # the stop never reached _dispatch's handler
                 code = _interrupted()
-    return EXIT_TERMINATED if signal.SIGTERM in came and code == 130 else code
+    return EXIT_TERMINATED if terminated and code == 130 else code
 
 
 #: Seconds after a stop was lost before it is raised again: long enough for the callback
@@ -842,12 +841,13 @@ class Stopped(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def _stop_on_signals() -> Iterator[list[int]]:
+def _stop_on_signals(stops: list[int] | None = None) -> Iterator[list[bool]]:
     """Stop on SIGTERM (what a batch scheduler or ``kill`` sends) as on Ctrl-C: worker
     pools shut down, a sweep keeps its finished tasks and frees its folder for --resume;
     the exit code is then 143 (128 + SIGTERM), and 130 for Ctrl-C, wherever they come.
-    Only in the main thread, where Python delivers signals; the list holds the signals
-    that came. The earlier handlers are restored.
+    Only in the main thread, where Python delivers signals; the list says whether
+    SIGTERM came, and ``stops`` (if given) gets every stop signal that came. The earlier
+    handlers are restored.
 
     A handler's exception can come while Python runs a callback whose exceptions it
     ignores (an import's lock, a finalizer): Python then only prints it, and the command
@@ -859,14 +859,16 @@ def _stop_on_signals() -> Iterator[list[int]]:
     import signal
     import threading
 
-    came: list[int] = []
+    came: list[bool] = []
     if threading.current_thread() is not threading.main_thread():
         yield came
         return
 
     def stop(signum, _frame) -> None:
-        came.append(signum)
+        if stops is not None:
+            stops.append(signum)
         if signum == signal.SIGTERM:
+            came.append(True)
             # a second one may not cut cleanup short
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Stopped
