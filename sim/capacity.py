@@ -10,7 +10,9 @@ spend time on a decision already taken (above the capacity, such sizes took many
 search's runs while another target stayed unclear). Nor does a size whose unclear target
 would, at its runs' mean and spread, stay unclear after the maximum of runs: near the
 capacity such sizes took most of a search's runs, at its largest lists, mostly to end
-unclear. Demand scales with the list size through the patient-mix rates; every list
+unclear. A size's first runs come in two halves: a target missed after the first half
+with 99.9 % confidence ends the size there (``INTERIM_CONFIDENCE``); far above the
+capacity that halves the runs of the largest, slowest lists. Demand scales with the list size through the patient-mix rates; every list
 size is run with the same seeds (common random numbers).
 
 The search brackets the capacity by doubling or halving the list size, then bisects to
@@ -37,6 +39,17 @@ from sim.targets import STEADY_STATE, Target
 
 #: Reported at the capacity found, whatever the targets.
 COST_METRICS = ("staff_cost_dkk", "cost_per_patient_year_dkk", "cost_per_contact_dkk")
+#: The confidence of the look after the first half of a size's first runs: a target missed
+#: at it ends the size. Assumption: strict enough that the look adds few wrong misses. At 5
+#: runs the intervals' one-sided misses of the truth stay at or below 0.12 % at this level
+#: (tests/test_capacity.py measures them on the estimator tests' metrics), against the
+#: 2.5 % a side the search's own 95 % allows on its last look; far above the capacity a
+#: target is missed by much more than the interval's width, so the look still ends most
+#: sizes that will not be met, the costliest runs of a search.
+INTERIM_CONFIDENCE = 0.999
+#: The fewest runs at which the search looks early: those of the coverage measured above.
+INTERIM_RUNS = 5
+
 @dataclass
 class Evaluation:
     """The targets at one list size."""
@@ -48,6 +61,9 @@ class Evaluation:
     #: The target that stopped this size's runs before the maximum: unclear, and at its
     #: runs' mean and spread the maximum number of runs would leave it unclear too.
     beyond_runs: str | None = None
+    #: The target missed with ``INTERIM_CONFIDENCE`` after the first half of the size's
+    #: first runs, which ended the size there.
+    missed_early: str | None = None
 
     @property
     def statuses(self) -> list[str]:
@@ -133,9 +149,11 @@ class CapacityResult:
     def table(self) -> pd.DataFrame:
         """Every list size tried, with each target's mean, CI and status;
         ``stopped_runs`` is True for the target that stopped a size's runs before the
-        maximum (unclear, and the maximum would not settle it at the runs' spread)."""
+        maximum (unclear, and the maximum would not settle it at the runs' spread), and
+        ``missed_early`` for the one missed after the first half of its first runs."""
         return pd.DataFrame([{"list_size": e.list_size, "replications": e.replications, **r,
-                              "stopped_runs": r["target"] == e.beyond_runs}
+                              "stopped_runs": r["target"] == e.beyond_runs,
+                              "missed_early": r["target"] == e.missed_early}
                              for e in sorted(self.evaluations, key=lambda e: e.list_size)
                              for r in e.rows])
 
@@ -199,11 +217,15 @@ class CapacitySearch:
         if found is not None:
             return found
         stream = SummaryStream()
-        runs = self.replications
+        runs = self._first_look()
         self._runs(list_size, 0, runs, stream)
+        missed_early = self._missed_early(stream) if runs < self.replications else None
+        if missed_early is None and runs < self.replications:
+            self._runs(list_size, runs, self.replications, stream)
+            runs = self.replications
         while True:
             summary = overall(stream.table(self.confidence)).set_index("metric")
-            evaluation = Evaluation(list_size, runs)
+            evaluation = Evaluation(list_size, runs, missed_early=missed_early)
             final = runs >= self.max_replications
             for t in self.targets:
                 if t.metric in summary.index:
@@ -227,6 +249,27 @@ class CapacitySearch:
             runs += more
         self._cache[list_size] = evaluation
         return evaluation
+
+    def _first_look(self) -> int:
+        """The runs after which the search first looks at a size: half its first runs,
+        or all of them where half would be fewer than ``INTERIM_RUNS``."""
+        half = self.replications // 2
+        return half if half >= INTERIM_RUNS else self.replications
+
+    def _missed_early(self, stream: SummaryStream) -> str | None:
+        """The first target the runs so far miss with ``INTERIM_CONFIDENCE`` (or the
+        search's own confidence, if stricter); never a trend target, which only all the
+        runs may call missed. Its interval at the search's confidence lies inside that
+        one, so the size is violated there too, and not met whatever more runs show."""
+        level = max(INTERIM_CONFIDENCE, self.confidence)
+        summary = overall(stream.table(level)).set_index("metric")
+        for t in self.targets:
+            if t.metric in STEADY_STATE or t.metric not in summary.index:
+                continue
+            r = summary.loc[t.metric]
+            if t.status(float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])) == "violated":
+                return str(t)
+        return None
 
     def _beyond_runs(self, stream: SummaryStream, evaluation: Evaluation) -> str | None:
         """The first target, unclear now, whose interval would still hold its value after
@@ -416,10 +459,17 @@ def describe(result: CapacityResult) -> str:
                      "trend is zero give or take noise, so its interval straddles the target, "
                      "and the first runs alone lie above it by chance more often than all "
                      "of them do.")
-    runs = min((e.replications for e in result.evaluations), default=0)
+    runs = min((e.replications for e in result.evaluations if e.missed_early is None),
+               default=0)  # a size missed at the first look is confidently missed
     if runs and runs < MIN_RUNS_FOR_INTERVALS:
         lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "
                      f"{MIN_RUNS_FOR_INTERVALS} or more before relying on the capacity.")
+    early = sorted(e.list_size for e in result.evaluations if e.missed_early)
+    if early:
+        lines.append(f"{len(early)} of the {len(result.evaluations)} list sizes tried "
+                     f"({', '.join(f'{n:,}' for n in early)}) ended after half their first "
+                     f"runs: a target was already missed with {100 * INTERIM_CONFIDENCE:.1f} "
+                     "% confidence.")
     lines.append("")
     unsettled = _unsettled(result)
     missed = (f"a target is confidently missed from {result.upper:,} patients"
@@ -461,6 +511,8 @@ def describe(result: CapacityResult) -> str:
     for e in sorted(result.evaluations, key=lambda e: e.list_size):
         marks = ", ".join(f"{r['target'].split()[0]} {r['mean']:.3g} ({r['status']})"
                           for r in e.rows)
-        beyond = f"; more would not settle {e.beyond_runs}" if e.beyond_runs else ""
+        beyond = (f"; more would not settle {e.beyond_runs}" if e.beyond_runs
+                  else f"; {e.missed_early} missed at {100 * INTERIM_CONFIDENCE:.1f} %"
+                  if e.missed_early else "")
         lines.append(f"  {e.list_size:>7,} ({e.replications} runs{beyond}): {marks}")
     return "\n".join(lines)

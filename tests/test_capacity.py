@@ -63,7 +63,7 @@ def test_the_search_gives_a_trend_that_looks_high_in_its_first_runs_all_its_runs
                                      [parse_target("backlog_trend_per_week <= 0")],
                                      replications=10, max_replications=40)
     e = search.evaluate(5156)
-    assert e.replications == 40 and e.all_met and runs_seen == [10, 20, 30, 40]
+    assert e.replications == 40 and e.all_met and runs_seen == [5, 10, 20, 30, 40]
     runs_seen.clear()
     monkeypatch.setattr(capacity, "overall", lambda _t: pd.DataFrame([{
         "metric": "backlog_trend_per_week", "mean": 1.5, "ci_low": 0.2, "ci_high": 2.8}]))
@@ -174,6 +174,33 @@ def test_a_list_size_with_a_violated_target_gets_no_more_runs():
     both = CapacitySearch(scenario, [unclear, parse_target("phone_wait_mean_min <= 0")],
                           replications=4, max_replications=8, **quick).evaluate(2000)
     assert both.statuses == ["unclear", "violated"] and both.replications == 4
+
+
+def test_a_size_missed_by_half_its_first_runs_ends_there():
+    """A target missed far beyond its interval by the first 5 of 10 runs ends the size
+    after them (violated, as all 10 find it too); a target at the runs' mean is not
+    missed early and gets its runs, the same runs (the same seeds) either way."""
+    from sim.capacity import INTERIM_CONFIDENCE, CapacityResult, CapacitySearch, describe
+
+    scenario, metric = load_scenario("default"), "phone_wait_p90_min"
+
+    def search(target):
+        return CapacitySearch(scenario, [target], replications=10, **QUICK)
+
+    everything = search(Target(metric, "<=", 1e9))
+    everything._first_look = lambda: 10  # no first look: all 10 runs at once
+    whole = everything.evaluate(6000).rows[0]
+    far = Target(metric, "<=", whole["mean"] / 2)
+    early = search(far).evaluate(6000)
+    assert early.replications == 5 and early.violated and early.missed_early == str(far)
+    at_mean = search(Target(metric, "<=", whole["mean"])).evaluate(6000)
+    assert at_mean.replications >= 10 and at_mean.missed_early is None
+    assert at_mean.rows[0]["mean"] == whole["mean"]  # the first 10 runs, in two halves
+    result = CapacityResult("P", [far], 0, 6000, str(far), 1.0, [early], {}, 0.95)
+    assert result.table()["missed_early"].tolist() == [True]
+    text = describe(result)
+    assert f"missed at {100 * INTERIM_CONFIDENCE:.1f} %" in text
+    assert "ended after half their first runs" in text and "rough" not in text
 
 
 def test_a_size_gets_more_runs_only_where_they_could_settle_an_unclear_target():

@@ -95,6 +95,35 @@ def test_intervals_never_leave_the_range_even_with_two_runs():
     assert 0 < low[0] < 0.9 < high[0] < 1
 
 
+#: Trials for the capacity search's first look: its misses are rare, so many are needed.
+EARLY_TRIALS = 40_000
+#: The most a side of the first look's interval may miss the truth: well under the 2.5 % a
+#: side the search's 95 % allows on its last look.
+EARLY_MISS = 0.01
+
+
+@pytest.mark.parametrize("name, generator, truth, bounds", CASES, ids=[c[0] for c in CASES])
+def test_the_capacity_searchs_first_look_rarely_misses_a_side(name, generator, truth,
+                                                                 bounds):
+    """The capacity search ends a list size when half its first runs already miss a target
+    at INTERIM_CONFIDENCE. With so few runs the intervals are rough (see above), so the
+    look is strict: on either side (a target missed from above or from below) its
+    interval leaves out the truth less than EARLY_MISS of the time."""
+    from sim.capacity import INTERIM_CONFIDENCE, INTERIM_RUNS
+
+    rng = np.random.default_rng(11)
+    values, weights = generator(rng, INTERIM_RUNS * EARLY_TRIALS)  # runs are independent
+    values = values.reshape(EARLY_TRIALS, INTERIM_RUNS).T
+    weights = weights.reshape(EARLY_TRIALS, INTERIM_RUNS).T
+    sums = RatioSums(1)
+    sums.add(values[None], weights[None])
+    n, est, se = (a[0] for a in sums.estimate())
+    trials = weights.sum(axis=0) if bounds == "share" else None  # as the summary passes them
+    low, high = intervals(est, se, n, bounds, INTERIM_CONFIDENCE, trials=trials)
+    assert np.mean(low > truth) < EARLY_MISS, name
+    assert np.mean(high < truth) < EARLY_MISS, name
+
+
 def test_too_few_runs_undercover_rare_events():
     """Why the summary warns below MIN_RUNS_FOR_INTERVALS runs: with three runs, a rare
     share's interval misses the truth far more often than 5 % of the time."""
