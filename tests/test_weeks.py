@@ -574,3 +574,29 @@ def test_chronic_reviews_start_as_a_steady_stream_not_a_first_day_burst():
     echo, overlap = mean[35:39], mean[42:47]
     assert sum(echo) / len(echo) < 1.2 * later
     assert sum(overlap) / len(overlap) < 1.12 * later
+
+
+def test_a_run_without_day_rows_keeps_no_warm_up_detail_and_the_same_results():
+    """A run's metrics read only its measured days, so a run that builds no day table
+    leaves its warm-up days' contact-level lists empty; its rows and staff time are the
+    same as a run that kept them, and its measured days' records too."""
+    from sim.experiment.replications import run_calendar, run_one
+
+    scenario = load_scenario("case05")
+    model, calendar = CompiledScenario(scenario), run_calendar(scenario, 2, 2)
+    full = list(simulate_run(model, 3, 1, calendar))
+    lean = list(simulate_run(model, 3, 1, calendar, warmup_detail=False))
+    lists = ("contacts", "calls", "tasks", "bookings", "same_day")
+    for kept, bare in zip(full, lean):
+        if kept.day.measured:
+            assert bare.detail and all(getattr(kept, k) == getattr(bare, k) for k in lists)
+        else:
+            assert not bare.detail and not any(getattr(bare, k) for k in lists)
+            assert kept.contacts and kept.tasks  # a warm-up day with work to keep
+            assert (kept.arisen, kept.offered, kept.backlog, kept.staff) == (
+                bare.arisen, bare.offered, bare.backlog, bare.staff)
+    with_days = run_one(model, 3, 1, calendar, keep_days=True)
+    without = run_one(model, 3, 1, calendar, keep_days=False)
+    assert repr(with_days.rows) == repr(without.rows)  # NaN is not equal to itself
+    assert repr(with_days.staff) == repr(without.staff)
+    assert len(with_days.days) == calendar.total_days and not without.days

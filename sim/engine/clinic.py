@@ -40,7 +40,8 @@ PATIENT_QUEUES: Final = ("squeeze_in", "walk_in", "home_visit", "late", "outreac
 
 
 class Clinic:
-    def __init__(self, model: CompiledScenario, run: RunState, day: Day, event_log: bool):
+    def __init__(self, model: CompiledScenario, run: RunState, day: Day, event_log: bool,
+                 detail: bool = True):
         s = model.scenario
         self.model, self.scenario, self.run, self.day = model, s, run, day
         #: the day's number in the run, a field of the clinic's own: a calendar day is plain
@@ -62,7 +63,9 @@ class Clinic:
         self.idle = run.idle  # empty: the day before cleared it
         self.history_for: dict[object, Worker] = {}  # contact id -> their clinician, in a history
         self._first_start: dict[Route, float] = {}  # route -> its first answerer's start
-        self.records = DayRecords(day, event_log)
+        self.records = DayRecords(day, event_log, detail)
+        #: whether to append to the records' contact-level lists (DayRecords.detail)
+        self.detail: bool = detail
         self.log = self.records.events
         self.workers: list[Worker] = []
         self.worker_of: dict[str, Worker] = {}
@@ -118,10 +121,11 @@ class Clinic:
             raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
         now = self.env._now
         c.outcome, c.t_outcome = outcome, now
-        self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
-                                      outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
-                                      c.same_day, c.patient, c.own_gp, c.complex,
-                                      c.own_seen()))
+        if self.detail:
+            self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
+                                          outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
+                                          c.same_day, c.patient, c.own_gp, c.complex,
+                                          c.own_seen()))
         self.run.ended += 1
         if c.session:  # a group session ends for everyone in it
             others, c.session = c.session, None
@@ -139,7 +143,8 @@ class Clinic:
     def same_day_done(self, c: Contact, seen: bool) -> None:
         """A same-day need's day is over for it: seen today (before closing?) or not."""
         c.same_day = False
-        self.records.same_day.append((c.id, seen, seen and c.t_seen < self.close))
+        if self.detail:
+            self.records.same_day.append((c.id, seen, seen and c.t_seen < self.close))
 
     def log_event(self, cid: object, event: str, worker: Worker | None) -> None:
         """Append to the event log. Callers check ``self.log is not None`` first, so a day
@@ -149,7 +154,8 @@ class Clinic:
 
     def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
         """Record a finished task (the one place that writes the ``tasks`` layout)."""
-        self.records.tasks.append((worker.index, kind, c.id, t0, self.env._now))
+        if self.detail:
+            self.records.tasks.append((worker.index, kind, c.id, t0, self.env._now))
 
     # --- dispatch ------------------------------------------------------------------------
     def submit(self, kind: str, item) -> None:

@@ -32,6 +32,11 @@ SAME_DAY_COLUMNS = ("contact_id", "seen", "in_hours")
 class DayRecords:
     day: Day
     event_log: bool = False
+    #: Whether the day keeps its contact-level lists (contacts, calls, tasks, bookings,
+    #: same-day needs). A warm-up day's are read only by a run's day table, so a run that
+    #: builds none leaves them empty on its warm-up days; its counts, staff rows, TNAA and
+    #: backlog are kept on every day.
+    detail: bool = True
     contacts: list[tuple] = field(default_factory=list)
     calls: list[tuple] = field(default_factory=list)
     tasks: list[tuple] = field(default_factory=list)
@@ -67,4 +72,5 @@ class DayRecords:
             self.timeline = []
 
     def call(self, cid: object, t_arrive: float, t_answer: float, role: str, t_end: float) -> None:
-        self.calls.append((cid, t_arrive, t_answer, role, t_end))
+        if self.detail:
+            self.calls.append((cid, t_arrive, t_answer, role, t_end))

@@ -78,7 +78,9 @@ def run_one(model: CompiledScenario, seed: int, replication: int, calendar: RunC
     staff = StaffTime()
     days: list[dict] = []
     tables: dict[str, list[pd.DataFrame]] = {}
-    for records in simulate_run(model, seed, replication, calendar, event_log):
+    # the day rows read every day's detail; the metrics only the measured days'
+    for records in simulate_run(model, seed, replication, calendar, event_log,
+                                warmup_detail=keep_days):
         metrics.add(records)
         staff.add(records)
         if keep_days:
