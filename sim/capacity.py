@@ -12,8 +12,9 @@ would, at its runs' mean and spread, stay unclear after the maximum of runs: nea
 capacity such sizes took most of a search's runs, at its largest lists, mostly to end
 unclear. A size's first runs come in two halves: a target missed after the first half
 with 99.9 % confidence ends the size there (``INTERIM_CONFIDENCE``); far above the
-capacity that halves the runs of the largest, slowest lists. Demand scales with the list size through the patient-mix rates; every list
-size is run with the same seeds (common random numbers).
+capacity that halves the runs of the largest, slowest lists. Demand scales with the list
+size through the patient-mix rates; every list size is run with the same seeds (common
+random numbers).
 
 The search brackets the capacity by doubling or halving the list size, then bisects to
 the requested resolution; where no size above the answer is confidently missed, it tries
@@ -41,14 +42,20 @@ from sim.targets import STEADY_STATE, Target
 COST_METRICS = ("staff_cost_dkk", "cost_per_patient_year_dkk", "cost_per_contact_dkk")
 #: The confidence of the look after the first half of a size's first runs: a target missed
 #: at it ends the size. Assumption: strict enough that the look adds few wrong misses. At 5
-#: runs the intervals' one-sided misses of the truth stay at or below 0.12 % at this level
-#: (tests/test_capacity.py measures them on the estimator tests' metrics), against the
-#: 2.5 % a side the search's own 95 % allows on its last look; far above the capacity a
-#: target is missed by much more than the interval's width, so the look still ends most
-#: sizes that will not be met, the costliest runs of a search.
+#: runs, on the estimator tests' metrics, an interval at this level leaves the truth out on
+#: one side at most 0.12 % of the time (a rare count's upper limit 0.64 %; the test keeps
+#: each side under 1 %, tests/test_estimators.py), against the 2.5 % a side the search's
+#: 95 % allows on its last look. Far above the capacity a target is missed by much more
+#: than the interval's width, so the look still ends most sizes that will not be met.
 INTERIM_CONFIDENCE = 0.999
 #: The fewest runs at which the search looks early: those of the coverage measured above.
 INTERIM_RUNS = 5
+
+
+def interim_confidence(confidence: float) -> float:
+    """The first look's confidence for a search at ``confidence``: never looser."""
+    return max(INTERIM_CONFIDENCE, confidence)
+
 
 @dataclass
 class Evaluation:
@@ -261,8 +268,8 @@ class CapacitySearch:
         search's own confidence, if stricter); never a trend target, which only all the
         runs may call missed. Its interval at the search's confidence lies inside that
         one, so the size is violated there too, and not met whatever more runs show."""
-        level = max(INTERIM_CONFIDENCE, self.confidence)
-        summary = overall(stream.table(level)).set_index("metric")
+        summary = overall(stream.table(interim_confidence(self.confidence)))
+        summary = summary.set_index("metric")
         for t in self.targets:
             if t.metric in STEADY_STATE or t.metric not in summary.index:
                 continue
@@ -465,11 +472,11 @@ def describe(result: CapacityResult) -> str:
         lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "
                      f"{MIN_RUNS_FOR_INTERVALS} or more before relying on the capacity.")
     early = sorted(e.list_size for e in result.evaluations if e.missed_early)
+    strict = f"{100 * interim_confidence(result.confidence):.1f} %"
     if early:
         lines.append(f"{len(early)} of the {len(result.evaluations)} list sizes tried "
                      f"({', '.join(f'{n:,}' for n in early)}) ended after half their first "
-                     f"runs: a target was already missed with {100 * INTERIM_CONFIDENCE:.1f} "
-                     "% confidence.")
+                     f"runs: a target was already missed with {strict} confidence.")
     lines.append("")
     unsettled = _unsettled(result)
     missed = (f"a target is confidently missed from {result.upper:,} patients"
@@ -512,7 +519,7 @@ def describe(result: CapacityResult) -> str:
         marks = ", ".join(f"{r['target'].split()[0]} {r['mean']:.3g} ({r['status']})"
                           for r in e.rows)
         beyond = (f"; more would not settle {e.beyond_runs}" if e.beyond_runs
-                  else f"; {e.missed_early} missed at {100 * INTERIM_CONFIDENCE:.1f} %"
+                  else f"; {e.missed_early} missed at {strict}"
                   if e.missed_early else "")
         lines.append(f"  {e.list_size:>7,} ({e.replications} runs{beyond}): {marks}")
     return "\n".join(lines)
