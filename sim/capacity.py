@@ -452,7 +452,7 @@ def _against(result: CapacityResult, row: dict) -> str:
 
 
 def describe(result: CapacityResult) -> str:
-    level = f"{100 * result.confidence:.0f} %"
+    level = f"{100 * result.confidence:g} %"  # 95 %, 99.99 % (not rounded to 100 %)
     lines = [f"Capacity of {result.scenario}",
              f"Targets, each met when its whole {level} confidence interval is on the good "
              "side:"]
@@ -472,7 +472,7 @@ def describe(result: CapacityResult) -> str:
         lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "
                      f"{MIN_RUNS_FOR_INTERVALS} or more before relying on the capacity.")
     early = sorted(e.list_size for e in result.evaluations if e.missed_early)
-    strict = f"{100 * interim_confidence(result.confidence):.1f} %"
+    strict = f"{100 * interim_confidence(result.confidence):g} %"
     if early:
         lines.append(f"{len(early)} of the {len(result.evaluations)} list sizes tried "
                      f"({', '.join(f'{n:,}' for n in early)}) ended after half their first "

@@ -201,6 +201,9 @@ def test_a_size_missed_by_half_its_first_runs_ends_there():
     text = describe(result)
     assert f"missed at {100 * INTERIM_CONFIDENCE:.1f} %" in text
     assert "ended after half their first runs" in text and "rough" not in text
+    strict = describe(CapacityResult("P", [far], 0, 6000, str(far), 1.0, [early], {}, 0.9999))
+    assert "whole 99.99 % confidence interval" in strict  # not rounded to 100 %
+    assert "missed at 99.99 %" in strict  # the first look is never looser than the search
 
 
 def test_a_size_gets_more_runs_only_where_they_could_settle_an_unclear_target():
