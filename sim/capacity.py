@@ -235,11 +235,7 @@ class CapacitySearch:
             evaluation = Evaluation(list_size, runs, missed_early=missed_early)
             final = runs >= self.max_replications
             for t in self.targets:
-                if t.metric in summary.index:
-                    r = summary.loc[t.metric]
-                    mean, low, high = float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
-                else:
-                    mean = low = high = math.nan
+                mean, low, high = _interval(summary, t.metric)
                 evaluation.rows.append({"target": str(t), "mean": mean, "ci_low": low,
                                         "ci_high": high,
                                         "status": t.status(mean, low, high, final),
@@ -270,11 +266,9 @@ class CapacitySearch:
         one, so the size is violated there too, and not met whatever more runs show."""
         summary = overall(stream.table(interim_confidence(self.confidence)))
         summary = summary.set_index("metric")
-        for t in self.targets:
-            if t.metric in STEADY_STATE or t.metric not in summary.index:
-                continue
-            r = summary.loc[t.metric]
-            if t.status(float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])) == "violated":
+        for t in self.targets:  # (a metric the summary lacks is unclear, never missed)
+            if t.metric not in STEADY_STATE and t.status(*_interval(summary, t.metric)) == \
+                    "violated":
                 return str(t)
         return None
 
@@ -298,11 +292,9 @@ class CapacitySearch:
         projected = overall(stream.table(self.confidence, runs=self.max_replications))
         projected = projected.set_index("metric")
         for t in unclear:
-            if t.metric in projected.index:
-                r = projected.loc[t.metric]
-                mean, low, high = (float(r[c]) for c in ("mean", "ci_low", "ci_high"))
-                if t.status(mean, low, high) == "unclear":
-                    return str(t)
+            if t.metric in projected.index and t.status(*_interval(projected, t.metric)) == \
+                    "unclear":
+                return str(t)
         return None
 
     def _expect(self, lo: int | None, hi: int | None, size: int) -> None:
@@ -391,6 +383,15 @@ class CapacitySearch:
         return CapacityResult(self.scenario.name, self.targets, capacity, upper, binding,
                               gp_fte(self.scenario), tried, dict(at.costs) if at else {},
                               self.confidence)
+
+
+def _interval(summary: pd.DataFrame, metric: str) -> tuple[float, float, float]:
+    """``metric``'s mean and interval in a summary indexed by metric (NaN where it has
+    none, which no target calls met or missed)."""
+    if metric not in summary.index:
+        return math.nan, math.nan, math.nan
+    r = summary.loc[metric]
+    return float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
 
 
 def find_capacity(scenario: Scenario, targets: list[Target], **options) -> CapacityResult:

@@ -64,8 +64,6 @@ class Clinic:
         self.history_for: dict[object, Worker] = {}  # contact id -> their clinician, in a history
         self._first_start: dict[Route, float] = {}  # route -> its first answerer's start
         self.records = DayRecords(day, event_log, detail)
-        #: whether to append to the records' contact-level lists (DayRecords.detail)
-        self.detail: bool = detail
         self.log = self.records.events
         self.workers: list[Worker] = []
         self.worker_of: dict[str, Worker] = {}
@@ -121,7 +119,7 @@ class Clinic:
             raise ConservationError(f"contact {c.id} finished twice ({c.outcome}, {outcome})")
         now = self.env._now
         c.outcome, c.t_outcome = outcome, now
-        if self.detail:
+        if self.records.detail:
             self.records.contacts.append((c.id, c.channel, c.ctype, c.team, c.day, c.t_arise,
                                           outcome, now, c.t_seen, c.seen_by, c.seen_by_id,
                                           c.same_day, c.patient, c.own_gp, c.complex,
@@ -143,7 +141,7 @@ class Clinic:
     def same_day_done(self, c: Contact, seen: bool) -> None:
         """A same-day need's day is over for it: seen today (before closing?) or not."""
         c.same_day = False
-        if self.detail:
+        if self.records.detail:
             self.records.same_day.append((c.id, seen, seen and c.t_seen < self.close))
 
     def log_event(self, cid: object, event: str, worker: Worker | None) -> None:
@@ -154,7 +152,7 @@ class Clinic:
 
     def task_done(self, worker: Worker, kind: str, c: Contact, t0: float) -> None:
         """Record a finished task (the one place that writes the ``tasks`` layout)."""
-        if self.detail:
+        if self.records.detail:
             self.records.tasks.append((worker.index, kind, c.id, t0, self.env._now))
 
     # --- dispatch ------------------------------------------------------------------------

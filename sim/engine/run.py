@@ -256,7 +256,7 @@ class RunState:
         """Record ``c``'s booking ``a`` (the bookings table, the event log); an appointment
         today is kept at once."""
         today = clinic.day_index
-        if clinic.detail:
+        if clinic.records.detail:
             clinic.records.bookings.append((c.id, source, today, due, a.day, a.time, a.person,
                                             self.book.role_of[a.person], c.own_gp, urgent))
         if clinic.log is not None:
