@@ -1036,7 +1036,8 @@ def test_decision_rows_are_the_same_whatever_the_blocks():
     ends, gives the rows each decision's own stream gives in one call."""
     import numpy as np
 
-    from sim.rng import CONTACT_DRAWS, MAX_BLOCK_ROWS, RandomStreams
+    from sim.draws import MAX_BLOCK_ROWS
+    from sim.rng import CONTACT_DRAWS, RandomStreams
 
     streams = RandomStreams(4, 2)
     sizes = [1, 0, 63, 2, 200, MAX_BLOCK_ROWS + 5, 7, 3 * MAX_BLOCK_ROWS]
@@ -1136,7 +1137,8 @@ def test_rows_are_the_same_whatever_the_first_block_and_however_taken():
     import numpy as np
 
     from sim.engine.demand import draw_rows
-    from sim.rng import MAX_BLOCK_ROWS, RandomStreams
+    from sim.draws import MAX_BLOCK_ROWS
+    from sim.rng import RandomStreams
 
     sizes = [1, 0, 63, 2, 200, MAX_BLOCK_ROWS + 5, 7, 3 * MAX_BLOCK_ROWS]
     expected = RandomStreams(4, 2).contact_draws("phone", sum(sizes))

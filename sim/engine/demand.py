@@ -19,7 +19,8 @@ import numpy as np
 from sim.engine.choice import pick, pick_all
 from sim.engine.durations import Duration
 from sim.engine.model import CompiledScenario
-from sim.rng import DRAW, FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS, RandomStreams, compact_rows
+from sim.draws import FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS, compact_rows
+from sim.rng import DRAW, RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.calendar import RunCalendar
@@ -35,7 +36,7 @@ _PATIENT: Final = DRAW["patient"]
 FEW = 32
 #: The most arrivals of a stream worked out at once (:meth:`DemandStream.day`; a busier
 #: day is worked out alone): as many as a block of decision rows holds at most
-#: (``sim.rng.MAX_BLOCK_ROWS``), so that the rows held stay the same in long runs.
+#: (``sim.draws.MAX_BLOCK_ROWS``), so that the rows held stay the same in long runs.
 CHUNK_ROWS = MAX_BLOCK_ROWS
 
 
@@ -182,7 +183,7 @@ def block_start(clinic: Clinic, kind: str | None) -> float | None:
 
 def draw_rows(draws: np.ndarray) -> list[array]:
     """Each contact's row of decision draws as a compact array of doubles
-    (:func:`sim.rng.compact_rows`), from an array of the rows."""
+    (:func:`sim.draws.compact_rows`), from an array of the rows."""
     rows, width = draws.shape
     return compact_rows(array("d", draws.tobytes()), 0, rows, width)  # float64 rows, in order
 
