@@ -36,11 +36,6 @@ ACUTE: Final = "acute"
 FreeSlots = dict[str, list[tuple[float, str]]]
 #: the same key -> person id (or team) -> that person's (or team's) part of the list, sorted
 FreeIndex = dict[str, dict[str, list[tuple[float, str]]]]
-#: What a booking looks at on one rung of its route: (rank, role, its extra wait, the most
-#: its slots can take off the wait, the patient's own person in this role, what seeing them
-#: takes off, its slot lists' keys on a day of planned slots only, and on a day whose acute
-#: slots are open too); typed, so that the compiled engine reads them as numbers
-Rung = tuple[int, str, float, float, "str | None", float, list[str], list[str]]
 
 
 #: Slot lists of remote clinicians and group sessions are kept apart from the ordinary ones,
@@ -167,6 +162,33 @@ def _first(part: list[tuple[float, str]] | None, low: float) -> tuple[float, str
         return None
     i = _from(part, low)
     return part[i] if i < len(part) else None
+
+
+class Rung:
+    """What a booking looks at on one rung of its route. Fields of a class of the compiled
+    engine's own: a booking reads them for each day it looks at, and a tuple's numbers
+    were read as Python floats, each unpacked and converted again every time."""
+
+    __slots__ = ("rank", "role", "extra", "gain", "own", "own_gain", "planned_keys",
+                 "all_keys")
+
+    def __init__(self, rank: int, role: str, extra: float, gain: float, own: str | None,
+                 own_gain: float, planned_keys: list[str], all_keys: list[str]) -> None:
+        self.rank = rank  # the rung's place in the route (0: its first)
+        self.role = role
+        self.extra = extra  # the extra wait it counts as, in working days
+        self.gain = gain  # the most its slots can take off the wait (own person, own team)
+        self.own = own  # the patient's own person in this role, if any
+        self.own_gain = own_gain  # what seeing them takes off the wait
+        #: its slot lists' keys on a day of planned slots only, and on a day whose acute
+        #: slots are open too
+        self.planned_keys = planned_keys
+        self.all_keys = all_keys
+
+    def mine(self, gain: float, own: str | None, own_gain: float) -> Rung:
+        """This rung for a patient with their own person or team on it."""
+        return Rung(self.rank, self.role, self.extra, gain, own, own_gain, self.planned_keys,
+                    self.all_keys)
 
 
 class AppointmentBook:
@@ -306,8 +328,8 @@ class AppointmentBook:
         found: list[Rung] = []
         for rank, role in enumerate(route_roles):
             keys = [list_key(PLANNED, role + x) for x in suffixes]
-            found.append((rank, role, rank * self.level_extra, 0.0, None, 0.0, keys,
-                          keys + [list_key(ACUTE, role + x) for x in suffixes]))
+            found.append(Rung(rank, role, rank * self.level_extra, 0.0, None, 0.0, keys,
+                              keys + [list_key(ACUTE, role + x) for x in suffixes]))
         self._rungs[key] = (route_roles, found)
         return found
 
@@ -337,22 +359,19 @@ class AppointmentBook:
         other_extra = self.own_other_extra if own_others else 0.0
         bonus = max(own_extra, other_extra) + team_extra
         release, team_of = self.release, self.team_of
-        # per rung: (rank, role, its extra wait, the most its slots can take off the wait
-        # (own person, own team), the patient's own person in this role and what seeing
-        # them takes off, its slot lists' keys on a day of planned slots only, and on a
-        # day whose acute slots are open too)
+        # the route's rungs (:class:`Rung`), with this patient's own person and team
         rungs = self._route_rungs(route_roles, group, remote_ok)
         if own_role is not None or own_others or team is not None:  # this patient's own
             mine: list[Rung] = []
-            for rank, role, extra, _g, _o, _og, planned_keys, all_keys in rungs:
+            for rung in rungs:
+                role = rung.role
                 if role == own_role:
                     own, own_gain = own_gp, own_extra
                 elif own_others and role in own_others:
                     own, own_gain = own_others[role], other_extra
                 else:
                     own, own_gain = None, 0.0
-                mine.append((rank, role, extra, own_gain + team_extra, own, own_gain,
-                             planned_keys, all_keys))
+                mine.append(rung.mine(own_gain + team_extra, own, own_gain))
             rungs = mine
         # the best slot so far: its score, time, rung, day, slot list and place in it (kept
         # in fields rather than a tuple: a tuple's comparison is a generic one)
@@ -371,11 +390,13 @@ class AppointmentBook:
             limit = before[1] if before is not None and day == before[0] else math.inf
             # slots from here on: today only after ``earliest_time``
             low = earliest_time - EPS if day == today else -math.inf
-            for rank, role, extra, gain, own, own_gain, planned_keys, all_keys in rungs:
-                base = wait + extra
+            for rung in rungs:
+                base = wait + rung.extra
+                gain = rung.gain
                 if found and base - gain > best_score:
                     continue
-                for key in (all_keys if acute_open else planned_keys):
+                rank, own, own_gain = rung.rank, rung.own, rung.own_gain
+                for key in (rung.all_keys if acute_open else rung.planned_keys):
                     slots = free.get(key)
                     if not slots:
                         continue
