@@ -45,11 +45,17 @@ _QUESTION_SET: Final = frozenset(("question",))
 _QUESTIONS: Final = places_of(("question",))
 _HISTORY_DURATION: Final = DRAW["history_duration"]
 
+#: Each activity's place in ACTIVITIES: a person's minutes are kept in that order, read by
+#: place in the day loop rather than looked up by name at every task.
+ACTIVITY_AT: Final = {activity: i for i, activity in enumerate(ACTIVITIES)}
+_PHONE: Final = ACTIVITY_AT["phone"]
+_CONSULTING: Final = ACTIVITY_AT["consulting"]
+_HOME_VISITS: Final = ACTIVITY_AT["home_visits"]
 #: Per stage of a contact: the activity its time counts as (a call's is ``phone``), the
 #: event-log entry at its start (a call's is logged by the clinic), and the outcome it ends
 #: in (a call ends in its triage decision instead).
-_ACTIVITY: Final = {"consult": "consulting", "inbox": "inbox_admin",
-                    "home_visit": "home_visits", "outreach": "consulting"}
+_ACTIVITY: Final = {"consult": _CONSULTING, "inbox": ACTIVITY_AT["inbox_admin"],
+                    "home_visit": _HOME_VISITS, "outreach": _CONSULTING}
 _START_EVENT: Final = {"consult": "consult_start", "inbox": "inbox_start",
                        "home_visit": "visit_start", "outreach": "consult_start"}
 _OUTCOME: Final = {"consult": "consulted", "inbox": "inbox_handled",
@@ -73,7 +79,7 @@ class Block:
     with the model for -j workers), so each read of one of its fields from the compiled
     engine is a lookup by name, and the loop reads several for every item it takes."""
 
-    __slots__ = ("end", "serves", "takes", "serve_set", "lines", "activity")
+    __slots__ = ("end", "serves", "takes", "serve_set", "lines", "activity", "activity_at")
 
     def __init__(self, block: PlanBlock) -> None:
         self.end = float(block.end)
@@ -83,6 +89,7 @@ class Block:
         self.serve_set: frozenset[str] = block.serve_set
         self.lines: frozenset[str] | None = block.lines
         self.activity: str = block.activity
+        self.activity_at: int = ACTIVITY_AT[block.activity]  # its place in ACTIVITIES
 
 
 class RoleKit:
@@ -143,7 +150,8 @@ class Worker:
         self.end = person.end
         self.plan: tuple[PlanBlock, ...] = person.plan
         self.kit = clinic.run.role_kit(person.role)  # what the role sets for the day
-        self.time: dict[str, Minutes] = {activity: Minutes() for activity in ACTIVITIES}
+        #: the day's minutes by activity, in ACTIVITIES order (see :data:`ACTIVITY_AT`)
+        self.time: list[Minutes] = [Minutes() for _ in ACTIVITIES]
         self.waiting = False  # idle until someone hands them work, or the block ends
         self.handed: Work | None = None  # what they were woken with (None: the block ended)
         self.serving: frozenset[str] = frozenset()
@@ -185,12 +193,12 @@ class Worker:
 
     def minutes(self) -> dict[str, float]:
         """The day's minutes by activity, in ACTIVITIES order (the staff records')."""
-        return {activity: m.total for activity, m in self.time.items()}
+        return {activity: m.total for activity, m in zip(ACTIVITIES, self.time)}
 
     def spend(self, activity: str, start: float, end: float) -> None:
         """Book ``start..end`` to ``activity`` (and to the timeline, when it is kept). The
         two busiest callers (a task done, an idle stretch ended) do this inline."""
-        self.time[activity].total += end - start
+        self.time[ACTIVITY_AT[activity]].total += end - start
         if self.timeline is not None and end > start:
             self.timeline.append((self.id, activity, start, end))
 
@@ -232,7 +240,7 @@ class Worker:
                     yield UNTIL_WOKEN  # whoever wakes us has taken us off the idle list
                     item = self.handed
                     t1 = env._now
-                    self.time[block.activity].total += t1 - now
+                    self.time[block.activity_at].total += t1 - now
                     if self.timeline is not None and t1 > now:
                         self.timeline.append((self.id, block.activity, now, t1))
                     if item is None:
@@ -253,21 +261,21 @@ class Worker:
             else:
                 # a doctor may be called out of a task for a question (supervision mode
                 # ``interrupt``); the rest of an interrupted task goes on in ``work``
-                self.interruptible = self.kit.may_be_interrupted and activity != "home_visits"
+                self.interruptible = self.kit.may_be_interrupted and activity != _HOME_VISITS
                 try:
                     yield duration  # minutes asleep
                 except simpy.Interrupt as stop:
                     self.interruptible = False
                     t1 = env._now
-                    self.spend(activity, t0, t1)
+                    self.spend(ACTIVITIES[activity], t0, t1)
                     yield from self.answer(stop.cause)  # type: ignore[arg-type]
-                    yield from self.work(max(0.0, duration - (t1 - t0)), activity)
+                    yield from self.work(max(0.0, duration - (t1 - t0)), ACTIVITIES[activity])
                 else:
                     self.interruptible = False
                     t1 = env._now
                     self.time[activity].total += t1 - t0
                     if self.timeline is not None and t1 > t0:
-                        self.timeline.append((self.id, activity, t0, t1))
+                        self.timeline.append((self.id, ACTIVITIES[activity], t0, t1))
             if self.kit.asks:
                 question = self._question(c)
                 if question is not None:
@@ -286,8 +294,9 @@ class Worker:
         clinic.left(self)
 
     # --- doing work ----------------------------------------------------------------------
-    def begin(self, c: Contact, t0: float) -> tuple[float, str]:
-        """Start a task on ``c``: its duration (from the contact's own draws) and activity.
+    def begin(self, c: Contact, t0: float) -> tuple[float, int]:
+        """Start a task on ``c``: its duration (from the contact's own draws) and activity
+        (its place in ACTIVITIES).
 
         A contact's ``stage`` names the task: ``call``, ``consult``, ``inbox``,
         ``home_visit``, ``outreach`` or ``history`` (the first of two same-day stages).
@@ -297,12 +306,12 @@ class Worker:
         if stage == "call":
             clinic.answered(c, self)
             triage = self.kit.triage_duration  # set for every role that answers the phone
-            return triage.quantile(u[_TRIAGE_DURATION]), "phone"  # type: ignore[union-attr]
+            return triage.quantile(u[_TRIAGE_DURATION]), _PHONE  # type: ignore[union-attr]
         if stage == "history":  # the patient is not seen yet: that is the next clinician
             if clinic.log is not None:
                 clinic.log_event(c.id, "history_start", self)
             taking = c.history.duration  # type: ignore[union-attr]  # set with the stage
-            return taking.quantile(u[_HISTORY_DURATION]), "consulting"
+            return taking.quantile(u[_HISTORY_DURATION]), _CONSULTING
         duration = self.kit.service[c.ctype].quantile(u[_SERVICE])
         if c.history is not None:  # a colleague has taken the history
             duration *= c.history.later_share
@@ -317,7 +326,7 @@ class Worker:
         if clinic.log is not None and not (stage == "consult" and self.assist is not None):
             clinic.log_event(c.id, _START_EVENT[stage], self)  # assisted: once they are two
         if stage == "outreach" and self.block_activity == "home_visits":
-            return duration, "home_visits"  # a nursing-home round counts as visiting
+            return duration, _HOME_VISITS  # a nursing-home round counts as visiting
         return duration, _ACTIVITY[stage]
 
     def complete(self, c: Contact, t0: float) -> None:
