@@ -335,7 +335,7 @@ class Clinic:
             self.log_event(c.id, "booked", worker)
         if c.stage != TASK:
             c.stage = "consult"
-        self.env.call_at(t, self.submit_booked, worker, c)
+        self.env.call_in_order(t, self.submit_booked, worker, c)
 
     def keep_group_session(self, seats: list[Appointment]) -> None:
         """A group session's patients (each may not come): the first who comes leads, and
@@ -344,7 +344,7 @@ class Clinic:
         for a in seats:
             c = a.contact
             if c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
-                self.env.call_at(a.time, self.finish, c, "no_show")
+                self.env.call_in_order(a.time, self.finish, c, "no_show")
             else:
                 came.append(c)
         if came:
@@ -357,7 +357,7 @@ class Clinic:
         task in a doctor's calendar is always there."""
         c = a.contact
         if c.stage != TASK and c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
-            self.env.call_at(a.time, self.finish, c, "no_show")
+            self.env.call_in_order(a.time, self.finish, c, "no_show")
         else:
             self._book(c, a.time, self.worker_of[a.person])
 

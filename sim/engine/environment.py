@@ -185,6 +185,10 @@ class DayEnvironment:
         #: compiled: entries the loop has taken, for the next events to reuse (an event's
         #: entry made new cost an allocation and a deallocation, 3 % of a run)
         self._spare: list[HeapEntry] = []
+        #: compiled: calls set in time order as the day starts (:meth:`call_in_order`),
+        #: and the next of them to take
+        self._timetable: list[HeapEntry] = []
+        self._timetable_next = 0
         self._eid: i64 = 0  # the number the next scheduled event gets
         self._active_proc: Any = None
 
@@ -245,10 +249,27 @@ class DayEnvironment:
         timeout set now would ring."""
         self.schedule(Call(callback, args), NORMAL, max(0.0, t - self._now))
 
+    def call_in_order(self, t: float, callback: Callable[..., Any], *args: Any) -> None:
+        """:meth:`call_at`, for calls set one after another in time order (today's booked
+        patients as the day starts): compiled, they wait in a list of their own rather
+        than in the heap, which they were half of (the loop takes the earliest of the
+        list's next and the heap's first, so the order is the heap's to the event). A call
+        earlier than the last one still waiting in the list goes to the heap, so the list
+        stays in order whenever this is called."""
+        delay = max(0.0, t - self._now)
+        table = self._timetable
+        if not NATIVE_HEAP or (self._timetable_next < len(table)
+                               and self._now + delay < table[-1].t):
+            self.schedule(Call(callback, args), NORMAL, delay)
+            return
+        eid = self._eid
+        self._eid = eid + 1
+        table.append(self._entry(self._now + delay, NORMAL, eid, Call(callback, args)))
+
     def run(self) -> None:
         """Process every scheduled event, as ``simpy.Environment.run()`` does without
         ``until``, with its ``step`` inlined."""
-        queue, soon, spare = self._queue, self._soon, self._spare
+        queue, soon, spare, table = self._queue, self._soon, self._spare, self._timetable
         event: Any
         entry: HeapEntry
         while True:
@@ -257,22 +278,29 @@ class DayEnvironment:
                 # a call due now): they wait in ``soon``, in order, rather than climbing to
                 # the top of the heap and down again. All of them are due now at normal
                 # priority and numbered in turn, so ``soon`` is sorted as the heap would
-                # sort them, and the earlier of its first and the heap's first is the next
-                # event: the order is the heap's alone, to the event.
+                # sort them; so is the timetable (:meth:`call_in_order`). The earliest of
+                # their next and the heap's first is the next event: the order is the
+                # heap's alone, to the event.
                 taken = self._soon_next
+                listed = self._timetable_next
+                found: i64 = 0  # where the next event is: 1 soon, 2 the timetable, 0 none
                 if taken < len(soon):
                     entry = soon[taken]
-                    if queue and _before(queue[0], entry):
-                        entry = heap_take(queue)
-                    elif taken + 1 == len(soon):
-                        soon.clear()
-                        self._soon_next = 0
-                    else:
-                        self._soon_next = taken + 1
-                elif queue:
+                    found = 1
+                if listed < len(table) and (found == 0 or _before(table[listed], entry)):
+                    entry = table[listed]
+                    found = 2
+                if queue and (found == 0 or _before(queue[0], entry)):
                     entry = heap_take(queue)
-                else:
+                elif found == 0:
                     break
+                elif found == 2:
+                    self._timetable_next = listed + 1
+                elif taken + 1 == len(soon):
+                    soon.clear()
+                    self._soon_next = 0
+                else:
+                    self._soon_next = taken + 1
                 self._now, eid, event = entry.t, entry.eid, entry.event
                 spare.append(entry)  # read: free for the next event (``soon`` does
                 # not read its entries before ``_soon_next`` again)
@@ -341,6 +369,8 @@ class DayEnvironment:
         self._soon = []
         self._soon_next = 0
         self._spare = []
+        self._timetable = []
+        self._timetable_next = 0
         self._active_proc = None
 
 
