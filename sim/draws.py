@@ -9,6 +9,8 @@ from array import array
 
 import numpy as np
 
+from sim.native import i64
+
 #: Rows a :class:`DecisionRows` (values a :class:`Uniforms`) draws ahead: its first block,
 #: and the most it doubles to.
 FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS = 64, 1024
@@ -64,9 +66,16 @@ def compact_rows(flat: array, first: int, n: int, width: int) -> list[array]:
     """Rows ``first`` to ``first + n - 1`` of ``flat`` (rows of ``width`` doubles, one after
     another), each a compact array of its own: a contact that waits weeks (an unanswered
     inbox item) holds 15 draws in 120 bytes, where a list of Python floats took about 500;
-    indexing gives the same floats. A slice is a copy, made in C."""
-    start = first * width
-    return [flat[i:i + width] for i in range(start, start + n * width, width)]
+    indexing gives the same floats. A slice is a copy, made in C. (The bounds are machine
+    integers where compiled: a ``range`` with a step was iterated as Python objects.)"""
+    rows: list[array] = []
+    step: i64 = width
+    i: i64 = first * step
+    stop: i64 = i + n * step
+    while i < stop:
+        rows.append(flat[i:i + step])
+        i += step
+    return rows
 
 
 class Uniforms:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from typing import Callable, Final
 
 from sim.engine.model import CompiledScenario, Person
-from sim.engine.native import i64
+from sim.native import i64
 
 EPS: Final = 1e-9
 #: Whether this module runs compiled: its searches of sorted slots compare machine floats

@@ -42,7 +42,7 @@ import simpy
 import simpy.core
 import simpy.events
 
-from sim.engine.native import i64
+from sim.native import i64
 
 #: SimPy's priorities and its value of an event not yet triggered, as constants of this
 #: module: compiled, a name imported from another package is looked up by name at each use

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Any, Final
 
-from sim.engine.native import i64
+from sim.native import i64
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.contacts import Work

@@ -1,4 +1,5 @@
-"""Machine integers for the compiled engine's index arithmetic.
+"""Machine integers for the compiled modules' index arithmetic (the engine's, and the
+blocks of random draws in :mod:`sim.draws`).
 
 mypyc compiles a plain ``int`` as an arbitrary-precision integer: each ``2 * pos + 1`` of a
 heap's or a sorted list's search is a checked call, and each index a tagged value
