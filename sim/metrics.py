@@ -327,7 +327,9 @@ class RunMetrics:
         for tally in tallies.values():
             tally.n = 0
         for c in records.contacts:
-            outcome: str = c[6]  # typed: compared as strings, not as objects of any type
+            # typed: compared as strings and subtracted as numbers, not as objects of any
+            # type (CONTACT_COLUMNS names the places)
+            outcome: str = c[6]
             channel: str = c[1]
             counted = tallies.get(outcome)
             if counted is None:  # not an outcome: the conservation check names it
@@ -338,20 +340,35 @@ class RunMetrics:
                 callers += 1
                 if outcome in GAVE_UP:
                     gave_up += 1
-                elif seen and c[4] == today:
-                    seen_waits.append(c[8] - c[5])
-            if seen and c[9] in list_roles and c[13] is not None:
-                gp_seen += 1
-                own += c[10] == c[13]
+                elif seen:
+                    arose: int = c[4]
+                    if arose == today:
+                        t_seen: float = c[8]
+                        t_arise: float = c[5]
+                        seen_waits.append(t_seen - t_arise)
+            if seen:
+                if c[9] in list_roles:
+                    own_gp: str | None = c[13]
+                    if own_gp is not None:
+                        gp_seen += 1
+                        own += c[10] == own_gp
             if outcome == "consulted":
                 consulted += 1
                 by_others += c[9] not in doctors
         # access: the phone -----------------------------------------------------------------
         calls = records.calls
-        waits = [t1 - t0 for _cid, t0, t1, _r, _e in calls if t1 == t1]
+        waits: list[float] = []
+        ended: list[float] = []
+        for call in calls:  # (CALL_COLUMNS; typed: subtracted as numbers)
+            t_ring: float = call[1]
+            t_answer: float = call[2]
+            t_end: float = call[4]
+            if t_answer == t_answer:  # answered (NaN: not)
+                waits.append(t_answer - t_ring)
+            ended.append(t_end - t_ring)
         # (fsum of lists, not of generators: the same exact sums, without a generator
         # object resumed for every value)
-        all_wait = math.fsum([t_end - t0 for _cid, t0, _t1, _r, t_end in calls])
+        all_wait = math.fsum(ended)
         offered, answered = len(calls), len(waits)
         day.per_day("calls_offered", offered)
         day.per_day("calls_answered", answered)
@@ -393,9 +410,12 @@ class RunMetrics:
         wait_total = waited = 0
         planned_waits = self.planned_waits
         for b in records.bookings:
-            if b[1] == CALENDAR_TASK:  # a slot a task took: no patient waits for it
+            source: str = b[1]
+            if source == CALENDAR_TASK:  # a slot a task took: no patient waits for it
                 continue
-            wait = b[4] - b[3]
+            booked_day: int = b[4]
+            due_day: int = b[3]
+            wait = booked_day - due_day
             wait_total += wait
             waited += 1
             planned_waits[wait] = planned_waits.get(wait, 0) + 1
