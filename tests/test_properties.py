@@ -131,13 +131,19 @@ def test_the_books_searches_are_bisects(slots, low, probe):
             assert slots[book._place(slots, slot)] == slot
 
 
-@given(bucket=st.lists(st.integers(0, 130), max_size=20, unique=True).map(sorted),
-       index=st.integers(0, 131))
-def test_the_idle_buckets_search_is_a_bisect(bucket, index):
-    import bisect
+@given(people=st.lists(st.integers(0, 130), max_size=20, unique=True))
+def test_an_idle_bucket_holds_its_people_in_order(people):
+    """A bucket's bits: its first person and its people in order are the sorted indexes'
+    (beyond a machine word too: up to 130 people)."""
+    from sim.engine.idle import Bucket
 
-    import sim.engine.idle as idle
-
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(idle, "COMPILED", True)
-        assert idle._place(bucket, index) == bisect.bisect_left(bucket, index)
+    bucket = Bucket()
+    for index in people:
+        bucket.people |= 1 << index
+    assert bool(bucket) == bool(people)
+    assert list(bucket.indexes()) == sorted(people)
+    if people:
+        assert bucket.first() == min(people)
+    for index in people:
+        bucket.people &= ~(1 << index)
+    assert bucket.people == 0

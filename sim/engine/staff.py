@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.clinic import Clinic
     from sim.engine.contacts import Contact, Question, Work
     from sim.engine.durations import Duration
+    from sim.engine.idle import Bucket
     from sim.engine.model import CompiledScenario, History, Person
     from sim.engine.run import RunState
 
@@ -159,7 +160,7 @@ class Worker:
         # (IdleIndex keeps them here: a block's kinds change a few times a day, while
         # the person goes idle and busy all day)
         self.idle_serving: frozenset[str] | None = None
-        self.idle_buckets: list[list[int]] = []
+        self.idle_buckets: list[Bucket] = []
         self.lines: frozenset[str] | None = None  # phone lines the current block answers
         self.remote = person.remote  # works by video or phone: takes remote types only
         self.assist = person.assist  # roles one of whom is with the patient in consultations
