@@ -48,6 +48,8 @@ class Clinic:
         #: Python (it is pickled with the run's calendar), and the compiled engine reads
         #: its fields by name
         self.day_index: int = day.index
+        #: the share of today's booked patients who do not come (by weekday), read once
+        self.no_show: float = run.no_show[day.weekday]
         self.streams = run.streams
         self.book = run.book
         people = model.people_on(day)
@@ -290,16 +292,15 @@ class Clinic:
             self.log_event(c.id, "call_answered", w)
 
     def after_triage(self, c: Contact, outcome: str) -> None:
-        t = self.scenario.triage
         if outcome == "same_day":
             self.book_same_day(c)
         elif outcome == "booked_later":
             self.run.request(self, c, "triage")
         elif outcome == "e_consultation":
-            c.ctype = t.e_consultation_type
+            c.ctype = self.scenario.triage.e_consultation_type
             self.enqueue(c, "inbox")
         elif outcome == "home_visit":
-            c.ctype, c.same_day = t.home_visit_type, True
+            c.ctype, c.same_day = self.scenario.triage.home_visit_type, True
             self.enqueue(c, "home_visit")
         else:
             self.finish(c, outcome)
@@ -343,7 +344,7 @@ class Clinic:
         came = []
         for a in seats:
             c = a.contact
-            if c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
+            if c.u[_NO_SHOW] < self.no_show:
                 self.env.call_in_order(a.time, self.finish, c, "no_show")
             else:
                 came.append(c)
@@ -356,7 +357,7 @@ class Clinic:
         """Today's booked patient comes at their slot, or does not (no-show by weekday); a
         task in a doctor's calendar is always there."""
         c = a.contact
-        if c.stage != TASK and c.u[_NO_SHOW] < self.run.no_show[self.day.weekday]:
+        if c.stage != TASK and c.u[_NO_SHOW] < self.no_show:
             self.env.call_in_order(a.time, self.finish, c, "no_show")
         else:
             self._book(c, a.time, self.worker_of[a.person])

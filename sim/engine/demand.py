@@ -177,7 +177,9 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario,
 
 def block_start(clinic: Clinic, kind: str | None) -> float | None:
     """When the first block of ``kind`` starts today among the people in, or None."""
-    starts = [b.start for w in clinic.workers for b in w.plan if b.kind == kind]
+    run = clinic.run
+    starts = [b.start for w in clinic.workers for b in run.plan_blocks(w.person)
+              if b.kind == kind]
     return min(starts) if starts else None
 
 

@@ -59,12 +59,26 @@ class RowSource:
         return self._rows.pop()
 
 
+class Redial:
+    """A stream's callers' shares who ring again the same day and (of the rest) the next
+    working day, in fields of the engine's own: read at every hang-up, where the
+    scenario's object is looked up by name."""
+
+    __slots__ = ("same_day", "next_day")
+
+    def __init__(self, same_day: float, next_day: float) -> None:
+        self.same_day = same_day
+        self.next_day = next_day
+
+
 class Reviews:
     """When each morbid patient's next chronic-care review is to be booked."""
 
     def __init__(self, model: CompiledScenario, patients: Patients, streams: RandomStreams):
         spec = model.scenario.reviews
         self.spec = spec
+        #: days before a review's due day that it is asked for (0 without reviews)
+        self.book_ahead: int = spec.book_ahead_days if spec is not None else 0
         self.by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
         #: working days from one review's due day to the next's, whether it was booked or
         #: turned away: a fixed cycle, so requests keep the spacing the start gives them
@@ -85,9 +99,7 @@ class Reviews:
     def schedule(self, patient: int, due: int, today: int = -1) -> None:
         """Ask for the review due on day ``due`` ``book_ahead_days`` before it, or
         tomorrow if that day is past (a cycle shorter than the lead time)."""
-        spec = self.spec
-        assert spec is not None  # only patients of a scenario with reviews are scheduled
-        self.by_day[max(today + 1, due - spec.book_ahead_days)].append((patient, due))
+        self.by_day[max(today + 1, due - self.book_ahead)].append((patient, due))
 
     def due(self, day: int) -> list[tuple[int, int]]:
         return self.by_day.pop(day, [])
@@ -148,7 +160,10 @@ class RunState:
         #: doctors answer questions by interrupting what they do (else between tasks)
         self.interrupt_mode: bool = s.supervision.mode == "interrupt"
         self.pre_tests: dict[str, Any] = {name: t.pre_test for name, t in s.contact_types.items()}
-        self.redial: dict[str, Any] = model.redial
+        self.redial: dict[str, Redial] = {name: Redial(r.same_day, r.next_day)
+                                          for name, r in model.redial.items()}
+        #: weekday -> demand stream -> its arrival profile that day (None: no profile)
+        self.day_profiles: dict[str, dict[str, Any]] = model.day_profiles
         self.follow_up_type: str = s.follow_ups.contact_type
         self.follow_up_share_same_day: dict[str, float] = s.follow_ups.after_same_day
         self.follow_up_share_inbox: dict[str, float] = s.follow_ups.after_inbox
@@ -303,13 +318,13 @@ class RunState:
     def _line_open(self, stream: str, weekday: str, t: float) -> bool:
         """Whether ``stream``'s line takes calls at time ``t`` on ``weekday``: ``t`` falls
         in one of the windows its first calls ring in that day."""
-        profile = self.model.day_profiles[weekday][stream]
+        profile = self.day_profiles[weekday][stream]
         return profile is not None and any(start <= t < end for start, end in profile.spans)
 
     def _ring_time(self, stream: str, weekday: str) -> float:
         """A time of day for a redial on ``weekday``, from the stream's arrival profile
         that day."""
-        profile = self.model.day_profiles[weekday][stream]
+        profile = self.day_profiles[weekday][stream]
         assert profile is not None  # callers ring on phone lines, which have profiles
         u = (self._redial_time.next(), self._redial_time.next())
         which = min(int(profile.cdf.searchsorted(u[0], side="right")), len(profile.cdf) - 1)

@@ -80,10 +80,13 @@ class Block:
     with the model for -j workers), so each read of one of its fields from the compiled
     engine is a lookup by name, and the loop reads several for every item it takes."""
 
-    __slots__ = ("end", "serves", "takes", "serve_set", "lines", "activity", "activity_at")
+    __slots__ = ("start", "end", "kind", "serves", "takes", "serve_set", "lines", "activity",
+                 "activity_at")
 
     def __init__(self, block: PlanBlock) -> None:
+        self.start = float(block.start)
         self.end = float(block.end)
+        self.kind: str = block.kind
         self.serves: tuple[str, ...] = block.serves
         #: the same kinds as the places of their queues (``sim.engine.queues.QUEUE_KINDS``)
         self.takes: tuple[int, ...] = places_of(block.serves)
