@@ -24,6 +24,7 @@ engine; every day's time accounting is checked here before any metric is compute
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from fractions import Fraction
@@ -288,7 +289,8 @@ class RunMetrics:
         #: the scenario's roles by kind and their costs, shared by its runs
         self.setup = _setup_of(model)
         self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
-        self.answered_waits: list[np.ndarray] = []
+        #: every answered call's wait, in order (doubles: a day's extend is one C loop)
+        self.answered_waits = array("d")
         #: working days a booked patient waits -> patients (a plain dict: a Counter's
         #: missing keys run Python code of its own)
         self.planned_waits: dict[int, int] = {}
@@ -380,8 +382,7 @@ class RunMetrics:
         day.ratio("callers_gave_up_rate", gave_up, callers)
         day.ratio("phone_wait_mean_min", math.fsum(waits), answered)
         day.ratio("phone_wait_all_mean_min", all_wait, offered)
-        if waits:
-            self.answered_waits.append(np.asarray(waits))
+        self.answered_waits.extend(waits)
         # access: same day ------------------------------------------------------------------
         needs = records.same_day
         seen_today = in_hours = 0
@@ -435,15 +436,17 @@ class RunMetrics:
         # continuity and delegation ---------------------------------------------------------
         day.ratio("continuity_own_gp", own, gp_seen)
         if setup.own_roles:  # own clinicians of other roles: by the role that saw them
-            seen_own: Counter = Counter()
-            with_own: Counter = Counter()
+            # (plain dicts: a Counter's missing keys run Python code of its own)
+            seen_own: dict[str, int] = {}
+            with_own: dict[str, int] = {}
             for c in records.contacts:
                 if c[6] in SEEN and c[15] is not None:
-                    with_own[c[9]] += 1
-                    seen_own[c[9]] += c[10] == c[15]
+                    by = c[9]
+                    with_own[by] = with_own.get(by, 0) + 1
+                    seen_own[by] = seen_own.get(by, 0) + (c[10] == c[15])
             for role in setup.own_roles:
-                day.ratio("continuity_own_clinician", seen_own[role],
-                            with_own[role], role)
+                day.ratio("continuity_own_clinician", seen_own.get(role, 0),
+                          with_own.get(role, 0), role)
         day.ratio("nonphysician_consult_share", by_others, consulted)
         # staff time -------------------------------------------------------------------------
         # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.minutes()):
@@ -541,7 +544,7 @@ class RunMetrics:
                 continue
             out.append((metric, role, activity, weekday, num / den if den > 0 else math.nan,
                         den))
-        waits = np.sort(np.concatenate(self.answered_waits)) if self.answered_waits else ()
+        waits = np.sort(np.frombuffer(self.answered_waits)) if self.answered_waits else ()
         out.append(("phone_wait_p90_min", None, None, None,
                     percentile(len(waits), PERCENTILE, waits.__getitem__) if len(waits)
                     else math.nan, 1.0 if len(waits) else 0.0))
