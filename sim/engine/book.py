@@ -101,6 +101,22 @@ def index_by(free: FreeSlots, group_of: Callable[[str], str | None]) -> FreeInde
     return index
 
 
+class SlotList:
+    """One day's free slots of one list key (slot kind, role key), sorted by time, with each
+    person's part and each team's part of them (see :func:`index_by`): a booking that
+    prefers its own GP or team reaches the parts from the list it found, where it looked
+    each up by day, list key and person again."""
+
+    __slots__ = ("slots", "by_person", "by_team")
+
+    def __init__(self, slots: list[tuple[float, str]],
+                 by_person: dict[str, list[tuple[float, str]]],
+                 by_team: dict[str, list[tuple[float, str]]]) -> None:
+        self.slots = slots
+        self.by_person = by_person
+        self.by_team = by_team
+
+
 class Appointment:
     """A booked slot: the patient's need, the day, the time and who they will see."""
 
@@ -208,12 +224,10 @@ class AppointmentBook:
         #: id is not reused) and the route's rungs for a patient with no own clinician or
         #: team on it, laid out as :meth:`book` reads them
         self._rungs: dict[int, tuple[list[str], list[Rung]]] = {}
-        self.free: dict[int, FreeSlots] = {}
+        #: each open day's free slots by list key
+        self.free: dict[int, dict[str, SlotList]] = {}
         #: every slot of each open day, booked or not (the day's shared template)
         self.laid_out: dict[int, FreeSlots] = {}
-        #: the same slots by person and by team, day by day (see :func:`index_by`)
-        self.by_person: dict[int, FreeIndex] = {}
-        self.by_team: dict[int, FreeIndex] = {}
         self.team_of: dict[str, str | None] = {}
         self.role_of: dict[str, str] = {}
         self.appointments: dict[int, list[Appointment]] = defaultdict(list)
@@ -226,19 +240,19 @@ class AppointmentBook:
     def start_day(self, today: int) -> list[Appointment]:
         """Move to ``today``: drop past days, open new ones; today's appointments, by time."""
         for d in [d for d in self.free if d < today]:
-            del self.free[d], self.by_person[d], self.by_team[d], self.laid_out[d]
+            del self.free[d], self.laid_out[d]
         self.today = today
         last = today + self.horizon - 1
         while self._opened < last:
             self._opened += 1
             day = self._opened
-            self.free[day], self.by_person[day], self.by_team[day] = self._layout(day)
+            self.free[day] = self._layout(day)
         todays = self.appointments.pop(today, [])
         self.future -= len(todays)
         todays.sort(key=lambda a: a.time)
         return todays
 
-    def _layout(self, day: int) -> tuple[FreeSlots, FreeIndex, FreeIndex]:
+    def _layout(self, day: int) -> dict[str, SlotList]:
         people = self._day_people(day)
         key = tuple(id(p) for p in people)  # a weekday's Person objects live as long as the model
         template = self._templates.get(key)
@@ -256,20 +270,21 @@ class AppointmentBook:
             template = self._templates[key] = shared[0]
         free, by_person, by_team = template
         self.laid_out[day] = free
-        return ({k: list(v) for k, v in free.items()},
-                {k: {g: list(v) for g, v in parts.items()} for k, parts in by_person.items()},
-                {k: {g: list(v) for g, v in parts.items()} for k, parts in by_team.items()})
+        return {k: SlotList(list(v), {g: list(part) for g, part in by_person[k].items()},
+                            {g: list(part) for g, part in by_team[k].items()})
+                for k, v in free.items()}
 
     def _take(self, day: int, key: str, index: int) -> tuple[float, str]:
         """Remove the ``index``-th free slot of ``key`` on ``day``, from the list and from
         its person's and team's parts."""
-        slot = self.free[day][key].pop(index)
+        found = self.free[day][key]
+        slot = found.slots.pop(index)
         pid = slot[1]
-        part = self.by_person[day][key][pid]
+        part = found.by_person[pid]
         del part[_place(part, slot)]
         team = self.team_of.get(pid)
         if team is not None:
-            part = self.by_team[day][key][team]
+            part = found.by_team[team]
             del part[_place(part, slot)]
         return slot
 
@@ -293,9 +308,10 @@ class AppointmentBook:
             found = False
             for suffix in suffixes:
                 key = list_key(kind, role + suffix)
-                slots = free.get(key)
-                if not slots:
+                found_list = free.get(key)
+                if found_list is None or not found_list.slots:
                     continue
+                slots = found_list.slots
                 pos = _from(slots, earliest - EPS)
                 if pos >= len(slots):
                     continue
@@ -397,7 +413,10 @@ class AppointmentBook:
                     continue
                 rank, own, own_gain = rung.rank, rung.own, rung.own_gain
                 for key in (rung.all_keys if acute_open else rung.planned_keys):
-                    slots = free.get(key)
+                    listed = free.get(key)
+                    if listed is None:
+                        continue
+                    slots = listed.slots
                     if not slots:
                         continue
                     start = _from(slots, low) if day == today else 0
@@ -418,9 +437,9 @@ class AppointmentBook:
                     if start < len(slots):
                         firsts.append(slots[start])
                     if own is not None:
-                        firsts.append(_first(self.by_person[day][key].get(own), low))
+                        firsts.append(_first(listed.by_person.get(own), low))
                     if team is not None:
-                        firsts.append(_first(self.by_team[day][key].get(team), low))
+                        firsts.append(_first(listed.by_team.get(team), low))
                     here = False  # the best of this list: score, time, person
                     here_score, here_time, here_pid = 0.0, 0.0, ""
                     for slot in firsts:
@@ -462,7 +481,8 @@ class AppointmentBook:
         for day in range(today, last + 1):
             free = self.free[day]
             kinds = self._kinds(day, urgent=False)
-            for key, slots in free.items():
+            for key, listed in free.items():
+                slots = listed.slots
                 kind, role_key = _KEY_PARTS[key]
                 role, _, mark = role_key.partition("@")
                 if kind not in kinds or mark == "group" or (roles is not None
@@ -490,7 +510,8 @@ class AppointmentBook:
             if kind != PLANNED or mark == "group":
                 continue
             booked, total = out.get(role, (0, 0))
-            out[role] = (booked + len(slots) - len(free.get(key, ())),
+            listed = free.get(key)
+            out[role] = (booked + len(slots) - (len(listed.slots) if listed is not None else 0),
                          total + len(slots))
         return out
 
