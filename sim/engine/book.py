@@ -224,6 +224,9 @@ class AppointmentBook:
         #: id is not reused) and the route's rungs for a patient with no own clinician or
         #: team on it, laid out as :meth:`book` reads them
         self._rungs: dict[int, tuple[list[str], list[Rung]]] = {}
+        #: (slot kind, the route roles' list's id, remote) -> the list (held) and the keys
+        #: of the slot lists :meth:`take_today` looks at for each of its roles
+        self._today: dict[tuple[str, int, bool], tuple[list[str], list[list[str]]]] = {}
         #: each open day's free slots by list key
         self.free: dict[int, dict[str, SlotList]] = {}
         #: every slot of each open day, booked or not (the day's shared template)
@@ -303,11 +306,9 @@ class AppointmentBook:
         best: tuple[float, str] | None = None
         best_key: str | None = None
         best_pos = -1
-        suffixes = ("", REMOTE) if remote_ok else ("",)
-        for role in route_roles:
+        for keys in self._today_keys(kind, route_roles, remote_ok):
             found = False
-            for suffix in suffixes:
-                key = list_key(kind, role + suffix)
+            for key in keys:
                 found_list = free.get(key)
                 if found_list is None or not found_list.slots:
                     continue
@@ -324,6 +325,19 @@ class AppointmentBook:
             return None
         self._take(self.today, best_key, best_pos)
         return best
+
+    def _today_keys(self, kind: str, route_roles: list[str],
+                    remote_ok: bool) -> list[list[str]]:
+        """The slot lists :meth:`take_today` looks at, role by role: laid out once per
+        route and kind, not as strings joined and looked up at every booking."""
+        key = (kind, id(route_roles), remote_ok)  # the lists live as long as the run
+        known = self._today.get(key)
+        if known is not None:
+            return known[1]
+        suffixes = ("", REMOTE) if remote_ok else ("",)
+        found = [[list_key(kind, role + suffix) for suffix in suffixes] for role in route_roles]
+        self._today[key] = (route_roles, found)
+        return found
 
     # --- planned needs ----------------------------------------------------------------------
     def _kinds(self, day: int, urgent: bool) -> tuple[str, ...]:

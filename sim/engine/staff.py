@@ -40,6 +40,9 @@ _JOINT: Final = DRAW["joint"]
 _JOINT_DURATION: Final = DRAW["joint_duration"]
 _TRAVEL: Final = DRAW["travel"]
 _MESSAGE: Final = DRAW["message"]
+#: A person's leaving time while they are still here (NaN; a constant, not parsed from a
+#: string for every person each day).
+_NOT_LEFT: Final = float("nan")
 #: What a clinician waiting for an assistant takes meanwhile.
 _QUESTION_SET: Final = frozenset(("question",))
 #: the questions' queue alone, as :meth:`Clinic.pull` takes it
@@ -169,7 +172,7 @@ class Worker:
         self.assist = person.assist  # roles one of whom is with the patient in consultations
         self.block_activity = "idle"
         self.interruptible = False
-        self.left_at = float("nan")
+        self.left_at = _NOT_LEFT
         self.booked: deque = deque()  # own booked patients who have arrived, in order
         self.timeline = clinic.records.timeline  # None unless the event log is on
         self.alarm = Alarm(self.env, self.is_idle, partial(self.wake_with, None))
