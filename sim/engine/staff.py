@@ -99,6 +99,18 @@ class Block:
         self.activity_at: int = ACTIVITY_AT[block.activity]  # its place in ACTIVITIES
 
 
+class TypeKit:
+    """What a task of one role on one contact type takes: its duration, and a
+    consultation's minutes per minute with the patient (1 plus the notes it leaves). One
+    object, found by type once a task, where the two were looked up in a dict each."""
+
+    __slots__ = ("service", "notes")
+
+    def __init__(self, service: Duration, notes: float) -> None:
+        self.service = service
+        self.notes = notes
+
+
 class RoleKit:
     """What a person's role sets for their day (how often they ask a doctor, how long
     their tasks take), made once a run for each role: a worker of the role reads it each
@@ -106,8 +118,8 @@ class RoleKit:
 
     __slots__ = ("supervises", "may_be_interrupted", "p_question", "p_joint",
                  "p_triage_question", "p_message", "p_message_or_calendar", "call_hold",
-                 "asks", "triage_duration", "triage_outcomes", "service", "notes",
-                 "morbid_factor", "history")
+                 "asks", "triage_duration", "triage_outcomes", "types", "morbid_factor",
+                 "history")
 
     def __init__(self, model: CompiledScenario, run: RunState, role: str) -> None:
         s = model.scenario
@@ -128,9 +140,12 @@ class RoleKit:
         self.triage_duration: Duration | None = run.triage_duration.get(role)
         self.triage_outcomes: tuple[tuple[float, str], ...] | None = \
             model.triage_outcomes.get(role)
-        self.service: dict[str, Duration] = run.service_by_role.get(role, {})
-        # contact type -> notes after a consultation, per minute with the patient (T14, T15)
-        self.notes: dict[str, float] = model.notes_by_role.get(role, {})
+        # contact type -> its duration, and the notes after a consultation, per minute
+        # with the patient (T14, T15)
+        notes = model.notes_by_role.get(role, {})
+        self.types: dict[str, TypeKit] = {
+            ctype: TypeKit(service, notes[ctype])
+            for ctype, service in run.service_by_role.get(role, {}).items()}
         self.morbid_factor = s.population.morbid_duration_factor
         # contact type -> the history a colleague may take before this role's same-day
         # consultation (None: no type has one before this role)
@@ -319,7 +334,8 @@ class Worker:
                 clinic.log_event(c.id, "history_start", self)
             taking = c.history.duration  # type: ignore[union-attr]  # set with the stage
             return taking.quantile(u[_HISTORY_DURATION]), _CONSULTING
-        duration = self.kit.service[c.ctype].quantile(u[_SERVICE])
+        kind = self.kit.types[c.ctype]
+        duration = kind.service.quantile(u[_SERVICE])
         if c.history is not None:  # a colleague has taken the history
             duration *= c.history.later_share
         if stage != "inbox":
@@ -327,7 +343,7 @@ class Worker:
             if stage == "home_visit":
                 duration += clinic.run.travel.quantile(u[_TRAVEL])
             else:  # a consultation: face time, then the notes it leaves
-                duration *= self.kit.notes[c.ctype]
+                duration *= kind.notes
             if c.complex:
                 duration *= self.kit.morbid_factor
         if clinic.log is not None and not (stage == "consult" and self.assist is not None):
