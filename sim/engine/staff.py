@@ -414,17 +414,19 @@ class Worker:
     # --- supervision ---------------------------------------------------------------------
     def _question(self, c: Contact) -> tuple[str, float] | None:
         """The question this clinician asks a doctor about ``c``, if any: (kind, minutes)."""
-        run = self.clinic.run
+        # (a draw is a uniform in [0, 1): a share of 0 asks nothing, and its draw is not
+        # read at all)
+        run, kit = self.clinic.run, self.kit
         if c.stage == "call":
-            if c.u[_TRIAGE_QUESTION] < self.kit.p_triage_question:
+            if kit.p_triage_question > 0.0 and c.u[_TRIAGE_QUESTION] < kit.p_triage_question:
                 return "question", run.question_duration.quantile(
                     c.u[_TRIAGE_QUESTION_DURATION])
             return None
         if c.stage == "home_visit" or c.stage == "history":
             return None  # no one asks about a visit on the road, or a patient passed on
-        if c.u[_QUESTION] < self.kit.p_question:
+        if kit.p_question > 0.0 and c.u[_QUESTION] < kit.p_question:
             return "question", run.question_duration.quantile(c.u[_QUESTION_DURATION])
-        if c.u[_JOINT] < self.kit.p_joint:
+        if kit.p_joint > 0.0 and c.u[_JOINT] < kit.p_joint:
             return "joint", run.joint_duration.quantile(c.u[_JOINT_DURATION])
         return None
 
