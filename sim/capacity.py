@@ -33,7 +33,7 @@ import pandas as pd
 from sim.engine import CompiledScenario
 from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.experiment.replications import iter_runs, run_calendar
-from sim.metrics import SummaryStream, overall
+from sim.metrics import SummaryStream
 from sim.progress import expect
 from sim.scenario.schema import Scenario
 from sim.targets import STEADY_STATE, Target
@@ -208,16 +208,25 @@ class CapacitySearch:
         self.resolution, self.confidence = max(1, resolution), confidence
         self.max_list_size = max_list_size
         self._cache: dict[int, Evaluation] = {}
+        self._model: tuple[int, CompiledScenario] | None = None  # see :meth:`_model_of`
 
     def _runs(self, list_size: int, start: int, stop: int, stream: SummaryStream) -> None:
         """Add runs ``start..stop-1`` at ``list_size`` to ``stream`` (same seeds at every
         list size: common random numbers)."""
-        scenario = self.scenario.model_copy(update={
-            "population": self.scenario.population.model_copy(update={"list_size": list_size})})
-        model = CompiledScenario(scenario)
+        model = self._model_of(list_size)
         for out in iter_runs(model, range(start, stop), self.seed, self.calendar,
                              keep_days=False, jobs=self.jobs):
             stream.add_rows(out.replication, [row[1:] for row in out.rows])
+
+    def _model_of(self, list_size: int) -> CompiledScenario:
+        """The scenario at ``list_size``, compiled once for all the size's batches of runs
+        (the last size's only: a search finishes one size before it tries another, and a
+        model's first run lays out its tables, about a tenth of a 4-week run's time)."""
+        if self._model is None or self._model[0] != list_size:
+            population = self.scenario.population.model_copy(update={"list_size": list_size})
+            scenario = self.scenario.model_copy(update={"population": population})
+            self._model = (list_size, CompiledScenario(scenario))
+        return self._model[1]
 
     def evaluate(self, list_size: int) -> Evaluation:
         found = self._cache.get(list_size)
@@ -231,7 +240,7 @@ class CapacitySearch:
             self._runs(list_size, runs, self.replications, stream)
             runs = self.replications
         while True:
-            summary = overall(stream.table(self.confidence)).set_index("metric")
+            summary = stream.table(self.confidence, whole_practice=True).set_index("metric")
             evaluation = Evaluation(list_size, runs, missed_early=missed_early)
             final = runs >= self.max_replications
             for t in self.targets:
@@ -264,7 +273,7 @@ class CapacitySearch:
         search's own confidence, if stricter); never a trend target, which only all the
         runs may call missed. Its interval at the search's confidence lies inside that
         one, so the size is violated there too, and not met whatever more runs show."""
-        summary = overall(stream.table(interim_confidence(self.confidence)))
+        summary = stream.table(interim_confidence(self.confidence), whole_practice=True)
         summary = summary.set_index("metric")
         for t in self.targets:  # (a metric the summary lacks is unclear, never missed)
             if t.metric not in STEADY_STATE and t.status(*_interval(summary, t.metric)) == \
@@ -289,7 +298,8 @@ class CapacitySearch:
                                  for t, row in zip(self.targets, evaluation.rows))
         if not unclear or trend_looks_missed:
             return None  # all runs may show the trend confidently missed: a settled answer
-        projected = overall(stream.table(self.confidence, runs=self.max_replications))
+        projected = stream.table(self.confidence, runs=self.max_replications,
+                                 whole_practice=True)
         projected = projected.set_index("metric")
         for t in unclear:
             if t.metric in projected.index and t.status(*_interval(projected, t.metric)) == \

@@ -786,17 +786,28 @@ class SummaryStream:
         block_weights[0, run_index, codes] = weights
         self.sums.add(block_values, block_weights)
 
-    def table(self, level: float = 0.95, runs: int | None = None) -> pd.DataFrame:
+    def table(self, level: float = 0.95, runs: int | None = None,
+              whole_practice: bool = False) -> pd.DataFrame:
         """The pooled estimates and their intervals; with ``runs``, the intervals that
         many runs would give if the means and the spread between runs stayed as they are
         (a standard error shrinks as one over the root of the runs): a projection, for
-        deciding whether more runs can settle a question, not an estimate."""
+        deciding whether more runs can settle a question, not an estimate. With
+        ``whole_practice``, only the rows :func:`overall` keeps (no role, activity or
+        weekday), worked out for those alone: a capacity search reads a few of them after
+        every batch of runs, where the whole table has about eight times the rows."""
         import pandas as pd
         labels = list(self.index)
+        kept: list[int] | None = None  # the labels' places, where only some are wanted
+        if whole_practice:
+            kept = [i for i, label in enumerate(labels)
+                    if label[1] is None and label[2] is None and label[3] is None]
+            labels = [labels[i] for i in kept]
         if not labels:
             return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
         n, estimate, se = (a[0] for a in self.sums.estimate())
         trials = self.sums.sx[0]
+        if kept is not None:
+            n, estimate, se, trials = n[kept], estimate[kept], se[kept], trials[kept]
         if runs is not None:
             grow = runs / np.maximum(n, 1)
             se, trials, n = se / np.sqrt(grow), trials * grow, np.where(n > 0, runs, n)

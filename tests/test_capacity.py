@@ -57,16 +57,18 @@ def test_the_search_gives_a_trend_that_looks_high_in_its_first_runs_all_its_runs
                               "ci_low": low, "ci_high": high}])
 
     monkeypatch.setattr(capacity.CapacitySearch, "_runs", fake_runs)
-    monkeypatch.setattr(capacity, "overall", fake_overall)
-    monkeypatch.setattr(capacity.SummaryStream, "table", lambda self, confidence: None)
+    monkeypatch.setattr(capacity.SummaryStream, "table",
+                        lambda self, confidence, whole_practice: fake_overall(None))
     search = capacity.CapacitySearch(load_scenario("default"),
                                      [parse_target("backlog_trend_per_week <= 0")],
                                      replications=10, max_replications=40)
     e = search.evaluate(5156)
     assert e.replications == 40 and e.all_met and runs_seen == [5, 10, 20, 30, 40]
     runs_seen.clear()
-    monkeypatch.setattr(capacity, "overall", lambda _t: pd.DataFrame([{
-        "metric": "backlog_trend_per_week", "mean": 1.5, "ci_low": 0.2, "ci_high": 2.8}]))
+    monkeypatch.setattr(capacity.SummaryStream, "table",
+                        lambda self, confidence, whole_practice: pd.DataFrame([{
+                            "metric": "backlog_trend_per_week", "mean": 1.5, "ci_low": 0.2,
+                            "ci_high": 2.8}]))
     e = search.evaluate(6000)
     assert e.replications == 40 and e.violated
 
@@ -264,9 +266,9 @@ def test_a_trend_that_looks_missed_keeps_a_size_running(monkeypatch):
             {"metric": "backlog_trend_per_week", "mean": 3.0, "ci_low": 0.5, "ci_high": 5.5}]
     monkeypatch.setattr(capacity.CapacitySearch, "_runs",
                         lambda self, size, start, stop, stream: runs_seen.append(stop))
-    monkeypatch.setattr(capacity, "overall", lambda _table: pd.DataFrame(rows))
     monkeypatch.setattr(capacity.SummaryStream, "table",
-                        lambda self, confidence, runs=None: None)
+                        lambda self, confidence, runs=None, whole_practice=False:
+                        pd.DataFrame(rows))
     overtime = parse_target("overtime_min <= 60")
     trend = parse_target("backlog_trend_per_week <= 0")
     alone = capacity.CapacitySearch(load_scenario("default"), [overtime]).evaluate(5000)
@@ -297,6 +299,27 @@ def test_a_projected_interval_narrows_as_the_root_of_the_runs():
     ratio = (later["ci_high"] - later["ci_low"]) / (now["ci_high"] - now["ci_low"])
     expected = student.ppf(0.975, 39) / student.ppf(0.975, 9) * math.sqrt(10 / 40)
     assert ratio == pytest.approx(expected)
+
+
+def test_the_whole_practice_table_is_overalls_rows_of_the_full_table():
+    """What a capacity search reads after each batch of runs (the rows for the practice as
+    a whole, worked out alone) is overall() of the full table, row for row, projected or
+    not."""
+    from sim.engine import CompiledScenario
+    from sim.experiment.replications import run_calendar, run_one
+    from sim.metrics import SummaryStream, overall
+
+    scenario = load_scenario("default")
+    model, calendar = CompiledScenario(scenario), run_calendar(scenario, 1, 0)
+    stream = SummaryStream()
+    for r in range(3):
+        stream.add_rows(r, [row[1:] for row in run_one(model, 1, r, calendar,
+                                                         keep_days=False).rows])
+    for runs in (None, 40):
+        full = overall(stream.table(0.9, runs=runs)).reset_index(drop=True)
+        alone = stream.table(0.9, runs=runs, whole_practice=True)
+        assert len(alone) > 20 and alone["role"].isna().all()
+        pd.testing.assert_frame_equal(alone, full)
 
 
 def test_unreachable_targets_give_zero_capacity():
