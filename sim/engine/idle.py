@@ -72,7 +72,9 @@ class IdleIndex:
         #: [(rank, team, bucket)] in rank order): the buckets a route looks at, laid out
         #: once, not looked up role by role
         self._rungs: dict[str, dict[Any, Layout]] = {}
-        self._made = 0  # buckets made so far: a route's layout is redone when it grows
+        #: (role, team, kinds served) sets laid out so far: a route's layout is redone
+        #: when one is added
+        self._made = 0
 
     def clear(self) -> None:
         """Empty every bucket, keeping the buckets and their layouts: a run keeps one
