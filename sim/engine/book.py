@@ -172,6 +172,14 @@ def _ahead(score: float, time: float, rank: int,
     return rank < best_rank
 
 
+def _suffixes(remote_ok: bool, group: bool = False) -> tuple[str, ...]:
+    """The role-key suffixes of the slot lists a need may book: group seats only for a
+    group need; a remote clinician's too for a need that may be met remotely."""
+    if group:
+        return (GROUP,)
+    return ("", REMOTE) if remote_ok else ("",)
+
+
 def _first(part: list[tuple[float, str]] | None, low: float) -> tuple[float, str] | None:
     """The first slot of a person's or team's part at or after ``low``, if any."""
     if not part:
@@ -334,7 +342,7 @@ class AppointmentBook:
         known = self._today.get(key)
         if known is not None:
             return known[1]
-        suffixes = ("", REMOTE) if remote_ok else ("",)
+        suffixes = _suffixes(remote_ok)
         found = [[list_key(kind, role + suffix) for suffix in suffixes] for role in route_roles]
         self._today[key] = (route_roles, found)
         return found
@@ -354,7 +362,7 @@ class AppointmentBook:
         known = self._rungs.get(key)
         if known is not None:
             return known[1]
-        suffixes = (GROUP,) if group else (("", REMOTE) if remote_ok else ("",))
+        suffixes = _suffixes(remote_ok, group)
         found: list[Rung] = []
         for rank, role in enumerate(route_roles):
             keys = [list_key(PLANNED, role + x) for x in suffixes]

@@ -8,6 +8,7 @@ Every minute of the day lands in exactly one activity of ``time``.
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Generator, cast
@@ -40,9 +41,6 @@ _JOINT: Final = DRAW["joint"]
 _JOINT_DURATION: Final = DRAW["joint_duration"]
 _TRAVEL: Final = DRAW["travel"]
 _MESSAGE: Final = DRAW["message"]
-#: A person's leaving time while they are still here (NaN; a constant, not parsed from a
-#: string for every person each day).
-_NOT_LEFT: Final = float("nan")
 #: What a clinician waiting for an assistant takes meanwhile.
 _QUESTION_SET: Final = frozenset(("question",))
 #: the questions' queue alone, as :meth:`Clinic.pull` takes it
@@ -154,7 +152,7 @@ class RoleKit:
 
 class Worker:
     __slots__ = (
-        "clinic", "env", "index", "person", "id", "role", "team", "start", "end", "plan",
+        "clinic", "env", "index", "person", "id", "role", "team", "start", "end",
         "time", "waiting", "handed", "serving", "interruptible", "process", "left_at", "booked",
         "timeline", "kit", "lines", "block_activity", "remote", "alarm", "assist",
         "idle_serving", "idle_buckets",
@@ -170,7 +168,6 @@ class Worker:
         self.team = person.team
         self.start = person.start
         self.end = person.end
-        self.plan: tuple[PlanBlock, ...] = person.plan
         self.kit = clinic.run.role_kit(person.role)  # what the role sets for the day
         #: the day's minutes by activity, in ACTIVITIES order (see :data:`ACTIVITY_AT`)
         self.time: list[Minutes] = [Minutes() for _ in ACTIVITIES]
@@ -187,7 +184,7 @@ class Worker:
         self.assist = person.assist  # roles one of whom is with the patient in consultations
         self.block_activity = "idle"
         self.interruptible = False
-        self.left_at = _NOT_LEFT
+        self.left_at = math.nan
         self.booked: deque = deque()  # own booked patients who have arrived, in order
         self.timeline = clinic.records.timeline  # None unless the event log is on
         self.alarm = Alarm(self.env, self.is_idle, partial(self.wake_with, None))
