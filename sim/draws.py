@@ -5,11 +5,7 @@ streams, since these are on the per-contact path: the compiled engine calls them
 own classes, where a call into plain Python took a generic method call each time."""
 from __future__ import annotations
 
-from array import array
-
 import numpy as np
-
-from sim.native import i64
 
 #: Rows a :class:`DecisionRows` (values a :class:`Uniforms`) draws ahead: its first block,
 #: and the most it doubles to.
@@ -24,7 +20,7 @@ class DecisionRows:
     ``random(a)`` then ``random(b)`` are its ``random(a + b)``), so the rows are the
     same whatever the blocks."""
 
-    __slots__ = ("_generators", "_block", "_next", "_size", "_flat")
+    __slots__ = ("_generators", "_block", "_next", "_size")
 
     def __init__(self, generators: list[np.random.Generator], first: int = FIRST_BLOCK_ROWS):
         """``first``: the rows of the first block (at most :data:`MAX_BLOCK_ROWS`); a
@@ -34,7 +30,6 @@ class DecisionRows:
         self._block = np.empty((0, len(generators)))
         self._next = 0  # the first row not yet handed out
         self._size = max(1, min(first, MAX_BLOCK_ROWS))
-        self._flat: array | None = None  # the block as one array of doubles, once asked
 
     def take(self, n: int) -> np.ndarray:
         """The next ``n`` rows (a view of a block that is never written again)."""
@@ -47,35 +42,9 @@ class DecisionRows:
             block[:len(left)] = left
             for j, generator in enumerate(self._generators):
                 block[len(left):, j] = generator.random(more)
-            self._block, self._flat, start = block, None, 0
+            self._block, start = block, 0
         self._next = start + n
         return self._block[start:start + n]
-
-    def take_rows(self, n: int) -> tuple[np.ndarray, list[array]]:
-        """The next ``n`` rows, as :meth:`take` gives them and as one compact array of
-        doubles each (``sim.engine.demand.draw_rows``), sliced from the block's own copy
-        made once a block rather than once a call."""
-        rows = self.take(n)
-        flat = self._flat
-        if flat is None:
-            flat = self._flat = array("d", self._block.tobytes())  # float64 rows, in order
-        return rows, compact_rows(flat, self._next - n, n, self._block.shape[1])
-
-
-def compact_rows(flat: array, first: int, n: int, width: int) -> list[array]:
-    """Rows ``first`` to ``first + n - 1`` of ``flat`` (rows of ``width`` doubles, one after
-    another), each a compact array of its own: a contact that waits weeks (an unanswered
-    inbox item) holds 15 draws in 120 bytes, where a list of Python floats took about 500;
-    indexing gives the same floats. A slice is a copy, made in C. (The bounds are machine
-    integers where compiled: a ``range`` with a step was iterated as Python objects.)"""
-    rows: list[array] = []
-    step: i64 = width
-    i: i64 = first * step
-    stop: i64 = i + n * step
-    while i < stop:
-        rows.append(flat[i:i + step])
-        i += step
-    return rows
 
 
 class Uniforms:

@@ -1131,12 +1131,10 @@ def test_work_arriving_the_instant_a_block_ends_goes_to_someone_awake():
 
 
 def test_rows_are_the_same_whatever_the_first_block_and_however_taken():
-    """A demand stream asks for its run's rows in its first block, and takes each day's
-    rows both as an array and as compact rows: the same draws whatever the first block's
-    size, and the same rows as ``draw_rows`` makes from the array."""
+    """A demand stream asks for its run's rows in its first block, and takes them a chunk
+    of days at a time: the same draws whatever the first block's size and the chunks."""
     import numpy as np
 
-    from sim.engine.demand import draw_rows
     from sim.draws import MAX_BLOCK_ROWS
     from sim.rng import RandomStreams
 
@@ -1144,23 +1142,25 @@ def test_rows_are_the_same_whatever_the_first_block_and_however_taken():
     expected = RandomStreams(4, 2).contact_draws("phone", sum(sizes))
     for first in (1, 64, 300, 10 * MAX_BLOCK_ROWS):
         rows = RandomStreams(4, 2).decision_rows("phone", first)
-        taken = [rows.take_rows(n) for n in sizes]
-        assert np.array_equal(np.vstack([draws for draws, _ in taken]), expected)
-        for draws, compact in taken:
-            assert [list(r) for r in compact] == [list(r) for r in draw_rows(draws)]
+        assert np.array_equal(np.vstack([rows.take(n) for n in sizes]), expected)
 
 
-def test_draw_rows_hold_the_same_floats_as_a_list_would():
-    """Each contact keeps its decision draws as an array of doubles (a waiting inbox item
-    holds them for weeks): the same values, bit for bit, as the rows of the draws."""
+def test_a_contact_reads_its_own_row_of_the_flat_draws():
+    """Contacts keep their day's rows of decision draws as one array of doubles (a waiting
+    inbox item holds them for weeks) and where their own row starts: each reads the same
+    floats, bit for bit, as its row of the draws."""
     import numpy as np
 
-    from sim.engine.demand import draw_rows
-    draws = np.random.default_rng(2).random((7, 15))
-    rows = draw_rows(draws)
-    assert [list(r) for r in rows] == draws.tolist()
-    assert all(r.itemsize * len(r) == 15 * 8 for r in rows)
-    assert draw_rows(np.empty((0, 15))) == []
+    from sim.engine.contacts import Contact
+    from sim.engine.demand import ROW, flat_rows
+    from sim.rng import CONTACT_DRAWS
+    draws = np.random.default_rng(2).random((7, len(CONTACT_DRAWS)))
+    flat = flat_rows(draws)
+    assert flat.itemsize * len(flat) == 7 * ROW * 8
+    for i, row in enumerate(draws.tolist()):
+        c = Contact(i, "phone", "acute", None, 0, 0.0, flat, i * ROW, i, None)
+        assert [c.draw(k) for k in range(ROW)] == row
+    assert len(flat_rows(np.empty((0, ROW)))) == 0
 
 
 def test_a_model_pickled_after_runs_leaves_its_id_keyed_caches_behind():

@@ -11,7 +11,8 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Iterable, Sequence
+from array import array
+from typing import TYPE_CHECKING, Final, Iterable
 
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
@@ -79,9 +80,11 @@ class Clinic:
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
-    def new_contact(self, channel: str, ctype: str, u: Sequence[float], patient: int) -> Contact:
+    def new_contact(self, channel: str, ctype: str, u: array, at: int, patient: int
+                    ) -> Contact:
         """A need that arises now, for ``patient`` (who brings their team and own GP),
-        numbered and counted in the run and the day."""
+        numbered and counted in the run and the day; its draws are the row at ``at`` of
+        ``u``."""
         run = self.run
         cid = run.next_id
         run.next_id = cid + 1
@@ -90,19 +93,19 @@ class Clinic:
         p = run.patients
         if p.size:
             c = Contact(cid, channel, ctype, p.team_of[patient], self.day_index, self.env._now,
-                        u, patient, p.own_gp_of[patient], p.own_others_of[patient],
+                        u, at, patient, p.own_gp_of[patient], p.own_others_of[patient],
                         p.complex_of[patient])
         else:
-            c = Contact(cid, channel, ctype, None, self.day_index, self.env._now, u, patient,
-                        None)
+            c = Contact(cid, channel, ctype, None, self.day_index, self.env._now, u, at,
+                        patient, None)
         if self.log is not None:
             self.log_event(c.id, "arise", None)
         return c
 
-    def arrive(self, stream: str, channel: str, ctype: str, u: Sequence[float], patient: int,
+    def arrive(self, stream: str, channel: str, ctype: str, u: array, at: int, patient: int,
                patience: Duration | None) -> None:
         """A contact arises now from a demand stream and goes where its channel leads."""
-        c = self.new_contact(channel, ctype, u, patient)
+        c = self.new_contact(channel, ctype, u, at, patient)
         c.stream = stream
         if channel == "phone":
             self.call_arrives(c, patience)
@@ -273,7 +276,7 @@ class Clinic:
                 self.log_event(c.id, "redial", None)
         self.submit("call", c)
         if patience is not None and c.queued:
-            limit = patience.quantile(c.u[_PATIENCE])
+            limit = patience.quantile(c.draw(_PATIENCE))
             self.env.call_at(self.env._now + limit, self.hang_up, c, c.attempts)
 
     def hang_up(self, c: Contact, attempt: int) -> None:
@@ -344,7 +347,7 @@ class Clinic:
         came = []
         for a in seats:
             c = a.contact
-            if c.u[_NO_SHOW] < self.no_show:
+            if c.draw(_NO_SHOW) < self.no_show:
                 self.env.call_in_order(a.time, self.finish, c, "no_show")
             else:
                 came.append(c)
@@ -357,7 +360,7 @@ class Clinic:
         """Today's booked patient comes at their slot, or does not (no-show by weekday); a
         task in a doctor's calendar is always there."""
         c = a.contact
-        if c.stage != TASK and c.u[_NO_SHOW] < self.no_show:
+        if c.stage != TASK and c.draw(_NO_SHOW) < self.no_show:
             self.env.call_in_order(a.time, self.finish, c, "no_show")
         else:
             self._book(c, a.time, self.worker_of[a.person])

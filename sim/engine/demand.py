@@ -19,8 +19,8 @@ import numpy as np
 from sim.engine.choice import pick, pick_all
 from sim.engine.durations import Duration
 from sim.engine.model import CompiledScenario
-from sim.draws import FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS, compact_rows
-from sim.rng import DRAW, RandomStreams
+from sim.draws import FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS
+from sim.rng import CONTACT_DRAWS, DRAW, RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.calendar import RunCalendar
@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _TYPE: Final = DRAW["type"]
 _PATIENT: Final = DRAW["patient"]
+#: A contact's row of decision draws: one per decision (``sim.rng.CONTACT_DRAWS``).
+ROW: Final = len(CONTACT_DRAWS)
 
 #: The most arrivals of an outreach stream's day given their types in plain Python rather
 #: than with NumPy: both give the same types, and a NumPy call costs about a microsecond
@@ -58,7 +60,7 @@ class DemandStream:
 
     __slots__ = ("name", "channel", "block", "counts", "count_stream", "mean", "arrivals",
                  "contacts", "table", "patience", "weekdays", "_first", "_stop", "_offsets",
-                 "_times", "_ctypes", "_patients", "_flat", "_width")
+                 "_times", "_ctypes", "_patients", "_flat")
 
     def __init__(self, model: CompiledScenario, name: str, streams: RandomStreams,
                  factors: list[float], weekdays: list[str], patience: Duration | None):
@@ -83,13 +85,13 @@ class DemandStream:
         self._ctypes: list[str] = []
         self._patients: list[int] = []
         self._flat = array("d")  # the arrivals' decision rows, one after another
-        self._width = 0
 
     def day(self, model: CompiledScenario, patients: Patients, index: int
-            ) -> tuple[list[float], list[str], list[int], list[array]]:
+            ) -> tuple[list[float], list[str], list[int], array]:
         """Day ``index``'s arrivals (not of an outreach stream; the days asked for in
-        order): their times, sorted, and each one's contact type, patient and row of
-        decision draws."""
+        order): their times, sorted, and each one's contact type and patient; and their
+        rows of decision draws, one after another (one array a day: a contact waiting
+        weeks keeps its day's rows, not the chunk's)."""
         if index >= self._stop:
             self._work_out(model, patients, index)
         counts = self.counts
@@ -99,7 +101,7 @@ class DemandStream:
         times = self._times[start:start + n]
         times.sort()
         return (times, self._ctypes[start:start + n], self._patients[start:start + n],
-                compact_rows(self._flat, start, n, self._width))
+                self._flat[start * ROW:(start + n) * ROW])
 
     def _work_out(self, model: CompiledScenario, patients: Patients, first: int) -> None:
         """The arrivals of the days from ``first`` on, up to :data:`CHUNK_ROWS` of them
@@ -136,8 +138,7 @@ class DemandStream:
         self._first, self._stop, self._offsets, self._times = first, stop, offsets, times
         self._ctypes = pick_all(self.table, draws[:, _TYPE])
         self._patients = patients.pick(draws[:, _PATIENT]).tolist()
-        self._flat = array("d", draws.tobytes())  # float64 rows, in order
-        self._width = draws.shape[1]
+        self._flat = flat_rows(draws)
 
 
 def run_demand(model: CompiledScenario, streams: RandomStreams, calendar: RunCalendar,
@@ -166,9 +167,10 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario,
                 continue
             n = int(stream.count_stream.poisson(stream.mean * day.demand_factor))
             times = [start] * n
-            draws, rows = stream.contacts.take_rows(n)
+            draws = stream.contacts.take(n)
+            rows = flat_rows(draws)
             table = stream.table
-            ctypes = ([pick(table, row[_TYPE]) for row in rows] if n <= FEW
+            ctypes = ([pick(table, rows[i * ROW + _TYPE]) for i in range(n)] if n <= FEW
                       else pick_all(table, draws[:, _TYPE]))
             picked = patients.pick(draws[:, _PATIENT]).tolist()
         env.process(_arrivals(clinic, stream.name, stream.channel, times, ctypes, picked,
@@ -183,21 +185,23 @@ def block_start(clinic: Clinic, kind: str | None) -> float | None:
     return min(starts) if starts else None
 
 
-def draw_rows(draws: np.ndarray) -> list[array]:
-    """Each contact's row of decision draws as a compact array of doubles
-    (:func:`sim.draws.compact_rows`), from an array of the rows."""
-    rows, width = draws.shape
-    return compact_rows(array("d", draws.tobytes()), 0, rows, width)  # float64 rows, in order
+def flat_rows(draws: np.ndarray) -> array:
+    """Rows of decision draws one after another, as one compact array of doubles (the same
+    floats as the rows'): a contact waiting weeks (an unanswered inbox item) keeps its
+    day's in 120 bytes a contact, where a list of Python floats took about 500."""
+    return array("d", draws.tobytes())  # float64 rows, in order
 
 
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],
-              patients: list[int], draws: list[array],
+              patients: list[int], draws: array,
               patience: Duration | None) -> Generator[Any, Any, None]:
-    """One demand stream's arrivals, in time order. A process per stream keeps one pending
-    timer each in SimPy's event heap, not one per contact of the day: a smaller heap makes
-    every event's push and pop cheaper."""
+    """One demand stream's arrivals, in time order, each with its row of ``draws``. A
+    process per stream keeps one pending timer each in SimPy's event heap, not one per
+    contact of the day: a smaller heap makes every event's push and pop cheaper."""
     env = clinic.env
-    for t, ctype, patient, u in zip(times, ctypes, patients, draws):
+    at = 0
+    for t, ctype, patient in zip(times, ctypes, patients):
         if t > env._now:
             yield t - env._now  # minutes asleep
-        clinic.arrive(stream, channel, ctype, u, patient, patience)
+        clinic.arrive(stream, channel, ctype, draws, at, patient, patience)
+        at += ROW

@@ -24,7 +24,7 @@ from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
-from sim.engine.demand import draw_rows, run_demand, schedule_demand
+from sim.engine.demand import ROW, flat_rows, run_demand, schedule_demand
 from sim.engine.durations import Duration, durations_of
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario, Person, Route
@@ -41,22 +41,30 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Planned needs the practice booked for a chosen later day (a follow-up's, a review's):
 #: their wait runs from that day, not from when they were booked.
 SCHEDULED_SOURCES: Final = ("follow_up", "review", "pre_test")
-#: Rows of decision draws turned into per-contact rows at a time for contacts the run
-#: itself creates (follow-ups, reviews).
+#: Rows of decision draws taken at a time for contacts the run itself creates (follow-ups,
+#: reviews).
 ROW_BLOCK: Final = 64
 
 
 class RowSource:
-    """Decision rows for contacts of one endogenous source, one contact at a time."""
+    """Decision rows for contacts of one endogenous source, one contact at a time: the
+    block they are in is ``rows``, and :meth:`next` says where the next one starts."""
+
+    __slots__ = ("_source", "rows", "_at")
 
     def __init__(self, streams: RandomStreams, source: str):
         self._source = streams.decision_rows(source)
-        self._rows: list[array] = []
+        self.rows = array("d")
+        self._at = 0
 
-    def next(self) -> array:
-        if not self._rows:
-            self._rows = draw_rows(self._source.take(ROW_BLOCK))[::-1]
-        return self._rows.pop()
+    def next(self) -> int:
+        """Where the next row starts in ``rows`` (read ``rows`` after this call: a new
+        block replaces it when one runs out)."""
+        at = self._at
+        if at >= len(self.rows):
+            self.rows, at = flat_rows(self._source.take(ROW_BLOCK)), 0
+        self._at = at + ROW
+        return at
 
 
 class Redial:
@@ -217,7 +225,8 @@ class RunState:
             rows = self._rows[source] = RowSource(self.streams, source)
         if isinstance(patient, Contact):
             patient = patient.patient
-        c = clinic.new_contact(source, ctype, rows.next(), patient)
+        at = rows.next()
+        c = clinic.new_contact(source, ctype, rows.rows, at, patient)
         c.stream = source
         return c
 

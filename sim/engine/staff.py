@@ -298,7 +298,7 @@ class Worker:
             if self.kit.asks:
                 question = self._question(c)
                 if question is not None:
-                    u = c.u[_MESSAGE]
+                    u = c.draw(_MESSAGE)
                     if question[0] != "question":
                         yield from self.ask(c, *question)
                     elif u < self.kit.p_message:
@@ -320,25 +320,25 @@ class Worker:
         A contact's ``stage`` names the task: ``call``, ``consult``, ``inbox``,
         ``home_visit``, ``outreach`` or ``history`` (the first of two same-day stages).
         """
-        stage, u = c.stage, c.u
+        stage = c.stage
         clinic = self.clinic
         if stage == "call":
             clinic.answered(c, self)
             triage = self.kit.triage_duration  # set for every role that answers the phone
-            return triage.quantile(u[_TRIAGE_DURATION]), _PHONE  # type: ignore[union-attr]
+            return triage.quantile(c.draw(_TRIAGE_DURATION)), _PHONE  # type: ignore[union-attr]
         if stage == "history":  # the patient is not seen yet: that is the next clinician
             if clinic.log is not None:
                 clinic.log_event(c.id, "history_start", self)
             taking = c.history.duration  # type: ignore[union-attr]  # set with the stage
-            return taking.quantile(u[_HISTORY_DURATION]), _CONSULTING
+            return taking.quantile(c.draw(_HISTORY_DURATION)), _CONSULTING
         kind = self.kit.types[c.ctype]
-        duration = kind.service.quantile(u[_SERVICE])
+        duration = kind.service.quantile(c.draw(_SERVICE))
         if c.history is not None:  # a colleague has taken the history
             duration *= c.history.later_share
         if stage != "inbox":
             c.t_seen, c.seen_by, c.seen_by_id = t0, self.role, self.id
             if stage == "home_visit":
-                duration += clinic.run.travel.quantile(u[_TRAVEL])
+                duration += clinic.run.travel.quantile(c.draw(_TRAVEL))
             else:  # a consultation: face time, then the notes it leaves
                 duration *= kind.notes
             if c.complex:
@@ -358,7 +358,7 @@ class Worker:
             by_role = clinic.run.stream_triage_outcomes.get(c.stream)
             if by_role is not None:  # the call's line sets its own outcomes
                 table = by_role.get(self.role, table)
-            clinic.after_triage(c, pick(table, c.u[_TRIAGE_OUTCOME]))  # type: ignore[arg-type]
+            clinic.after_triage(c, pick(table, c.draw(_TRIAGE_OUTCOME)))  # type: ignore[arg-type]
         elif stage == "history":
             clinic.history_taken(c)
         else:
@@ -415,16 +415,16 @@ class Worker:
         # read at all)
         run, kit = self.clinic.run, self.kit
         if c.stage == "call":
-            if kit.p_triage_question > 0.0 and c.u[_TRIAGE_QUESTION] < kit.p_triage_question:
+            if kit.p_triage_question > 0.0 and c.draw(_TRIAGE_QUESTION) < kit.p_triage_question:
                 return "question", run.question_duration.quantile(
-                    c.u[_TRIAGE_QUESTION_DURATION])
+                    c.draw(_TRIAGE_QUESTION_DURATION))
             return None
         if c.stage == "home_visit" or c.stage == "history":
             return None  # no one asks about a visit on the road, or a patient passed on
-        if kit.p_question > 0.0 and c.u[_QUESTION] < kit.p_question:
-            return "question", run.question_duration.quantile(c.u[_QUESTION_DURATION])
-        if kit.p_joint > 0.0 and c.u[_JOINT] < kit.p_joint:
-            return "joint", run.joint_duration.quantile(c.u[_JOINT_DURATION])
+        if kit.p_question > 0.0 and c.draw(_QUESTION) < kit.p_question:
+            return "question", run.question_duration.quantile(c.draw(_QUESTION_DURATION))
+        if kit.p_joint > 0.0 and c.draw(_JOINT) < kit.p_joint:
+            return "joint", run.joint_duration.quantile(c.draw(_JOINT_DURATION))
         return None
 
     def ask(self, c: Contact, kind: str, duration: float) -> Generator[Any, Any, None]:
