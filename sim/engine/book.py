@@ -19,10 +19,13 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from typing import Callable, Final
+from typing import TYPE_CHECKING, Callable, Final
 
 from sim.engine.model import CompiledScenario, Person
 from sim.native import i64
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.contacts import Contact
 
 EPS: Final = 1e-9
 #: Whether this module runs compiled: its searches of sorted slots compare machine floats
@@ -122,7 +125,9 @@ class Appointment:
 
     __slots__ = ("contact", "day", "time", "person")
 
-    def __init__(self, contact, day: int, time: float, person: str):
+    def __init__(self, contact: Contact, day: int, time: float, person: str):
+        # typed: the compiled engine reads the contact's fields in place, where an untyped
+        # one took generic lookups each morning for every booked patient
         self.contact, self.day, self.time, self.person = contact, day, time, person
 
 
@@ -371,8 +376,8 @@ class AppointmentBook:
         self._rungs[key] = (route_roles, found)
         return found
 
-    def book(self, contact, route_roles: list[str], first_day: int, earliest_time: float,
-             own_gp: str | None, team: str | None, urgent: bool = False,
+    def book(self, contact: Contact, route_roles: list[str], first_day: int,
+             earliest_time: float, own_gp: str | None, team: str | None, urgent: bool = False,
              own_others: dict[str, str] | None = None, remote_ok: bool = False,
              group: bool = False,
              before: tuple[int, float] | None = None) -> Appointment | None:
