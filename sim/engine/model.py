@@ -106,6 +106,8 @@ class ArrivalProfile:
     #: each window's (start, end) as Python floats, for the check of a redial's time
     #: against the line's hours (``RunState._line_open``: no NumPy scalars per hang-up)
     spans: tuple[tuple[float, float], ...]
+    #: ``cdf`` as Python floats, for a redial's time (``RunState._ring_time``)
+    shares: tuple[float, ...]
 
 
 def _arrival_profile(profile: list) -> ArrivalProfile | None:
@@ -118,7 +120,8 @@ def _arrival_profile(profile: list) -> ArrivalProfile | None:
     cdf /= cdf[-1]
     starts = np.array([w.start for w in windows], dtype=float)
     ends = np.array([w.end for w in windows], dtype=float)
-    return ArrivalProfile(starts, ends, cdf, tuple(zip(starts.tolist(), ends.tolist())))
+    return ArrivalProfile(starts, ends, cdf, tuple(zip(starts.tolist(), ends.tolist())),
+                          tuple(cdf.tolist()))
 
 
 def weekday_spec(spec: Staff, weekday: str) -> SimpleNamespace | None:

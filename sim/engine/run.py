@@ -13,6 +13,7 @@ ended exactly once.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from array import array
 from collections import defaultdict
@@ -332,13 +333,14 @@ class RunState:
 
     def _ring_time(self, stream: str, weekday: str) -> float:
         """A time of day for a redial on ``weekday``, from the stream's arrival profile
-        that day."""
+        that day: its window as NumPy's ``searchsorted(side="right")`` finds it for an
+        arrival, in plain floats (the same doubles, without NumPy scalars a redial)."""
         profile = self.day_profiles[weekday][stream]
         assert profile is not None  # callers ring on phone lines, which have profiles
-        u = (self._redial_time.next(), self._redial_time.next())
-        which = min(int(profile.cdf.searchsorted(u[0], side="right")), len(profile.cdf) - 1)
-        return float(profile.starts[which] + u[1] * (profile.ends[which]
-                                                     - profile.starts[which]))
+        window, within = self._redial_time.next(), self._redial_time.next()
+        shares = profile.shares
+        start, end = profile.spans[min(bisect.bisect_right(shares, window), len(shares) - 1)]
+        return start + within * (end - start)
 
     def after_outcome(self, clinic: Clinic, c: Contact, outcome: str, worker: Worker,
                       same_day: bool) -> None:
