@@ -12,7 +12,7 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING, Final, Iterable
+from typing import TYPE_CHECKING, Callable, Final, Iterable
 
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
@@ -77,6 +77,14 @@ class Clinic:
             self.worker_of[person.id] = worker
             self.on_site[person.role] = self.on_site.get(person.role, 0) + 1
         self._overtime_sets: dict[tuple[bool, bool], tuple[tuple[int, ...], frozenset[str]]] = {}
+        #: the methods the day's timetable calls, bound once a day (compiled, naming
+        #: ``self.hang_up`` made a new bound method at each of the day's calls); cycles
+        #: through the clinic, broken by :meth:`release`
+        self._hang_up_later: Callable[[Contact, int], None] = self.hang_up
+        self.call_arrives_later: Callable[[Contact, Duration | None], None] = \
+            self.call_arrives
+        self._submit_booked_later: Callable[[Worker, Contact], None] = self.submit_booked
+        self._finish_later: Callable[[Contact, str], None] = self.finish
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
@@ -165,7 +173,7 @@ class Clinic:
         """New waiting work: hand it to the best idle person whose block takes it, or queue it."""
         self._place(kind, item, self.idle.best(kind, item) if self.idle.count else None)
 
-    def _place(self, kind: str, item, worker: Worker | None) -> None:
+    def _place(self, kind: str, item: Work, worker: Worker | None) -> None:
         if worker is not None:
             worker.wake_with(item)
         else:
@@ -277,7 +285,7 @@ class Clinic:
         self.submit("call", c)
         if patience is not None and c.queued:
             limit = patience.quantile(c.draw(_PATIENCE))
-            self.env.call_at(self.env._now + limit, self.hang_up, c, c.attempts)
+            self.env.call_at(self.env._now + limit, self._hang_up_later, c, c.attempts)
 
     def hang_up(self, c: Contact, attempt: int) -> None:
         if c.queued and c.stage == "call" and c.attempts == attempt:
@@ -339,7 +347,7 @@ class Clinic:
             self.log_event(c.id, "booked", worker)
         if c.stage != TASK:
             c.stage = "consult"
-        self.env.call_in_order(t, self.submit_booked, worker, c)
+        self.env.call_in_order(t, self._submit_booked_later, worker, c)
 
     def keep_group_session(self, seats: list[Appointment]) -> None:
         """A group session's patients (each may not come): the first who comes leads, and
@@ -348,7 +356,7 @@ class Clinic:
         for a in seats:
             c = a.contact
             if c.draw(_NO_SHOW) < self.no_show:
-                self.env.call_in_order(a.time, self.finish, c, "no_show")
+                self.env.call_in_order(a.time, self._finish_later, c, "no_show")
             else:
                 came.append(c)
         if came:
@@ -361,7 +369,7 @@ class Clinic:
         task in a doctor's calendar is always there."""
         c = a.contact
         if c.stage != TASK and c.draw(_NO_SHOW) < self.no_show:
-            self.env.call_in_order(a.time, self.finish, c, "no_show")
+            self.env.call_in_order(a.time, self._finish_later, c, "no_show")
         else:
             self._book(c, a.time, self.worker_of[a.person])
 
@@ -500,11 +508,14 @@ class Clinic:
 
     def release(self) -> None:
         """Break the day's reference cycles once it is over, so reference counting frees it
-        with the cyclic collector paused: clinic <-> workers, and the SimPy environment's
-        own (its heap holds events whose callbacks hold processes)."""
+        with the cyclic collector paused: clinic <-> workers, clinic <-> its bound methods,
+        and the SimPy environment's own (its heap holds events whose callbacks hold
+        processes)."""
         for w in self.workers:
             w.clinic = w.process = w.handed = w.alarm = None  # type: ignore[assignment]
         self.workers = []
+        self._hang_up_later = self.call_arrives_later = None  # type: ignore[assignment]
+        self._submit_booked_later = self._finish_later = None  # type: ignore[assignment]
         self.idle.clear()
         self.env.release()
 

@@ -358,7 +358,9 @@ class DayEnvironment:
                     self._active_proc = None
                 continue
             if type(event) is Call:
-                event.callback(*event.args)
+                call: Call = event  # typed, and its callback read as a field (compiled,
+                callback = call.callback  # ``call.callback(...)`` looked it up by name)
+                callback(*call.args)
                 continue
             if isinstance(event, Due):  # most other events: typed, and never failed
                 callbacks, event.callbacks = event.callbacks, None

@@ -317,7 +317,8 @@ class RunState:
             t = clinic.env._now + self.redial_delay[c.stream].quantile(
                 self._redial.next())
             if t < clinic.close and self._line_open(c.stream, clinic.day.name, t):
-                clinic.env.call_at(t, clinic.call_arrives, c, self.patience.get(c.stream))
+                clinic.env.call_at(t, clinic.call_arrives_later, c,
+                                   self.patience.get(c.stream))
                 return
         elif u >= redial.same_day + (1.0 - redial.same_day) * redial.next_day:
             clinic.finish(c, outcome)
@@ -381,7 +382,7 @@ class RunState:
                 clinic.enqueue(c, kind)
             waiting.clear()
         for t, c in self.redials.pop(day.index, []):
-            clinic.env.call_at(t, clinic.call_arrives, c, self.patience.get(c.stream))
+            clinic.env.call_at(t, clinic.call_arrives_later, c, self.patience.get(c.stream))
         spec = self.reviews.spec
         for patient, due in self.reviews.due(day.index):
             assert spec is not None  # reviews fall due only in a scenario with reviews
