@@ -1163,6 +1163,25 @@ def test_a_contact_reads_its_own_row_of_the_flat_draws():
     assert len(flat_rows(np.empty((0, ROW)))) == 0
 
 
+def test_contacts_the_run_makes_read_their_rows_in_order_across_pieces():
+    """A follow-up's or review's row comes from its source's rows in order, across the
+    pieces (of fewer than 256 draws) and the blocks they are cut from."""
+    from sim.engine.contacts import Contact
+    from sim.engine.demand import PIECE, ROW
+    from sim.engine.run import ROW_BLOCK, RowSource
+    from sim.rng import RandomStreams
+
+    assert PIECE % ROW == 0 and PIECE + ROW > 256 >= PIECE
+    n = 3 * ROW_BLOCK + 5
+    expected = RandomStreams(4, 2).decision_rows("follow_up").take(n).tolist()
+    source = RowSource(RandomStreams(4, 2), "follow_up")
+    for i in range(n):
+        at = source.next()
+        c = Contact(i, "follow_up", "acute", None, 0, 0.0, source.rows, at, i, None)
+        assert [c.draw(k) for k in range(ROW)] == expected[i]
+        assert len(source.rows) <= PIECE
+
+
 def test_a_model_pickled_after_runs_leaves_its_id_keyed_caches_behind():
     """Runs fill the model's caches; two are keyed by the ids of this process's objects
     (the slots laid out for a day's people, the people in a meeting), which in a worker

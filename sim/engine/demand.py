@@ -31,6 +31,11 @@ _TYPE: Final = DRAW["type"]
 _PATIENT: Final = DRAW["patient"]
 #: A contact's row of decision draws: one per decision (``sim.rng.CONTACT_DRAWS``).
 ROW: Final = len(CONTACT_DRAWS)
+#: Draws in a piece of rows contacts share (whole rows): a contact keeps its piece and
+#: where its row starts in it. A piece is small enough that any draw's place in it is
+#: below 256, a number Python keeps made: compiled, reading a draw makes its place a
+#: Python integer, and a larger one was a new object for each draw read.
+PIECE: Final = (256 // ROW) * ROW
 
 #: The most arrivals of an outreach stream's day given their types in plain Python rather
 #: than with NumPy: both give the same types, and a NumPy call costs about a microsecond
@@ -87,11 +92,11 @@ class DemandStream:
         self._flat = array("d")  # the arrivals' decision rows, one after another
 
     def day(self, model: CompiledScenario, patients: Patients, index: int
-            ) -> tuple[list[float], list[str], list[int], array]:
+            ) -> tuple[list[float], list[str], list[int], array, int]:
         """Day ``index``'s arrivals (not of an outreach stream; the days asked for in
-        order): their times, sorted, and each one's contact type and patient; and their
-        rows of decision draws, one after another (one array a day: a contact waiting
-        weeks keeps its day's rows, not the chunk's)."""
+        order): their times, sorted, and each one's contact type and patient; and the
+        array their rows of decision draws are in, one after another, from the place
+        given."""
         if index >= self._stop:
             self._work_out(model, patients, index)
         counts = self.counts
@@ -101,7 +106,7 @@ class DemandStream:
         times = self._times[start:start + n]
         times.sort()
         return (times, self._ctypes[start:start + n], self._patients[start:start + n],
-                self._flat[start * ROW:(start + n) * ROW])
+                self._flat, start * ROW)
 
     def _work_out(self, model: CompiledScenario, patients: Patients, first: int) -> None:
         """The arrivals of the days from ``first`` on, up to :data:`CHUNK_ROWS` of them
@@ -160,7 +165,7 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario,
     env, patients, day = clinic.env, clinic.run.patients, clinic.day
     for stream in demand:
         if stream.counts is not None:
-            times, ctypes, picked, rows = stream.day(model, patients, day.index)
+            times, ctypes, picked, rows, first = stream.day(model, patients, day.index)
         else:  # outreach: on days with its block, waiting at its start
             start = block_start(clinic, stream.block)
             if start is None:
@@ -173,8 +178,9 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario,
             ctypes = ([pick(table, rows[i * ROW + _TYPE]) for i in range(n)] if n <= FEW
                       else pick_all(table, draws[:, _TYPE]))
             picked = patients.pick(draws[:, _PATIENT]).tolist()
+            first = 0
         env.process(_arrivals(clinic, stream.name, stream.channel, times, ctypes, picked,
-                              rows, stream.patience))
+                              rows, first, stream.patience))
 
 
 def block_start(clinic: Clinic, kind: str | None) -> float | None:
@@ -193,15 +199,20 @@ def flat_rows(draws: np.ndarray) -> array:
 
 
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],
-              patients: list[int], draws: array,
+              patients: list[int], draws: array, first: int,
               patience: Duration | None) -> Generator[Any, Any, None]:
-    """One demand stream's arrivals, in time order, each with its row of ``draws``. A
-    process per stream keeps one pending timer each in SimPy's event heap, not one per
-    contact of the day: a smaller heap makes every event's push and pop cheaper."""
+    """One demand stream's arrivals, in time order, each with its row of ``draws`` (the
+    first at place ``first``), in pieces of :data:`PIECE` draws: a contact waiting
+    weeks keeps its piece, not the day's or the chunk's draws. A process per stream keeps
+    one pending timer each in SimPy's event heap, not one per contact of the day: a
+    smaller heap makes every event's push and pop cheaper."""
     env = clinic.env
-    at = 0
+    piece, at = draws, PIECE  # a piece is cut before the first arrival
     for t, ctype, patient in zip(times, ctypes, patients):
         if t > env._now:
             yield t - env._now  # minutes asleep
-        clinic.arrive(stream, channel, ctype, draws, at, patient, patience)
+        if at == PIECE:
+            piece, at = draws[first:first + PIECE], 0
+            first += PIECE
+        clinic.arrive(stream, channel, ctype, piece, at, patient, patience)
         at += ROW

@@ -25,7 +25,7 @@ from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
-from sim.engine.demand import ROW, flat_rows, run_demand, schedule_demand
+from sim.engine.demand import PIECE, ROW, flat_rows, run_demand, schedule_demand
 from sim.engine.durations import Duration, durations_of
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario, Person, Route
@@ -48,22 +48,28 @@ ROW_BLOCK: Final = 64
 
 
 class RowSource:
-    """Decision rows for contacts of one endogenous source, one contact at a time: the
-    block they are in is ``rows``, and :meth:`next` says where the next one starts."""
+    """Decision rows for contacts of one endogenous source, one contact at a time, in
+    pieces of at most ``PIECE`` draws (``sim.engine.demand.PIECE``): the piece the next
+    row is in is ``rows``, and :meth:`next` says where it starts."""
 
-    __slots__ = ("_source", "rows", "_at")
+    __slots__ = ("_source", "_block", "_start", "rows", "_at")
 
     def __init__(self, streams: RandomStreams, source: str):
         self._source = streams.decision_rows(source)
+        self._block = array("d")  # rows taken from the source, cut into pieces
+        self._start = 0  # where the next piece starts in the block
         self.rows = array("d")
         self._at = 0
 
     def next(self) -> int:
         """Where the next row starts in ``rows`` (read ``rows`` after this call: a new
-        block replaces it when one runs out)."""
+        piece replaces it when one runs out)."""
         at = self._at
         if at >= len(self.rows):
-            self.rows, at = flat_rows(self._source.take(ROW_BLOCK)), 0
+            start = self._start
+            if start >= len(self._block):
+                self._block, start = flat_rows(self._source.take(ROW_BLOCK)), 0
+            self.rows, self._start, at = self._block[start:start + PIECE], start + PIECE, 0
         self._at = at + ROW
         return at
 
