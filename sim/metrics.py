@@ -289,7 +289,9 @@ class RunMetrics:
         #: the scenario's roles by kind and their costs, shared by its runs
         self.setup = _setup_of(model)
         self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
-        #: every answered call's wait, in order (doubles: a day's extend is one C loop)
+        #: every answered call's wait, in order (doubles, a day's added by ``fromlist``:
+        #: one C loop that reads the list's floats directly, where ``extend`` went through
+        #: the generic item protocol for each)
         self.answered_waits = array("d")
         #: working days a booked patient waits -> patients (a plain dict: a Counter's
         #: missing keys run Python code of its own)
@@ -304,6 +306,10 @@ class RunMetrics:
         self._days: dict[str | None, DayCells] = {}
         #: outcome -> its count today (reset as each measured day starts)
         self._tallies: dict[str, Tally] = {o: Tally() for o in OUTCOMES}
+        #: role -> a cell for each activity, for a day's minutes (reset as each day uses
+        #: them: a dozen cells made and freed for each role and day were a twentieth of a
+        #: short run's metric work)
+        self._role_minutes: dict[str, list[Cell]] = {}
 
     # --- a day ------------------------------------------------------------------------------
     def add(self, records: DayRecords) -> None:
@@ -382,7 +388,7 @@ class RunMetrics:
         day.ratio("callers_gave_up_rate", gave_up, callers)
         day.ratio("phone_wait_mean_min", math.fsum(waits), answered)
         day.ratio("phone_wait_all_mean_min", all_wait, offered)
-        self.answered_waits.extend(waits)
+        self.answered_waits.fromlist(waits)
         # access: same day ------------------------------------------------------------------
         needs = records.same_day
         seen_today = in_hours = 0
@@ -452,14 +458,14 @@ class RunMetrics:
         # a person's minutes come by activity in ACTIVITIES order (the engine's Worker.minutes()):
         # summed by position, not looked up by name twice for every activity and person
         # (in cells: machine floats, where a list of Python floats made one per addition)
-        time_by_role = {r: _activity_cells() for r in setup.roles}
+        time_by_role = {r: self._minutes_of(r) for r in setup.roles}
         available = dict.fromkeys(setup.roles, 0.0)
         overtime = dict.fromkeys(setup.roles, 0.0)
         cost = 0.0
         for _sid, _group, role, _team, start, end, left, time in records.staff:
             mine = time_by_role.get(role)
             if mine is None:
-                mine = time_by_role[role] = _activity_cells()
+                mine = time_by_role[role] = self._minutes_of(role)
             by_activity: dict[str, float] = time
             for i, minutes in enumerate(by_activity.values()):
                 mine[i].num += minutes
@@ -511,6 +517,16 @@ class RunMetrics:
         if patients:
             day.per_day("cost_per_patient_year_dkk",
                           cost * self.scenario.clinic.working_days_per_year / patients)
+
+    def _minutes_of(self, role: str) -> list[Cell]:
+        """``role``'s cells for a day's minutes by activity (ACTIVITIES order), at zero."""
+        cells = self._role_minutes.get(role)
+        if cells is None:
+            cells = self._role_minutes[role] = _activity_cells()
+        else:
+            for cell in cells:
+                cell.num = 0.0
+        return cells
 
     def _cells_on(self, weekday: str | None) -> DayCells:
         """The cells a day of ``weekday`` adds to (None: the run's alone)."""
