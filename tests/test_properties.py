@@ -134,16 +134,16 @@ def test_the_books_searches_are_bisects(slots, low, probe):
 @given(people=st.lists(st.integers(0, 130), max_size=20, unique=True))
 def test_an_idle_bucket_holds_its_people_in_order(people):
     """A bucket's bits: its first person and its people in order are the sorted indexes'
-    (beyond a machine word too: up to 130 people)."""
+    (in both words and beyond them: up to 130 people)."""
     from sim.engine.idle import Bucket
 
     bucket = Bucket()
     for index in people:
-        bucket.people |= 1 << index
+        bucket.add(index)
     assert bool(bucket) == bool(people)
     assert list(bucket.indexes()) == sorted(people)
     if people:
         assert bucket.first() == min(people)
     for index in people:
-        bucket.people &= ~(1 << index)
-    assert bucket.people == 0
+        bucket.discard(index)
+    assert not bucket and bucket.low == bucket.high == 0

@@ -11,41 +11,65 @@ slow down as a practice grows from 9 to 120 people.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Final, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.contacts import Work
     from sim.engine.staff import Worker
 
 
-class Bucket:
-    """The idle people of one (kind of work, role, team): bit ``i`` of ``people`` is set
-    while the person with index ``i`` is idle here. Sorted lists of indexes took a search
-    and an insertion or a deletion in each of a person's buckets (about 3.7) every time
-    they went idle or were woken, 7 % of a run; a bit is set or cleared in a few machine
-    operations (beyond 62 people a day, the integer grows past a machine word, and the
-    same operations stay right)."""
+#: People a word of a :class:`Bucket` holds: bits 0 to 61, the most a compiled engine's
+#: integer holds in place (a larger one is an object of its own, made anew by every bit
+#: operation on it).
+WORD: Final = 62
 
-    __slots__ = ("people",)
+
+class Bucket:
+    """The idle people of one (kind of work, role, team): bit ``i`` of ``low`` is set while
+    the person with index ``i`` is idle here, and bit ``i - WORD`` of ``high`` for the
+    people from :data:`WORD` on. Sorted lists of indexes took a search and an insertion or
+    a deletion in each of a person's buckets (about 3.7) every time they went idle or were
+    woken, 7 % of a run; a bit is set or cleared in a few machine operations. One integer
+    for everyone grew past a machine word beyond 62 people a day (120 at 80,000 patients),
+    and every operation on it then made a new object: two words keep up to 124 people in
+    place (beyond that, ``high`` grows, and the same operations stay right)."""
+
+    __slots__ = ("low", "high")
 
     def __init__(self) -> None:
-        self.people = 0
+        self.low = 0
+        self.high = 0
 
     def __bool__(self) -> bool:
-        return self.people != 0
+        return self.low != 0 or self.high != 0
+
+    def add(self, index: int) -> None:
+        if index < WORD:
+            self.low |= 1 << index
+        else:
+            self.high |= 1 << (index - WORD)
+
+    def discard(self, index: int) -> None:
+        if index < WORD:
+            self.low &= ~(1 << index)
+        else:
+            self.high &= ~(1 << (index - WORD))
 
     def first(self) -> int:
         """The lowest index idle here (the bucket is not empty)."""
-        people = self.people
-        return (people & -people).bit_length() - 1
+        low = self.low
+        if low != 0:
+            return (low & -low).bit_length() - 1
+        high = self.high
+        return WORD + (high & -high).bit_length() - 1
 
     def indexes(self) -> Iterator[int]:
         """The indexes idle here, lowest first."""
-        people = self.people
-        while people:
-            low = people & -people
-            yield low.bit_length() - 1
-            people ^= low
+        for word, base in ((self.low, 0), (self.high, WORD)):
+            while word:
+                lowest = word & -word
+                yield base + lowest.bit_length() - 1
+                word ^= lowest
 
 
 #: A route's buckets of one kind of work: (buckets made when it was laid out, the route's
@@ -82,7 +106,7 @@ class IdleIndex:
         for roles in self._buckets.values():
             for teams in roles.values():
                 for bucket in teams.values():
-                    bucket.people = 0
+                    bucket.low = bucket.high = 0
         self.count = 0
 
     def __len__(self) -> int:
@@ -131,16 +155,27 @@ class IdleIndex:
         while len(who) <= index:
             who.append(w)
         who[index] = w
-        bit = 1 << index
-        for bucket in self._buckets_of(w):
-            bucket.people |= bit
+        if index < WORD:
+            bit = 1 << index
+            for bucket in self._buckets_of(w):
+                bucket.low |= bit
+        else:
+            bit = 1 << (index - WORD)
+            for bucket in self._buckets_of(w):
+                bucket.high |= bit
         self.count += 1
 
     def remove(self, w: Worker) -> None:
         """``w`` is no longer idle: out of the buckets they were put in."""
-        bit = ~(1 << w.index)
-        for bucket in w.idle_buckets:
-            bucket.people &= bit
+        index = w.index
+        if index < WORD:
+            mask = ~(1 << index)
+            for bucket in w.idle_buckets:
+                bucket.low &= mask
+        else:
+            mask = ~(1 << (index - WORD))
+            for bucket in w.idle_buckets:
+                bucket.high &= mask
         self.count -= 1
 
     def best(self, kind: str, item: Work) -> Worker | None:
@@ -156,7 +191,7 @@ class IdleIndex:
         found: Worker | None = None
         found_rank, found_other, found_index = 0, False, 0  # what the choice is ordered by
         for rank, worker_team, bucket in layout[2]:
-            if bucket.people == 0:
+            if bucket.low == 0 and bucket.high == 0:
                 continue
             if found is not None and rank > found_rank:
                 break
