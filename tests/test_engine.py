@@ -1176,10 +1176,11 @@ def test_contacts_the_run_makes_read_their_rows_in_order_across_pieces():
     expected = RandomStreams(4, 2).decision_rows("follow_up").take(n).tolist()
     source = RowSource(RandomStreams(4, 2), "follow_up")
     for i in range(n):
-        at = source.next()
-        c = Contact(i, "follow_up", "acute", None, 0, 0.0, source.rows, at, i, None)
+        pieces = source.pieces()
+        at = pieces.next()
+        c = Contact(i, "follow_up", "acute", None, 0, 0.0, pieces.rows, at, i, None)
         assert [c.draw(k) for k in range(ROW)] == expected[i]
-        assert len(source.rows) <= PIECE
+        assert len(pieces.rows) <= PIECE
 
 
 def test_a_model_pickled_after_runs_leaves_its_id_keyed_caches_behind():

@@ -198,21 +198,47 @@ def flat_rows(draws: np.ndarray) -> array:
     return array("d", draws.tobytes())  # float64 rows, in order
 
 
+class DrawPieces:
+    """Rows of decision draws, one after another in ``draws`` from place ``first``,
+    handed out a contact at a time in pieces of at most :data:`PIECE` draws, cut as they
+    are needed: a contact keeps its piece (``rows`` as its row is handed out) and where its
+    row starts in it, so one waiting weeks keeps its piece, not the day's or the block's
+    draws."""
+
+    __slots__ = ("_draws", "_next", "rows", "_at")
+
+    def __init__(self, draws: array, first: int = 0) -> None:
+        self._draws = draws
+        self._next = first  # where the next piece starts in ``draws``
+        self.rows = array("d")  # the piece being handed out
+        self._at = 0  # where the next row starts in it
+
+    def next(self) -> int:
+        """Where the next row starts in ``rows`` (read ``rows`` after this call: a new
+        piece replaces it when one runs out)."""
+        at = self._at
+        if at >= len(self.rows):
+            start = self._next
+            self.rows, self._next, at = self._draws[start:start + PIECE], start + PIECE, 0
+        self._at = at + ROW
+        return at
+
+    def exhausted(self) -> bool:
+        """Whether every row of ``draws`` has been handed out."""
+        return self._at >= len(self.rows) and self._next >= len(self._draws)
+
+
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],
               patients: list[int], draws: array, first: int,
               patience: Duration | None) -> Generator[Any, Any, None]:
     """One demand stream's arrivals, in time order, each with its row of ``draws`` (the
-    first at place ``first``), in pieces of :data:`PIECE` draws: a contact waiting
-    weeks keeps its piece, not the day's or the chunk's draws. A process per stream keeps
-    one pending timer each in SimPy's event heap, not one per contact of the day: a
-    smaller heap makes every event's push and pop cheaper."""
+    first at place ``first``; see :class:`DrawPieces`). A process per stream keeps one
+    pending timer each in SimPy's event heap, not one per contact of the day: a smaller
+    heap makes every event's push and pop cheaper."""
     env = clinic.env
-    piece, at = draws, PIECE  # a piece is cut before the first arrival
+    pieces = DrawPieces(draws, first)
     for t, ctype, patient in zip(times, ctypes, patients):
         if t > env._now:
             yield t - env._now  # minutes asleep
-        if at == PIECE:
-            piece, at = draws[first:first + PIECE], 0
-            first += PIECE
-        clinic.arrive(stream, channel, ctype, piece, at, patient, patience)
-        at += ROW
+        at = pieces.next()
+        clinic.arrive(stream, channel, ctype, pieces.rows, at, patient, patience)

@@ -25,7 +25,7 @@ from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
 from sim.engine.contacts import CALENDAR_TASK, TASK, Contact
 from sim.engine.errors import ConservationError
-from sim.engine.demand import PIECE, ROW, flat_rows, run_demand, schedule_demand
+from sim.engine.demand import DrawPieces, flat_rows, run_demand, schedule_demand
 from sim.engine.durations import Duration, durations_of
 from sim.engine.idle import IdleIndex
 from sim.engine.model import CompiledScenario, Person, Route
@@ -48,30 +48,20 @@ ROW_BLOCK: Final = 64
 
 
 class RowSource:
-    """Decision rows for contacts of one endogenous source, one contact at a time, in
-    pieces of at most ``PIECE`` draws (``sim.engine.demand.PIECE``): the piece the next
-    row is in is ``rows``, and :meth:`next` says where it starts."""
+    """Decision rows for contacts of one endogenous source, one contact at a time, taken
+    from the source a block at a time."""
 
-    __slots__ = ("_source", "_block", "_start", "rows", "_at")
+    __slots__ = ("_source", "_pieces")
 
     def __init__(self, streams: RandomStreams, source: str):
         self._source = streams.decision_rows(source)
-        self._block = array("d")  # rows taken from the source, cut into pieces
-        self._start = 0  # where the next piece starts in the block
-        self.rows = array("d")
-        self._at = 0
+        self._pieces = DrawPieces(array("d"))
 
-    def next(self) -> int:
-        """Where the next row starts in ``rows`` (read ``rows`` after this call: a new
-        piece replaces it when one runs out)."""
-        at = self._at
-        if at >= len(self.rows):
-            start = self._start
-            if start >= len(self._block):
-                self._block, start = flat_rows(self._source.take(ROW_BLOCK)), 0
-            self.rows, self._start, at = self._block[start:start + PIECE], start + PIECE, 0
-        self._at = at + ROW
-        return at
+    def pieces(self) -> DrawPieces:
+        """The rows to hand the next contact from (its row: ``next()`` of them)."""
+        if self._pieces.exhausted():
+            self._pieces = DrawPieces(flat_rows(self._source.take(ROW_BLOCK)))
+        return self._pieces
 
 
 class Redial:
@@ -232,8 +222,9 @@ class RunState:
             rows = self._rows[source] = RowSource(self.streams, source)
         if isinstance(patient, Contact):
             patient = patient.patient
-        at = rows.next()
-        c = clinic.new_contact(source, ctype, rows.rows, at, patient)
+        pieces = rows.pieces()
+        at = pieces.next()
+        c = clinic.new_contact(source, ctype, pieces.rows, at, patient)
         c.stream = source
         return c
 
