@@ -88,6 +88,21 @@ def _check_clinic(s: Scenario) -> Iterator[Problem]:
                            "a closing time after the opening time", _span(opens, closes))
     if s.population.teams:
         yield from _sums_to_one(("population", "teams"), s.population.teams)
+    yield from _check_rates(s)
+
+
+def _check_rates(s: Scenario) -> Iterator[Problem]:
+    """A patient aged 70+ and morbid contacts the practice at ``relative_rate_70plus +
+    relative_rate_morbid - 1`` times the rest's rate (the two add as excesses over 1), so
+    where a list has both kinds of patient the sum must be above 1."""
+    p = s.population
+    if p.share_70plus > 0 and p.share_morbid > 0 and \
+            p.relative_rate_70plus + p.relative_rate_morbid <= 1:
+        yield _problem(("population", "relative_rate_morbid"),
+                       "relative_rate_70plus + relative_rate_morbid above 1 (a patient aged "
+                       "70+ and morbid contacts the practice at their sum - 1 times the "
+                       "rest's rate)",
+                       f"{p.relative_rate_70plus:g} + {p.relative_rate_morbid:g}")
 
 
 def _check_calendar(s: Scenario) -> Iterator[Problem]:
