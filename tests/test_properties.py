@@ -147,3 +147,48 @@ def test_an_idle_bucket_holds_its_people_in_order(people):
     for index in people:
         bucket.discard(index)
     assert not bucket and bucket.low == bucket.high == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(size=st.integers(1, 5000), old=st.floats(0, 1), morbid=st.floats(0, 1),
+       rate_old=st.floats(0.01, 100), rate_morbid=st.floats(0.01, 100),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_patient_drawn_is_the_binary_searchs(size, old, morbid, rate_old, rate_morbid, seed):
+    """The guide table finds, for every draw, the patient a binary search through the
+    running sums of contact rates finds: for random draws and for draws at, just below
+    and just above every sum, whatever the list's mix of rates."""
+    import numpy as np
+
+    from sim.engine.population import Patients
+    from sim.rng import RandomStreams
+
+    assume(rate_old + rate_morbid > 1)  # or no rate for patients aged 70+ and morbid
+    data = copy.deepcopy(BASE)
+    data["population"].update(list_size=size, share_70plus=old, share_morbid=morbid,
+                              relative_rate_70plus=rate_old, relative_rate_morbid=rate_morbid)
+    patients = Patients(CompiledScenario(scenario_from_dict(data)), RandomStreams(seed, 0))
+    sums = np.cumsum(patients.weight)
+    total = sums[-1]
+    at_sums = sums[:-1] / total
+    u = np.concatenate([np.random.default_rng(seed).random(2000), at_sums,
+                        np.nextafter(at_sums, 0), np.nextafter(at_sums, 1),
+                        [0.0, np.nextafter(1.0, 0)]])
+    u = u[(u >= 0) & (u < 1)]
+    expected = sums[:-1].searchsorted(u * total, side="right")
+    assert patients.pick(u).tolist() == expected.tolist()
+
+
+def test_a_patient_drawn_from_a_large_list_is_the_binary_searchs():
+    """The same at 80,000 patients, the list size the guide table is for."""
+    import numpy as np
+
+    from sim.engine.population import Patients
+    from sim.rng import RandomStreams
+
+    data = copy.deepcopy(BASE)
+    data["population"]["list_size"] = 80_000
+    patients = Patients(CompiledScenario(scenario_from_dict(data)), RandomStreams(3, 0))
+    sums = np.cumsum(patients.weight)
+    u = np.concatenate([np.random.default_rng(3).random(200_000), sums[:-1] / sums[-1]])
+    expected = sums[:-1].searchsorted(u * sums[-1], side="right")
+    assert (patients.pick(u) == expected).all()

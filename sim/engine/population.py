@@ -45,9 +45,9 @@ def _flag(n: int, share: float, generator: np.random.Generator) -> np.ndarray:
 
 
 class Patients:
-    __slots__ = ("size", "age70", "morbid", "weight", "cumulative", "team", "own_gp",
+    __slots__ = ("size", "age70", "morbid", "weight", "team", "own_gp",
                  "teams", "holders", "team_of", "own_gp_of", "complex_of", "own_clinicians",
-                 "own_others_of", "_total", "_below_last")
+                 "own_others_of", "_total", "_sums", "_scale", "_guide", "_steps")
 
     def __init__(self, model: CompiledScenario, streams: RandomStreams):
         pop = model.scenario.population
@@ -57,11 +57,7 @@ class Patients:
         weight = (1.0 + (pop.relative_rate_70plus - 1.0) * self.age70
                   + (pop.relative_rate_morbid - 1.0) * self.morbid)
         self.weight = weight
-        self.cumulative = np.cumsum(weight)
-        # for pick: the total weight, and the sums before the last patient's (a draw at or
-        # past them all goes to the last patient, so no clamping afterwards)
-        self._total = float(self.cumulative[-1]) if n else 0.0
-        self._below_last = self.cumulative[:-1]
+        self._guide_draws()
         self.teams: list[str] = list(pop.teams)
         self.team = np.full(n, -1, dtype=np.int32)
         order = streams.generator("population.team").permutation(n)
@@ -130,11 +126,44 @@ class Patients:
                 start += count
         return listed
 
+    def _guide_draws(self) -> None:
+        """A guide table for :meth:`pick`: the total weight cut into ``m`` equal buckets
+        (``m`` the power of two at or above the list size), each with how many running
+        sums lie below it. A draw then reads one bucket's entry and steps past the few
+        sums in that bucket, where a binary search through the whole list's sums missed
+        the cache at every level for a large list (100 ns a draw at 80,000 patients
+        against 22 at 6,000). The sums compared are the same, so the patient is the same."""
+        n = self.size
+        sums = np.cumsum(self.weight)
+        self._total = float(sums[-1]) if n else 0.0
+        # the sums before the last patient's count; a draw at or past them all is the
+        # last patient's: infinity in the last place stops every step there
+        below = sums[:-1]
+        if n:
+            sums[-1] = np.inf
+        self._sums = sums
+        m = 1 << max(0, (n - 1).bit_length())
+        self._scale = m / self._total if n else 0.0
+        # bucket of a sum: the same product a draw's bucket is found by, so a sum in a
+        # lower bucket than a draw's is never above the draw (the product is monotone)
+        counts = np.bincount((below * self._scale).astype(np.intp), minlength=m + 1)
+        self._guide = np.zeros(len(counts) + 1, dtype=np.int32)
+        np.cumsum(counts, out=self._guide[1:])
+        self._steps = int(counts.max()) if n else 0
+
     def pick(self, u: np.ndarray) -> np.ndarray:
-        """Patients for uniform draws ``u``, in proportion to their contact rates."""
+        """Patients for uniform draws ``u``, in proportion to their contact rates: the
+        number of running sums (all but the last) at or below ``u`` x the total, as
+        ``searchsorted(side="right")`` counts them. The guide gives a lower bound, and a
+        draw passes at most one bucket's sums, ``_steps`` of them."""
         if self.size == 0:
             return np.zeros(len(u), dtype=np.int64)
-        return self._below_last.searchsorted(u * self._total, side="right")
+        x = u * self._total
+        found = self._guide[(x * self._scale).astype(np.intp)]
+        sums = self._sums
+        for _ in range(self._steps):
+            found += sums[found] <= x
+        return found
 
     def team_name(self, patient: int) -> str | None:
         return self.team_of[patient]
