@@ -828,7 +828,7 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                "us_per_contact": 1e6 * cpu / contacts[n],
                "us_per_contact_pass": 1e6 * timing.best_cpu / contacts[n]}
         print(f"{n:>10,}{row['staff']:>7}{runs:>6}{contacts[n]:>10,}{row['cpu']:>8.2f}"
-              f"{row['us_per_contact']:>16.1f}{row['us_per_contact_pass']:>11.1f}", flush=True)
+              f"{row['us_per_contact']:>16.2f}{row['us_per_contact_pass']:>11.2f}", flush=True)
         rows.append(row)
     costs = [r["us_per_contact"] for r in rows]
     by_pass = [r["us_per_contact_pass"] for r in rows]
@@ -840,8 +840,8 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                        "week(s), about the same contacts at every N; CPU time per contact "
                        f"arisen, each day's best of {repeats} passes with the sizes taking "
                        "turns",
-                       note=f"whole passes' best: {max(by_pass) / min(by_pass):.2f}",
-                       digits=2))
+                       note=f"whole passes' best: {max(by_pass) / min(by_pass):.3f}",
+                       digits=3))
     return rows
 
 
@@ -850,7 +850,7 @@ def scale_table(rows: list[dict]) -> str:
              "(each day's best) | (best whole pass) |",
              "| ---: | ---: | ---: | ---: | ---: |"]
     lines += [f"| {r['list_size']:,} | {r['staff']} | {r['contacts']:,} | "
-              f"{r['us_per_contact']:.1f} | {r['us_per_contact_pass']:.1f} |" for r in rows]
+              f"{r['us_per_contact']:.2f} | {r['us_per_contact_pass']:.2f} |" for r in rows]
     return "\n".join(lines)
 
 
