@@ -129,8 +129,8 @@ class Patients:
     def _guide_draws(self) -> None:
         """A guide table for :meth:`pick`: the total weight cut into ``m`` equal buckets
         (``m`` the power of two at or above the list size), each with how many running
-        sums lie below it. A draw then reads one bucket's entry and steps past the few
-        sums in that bucket, where a binary search through the whole list's sums missed
+        sums fall in the buckets before it. A draw then reads its bucket's entry and steps
+        past the few sums in that bucket, where a binary search through the whole list's sums missed
         the cache at every level for a large list (100 ns a draw at 80,000 patients
         against 22 at 6,000). The sums compared are the same, so the patient is the same."""
         n = self.size
@@ -155,7 +155,7 @@ class Patients:
         """Patients for uniform draws ``u``, in proportion to their contact rates: the
         number of running sums (all but the last) at or below ``u`` x the total, as
         ``searchsorted(side="right")`` counts them. The guide gives a lower bound, and a
-        draw passes at most one bucket's sums, ``_steps`` of them."""
+        draw steps past at most its own bucket's sums: ``_steps``, the most any holds."""
         if self.size == 0:
             return np.zeros(len(u), dtype=np.int64)
         x = u * self._total
