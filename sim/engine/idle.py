@@ -1,12 +1,13 @@
-"""Who is idle, indexed so that the best idle person for new work is found without
-scanning everyone.
+"""Who is idle, indexed so that the best idle person for new work is found without scanning
+everyone.
 
 Idle people sit in buckets by (kind of work their block takes, role, team); a bucket holds
 their indexes as bits (:class:`Bucket`): going idle and being woken set and clear a bit in
-each of the person's buckets, and a bucket's first person is its lowest bit. The best person for an item is the one with the lowest rank of its route, then of the
-item's own team (when it has one), then the lowest index: the same choice as scanning
-every idle person with that key, at the cost of a few bucket lookups, so dispatch does not
-slow down as a practice grows from 9 to 120 people.
+each of the person's buckets, and a bucket's first person is its lowest bit. The best
+person for an item is the one with the lowest rank of its route, then of the item's own
+team (when it has one), then the lowest index: the same choice as scanning every idle
+person with that key, at the cost of a few bucket lookups, so dispatch does not slow down
+as a practice grows from 9 to 120 people.
 """
 from __future__ import annotations
 

@@ -130,9 +130,10 @@ class Patients:
         """A guide table for :meth:`pick`: the total weight cut into ``m`` equal buckets
         (``m`` the power of two at or above the list size), each with how many running
         sums fall in the buckets before it. A draw then reads its bucket's entry and steps
-        past the few sums in that bucket, where a binary search through the whole list's sums missed
-        the cache at every level for a large list (100 ns a draw at 80,000 patients
-        against 22 at 6,000). The sums compared are the same, so the patient is the same."""
+        past the few sums in that bucket, where a binary search through the whole list's
+        sums missed the cache at every level for a large list (100 ns a draw at 80,000
+        patients against 22 at 6,000). The sums compared are the same, so the patient is
+        the same."""
         n = self.size
         sums = np.cumsum(self.weight)
         self._total = float(sums[-1]) if n else 0.0
