@@ -135,17 +135,17 @@ def test_the_books_searches_are_bisects(slots, low, probe):
 def test_an_idle_bucket_holds_its_people_in_order(people):
     """A bucket's bits: its first person and its people in order are the sorted indexes'
     (in both words and beyond them: up to 130 people)."""
-    from sim.engine.idle import Bucket
+    from sim.engine.idle import Bucket, clear_idle, set_idle
 
     bucket = Bucket()
     for index in people:
-        bucket.add(index)
+        set_idle([bucket], index)
     assert bool(bucket) == bool(people)
     assert list(bucket.indexes()) == sorted(people)
     if people:
         assert bucket.first() == min(people)
     for index in people:
-        bucket.discard(index)
+        clear_idle([bucket], index)
     assert not bucket and bucket.low == bucket.high == 0
 
 
