@@ -34,6 +34,21 @@ def test_counting_pass_counts_a_run_of_days(benchmark_engine):
     assert contacts > 0 and counter.steps > 2 * contacts  # several events a contact
 
 
+def test_run_days_marks_each_runs_first_day(benchmark_engine):
+    """[4]'s later days leave out exactly each run's first day (which sets the run up)."""
+    scenario = load_scenario("default")
+    model = CompiledScenario(scenario)
+    calendar = benchmark_engine.engine_calendar(scenario, 1)
+    times: list[float] = []
+    days: list[tuple[bool, int]] = []
+    contacts = benchmark_engine.run_days(model, 1, 3, calendar, per_day=times,
+                                         day_contacts=days)
+    per_run = calendar.total_days
+    assert len(days) == len(times) == 3 * per_run
+    assert [first for first, _arisen in days] == ([True] + [False] * (per_run - 1)) * 3
+    assert sum(arisen for _first, arisen in days) == contacts
+
+
 def test_scaled_practice_keeps_patients_per_person(benchmark_engine):
     """[4] compares list sizes with the staff in proportion: the same patients per person at
     every size (the default's 9 people for 6,000 patients: 3 for 2,000, 120 for 80,000)."""
