@@ -165,9 +165,3 @@ class Patients:
         for _ in range(self._steps):
             found += sums[found] <= x
         return found
-
-    def team_name(self, patient: int) -> str | None:
-        return self.team_of[patient]
-
-    def own_gp_id(self, patient: int) -> str | None:
-        return self.own_gp_of[patient]
