@@ -440,6 +440,7 @@ ONE_RUN_EACH_CODE = textwrap.dedent("""
         for records in simulate_run(*args, **kwargs):
             contacts[name] += records.arisen
             yield records
+            del records  # not held through the next day: run_one frees them before it
 
     replications.simulate_run = counted
     for name in names:

@@ -371,11 +371,13 @@ def run_days(model: CompiledScenario, seed: int, runs: int, calendar: RunCalenda
             records = next(days, None)
             if records is None:
                 break
+            arisen = records.arisen
+            del records  # freed before the next day, as run_one frees them, and timed
             if per_day is not None:
                 per_day.append(time.process_time() - d0)
             if day_contacts is not None:
-                day_contacts.append((first, records.arisen))
-            contacts += records.arisen
+                day_contacts.append((first, arisen))
+            contacts += arisen
             first = False
     return contacts
 
@@ -639,13 +641,15 @@ def run_timed(model: CompiledScenario, seed: int, replication: int, calendar: Ru
     while True:
         c0 = time.process_time()
         records = next(days, None)
-        if records is not None and metrics:
+        done = records is None
+        if not done and metrics:
             run.add(records)
             staff.add(records)
             if keep_days:
                 kept.append(replications.day_row(records))
+        del records  # freed within its day's step, as run_one frees each day's records
         times.append(time.process_time() - c0)
-        if records is None:
+        if done:
             break
     if not metrics:
         return None

@@ -458,3 +458,4 @@ def simulate_run(model: CompiledScenario, seed: int, replication: int,
         if index == last:
             state.finish_run(records)
         yield records
+        del records, clinic  # freed now, not kept through the next day (see run_one)

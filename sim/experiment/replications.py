@@ -87,6 +87,10 @@ def run_one(model: CompiledScenario, seed: int, replication: int, calendar: RunC
             days.append(day_row(records))
         if event_log and records.day.measured:
             _keep_tables(tables, records, replication)
+        # freed now, while the day's records are still in the cache, rather than after the
+        # next day (the loop's name held them while the next day ran): 3-5 % of a day's
+        # time, measured in [4]
+        del records
     rows = [(replication, *row) for row in metrics.rows()]
     return RunOutput(replication, rows, staff.rows(replication), days, tables)
 
