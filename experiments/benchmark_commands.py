@@ -394,7 +394,7 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
         ones, twos = taking_turns(exe + args, SMALL_PAIRS[mode])
         found = ratios_by_pair(ones, twos)
         ratio = statistics.median(found)
-        ratios.append((ratio, f"clinicsim {' '.join(args)}: {ratio:.2f} (pairs "
+        ratios.append((ratio, f"clinicsim {' '.join(args)}: {ratio:.3f} (pairs "
                               f"{found[0]:.2f}-{found[-1]:.2f}; -j 1 "
                               f"{statistics.median(o.seconds for o in ones):.2f} s, -j 2 "
                               f"{statistics.median(o.seconds for o in twos):.2f} s)"))
@@ -403,7 +403,7 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
     figures.add(Figure(1, "-j 2 time / -j 1 time on small runs (worst)", worst[0], "x", "<=",
                        TARGET_SMALL_RATIO, "; ".join(r[1] for r in ratios)
                        + f"; wall clock, median over {SMALL_PAIRS[mode]} alternating pairs "
-                         "of each pair's -j 2 time over its -j 1 time"))
+                         "of each pair's -j 2 time over its -j 1 time", digits=3))
     print(flush=True)
 
 
