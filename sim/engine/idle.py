@@ -189,7 +189,7 @@ class IdleIndex:
         found: Worker | None = None
         found_rank, found_other, found_index = 0, False, 0  # what the choice is ordered by
         for rank, worker_team, bucket in layout[2]:
-            if bucket.low == 0 and bucket.high == 0:
+            if bucket.low == 0 and bucket.high == 0:  # Bucket.__bool__, read in place
                 continue
             if found is not None and rank > found_rank:
                 break
