@@ -29,6 +29,22 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def cache_sizes() -> str:
+    """The first CPU's caches by level, as the kernel lists them (e.g. "L1d 48K, L2 2048K,
+    L3 491520K"): [4]'s cost per contact turns on whether a day's objects fit in a core's
+    cache, so a figure read on one machine is traced to the caches it had."""
+    caches = []
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            level, kind, size = ((index / name).read_text(encoding="utf-8").strip()
+                                 for name in ("level", "type", "size"))
+        except OSError:
+            continue
+        if kind != "Instruction":
+            caches.append(f"L{level}{'d' if kind == 'Data' else ''} {size}")
+    return ", ".join(caches) or "caches unknown"
+
+
 def available_cpus() -> int:
     """CPUs this process may run on (its affinity mask), which caps ``--jobs``."""
     try:
@@ -89,7 +105,7 @@ def print_header(title: str, mode: str) -> None:
     print(f"python:    {sys.executable}")
     print(f"platform:  {platform.platform()}")
     print(f"machine:   {cpu_model()}; {os.cpu_count()} logical CPUs, {available_cpus()} "
-          "available to this process")
+          f"available to this process; caches {cache_sizes()}")
     print(f"load avg:  {load_average()} (1, 5, 15 min) at start")
     print(f"mode:      {mode}")
     print(flush=True)

@@ -20,7 +20,10 @@ engine    [5] clinicsim's SimPy event rate against bare SimPy's (an M/M/3 queue 
 metrics   [3] run_one (engine + RunMetrics) against simulate_run alone, for every case;
           each step of a run (a day, the set-up, the rows) its best over passes.
 scale     [4] CPU time per contact from 2,000 to 80,000 listed patients, staff in
-          proportion; each simulated day's best time over passes that take turns.
+          proportion; each simulated day's best time over passes that take turns. Beside
+          it, what the cost is made of: the same days keeping no records, a day's memory
+          (traced) against the core's caches, and the machine's own curve (the same
+          plain-Python work per item in days of as many items).
 year      [8] a 52-week year of the largest case: CPU seconds of one run_one.
 commands  [1] ``clinicsim run -j 2`` against ``-j 1``; [2] start-up of the command line;
           [6] whole workloads on 2 cores. Whole processes, timed by wall clock, in
@@ -68,7 +71,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import simpy
 
 from bench_figures import Figure, Figures  # beside this script
-from bench_machine import REPO, load_average, print_header
+from bench_machine import REPO, cache_sizes, load_average, print_header
 from benchmark_commands import add_workload_options
 
 if TYPE_CHECKING:
@@ -113,6 +116,12 @@ SCALE_REPEATS = {"full": 5, "quick": 3}
 #: [4] Runs at the largest list size; smaller lists run proportionally more runs, so every
 #: list size simulates about the same number of contacts (and of timing).
 SCALE_RUNS_AT_LARGEST = 1
+#: [4] A day's memory: the days of the long run measured after its first few (untimed,
+#: traced): days skipped, then days measured.
+SCALE_MEMORY_DAYS = (3, 8)
+#: [4] The machine's own curve: items of the same plain-Python work per pass at every
+#: day size (about 40 of the largest list's days).
+CONTROL_ITEMS = 150_000
 #: [8] The year: 52 measured weeks after no warm-up, replication 0 of seed 1.
 YEAR_WEEKS = 52
 #: Timed repeats (the best counts), full and quick.
@@ -356,15 +365,17 @@ def engine_calendar(scenario: Scenario, weeks: int) -> RunCalendar:
 
 def run_days(model: CompiledScenario, seed: int, runs: int, calendar: RunCalendar,
              event_log: bool = False, per_day: list[float] | None = None,
-             day_contacts: list[tuple[bool, int]] | None = None) -> int:
+             day_contacts: list[tuple[bool, int]] | None = None,
+             warmup_records: bool = True) -> int:
     """Simulate ``runs`` runs; return the contacts that arose (and each day's CPU time,
     and whether it was its run's first day with the contacts that arose in it: a run's
-    first day also sets the run up)."""
+    first day also sets the run up). Without ``warmup_records`` the warm-up days keep no
+    contact-level records (``simulate_run``'s ``warmup_detail``)."""
     from sim.engine import simulate_run
 
     contacts = 0
     for r in range(runs):
-        days = simulate_run(model, seed, r, calendar, event_log)
+        days = simulate_run(model, seed, r, calendar, event_log, warmup_records)
         first = True
         while True:
             d0 = time.process_time()
@@ -803,6 +814,7 @@ def best_steps(passes: list[list[float]]) -> float:
 def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list[dict]:
     from sim import load_scenario
     from sim.engine import CompiledScenario
+    from sim.experiment.replications import run_calendar
 
     base = load_scenario("default")
     weeks, repeats = SCALE_WEEKS[mode], SCALE_REPEATS[mode]
@@ -811,18 +823,22 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
           f"staff x list size / {base.population.list_size:,} (rounded); runs of {weeks} "
           f"week(s), no warm-up; CPU time of each day, best of {repeats} passes with the "
           "sizes taking turns (and of each whole pass); and the same contacts in one run "
-          "of as many weeks, which sets a run up once")
+          "of as many weeks, which sets a run up once, with and without its records kept; "
+          "a day's memory traced in a pass of its own")
     print(f"{'list size':>10}{'staff':>7}{'runs':>6}{'contacts':>10}{'CPU s':>8}"
-          f"{'us per contact':>16}{'best pass':>11}{'one run':>9}{'its later days':>16}")
+          f"{'us per contact':>16}{'best pass':>11}{'one run':>9}{'its later days':>16}"
+          f"{'without records':>17}{'a day, MB':>12}")
     sizes = []
     for n in SCALE_LIST_SIZES:
         scenario = scaled_scenario(base, n)
         model = CompiledScenario(scenario)
         runs = max(1, round_half_up(SCALE_RUNS_AT_LARGEST * largest / n))
         short, long = engine_calendar(scenario, weeks), engine_calendar(scenario, weeks * runs)
+        # the long run again as warm-up, which keeps no records (and a measured week after)
+        no_records = run_calendar(scenario, 1, weeks * runs)
         run_days(model, args.seed, 1, short)  # builds the compiled tables: not timed
-        sizes.append((n, scenario, model, runs, ((short, runs), (long, 1)),
-                      Timing(), ([], [])))
+        sizes.append((n, scenario, model, runs, ((short, runs), (long, 1), (no_records, 1)),
+                      Timing(), ([], [], [])))
     # The list sizes take turns within each repeat (in reverse order every other repeat),
     # so a drift in the machine's speed hits them alike rather than the last sizes only.
     contacts: dict[tuple[int, int], int] = {}
@@ -838,11 +854,11 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                 # (the whole-pass best is the short runs' alone)
                 with timed_pass(timing if k == 0 else Timing()):
                     contacts[n, k] = run_days(model, args.seed, runs, calendar, per_day=days,
-                                              day_contacts=marks)
+                                              day_contacts=marks, warmup_records=k != 2)
                 passes[k].append(days)
                 day_contacts[n, k] = marks
     rows = []
-    for n, scenario, _model, runs, _workloads, timing, passes in sizes:
+    for n, scenario, model, runs, workloads, timing, passes in sizes:
         cpu, cpu_long = best_steps(passes[0]), best_steps(passes[1])
         firsts = [first for first, _arisen in day_contacts[n, 0]]
         first_cpu = best_steps([[t for t, first in zip(days, firsts) if first]
@@ -853,23 +869,36 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
         long_later_cpu = best_steps([[t for t, first in zip(days, long_firsts) if not first]
                                      for days in passes[1]])
         long_later = sum(arisen for first, arisen in day_contacts[n, 1] if not first)
+        later_days = sum(not first for first, _arisen in day_contacts[n, 1])
+        # the same days without their records: the bare run's warm-up after its first day
+        bare = [not first and not day.measured
+                for (first, _arisen), day in zip(day_contacts[n, 2], workloads[2][0].days())]
+        bare_cpu = best_steps([[t for t, keep in zip(days, bare) if keep]
+                               for days in passes[2]])
+        bare_contacts = sum(arisen for (_first, arisen), keep in zip(day_contacts[n, 2], bare)
+                            if keep)
         row = {"list_size": n, "staff": staff_count(scenario), "runs": runs,
                "contacts": contacts[n, 0], "cpu": cpu,
                "us_per_contact": 1e6 * cpu / contacts[n, 0],
                "us_per_contact_pass": 1e6 * timing.best_cpu / contacts[n, 0],
                "us_per_contact_one_run": 1e6 * cpu_long / contacts[n, 1],
                "us_per_contact_steady": 1e6 * long_later_cpu / long_later,
+               "us_per_contact_bare": 1e6 * bare_cpu / bare_contacts,
                "first_day_ms": 1e3 * first_cpu / firsts.count(True),
-               "later_day_ms": 1e3 * (cpu - first_cpu) / firsts.count(False)}
+               "later_day_ms": 1e3 * (cpu - first_cpu) / firsts.count(False),
+               "contacts_a_day": long_later / later_days,
+               "day_mb": day_memory(model, args.seed, workloads[1][0]) / 1e6}
         print(f"{n:>10,}{row['staff']:>7}{runs:>6}{contacts[n, 0]:>10,}{row['cpu']:>8.2f}"
               f"{row['us_per_contact']:>16.2f}{row['us_per_contact_pass']:>11.2f}"
               f"{row['us_per_contact_one_run']:>9.2f}"
-              f"{row['us_per_contact_steady']:>16.2f}", flush=True)
+              f"{row['us_per_contact_steady']:>16.2f}{row['us_per_contact_bare']:>17.2f}"
+              f"{row['day_mb']:>12.2f}", flush=True)
         rows.append(row)
     costs = [r["us_per_contact"] for r in rows]
     by_pass = [r["us_per_contact_pass"] for r in rows]
     one_run = [r["us_per_contact_one_run"] for r in rows]
     steady = [r["us_per_contact_steady"] for r in rows]
+    bare_costs = [r["us_per_contact_bare"] for r in rows]
     smallest = rows[0]
     figures.add(Figure(4, "CPU time per contact, largest / smallest over 2,000-80,000 patients",
                        max(costs) / min(costs), "x", "<=", TARGET_SCALE_RATIO,
@@ -885,6 +914,16 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                        f"{smallest['later_day_ms']:.2f} ms",
                        digits=3))
     low, high = rows[steady.index(min(steady))], rows[steady.index(max(steady))]
+    # the machine alone: the same plain-Python work per item in days as large as each
+    # list size's (its ratio is what a day's objects outgrowing the cache cost here)
+    control = memory_control([max(1, round(r["contacts_a_day"])) for r in rows], repeats)
+    for r, per_item in zip(rows, control):
+        r["control_ns"] = 1e9 * per_item
+    day_sizes = ", ".join(f"{round(r['contacts_a_day']):,}" for r in rows)
+    per_item = ", ".join(f"{r['control_ns']:.0f}" for r in rows)
+    print(f"the same plain-Python work per item in days of as many items as each size's "
+          f"contacts a day ({day_sizes}): {per_item} ns an item; caches {cache_sizes()}",
+          flush=True)
     figures.add(Figure(4, "the same, in a run under way: one run per list size, after its "
                        "first day", max(steady) / min(steady), "x", "<=", TARGET_SCALE_RATIO,
                        "as above, each list size's runs made one run of as many weeks "
@@ -897,19 +936,94 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                        f"({low['us_per_contact_steady']:.2f} us), highest at "
                        f"{high['list_size']:,} ({high['us_per_contact_steady']:.2f} us); "
                        "one run with its first day: "
-                       f"{max(one_run) / min(one_run):.3f}",
+                       f"{max(one_run) / min(one_run):.3f}; the same days keeping no "
+                       f"records: {max(bare_costs) / min(bare_costs):.3f}; a day's memory "
+                       f"{smallest['day_mb']:.2f} MB at {smallest['list_size']:,} patients, "
+                       f"{rows[-1]['day_mb']:.2f} MB at {rows[-1]['list_size']:,} (caches "
+                       f"{cache_sizes()}); the machine alone, the same plain-Python work per "
+                       f"item in days of {round(rows[-1]['contacts_a_day']):,} items against "
+                       f"{round(smallest['contacts_a_day']):,}: "
+                       f"{rows[-1]['control_ns'] / smallest['control_ns']:.3f}",
                        digits=3))
     return rows
+
+
+def day_memory(model: CompiledScenario, seed: int, calendar: RunCalendar) -> float:
+    """Bytes a day of a run under way takes at its peak above what it started with: the
+    mean over :data:`SCALE_MEMORY_DAYS` of traced memory (every Python object and NumPy
+    buffer the day makes, its records among them), the collector paused as in a run."""
+    import tracemalloc
+
+    from sim.engine import collector_paused, simulate_run
+
+    skip, measured = SCALE_MEMORY_DAYS
+    gc.collect()
+    peaks = []
+    with collector_paused():
+        days = simulate_run(model, seed, 0, calendar)
+        for _ in range(skip):
+            next(days)
+        tracemalloc.start()
+        try:
+            for _ in range(measured):
+                tracemalloc.reset_peak()
+                start = tracemalloc.get_traced_memory()[0]
+                records = next(days, None)
+                if records is None:
+                    break
+                peaks.append(tracemalloc.get_traced_memory()[1] - start)
+                del records
+        finally:
+            tracemalloc.stop()
+        days.close()
+    return statistics.fmean(peaks)
+
+
+def _control_day(n: int, start: float) -> None:
+    """A day of ``n`` items of plain-Python work, all kept until the day ends: each item's
+    objects are a contact's records as the engine keeps them (a 16-field contact tuple, a
+    call and two tasks of 5 fields, eight new floats)."""
+    contacts, calls, tasks = [], [], []
+    for i in range(n):
+        t = start + i / n
+        contacts.append((i, "phone", "acute", "team", 3, t, "seen", t + 1.0, t + 0.5, "gp",
+                         7, True, i, 1, False, 2))
+        calls.append((i, t, t + 0.1, "secretary", t + 0.2))
+        tasks.append((4, "consult", i, t + 0.5, t + 1.0))
+        tasks.append((2, "triage", i, t + 0.1, t + 0.2))
+
+
+def memory_control(day_sizes: list[int], repeats: int) -> list[float]:
+    """Seconds of CPU an item of :func:`_control_day` takes, in days of each size (best of
+    ``repeats`` passes of :data:`CONTROL_ITEMS` items, the sizes taking turns): the work
+    per item is the same at every size, so the ratio between sizes is what this machine
+    does to a day's objects as they outgrow a core's cache, whatever the engine does."""
+    from sim.engine import collector_paused
+
+    best = [math.inf] * len(day_sizes)
+    for rep in range(repeats):
+        order = list(enumerate(day_sizes))
+        for k, n in (order if rep % 2 == 0 else order[::-1]):
+            days = max(1, CONTROL_ITEMS // n)
+            gc.collect()
+            with collector_paused():
+                c0 = time.process_time()
+                for d in range(days):
+                    _control_day(n, float(d))
+                best[k] = min(best[k], (time.process_time() - c0) / (days * n))
+    return best
 
 
 def scale_table(rows: list[dict]) -> str:
     lines = ["| listed patients | staff | contacts simulated | µs CPU per contact "
              "(each day's best) | (best whole pass) | (the same contacts in one run) | "
-             "(that run after its first day) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "(that run after its first day) | (the same, keeping no records) | "
+             "contacts a day | a day's memory, MB | the same plain-Python work per item, ns |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     lines += [f"| {r['list_size']:,} | {r['staff']} | {r['contacts']:,} | "
               f"{r['us_per_contact']:.2f} | {r['us_per_contact_pass']:.2f} | "
-              f"{r['us_per_contact_one_run']:.2f} | {r['us_per_contact_steady']:.2f} |"
+              f"{r['us_per_contact_one_run']:.2f} | {r['us_per_contact_steady']:.2f} | "
+              f"{r['us_per_contact_bare']:.2f} | {r['contacts_a_day']:,.0f} | {r['day_mb']:.2f} | {r['control_ns']:.0f} |"
               for r in rows]
     return "\n".join(lines)
 

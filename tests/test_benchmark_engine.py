@@ -109,3 +109,21 @@ def test_timing_the_metric_code_leaves_run_one_as_it_was(benchmark_engine):
     assert (replications.RunMetrics, replications.StaffTime) == originals
     assert (timed.rows, timed.staff) == (plain.rows, plain.staff)
     assert spent[0] > 0.0
+
+
+def test_a_days_memory_grows_with_the_practice(benchmark_engine):
+    """[4]'s day's memory is the day's own: a practice ten times the size (its staff in
+    proportion) makes several times the objects a day."""
+    base = load_scenario("default")
+    sizes = {}
+    for list_size in (2_000, 20_000):
+        scenario = benchmark_engine.scaled_scenario(base, list_size)
+        calendar = benchmark_engine.engine_calendar(scenario, 3)
+        sizes[list_size] = benchmark_engine.day_memory(CompiledScenario(scenario), 1, calendar)
+    assert 0 < sizes[2_000] and 4 * sizes[2_000] < sizes[20_000]
+
+
+def test_memory_control_times_each_day_size(benchmark_engine, monkeypatch):
+    monkeypatch.setattr(benchmark_engine, "CONTROL_ITEMS", 2_000)
+    per_item = benchmark_engine.memory_control([10, 1_000], repeats=2)
+    assert len(per_item) == 2 and all(0 < t < 1e-3 for t in per_item)
