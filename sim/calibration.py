@@ -341,10 +341,10 @@ def _pooled_figures(scenario: Scenario, measured: list[dict], replications: int,
             for records in simulate_run(model, seed, r, calendar):
                 if metrics is not None:
                     metrics.add(records)
-                if not records.day.measured:
-                    continue
-                for i, t in enumerate(measured):
-                    sums[i] += figures[t["kind"]](records, scenario, t)
+                if records.day.measured:
+                    for i, t in enumerate(measured):
+                        sums[i] += figures[t["kind"]](records, scenario, t)
+                del records  # freed before the next day runs, as run_one frees them
             with np.errstate(invalid="ignore", divide="ignore"):
                 values[0, r] = sums[:, 0] / sums[:, 1]
             weights[0, r] = sums[:, 1]
