@@ -545,3 +545,24 @@ def test_trainees_may_see_every_patient_a_gp_sees():
         for degree, routes in d["delegation"]["routes"].items():
             if "gp" in routes.get(ctype, []) and ctype != "chronic_review":
                 assert "trainee" in routes[ctype], (degree, ctype)
+
+
+def test_a_name_is_one_string_object_wherever_the_files_give_it():
+    """A contact type named in a demand mix (base.yaml) and as a key of contact_types
+    (perhaps in the case's own file) is one object, so the engine's look-ups by name
+    recognise it without comparing characters; the same for a dict built at run time."""
+    scenario = load_scenario("case05")
+    keys = {name: name for name in scenario.contact_types}
+    mixed = [name for stream in scenario.demand.values() for name in stream.mix]
+    assert mixed and all(keys[name] is name for name in mixed)
+
+    import sys
+
+    from sim.scenario.loading import _interned
+
+    built = "".join(["acu", "te"])  # a string made at run time, not interned
+    assert built is not sys.intern("acute")
+    data = _interned({built: [built, 1.5], "x": ("".join(["a", "b"]),)})
+    (key, value), = [(k, v) for k, v in data.items() if k == "acute"]
+    assert key is sys.intern("acute") and value[0] is key and value[1] == 1.5
+    assert data["x"] == ("ab",)  # a tuple is left as it is

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -410,7 +411,7 @@ def scenario_from_dict(
     """Validate a mapping as a scenario; raise :class:`ScenarioError` with every problem."""
     origin = origin or {}
     try:
-        scenario = Scenario.model_validate(dict(data))
+        scenario = Scenario.model_validate(_interned(dict(data)))
     except ValidationError as err:
         raise ScenarioError(misspelled_entries(validation_problems(
             err, data, Scenario, lambda loc: _origin_file(origin, loc, source)), data)) from None
@@ -421,6 +422,24 @@ def scenario_from_dict(
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _interned(data: Any) -> Any:
+    """``data`` with every string in its mappings and lists interned (``sys.intern``).
+
+    The engine looks names up in dicts for every contact (its type's durations, a route's
+    queue, a role's slots). A name read in one place (a contact type's key) and the same
+    name read in another (a demand mix's entry, possibly from another file) are two string
+    objects, and a look-up then compares their characters; interned, they are one object,
+    which a look-up recognises at once. Equal strings stay equal, so nothing else changes:
+    about 0.7 % of a run's instructions."""
+    if isinstance(data, str):
+        return sys.intern(data)
+    if type(data) is dict:
+        return {_interned(key): _interned(value) for key, value in data.items()}
+    if type(data) is list:
+        return [_interned(value) for value in data]
+    return data
 
 
 def scenario_file(reference: str | Path) -> Path:
