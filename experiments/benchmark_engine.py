@@ -870,13 +870,14 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                                      for days in passes[1]])
         long_later = sum(arisen for first, arisen in day_contacts[n, 1] if not first)
         later_days = sum(not first for first, _arisen in day_contacts[n, 1])
-        # the same days without their records: the bare run's warm-up after its first day
-        bare = [not first and not day.measured
-                for (first, _arisen), day in zip(day_contacts[n, 2], workloads[2][0].days())]
-        bare_cpu = best_steps([[t for t, keep in zip(days, bare) if keep]
+        # the same days without their records: the no-records run's warm-up days after
+        # its first
+        unrecorded = [not first and not day.measured for (first, _arisen), day
+                      in zip(day_contacts[n, 2], workloads[2][0].days())]
+        bare_cpu = best_steps([[t for t, keep in zip(days, unrecorded) if keep]
                                for days in passes[2]])
-        bare_contacts = sum(arisen for (_first, arisen), keep in zip(day_contacts[n, 2], bare)
-                            if keep)
+        bare_contacts = sum(arisen for (_first, arisen), keep
+                            in zip(day_contacts[n, 2], unrecorded) if keep)
         row = {"list_size": n, "staff": staff_count(scenario), "runs": runs,
                "contacts": contacts[n, 0], "cpu": cpu,
                "us_per_contact": 1e6 * cpu / contacts[n, 0],
@@ -957,6 +958,7 @@ def day_memory(model: CompiledScenario, seed: int, calendar: RunCalendar) -> flo
     from sim.engine import collector_paused, simulate_run
 
     skip, measured = SCALE_MEMORY_DAYS
+    skip = min(skip, calendar.total_days - 1)  # a short run: at least its last day
     gc.collect()
     peaks = []
     with collector_paused():
@@ -1023,7 +1025,8 @@ def scale_table(rows: list[dict]) -> str:
     lines += [f"| {r['list_size']:,} | {r['staff']} | {r['contacts']:,} | "
               f"{r['us_per_contact']:.2f} | {r['us_per_contact_pass']:.2f} | "
               f"{r['us_per_contact_one_run']:.2f} | {r['us_per_contact_steady']:.2f} | "
-              f"{r['us_per_contact_bare']:.2f} | {r['contacts_a_day']:,.0f} | {r['day_mb']:.2f} | {r['control_ns']:.0f} |"
+              f"{r['us_per_contact_bare']:.2f} | {r['contacts_a_day']:,.0f} | "
+              f"{r['day_mb']:.2f} | {r['control_ns']:.0f} |"
               for r in rows]
     return "\n".join(lines)
 
