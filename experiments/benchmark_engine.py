@@ -811,6 +811,14 @@ def best_steps(passes: list[list[float]]) -> float:
     return math.fsum(min(times) for times in zip(*passes))
 
 
+def kept_days(passes: list[list[float]], day_contacts: list[tuple[bool, int]],
+              keep: list[bool]) -> tuple[float, int]:
+    """The CPU time (:func:`best_steps`) and the contacts of the days ``keep`` marks, among
+    each pass's days and the workload's (first day of its run?, contacts) of each day."""
+    cpu = best_steps([[t for t, kept in zip(days, keep) if kept] for days in passes])
+    return cpu, sum(arisen for (_first, arisen), kept in zip(day_contacts, keep) if kept)
+
+
 def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list[dict]:
     from sim import load_scenario
     from sim.engine import CompiledScenario
@@ -861,23 +869,16 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
     for n, scenario, model, runs, workloads, timing, passes in sizes:
         cpu, cpu_long = best_steps(passes[0]), best_steps(passes[1])
         firsts = [first for first, _arisen in day_contacts[n, 0]]
-        first_cpu = best_steps([[t for t, first in zip(days, firsts) if first]
-                                for days in passes[0]])
+        first_cpu, _ = kept_days(passes[0], day_contacts[n, 0], firsts)
         # the long run without its first day: no set-up at any size (the arrivals a run
         # works out ahead on its first day are at most a few days' at the small sizes)
-        long_firsts = [first for first, _arisen in day_contacts[n, 1]]
-        long_later_cpu = best_steps([[t for t, first in zip(days, long_firsts) if not first]
-                                     for days in passes[1]])
-        long_later = sum(arisen for first, arisen in day_contacts[n, 1] if not first)
-        later_days = sum(not first for first, _arisen in day_contacts[n, 1])
+        later = [not first for first, _arisen in day_contacts[n, 1]]
+        long_later_cpu, long_later = kept_days(passes[1], day_contacts[n, 1], later)
         # the same days without their records: the no-records run's warm-up days after
         # its first
         unrecorded = [not first and not day.measured for (first, _arisen), day
                       in zip(day_contacts[n, 2], workloads[2][0].days())]
-        bare_cpu = best_steps([[t for t, keep in zip(days, unrecorded) if keep]
-                               for days in passes[2]])
-        bare_contacts = sum(arisen for (_first, arisen), keep
-                            in zip(day_contacts[n, 2], unrecorded) if keep)
+        bare_cpu, bare_contacts = kept_days(passes[2], day_contacts[n, 2], unrecorded)
         row = {"list_size": n, "staff": staff_count(scenario), "runs": runs,
                "contacts": contacts[n, 0], "cpu": cpu,
                "us_per_contact": 1e6 * cpu / contacts[n, 0],
@@ -887,7 +888,7 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                "us_per_contact_bare": 1e6 * bare_cpu / bare_contacts,
                "first_day_ms": 1e3 * first_cpu / firsts.count(True),
                "later_day_ms": 1e3 * (cpu - first_cpu) / firsts.count(False),
-               "contacts_a_day": long_later / later_days,
+               "contacts_a_day": long_later / sum(later),
                "day_mb": day_memory(model, args.seed, workloads[1][0]) / 1e6}
         print(f"{n:>10,}{row['staff']:>7}{runs:>6}{contacts[n, 0]:>10,}{row['cpu']:>8.2f}"
               f"{row['us_per_contact']:>16.2f}{row['us_per_contact_pass']:>11.2f}"

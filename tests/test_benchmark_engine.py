@@ -127,3 +127,10 @@ def test_memory_control_times_each_day_size(benchmark_engine, monkeypatch):
     monkeypatch.setattr(benchmark_engine, "CONTROL_ITEMS", 2_000)
     per_item = benchmark_engine.memory_control([10, 1_000], repeats=2)
     assert len(per_item) == 2 and all(0 < t < 1e-3 for t in per_item)
+
+
+def test_kept_days_takes_the_marked_days_best_times_and_contacts(benchmark_engine):
+    passes = [[1.0, 2.0, 3.0], [2.0, 1.0, 4.0]]
+    day_contacts = [(True, 5), (False, 7), (False, 9)]
+    cpu, contacts = benchmark_engine.kept_days(passes, day_contacts, [False, True, True])
+    assert (cpu, contacts) == (1.0 + 3.0, 7 + 9)
