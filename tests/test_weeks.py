@@ -339,6 +339,11 @@ def test_preferring_the_own_gp_raises_continuity_and_the_wait():
     assert wait[0] < wait[1] < wait[2]
 
 
+def listed(patients: Patients, field: str) -> list:
+    """Each patient's ``field`` of their listing (team, own GP, own clinicians, morbidity)."""
+    return [getattr(listing, field) for listing in patients.listing_of]
+
+
 def test_only_the_morbid_have_a_fixed_gp_where_the_practice_says_so():
     """``own_gp_for: morbid``: the other patients keep their team but have no own GP, so
     their needs book with no own-GP preference and continuity counts the morbid only;
@@ -351,10 +356,10 @@ def test_only_the_morbid_have_a_fixed_gp_where_the_practice_says_so():
     a = Patients(CompiledScenario(everyone), RandomStreams(1, 0))
     b = Patients(CompiledScenario(morbid_only), RandomStreams(1, 0))
     assert (a.morbid == b.morbid).all() and (a.team == b.team).all()
-    assert all(g is not None for g in a.own_gp_of)
-    assert [g is not None for g in b.own_gp_of] == b.morbid.tolist()
-    assert [g for g, m in zip(b.own_gp_of, b.morbid) if m] == \
-        [g for g, m in zip(a.own_gp_of, a.morbid) if m]
+    assert all(g is not None for g in listed(a, "own_gp"))
+    assert [g is not None for g in listed(b, "own_gp")] == b.morbid.tolist()
+    assert [g for g, m in zip(listed(b, "own_gp"), b.morbid) if m] == \
+        [g for g, m in zip(listed(a, "own_gp"), a.morbid) if m]
     model = CompiledScenario(morbid_only)
     calendar = RunCalendar(morbid_only.calendar, days=5, warmup_days=0)
     contacts = [c for rec in simulate_run(model, 1, 0, calendar) for c in rec.contacts]
@@ -375,11 +380,11 @@ def test_a_fixed_nurse_is_a_list_of_its_own_beside_the_gp_list():
     d["population"]["own_clinician"] = {"nurse": "morbid"}
     model = CompiledScenario(scenario_from_dict(d))
     p = Patients(model, RandomStreams(1, 0))
-    assert p.own_gp_of == before.own_gp_of
+    assert listed(p, "own_gp") == listed(before, "own_gp")
     assert (p.morbid == before.morbid).all() and (p.team == before.team).all()
-    assert [o is not None for o in p.own_others_of] == p.morbid.tolist()
-    listed = [o["nurse"] for o in p.own_others_of if o is not None]
-    counts = {nurse: listed.count(nurse) for nurse in set(listed)}
+    assert [o is not None for o in listed(p, "own_others")] == p.morbid.tolist()
+    nurses = [o["nurse"] for o in listed(p, "own_others") if o is not None]
+    counts = {nurse: nurses.count(nurse) for nurse in set(nurses)}
     assert set(counts) == {"nurse-1", "nurse-2", "nurse-3"}
     assert max(counts.values()) - min(counts.values()) <= 1
     calendar = RunCalendar(model.scenario.calendar, weeks=1, warmup_weeks=0)
@@ -387,8 +392,34 @@ def test_a_fixed_nurse_is_a_list_of_its_own_beside_the_gp_list():
     seen = [c for c in contacts if c[6] == "consulted"]
     assert any(c[15] is not None for c in seen)
     for c in seen:
-        own = p.own_others_of[c[12]]
+        own = p.listing_of[c[12]].own_others
         assert c[15] == (own["nurse"] if own is not None and c[9] == "nurse" else None)
+
+
+def test_a_patients_listing_says_what_the_lists_arrays_say(monkeypatch):
+    """Each patient's listing is their team, own GP, own nurse and morbidity as the list's
+    arrays hold them; patients alike share one object, and numbering the kinds afresh
+    part way (codes that would outgrow their limit) gives the same listings."""
+    import sim.engine.population as population
+
+    d = raw("default")
+    d["staff"]["nurse_acute"] = dict(d["staff"]["nurse"], count=1, list_share=0)
+    d["population"]["own_clinician"] = {"nurse": "morbid"}
+    model = CompiledScenario(scenario_from_dict(d))
+    p = Patients(model, RandomStreams(1, 0))
+    teams, gps = [*p.teams, None], [*p.holders, None]
+    nurses = [pid for pid, _team, _share in model.clinician_holders["nurse"]]
+    mine = p.own_clinicians["nurse"].tolist()
+    expected = [(teams[t], gps[g], {"nurse": nurses[n]} if n >= 0 else None, m)
+                for t, g, n, m in zip(p.team.tolist(), p.own_gp.tolist(), mine,
+                                      p.morbid.tolist())]
+    got = [(x.team, x.own_gp, x.own_others, x.complex) for x in p.listing_of]
+    assert got == expected
+    kinds = {(t, g, None if o is None else o["nurse"], m) for t, g, o, m in expected}
+    assert len({id(x) for x in p.listing_of}) == len(kinds) < p.size // 100
+    monkeypatch.setattr(population, "_DENSE_CODES", 4)  # afresh, sorted, at every column
+    again = Patients(model, RandomStreams(1, 0))
+    assert [(x.team, x.own_gp, x.own_others, x.complex) for x in again.listing_of] == got
 
 
 def test_preferring_the_own_nurse_raises_her_continuity_and_the_wait():

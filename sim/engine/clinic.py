@@ -28,6 +28,7 @@ from sim.rng import DRAW
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.model import History, Route
+    from sim.engine.population import Listing
     from sim.engine.run import RunState
 
 NAN: Final = float("nan")
@@ -88,21 +89,19 @@ class Clinic:
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
-    def new_contact(self, channel: str, ctype: str, u: array, at: int, patient: int
-                    ) -> Contact:
-        """A need that arises now, for ``patient`` (who brings their team and own GP),
-        numbered and counted in the run and the day; its draws are the row at ``at`` of
-        ``u``."""
+    def new_contact(self, channel: str, ctype: str, u: array, at: int, patient: int,
+                    listed: Listing | None) -> Contact:
+        """A need that arises now, for ``patient`` (who brings their team and own GP: their
+        listing, ``listed``; None without a list), numbered and counted in the run and the
+        day; its draws are the row at ``at`` of ``u``."""
         run = self.run
         cid = run.next_id
         run.next_id = cid + 1
         run.arisen += 1
         self.records.arisen += 1
-        p = run.patients
-        if p.size:
-            c = Contact(cid, channel, ctype, p.team_of[patient], self.day_index, self.env._now,
-                        u, at, patient, p.own_gp_of[patient], p.own_others_of[patient],
-                        p.complex_of[patient])
+        if listed is not None:
+            c = Contact(cid, channel, ctype, listed.team, self.day_index, self.env._now,
+                        u, at, patient, listed.own_gp, listed.own_others, listed.complex)
         else:
             c = Contact(cid, channel, ctype, None, self.day_index, self.env._now, u, at,
                         patient, None)
@@ -111,9 +110,9 @@ class Clinic:
         return c
 
     def arrive(self, stream: str, channel: str, ctype: str, u: array, at: int, patient: int,
-               patience: Duration | None) -> None:
+               listed: Listing | None, patience: Duration | None) -> None:
         """A contact arises now from a demand stream and goes where its channel leads."""
-        c = self.new_contact(channel, ctype, u, at, patient)
+        c = self.new_contact(channel, ctype, u, at, patient, listed)
         c.stream = stream
         if channel == "phone":
             self.call_arrives(c, patience)

@@ -25,7 +25,7 @@ from sim.rng import CONTACT_DRAWS, DRAW, RandomStreams
 if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.calendar import RunCalendar
     from sim.engine.clinic import Clinic
-    from sim.engine.population import Patients
+    from sim.engine.population import Listing, Patients
 
 _TYPE: Final = DRAW["type"]
 _PATIENT: Final = DRAW["patient"]
@@ -65,7 +65,7 @@ class DemandStream:
 
     __slots__ = ("name", "channel", "block", "counts", "count_stream", "mean", "arrivals",
                  "contacts", "table", "patience", "weekdays", "_first", "_stop", "_offsets",
-                 "_times", "_ctypes", "_patients", "_flat")
+                 "_times", "_ctypes", "_patients", "_listings", "_flat")
 
     def __init__(self, model: CompiledScenario, name: str, streams: RandomStreams,
                  factors: list[float], weekdays: list[str], patience: Duration | None):
@@ -89,14 +89,15 @@ class DemandStream:
         self._times: list[float] = []  # arrival times, day by day, each day's unsorted
         self._ctypes: list[str] = []
         self._patients: list[int] = []
+        self._listings: list[Listing] = []  # the patients' listings
         self._flat = array("d")  # the arrivals' decision rows, one after another
 
     def day(self, model: CompiledScenario, patients: Patients, index: int
-            ) -> tuple[list[float], list[str], list[int], array, int]:
+            ) -> tuple[list[float], list[str], list[int], list[Listing], array, int]:
         """Day ``index``'s arrivals (not of an outreach stream; the days asked for in
-        order): their times, sorted, and each one's contact type and patient; and the
-        array their rows of decision draws are in, one after another, from the place
-        given."""
+        order): their times, sorted, and each one's contact type, patient and the patient's
+        listing; and the array their rows of decision draws are in, one after another,
+        from the place given."""
         if index >= self._stop:
             self._work_out(model, patients, index)
         counts = self.counts
@@ -106,7 +107,7 @@ class DemandStream:
         times = self._times[start:start + n]
         times.sort()
         return (times, self._ctypes[start:start + n], self._patients[start:start + n],
-                self._flat, start * ROW)
+                self._listings[start:start + n], self._flat, start * ROW)
 
     def _work_out(self, model: CompiledScenario, patients: Patients, first: int) -> None:
         """The arrivals of the days from ``first`` on, up to :data:`CHUNK_ROWS` of them
@@ -143,6 +144,7 @@ class DemandStream:
         self._first, self._stop, self._offsets, self._times = first, stop, offsets, times
         self._ctypes = pick_all(self.table, draws[:, _TYPE])
         self._patients = patients.pick(draws[:, _PATIENT]).tolist()
+        self._listings = patients.listings(self._patients)
         self._flat = flat_rows(draws)
 
 
@@ -165,7 +167,8 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario,
     env, patients, day = clinic.env, clinic.run.patients, clinic.day
     for stream in demand:
         if stream.counts is not None:
-            times, ctypes, picked, rows, first = stream.day(model, patients, day.index)
+            times, ctypes, picked, listed, rows, first = stream.day(model, patients,
+                                                                    day.index)
         else:  # outreach: on days with its block, waiting at its start
             start = block_start(clinic, stream.block)
             if start is None:
@@ -178,9 +181,10 @@ def schedule_demand(clinic: Clinic, model: CompiledScenario,
             ctypes = ([pick(table, rows[i * ROW + _TYPE]) for i in range(n)] if n <= FEW
                       else pick_all(table, draws[:, _TYPE]))
             picked = patients.pick(draws[:, _PATIENT]).tolist()
+            listed = patients.listings(picked)
             first = 0
         env.process(_arrivals(clinic, stream.name, stream.channel, times, ctypes, picked,
-                              rows, first, stream.patience))
+                              listed, rows, first, stream.patience))
 
 
 def block_start(clinic: Clinic, kind: str | None) -> float | None:
@@ -235,7 +239,7 @@ class DrawPieces:
 
 
 def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], ctypes: list[str],
-              patients: list[int], draws: array, first: int,
+              patients: list[int], listed: list[Listing], draws: array, first: int,
               patience: Duration | None) -> Generator[Any, Any, None]:
     """One demand stream's arrivals, in time order, each with its row of ``draws`` (the
     first at place ``first``; see :class:`DrawPieces`). A process per stream keeps one
@@ -243,8 +247,8 @@ def _arrivals(clinic: Clinic, stream: str, channel: str, times: list[float], cty
     heap makes every event's push and pop cheaper."""
     env = clinic.env
     pieces = DrawPieces(draws, first)
-    for t, ctype, patient in zip(times, ctypes, patients):
+    for t, ctype, patient, listing in zip(times, ctypes, patients, listed):
         if t > env._now:
             yield t - env._now  # minutes asleep
         at = pieces.next()
-        clinic.arrive(stream, channel, ctype, pieces.rows, at, patient, patience)
+        clinic.arrive(stream, channel, ctype, pieces.rows, at, patient, listing, patience)

@@ -1,4 +1,5 @@
-"""The listed patients of one run, as arrays (one entry per patient, no object each).
+"""The listed patients of one run, as arrays (one entry per patient, no object each), and
+what a contact takes from its patient, a :class:`Listing` that patients alike share.
 
 A patient has an age band (70+ or not), a morbidity class (morbid or not), a team and an
 own GP. The shares of the fact box are met exactly: round(list size x share) patients are
@@ -44,10 +45,46 @@ def _flag(n: int, share: float, generator: np.random.Generator) -> np.ndarray:
     return flags
 
 
+#: Codes of patients alike (:meth:`Patients._listings`) are numbered afresh, from 0, when
+#: they could reach this: numbering makes arrays as long as the codes' range (17 MB at
+#: most, for a few milliseconds), where sorting 80,000 codes took 6 ms against 0.3.
+_DENSE_CODES = 1 << 20
+
+
+def _numbered(code: np.ndarray, radix: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes (each below ``radix``) numbered afresh from 0 in their order, with one
+    patient who has each and how many there are. Codes in a range too wide for an array
+    as long are sorted instead."""
+    if radix > _DENSE_CODES:
+        _codes, anyone, numbers = np.unique(code, return_index=True, return_inverse=True)
+        return numbers.reshape(-1), anyone, len(anyone)
+    present = np.zeros(radix, dtype=bool)
+    present[code] = True
+    number = np.cumsum(present) - 1
+    who = np.empty(radix, dtype=np.int64)
+    who[code] = np.arange(len(code))  # any patient of a code will do: they are alike
+    return number[code], who[present], int(number[-1]) + 1 if radix else 0
+
+
+class Listing:
+    """What a contact takes from its patient as it arises: their team, own GP, own
+    clinicians of other roles ({role: person id}, or None) and whether they are morbid.
+    Read only: patients alike share one."""
+
+    __slots__ = ("team", "own_gp", "own_others", "complex")
+
+    def __init__(self, team: str | None, own_gp: str | None,
+                 own_others: dict[str, str] | None, is_complex: bool) -> None:
+        self.team = team
+        self.own_gp = own_gp
+        self.own_others = own_others
+        self.complex = is_complex
+
+
 class Patients:
     __slots__ = ("size", "age70", "morbid", "weight", "team", "own_gp",
-                 "teams", "holders", "team_of", "own_gp_of", "complex_of", "own_clinicians",
-                 "own_others_of", "_total", "_sums", "_scale", "_guide", "_steps")
+                 "teams", "holders", "own_clinicians", "listing_of", "_total", "_sums",
+                 "_scale", "_guide", "_steps")
 
     def __init__(self, model: CompiledScenario, streams: RandomStreams):
         pop = model.scenario.population
@@ -79,26 +116,46 @@ class Patients:
                 order = order[self.morbid[order]]
             self.own_clinicians[role] = self._list(model.clinician_holders.get(role, []),
                                                    order)
-        # per patient, as plain lists for the engine's lookups (a contact at a time)
-        # (indexes typed as ints: the compiled engine reads each at a list's place, not
-        # through the generic item protocol; -1, no team or no GP, reads the last, None)
-        names = [*self.teams, None]
-        team_index: list[int] = self.team.tolist()
-        self.team_of: list[str | None] = [names[t] for t in team_index]
-        holders = [*self.holders, None]
-        gp_index: list[int] = self.own_gp.tolist()
-        self.own_gp_of: list[str | None] = [holders[g] for g in gp_index]
-        self.complex_of: list[bool] = self.morbid.tolist()
-        #: per patient, their own clinicians of other roles ({role: person id}), or None
-        self.own_others_of: list[dict[str, str] | None] = [None] * n
-        for role, mine in self.own_clinicians.items():
-            ids = [pid for pid, _team, _share in model.clinician_holders.get(role, [])]
-            held = np.flatnonzero(mine >= 0)  # as plain ints: no NumPy scalar per patient
-            for patient, holder in zip(held.tolist(), mine[held].tolist()):
-                own = self.own_others_of[patient]
-                if own is None:
-                    own = self.own_others_of[patient] = {}
-                own[role] = ids[holder]
+        #: each patient's listing (:meth:`_listings`)
+        self.listing_of: list[Listing] = self._listings(model)
+
+    def _listings(self, model: CompiledScenario) -> list[Listing]:
+        """Each patient's :class:`Listing`, one object for all patients alike, found as
+        equal codes: a patient's team, own GP, morbidity and own clinicians, numbered
+        together (patients alike are a few hundred kinds at most). A contact takes its
+        patient's from this one list, where it read four (team, own GP, own clinicians,
+        morbidity): at 80,000 patients each is 640 kB, and the four outgrew a core's
+        cache; and arrivals take theirs ahead, many days' at once (:meth:`listings`)."""
+        holders_of = {role: [pid for pid, _team, _share in model.clinician_holders.get(role, [])]
+                      for role in self.own_clinicians}
+        columns = [(self.team, len(self.teams)), (self.own_gp, len(self.holders)),
+                   (self.morbid.astype(np.int64) - 1, 1),
+                   *((mine, len(holders_of[role])) for role, mine in self.own_clinicians.items())]
+        code = np.zeros(self.size, dtype=np.int64)
+        radix = 1  # codes are below it
+        for column, values in columns:  # each -1 (none) to values - 1, as 0 to values
+            if radix * (values + 1) > _DENSE_CODES:
+                code, _anyone, radix = _numbered(code, radix)
+            code = code * (values + 1) + (column.astype(np.int64) + 1)
+            radix *= values + 1
+        kind_of, anyone, _kinds = _numbered(code, radix)
+        teams, gps = [*self.teams, None], [*self.holders, None]
+        listings = np.empty(len(anyone), dtype=object)
+        for kind, patient in enumerate(anyone.tolist()):
+            others = {role: holders_of[role][int(mine[patient])]
+                      for role, mine in self.own_clinicians.items() if mine[patient] >= 0}
+            listings[kind] = Listing(teams[int(self.team[patient])],
+                                     gps[int(self.own_gp[patient])], others or None,
+                                     bool(self.morbid[patient]))
+        return listings[kind_of].tolist()
+
+    def listings(self, patients: list[int]) -> list[Listing]:
+        """The listings of ``patients`` (arrivals of a stream, many days' at a time), read
+        in one loop: at 80,000 patients the list outgrows a core's cache, and a read as
+        each contact arose waited for memory on its own, where the reads of a loop
+        overlap (experiments/performance.md, "[4]: patients alike share a listing")."""
+        listing_of = self.listing_of
+        return [listing_of[patient] for patient in patients]
 
     def _list(self, holders: list[tuple[str, str | None, float]],
               order: np.ndarray) -> np.ndarray:

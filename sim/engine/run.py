@@ -224,7 +224,9 @@ class RunState:
             patient = patient.patient
         pieces = rows.pieces()
         at = pieces.next()
-        c = clinic.new_contact(source, ctype, pieces.rows, at, patient)
+        p = self.patients
+        c = clinic.new_contact(source, ctype, pieces.rows, at, patient,
+                               p.listing_of[patient] if p.size else None)
         c.stream = source
         return c
 
