@@ -63,7 +63,7 @@ def _numbered(code: np.ndarray, radix: int) -> tuple[np.ndarray, np.ndarray, int
     number = np.cumsum(present) - 1
     who = np.empty(radix, dtype=np.int64)
     who[code] = np.arange(len(code))  # any patient of a code will do: they are alike
-    return number[code], who[present], int(number[-1]) + 1 if radix else 0
+    return number[code], who[present], int(number[-1]) + 1  # (radix is at least 1)
 
 
 class Listing:
