@@ -156,6 +156,32 @@ def test_cheap_timers_keep_simpy_order():
     assert (2.5, "a interrupted by a question") in reference
 
 
+def test_an_interrupt_is_simpys_with_its_cause():
+    """The interrupt thrown into a process is made without SimPy's ``__init__``: it must
+    be the one SimPy throws all the same (type, cause, text, the first one as its cause)."""
+    env = DayEnvironment()
+    caught: list[BaseException] = []
+
+    def sleeper():
+        try:
+            yield 5.0
+        except simpy.Interrupt as stop:
+            caught.append(stop)
+
+    def boss(target):
+        yield 1.0
+        target.interrupt(("question", 2.0))
+
+    env.process(boss(env.process(sleeper())))
+    env.run()
+    reference = simpy.Interrupt(("question", 2.0))
+    (stop,) = caught
+    assert type(stop) is simpy.Interrupt
+    assert stop.args == reference.args and stop.cause == ("question", 2.0)
+    assert str(stop) == str(reference)
+    assert type(stop.__cause__) is simpy.Interrupt and stop.__cause__.args == reference.args
+
+
 def test_a_negative_sleep_fails_in_the_process_that_asked_for_it():
     env = DayEnvironment()
     seen = []

@@ -131,6 +131,15 @@ def heap_take(heap: list[HeapEntry]) -> HeapEntry:
     return first
 
 
+def interrupt_of(cause: Any) -> simpy.Interrupt:
+    """SimPy's ``Interrupt(cause)``, made without running its ``__init__``: that is
+    interpreted Python (``super().__init__(cause)``), and an interrupt made two of them,
+    this one and the copy thrown into the generator. ``BaseException.__new__`` keeps the
+    same ``args``, which is all an ``Interrupt`` holds; read its cause as ``args[0]``
+    (``Interrupt.cause`` is an interpreted property too)."""
+    return simpy.Interrupt.__new__(simpy.Interrupt, cause)
+
+
 class Due:
     """A timer that has already been triggered, as SimPy's ``Timeout`` is: a process may
     yield it, and callbacks run when it comes due. Only what SimPy's loop and processes
@@ -465,7 +474,7 @@ class DayProcess:
             raise RuntimeError("A process is not allowed to interrupt itself.")
         env = self.env
         due = Due()
-        due.callbacks.append(partial(self._interrupted, Thrown(simpy.Interrupt(cause))))
+        due.callbacks.append(partial(self._interrupted, Thrown(interrupt_of(cause))))
         env.push(env._now, URGENT, env.ticket(), due)
 
     def _interrupted(self, thrown: Thrown, _due: Due) -> None:
@@ -499,7 +508,9 @@ class DayProcess:
                 else:
                     event._defused = True  # the process handles it (or fails with it)
                     failure = event._value
-                    exc = type(failure)(*failure.args)
+                    kind = type(failure)
+                    exc = (interrupt_of(*failure.args) if kind is simpy.Interrupt
+                           else kind(*failure.args))
                     exc.__cause__ = failure
                     event = generator.throw(exc)
             except BaseException as failure:  # StopIteration: it has ended

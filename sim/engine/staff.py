@@ -287,7 +287,7 @@ class Worker:
                     self.interruptible = False
                     t1 = env._now
                     self.spend(ACTIVITIES[activity], t0, t1)
-                    yield from self.answer(stop.cause)  # type: ignore[arg-type]
+                    yield from self.answer(stop.args[0])
                     yield from self.work(max(0.0, duration - (t1 - t0)), ACTIVITIES[activity])
                 else:
                     self.interruptible = False
@@ -406,7 +406,7 @@ class Worker:
                 self.interruptible = False
                 self.spend(activity, t0, env._now)
                 remaining = max(0.0, remaining - (env._now - t0))
-                yield from self.answer(stop.cause)  # type: ignore[arg-type]
+                yield from self.answer(stop.args[0])
 
     # --- supervision ---------------------------------------------------------------------
     def _question(self, c: Contact) -> tuple[str, float] | None:
