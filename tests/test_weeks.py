@@ -123,6 +123,26 @@ def test_one_more_nurse_day_lowers_the_third_next_available_appointment():
     assert row.diff_ci_high < 0
 
 
+def test_a_calendar_works_its_days_out_once_and_pickles_without_them():
+    """Days come from the calendar's store after the first ask; a day past the run's end
+    (the book looks ahead) is worked out as before; a pickled calendar carries no days,
+    and gives the same ones."""
+    import pickle
+
+    d = raw("default")
+    d["calendar"]["season"] = {"peak_to_trough": 1.3, "quietest_week": 30}
+    calendar = RunCalendar(scenario_from_dict(d).calendar, weeks=3, warmup_weeks=1)
+    days = calendar.days()
+    assert [day.index for day in days] == list(range(calendar.total_days))
+    assert calendar.day(7) is days[7] and calendar.day(7) == calendar._make_day(7)
+    assert not days[4].measured and days[5].measured
+    ahead = calendar.day(calendar.total_days + 3)
+    assert ahead == calendar._make_day(calendar.total_days + 3) and ahead.measured
+    copy = pickle.loads(pickle.dumps(calendar))
+    assert copy._days is None and calendar._days is not None
+    assert copy.days() == days
+
+
 def test_a_gp_rostered_on_monday_and_thursday_works_no_other_day():
     d = raw("default")
     d["staff"]["gp_part_time"] = dict(d["staff"]["gp"], count=1, days=["mon", "thu"])

@@ -45,6 +45,15 @@ class RunCalendar:
                for name in self.weekdays]
         mean = math.fsum(raw) / n
         self.weekday_factors: tuple[float, ...] = tuple(f / mean for f in raw)
+        #: the run's days, worked out once a calendar (:meth:`days`): a run reads each
+        #: day two or three times, and every run of a command shares its calendar
+        self._days: tuple[Day, ...] | None = None
+
+    def __getstate__(self) -> dict:
+        """Pickled without its days: a worker works them out as its first run asks."""
+        state = self.__dict__.copy()
+        state["_days"] = None
+        return state
 
     def season_factor(self, week: int) -> float:
         """Relative demand in week ``week`` of the run (1 without a season)."""
@@ -63,11 +72,22 @@ class RunCalendar:
         return (self.calendar.start_week - 1 + week) % int(WEEKS_PER_YEAR) + 1
 
     def day(self, index: int) -> Day:
+        """Day ``index`` of the run (or past its end: the book looks ahead)."""
+        days = self._days if self._days is not None else self._work_out_days()
+        if 0 <= index < len(days):
+            return days[index]
+        return self._make_day(index)
+
+    def days(self) -> list[Day]:
+        return list(self._days if self._days is not None else self._work_out_days())
+
+    def _work_out_days(self) -> tuple[Day, ...]:
+        self._days = tuple(self._make_day(i) for i in range(self.total_days))
+        return self._days
+
+    def _make_day(self, index: int) -> Day:
         n = len(self.weekdays)
         week, weekday = divmod(index, n)
         return Day(index, week, weekday, self.weekdays[weekday],
                    self.weekday_factors[weekday] * self.season_factor(week),
                    index >= self.warmup_days, self.week_of_year(week))
-
-    def days(self) -> list[Day]:
-        return [self.day(i) for i in range(self.total_days)]
