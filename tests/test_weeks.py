@@ -138,8 +138,12 @@ def test_a_calendar_works_its_days_out_once_and_pickles_without_them():
     assert not days[4].measured and days[5].measured
     ahead = calendar.day(calendar.total_days + 3)
     assert ahead == calendar._make_day(calendar.total_days + 3) and ahead.measured
+    assert calendar.day(calendar.total_days + 3) is ahead
+    assert calendar.days() == days  # the run's days alone, not those looked ahead
+    with pytest.raises(IndexError):
+        calendar.day(-1)
     copy = pickle.loads(pickle.dumps(calendar))
-    assert copy._days is None and calendar._days is not None
+    assert copy._days == {} and calendar._days
     assert copy.days() == days
 
 

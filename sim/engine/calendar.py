@@ -45,14 +45,16 @@ class RunCalendar:
                for name in self.weekdays]
         mean = math.fsum(raw) / n
         self.weekday_factors: tuple[float, ...] = tuple(f / mean for f in raw)
-        #: the run's days, worked out once a calendar (:meth:`days`): a run reads each
-        #: day two or three times, and every run of a command shares its calendar
-        self._days: tuple[Day, ...] | None = None
+        #: the days asked for so far, by index: worked out once a calendar, not at every
+        #: ask (a run asks for each day two or three times, and the book for the days it
+        #: looks ahead, past the run's end too); every run of a command shares them (runs
+        #: in threads sharing a calendar at worst store the same day twice)
+        self._days: dict[int, Day] = {}
 
     def __getstate__(self) -> dict:
         """Pickled without its days: a worker works them out as its first run asks."""
         state = self.__dict__.copy()
-        state["_days"] = None
+        state["_days"] = {}
         return state
 
     def season_factor(self, week: int) -> float:
@@ -73,17 +75,15 @@ class RunCalendar:
 
     def day(self, index: int) -> Day:
         """Day ``index`` of the run (or past its end: the book looks ahead)."""
-        days = self._days if self._days is not None else self._work_out_days()
-        if 0 <= index < len(days):
-            return days[index]
-        return self._make_day(index)
+        found = self._days.get(index)
+        if found is None:
+            if index < 0:
+                raise IndexError(f"a run has no day {index}")
+            found = self._days[index] = self._make_day(index)
+        return found
 
     def days(self) -> list[Day]:
-        return list(self._days if self._days is not None else self._work_out_days())
-
-    def _work_out_days(self) -> tuple[Day, ...]:
-        self._days = tuple(self._make_day(i) for i in range(self.total_days))
-        return self._days
+        return [self.day(i) for i in range(self.total_days)]
 
     def _make_day(self, index: int) -> Day:
         n = len(self.weekdays)
