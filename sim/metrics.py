@@ -589,7 +589,9 @@ class RunMetrics:
         """Least-squares slope of a day-end stock (the book, the work carried over) over
         the measured days, per week. Days and stocks are whole numbers, so the slope is
         computed exactly and rounded once: the same float on every platform and NumPy
-        build (a least-squares solver's last digits depend on its LAPACK)."""
+        build (a least-squares solver's last digits depend on its LAPACK). Not ``p / q``:
+        compiled, two machine-size whole numbers are divided as doubles, each rounded first
+        past 2^53, which the sources' division does not do."""
         n = len(series)
         if n < 2:
             return math.nan
