@@ -888,6 +888,7 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                "us_per_contact_bare": 1e6 * bare_cpu / bare_contacts,
                "first_day_ms": 1e3 * first_cpu / firsts.count(True),
                "later_day_ms": 1e3 * (cpu - first_cpu) / firsts.count(False),
+               "first_share": first_cpu / cpu,
                "contacts_a_day": long_later / sum(later),
                "day_mb": day_memory(model, args.seed, workloads[1][0]) / 1e6}
         print(f"{n:>10,}{row['staff']:>7}{runs:>6}{contacts[n, 0]:>10,}{row['cpu']:>8.2f}"
@@ -913,7 +914,8 @@ def section_scale(figures: Figures, mode: str, args: argparse.Namespace) -> list
                        note=f"whole passes' best: {max(by_pass) / min(by_pass):.3f}; at "
                        f"{smallest['list_size']:,} patients ({smallest['runs']} runs) a "
                        f"run's first day took {smallest['first_day_ms']:.2f} ms, a later day "
-                       f"{smallest['later_day_ms']:.2f} ms",
+                       f"{smallest['later_day_ms']:.2f} ms, the first days "
+                       f"{smallest['first_share']:.0%} of that size's time",
                        digits=3))
     low, high = rows[steady.index(min(steady))], rows[steady.index(max(steady))]
     # the machine alone: the same plain-Python work per item in days as large as each
