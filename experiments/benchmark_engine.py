@@ -665,7 +665,7 @@ def run_timed(model: CompiledScenario, seed: int, replication: int, calendar: Ru
     if not metrics:
         return None
     c0 = time.process_time()
-    out = ([(replication, *row) for row in run.rows()], staff.rows(replication), kept)
+    out = (run.rows(), staff.rows(replication), kept)
     times.append(time.process_time() - c0)
     return out
 

@@ -216,7 +216,7 @@ class CapacitySearch:
         model = self._model_of(list_size)
         for out in iter_runs(model, range(start, stop), self.seed, self.calendar,
                              keep_days=False, jobs=self.jobs):
-            stream.add_rows(out.replication, [row[1:] for row in out.rows])
+            stream.add_rows(out.replication, out.rows)
 
     def _model_of(self, list_size: int) -> CompiledScenario:
         """The scenario at ``list_size``, compiled once for all the size's batches of runs

@@ -146,7 +146,7 @@ def _run_summary(scenario, args) -> tuple:
         for out in iter_runs(scenario, range(args.replications), args.seed, calendar,
                              keep_days=False, jobs=args.jobs,
                              while_waiting=_import_reporting):
-            stream.add_rows(out.replication, [row[1:] for row in out.rows])
+            stream.add_rows(out.replication, out.rows)
     return None, stream.table()
 
 

@@ -313,8 +313,7 @@ def test_the_whole_practice_table_is_overalls_rows_of_the_full_table():
     model, calendar = CompiledScenario(scenario), run_calendar(scenario, 1, 0)
     stream = SummaryStream()
     for r in range(3):
-        stream.add_rows(r, [row[1:] for row in run_one(model, 1, r, calendar,
-                                                         keep_days=False).rows])
+        stream.add_rows(r, run_one(model, 1, r, calendar, keep_days=False).rows)
     for runs in (None, 40):
         full = overall(stream.table(0.9, runs=runs)).reset_index(drop=True)
         alone = stream.table(0.9, runs=runs, whole_practice=True)

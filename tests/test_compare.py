@@ -475,6 +475,11 @@ def test_compact_rows_build_the_table_a_list_of_rows_builds():
                                   check_exact=True)
     empty = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
     assert list(empty.frame().columns) == METRIC_COLUMNS and empty.frame().empty
+    # a run's rows leave its replication out: given once, as the lead of every row
+    led = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
+    led.extend([row[1:] for row in rows[:2]], lead=(0,))
+    led.extend([row[1:] for row in rows[2:]], lead=(1,))
+    pd.testing.assert_frame_equal(led.frame(), compact.frame(), check_exact=True)
 
 
 def test_a_summary_fed_run_by_run_equals_the_summary_of_the_table():
@@ -489,8 +494,8 @@ def test_a_summary_fed_run_by_run_equals_the_summary_of_the_table():
     calendar = run_calendar(scenario, weeks=1, warmup_weeks=0)
     stream, rows = SummaryStream(), []
     for out in iter_runs(scenario, range(3), 5, calendar, keep_days=False):
-        stream.add_rows(out.replication, [row[1:] for row in out.rows])
-        rows.extend(out.rows)
+        stream.add_rows(out.replication, out.rows)
+        rows.extend((out.replication, *row) for row in out.rows)
     table = pd.DataFrame(rows, columns=["replication", "metric", "role", "activity",
                                         "weekday", "value", "weight"])
     pd.testing.assert_frame_equal(stream.table(), summarise(table), check_exact=True)

@@ -62,7 +62,10 @@ def _whole_number(name: str, value: object, least: int, other: str = "") -> None
 
 @dataclass
 class RunOutput:
-    """What one run leaves: its metric rows, per-person time, and day tables if asked."""
+    """What one run leaves: its metric rows, per-person time, and day tables if asked. The
+    metric rows are :meth:`RunMetrics.rows`'s, without the replication (``replication``
+    says it once): a tidy table puts it in front (``METRIC_COLUMNS``), a summary takes
+    them as they are (``SummaryStream.add_rows``)."""
 
     replication: int
     rows: list[tuple]
@@ -91,8 +94,7 @@ def run_one(model: CompiledScenario, seed: int, replication: int, calendar: RunC
         # ran): its objects then reuse this day's memory rather than take fresh memory, about
         # 5 % of a day's time at 80,000 patients ([4] of the benchmark)
         del records
-    rows = [(replication, *row) for row in metrics.rows()]
-    return RunOutput(replication, rows, staff.rows(replication), days, tables)
+    return RunOutput(replication, metrics.rows(), staff.rows(replication), days, tables)
 
 
 def _keep_tables(tables: dict[str, list[pd.DataFrame]], records: DayRecords,
@@ -599,15 +601,23 @@ class _CompactRows:
         self.codes: dict[tuple, int] = {}
         self.key = array("q")
 
-    def extend(self, rows: list[tuple]) -> None:
-        codes, key, key_at = self.codes, self.key.append, self.key_at
-        numbers = [(i, values.append) for i, values in self.numbers]
+    def extend(self, rows: list[tuple], lead: tuple = ()) -> None:
+        """Add ``rows``; ``lead``: the values of the first columns, the same for all of
+        them, which the rows leave out (a run's replication: a run's rows do not repeat it)."""
+        shift = len(lead)
+        codes, key = self.codes, self.key.append
+        key_at = [i - shift for i in self.key_at]
+        assert all(i >= 0 for i in key_at)  # the lead columns are number columns
+        fixed = [(values.append, lead[i]) for i, values in self.numbers if i < shift]
+        numbers = [(i - shift, values.append) for i, values in self.numbers if i >= shift]
         for row in rows:
             k = tuple([row[i] for i in key_at])
             code = codes.get(k)
             if code is None:
                 code = codes[k] = len(codes)
             key(code)
+            for append, value in fixed:
+                append(value)
             for i, append in numbers:
                 append(row[i])
 
@@ -659,7 +669,7 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
     days = []
     tables: dict[str, list[pd.DataFrame]] = {}
     for out in iter_runs(scenario, indices, seed, calendar, event_log, True, jobs):
-        rows.extend(out.rows)
+        rows.extend(out.rows, lead=(out.replication,))
         staff.extend(out.staff)
         days += [{"replication": out.replication, **d} for d in out.days]
         for name, parts in out.tables.items():
@@ -679,8 +689,8 @@ def metrics_block(scenario: Scenario, seed: int, point: int, start: int, stop: i
     """Tidy metric rows of runs ``start..stop-1`` of one design point (a sweep task)."""
     import pandas as pd
     calendar = run_calendar(scenario, weeks, warmup_weeks)
-    rows = [(point, *row) for out in iter_runs(scenario, range(start, stop), seed, calendar,
-                                               keep_days=False)
+    rows = [(point, out.replication, *row)
+            for out in iter_runs(scenario, range(start, stop), seed, calendar, keep_days=False)
             for row in out.rows]
     return pd.DataFrame(rows, columns=["point", *METRIC_COLUMNS])
 
