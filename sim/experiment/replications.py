@@ -608,7 +608,6 @@ class _CompactRows:
         codes, key = self.codes, self.key.append
         key_at = [i - shift for i in self.key_at]
         assert all(i >= 0 for i in key_at)  # the lead columns are number columns
-        fixed = [(values.append, lead[i]) for i, values in self.numbers if i < shift]
         numbers = [(i - shift, values.append) for i, values in self.numbers if i >= shift]
         for row in rows:
             k = tuple([row[i] for i in key_at])
@@ -616,10 +615,11 @@ class _CompactRows:
             if code is None:
                 code = codes[k] = len(codes)
             key(code)
-            for append, value in fixed:
-                append(value)
             for i, append in numbers:
                 append(row[i])
+        for i, values in self.numbers:
+            if i < shift:
+                values.extend([lead[i]] * len(rows))
 
     def frame(self) -> pd.DataFrame:
         """The rows as ``pd.DataFrame(rows, columns=columns)`` would build them: the text
