@@ -490,6 +490,21 @@ def workload_floor(cpu_one_run_each: float, runs: int, cores: int) -> float:
     return cpu_one_run_each * runs / max(1, cores)
 
 
+def above_floor(wall: float, floor: float, cpu: float, cores: int, commands: int) -> str:
+    """What the workload's ``wall`` time (``commands`` whole commands) holds beyond its
+    ``floor``: the commands' CPU time, workers included, against the runs' alone, and the
+    rest per command, the time the cores were not both simulating (a command's start-up
+    before its workers share the runs, its last run's tail, its summary and exit)."""
+    if math.isnan(cpu):  # the platform does not count the children's CPU
+        return f"{wall - floor:.1f} s above it, {(wall - floor) / commands:.2f} s a command"
+    idle = wall - cpu / cores
+    alone = cpu / (floor * cores)
+    return (f"the commands used {cpu:.0f} s of CPU, workers included ({alone:.2f} x the "
+            f"runs' alone), {cpu / cores:.1f} s split over the cores, and "
+            f"{idle:.1f} s more, {idle / commands:.2f} s a command, the cores not both busy "
+            "(start-up before the workers share the runs, the last run's tail, the summary)")
+
+
 def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float) -> None:
     print(f"## [6] Whole workloads on {min(available_cpus(), WORKLOAD_JOBS)} cores: one run "
           "each, wall clock" + (f"; stopped after {cap:g} x the target" if cap > 0 else ""),
@@ -515,12 +530,13 @@ def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float
           f"({at_pace / TARGET_CASES_S:.2f} x the target); the engine runs at {pace:.2f} "
           "of that pace", flush=True)
     limit = cap_seconds(TARGET_CASES_S, cap)
-    total, stopped, done = 0.0, False, 0
+    total, stopped, done, used = 0.0, False, 0, 0.0
     for name in names:
         args = ["run", name, "-r", str(WORKLOAD_RUNS), "--weeks", str(WORKLOAD_WEEKS),
                 "--warmup-weeks", str(WORKLOAD_WARMUP), "-j", str(WORKLOAD_JOBS)]
         out = run_timed(exe + args, None if limit is None else max(limit - total, 1.0))
         total += out.seconds
+        used += out.cpu
         if out.stopped:
             stopped = True
             print(f"    {name}: stopped; {total:.1f} s so far (cap {limit:.0f} s)", flush=True)
@@ -536,9 +552,12 @@ def section_workloads(figures: Figures, exe: list[str], largest: str, cap: float
                        note=(f"stopped after {done} of {len(names)} cases; " if stopped
                              else "") + f"at least {floor:.0f} s with the runs' CPU split "
                              f"perfectly over {cores} cores ({sum(cpu.values()):.1f} s of "
-                             f"CPU for one run of each case); {at_pace:.0f} s at [5]'s pace, "
-                             "every contact as quick as a bare SimPy M/M/3 customer, where "
-                             f"the engine runs at {pace:.2f} of it",
+                             f"CPU for one run of each case)"
+                             + ("" if stopped else "; " + above_floor(total, floor, used,
+                                                                     cores, done))
+                             + f"; {at_pace:.0f} s at [5]'s pace, every contact as quick as "
+                             f"a bare SimPy M/M/3 customer, where the engine runs at "
+                             f"{pace:.2f} of it",
                        digits=1, at_least=stopped))
     # the capacity search of the largest case
     out = run_timed(exe + ["capacity", largest, "-j", str(WORKLOAD_JOBS)],

@@ -28,6 +28,17 @@ def test_the_workload_floor_is_the_runs_cpu_split_over_the_cores(bench):
     assert bench.workload_floor(24.0, 20, 1) == pytest.approx(480.0)
 
 
+def test_what_a_workload_holds_above_its_floor_is_split_into_cpu_and_idle_cores(bench):
+    # 17 commands: 66.3 s of wall time, 119.0 s of CPU on 2 cores, runs alone 2 x 58.8 s
+    said = bench.above_floor(66.3, 58.8, 119.0, 2, 17)
+    assert "119 s of CPU" in said and "(1.01 x the runs' alone)" in said
+    assert "59.5 s split over the cores" in said
+    assert "6.8 s more, 0.40 s a command" in said
+    # where the children's CPU is not counted, only the wall time above the floor
+    assert bench.above_floor(66.3, 58.8, float("nan"), 2, 17) == \
+        "7.5 s above it, 0.44 s a command"
+
+
 def test_one_run_of_each_case_is_timed_with_the_installed_engine(bench):
     """CPU time and contacts by case, and bare SimPy's customers a second beside them; the
     contacts are the timed run's own: the same seed and run simulated again directly give
