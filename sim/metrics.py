@@ -63,6 +63,7 @@ TIME_TOLERANCE: Final = 1e-6
 _NO_TASKS: Final[dict[str, int]] = {}
 #: Percentile of a run's waits reported as ``*_p90_*``.
 PERCENTILE: Final = 90
+_ENDED: Final = "a run's metrics end when its rows are read: add its days before rows()"
 
 KEYS = ["metric", "role", "activity", "weekday"]
 Key = tuple[str, str | None, str | None]
@@ -146,7 +147,7 @@ class Cell:
     the day's additions are of machine floats: a list's items are Python floats, each sum
     a new object (a small practice's day adds to about 130 cells)."""
 
-    __slots__ = ("num", "den", "run")
+    __slots__ = ("num", "den", "run", "touched")
 
     def __init__(self) -> None:
         self.num = 0.0
@@ -154,6 +155,9 @@ class Cell:
         #: a weekday's cell: the run's cell of the same metric and role, which every
         #: addition to this one also goes to (None: this is the run's cell)
         self.run: Cell | None = None
+        #: whether this run has looked the cell up: only those give rows, as a run that
+        #: made its cells afresh would have made just those (see :class:`MetricCells`)
+        self.touched = False
 
 
 class Tally:
@@ -198,6 +202,10 @@ class DayCells:
             cell = mine.get(metric)
             if cell is None:
                 cell = mine[metric] = self._made(metric, role)
+        cell.touched = True
+        run = cell.run
+        if run is not None:
+            run.touched = True
         return cell
 
     def ratio(self, metric: str, num: float, den: float, role: str | None = None) -> None:
@@ -239,13 +247,45 @@ def _cell(sums: dict[tuple, Cell], key: tuple) -> Cell:
     return cell
 
 
+class MetricCells:
+    """A run's cells, with the views and look-ups that find them, kept from one run of a
+    scenario to the next (:meth:`MetricSetup.take_cells`): a small practice's 2-week run
+    made its 300 cells, their keys and its views' dicts afresh in its first week, about 2 %
+    of the run's time ([3] of the benchmark); a later run zeroes them instead. A cell
+    gives a row only once this run has looked it up (``Cell.touched``), when a run making
+    its cells afresh would have made it: rows are the same either way, and keep their
+    order (``sums`` keeps the order the cells were first made in, and rows are sorted)."""
+
+    __slots__ = ("sums", "days", "by_metric", "role_minutes")
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
+        #: weekday (None: the run's alone) -> the cells a day adds to
+        self.days: dict[str | None, DayCells] = {}
+        #: (metric, role) -> the role's per-day cells of the metric by activity
+        self.by_metric: dict[tuple[str, str], list[tuple[str, Cell]]] = {}
+        #: role -> a cell for each activity, for a day's minutes (reset as each day uses
+        #: them: a dozen cells made and freed for each role and day were a twentieth of a
+        #: short run's metric work)
+        self.role_minutes: dict[str, list[Cell]] = {}
+
+    def zeroed(self) -> MetricCells:
+        """These cells as a new run finds them: at zero, none looked up yet."""
+        for cell in self.sums.values():
+            cell.num = 0.0
+            cell.den = 0.0
+            cell.touched = False
+        return self
+
+
 class MetricSetup:
     """What a scenario's runs read of it for their metrics (its roles by kind, their costs),
     worked out once for all its runs: a 2-week run of a small practice spent about 2 % of
-    its metric work reading them from the scenario's plain-Python objects. Read only."""
+    its metric work reading them from the scenario's plain-Python objects. Read only, but
+    for the cells of ended runs it keeps for the next ones (:meth:`take_cells`)."""
 
     __slots__ = ("roles", "bookable", "doctors", "list_roles", "own_roles", "task_kinds",
-                 "cost")
+                 "cost", "spare_cells")
 
     def __init__(self, model: CompiledScenario) -> None:
         s = model.scenario
@@ -262,6 +302,16 @@ class MetricSetup:
             ("assist",) if model.assist_routes else ())
         self.cost: dict[str, float] = {r: spec.cost_per_hour / 60.0
                                        for r, spec in s.roles.items()}
+        #: cells of this scenario's ended runs, each taken by one run at a time (runs in
+        #: other threads take others: a list's ``pop`` and ``append`` are single steps)
+        self.spare_cells: list[MetricCells] = []
+
+    def take_cells(self) -> MetricCells:
+        """Cells for a new run: an ended run's, zeroed, else new ones."""
+        try:
+            return self.spare_cells.pop().zeroed()
+        except IndexError:
+            return MetricCells()
 
 
 #: The last model whose runs' metrics were set up, and its set-up: a scenario's runs come
@@ -288,7 +338,8 @@ class RunMetrics:
         self.weekdays_per_week = len(tuple(weekdays))
         #: the scenario's roles by kind and their costs, shared by its runs
         self.setup = _setup_of(model)
-        self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
+        #: the cells this run adds to, until its rows are read (then the next run's)
+        self.cells: MetricCells | None = self.setup.take_cells()
         #: every answered call's wait, in order (doubles, a day's added by ``fromlist``:
         #: one C loop that reads the list's floats directly, where ``extend`` went through
         #: the generic item protocol for each)
@@ -301,18 +352,13 @@ class RunMetrics:
         self.carried: list[tuple[int, int]] = []
         self.after_run: Counter = Counter()
         self.days = 0
-        self._cells: dict[tuple[str, str], list[tuple[str, Cell]]] = {}
-        #: weekday (None: the run's alone) -> the cells a day adds to
-        self._days: dict[str | None, DayCells] = {}
         #: outcome -> its count today (reset as each measured day starts)
         self._tallies: dict[str, Tally] = {o: Tally() for o in OUTCOMES}
-        #: role -> a cell for each activity, for a day's minutes (reset as each day uses
-        #: them: a dozen cells made and freed for each role and day were a twentieth of a
-        #: short run's metric work)
-        self._role_minutes: dict[str, list[Cell]] = {}
 
     # --- a day ------------------------------------------------------------------------------
     def add(self, records: DayRecords) -> None:
+        if self.cells is None:
+            raise RuntimeError(_ENDED)
         check_time(records)
         if records.after_run:
             self.after_run.update(c[6] for c in records.after_run)
@@ -520,9 +566,10 @@ class RunMetrics:
 
     def _minutes_of(self, role: str) -> list[Cell]:
         """``role``'s cells for a day's minutes by activity (ACTIVITIES order), at zero."""
-        cells = self._role_minutes.get(role)
+        mine = self._own_cells().role_minutes
+        cells = mine.get(role)
         if cells is None:
-            cells = self._role_minutes[role] = _activity_cells()
+            cells = mine[role] = _activity_cells()
         else:
             for cell in cells:
                 cell.num = 0.0
@@ -530,10 +577,11 @@ class RunMetrics:
 
     def _cells_on(self, weekday: str | None) -> DayCells:
         """The cells a day of ``weekday`` adds to (None: the run's alone)."""
-        found = self._days.get(weekday)
+        cells = self._own_cells()
+        found = cells.days.get(weekday)
         if found is None:
-            found = self._days[weekday] = DayCells(
-                self.sums, weekday, None if weekday is None else self._cells_on(None))
+            found = cells.days[weekday] = DayCells(
+                cells.sums, weekday, None if weekday is None else self._cells_on(None))
         return found
 
     def _cells_of(self, role: str, metric: str,
@@ -542,18 +590,33 @@ class RunMetrics:
         :meth:`_per_day` would make them: looked up once a run, not once a day (the staff-time
         loops are most of a small practice's metric work)."""
         key = (metric, role)
-        found = self._cells.get(key)
+        cells = self._own_cells()
+        found = cells.by_metric.get(key)
         if found is None:
-            found = self._cells[key] = [(a, _cell(self.sums, (metric, role, a, None)))
-                                        for a in activities]
+            found = cells.by_metric[key] = [(a, _cell(cells.sums, (metric, role, a, None)))
+                                            for a in activities]
+        for _activity, cell in found:
+            cell.touched = True
         return found
+
+    def _own_cells(self) -> MetricCells:
+        cells = self.cells
+        if cells is None:
+            raise RuntimeError(_ENDED)
+        return cells
 
     # --- the run ----------------------------------------------------------------------------
     def rows(self) -> list[Row]:
         """The run's tidy rows, in a stable order: (metric, role, activity, weekday, value,
-        weight)."""
+        weight). This ends the run: its cells go to the scenario's next run."""
+        cells = self._own_cells()
         out: list[Row] = []
-        for (metric, role, activity, weekday), cell in self.sums.items():
+        looked_up: list[tuple] = []  # the keys of the cells this run looked up
+        for key, cell in cells.sums.items():
+            if not cell.touched:
+                continue
+            looked_up.append(key)
+            metric, role, activity, weekday = key
             num, den = cell.num, cell.den
             if weekday is not None and (role is not None and metric not in WEEKDAY_ROLE_METRICS
                                         or activity is not None):
@@ -573,7 +636,9 @@ class RunMetrics:
         for outcome in AFTER_RUN:
             out.append((f"outcome_{outcome}", None, None, None,
                         float(self.after_run.get(outcome, 0)), 1.0))
-        return _in_order(out, tuple(self.sums))
+        self.cells = None
+        self.setup.spare_cells.append(cells)
+        return _in_order(out, tuple(looked_up))
 
     def _planned_p90(self) -> float:
         if not self.planned_waits:

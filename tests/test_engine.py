@@ -941,6 +941,38 @@ def test_a_runs_rows_come_sorted_whether_or_not_a_run_before_had_the_same_keys()
     assert _in_order(rows, tuple(shuffled)) == sorted(rows, key=_order)
 
 
+def test_a_runs_cells_go_to_the_next_run_and_give_only_the_rows_it_looked_up():
+    """A run's metric cells are zeroed for the scenario's next run rather than made afresh;
+    the next run's rows are those a run making its cells afresh gives, though it looks up
+    fewer cells (here one weekday's, not five); a run's metrics end with its rows."""
+    from sim.metrics import RunMetrics, _setup_of
+
+    model = CompiledScenario(load_scenario("default"))
+    calendar = RunCalendar(model.scenario.calendar, days=5, warmup_days=0)
+    days = list(simulate_run(model, 1, 0, calendar))
+    _setup_of(model).spare_cells.clear()
+
+    def rows_of(records):
+        metrics = RunMetrics(model, calendar.weekdays)
+        for rec in records:
+            metrics.add(rec)
+        return metrics, metrics.rows()
+
+    week, week_rows = rows_of(days)
+    with pytest.raises(RuntimeError, match="rows are read"):
+        week.add(days[0])
+    kept = _setup_of(model).spare_cells[-1]
+    monday = RunMetrics(model, calendar.weekdays)
+    assert monday.cells is kept  # the week's cells, zeroed
+    monday.add(days[0])
+    monday_rows = monday.rows()
+    _setup_of(model).spare_cells.clear()
+    afresh, afresh_rows = rows_of(days[:1])
+    assert afresh.cells is None and afresh_rows == monday_rows
+    assert {r[3] for r in monday_rows} == {None, days[0].day.name}
+    assert len(week_rows) > len(monday_rows)
+
+
 def test_event_log_is_off_by_default_and_complete_when_on():
     scenario = load_scenario("default")
     assert simulate_day(scenario, 1, 0).events is None
