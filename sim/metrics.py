@@ -24,12 +24,12 @@ engine; every day's time accounting is checked here before any metric is compute
 from __future__ import annotations
 
 import math
+import operator
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from fractions import Fraction
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any, Callable, Final, Iterable
+from typing import TYPE_CHECKING, Callable, Final, Iterable
 
 import numpy as np
 
@@ -256,7 +256,7 @@ class MetricCells:
     its cells afresh would have made it: rows are the same either way, and keep their
     order (``sums`` keeps the order the cells were first made in, and rows are sorted)."""
 
-    __slots__ = ("sums", "days", "by_metric", "role_minutes")
+    __slots__ = ("sums", "days", "by_metric", "role_minutes", "_row_order", "_ordered")
 
     def __init__(self) -> None:
         self.sums: dict[tuple, Cell] = {}  # (metric, role, activity, weekday) -> its sums
@@ -268,6 +268,23 @@ class MetricCells:
         #: them: a dozen cells made and freed for each role and day were a twentieth of a
         #: short run's metric work)
         self.role_minutes: dict[str, list[Cell]] = {}
+        #: the cells that give rows and the run's own figures (RUN_METRICS, with no cell),
+        #: in the order of a run's rows, and how many cells there were when it was sorted
+        self._row_order: list[tuple[tuple, Cell | None]] = []
+        self._ordered = -1
+
+    def in_row_order(self) -> list[tuple[tuple, Cell | None]]:
+        """The cells that give rows (by metric, role, activity, weekday) and the keys of the
+        run's own figures (RUN_METRICS, with None for a cell), in the order of a run's rows:
+        sorted once for these cells, until a run makes a new one (a small practice's run
+        spent 0.1 ms sorting its rows). A run's rows are those of the cells it looked up."""
+        if self._ordered != len(self.sums):
+            order: list[tuple[tuple, Cell | None]] = [
+                (key, cell) for key, cell in self.sums.items() if _gives_row(key)]
+            order += [((metric, None, None, None), None) for metric in RUN_METRICS]
+            order.sort(key=_order_of)
+            self._row_order, self._ordered = order, len(self.sums)
+        return self._row_order
 
     def zeroed(self) -> MetricCells:
         """These cells as a new run finds them: at zero, none looked up yet."""
@@ -610,35 +627,31 @@ class RunMetrics:
         """The run's tidy rows, in a stable order: (metric, role, activity, weekday, value,
         weight). This ends the run: its cells go to the scenario's next run."""
         cells = self._own_cells()
-        out: list[Row] = []
-        looked_up: list[tuple] = []  # the keys of the cells this run looked up
-        for key, cell in cells.sums.items():
-            if not cell.touched:
-                continue
-            looked_up.append(key)
-            metric, role, activity, weekday = key
-            num, den = cell.num, cell.den
-            if weekday is not None and (role is not None and metric not in WEEKDAY_ROLE_METRICS
-                                        or activity is not None):
-                continue
-            out.append((metric, role, activity, weekday, num / den if den > 0 else math.nan,
-                        den))
+        # the run's own figures (RUN_METRICS): value, weight
         waits = np.sort(np.frombuffer(self.answered_waits)) if self.answered_waits else ()
-        out.append(("phone_wait_p90_min", None, None, None,
-                    percentile(len(waits), PERCENTILE, waits.__getitem__) if len(waits)
-                    else math.nan, 1.0 if len(waits) else 0.0))
-        out.append(("planned_wait_p90_days", None, None, None, self._planned_p90(),
-                    1.0 if self.planned_waits else 0.0))
-        for metric, series in (("backlog_trend_per_week", self.backlog),
-                               ("carried_trend_per_week", self.carried)):
-            out.append((metric, None, None, None, self._trend(series),
-                        1.0 if len(series) > 1 else 0.0))
+        whole: dict[str, tuple[float, float]] = {
+            "phone_wait_p90_min": (percentile(len(waits), PERCENTILE, waits.__getitem__)
+                                   if len(waits) else math.nan, 1.0 if len(waits) else 0.0),
+            "planned_wait_p90_days": (self._planned_p90(), 1.0 if self.planned_waits else 0.0),
+            "backlog_trend_per_week": (self._trend(self.backlog),
+                                       1.0 if len(self.backlog) > 1 else 0.0),
+            "carried_trend_per_week": (self._trend(self.carried),
+                                       1.0 if len(self.carried) > 1 else 0.0)}
         for outcome in AFTER_RUN:
-            out.append((f"outcome_{outcome}", None, None, None,
-                        float(self.after_run.get(outcome, 0)), 1.0))
+            whole[f"outcome_{outcome}"] = (float(self.after_run.get(outcome, 0)), 1.0)
+        out: list[Row] = []
+        for key, cell in cells.in_row_order():
+            metric, role, activity, weekday = key
+            if cell is None:
+                value, weight = whole[metric]
+                out.append((metric, None, None, None, value, weight))
+            elif cell.touched:
+                num, den = cell.num, cell.den
+                out.append((metric, role, activity, weekday,
+                            num / den if den > 0 else math.nan, den))
         self.cells = None
         self.setup.spare_cells.append(cells)
-        return _in_order(out, tuple(looked_up))
+        return out
 
     def _planned_p90(self) -> float:
         if not self.planned_waits:
@@ -654,9 +667,10 @@ class RunMetrics:
         """Least-squares slope of a day-end stock (the book, the work carried over) over
         the measured days, per week. Days and stocks are whole numbers, so the slope is
         computed exactly and rounded once: the same float on every platform and NumPy
-        build (a least-squares solver's last digits depend on its LAPACK). Not ``p / q``:
-        compiled, two machine-size whole numbers are divided as doubles, each rounded first
-        past 2^53, which the sources' division does not do."""
+        build (a least-squares solver's last digits depend on its LAPACK). Divided as
+        Python's whole numbers divide (``operator.truediv``: correctly rounded, as a
+        ``Fraction``'s float is, at a tenth of its cost), not as ``p / q``: compiled, two
+        machine-size whole numbers are divided as doubles, each rounded first past 2^53."""
         n = len(series)
         if n < 2:
             return math.nan
@@ -664,8 +678,8 @@ class RunMetrics:
         sy = sum(s for _, s in series)
         sxy = sum(d * s for d, s in series)
         sxx = sum(d * d for d, _ in series)
-        return float(Fraction((n * sxy - sx * sy) * self.weekdays_per_week,
-                              n * sxx - sx * sx))
+        return float(operator.truediv((n * sxy - sx * sy) * self.weekdays_per_week,
+                                      n * sxx - sx * sx))
 
 
 class StaffTime:
@@ -724,39 +738,19 @@ def percentile(n: int, q: float, at: Callable[[int], float]) -> float:
     return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
-def _order(row: Row) -> tuple:
-    metric, role, activity, weekday, *_ = row
+def _gives_row(key: tuple) -> bool:
+    """Whether a cell of ``key`` (metric, role, activity, weekday) gives one of a run's
+    rows: a weekday's cell only without a role (or for WEEKDAY_ROLE_METRICS), and without
+    an activity; the others only add to the run's cell of the same metric."""
+    metric, role, activity, weekday = key
+    return weekday is None or activity is None and (role is None
+                                                    or metric in WEEKDAY_ROLE_METRICS)
+
+
+def _order_of(source: tuple[tuple, Cell | None]) -> tuple:
+    """Where a row goes among a run's rows: by metric, role, activity and weekday."""
+    metric, role, activity, weekday = source[0]
     return (metric, role or "", activity or "", weekday or "")
-
-
-#: The order ``rows`` sorts a run's rows into, by the run's cell keys as made: the runs of
-#: a scenario make the same cells in the same order, so each run after the first reads the
-#: order instead of sorting (a small practice's run spent 0.1 ms sorting).
-#: Found by the number of cells and the first and last key, and kept with the cell keys it
-#: holds for: a run's keys are compared with them, not hashed (a key tuple's hash is not
-#: kept, so hashing every key of a run was a third of a small practice's rows' work).
-_ROW_ORDERS: dict[tuple, tuple[tuple, list[int]]] = {}
-#: Layouts kept before starting afresh: a sweep's scenarios each have their own
-#: (assumption: more than a process runs at once; each takes a few kB).
-ROW_ORDERS_KEPT = 64
-
-
-def _in_order(rows: list[Row], cells: tuple) -> list[Row]:
-    """``rows`` sorted by :func:`_order`, the sorting of an earlier run reused where its rows
-    came from the same ``cells`` (the run's cell keys, in the order they were made: the
-    rows after them are the same in every run). Keyed by the cells' keys rather than a
-    tuple of the rows' keys sliced from each row, made, hashed and compared every run."""
-    probe = (len(cells), cells[0], cells[-1]) if cells else (0, None, None)
-    found = _ROW_ORDERS.get(probe)
-    if found is not None and found[0] == cells:
-        order = found[1]
-    else:
-        order = sorted(range(len(rows)), key=lambda i: _order(rows[i]))
-        if len(_ROW_ORDERS) >= ROW_ORDERS_KEPT:
-            _ROW_ORDERS.clear()  # (one step, safe beside runs in other threads)
-        _ROW_ORDERS[probe] = (cells, order)
-    items: list[Any] = rows  # moved as they are (typed rows would be unpacked and rebuilt)
-    return [items[i] for i in order]
 
 
 # --- tables of a run's records -------------------------------------------------------------

@@ -922,23 +922,55 @@ def test_the_planned_wait_percentile_reads_the_counted_waits():
     assert metrics._planned_p90() == float(np.percentile(np.array(waits, dtype=float), 90))
 
 
-def test_a_runs_rows_come_sorted_whether_or_not_a_run_before_had_the_same_keys():
-    """A run's rows are sorted by metric, role, activity and weekday; a run whose rows
-    came from the cells of an earlier one's, made in the same order, reuses that sorting,
-    and its own values go with their keys."""
-    import random
+def test_a_trend_is_the_exact_slope_rounded_once():
+    """A stock's trend is its least-squares slope worked out in whole numbers and rounded
+    once; here the numerator is past 2^53, where dividing two doubles rounds twice."""
+    from fractions import Fraction
 
-    from sim.metrics import _in_order, _order
+    from sim.metrics import RunMetrics
 
+    metrics = RunMetrics(CompiledScenario(load_scenario("default")),
+                         ("mon", "tue", "wed", "thu", "fri"))
+    series = [(0, 125923660425467411), (1, 80285825831741558), (2, 80557958297454195),
+              (3, 54666213845656185)]
+    exact = float(Fraction(-2135002072737210410, 20))
+    assert float(-2135002072737210410) / 20.0 != exact  # the case tells the two apart
+    assert metrics._trend(series) == exact
+
+
+def test_a_runs_rows_come_sorted_in_an_order_kept_until_a_new_cell_is_made():
+    """A run's rows are sorted by metric, role, activity and weekday (None first); the
+    order is worked out once for a set of cells, again when a run makes a new one, and
+    leaves out the cells that only add to another (a weekday's by activity or role)."""
+    from sim.metrics import RUN_METRICS, Cell, MetricCells
+
+    def by_key(key):
+        return tuple("" if part is None else part for part in key)
+
+    cells = MetricCells()
     keys = [("b", None, None, None), ("a", "gp", None, "mon"), ("a", None, None, None),
-            ("a", "gp", None, None), ("a", None, "phone", None), ("c", "nurse", None, "fri")]
-    for value in (1.0, 2.0, 3.0):  # the first sorts, the others reuse the order
-        rows = [(*k, value * i, float(i)) for i, k in enumerate(keys)]
-        assert _in_order(rows, tuple(keys)) == sorted(rows, key=_order)
-    shuffled = keys[:]
-    random.Random(5).shuffle(shuffled)  # the same keys in another order: sorted afresh
-    rows = [(*k, float(i), 1.0) for i, k in enumerate(shuffled)]
-    assert _in_order(rows, tuple(shuffled)) == sorted(rows, key=_order)
+            ("a", "gp", None, None), ("a", None, "phone", None), ("c", None, None, "fri"),
+            ("utilisation", "gp", None, "tue"), ("a", None, "phone", "mon")]
+    for key in keys:
+        cells.sums[key] = Cell()
+    giving = [k for k in keys if k not in (("a", "gp", None, "mon"), ("a", None, "phone", "mon"))]
+    whole = [(m, None, None, None) for m in RUN_METRICS]
+    first = cells.in_row_order()
+    assert [k for k, _ in first] == sorted(giving + whole, key=by_key)
+    assert cells.in_row_order() is first  # kept
+    cells.sums[("a0", None, None, None)] = Cell()
+    assert [k for k, _ in cells.in_row_order()] == sorted(
+        giving + whole + [("a0", None, None, None)], key=by_key)
+
+    model = CompiledScenario(load_scenario("default"))
+    calendar = RunCalendar(model.scenario.calendar, days=5, warmup_days=0)
+    from sim.metrics import RunMetrics
+
+    metrics = RunMetrics(model, calendar.weekdays)
+    for rec in simulate_run(model, 1, 0, calendar):
+        metrics.add(rec)
+    rows = metrics.rows()
+    assert rows == sorted(rows, key=lambda r: by_key(r[:4])) and len(rows) > 100
 
 
 def test_a_runs_cells_go_to_the_next_run_and_give_only_the_rows_it_looked_up():
