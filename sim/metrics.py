@@ -253,8 +253,8 @@ class MetricCells:
     made its 300 cells, their keys and its views' dicts afresh in its first week, about 2 %
     of the run's time ([3] of the benchmark); a later run zeroes them instead. A cell
     gives a row only once this run has looked it up (``Cell.touched``), when a run making
-    its cells afresh would have made it: rows are the same either way, and keep their
-    order (``sums`` keeps the order the cells were first made in, and rows are sorted)."""
+    its cells afresh would have made it: rows are the same either way, in the order the
+    cells keep (:meth:`in_row_order`)."""
 
     __slots__ = ("sums", "days", "by_metric", "role_minutes", "_row_order", "_ordered")
 
