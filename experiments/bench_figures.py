@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 _COMPARE = {"<=": operator.le, ">=": operator.ge}
+#: The most digits a value is printed to, when it lies that close to its target.
+MOST_DIGITS = 6
 
 
 @dataclass
@@ -41,10 +43,17 @@ class Figure:
         return "met" if met else "NOT met"
 
     def value_text(self) -> str:
+        """The value to its digits, and to as many more (up to :data:`MOST_DIGITS`) as it
+        takes not to read as the target itself when it is not: 1.1004 against 1.1 prints
+        1.1004, not a "1.100" that says "NOT met"."""
         if self.value is None:
             return "n/a"
         unit = "" if self.unit == "x" else f" {self.unit}"
-        text = f"{self.value:,.{self.digits}f}{unit}"
+        digits = self.digits
+        while (digits < MOST_DIGITS and self.value != self.target
+               and round(self.value, digits) == round(self.target, digits)):
+            digits += 1
+        text = f"{self.value:,.{digits}f}{unit}"
         return f"> {text}" if self.at_least else text
 
     def target_text(self) -> str:

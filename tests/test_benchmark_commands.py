@@ -88,3 +88,19 @@ def test_small_runs_are_read_as_pairs_of_minus_j_2_over_minus_j_1(bench):
     ratios = bench.ratios_by_pair(ones, twos)
     assert len(ratios) == len(ones) == len(twos) == 2 and ratios == sorted(ratios)
     assert all(1.5 < r < 4.0 for r in ratios)  # -j 2 sleeps three times as long
+
+
+def test_a_figure_on_its_target_line_is_printed_to_the_digit_that_tells_the_side(monkeypatch):
+    """A value that rounds to its target at its digits gets more, so that "1.100  NOT met"
+    cannot be printed for 1.1004 against 1.1; other values keep their digits."""
+    figures = experiment_module(monkeypatch, "bench_figures")
+
+    def figure(value, op="<=", target=1.1, digits=3):
+        return figures.Figure(4, "ratio", value, "x", op, target, "how", digits=digits)
+
+    assert figure(1.1004).value_text() == "1.1004" and figure(1.1004).verdict == "NOT met"
+    assert figure(1.09996).value_text() == "1.09996" and figure(1.09996).verdict == "met"
+    assert figure(1.1).value_text() == "1.100" and figure(1.1).verdict == "met"
+    assert figure(1.116).value_text() == "1.116"
+    assert figure(1.1 + 1e-12).value_text() == "1.100000"  # at most MOST_DIGITS
+    assert figure(60.04, target=60, digits=1).value_text() == "60.04"
