@@ -605,6 +605,26 @@ def test_workers_get_the_model_as_bytes_pickled_before_this_process_simulates(mo
     assert [o.rows for o in shared] == [o.rows for o in alone]
 
 
+def test_a_model_ships_with_the_standard_pickler_or_else_loky_s():
+    """A model of plain data, its caches filled by a run, ships as the standard pickler
+    writes it (no joblib to import); one holding a function made at run time goes
+    through loky's pickler, as the pool would send it, and unpickles whole."""
+    import pickle
+    import types
+
+    import sim.experiment.replications as R
+    from sim.engine import CompiledScenario
+
+    scenario = load_scenario("default")
+    model = CompiledScenario(scenario)
+    R.run_one(model, 1, 0, R.run_calendar(scenario, 1, 0))  # fills the model's caches
+    assert R._Shipped(model).data == pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    made_now = types.SimpleNamespace(answer=lambda: 42)
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        pickle.dumps(made_now)
+    assert pickle.loads(R._Shipped(made_now).data).answer() == 42  # type: ignore[arg-type]
+
+
 def test_no_capacity_names_what_the_smallest_list_still_misses():
     """A target missed even by the smallest list tried (case 11's same-day needs seen in
     hours: home visits asked for on a day without a visiting block are made after closing)

@@ -6,7 +6,6 @@ looked up here in a plain dict, built once per scenario (not per replication).
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import cached_property
 from types import SimpleNamespace
@@ -422,11 +421,9 @@ class CompiledScenario:
 
     @cached_property
     def patience(self) -> dict[str, Distribution | None]:
-        """demand stream -> callers' patience (None: they wait for ever)."""
-        patience: dict[str, Distribution | None] = defaultdict(lambda: None)
-        for name, d in self.scenario.demand.items():
-            patience[name] = build(d.patience) if d.patience is not None else None
-        return patience
+        """demand stream -> callers' patience (None: they wait for ever), every stream."""
+        return {name: build(d.patience) if d.patience is not None else None
+                for name, d in self.scenario.demand.items()}
 
     # --- routing -------------------------------------------------------------------------
     @cached_property

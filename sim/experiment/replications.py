@@ -436,14 +436,24 @@ class _Shipped:
     pool pickles a task in a thread of its own, after ``submit`` returns, while this
     process goes on simulating with the same model, whose lookup caches fill as it runs:
     pickling the live model there failed with "dictionary changed size during
-    iteration" (``clinicsim capacity case03 -j 2``). Bytes do not change."""
+    iteration" (``clinicsim capacity case03 -j 2``). Bytes do not change.
+
+    The standard pickler does for a model of plain data, as the engine's are: at the
+    highest protocol its bytes are then loky's own, and a command spares importing joblib
+    for loky's pickler (about 55 ms before the workers could start, where a forked pool
+    needs nothing else of joblib). Anything it cannot pickle (a function made at run
+    time) goes through loky's, as the pool itself would send it."""
 
     def __init__(self, model: CompiledScenario):
+        import pickle
         import uuid
 
-        from joblib.externals.loky.backend.reduction import dumps  # as the pool pickles
         self.token = uuid.uuid4().hex
-        self.data = bytes(dumps(model))
+        try:
+            self.data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            from joblib.externals.loky.backend.reduction import dumps
+            self.data = bytes(dumps(model))
 
 
 #: The model of the last shipment a worker unpacked, by token: later batches reuse it.
