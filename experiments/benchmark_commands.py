@@ -25,9 +25,10 @@ everything a user waits for: the interpreter, imports, loading, simulating, prin
     where the quickest run of each may come from different hours' speeds. Beside
     the speed-up, the machine's ceiling for it now: how much longer two CPU-bound
     processes take side by side than one alone (a pure-Python loop, and the command's own
-    work: two ``-j 1`` runs of half the runs), and the command's serial part (a 2-run
-    command on ``-j 1`` less its two runs), which only the main process does; and the CPU
-    time of ``-j 2`` against ``-j 1``, workers included.
+    work: two ``-j 1`` runs of half the runs), and the command's serial part, which only
+    the main process does (a 2-run command on ``-j 1`` less its two runs, less the imports
+    of its tables and reports, which ``-j 2`` makes while its worker simulates); and the
+    CPU time of ``-j 2`` against ``-j 1``, workers included.
     ``-j`` is capped at the CPUs available, so with one CPU there is nothing to measure.
 [6] Whole workloads, one run each: every case with ``clinicsim run caseNN -r 20 --weeks 52
     --warmup-weeks 4 -j 2`` (17 commands, their times summed), and beside it the least it
@@ -224,6 +225,22 @@ _FIRST_DAY_WRAPPER = textwrap.dedent("""\
     """)
 
 
+#: Times ``sim.cli._import_reporting`` (the tables' and reports' imports, which ``clinicsim
+#: run`` on -j 2 makes while its workers simulate) in a process that has made the imports
+#: a command has made by then and loaded the scenario ``sys.argv[1]``; prints the seconds.
+_REPORTING_IMPORT = textwrap.dedent("""\
+    import sys, time
+    import sim.cli
+    sim.cli.limit_blas_threads()
+    import sim.scenario.loading, sim.workers, sim.progress
+    import sim.experiment.replications, sim.metrics
+    sim.cli._load_and_warn(sys.argv[1])
+    started = time.perf_counter()
+    sim.cli._import_reporting()
+    print(time.perf_counter() - started)
+    """)
+
+
 def python_child(argv: list[str]) -> subprocess.CompletedProcess:
     """``argv`` run by this Python (``-c CODE ...``), output captured, started outside the
     checkout: ``python -c`` puts its working directory first on ``sys.path``, so from the
@@ -243,6 +260,18 @@ def first_day_moments(args: list[str]) -> tuple[float, float, float]:
                          f"{done.stderr[-2000:]}")
     entry, imported, day = (float(x) for x in line.split()[1:])
     return entry - launch, imported - entry, day - imported
+
+
+def shared_imports_s(scenario: str, repeats: int) -> float:
+    """Seconds of the imports a command on -j 2 makes while its workers simulate (best of
+    ``repeats`` processes): after the runs on -j 1, shared out with the runs on -j 2."""
+    best = math.inf
+    for _ in range(repeats):
+        done = python_child(["-c", _REPORTING_IMPORT, scenario])
+        if done.returncode != 0:
+            raise SystemExit(f"timing the reporting imports failed:\n{done.stderr[-2000:]}")
+        best = min(best, float(done.stdout.split()[-1]))
+    return best
 
 
 def import_profile(top: int = 8) -> list[tuple[float, str]]:
@@ -358,10 +387,13 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
     cpu1 = statistics.median(o.cpu for o in ones)
     cpu2 = statistics.median(o.cpu for o in twos)
     best = min(o.seconds for o in ones) / min(o.seconds for o in twos)
-    # what no split can share: a 2-run command on -j 1 less its two runs
+    # what no split can share: a 2-run command on -j 1 less its two runs, less the imports
+    # that -j 2 makes while its workers simulate (shared out with the runs)
     two = best_of(exe + ["run", largest, "-r", "2", "--weeks", "1", "--warmup-weeks", "0",
                          "-j", "1"], repeats)
-    serial = max(0.0, two - 2 * t1 / runs)
+    beyond_runs = max(0.0, two - 2 * t1 / runs)
+    shared = min(beyond_runs, shared_imports_s(largest, repeats))
+    serial = beyond_runs - shared
     slowdown = two_at_once(mode)
     ceiling = parallel_ceiling(t1, serial, slowdown)
     # the same with this command's own work side by side, which feels the shared cache
@@ -380,7 +412,10 @@ def section_parallel(figures: Figures, mode: str, exe: list[str], largest: str,
                             f"the machine's ceiling now {ceiling:.2f}: two CPU-bound "
                             f"processes side by side take {slowdown:.2f} times as long as "
                             f"one (median of {SPIN_PAIRS[mode]} pairs), and {serial:.2f} s "
-                            "of start-up and summary are the main process's alone; "
+                            "of start-up and summary are the main process's alone (of the "
+                            f"{beyond_runs:.2f} s a -j 1 command takes beyond its runs, less "
+                            f"{shared:.2f} s of imports -j 2 makes while its worker "
+                            "simulates); "
                             f"{own_ceiling:.2f} for this command's own work, two -j 1 runs "
                             f"of {runs // 2} side by side taking {own:.2f} times as long as "
                             f"one (median of {WORK_PAIRS[mode]} pairs); CPU time, workers "

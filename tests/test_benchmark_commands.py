@@ -104,3 +104,13 @@ def test_a_figure_on_its_target_line_is_printed_to_the_digit_that_tells_the_side
     assert figure(1.116).value_text() == "1.116"
     assert figure(1.1 + 1e-12).value_text() == "1.100000"  # at most MOST_DIGITS
     assert figure(60.04, target=60, digits=1).value_text() == "60.04"
+
+
+def test_the_imports_minus_j_2_shares_with_its_runs_are_timed_after_the_command_s_own(bench):
+    """[1]'s serial part leaves out the tables' and reports' imports, which a command on
+    -j 2 makes while its worker simulates: timed in a process that has made the imports
+    the command has by then, so they are not counted twice."""
+    seconds = bench.shared_imports_s("default", 1)
+    assert 0.0 < seconds < 30.0
+    with pytest.raises(SystemExit):
+        bench.shared_imports_s("no-such-scenario", 1)
