@@ -184,12 +184,20 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 # --- [2] start-up ----------------------------------------------------------------------------
 
+#: The imports ``clinicsim run`` makes on its way to its first day (at module level and
+#: inside cmd_run / _run_summary; the tables and reports it imports after its runs are not
+#: among them), as the console script makes them: the child processes below start with them.
+_RUN_IMPORTS = textwrap.dedent("""\
+    import sim.cli
+    sim.cli.limit_blas_threads()  # as the console script does, before NumPy loads
+    import sim.scenario.loading, sim.workers, sim.progress, sim.experiment.replications
+    import sim.metrics
+    """)
+
 #: Runs ``clinicsim ARGS`` as the console script does, and prints three moments (time.time)
 #: on stderr: the wrapper starts (the interpreter is up), the command's imports are done,
-#: the run's first day starts; then exits at once. The imports are those ``clinicsim run``
-#: makes on its way to the first day (at module level and inside cmd_run / _run_summary;
-#: the tables and reports it imports after its runs are not among them), made here first
-#: so that the split is meaningful; the total does not depend on it.
+#: the run's first day starts; then exits at once. The imports are :data:`_RUN_IMPORTS`,
+#: made here first so that the split is meaningful; the total does not depend on it.
 #: The first day starts where the run's day loop asks its calendar for day 0: the run's
 #: calendar is given a subclass whose ``day`` stops the process (``days``, which the
 #: run's set-up uses, still lays out every day). The calendar is plain Python in either
@@ -198,10 +206,8 @@ def stop_group(proc: subprocess.Popen) -> None:
 _FIRST_DAY_WRAPPER = textwrap.dedent("""\
     import os, sys, time
     t_entry = time.time()
-    import sim.cli
-    sim.cli.limit_blas_threads()  # as the console script does, before NumPy loads
-    import sim.scenario.loading, sim.workers, sim.progress
-    import sim.experiment.replications as replications, sim.metrics
+    """) + _RUN_IMPORTS + textwrap.dedent("""\
+    import sim.experiment.replications as replications
     from sim.engine.calendar import RunCalendar
     t_imported = time.time()
 
@@ -227,13 +233,9 @@ _FIRST_DAY_WRAPPER = textwrap.dedent("""\
 
 #: Times ``sim.cli._import_reporting`` (the tables' and reports' imports, which ``clinicsim
 #: run`` on -j 2 makes while its workers simulate) in a process that has made the imports
-#: a command has made by then and loaded the scenario ``sys.argv[1]``; prints the seconds.
-_REPORTING_IMPORT = textwrap.dedent("""\
-    import sys, time
-    import sim.cli
-    sim.cli.limit_blas_threads()
-    import sim.scenario.loading, sim.workers, sim.progress
-    import sim.experiment.replications, sim.metrics
+#: a command has made by then (:data:`_RUN_IMPORTS`) and loaded the scenario
+#: ``sys.argv[1]``; prints the seconds.
+_REPORTING_IMPORT = "import sys, time\n" + _RUN_IMPORTS + textwrap.dedent("""\
     sim.cli._load_and_warn(sys.argv[1])
     started = time.perf_counter()
     sim.cli._import_reporting()
@@ -277,9 +279,7 @@ def shared_imports_s(scenario: str, repeats: int) -> float:
 def import_profile(top: int = 8) -> list[tuple[float, str]]:
     """The slowest imports (cumulative ms) of what ``clinicsim run`` imports, from
     ``python -X importtime``: where start-up time goes."""
-    code = ("import sim.cli, sim.scenario.loading, sim.workers, sim.progress, "
-            "sim.experiment.replications, sim.metrics")
-    done = python_child(["-X", "importtime", "-c", code])
+    done = python_child(["-X", "importtime", "-c", _RUN_IMPORTS])
     rows = []
     for line in done.stderr.splitlines():
         parts = line.split("|")
