@@ -1214,9 +1214,9 @@ def test_rows_are_the_same_whatever_the_first_block_and_however_taken():
 
 
 def test_a_contact_reads_its_own_row_of_the_flat_draws():
-    """Contacts keep their day's rows of decision draws as one array of doubles (a waiting
-    inbox item holds them for weeks) and where their own row starts: each reads the same
-    floats, bit for bit, as its row of the draws."""
+    """Contacts keep their day's rows of decision draws as one vector of doubles, 8 bytes
+    a draw (a waiting inbox item holds them for weeks), and where their own row starts:
+    each reads the same floats, bit for bit, as its row of the draws."""
     import numpy as np
 
     from sim.engine.contacts import Contact
@@ -1224,7 +1224,8 @@ def test_a_contact_reads_its_own_row_of_the_flat_draws():
     from sim.rng import CONTACT_DRAWS
     draws = np.random.default_rng(2).random((7, len(CONTACT_DRAWS)))
     flat = flat_rows(draws)
-    assert flat.itemsize * len(flat) == 7 * ROW * 8
+    held = memoryview(flat)
+    assert (held.format, held.nbytes) == ("d", 7 * ROW * 8)
     for i, row in enumerate(draws.tolist()):
         c = Contact(i, "phone", "acute", None, 0, 0.0, flat, i * ROW, i, None)
         assert [c.draw(k) for k in range(ROW)] == row

@@ -11,8 +11,9 @@ through :meth:`Clinic.finish`; the conservation check relies on that.
 """
 from __future__ import annotations
 
-from array import array
 from typing import TYPE_CHECKING, Callable, Final, Iterable
+
+from librt.vecs import vec
 
 from sim.engine.book import Appointment
 from sim.engine.calendar import Day
@@ -89,7 +90,7 @@ class Clinic:
         self.env.process(self.closing())
 
     # --- contacts ------------------------------------------------------------------------
-    def new_contact(self, channel: str, ctype: str, u: array, at: int, patient: int,
+    def new_contact(self, channel: str, ctype: str, u: vec[float], at: int, patient: int,
                     listed: Listing | None) -> Contact:
         """A need that arises now, for ``patient`` (who brings their team and own GP: their
         listing, ``listed``; None without a list), numbered and counted in the run and the
@@ -109,7 +110,7 @@ class Clinic:
             self.log_event(c.id, "arise", None)
         return c
 
-    def arrive(self, stream: str, channel: str, ctype: str, u: array, at: int, patient: int,
+    def arrive(self, stream: str, channel: str, ctype: str, u: vec[float], at: int, patient: int,
                listed: Listing | None, patience: Duration | None) -> None:
         """A contact arises now from a demand stream and goes where its channel leads."""
         c = self.new_contact(channel, ctype, u, at, patient, listed)

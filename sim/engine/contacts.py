@@ -1,8 +1,9 @@
 """The units of work that flow through the clinic: contacts and supervision questions."""
 from __future__ import annotations
 
-from array import array
 from typing import TYPE_CHECKING, Final
+
+from librt.vecs import vec
 
 #: One NaN shared by every contact's unset times (a float object each cost 24 bytes a
 #: contact, held as long as the contact waits).
@@ -70,7 +71,7 @@ class Contact(Work):
     )
 
     def __init__(self, cid: int, channel: str, ctype: str, team: str | None, day: int,
-                 t: float, u: array, at: int, patient: int, own_gp: str | None,
+                 t: float, u: vec[float], at: int, patient: int, own_gp: str | None,
                  own_others: dict[str, str] | None = None, is_complex: bool = False):
         # held as an int object: the records take it as it is, where an int field was
         # boxed anew (a new object past 256) for every record it went into

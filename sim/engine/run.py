@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from array import array
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Final, Iterable, Iterator
 
 import numpy as np
+from librt.vecs import vec
 
 from sim.engine.book import Appointment, AppointmentBook
 from sim.engine.calendar import RunCalendar
@@ -55,7 +55,7 @@ class RowSource:
 
     def __init__(self, streams: RandomStreams, source: str):
         self._source = streams.decision_rows(source)
-        self._pieces = DrawPieces(array("d"))
+        self._pieces = DrawPieces(vec[float]())
 
     def pieces(self) -> DrawPieces:
         """The rows to hand the next contact from (its row: ``next()`` of them)."""
