@@ -240,6 +240,9 @@ class AppointmentBook:
         #: (slot kind, the route roles' list's id, remote) -> the list (held) and the keys
         #: of the slot lists :meth:`take_today` looks at for each of its roles
         self._today: dict[tuple[str, int, bool], tuple[list[str], list[list[str]]]] = {}
+        #: (roles, acute slots released) -> how many list keys there were and the keys of
+        #: the lists :meth:`third_next_available` counts for them
+        self._counted: dict[tuple[frozenset[str] | None, bool], tuple[int, list[str]]] = {}
         #: each open day's free slots by list key
         self.free: dict[int, dict[str, SlotList]] = {}
         #: every slot of each open day, booked or not (the day's shared template)
@@ -353,11 +356,6 @@ class AppointmentBook:
         return found
 
     # --- planned needs ----------------------------------------------------------------------
-    def _kinds(self, day: int, urgent: bool) -> tuple[str, ...]:
-        if urgent or (self.release is not None and day - self.today <= self.release):
-            return (PLANNED, ACUTE)
-        return (PLANNED,)
-
     def _route_rungs(self, route_roles: list[str], group: bool,
                      remote_ok: bool) -> list[Rung]:
         """What a booking along ``route_roles`` looks at on each rung, for a patient with
@@ -504,17 +502,17 @@ class AppointmentBook:
         any). The horizon's last day if there are fewer than ``nth``."""
         today = self.today
         last = today + self.horizon - 1
+        release = self.release
+        group = None if roles is None else frozenset(roles)
         seen = 0
         for day in range(today, last + 1):
             free = self.free[day]
-            kinds = self._kinds(day, urgent=False)
-            for key, listed in free.items():
-                slots = listed.slots
-                kind, role_key = _KEY_PARTS[key]
-                role, _, mark = role_key.partition("@")
-                if kind not in kinds or mark == "group" or (roles is not None
-                                                            and role not in roles):
+            for key in self._counted_keys(group, release is not None
+                                          and day - today <= release):
+                listed = free.get(key)
+                if listed is None:
                     continue
+                slots = listed.slots
                 if day == today:
                     seen += len(slots) - _from(slots, now - EPS)
                 else:
@@ -522,6 +520,25 @@ class AppointmentBook:
             if seen >= nth:
                 return day - today
         return last - today
+
+    def _counted_keys(self, roles: frozenset[str] | None, released: bool) -> list[str]:
+        """The keys of the slot lists :meth:`third_next_available` counts for ``roles``
+        (None: any): planned, and acute too where ``released``; never group seats. Worked
+        out once for each, not by splitting every key of every day of the horizon at each
+        count (7 counts a day in case 5, 1 % of its run); again only once a new list key
+        has appeared."""
+        known = len(_KEY_PARTS)
+        found = self._counted.get((roles, released))
+        if found is not None and found[0] == known:
+            return found[1]
+        kinds = (PLANNED, ACUTE) if released else (PLANNED,)
+        keys = []
+        for key, (kind, role_key) in _KEY_PARTS.items():
+            role, _, mark = role_key.partition("@")
+            if kind in kinds and mark != "group" and (roles is None or role in roles):
+                keys.append(key)
+        self._counted[(roles, released)] = (known, keys)
+        return keys
 
     def booked_ahead(self) -> dict[str, tuple[int, int]]:
         """Today's planned slots by role before anyone books today: (booked, all). A slot
