@@ -18,5 +18,8 @@ def pick_all(table: tuple[tuple[float, str], ...], us: np.ndarray) -> list[str]:
     """:func:`pick` for a whole column of draws at once (the same choices, vectorised)."""
     edges = np.array([edge for edge, _ in table])
     names = [name for _, name in table]
-    chosen = np.minimum(edges.searchsorted(us, side="right"), len(names) - 1)
-    return [names[i] for i in chosen.tolist()]
+    # typed: compiled, each choice is an index into a list of names, where an untyped
+    # list's items were looked up generically (two fifths of the cost of the choices)
+    chosen: list[int] = np.minimum(edges.searchsorted(us, side="right"),
+                                   len(names) - 1).tolist()
+    return [names[i] for i in chosen]
