@@ -504,11 +504,13 @@ class AppointmentBook:
         last = today + self.horizon - 1
         release = self.release
         group = None if roles is None else frozenset(roles)
+        planned = self._counted_keys(group, False)
+        released = planned if release is None else self._counted_keys(group, True)
         seen = 0
         for day in range(today, last + 1):
             free = self.free[day]
-            for key in self._counted_keys(group, release is not None
-                                          and day - today <= release):
+            for key in (released if release is not None and day - today <= release
+                        else planned):
                 listed = free.get(key)
                 if listed is None:
                     continue
