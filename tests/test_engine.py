@@ -323,12 +323,16 @@ from sim.experiment import replications as module
 from sim.scenario import load_scenario
 module.POOL_START_S = module.FORKED_POOL_START_S = 0.0  # every run after the first
 module.BATCH_S = 0.0  # to the pool, a batch per run
+tasks = []
+submit = module._submit
+module._submit = lambda workers, fn, *args: tasks.append(fn.__name__) or submit(workers, fn,
+                                                                                *args)
 scenario = load_scenario("default")
 calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
 outs = list(module.iter_runs(scenario, range(2, 8), 5, calendar, jobs=2))
 pool = next(iter(module._POOL.values()))
 print(type(pool).__module__, hashlib.sha256(repr([o.rows for o in outs]).encode()).hexdigest(),
-      "joblib" in sys.modules)
+      "joblib" in sys.modules, ",".join(sorted(set(tasks))))
 """
 
 
@@ -338,7 +342,9 @@ def test_forked_workers_give_the_runs_of_a_fresh_worker_and_of_one_process(monke
     clinicsim; elsewhere loky starts fresh ones. Either way, and in one process, the
     same runs come back in the same order. A forked pool's command never imports joblib
     (its package took about 55 ms to import, only for loky's pickler, before the workers
-    could start)."""
+    could start), and its worker gets runs from the start, with no first task to answer
+    (answered a moment after this process had started a run of its own, it left the
+    worker idle through that run)."""
     import hashlib
     import subprocess
 
@@ -348,6 +354,7 @@ def test_forked_workers_give_the_runs_of_a_fresh_worker_and_of_one_process(monke
                             text=True, timeout=120, check=True).stdout.split()
     assert forked[0] == "concurrent.futures.process"  # the standard library's, forked
     assert forked[2] == "False"  # joblib never imported
+    assert forked[3] == "_run_shipped"  # runs only: no first task to answer
 
     def digest(outs) -> str:
         return hashlib.sha256(repr([o.rows for o in outs]).encode()).hexdigest()

@@ -192,12 +192,11 @@ QUICKEST_CONTACT_S = 2e-6
 #: shipping a batch costs little (a compiled case pickles in about 2 ms), short enough that
 #: this process and the workers finish together.
 BATCH_S = 0.25
-#: Before this process starts a run of its own while no worker has answered yet, it waits
-#: for a first answer up to this share of a run's time. A forked worker answers in about
-#: 6 ms (case 5's model unpacked), while a run of 52 weeks takes about a second: without
-#: the wait the worker sat idle through this process's run before it got any (about a
-#: second of one core in each such command). A worker slow to start (a fresh process,
-#: 0.75 s) costs this process at most this share of one run per try.
+#: Before this process starts a run of its own while no fresh worker (loky's) has answered
+#: yet, it waits for a first answer up to this share of a run's time: without the wait the
+#: worker sat idle through this process's run before it got any. A worker slow to start
+#: (a fresh process, 0.75 s) costs this process at most this share of one run per try.
+#: Forked workers do not wait to be asked: they get runs from the start (``_POOL_UP``).
 FIRST_ANSWER_WAIT_SHARE = 0.1
 #: Batches each worker holds at a time, so that it never waits for the next.
 BATCHES_PER_WORKER = 2
@@ -225,27 +224,29 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                 jobs: int, while_waiting: Callable[[], None] | None = None,
                 first_guess: float | None = None) -> Iterator[RunOutput]:
     """Batches of runs shared between this process and ``jobs - 1`` workers, yielded in
-    order. Workers get runs only once one has answered a first small task (unpacking the
-    model): a worker can take seconds to start on a busy machine, and this process
+    order. Forked workers get runs from the start. Fresh ones (loky's, where forking is
+    not safe) get runs only once one has answered a first small task (unpacking the
+    model): such a worker can take seconds to start on a busy machine, and this process
     simulates the runs itself until then, one at a time so that it hands batches out as
-    soon as one answers, and waits a moment for that answer before each of its runs (a
-    forked worker answers within milliseconds). From then on the workers are kept fed
-    with the next batches (``while_waiting`` is called once, then, and the workers take
-    more batches while it runs); this process simulates the batch after those meanwhile,
-    but runs at most a few batches ahead of the ones it yields: memory stays flat in
-    runs. Batches shrink
-    towards the end (:class:`_Batches`) so that this process and the workers finish
-    together. A run gives the same result wherever it runs.
+    soon as one answers, and waits a moment for that answer before each of its runs. From
+    then on the workers are kept fed with the next batches (``while_waiting`` is called
+    once, then, and the workers take more batches while it runs); this process simulates
+    the batch after those meanwhile, but runs at most a few batches ahead of the ones it
+    yields: memory stays flat in runs. Batches shrink towards the end (:class:`_Batches`)
+    so that this process and the workers finish together. A run gives the same result
+    wherever it runs.
 
     ``first_guess``: no run of this model is timed yet, and a run takes at least this
     many seconds (:func:`least_seconds`): batches are single runs until this process has
-    timed one, and it waits for the workers' first answer up to its share of the guess."""
+    timed one, and it waits for a fresh worker's first answer up to its share of the
+    guess."""
     run_s = _LAST_RUN_S[0] if first_guess is None else first_guess
     batches = _Batches(replications, 1 if first_guess is not None
                        else _batch_size(run_s), jobs)
     workers = jobs - 1
     shipped = _Shipped(model)  # before this process simulates beside the pool's feeder
-    up = workers in _POOL_UP  # a worker of this pool has answered before
+    _pool(workers)  # made now if need be: a forked one is up from the start
+    up = workers in _POOL_UP  # forked, or a worker of this pool has answered before
     pings = [] if up else [_submit(workers, _ready, shipped) for _ in range(workers)]
     sent: dict[int, Future] = {}
     here: dict[int, list[RunOutput]] = {}
@@ -354,7 +355,11 @@ def _submit(workers: int, *task) -> Future:
 
 
 _POOL: dict[int, Executor] = {}
-#: Sizes of kept pools of which a worker has answered: they get runs from the start.
+#: Sizes of kept pools whose workers get runs from the start: a forked pool's (a forked
+#: worker is up as soon as the pool hands it a task, with clinicsim already imported), or
+#: one of which a worker has answered. A forked worker once waited for its first answer
+#: to be seen: it answered in about 25 ms, after this process had started its own run,
+#: and sat idle through that run (0.45 s of one core in each 52-week command of case 1).
 _POOL_UP: set[int] = set()
 
 
@@ -382,6 +387,7 @@ def _new_pool(workers: int) -> Executor:
     if forks_safely():
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        _POOL_UP.add(workers)
         return ProcessPoolExecutor(max_workers=workers, initializer=_forked_worker,
                                    initargs=(os.getpid(),),
                                    mp_context=multiprocessing.get_context("fork"))
