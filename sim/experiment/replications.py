@@ -237,12 +237,14 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     wherever it runs.
 
     ``first_guess``: no run of this model is timed yet, and a run takes at least this
-    many seconds (:func:`least_seconds`): batches are single runs until this process has
-    timed one, and it waits for a fresh worker's first answer up to its share of the
-    guess."""
+    many seconds (:func:`least_seconds`): batches are sized from the guess until this
+    process has timed one, and it waits for a fresh worker's first answer up to its share
+    of the guess. The guess is below a run's time (about half of it), so the first
+    batches are larger than timed ones would be, and like every batch at most a share of
+    the runs left: single runs there left a forked worker of a command of short runs idle
+    while this process imported what its summary uses (``while_waiting``)."""
     run_s = _LAST_RUN_S[0] if first_guess is None else first_guess
-    batches = _Batches(replications, 1 if first_guess is not None
-                       else _batch_size(run_s), jobs)
+    batches = _Batches(replications, _batch_size(run_s), jobs)
     workers = jobs - 1
     shipped = _Shipped(model)  # before this process simulates beside the pool's feeder
     _pool(workers)  # made now if need be: a forked one is up from the start
