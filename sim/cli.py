@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import math
 import os
 import sys
-from collections.abc import Iterator, MutableMapping
+import warnings
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 from sim import __version__, engine_build
 from sim.limits import MAX_DESIGN_POINTS, MAX_SEED, MAX_WEEKS
-from sim.experiment.errors import SweepError, SweepInterrupted
+from sim.experiment.errors import SweepError, SweepInterrupted, WorkerLost
 from sim.scenario.errors import Problem, ScenarioError
 
 
@@ -803,7 +805,9 @@ def main(argv: list[str] | None = None) -> int:
     args.command_text = command_line(argv)
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_MEMORY_POOL)  # before pyarrow loads
     stops: list[int] = []
-    with _stop_on_signals(stops) as terminated:
+    with _stop_on_signals(stops) as terminated, warnings.catch_warnings():
+        # restored as the command ends
+        warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
         try:
             code = _dispatch(args)
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
@@ -818,6 +822,16 @@ def main(argv: list[str] | None = None) -> int:
             if stops and code != 130:  # the stop never reached _dispatch's handler
                 code = _interrupted()
     return EXIT_TERMINATED if terminated and code == 130 else code
+
+
+def _show_warning(shown: Callable[..., None], message, category, filename, lineno,
+                  file=None, line=None) -> None:
+    """A run's own warning (:class:`WorkerLost`) as one plain line on stderr, as the
+    command says its notes; any other as ``shown``, the way shown before, shows it."""
+    if issubclass(category, WorkerLost):
+        print(f"clinicsim: {message}", file=sys.stderr)
+    else:
+        shown(message, category, filename, lineno, file, line)
 
 
 #: Seconds after a stop was lost before it is raised again: long enough for the callback

@@ -211,6 +211,79 @@ def test_workers_at_work_let_this_process_do_the_callers_later_work_once(monkeyp
     assert [out.rows for out in shared] == [out.rows for out in here]
 
 
+def test_runs_lost_with_a_worker_are_simulated_here_with_a_warning(monkeypatch):
+    """A worker that ends before its runs are done (killed, out of memory: its pool is
+    broken) loses nothing: its batches, and the runs not yet handed out, are simulated in
+    this process, in order and with the same results, with one WorkerLost warning; no
+    more batches go to workers in that call."""
+    from concurrent.futures import Executor, Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.experiment import replications as module
+    from sim.experiment.errors import WorkerLost
+
+    class Lost(Future):
+        """A batch of the broken pool: notes when this process has seen it lost."""
+
+        def result(self, timeout=None):
+            pool.seen_lost = True
+            return super().result(timeout)
+
+    class DiesAfterOne(Executor):
+        """Answers its first task and its first batch, then is broken."""
+
+        def __init__(self):
+            self.batches = self.after_loss = 0
+            self.seen_lost = False
+
+        def submit(self, fn, *args, **kwargs):
+            self.after_loss += self.seen_lost
+            future = Future() if self.batches == 0 or fn is module._ready else Lost()
+            future.set_running_or_notify_cancel()
+            if fn is module._ready:
+                future.set_result(None)
+            elif self.batches == 0:
+                self.batches += 1
+                future.set_result(fn(*args))
+            else:
+                self.batches += 1
+                future.set_exception(BrokenProcessPool("a worker was killed"))
+            return future
+
+        def shutdown(self, wait=True, **kwargs):
+            pass
+
+    pool = DiesAfterOne()
+    use_pool(monkeypatch, pool)
+    monkeypatch.setattr(module, "_drop_pool", lambda: None)
+    scenario = load_scenario("default")
+    calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
+    with pytest.warns(WorkerLost) as caught:
+        shared = list(module.iter_runs(scenario, range(8), 5, calendar, jobs=2))
+    here = list(module.iter_runs(scenario, range(8), 5, calendar, jobs=1))
+    assert len(caught) == 1
+    assert [out.replication for out in shared] == list(range(8))
+    assert [out.rows for out in shared] == [out.rows for out in here]
+    assert pool.seen_lost and pool.batches >= 2 and pool.after_loss == 0  # none after
+
+
+def test_the_command_says_a_lost_worker_in_one_plain_line(capsys):
+    """The CLI shows a WorkerLost warning as its notes, one line on stderr; other
+    warnings as before."""
+    import warnings
+
+    from sim.cli import _show_warning
+    from sim.experiment.errors import WorkerLost
+
+    shown = []
+    _show_warning(lambda *args: shown.append(args), WorkerLost("a worker ended"), WorkerLost,
+                  "x.py", 1)
+    assert capsys.readouterr().err == "clinicsim: a worker ended\n" and not shown
+    _show_warning(lambda *args: shown.append(args), UserWarning("other"), UserWarning,
+                  "x.py", 1)
+    assert len(shown) == 1 and warnings is not None
+
+
 @pytest.mark.parametrize("runs, size, jobs", [(199, 4, 2), (7, 3, 2), (50, 1, 4), (1, 6, 2),
                                               (300, 25, 3)])
 def test_batches_cover_every_run_in_order_and_shrink_to_single_runs(runs, size, jobs):

@@ -1,4 +1,5 @@
-"""Errors a sweep reports to the user (kept free of heavy imports for the CLI)."""
+"""Errors a sweep reports to the user, and warnings of a run (kept free of heavy imports
+for the CLI)."""
 
 
 class SweepError(Exception):
@@ -7,3 +8,8 @@ class SweepError(Exception):
 
 class SweepInterrupted(SweepError):
     """The user stopped a sweep; what finished is saved and ``--resume`` completes it."""
+
+
+class WorkerLost(RuntimeWarning):
+    """A worker process ended before its runs were done (killed, or out of memory): its
+    runs, and the rest, are simulated in the main process, with the same results."""

@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from numbers import Integral
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
+from sim.experiment.errors import WorkerLost
 from sim.limits import MAX_WEEKS
 from sim.progress import tick
 from sim.rng import check_seed
@@ -234,7 +236,9 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     the batch after those meanwhile, but runs at most a few batches ahead of the ones it
     yields: memory stays flat in runs. Batches shrink towards the end (:class:`_Batches`)
     so that this process and the workers finish together. A run gives the same result
-    wherever it runs.
+    wherever it runs: a batch lost with its worker (killed, or out of memory) is
+    simulated here, as are the runs not yet handed out, with a :class:`WorkerLost`
+    warning.
 
     ``first_guess``: no run of this model is timed yet, and a run takes at least this
     many seconds (:func:`least_seconds`): batches are sized from the guess until this
@@ -251,6 +255,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     up = workers in _POOL_UP  # forked, or a worker of this pool has answered before
     pings = [] if up else [_submit(workers, _ready, shipped) for _ in range(workers)]
     sent: dict[int, Future] = {}
+    runs_of: dict[int, range] = {}  # each sent batch's runs, to redo here if it is lost
     here: dict[int, list[RunOutput]] = {}
     # paused as in _run_here: the results of the workers' runs, unpacked here, and the
     # caller's work on them would otherwise set off full collections (76 ms a command)
@@ -269,6 +274,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                         if batches.next_is_last and not _workers_free(sent, workers):
                             break  # the last batch: this process is free for it now
                         n, batch = batches.take()
+                        runs_of[n] = batch
                         sent[n] = _submit(workers, _run_shipped, shipped, seed, list(batch),
                                           calendar, event_log, keep_days)
                     if up and while_waiting is not None:
@@ -288,9 +294,16 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                         break  # nothing left to do here: wait for the worker's batch
                 try:
                     part = here.pop(i) if i in here else sent.pop(i).result()
-                except BrokenProcessPool:
-                    _drop_pool()  # the next call starts a new one
-                    raise
+                except BrokenProcessPool:  # a worker ended (killed, out of memory)
+                    if up:
+                        _drop_pool()  # the next call starts a new one
+                        warnings.warn(WorkerLost(
+                            "a worker process ended before its runs were done (killed, "
+                            "or out of memory?); its runs and the rest are simulated in "
+                            "this process, with the same results"), stacklevel=2)
+                    up, pings = False, []  # no more batches to workers in this call
+                    part = _run_chunk(model, seed, list(runs_of[i]), calendar, event_log,
+                                      keep_days)
                 tick(len(part))
                 yield from part
                 i += 1
