@@ -304,6 +304,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                     up, pings = False, []  # no more batches to workers in this call
                     part = _run_chunk(model, seed, list(runs_of[i]), calendar, event_log,
                                       keep_days)
+                runs_of.pop(i, None)
                 tick(len(part))
                 yield from part
                 i += 1
