@@ -295,7 +295,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                 try:
                     part = here.pop(i) if i in here else sent.pop(i).result()
                 except BrokenProcessPool:  # a worker ended (killed, out of memory)
-                    if up:
+                    if up:  # the first batch seen lost (batches go out only while up)
                         _drop_pool()  # the next call starts a new one
                         warnings.warn(WorkerLost(
                             "a worker process ended before its runs were done (killed, "
