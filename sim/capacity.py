@@ -240,7 +240,7 @@ class CapacitySearch:
             self._runs(list_size, runs, self.replications, stream)
             runs = self.replications
         while True:
-            summary = stream.table(self.confidence, whole_practice=True).set_index("metric")
+            summary = stream.practice_intervals(self.confidence)
             evaluation = Evaluation(list_size, runs, missed_early=missed_early)
             final = runs >= self.max_replications
             for t in self.targets:
@@ -249,8 +249,7 @@ class CapacitySearch:
                                         "ci_high": high,
                                         "status": t.status(mean, low, high, final),
                                         "margin": t.margin(mean)})
-            evaluation.costs = {m: float(summary.loc[m, "mean"]) if m in summary.index
-                                else math.nan for m in COST_METRICS}
+            evaluation.costs = {m: _interval(summary, m)[0] for m in COST_METRICS}
             if evaluation.violated or "unclear" not in evaluation.statuses or final:
                 break  # settled: one confidently missed target already fails this size
             evaluation.beyond_runs = self._beyond_runs(stream, evaluation)
@@ -273,8 +272,7 @@ class CapacitySearch:
         search's own confidence, if stricter); never a trend target, which only all the
         runs may call missed. Its interval at the search's confidence lies inside that
         one, so the size is violated there too, and not met whatever more runs show."""
-        summary = stream.table(interim_confidence(self.confidence), whole_practice=True)
-        summary = summary.set_index("metric")
+        summary = stream.practice_intervals(interim_confidence(self.confidence))
         for t in self.targets:  # (a metric the summary lacks is unclear, never missed)
             if t.metric not in STEADY_STATE and t.status(*_interval(summary, t.metric)) == \
                     "violated":
@@ -298,11 +296,9 @@ class CapacitySearch:
                                  for t, row in zip(self.targets, evaluation.rows))
         if not unclear or trend_looks_missed:
             return None  # all runs may show the trend confidently missed: a settled answer
-        projected = stream.table(self.confidence, runs=self.max_replications,
-                                 whole_practice=True)
-        projected = projected.set_index("metric")
+        projected = stream.practice_intervals(self.confidence, runs=self.max_replications)
         for t in unclear:
-            if t.metric in projected.index and t.status(*_interval(projected, t.metric)) == \
+            if t.metric in projected and t.status(*_interval(projected, t.metric)) == \
                     "unclear":
                 return str(t)
         return None
@@ -395,13 +391,15 @@ class CapacitySearch:
                               self.confidence)
 
 
-def _interval(summary: pd.DataFrame, metric: str) -> tuple[float, float, float]:
-    """``metric``'s mean and interval in a summary indexed by metric (NaN where it has
-    none, which no target calls met or missed)."""
-    if metric not in summary.index:
-        return math.nan, math.nan, math.nan
-    r = summary.loc[metric]
-    return float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
+#: A metric the runs did not define: no target calls it met or missed.
+_UNDEFINED = (math.nan, math.nan, math.nan)
+
+
+def _interval(summary: dict[str, tuple[float, float, float]], metric: str
+              ) -> tuple[float, float, float]:
+    """``metric``'s mean and interval in :meth:`SummaryStream.practice_intervals`
+    (NaN where it has none)."""
+    return summary.get(metric, _UNDEFINED)
 
 
 def find_capacity(scenario: Scenario, targets: list[Target], **options) -> CapacityResult:

@@ -870,9 +870,36 @@ class SummaryStream:
         (a standard error shrinks as one over the root of the runs): a projection, for
         deciding whether more runs can settle a question, not an estimate. With
         ``whole_practice``, only the rows :func:`overall` keeps (no role, activity or
-        weekday), worked out for those alone: a capacity search reads a few of them after
-        every batch of runs, where the whole table has about eight times the rows."""
+        weekday), worked out for those alone."""
         import pandas as pd
+        labels, n, estimate, low, high = self._estimates(level, runs, whole_practice)
+        if not labels:
+            return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
+        summary = pd.DataFrame(labels, columns=KEYS)
+        summary["mean"], summary["ci_low"], summary["ci_high"] = estimate, low, high
+        summary["replications"] = n.astype(int)
+        summary = summary[summary["replications"] > 0]
+        order = sorted(summary.index, key=lambda i: tuple(
+            "" if v is None else str(v) for v in labels[i]))
+        summary = summary.loc[order].reset_index(drop=True)
+        for key in ("role", "activity", "weekday"):
+            summary[key] = summary[key].astype(object).where(summary[key].notna(), None)
+        return summary
+
+    def practice_intervals(self, level: float = 0.95, runs: int | None = None
+                           ) -> dict[str, tuple[float, float, float]]:
+        """Each whole-practice metric's (mean, ci_low, ci_high), as ``table(level, runs,
+        whole_practice=True)`` gives them, by metric; metrics no run defined are left
+        out. A capacity search reads a few of them after every batch of runs, where
+        building the table took about a fortieth of a small practice's search."""
+        labels, n, estimate, low, high = self._estimates(level, runs, True)
+        return {label[0]: (float(estimate[i]), float(low[i]), float(high[i]))
+                for i, label in enumerate(labels) if n[i] > 0}
+
+    def _estimates(self, level: float, runs: int | None, whole_practice: bool
+                   ) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every label (or the whole practice's alone) with its runs, pooled estimate
+        and interval, in the order first seen."""
         labels = list(self.index)
         kept: list[int] | None = None  # the labels' places, where only some are wanted
         if whole_practice:
@@ -880,7 +907,8 @@ class SummaryStream:
                     if label[1] is None and label[2] is None and label[3] is None]
             labels = [labels[i] for i in kept]
         if not labels:
-            return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
+            empty = np.zeros(0)
+            return labels, empty, empty, empty, empty
         n, estimate, se = (a[0] for a in self.sums.estimate())
         trials = self.sums.sx[0]
         if kept is not None:
@@ -892,16 +920,7 @@ class SummaryStream:
         counted = np.array([label[0] in COUNTED_SHARES for label in labels])
         low, high = intervals(estimate, se, n, bounds, level,
                               trials=np.where(counted, trials, np.nan))
-        summary = pd.DataFrame(labels, columns=KEYS)
-        summary["mean"], summary["ci_low"], summary["ci_high"] = estimate, low, high
-        summary["replications"] = n.astype(int)
-        summary = summary[summary["replications"] > 0]
-        order = sorted(summary.index, key=lambda i: tuple(
-            "" if v is None else str(v) for v in labels[i]))
-        summary = summary.loc[order].reset_index(drop=True)
-        for key in ("role", "activity", "weekday"):
-            summary[key] = summary[key].astype(object).where(summary[key].notna(), None)
-        return summary
+        return labels, n, estimate, low, high
 
 
 def summarise(metrics: pd.DataFrame | object, level: float = 0.95) -> pd.DataFrame:

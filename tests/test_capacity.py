@@ -50,25 +50,21 @@ def test_the_search_gives_a_trend_that_looks_high_in_its_first_runs_all_its_runs
     def fake_runs(self, list_size, start, stop, stream):
         runs_seen.append(stop)
 
-    def fake_overall(_table):
+    def fake_overall(_stream, _confidence):
         early = runs_seen[-1] < 40
         low, high = (0.05, 6.7) if early else (-2.1, 2.7)
-        return pd.DataFrame([{"metric": "backlog_trend_per_week", "mean": (low + high) / 2,
-                              "ci_low": low, "ci_high": high}])
+        return {"backlog_trend_per_week": ((low + high) / 2, low, high)}
 
     monkeypatch.setattr(capacity.CapacitySearch, "_runs", fake_runs)
-    monkeypatch.setattr(capacity.SummaryStream, "table",
-                        lambda self, confidence, whole_practice: fake_overall(None))
+    monkeypatch.setattr(capacity.SummaryStream, "practice_intervals", fake_overall)
     search = capacity.CapacitySearch(load_scenario("default"),
                                      [parse_target("backlog_trend_per_week <= 0")],
                                      replications=10, max_replications=40)
     e = search.evaluate(5156)
     assert e.replications == 40 and e.all_met and runs_seen == [5, 10, 20, 30, 40]
     runs_seen.clear()
-    monkeypatch.setattr(capacity.SummaryStream, "table",
-                        lambda self, confidence, whole_practice: pd.DataFrame([{
-                            "metric": "backlog_trend_per_week", "mean": 1.5, "ci_low": 0.2,
-                            "ci_high": 2.8}]))
+    monkeypatch.setattr(capacity.SummaryStream, "practice_intervals",
+                        lambda self, confidence: {"backlog_trend_per_week": (1.5, 0.2, 2.8)})
     e = search.evaluate(6000)
     assert e.replications == 40 and e.violated
 
@@ -262,13 +258,11 @@ def test_a_trend_that_looks_missed_keeps_a_size_running(monkeypatch):
     the capacity below it is an answer, not a lower bound."""
     import sim.capacity as capacity
     runs_seen: list[int] = []
-    rows = [{"metric": "overtime_min", "mean": 60.0, "ci_low": 55.0, "ci_high": 65.0},
-            {"metric": "backlog_trend_per_week", "mean": 3.0, "ci_low": 0.5, "ci_high": 5.5}]
+    rows = {"overtime_min": (60.0, 55.0, 65.0), "backlog_trend_per_week": (3.0, 0.5, 5.5)}
     monkeypatch.setattr(capacity.CapacitySearch, "_runs",
                         lambda self, size, start, stop, stream: runs_seen.append(stop))
-    monkeypatch.setattr(capacity.SummaryStream, "table",
-                        lambda self, confidence, runs=None, whole_practice=False:
-                        pd.DataFrame(rows))
+    monkeypatch.setattr(capacity.SummaryStream, "practice_intervals",
+                        lambda self, confidence, runs=None: rows)
     overtime = parse_target("overtime_min <= 60")
     trend = parse_target("backlog_trend_per_week <= 0")
     alone = capacity.CapacitySearch(load_scenario("default"), [overtime]).evaluate(5000)
@@ -304,7 +298,7 @@ def test_a_projected_interval_narrows_as_the_root_of_the_runs():
 def test_the_whole_practice_table_is_overalls_rows_of_the_full_table():
     """What a capacity search reads after each batch of runs (the rows for the practice as
     a whole, worked out alone) is overall() of the full table, row for row, projected or
-    not."""
+    not; and its intervals by metric hold the same numbers, bit for bit."""
     from sim.engine import CompiledScenario
     from sim.experiment.replications import run_calendar, run_one
     from sim.metrics import SummaryStream, overall
@@ -319,6 +313,9 @@ def test_the_whole_practice_table_is_overalls_rows_of_the_full_table():
         alone = stream.table(0.9, runs=runs, whole_practice=True)
         assert len(alone) > 20 and alone["role"].isna().all()
         pd.testing.assert_frame_equal(alone, full)
+        by_metric = stream.practice_intervals(0.9, runs=runs)
+        assert by_metric == {r.metric: (r.mean, r.ci_low, r.ci_high)
+                             for r in full.itertuples()}
 
 
 def test_unreachable_targets_give_zero_capacity():
