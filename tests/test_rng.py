@@ -72,3 +72,36 @@ def test_a_days_demand_is_the_same_whatever_the_days_worked_out_at_once(monkeypa
     assert rows(1) == usual  # a day at a time
     assert rows(10**9, 0) == usual  # the whole run at once
     assert rows(50, 10**9) == usual
+
+
+@pytest.mark.parametrize("name", ["default", "case01"])
+def test_a_run_opens_only_streams_it_draws_from(name, monkeypatch):
+    """A demand stream with no arrival profile on the run's weekdays (planned requests,
+    placed at opening) or an outreach stream (its arrivals come with its block) takes no
+    arrival draws, and opens no streams for them: every stream a run opens is drawn from
+    (case 1 has an outreach stream)."""
+    import sim.rng as rng
+    from sim.engine import CompiledScenario
+    from sim.experiment.replications import run_calendar, run_one
+    from sim.scenario.loading import load_scenario
+
+    first_state: dict[str, int] = {}  # each stream's state when opened
+    runs: set[int] = set()
+    opened = rng.RandomStreams.generator
+
+    def generator(self, stream):
+        new = stream not in self._generators
+        found = opened(self, stream)
+        if new:
+            runs.add(id(self))
+            first_state[stream] = found.bit_generator.state["state"]["state"]
+        kept[stream] = found
+        return found
+
+    kept: dict[str, np.random.Generator] = {}
+    monkeypatch.setattr(rng.RandomStreams, "generator", generator)
+    scenario = load_scenario(name)
+    run_one(CompiledScenario(scenario), 1, 0, run_calendar(scenario, 2, 0), keep_days=False)
+    undrawn = sorted(stream for stream, found in kept.items()
+                     if found.bit_generator.state["state"]["state"] == first_state[stream])
+    assert len(runs) == 1 and len(kept) > 20 and undrawn == []

@@ -19,7 +19,7 @@ from librt.vecs import vec
 from sim.engine.choice import pick, pick_all
 from sim.engine.durations import Duration
 from sim.engine.model import CompiledScenario
-from sim.draws import FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS
+from sim.draws import FIRST_BLOCK_ROWS, MAX_BLOCK_ROWS, DecisionRows
 from sim.rng import CONTACT_DRAWS, DRAW, RandomStreams
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,7 +79,13 @@ class DemandStream:
             self.counts = self.count_stream.poisson(
                 [self.mean * factor for factor in factors]).tolist()
             rows = sum(self.counts)  # the run's rows in one block (up to the largest)
-        self.arrivals = streams.arrival_rows(name, rows)
+        # a stream with no profile on any of the run's weekdays (planned requests, placed
+        # at opening) or an outreach stream draws no arrival times: its two streams stay
+        # unopened (each stream is seeded by its name, so the others' draws are the same)
+        profiles = model.day_profiles
+        self.arrivals: DecisionRows | None = (
+            streams.arrival_rows(name, rows) if self.counts is not None and any(
+                profiles[weekday][name] is not None for weekday in set(weekdays)) else None)
         self.contacts = streams.decision_rows(name, rows)
         self.table = model.type_tables[name]
         self.patience = patience
@@ -135,7 +141,9 @@ class DemandStream:
                 for day in range(d, end):
                     times.extend([model.opening[self.weekdays[day]][0]] * counts[day])
             elif n:
-                draws = self.arrivals.take(n)  # columns: window, offset
+                arrivals = self.arrivals
+                assert arrivals is not None  # opened where a day of the run has a profile
+                draws = arrivals.take(n)  # columns: window, offset
                 which = profile.cdf.searchsorted(draws[:, 0], side="right")
                 starts = profile.starts[which]
                 times.extend((starts + draws[:, 1] * (profile.ends[which] - starts)).tolist())
