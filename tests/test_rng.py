@@ -86,6 +86,7 @@ def test_a_run_opens_only_streams_it_draws_from(name, monkeypatch):
     from sim.scenario.loading import load_scenario
 
     first_state: dict[str, int] = {}  # each stream's state when opened
+    kept: dict[str, np.random.Generator] = {}
     runs: set[int] = set()
     opened = rng.RandomStreams.generator
 
@@ -98,7 +99,6 @@ def test_a_run_opens_only_streams_it_draws_from(name, monkeypatch):
         kept[stream] = found
         return found
 
-    kept: dict[str, np.random.Generator] = {}
     monkeypatch.setattr(rng.RandomStreams, "generator", generator)
     scenario = load_scenario(name)
     run_one(CompiledScenario(scenario), 1, 0, run_calendar(scenario, 2, 0), keep_days=False)
