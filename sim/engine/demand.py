@@ -53,8 +53,8 @@ class DemandStream:
     Its daily counts are drawn for the whole run at once: a generator's Poisson draws for
     an array of means are its draws for each mean in turn, so the counts are those of a draw
     a day. An outreach stream's count is drawn on the days its block is held, as they come.
-    ``factors`` are the run's days' demand factors (weekday x season), and ``weekdays``
-    their names, day by day.
+    ``factors`` are the run's days' demand factors (weekday x season), ``weekdays``
+    their names, day by day, and ``run_weekdays`` the set of those names.
 
     The other streams' arrivals are worked out some days at a time (:meth:`day`): their
     times, types, patients and rows of draws in a few NumPy calls for up to
@@ -68,7 +68,8 @@ class DemandStream:
                  "_times", "_ctypes", "_patients", "_listings", "_flat")
 
     def __init__(self, model: CompiledScenario, name: str, streams: RandomStreams,
-                 factors: list[float], weekdays: list[str], patience: Duration | None):
+                 factors: list[float], weekdays: list[str], run_weekdays: set[str],
+                 patience: Duration | None):
         stream = model.scenario.demand[name]
         self.name, self.channel, self.block = name, stream.channel, stream.block
         self.count_stream = streams.generator(f"arrivals.{name}.count")
@@ -79,13 +80,14 @@ class DemandStream:
             self.counts = self.count_stream.poisson(
                 [self.mean * factor for factor in factors]).tolist()
             rows = sum(self.counts)  # the run's rows in one block (up to the largest)
-        # a stream with no profile on any of the run's weekdays (planned requests, placed
-        # at opening) or an outreach stream draws no arrival times: its two streams stay
-        # unopened (each stream is seeded by its name, so the others' draws are the same)
+        # a stream with no profile on any of the run's weekdays (``run_weekdays``: planned
+        # requests, placed at opening) or an outreach stream draws no arrival times: its
+        # two streams stay unopened (each stream is seeded by its name, so the others'
+        # draws are the same)
         profiles = model.day_profiles
         self.arrivals: DecisionRows | None = (
             streams.arrival_rows(name, rows) if self.counts is not None and any(
-                profiles[weekday][name] is not None for weekday in set(weekdays)) else None)
+                profiles[weekday][name] is not None for weekday in run_weekdays) else None)
         self.contacts = streams.decision_rows(name, rows)
         self.table = model.type_tables[name]
         self.patience = patience
@@ -165,7 +167,9 @@ def run_demand(model: CompiledScenario, streams: RandomStreams, calendar: RunCal
     days = calendar.days()
     factors = [day.demand_factor for day in days]  # each day's weekday x season
     weekdays = [day.name for day in days]
-    return [DemandStream(model, name, streams, factors, weekdays, patience.get(name))
+    run_weekdays = set(weekdays)  # once for all the streams
+    return [DemandStream(model, name, streams, factors, weekdays, run_weekdays,
+                         patience.get(name))
             for name, stream in model.scenario.demand.items() if stream.per_patient_year > 0]
 
 
