@@ -114,3 +114,18 @@ def test_the_imports_minus_j_2_shares_with_its_runs_are_timed_after_the_command_
     assert 0.0 < seconds < 30.0
     with pytest.raises(SystemExit):
         bench.shared_imports_s("no-such-scenario", 1)
+
+
+def test_the_small_runs_median_interval_is_the_sign_test_s(bench):
+    """[1]'s small runs count as slower on -j 2 where the interval of the pairs' median
+    lies above 1: two order statistics, chosen by the binomial coverage they give."""
+    eight = [0.91, 0.95, 0.98, 1.00, 1.03, 1.05, 1.07, 1.08]
+    low, high, level = bench.median_interval(eight, 0.9)
+    assert (low, high) == (0.95, 1.07) and level == pytest.approx(1 - 2 * 9 / 256)
+    # a stricter level widens it to the extremes; too few pairs give those, honestly labelled
+    assert bench.median_interval(eight, 0.95)[:2] == (0.91, 1.08)
+    assert bench.median_interval([0.98, 1.04], 0.9) == (0.98, 1.04, pytest.approx(0.5))
+    # all pairs above 1: the lower end says -j 2 is slower
+    assert bench.median_interval([1.02, 1.03, 1.05, 1.06, 1.07, 1.08, 1.09, 1.10], 0.9)[0] > 1
+    with pytest.raises(ValueError):
+        bench.median_interval([], 0.9)
