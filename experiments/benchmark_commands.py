@@ -116,7 +116,8 @@ SMALL_PAIRS = {"full": 8, "quick": 2}
 #: this coverage where the pairs allow it (eight pairs: the 2nd and 7th, 93 %), and the
 #: figure is the highest lower end of the commands': above 1, the pairs show -j 2
 #: slower. (Both of the four-run commands keep their runs in one process on -j 2 as on
-#: -j 1: their medians alone read above 1 in about half the runs from noise.)
+#: -j 1: the worse of their two medians alone lands above 1 three times in four from
+#: noise.)
 SMALL_LEVEL = 0.9
 #: [6] Each case's workload: runs, measured weeks, warm-up weeks, workers.
 WORKLOAD_RUNS, WORKLOAD_WEEKS, WORKLOAD_WARMUP, WORKLOAD_JOBS = 20, 52, 4, 2
