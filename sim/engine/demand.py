@@ -54,7 +54,8 @@ class DemandStream:
     an array of means are its draws for each mean in turn, so the counts are those of a draw
     a day. An outreach stream's count is drawn on the days its block is held, as they come.
     ``factors`` are the run's days' demand factors (weekday x season), ``weekdays``
-    their names, day by day, and ``run_weekdays`` the set of those names.
+    their names, day by day; ``timed``: whether the stream has an arrival profile on any
+    of those days.
 
     The other streams' arrivals are worked out some days at a time (:meth:`day`): their
     times, types, patients and rows of draws in a few NumPy calls for up to
@@ -68,7 +69,7 @@ class DemandStream:
                  "_times", "_ctypes", "_patients", "_listings", "_flat")
 
     def __init__(self, model: CompiledScenario, name: str, streams: RandomStreams,
-                 factors: list[float], weekdays: list[str], run_weekdays: set[str],
+                 factors: list[float], weekdays: list[str], timed: bool,
                  patience: Duration | None):
         stream = model.scenario.demand[name]
         self.name, self.channel, self.block = name, stream.channel, stream.block
@@ -80,14 +81,11 @@ class DemandStream:
             self.counts = self.count_stream.poisson(
                 [self.mean * factor for factor in factors]).tolist()
             rows = sum(self.counts)  # the run's rows in one block (up to the largest)
-        # a stream with no profile on any of the run's weekdays (``run_weekdays``: planned
-        # requests, placed at opening) or an outreach stream draws no arrival times: its
-        # two streams stay unopened (each stream is seeded by its name, so the others'
-        # draws are the same)
-        profiles = model.day_profiles
+        # a stream with no profile on any of the run's days (planned requests, placed at
+        # opening) or an outreach stream draws no arrival times: its two streams stay
+        # unopened (each stream is seeded by its name, so the others' draws are the same)
         self.arrivals: DecisionRows | None = (
-            streams.arrival_rows(name, rows) if self.counts is not None and any(
-                profiles[weekday][name] is not None for weekday in run_weekdays) else None)
+            streams.arrival_rows(name, rows) if timed and self.counts is not None else None)
         self.contacts = streams.decision_rows(name, rows)
         self.table = model.type_tables[name]
         self.patience = patience
@@ -167,8 +165,10 @@ def run_demand(model: CompiledScenario, streams: RandomStreams, calendar: RunCal
     days = calendar.days()
     factors = [day.demand_factor for day in days]  # each day's weekday x season
     weekdays = [day.name for day in days]
-    run_weekdays = set(weekdays)  # once for all the streams
-    return [DemandStream(model, name, streams, factors, weekdays, run_weekdays,
+    # the streams with an arrival profile on any of the run's weekdays
+    timed = {name for weekday in set(weekdays)
+             for name, profile in model.day_profiles[weekday].items() if profile is not None}
+    return [DemandStream(model, name, streams, factors, weekdays, name in timed,
                          patience.get(name))
             for name, stream in model.scenario.demand.items() if stream.per_patient_year > 0]
 
