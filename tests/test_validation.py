@@ -211,6 +211,18 @@ def test_problem_in_base_names_the_loaded_file(tmp_path):
                "your file" in p for p in found)
 
 
+def test_an_empty_mapping_a_file_gives_is_that_files_problem(tmp_path):
+    """``staff: {}`` in the user's file empties the staff: the problem is the user's, not
+    the base's (whose staff is empty too, so the merge kept the base as the field's
+    file); a staff the file leaves out is still the base's."""
+    found = problems(write(tmp_path, "extends: base\nname: x\npopulation: {list_size: 100}\n"
+                                     "staff: {}\n"))
+    assert found == [f"{tmp_path / 'practice.yaml'}: staff: found none; expected at least "
+                     "one person on staff"], found
+    found = problems(write(tmp_path, "extends: base\nname: x\npopulation: {list_size: 100}\n"))
+    assert len(found) == 1 and "field set in the bundled base" in found[0], found
+
+
 def test_a_day_plan_for_a_day_no_longer_worked_says_how_to_drop_it(tmp_path):
     """Case 8's GP C has a Monday plan; moving her to Wednesday and Thursday must say how
     to drop it, and that works."""

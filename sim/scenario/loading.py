@@ -326,6 +326,8 @@ def replaced_whole(path: tuple) -> bool:
 
 def _merge(base: Any, override: Any, origin: dict, path: tuple, file: str) -> Any:
     if isinstance(base, dict) and isinstance(override, dict) and not replaced_whole(path):
+        if not override:  # an empty mapping given here: a problem with it is this file's
+            origin[path] = file
         merged = dict(base)
         for key, value in override.items():
             if value is None:
