@@ -789,6 +789,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of command ``name``: an option it does not know is reported by it, as
+    ``clinicsim run: error: ...``, where the top parser named no command (``-o`` is
+    ``sweep``'s and ``report``'s, not ``run``'s)."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices[name]
+
+
 #: Arrow's memory pool for a command's tables (kept if the user sets
 #: ARROW_DEFAULT_MEMORY_POOL). Arrow's default, mimalloc, keeps the pages a built table
 #: freed, so a command's peak grew with its runs: ``compare`` of 100 runs peaked 11 MB
@@ -799,7 +807,11 @@ ARROW_MEMORY_POOL = "system"
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)  # --version and --help end here, before heavy imports
+    args, unknown = parser.parse_known_args(argv)  # --version and --help end here
+    if unknown:
+        _command_parser(parser, args.command).error(
+            f"unrecognized arguments: {' '.join(unknown)} "
+            f"(clinicsim {args.command} --help lists its options)")
     from sim.provenance import command_line
 
     args.command_text = command_line(argv)

@@ -86,6 +86,10 @@ def test_corpus_is_not_empty():
     # report its largest or smallest list as the capacity
     (["capacity", "default", "-t", "abandonment_rate <= 2"], "a value from 0 to 1"),
     (["capacity", "default", "-t", "tnaa_days <= -1"], "tnaa_days is never negative"),
+    # an option of another command: the command that does not know it says so
+    (["run", "-o", "x"], "clinicsim run: error: unrecognized arguments: -o (clinicsim run "
+                         "--help lists its options)"),
+    (["compare", "default", "case03", "--bogus"], "clinicsim compare: error: unrecognized"),
 ])
 def test_bad_command_line_options(args, fragment, capsys):
     try:
