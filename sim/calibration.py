@@ -372,13 +372,13 @@ def calibrate_all(replications: int = 10, seed: int = 1, targets: dict | None = 
     if jobs == 1:
         done = [_calibrate_case(case, *args) for case in CASES]
     else:
-        from joblib import Parallel, delayed
+        from sim.workers import shared_out
 
-        done = []
-        for result in Parallel(n_jobs=jobs, return_as="generator")(
-                delayed(_calibrate_case)(case, *args) for case in CASES):
-            done.append(result)
+        found = {}
+        for i, result in shared_out(_calibrate_case, [(case, *args) for case in CASES], jobs):
+            found[i] = result
             tick(result[2])  # the case's runs, for the command line's progress bar
+        done = [found[i] for i in range(len(CASES))]  # in the cases' order
     return (pd.DataFrame([r for case_rows, _row, _runs in done for r in case_rows]),
             pd.DataFrame([row for _rows, row, _runs in done]))
 

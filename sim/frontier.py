@@ -6,13 +6,13 @@ import math
 import textwrap
 
 import pandas as pd
-from joblib import Parallel, delayed
 
 from sim.capacity import find_capacity
 from sim.experiment.design import LoadedExperiment
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from sim.targets import Target, parse_target
+from sim.workers import shared_out
 
 
 def non_dominated(table: pd.DataFrame, maximise: list[str], minimise: list[str]) -> pd.Series:
@@ -63,7 +63,8 @@ def staffing_frontier(experiment: LoadedExperiment, targets: list[Target], jobs:
     On more than one process the mixes are handed out costliest staff first (longest
     searches first), so that the last to finish are short ones and no process waits long
     for the others; in the grid's order the costliest mixes came last and ran alone.
-    Each mix's search has its own seeds, so the results do not depend on the order."""
+    Each mix's search has its own seeds, so the results do not depend on the order, nor
+    on where it ran (a mix a lost worker held is searched again here: :func:`shared_out`)."""
     from sim.progress import progress_bar, tick
 
     seed = experiment.spec.seed
@@ -77,8 +78,8 @@ def staffing_frontier(experiment: LoadedExperiment, targets: list[Target], jobs:
         longest_first = sorted(experiment.points, key=lambda p: day_staff_cost(p.scenario),
                                reverse=True)
         found = {}
-        for row in Parallel(n_jobs=jobs, return_as="generator_unordered")(
-                delayed(_one)(p, targets, seed, options) for p in longest_first):
+        for _i, row in shared_out(_one, [(p, targets, seed, options) for p in longest_first],
+                                  jobs):
             found[row["point"]] = row
             tick()
         rows = [found[p.index] for p in experiment.points]

@@ -992,3 +992,33 @@ def test_a_huge_latin_hypercube_is_refused(tmp_path):
         """, "lhs.yaml")
     with pytest.raises(ScenarioError, match="5,000,000"):
         load_experiment(path)
+
+
+# --- a worker killed mid-task ---------------------------------------------------------------
+
+
+def _square_dying_in_a_worker(i: int, parent: int, dies: int) -> int:
+    """``i * i``; call ``dies`` kills its process when it runs in a worker (not in the
+    test's own process, where a lost call is made again)."""
+    if i == dies and os.getpid() != parent:
+        import signal
+        os.kill(os.getpid(), signal.SIGKILL)
+    return i * i
+
+
+def test_a_lost_workers_task_and_the_rest_are_done_here_once_each():
+    """A worker killed mid-task once broke `frontier -j 2`, `sweep -j 2` and `calibrate
+    -j 2` with joblib's TerminatedWorkerError and a traceback (`run` already carried on).
+    Each shares its tasks out with :func:`sim.workers.shared_out` (a sweep through its
+    loky backend): every task now gives its result once, with one warning."""
+    from types import SimpleNamespace
+
+    from sim.experiment.backends import LokyBackend
+    from sim.experiment.errors import WorkerLost
+
+    tasks = [SimpleNamespace(name=f"t{i}", args=(i, os.getpid(), 5)) for i in range(12)]
+    with pytest.warns(WorkerLost) as caught, LokyBackend(2) as backend:
+        got = [(task.name, result) for task, result in
+               backend.run(_square_dying_in_a_worker, tasks)]
+    assert sorted(got) == sorted((f"t{i}", i * i) for i in range(12))  # each once
+    assert len([w for w in caught if issubclass(w.category, WorkerLost)]) == 1

@@ -24,10 +24,6 @@ class SerialBackend(AbstractContextManager):
         return None
 
 
-def _tagged(fn: Callable, task):
-    return task, fn(*task.args)
-
-
 class LokyBackend(AbstractContextManager):
     name = "loky"
 
@@ -35,11 +31,13 @@ class LokyBackend(AbstractContextManager):
         self.jobs = jobs
 
     def run(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
-        from joblib import Parallel, delayed
+        """Tasks a lost worker held, and those not yet done, are done in this process
+        (:func:`sim.workers.shared_out`): the sweep finishes, with the same results."""
+        from sim.workers import shared_out
 
-        parallel = Parallel(n_jobs=self.jobs, backend="loky", return_as="generator_unordered",
-                            pre_dispatch="2*n_jobs", batch_size=1)
-        yield from parallel(delayed(_tagged)(fn, t) for t in tasks)
+        tasks = list(tasks)
+        for i, result in shared_out(fn, [t.args for t in tasks], self.jobs):
+            yield tasks[i], result
 
     def __exit__(self, *exc) -> None:
         return None
