@@ -127,6 +127,30 @@ def test_unfinished_sweep_is_reported_from_its_parts(sweep_dir, tmp_path):
     assert len(self_contained(page)) >= 4
 
 
+def test_a_saved_table_gone_is_damage_not_a_shorter_report(run_dir, tmp_path):
+    """A save lists the tables it wrote: one deleted since was left out of the report in
+    silence (its sections missing, exit 0). A save from before the list keeps its
+    tables optional."""
+    import json
+
+    from sim.experiment.replications import ReplicationResults
+
+    assert json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["tables"] == list(
+        ReplicationResults.TABLES)  # event_log=True: every table
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    (copy / "days.parquet").unlink()
+    with pytest.raises(ValueError) as err:
+        build_report(copy, tmp_path / "r.html")
+    assert "days.parquet missing, though run.json lists it" in str(err.value)
+    assert not (tmp_path / "r.html").exists()
+    run = json.loads((copy / "run.json").read_text(encoding="utf-8"))
+    del run["tables"]
+    (copy / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    assert ReplicationResults.load(copy).days is None
+    assert "tables" not in (ReplicationResults.load(run_dir).provenance or {})
+
+
 @pytest.mark.parametrize("make", ["empty", "missing", "bad_run", "file"])
 def test_neither_run_nor_sweep_is_a_clear_error(tmp_path, make):
     target = tmp_path / make

@@ -566,29 +566,40 @@ class ReplicationResults:
     def _write(self, out: Path) -> None:
         self.metrics.to_parquet(out / "metrics.parquet", index=False)
         self.staff.to_parquet(out / "staff.parquet", index=False)
+        written = []
         for name in self.TABLES:
             table = getattr(self, name)
             if table is not None:
                 table.to_parquet(out / f"{name}.parquet", index=False)
+                written.append(name)
         (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=1),
                                            encoding="utf-8")
         (out / "run.json").write_text(json.dumps({
             **(self.provenance or {}),
             "kind": "run", "scenario": self.scenario.name, "seed": self.seed,
             "replications": self.replications, "weeks": self.weeks,
-            "warmup_weeks": self.warmup_weeks}, indent=1), encoding="utf-8")
+            "warmup_weeks": self.warmup_weeks, "tables": written}, indent=1),
+            encoding="utf-8")
 
     @classmethod
     def load(cls, directory: str | Path) -> "ReplicationResults":
         import pandas as pd
         root = Path(directory)
+        run = json.loads((root / "run.json").read_text(encoding="utf-8"))
+        # A save lists the tables it wrote (one without, from before, leaves them optional):
+        # a listed table that is gone is damage, which a report would otherwise pass over
+        # in silence, leaving out what that table shows.
+        missing = [f"{name}.parquet" for name in run.get("tables", ())
+                   if not (root / f"{name}.parquet").exists()]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} missing, though run.json lists "
+                             f"{'it' if len(missing) == 1 else 'them'}")
         optional = {name: pd.read_parquet(root / f"{name}.parquet")
                     if (root / f"{name}.parquet").exists() else None
                     for name in cls.TABLES}
-        run = json.loads((root / "run.json").read_text(encoding="utf-8"))
         scenario = Scenario.model_validate_json((root / "scenario.json").read_text(
             encoding="utf-8"))
-        known = {"kind", "scenario", "seed", "replications", "weeks", "warmup_weeks"}
+        known = {"kind", "scenario", "seed", "replications", "weeks", "warmup_weeks", "tables"}
         return cls(scenario, int(run["seed"]), pd.read_parquet(root / "metrics.parquet"),
                    pd.read_parquet(root / "staff.parquet"), **optional,
                    weeks=run.get("weeks"), warmup_weeks=run.get("warmup_weeks"),
