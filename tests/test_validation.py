@@ -364,7 +364,11 @@ def test_with_changes_makes_a_validated_copy_and_names_a_wrong_path():
     for changes, fragments in (({"staff.nurce.count": 4}, ["staff.nurce.count",
                                                            "did you mean 'nurse'?"]),
                                ({"delegation.degre": "high"}, ["did you mean 'degree'?"]),
-                               ({"staff.nurse.count": -1}, ["staff.nurse.count", "found -1"])):
+                               ({"staff.nurse.count": -1}, ["staff.nurse.count", "found -1"]),
+                               # not a mapping of paths: once "no attribute 'split'"
+                               ([("staff.nurse.count", 4)], ["changes: found [('staff.nurse",
+                                                             "expected a mapping of field paths"]),
+                               ({4: 4}, ["found {4: 4}", "expected a mapping of field paths"])):
         with pytest.raises(ScenarioError) as caught:
             with_changes(today, changes)
         text = str(caught.value)

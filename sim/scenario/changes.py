@@ -9,7 +9,7 @@ import difflib
 import re
 from typing import Any, Iterable, Mapping
 
-from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.errors import Problem, ScenarioError, show
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
 
@@ -79,6 +79,12 @@ def with_changes(scenario: Scenario, changes: Mapping[str, Any],
     "high"}``), validated like a scenario file: a path or value that is wrong raises
     :class:`ScenarioError` naming it. ``name`` renames the copy (its runs are then told
     apart in comparisons)."""
+    if not isinstance(changes, Mapping) or not all(isinstance(p, str) for p in changes):
+        # a list of pairs, or a key that is not a path, failed inside as "no attribute
+        # 'split'"
+        raise ScenarioError([Problem(
+            "changes", (), "a mapping of field paths to values, such as "
+            "{'staff.nurse.count': 4, 'delegation.degree': 'high'}", show(changes))])
     data = scenario.model_dump(mode="json")
     problems = [Problem("changes", (path,), expected, found)
                 for path, expected, found in unknown_entries(data, changes)]
