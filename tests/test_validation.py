@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
+from sim.experiment.design import load_experiment
 from sim.scenario import ScenarioError, load_scenario
 
 
@@ -221,6 +222,25 @@ def test_an_empty_mapping_a_file_gives_is_that_files_problem(tmp_path):
                      "one person on staff"], found
     found = problems(write(tmp_path, "extends: base\nname: x\npopulation: {list_size: 100}\n"))
     assert len(found) == 1 and "field set in the bundled base" in found[0], found
+
+
+def test_the_other_kind_of_files_key_for_the_base_is_named_for_what_is_meant(tmp_path):
+    """A scenario file written with an experiment's ``base:`` (or an experiment with a
+    scenario's ``extends:``) is one problem that names the key meant, not a missing
+    'extends' and every section it would have brought."""
+    found = problems(write(tmp_path, "base: default\nstaff: {nurse: {count: 4}}\n"))
+    assert found == [f"{tmp_path / 'practice.yaml'}: base: found 'default'; expected "
+                     "'extends' in its place (a scenario file names the scenario it changes "
+                     "with 'extends'; 'base' is an experiment file's key)"], found
+    experiment = tmp_path / "experiment.yaml"
+    experiment.write_text("name: x\nextends: default\nreplications: 2\ndesign:\n  kind: grid\n"
+                          "  factors:\n    staff.nurse.count: [2, 3]\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_experiment(experiment)
+    assert [str(p) for p in err.value.problems] == [
+        f"{experiment}: extends: found 'default'; expected 'base' in its place (an "
+        "experiment file names its scenario with 'base'; 'extends' is a scenario file's "
+        "key)"]
 
 
 def test_a_day_plan_for_a_day_no_longer_worked_says_how_to_drop_it(tmp_path):

@@ -460,8 +460,11 @@ def load_scenario(reference: str | Path) -> Scenario:
     except ScenarioError as err:
         missing = sum(p.expected == MISSING for p in err.problems)
         sections = any(p.expected == MISSING and len(p.path) == 1 for p in err.problems)
-        if not sections or "extends" in read_yaml_mapping(path):
+        written = read_yaml_mapping(path)
+        if not sections or "extends" in written:
             raise  # a whole section missing is a file of changes; a field, a slip
+        if "base" in written:  # an experiment's key for 'extends': its problem says so
+            raise ScenarioError([p for p in err.problems if p.expected != MISSING]) from None
         # a file written as changes to a practice, without saying which: one line says so
         raise ScenarioError([Problem(
             str(path), ("extends",), "a line 'extends: default' (or a bundled case, such as "

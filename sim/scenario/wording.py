@@ -103,9 +103,24 @@ def _comma_hint(text: str, whole: bool) -> str | None:
     return None
 
 
+#: Top-level keys one kind of clinicsim file takes where the other takes another: a
+#: scenario file names the scenario it changes with ``extends``, an experiment file its
+#: scenario with ``base``. Each with the key meant, and why.
+OTHER_KIND_KEYS: dict[str, tuple[str, str]] = {
+    "base": ("extends", "a scenario file names the scenario it changes with 'extends'; "
+                        "'base' is an experiment file's key"),
+    "extends": ("base", "an experiment file names its scenario with 'base'; 'extends' is a "
+                        "scenario file's key"),
+}
+
+
 def _unknown_key(loc: tuple, model: type[BaseModel], data: Any) -> str:
-    """'no such key', with the closest allowed key as a suggestion and the allowed ones."""
+    """'no such key', with the closest allowed key as a suggestion and the allowed ones;
+    for the other kind of file's key, the key meant."""
     allowed = _allowed_keys(loc[:-1], model, data)
+    meant = OTHER_KIND_KEYS.get(str(loc[-1])) if len(loc) == 1 else None
+    if meant is not None and meant[0] not in (data or {}):
+        return f"{meant[0]!r} in its place ({meant[1]})"
     listing = f" (allowed here: {', '.join(allowed)})" if allowed else ""
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=SUGGESTION_CUTOFF)
     if close:
@@ -222,8 +237,13 @@ def validation_problems(err: ValidationError, data: Mapping[str, Any],
         text = _expected(e, loc, model, data)
         if text not in expected:
             expected.append(text)
+    # a key the other kind of file takes, written for the one meant: its problem says
+    # so, and the key meant is not also reported missing
+    meant = {(OTHER_KIND_KEYS[str(key)][0],) for key in data
+             if str(key) in OTHER_KIND_KEYS and OTHER_KIND_KEYS[str(key)][0] not in data}
     return [Problem(file, loc, " or ".join(expected), found)
-            for (file, loc, found), expected in merged.items()]
+            for (file, loc, found), expected in merged.items()
+            if not (found is None and loc in meant and expected == [MISSING])]
 
 
 #: Sections of named entries, where a file changes an inherited entry by its name and a
