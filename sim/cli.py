@@ -230,9 +230,11 @@ def _print_input_notes(whose: str, designs: list[tuple[str, object]]) -> None:
     '' for a lone scenario): why callers hang up, where the busiest phone hour is short of
     people; and why days run late, where consultations are longer than their slots. In a
     comparison, once one design has such a note, every design gets its words on the topic:
-    a design that answers its busiest hour, or fits its slots, shows the fix."""
+    a design that answers its busiest hour, or fits its slots, shows the fix. Designs
+    whose inputs say the same get it once, named together."""
     import textwrap
 
+    from sim.practice_text import and_list
     from sim.slot_fit import FITS, slot_note
 
     topics = (("The phone", _phone_words, lambda s: _phone_words(s, always=True)),
@@ -244,11 +246,15 @@ def _print_input_notes(whose: str, designs: list[tuple[str, object]]) -> None:
         if len(designs) > 1:
             notes = [(name, note or otherwise(scenario))
                      for (name, note), (_name, scenario) in zip(notes, designs)]
-        print(f"\n{topic}, from {whose} inputs alone:")
+        alike: dict[str, list[str]] = {}
         for name, note in notes:
             if note:
-                print(textwrap.fill(f"{name}: {note}" if name else note, width=92,
-                                    initial_indent="  ", subsequent_indent="  "))
+                alike.setdefault(note, []).append(name)
+        print(f"\n{topic}, from {whose} inputs alone:")
+        for note, names in alike.items():
+            who = and_list(names) + (" alike" if len(names) > 1 else "")
+            print(textwrap.fill(f"{who}: {note}" if who else note, width=92,
+                                initial_indent="  ", subsequent_indent="  "))
 
 
 def _phone_words(scenario, always: bool = False) -> str:

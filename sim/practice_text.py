@@ -80,7 +80,7 @@ def duty_sentence(scenario: Scenario) -> str | None:
     """The duties people take in turn, in words (None if there are none)."""
     if not scenario.duties:
         return None
-    parts = [f"{_duty(name, d)} by {_and(d.rota)}"
+    parts = [f"{_duty(name, d)} by {and_list(d.rota)}"
              + (", one week each" if len(d.rota) > 1 else "")
              for name, d in scenario.duties.items()]
     return "Duties in turn: " + "; ".join(parts) + "."
@@ -95,7 +95,7 @@ def meeting_sentence(scenario: Scenario) -> str | None:
         often = ("every week" if m.every_weeks == 1 and m.weeks == [1]
                  else f"in week{'s' if len(m.weeks) > 1 else ''} "
                       f"{', '.join(str(w) for w in m.weeks)} of every {m.every_weeks}")
-        who = "everyone in" if m.attendees is None else _and(m.attendees)
+        who = "everyone in" if m.attendees is None else and_list(m.attendees)
         parts.append(f"{name.replace('_', ' ')} {', '.join(_DAY_NAMES[d] for d in m.days)} "
                      f"{_clock(m.start)}-{_clock(m.end)} {often} ({who})")
     return "Meetings: " + "; ".join(parts) + "."
@@ -110,7 +110,7 @@ def supervision_sentence(scenario: Scenario) -> str | None:
     def shares(by_role: dict[str, float]) -> str:
         items = [f"{role_name(scenario, r, 2)} ({100 * p:.0f} %)"
                  for r, p in by_role.items() if p > 0 and r in present]
-        return _and(items) if items else ""
+        return and_list(items) if items else ""
 
     parts = []
     if sup.mode == "interrupt":
@@ -205,7 +205,7 @@ def practice_sentences(scenario: Scenario) -> list[str]:
         people = [f"{n} {role_name(s, r, n)}" for r, n in counts.items()]
         missing = [role_name(s, r, 0) for r in ("hca", "nurse")
                    if r in s.roles and r not in counts]
-        text = "Staff: " + _and(people)
+        text = "Staff: " + and_list(people)
         if missing:
             text += f" (no {' and no '.join(missing)})"
         sentences.append(text + ".")
@@ -257,9 +257,10 @@ def _clock(minutes: float) -> str:
     return clock_text(minutes)
 
 
-def _and(items: list[str]) -> str:
+def and_list(items: list[str]) -> str:
+    """``items`` as a reader lists them: "a", "a and b", "a, b and c"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = ["days_text", "delegation_rows", "duty_sentence", "meeting_sentence",
+__all__ = ["and_list", "days_text", "delegation_rows", "duty_sentence", "meeting_sentence",
            "practice_sentences", "role_name", "staff_counts", "week_table"]

@@ -120,6 +120,14 @@ def test_a_figure_only_one_design_has_is_shown_as_such_both_ways(tmp_path, capsy
         assert not any("own clinician" in line for line in clear)
         html = build_report(out, tmp_path / f"{who}.html").read_text(encoding="utf-8")
         assert ("only the baseline has it" if who == "A" else "only this design has it") in html
+        # the two have the same phone and slots: each note once, naming both
+        names = ("With a fixed nurse", "Default medium practice")[::1 if who == "A" else -1]
+        words = " ".join(text.split())
+        for topic, start in (("phone", "In its busiest phone hour"),
+                             ("slots", "Consultations longer than their slots")):
+            note = words.split(f"The {topic}, from each design's inputs alone: ")[1]
+            assert note.startswith(f"{names[0]} and {names[1]} alike: {start}"), note[:200]
+            assert start not in note.split(start, 1)[1].split("The ")[0]
 
 
 def test_designs_named_alike_are_told_apart_by_their_files(tmp_path, capsys):
