@@ -481,13 +481,11 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.html_report import build_report
-    from sim.outputs import atomic_file
 
     out = Path(args.output)
     _writable(out, "--output")
     try:
-        with atomic_file(out) as tmp:
-            build_report(args.results if len(args.results) > 1 else args.results[0], tmp)
+        build_report(args.results if len(args.results) > 1 else args.results[0], out)
     except ValueError as err:
         print(f"clinicsim: {err}", file=sys.stderr)
         return EXIT_INVALID

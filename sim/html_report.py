@@ -31,6 +31,7 @@ from sim.labels import (
     same_list,
     same_staff,
 )
+from sim.outputs import atomic_file
 from sim.report import HEADLINES, ROLE_HEADLINES, role_rows, shown
 from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
@@ -978,5 +979,6 @@ def _write_page(title: str, body: str, out_path: str | Path) -> Path:
             f"<body>\n{body}\n</body></html>\n")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    with atomic_file(out) as tmp:  # whole or not at all, from the API as from the CLI
+        tmp.write_text(page, encoding="utf-8")
     return out

@@ -128,6 +128,34 @@ def test_run_save_on_a_full_disk_leaves_no_half_written_directory(tmp_path, monk
     assert leftovers(tmp_path) == []
 
 
+def test_a_report_written_from_python_on_a_full_disk_keeps_the_old_one(tmp_path,
+                                                                      monkeypatch):
+    """``build_report``, as a notebook calls it, writes its page whole or not at all, as
+    ``clinicsim report`` does."""
+    from sim import run_replications
+    from sim.html_report import build_report
+    from sim.outputs import OutputError
+
+    saved = run_replications("default", replications=1, weeks=1, warmup_weeks=0).save(
+        tmp_path / "run")
+    target = tmp_path / "report.html"
+    target.write_text("old")
+    real = Path.write_text
+
+    def half_then_full(self, data, *args, **kwargs):
+        if self.suffix == ".html":
+            real(self, data[:100], *args, **kwargs)
+            disk_full()
+        return real(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", half_then_full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        build_report(saved, target)
+    monkeypatch.undo()
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["report.html"]
+
+
 def test_frontier_on_a_full_disk_leaves_neither_file(tmp_path, monkeypatch, capsys):
     import matplotlib.figure
 
