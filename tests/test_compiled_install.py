@@ -103,18 +103,63 @@ def test_without_a_c_compiler_the_install_is_plain_python(tmp_path):
     assert done.stdout.strip() == "interpreted", done.stderr
 
 
-@pytest.mark.skipif(_c_compiler() is None, reason="no C compiler: the compiled install "
-                    "cannot be built here")
-def test_the_compiled_wheel_gives_the_same_runs(tmp_path, benchmark_compiled):
-    wheel, _ = _build_wheel(tmp_path, {})
+@pytest.fixture(scope="module")
+def compiled_site(tmp_path_factory) -> Path:
+    """The compiled wheel of the checkout, unpacked: built once for the tests below."""
+    if _c_compiler() is None:
+        pytest.skip("no C compiler: the compiled install cannot be built here")
+    root = tmp_path_factory.mktemp("compiled")
+    wheel, _ = _build_wheel(root, {})
     assert not wheel.name.endswith("-none-any.whl"), "a standard build compiled nothing"
-    installed = _unpacked(wheel, tmp_path / "site")
+    return _unpacked(wheel, root / "site")
+
+
+def test_the_compiled_wheel_gives_the_same_runs(compiled_site, benchmark_compiled):
+    installed = compiled_site
     compiled = _runs(benchmark_compiled, installed)
     interpreted = _runs(benchmark_compiled, REPO)
     assert compiled.pop("file").endswith(sysconfig.get_config_var("EXT_SUFFIX"))
     assert interpreted.pop("file").endswith(".py")
     assert (compiled.pop("engine"), interpreted.pop("engine")) == ("compiled", "interpreted")
     assert compiled == interpreted
+
+
+#: The command in a fresh interpreter, with Ctrl-C as a terminal delivers it (a child
+#: inherits an ignored SIGINT from a parent run in the background).
+STOPPED_CHILD = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from sim.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_compiled_run_stopped_midway_exits_as_stopped(compiled_site):
+    """Ctrl-C or SIGTERM in the middle of a compiled run stops it as it stops a plain one:
+    "interrupted", exit code 130 or 143. mypyc's runtime takes a failed multiplication of
+    numbers beyond a machine word for running out of memory and aborts, and CPython's
+    multiplication of such numbers fails when a signal is waiting: a booking's cache key
+    (an address times 4) turned 5 of 6 Ctrl-Cs into "fatal: out of memory", exit code
+    134, before the key became a tuple."""
+    import signal
+    import time
+
+    for number, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        child = subprocess.Popen(
+            [sys.executable, "-c", STOPPED_CHILD, "run", "case05", "-r", "200", "--weeks",
+             "52", "--progress"], cwd=compiled_site, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(compiled_site)})
+        seen = b""
+        while b"/200" not in seen:  # the progress bar: the runs have begun
+            byte = child.stderr.read(1)
+            assert byte, seen.decode(errors="replace")
+            seen += byte
+        time.sleep(1.0)  # well inside the first runs (about 0.6 s each)
+        child.send_signal(number)
+        rest = child.communicate(timeout=120)[1]
+        err = (seen + rest).decode(errors="replace")
+        assert child.returncode == code, err[-2000:]
+        assert "interrupted" in err and "out of memory" not in err, err[-2000:]
 
 
 def test_a_compiled_module_older_than_its_source_is_found(tmp_path):

@@ -233,10 +233,10 @@ class AppointmentBook:
         self.level_extra = booking.level_extra_days
         self._day_people = day_people
         self._templates: dict[tuple[int, ...], tuple[FreeSlots, FreeIndex, FreeIndex]] = {}
-        #: (the route roles' list, group, remote) as a number -> the list (held, so that its
-        #: id is not reused) and the route's rungs for a patient with no own clinician or
+        #: (the route roles' list's id, group, remote) -> the list (held, so that its id is
+        #: not reused) and the route's rungs for a patient with no own clinician or
         #: team on it, laid out as :meth:`book` reads them
-        self._rungs: dict[int, tuple[list[str], list[Rung]]] = {}
+        self._rungs: dict[tuple[int, bool, bool], tuple[list[str], list[Rung]]] = {}
         #: (slot kind, the route roles' list's id, remote) -> the list (held) and the keys
         #: of the slot lists :meth:`take_today` looks at for each of its roles
         self._today: dict[tuple[str, int, bool], tuple[list[str], list[list[str]]]] = {}
@@ -361,7 +361,11 @@ class AppointmentBook:
         """What a booking along ``route_roles`` looks at on each rung, for a patient with
         no own clinician or team on it (see :meth:`book` for the fields): laid out once
         per route and kind of need, not once per booking."""
-        key = 4 * id(route_roles) + 2 * group + remote_ok  # the lists live as long as the run
+        # the lists live as long as the run. A tuple, not arithmetic on id(): an address
+        # times 4 is beyond a machine word's fast path in the compiled engine, and there
+        # CPython's multiplication answers a Ctrl-C, which mypyc's runtime took for running
+        # out of memory and aborted on
+        key = (id(route_roles), group, remote_ok)
         known = self._rungs.get(key)
         if known is not None:
             return known[1]
