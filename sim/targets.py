@@ -98,12 +98,43 @@ def default_targets() -> list[Target]:
             for i, text in enumerate(data.get("targets") or [])]
 
 
+#: A target written nearly right: a name, some comparison, some value.
+_LOOSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*([<>=≤≥!]+)\s*(\S+)\s*$")
+#: Comparisons a target might be written with, and the bound each one means.
+_OTHER_OPS = {"<": "<=", "=<": "<=", "≤": "<=", ">": ">=", "=>": ">=", "≥": ">="}
+
+
+def _how_to_write(text: str) -> str:
+    """How to write a target that is nearly right ('' if it is not): a comparison other
+    than <= and >= (a target is a bound, held at its value), a share in per cent, a
+    decimal comma."""
+    loose = _LOOSE.match(text)
+    if not loose:
+        return ""
+    metric, op, value = loose.groups()
+    op = _OTHER_OPS.get(op, op)
+    if op not in _OPS:
+        return f"a target is a bound: {metric} <= VALUE or {metric} >= VALUE"
+    number = value.rstrip("%").strip()
+    if re.fullmatch(r"[-+]?\d+,\d+", number):  # a decimal comma
+        number = number.replace(",", ".")
+    if not re.fullmatch(r"[-+]?\d+(?:\.\d*)?", number):
+        return ""
+    if value.endswith("%"):
+        share = f"{float(number) / 100:g}"
+        return (f"a share is written as a fraction: {metric} {op} {share}"
+                if metric_bounds(metric) == "share" else
+                f"{metric} is not a share: write its value in its own unit, without %")
+    return f"write {metric} {op} {number}"
+
+
 def parse_target(text: str, source: str = "--target") -> Target:
     match = _TARGET.match(text)
     if not match:
+        hint = _how_to_write(text)
         raise ScenarioError([Problem(source, (), "a target written METRIC >= VALUE or "
-                                     "METRIC <= VALUE, e.g. 'phone_wait_p90_min <= 10'",
-                                     repr(text))])
+                                     "METRIC <= VALUE, e.g. 'phone_wait_p90_min <= 10'"
+                                     + (f" ({hint})" if hint else ""), repr(text))])
     metric, op, value = match.group(1), match.group(2), float(match.group(3))
     if metric not in OVERALL_METRICS:
         raise ScenarioError([Problem(source, (), practice_metric_expected(metric),

@@ -73,6 +73,12 @@ def test_the_search_gives_a_trend_that_looks_high_in_its_first_runs_all_its_runs
     ("phone_wait_p90 <= 10", "did you mean phone_wait_p90_min"),
     ("acute_same_day_rate = 0.9", "METRIC >= VALUE"),
     ("acute_same_day_rate >= lots", "METRIC >= VALUE"),
+    # nearly right: how to write it
+    ("abandonment_rate = 0.1", r"a target is a bound: abandonment_rate <= VALUE or "),
+    ("abandonment_rate <= 15%", r"a share is written as a fraction: abandonment_rate <= 0.15\)"),
+    ("phone_wait_p90_min <= 10%", "phone_wait_p90_min is not a share"),
+    ("acute_same_day_rate => 0,95", r"write acute_same_day_rate >= 0.95\)"),
+    ("phone_wait_p90_min ≤ 10", r"write phone_wait_p90_min <= 10\)"),
 ])
 def test_bad_targets_are_explained(text, fragment):
     with pytest.raises(ScenarioError, match=fragment):
