@@ -401,6 +401,7 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
 
     from sim.conclusion import comparison_conclusion, same_patients
     from sim.estimators import MIN_RUNS_FOR_INTERVALS
+    from sim.report import few_runs_note
 
     names = dict(enumerate(comparison.names))
     letters = {i: chr(ord("A") + i) if i < 26 else str(i + 1) for i in names}
@@ -417,12 +418,10 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
         listed = (f", {lists[i]:,} listed patients" if not one_list(lists) else "")
         lines.append(f"  {letters[i]}  {name}{source}{listed}"
                      + ("  [baseline]" if i == comparison.baseline else ""))
-    if comparison.replications == 1:
-        lines.append(f"Note: one run gives no confidence intervals, so no difference is "
-                     f"called clear; use -r {MIN_RUNS_FOR_INTERVALS} or more.")
-    elif comparison.replications < MIN_RUNS_FOR_INTERVALS:
-        lines.append(f"Note: with fewer than {MIN_RUNS_FOR_INTERVALS} runs the intervals are "
-                     f"rough; use -r {MIN_RUNS_FOR_INTERVALS} or more before relying on them.")
+    note = few_runs_note(comparison.replications, f"-r {MIN_RUNS_FOR_INTERVALS}",
+                         one_run=", so no difference is called clear")
+    if note:
+        lines.append(note)
     lines += ["", "What the figures say"]
     for paragraph in comparison_conclusion(summary, names, comparison.baseline,
                                            list_sizes=lists, staffing=staffing):

@@ -69,6 +69,19 @@ WEEKDAY_FIGURES = (("calls_offered", 0), ("abandonment_rate", 0), ("acute_same_d
                    ("overtime_min", 0))
 
 
+def few_runs_note(runs: int, more: str, per: str = "", one_run: str = "") -> str:
+    """The note under figures of ``runs`` runs (``per``: " per point"), where they are too
+    few to rely on ('' where they are not): one run has no interval at all (``one_run``
+    says what follows from that). ``more`` is how to ask for more runs (``-r 10``)."""
+    if runs == 1:
+        return (f"Note: one run{per} gives no confidence intervals (they come from the "
+                f"spread between runs){one_run}; use {more} or more.")
+    if 1 < runs < MIN_RUNS_FOR_INTERVALS:
+        return (f"Note: with {runs} runs{per} the intervals are rough; use {more} or more "
+                "before relying on them.")
+    return ""
+
+
 def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int,
                  weeks: int | None = None, warmup_weeks: int | None = None) -> str:
     """The summary a consultant reads after ``clinicsim run``."""
@@ -79,9 +92,9 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
             runs += f" (after {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up)"
     lines = [title, f"{runs}, seed {seed}. Per working day, or per contact where it says so; "
              "95 % confidence intervals across runs."]
-    if replications < MIN_RUNS_FOR_INTERVALS:
-        lines.append(f"Note: with fewer than {MIN_RUNS_FOR_INTERVALS} runs the intervals are "
-                     f"rough; use -r {MIN_RUNS_FOR_INTERVALS} or more before relying on them.")
+    note = few_runs_note(replications, f"-r {MIN_RUNS_FOR_INTERVALS}")
+    if note:
+        lines.append(note)
     lines.append("")
     whole = summary[summary["weekday"].isna()] if "weekday" in summary else summary
     overall = whole[whole["role"].isna() & whole["activity"].isna()].set_index("metric")
@@ -188,12 +201,9 @@ def sweep_runs(summary: pd.DataFrame, names: dict[int, str], stopping=None) -> l
 
     runs = summary.groupby("point")["replications"].max().to_dict()
     if stopping is None:
-        fewest = min(runs.values(), default=0)
-        if 0 < fewest < MIN_RUNS_FOR_INTERVALS:
-            return [f"Note: with {fewest} runs per point the intervals are rough; use "
-                    f"replications: {MIN_RUNS_FOR_INTERVALS} or more before relying on them.",
-                    ""]
-        return []
+        note = few_runs_note(min(runs.values(), default=0),
+                             f"replications: {MIN_RUNS_FOR_INTERVALS}", per=" per point")
+        return [note, ""] if note else []
     goals = "; ".join(f"{m} ±{g:g}" for m, g in stopping.half_widths.items())
     lines = [f"Stopping rule: runs added until the 95 % CI half-widths are at most {goals}, "
              f"up to {stopping.max_replications} runs a point."]

@@ -514,7 +514,8 @@ def test_one_run_says_it_has_no_intervals_and_calls_nothing_clear(capsys):
     out = capsys.readouterr().out
     assert code == 0
     words = " ".join(out.split())
-    assert "one run gives no confidence intervals, so no difference is called clear" in words
+    assert ("one run gives no confidence intervals (they come from the spread between runs), "
+            "so no difference is called clear" in words)
     assert "the 95 % CI includes zero" not in words and "is clear at the 95 % level" not in words
     row = next(line for line in out.splitlines()
                if line.strip().startswith("Calls abandoned (share)"))

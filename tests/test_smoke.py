@@ -32,6 +32,21 @@ def test_the_summary_counts_its_runs_and_weeks_in_words():
     assert line.startswith("10 runs of 8 weeks (after 4 weeks of warm-up), seed 1.")
 
 
+def test_the_summary_of_too_few_runs_says_what_their_intervals_are_worth():
+    """One run has no interval at all (its lines show none), which the note says, rather
+    than calling absent intervals rough; 2-9 runs have rough ones; 10 none."""
+    import pandas as pd
+
+    from sim.report import text_summary
+    empty = pd.DataFrame(columns=["metric", "role", "activity", "weekday", "mean", "ci_low",
+                                  "ci_high", "n"])
+    notes = [text_summary(empty, "t", 1, runs).splitlines()[2] for runs in (1, 3, 10)]
+    assert notes == ["Note: one run gives no confidence intervals (they come from the spread "
+                     "between runs); use -r 10 or more.",
+                     "Note: with 3 runs the intervals are rough; use -r 10 or more before "
+                     "relying on them.", ""]
+
+
 def test_the_summary_never_cuts_a_label_or_an_activity_name():
     """A label longer than the label column is wrapped between words, its figures on its
     last line; the staff table names each activity whole (it used to print "being super"
