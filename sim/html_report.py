@@ -160,9 +160,12 @@ def _plural(n: int, word: str) -> str:
 
 
 def _run_length(weeks: int | None, warmup_weeks: int | None) -> str:
-    """" of 8 weeks (after 4 weeks of warm-up)", or "" when the weeks are not known."""
-    return (f" of {_plural(weeks, 'week')} (after {_plural(warmup_weeks or 0, 'week')} of "
-            "warm-up)" if weeks else "")
+    """" of 8 weeks (after 4 weeks of warm-up)", " of 8 weeks" without warm-up (as the
+    terminal says it), or "" when the weeks are not known."""
+    if not weeks:
+        return ""
+    warmup = f" (after {_plural(warmup_weeks, 'week')} of warm-up)" if warmup_weeks else ""
+    return f" of {_plural(weeks, 'week')}{warmup}"
 
 
 def _pct(x: float) -> str:
@@ -422,6 +425,20 @@ def _typical_day(days: pd.DataFrame | None, timeline: pd.DataFrame) -> tuple[int
     return int(table.loc[best, "replication"]), int(table.loc[best, "day"])
 
 
+def _runs(count: int) -> str:
+    return f"{count} independent run{'s' if count != 1 else ''}"
+
+
+def few_runs_html(runs: int, per: str = "", one_run: str = "") -> str:
+    """The terminal's note on too few runs (:func:`sim.report.few_runs_note`), for a
+    report read later: '' where the runs are enough."""
+    from sim.estimators import MIN_RUNS_FOR_INTERVALS
+    from sim.report import few_runs_note
+
+    note = few_runs_note(runs, f"{MIN_RUNS_FOR_INTERVALS} runs", per, one_run)
+    return f"<p class='note'>{_e(note)}</p>" if note else ""
+
+
 def _run_report(root: Path) -> tuple[str, str]:
     from sim.experiment.replications import ReplicationResults
 
@@ -438,10 +455,11 @@ def _run_report(root: Path) -> tuple[str, str]:
     weeks = _run_length(results.weeks, results.warmup_weeks)
     record = results.provenance or {}
     parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='lead'>{results.replications} independent runs{_e(weeks)}, seed "
+             f"<p class='lead'>{_runs(results.replications)}{_e(weeks)}, seed "
              f"{results.seed}. Figures per working day, or per contact where they say so, "
              f"with 95 % confidence intervals across runs. {_e(_made_by(record))}; results "
              f"from <code>{_e(root)}</code>.</p>",
+             few_runs_html(results.replications),
              "<nav><a href='#conclusion'>Conclusion</a><a href='#practice'>The practice</a>"
              "<a href='#figures'>Key figures</a><a href='#weeks'>The weeks</a>"
              "<a href='#time'>Staff time</a><a href='#day'>The day</a>"
@@ -688,10 +706,13 @@ def _sweep_report(root: Path) -> tuple[str, str]:
                             else calendar.warmup_weeks)
     parts.append(f"<p>{len(scenarios)} design points, {int(reps.min())}"
                  + (f"-{int(reps.max())}" if reps.max() != reps.min() else "")
-                 + f" independent runs{_e(weeks)} each, seed {_e(manifest.get('seed'))}; "
+                 + f" independent run{'s' if reps.max() != 1 else ''}{_e(weeks)} each, seed "
+                 f"{_e(manifest.get('seed'))}; "
                  "differences are "
                  f"paired against the baseline <b>{_e(base_name)}</b> (common random "
                  f"numbers). clinicsim {__version__}; results from <code>{_e(root)}</code>.</p>")
+    if not spec.get("stopping"):  # a stopping rule's runs are as many as its goals need
+        parts.append(few_runs_html(int(reps.min()), per=" per point"))
     if not finished:
         parts.append("<p class='note'>The sweep has not finished (no summary.parquet): "
                      "figures use the tasks finished so far. Finish it with "
@@ -858,11 +879,13 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
     weeks = _run_length(first.weeks, first.warmup_weeks)
     title = "clinicsim comparison: " + " / ".join(comparison.names)
     parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='lead'>{len(names)} designs, {comparison.replications} independent runs"
+             f"<p class='lead'>{len(names)} designs, {_runs(comparison.replications)}"
              f"{_e(weeks)} each, seed {comparison.seed}, with common random numbers "
              f"({_e(same_patients(lists))}), so each difference from the "
              f"baseline <b>{_e(names[base])}</b> is paired run by run. {_e(_made_by(record))};"
              f" results from <code>{_e(origin)}</code>.</p>",
+             few_runs_html(comparison.replications,
+                           one_run=", so no difference is called clear"),
              "<nav><a href='#conclusion'>Conclusion</a><a href='#differences'>Differences"
              "</a><a href='#designs'>The designs</a><a href='#weeks'>The weeks</a>"
              "<a href='#explain'>How figures are computed</a>"

@@ -83,6 +83,8 @@ def test_run_report(reports):
                  "Not modelled", "2 x Medical secretary", "08:00-12:00",
                  "<td>e_consultations</td>"):  # a stream named as in the scenario file
         assert text in page, text
+    assert ("<p class='note'>Note: with 3 runs the intervals are rough; use 10 runs or more "
+            "before relying on them.</p>") in page  # as the terminal says it
     assert re.search(r"Phone wait, mean[^<]*</td><td class=\"num\">[\d.]+ \[", page)
     assert page.count("before any redial") == 1  # the busiest phone hour, quoted once
 
@@ -93,6 +95,7 @@ def test_sweep_report(reports):
     assert len(images) >= 4  # paired differences, trade-offs, heatmaps
     for text in ("Delegation x nurses (test)", "4 design points, 3 independent runs of 1 week "
                  "(after 1 week of warm-up) each", "(baseline)",
+                 "Note: with 3 runs per point the intervals are rough",
                  "delegation.degree", "staff.nurse.count", "&Delta;", "Paired differences",
                  "non-dominated", "The base practice", "Assumptions"):
         assert text in page, text
@@ -102,8 +105,19 @@ def test_run_saved_without_the_event_log(tmp_path):
     results = run_replications(load_scenario("default"), 2, 1, weeks=1, warmup_weeks=1)
     page = build_report(results.save(tmp_path / "run"), tmp_path / "r.html").read_text(
         encoding="utf-8")
+    assert "2 independent runs of 1 week (after 1 week of warm-up)" in page
     assert len(self_contained(page)) == 3  # the roster, the book over the run, time use
     assert "without the event log" in page
+
+
+def test_one_run_without_warm_up_is_said_as_such(tmp_path):
+    """One run: "1 independent run", no warm-up named, and a note that one run has no
+    intervals (the terminal's words)."""
+    results = run_replications(load_scenario("case06"), 1, 1, weeks=1, warmup_weeks=0)
+    page = build_report(results.save(tmp_path / "run"), tmp_path / "r.html").read_text(
+        encoding="utf-8")
+    assert "1 independent run of 1 week, seed 1." in page
+    assert "Note: one run gives no confidence intervals" in page
 
 
 def test_a_fixed_nurse_shows_among_the_key_figures(tmp_path):
