@@ -30,9 +30,11 @@ def test_normal_quantile_is_the_standard_librarys_to_the_bit():
         assert _bits(normal_quantile(p)) == _bits(inv_cdf(p, 0.0, 1.0)), p
 
 
+# (a fixed value as a scenario gives it: a float, as the schema makes it, and as the
+# compiled engine returns it)
 @pytest.mark.parametrize("plain", [
     Lognormal(12.0, 6.0), Lognormal(3, 1), Exponential(5), Exponential(2.5),
-    Uniform(2, 9), Uniform(0.5, 1.25), Fixed(4), Gamma(10.0, 4.0)])
+    Uniform(2, 9), Uniform(0.5, 1.25), Fixed(4.0), Gamma(10.0, 4.0)])
 def test_a_duration_gives_its_distributions_quantiles(plain):
     twin = Duration(plain)
     assert twin.mean == plain.mean

@@ -1082,7 +1082,9 @@ def test_a_runs_cells_go_to_the_next_run_and_give_only_the_rows_it_looked_up():
     monday_rows = monday.rows()
     _setup_of(model).spare_cells.clear()
     afresh, afresh_rows = rows_of(days[:1])
-    assert afresh.cells is None and afresh_rows == monday_rows
+    # (as text: a nan is equal to itself only as the same object, as the interpreted
+    # engine's may be and the compiled engine's are not)
+    assert afresh.cells is None and repr(afresh_rows) == repr(monday_rows)
     assert {r[3] for r in monday_rows} == {None, days[0].day.name}
     assert len(week_rows) > len(monday_rows)
 

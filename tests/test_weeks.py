@@ -644,7 +644,9 @@ def test_a_run_without_day_rows_keeps_no_warm_up_detail_and_the_same_results():
     lists = ("contacts", "calls", "tasks", "bookings", "same_day")
     for kept, bare in zip(full, lean):
         if kept.day.measured:
-            assert bare.detail and all(getattr(kept, k) == getattr(bare, k) for k in lists)
+            # as text: the same nan in two runs is two objects in the compiled engine
+            assert bare.detail and all(repr(getattr(kept, k)) == repr(getattr(bare, k))
+                                       for k in lists)
         else:
             assert not bare.detail and not any(getattr(bare, k) for k in lists)
             assert kept.contacts and kept.tasks  # a warm-up day with work to keep
