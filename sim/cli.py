@@ -409,6 +409,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     targets = [parse_target(t) for t in args.target] if args.target else default_targets()
     runs = _search_runs(args, 10)
     scenario = load_scenario(args.scenario)
+    picture = _picture_path(args.plot, "--plot") if args.plot else None
     jobs = _workers(args.jobs, args.max_replications)
     with progress_bar(None, "capacity search", enabled=wanted(args.progress) and not args.json):
         result = find_capacity(scenario, targets, seed=args.seed, replications=runs,
@@ -429,7 +430,33 @@ def cmd_capacity(args: argparse.Namespace) -> int:
             "tried": result.table().to_dict(orient="records")}, indent=1, default=str))
     else:
         print(describe(result))
+    if picture is not None:
+        from sim.outputs import atomic_file
+        from sim.plots import capacity_search
+
+        with atomic_file(picture) as tmp:
+            capacity_search(result).savefig(tmp, dpi=PICTURE_DPI)
+        print(f"Picture written to {picture}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+#: Resolution of a picture a command writes on request (``capacity --plot``).
+PICTURE_DPI = 100
+#: Endings of the pictures it writes: those matplotlib writes with what it installs
+#: (not .pgf, which needs LaTeX, nor the kinds only some builds of Pillow write).
+PICTURE_KINDS = ("png", "pdf", "svg", "eps", "ps", "jpg", "jpeg", "tif", "tiff")
+
+
+def _picture_path(text: str, option: str) -> Path:
+    """A picture's file, checked before any work: a kind it writes (by its ending), in a
+    place that can be written."""
+    path = Path(text)
+    if path.suffix.lower().lstrip(".") not in PICTURE_KINDS:
+        raise ScenarioError([Problem(
+            option, (), "a picture file ending .png, .pdf or .svg (or "
+            f"{', '.join('.' + k for k in PICTURE_KINDS[3:])})", repr(text))])
+    _writable(path, option)
+    return path
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
@@ -730,6 +757,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="processes for each list size's runs (results do not depend "
                                "on it)")
     capacity.add_argument("--json", action="store_true", help="print JSON instead")
+    capacity.add_argument("--plot", metavar="FILE",
+                          help="also draw the search: each target's figure with its 95 %% "
+                               "CI at every list size tried, the target and the capacity "
+                               "(capacity.png; .pdf and .svg too)")
     capacity.set_defaults(func=cmd_capacity)
 
     frontier = _command(sub, "frontier", "capacity and cost of every staffing mix of an "

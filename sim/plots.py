@@ -22,7 +22,8 @@ Sweeps (``summary.parquet`` and ``scenarios.parquet`` of a sweep directory), or
 The weeks: :func:`week_roster` (who works which day, from a scenario) and
 :func:`access_over_run` (backlog and TNAA day by day, from ``results.days``).
 
-Calibration (:func:`sim.calibration.calibrate`): :func:`calibration_ranges`.
+Calibration (:func:`sim.calibration.calibrate`): :func:`calibration_ranges`. The capacity
+search (:func:`sim.capacity.find_capacity`): :func:`capacity_search`.
 
 Small pure helpers return tidy tables for your own plots: :func:`phone_calls`,
 :func:`phone_queue_length`, :func:`time_use_table`, :func:`paired_summary`.
@@ -54,6 +55,7 @@ from sim.scenario.schema import ACTIVITIES, STAFFING_SECTIONS, clock_text
 
 __all__ = [
     "ACTIVITY_COLOURS", "ACTIVITY_LABELS", "METRICS", "access_over_run", "calibration_ranges",
+    "capacity_search",
     "heatmap", "metric_label", "non_dominated", "paired_differences", "paired_summary",
     "phone_calls", "phone_queue", "phone_queue_length", "staff_gantt", "sweep_staffing",
     "time_use", "time_use_table", "tradeoff", "week_roster",
@@ -1243,6 +1245,81 @@ def calibration_ranges(table: pd.DataFrame, title: str | None = None) -> Figure:
                            ("#f0a30a", "Borderline (CI overlaps)"),
                            (_BAD, "Model outside the range")))],
                loc="outside lower center", ncol=4, fontsize="small", frameon=False)
+    return fig
+
+
+# --- the capacity search --------------------------------------------------------------------
+
+#: A target's status at a list size, as the capacity search judged it, and its colour.
+_STATUS_COLOURS = {"met": _GOOD, "unclear": _NEUTRAL, "violated": _BAD}
+#: Characters of a panel's title line (two panels side by side).
+_PANEL_TITLE_CHARS = 48
+
+
+def capacity_search(result: Any, title: str | None = None) -> Figure:
+    """The capacity search in a picture: one panel per target, with its figure's mean and
+    95 % CI at each list size tried (green met, grey unclear, red confidently missed), the
+    target as a dashed line, and the capacity as a vertical line (dotted where it is a
+    lower bound only: no larger list was confidently missed).
+
+    ``result`` is :func:`sim.capacity.find_capacity`'s result (``clinicsim capacity
+    --plot``)."""
+    tried = sorted(result.evaluations, key=lambda e: e.list_size)
+    targets = list(result.targets)
+    cols = 1 if len(targets) == 1 else 2
+    rows = math.ceil(len(targets) / cols)
+    fig = Figure(figsize=(6.5 * cols if cols > 1 else 8.0, 1.6 + 2.4 * rows),
+                 layout="constrained")
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
+    served = result.capacity > 0
+    for ax, target in zip(axes, targets):
+        _label, unit, scale, _better = _metric_info(target.metric)
+        for e in tried:
+            row = next((r for r in e.rows if r["target"] == str(target)), None)
+            if row is None:
+                continue
+            colour = _STATUS_COLOURS.get(row["status"], _NEUTRAL)
+            if row["ci_low"] == row["ci_low"] and row["ci_high"] == row["ci_high"]:
+                ax.plot([e.list_size] * 2, [row["ci_low"] * scale, row["ci_high"] * scale],
+                        color=colour, lw=2.2)
+            if row["mean"] == row["mean"]:
+                ax.plot([e.list_size], [row["mean"] * scale], "o", color=colour, ms=5)
+        ax.axhline(target.value * scale, color="0.25", ls="--", lw=1)
+        if served:
+            ax.axvline(result.capacity, color="0.25", lw=1.2,
+                       ls="-" if result.settled else ":")
+        ax.set_title("\n".join(textwrap.wrap(target.words(), _PANEL_TITLE_CHARS)),
+                     fontsize="medium", loc="left")
+        ax.set_ylabel(unit or "value")
+        ax.grid(color="#e6e6e6", lw=0.6)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+    for ax in axes[len(targets):]:
+        ax.set_visible(False)
+    for i in range(len(targets) - cols, len(targets)):  # each column's lowest panel
+        if i >= 0:
+            axes[i].xaxis.set_tick_params(labelbottom=True)
+            axes[i].set_xlabel("Listed patients (the list sizes tried)")
+    if title is None:
+        if not served:
+            answer = "no list served within the targets"
+        else:
+            answer = (f"{'' if result.settled else 'at least '}{result.capacity:,} listed "
+                      "patients")
+        binding = result.target(result.settled_binding or "")
+        title = "\n".join([*textwrap.wrap(f"Capacity of {result.scenario}: {answer}",
+                                           45 * cols + 25),
+                           *([f"bound by: {binding.words()}"] if binding is not None
+                             else [])])
+    fig.suptitle(title, x=0.01, ha="left")
+    fig.legend(handles=[
+        *(Line2D([], [], color=c, marker="o", lw=2.2, label=t) for c, t in
+          ((_GOOD, "met (whole 95 % CI on the good side)"), (_NEUTRAL, "unclear"),
+           (_BAD, "confidently missed"))),
+        Line2D([], [], color="0.25", ls="--", lw=1, label="target"),
+        Line2D([], [], color="0.25", lw=1.2, ls="-" if result.settled else ":",
+               label="capacity" if result.settled else "capacity (a lower bound)")],
+        loc="outside lower center", ncol=5 if cols > 1 else 3, fontsize="small",
+        frameon=False)
     return fig
 
 

@@ -1,6 +1,7 @@
 """Service targets, the capacity search and the staffing frontier."""
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -359,6 +360,62 @@ def test_capacity_command(capsys):
     assert "Capacity:" in out and "Binding target:" in out and "per full-time GP" in out
     assert "with 5 runs per list size the intervals are rough" in out
     assert "trend target" not in out  # none was asked for
+
+
+def test_capacity_command_draws_the_search_on_request(tmp_path, capsys):
+    """--plot writes the picture (beside --json's output, which stays JSON); a picture
+    of a kind it does not write, or in a missing folder, is refused before any run."""
+    picture = tmp_path / "capacity.png"
+    code = main(["capacity", "default", "-t", "phone_wait_p90_min<=10", "-r", "5",
+                 "--max-replications", "5", "--resolution", "3000", "--weeks", "1",
+                 "--warmup-weeks", "1", "--json", "--plot", str(picture)])
+    captured = capsys.readouterr()
+    assert code == 0 and json.loads(captured.out)["capacity"] > 0
+    assert captured.err.strip() == f"Picture written to {picture}"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for bad, fragment in (("capacity.webp", "a picture file ending .png, .pdf or .svg"),
+                          ("missing/capacity.png", "does not exist")):
+        assert main(["capacity", "default", "--plot", str(tmp_path / bad)]) == 2
+        assert fragment in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["capacity.png"]
+
+
+def test_the_search_drawn_shows_each_target_its_line_and_the_capacity():
+    """One panel per target: its mean and CI at each size tried, coloured by status, the
+    target's value as a dashed line (in the figure's scale: a share in %), and the
+    capacity as a vertical line, dotted where it is a lower bound only."""
+    from sim.capacity import CapacityResult
+    from sim.plots import capacity_search
+
+    targets = [parse_target("abandonment_rate <= 0.15"), parse_target("overtime_min <= 60")]
+    tried = [_evaluation(3000, 10, {str(targets[0]): "met", str(targets[1]): "met"}),
+             _evaluation(4000, 20, {str(targets[0]): "met", str(targets[1]): "violated"})]
+
+    def drawn(settled_above: bool):
+        if not settled_above:
+            tried[1].rows[1]["status"] = "unclear"
+        result = CapacityResult("Test practice", targets, 3000, 4000 if settled_above else None,
+                                str(targets[1]), 1.0, tried, {}, 0.95)
+        return result, capacity_search(result)
+
+    result, fig = drawn(True)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 2 and "3,000 listed patients" in fig._suptitle.get_text()
+    assert "bound by: Overtime" in fig._suptitle.get_text()
+    for ax, scale in zip(panels, (100.0, 1.0)):
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        assert [ln.get_ydata()[0] for ln in dashed] == [pytest.approx(
+            (0.15 if scale == 100 else 60) * scale)]
+        vertical = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == [3000, 3000]
+                    and ln.get_linestyle() in ("-", ":")]
+        assert vertical and vertical[-1].get_linestyle() == "-"
+    colours = {ln.get_color() for ln in panels[1].get_lines() if ln.get_marker() == "o"}
+    assert {"#1a9641", "#d7191c"} <= colours  # met, then missed
+    result, fig = drawn(False)
+    assert not result.settled and "at least 3,000" in fig._suptitle.get_text()
+    ax = [a for a in fig.axes if a.get_visible()][0]
+    assert [ln.get_linestyle() for ln in ax.get_lines()
+            if list(ln.get_xdata()) == [3000, 3000]][-1] == ":"
 
 
 def _evaluation(size: int, runs: int, statuses: dict[str, str]):
