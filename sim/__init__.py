@@ -43,6 +43,7 @@ _EXPORTS = {
     "simulate_day": "sim.engine",
     "run_replications": "sim.experiment",
     "ReplicationResults": "sim.experiment",
+    "find_capacity": "sim.capacity",
     "summarise": "sim.metrics",
     "overall": "sim.metrics",
     "whole_week": "sim.metrics",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import pandas as pd
 
@@ -402,9 +403,23 @@ def _interval(summary: dict[str, tuple[float, float, float]], metric: str
     return summary.get(metric, _UNDEFINED)
 
 
-def find_capacity(scenario: Scenario, targets: list[Target], **options) -> CapacityResult:
-    """The largest list size ``scenario``'s staffing serves within ``targets``."""
-    return CapacitySearch(scenario, targets, **options).run()
+def find_capacity(scenario: Scenario | str, targets: Sequence[Target | str] | None = None,
+                  **options) -> CapacityResult:
+    """The largest list size ``scenario`` (a loaded scenario, a bundled name or a file)'s
+    staffing serves within ``targets`` (written as on the command line, such as
+    ``"abandonment_rate <= 0.15"``; None: the default targets of
+    ``models/defaults/targets.yaml``). ``options``: :class:`CapacitySearch`'s (``seed``,
+    ``replications``, ``max_replications``, ``resolution``, ``confidence``, ``weeks``,
+    ``warmup_weeks``, ``jobs``). :func:`describe` puts the result in words, and
+    :func:`sim.plots.capacity_search` in a picture."""
+    from sim.scenario import load_scenario
+    from sim.targets import default_targets, parse_target
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    chosen = default_targets() if targets is None else [
+        parse_target(t, "targets") if isinstance(t, str) else t for t in targets]
+    return CapacitySearch(scenario, chosen, **options).run()
 
 
 def _unsettled(result: CapacityResult) -> str:

@@ -158,7 +158,8 @@ def python_blocks() -> list[str]:
 @pytest.mark.parametrize("index", range(len(python_blocks())))
 def test_python_block_runs(index, monkeypatch, tmp_path):
     """Each ```python block of the README runs as written (short runs: the calls'
-    replications and weeks are cut, as the command lines' are)."""
+    replications and weeks are cut, and a capacity search's list sizes, as the command
+    lines' are)."""
     from sim.experiment import replications
 
     real = replications.run_replications
@@ -166,8 +167,15 @@ def test_python_block_runs(index, monkeypatch, tmp_path):
     def short(scenario, replications=10, seed=1, weeks=None, warmup_weeks=None, **rest):
         return real(scenario, 2, seed, weeks=1, warmup_weeks=1, **rest)
 
+    from sim.capacity import find_capacity
+
+    def short_search(scenario, targets=None, **_options):  # as OVERRIDES cut the command's
+        return find_capacity(scenario, targets, replications=2, max_replications=2, weeks=1,
+                             warmup_weeks=1, resolution=2000)
+
     import sim
 
     monkeypatch.setattr(sim, "run_replications", short, raising=False)
+    monkeypatch.setattr(sim, "find_capacity", short_search, raising=False)
     monkeypatch.chdir(tmp_path)
     exec(compile(python_blocks()[index], f"README python block {index}", "exec"), {})
