@@ -425,10 +425,6 @@ def _typical_day(days: pd.DataFrame | None, timeline: pd.DataFrame) -> tuple[int
     return int(table.loc[best, "replication"]), int(table.loc[best, "day"])
 
 
-def _runs(count: int) -> str:
-    return f"{count} independent run{'s' if count != 1 else ''}"
-
-
 def few_runs_html(runs: int, per: str = "", one_run: str = "") -> str:
     """The terminal's note on too few runs (:func:`sim.report.few_runs_note`), for a
     report read later: '' where the runs are enough."""
@@ -455,7 +451,8 @@ def _run_report(root: Path) -> tuple[str, str]:
     weeks = _run_length(results.weeks, results.warmup_weeks)
     record = results.provenance or {}
     parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='lead'>{_runs(results.replications)}{_e(weeks)}, seed "
+             f"<p class='lead'>{_plural(results.replications, 'independent run')}"
+             f"{_e(weeks)}, seed "
              f"{results.seed}. Figures per working day, or per contact where they say so, "
              f"with 95 % confidence intervals across runs. {_e(_made_by(record))}; results "
              f"from <code>{_e(root)}</code>.</p>",
@@ -879,7 +876,8 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
     weeks = _run_length(first.weeks, first.warmup_weeks)
     title = "clinicsim comparison: " + " / ".join(comparison.names)
     parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='lead'>{len(names)} designs, {_runs(comparison.replications)}"
+             f"<p class='lead'>{len(names)} designs, "
+             f"{_plural(comparison.replications, 'independent run')}"
              f"{_e(weeks)} each, seed {comparison.seed}, with common random numbers "
              f"({_e(same_patients(lists))}), so each difference from the "
              f"baseline <b>{_e(names[base])}</b> is paired run by run. {_e(_made_by(record))};"
