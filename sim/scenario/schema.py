@@ -75,6 +75,23 @@ class DottedNumber(float):
         return number
 
 
+def refuse_quoted_number(text: str, what: str) -> None:
+    """Refuse a number written in quotes: pydantic would read the text ``"6.000"`` as six
+    where a Danish writer means six thousand, so text is never taken for a number. Other
+    text (words, ``6,000``) is left to pydantic's error, which the wording explains."""
+    written = text.strip()
+    try:
+        float(written)
+    except ValueError:
+        return
+    hint = ""
+    if THOUSANDS_WITH_DOTS.match(written):
+        hint = (f"; {written} with '.' between thousands would be read as "
+                f"{float(written):g}, so write {written.replace('.', '')} if that is what "
+                "you meant")
+    raise ValueError(f"{what} written without quotes (in quotes it is text){hint}")
+
+
 def whole_number(value: object) -> object:
     """Refuse floats and booleans where a count is meant: pydantic would read 6.0 as 6,
     and a value written ``6.000`` (Danish for six thousand) as six."""
@@ -87,6 +104,8 @@ def whole_number(value: object) -> object:
             "if that is what you meant)")
     if isinstance(value, float):
         raise ValueError("a whole number (no decimal point)")
+    if isinstance(value, str):
+        refuse_quoted_number(value, "a whole number")
     return value
 
 
@@ -99,6 +118,8 @@ def not_true_or_false(value: object) -> object:
     a 1-minute slot and ``share_70plus: true`` as everyone."""
     if isinstance(value, bool):
         raise ValueError("a number, not true or false")
+    if isinstance(value, str):
+        refuse_quoted_number(value, "a number")
     return value
 
 
