@@ -17,7 +17,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 
 from sim import __version__, engine_build
@@ -76,13 +76,29 @@ def _open_unit_interval(text: str) -> float:
     return value
 
 
-def _writable(path: Path, option: str) -> None:
-    """Check, before any work, that a file can be written at ``path``."""
+def _writable(path: Path, option: str, reads: Iterable[Path] = ()) -> None:
+    """Check, before any work, that a file can be written at ``path`` and is none of the
+    files the command ``reads`` (a scenario, a saved result): an output written over its
+    own input would destroy it without a word."""
     from sim.outputs import unwritable_file
 
     problem = unwritable_file(path)
     if problem:
         raise ScenarioError([Problem(option, (), *problem)])
+    target = path.resolve()
+    for read in reads:
+        if read.resolve() == target:
+            raise ScenarioError([Problem(option, (), "a file other than those this command "
+                                         "reads (choose another name)",
+                                         f"{path}, which it reads as input")])
+
+
+def _saved_files(folders: Iterable[str]) -> list[Path]:
+    """The files of saved results a report reads: all but its earlier HTML pages, which a
+    report may replace (``report out/run -o out/run/report.html`` twice)."""
+    return [f for folder in folders if Path(folder).is_dir()
+            for f in Path(folder).rglob("*")
+            if f.is_file() and f.suffix.lower() not in (".html", ".htm")]
 
 
 def _writable_dir(path: Path, option: str, marker: str | None = None) -> None:
@@ -172,7 +188,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.scenario = args.scenario[0] if args.scenario else "default"
     scenario = _load_and_warn(args.scenario)
     if args.events:
-        _writable(Path(args.events), "--events")
+        from sim.provenance import extends_chain
+        from sim.scenario import scenario_file
+
+        _writable(Path(args.events), "--events", extends_chain(scenario_file(args.scenario)))
     if args.save:
         _check_save(Path(args.save), "--save", "run.json", args.force)
     args.jobs = _workers(args.jobs, args.replications)
@@ -510,7 +529,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sim.html_report import build_report
 
     out = Path(args.output)
-    _writable(out, "--output")
+    if out.suffix.lower() not in (".html", ".htm"):  # -o more_nurses.yaml replaced a scenario
+        raise ScenarioError([Problem("--output", (), "an HTML file, ending .html",
+                                     repr(args.output))])
+    _writable(out, "--output", _saved_files(args.results))
     try:
         build_report(args.results if len(args.results) > 1 else args.results[0], out)
     except ValueError as err:

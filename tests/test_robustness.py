@@ -1050,3 +1050,26 @@ def test_a_lost_workers_task_and_the_rest_are_done_here_once_each():
                backend.run(_square_dying_in_a_worker, tasks)]
     assert sorted(got) == sorted((f"t{i}", i * i) for i in range(12))  # each once
     assert len([w for w in caught if issubclass(w.category, WorkerLost)]) == 1
+
+
+def test_an_output_never_replaces_a_file_the_command_reads(tmp_path, capsys):
+    base = tmp_path / "ours.yaml"
+    base.write_text("extends: default\n")
+    design = tmp_path / "more_nurses.yaml"
+    design.write_text("extends: ours.yaml\nstaff: {nurse: {count: 4}}\n")
+    before = {p: p.read_bytes() for p in (base, design)}
+    short = ["-r", "1", "--weeks", "1", "--warmup-weeks", "0"]
+    for target in (design, base):  # the scenario, and the base it extends
+        assert main(["run", str(design), *short, "--events", str(target)]) == 2
+        assert "which it reads as input" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in before} == before
+    saved = tmp_path / "saved"
+    assert main(["run", str(design), *short, "--save", str(saved)]) == 0
+    run_json = (saved / "run.json").read_bytes()
+    assert main(["report", str(saved), "-o", str(saved / "run.json")]) == 2
+    assert main(["report", str(saved), "-o", str(design)]) == 2  # not a page: a scenario
+    assert "ending .html" in capsys.readouterr().err
+    assert (saved / "run.json").read_bytes() == run_json
+    assert design.read_bytes() == before[design]
+    for _ in range(2):  # a report beside the results it reads, made again
+        assert main(["report", str(saved), "-o", str(saved / "report.html")]) == 0
