@@ -26,6 +26,8 @@ a negative lower bound. ``tests/test_estimators.py`` measures their coverage.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: Below this many runs an interval is shown with a warning: the coverage test
@@ -117,6 +119,13 @@ class RatioSums:
         return n, estimate, np.where(n > 1, se, np.nan)
 
 
+def sign_test_runs(level: float) -> int:
+    """The fewest pairs whose differences, all of one sign, show a difference at ``level``
+    by the sign test (6 at 95 %): the chance of n like signs with no difference is
+    2 * 0.5 ** n."""
+    return math.ceil(math.log2(2 / (1 - level)) - 1e-12)
+
+
 class PairedSums:
     """Streaming sums for paired differences of each point from a base point, over the runs
     where both have a value (common random numbers pair run i with run i)."""
@@ -163,10 +172,11 @@ class PairedSums:
                                   ("xaxb", xa, xb)):
             getattr(self, name)[:, keys] += (left * right).sum(axis=1)
 
-    def estimate(self, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                   np.ndarray]:
+    def estimate(self, shift: np.ndarray, level: float = 0.95
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(paired runs, mean difference, its standard error, variance reduction), given the
-        value accumulator's shifts (the same ones :meth:`add` was given); the
+        value accumulator's shifts (the same ones :meth:`add` was given) and the level of
+        the intervals to be drawn from them; the
         variance reduction is (var a + var b) / var(a - b) over the paired runs; above 1
         means common random numbers paid off."""
         n = self.n
@@ -193,7 +203,17 @@ class PairedSums:
             scale = np.maximum(np.abs(shift + ra), np.abs(shift[self.base][None, :] + rb))
             tiny = (ROUNDING * scale) ** 2
             var_a, var_b, var_d = (np.where(v <= tiny, 0.0, v) for v in (var_a, var_b, var_d))
-            se = np.sqrt(var_d / (n * (n - 1)))
+            # pairs that differ, all by the same amount, while the runs themselves vary:
+            # either the designs differ by a constant (a nurse's wage on top of the same
+            # overtime) or a figure of coarse steps (a count, a trend in halves) tied by
+            # chance. Too few pairs to tell the two apart (fewer than a sign test needs,
+            # :func:`sign_test_runs`), a spread of zero would call a chance tie certain:
+            # there the runs' own spreads stand in, as if the designs had not shared their
+            # patients.
+            tied = (self.differ > 0) & (var_d <= ROUNDING * (var_a + var_b)) & (
+                var_a + var_b > 0) & (n < sign_test_runs(level))
+            var_d = np.where(tied, 0.0, var_d)
+            se = np.sqrt(np.where(tied, var_a + var_b, var_d) / (n * (n - 1)))
             reduction = (var_a + var_b) / var_d
         diff = (shift + ra) - (shift[self.base][None, :] + rb)
         return n, diff, np.where(n > 1, se, np.nan), np.where(var_d > 0, reduction, np.nan)

@@ -307,3 +307,35 @@ def test_a_run_summary_gives_a_share_on_its_edge_an_interval():
     calls, busy = rows.loc["abandonment_rate"], rows.loc["utilisation"]
     assert calls["ci_low"] == 0 and calls["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 100))
     assert busy["ci_low"] == busy["ci_high"] == 1
+
+
+@pytest.mark.parametrize("runs", [2, 3, 5, 6, 10])
+def test_a_tie_of_few_pairs_is_no_certain_difference(runs):
+    """The appointment book's trend moves in half steps: in two runs, 80.0 against 77.5
+    and 74.5 against 72.0 gave a difference of 2.5 [2.5, 2.5], called a clear effect.
+    Fewer like pairs than a sign test needs (6 at 95 %) could be a chance tie: the runs'
+    own spreads then stand in. From 6 pairs on, a difference the same in every pair (a
+    nurse's wage on top of the same overtime) keeps its point interval."""
+    from sim.estimators import PairedSums, sign_test_runs
+
+    assert sign_test_runs(0.95) == 6 and sign_test_runs(0.9) == 5
+    base = np.array([80.0, 74.5, 77.0, 72.0, 79.0, 75.5, 73.0, 78.0, 76.5, 71.0])[:runs]
+    values = np.stack([base, base - 2.5])[:, :, None]
+    weights = np.ones_like(values)
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(values, weights)
+    paired.add(values, weights, sums.shift)
+    n, diff, se, reduction = paired.estimate(sums.shift)
+    low, high = intervals(diff[1], se[1], n[1], "real")
+    assert diff[1, 0] == pytest.approx(-2.5) and np.isnan(reduction[1, 0])
+    if runs < 6:
+        assert low[0] < 0 < high[0]
+        assert se[1, 0] == pytest.approx(np.sqrt(2 * np.var(base, ddof=1) / runs))
+    else:
+        assert low[0] == high[0] == pytest.approx(-2.5)
+    # a design the same as its baseline in every run still differs by exactly nothing
+    same = np.stack([base, base])[:, :, None]
+    sums, paired = RatioSums(2), PairedSums(2, 0)
+    sums.add(same, weights)
+    paired.add(same, weights, sums.shift)
+    assert paired.estimate(sums.shift)[2][1, 0] == 0

@@ -107,7 +107,7 @@ class PointSummary:
                               trials=np.where(counted, self.values.sx, np.nan))
         base = self.base
         if self.diffs is not None:
-            dn, dmean, dse, reduction = self.diffs.estimate(self.values.shift)
+            dn, dmean, dse, reduction = self.diffs.estimate(self.values.shift, level)
             dlow, dhigh = intervals(dmean, dse, dn, "real", level)
         else:
             dn = np.zeros_like(n)
