@@ -386,7 +386,7 @@ def _assumptions(sweep: bool) -> str:
         "activities add up to their hours plus overtime each day. A violation stops the run, "
         "so every figure here passed it.",
         "Common random numbers: replication r of a seed draws the same patients whatever the "
-        "staffing, so differences between designs are paired day by day and are the design's, "
+        "staffing, so differences between designs are paired run by run and are the design's, "
         "not luck's" + (" (the paired differences and their CIs in this report)." if sweep
                         else "."),
         "Confidence intervals are at 95 % across independent runs (days within a run are not "

@@ -97,7 +97,8 @@ def test_sweep_report(reports):
                  "(after 1 week of warm-up) each", "(baseline)",
                  "Note: with 3 runs per point the intervals are rough",
                  "delegation.degree", "staff.nurse.count", "&Delta;", "Paired differences",
-                 "non-dominated", "The base practice", "Assumptions"):
+                 "non-dominated", "The base practice", "Assumptions",
+                 "paired run by run"):
         assert text in page, text
 
 
