@@ -763,10 +763,12 @@ def build_parser() -> argparse.ArgumentParser:
     capacity = _command(sub, "capacity", "largest list size a scenario's staffing serves "
                                          "within service targets",
                         "Search the largest list size at which every target holds with "
-                        "confidence (the whole CI on its good side), and report patients per "
-                        "GP and the staff cost at capacity. Without --target, the targets in "
-                        "models/defaults/targets.yaml: every caller, same-day access, the "
-                        "routine wait and a backlog that does not grow.")
+                        "confidence (the whole CI on its good side; a trend's target holds "
+                        "unless its whole CI is on the bad side), and report patients per "
+                        "GP and the staff cost at capacity. Without --target, the 7 targets "
+                        "in models/defaults/targets.yaml: same-day access, unanswered calls, "
+                        "the phone wait, the routine wait, an appointment book and carried-"
+                        "over work that do not grow, and overtime.")
     capacity.add_argument("scenario", help="scenario file or bundled name")
     capacity.add_argument("--target", "-t", action="append",
                           help="e.g. 'acute_same_day_rate>=0.95' (repeat for more; default: "

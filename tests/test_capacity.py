@@ -719,3 +719,12 @@ def test_a_target_reads_in_its_figures_name_and_unit():
         "Same-day needs seen today before closing at least 95 %"
     assert parse_target("tnaa_days <= 10").words() == \
         "Third next available appointment (TNAA) at most 10 working days"
+
+
+def test_capacity_help_counts_the_default_targets(capsys):
+    from sim.targets import default_targets
+
+    with pytest.raises(SystemExit):
+        main(["capacity", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"the {len(default_targets())} targets in models/defaults/targets.yaml" in out

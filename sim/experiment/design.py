@@ -96,8 +96,9 @@ class DesignPoint:
 #: dispatching a task (tens of ms with loky or Dask) stays small. A run of weeks is one
 #: task's minimum.
 CONTACTS_PER_TASK = 40_000
-#: ... but at least this many tasks per design point, so a small sweep still spreads
-#: over the workers.
+#: ... but at most 1/this of a design point's runs a task (rounded up), so a small sweep
+#: still spreads over the workers: 4 tasks a point where the runs divide evenly, 3 of 2, 2
+#: and 1 runs for 5 (the layout of a sweep's parts, so kept as it is).
 MIN_TASKS_PER_POINT = 4
 
 
