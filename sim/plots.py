@@ -1311,10 +1311,15 @@ def capacity_search(result: Any, title: str | None = None) -> Figure:
                            *([f"bound by: {binding.words()}"] if binding is not None
                              else [])])
     fig.suptitle(title, x=0.01, ha="left")
+    from sim.targets import STEADY_STATE
+
+    level = f"{result.confidence * 100:g} %"
+    met = (f"met (whole {level} CI on the good side"
+           + ("; a trend's: not wholly on the bad side)"
+              if any(t.metric in STEADY_STATE for t in result.targets) else ")"))
     fig.legend(handles=[
         *(Line2D([], [], color=c, marker="o", lw=2.2, label=t) for c, t in
-          ((_GOOD, "met (whole 95 % CI on the good side)"), (_NEUTRAL, "unclear"),
-           (_BAD, "confidently missed"))),
+          ((_GOOD, met), (_NEUTRAL, "unclear"), (_BAD, "confidently missed"))),
         Line2D([], [], color="0.25", ls="--", lw=1, label="target"),
         Line2D([], [], color="0.25", lw=1.2, ls="-" if result.settled else ":",
                label="capacity" if result.settled else "capacity (a lower bound)")],

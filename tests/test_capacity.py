@@ -411,11 +411,20 @@ def test_the_search_drawn_shows_each_target_its_line_and_the_capacity():
         assert vertical and vertical[-1].get_linestyle() == "-"
     colours = {ln.get_color() for ln in panels[1].get_lines() if ln.get_marker() == "o"}
     assert {"#1a9641", "#d7191c"} <= colours  # met, then missed
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[0] == "met (whole 95 % CI on the good side)"
     result, fig = drawn(False)
     assert not result.settled and "at least 3,000" in fig._suptitle.get_text()
     ax = [a for a in fig.axes if a.get_visible()][0]
     assert [ln.get_linestyle() for ln in ax.get_lines()
             if list(ln.get_xdata()) == [3000, 3000]][-1] == ":"
+    # a trend's target is met unless confidently missed, and the legend says so
+    trend = parse_target("backlog_trend_per_week <= 0")
+    fig = capacity_search(CapacityResult("Test practice", [trend], 3000, 4000, str(trend),
+                                         1.0, [_evaluation(3000, 10, {str(trend): "met"})],
+                                         {}, 0.9))
+    assert [t.get_text() for t in fig.legends[0].get_texts()][0] == (
+        "met (whole 90 % CI on the good side; a trend's: not wholly on the bad side)")
 
 
 def _evaluation(size: int, runs: int, statuses: dict[str, str]):
