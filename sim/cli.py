@@ -215,7 +215,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         weeks = scenario.calendar.weeks if args.weeks is None else args.weeks
         warmup = scenario.calendar.warmup_weeks if args.warmup_weeks is None else \
             args.warmup_weeks
-        print(text_summary(summary, title, args.seed, args.replications, weeks, warmup))
+        print(text_summary(summary, title, args.seed, args.replications, weeks, warmup,
+                           scenario.calendar.warmup_weeks))
         _print_input_notes("the scenario's", [("", scenario)])
         if args.events:
             print(f"\nEvent log written to {args.events}")

@@ -401,7 +401,7 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
 
     from sim.conclusion import comparison_conclusion, same_patients
     from sim.estimators import MIN_RUNS_FOR_INTERVALS
-    from sim.report import few_runs_note
+    from sim.report import few_runs_note, short_warmup_note
 
     names = dict(enumerate(comparison.names))
     letters = {i: chr(ord("A") + i) if i < 26 else str(i + 1) for i in names}
@@ -418,10 +418,13 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
         listed = (f", {lists[i]:,} listed patients" if not one_list(lists) else "")
         lines.append(f"  {letters[i]}  {name}{source}{listed}"
                      + ("  [baseline]" if i == comparison.baseline else ""))
-    note = few_runs_note(comparison.replications, f"-r {MIN_RUNS_FOR_INTERVALS}",
-                         one_run=", so no difference is called clear")
-    if note:
-        lines.append(note)
+    for note in (few_runs_note(comparison.replications, f"-r {MIN_RUNS_FOR_INTERVALS}",
+                               one_run=", so no difference is called clear"),
+                 short_warmup_note(warmup_weeks, [r.scenario.calendar.warmup_weeks
+                                                  for r in comparison.results],
+                                   "--warmup-weeks {}")):
+        if note:
+            lines.append(note)
     lines += ["", "What the figures say"]
     for paragraph in comparison_conclusion(summary, names, comparison.baseline,
                                            list_sizes=lists, staffing=staffing):

@@ -15,7 +15,7 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -435,6 +435,17 @@ def few_runs_html(runs: int, per: str = "", one_run: str = "") -> str:
     return f"<p class='note'>{_e(note)}</p>" if note else ""
 
 
+def short_warmup_html(results: Sequence) -> str:
+    """The terminal's note on a warm-up shorter than the scenario's
+    (:func:`sim.report.short_warmup_note`), for saved runs: '' where it is not."""
+    from sim.report import short_warmup_note
+
+    note = short_warmup_note(min(r.warmup_weeks for r in results),
+                             [r.scenario.calendar.warmup_weeks for r in results],
+                             "{} weeks of warm-up")
+    return f"<p class='note'>{_e(note)}</p>" if note else ""
+
+
 def _run_report(root: Path) -> tuple[str, str]:
     from sim.experiment.replications import ReplicationResults
 
@@ -457,6 +468,7 @@ def _run_report(root: Path) -> tuple[str, str]:
              f"with 95 % confidence intervals across runs. {_e(_made_by(record))}; results "
              f"from <code>{_e(root)}</code>.</p>",
              few_runs_html(results.replications),
+             short_warmup_html([results]),
              "<nav><a href='#conclusion'>Conclusion</a><a href='#practice'>The practice</a>"
              "<a href='#figures'>Key figures</a><a href='#weeks'>The weeks</a>"
              "<a href='#time'>Staff time</a><a href='#day'>The day</a>"
@@ -884,6 +896,7 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
              f" results from <code>{_e(origin)}</code>.</p>",
              few_runs_html(comparison.replications,
                            one_run=", so no difference is called clear"),
+             short_warmup_html(comparison.results),
              "<nav><a href='#conclusion'>Conclusion</a><a href='#differences'>Differences"
              "</a><a href='#designs'>The designs</a><a href='#weeks'>The weeks</a>"
              "<a href='#explain'>How figures are computed</a>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import textwrap
+from typing import Iterable
 
 import pandas as pd
 
@@ -82,9 +83,26 @@ def few_runs_note(runs: int, more: str, per: str = "", one_run: str = "") -> str
     return ""
 
 
+def short_warmup_note(warmup_weeks: int | None, scenario_warmups: Iterable[int],
+                      more: str) -> str:
+    """The note under figures measured after fewer warm-up weeks than their scenario sets
+    ('' where they are not): a run starts with an empty book, so a short warm-up measures
+    a book still filling, and its trend reads the filling as growth. ``more`` says how to
+    ask for the scenario's own warm-up, given its weeks (``--warmup-weeks {}``)."""
+    own = max(scenario_warmups, default=0)
+    if warmup_weeks is None or warmup_weeks >= own:
+        return ""
+    return (f"Note: {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up, fewer "
+            f"than the {own} the scenario sets: the appointment book may still be filling "
+            "as the measured weeks begin, and a book that seems to grow may only be filling; "
+            f"use {more.format(own)}.")
+
+
 def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int,
-                 weeks: int | None = None, warmup_weeks: int | None = None) -> str:
-    """The summary a consultant reads after ``clinicsim run``."""
+                 weeks: int | None = None, warmup_weeks: int | None = None,
+                 scenario_warmup_weeks: int = 0) -> str:
+    """The summary a consultant reads after ``clinicsim run``; ``scenario_warmup_weeks``,
+    the warm-up its scenario sets, for the note on a shorter one."""
     runs = f"{replications} run{'s' if replications != 1 else ''}"
     if weeks is not None:
         runs += f" of {weeks} week{'s' if weeks != 1 else ''}"
@@ -92,9 +110,11 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
             runs += f" (after {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up)"
     lines = [title, f"{runs}, seed {seed}. Per working day, or per contact where it says so; "
              "95 % confidence intervals across runs."]
-    note = few_runs_note(replications, f"-r {MIN_RUNS_FOR_INTERVALS}")
-    if note:
-        lines.append(note)
+    for note in (few_runs_note(replications, f"-r {MIN_RUNS_FOR_INTERVALS}"),
+                 short_warmup_note(warmup_weeks, [scenario_warmup_weeks],
+                                   "--warmup-weeks {}")):
+        if note:
+            lines.append(note)
     lines.append("")
     whole = summary[summary["weekday"].isna()] if "weekday" in summary else summary
     overall = whole[whole["role"].isna() & whole["activity"].isna()].set_index("metric")

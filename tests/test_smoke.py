@@ -47,6 +47,33 @@ def test_the_summary_of_too_few_runs_says_what_their_intervals_are_worth():
                      "relying on them.", ""]
 
 
+def test_a_warm_up_shorter_than_the_scenarios_is_noted(tmp_path):
+    """A run starts with an empty book: after 1 week of warm-up where the scenario sets 4,
+    the book still fills in the measured weeks, and the report read its trend as a book
+    'filling up ... waits would keep lengthening'. The terminal and the saved run's report
+    both say why that may be the filling."""
+    import pandas as pd
+
+    from sim.cli import main
+    from sim.report import short_warmup_note, text_summary
+    empty = pd.DataFrame(columns=["metric", "role", "activity", "weekday", "mean", "ci_low",
+                                  "ci_high", "n"])
+    note = ("Note: 1 week of warm-up, fewer than the 4 the scenario sets: the appointment "
+            "book may still be filling as the measured weeks begin, and a book that seems "
+            "to grow may only be filling; use --warmup-weeks 4.")
+    assert text_summary(empty, "t", 1, 10, 2, 1, 4).splitlines()[2] == note
+    assert note not in text_summary(empty, "t", 1, 10, 2, 4, 4)
+    assert short_warmup_note(0, [0, 2], "{} weeks").startswith("Note: 0 weeks of warm-up, "
+                                                                "fewer than the 2")
+    assert short_warmup_note(4, [4, 2], "{}") == ""
+    saved = tmp_path / "saved"
+    assert main(["run", "-r", "1", "--weeks", "1", "--warmup-weeks", "0", "--save",
+                 str(saved)]) == 0
+    assert main(["report", str(saved), "-o", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "0 weeks of warm-up, fewer than the 4 the scenario sets" in page
+
+
 def test_the_summary_never_cuts_a_label_or_an_activity_name():
     """A label longer than the label column is wrapped between words, its figures on its
     last line; the staff table names each activity whole (it used to print "being super"
