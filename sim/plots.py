@@ -54,8 +54,8 @@ from sim.metrics import require_columns
 from sim.scenario.schema import ACTIVITIES, STAFFING_SECTIONS, clock_text
 
 __all__ = [
-    "ACTIVITY_COLOURS", "ACTIVITY_LABELS", "METRICS", "access_over_run", "calibration_ranges",
-    "capacity_search",
+    "ACTIVITY_COLOURS", "ACTIVITY_LABELS", "METRICS", "ROSTER_KINDS", "access_over_run",
+    "calibration_ranges", "capacity_search",
     "heatmap", "metric_label", "non_dominated", "paired_differences", "paired_summary",
     "phone_calls", "phone_queue", "phone_queue_length", "staff_gantt", "sweep_staffing",
     "time_use", "time_use_table", "tradeoff", "week_roster",
@@ -1346,36 +1346,54 @@ def roster_weeks(scenario, most: int = ROSTER_MOST_WEEKS) -> int:
     return min(most, math.lcm(1, *cycles))
 
 
-def _block_colour(kind: str, scenario, colours: dict[str, str]) -> str:
-    """A block kind's colour in the roster; a kind a scenario defines for itself takes the
-    colour of what it is (its slots, the phone, admin, home visits, supervision), so a
-    secretary's 'admin and the acute line' afternoon is not drawn as lunch."""
-    if kind in colours:
-        return colours[kind]
+#: The roster's block kinds: colour and legend label, in legend order; a new kind is one row.
+#: The colours are clearly apart for colour-blind eyes too (Okabe-Ito and Paul Tol's
+#: qualitative sets beside the roster's earlier blue, red, orange, brown and grey): a floor
+#: doctor's day must not read as supervision, nor an open consultation as planned slots.
+ROSTER_KINDS: dict[str, tuple[str, str]] = {
+    "planned": ("#2f6db5", "planned"),
+    "acute": ("#d7191c", "acute"),
+    "open": ("#56b4e9", "open"),
+    "floor": ("#cc79a7", "floor"),
+    "phone": ("#f28e2b", "phone"),
+    "home_visits": ("#9c6b4e", "home visits"),
+    "nursing_home": ("#d2b48c", "nursing home"),
+    "supervision": ("#332288", "supervision"),
+    "admin": ("#009e73", "admin"),
+    "meeting": ("#f0e442", "meeting"),
+    "buffer": ("#c7e9c0", "buffer"),
+    "lunch": ("#cfcfcf", "lunch"),
+    "other": ("#555555", "other"),
+}
+
+
+def _roster_kind(kind: str, scenario) -> str:
+    """The row of :data:`ROSTER_KINDS` a block kind is drawn as: its own, or for a kind a
+    scenario defines for itself the kind it is (its slots, the phone, admin, home visits,
+    supervision), so a secretary's 'admin and the acute line' afternoon is not drawn as
+    lunch; "other" for the rest."""
+    if kind in ROSTER_KINDS:
+        return kind
     bk = scenario.block_kinds.get(kind)
     if bk is None:
-        return _OTHER_BLOCK
+        return "other"
     if bk.slots != "none":
-        return colours[bk.slots]
+        return bk.slots
     if bk.activity == "inbox_admin":
-        return colours["admin"]
+        return "admin"
     if "call" in bk.serves:
-        return colours["phone"]
+        return "phone"
     if bk.activity == "home_visits" or "home_visit" in bk.serves:
-        return colours["home_visits"]
+        return "home_visits"
     if bk.activity == "being_supervised":
-        return colours["supervision"]
-    return _OTHER_BLOCK
-
-
-#: The roster's colour for blocks of no consulting, phone, admin or visiting work.
-_OTHER_BLOCK = "#cfcfcf"
+        return "supervision"
+    return "other"
 
 
 def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     """Who works which day: one row per person, one column per working day of the first
-    ``weeks`` weeks, each cell showing their hours (blank: not in), with the day's main
-    block kinds coloured (consulting slots, phone, home visits, supervision, admin)."""
+    ``weeks`` weeks, each cell showing their hours (blank: not in), with the day's blocks
+    coloured by kind (:data:`ROSTER_KINDS`); the legend names the kinds drawn."""
     from sim.engine import CompiledScenario, RunCalendar
 
     model = CompiledScenario(scenario)
@@ -1386,10 +1404,7 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
         people.setdefault(p.id, p.role)
     order = sorted(people, key=lambda sid: (_role_rank(people[sid], scenario), _natural(sid)))
     row_of = {sid: i for i, sid in enumerate(order)}
-    kind_colour = {"planned": "#2f6db5", "acute": "#d7191c", "open": "#4e79a7",
-                   "phone": "#f28e2b", "home_visits": "#9c6b4e", "nursing_home": "#9c6b4e",
-                   "supervision": "#7b3fa0", "floor": "#7b3fa0", "admin": "#59a14f",
-                   "meeting": "#b8a04a"}
+    drawn: set[str] = set()
     per_day = 1.3 if weeks == 1 else 0.8  # inches a day: several weeks stay readable
     fig = Figure(figsize=(max(7.0, per_day * len(days) + 3), 1.4 + 0.38 * len(order)),
                  layout="constrained")
@@ -1401,9 +1416,10 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
             for block in person.plan:  # the day's blocks as a strip across the cell
                 left = x + 0.05 + 0.9 * (block.start - person.start) / span
                 width = 0.9 * (block.end - block.start) / span
+                kind = _roster_kind(block.kind, scenario)
+                drawn.add(kind)
                 ax.add_patch(Rectangle((left, y - 0.36), width, 0.72, lw=0,
-                                       facecolor=_block_colour(block.kind, scenario,
-                                                               kind_colour)))
+                                       facecolor=ROSTER_KINDS[kind][0]))
             ax.text(x + 0.5, y, f"{clock_text(person.start)}-{clock_text(person.end)}",
                     ha="center", va="center", fontsize=7, color="white",
                     bbox=dict(boxstyle="round,pad=0.1", fc="#00000055", lw=0))
@@ -1417,11 +1433,11 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     ax.set_xlabel("Working day")
     ax.set_ylabel("Staff member (role)")
     ax.set_title(title or f"Who works which day: {scenario.name}", loc="left", wrap=True)
-    handles = [Patch(facecolor=c, label=k.replace("_", " ")) for k, c in kind_colour.items()
-               if k not in ("nursing_home", "floor")]
-    handles.append(Patch(facecolor=_OTHER_BLOCK, label="other (lunch, buffer, ...)"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize="small",
-               frameon=False)
+    handles = [Patch(facecolor=colour, label=label)
+               for kind, (colour, label) in ROSTER_KINDS.items() if kind in drawn]
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize="small",
+                   frameon=False)
     return fig
 
 

@@ -459,12 +459,59 @@ def test_the_roster_colours_a_scenario_s_own_block_kind_by_what_it_is():
     from sim import load_scenario
 
     case08 = load_scenario("case08")
-    colours = {"admin": "A", "phone": "P", "planned": "p", "acute": "a", "home_visits": "h",
-               "supervision": "s"}
-    assert plots._block_colour("admin_acute_line", case08, colours) == "A"
-    assert plots._block_colour("planned", case08, colours) == "p"
-    assert plots._block_colour("lunch", case08, colours) == plots._OTHER_BLOCK
+    assert plots._roster_kind("admin_acute_line", case08) == "admin"
+    assert plots._roster_kind("planned", case08) == "planned"
+    assert plots._roster_kind("lunch", case08) == "lunch"
     plots.week_roster(case08)
+
+
+def _lab(colour: str) -> np.ndarray:
+    """CIELAB (D65) of a matplotlib colour: distances in it follow how far apart colours look."""
+    from matplotlib.colors import to_rgb
+
+    c = np.array(to_rgb(colour))
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ c / np.array([0.9505, 1.0, 1.089])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_every_block_kind_has_a_colour_of_its_own_in_the_roster():
+    """The roster drew the floor doctor's blocks in supervision's purple and open
+    consultation in nearly planned slots' blue: every kind of the base scenario is a row of
+    ROSTER_KINDS or drawn as the kind it is, and no two rows look alike (at least 20 apart
+    in CIELAB; the two blues were 17 apart, floor and supervision 0)."""
+    from itertools import combinations
+
+    base = load_scenario("default")
+    for kind in base.block_kinds:
+        assert plots._roster_kind(kind, base) in plots.ROSTER_KINDS, kind
+    own = set(base.block_kinds) - {"planned_questions_first"}  # planned slots, drawn so
+    assert own <= set(plots.ROSTER_KINDS)
+    assert plots._roster_kind("planned_questions_first", base) == "planned"
+    labels = [label for _, label in plots.ROSTER_KINDS.values()]
+    assert len(set(labels)) == len(labels)
+    for (a, (ca, _)), (b, (cb, _)) in combinations(plots.ROSTER_KINDS.items(), 2):
+        assert np.linalg.norm(_lab(ca) - _lab(cb)) >= 20, (a, b)
+
+
+def test_the_roster_legend_names_every_kind_it_draws_and_no_other():
+    """Case 4's floor doctor: the legend names 'floor' (as the day plan in the report does)
+    beside 'open' and 'buffer', and no kind the picture does not show (no supervision);
+    every colour drawn is in the legend."""
+    import matplotlib.colors as mcolors
+
+    fig = plots.week_roster(load_scenario("case04"))
+    legend = fig.legends[0]
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert {"floor", "open", "buffer", "planned", "lunch"} <= set(labels)
+    assert "supervision" not in labels
+    in_legend = {mcolors.to_hex(h.get_facecolor()) for h in legend.legend_handles}
+    drawn = {mcolors.to_hex(p.get_facecolor()) for p in fig.axes[0].patches}
+    assert drawn == in_legend
+    floor = mcolors.to_hex(legend.legend_handles[labels.index("floor")].get_facecolor())
+    assert floor == plots.ROSTER_KINDS["floor"][0] != plots.ROSTER_KINDS["supervision"][0]
 
 
 def test_paired_summary_refuses_runs_that_do_not_face_the_same_patients():
