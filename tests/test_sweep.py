@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -369,6 +370,73 @@ def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
     # both sides of the (log-scale, asymmetric) interval within the goal
     assert max(row["mean"] - row.ci_low, row.ci_high - row["mean"]) <= 0.25 or (
         row.replications == 40)
+
+
+#: A stopping rule that the baseline meets at its first two runs while phone-3 needs six
+#: (seed 1; the high-delegation point meets it at two as well).
+UNEQUAL_STOPPING = """\
+    name: unequal stopping
+    base: default
+    seed: 1
+    replications: 2
+    weeks: 1
+    warmup_weeks: 0
+    replications_per_task: 1
+    baseline: base
+    design:
+      kind: list
+      points:
+        - {name: base, set: {}}
+        - {name: high, set: {delegation.degree: high}}
+        - {name: phone-3, set: {staff.secretary.count: 3}}
+    stopping:
+      half_widths: {phone_wait_mean_min: 0.3}
+      max_replications: 8
+    """
+
+
+def test_the_baseline_gets_every_run_a_point_gets_so_differences_use_them_all(tmp_path):
+    """A point given more runs than the baseline met its goal at must be compared over all
+    of them: the baseline runs the same replications, and each difference is paired over
+    every run its point's mean counts (not the baseline's first two)."""
+    summary = run_sweep(load_experiment(experiment_file(tmp_path, UNEQUAL_STOPPING)),
+                        tmp_path / "out", progress=False)
+    runs = summary.groupby("name")["replications"].max()
+    assert runs["phone-3"] > 2  # the case this test is about: a point went on
+    assert runs["base"] == runs.max()
+    assert (summary["diff_replications"] == summary["replications"]).all()
+    whole = summary[summary.role.isna() & summary.activity.isna() & summary.weekday.isna()]
+    base = whole[whole.name == "base"].set_index("metric")["mean"]
+    phone = whole[whole.name == "phone-3"].set_index("metric")
+    for metric in ("phone_wait_mean_min", "contacts_arisen", "staff_cost_dkk"):
+        assert phone.loc[metric, "diff_mean"] == pytest.approx(
+            phone.loc[metric, "mean"] - base[metric], rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("lost", [["p0000-r0000002", "p0000-r0000003", "p0000-r0000004",
+                                     "p0000-r0000005"],
+                                    ["p0000-r0000005", "p0002-r0000005"]])
+def test_a_stopping_sweep_that_lost_its_later_parts_resumes_to_the_same_tables(tmp_path, lost):
+    """Parts of later rounds lost (unfinished when the sweep was killed, or damaged and
+    deleted at --resume) are run again, and the resumed sweep takes the same decisions. In
+    the first case phone-3's finished runs already meet its goal, yet the baseline still
+    gets back the runs it was given beside them."""
+    path = experiment_file(tmp_path, UNEQUAL_STOPPING)
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    run_sweep(load_experiment(path), straight, progress=False)
+    assert pd.read_parquet(straight / "summary.parquet").groupby("name")[
+        "replications"].max().to_dict() == {"base": 6, "high": 2, "phone-3": 6}
+    shutil.copytree(straight, resumed)
+    for name in ("summary.parquet", "summary.csv"):
+        (resumed / name).unlink()
+    for start in lost:
+        part, = (resumed / "results").glob(f"part-{start}-*.parquet")
+        part.unlink()
+    run_sweep(load_experiment(path), resumed, resume=True, progress=False)
+    assert sorted(p.name for p in (resumed / "results").iterdir()) == sorted(
+        p.name for p in (straight / "results").iterdir())
+    for name in ("summary.csv", "summary.parquet"):
+        assert (resumed / name).read_bytes() == (straight / name).read_bytes()
 
 
 def test_the_summary_says_how_many_runs_each_point_took_and_whether_its_goal_was_met(

@@ -57,7 +57,8 @@ class Design(Strict):
 
 
 class Stopping(Strict):
-    """Add replications until each metric's CI half-width is at most its target."""
+    """Add replications until each metric's CI half-width is at most its target; the
+    baseline is given every replication any point is given (see sim.experiment.sweep)."""
 
     half_widths: dict[str, Annotated[Number, Field(gt=0)]]
     max_replications: PositiveWhole

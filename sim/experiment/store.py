@@ -55,6 +55,12 @@ def part_name(point: int, start: int, stop: int) -> str:
     return f"part-p{point:04d}-r{start:07d}-{stop:07d}.parquet"
 
 
+def part_span(name: str) -> tuple[int, int, int] | None:
+    """(point, start, stop) of a part's file name, or None for a name no task writes."""
+    match = _PART.match(name)
+    return None if match is None else tuple(int(g) for g in match.groups())
+
+
 def _first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__

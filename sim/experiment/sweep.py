@@ -3,8 +3,10 @@
 Replication r of every point uses the same random streams (common random numbers), and
 a task's results depend only on its point and replications, never on the worker, the
 backend or the order tasks finish in. With a stopping rule, points whose confidence
-intervals are still too wide get another task's worth of replications per round; the
-decision depends only on finished results, so a resumed sweep makes the same decisions.
+intervals are still too wide get another task's worth of replications per round, and the
+baseline is given every replication any point is given, so each point's paired difference
+covers all of its runs; the decisions depend only on finished results, so a resumed sweep
+makes the same decisions.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from sim.experiment.design import LoadedExperiment
 from sim.experiment.replications import metrics_block
 from sim.experiment.stats import summarise_parts
 from sim.experiment.errors import SweepError, SweepInterrupted
-from sim.experiment.store import OUTSIDE, ResultStore, part_name
+from sim.experiment.store import OUTSIDE, ResultStore, part_name, part_span
 from sim.outputs import OutputError
 
 
@@ -75,6 +77,34 @@ def _needs_more(experiment: LoadedExperiment, summary: pd.DataFrame,
     rule = experiment.spec.stopping
     return [p.index for p in experiment.points if target[p.index] < rule.max_replications
             and precision_misses(summary, p.index, rule.half_widths)]
+
+
+def _with_baseline(target: dict[int, int], baseline: int) -> dict[int, int]:
+    """``target`` with the baseline given as many runs as any point: a difference is
+    paired over the runs both points have, so a baseline with fewer runs would leave a
+    point's later runs out of its difference while its mean counts them. The baseline's
+    extra runs are the same replications (the same patients) as the point's."""
+    return {**target, baseline: max(target.values())}
+
+
+def _first_targets(experiment: LoadedExperiment, done: set[str]) -> dict[int, int]:
+    """Each point's runs at the first round: the experiment's replications or, with a
+    stopping rule, as many as the point's finished parts reach (on the rule's steps of a
+    task's size), so a resumed sweep judges each point at the same numbers of runs as the
+    sweep it finishes. Judged below them, a point whose goal its finished runs meet would
+    keep the baseline from the runs the interrupted sweep had given it too."""
+    spec = experiment.spec
+    target = {p.index: spec.replications for p in experiment.points}
+    if spec.stopping is None:
+        return target
+    size, most = experiment.task_size, spec.stopping.max_replications
+    for name in done:
+        span = part_span(name)
+        if span is None or span[0] not in target or span[2] <= target[span[0]]:
+            continue
+        steps = -(-(span[2] - spec.replications) // size)
+        target[span[0]] = min(most, spec.replications + steps * size)
+    return target
 
 
 def run_sweep(experiment: LoadedExperiment, out: str | Path, jobs: int = 1,
@@ -133,9 +163,11 @@ def _run_rounds(experiment: LoadedExperiment, store: ResultStore, runner: Any,
                 progress: bool) -> None:
     """Run the missing tasks; with a stopping rule, add rounds until the CIs are tight."""
     spec = experiment.spec
-    target = {p.index: spec.replications for p in experiment.points}
+    baseline = experiment.baseline.index
+    target = _first_targets(experiment, store.completed())
     with tqdm(total=0, unit="task", disable=not progress, desc=spec.name[:40]) as bar:
         while True:
+            target = _with_baseline(target, baseline)
             tasks = _tasks(experiment, target, store.completed())
             bar.total += len(tasks)
             bar.refresh()
@@ -144,7 +176,7 @@ def _run_rounds(experiment: LoadedExperiment, store: ResultStore, runner: Any,
                 bar.update(1)
             if spec.stopping is None:
                 return
-            summary = summarise_parts(store, experiment.baseline.index)
+            summary = summarise_parts(store, baseline)
             more = _needs_more(experiment, summary, target)
             if not more:
                 return
