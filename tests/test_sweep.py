@@ -1,6 +1,7 @@
 """Sweeps: designs, statistics, resume after a crash, backends that agree, clear refusals."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -17,10 +18,11 @@ import pytest
 from sim.experiment import design
 from sim.experiment.design import load_experiment
 from sim.experiment.errors import SweepError
-from sim.experiment.store import read_results
+from sim.experiment.store import ResultStore, factor_table, read_results
 from sim.experiment.sweep import run_sweep
 from sim.labels import metric_bounds
 from sim.scenario import ScenarioError
+from sim.scenario.changes import get_path, set_path
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -199,6 +201,51 @@ def test_sweep_writes_tidy_results_and_paired_summary(tmp_path):
     scen = pd.read_parquet(tmp_path / "out" / "scenarios.parquet")
     assert list(scen.name) == ["nurses-3", "nurses-4", "phone-3"]
     assert (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_the_scenarios_table_gives_each_point_the_values_in_effect(tmp_path):
+    """A point of a list design that does not set a factor still has a value for it, the
+    base's, as its scenario in points/ has it: blank cells would hide from a regression on
+    the table that reserved-slots overflows by squeezing in, as squeeze-in does."""
+    exp = load_experiment(REPO / "experiments" / "acute_slots.yaml")
+    store = ResultStore(tmp_path / "out")
+    store.open(exp, resume=False)
+    store.close()
+    table = pd.read_parquet(tmp_path / "out" / "scenarios.parquet").set_index("name")
+    assert not table.isna().any().any()
+    for point in exp.points:
+        resolved = json.loads((tmp_path / "out" / "points" / f"p{point.index:04d}.json")
+                              .read_text(encoding="utf-8"))
+        row = table.loc[point.name]
+        assert row["acute.overflow"] == resolved["acute"]["overflow"]
+        for role, block in (("gp", 0), ("gp", 5), ("gp_visiting", 0), ("nurse", 3)):
+            assert row[f"staff.{role}.blocks[{block}].kind"] == (
+                resolved["staff"][role]["blocks"][block]["kind"])
+    assert table.loc["reserved-slots", "acute.overflow"] == "squeeze_in"
+    assert table.loc["reserved-slots", "staff.gp.blocks[5].kind"] == "acute"
+    assert table.loc["buffer-hour", "staff.gp.blocks[0].kind"] == "acute"
+    assert table.loc["buffer-hour", "staff.gp.blocks[5].kind"] == "buffer"
+
+
+def test_a_list_of_blocks_is_given_as_the_json_of_its_scenario_for_every_point(tmp_path):
+    exp = load_experiment(REPO / "experiments" / "phone_triage.yaml")
+    table = factor_table(exp).set_index("name")
+    for point in exp.points:
+        staff = point.scenario.model_dump(mode="json")["staff"]
+        for role in ("gp", "nurse", "secretary"):
+            assert json.loads(table.loc[point.name, f"staff.{role}.blocks"]) == (
+                staff[role]["blocks"])
+
+
+def test_get_path_reads_what_set_path_writes():
+    data = {"staff": {"gp": {"blocks": [{"kind": "acute"}, {"kind": "planned"}]}}}
+    set_path(data, "staff.gp.blocks[1].kind", "buffer")
+    assert get_path(data, "staff.gp.blocks[1].kind") == "buffer"
+    assert get_path(data, "staff.gp.blocks") == data["staff"]["gp"]["blocks"]
+    for missing in ("staff.nurse.count", "staff.gp.blocks[2].kind", "staff.gp.blocks.kind",
+                    "staff.gp[0]"):
+        assert get_path(data, missing) is None
+        assert get_path(data, missing, "none") == "none"
 
 
 def test_sweep_matches_run_replications(tmp_path):

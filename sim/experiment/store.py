@@ -4,7 +4,7 @@ Layout::
 
     OUT/manifest.json         what the sweep is (fingerprint, points, task size)
     OUT/experiment.yaml       the experiment file as given
-    OUT/scenarios.parquet     one row per design point with its factor values
+    OUT/scenarios.parquet     one row per design point with every factor's value in effect
     OUT/points/pNNNN.json     each design point's resolved scenario, as run
     OUT/results/part-*.parquet  one file per finished task (tidy metric rows)
     OUT/summary.parquet, summary.csv   means, CIs and paired differences (at the end)
@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from sim.experiment.design import LoadedExperiment
 from sim.experiment.errors import SweepError
 from sim.outputs import TEMP_PREFIX, atomic_file, atomic_files
+from sim.scenario.changes import get_path
 
 RESULT_COLUMNS = ["point", "replication", "metric", "role", "activity", "weekday", "value",
                   "weight"]
@@ -113,6 +114,24 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def factor_table(experiment: LoadedExperiment,
+                 resolved: dict[int, str] | None = None) -> pd.DataFrame:
+    """One row per design point (point, name) and a column per factor any point sets,
+    each cell the value in effect in that point's scenario: a point of a list design that
+    does not set a factor has the base's value, which a blank cell would hide from a
+    regression on the table. ``resolved``: each point's scenario as JSON, where already
+    written out. Mappings and lists are given as JSON text."""
+    factors = list(dict.fromkeys(f for p in experiment.points for f in p.factors))
+    rows = []
+    for p in experiment.points:
+        data = json.loads(resolved[p.index] if resolved else p.scenario.model_dump_json())
+        values = {f: get_path(data, f) for f in factors}
+        rows.append({"point": p.index, "name": p.name,
+                     **{f: json.dumps(v) if isinstance(v, (dict, list)) else v
+                        for f, v in values.items()}})
+    return pd.DataFrame(rows)
 
 
 class ResultStore:
@@ -216,10 +235,8 @@ class ResultStore:
             "baseline": experiment.baseline.index,
             "points": [{"point": p.index, "name": p.name} for p in experiment.points],
         }
-        table = pd.DataFrame([{"point": p.index, "name": p.name,
-                               **{k: json.dumps(v) if isinstance(v, (dict, list)) else v
-                                  for k, v in p.factors.items()}}
-                              for p in experiment.points])
+        resolved = {p.index: p.scenario.model_dump_json(indent=1) for p in experiment.points}
+        table = factor_table(experiment, resolved)
         names = ["experiment.yaml", "scenarios.parquet", "points", "results", "manifest.json"]
         with atomic_files(self.root, names) as staging:
             (staging / "experiment.yaml").write_bytes(experiment.path.read_bytes())
@@ -227,7 +244,7 @@ class ResultStore:
             (staging / "points").mkdir()
             for p in experiment.points:
                 (staging / "points" / f"p{p.index:04d}.json").write_text(
-                    p.scenario.model_dump_json(indent=1), encoding="utf-8")
+                    resolved[p.index], encoding="utf-8")
             (staging / "results").mkdir()
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=1),
                                                    encoding="utf-8")

@@ -49,6 +49,22 @@ def set_path(data: dict, path: str, value: Any) -> None:
             node = node[i]
 
 
+def get_path(data: Any, path: str, default: Any = None) -> Any:
+    """The value at ``a.b[2].c`` in nested mappings and lists (a path as :func:`set_path`
+    takes it), or ``default`` where ``data`` has no such path."""
+    node = data
+    for part in path.split("."):
+        match = SEGMENT.match(part)
+        if not match or not isinstance(node, Mapping) or match.group(1) not in node:
+            return default
+        node = node[match.group(1)]
+        for i in (int(k) for k in re.findall(r"\[(\d+)\]", match.group(2))):
+            if not isinstance(node, list) or i >= len(node):
+                return default
+            node = node[i]
+    return node
+
+
 def unknown_entries(base: Mapping[str, Any], paths: Iterable[str]
                     ) -> list[tuple[str, str, str]]:
     """(path, expected, found) for each path that sets a field of a named entry the
