@@ -35,7 +35,7 @@ BAD_FILES = {
     "unknown nested key": ("extends: default\nstaff: {nurse: {cuont: 2}}\n",
                            ["staff.nurse.cuont", "no such key"]),
     "wrong type": ("extends: default\npopulation: {list_size: many}\n",
-                   ["population.list_size", "'many'", "integer"]),
+                   ["population.list_size", "'many'", "a whole number"]),
     # In quotes a number is text: pydantic would read "6.000" (Danish six thousand) as six.
     "thousands in quotes": ("extends: default\npopulation: {list_size: '6.000'}\n",
                             ["population.list_size", "'6.000'", "without quotes",
@@ -197,6 +197,33 @@ def test_every_problem_is_reported_at_once(tmp_path):
         demand: {planned: {mix: {follow_up: 0.5}}}
         """)
     assert len(problems(path)) >= 3
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("delegation: high\n", "delegation: found 'high'; expected a mapping (indented `key: "
+     "value` lines) of delegation's settings, such as degree, routes, complex_routes"),
+    ("staff: {nurse: 4}\n", "staff.nurse: found 4; expected a mapping (indented `key: value` "
+     "lines) of nurse's settings, such as role, count, team, start"),
+    ("staff: {hca: {blocks: [4]}}\n", "staff.hca.blocks[0]: found 4; expected a mapping "
+     "(indented `key: value` lines) of settings, such as kind, start, end, slot_min"),
+    ("staff: {nurse: {count: four}}\n", "staff.nurse.count: found 'four'; expected a whole "
+     "number"),
+    ("population: {share_70plus: some}\n", "population.share_70plus: found 'some'; expected "
+     "a number"),
+    ("roles: {gp: {doctor: maybe}}\n", "roles.gp.doctor: found 'maybe'; expected true or "
+     "false"),
+    ("calendar: {weekdays: mon}\n", "calendar.weekdays: found 'mon'; expected a list (lines "
+     "starting with '- ', or [a, b] on one line)"),
+    ("contact_types: {acute: {durations: {gp: 10}}}\n", "contact_types.acute.durations.gp: "
+     "found 10; expected a distribution with dist: one of fixed, exponential, lognormal, "
+     "gamma, uniform (a distribution is given whole, with all its fields)"),
+])
+def test_a_value_of_the_wrong_kind_is_named_in_words(tmp_path, body, expected):
+    """A value of the wrong kind says what belongs there in a reader's words (a mapping
+    and some of its keys, a whole number), not in pydantic's, which name the schema's
+    classes ("instance of Delegation") and the parser ("unable to parse string")."""
+    found = problems(write(tmp_path, "extends: default\n" + body))
+    assert found == [f"{tmp_path / 'practice.yaml'}: {expected}"], found
 
 
 def test_a_new_entry_is_taken_for_a_misspelling_only_when_an_inherited_name_is_close(tmp_path):

@@ -27,6 +27,37 @@ MISSING = "a value for this required field"
 NAME_RULE = ("a name of the letters a-z and A-Z, digits, '_', '.' or '-' (no spaces, and no "
              "letters such as æ, ø or å)")
 
+#: How a mapping and a list are written, for readers who do not know the words.
+MAPPING = "a mapping (indented `key: value` lines)"
+LIST = "a list (lines starting with '- ', or [a, b] on one line)"
+
+#: pydantic's type errors in words, by error type (its own messages name Python's types
+#: and give the parser's reason: "a valid integer, unable to parse string as an integer").
+PLAIN_TYPES: dict[str, str] = {
+    "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_parsing_size": "a whole number", "int_from_float": "a whole number (no decimal point)",
+    "float_type": "a number", "float_parsing": "a number",
+    "bool_type": "true or false", "bool_parsing": "true or false",
+    "string_type": "text", "string_unicode": "text",
+    "dict_type": MAPPING, "mapping_type": MAPPING,
+    "list_type": LIST, "tuple_type": LIST, "set_type": LIST, "frozen_set_type": LIST,
+    "iterable_type": LIST,
+}
+
+#: Error types that mean a section of settings was expected: pydantic's messages name
+#: the schema's class ("a valid dictionary or instance of Delegation").
+SECTION_TYPES = frozenset({"model_type", "model_attributes_type", "dataclass_type",
+                           "dataclass_exact_type", "named_tuple_type"})
+
+#: How many of a section's keys a "such as" names: enough to recognise the section.
+SHOWN_KEYS = 4
+
+#: pydantic's phrases no reader should see, for error types :data:`PLAIN_TYPES` does not
+#: word: a class named ("or instance of Staff") and the parser's reason (", unable to
+#: parse string as a number").
+_CLASS_NAMED = re.compile(r"(?:,? or)? ?\b(?:an )?instance of [\w.\[\]]+")
+_PARSER_REASON = re.compile(r", unable to .*$")
+
 
 def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
               data: Any = None) -> str:
@@ -44,12 +75,10 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
     if kind == "string_pattern_mismatch":
         return NAME_RULE
     if kind in ("union_tag_not_found", "union_tag_invalid"):
-        return (f"a distribution with dist: one of {', '.join(DIST_FAMILIES)} (a "
-                "distribution is given whole, with all its fields)")
-    message = str(error["msg"])
-    for prefix in ("Input should be ", "Value error, "):
-        if message.startswith(prefix):
-            message = message[len(prefix):]
+        return DISTRIBUTION
+    if kind in SECTION_TYPES:
+        return _section(loc, model, data)
+    message = PLAIN_TYPES.get(kind) or _plain(str(error["msg"]), kind)
     value = error.get("input")
     if (kind == "literal_error" and isinstance(value, str) and _weekday(value)
             and "'mon'" in str((error.get("ctx") or {}).get("expected"))):
@@ -57,11 +86,35 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
     if kind in ("float_parsing", "int_parsing") and isinstance(value, str):
         hint = _comma_hint(value, whole=kind == "int_parsing")
         if hint:
-            return f"{message.split(',')[0]} ({hint})"
+            return f"{message} ({hint})"
     if (kind == "less_than_equal" and (error.get("ctx") or {}).get("le") == 1
             and isinstance(value, (int, float)) and 1 < value <= 100):
         message += f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
     return message
+
+
+def _plain(message: str, kind: str) -> str:
+    """pydantic's ``message`` without its preamble, and for its own errors (not the
+    schema's worded ValueErrors) without class names or the parser's reason."""
+    for prefix in ("Input should be ", "Value error, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if kind == "value_error":
+        return message
+    message = _PARSER_REASON.sub("", _CLASS_NAMED.sub("", message)).strip()
+    return message or "a value of another kind"
+
+
+def _section(loc: tuple, model: type[BaseModel], data: Any) -> str:
+    """A section of settings in words, with whose it is and some of the keys it takes
+    (pydantic's message names the schema's class instead); for a distribution, how one
+    is written."""
+    if _is_distribution(loc, model, data):
+        return DISTRIBUTION
+    whose = f" of {loc[-1]}'s settings" if loc and isinstance(loc[-1], str) else \
+        " of settings"
+    keys = _allowed_keys(loc, model, data)[:SHOWN_KEYS]
+    return f"{MAPPING}{whose}" + (f", such as {', '.join(keys)}" if keys else "")
 
 
 #: Weekdays by their full Danish and English names: a weekday written as one of these,
@@ -170,6 +223,22 @@ def _allowed_keys(loc: tuple, model: Any, data: Any = None) -> list[str]:
     """Field names allowed at ``loc`` in the schema, for "unknown key" hints: through
     nested models, mappings of names (``staff.nurse``), lists (``blocks[0]``) and
     distributions (chosen by the ``dist`` written in ``data``)."""
+    found = _annotation_at(loc, model, data)
+    annotation = _unwrap(*found) if found is not None else None
+    return list(annotation.model_fields) if _is_model(annotation) else []
+
+
+def _is_distribution(loc: tuple, model: Any, data: Any = None) -> bool:
+    """Whether the field at ``loc`` takes a distribution: its union resolves to a
+    distribution's model once a ``dist`` is written (whatever ``data`` holds there)."""
+    found = _annotation_at(loc, model, data)
+    member = _unwrap(found[0], {"dist": DIST_FAMILIES[0]}) if found is not None else None
+    return _is_model(member) and _tag(member) in _UNION_TAGS
+
+
+def _annotation_at(loc: tuple, model: Any, data: Any = None) -> tuple[Any, Any] | None:
+    """The schema's annotation for ``loc`` and what ``data`` holds there, or None where
+    the schema cannot tell (an unknown key, a union the data does not resolve)."""
     annotation, node = model, data
     for part in loc:
         annotation = _unwrap(annotation, node)
@@ -177,17 +246,16 @@ def _allowed_keys(loc: tuple, model: Any, data: Any = None) -> list[str]:
         if _is_model(annotation):
             field = annotation.model_fields.get(part) if isinstance(part, str) else None
             if field is None:
-                return []
+                return None
             annotation = field.annotation
         elif origin is dict:
             annotation = typing.get_args(annotation)[1]
         elif origin is list:
             annotation = typing.get_args(annotation)[0]
         else:
-            return []
+            return None
         node = _child(node, part)
-    annotation = _unwrap(annotation, node)
-    return list(annotation.model_fields) if _is_model(annotation) else []
+    return annotation, node
 
 
 #: The distribution families a ``dist:`` may name, in the schema's order.
@@ -195,6 +263,10 @@ DIST_FAMILIES: tuple[str, ...] = tuple(
     typing.get_args(m.model_fields["dist"].annotation)[0]
     for m in typing.get_args(typing.get_args(DistSpec)[0]))
 _UNION_TAGS = set(DIST_FAMILIES)
+
+#: What a distribution is written as.
+DISTRIBUTION = (f"a distribution with dist: one of {', '.join(DIST_FAMILIES)} (a "
+                "distribution is given whole, with all its fields)")
 
 
 def _clean_loc(loc: tuple, data: Any) -> tuple:
