@@ -226,6 +226,24 @@ def test_a_value_of_the_wrong_kind_is_named_in_words(tmp_path, body, expected):
     assert found == [f"{tmp_path / 'practice.yaml'}: {expected}"], found
 
 
+def test_a_path_written_as_one_key_is_shown_nested(tmp_path):
+    """``staff.nurse.count: 4`` is one key to YAML, named with dots: the problem shows the
+    keys nested by indentation, and those lines make a file that loads; a dotted key
+    whose first part is no key there is a misspelling as before."""
+    found = problems(write(tmp_path, "extends: default\nstaff.nurse.count: 4\n"))
+    assert found == [f"{tmp_path / 'practice.yaml'}: staff.nurse.count: found 4; expected the "
+                     "keys nested by indentation, not joined by dots ('staff' is a key here, "
+                     "'staff.nurse.count' is not): `staff:` / `  nurse:` / `    count: 4`, one "
+                     "key a line, each indented under the one before"], found
+    lines = found[0].split(": `", 1)[1].split("`, one key")[0].split("` / `")
+    nested = load_scenario(write(tmp_path, "extends: default\n" + "\n".join(lines) + "\n"))
+    assert nested.staff["nurse"].count == 4
+    found = problems(write(tmp_path, "extends: default\nstaf.nurse.count: 4\n"))
+    assert len(found) == 1 and "check the spelling" in found[0] and "nested" not in found[0]
+    found = problems(write(tmp_path, "extends: default\nname.first: x\n"))  # no keys under
+    assert len(found) == 1 and "nested" not in found[0], found
+
+
 def test_a_new_entry_is_taken_for_a_misspelling_only_when_an_inherited_name_is_close(tmp_path):
     """A new staff entry named like none of those inherited is a new person: each missing
     field is its own problem; one named like an inherited entry is probably that entry

@@ -64,7 +64,7 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
     """What the user should have written, in words."""
     kind = error["type"]
     if kind == "extra_forbidden":
-        return _unknown_key(loc, model, data)
+        return _unknown_key(loc, model, data, error.get("input"))
     if kind == "missing":
         return MISSING
     if kind in ("string_pattern_mismatch", "string_type") and tuple(loc) == (
@@ -167,18 +167,48 @@ OTHER_KIND_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-def _unknown_key(loc: tuple, model: type[BaseModel], data: Any) -> str:
+def _unknown_key(loc: tuple, model: type[BaseModel], data: Any, value: Any = None) -> str:
     """'no such key', with the closest allowed key as a suggestion and the allowed ones;
-    for the other kind of file's key, the key meant."""
+    for the other kind of file's key, the key meant; for a path written as one key
+    (``staff.nurse.count: 4``), the same keys nested."""
     allowed = _allowed_keys(loc[:-1], model, data)
     meant = OTHER_KIND_KEYS.get(str(loc[-1])) if len(loc) == 1 else None
     if meant is not None and meant[0] not in (data or {}):
         return f"{meant[0]!r} in its place ({meant[1]})"
+    nested = _nested(loc, model, data, allowed, value)
+    if nested:
+        return nested
     listing = f" (allowed here: {', '.join(allowed)})" if allowed else ""
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=SUGGESTION_CUTOFF)
     if close:
         return f"no such key; did you mean {close[0]!r}?{listing}"
     return f"no such key; check the spelling{listing}"
+
+
+#: One key of a path written with dots: a plain name, no list index (``blocks[0]``).
+_PLAIN_KEY = re.compile(r"^[^\s\[\].]+$")
+
+
+def _nested(loc: tuple, model: Any, data: Any, allowed: list[str],
+            value: Any) -> str | None:
+    """For a key at ``loc`` that is a path of keys joined by dots whose first is a key
+    ``allowed`` there (``staff.nurse.count``), how to write it nested by indentation, one
+    key a line: YAML reads the dots as part of one key's name. None for any other key,
+    and where the keys before the last do not take keys (a list, a number)."""
+    key = str(loc[-1])
+    parts = key.split(".")
+    if len(parts) < 2 or parts[0] not in allowed or not all(map(_PLAIN_KEY.match, parts)):
+        return None
+    for depth in range(1, len(parts)):
+        found = _annotation_at(tuple(loc[:-1]) + tuple(parts[:depth]), model, data)
+        inner = _unwrap(*found) if found is not None else None
+        if inner is not None and not (_is_model(inner) or typing.get_origin(inner) is dict):
+            return None
+    lines = [f"`{'  ' * depth}{part}:`" for depth, part in enumerate(parts)]
+    lines[-1] = f"{lines[-1][:-1]} {show(value)}`"
+    return (f"the keys nested by indentation, not joined by dots ({parts[0]!r} is a key "
+            f"here, {key!r} is not): {' / '.join(lines)}, one key a line, each indented "
+            "under the one before")
 
 
 def _is_model(annotation: Any) -> bool:
