@@ -244,6 +244,23 @@ def test_a_path_written_as_one_key_is_shown_nested(tmp_path):
     assert len(found) == 1 and "nested" not in found[0], found
 
 
+@pytest.mark.parametrize("value, hint", [
+    ("1.6", "(a share between 0 and 1: if 1.6 % is meant, write 0.016)"),
+    ("37.5", "(a share between 0 and 1: if 37.5 % is meant, write 0.375)"),
+    ("13", "(a share between 0 and 1: 13 % is written 0.13)"),
+    ("100", "(a share between 0 and 1: 100 % is written 1)"),
+    ("150", None),
+])
+def test_a_share_above_one_is_read_as_a_percentage_only_if_it_could_be(tmp_path, value, hint):
+    """A share written above 1 with decimals may be a percentage or not (1.6 may be a slip
+    for 0.16): the hint on how a percentage is written is a condition there; a whole
+    number up to 100 is one (13 for 13 %), and a value above 100 is none."""
+    found = problems(write(tmp_path, f"extends: default\npopulation: {{share_70plus: {value}}}\n"))
+    expected = f"population.share_70plus: found {value}; expected less than or equal to 1"
+    assert found == [f"{tmp_path / 'practice.yaml'}: {expected}"
+                     + (f" {hint}" if hint else "")], found
+
+
 def test_a_new_entry_is_taken_for_a_misspelling_only_when_an_inherited_name_is_close(tmp_path):
     """A new staff entry named like none of those inherited is a new person: each missing
     field is its own problem; one named like an inherited entry is probably that entry

@@ -88,8 +88,8 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
         if hint:
             return f"{message} ({hint})"
     if (kind == "less_than_equal" and (error.get("ctx") or {}).get("le") == 1
-            and isinstance(value, (int, float)) and 1 < value <= 100):
-        message += f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
+            and isinstance(value, (int, float))):
+        message += _share_hint(value)
     return message
 
 
@@ -115,6 +115,17 @@ def _section(loc: tuple, model: type[BaseModel], data: Any) -> str:
         " of settings"
     keys = _allowed_keys(loc, model, data)[:SHOWN_KEYS]
     return f"{MAPPING}{whose}" + (f", such as {', '.join(keys)}" if keys else "")
+
+
+def _share_hint(value: float) -> str:
+    """For a share above 1 that reads as a percentage (up to 100), how the percentage is
+    written: said outright for a whole number (40 can only be 40 %), as a condition for
+    one with decimals (1.6 may be 1.6 % or a slip for 0.16); nothing above 100."""
+    if not 1 < value <= 100:
+        return ""
+    if value == int(value):
+        return f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
+    return f" (a share between 0 and 1: if {value:g} % is meant, write {value / 100:g})"
 
 
 #: Weekdays by their full Danish and English names: a weekday written as one of these,
