@@ -114,10 +114,13 @@ def _check_save(path: Path, option: str, marker: str, force: bool) -> None:
     """Before any work: ``path`` can be written, and an existing, non-empty ``path`` is
     replaced only with ``--force`` (and only if it holds an earlier output, ``marker``)."""
     if path.is_dir() and any(path.iterdir()) and not force:
-        what = "an earlier output" if (path / marker).exists() else "other files"
-        raise ScenarioError([Problem(option, (), "a new or empty directory (or --force to "
-                                     "replace an earlier output there)",
-                                     f"{path} already holds {what}")])
+        if (path / marker).exists():
+            expected, what = ("a new or empty directory (or --force to replace the earlier "
+                              "output there)", "an earlier output")
+        else:  # --force would not help: it replaces only this command's own output
+            expected, what = ("a new or empty directory", f"other files (no {marker}, so not "
+                              "an output of this command that --force could replace)")
+        raise ScenarioError([Problem(option, (), expected, f"{path} already holds {what}")])
     _writable_dir(path, option, marker=marker)
 
 

@@ -1073,3 +1073,18 @@ def test_an_output_never_replaces_a_file_the_command_reads(tmp_path, capsys):
     assert design.read_bytes() == before[design]
     for _ in range(2):  # a report beside the results it reads, made again
         assert main(["report", str(saved), "-o", str(saved / "report.html")]) == 0
+
+
+def test_save_suggests_force_only_where_force_would_replace(tmp_path, capsys):
+    """--force replaces only the command's own earlier output: offering it for a folder
+    of other files (a saved run given to compare --save) sent the user to a second
+    refusal."""
+    saved = tmp_path / "saved"
+    short = ["-r", "1", "--weeks", "1", "--warmup-weeks", "0"]
+    assert main(["run", *short, "--save", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["run", *short, "--save", str(saved)]) == 2
+    assert "or --force to replace the earlier output there" in capsys.readouterr().err
+    assert main(["compare", "default", "case08", *short, "--save", str(saved)]) == 2
+    err = capsys.readouterr().err
+    assert "--force could replace" in err and "or --force to" not in err
