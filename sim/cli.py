@@ -296,6 +296,22 @@ def _phone_words(scenario, always: bool = False) -> str:
     return load_sentence(peak) + advice + " " + week_sentence(week_of(model, peak), peak)
 
 
+def _refuse_twins(references: list[str], scenarios: list) -> None:
+    """Refuse a design given twice (the same file, or files describing the same practice
+    but for their names): under common random numbers its every difference is exactly
+    zero, which the comparison would word as 'no clear difference'."""
+    seen: dict[str, int] = {}
+    for i, scenario in enumerate(scenarios):
+        practice = scenario.model_dump_json(exclude={"name", "description"})
+        if practice in seen:
+            first = seen[practice]
+            raise ScenarioError([Problem(
+                "clinicsim compare", ("SCENARIO",), "designs that differ (under common "
+                "random numbers a design compared with itself differs by exactly nothing)",
+                f"{references[i]!r} describes the same practice as {references[first]!r}")])
+        seen[practice] = i
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import comparison_text, run_comparison
     from sim.progress import progress_bar, wanted
@@ -305,7 +321,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScenarioError([Problem("clinicsim compare", ("SCENARIO",),
                                      "two or more scenarios (the first is the baseline)",
                                      f"{len(args.scenarios)}")])
-    scenarios = [_load_and_warn(s) for s in args.scenarios]
+    scenarios, problems = [], []
+    for reference in args.scenarios:  # every file's problems at once, as validate lists them
+        try:
+            scenarios.append(_load_and_warn(reference))
+        except ScenarioError as err:
+            problems += err.problems
+    if problems:
+        raise ScenarioError(problems)
+    _refuse_twins(args.scenarios, scenarios)
     if args.save:
         _check_save(Path(args.save), "--save", "comparison.json", args.force)
     jobs = _workers(args.jobs, args.replications)

@@ -564,3 +564,21 @@ def test_the_report_shows_a_clear_difference_with_the_terminals_digits():
         assert "-0.68 [-1.34, -0.03]" in shown
         assert "+0.030 [" in shown and "0.004, " in shown
         assert "-0.0]" not in shown and "0.0 [0.0, 0.1]" not in shown
+
+
+def test_compare_refuses_a_design_twice_and_lists_every_bad_file(tmp_path, capsys):
+    """A design compared with itself differs by exactly nothing, which compare worded as
+    'no difference is clear'; and of two broken designs only the first was reported."""
+    from sim.cli import main
+
+    twin = tmp_path / "twin.yaml"
+    twin.write_text("extends: default\nname: Our practice, copied\n")
+    for pair in (["default", "default"], ["default", str(twin)]):
+        assert main(["compare", *pair, "-r", "1", "--weeks", "1"]) == 2
+        assert "describes the same practice as 'default'" in capsys.readouterr().err
+    bad = [tmp_path / "bad1.yaml", tmp_path / "bad2.yaml"]
+    bad[0].write_text("extends: default\nstaff: {nurse: {cuont: 2}}\n")
+    bad[1].write_text("extends: default\npopulation: {list_size: -3}\n")
+    assert main(["compare", "default", *map(str, bad)]) == 2
+    err = capsys.readouterr().err
+    assert "2 problems" in err and "cuont" in err and "list_size" in err
