@@ -177,6 +177,21 @@ def test_bad_scenario_is_reported_with_file_and_field(tmp_path, case):
     assert all(str(path) in p or "base.yaml" in p or "no such file" in p for p in found)
 
 
+@pytest.mark.parametrize("body, path, found", [
+    ('clinic: {open: "16:00", close: "08:00"}\n', "clinic.close", "16:00-08:00"),
+    ('clinic: {"on": {wed: {open: "17:00"}}}\n', "clinic.on.wed", "17:00-16:00"),
+    ("staff:\n  secretary: {blocks: [{kind: phone, start: \"12:00\", end: \"08:00\"}]}\n",
+     "staff.secretary.blocks[0]", "12:00-08:00"),
+])
+def test_hours_that_end_before_they_start_are_one_problem(tmp_path, body, path, found):
+    """Opening hours (or a phone block) that close before they open are the error; the
+    demand windows outside such hours, or the phone hours such a block leaves unanswered,
+    follow from it and are not listed as problems of their own."""
+    found_problems = problems(write(tmp_path, "extends: default\n" + body))
+    assert len(found_problems) == 1, found_problems
+    assert f"{path}: found {found}" in found_problems[0], found_problems
+
+
 def test_non_utf8_file(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("name: Kl\xf8ver\n".encode("latin-1"))

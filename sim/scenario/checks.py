@@ -76,7 +76,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
 def _check_clinic(s: Scenario) -> Iterator[Problem]:
     if s.clinic.open >= s.clinic.close:
         yield _problem(("clinic", "close"), "a closing time after the opening time",
-                       clock_text(s.clinic.close))
+                       _span(s.clinic.open, s.clinic.close))
     for weekday in s.clinic.on:
         if weekday not in s.calendar.weekdays:
             yield _problem(("clinic", "on", weekday),
@@ -257,7 +257,8 @@ def _check_profile(s: Scenario, path: tuple, profile: list, weekdays: list[str],
                    needs_weight: bool, overnight: bool = False) -> Iterator[Problem]:
     """A profile's windows lie within the opening hours of every weekday it is used on;
     an inbox's may start before opening (``overnight``: what came in while the practice
-    was closed waits for the first person in)."""
+    was closed waits for the first person in). A weekday whose hours close before they
+    open is left out: that is one error, on ``clinic``, not one per window."""
     for i, w in enumerate(profile):
         if w.start >= w.end:
             yield _problem(path + ("profile", i), "a window whose end is after its start",
@@ -265,6 +266,8 @@ def _check_profile(s: Scenario, path: tuple, profile: list, weekdays: list[str],
             continue
         for weekday in weekdays:
             opens, closes = s.clinic.hours(weekday)
+            if opens >= closes:
+                continue  # the hours' own error is reported (clinic); no window fits them
             if (w.start < opens and not overnight) or w.end > closes:
                 on = f" on {weekday}" if s.clinic.on else ""
                 within = "ending by closing" if overnight else "within opening hours"
@@ -645,17 +648,31 @@ def day_plan(s: Scenario, person, default_block: str | None):
     return plan
 
 
+def _all_views(s: Scenario, sid: str) -> list:
+    """Every day plan of a staff entry: their usual day, their weekdays' own, their
+    periods' weekdays' own and their duty days."""
+    person = s.staff[sid]
+    return [person, *(_day_view(person, d) for d in person.on),
+            *(duty_view(person, duty) for duty in s.duties.values() if sid in duty.rota),
+            *(_day_view(period_view(person, period), d)
+              for period in person.periods for d in period.on)]
+
+
+def _reversed(view) -> bool:
+    """Whether a day plan's hours, or one of its blocks, end before they start: an error
+    of its own (:func:`_check_hours`), after which the plan's cover of the day means
+    nothing (a phone block 12:00-08:00 covers no hour, and every phone hour would be
+    reported unanswered besides)."""
+    return view.start >= view.end or any(b.start >= b.end for b in view.blocks)
+
+
 def _check_coverage(s: Scenario) -> Iterator[Problem]:
     triagers = set(s.triage.durations)
     for person_id, person in s.staff.items():
         role = s.roles.get(person.role)
         if role is None or person.role in triagers:
             continue
-        views = [person] + [_day_view(person, d) for d in person.on] + [
-            duty_view(person, duty) for duty in s.duties.values() if person_id in duty.rota] + [
-            _day_view(period_view(person, period), d)
-            for period in person.periods for d in period.on]
-        found = next(((start, end, kind) for view in views
+        found = next(((start, end, kind) for view in _all_views(s, person_id)
                       for start, end, kind in day_plan(s, view, role.default_block)
                       if s.block_kinds.get(kind) is not None
                       and "call" in s.block_kinds[kind].serves), None)
@@ -667,6 +684,9 @@ def _check_coverage(s: Scenario) -> Iterator[Problem]:
                            f"{person.role!r} on {kind!r} {_span(start, end)}")
     if any(p.role not in s.roles for p in s.staff.values() if p.count > 0):
         return  # who covers which hours waits for the role's own error to be fixed
+    if any(_reversed(view) for sid, p in s.staff.items() if p.count > 0
+           for view in _all_views(s, sid)):
+        return  # ... and for a block or a day that ends before it starts
     #: phone hours no one covers: (stream, profile path) -> weekday -> [(window, gap)]
     unanswered: dict[tuple, dict[str, list]] = {}
     for weekday in s.calendar.weekdays:
