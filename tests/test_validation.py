@@ -478,3 +478,29 @@ def test_with_changes_makes_a_validated_copy_and_names_a_wrong_path():
             with_changes(today, changes)
         text = str(caught.value)
         assert all(f in text for f in fragments), text
+
+
+# --- warnings: valid, but probably not what was meant ---------------------------------------
+
+
+def warnings_of(tmp_path: Path, body: str, name: str = "practice.yaml") -> list[str]:
+    from sim.scenario import scenario_warnings
+
+    return [str(w) for w in scenario_warnings(load_scenario(write(tmp_path, body, name)))]
+
+
+def test_a_weekday_added_without_its_demand_is_warned_of(tmp_path):
+    """Saturday added to the default's weekdays: every working day gets the yearly rates
+    over working_days_per_year (251), so the week brings a sixth day's demand, and Saturday
+    has no factor beside Monday's to Friday's. Valid, so warnings; each says what it does."""
+    found = warnings_of(tmp_path, "extends: default\n"
+                                  "calendar: {weekdays: [mon, tue, wed, thu, fri, sat]}\n")
+    assert any("calendar.demand_by_weekday: found no factor for sat: it is taken as 1.0" in w
+               and "0.93 times an average working day's demand" in w for w in found), found
+    assert any("clinic.working_days_per_year: found 251 beside 6 working weekdays" in w
+               and "(312 days in 52 weeks)" in w and "1.24 times the yearly rates" in w
+               for w in found), found
+    # Saturday given its factor and the year its days: nothing to say
+    assert warnings_of(tmp_path, "extends: default\nclinic: {working_days_per_year: 300}\n"
+                                 "calendar: {weekdays: [mon, tue, wed, thu, fri, sat], "
+                                 "demand_by_weekday: {sat: 0.5}}\n") == []

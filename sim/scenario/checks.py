@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Iterator, Mapping
 
+from sim.practice_text import and_list
 from sim.scenario.errors import Problem, show
 from sim.scenario.schema import Scenario, clock_text, period_view
 
@@ -772,7 +773,7 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
             *_warn_no_one_for_same_day(s), *_warn_no_one_to_answer(s),
             *_warn_phone_without_calls(s), *_warn_absent_attendees(s),
-            *_warn_takes_no_work(s), *_warn_planned_slots(s)]
+            *_warn_takes_no_work(s), *_warn_planned_slots(s), *_warn_weekday_demand(s)]
 
 
 def roles_on_routes(s: Scenario) -> set[str]:
@@ -1072,3 +1073,43 @@ def _warn_absent_attendees(s: Scenario) -> Iterator[Problem]:
                 yield _problem(("meetings", name, "attendees", i),
                                "an attendee with someone in it (or left out of the list)",
                                f"{who!r} with count 0")
+
+
+#: How far the days a year the working weekdays give (52 of each) may lie from
+#: ``clinic.working_days_per_year`` without a warning: the default's five weekdays give
+#: 260 days against 251 (public holidays), 4 % apart; a sixth weekday gives 24 % more.
+WORKING_DAYS_TOLERANCE = 0.10
+
+
+def _warn_weekday_demand(s: Scenario) -> Iterator[Problem]:
+    """Demand as the run's calendar spreads it (sim/engine/calendar.py): every working day
+    gets the yearly rates over ``clinic.working_days_per_year``, times its weekday's
+    ``demand_by_weekday`` factor (a weekday without one counts as 1.0; the factors are
+    scaled to average 1 over the working weekdays). So a weekday added to
+    ``calendar.weekdays`` adds a day's demand to every week instead of spreading the year's
+    over more days, and beside weekdays with factors it gets 1.0 unasked."""
+    c = s.calendar
+    factors = c.demand_by_weekday
+    missing = [d for d in c.weekdays if d not in factors]
+    if factors and missing:
+        mean = math.fsum(factors.get(d, 1.0) for d in c.weekdays) / len(c.weekdays)
+        given = ", ".join(f"{d} {factors[d]:g}" for d in c.weekdays if d in factors)
+        they = "it is" if len(missing) == 1 else "each is"
+        yield _problem(("calendar", "demand_by_weekday"),
+                       f"a factor for each working weekday ({', '.join(c.weekdays)}) once any "
+                       f"has one (write {missing[0]}: 1.0 if that is what is meant)",
+                       f"no factor for {and_list(missing)}: {they} taken as 1.0 beside "
+                       f"{given}, which gives {and_list(missing)} {1.0 / mean:.2f} times an "
+                       "average working day's demand")
+    per_year = s.clinic.working_days_per_year
+    n = len(c.weekdays)
+    days = 52 * n
+    if abs(days / per_year - 1.0) > WORKING_DAYS_TOLERANCE:
+        yield _problem(("clinic", "working_days_per_year"),
+                       f"about the days a year the working weekdays give ({days}, less "
+                       "public holidays), to spread a year's demand over them",
+                       f"{per_year:g} beside {n} working weekday{'s' if n != 1 else ''} in "
+                       f"calendar.weekdays ({days} days in 52 weeks): every working day gets "
+                       f"1/{per_year:g} of the demand streams' yearly rates "
+                       f"(per_patient_year), so 52 weeks of {n} working days bring "
+                       f"{days / per_year:.2f} times the yearly rates")
