@@ -161,6 +161,8 @@ BAD_FILES = {
         meetings:
           monthly: {days: [wed], start: "12:00", end: "13:00", every_weeks: 4, weeks: [5]}
         """, ["meetings.monthly.weeks[0]", "a week of the 4-week cycle", "5"]),
+    "list of no patients": ("extends: default\npopulation: {list_size: 0}\n",
+                            ["population.list_size", "found 0", "greater than or equal to 1"]),
     "missing base": ("extends: nowhere/base.yaml\n", ["base.yaml", "no such file"]),
     "extends cycle": ("extends: practice.yaml\n", ["a chain of bases without a cycle"]),
     "yaml alias": ("extends: default\nname: &n x\ndescription: *n\n", ["aliases"]),
@@ -484,9 +486,12 @@ def test_with_changes_makes_a_validated_copy_and_names_a_wrong_path():
 
 
 def warnings_of(tmp_path: Path, body: str, name: str = "practice.yaml") -> list[str]:
-    from sim.scenario import scenario_warnings
+    """The warnings of a file as validate prints them (after 'warning: ')."""
+    from sim.scenario import Problem, scenario_warnings
 
-    return [str(w) for w in scenario_warnings(load_scenario(write(tmp_path, body, name)))]
+    path = write(tmp_path, body, name)
+    return [str(Problem(str(path), w.path, w.expected, w.found))
+            for w in scenario_warnings(load_scenario(path))]
 
 
 def test_a_weekday_added_without_its_demand_is_warned_of(tmp_path):
@@ -504,3 +509,36 @@ def test_a_weekday_added_without_its_demand_is_warned_of(tmp_path):
     assert warnings_of(tmp_path, "extends: default\nclinic: {working_days_per_year: 300}\n"
                                  "calendar: {weekdays: [mon, tue, wed, thu, fri, sat], "
                                  "demand_by_weekday: {sat: 0.5}}\n") == []
+
+
+def test_a_staff_entry_in_on_no_weekday_is_warned_of(tmp_path):
+    """``days: []`` on an entry with people in it: they work no day, silently, while
+    validate counts them; an entry that comes in only in a period of the year is meant."""
+    found = warnings_of(tmp_path, "extends: default\nstaff: {nurse: {days: []}}\n")
+    assert found == [f"{tmp_path / 'practice.yaml'}: staff.nurse.days: found [] for 3 people: "
+                     "in on no weekday, so they work no day of the run; expected the weekdays "
+                     "they are in, or count: 0 if no one is meant to be"], found
+    assert warnings_of(tmp_path, "extends: default\nstaff: {nurse: {days: [], periods: "
+                                 "[{weeks_of_year: [28, 29, 30], days: [mon]}]}}\n") == []
+
+
+def test_a_slot_length_on_a_block_without_slots_is_warned_of(tmp_path):
+    """slot_min on a lunch block did nothing, silently: only blocks with slots have a slot
+    length. A warning, not an error: the bundled acute_slots experiment turns acute blocks
+    into buffer hours and leaves their slot_min behind, harmlessly."""
+    found = warnings_of(tmp_path, """\
+        extends: default
+        staff:
+          hca:
+            blocks: [{kind: lunch, start: "12:00", end: "12:30", slot_min: 10}]
+            "on": {mon: {blocks: [{kind: admin, start: "08:00", end: "09:00", slot_min: 15}]}}
+        """)
+    assert found == [
+        f"{tmp_path / 'practice.yaml'}: staff.hca.blocks[0].slot_min: found 'lunch', a block "
+        "kind without slots (block_kinds.lunch.slots: none): the 10 minutes are not used; "
+        "expected slot_min only on a block kind with bookable slots (planned or acute), where "
+        "it is the length of the slots",
+        f"{tmp_path / 'practice.yaml'}: staff.hca.on.mon.blocks[0].slot_min: found 'admin', a "
+        "block kind without slots (block_kinds.admin.slots: none): the 15 minutes are not "
+        "used; expected slot_min only on a block kind with bookable slots (planned or acute), "
+        "where it is the length of the slots"], found

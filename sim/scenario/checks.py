@@ -89,6 +89,10 @@ def _check_clinic(s: Scenario) -> Iterator[Problem]:
                            "a closing time after the opening time", _span(opens, closes))
     if s.population.teams:
         yield from _sums_to_one(("population", "teams"), s.population.teams)
+    if s.population.list_size == 0:  # the bundled base's placeholder, for a file to set
+        yield _problem(("population", "list_size"), "greater than or equal to 1 (demand is "
+                       "per listed patient: a list of none brings no contacts to simulate)",
+                       "0")
     yield from _check_rates(s)
 
 
@@ -773,7 +777,8 @@ def scenario_warnings(s: Scenario) -> list[Problem]:
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
             *_warn_no_one_for_same_day(s), *_warn_no_one_to_answer(s),
             *_warn_phone_without_calls(s), *_warn_absent_attendees(s),
-            *_warn_takes_no_work(s), *_warn_planned_slots(s), *_warn_weekday_demand(s)]
+            *_warn_takes_no_work(s), *_warn_planned_slots(s), *_warn_weekday_demand(s),
+            *_warn_no_days(s), *_warn_unused_slot_length(s)]
 
 
 def roles_on_routes(s: Scenario) -> set[str]:
@@ -1113,3 +1118,48 @@ def _warn_weekday_demand(s: Scenario) -> Iterator[Problem]:
                        f"1/{per_year:g} of the demand streams' yearly rates "
                        f"(per_patient_year), so 52 weeks of {n} working days bring "
                        f"{days / per_year:.2f} times the yearly rates")
+
+
+def _warn_no_days(s: Scenario) -> Iterator[Problem]:
+    """A staff entry with people in it but ``days: []`` and no period of the year that
+    brings them in: they work no day of any run (though ``validate`` still counts them in
+    its head count), which a file that sets a count hardly meant."""
+    for sid, person in s.staff.items():
+        if person.count == 0 or person.days != [] or any(p.days for p in person.periods):
+            continue
+        people = "1 person" if person.count == 1 else f"{person.count} people"
+        yield _problem(("staff", sid, "days"),
+                       "the weekdays they are in, or count: 0 if no one is meant to be",
+                       f"[] for {people}: in on no weekday, so they work no day of the run")
+
+
+def _written_blocks(s: Scenario) -> Iterator[tuple[tuple, Any]]:
+    """(path, block) of every block a file writes: a person's usual day, their weekdays'
+    own plans, their periods' weekday plans and the duties."""
+    for sid, person in s.staff.items():
+        path = ("staff", sid)
+        yield from ((path + ("blocks", i), b) for i, b in enumerate(person.blocks))
+        plans = [(path, person.on)] + [(path + ("periods", j), period.on)
+                                       for j, period in enumerate(person.periods)]
+        for where, on in plans:
+            for day, plan in on.items():
+                yield from ((where + ("on", day, "blocks", i), b)
+                            for i, b in enumerate(plan.blocks or []))
+    for name, duty in s.duties.items():
+        yield from ((("duties", name, "blocks", i), b) for i, b in enumerate(duty.blocks))
+
+
+def _warn_unused_slot_length(s: Scenario) -> Iterator[Problem]:
+    """``slot_min`` on a block whose kind has no slots (a lunch, a buffer hour): the engine
+    reads a block's slot length only where it lays out slots, so this one does nothing. A
+    warning, not an error: changing a slot block's kind (a sweep turning acute slots into a
+    buffer hour) leaves its slot_min behind, harmlessly."""
+    for path, block in _written_blocks(s):
+        kind = s.block_kinds.get(block.kind)
+        if block.slot_min is not None and kind is not None and kind.slots == "none":
+            yield _problem(path + ("slot_min",),
+                           "slot_min only on a block kind with bookable slots (planned or "
+                           "acute), where it is the length of the slots",
+                           f"{block.kind!r}, a block kind without slots (block_kinds."
+                           f"{block.kind}.slots: none): the {block.slot_min:g} minutes are "
+                           "not used")

@@ -362,6 +362,8 @@ class Redial(Strict):
     delay: DistSpec = Field(description="Minutes until a same-day redial.")
 
 class Population(Strict):
+    #: 0 is the bundled base's placeholder for a practice's file to set; the checks refuse
+    #: it in a scenario (with every other problem, which a schema error here would hide).
     list_size: Annotated[WholeNumber, Field(ge=0, le=1_000_000)]
     share_70plus: Probability
     share_morbid: Probability
