@@ -124,14 +124,16 @@ def _check_save(path: Path, option: str, marker: str, force: bool) -> None:
     _writable_dir(path, option, marker=marker)
 
 
-def _load_and_warn(reference: str):
+def _load_and_warn(reference: str, weeks: int | None = None,
+                   warmup_weeks: int | None = None):
     """Load a scenario and print its warnings (a valid day that makes no sense) on stderr,
-    each prefixed ``warning:`` and naming file and field."""
+    each prefixed ``warning:`` and naming file and field; ``weeks`` and ``warmup_weeks``
+    are the run's where the command line sets them (an absence outside them is said)."""
     from sim.scenario import scenario_file, scenario_warnings
 
     scenario = load_scenario(reference)
     file = str(scenario_file(reference))
-    for w in scenario_warnings(scenario):
+    for w in scenario_warnings(scenario, weeks=weeks, warmup_weeks=warmup_weeks):
         print(f"warning: {Problem(file, w.path, w.expected, w.found)}", file=sys.stderr)
     return scenario
 
@@ -189,7 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                      + " ".join(args.scenario) + ")",
                                      f"{len(args.scenario)} scenarios")])
     args.scenario = args.scenario[0] if args.scenario else "default"
-    scenario = _load_and_warn(args.scenario)
+    scenario = _load_and_warn(args.scenario, args.weeks, args.warmup_weeks)
     if args.events:
         from sim.provenance import extends_chain
         from sim.scenario import scenario_file
@@ -324,7 +326,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios, problems = [], []
     for reference in args.scenarios:  # every file's problems at once, as validate lists them
         try:
-            scenarios.append(_load_and_warn(reference))
+            scenarios.append(_load_and_warn(reference, args.weeks, args.warmup_weeks))
         except ScenarioError as err:
             problems += err.problems
     if problems:

@@ -326,12 +326,14 @@ def conclusion_html(paragraphs: list[str], heading: str = "What the figures say"
     return f"<section id='conclusion' class='conclusion'><h2>{_e(heading)}</h2>{body}</section>"
 
 
-def warnings_html(scenario: Scenario) -> str:
+def warnings_html(scenario: Scenario, weeks: int | None = None,
+                  warmup_weeks: int | None = None) -> str:
     """The scenario's warnings (days that validate but probably are not meant), as
-    ``validate`` and ``run`` print them, so a report read later still carries them."""
+    ``validate`` and ``run`` print them, so a report read later still carries them; of
+    the run's weeks where they are known (an absence outside them is said)."""
     from sim.scenario import scenario_warnings
 
-    found = scenario_warnings(scenario)
+    found = scenario_warnings(scenario, weeks=weeks, warmup_weeks=warmup_weeks)
     if not found:
         return ""
     items = "".join(f"<li><code>{_e(field_path(w.path))}</code>: "
@@ -475,7 +477,7 @@ def _run_report(root: Path) -> tuple[str, str]:
              "<a href='#explain'>How figures are computed</a>"
              "<a href='#assumptions'>Assumptions</a></nav>",
              conclusion_html(run_conclusion(summary, s)),
-             warnings_html(s),
+             warnings_html(s, results.weeks, results.warmup_weeks),
              "<h2 id='practice'>The practice simulated</h2>",
              describe_scenario(s, record.get("description")),
              "<h2 id='figures'>Key figures</h2>"]

@@ -163,6 +163,12 @@ BAD_FILES = {
         """, ["meetings.monthly.weeks[0]", "a week of the 4-week cycle", "5"]),
     "list of no patients": ("extends: default\npopulation: {list_size: 0}\n",
                             ["population.list_size", "found 0", "greater than or equal to 1"]),
+    "absence given as a date": ("extends: default\nstaff: {gp: {absent: [2025-07-01]}}\n",
+                                ["staff.gp.absent[0]", "found 2025-07-01;", "not a date",
+                                 "{week: 5} or {week: 5, days: [mon, tue]}"]),
+    "absence on a day not worked": (
+        "extends: default\nstaff: {gp: {absent: [{week: 6, days: [sat]}]}}\n",
+        ["staff.gp.absent[0].days", "'sat'", "working weekdays (mon, tue, wed, thu, fri)"]),
     "missing base": ("extends: nowhere/base.yaml\n", ["base.yaml", "no such file"]),
     "extends cycle": ("extends: practice.yaml\n", ["a chain of bases without a cycle"]),
     "yaml alias": ("extends: default\nname: &n x\ndescription: *n\n", ["aliases"]),
@@ -542,3 +548,37 @@ def test_a_slot_length_on_a_block_without_slots_is_warned_of(tmp_path):
         "block kind without slots (block_kinds.admin.slots: none): the 15 minutes are not "
         "used; expected slot_min only on a block kind with bookable slots (planned or acute), "
         "where it is the length of the slots"], found
+
+
+def test_an_absence_the_run_never_measures_is_warned_of(tmp_path):
+    """An absence counts weeks of the run, warm-up included: week 40 of a run of 4 + 3
+    weeks never comes, and week 2 falls in the warm-up, which is discarded. Valid, so
+    warnings, of the scenario's own calendar or of the run's weeks where a command sets
+    them (--weeks, --warmup-weeks)."""
+    from sim.scenario import scenario_warnings
+
+    body = ("extends: default\ncalendar: {weeks: 3}\n"
+            "staff: {gp: {absent: [{week: 40}, {week: 41}, {week: 6}]}, "
+            "nurse: {absent: [{week: 2, days: [mon]}]}}\n")
+    found = warnings_of(tmp_path, body)
+    assert len(found) == 2, found
+    assert "staff.gp.absent: found weeks 40 and 41, after the run's last (week 7): the " \
+           "absences never happen; expected an absence in a measured week of the run, " \
+           "weeks 5-7 (the run has 4 weeks of warm-up, then 3 measured" in found[0], found
+    assert "staff.nurse.absent[0]: found week 2, within the warm-up (weeks 1-4), which is " \
+           "simulated and discarded: the absence is never measured" in found[1], found
+    scenario = load_scenario(tmp_path / "practice.yaml")
+    longer = [str(w) for w in scenario_warnings(scenario, weeks=39, warmup_weeks=1)]
+    assert len(longer) == 1 and "staff.gp.absent[1]: found week 41, after the run's last " \
+        "(week 40)" in longer[0] and "(the run has 1 week of warm-up, then 39 measured" \
+        in longer[0], longer
+    assert scenario_warnings(scenario, weeks=50, warmup_weeks=0) == []
+
+
+def test_run_says_an_absence_outside_the_weeks_it_is_given(tmp_path):
+    """The run's length may be set on the command line: the warning follows it."""
+    path = write(tmp_path, "extends: default\nstaff: {gp: {absent: [{week: 2}]}}\n")
+    done = run_cli("run", str(path), "-r", "1", "--weeks", "1", "--warmup-weeks", "0")
+    assert done.returncode == 0, done.stderr
+    assert (f"warning: {path}: staff.gp.absent[0]: found week 2, after the run's last "
+            "(week 1): the absence never happens") in done.stderr, done.stderr

@@ -420,6 +420,12 @@ def _check_staff(s: Scenario) -> Iterator[Problem]:
                     yield _problem(path + ("rotation", "weeks", i),
                                    f"a week of the {person.rotation.every_weeks}-week cycle",
                                    str(week))
+        for i, absence in enumerate(person.absent):
+            for day in absence.days or []:
+                if day not in s.calendar.weekdays:
+                    yield _problem(path + ("absent", i, "days"),
+                                   f"working weekdays ({', '.join(s.calendar.weekdays)})",
+                                   show(day))
         for i, role in enumerate(person.assisted_by):
             if role not in s.roles:
                 yield _problem(path + ("assisted_by", i), f"a role ({', '.join(s.roles)})",
@@ -767,18 +773,21 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 CONSULTING_WORK = ("booked", "walk_in", "squeeze_in")
 
 
-def scenario_warnings(s: Scenario) -> list[Problem]:
+def scenario_warnings(s: Scenario, *, weeks: int | None = None,
+                      warmup_weeks: int | None = None) -> list[Problem]:
     """Signs that a valid scenario describes a day that cannot work as meant: acute slots
     no same-day need can use, bookable slots outside opening hours, no one able to consult. The
     model runs such a day faithfully, so these are warnings, not errors; each names the
-    field (the caller adds the file)."""
+    field (the caller adds the file). ``weeks`` and ``warmup_weeks`` are the run's, where
+    they are not the scenario's calendar's (``--weeks``): absences outside them are said."""
     if check_scenario(s):
         return []  # an invalid scenario gets its errors, not guesses built on them
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),
             *_warn_no_one_for_same_day(s), *_warn_no_one_to_answer(s),
             *_warn_phone_without_calls(s), *_warn_absent_attendees(s),
             *_warn_takes_no_work(s), *_warn_planned_slots(s), *_warn_weekday_demand(s),
-            *_warn_no_days(s), *_warn_unused_slot_length(s)]
+            *_warn_no_days(s), *_warn_unused_slot_length(s),
+            *_warn_absences(s, weeks, warmup_weeks)]
 
 
 def roles_on_routes(s: Scenario) -> set[str]:
@@ -1163,3 +1172,47 @@ def _warn_unused_slot_length(s: Scenario) -> Iterator[Problem]:
                            f"{block.kind!r}, a block kind without slots (block_kinds."
                            f"{block.kind}.slots: none): the {block.slot_min:g} minutes are "
                            "not used")
+
+
+def _weeks_text(first: int, last: int) -> str:
+    """'week 3' or 'weeks 1-4'."""
+    return f"week {first}" if first == last else f"weeks {first}-{last}"
+
+
+def _warn_absences(s: Scenario, weeks: int | None = None,
+                   warmup_weeks: int | None = None) -> Iterator[Problem]:
+    """Absences the run never measures. An absence's week counts the run's weeks, warm-up
+    included (the engine compares it with the day's week of the run, 1 = the first
+    simulated week), so one after the run's last week never happens, and one within the
+    warm-up happens in weeks that are simulated and discarded. One problem per staff entry
+    and kind, naming the weeks."""
+    measured = s.calendar.weeks if weeks is None else weeks
+    warmup = s.calendar.warmup_weeks if warmup_weeks is None else warmup_weeks
+    last = warmup + measured
+    run = (f"{_plural(warmup, 'week')} of warm-up, then {measured} measured" if warmup
+           else f"{_plural(measured, 'week')}, all measured")
+    for sid, person in s.staff.items():
+        if person.count == 0:
+            continue
+        after = [(i, a.week) for i, a in enumerate(person.absent) if a.week > last]
+        early = [(i, a.week) for i, a in enumerate(person.absent) if a.week <= warmup]
+        for found, late in ((after, True), (early, False)):
+            if not found:
+                continue
+            one = len(found) == 1
+            them = "the absence" if one else "the absences"
+            said = (f"after the run's last (week {last}): {them} never "
+                    f"{'happens' if one else 'happen'}" if late else
+                    f"within the warm-up ({_weeks_text(1, warmup)}), which is simulated and "
+                    f"discarded: {them} {'is' if one else 'are'} never measured")
+            path = ("staff", sid, "absent") + ((found[0][0],) if one else ())
+            listed = and_list([str(week) for _i, week in found])
+            yield _problem(path, f"an absence in a measured week of the run, "
+                           f"{_weeks_text(warmup + 1, last)} (the run has {run}; an "
+                           "absence's week 1 is the run's first, warm-up included)",
+                           f"week{'' if one else 's'} {listed}, {said}")
+
+
+def _plural(n: int, word: str) -> str:
+    """'1 week', '4 weeks'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

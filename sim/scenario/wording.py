@@ -4,6 +4,7 @@ misspelled key or entry name, a decimal comma, a Danish weekday, a time written 
 how to write it instead."""
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 import types
@@ -76,6 +77,8 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
         return NAME_RULE
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         return DISTRIBUTION
+    if kind == "model_type" and (error.get("ctx") or {}).get("class_name") == "Absence":
+        return _absence_form(error.get("input"))
     if kind in SECTION_TYPES:
         return _section(loc, model, data)
     message = PLAIN_TYPES.get(kind) or _plain(str(error["msg"]), kind)
@@ -126,6 +129,29 @@ def _share_hint(value: float) -> str:
     if value == int(value):
         return f" (a share between 0 and 1: {value:g} % is written {value / 100:g})"
     return f" (a share between 0 and 1: if {value:g} % is meant, write {value / 100:g})"
+
+
+def _absence_form(value: Any) -> str:
+    """How an absence is written, for one written otherwise: a date (``absent:
+    [2025-07-01]``, which YAML reads as a date) is not how absences are given, since they
+    count weeks of the run, not of the calendar."""
+    week = value if type(value) is int and 1 <= value <= 1040 else 5
+    not_a_date = ", not a date" if isinstance(value, datetime.date) else ""
+    return (f"an absence as a week of the run{not_a_date} (week 1 is the first simulated "
+            "week, warm-up included), with its weekdays if it is not the whole week: "
+            f"{{week: {week}}} or {{week: {week}, days: [mon, tue]}}")
+
+
+def _found(error: Mapping[str, Any]) -> str | None:
+    """The value a problem was found in, as the file wrote it; a date given for an
+    absence as written (2025-07-01), not as Python shows it."""
+    if error["type"] == "missing":
+        return None
+    value = error.get("input")
+    if (error["type"] == "model_type" and isinstance(value, datetime.date)
+            and (error.get("ctx") or {}).get("class_name") == "Absence"):
+        return value.isoformat()
+    return show(value)
 
 
 #: Weekdays by their full Danish and English names: a weekday written as one of these,
@@ -345,7 +371,7 @@ def validation_problems(err: ValidationError, data: Mapping[str, Any],
     merged: dict[tuple, list[str]] = {}
     for e in err.errors():
         loc = _clean_loc(tuple(e["loc"]), data)
-        found = None if e["type"] == "missing" else show(e.get("input"))
+        found = _found(e)
         expected = merged.setdefault((file_of(loc), loc, found), [])
         text = _expected(e, loc, model, data)
         if text not in expected:
