@@ -22,7 +22,8 @@ import pandas as pd
 
 from sim.experiment.replications import ReplicationResults, run_replications
 from sim.experiment.stats import PointSummary
-from sim.labels import figure_label, metric_info, one_list, same_list, same_staff
+from sim.labels import (figure_label, metric_info, one_list, same_doctors, same_list,
+                        same_staff)
 from sim.metrics import WORKING
 from sim.scenario.schema import Scenario
 
@@ -324,12 +325,14 @@ def _row_label(metric: str, role: str | None) -> str:
 
 def difference_table(summary: pd.DataFrame, point: int, baseline: int,
                      letters: dict[int, str], everything: bool = False,
-                     same_demand: bool = True, same_staff: bool = False) -> list[str]:
+                     same_demand: bool = True, same_staff: bool = False,
+                     same_doctors: bool = True) -> list[str]:
     """Text rows: figure, baseline mean, design mean, difference [CI], verdict, and the
     difference over its CI's half-width. Unless ``everything``, figures that are neither
     key figures nor clearly different are only named at the end. ``same_demand``,
-    ``same_staff``: whether the design and the baseline have the same list size and staff
-    (if not, counts a day get no verdict: :attr:`sim.conclusion.Effect.same_demand`)."""
+    ``same_staff``, ``same_doctors``: whether the design and the baseline have the same
+    list size, staff and doctors (if not, counts a day get no verdict:
+    :attr:`sim.conclusion.Effect.same_demand`)."""
     from sim.conclusion import KEY_METRICS, Effect
 
     table = ranked(summary, point, baseline)
@@ -353,7 +356,7 @@ def difference_table(summary: pd.DataFrame, point: int, baseline: int,
         diff = (f"{_num(r.diff_mean, r.metric, d, True)} [{_num(r.diff_ci_low, r.metric, d, True)}"
                 f", {_num(r.diff_ci_high, r.metric, d, True)}]")
         verdict = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
-                         r.mean, same_demand, same_staff).verdict or (
+                         r.mean, same_demand, same_staff, same_doctors).verdict or (
             "" if r.clear else "same" if same else
             "unclear" if math.isfinite(r.diff_ci_low) else "no CI")
         lines.append(f"  {_row_label(r.metric, r.role):<{width}}"
@@ -437,7 +440,8 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
                      "differences, largest effect relative to its uncertainty first")
         lines += difference_table(summary, point, comparison.baseline, letters, everything,
                                   same_list(lists, point, comparison.baseline),
-                                  same_staff(staffing, point, comparison.baseline))
+                                  same_staff(staffing, point, comparison.baseline),
+                                  same_doctors(staffing, point, comparison.baseline))
         lines.append("")
     return "\n".join(lines).rstrip()
 

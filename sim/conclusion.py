@@ -23,6 +23,7 @@ from sim.labels import (
     better_direction,
     metric_info,
     one_list,
+    same_doctors,
     same_list,
     same_staff,
     scales_with_list,
@@ -89,6 +90,13 @@ PHRASES: dict[str, tuple[str, str]] = {
                              "each handled contact costs {d} DKK less"),
 }
 
+#: Phrases for designs with other doctors on staff, where fewer doctor minutes are not
+#: freed: the doctor is not there (:data:`sim.labels.SAME_DOCTORS_TOTALS`).
+OTHER_DOCTORS_PHRASES: dict[str, tuple[str, str]] = {
+    "doctor_time_min": ("doctors work {d} more minutes a day, with other doctors on staff",
+                        "doctors work {d} fewer minutes a day, with other doctors on staff"),
+}
+
 
 #: Short names for lists ("no clear difference in ..."), without commas.
 SHORT: dict[str, str] = {
@@ -123,6 +131,8 @@ class Effect:
     #: whether the two have the same staff: then totals a day (staff cost, overtime)
     #: are better or worse even between lists of different sizes
     same_staff: bool = False
+    #: whether the two have the same doctors: if not, fewer doctor minutes are not freed
+    same_doctors: bool = True
 
     @property
     def clear(self) -> bool:
@@ -141,7 +151,8 @@ class Effect:
     @property
     def verdict(self) -> str | None:
         """"better", "worse" or None (no clear difference, or no better direction)."""
-        better = better_direction(self.metric, self.same_demand, self.same_staff)
+        better = better_direction(self.metric, self.same_demand, self.same_staff,
+                                  self.same_doctors)
         if not self.clear or better is None:
             return None
         up = self.low > 0
@@ -178,8 +189,9 @@ def size_with_ci(effect: Effect) -> str:
 def phrase(effect: Effect) -> str:
     """The effect in words: direction, size and CI."""
     up = effect.diff > 0
-    if effect.metric in PHRASES:
-        return PHRASES[effect.metric][0 if up else 1].format(d=size_with_ci(effect))
+    phrases = PHRASES if effect.same_doctors else {**PHRASES, **OTHER_DOCTORS_PHRASES}
+    if effect.metric in phrases:
+        return phrases[effect.metric][0 if up else 1].format(d=size_with_ci(effect))
     label, unit, _scale, _better = metric_info(effect.metric)
     unit = "percentage points" if unit == "%" else unit
     return (f"{label.lower()} is {size_with_ci(effect)} {unit} {'higher' if up else 'lower'}"
@@ -192,10 +204,11 @@ def label_of(metric: str) -> str:
 
 def effects(summary: pd.DataFrame, point: int, baseline: int,
             metrics: Sequence[str] = KEY_METRICS, same_demand: bool = True,
-            same_staff: bool = False) -> list[Effect]:
+            same_staff: bool = False, same_doctors: bool = True) -> list[Effect]:
     """The effects of ``point`` against ``baseline`` over ``metrics`` (whole-practice rows:
-    no role, activity or weekday), clearest first; ``same_demand``, ``same_staff``: whether
-    both have the same list size and staff (see :attr:`Effect.same_demand`)."""
+    no role, activity or weekday), clearest first; ``same_demand``, ``same_staff``,
+    ``same_doctors``: whether both have the same list size, staff and doctors (see
+    :attr:`Effect.same_demand`)."""
     rows = _overall(summary)
     mine = rows[rows["point"] == point].set_index("metric")
     base = rows[rows["point"] == baseline].set_index("metric")
@@ -208,7 +221,7 @@ def effects(summary: pd.DataFrame, point: int, baseline: int,
             continue
         out.append(Effect(metric, float(r["diff_mean"]), float(r["diff_ci_low"]),
                           float(r["diff_ci_high"]), float(base.loc[metric, "mean"]),
-                          float(r["mean"]), same_demand, same_staff))
+                          float(r["mean"]), same_demand, same_staff, same_doctors))
     return sorted(out, key=lambda e: -e.ratio)
 
 
@@ -301,7 +314,9 @@ def comparison_conclusion(summary: pd.DataFrame, names: dict[int, str], baseline
         lists = ((list_sizes[p], list_sizes[baseline])
                  if list_sizes and p in list_sizes and baseline in list_sizes else None)
         same, staff = same_list(list_sizes, p, baseline), same_staff(staffing, p, baseline)
-        paragraphs.append(design_paragraph(effects(summary, p, baseline, metrics, same, staff),
+        doctors = same_doctors(staffing, p, baseline)
+        paragraphs.append(design_paragraph(effects(summary, p, baseline, metrics, same, staff,
+                                                   doctors),
                                            names[p], names[baseline], lists, staff))
     paragraphs.append("Each figure is a mean per working day (or per contact) with its "
                       "95 % confidence interval; differences are paired run by run under "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.labels import METRICS, metric_info
+from sim.labels import METRICS, SAME_DOCTORS_TOTALS, metric_info
 from sim.scenario.schema import Scenario
 
 
@@ -281,7 +281,10 @@ def explain(metric: str, scenario: Scenario | None = None) -> str:
     label, unit, _scale, better = metric_info(metric)
     lines = [f"{metric}: {label}" + (f" ({unit})" if unit else "")]
     if better:
-        lines.append(f"Better when {'lower' if better == 'min' else 'higher'}.")
+        lines.append(f"Better when {'lower' if better == 'min' else 'higher'}"
+                     + (" between designs with the same doctors on staff (with a doctor "
+                        "fewer or away, the minutes fall because the doctor is not there)"
+                        if metric in SAME_DOCTORS_TOTALS else "") + ".")
     found = EXPLANATIONS.get(metric)
     if found is None:
         lines.append("See the README's Metrics table for how it is counted.")

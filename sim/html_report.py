@@ -28,6 +28,7 @@ from sim.labels import (
     better_direction,
     figure_label,
     metric_info,
+    same_doctors,
     same_list,
     same_staff,
 )
@@ -632,7 +633,8 @@ def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dic
                 colour = plots._direction_colour(
                     r["diff_ci_low"], r["diff_ci_high"],
                     better_direction(metric, same_list(list_sizes, point, base),
-                                     same_staff(staffing, point, base)))
+                                     same_staff(staffing, point, base),
+                                     same_doctors(staffing, point, base)))
                 cls += {plots._GOOD: " good", plots._BAD: " bad"}.get(colour, "")
             cells.append(f'<td class="{cls}">{text}</td>')
         rows.append("<tr><td>" + cells[0] + "</td>" + "".join(cells[1:]) + "</tr>")
@@ -835,7 +837,8 @@ def _sweep_report(root: Path) -> tuple[str, str]:
 
 
 def _difference_rows(summary: pd.DataFrame, point: int, baseline: int,
-                     same_demand: bool = True, same_staff: bool = False) -> str:
+                     same_demand: bool = True, same_staff: bool = False,
+                     same_doctors: bool = True) -> str:
     """One design against the baseline, largest effects relative to their uncertainty
     first; a cell is coloured only where the CI of the difference excludes zero (and,
     between lists of different sizes, not for counts a day, nor totals a day unless the
@@ -848,7 +851,7 @@ def _difference_rows(summary: pd.DataFrame, point: int, baseline: int,
         unit, digits = metric_info(r.metric)[1], difference_digits(r)
         label = figure_label(r.metric, r.role)
         effect = Effect(r.metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high, r.base_mean,
-                        r.mean, same_demand, same_staff)
+                        r.mean, same_demand, same_staff, same_doctors)
         verdict = effect.verdict or ("clear; no better direction" if effect.clear
                                      else "no clear difference")
         if not math.isfinite(r.base_mean):
@@ -914,7 +917,8 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
             continue
         parts.append(f"<h3>{_e(name)} against {_e(names[base])}</h3>")
         parts.append(_difference_rows(summary, point, base, same_list(lists, point, base),
-                                      same_staff(staffing, point, base)))
+                                      same_staff(staffing, point, base),
+                                      same_doctors(staffing, point, base)))
     forest = [m for m in KEY_METRICS if (summary["metric"] == m).any()]
     parts.append(_try_figure(lambda: plots.paired_differences(summary, forest, baseline=base,
                                                               list_sizes=lists,

@@ -137,6 +137,12 @@ PRACTICE_TOTALS = frozenset({"staff_cost_dkk", "doctor_time_min", "overtime_min"
 SAME_STAFF_TOTALS = frozenset({"staff_cost_dkk", "overtime_min"})
 
 
+#: Totals of the doctors' day: fewer doctor minutes is better (delegation frees them) only
+#: between designs with the same doctors on staff; with a GP fewer, or away for a week,
+#: the minutes fall because the doctor is not there.
+SAME_DOCTORS_TOTALS = frozenset({"doctor_time_min"})
+
+
 def scales_with_list(metric: str, same_staff: bool = False) -> bool:
     """Whether ``metric`` grows with the list size: volume (see :data:`VOLUME_UNITS`), or a
     total of the practice's day (see :data:`PRACTICE_TOTALS`) unless the staff are the
@@ -160,18 +166,51 @@ def same_staff(staffing: Mapping[Any, str] | None, point: Any, baseline: Any) ->
             and staffing[point] == staffing[baseline])
 
 
+def same_doctors(staffing: Mapping[Any, str] | None, point: Any, baseline: Any) -> bool:
+    """Whether design ``point`` and the ``baseline`` have the same doctors: the same roles
+    with ``doctor: true`` and the same staff entries of those roles (their hours, days,
+    absences), read from each design's :meth:`sim.scenario.schema.Scenario.staffing`. Not
+    given, they are taken to be the same: a table of differences alone does not say who
+    worked, and nothing would then be said of the doctors' time at all."""
+    if staffing is None or point not in staffing or baseline not in staffing:
+        return True
+    return _doctors(staffing[point]) == _doctors(staffing[baseline])
+
+
+def _doctors(staffing: str) -> tuple[dict, dict] | str:
+    """The doctor roles and the staff entries of those roles in a staffing's text (a text
+    that is no staffing's JSON stands for itself)."""
+    import json
+
+    try:
+        data = json.loads(staffing)
+    except ValueError:
+        return staffing
+    if not isinstance(data, dict):
+        return staffing
+    roles = {name: spec for name, spec in (data.get("roles") or {}).items()
+             if isinstance(spec, dict) and spec.get("doctor")}
+    staff = {sid: person for sid, person in (data.get("staff") or {}).items()
+             if isinstance(person, dict) and person.get("role", sid) in roles
+             and person.get("count", 1)}
+    return roles, staff
+
+
 def one_list(list_sizes: Mapping[Any, int] | None) -> bool:
     """Whether every design has the same list size (no ``list_sizes``: they do), so that
     common random numbers give every one the same patients."""
     return not list_sizes or len(set(list_sizes.values())) <= 1
 
 
-def better_direction(metric: str, same_demand: bool = True,
-                     same_staff: bool = False) -> str | None:
+def better_direction(metric: str, same_demand: bool = True, same_staff: bool = False,
+                     same_doctors: bool = True) -> str | None:
     """``max``, ``min`` or None: which way ``metric`` is better when a design is set
     against a baseline; ``same_demand``: whether the two have the same list size (if not,
     a count of what arises or is done has no better direction, nor has a total of the
-    practice's day unless ``same_staff``)."""
+    practice's day unless ``same_staff``); ``same_doctors``: whether they have the same
+    doctors (if not, the doctors' total has none: :data:`SAME_DOCTORS_TOTALS`)."""
     if not same_demand and scales_with_list(metric, same_staff):
+        return None
+    if not same_doctors and metric in SAME_DOCTORS_TOTALS:
         return None
     return metric_info(metric)[3]

@@ -47,6 +47,7 @@ from sim.labels import (
     better_direction,
     metric_info as _metric_info,
     one_list,
+    same_doctors,
     same_list,
     same_staff,
 )
@@ -710,7 +711,8 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
                 ax.text(0, i, "n/a", ha="center", va="center", fontsize="small", color=_NEUTRAL)
                 continue
             colour = _direction_colour(lo, hi, better_direction(
-                metric, same_list(list_sizes, p, base), same_staff(staffing, p, base)))
+                metric, same_list(list_sizes, p, base), same_staff(staffing, p, base),
+                same_doctors(staffing, p, base)))
             if lo == lo:
                 ax.plot([lo, hi], [i, i], color=colour, lw=2.2, solid_capstyle="butt")
             ax.plot([m], [i], marker="o", color=colour, markersize=6)
@@ -818,7 +820,8 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     ref = base_point if base_point is not None else (shown[0] if shown else None)
     staffing = sweep_staffing(scenarios)
     better = better_direction(metric, all(same_list(lists, p, ref) for p in shown),
-                              all(same_staff(staffing, p, ref) for p in shown))
+                              all(same_staff(staffing, p, ref) for p in shown),
+                              all(same_doctors(staffing, p, ref) for p in shown))
     ykey = y if y is not None else "_all"
     if y is None:
         data[ykey] = ""

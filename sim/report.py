@@ -247,7 +247,7 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
 
     from sim.compare import difference_table
     from sim.conclusion import comparison_conclusion
-    from sim.labels import same_list, same_staff
+    from sim.labels import same_doctors, same_list, same_staff
 
     names = summary.drop_duplicates("point").set_index("point")["name"].to_dict()
     letters = {p: f"[{p}]" for p in names}
@@ -265,6 +265,7 @@ def sweep_summary(summary: pd.DataFrame, baseline: int, out: str,
         lines.append(f"[{point}] {name} against [{baseline}]")
         lines += difference_table(summary, point, baseline, letters, everything,
                                   same_list(list_sizes, point, baseline),
-                                  same_staff(staffing, point, baseline))
+                                  same_staff(staffing, point, baseline),
+                                  same_doctors(staffing, point, baseline))
         lines.append("")
     return "\n".join(lines).rstrip()

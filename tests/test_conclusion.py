@@ -124,8 +124,10 @@ def test_with_the_same_staff_a_longer_list_makes_totals_a_day_better_or_worse():
                                  staffing={0: "two GPs", 1: "two GPs"})[0]
     assert "with the same staff" in same
     assert "more minutes of overtime" in same.split("Worse:")[1].split(".")[0]
-    other = comparison_conclusion(table, names, 0, list_sizes=lists,
-                                  staffing={0: "two GPs", 1: "three GPs"})[0]
+    other = comparison_conclusion(table, names, 0, list_sizes=lists,  # other nurses
+                                  staffing={0: '{"staff": {"n": {"role": "nurse"}}}',
+                                            1: '{"staff": {"n": {"role": "nurse", '
+                                               '"count": 3}}}'})[0]
     assert "with the same staff" not in other
     assert "more minutes of overtime" not in other.split("Worse:")[1].split(".")[0]
     assert comparison_conclusion(table, names, 0, list_sizes=lists)[0] == other
@@ -201,3 +203,28 @@ def test_a_conclusion_tells_callers_lost_from_rings_unanswered():
     better = paragraph.split("Better:")[1]
     assert "percentage points fewer calls go unanswered (each ring counts)" in better
     assert "percentage points fewer callers never get through, after their redials" in better
+
+
+def test_fewer_doctor_minutes_are_freed_only_with_the_same_doctors():
+    """One GP fewer and more nurses: the doctors' minutes fall because a GP is not there,
+    which the conclusion called 'Better: frees 245 doctor minutes a day'. With other
+    doctors on staff the fall is said as it is, with no verdict; with the same doctors
+    (more nurses alone) it is still freed time, and better."""
+    from sim.labels import same_doctors
+
+    base = load_scenario("default")
+    designs = {0: base, 1: with_changes(base, {"staff.gp.count": 1, "staff.nurse.count": 5}),
+               2: with_changes(base, {"staff.nurse.count": 5})}
+    staffing = {i: s.staffing() for i, s in designs.items()}
+    assert not same_doctors(staffing, 1, 0) and same_doctors(staffing, 2, 0)
+    assert same_doctors(None, 1, 0)  # not known: as before staffing was known
+    table = summary()
+    table = pd.concat([table, table[table["point"] == 1].assign(point=2, name="More nurses")],
+                      ignore_index=True)
+    names = {0: "Today", 1: "More delegation", 2: "More nurses"}
+    fewer, nurses, *_ = comparison_conclusion(table, names, 0, staffing=staffing)
+    assert "doctors work 41 [35, 47] fewer minutes a day, with other doctors on staff" in fewer
+    assert "frees" not in fewer
+    assert "Better: frees 41 [35, 47] doctor minutes a day" in nurses
+    effect = Effect("doctor_time_min", -41.0, -47.0, -35.0, 800.0, 759.0, same_doctors=False)
+    assert effect.clear and effect.verdict is None
