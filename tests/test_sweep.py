@@ -419,6 +419,49 @@ def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
         row.replications == 40)
 
 
+def test_a_stopping_rules_later_rounds_never_run_a_replication_twice(tmp_path):
+    """5 runs in tasks of 2 end with a part r4-5; the next round's parts were laid on the
+    task size's steps (r4-6), so run 4 ran again and the results held its rows twice. A
+    round now starts where the parts end, and a resumed sweep lays them out the same."""
+    from sim.experiment.store import read_results
+
+    path = experiment_file(tmp_path, """\
+        name: no twice
+        base: default
+        seed: 1
+        replications: 5
+        weeks: 1
+        warmup_weeks: 0
+        replications_per_task: 2
+        design:
+          kind: list
+          points: [{name: base, set: {}}]
+        stopping:
+          half_widths: {phone_wait_mean_min: 0.001}
+          max_replications: 8
+        """)
+    out = tmp_path / "out"
+    run_sweep(load_experiment(path), out, progress=False)
+    parts = sorted(p.name for p in (out / "results").glob("part-*.parquet"))
+    assert [n.split("-r")[1] for n in parts] == ["0000000-0000002.parquet",
+                                               "0000002-0000004.parquet",
+                                               "0000004-0000005.parquet",
+                                               "0000005-0000007.parquet",
+                                               "0000007-0000008.parquet"]
+    rows = read_results(out)
+    keys = ["point", "replication", "metric", "role", "activity", "weekday"]
+    assert not rows.duplicated(keys).any() and sorted(rows.replication.unique()) == list(
+        range(8))
+    summary = (out / "summary.csv").read_bytes()
+    for lost in parts[-2:]:  # the last round's parts lost: resumed, the same layout
+        (out / "results" / lost).unlink()
+    (out / "summary.csv").unlink()
+    (out / "summary.parquet").unlink()
+    run_sweep(load_experiment(path), out, resume=True, progress=False)
+    assert sorted(p.name for p in (out / "results").glob("part-*.parquet")) == parts
+    assert (out / "summary.csv").read_bytes() == summary
+
+
 #: A stopping rule that the baseline meets at its first two runs while phone-3 needs six
 #: (seed 1; the high-delegation point meets it at two as well).
 UNEQUAL_STOPPING = """\

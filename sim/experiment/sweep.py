@@ -41,15 +41,31 @@ class Task:
 
 
 def _tasks(experiment: LoadedExperiment, target: dict[int, int], done: set[str]) -> list[Task]:
+    """The tasks that bring each point to its ``target`` runs: its finished parts in order
+    from run 0, then tasks of the task size from where they end. A later round of a
+    stopping rule so starts where the last one stopped (after parts r0-2, r2-4, r4-5 of 5
+    runs, 7 runs add r5-7), rather than on the task size's steps, where r4-6 ran run 4 a
+    second time and the results held its rows twice. The same finished parts give the same
+    tasks, so a resumed sweep lays its parts out as the sweep it finishes."""
     size = experiment.task_size
+    finished: dict[tuple[int, int], list[int]] = {}
+    for name in done:
+        span = part_span(name)
+        if span is not None:
+            finished.setdefault(span[:2], []).append(span[2])
     tasks = []
     for p in experiment.points:
-        for start in range(0, target[p.index], size):
-            stop = min(start + size, target[p.index])
-            if part_name(p.index, start, stop) not in done:
-                tasks.append(Task(p.index, start, stop,
-                                  (p.scenario, experiment.spec.seed, p.index, start, stop,
-                                   experiment.spec.weeks, experiment.spec.warmup_weeks)))
+        start, end = 0, target[p.index]
+        while start < end:
+            ends = [stop for stop in finished.get((p.index, start), []) if stop <= end]
+            if ends:  # a finished part from here: go on from its end
+                start = max(ends)
+                continue
+            stop = min(start + size, end)
+            tasks.append(Task(p.index, start, stop,
+                              (p.scenario, experiment.spec.seed, p.index, start, stop,
+                               experiment.spec.weeks, experiment.spec.warmup_weeks)))
+            start = stop
     # replication-major order: blocks finish together across points, for paired statistics
     return sorted(tasks, key=lambda t: (t.start, t.point))
 
