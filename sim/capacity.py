@@ -31,11 +31,15 @@ from typing import Sequence
 
 import pandas as pd
 
+from sim.arguments import confidence as confidence_level
+from sim.arguments import most_search_runs, whole_number
 from sim.engine import CompiledScenario
 from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.experiment.replications import iter_runs, run_calendar
 from sim.metrics import SummaryStream
+from sim.limits import DEFAULT_MAX_SEARCH_RUNS, MAX_LIST_SIZE
 from sim.progress import expect
+from sim.rng import check_seed
 from sim.scenario.schema import Scenario
 from sim.targets import STEADY_STATE, Target
 
@@ -197,17 +201,33 @@ def gp_fte(scenario: Scenario) -> float:
 
 
 class CapacitySearch:
+    """The search of :func:`find_capacity`; its options are checked before any run (see
+    there)."""
+
     def __init__(self, scenario: Scenario, targets: list[Target], seed: int = 1,
-                 replications: int = 10, max_replications: int = 40, resolution: int = 100,
-                 confidence: float = 0.95, max_list_size: int = 200_000,
-                 weeks: int | None = None, warmup_weeks: int | None = None, jobs: int = 1):
-        self.scenario, self.targets, self.seed = scenario, targets, seed
-        self.jobs = jobs  # processes for each list size's runs (results do not depend on it)
+                 replications: int = 10, max_replications: int | None = None,
+                 resolution: int = 100, confidence: float = 0.95,
+                 max_list_size: int = 200_000, weeks: int | None = None,
+                 warmup_weeks: int | None = None, jobs: int = 1):
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenario must be a Scenario (find_capacity also takes a "
+                            f"bundled name or a file), not {type(scenario).__name__}")
+        self.scenario, self.targets = scenario, _checked_targets(targets)
+        self.seed = check_seed("seed", seed)
+        # processes for each list size's runs (results do not depend on it)
+        self.jobs = whole_number("jobs", jobs, 1)
         self.calendar = run_calendar(scenario, weeks, warmup_weeks)
-        self.replications, self.max_replications = replications, max(max_replications,
-                                                                      replications)
-        self.resolution, self.confidence = max(1, resolution), confidence
-        self.max_list_size = max_list_size
+        self.replications = whole_number("replications", replications, 1)
+        self.max_replications = whole_number(
+            "max_replications", most_search_runs(self.replications, max_replications),
+            self.replications, " (replications, the runs each list size starts with; None: "
+            f"{DEFAULT_MAX_SEARCH_RUNS}, or replications if more)")
+        self.resolution = whole_number("resolution", resolution, 1, most=MAX_LIST_SIZE)
+        # a limit below the resolution started the search above the limit
+        self.max_list_size = whole_number("max_list_size", max_list_size, self.resolution,
+                                          " (from the resolution to the longest list a "
+                                          "scenario may have)", most=MAX_LIST_SIZE)
+        self.confidence = confidence_level("confidence", confidence)
         self._cache: dict[int, Evaluation] = {}
         self._model: tuple[int, CompiledScenario] | None = None  # see :meth:`_model_of`
 
@@ -390,6 +410,24 @@ class CapacitySearch:
         return CapacityResult(self.scenario.name, self.targets, capacity, upper, binding,
                               gp_fte(self.scenario), tried, dict(at.costs) if at else {},
                               self.confidence)
+
+
+def _checked_targets(targets: object) -> list[Target]:
+    """``targets`` if it is a list of at least one :class:`Target`, else a ValueError or
+    TypeError naming it: with none, every size is met and the search ran to its largest
+    list; any other object failed on its first use, after the first runs."""
+    if not isinstance(targets, (list, tuple)):
+        raise TypeError(f"targets must be a list of Target, not {type(targets).__name__} "
+                        "(find_capacity also takes texts such as 'abandonment_rate <= 0.15')")
+    if not targets:
+        raise ValueError("targets must hold at least one target: a search needs one to "
+                         "judge list sizes by (None gives find_capacity the default "
+                         f"targets), not {targets!r}")
+    wrong = next((t for t in targets if not isinstance(t, Target)), None)
+    if wrong is not None:
+        raise TypeError(f"targets must hold targets, each a Target or a text such as "
+                        f"'abandonment_rate <= 0.15', not {type(wrong).__name__} {wrong!r}")
+    return list(targets)
 
 
 #: A metric the runs did not define: no target calls it met or missed.

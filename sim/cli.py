@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 
 from sim import __version__, engine_build
+from sim.arguments import CONFIDENCE, is_confidence, most_search_runs
 from sim.limits import MAX_DESIGN_POINTS, MAX_SEED, MAX_WEEKS
 from sim.experiment.errors import SweepError, SweepInterrupted, WorkerLost
 from sim.scenario.errors import Problem, ScenarioError
@@ -39,8 +40,6 @@ EXIT_WRITE_FAILED = 1
 #: The reader of stdout closed the pipe: 128 + SIGPIPE (13), what a shell reports for
 #: `yes | head`, so a pipeline with `set -o pipefail` sees it like any other tool's.
 EXIT_BROKEN_PIPE = 141
-#: Runs a capacity search gives a list size at most, unless told or starting with more.
-DEFAULT_MAX_SEARCH_RUNS = 40
 #: 128 + SIGTERM, as a shell reports a process ended by it
 EXIT_TERMINATED = 143
 
@@ -70,9 +69,8 @@ def _open_unit_interval(text: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not 0.0 < value < 1.0:  # also refuses NaN
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1 (exclusive), "
-                                         f"such as 0.95; found {text!r}")
+    if not is_confidence(value):  # the Python API's check (find_capacity's confidence)
+        raise argparse.ArgumentTypeError(f"expected {CONFIDENCE}; found {text!r}")
     return value
 
 
@@ -439,8 +437,7 @@ def _search_runs(args: argparse.Namespace, default: int) -> int:
     """The runs each list size starts with; more than --max-replications is an error, not a
     silent change of either."""
     runs = args.replications if args.replications is not None else default
-    if args.max_replications is None:
-        args.max_replications = max(DEFAULT_MAX_SEARCH_RUNS, runs)
+    args.max_replications = most_search_runs(runs, args.max_replications)
     if args.max_replications < runs:
         where = "--replications" if args.replications is not None else "the experiment file"
         raise ScenarioError([Problem("--max-replications", (),

@@ -14,6 +14,15 @@ MAX_SEED = 2**63 - 1
 #: year of the largest case takes about 2 s, so ten years about 20 s a run.
 MAX_WEEKS = 520
 
+#: The longest list a scenario may have (``population.list_size``), and so the largest a
+#: capacity search may try: far above any practice's (the bundled ones list up to about
+#: 11,000 patients), so that only a typo's extra zeros meet it.
+MAX_LIST_SIZE = 1_000_000
+
+#: Runs a capacity search gives a list size at most, unless told or starting with more
+#: (``clinicsim capacity --max-replications`` and ``find_capacity``'s ``max_replications``).
+DEFAULT_MAX_SEARCH_RUNS = 40
+
 #: Design points an experiment may have unless the user raises the limit (--max-points).
 #: Every point is validated and held as a scenario before anything runs: about 160 kB
 #: and 3 ms each, so 10,000 points already take some 1.6 GB and half a minute, and a grid

@@ -737,3 +737,57 @@ def test_capacity_help_counts_the_default_targets(capsys):
         main(["capacity", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert f"the {len(default_targets())} targets in models/defaults/targets.yaml" in out
+
+
+@pytest.mark.parametrize("options, error, fragment", [
+    (dict(replications=0), ValueError, "^replications must be a whole number of at least 1"),
+    (dict(replications=-1), ValueError, "^replications must be a whole number"),
+    (dict(replications="2"), ValueError, r"^replications must be .*, not '2'"),
+    (dict(replications=1.5), ValueError, r"^replications must be .*, not 1.5"),
+    (dict(replications=10, max_replications=8), ValueError,
+     r"^max_replications must be a whole number of at least 10 \(replications"),
+    (dict(confidence=95), ValueError, r"^confidence must be a number between 0 and 1 "
+                                      r"\(exclusive\), such as 0.95, not 95"),
+    (dict(confidence=0), ValueError, "^confidence must be a number between 0 and 1"),
+    (dict(confidence=float("nan")), ValueError, "^confidence must be"),
+    (dict(max_list_size=10), ValueError,
+     "^max_list_size must be a whole number from 100 to 1,000,000 .*, not 10"),
+    (dict(max_list_size=-1), ValueError, "^max_list_size must be"),
+    (dict(max_list_size=10**7), ValueError, "^max_list_size must be"),
+    (dict(resolution=-5), ValueError, "^resolution must be a whole number from 1"),
+    (dict(resolution=0), ValueError, "^resolution must be"),
+    (dict(jobs=0), ValueError, "^jobs must be a whole number of at least 1"),
+    (dict(seed=-1), ValueError, "^seed must be a whole number from 0"),
+    (dict(weeks=0), ValueError, "^weeks must be a whole number"),
+    (dict(targets=[]), ValueError, "^targets must hold at least one target: a search needs"),
+    (dict(targets=[("abandonment_rate", "<=", 0.15)]), TypeError,
+     r"^targets must hold targets, each a Target or a text .*, not tuple"),
+])
+def test_find_capacity_refuses_options_it_cannot_search_with_before_any_run(
+        monkeypatch, options, error, fragment):
+    """No runs per list size made the search loop for ever, a confidence of 95 or a
+    limit below the resolution gave a wrong answer without a word, and no target searched
+    to the limit: each is an error naming the option before any run."""
+    import sim.capacity as capacity
+
+    def no_runs(*_args, **_kwargs):
+        raise AssertionError("a run started")
+
+    monkeypatch.setattr(capacity.CapacitySearch, "_runs", no_runs)
+    targets = options.pop("targets", ["abandonment_rate <= 0.15"])
+    with pytest.raises(error, match=fragment):
+        find_capacity("case08", targets, **{"weeks": 1, "warmup_weeks": 0, **options})
+
+
+def test_a_search_s_most_runs_default_as_on_the_command_line():
+    """Without max_replications a search gives a size at most 40 runs, or the runs it
+    starts with if more, as ``clinicsim capacity`` does; a maximum below the start is an
+    error, never a silent change of either."""
+    from sim.capacity import CapacitySearch
+
+    default = load_scenario("default")
+    target = [parse_target("abandonment_rate <= 0.15")]
+    assert CapacitySearch(default, target).max_replications == 40
+    assert CapacitySearch(default, target, replications=60).max_replications == 60
+    assert CapacitySearch(default, target, replications=4,
+                          max_replications=8).max_replications == 8

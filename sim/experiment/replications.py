@@ -15,13 +15,13 @@ import os
 import sys
 import time
 import warnings
-from numbers import Integral
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from sim.arguments import whole_number
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
 from sim.experiment.errors import WorkerLost
@@ -48,18 +48,11 @@ def run_calendar(scenario: Scenario, weeks: int | None = None,
     least one measured week, no negative warm-up, at most ``MAX_WEEKS`` of each)."""
     for name, value, least in (("weeks", weeks, 1), ("warmup_weeks", warmup_weeks, 0)):
         if value is not None:
-            _whole_number(name, value, least, " (or None for the scenario's own)")
+            whole_number(name, value, least, " (or None for the scenario's own)")
             if value > MAX_WEEKS:
                 raise ValueError(f"{name} must be at most {MAX_WEEKS} (ten years), not "
                                  f"{value!r}")
     return RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=warmup_weeks)
-
-
-def _whole_number(name: str, value: object, least: int, other: str = "") -> None:
-    """A ValueError naming an argument that is not a whole number of at least ``least``."""
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
-        raise ValueError(f"{name} must be a whole number of at least {least}{other}, not "
-                         f"{value!r}")
 
 
 @dataclass
@@ -702,7 +695,7 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
                         f"{type(scenario).__name__}")
     for name, value, least in (("replications", replications, 1), ("jobs", jobs, 1),
                                ("first_replication", first_replication, 0)):
-        _whole_number(name, value, least)
+        whole_number(name, value, least)
     check_seed("seed", seed)
     calendar = run_calendar(scenario, weeks, warmup_weeks)
     indices = range(first_replication, first_replication + replications)

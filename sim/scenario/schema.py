@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.limits import MAX_WEEKS, MIN_SLOT_MIN
+from sim.limits import MAX_LIST_SIZE, MAX_WEEKS, MIN_SLOT_MIN
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 #: A time written another way that still says hours and minutes: "8.00", "8,30", "8".
@@ -364,7 +364,7 @@ class Redial(Strict):
 class Population(Strict):
     #: 0 is the bundled base's placeholder for a practice's file to set; the checks refuse
     #: it in a scenario (with every other problem, which a schema error here would hide).
-    list_size: Annotated[WholeNumber, Field(ge=0, le=1_000_000)]
+    list_size: Annotated[WholeNumber, Field(ge=0, le=MAX_LIST_SIZE)]
     share_70plus: Probability
     share_morbid: Probability
     reference_share_70plus: Probability = Field(
