@@ -32,7 +32,7 @@ from typing import Sequence
 import pandas as pd
 
 from sim.arguments import confidence as confidence_level
-from sim.arguments import most_search_runs, whole_number
+from sim.arguments import most_search_runs, one_or_more, whole_number
 from sim.engine import CompiledScenario
 from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.experiment.replications import iter_runs, run_calendar
@@ -441,11 +441,12 @@ def _interval(summary: dict[str, tuple[float, float, float]], metric: str
     return summary.get(metric, _UNDEFINED)
 
 
-def find_capacity(scenario: Scenario | str, targets: Sequence[Target | str] | None = None,
+def find_capacity(scenario: Scenario | str,
+                  targets: Sequence[Target | str] | Target | str | None = None,
                   **options) -> CapacityResult:
     """The largest list size ``scenario`` (a loaded scenario, a bundled name or a file)'s
     staffing serves within ``targets`` (written as on the command line, such as
-    ``"abandonment_rate <= 0.15"``; None: the default targets of
+    ``"abandonment_rate <= 0.15"``, one or a list; None: the default targets of
     ``models/defaults/targets.yaml``). ``options``: :class:`CapacitySearch`'s (``seed``,
     ``replications``, ``max_replications``, ``resolution``, ``confidence``, ``weeks``,
     ``warmup_weeks``, ``jobs``). :func:`describe` puts the result in words, and
@@ -455,8 +456,12 @@ def find_capacity(scenario: Scenario | str, targets: Sequence[Target | str] | No
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    chosen = default_targets() if targets is None else [
-        parse_target(t, "targets") if isinstance(t, str) else t for t in targets]
+    if targets is None:
+        chosen = default_targets()
+    else:  # one target, as a text or not, is a list of one (not read letter by letter)
+        given = [targets] if isinstance(targets, Target) else one_or_more(
+            "targets", targets, "a Target or a text such as 'abandonment_rate <= 0.15'")
+        chosen = [parse_target(t, "targets") if isinstance(t, str) else t for t in given]
     return CapacitySearch(scenario, chosen, **options).run()
 
 

@@ -42,6 +42,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
+from sim.arguments import texts
 from sim.labels import ACTIVITY_LABELS, METRICS
 from sim.labels import (
     better_direction,
@@ -669,7 +670,7 @@ def _direction_colour(low: float, high: float, better: str | None) -> str:
 FOREST_TICKS = 5
 
 
-def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = None,
+def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | str | None = None,
                        baseline: Any = None, title: str | None = None,
                        list_sizes: Mapping[Any, int] | None = None,
                        staffing: Mapping[Any, str] | None = None) -> Figure:
@@ -680,14 +681,15 @@ def paired_differences(summary: pd.DataFrame, metrics: Sequence[str] | None = No
     their ``staffing`` is the same: :func:`sweep_staffing`).
 
     ``summary`` is a sweep's ``summary.parquet`` or a :func:`paired_summary` table;
-    ``metrics`` defaults to those of :data:`DIFF_METRICS` the summary has, and any named
-    must be in it."""
+    ``metrics`` (one or a list) defaults to those of :data:`DIFF_METRICS` the summary has,
+    and any named must be in it."""
     summary = _require(summary, ["point", "name", "metric", "diff_mean"],
                        "paired summary (plots.paired_summary or a sweep's summary.parquet)")
     base = _baseline_point(summary, baseline)
     if metrics is None:
         metrics = [m for m in DIFF_METRICS if (summary["metric"] == m).any()]
     else:
+        metrics = texts("metrics", metrics, "a metric's name")
         _require_metrics(summary, metrics)
     if not metrics:
         raise ValueError("none of the requested metrics is in the summary")
@@ -997,8 +999,8 @@ def _supported_scores(data: pd.DataFrame, xs: list, ys: list, x: str, ykey: str,
     return scores
 
 
-def non_dominated(df: pd.DataFrame, minimise: Sequence[str] = (),
-                  maximise: Sequence[str] = ()) -> pd.Series:
+def non_dominated(df: pd.DataFrame, minimise: Sequence[str] | str = (),
+                  maximise: Sequence[str] | str = ()) -> pd.Series:
     """True for the rows no other row dominates (Pareto-optimal design points).
 
     Row *a* dominates row *b* when *a* is at least as good in every column (lower in
@@ -1006,7 +1008,9 @@ def non_dominated(df: pd.DataFrame, minimise: Sequence[str] = (),
     missing value in any of the columns are never non-dominated (and dominate nothing);
     identical rows do not dominate each other. Returns a boolean Series on ``df.index``
     (the rule of :func:`sim.frontier.non_dominated`, with keyword-first arguments)."""
-    columns = list(minimise) + list(maximise)
+    minimise = texts("minimise", minimise, "a column's name")
+    maximise = texts("maximise", maximise, "a column's name")
+    columns = minimise + maximise
     if not columns:
         raise ValueError("name at least one column to minimise or maximise")
     missing = [c for c in columns if c not in df.columns]
@@ -1024,7 +1028,8 @@ LABEL_NEAR = 0.025
 
 def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
              y: str = "acute_same_day_rate", baseline: Any = None,
-             minimise: Sequence[str] | None = None, maximise: Sequence[str] | None = None,
+             minimise: Sequence[str] | str | None = None,
+             maximise: Sequence[str] | str | None = None,
              title: str | None = None) -> Figure:
     """Cost against access: every design point with 95 % CI crosses, the non-dominated
     ones (no other point is both cheaper and better) starred and joined, the baseline framed.
@@ -1039,7 +1044,8 @@ def tradeoff(summary: pd.DataFrame, x: str = "cost_per_contact_dkk",
         if unknown:
             raise ValueError(f"no better direction known for {unknown}: pass minimise=[...] "
                              "and/or maximise=[...]")
-    minimise, maximise = list(minimise or []), list(maximise or [])
+    minimise = texts("minimise", minimise, "a metric's name") if minimise else []
+    maximise = texts("maximise", maximise, "a metric's name") if maximise else []
     tables = {}
     for metric in (x, y):
         r = _overall(summary, metric).set_index("point")
@@ -1444,23 +1450,36 @@ def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     return fig
 
 
+def _tnaa_columns(columns: list[str], roles: list[str]) -> list[str]:
+    """The TNAA columns of ``roles``; a role the days do not have is an error listing the
+    roles they have (a misspelt one left its panel empty without a word)."""
+    have = [c.removeprefix("tnaa_days_") for c in columns]
+    unknown = [r for r in roles if r not in have]
+    if unknown:
+        raise ValueError(f"roles must name roles whose TNAA the days hold "
+                         f"({', '.join(have) or 'none'}); found "
+                         f"{', '.join(map(repr, unknown))}")
+    return [f"tnaa_days_{r}" for r in roles]
+
+
 #: A panel's legend to the right of its axes, top-aligned.
 LEGEND_BESIDE = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
                      frameon=False)
 
 
-def access_over_run(days: Any, roles: Sequence[str] | None = None,
+def access_over_run(days: Any, roles: Sequence[str] | str | None = None,
                     title: str | None = None) -> Figure:
     """The appointment book over the run: appointments booked ahead (backlog) at each
     day's close, and the third next available appointment (TNAA) at each day's opening,
     by role; the mean over runs with the 10-90 % band; the warm-up shaded.
 
-    ``days`` is ``results.days`` (one row per run and day) or the results object."""
+    ``days`` is ``results.days`` (one row per run and day) or the results object;
+    ``roles`` (one or a list) the roles whose TNAA is drawn, by default every one."""
     table, found = _unpack(days, "days")
     table = _require(table, ["replication", "day", "measured", "backlog_planned"], "days")
     tnaa_cols = [c for c in table.columns if c.startswith("tnaa_days_")]
     if roles is not None:
-        tnaa_cols = [f"tnaa_days_{r}" for r in roles if f"tnaa_days_{r}" in table]
+        tnaa_cols = _tnaa_columns(tnaa_cols, texts("roles", roles, "a role's name"))
     runs = int(table["replication"].nunique())
     fig = Figure(figsize=(12, 6.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)

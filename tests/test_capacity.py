@@ -779,6 +779,22 @@ def test_find_capacity_refuses_options_it_cannot_search_with_before_any_run(
         find_capacity("case08", targets, **{"weeks": 1, "warmup_weeks": 0, **options})
 
 
+def test_one_target_is_a_list_of_one(monkeypatch):
+    """A single text was read letter by letter ("found 'a'"): one target, as a text or a
+    Target, searches as a list of one does."""
+    import sim.capacity as capacity
+
+    seen = []
+    monkeypatch.setattr(capacity.CapacitySearch, "run", lambda self: seen.append(self.targets))
+    text = "abandonment_rate <= 0.15"
+    for one in (text, [text], parse_target(text), (text,)):
+        find_capacity("default", one)
+    assert seen == [[parse_target(text)]] * 4
+    with pytest.raises(TypeError, match=r"^targets must be a Target or a text .*, or a list "
+                                        r"of them, not int"):
+        find_capacity("default", 42)
+
+
 def test_a_search_s_most_runs_default_as_on_the_command_line():
     """Without max_replications a search gives a size at most 40 runs, or the runs it
     starts with if more, as ``clinicsim capacity`` does; a maximum below the start is an

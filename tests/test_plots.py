@@ -130,6 +130,29 @@ def test_the_appointment_books_legends_keep_off_the_data(run):
         assert legend.get_window_extent(renderer).x1 <= fig.bbox.width + 1
 
 
+def test_one_name_is_a_list_of_one_and_a_role_the_days_lack_is_named(run):
+    """A single text where a list is expected was read letter by letter ("no metric
+    'a'"), and a role the days do not have left the TNAA panel empty without a word."""
+    def tnaa_lines(fig: Figure) -> list[str]:
+        return [line.get_label() for line in fig.axes[1].get_lines()]
+
+    assert tnaa_lines(plots.access_over_run(run, roles="gp")) == \
+        tnaa_lines(plots.access_over_run(run, roles=["gp"])) == [
+            plots._role_label("gp", run.scenario)]
+    with pytest.raises(ValueError, match=r"^roles must name roles whose TNAA the days hold "
+                                         r"\(gp, hca, nurse\); found 'gq'"):
+        plots.access_over_run(run, roles=["gq"])
+    with pytest.raises(TypeError, match="^roles must be a role's name, or a list of them"):
+        plots.access_over_run(run, roles=7)
+    table = plots.paired_summary({"a": run, "b": run})
+    one = plots.paired_differences(table, metrics="abandonment_rate")
+    assert [ax.get_title() for ax in one.axes if ax.get_visible()] == \
+        [plots._metric_info("abandonment_rate")[0]]
+    frame = pd.DataFrame({"cost": [1.0, 2.0, 3.0], "access": [0.5, 0.9, 0.4]})
+    assert plots.non_dominated(frame, minimise="cost", maximise="access").tolist() == \
+        plots.non_dominated(frame, minimise=["cost"], maximise=["access"]).tolist()
+
+
 def _titles(fig: Figure) -> list:
     """Every title drawn in ``fig``: each axes' three, and the figure's own."""
     texts = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]
