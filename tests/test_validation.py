@@ -582,3 +582,17 @@ def test_run_says_an_absence_outside_the_weeks_it_is_given(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (f"warning: {path}: staff.gp.absent[0]: found week 2, after the run's last "
             "(week 1): the absence never happens") in done.stderr, done.stderr
+
+
+def test_with_changes_takes_numpy_s_texts_as_plain_ones():
+    """A value or a name taken from a numpy array or a pandas table is numpy's own text
+    type, a subclass of str: it failed with "can't intern numpy.str_"."""
+    import numpy as np
+    from sim import with_changes
+
+    today = load_scenario("default")
+    high = with_changes(today, {"delegation.degree": np.str_("high"),
+                                np.str_("staff.nurse.count"): 4}, name=np.str_("More"))
+    assert high == with_changes(today, {"delegation.degree": "high", "staff.nurse.count": 4},
+                                name="More")
+    assert type(high.delegation.degree) is str and type(high.name) is str

@@ -434,9 +434,10 @@ def _interned(data: Any) -> Any:
     name read in another (a demand mix's entry, possibly from another file) are two string
     objects, and a look-up then compares their characters; interned, they are one object,
     which a look-up recognises at once. Equal strings stay equal, so nothing else changes:
-    about 0.7 % of a run's instructions."""
+    about 0.7 % of a run's instructions. A text of a subclass of ``str`` (numpy's, from a
+    notebook's array or table) is made a plain one first: ``sys.intern`` takes no other."""
     if isinstance(data, str):
-        return sys.intern(data)
+        return sys.intern(data if type(data) is str else str.__str__(data))
     if type(data) is dict:
         return {_interned(key): _interned(value) for key, value in data.items()}
     if type(data) is list:
