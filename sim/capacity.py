@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
@@ -204,14 +205,14 @@ class CapacitySearch:
     """The search of :func:`find_capacity`; its options are checked before any run (see
     there)."""
 
-    def __init__(self, scenario: Scenario, targets: list[Target], seed: int = 1,
+    def __init__(self, scenario: Scenario | str | Path, targets: list[Target], seed: int = 1,
                  replications: int = 10, max_replications: int | None = None,
                  resolution: int = 100, confidence: float = 0.95,
                  max_list_size: int = 200_000, weeks: int | None = None,
                  warmup_weeks: int | None = None, jobs: int = 1):
-        if not isinstance(scenario, Scenario):
-            raise TypeError(f"scenario must be a Scenario (find_capacity also takes a "
-                            f"bundled name or a file), not {type(scenario).__name__}")
+        from sim.scenario.loading import as_scenario
+
+        scenario = as_scenario(scenario)
         self.scenario, self.targets = scenario, _checked_targets(targets)
         self.seed = check_seed("seed", seed)
         # processes for each list size's runs (results do not depend on it)
@@ -441,7 +442,7 @@ def _interval(summary: dict[str, tuple[float, float, float]], metric: str
     return summary.get(metric, _UNDEFINED)
 
 
-def find_capacity(scenario: Scenario | str,
+def find_capacity(scenario: Scenario | str | Path,
                   targets: Sequence[Target | str] | Target | str | None = None,
                   **options) -> CapacityResult:
     """The largest list size ``scenario`` (a loaded scenario, a bundled name or a file)'s
@@ -451,11 +452,10 @@ def find_capacity(scenario: Scenario | str,
     ``replications``, ``max_replications``, ``resolution``, ``confidence``, ``weeks``,
     ``warmup_weeks``, ``jobs``). :func:`describe` puts the result in words, and
     :func:`sim.plots.capacity_search` in a picture."""
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import as_scenario
     from sim.targets import default_targets, parse_target
 
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+    scenario = as_scenario(scenario)
     if targets is None:
         chosen = default_targets()
     else:  # one target, as a text or not, is a list of one (not read letter by letter)

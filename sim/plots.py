@@ -1402,9 +1402,13 @@ def _roster_kind(kind: str, scenario) -> str:
 def week_roster(scenario, weeks: int = 1, title: str | None = None) -> Figure:
     """Who works which day: one row per person, one column per working day of the first
     ``weeks`` weeks, each cell showing their hours (blank: not in), with the day's blocks
-    coloured by kind (:data:`ROSTER_KINDS`); the legend names the kinds drawn."""
+    coloured by kind (:data:`ROSTER_KINDS`); the legend names the kinds drawn.
+    ``scenario``: a loaded scenario, a bundled name or a file (a results object's is its
+    ``.scenario``)."""
     from sim.engine import CompiledScenario, RunCalendar
+    from sim.scenario.loading import as_scenario
 
+    scenario = as_scenario(scenario)
     model = CompiledScenario(scenario)
     calendar = RunCalendar(scenario.calendar, weeks=weeks, warmup_weeks=0)
     days = calendar.days()

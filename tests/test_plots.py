@@ -153,6 +153,18 @@ def test_one_name_is_a_list_of_one_and_a_role_the_days_lack_is_named(run):
         plots.non_dominated(frame, minimise=["cost"], maximise=["access"]).tolist()
 
 
+def test_the_roster_takes_a_scenario_s_name_and_says_what_it_takes(run):
+    """week_roster("default") failed on a missing attribute, as did results in place of
+    their scenario: a name or a file is loaded, anything else is named."""
+    by_name = plots.week_roster("default")
+    loaded = plots.week_roster(load_scenario("default"))
+    assert [t.get_text() for t in by_name.axes[0].get_yticklabels()] == \
+        [t.get_text() for t in loaded.axes[0].get_yticklabels()]
+    with pytest.raises(TypeError, match=r"^scenario must be a Scenario, a bundled name or a "
+                                        r"file, not ReplicationResults \(its \.scenario"):
+        plots.week_roster(run)
+
+
 def _titles(fig: Figure) -> list:
     """Every title drawn in ``fig``: each axes' three, and the figure's own."""
     texts = [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]

@@ -123,6 +123,32 @@ def test_the_python_api_refuses_impossible_runs_with_a_plain_message():
         run_replications(42)
 
 
+def test_every_public_function_takes_a_scenario_as_run_replications_does(tmp_path):
+    """A bundled name or a file is loaded wherever a scenario is taken (with_changes,
+    scenario_warnings and simulate_day failed on a missing attribute); anything else is a
+    TypeError naming the argument and what it takes."""
+    from sim import find_capacity, scenario_warnings, simulate_day, with_changes
+
+    default = load_scenario("default")
+    file = tmp_path / "mine.yaml"
+    file.write_text("extends: default\nname: Mine\n")
+    for given in ("default", file, str(file)):
+        assert with_changes(given, {"staff.nurse.count": 4}).staff["nurse"].count == 4
+        assert scenario_warnings(given) == scenario_warnings(default)
+    assert repr(simulate_day("default", seed=1).contacts) == \
+        repr(simulate_day(default, seed=1).contacts)  # repr: a record's NaN equals itself
+    results = run_replications(default, 1, weeks=1, warmup_weeks=0)
+    for call in (lambda: with_changes(results, {}), lambda: scenario_warnings(results),
+                 lambda: simulate_day(results, seed=1), lambda: run_replications(results),
+                 lambda: find_capacity(results)):
+        with pytest.raises(TypeError, match=r"^scenario must be a Scenario, a bundled name "
+                                            r"or a file, not ReplicationResults \(its "
+                                            r"\.scenario is one"):
+            call()
+    with pytest.raises(TypeError, match="^scenario must be .*, not dict$"):
+        with_changes({"name": "x"}, {})
+
+
 def test_a_bundled_name_runs_and_the_results_read_in_a_line():
     results = run_replications("case08", 2, weeks=1, warmup_weeks=0)
     assert repr(results) == ("<ReplicationResults 'Case 08: Midtjysk delepraksis': 2 runs of "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from sim.engine.calendar import Day, RunCalendar
@@ -37,15 +38,20 @@ def compiled(scenario: Scenario | CompiledScenario) -> CompiledScenario:
     return scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
 
 
-def simulate_day(scenario: Scenario | CompiledScenario, seed: int, replication: int = 0,
-                 event_log: bool = False) -> DayRecords:
+def simulate_day(scenario: Scenario | CompiledScenario | str | Path, seed: int,
+                 replication: int = 0, event_log: bool = False) -> DayRecords:
     """Simulate one day on its own: a run of a single working day (the calendar's first
     weekday) with no warm-up, so it starts with an empty book. Whatever the day leaves
-    booked or waiting gets its after-run outcome in ``records.after_run``.
+    booked or waiting gets its after-run outcome in ``records.after_run``. ``scenario``:
+    a loaded scenario (or a compiled one), a bundled name or a file.
 
     The random streams depend on (seed, replication) only, so the same pair gives the
     same day, and two scenarios with the same pair face the same patients.
     """
+    if not isinstance(scenario, CompiledScenario):
+        from sim.scenario.loading import as_scenario  # (only here: YAML is not the run's)
+
+        scenario = as_scenario(scenario)
     model = compiled(scenario)
     calendar = RunCalendar(model.scenario.calendar, days=1, warmup_days=0)
     with collector_paused():

@@ -687,12 +687,9 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
     numbering elsewhere, to add runs to earlier ones. ``event_log`` keeps every contact,
     booking, event and stretch of staff time (for Gantt charts and the phone queue)."""
     import pandas as pd
-    if isinstance(scenario, (str, Path)):
-        from sim.scenario import load_scenario
-        scenario = load_scenario(scenario)
-    elif not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario, a bundled name or a file, not "
-                        f"{type(scenario).__name__}")
+    from sim.scenario.loading import as_scenario
+
+    scenario = as_scenario(scenario)
     for name, value, least in (("replications", replications, 1), ("jobs", jobs, 1),
                                ("first_replication", first_replication, 0)):
         whole_number(name, value, least)

@@ -14,6 +14,7 @@ _EXPORTS = {
     "with_changes": "sim.scenario.changes",
     "Problem": "sim.scenario.errors",
     "ScenarioError": "sim.scenario.errors",
+    "as_scenario": "sim.scenario.loading",
     "bundled_names": "sim.scenario.loading",
     "load_raw": "sim.scenario.loading",
     "load_scenario": "sim.scenario.loading",

@@ -7,10 +7,11 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from sim.scenario.errors import Problem, ScenarioError, show
-from sim.scenario.loading import scenario_from_dict
+from sim.scenario.loading import as_scenario, scenario_from_dict
 from sim.scenario.schema import Scenario
 
 #: One step of a path: a field name, then any list indices (``blocks[0]``).
@@ -88,13 +89,14 @@ def unknown_entries(base: Mapping[str, Any], paths: Iterable[str]
 
 
 
-def with_changes(scenario: Scenario, changes: Mapping[str, Any],
+def with_changes(scenario: Scenario | str | Path, changes: Mapping[str, Any],
                  name: str | None = None) -> Scenario:
-    """A copy of ``scenario`` with each field path in ``changes`` set to its value, as an
-    experiment's factors set them (``{"staff.nurse.count": 4, "delegation.degree":
-    "high"}``), validated like a scenario file: a path or value that is wrong raises
-    :class:`ScenarioError` naming it. ``name`` renames the copy (its runs are then told
-    apart in comparisons)."""
+    """A copy of ``scenario`` (a loaded scenario, a bundled name or a file) with each
+    field path in ``changes`` set to its value, as an experiment's factors set them
+    (``{"staff.nurse.count": 4, "delegation.degree": "high"}``), validated like a
+    scenario file: a path or value that is wrong raises :class:`ScenarioError` naming it.
+    ``name`` renames the copy (its runs are then told apart in comparisons)."""
+    scenario = as_scenario(scenario)
     if not isinstance(changes, Mapping) or not all(isinstance(p, str) for p in changes):
         # a list of pairs, or a key that is not a path, failed inside as "no attribute
         # 'split'"

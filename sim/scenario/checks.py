@@ -13,6 +13,7 @@ prints them as warnings.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from sim.practice_text import and_list
@@ -773,13 +774,17 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 CONSULTING_WORK = ("booked", "walk_in", "squeeze_in")
 
 
-def scenario_warnings(s: Scenario, *, weeks: int | None = None,
+def scenario_warnings(s: Scenario | str | Path, *, weeks: int | None = None,
                       warmup_weeks: int | None = None) -> list[Problem]:
     """Signs that a valid scenario describes a day that cannot work as meant: acute slots
     no same-day need can use, bookable slots outside opening hours, no one able to consult. The
     model runs such a day faithfully, so these are warnings, not errors; each names the
-    field (the caller adds the file). ``weeks`` and ``warmup_weeks`` are the run's, where
-    they are not the scenario's calendar's (``--weeks``): absences outside them are said."""
+    field (the caller adds the file). ``s``: a loaded scenario, a bundled name or a file;
+    ``weeks`` and ``warmup_weeks`` are the run's, where they are not the scenario's
+    calendar's (``--weeks``): absences outside them are said."""
+    from sim.scenario.loading import as_scenario  # (loading imports this module)
+
+    s = as_scenario(s)
     if check_scenario(s):
         return []  # an invalid scenario gets its errors, not guesses built on them
     return [*_warn_acute_slots(s), *_warn_slots_outside_hours(s), *_warn_no_consulting(s),

@@ -452,6 +452,21 @@ def scenario_file(reference: str | Path) -> Path:
     return path if path.exists() else resolve_reference(text, None)
 
 
+def as_scenario(scenario: object, argument: str = "scenario") -> Scenario:
+    """``scenario`` as a :class:`Scenario`: a loaded one as it is, a bundled name or a
+    file loaded (:func:`load_scenario`), so that every public function takes what
+    ``run_replications`` takes; anything else is a TypeError naming ``argument`` (it
+    failed deep inside, on a missing attribute)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario)
+    inside = getattr(scenario, "scenario", None)
+    hint = " (its .scenario is one)" if isinstance(inside, Scenario) else ""
+    raise TypeError(f"{argument} must be a Scenario, a bundled name or a file, not "
+                    f"{type(scenario).__name__}{hint}")
+
+
 def load_scenario(reference: str | Path) -> Scenario:
     """Load a scenario by path or bundled name (``default``, ``case08``, ...)."""
     path = scenario_file(reference)
