@@ -49,6 +49,10 @@ _EXPORTS = {
     "whole_week": "sim.metrics",
 }
 __all__ = sorted(_EXPORTS)
+#: Modules for notebooks and scripts (the README's): ``sim.plots`` works after ``import
+#: sim``, importing the module (and matplotlib) only then.
+SUBMODULES = ("calibration", "capacity", "experiment", "html_report", "plots")
 
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, SUBMODULES,
+                                    defined=("__version__", "engine_build"))

@@ -149,6 +149,24 @@ def test_every_public_function_takes_a_scenario_as_run_replications_does(tmp_pat
         with_changes({"name": "x"}, {})
 
 
+def test_the_public_modules_are_reached_from_the_package_on_first_use():
+    """``import sim; sim.plots`` raised AttributeError though ``from sim import plots``
+    worked, and dir(sim) left out plots, __version__ and engine_build. A fresh interpreter:
+    the modules are reached as attributes, listed, and imported only on first use
+    (importing sim must not import matplotlib: every command would start slower)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim; listed = dir(sim); before = 'matplotlib' in sys.modules; "
+            "print(before, sim.plots.__name__, sim.html_report.__name__, "
+            "callable(sim.capacity.find_capacity), sorted(set(sim.__all__) - set(listed)), "
+            "[n for n in ('plots', 'html_report', '__version__', 'engine_build') "
+            "if n not in listed])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.strip().split(maxsplit=4)
+    assert out == ["False", "sim.plots", "sim.html_report", "True", "[] []"]
+
+
 def test_a_bundled_name_runs_and_the_results_read_in_a_line():
     results = run_replications("case08", 2, weeks=1, warmup_weeks=0)
     assert repr(results) == ("<ReplicationResults 'Case 08: Midtjysk delepraksis': 2 runs of "
