@@ -175,6 +175,16 @@ def test_a_bundled_name_runs_and_the_results_read_in_a_line():
         results.summary(level=95)
 
 
+def test_results_compare_as_objects_not_table_by_table():
+    """``results == other`` raised pandas' "truth value of a DataFrame is ambiguous":
+    results are equal only to themselves, and may key a mapping."""
+    one = run_replications("default", 2, weeks=1, warmup_weeks=0)
+    again = run_replications("default", 2, weeks=1, warmup_weeks=0)
+    assert one == one and one != again and again not in [one]
+    assert {one: "today", again: "again"}[again] == "again"
+    assert one.metrics.equals(again.metrics)  # the same runs: their tables tell
+
+
 def test_summarise_and_overall_name_the_table_they_take():
     from sim import summarise
 

@@ -501,10 +501,12 @@ def _run_chunk(model: CompiledScenario, seed: int, replications: list[int],
         return [run_one(model, seed, r, calendar, event_log, keep_days) for r in replications]
 
 
-@dataclass
+@dataclass(eq=False)
 class ReplicationResults:
     """Tidy results of R runs (replications) of one scenario, from
-    :func:`run_replications` or :meth:`load`.
+    :func:`run_replications` or :meth:`load`. Two results objects are equal only if they
+    are one object (compared field by field, their tables made ``==`` ambiguous); compare
+    their tables (``metrics.equals``) to tell whether two sets of runs agree.
 
     ``metrics`` holds one row per run and figure (replication, metric, role, activity,
     weekday, value, weight: the README's "Metrics"); :meth:`summary` pools them into a
