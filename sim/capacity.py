@@ -103,6 +103,18 @@ class CapacityResult:
     at_capacity: dict[str, float]
     confidence: float
 
+    def __repr__(self) -> str:
+        """One line, not every list size tried (a notebook shows this when a cell ends
+        with a search; :meth:`table` has them all)."""
+        capacity = f"{self.capacity:,}" if self.settled else f"at least {self.capacity:,}"
+        missed = f", a target missed from {self.upper:,}" if self.upper is not None else ""
+        binding = ("no binding target" if self.binding is None
+                   else f"binding {self.binding}" if self.settled
+                   else f"closest to binding {self.binding}")
+        tried = len(self.evaluations)
+        return (f"<CapacityResult {self.scenario!r}: capacity {capacity}{missed}; {binding}; "
+                f"{tried} list size{'s' if tried != 1 else ''} tried>")
+
     @property
     def patients_per_gp_fte(self) -> float:
         return self.capacity / self.gp_fte if self.gp_fte > 0 else math.nan

@@ -795,6 +795,26 @@ def test_one_target_is_a_list_of_one(monkeypatch):
         find_capacity("default", 42)
 
 
+def test_a_search_reads_in_a_line():
+    """A notebook cell ending with a search showed every list size tried: its line says
+    the capacity, where a target is missed, the binding target and how many sizes were
+    tried (the table has the rest)."""
+    from sim.capacity import CapacityResult
+
+    target = parse_target("abandonment_rate <= 0.15")
+    text = str(target)
+    sizes = [_evaluation(n, 10, {text: status})
+             for n, status in ((3000, "met"), (3100, "met"), (3200, "violated"))]
+    settled = CapacityResult("Case 08", [target], 3100, 3200, text, 3.0, sizes, {}, 0.95)
+    assert repr(settled) == ("<CapacityResult 'Case 08': capacity 3,100, a target missed "
+                             "from 3,200; binding abandonment_rate <= 0.15; 3 list sizes "
+                             "tried>")
+    sizes[-1] = _evaluation(3200, 40, {text: "unclear"})
+    lower = CapacityResult("Case 08", [target], 3100, None, text, 3.0, sizes, {}, 0.95)
+    assert repr(lower) == ("<CapacityResult 'Case 08': capacity at least 3,100; closest to "
+                           "binding abandonment_rate <= 0.15; 3 list sizes tried>")
+
+
 def test_a_search_s_most_runs_default_as_on_the_command_line():
     """Without max_replications a search gives a size at most 40 runs, or the runs it
     starts with if more, as ``clinicsim capacity`` does; a maximum below the start is an

@@ -185,6 +185,28 @@ def test_results_compare_as_objects_not_table_by_table():
     assert one.metrics.equals(again.metrics)  # the same runs: their tables tell
 
 
+def test_a_scenario_and_a_day_read_in_a_line():
+    """A notebook cell ending with a scenario showed 19,000 characters, one ending with a
+    day 72,000: each reads in a line now, while the scenario's fields and JSON are as
+    they were."""
+    import json
+
+    from sim import simulate_day
+    from sim.scenario import Scenario
+
+    default = load_scenario("default")
+    assert repr(default) == ("<Scenario 'Default medium practice': 6,000 patients; staff "
+                             "2 secretary, 3 gp, 3 nurse, 1 hca>")
+    dumped = default.model_dump_json()
+    assert "<Scenario" not in dumped and json.loads(dumped)["name"] == default.name
+    assert Scenario.model_validate_json(dumped) == default
+    assert default.model_dump()["population"]["list_size"] == 6000
+    day = simulate_day(default, seed=1)
+    assert repr(day) == ("<DayRecords day 0 (mon, week 1): 283 contacts arisen, 197 reached "
+                         "an outcome, 131 calls, 9 staff; backlog 78>")
+    assert repr(simulate_day("case08", seed=1, event_log=True)).endswith("; event log>")
+
+
 def test_summarise_and_overall_name_the_table_they_take():
     from sim import summarise
 

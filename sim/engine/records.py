@@ -71,6 +71,16 @@ class DayRecords:
             self.events = []
             self.timeline = []
 
+    def __repr__(self) -> str:
+        """One line, not every record (a notebook shows this when a cell ends with
+        ``simulate_day``'s day; the records are its lists)."""
+        day = self.day
+        return (f"<DayRecords day {day.index} ({day.name}, week {day.week + 1}"
+                f"{'' if day.measured else ', warm-up'}): {self.arisen} contacts arisen, "
+                f"{len(self.contacts)} reached an outcome, {self.offered} calls, "
+                f"{len(self.staff)} staff; backlog {self.backlog}"
+                f"{'; event log' if self.event_log else ''}>")
+
     def call(self, cid: object, t_arrive: float, t_answer: float, role: str, t_end: float) -> None:
         if self.detail:
             self.calls.append((cid, t_arrive, t_answer, role, t_end))

@@ -754,6 +754,16 @@ class Scenario(Strict):
     duties: dict[Name, Duty] = Field(default_factory=dict)
     meetings: dict[Name, Meeting] = Field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line, not every field (a notebook shows this when a cell ends with a
+        scenario; :meth:`model_dump` gives them all): its name, list and staff by role."""
+        heads: dict[str, int] = {}
+        for group in self.staff.values():
+            heads[group.role] = heads.get(group.role, 0) + group.count
+        staff = ", ".join(f"{n} {role}" for role, n in heads.items() if n) or "none"
+        return (f"<Scenario {self.name!r}: {self.population.list_size:,} patients; "
+                f"staff {staff}>")
+
     def staffing(self) -> str:
         """Who works here, when, and at what wage (:data:`STAFFING_SECTIONS`), as one text
         that is equal exactly when the staffing is: between two designs with the same
