@@ -5,7 +5,7 @@ compact records -> :mod:`sim.metrics` tables -> summaries, plots and reports.
 
 The public API for notebooks and scripts::
 
-    from sim import load_scenario, overall, run_replications
+    from sim import load_scenario, overall, run_replications, with_changes
     scenario = load_scenario("default")
     results = run_replications(scenario, replications=10, weeks=8, seed=1)
     overall(results.summary())   # the practice as a whole: no role, activity or weekday

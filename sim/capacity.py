@@ -93,6 +93,11 @@ class Evaluation:
 
 @dataclass
 class CapacityResult:
+    """What a capacity search found (:func:`find_capacity`): the capacity, the smallest
+    list size with a target confidently missed (``upper``), the binding target, full-time
+    GPs, every list size tried (``evaluations``; :meth:`table`) and the staff cost at the
+    capacity. :func:`describe` says it in words."""
+
     scenario: str
     targets: list[Target]
     capacity: int
@@ -461,9 +466,12 @@ def find_capacity(scenario: Scenario | str | Path,
     staffing serves within ``targets`` (written as on the command line, such as
     ``"abandonment_rate <= 0.15"``, one or a list; None: the default targets of
     ``models/defaults/targets.yaml``). ``options``: :class:`CapacitySearch`'s (``seed``,
-    ``replications``, ``max_replications``, ``resolution``, ``confidence``, ``weeks``,
-    ``warmup_weeks``, ``jobs``). :func:`describe` puts the result in words, and
-    :func:`sim.plots.capacity_search` in a picture."""
+    ``replications``, ``max_replications``, ``resolution``, ``confidence``,
+    ``max_list_size``, ``weeks``, ``warmup_weeks``, ``jobs``): ``clinicsim capacity``'s
+    options, and ``max_list_size``, the longest list tried (200,000 unless told); each is
+    checked before any run. :func:`sim.capacity.describe` puts the result
+    in words, as the command prints it, and :func:`sim.plots.capacity_search` in a
+    picture."""
     from sim.scenario.loading import as_scenario
     from sim.targets import default_targets, parse_target
 
@@ -531,6 +539,10 @@ def _against(result: CapacityResult, row: dict) -> str:
 
 
 def describe(result: CapacityResult) -> str:
+    """``result`` in words, as ``clinicsim capacity`` prints it: the targets, the capacity
+    (or why there is none, or a lower bound and which target stayed unclear), the binding
+    target, patients per full-time GP, the staff cost at capacity, and every list size
+    tried."""
     level = f"{100 * result.confidence:g} %"  # 95 %, 99.99 % (not rounded to 100 %)
     lines = [f"Capacity of {result.scenario}",
              f"Targets, each met when its whole {level} confidence interval is on the good "

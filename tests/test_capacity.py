@@ -815,6 +815,23 @@ def test_a_search_reads_in_a_line():
                            "binding abandonment_rate <= 0.15; 3 list sizes tried>")
 
 
+def test_find_capacity_documents_every_option_and_what_it_points_to():
+    """find_capacity's docstring named :func:`describe`, which had none, and left out
+    max_list_size: it names every option of the search, and what it points to says what
+    it does."""
+    import inspect
+
+    from sim import capacity
+
+    doc = inspect.getdoc(capacity.find_capacity)
+    options = [name for name in inspect.signature(capacity.CapacitySearch).parameters
+               if name not in ("scenario", "targets")]
+    assert [o for o in options if f"``{o}``" not in doc] == []
+    assert ":func:`sim.capacity.describe`" in doc
+    for documented in (capacity.describe, capacity.CapacityResult):
+        assert not inspect.getdoc(documented).startswith(documented.__name__ + "(")
+
+
 def test_a_search_s_most_runs_default_as_on_the_command_line():
     """Without max_replications a search gives a size at most 40 runs, or the runs it
     starts with if more, as ``clinicsim capacity`` does; a maximum below the start is an

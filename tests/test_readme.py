@@ -160,6 +160,27 @@ def test_python_block_runs(index, monkeypatch, tmp_path):
     """Each ```python block of the README runs as written (short runs: the calls'
     replications and weeks are cut, and a capacity search's list sizes, as the command
     lines' are)."""
+    _short_runs(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_blocks()[index], f"README python block {index}", "exec"), {})
+
+
+def test_the_package_s_own_example_runs(monkeypatch, tmp_path):
+    """The example in ``help(sim)`` runs as written, with short runs as the README's (it
+    used with_changes without importing it)."""
+    import textwrap
+
+    import sim
+
+    example = textwrap.dedent(re.search(r"::\n\n(.*?)\n\n", sim.__doc__, re.S).group(1))
+    assert "with_changes(" in example
+    _short_runs(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "sim's example", "exec"), {})
+
+
+def _short_runs(monkeypatch) -> None:
+    """``sim.run_replications`` and ``sim.find_capacity`` cut to short runs."""
     from sim.experiment import replications
 
     real = replications.run_replications
@@ -177,5 +198,3 @@ def test_python_block_runs(index, monkeypatch, tmp_path):
 
     monkeypatch.setattr(sim, "run_replications", short, raising=False)
     monkeypatch.setattr(sim, "find_capacity", short_search, raising=False)
-    monkeypatch.chdir(tmp_path)
-    exec(compile(python_blocks()[index], f"README python block {index}", "exec"), {})

@@ -578,6 +578,10 @@ class ReplicationResults:
 
     @classmethod
     def load(cls, directory: str | Path) -> "ReplicationResults":
+        """The results :meth:`save` (or ``clinicsim run --save``) wrote to ``directory``,
+        with the scenario they ran and what they rest on (``provenance``). A table that
+        ``run.json`` lists but that is gone is a ValueError: a report would otherwise
+        leave out what it shows without a word."""
         import pandas as pd
         root = Path(directory)
         run = json.loads((root / "run.json").read_text(encoding="utf-8"))

@@ -52,6 +52,8 @@ class ScenarioError(Exception):
         super().__init__(self.report())
 
     def report(self) -> str:
+        """Every problem on a line of its own, under a count (what the command line prints
+        and the exception says)."""
         n = len(self.problems)
         head = f"invalid input: {n} problem{'s' if n != 1 else ''}"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
