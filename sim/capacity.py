@@ -38,7 +38,7 @@ from sim.engine import CompiledScenario
 from sim.estimators import MIN_RUNS_FOR_INTERVALS
 from sim.experiment.replications import iter_runs, run_calendar
 from sim.metrics import SummaryStream
-from sim.limits import DEFAULT_MAX_SEARCH_RUNS, MAX_LIST_SIZE
+from sim.limits import DEFAULT_MAX_LIST_SIZE, DEFAULT_MAX_SEARCH_RUNS, MAX_LIST_SIZE
 from sim.progress import expect
 from sim.rng import check_seed
 from sim.scenario.schema import Scenario
@@ -225,7 +225,7 @@ class CapacitySearch:
     def __init__(self, scenario: Scenario | str | Path, targets: list[Target], seed: int = 1,
                  replications: int = 10, max_replications: int | None = None,
                  resolution: int = 100, confidence: float = 0.95,
-                 max_list_size: int = 200_000, weeks: int | None = None,
+                 max_list_size: int = DEFAULT_MAX_LIST_SIZE, weeks: int | None = None,
                  warmup_weeks: int | None = None, jobs: int = 1):
         from sim.scenario.loading import as_scenario
 
@@ -241,10 +241,13 @@ class CapacitySearch:
             self.replications, " (replications, the runs each list size starts with; None: "
             f"{DEFAULT_MAX_SEARCH_RUNS}, or replications if more)")
         self.resolution = whole_number("resolution", resolution, 1, most=MAX_LIST_SIZE)
-        # a limit below the resolution started the search above the limit
-        self.max_list_size = whole_number("max_list_size", max_list_size, self.resolution,
-                                          " (from the resolution to the longest list a "
-                                          "scenario may have)", most=MAX_LIST_SIZE)
+        self.max_list_size = whole_number("max_list_size", max_list_size, 1,
+                                          " (the longest list a scenario may have)",
+                                          most=MAX_LIST_SIZE)
+        if self.max_list_size < self.resolution:  # the search started above the limit
+            raise ValueError(f"max_list_size ({self.max_list_size:,}) must be at least "
+                             f"resolution ({self.resolution:,}): a search to the nearest "
+                             f"{self.resolution:,} patients tries no shorter list")
         self.confidence = confidence_level("confidence", confidence)
         self._cache: dict[int, Evaluation] = {}
         self._model: tuple[int, CompiledScenario] | None = None  # see :meth:`_model_of`
@@ -468,10 +471,10 @@ def find_capacity(scenario: Scenario | str | Path,
     ``models/defaults/targets.yaml``). ``options``: :class:`CapacitySearch`'s (``seed``,
     ``replications``, ``max_replications``, ``resolution``, ``confidence``,
     ``max_list_size``, ``weeks``, ``warmup_weeks``, ``jobs``): ``clinicsim capacity``'s
-    options, and ``max_list_size``, the longest list tried (200,000 unless told); each is
-    checked before any run. :func:`sim.capacity.describe` puts the result
-    in words, as the command prints it, and :func:`sim.plots.capacity_search` in a
-    picture."""
+    options, and ``max_list_size``, the longest list tried (200,000 unless told, as on
+    the command line); each is checked before any run. :func:`sim.capacity.describe`
+    puts the result in words, as the command prints it, and
+    :func:`sim.plots.capacity_search` in a picture."""
     from sim.scenario.loading import as_scenario
     from sim.targets import default_targets, parse_target
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sim import __version__, engine_build
 from sim.arguments import CONFIDENCE, is_confidence, most_search_runs
-from sim.limits import MAX_DESIGN_POINTS, MAX_SEED, MAX_WEEKS
+from sim.limits import DEFAULT_MAX_LIST_SIZE, MAX_DESIGN_POINTS, MAX_SEED, MAX_WEEKS
 from sim.experiment.errors import SweepError, SweepInterrupted, WorkerLost
 from sim.scenario.errors import Problem, ScenarioError
 
@@ -783,7 +783,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="runs per list size at most, when the CI straddles a target "
                             "(default: 40, or the runs to start with if more)")
         _add_weeks(p)
-        p.add_argument("--resolution", type=_positive_int, default=100,
+        p.add_argument("--resolution", type=_whole_number(
+                           1, DEFAULT_MAX_LIST_SIZE, f"1 to {DEFAULT_MAX_LIST_SIZE:,} "
+                           "patients (the longest list a search tries)"), default=100,
                        help="stop when the capacity is known to this many patients")
         _add_progress(p)
 

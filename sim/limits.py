@@ -19,6 +19,11 @@ MAX_WEEKS = 520
 #: 11,000 patients), so that only a typo's extra zeros meet it.
 MAX_LIST_SIZE = 1_000_000
 
+#: The longest list a capacity search tries unless told (``find_capacity``'s
+#: ``max_list_size``; the command line's searches have no option for it), and so the
+#: coarsest resolution they take.
+DEFAULT_MAX_LIST_SIZE = 200_000
+
 #: Runs a capacity search gives a list size at most, unless told or starting with more
 #: (``clinicsim capacity --max-replications`` and ``find_capacity``'s ``max_replications``).
 DEFAULT_MAX_SEARCH_RUNS = 40

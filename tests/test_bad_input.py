@@ -81,6 +81,8 @@ def test_corpus_is_not_empty():
     (["sweep", "experiments/delegation_degree.yaml", "-o", "/tmp/x", "--backend", "spark"],
      "invalid choice"),
     (["capacity", "default", "--confidence", "1.5"], "between 0 and 1 (exclusive)"),
+    # coarser than the longest list a search tries: the search would start beyond it
+    (["capacity", "default", "--resolution", "300000"], "1 to 200,000 patients"),
     (["capacity", "default", "-t", "nonsense"], "METRIC >= VALUE"),
     # a target outside the metric's range always holds or never does: the search would
     # report its largest or smallest list as the capacity
