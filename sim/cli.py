@@ -454,7 +454,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
     targets = [parse_target(t) for t in args.target] if args.target else default_targets()
     runs = _search_runs(args, 10)
-    scenario = load_scenario(args.scenario)
+    scenario = _load_and_warn(args.scenario, args.weeks, args.warmup_weeks)
     picture = _picture_path(args.plot, "--plot") if args.plot else None
     jobs = _workers(args.jobs, args.max_replications)
     with progress_bar(None, "capacity search", enabled=wanted(args.progress) and not args.json):

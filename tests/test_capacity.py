@@ -846,3 +846,15 @@ def test_a_search_s_most_runs_default_as_on_the_command_line():
     assert CapacitySearch(default, target, replications=60).max_replications == 60
     assert CapacitySearch(default, target, replications=4,
                           max_replications=8).max_replications == 8
+
+
+def test_capacity_warns_of_a_scenario_as_run_does(tmp_path, capsys):
+    """capacity loaded its scenario without its warnings: an absence after the run's last
+    week went unsaid, as run and compare now say it (the weeks the search runs)."""
+    practice = tmp_path / "practice.yaml"
+    practice.write_text("extends: default\nstaff: {gp: {absent: [{week: 40}]}}\n")
+    # a picture of a kind it cannot write stops the command before any run
+    assert main(["capacity", str(practice), "--weeks", "2", "--warmup-weeks", "1",
+                 "--plot", str(tmp_path / "search.webp")]) == 2
+    err = capsys.readouterr().err
+    assert "warning:" in err and "found week 40, after the run's last (week 3)" in err
