@@ -65,12 +65,15 @@ __all__ = [
 
 # --- vocabulary ----------------------------------------------------------------------------
 
+#: Each activity's colour; those the roster's block kinds share (consulting and planned
+#: slots, phone, supervision, admin, home visits) are the roster's (:data:`ROSTER_KINDS`), so
+#: one report's figures colour the same work alike.
 ACTIVITY_COLOURS: dict[str, str] = {
     "consulting": "#2f6db5",
     "phone": "#f28e2b",
-    "supervising": "#7b3fa0",
+    "supervising": "#332288",
     "being_supervised": "#e377c2",
-    "inbox_admin": "#59a14f",
+    "inbox_admin": "#009e73",
     "home_visits": "#9c6b4e",
     "break": "#c9c2a8",
     "idle": "#ececec",

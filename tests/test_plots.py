@@ -582,3 +582,14 @@ def test_sweep_staffing_reads_the_staffing_factors_only():
                               "delegation.degree": ["low", "high", "high"]})
     staffing = plots.sweep_staffing(scenarios)
     assert staffing[0] == staffing[1] != staffing[2]
+
+
+def test_the_roster_and_the_time_charts_colour_the_same_work_alike():
+    """A report shows the roster beside the staff's time by activity: supervision and
+    admin were indigo and bluish green in one, purple and green in the other."""
+    from sim import plots
+
+    alike = {"consulting": "planned", "phone": "phone", "supervising": "supervision",
+             "inbox_admin": "admin", "home_visits": "home_visits"}
+    for activity, kind in alike.items():
+        assert plots.ACTIVITY_COLOURS[activity] == plots.ROSTER_KINDS[kind][0], activity
