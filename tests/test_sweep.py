@@ -419,7 +419,7 @@ def test_sequential_stopping_adds_replications_until_the_ci_is_tight(tmp_path):
         row.replications == 40)
 
 
-def test_a_stopping_rules_later_rounds_never_run_a_replication_twice(tmp_path):
+def test_a_stopping_rules_later_rounds_never_run_a_replication_twice(tmp_path, capsys):
     """5 runs in tasks of 2 end with a part r4-5; the next round's parts were laid on the
     task size's steps (r4-6), so run 4 ran again and the results held its rows twice. A
     round now starts where the parts end, and a resumed sweep lays them out the same."""
@@ -453,11 +453,16 @@ def test_a_stopping_rules_later_rounds_never_run_a_replication_twice(tmp_path):
     assert not rows.duplicated(keys).any() and sorted(rows.replication.unique()) == list(
         range(8))
     summary = (out / "summary.csv").read_bytes()
-    for lost in parts[-2:]:  # the last round's parts lost: resumed, the same layout
-        (out / "results" / lost).unlink()
+    # the last part lost: resumed, the same layout, and the parts off the task size's
+    # steps (r5-7) kept as the sweep's own, not deleted as damaged and run again
+    (out / "results" / parts[-1]).unlink()
     (out / "summary.csv").unlink()
     (out / "summary.parquet").unlink()
+    kept = (out / "results" / parts[-2]).stat().st_mtime_ns
+    capsys.readouterr()
     run_sweep(load_experiment(path), out, resume=True, progress=False)
+    assert "damaged" not in capsys.readouterr().err
+    assert (out / "results" / parts[-2]).stat().st_mtime_ns == kept
     assert sorted(p.name for p in (out / "results").glob("part-*.parquet")) == parts
     assert (out / "summary.csv").read_bytes() == summary
 
@@ -618,3 +623,28 @@ def test_automatic_task_size_follows_the_work(tmp_path):
     assert small_practice.task_size > 2 * big_practice.task_size >= 2
     few = load_experiment(experiment_file(tmp_path, body.format(reps=8, size=6000)))
     assert few.task_size == 2  # at least four tasks per point
+
+
+def test_a_stopping_sweep_of_an_earlier_layout_is_not_resumed(tmp_path, monkeypatch):
+    """A stopping rule's rounds are laid out otherwise since the baseline gets every run
+    and a round starts where the last ended: a sweep begun the earlier way, resumed, would
+    pair fewer runs than its points have. Its fingerprint differs, so it is refused; a sweep
+    without a stopping rule, laid out as before, still resumes."""
+    body = """\
+        name: layout
+        base: default
+        seed: 1
+        replications: 2
+        weeks: 1
+        warmup_weeks: 0
+        design:
+          kind: list
+          points: [{name: base, set: {}}]
+        """
+    stopping = experiment_file(tmp_path, body + "stopping: {half_widths: {phone_wait_mean_min: "
+                                                "5}, max_replications: 2}\n", "stop.yaml")
+    plain = experiment_file(tmp_path, body, "plain.yaml")
+    now = {p: load_experiment(p).fingerprint() for p in (stopping, plain)}
+    monkeypatch.setattr(design, "STOPPING_LAYOUT", design.STOPPING_LAYOUT - 1)
+    assert load_experiment(stopping).fingerprint() != now[stopping]
+    assert load_experiment(plain).fingerprint() == now[plain]

@@ -97,6 +97,9 @@ class DesignPoint:
 #: dispatching a task (tens of ms with loky or Dask) stays small. A run of weeks is one
 #: task's minimum.
 CONTACTS_PER_TASK = 40_000
+#: How a stopping rule lays out its rounds' parts, in a sweep's fingerprint: 2 since each
+#: round starts where the last one's parts end and the baseline gets every point's runs.
+STOPPING_LAYOUT = 2
 #: ... but at most 1/this of a design point's runs a task (rounded up), so a small sweep
 #: still spreads over the workers: 4 tasks a point where the runs divide evenly, 3 of 2, 2
 #: and 1 runs for 5 (the layout of a sweep's parts, so kept as it is).
@@ -149,6 +152,9 @@ class LoadedExperiment:
         blob = json.dumps({
             "version": __version__,
             "replications_per_task": self.task_size,
+            # a stopping rule's rounds: each starts where the last one's parts end, and the
+            # baseline is given every run any point is (so an earlier sweep is not resumed)
+            **({"stopping_layout": STOPPING_LAYOUT} if self.spec.stopping else {}),
             "experiment": self.spec.model_dump(mode="json", exclude={"description"}),
             "points": [(p.name, p.scenario.model_dump(mode="json")) for p in self.points],
         }, sort_keys=True, default=str)

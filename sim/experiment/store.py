@@ -86,7 +86,10 @@ def part_problem(path: Path, experiment: LoadedExperiment) -> str | None:
     if not match:
         return OUTSIDE
     point, start, stop = (int(g) for g in match.groups())
-    if point >= len(experiment.points) or start % size or not start < stop <= start + size:
+    # a part starts on the task size's steps, or, in a stopping rule's later rounds, where
+    # the parts before it end (sim.experiment.sweep._tasks): any start, at most a task long
+    aligned = start % size == 0 or experiment.spec.stopping is not None
+    if point >= len(experiment.points) or not aligned or not start < stop <= start + size:
         return OUTSIDE
     try:
         table = pq.read_table(path)
