@@ -167,9 +167,10 @@ def same_staff(staffing: Mapping[Any, str] | None, point: Any, baseline: Any) ->
 
 
 def same_doctors(staffing: Mapping[Any, str] | None, point: Any, baseline: Any) -> bool:
-    """Whether design ``point`` and the ``baseline`` have the same doctors: the same roles
-    with ``doctor: true`` and the same staff entries of those roles (their hours, days,
-    absences), read from each design's :meth:`sim.scenario.schema.Scenario.staffing`. Not
+    """Whether design ``point`` and the ``baseline`` have the same doctors present: the
+    same people of the roles with ``doctor: true``, in on the same days and hours, read from
+    each design's :meth:`sim.scenario.schema.Scenario.staffing`. How their day is planned
+    (blocks, slot lengths) or paid is no matter: fewer doctor minutes there are freed. Not
     given, they are taken to be the same: a table of differences alone does not say who
     worked, and nothing would then be said of the doctors' time at all."""
     if staffing is None or point not in staffing or baseline not in staffing:
@@ -177,9 +178,22 @@ def same_doctors(staffing: Mapping[Any, str] | None, point: Any, baseline: Any) 
     return _doctors(staffing[point]) == _doctors(staffing[baseline])
 
 
-def _doctors(staffing: str) -> tuple[dict, dict] | str:
-    """The doctor roles and the staff entries of those roles in a staffing's text (a text
-    that is no staffing's JSON stands for itself)."""
+#: What of a staff entry says when its people are in (the rest plans their day).
+_PRESENCE = ("role", "count", "start", "end", "days", "rotation", "absent")
+
+
+def _hours(plans: Any) -> Any:
+    """A weekday plan's hours alone (``on``: weekday -> start, end, blocks)."""
+    if not isinstance(plans, dict):
+        return plans
+    return {day: {k: v for k, v in plan.items() if k in ("start", "end")}
+            if isinstance(plan, dict) else plan for day, plan in plans.items()}
+
+
+def _doctors(staffing: str) -> Any:
+    """The doctors present in a staffing's text: each staff entry of a doctor role by its
+    presence (count, hours, days, rotation, absences, each weekday's and period's hours);
+    a text that is no staffing's JSON stands for itself."""
     import json
 
     try:
@@ -188,12 +202,19 @@ def _doctors(staffing: str) -> tuple[dict, dict] | str:
         return staffing
     if not isinstance(data, dict):
         return staffing
-    roles = {name: spec for name, spec in (data.get("roles") or {}).items()
+    roles = {name for name, spec in (data.get("roles") or {}).items()
              if isinstance(spec, dict) and spec.get("doctor")}
-    staff = {sid: person for sid, person in (data.get("staff") or {}).items()
-             if isinstance(person, dict) and person.get("role", sid) in roles
-             and person.get("count", 1)}
-    return roles, staff
+    present = {}
+    for sid, person in (data.get("staff") or {}).items():
+        if not isinstance(person, dict) or person.get("role") not in roles \
+                or not person.get("count", 1):
+            continue
+        present[sid] = {**{k: person.get(k) for k in _PRESENCE},
+                        "on": _hours(person.get("on")),
+                        "periods": [{**period, "on": _hours(period.get("on"))}
+                                    if isinstance(period, dict) else period
+                                    for period in person.get("periods") or []]}
+    return present
 
 
 def one_list(list_sizes: Mapping[Any, int] | None) -> bool:

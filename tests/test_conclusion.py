@@ -218,6 +218,16 @@ def test_fewer_doctor_minutes_are_freed_only_with_the_same_doctors():
     staffing = {i: s.staffing() for i, s in designs.items()}
     assert not same_doctors(staffing, 1, 0) and same_doctors(staffing, 2, 0)
     assert same_doctors(None, 1, 0)  # not known: as before staffing was known
+    # the same doctors, their day planned or paid otherwise: freed time still
+    for change in ({"roles.gp.slot_min": 20}, {"roles.gp.cost_per_hour": 900},
+                   {"staff.gp.blocks": [{"kind": "planned", "start": "08:00",
+                                         "end": "16:00"}]}):
+        other = {0: staffing[0], 1: with_changes(base, change).staffing()}
+        assert same_doctors(other, 1, 0), change
+    for change in ({"staff.gp.count": 3}, {"staff.gp.absent": [{"week": 5}]},
+                   {"staff.gp.days": ["mon", "tue", "wed", "thu"]}):
+        other = {0: staffing[0], 1: with_changes(base, change).staffing()}
+        assert not same_doctors(other, 1, 0), change
     table = summary()
     table = pd.concat([table, table[table["point"] == 1].assign(point=2, name="More nurses")],
                       ignore_index=True)
