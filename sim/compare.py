@@ -423,9 +423,8 @@ def comparison_text(comparison: Comparison, summary: pd.DataFrame, weeks: int | 
                      + ("  [baseline]" if i == comparison.baseline else ""))
     for note in (few_runs_note(comparison.replications, f"-r {MIN_RUNS_FOR_INTERVALS}",
                                one_run=", so no difference is called clear"),
-                 short_warmup_note(warmup_weeks, [r.scenario.calendar.warmup_weeks
-                                                  for r in comparison.results],
-                                   "--warmup-weeks {}")):
+                 short_warmup_note([(r.warmup_weeks, r.scenario.calendar.warmup_weeks)
+                                    for r in comparison.results], "--warmup-weeks {}")):
         if note:
             lines.append(note)
     lines += ["", "What the figures say"]

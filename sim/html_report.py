@@ -443,9 +443,8 @@ def short_warmup_html(results: Sequence) -> str:
     (:func:`sim.report.short_warmup_note`), for saved runs: '' where it is not."""
     from sim.report import short_warmup_note
 
-    note = short_warmup_note(min(r.warmup_weeks for r in results),
-                             [r.scenario.calendar.warmup_weeks for r in results],
-                             "{} weeks of warm-up")
+    note = short_warmup_note([(r.warmup_weeks, r.scenario.calendar.warmup_weeks)
+                              for r in results], "{} weeks of warm-up")
     return f"<p class='note'>{_e(note)}</p>" if note else ""
 
 
@@ -930,7 +929,7 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
         own = (results.provenance or {}).get("description")
         tag = " (baseline)" if point == base else ""
         parts.append(f"<h3>{_e(name)}{tag}</h3>")
-        parts.append(warnings_html(results.scenario))
+        parts.append(warnings_html(results.scenario, results.weeks, results.warmup_weeks))
         parts.append(describe_scenario(results.scenario, own))
     parts.append("<h2 id='weeks'>The weeks</h2>")
     for name, results in zip(comparison.names, comparison.results):

@@ -83,15 +83,16 @@ def few_runs_note(runs: int, more: str, per: str = "", one_run: str = "") -> str
     return ""
 
 
-def short_warmup_note(warmup_weeks: int | None, scenario_warmups: Iterable[int],
-                      more: str) -> str:
+def short_warmup_note(warmups: Iterable[tuple[int | None, int]], more: str) -> str:
     """The note under figures measured after fewer warm-up weeks than their scenario sets
     ('' where they are not): a run starts with an empty book, so a short warm-up measures
-    a book still filling, and its trend reads the filling as growth. ``more`` says how to
-    ask for the scenario's own warm-up, given its weeks (``--warmup-weeks {}``)."""
-    own = max(scenario_warmups, default=0)
-    if warmup_weeks is None or warmup_weeks >= own:
+    a book still filling, and its trend reads the filling as growth. ``warmups``: each
+    design's (weeks of warm-up run, weeks its scenario sets); ``more`` says how to ask for
+    the scenario's own warm-up, given its weeks (``--warmup-weeks {}``)."""
+    short = [(ran, own) for ran, own in warmups if ran is not None and ran < own]
+    if not short:
         return ""
+    warmup_weeks, own = min(ran for ran, _ in short), max(own for _, own in short)
     return (f"Note: {warmup_weeks} week{'s' if warmup_weeks != 1 else ''} of warm-up, fewer "
             f"than the {own} the scenario sets: the appointment book may still be filling "
             "as the measured weeks begin, and a book that seems to grow may only be filling; "
@@ -111,7 +112,7 @@ def text_summary(summary: pd.DataFrame, title: str, seed: int, replications: int
     lines = [title, f"{runs}, seed {seed}. Per working day, or per contact where it says so; "
              "95 % confidence intervals across runs."]
     for note in (few_runs_note(replications, f"-r {MIN_RUNS_FOR_INTERVALS}"),
-                 short_warmup_note(warmup_weeks, [scenario_warmup_weeks],
+                 short_warmup_note([(warmup_weeks, scenario_warmup_weeks)],
                                    "--warmup-weeks {}")):
         if note:
             lines.append(note)

@@ -295,3 +295,18 @@ def test_the_practice_says_whether_its_consultations_fit_their_slots():
     assert "in the gp role&#x27;s 10-minute acute slots" in default
     assert "Every consultation fits its slot on average" in describe_scenario(
         load_scenario("case08"))
+
+
+def test_a_comparison_report_warns_of_absences_in_the_weeks_it_ran(tmp_path):
+    """The comparison page checked a design's absences against its file's calendar (4
+    weeks of warm-up), not the weeks it ran: a nurse away in week 2 of a run with no
+    warm-up was said to be 'within the warm-up ... never measured'."""
+    from sim.cli import main
+
+    design = tmp_path / "away.yaml"
+    design.write_text("extends: default\nstaff: {nurse: {absent: [{week: 2}]}}\n")
+    saved, page = tmp_path / "cmp", tmp_path / "cmp.html"
+    assert main(["compare", "default", str(design), "-r", "1", "--weeks", "2",
+                 "--warmup-weeks", "0", "--save", str(saved)]) == 0
+    assert main(["report", str(saved), "-o", str(page)]) == 0
+    assert "within the warm-up" not in page.read_text(encoding="utf-8")

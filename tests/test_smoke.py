@@ -63,9 +63,11 @@ def test_a_warm_up_shorter_than_the_scenarios_is_noted(tmp_path):
             "to grow may only be filling; use --warmup-weeks 4.")
     assert text_summary(empty, "t", 1, 10, 2, 1, 4).splitlines()[2] == note
     assert note not in text_summary(empty, "t", 1, 10, 2, 4, 4)
-    assert short_warmup_note(0, [0, 2], "{} weeks").startswith("Note: 0 weeks of warm-up, "
-                                                                "fewer than the 2")
-    assert short_warmup_note(4, [4, 2], "{}") == ""
+    assert short_warmup_note([(0, 0), (0, 2)], "{} weeks").startswith(
+        "Note: 0 weeks of warm-up, fewer than the 2")
+    assert short_warmup_note([(4, 4), (4, 2)], "{}") == ""
+    # designs that each ran the warm-up their own file sets: nothing short
+    assert short_warmup_note([(1, 1), (2, 2)], "{}") == ""
     saved = tmp_path / "saved"
     assert main(["run", "-r", "1", "--weeks", "1", "--warmup-weeks", "0", "--save",
                  str(saved)]) == 0
