@@ -161,8 +161,6 @@ BAD_FILES = {
         meetings:
           monthly: {days: [wed], start: "12:00", end: "13:00", every_weeks: 4, weeks: [5]}
         """, ["meetings.monthly.weeks[0]", "a week of the 4-week cycle", "5"]),
-    "list of no patients": ("extends: default\npopulation: {list_size: 0}\n",
-                            ["population.list_size", "found 0", "greater than or equal to 1"]),
     "absence given as a date": ("extends: default\nstaff: {gp: {absent: [2025-07-01]}}\n",
                                 ["staff.gp.absent[0]", "found 2025-07-01;", "not a date",
                                  "{week: 5} or {week: 5, days: [mon, tue]}"]),
@@ -596,3 +594,19 @@ def test_with_changes_takes_numpy_s_texts_as_plain_ones():
     assert high == with_changes(today, {"delegation.degree": "high", "staff.nurse.count": 4},
                                 name="More")
     assert type(high.delegation.degree) is str and type(high.name) is str
+
+
+def test_a_list_of_no_patients_is_warned_of_and_searched(tmp_path):
+    """list_size 0 (the bundled base's placeholder) runs a practice no contact reaches:
+    a warning, not an error, since a capacity search of a staffing-only file sets the list
+    itself."""
+    from sim.capacity import CapacitySearch
+    from sim.targets import parse_target
+
+    found = warnings_of(tmp_path, "extends: default\npopulation: {list_size: 0}\n")
+    assert any("population.list_size: found 0; expected the practice's listed patients" in w
+               for w in found), found
+    search = CapacitySearch(load_scenario(write(tmp_path, "extends: default\n"
+                                                "population: {list_size: 0}\n", "zero.yaml")),
+                            [parse_target("abandonment_rate <= 0.15")])
+    assert search.scenario.population.list_size == 0

@@ -90,10 +90,6 @@ def _check_clinic(s: Scenario) -> Iterator[Problem]:
                            "a closing time after the opening time", _span(opens, closes))
     if s.population.teams:
         yield from _sums_to_one(("population", "teams"), s.population.teams)
-    if s.population.list_size == 0:  # the bundled base's placeholder, for a file to set
-        yield _problem(("population", "list_size"), "greater than or equal to 1 (demand is "
-                       "per listed patient: a list of none brings no contacts to simulate)",
-                       "0")
     yield from _check_rates(s)
 
 
@@ -791,7 +787,7 @@ def scenario_warnings(s: Scenario | str | Path, *, weeks: int | None = None,
             *_warn_no_one_for_same_day(s), *_warn_no_one_to_answer(s),
             *_warn_phone_without_calls(s), *_warn_absent_attendees(s),
             *_warn_takes_no_work(s), *_warn_planned_slots(s), *_warn_weekday_demand(s),
-            *_warn_no_days(s), *_warn_unused_slot_length(s),
+            *_warn_no_days(s), *_warn_unused_slot_length(s), *_warn_empty_list(s),
             *_warn_absences(s, weeks, warmup_weeks)]
 
 
@@ -1132,6 +1128,16 @@ def _warn_weekday_demand(s: Scenario) -> Iterator[Problem]:
                        f"1/{per_year:g} of the demand streams' yearly rates "
                        f"(per_patient_year), so 52 weeks of {n} working days bring "
                        f"{days / per_year:.2f} times the yearly rates")
+
+
+def _warn_empty_list(s: Scenario) -> Iterator[Problem]:
+    """A list of no patients (the bundled base's placeholder, for a file to set): valid,
+    since a capacity search sets the list itself, but a run of it simulates a practice
+    no contact reaches."""
+    if s.population.list_size == 0:
+        yield _problem(("population", "list_size"), "the practice's listed patients (demand "
+                       "is per listed patient: run and compare simulate a practice no "
+                       "contact reaches; capacity searches list sizes itself)", "0")
 
 
 def _warn_no_days(s: Scenario) -> Iterator[Problem]:
