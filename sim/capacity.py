@@ -188,13 +188,17 @@ class CapacityResult:
                              for r in e.rows])
 
 
-def gp_fte(scenario: Scenario) -> float:
+def gp_fte(scenario: Scenario | str | Path) -> float:
     """GPs present (doctors not in training) on an average working day, as full days of the
     clinic's usual opening hours (a weekday with longer hours does not change the yardstick):
     their hours over the week, a rotating person counted for the share of weeks they are in
     (absences, being one-off, are not counted), a duty's own hours for their turns; over
     the 52 weeks of the year where a staff entry keeps other hours in some of them (a
-    periods' doctor counts for the share of the year they are in)."""
+    periods' doctor counts for the share of the year they are in). ``scenario``: a loaded
+    one, a bundled name or a file."""
+    from sim.scenario.loading import as_scenario
+
+    scenario = as_scenario(scenario)
     model = CompiledScenario(scenario)
     day = scenario.clinic.close - scenario.clinic.open
     weeks = range(1, 53) if model.period_people else (1,)  # all weeks alike without periods

@@ -9,6 +9,7 @@ one place, for the terminal and the report alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sim.labels import METRICS, SAME_DOCTORS_TOTALS, metric_info
 from sim.scenario.schema import Scenario
@@ -276,8 +277,13 @@ def patience_sentences(scenario: Scenario) -> list[str]:
     return out
 
 
-def explain(metric: str, scenario: Scenario | None = None) -> str:
-    """How ``metric`` is computed, what moves it, and (with a scenario) its assumptions."""
+def explain(metric: str, scenario: Scenario | str | Path | None = None) -> str:
+    """How ``metric`` is computed, what moves it, and (with a scenario: a loaded one, a
+    bundled name or a file) its assumptions."""
+    if scenario is not None:
+        from sim.scenario.loading import as_scenario
+
+        scenario = as_scenario(scenario)
     label, unit, _scale, better = metric_info(metric)
     lines = [f"{metric}: {label}" + (f" ({unit})" if unit else "")]
     if better:

@@ -65,6 +65,16 @@ __all__ = [
 
 # --- vocabulary ----------------------------------------------------------------------------
 
+
+def _given_scenario(given: Any, found: Any) -> Any:
+    """The scenario a figure is drawn for: the one given (a loaded scenario, a bundled
+    name or a file), else the results object's own (None for a bare table)."""
+    if given is None:
+        return found
+    from sim.scenario.loading import as_scenario
+
+    return as_scenario(given)
+
 #: Each activity's colour; those the roster's block kinds share (consulting and planned
 #: slots, phone, supervision, admin, home visits) are the roster's (:data:`ROSTER_KINDS`), so
 #: one report's figures colour the same work alike.
@@ -199,7 +209,7 @@ def staff_gantt(timeline: Any, replication: int | None = None, staff: pd.DataFra
     table, found_scenario = _unpack(timeline, "timeline")
     if staff is None and not isinstance(timeline, pd.DataFrame):
         staff = getattr(timeline, "day_staff", None)
-    scenario = scenario if scenario is not None else found_scenario
+    scenario = _given_scenario(scenario, found_scenario)
     table = _require(table, ["replication", "staff_id", "activity", "start", "end"], "timeline")
     replication, one_day = _select(table, "replication", replication, "replication {}")
     if "day" in one_day:
@@ -353,7 +363,7 @@ def phone_queue(events: Any, replication: int | None = None, scenario=None,
     call the mean and 90th-percentile wait of answered calls, calls per day and the share
     who hung up."""
     ev, found = _unpack(events, "events")
-    scenario = scenario if scenario is not None else found
+    scenario = _given_scenario(scenario, found)
     calls = phone_calls(ev)
     queue = phone_queue_length(ev)
     day = _day_keys(ev)
@@ -467,7 +477,7 @@ def time_use(metrics: Any, scenario=None, per_person: bool = False,
     hours per person instead of all people in the role.
     """
     table, found = _unpack(metrics, "metrics")
-    scenario = scenario if scenario is not None else found
+    scenario = _given_scenario(scenario, found)
     table = _require(table, ["replication", "metric", "role", "activity", "value"], "metrics")
     tu = time_use_table(table)
     heads: dict[str, int] = {}
@@ -1349,8 +1359,13 @@ ROSTER_MOST_WEEKS = 4
 
 def roster_weeks(scenario, most: int = ROSTER_MOST_WEEKS) -> int:
     """Weeks after which the roster repeats (the least common multiple of its rotations',
-    duties' and meetings' cycles), at most ``most``: what a roster figure should show."""
+    duties' and meetings' cycles), at most ``most``: what a roster figure should show.
+    ``scenario``: a loaded scenario, a bundled name or a file."""
     import math
+
+    from sim.scenario.loading import as_scenario
+
+    scenario = as_scenario(scenario)
 
     cycles = [s.rotation.every_weeks for s in scenario.staff.values() if s.rotation]
     cycles += [len(d.rota) for d in scenario.duties.values()]

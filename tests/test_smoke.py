@@ -238,3 +238,25 @@ def test_summarise_and_overall_name_the_table_they_take():
         summarise(results.summary())
     with pytest.raises(ValueError, match="overall's table, a summary .* lacks the columns"):
         overall(results.summary().drop(columns=["role"]))
+
+
+def test_every_function_taking_a_scenario_takes_a_name(tmp_path):
+    """The README says every function that takes a scenario also takes a bundled name or
+    a file; the time charts, the phone picture, the roster's weeks, explain and gp_fte
+    failed on a missing attribute of a text."""
+    from sim import plots
+    from sim.capacity import gp_fte
+    from sim.explain import explain
+
+    results = run_replications("default", 1, weeks=1, warmup_weeks=0, event_log=True)
+    loaded = load_scenario("default")
+    assert plots.roster_weeks("case08") == plots.roster_weeks(load_scenario("case08"))
+    assert gp_fte("default") == gp_fte(loaded)
+    assert explain("tnaa_days", "default") == explain("tnaa_days", loaded)
+    for draw in (lambda s: plots.time_use(results.metrics, scenario=s),
+                 lambda s: plots.phone_queue(results.events, scenario=s),
+                 lambda s: plots.staff_gantt(results.timeline, staff=results.day_staff,
+                                             scenario=s)):
+        assert draw("default") is not None
+    with pytest.raises(TypeError, match="scenario must be a Scenario, a bundled name or a file"):
+        plots.time_use(results.metrics, scenario=results)
