@@ -296,13 +296,20 @@ def _phone_words(scenario, always: bool = False) -> str:
     return load_sentence(peak) + advice + " " + week_sentence(week_of(model, peak), peak)
 
 
-def _refuse_twins(references: list[str], scenarios: list) -> None:
-    """Refuse a design given twice (the same file, or files describing the same practice
-    but for their names): under common random numbers its every difference is exactly
-    zero, which the comparison would word as 'no clear difference'."""
+def _refuse_twins(references: list[str], scenarios: list,
+                  weeks: int | None = None, warmup_weeks: int | None = None) -> None:
+    """Refuse a design given twice (the same file, or files that run the same practice:
+    alike but for their names, their facts the day does not depend on (``practice``) and
+    the calendar's weeks ``--weeks`` or ``--warmup-weeks`` set for all): under common
+    random numbers its every difference is exactly zero, which the comparison would word
+    as 'no clear difference'."""
+    set_for_all = {name for name, given in (("weeks", weeks), ("warmup_weeks", warmup_weeks))
+                   if given is not None}
     seen: dict[str, int] = {}
     for i, scenario in enumerate(scenarios):
-        practice = scenario.model_dump_json(exclude={"name", "description"})
+        practice = scenario.model_dump_json(exclude={
+            "name": True, "description": True, "practice": True,
+            **({"calendar": set_for_all} if set_for_all else {})})
         if practice in seen:
             first = seen[practice]
             raise ScenarioError([Problem(
@@ -329,7 +336,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             problems += err.problems
     if problems:
         raise ScenarioError(problems)
-    _refuse_twins(args.scenarios, scenarios)
+    _refuse_twins(args.scenarios, scenarios, args.weeks, args.warmup_weeks)
     if args.save:
         _check_save(Path(args.save), "--save", "comparison.json", args.force)
     jobs = _workers(args.jobs, args.replications)

@@ -573,7 +573,12 @@ def test_compare_refuses_a_design_twice_and_lists_every_bad_file(tmp_path, capsy
 
     twin = tmp_path / "twin.yaml"
     twin.write_text("extends: default\nname: Our practice, copied\n")
-    for pair in (["default", "default"], ["default", str(twin)]):
+    # alike but for a fact the day does not depend on, and the weeks --weeks sets for all
+    runs_alike = tmp_path / "runs_alike.yaml"
+    runs_alike.write_text("extends: default\npractice: {region: Zealand}\n"
+                          "calendar: {weeks: 3}\n")
+    for pair in (["default", "default"], ["default", str(twin)],
+                 ["default", str(runs_alike)]):
         assert main(["compare", *pair, "-r", "1", "--weeks", "1"]) == 2
         assert "describes the same practice as 'default'" in capsys.readouterr().err
     bad = [tmp_path / "bad1.yaml", tmp_path / "bad2.yaml"]
