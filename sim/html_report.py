@@ -964,6 +964,12 @@ def _comparison_report(root: Path) -> tuple[str, str]:
 def _saved_runs_report(roots: list[Path]) -> tuple[str, str]:
     from sim.compare import Comparison
 
+    seen: dict[Path, Path] = {}
+    for root in roots:  # a run compared with itself differs by exactly nothing
+        if root.resolve() in seen:
+            raise ValueError(f"{root} is the same saved run as {seen[root.resolve()]}; "
+                             "give saved runs of different designs to compare them")
+        seen[root.resolve()] = root
     for root in roots:
         if not (root / "run.json").exists():
             raise ValueError(f"{root} is not a saved run (no run.json); only saved runs "

@@ -310,3 +310,15 @@ def test_a_comparison_report_warns_of_absences_in_the_weeks_it_ran(tmp_path):
                  "--warmup-weeks", "0", "--save", str(saved)]) == 0
     assert main(["report", str(saved), "-o", str(page)]) == 0
     assert "within the warm-up" not in page.read_text(encoding="utf-8")
+
+
+def test_a_saved_run_is_not_compared_with_itself(tmp_path, capsys):
+    from sim.cli import main
+
+    saved = tmp_path / "saved"
+    assert main(["run", "-r", "1", "--weeks", "1", "--warmup-weeks", "0", "--save",
+                 str(saved)]) == 0
+    assert main(["report", str(saved), str(tmp_path / "." / "saved"), "-o",
+                 str(tmp_path / "r.html")]) == 2
+    assert "is the same saved run as" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
