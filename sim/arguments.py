@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from numbers import Integral, Real
+from typing import TypeGuard
 
 from sim.limits import DEFAULT_MAX_SEARCH_RUNS
 
@@ -32,7 +33,7 @@ def whole_number(name: str, value: object, least: int, other: str = "",
     return number
 
 
-def is_confidence(value: object) -> bool:
+def is_confidence(value: object) -> TypeGuard[Real]:
     """Whether ``value`` is a confidence level (:data:`CONFIDENCE`; NaN is not)."""
     return (isinstance(value, Real) and not isinstance(value, bool)
             and 0.0 < float(value) < 1.0)
@@ -40,7 +41,7 @@ def is_confidence(value: object) -> bool:
 
 def confidence(name: str, value: object) -> float:
     """``value`` if it is a confidence level, else a ValueError naming ``name``."""
-    if isinstance(value, Real) and is_confidence(value):
+    if is_confidence(value):
         return float(value)
     raise ValueError(f"{name} must be {CONFIDENCE}, not {value!r}")
 

@@ -33,6 +33,7 @@ from sim.labels import (
     same_staff,
 )
 from sim.outputs import atomic_file
+from sim.practice_text import plural
 from sim.report import HEADLINES, ROLE_HEADLINES, role_rows, shown
 from sim.scenario.errors import field_path
 from sim.scenario.schema import ACTIVITIES, Scenario, clock_text
@@ -156,17 +157,13 @@ def _digits(metric: str) -> tuple[str, int]:
     return unit, 1
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
 def _run_length(weeks: int | None, warmup_weeks: int | None) -> str:
     """" of 8 weeks (after 4 weeks of warm-up)", " of 8 weeks" without warm-up (as the
     terminal says it), or "" when the weeks are not known."""
     if not weeks:
         return ""
-    warmup = f" (after {_plural(warmup_weeks, 'week')} of warm-up)" if warmup_weeks else ""
-    return f" of {_plural(weeks, 'week')}{warmup}"
+    warmup = f" (after {plural(warmup_weeks, 'week')} of warm-up)" if warmup_weeks else ""
+    return f" of {plural(weeks, 'week')}{warmup}"
 
 
 def _pct(x: float) -> str:
@@ -464,7 +461,7 @@ def _run_report(root: Path) -> tuple[str, str]:
     weeks = _run_length(results.weeks, results.warmup_weeks)
     record = results.provenance or {}
     parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='lead'>{_plural(results.replications, 'independent run')}"
+             f"<p class='lead'>{plural(results.replications, 'independent run')}"
              f"{_e(weeks)}, seed "
              f"{results.seed}. Figures per working day, or per contact where they say so, "
              f"with 95 % confidence intervals across runs. {_e(_made_by(record))}; results "
@@ -893,7 +890,7 @@ def comparison_body(comparison, origin: str) -> tuple[str, str]:
     title = "clinicsim comparison: " + " / ".join(comparison.names)
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p class='lead'>{len(names)} designs, "
-             f"{_plural(comparison.replications, 'independent run')}"
+             f"{plural(comparison.replications, 'independent run')}"
              f"{_e(weeks)} each, seed {comparison.seed}, with common random numbers "
              f"({_e(same_patients(lists))}), so each difference from the "
              f"baseline <b>{_e(names[base])}</b> is paired run by run. {_e(_made_by(record))};"

@@ -1286,6 +1286,8 @@ def capacity_search(result: Any, title: str | None = None) -> Figure:
 
     ``result`` is :func:`sim.capacity.find_capacity`'s result (``clinicsim capacity
     --plot``)."""
+    from sim.targets import STEADY_STATE
+
     tried = sorted(result.evaluations, key=lambda e: e.list_size)
     targets = list(result.targets)
     cols = 1 if len(targets) == 1 else 2
@@ -1333,8 +1335,6 @@ def capacity_search(result: Any, title: str | None = None) -> Figure:
                            *([f"bound by: {binding.words()}"] if binding is not None
                              else [])])
     fig.suptitle(title, x=0.01, ha="left")
-    from sim.targets import STEADY_STATE
-
     level = f"{result.confidence * 100:g} %"
     met = (f"met (whole {level} CI on the good side"
            + ("; a trend's: not wholly on the bad side)"

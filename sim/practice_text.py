@@ -15,8 +15,10 @@ _DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fr
               "sat": "Sat", "sun": "Sun"}
 
 
-def _plural(n: float, one: str, many: str | None = None) -> str:
-    return f"{n:g} {one if n == 1 else (many or one + 's')}"
+def plural(n: float, one: str, many: str | None = None) -> str:
+    """'1 week', '4 weeks', '2.5 days': a count with its word, plural unless it is 1."""
+    count = f"{n:g}" if isinstance(n, float) else str(n)
+    return f"{count} {one if n == 1 else (many or one + 's')}"
 
 
 def role_name(scenario: Scenario, role: str, n: float = 1) -> str:
@@ -51,7 +53,7 @@ def days_text(scenario: Scenario, spec: Staff, group: str | None = None) -> str:
         text += f", in week{'s' if len(spec.rotation.weeks) > 1 else ''} {weeks} of every " \
                 f"{spec.rotation.every_weeks}"
     if spec.absent:
-        text += f", absent in {_plural(len(spec.absent), 'listed week')}"
+        text += f", absent in {plural(len(spec.absent), 'listed week')}"
     if seasonal:
         text += f"; {seasonal}"
     for name, duty in scenario.duties.items():

@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from sim.practice_text import and_list
+from sim.practice_text import and_list, plural
 from sim.scenario.errors import Problem, show
 from sim.scenario.schema import Scenario, clock_text, period_view
 
@@ -1200,8 +1200,8 @@ def _warn_absences(s: Scenario, weeks: int | None = None,
     measured = s.calendar.weeks if weeks is None else weeks
     warmup = s.calendar.warmup_weeks if warmup_weeks is None else warmup_weeks
     last = warmup + measured
-    run = (f"{_plural(warmup, 'week')} of warm-up, then {measured} measured" if warmup
-           else f"{_plural(measured, 'week')}, all measured")
+    run = (f"{plural(warmup, 'week')} of warm-up, then {measured} measured" if warmup
+           else f"{plural(measured, 'week')}, all measured")
     for sid, person in s.staff.items():
         if person.count == 0:
             continue
@@ -1223,7 +1223,3 @@ def _warn_absences(s: Scenario, weeks: int | None = None,
                            "absence's week 1 is the run's first, warm-up included)",
                            f"week{'' if one else 's'} {listed}, {said}")
 
-
-def _plural(n: int, word: str) -> str:
-    """'1 week', '4 weeks'."""
-    return f"{n} {word}{'' if n == 1 else 's'}"

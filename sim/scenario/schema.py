@@ -362,8 +362,8 @@ class Redial(Strict):
     delay: DistSpec = Field(description="Minutes until a same-day redial.")
 
 class Population(Strict):
-    #: 0 is the bundled base's placeholder for a practice's file to set; the checks refuse
-    #: it in a scenario (with every other problem, which a schema error here would hide).
+    #: 0 is the bundled base's placeholder for a practice's file to set; the checks warn
+    #: of it (a capacity search of a staffing-only file sets the list itself).
     list_size: Annotated[WholeNumber, Field(ge=0, le=MAX_LIST_SIZE)]
     share_70plus: Probability
     share_morbid: Probability

@@ -77,7 +77,7 @@ def _expected(error: Mapping[str, Any], loc: tuple, model: type[BaseModel],
         return NAME_RULE
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         return DISTRIBUTION
-    if kind == "model_type" and (error.get("ctx") or {}).get("class_name") == "Absence":
+    if _is_absence(error):
         return _absence_form(error.get("input"))
     if kind in SECTION_TYPES:
         return _section(loc, model, data)
@@ -131,6 +131,12 @@ def _share_hint(value: float) -> str:
     return f" (a share between 0 and 1: if {value:g} % is meant, write {value / 100:g})"
 
 
+def _is_absence(error: Mapping[str, Any]) -> bool:
+    """Whether ``error`` is of something written where an absence (``{week: 5}``) goes."""
+    return error["type"] == "model_type" and (error.get("ctx") or {}).get(
+        "class_name") == "Absence"
+
+
 def _absence_form(value: Any) -> str:
     """How an absence is written, for one written otherwise: a date (``absent:
     [2025-07-01]``, which YAML reads as a date) is not how absences are given, since they
@@ -148,8 +154,7 @@ def _found(error: Mapping[str, Any]) -> str | None:
     if error["type"] == "missing":
         return None
     value = error.get("input")
-    if (error["type"] == "model_type" and isinstance(value, datetime.date)
-            and (error.get("ctx") or {}).get("class_name") == "Absence"):
+    if _is_absence(error) and isinstance(value, datetime.date):
         return value.isoformat()
     return show(value)
 
