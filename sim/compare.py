@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim.experiment.replications import ReplicationResults, run_replications
 from sim.experiment.stats import PointSummary
-from sim.labels import (figure_label, metric_info, one_list, same_doctors, same_list,
+from sim.labels import (figure_label, metric_info, with_unit, one_list, same_doctors, same_list,
                         same_staff)
 from sim.metrics import WORKING
 from sim.scenario.schema import Scenario
@@ -320,7 +320,7 @@ def difference_digits(r: Any) -> int:
 def _row_label(metric: str, role: str | None) -> str:
     label, unit = figure_label(metric, role), metric_info(metric)[1]
     unit = "pp" if unit == "%" else unit
-    return f"{label} ({unit})" if unit else label
+    return with_unit(label, unit)
 
 
 def difference_table(summary: pd.DataFrame, point: int, baseline: int,

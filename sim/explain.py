@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.labels import METRICS, SAME_DOCTORS_TOTALS, metric_info
+from sim.labels import METRICS, SAME_DOCTORS_TOTALS, metric_info, with_unit
 from sim.scenario.schema import Scenario
 
 
@@ -285,7 +285,7 @@ def explain(metric: str, scenario: Scenario | str | Path | None = None) -> str:
 
         scenario = as_scenario(scenario)
     label, unit, _scale, better = metric_info(metric)
-    lines = [f"{metric}: {label}" + (f" ({unit})" if unit else "")]
+    lines = [f"{metric}: {with_unit(label, unit)}"]
     if better:
         lines.append(f"Better when {'lower' if better == 'min' else 'higher'}"
                      + (" between designs with the same doctors on staff (with a doctor "
@@ -327,7 +327,7 @@ def metric_list() -> str:
              "computed and what moves it):"]
     for metric in names:
         label, unit, _scale, _better = metric_info(metric)
-        lines.append(f"  {metric:<{width}}  {label}" + (f" ({unit})" if unit else ""))
+        lines.append(f"  {metric:<{width}}  {with_unit(label, unit)}")
     return "\n".join(lines)
 
 

@@ -31,6 +31,7 @@ from sim.labels import (
     same_doctors,
     same_list,
     same_staff,
+    with_unit,
 )
 from sim.outputs import atomic_file
 from sim.practice_text import plural
@@ -638,7 +639,7 @@ def _comparison_table(overall: pd.DataFrame, scenarios: pd.DataFrame, names: dic
     for m in metrics:
         unit, _ = _digits(m)
         label = METRICS[m][0] if m in METRICS else m
-        header.append(f"{label} ({unit})")
+        header.append(with_unit(label, unit))
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     return (f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
             "</tbody></table></div>")

@@ -110,6 +110,14 @@ def metric_info(metric: str) -> tuple[str, str, float, str | None]:
     return METRICS.get(metric, (metric.replace("_", " ").capitalize(), "", 1.0, None))
 
 
+def with_unit(label: str, unit: str) -> str:
+    """``label`` with its unit: "Phone wait, mean (min)"; after a label that already ends
+    in parentheses, "Calls abandoned (share), %", not two parentheses in a row."""
+    if not unit:
+        return label
+    return f"{label}, {unit}" if label.endswith(")") else f"{label} ({unit})"
+
+
 def figure_label(metric: str, role: str | None = None) -> str:
     """A figure's name, with its role where it is given by role: the role's row of a
     practice-wide figure drops the qualifier "all staff" (its overtime is the role's)."""

@@ -51,6 +51,7 @@ from sim.labels import (
     same_doctors,
     same_list,
     same_staff,
+    with_unit,
 )
 from sim.metrics import require_columns
 from sim.scenario.schema import ACTIVITIES, STAFFING_SECTIONS, clock_text
@@ -111,7 +112,7 @@ def metric_label(metric: str, role: str | None = None, activity: str | None = No
         label += f", {ACTIVITY_LABELS.get(activity, activity)}"
     if diff and unit == "%":
         unit = "percentage points"
-    return f"{label} ({unit})" if unit else label
+    return with_unit(label, unit)
 
 
 def _clock_axis(ax, axis: str = "x", major: float = 60.0, minor: float = 30.0) -> None:

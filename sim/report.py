@@ -9,7 +9,7 @@ from typing import Iterable
 import pandas as pd
 
 from sim.estimators import MIN_RUNS_FOR_INTERVALS
-from sim.labels import metric_info
+from sim.labels import metric_info, with_unit
 from sim.scenario.schema import ACTIVITIES, WEEKDAYS
 
 #: Headline metrics and the digits to show, in the order a consultant reads them; names
@@ -190,7 +190,7 @@ def _weekday_table(summary: pd.DataFrame) -> list[str]:
             continue
         label, unit, scale, _better = metric_info(metric)
         cells = "".join(f"{_fmt(rows.get(d), scale, digits):>8}" for d in days)
-        lines += _labelled(label + (f" ({unit})" if unit else ""), cells)
+        lines += _labelled(with_unit(label, unit), cells)
     return lines + [""]
 
 

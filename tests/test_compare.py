@@ -355,8 +355,26 @@ def test_explain_without_a_metric_lists_every_metric_with_its_name(capsys):
     lines = capsys.readouterr().out.splitlines()
     listed = [line.split()[0] for line in lines[1:]]
     assert listed == known_metrics()
-    assert "  abandonment_rate" in "\n".join(lines) and "Calls abandoned (share) (%)" in (
-        "\n".join(lines))
+    text = "\n".join(lines)
+    assert "  abandonment_rate" in text and "Calls abandoned (share), %" in text
+    assert "Call to consultation, mean (min)" in text
+    assert ") (" not in text  # never two parentheses in a row
+
+
+def test_a_label_in_parentheses_takes_its_unit_after_a_comma():
+    """"Calls abandoned (share) (%)" read as two asides; every table, axis and explanation
+    builds a figure's label with its unit in one place."""
+    from sim.compare import _row_label
+    from sim.labels import with_unit
+    from sim.plots import metric_label
+
+    assert with_unit("Phone wait, mean", "min") == "Phone wait, mean (min)"
+    assert with_unit("Calls abandoned (share)", "%") == "Calls abandoned (share), %"
+    assert with_unit("Backlog trend", "") == "Backlog trend"
+    assert metric_label("abandonment_rate") == "Calls abandoned (share), %"
+    assert metric_label("abandonment_rate", diff=True) == (
+        "Calls abandoned (share), percentage points")
+    assert _row_label("acute_same_day_rate", None) == "Same-day needs seen today (akuttider), pp"
 
 
 def test_every_explanation_is_of_a_reported_metric_and_names_its_inputs():
