@@ -21,9 +21,9 @@ from typing import Any, Sequence
 import pandas as pd
 
 from sim.experiment.replications import ReplicationResults, run_replications
-from sim.experiment.stats import PointSummary
-from sim.labels import (figure_label, metric_info, with_unit, one_list, same_doctors, same_list,
-                        same_staff)
+from sim.experiment.stats import PointSummary, paired_baseline
+from sim.labels import (figure_label, metric_info, one_list, same_doctors, same_list,
+                        same_staff, with_unit)
 from sim.metrics import WORKING
 from sim.scenario.schema import Scenario
 
@@ -82,7 +82,8 @@ def paired(results: Sequence[ReplicationResults], names: Sequence[str], baseline
            level: float = 0.95) -> pd.DataFrame:
     """Pooled means and paired differences from ``baseline`` of results run with the same
     seed: point, name, metric, role, activity, weekday, mean, ci_low, ci_high, ...,
-    diff_mean, diff_ci_low, diff_ci_high, diff_replications, variance_reduction."""
+    diff_mean, diff_ci_low, diff_ci_high, diff_replications, variance_reduction, and the
+    baseline's mean over the paired runs (paired_base_mean, paired_base_ci_low, _high)."""
     parts = [(i, part) for i, r in enumerate(results) for part in metric_parts(r)]
     summary = PointSummary(list(range(len(results))), baseline)
     summary.add_parts(parts)
@@ -245,6 +246,10 @@ def _figures(summary: pd.DataFrame) -> pd.DataFrame:
     return week[week["metric"].map(lambda m: metric_info(m)[1] != "")]
 
 
+#: The column of a summary's runs, where it has one (a table built by hand may not).
+_RUNS = {"replications"}
+
+
 def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
     """One design's rows (whole practice, and by role the :data:`ROLE_METRICS`), with its
     baseline's mean, sorted by |difference| / CI half-width (largest real effects first).
@@ -252,10 +257,11 @@ def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
     baseline mean and no difference."""
     week = _figures(summary)
     mine = week[week["point"] == point]
-    base = week[week["point"] == baseline][["metric", "role", "mean", "ci_low", "ci_high"]]
+    base = week[week["point"] == baseline][["metric", "role", "mean", "ci_low", "ci_high",
+                                           *_RUNS.intersection(week.columns)]]
     base = base.rename(columns={"mean": "base_mean", "ci_low": "base_ci_low",
-                                "ci_high": "base_ci_high"})
-    table = mine.merge(base, on=["metric", "role"], how="left")
+                                "ci_high": "base_ci_high", "replications": "base_replications"})
+    table = paired_baseline(mine.merge(base, on=["metric", "role"], how="left"))
     half = (table["diff_ci_high"] - table["diff_ci_low"]) / 2
     # a difference with no spread (the same in every pair of runs) is as clear as one can
     # be: it ranks first, not last; no difference at all ranks last

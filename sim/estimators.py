@@ -218,6 +218,19 @@ class PairedSums:
         diff = (shift + ra) - (shift[self.base][None, :] + rb)
         return n, diff, np.where(n > 1, se, np.nan), np.where(var_d > 0, reduction, np.nan)
 
+    def baseline(self, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(the base point's pooled estimate, its standard error, its pooled weight) over
+        the runs paired with each point: where a point has fewer runs than the base (a
+        sweep whose points stop at different counts), its difference is against this
+        mean, not the base's mean over all its runs."""
+        n = self.n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rb = self.yb / self.xb
+            ubb = np.maximum(self.yyb - 2 * rb * self.xyb + rb * rb * self.xxb, 0.0)
+            se = np.sqrt(ubb / (n * (n - 1))) / (self.xb / n)
+        estimate = np.where(n > 0, np.nan_to_num(shift[self.base])[None, :] + rb, np.nan)
+        return estimate, np.where(n > 1, se, np.nan), self.xb
+
 
 def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.ndarray | str,
               level: float = 0.95, trials: np.ndarray | None = None

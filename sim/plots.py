@@ -601,7 +601,8 @@ def paired_summary(runs: Mapping[str, Any], baseline: str | None = None,
     """Pooled means and paired differences of a few results of the same seed (common
     random numbers), in the layout of a sweep's ``summary.parquet``: point, name, metric,
     role, activity, weekday, mean, ci_low, ci_high, replications, diff_mean, diff_ci_low,
-    diff_ci_high, diff_replications, variance_reduction. ``runs`` maps a name to results
+    diff_ci_high, diff_replications, variance_reduction, paired_base_mean,
+    paired_base_ci_low, paired_base_ci_high. ``runs`` maps a name to results
     (or their ``.metrics`` table); ``baseline`` defaults to the first."""
     from sim.experiment.stats import PointSummary
 
@@ -1006,7 +1007,11 @@ def _supported_scores(data: pd.DataFrame, xs: list, ys: list, x: str, ykey: str,
         if better is None or not (dl == dl and dh == dh) or dl <= 0 <= dh:
             scores[i, j] = 0.0
             continue
-        reference = abs(base_mean) if base_mean and base_mean == base_mean else abs(row["mean"])
+        # the baseline's mean over the runs this difference pairs (a sweep's point may
+        # have stopped before the baseline did), else its mean, else the point's own
+        paired = row.get("paired_base_mean", np.nan)
+        own = paired if paired == paired else base_mean
+        reference = abs(own) if own and own == own else abs(row["mean"])
         size = abs(d) / reference if reference else 1.0
         good = (d > 0) == (better == "max")
         scores[i, j] = (1 if good else -1) * min(1.0, size / FULL_COLOUR_RELATIVE_CHANGE)

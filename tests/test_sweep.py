@@ -508,6 +508,39 @@ def test_the_baseline_gets_every_run_a_point_gets_so_differences_use_them_all(tm
             phone.loc[metric, "mean"] - base[metric], rel=1e-9, abs=1e-9)
 
 
+def test_a_point_that_stopped_early_is_shown_beside_the_baselines_same_runs(tmp_path):
+    """The high-delegation point stops at 2 runs, the baseline goes on with phone-3. Its
+    difference is over runs 0-1; the baseline's mean beside it, and the relative change the
+    conclusion states, must be over those runs too, not over all the baseline's runs (one
+    sweep showed 87.5 against 93.4 beside a difference of +7.7)."""
+    from sim.compare import ranked
+    from sim.conclusion import effects
+
+    summary = run_sweep(load_experiment(experiment_file(tmp_path, UNEQUAL_STOPPING)),
+                        tmp_path / "out", progress=False)
+    whole = summary[summary.role.isna() & summary.activity.isna() & summary.weekday.isna()]
+    base = whole[whole.name == "base"].set_index("metric")
+    high = whole[whole.name == "high"].set_index("metric")
+    assert (high["replications"] < base["replications"]).all()  # the case in question
+    assert base["paired_base_mean"].isna().all()  # the baseline pairs with no one
+    assert (high["paired_base_mean"] - (high["mean"] - high["diff_mean"])).abs().max() < 1e-9
+    wait = "phone_wait_mean_min"
+    assert high.loc[wait, "paired_base_mean"] != pytest.approx(base.loc[wait, "mean"])
+    assert high.loc[wait, "paired_base_ci_low"] < high.loc[wait, "paired_base_mean"] < (
+        high.loc[wait, "paired_base_ci_high"])
+    point, baseline = int(high["point"].iloc[0]), int(base["point"].iloc[0])
+    shown = ranked(summary, point, baseline).set_index(["metric"])
+    shown = shown[shown["role"].isna()]
+    assert shown.loc[wait, "base_mean"] == high.loc[wait, "paired_base_mean"]
+    assert shown.loc[wait, "base_ci_high"] == high.loc[wait, "paired_base_ci_high"]
+    said = {e.metric: e for e in effects(summary, point, baseline)}
+    assert said[wait].baseline_mean == high.loc[wait, "paired_base_mean"]
+    # a point with as many runs as the baseline keeps the baseline's own figures
+    phone = whole[whole.name == "phone-3"]
+    shown = ranked(summary, int(phone["point"].iloc[0]), baseline).set_index("metric")
+    assert shown.loc[wait, "base_mean"] == base.loc[wait, "mean"]
+
+
 @pytest.mark.parametrize("lost", [["p0000-r0000002", "p0000-r0000003", "p0000-r0000004",
                                      "p0000-r0000005"],
                                     ["p0000-r0000005", "p0002-r0000005"]])

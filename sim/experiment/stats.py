@@ -95,7 +95,8 @@ class PointSummary:
     def table(self, level: float = 0.95) -> pd.DataFrame:
         columns = KEYS + ["mean", "ci_low", "ci_high", "replications", "diff_mean",
                           "diff_ci_low", "diff_ci_high", "diff_replications",
-                          "variance_reduction"]
+                          "variance_reduction", "paired_base_mean", "paired_base_ci_low",
+                          "paired_base_ci_high"]
         if not self.key_index:
             return pd.DataFrame(columns=columns)
         parts = [key.split(_SEP) for key in self.key_index]
@@ -109,9 +110,13 @@ class PointSummary:
         if self.diffs is not None:
             dn, dmean, dse, reduction = self.diffs.estimate(self.values.shift, level)
             dlow, dhigh = intervals(dmean, dse, dn, "real", level)
+            bmean, bse, btrials = self.diffs.baseline(self.values.shift)
+            blow, bhigh = intervals(bmean, bse, dn, bounds, level,
+                                    trials=np.where(counted, btrials, np.nan))
         else:
             dn = np.zeros_like(n)
             dmean = dlow = dhigh = reduction = np.full_like(mean, np.nan)
+            bmean = blow = bhigh = dmean
         out = []
         for point, i in self.points.items():
             for key, (metric, role, activity, weekday) in enumerate(parts):
@@ -124,9 +129,31 @@ class PointSummary:
                             np.nan if is_base else dlow[i, key],
                             np.nan if is_base else dhigh[i, key],
                             int(dn[i, key]),
-                            np.nan if is_base else reduction[i, key]))
+                            np.nan if is_base else reduction[i, key],
+                            np.nan if is_base else bmean[i, key],
+                            np.nan if is_base else blow[i, key],
+                            np.nan if is_base else bhigh[i, key]))
         table = pd.DataFrame(out, columns=columns)
         return table.sort_values(KEYS, na_position="first").reset_index(drop=True)
+
+
+def paired_baseline(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (a design's rows beside its baseline's ``base_mean``, ``base_ci_low``,
+    ``base_ci_high`` over ``base_replications``) with the baseline's figures over the runs
+    its difference pairs, where the design has fewer runs than the baseline (a sweep's
+    point that stopped early): beside a difference over 4 runs, the baseline's mean over
+    its 10 would not be the mean the difference is from, and can even disagree with it in
+    sign."""
+    if "paired_base_mean" not in table or "base_replications" not in table:
+        return table
+    fewer = (table["diff_replications"] < table["base_replications"]) & (
+        table["paired_base_mean"].notna())
+    if fewer.any():
+        table = table.copy()
+        for column in ("mean", "ci_low", "ci_high"):
+            table[f"base_{column}"] = table[f"base_{column}"].where(
+                ~fewer, table[f"paired_base_{column}"])
+    return table
 
 
 def summarise_parts(store, baseline: int, level: float = 0.95) -> pd.DataFrame:
