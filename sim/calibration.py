@@ -23,6 +23,7 @@ import pandas as pd
 import numpy as np
 
 from sim.engine import CompiledScenario, collector_paused, simulate_run
+from sim.engine.contacts import REQUESTED
 from sim.engine.records import DayRecords
 from sim.progress import tick
 from sim.estimators import RatioSums, intervals
@@ -42,7 +43,6 @@ CASES = range(1, 18)
 PATIENT_TASKS = ("consult", "home_visit", "outreach")
 #: Bookings a patient asked for (their wait is the routine wait); follow-ups, reviews and
 #: pre-tests are booked for a chosen later day.
-REQUESTED = ("request", "triage")
 
 
 def _activities(spec: Any) -> tuple[str, ...]:

@@ -102,7 +102,11 @@ EXPLANATIONS: dict[str, Explanation] = {
          "booking runs into the next")),
     "tnaa_days": Explanation(
         "Third next available appointment: working days from a day's opening to the third "
-        "free bookable slot, by role and for the practice, averaged over measured days.",
+        "free slot a patient could book, by role and for the practice, averaged over "
+        "measured days. Slots are counted from the first day a need may book "
+        "(`booking.earliest_days`, the next working day by default), so 1 is the least "
+        "there: a free slot today, which only the practice's own tasks can take, is no "
+        "appointment a patient asking now could have.",
         _BOOK_INPUTS),
     "planned_slots_booked_ahead": Explanation(
         "Of the planned slots in a day's plans, the share a patient or a calendar task "
@@ -110,6 +114,14 @@ EXPLANATIONS: dict[str, Explanation] = {
         "practice, pooled over every slot of every measured day (group seats and acute "
         "slots are not counted). A calendar near full is a practice whose new requests "
         "wait, as the third next available appointment and the planned wait show.",
+        _BOOK_INPUTS),
+    "requested_wait_mean_days": Explanation(
+        "Working days from the day a patient asks for an appointment to the appointment, "
+        "pooled over every booking they asked for on a measured day (a planned request, a "
+        "triaged 'book for a later day'): the wait a patient who rings counts. With a need "
+        "booked from the next working day (`booking.earliest_days: 1`) it is at least 1. "
+        "Follow-ups, reviews and pre-tests, booked by the practice for a day they fall due, "
+        "are left out; `planned_wait_mean_days` counts them too.",
         _BOOK_INPUTS),
     "planned_wait_mean_days": Explanation(
         "Working days from a planned need's request to its appointment, pooled over every "

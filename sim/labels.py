@@ -57,6 +57,8 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "tnaa_days": ("Third next available appointment (TNAA)", "working days", 1.0, "min"),
     "planned_slots_booked_ahead": ("Planned slots already booked as the day begins", "%",
                                    100.0, None),
+    "requested_wait_mean_days": ("Wait for a requested appointment, mean", "working days",
+                                 1.0, "min"),
     "planned_wait_mean_days": ("Wait for a planned appointment, mean", "working days", 1.0,
                                "min"),
     "planned_wait_p90_days": ("Wait for a planned appointment, 90th percentile",

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Callable, Final, Iterable
 
 import numpy as np
 
-from sim.engine.contacts import AFTER_RUN, CALENDAR_TASK, OUTCOMES
+from sim.engine.contacts import AFTER_RUN, CALENDAR_TASK, OUTCOMES, REQUESTED
 from sim.engine.errors import ConservationError
 from sim.engine.model import CompiledScenario
 from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
@@ -76,7 +76,8 @@ OVERALL_METRICS: tuple[str, ...] = (
     "phone_wait_all_mean_min", "acute_same_day_rate", "acute_same_day_in_hours_rate",
     "call_to_consult_wait_mean_min", "tnaa_days", "planned_slots_booked_ahead",
     "planned_requests",
-    "planned_wait_mean_days", "planned_wait_p90_days", "backlog_planned",
+    "requested_wait_mean_days", "planned_wait_mean_days", "planned_wait_p90_days",
+    "backlog_planned",
     "backlog_trend_per_week", "continuity_own_gp", "turned_away", "contacts_arisen",
     "contacts_carried_over", "carried_trend_per_week", *(f"outcome_{o}" for o in OUTCOMES),
     "contacts_handled_total", "questions_unanswered", "overtime_min",
@@ -477,7 +478,7 @@ class RunMetrics:
         day.per_day("backlog_planned", records.backlog)
         self.backlog.append((today, records.backlog))
         day.per_day("planned_requests", records.requests)
-        wait_total = waited = 0
+        wait_total = waited = asked_total = asked = 0
         planned_waits = self.planned_waits
         for b in records.bookings:
             source: str = b[1]
@@ -489,7 +490,11 @@ class RunMetrics:
             wait_total += wait
             waited += 1
             planned_waits[wait] = planned_waits.get(wait, 0) + 1
+            if source in REQUESTED:
+                asked_total += wait
+                asked += 1
         day.ratio("planned_wait_mean_days", wait_total, waited)
+        day.ratio("requested_wait_mean_days", asked_total, asked)
         # outcomes ---------------------------------------------------------------------------
         day.per_day("contacts_arisen", records.arisen)
         day.per_day("contacts_carried_over", records.carried)

@@ -22,7 +22,7 @@ HEADLINES: dict[str, list[tuple[str, int]]] = {
     "Same-day access": [("acute_same_day_rate", 1), ("acute_same_day_in_hours_rate", 1),
                         ("call_to_consult_wait_mean_min", 1)],
     "Access over weeks": [("tnaa_days", 1), ("planned_slots_booked_ahead", 1),
-                          ("planned_wait_mean_days", 1),
+                          ("requested_wait_mean_days", 1), ("planned_wait_mean_days", 1),
                           ("planned_wait_p90_days", 1), ("backlog_planned", 0),
                           ("backlog_trend_per_week", 1), ("turned_away", 1),
                           ("continuity_own_gp", 1)],

@@ -67,6 +67,41 @@ def test_below_supply_the_backlog_is_stable_and_the_wait_short():
     assert s.loc["turned_away", "mean"] == 0
 
 
+def test_the_third_next_available_counts_from_the_first_day_a_need_may_book():
+    """A need books from the next working day (``booking.earliest_days: 1``), so today's
+    free slots are no appointment a patient could have: with the book nearly empty the
+    third next available is tomorrow, 1 working day, not 0 (before, today's slots made a
+    practice whose patients all wait a day read as same-day access). Where a need may book
+    today, today's free slots count."""
+    from sim import with_changes
+
+    quiet = book_only(0.3 * SLOTS_A_DAY)
+    for earliest, expected in ((1, 1), (0, 0), (2, 2)):
+        days = run_replications(with_changes(quiet, {"booking.earliest_days": earliest}),
+                                2, 5, weeks=2, warmup_weeks=1).days
+        measured = days[days["measured"]]
+        assert (measured["tnaa_days"] == expected).all(), earliest
+        assert (measured["tnaa_days_nurse"] == expected).all(), earliest
+
+
+def test_the_wait_for_a_requested_appointment_counts_only_what_patients_asked_for():
+    """The planned wait pools reviews and pre-tests, booked for the day they fall due (a
+    wait of 0 by construction), so it read below the least wait a patient who asks can
+    have. The requested wait counts the bookings patients asked for, from the day asked,
+    pooled over every one of them: at least 1 working day, booked from the next."""
+    results = run_replications("default", 2, 3, weeks=2, warmup_weeks=1, event_log=True)
+    s = overall(results.summary()).set_index("metric")
+    days = results.days
+    measured = days.loc[days["measured"], ["replication", "day"]]
+    bookings = results.bookings.merge(measured, on=["replication", "day"])
+    asked = bookings[bookings["source"].isin(["request", "triage"])]
+    waits = asked["appointment_day"] - asked["due_day"]
+    assert (asked["due_day"] == asked["request_day"]).all()
+    assert s.loc["requested_wait_mean_days", "mean"] == pytest.approx(waits.mean(), rel=1e-12)
+    assert waits.min() >= 1
+    assert s.loc["planned_wait_mean_days", "mean"] < s.loc["requested_wait_mean_days", "mean"]
+
+
 def test_above_supply_the_backlog_grows_by_demand_minus_supply():
     """Murray's panel equation marks the boundary: list size x visits per patient a year =
     slots a day x working days a year. Past it, the book fills at about demand minus
@@ -108,18 +143,21 @@ def test_the_panel_equation_marks_where_the_backlog_starts_to_grow():
     assert above.loc["backlog_trend_per_week", "ci_low"] > 5
 
 
-def test_one_more_nurse_day_lowers_the_third_next_available_appointment():
+def test_one_more_nurse_day_shortens_the_wait_for_an_appointment():
+    """At 97 % of supply a sixth nurse day a week leaves slots free: patients who ask wait
+    clearly less (paired over the same runs), and the third next available appointment,
+    which cannot fall below the next working day (1), comes down to it."""
     near = 0.97 * SLOTS_A_DAY
     base = run_replications(book_only(near), 6, 5, weeks=6, warmup_weeks=2)
     more = run_replications(book_only(near, ["wed"]), 6, 5, weeks=6, warmup_weeks=2)
     a = overall(base.summary()).set_index("metric").loc["tnaa_days"]
     b = overall(more.summary()).set_index("metric").loc["tnaa_days"]
-    assert b["mean"] < a["mean"]
+    assert b["mean"] < a["mean"] and b["mean"] == 1.0
     from sim.plots import paired_summary
 
     paired = paired_summary({"base": base, "more": more})
-    row = paired[(paired.name == "more") & (paired.metric == "tnaa_days") & paired.role.isna()
-                 & paired.weekday.isna()].iloc[0]
+    row = paired[(paired.name == "more") & (paired.metric == "requested_wait_mean_days")
+                 & paired.role.isna() & paired.weekday.isna()].iloc[0]
     assert row.diff_ci_high < 0
 
 

@@ -500,10 +500,13 @@ class AppointmentBook:
         return appointment
 
     # --- access measures --------------------------------------------------------------------
-    def third_next_available(self, roles: set[str] | None, now: float, nth: int = 3) -> int:
+    def third_next_available(self, roles: set[str] | None, now: float, first: int = 0,
+                             nth: int = 3) -> int:
         """Working days from today to the ``nth`` free slot a routine need could book (a
         planned slot, or an acute one the carve-out has released), for ``roles`` (None:
-        any). The horizon's last day if there are fewer than ``nth``."""
+        any), counting from ``first`` working days ahead, the first day a need may book:
+        a slot of a day no patient can book is not available to them. The horizon's last
+        day if there are fewer than ``nth``."""
         today = self.today
         last = today + self.horizon - 1
         release = self.release
@@ -511,7 +514,7 @@ class AppointmentBook:
         planned = self._counted_keys(group, False)
         released = planned if release is None else self._counted_keys(group, True)
         seen = 0
-        for day in range(today, last + 1):
+        for day in range(today + first, last + 1):
             free = self.free[day]
             for key in (released if release is not None and day - today <= release
                         else planned):

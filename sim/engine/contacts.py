@@ -38,6 +38,9 @@ AFTER_RUN: Final[tuple[str, ...]] = ("booked_after_run", "carried_over")
 TASK: Final = "task"
 #: The booking source of such a task (bookings table): a slot taken, not a patient's wait.
 CALENDAR_TASK: Final = "calendar_task"
+#: The booking sources of needs a patient asked for that day (a planned request; a triaged
+#: "book for a later day"): their wait runs from the day asked, as a patient counts it.
+REQUESTED: Final[tuple[str, ...]] = ("request", "triage")
 
 
 class Work:

@@ -393,12 +393,15 @@ class RunState:
     def access_at_opening(self, clinic: Clinic) -> dict:
         """Third next available appointment by role with bookable slots, and for the
         practice (key None): with a GP, the roles that keep a list (the classic measure),
-        or with anyone where no role keeps a list."""
-        now = clinic.open
+        or with anyone where no role keeps a list. Counted from the first day a routine
+        need may book (``booking.earliest_days``): today's free slots, which only the
+        practice's own tasks can take then, are no appointment a patient could have."""
+        now, first = clinic.open, self.earliest_days
         gps = self.model.list_roles & set(self.model.bookable_roles)
-        out: dict[str | None, int] = {None: self.book.third_next_available(gps or None, now)}
+        book = self.book
+        out: dict[str | None, int] = {None: book.third_next_available(gps or None, now, first)}
         for role in self.model.bookable_roles:
-            out[role] = self.book.third_next_available({role}, now)
+            out[role] = book.third_next_available({role}, now, first)
         return out
 
     def end_day(self, clinic: Clinic) -> None:
