@@ -573,6 +573,61 @@ def test_an_absence_the_run_never_measures_is_warned_of(tmp_path):
     assert scenario_warnings(scenario, weeks=50, warmup_weeks=0) == []
 
 
+def test_an_absence_on_a_weekday_the_person_is_not_in_is_warned_of(tmp_path):
+    """An absence on Friday for a nurse in Monday to Thursday took no one away, silently:
+    the file meant another day, or another person. Said where none of its weekdays is one
+    they are in that week; an absence that also names a day they are in (a whole week
+    written mon-fri for a part-timer) is meant, and so is a whole week."""
+    found = warnings_of(tmp_path, """\
+        extends: default
+        calendar: {weeks: 6}
+        staff:
+          nurse:
+            days: [mon, tue, wed, thu]
+            absent: [{week: 5, days: [fri]}, {week: 6, days: [thu, fri]}, {week: 7}]
+          hca:
+            days: [mon, tue]
+            absent: [{week: 8, days: [wed, fri]}, {week: 9, days: [wed, fri]}]
+        """)
+    file = tmp_path / "practice.yaml"
+    assert found == [
+        f"{file}: staff.nurse.absent[0].days: found fri in week 5: they are in on mon, tue, "
+        "wed and thu only, so the absence takes no one away; expected an absence on a "
+        "weekday they are in (or under the staff entry of the person meant)",
+        f"{file}: staff.hca.absent: found wed and fri in weeks 8 and 9: they are in on mon "
+        "and tue only, so the absences take no one away; expected an absence on a weekday "
+        "they are in (or under the staff entry of the person meant)"], found
+
+
+def test_an_absence_is_held_to_the_days_of_its_week_of_the_year(tmp_path):
+    """In a period of the year a person keeps the period's days: an absence in a week the
+    run spends in that period is held to them (week 5 of a run that starts in week 30 is
+    week 34 of the year), and one on a day only the period brings is meant."""
+    found = warnings_of(tmp_path, """\
+        extends: default
+        calendar: {start_week: 30}
+        staff:
+          nurse:
+            days: [mon, tue, wed, thu]
+            periods:
+              - {weeks_of_year: [34], days: [mon, tue]}
+              - {weeks_of_year: [35], days: [mon, tue, wed, thu, fri]}
+              - {weeks_of_year: [36], days: []}
+            absent: [{week: 5, days: [wed]}, {week: 6, days: [fri]}, {week: 7, days: [mon]},
+                     {week: 8, days: [wed]}]
+        """)
+    file = tmp_path / "practice.yaml"
+    assert found == [
+        f"{file}: staff.nurse.absent[0].days: found wed in week 5: in week 34 of the year "
+        "(periods[0]) they are in on mon and tue only, so the absence takes no one away; "
+        "expected an absence on a weekday they are in (or under the staff entry of the "
+        "person meant)",
+        f"{file}: staff.nurse.absent[2].days: found mon in week 7: in week 36 of the year "
+        "(periods[2]) they are in on no weekday, so the absence takes no one away; "
+        "expected an absence on a weekday they are in (or under the staff entry of the "
+        "person meant)"], found
+
+
 def test_run_says_an_absence_outside_the_weeks_it_is_given(tmp_path):
     """The run's length may be set on the command line: the warning follows it."""
     path = write(tmp_path, "extends: default\nstaff: {gp: {absent: [{week: 2}]}}\n")

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from sim.practice_text import and_list, plural
 from sim.scenario.errors import Problem, show
-from sim.scenario.schema import Scenario, clock_text, period_view
+from sim.scenario.schema import Scenario, Staff, clock_text, period_of, period_view
 
 SUM_TOLERANCE = 1e-6
 
@@ -788,7 +788,7 @@ def scenario_warnings(s: Scenario | str | Path, *, weeks: int | None = None,
             *_warn_phone_without_calls(s), *_warn_absent_attendees(s),
             *_warn_takes_no_work(s), *_warn_planned_slots(s), *_warn_weekday_demand(s),
             *_warn_no_days(s), *_warn_unused_slot_length(s), *_warn_empty_list(s),
-            *_warn_absences(s, weeks, warmup_weeks)]
+            *_warn_absences(s, weeks, warmup_weeks), *_warn_absences_on_days_off(s)]
 
 
 def roles_on_routes(s: Scenario) -> set[str]:
@@ -1140,12 +1140,18 @@ def _warn_empty_list(s: Scenario) -> Iterator[Problem]:
                        "contact reaches; capacity searches list sizes itself)", "0")
 
 
+def never_in(person: Staff) -> bool:
+    """Whether a staff entry's people work no day of any run: ``days: []`` and no period
+    of the year that brings them in."""
+    return person.days == [] and not any(p.days for p in person.periods)
+
+
 def _warn_no_days(s: Scenario) -> Iterator[Problem]:
-    """A staff entry with people in it but ``days: []`` and no period of the year that
-    brings them in: they work no day of any run (though ``validate`` still counts them in
-    its head count), which a file that sets a count hardly meant."""
+    """A staff entry with people in it who are never in (:func:`never_in`): they work no
+    day of any run (though ``validate`` still counts them in its head count), which a file
+    that sets a count hardly meant."""
     for sid, person in s.staff.items():
-        if person.count == 0 or person.days != [] or any(p.days for p in person.periods):
+        if person.count == 0 or not never_in(person):
             continue
         people = "1 person" if person.count == 1 else f"{person.count} people"
         yield _problem(("staff", sid, "days"),
@@ -1223,3 +1229,47 @@ def _warn_absences(s: Scenario, weeks: int | None = None,
                            "absence's week 1 is the run's first, warm-up included)",
                            f"week{'' if one else 's'} {listed}, {said}")
 
+
+def _week_of_year(s: Scenario, week: int) -> int:
+    """Week of the year (1-52) of week ``week`` of the run (1 = the first simulated week),
+    as the run's calendar counts it (sim/engine/calendar.py)."""
+    return (s.calendar.start_week - 1 + week - 1) % 52 + 1
+
+
+def _warn_absences_on_days_off(s: Scenario) -> Iterator[Problem]:
+    """An absence that names only weekdays the person is not in that week (Friday off for
+    someone in Monday to Thursday) takes no one away: the file meant another day, or
+    another person. An absence's week is a week of the run, so the days it is held to are
+    those of that week of the year (a period's, where one covers it). An absence that also
+    names a day they are in is meant (a whole week written mon-fri for a part-timer), and
+    a rotation is not looked at: it takes whole weeks, never weekdays. One problem per
+    staff entry and kind, naming the weeks. Someone never in is said once, as such."""
+    for sid, person in s.staff.items():
+        if person.count == 0 or never_in(person):
+            continue
+        found: dict[tuple, list[tuple[int, int]]] = {}  # (days, in on, period) -> absences
+        for i, absence in enumerate(person.absent):
+            if not absence.days:
+                continue
+            week_of_year = _week_of_year(s, absence.week)
+            period = period_of(person, week_of_year) if person.periods else None
+            view = person if period is None else period_view(person, person.periods[period])
+            in_on = tuple(d for d in s.calendar.weekdays
+                          if view.days is None or d in view.days)
+            if not set(absence.days) & set(in_on):
+                when = None if period is None else (week_of_year, period)
+                found.setdefault((tuple(absence.days), in_on, when), []).append(
+                    (i, absence.week))
+        for (days, in_on, when), absences in found.items():
+            one = len(absences) == 1
+            weeks = and_list([str(week) for _i, week in absences])
+            they = (f"they are in on {and_list(list(in_on))} only" if in_on
+                    else "they are in on no weekday")
+            if when is not None:
+                they = f"in week {when[0]} of the year (periods[{when[1]}]) {they}"
+            path = ("staff", sid, "absent") + ((absences[0][0], "days") if one else ())
+            yield _problem(path, "an absence on a weekday they are in (or under the staff "
+                           "entry of the person meant)",
+                           f"{and_list(list(days))} in week{'' if one else 's'} {weeks}: "
+                           f"{they}, so the absence{' takes' if one else 's take'} no one "
+                           "away")
