@@ -198,6 +198,30 @@ def test_hours_that_end_before_they_start_are_one_problem(tmp_path, body, path, 
     assert f"{path}: found {found}" in found_problems[0], found_problems
 
 
+def test_group_seats_on_a_block_without_slots_are_refused_on_every_day(tmp_path):
+    """group_size needs slots to seat patients in: a lunch block with seats was refused
+    on the usual day only, and passed on a weekday's own plan, a period's or a duty's."""
+    found = problems(write(tmp_path, """\
+        extends: default
+        staff:
+          hca:
+            blocks: [{kind: lunch, start: "12:00", end: "12:30", group_size: 4}]
+            "on": {mon: {blocks: [{kind: lunch, start: "12:00", end: "12:30",
+                                   group_size: 4}]}}
+            periods: [{weeks_of_year: [30], "on": {tue: {blocks: [
+                {kind: admin, start: "08:00", end: "09:00", group_size: 6}]}}}]
+        duties:
+          rounds: {weekday: wed, rota: [hca],
+                   blocks: [{kind: lunch, start: "12:00", end: "12:30", group_size: 3}]}
+        """))
+    expected = "expected a block kind with bookable slots (planned or acute)"
+    for path, kind in (("staff.hca.blocks[0].group_size", "lunch"),
+                       ("staff.hca.on.mon.blocks[0].group_size", "lunch"),
+                       ("staff.hca.periods[0].on.tue.blocks[0].group_size", "admin"),
+                       ("duties.rounds.blocks[0].group_size", "lunch")):
+        assert any(f"{path}: found {kind}; {expected}" in p for p in found), (path, found)
+
+
 def test_non_utf8_file(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("name: Kl\xf8ver\n".encode("latin-1"))

@@ -174,13 +174,13 @@ def _check_group_and_pre_tests(s: Scenario) -> Iterator[Problem]:
             yield _problem(("contact_types", name, "group"),
                            f"a block with group_size held by a role that may take {name!r} "
                            "(group sessions need group slots)", "none")
-    for sid, person in s.staff.items():
-        for i, block in enumerate(person.blocks):
-            kind = s.block_kinds.get(block.kind)
-            if block.group_size and kind is not None and kind.slots == "none":
-                yield _problem(("staff", sid, "blocks", i, "group_size"),
-                               "a block kind with bookable slots (planned or acute)",
-                               block.kind)
+    # seats need slots, on every day a block is written for: the usual day, a weekday's
+    # own plan, a period's and a duty's
+    for path, block in _written_blocks(s):
+        kind = s.block_kinds.get(block.kind)
+        if block.group_size and kind is not None and kind.slots == "none":
+            yield _problem(path + ("group_size",),
+                           "a block kind with bookable slots (planned or acute)", block.kind)
 
 
 def _check_roles_and_types(s: Scenario) -> Iterator[Problem]:
