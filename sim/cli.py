@@ -237,15 +237,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{reference}: {err.report()}", file=sys.stderr)
             status = EXIT_INVALID
         else:
-            people = sum(s.count for s in scenario.staff.values())
             print(f"{reference}: valid ({scenario.name}; {scenario.population.list_size:,} "
-                  f"patients, {people} staff)")
+                  f"patients, {_head_count(scenario)})")
             from sim.slot_fit import slot_note
 
             for note in (_phone_words(scenario), slot_note(scenario)):
                 if note:
                     print(f"  note: {note}")
     return status
+
+
+def _head_count(scenario) -> str:
+    """The staff who work, for validate's line: "9 staff". People who are in on no day
+    (``days: []``, warned of) are counted apart, so that the figure is the practice's
+    working staff and still adds up to the file's counts."""
+    from sim.scenario.checks import never_in
+
+    idle = sum(s.count for s in scenario.staff.values() if never_in(s))
+    working = sum(s.count for s in scenario.staff.values()) - idle
+    if not idle:
+        return f"{working} staff"
+    return f"{working} staff, not counting {idle} who work{'s' if idle == 1 else ''} no day"
 
 
 def _print_input_notes(whose: str, designs: list[tuple[str, object]]) -> None:

@@ -417,6 +417,23 @@ def test_cli_validate_accepts_the_bundled_default():
     assert main(["validate", "default"]) == 0
 
 
+def test_validate_counts_only_staff_who_work_some_day(tmp_path, capsys):
+    """Nurses with days: [] were counted in validate's "9 staff" while they work no day
+    (their warning says so): they are counted apart, so the head count is the staff who
+    work."""
+    assert main(["validate", "default"]) == 0
+    assert "6,000 patients, 9 staff)" in capsys.readouterr().out
+    path = write(tmp_path, "extends: default\n"
+                           "staff: {nurse: {days: []}, gp_visiting: {days: []}}\n")
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "6,000 patients, 5 staff, not counting 4 who work no day)" in out, out
+    assert "staff.nurse.days: found [] for 3 people" in err
+    path = write(tmp_path, "extends: default\nstaff: {hca: {days: []}}\n")
+    assert main(["validate", str(path)]) == 0
+    assert "8 staff, not counting 1 who works no day)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["run", "-r", "0"], "at least 1"),
     (["run", "--seed", "x"], "whole number"),

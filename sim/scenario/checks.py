@@ -1148,8 +1148,8 @@ def never_in(person: Staff) -> bool:
 
 def _warn_no_days(s: Scenario) -> Iterator[Problem]:
     """A staff entry with people in it who are never in (:func:`never_in`): they work no
-    day of any run (though ``validate`` still counts them in its head count), which a file
-    that sets a count hardly meant."""
+    day of any run (``validate`` counts them apart from its head count), which a file that
+    sets a count hardly meant."""
     for sid, person in s.staff.items():
         if person.count == 0 or not never_in(person):
             continue
