@@ -127,13 +127,33 @@ def _load_and_warn(reference: str, weeks: int | None = None,
     """Load a scenario and print its warnings (a valid day that makes no sense) on stderr,
     each prefixed ``warning:`` and naming file and field; ``weeks`` and ``warmup_weeks``
     are the run's where the command line sets them (an absence outside them is said)."""
-    from sim.scenario import scenario_file, scenario_warnings
+    from sim.scenario import scenario_file
 
     scenario = load_scenario(reference)
-    file = str(scenario_file(reference))
+    _print_warnings(scenario, str(scenario_file(reference)), weeks, warmup_weeks)
+    return scenario
+
+
+def _print_warnings(scenario, file: str, weeks: int | None,
+                    warmup_weeks: int | None) -> None:
+    """A loaded scenario's warnings on stderr, each ``warning: FILE: FIELD: ...``."""
+    from sim.scenario import scenario_warnings
+
     for w in scenario_warnings(scenario, weeks=weeks, warmup_weeks=warmup_weeks):
         print(f"warning: {Problem(file, w.path, w.expected, w.found)}", file=sys.stderr)
-    return scenario
+
+
+def _warn_base(experiment, weeks: int | None, warmup_weeks: int | None) -> None:
+    """The warnings of an experiment's base scenario, once, for the weeks the experiment
+    runs, as run prints a scenario's. Not each point's: a point's changes may be just what
+    the experiment asks (no one of a role, to see the practice without them). A base that
+    is valid only with its points' changes has no warnings of its own to give."""
+    file = experiment.base_file
+    try:
+        scenario = load_scenario(file)
+    except ScenarioError:
+        return
+    _print_warnings(scenario, str(file), weeks, warmup_weeks)
 
 
 def _workers(requested: int, tasks: int) -> int:
@@ -405,6 +425,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.provenance import sweep_provenance
 
     experiment = load_experiment(args.experiment, max_points=args.max_points)
+    _warn_base(experiment, experiment.spec.weeks, experiment.spec.warmup_weeks)
     jobs = args.jobs if args.scheduler else _workers(args.jobs, experiment.task_count)
     summary = run_sweep(experiment, args.out, jobs=jobs, backend=args.backend,
                         scheduler=args.scheduler, resume=args.resume,
@@ -534,6 +555,10 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     texts = args.target or experiment.spec.targets
     targets = [parse_target(t) for t in texts] if texts else default_targets()
     runs = _search_runs(args, experiment.spec.replications)
+    weeks = args.weeks if args.weeks is not None else experiment.spec.weeks
+    warmup_weeks = (args.warmup_weeks if args.warmup_weeks is not None
+                    else experiment.spec.warmup_weeks)
+    _warn_base(experiment, weeks, warmup_weeks)
     from sim.progress import progress_bar, wanted
 
     _writable_dir(Path(args.out), "--out")
@@ -542,9 +567,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         table = staffing_frontier(
             experiment, targets, jobs=_workers(args.jobs, len(experiment.points)),
             replications=runs, max_replications=args.max_replications,
-            weeks=args.weeks if args.weeks is not None else experiment.spec.weeks,
-            warmup_weeks=args.warmup_weeks if args.warmup_weeks is not None
-            else experiment.spec.warmup_weeks, resolution=args.resolution)
+            weeks=weeks, warmup_weeks=warmup_weeks, resolution=args.resolution)
     out = Path(args.out)
     with atomic_files(out, ["frontier.csv", "frontier.png"]) as staging:
         table.to_csv(staging / "frontier.csv", index=False)

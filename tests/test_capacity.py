@@ -559,6 +559,28 @@ targets: [phone_wait_p90_min <= 10]
     assert (tmp_path / "out" / "frontier.png").stat().st_size > 10_000
 
 
+def test_frontier_warns_of_its_base_scenario_once(tmp_path, capsys):
+    """frontier searched its mixes without the warnings capacity prints: its base
+    scenario's are said once, before any search, for the weeks it runs (the experiment
+    file's, or the command line's)."""
+    base = tmp_path / "practice.yaml"
+    base.write_text("extends: default\nstaff: {gp: {absent: [{week: 40}]}}\n")
+    exp = tmp_path / "mixes.yaml"
+    exp.write_text("name: tiny\nbase: practice.yaml\nreplications: 5\nweeks: 2\n"
+                   "warmup_weeks: 1\ndesign:\n  kind: list\n  points:\n"
+                   "    - {name: base, set: {}}\n"
+                   "    - {name: extra-nurse, set: {staff.nurse.count: 4}}\n")
+    taken = tmp_path / "taken"
+    taken.write_text("")  # a file where --out's directory goes: refused before any search
+    assert main(["frontier", str(exp), "-o", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1, err
+    assert (f"warning: {base}: staff.gp.absent[0]: found week 40, after the run's last "
+            "(week 3)") in err, err
+    assert main(["frontier", str(exp), "-o", str(taken), "--weeks", "39"]) == 2
+    assert "warning:" not in capsys.readouterr().err  # 1 + 39 weeks reach week 40
+
+
 def test_search_runs_come_from_the_experiment_file_and_never_exceed_the_maximum(
         tmp_path, capsys):
     """The frontier starts each list size with the experiment file's runs (-r overrides);

@@ -140,6 +140,12 @@ class LoadedExperiment:
         return len(self.points) * -(-self.spec.replications // self.task_size)
 
     @property
+    def base_file(self) -> Path:
+        """The base scenario's file (a bundled name's file, or a path relative to the
+        experiment file)."""
+        return resolve_reference(self.spec.base, self.path, field="base")
+
+    @property
     def baseline(self) -> DesignPoint:
         name = self.spec.baseline
         return next((p for p in self.points if p.name == name), self.points[0])
