@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from sim.arguments import confidence
 from sim.experiment.replications import ReplicationResults, run_replications
 from sim.experiment.stats import PointSummary, paired_baseline
 from sim.labels import (figure_label, metric_info, one_list, same_doctors, same_list,
@@ -84,6 +85,7 @@ def paired(results: Sequence[ReplicationResults], names: Sequence[str], baseline
     seed: point, name, metric, role, activity, weekday, mean, ci_low, ci_high, ...,
     diff_mean, diff_ci_low, diff_ci_high, diff_replications, variance_reduction, and the
     baseline's mean over the paired runs (paired_base_mean, paired_base_ci_low, _high)."""
+    level = confidence("level", level)  # before any work, not a math error at the end
     parts = [(i, part) for i, r in enumerate(results) for part in metric_parts(r)]
     summary = PointSummary(list(range(len(results))), baseline)
     summary.add_parts(parts)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Callable, Final, Iterable
 
 import numpy as np
 
+from sim.arguments import confidence
 from sim.engine.contacts import AFTER_RUN, CALENDAR_TASK, OUTCOMES, REQUESTED
 from sim.engine.errors import ConservationError
 from sim.engine.model import CompiledScenario
@@ -829,7 +830,11 @@ def whole_week(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 class SummaryStream:
-    """Pooled estimates over runs fed one block of runs at a time (memory flat in runs)."""
+    """Pooled estimates over runs fed one block of runs at a time (memory flat in runs).
+
+    Its ``level`` and :func:`summarise`'s are typed ``object``: compiled, a ``float``
+    parameter refuses a text with mypyc's "float object expected" before the check can
+    name the argument, and takes True as 1.0."""
 
     def __init__(self) -> None:
         self.index: dict[tuple, int] = {}
@@ -868,7 +873,7 @@ class SummaryStream:
         block_weights[0, run_index, codes] = weights
         self.sums.add(block_values, block_weights)
 
-    def table(self, level: float = 0.95, runs: int | None = None,
+    def table(self, level: object = 0.95, runs: int | None = None,
               whole_practice: bool = False) -> pd.DataFrame:
         """The pooled estimates and their intervals; with ``runs``, the intervals that
         many runs would give if the means and the spread between runs stayed as they are
@@ -877,7 +882,8 @@ class SummaryStream:
         ``whole_practice``, only the rows :func:`overall` keeps (no role, activity or
         weekday), worked out for those alone."""
         import pandas as pd
-        labels, n, estimate, low, high = self._estimates(level, runs, whole_practice)
+        labels, n, estimate, low, high = self._estimates(confidence("level", level), runs,
+                                                         whole_practice)
         if not labels:
             return pd.DataFrame(columns=[*KEYS, "mean", "ci_low", "ci_high", "replications"])
         summary = pd.DataFrame(labels, columns=KEYS)
@@ -891,14 +897,15 @@ class SummaryStream:
             summary[key] = summary[key].astype(object).where(summary[key].notna(), None)
         return summary
 
-    def practice_intervals(self, level: float = 0.95, runs: int | None = None
+    def practice_intervals(self, level: object = 0.95, runs: int | None = None
                            ) -> dict[str, tuple[float, float, float]]:
         """Each whole-practice metric's (mean, ci_low, ci_high), as ``table(level, runs,
         whole_practice=True)`` gives them, by metric; metrics no run defined are left
         out. A capacity search reads a few of them after every batch of runs: 0.13 ms,
         where building the table took 2.2 ms, about 2 % of the frontier's time
         (experiments/performance.md, "A capacity search's looks without pandas")."""
-        labels, n, estimate, low, high = self._estimates(level, runs, True)
+        labels, n, estimate, low, high = self._estimates(confidence("level", level), runs,
+                                                         True)
         return {label[0]: (float(estimate[i]), float(low[i]), float(high[i]))
                 for i, label in enumerate(labels) if n[i] > 0}
 
@@ -929,16 +936,17 @@ class SummaryStream:
         return labels, n, estimate, low, high
 
 
-def summarise(metrics: pd.DataFrame | object, level: float = 0.95) -> pd.DataFrame:
+def summarise(metrics: pd.DataFrame | object, level: object = 0.95) -> pd.DataFrame:
     """Pooled estimate and confidence interval per (metric, role, activity, weekday) over
     the runs of a tidy table with ``value`` and ``weight`` columns (see the module's doc);
     ``replications`` counts the runs in which the metric was defined."""
+    checked = confidence("level", level)  # before the table is read
     table = getattr(metrics, "metrics", metrics)
     require_columns(table, ("replication", *KEYS, "value", "weight"),
                     "summarise's table, the runs' rows (results.metrics, not a summary),")
     stream = SummaryStream()
     stream.add(table)
-    return stream.table(level)
+    return stream.table(checked)
 
 
 def require_columns(table: object, columns: Iterable[str], what: str) -> None:

@@ -42,7 +42,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
-from sim.arguments import texts
+from sim.arguments import confidence, texts
 from sim.labels import ACTIVITY_LABELS, METRICS
 from sim.labels import (
     better_direction,
@@ -451,6 +451,7 @@ def time_use_table(metrics: Any, level: float = 0.95) -> pd.DataFrame:
     ``time_use_min`` rows): role, activity, mean, ci_low, ci_high, replications."""
     from sim.metrics import summarise
 
+    level = confidence("level", level)
     table, _ = _unpack(metrics, "metrics")
     table = _require(table, ["replication", "metric", "role", "activity", "value"], "metrics")
     rows = table[table["metric"] == "time_use_min"]
@@ -606,6 +607,7 @@ def paired_summary(runs: Mapping[str, Any], baseline: str | None = None,
     (or their ``.metrics`` table); ``baseline`` defaults to the first."""
     from sim.experiment.stats import PointSummary
 
+    level = confidence("level", level)
     if not runs:
         raise ValueError("no runs to compare")
     names = list(runs)

@@ -173,8 +173,51 @@ def test_a_bundled_name_runs_and_the_results_read_in_a_line():
     results = run_replications("case08", 2, weeks=1, warmup_weeks=0)
     assert repr(results) == ("<ReplicationResults 'Case 08: Midtjysk delepraksis': 2 runs of "
                              "1 week, seed 1; tables: metrics, staff, days>")
-    with pytest.raises(ValueError, match="level is a probability"):
+    with pytest.raises(ValueError, match="^level must be a number between 0 and 1"):
         results.summary(level=95)
+
+
+def test_every_confidence_level_a_notebook_gives_is_checked_by_name():
+    """``results.summary(level="0.9")`` failed on Python's '<' between int and str, the
+    comparison's paired summary on a "math domain error", and summarise and
+    time_use_table gave a table for a level of 95. Every public function and method
+    taking a confidence level refuses what is not one with a ValueError naming it."""
+    import re
+    from types import SimpleNamespace
+
+    from sim import plots, summarise
+    from sim.compare import Comparison, paired
+    from sim.experiment.stats import PointSummary, summarise_parts
+    from sim.metrics import SummaryStream
+
+    results = run_replications("case08", 2, weeks=1, warmup_weeks=0)
+    other = run_replications("case08", 2, weeks=1, warmup_weeks=0)
+    stream = SummaryStream()
+    stream.add(results.metrics)
+    points = PointSummary([0, 1], 0)
+    points.add_parts([(0, results.metrics), (1, other.metrics)])
+    no_parts = SimpleNamespace(completed=lambda: [])  # a sweep's store before any run
+    calls = {
+        "ReplicationResults.summary": lambda level: results.summary(level=level),
+        "summarise": lambda level: summarise(results, level),
+        "SummaryStream.table": lambda level: stream.table(level),
+        "SummaryStream.practice_intervals": lambda level: stream.practice_intervals(level),
+        "PointSummary.table": lambda level: points.table(level),
+        "summarise_parts": lambda level: summarise_parts(no_parts, 0, level),
+        "paired": lambda level: paired([results, other], ["a", "b"], 0, level),
+        "Comparison.summary": lambda level: Comparison(["a", "b"], [results, other])
+        .summary(level),
+        "time_use_table": lambda level: plots.time_use_table(results, level),
+        "paired_summary": lambda level: plots.paired_summary({"a": results, "b": other},
+                                                             level=level),
+    }
+    for name, call in calls.items():
+        call(0.9)  # a level is taken as it was
+        for wrong in ("0.9", 95, 0, 1, True, None, float("nan")):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"level must be a number between 0 and 1 (exclusive), such as 0.95, "
+                    f"not {wrong!r}")):
+                call(wrong)
 
 
 def test_results_compare_as_objects_not_table_by_table():

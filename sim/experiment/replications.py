@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from sim.arguments import whole_number
+from sim.arguments import confidence, whole_number
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
 from sim.experiment.errors import WorkerLost
@@ -612,10 +612,7 @@ class ReplicationResults:
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """Each figure's mean over the runs with its ``level`` confidence interval (metric,
         role, activity, weekday, mean, ci_low, ci_high, replications)."""
-        if not 0 < level < 1:
-            raise ValueError(f"level is a probability between 0 and 1 (0.95 for 95 %), "
-                             f"not {level!r}")
-        return summarise(self.metrics, level)
+        return summarise(self.metrics, confidence("level", level))
 
     def __repr__(self) -> str:
         """A line, not the whole scenario (a notebook shows this when a cell ends with

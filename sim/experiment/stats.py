@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from sim.arguments import confidence
 from sim.estimators import PairedSums, RatioSums, intervals
 from sim.labels import COUNTED_SHARES, metric_bounds
 
@@ -93,6 +94,9 @@ class PointSummary:
         return np.asarray(found, dtype=np.int64)[codes]
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
+        """Each point's pooled means and ``level`` intervals, with its paired difference
+        from the baseline (sorted by point and metric)."""
+        level = confidence("level", level)
         columns = KEYS + ["mean", "ci_low", "ci_high", "replications", "diff_mean",
                           "diff_ci_low", "diff_ci_high", "diff_replications",
                           "variance_reduction", "paired_base_mean", "paired_base_ci_low",
@@ -159,6 +163,7 @@ def paired_baseline(table: pd.DataFrame) -> pd.DataFrame:
 def summarise_parts(store, baseline: int, level: float = 0.95) -> pd.DataFrame:
     """Pooled mean, CI and paired difference against ``baseline`` per point and metric,
     read one replication block at a time."""
+    level = confidence("level", level)  # before reading any part
     blocks = blocks_of(sorted(store.completed()))
     points = sorted({int(_PART.search(name).group(1)) for names in blocks.values()
                      for name in names})
