@@ -9,6 +9,7 @@ before it knows what it will run.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from numbers import Integral, Real
 from typing import TypeGuard
@@ -44,6 +45,18 @@ def confidence(name: str, value: object) -> float:
     if is_confidence(value):
         return float(value)
     raise ValueError(f"{name} must be {CONFIDENCE}, not {value!r}")
+
+
+def flag(name: str, value: object) -> bool:
+    """``value`` if it is True or False (numpy's too, as a plain bool), else a TypeError
+    naming ``name``: a text such as "false" is true to Python, so taken as it is it turns
+    on what it says to turn off."""
+    if isinstance(value, bool):
+        return value
+    numpy = sys.modules.get("numpy")  # not imported: the value cannot be numpy's
+    if numpy is not None and isinstance(value, numpy.bool_):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, not {type(value).__name__} {value!r}")
 
 
 def one_or_more(name: str, value: object, what: str) -> list:

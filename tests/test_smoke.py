@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from sim import load_scenario, run_replications
@@ -125,6 +127,22 @@ def test_the_python_api_refuses_impossible_runs_with_a_plain_message():
         run_replications(42)
 
 
+def test_the_event_log_flag_is_true_or_false_not_a_text():
+    """``event_log="false"`` is true to Python, so it kept every event it said not to
+    keep (and 0 or 1 passed too): a flag is a bool (numpy's too), else a TypeError naming
+    it and what was found, before any run."""
+    import numpy as np
+
+    for wrong, shown in (("false", "str 'false'"), ("True", "str 'True'"), (0, "int 0"),
+                         (1, "int 1"), (None, "NoneType None")):
+        with pytest.raises(TypeError, match=f"^event_log must be True or False, not "
+                                            f"{re.escape(shown)}$"):
+            run_replications("case08", 1, weeks=1, warmup_weeks=0, event_log=wrong)
+    kept = run_replications("case08", 1, weeks=1, warmup_weeks=0, event_log=np.True_)
+    left = run_replications("case08", 1, weeks=1, warmup_weeks=0, event_log=np.False_)
+    assert kept.events is not None and left.events is None
+
+
 def test_every_public_function_takes_a_scenario_as_run_replications_does(tmp_path):
     """A bundled name or a file is loaded wherever a scenario is taken (with_changes,
     scenario_warnings and simulate_day failed on a missing attribute); anything else is a
@@ -182,7 +200,6 @@ def test_every_confidence_level_a_notebook_gives_is_checked_by_name():
     comparison's paired summary on a "math domain error", and summarise and
     time_use_table gave a table for a level of 95. Every public function and method
     taking a confidence level refuses what is not one with a ValueError naming it."""
-    import re
     from types import SimpleNamespace
 
     from sim import plots, summarise

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from sim.arguments import confidence, whole_number
+from sim.arguments import confidence, flag, whole_number
 from sim.engine import CompiledScenario, RunCalendar, collector_paused, simulate_run
 from sim.engine.records import DayRecords
 from sim.experiment.errors import WorkerLost
@@ -697,6 +697,7 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
                                ("first_replication", first_replication, 0)):
         whole_number(name, value, least)
     check_seed("seed", seed)
+    event_log = flag("event_log", event_log)
     calendar = run_calendar(scenario, weeks, warmup_weeks)
     indices = range(first_replication, first_replication + replications)
     rows = _CompactRows(METRIC_COLUMNS, {"replication": "q", "value": "d", "weight": "d"})
