@@ -802,6 +802,28 @@ def sweep_staffing(scenarios: pd.DataFrame) -> dict[Any, str]:
             for p, *values in scenarios[["point", *columns]].itertuples(index=False)}
 
 
+def _fixed(scenarios: pd.DataFrame, where: Mapping[str, Any], factors: list[str]
+           ) -> pd.DataFrame:
+    """The points of ``scenarios`` with each factor of ``where`` at its value. A factor the
+    sweep lacks, or a value no point left has, is an error naming it and what the sweep
+    has: it left no cell to draw, and matplotlib's error said nothing of why."""
+    design = scenarios
+    fixed: list[str] = []
+    for f, v in where.items():
+        if f not in scenarios.columns:
+            raise ValueError(f"where: {f!r} is not a factor of this sweep (factors: "
+                             f"{factors})")
+        chosen = design[f] == v
+        if not chosen.any():
+            among = (f"among the points with {', '.join(fixed)} (their values: "
+                     if fixed else "in this sweep (its values: ")
+            raise ValueError(f"where: {f} has no value {v!r} {among}"
+                             f"{_factor_values(design[f])})")
+        design = design[chosen]
+        fixed.append(f"{f} = {v!r}")
+    return design.copy()
+
+
 def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
             y: str | None = None, role: str | None = None, activity: str | None = None,
             value: str = "mean", baseline: Any = None, where: Mapping[str, Any] | None = None,
@@ -820,13 +842,11 @@ def heatmap(summary: pd.DataFrame, scenarios: pd.DataFrame, metric: str, x: str,
     the scale spans the means and ``fade_unclear`` has nothing to fade."""
     if value not in ("mean", "diff_mean"):
         raise ValueError("value must be 'mean' or 'diff_mean'")
+    factors = [c for c in scenarios.columns if c not in ("point", "name")]
     for f in (x, y):
         if f is not None and f not in scenarios.columns:
-            factors = [c for c in scenarios.columns if c not in ("point", "name")]
             raise ValueError(f"{f!r} is not a factor of this sweep (factors: {factors})")
-    design = scenarios.copy()
-    for f, v in (where or {}).items():
-        design = design[design[f] == v]
+    design = _fixed(scenarios, where or {}, factors)
     rows = _overall(summary, metric, role, activity).drop(columns=["name"], errors="ignore")
     data = design.merge(rows, on="point", how="inner")
     label, unit, scale, _better = _metric_info(metric)

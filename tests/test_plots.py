@@ -265,6 +265,33 @@ def test_heatmap(grid):
         plots.heatmap(summary, scenarios, "overtime_min", "staff.nurse.count")
 
 
+def test_heatmap_names_a_fixed_factor_or_value_the_sweep_does_not_have(grid):
+    """``where=`` with a value no point has ended in matplotlib's "number of
+    FixedLocator locations (0)", and with a factor the sweep lacks in a KeyError: each is
+    a ValueError naming the factor, what was given and what the sweep has."""
+    import re
+
+    summary, scenarios = grid
+    draw = lambda where: plots.heatmap(summary, scenarios, "overtime_min",  # noqa: E731
+                                       "staff.nurse.count", where=where)
+    with pytest.raises(ValueError, match=re.escape(
+            "where: delegation.degree has no value 'high' in this sweep (its values: "
+            "['low', 'medium'])")):
+        draw({"delegation.degree": "high"})
+    with pytest.raises(ValueError, match=re.escape(
+            "where: staff.nurse.count has no value '3' in this sweep (its values: [3, 4])")):
+        draw({"staff.nurse.count": "3"})  # a text where the sweep has numbers
+    with pytest.raises(ValueError, match=re.escape(
+            "where: staff.nurse.count has no value 5 among the points with "
+            "delegation.degree = 'low' (their values: [3, 4])")):
+        draw({"delegation.degree": "low", "staff.nurse.count": 5})
+    with pytest.raises(ValueError, match=re.escape(
+            "where: 'staff.gp.count' is not a factor of this sweep (factors: "
+            "['delegation.degree', 'staff.nurse.count'])")):
+        draw({"staff.gp.count": 2})
+    labelled(draw({"delegation.degree": "medium"}))
+
+
 def test_paired_differences(grid):
     summary, _ = grid
     fig = plots.paired_differences(summary)
