@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import textwrap
+from numbers import Integral
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -645,15 +646,31 @@ def _overall(summary: pd.DataFrame, metric: str, role: str | None = None,
     return rows.sort_values("point")
 
 
+def _point_list(points: list[int]) -> str:
+    """'0-3' for points in a row, else each: '1, 3'."""
+    if len(points) > 2 and points == list(range(points[0], points[-1] + 1)):
+        return f"{points[0]}-{points[-1]}"
+    return ", ".join(map(str, points))
+
+
 def _baseline_point(summary: pd.DataFrame, baseline: Any = None) -> int | None:
     """The baseline's point index: given by name or index, else the point whose paired
-    differences are all missing (a sweep leaves the baseline's differences empty)."""
+    differences are all missing (a sweep leaves the baseline's differences empty). A
+    number no point of the summary has is refused, as is a bool or a fraction: taken as
+    it was, the picture was drawn as if there were no baseline, or against point 1."""
     if baseline is not None:
         if isinstance(baseline, str):
             match = summary.loc[summary["name"] == baseline, "point"]
             if match.empty:
                 raise ValueError(f"no design point named {baseline!r}")
             return int(match.iloc[0])
+        if isinstance(baseline, bool) or not isinstance(baseline, Integral):
+            raise TypeError(f"baseline must be a design point's name or number, not "
+                            f"{type(baseline).__name__} {baseline!r}")
+        points = sorted(int(p) for p in summary["point"].unique())
+        if int(baseline) not in points:
+            raise ValueError(f"baseline {int(baseline)} is not a design point of the "
+                             f"summary; its points are {_point_list(points)}")
         return int(baseline)
     if "diff_mean" not in summary:
         return None

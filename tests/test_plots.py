@@ -292,6 +292,40 @@ def test_heatmap_names_a_fixed_factor_or_value_the_sweep_does_not_have(grid):
     labelled(draw({"delegation.degree": "medium"}))
 
 
+def test_a_baseline_the_summary_has_no_point_for_is_refused(grid):
+    """``baseline=99`` on a sweep of points 0-3 drew the heatmap, the forest plot and the
+    trade-off as if there were no baseline, and True or 1.5 were taken as points 1 and 1:
+    a number no point has is a ValueError naming the points, and what is neither a name
+    nor a whole number a TypeError."""
+    import re
+
+    summary, scenarios = grid
+    pictures = {
+        "heatmap": lambda baseline: plots.heatmap(
+            summary, scenarios, "overtime_min", "staff.nurse.count",
+            where={"delegation.degree": "low"}, baseline=baseline),
+        "paired_differences": lambda baseline: plots.paired_differences(
+            summary, "overtime_min", baseline=baseline),
+        "tradeoff": lambda baseline: plots.tradeoff(summary, "cost_per_contact_dkk",
+                                                    "phone_wait_mean_min", baseline=baseline),
+    }
+    for name, draw in pictures.items():
+        for wrong in (99, -1, np.int64(4)):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"baseline {int(wrong)} is not a design point of the summary; its "
+                    f"points are 0-3")):
+                draw(wrong)
+        for wrong, shown in ((True, "bool True"), (1.5, "float 1.5"), (2.0, "float 2.0"),
+                             ([2], "list [2]")):
+            with pytest.raises(TypeError, match=re.escape(
+                    f"baseline must be a design point's name or number, not {shown}")):
+                draw(wrong)
+        labelled(draw(np.int64(2)))
+    with pytest.raises(ValueError, match=re.escape(
+            "baseline 0 is not a design point of the summary; its points are 1, 3")):
+        plots.paired_differences(summary[summary["point"].isin([1, 3])], baseline=0)
+
+
 def test_paired_differences(grid):
     summary, _ = grid
     fig = plots.paired_differences(summary)
