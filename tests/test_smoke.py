@@ -141,6 +141,10 @@ def test_the_event_log_flag_is_true_or_false_not_a_text():
     kept = run_replications("case08", 1, weeks=1, warmup_weeks=0, event_log=np.True_)
     left = run_replications("case08", 1, weeks=1, warmup_weeks=0, event_log=np.False_)
     assert kept.events is not None and left.events is None
+    from sim import simulate_day
+
+    with pytest.raises(TypeError, match="^event_log must be True or False, not str 'false'$"):
+        simulate_day("case08", seed=1, event_log="false")
 
 
 def test_every_public_function_takes_a_scenario_as_run_replications_does(tmp_path):

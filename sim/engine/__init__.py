@@ -48,6 +48,9 @@ def simulate_day(scenario: Scenario | CompiledScenario | str | Path, seed: int,
     The random streams depend on (seed, replication) only, so the same pair gives the
     same day, and two scenarios with the same pair face the same patients.
     """
+    from sim.arguments import flag
+
+    event_log = flag("event_log", event_log)  # "false" is true to Python
     if not isinstance(scenario, CompiledScenario):
         from sim.scenario.loading import as_scenario  # (only here: YAML is not the run's)
 
