@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.scenario.schema import Calendar
+from sim.scenario.schema import WEEKS_PER_YEAR as _WEEKS, Calendar
 
 #: Weeks in a year, for the seasonal cosine.
-WEEKS_PER_YEAR = 52.0
+WEEKS_PER_YEAR = float(_WEEKS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class RunCalendar:
 
     def week_of_year(self, week: int) -> int:
         """Week of the year (1-52) of week ``week`` (0-based) of the run."""
-        return (self.calendar.start_week - 1 + week) % int(WEEKS_PER_YEAR) + 1
+        return self.calendar.week_of_year(week)
 
     def day(self, index: int) -> Day:
         """Day ``index`` of the run (or past its end: the book looks ahead)."""

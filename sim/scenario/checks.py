@@ -1230,12 +1230,6 @@ def _warn_absences(s: Scenario, weeks: int | None = None,
                            f"week{'' if one else 's'} {listed}, {said}")
 
 
-def _week_of_year(s: Scenario, week: int) -> int:
-    """Week of the year (1-52) of week ``week`` of the run (1 = the first simulated week),
-    as the run's calendar counts it (sim/engine/calendar.py)."""
-    return (s.calendar.start_week - 1 + week - 1) % 52 + 1
-
-
 def _warn_absences_on_days_off(s: Scenario) -> Iterator[Problem]:
     """An absence that names only weekdays the person is not in that week (Friday off for
     someone in Monday to Thursday) takes no one away: the file meant another day, or
@@ -1251,7 +1245,7 @@ def _warn_absences_on_days_off(s: Scenario) -> Iterator[Problem]:
         for i, absence in enumerate(person.absent):
             if not absence.days:
                 continue
-            week_of_year = _week_of_year(s, absence.week)
+            week_of_year = s.calendar.week_of_year(absence.week - 1)
             period = period_of(person, week_of_year) if person.periods else None
             view = person if period is None else period_view(person, person.periods[period])
             in_on = tuple(d for d in s.calendar.weekdays

@@ -23,6 +23,9 @@ from pydantic import (
 
 from sim.limits import MAX_LIST_SIZE, MAX_WEEKS, MIN_SLOT_MIN
 
+#: Weeks in the year a season or a period names (1-52); a run's weeks wrap round them.
+WEEKS_PER_YEAR = 52
+
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 #: A time written another way that still says hours and minutes: "8.00", "8,30", "8".
 _CLOCK_OTHERWISE = re.compile(r"^(\d{1,2})(?:[.,](\d{2}))?$")
@@ -281,6 +284,11 @@ class Calendar(Strict):
         default=8, description="Weeks measured in each run (replication).")
     warmup_weeks: Annotated[WholeNumber, Field(ge=0, le=MAX_WEEKS)] = Field(
         default=4, description="Weeks simulated before measuring starts, then discarded.")
+
+    def week_of_year(self, week: int) -> int:
+        """Week of the year (1-52) of week ``week`` (0-based) of a run: the season's, a
+        period's and an absence's check all count the year's weeks this one way."""
+        return (self.start_week - 1 + week) % WEEKS_PER_YEAR + 1
 
 
 class Booking(Strict):
