@@ -262,6 +262,26 @@ def list_sentence(lists: tuple[int, int] | None, same_staff: bool = False) -> st
             "figures per contact or per listed patient compare like with like.")
 
 
+#: Waits measured over the needs that found a slot: shorter with more needs turned away,
+#: as a shorter horizon turns away the reviews due beyond it.
+BOOKED_WAITS = frozenset({"tnaa_days", "requested_wait_mean_days", "planned_wait_mean_days",
+                          "planned_wait_p90_days"})
+
+
+def turned_away_note(found: Sequence[Effect]) -> str:
+    """A caveat where a design's appointment waits are clearly shorter while clearly more
+    needs find no slot: the waits count only needs that were booked, so part of the gain
+    is care no longer booked ('' otherwise)."""
+    shorter = any(e.metric in BOOKED_WAITS and e.clear and e.diff < 0 for e in found)
+    more = next((e for e in found if e.metric == "turned_away" and e.clear and e.diff > 0),
+                None)
+    if not shorter or more is None:
+        return ""
+    return (f"Its shorter waits for appointments count only the needs that found a slot: "
+            f"{size_with_ci(more)} more planned needs a day find none, so part of the gain "
+            "is care no longer booked.")
+
+
 def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,
                      lists: tuple[int, int] | None = None, same_staff: bool = False) -> str:
     """One design against the baseline, in sentences a practice manager reads;
@@ -287,6 +307,9 @@ def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,
         lines.append(f"Worse: {_join(groups['worse'])}.")
     if groups[None]:
         lines.append(f"Also: {_join(groups[None])}.")
+    caveat = turned_away_note(found)
+    if caveat:
+        lines.append(caveat)
     measured = [e for e in unclear if _finite(e.low, e.high)]
     if not clear and (measured or not unclear):  # (with one run, no interval says it)
         lines.append(f"{'N' if other_list else 'n'}o difference is clear at the 95 % level.")

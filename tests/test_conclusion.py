@@ -238,3 +238,24 @@ def test_fewer_doctor_minutes_are_freed_only_with_the_same_doctors():
     assert "Better: frees 41 [35, 47] doctor minutes a day" in nurses
     effect = Effect("doctor_time_min", -41.0, -47.0, -35.0, 800.0, 759.0, same_doctors=False)
     assert effect.clear and effect.verdict is None
+
+
+def test_shorter_waits_beside_more_needs_turned_away_are_called_partly_care_not_booked():
+    """A booking horizon shortened to 10 days turns away the reviews due beyond it; the
+    waits count only the needs that found a slot, so they read "Better" while the care is
+    not booked at all. The paragraph says so beside them; with no more turned away, or
+    no shorter wait, it says nothing of it."""
+    def paragraph(turned: tuple[float, float, float]) -> str:
+        found = [Effect("tnaa_days", -10.0, -10.4, -9.6, 13.7, 3.7),
+                 Effect("turned_away", *turned, 0.1, 6.2)]
+        return design_paragraph(found, "Horizon 10 days", "Today")
+
+    said = paragraph((6.1, 5.8, 6.4))
+    assert "Better: the third next available appointment" in said
+    assert ("Its shorter waits for appointments count only the needs that found a slot: "
+            "6.1 [5.8, 6.4] more planned needs a day find none") in said
+    assert "count only the needs" not in paragraph((0.1, -0.2, 0.4))  # not clear
+    assert "count only the needs" not in paragraph((-1.0, -1.3, -0.7))  # fewer turned away
+    longer = design_paragraph([Effect("tnaa_days", 2.0, 1.5, 2.5, 1.0, 3.0),
+                               Effect("turned_away", 6.1, 5.8, 6.4, 0.1, 6.2)], "X", "Today")
+    assert "count only the needs" not in longer
