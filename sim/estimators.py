@@ -22,7 +22,9 @@ run's ratio to avoid cancellation (a constant metric has a variance of exactly z
 Intervals respect a metric's range (:func:`sim.labels.metric_bounds`): shares get a
 logit-scale interval, non-negative metrics a log-scale one, both from the delta method
 and Student's t with n - 1 degrees of freedom, so "calls offered" can never be shown with
-a negative lower bound. ``tests/test_estimators.py`` measures their coverage.
+a negative lower bound. ``tests/test_estimators.py`` measures their coverage. A counted
+share at 0 or 1 and a count of events at 0 in every run get an exact limit (binomial,
+Poisson) from the pooled count or days instead of a point (:func:`intervals`).
 """
 from __future__ import annotations
 
@@ -233,8 +235,8 @@ class PairedSums:
 
 
 def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.ndarray | str,
-              level: float = 0.95, trials: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+              level: float = 0.95, trials: np.ndarray | None = None,
+              exposure: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Confidence limits that respect each value's range: ``real`` (estimate +- t se),
     ``nonnegative`` (on the log scale) or ``share`` (on the logit scale); an estimate on
     the edge of its range, or with no spread, gets the point itself as its interval.
@@ -246,7 +248,14 @@ def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.nd
     point interval made a capacity search count a target as confidently met on a few
     dozen patients. The limit takes the pooled contacts as independent, which calls of
     one busy morning are not, so it is the least the uncertainty can be; give ``trials``
-    as NaN where the denominator is not a count (minutes)."""
+    as NaN where the denominator is not a count (minutes).
+
+    Likewise a count of events at 0 where ``exposure`` (the pooled days, or runs for a
+    count per run) is given: no patient turned away in 320 measured days is no proof that
+    none ever is, so it gets the exact Poisson limit of 0 events over that exposure,
+    [0, -ln((1 - level) / 2) / exposure] (0.0115 a day over 320 days at 95 %), taken
+    two-sided as the binomial edge is. Give ``exposure`` as NaN where the figure is not a
+    count of events (minutes, appointments in the book, a trend)."""
     # the t quantile from scipy.special (what scipy.stats.t.ppf computes, without
     # importing scipy.stats), imported here: runs and their workers need it only for a
     # summary, not to simulate
@@ -283,5 +292,12 @@ def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.nd
         usable = is_share & (count > 0) & np.isfinite(count)
         high = np.where(usable & (estimate == 0), edge, high)
         low = np.where(usable & (estimate == 1), 1.0 - edge, low)
+    if exposure is not None:
+        days = np.broadcast_to(np.asarray(exposure, dtype=float), estimate.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = -math.log((1.0 - level) / 2) / days  # exact Poisson, 0 events in days
+        usable = is_nonneg & (days > 0) & np.isfinite(days) & (estimate == 0)
+        low = np.where(usable, 0.0, low)
+        high = np.where(usable, rate, high)
     missing = ~np.isfinite(se)
     return np.where(missing, np.nan, low), np.where(missing, np.nan, high)

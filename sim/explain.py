@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.labels import METRICS, SAME_DOCTORS_TOTALS, metric_info, with_unit
+from sim.labels import (COUNTED_SHARES, METRICS, SAME_DOCTORS_TOTALS, counts_events,
+                        metric_info, with_unit)
 from sim.scenario.schema import Scenario
 
 
@@ -321,8 +322,27 @@ def explain(metric: str, scenario: Scenario | str | Path | None = None) -> str:
         lines.append("  " + (slot_note(scenario) or FITS))
     lines.append("Across runs: the mean per working day (or pooled per contact, or per slot, "
                  "as the figure counts) with a 95 % confidence interval over independent "
-                 "runs.")
+                 "runs." + _at_zero(metric))
     return "\n".join(lines)
+
+
+def _at_zero(metric: str) -> str:
+    """What the interval of ``metric`` is where every run gives 0 (or, for a share, all):
+    the same in every run is no proof that it always is."""
+    if metric in COUNTED_SHARES:
+        return (" A share of 0 (or 100 %) in every run is no proof that it always is: its "
+                "interval then runs to the exact binomial limit for none (or all) of the "
+                "calls, needs, consultations or slots counted in all the runs, not a "
+                "single point.")
+    if not counts_events(metric):
+        return ""
+    if metric_info(metric)[1].endswith("/run"):
+        over, example = "runs", "0.37 a run over 10 runs"
+    else:
+        over, example = "days measured", "0.0115 a day over 320 days"
+    return (" A count of 0 in every run is no proof that it never happens: its interval "
+            f"then runs from 0 to the exact Poisson limit for no events over all the {over} "
+            f"(3.7 / {over.split()[0]} at 95 %: {example}), not [0, 0].")
 
 
 def known_metrics() -> list[str]:

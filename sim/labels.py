@@ -153,6 +153,26 @@ SAME_STAFF_TOTALS = frozenset({"staff_cost_dkk", "overtime_min"})
 SAME_DOCTORS_TOTALS = frozenset({"doctor_time_min"})
 
 
+#: Figures of the volume units that are a stock at each day's close, not events of the day:
+#: an item waiting a week is counted on each of its days, so the days are no exposure.
+DAY_END_STOCKS = frozenset({"contacts_carried_over"})
+
+#: Counts of events a day (calls, contacts, needs, questions) or a run (contacts still
+#: waiting or booked when it ended), pooled over the measured days or the runs: for these
+#: alone an estimate of exactly 0 gets the Poisson limit of 0 events over that exposure
+#: (:func:`sim.estimators.intervals`). The volume units' figures less the day-end stocks;
+#: the outcomes without a label of their own are in :func:`counts_events`.
+EVENT_COUNTS = frozenset(m for m, (_label, unit, _scale, _better) in METRICS.items()
+                         if unit in VOLUME_UNITS) - DAY_END_STOCKS
+
+
+def counts_events(metric: str) -> bool:
+    """Whether ``metric`` counts events over its pooled weight (days, or runs): one of
+    :data:`EVENT_COUNTS`, or any ``outcome_<outcome>`` (contacts ending in that outcome,
+    a day or at the end of a run; only some have a label of their own)."""
+    return metric in EVENT_COUNTS or metric.startswith("outcome_")
+
+
 def scales_with_list(metric: str, same_staff: bool = False) -> bool:
     """Whether ``metric`` grows with the list size: volume (see :data:`VOLUME_UNITS`), or a
     total of the practice's day (see :data:`PRACTICE_TOTALS`) unless the staff are the

@@ -40,7 +40,7 @@ from sim.engine.model import CompiledScenario
 from sim.engine.records import (BOOKING_COLUMNS, CONTACT_COLUMNS, STAFF_COLUMNS,
                                 DayRecords)
 from sim.estimators import RatioSums, intervals
-from sim.labels import COUNTED_SHARES, metric_bounds
+from sim.labels import COUNTED_SHARES, counts_events, metric_bounds
 from sim.scenario.schema import ACTIVITIES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -923,16 +923,19 @@ class SummaryStream:
             empty = np.zeros(0)
             return labels, empty, empty, empty, empty
         n, estimate, se = (a[0] for a in self.sums.estimate())
-        trials = self.sums.sx[0]
+        # the pooled weight: a counted share's trials, a count's days (or runs)
+        pooled = self.sums.sx[0]
         if kept is not None:
-            n, estimate, se, trials = n[kept], estimate[kept], se[kept], trials[kept]
+            n, estimate, se, pooled = n[kept], estimate[kept], se[kept], pooled[kept]
         if runs is not None:
             grow = runs / np.maximum(n, 1)
-            se, trials, n = se / np.sqrt(grow), trials * grow, np.where(n > 0, runs, n)
+            se, pooled, n = se / np.sqrt(grow), pooled * grow, np.where(n > 0, runs, n)
         bounds = np.array([metric_bounds(label[0]) for label in labels], dtype=object)
         counted = np.array([label[0] in COUNTED_SHARES for label in labels])
+        events = np.array([counts_events(label[0]) for label in labels])
         low, high = intervals(estimate, se, n, bounds, level,
-                              trials=np.where(counted, trials, np.nan))
+                              trials=np.where(counted, pooled, np.nan),
+                              exposure=np.where(events, pooled, np.nan))
         return labels, n, estimate, low, high
 
 

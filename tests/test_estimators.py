@@ -309,6 +309,119 @@ def test_a_run_summary_gives_a_share_on_its_edge_an_interval():
     assert busy["ci_low"] == busy["ci_high"] == 1
 
 
+def test_a_count_at_zero_gets_the_exact_poisson_limit_of_its_days():
+    """No patient turned away in 320 measured days is no proof that none ever is: the
+    interval is [0, -ln(0.025) / 320], the exact Poisson limit of 0 events over the pooled
+    days, not [0, 0]; a count above 0, a minutes figure at 0 (no exposure) and a trend at 0
+    (not a count, its bounds real) keep their intervals."""
+    est = np.array([0.0, 2.0, 0.0, 0.0])
+    se, n = np.array([0.0, 0.3, 0.0, 0.0]), np.full(4, 4)
+    bounds = np.array(["nonnegative", "nonnegative", "nonnegative", "real"], dtype=object)
+    exposure = np.array([320.0, 320.0, np.nan, 320.0])
+    low, high = intervals(est, se, n, bounds, exposure=exposure)
+    limit = -math.log(0.025) / 320
+    assert low[0] == 0 and high[0] == pytest.approx(limit) and 0.0115 < limit < 0.0116
+    plain_low, plain_high = intervals(est, se, n, bounds)
+    assert low[1:] == pytest.approx(plain_low[1:])
+    assert high[1:] == pytest.approx(plain_high[1:])
+    assert low[2] == high[2] == 0 and low[3] == high[3] == 0
+    # at 90 % the limit is -ln(0.05) / days, as the binomial edge is taken two-sided
+    assert intervals(est[:1], se[:1], n[:1], "nonnegative", 0.9, exposure=[320.0])[1][0] \
+        == pytest.approx(-math.log(0.05) / 320)
+
+
+def test_a_run_summary_gives_a_count_at_zero_the_poisson_limit_of_its_pooled_days():
+    """A short run of the default practice turns no planned need away and leaves no
+    question unanswered: 0.0 [0.0, 0.0] over 20 measured days said the rate is surely
+    zero. Now each count at 0 reaches -ln(0.025) over the days its runs measured (the
+    weekday's rows over that weekday's days); the appointment wait at 0 (a level, not
+    events) and every figure above 0 keep the intervals they had."""
+    from sim.experiment.replications import run_replications
+    from sim.labels import COUNTED_SHARES, metric_bounds
+    from sim.metrics import KEYS, RUN_METRICS, SummaryStream
+
+    results = run_replications("default", 4, 1, weeks=1, warmup_weeks=0)
+    summary = results.summary()
+    table = results.metrics
+    turned = table[table["metric"] == "turned_away"]
+    days = turned.loc[turned["weekday"].isna(), "weight"].sum()
+    mondays = turned.loc[turned["weekday"] == "mon", "weight"].sum()
+    assert days == 20 and mondays == 4
+    whole = summary[(summary["metric"] == "turned_away") & summary["role"].isna()
+                    & summary["weekday"].isna()].iloc[0]
+    assert whole["mean"] == 0 and whole["ci_low"] == 0
+    assert whole["ci_high"] == pytest.approx(-math.log(0.025) / days)
+    monday = summary[(summary["metric"] == "turned_away") & (summary["weekday"] == "mon")]
+    assert monday["ci_high"].iloc[0] == pytest.approx(-math.log(0.025) / mondays)
+    unanswered = summary[(summary["metric"] == "questions_unanswered")
+                         & summary["weekday"].isna()].iloc[0]
+    assert unanswered["mean"] == 0 and unanswered["ci_high"] > 0
+    # everything else as intervals without an exposure give it
+    from sim.labels import counts_events
+    stream = SummaryStream()
+    stream.add(table)
+    n, est, se = (a[0] for a in stream.sums.estimate())
+    bounds = np.array([metric_bounds(label[0]) for label in stream.index], dtype=object)
+    shares = np.array([label[0] in COUNTED_SHARES for label in stream.index])
+    plain_low, plain_high = intervals(est, se, n, bounds,
+                                      trials=np.where(shares, stream.sums.sx[0], np.nan))
+    plain = pd.DataFrame(list(stream.index), columns=KEYS).assign(
+        plain_low=plain_low, plain_high=plain_high)
+    joined = summary.merge(plain, on=KEYS, how="left", validate="one_to_one")
+    # every count of events is weighed by its days (5 a run here, 1 a weekday) or is a
+    # run's own (1): its pooled weight is the exposure
+    events = table[table["metric"].map(counts_events)]
+    days_or_run = np.where(events["weekday"].isna(),
+                           np.where(events["metric"].isin(RUN_METRICS), 1.0, 5.0), 1.0)
+    assert (events["weight"].to_numpy() == days_or_run).all()
+    zero_counts = (joined["mean"] == 0) & joined["metric"].map(counts_events)
+    assert zero_counts.sum() >= 3 and (joined.loc[zero_counts, "ci_high"] > 0).all()
+    kept = joined[~zero_counts & joined["plain_high"].notna()]
+    assert len(kept) + zero_counts.sum() == len(summary) > 300
+    assert np.allclose(kept["ci_low"], kept["plain_low"], equal_nan=True)
+    assert np.allclose(kept["ci_high"], kept["plain_high"], equal_nan=True)
+    tnaa = joined[(joined["metric"] == "tnaa_days") & joined["role"].isna()
+                  & joined["weekday"].isna()].iloc[0]
+    assert tnaa["mean"] == 0 and tnaa["ci_low"] == tnaa["ci_high"] == 0
+    calls = joined[(joined["metric"] == "calls_offered") & joined["weekday"].isna()].iloc[0]
+    assert 0 < calls["ci_low"] < calls["mean"] < calls["ci_high"]
+
+
+def test_counts_of_events_are_the_volume_figures_less_the_day_end_stocks():
+    """Calls, contacts, needs and questions a day, and contacts a run, count events; the
+    work carried to the next day is a stock at each close (an item waiting a week counts
+    on each of its days), as are the backlog and the minutes: those are no events."""
+    from sim.labels import counts_events
+
+    for metric in ("calls_offered", "turned_away", "questions_unanswered", "planned_requests",
+                   "outcome_line_closed", "outcome_no_show", "outcome_carried_over"):
+        assert counts_events(metric), metric
+    for metric in ("contacts_carried_over", "backlog_planned", "overtime_min", "tnaa_days",
+                   "abandonment_rate", "carried_trend_per_week", "time_use_min"):
+        assert not counts_events(metric), metric
+
+
+def test_a_sweep_gives_a_count_at_zero_the_poisson_limit_beside_its_baseline():
+    """A sweep's table (its means and the baseline's over the paired runs) gives a count at
+    0 the Poisson limit of its pooled days; its difference from the baseline is a real
+    number, 0 [0, 0] where both are 0 in every pair, as before."""
+    from sim.experiment.stats import PointSummary
+
+    rows = pd.DataFrame({"point": [0, 0, 0, 1, 1], "replication": [0, 1, 2, 0, 1],
+                         "metric": "turned_away", "role": None, "activity": None,
+                         "weekday": None, "value": 0.0,
+                         "weight": [20.0, 20.0, 20.0, 15.0, 15.0]})
+    table = PointSummary([0, 1], 0)
+    table.add(rows)
+    out = table.table().set_index("point")
+    assert out.loc[0, "ci_low"] == 0
+    assert out.loc[0, "ci_high"] == pytest.approx(-math.log(0.025) / 60)
+    assert out.loc[1, "ci_high"] == pytest.approx(-math.log(0.025) / 30)
+    assert out.loc[1, "paired_base_ci_low"] == 0
+    assert out.loc[1, "paired_base_ci_high"] == pytest.approx(-math.log(0.025) / 40)
+    assert out.loc[1, "diff_ci_low"] == out.loc[1, "diff_ci_high"] == 0
+
+
 @pytest.mark.parametrize("runs", [2, 3, 5, 6, 10])
 def test_a_tie_of_few_pairs_is_no_certain_difference(runs):
     """The appointment book's trend moves in half steps: in two runs, 80.0 against 77.5

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.arguments import confidence
 from sim.estimators import PairedSums, RatioSums, intervals
-from sim.labels import COUNTED_SHARES, metric_bounds
+from sim.labels import COUNTED_SHARES, counts_events, metric_bounds
 
 KEYS = ["point", "metric", "role", "activity", "weekday"]
 _PART = re.compile(r"part-p(\d+)-r(\d+)-(\d+)\.parquet$")
@@ -108,15 +108,19 @@ class PointSummary:
                           dtype=object)
         n, mean, se = self.values.estimate()
         counted = np.array([[metric in COUNTED_SHARES for metric, *_ in parts]])
+        # a count's pooled weight is its days (or runs): the exposure of its events
+        events = np.array([[counts_events(metric) for metric, *_ in parts]])
         low, high = intervals(mean, se, n, bounds, level,
-                              trials=np.where(counted, self.values.sx, np.nan))
+                              trials=np.where(counted, self.values.sx, np.nan),
+                              exposure=np.where(events, self.values.sx, np.nan))
         base = self.base
         if self.diffs is not None:
             dn, dmean, dse, reduction = self.diffs.estimate(self.values.shift, level)
             dlow, dhigh = intervals(dmean, dse, dn, "real", level)
-            bmean, bse, btrials = self.diffs.baseline(self.values.shift)
+            bmean, bse, bweight = self.diffs.baseline(self.values.shift)
             blow, bhigh = intervals(bmean, bse, dn, bounds, level,
-                                    trials=np.where(counted, btrials, np.nan))
+                                    trials=np.where(counted, bweight, np.nan),
+                                    exposure=np.where(events, bweight, np.nan))
         else:
             dn = np.zeros_like(n)
             dmean = dlow = dhigh = reduction = np.full_like(mean, np.nan)
