@@ -334,8 +334,8 @@ def test_a_run_summary_gives_a_count_at_zero_the_poisson_limit_of_its_pooled_day
     """A short run of the default practice turns no planned need away and leaves no
     question unanswered: 0.0 [0.0, 0.0] over 20 measured days said the rate is surely
     zero. Now each count at 0 reaches -ln(0.025) over the days its runs measured (the
-    weekday's rows over that weekday's days); the appointment wait at 0 (a level, not
-    events) and every figure above 0 keep the intervals they had."""
+    weekday's rows over that weekday's days); the work carried over at 0 (a stock at each
+    close, not events) and every figure above 0 keep the intervals they had."""
     from sim.experiment.replications import run_replications
     from sim.labels import COUNTED_SHARES, metric_bounds
     from sim.metrics import KEYS, RUN_METRICS, SummaryStream
@@ -380,9 +380,9 @@ def test_a_run_summary_gives_a_count_at_zero_the_poisson_limit_of_its_pooled_day
     assert len(kept) + zero_counts.sum() == len(summary) > 300
     assert np.allclose(kept["ci_low"], kept["plain_low"], equal_nan=True)
     assert np.allclose(kept["ci_high"], kept["plain_high"], equal_nan=True)
-    tnaa = joined[(joined["metric"] == "tnaa_days") & joined["role"].isna()
-                  & joined["weekday"].isna()].iloc[0]
-    assert tnaa["mean"] == 0 and tnaa["ci_low"] == tnaa["ci_high"] == 0
+    # the work carried over at a day's close is a stock, not events: at 0 it keeps its point
+    stock = joined[(joined["metric"] == "contacts_carried_over") & (joined["mean"] == 0)]
+    assert len(stock) > 0 and (stock["ci_low"] == 0).all() and (stock["ci_high"] == 0).all()
     calls = joined[(joined["metric"] == "calls_offered") & joined["weekday"].isna()].iloc[0]
     assert 0 < calls["ci_low"] < calls["mean"] < calls["ci_high"]
 
