@@ -112,7 +112,7 @@ class CapacityResult:
         """One line, not every list size tried (a notebook shows this when a cell ends
         with a search; :meth:`table` has them all)."""
         capacity = f"{self.capacity:,}" if self.settled else f"at least {self.capacity:,}"
-        missed = f", a target missed from {self.upper:,}" if self.upper is not None else ""
+        missed = f", a target missed at {self.upper:,}" if self.upper is not None else ""
         binding = ("no binding target" if self.binding is None
                    else f"binding {self.binding}" if self.settled
                    else f"closest to binding {self.binding}")
@@ -159,8 +159,8 @@ class CapacityResult:
         if first.beyond_runs:
             who = ("" if unclear == [first.beyond_runs]
                    else f" ({self.in_words(first.beyond_runs)})")
-            beyond = (f", and would{who} after the most runs a list size may get, at the "
-                      "spread between its runs")
+            beyond = (f", and, projected from its mean and spread so far, would{who} likely "
+                      "stay so after the most runs a list size may get (not run)")
         many = len(unclear) > 1
         return (f"at {first.list_size:,} patients the target{'s' if many else ''} "
                 f"{'; '.join(map(self.in_words, unclear))} "
@@ -577,7 +577,7 @@ def describe(result: CapacityResult) -> str:
                      f"runs: a target was already missed with {strict} confidence.")
     lines.append("")
     unsettled = _unsettled(result)
-    missed = (f"a target is confidently missed from {result.upper:,} patients"
+    missed = (f"a target is confidently missed at {result.upper:,} patients"
               if result.upper else "")
     if result.capacity == 0:
         if unsettled:
@@ -616,7 +616,7 @@ def describe(result: CapacityResult) -> str:
     for e in sorted(result.evaluations, key=lambda e: e.list_size):
         marks = ", ".join(f"{r['target'].split()[0]} {r['mean']:.3g} ({r['status']})"
                           for r in e.rows)
-        beyond = (f"; more would not settle {e.beyond_runs}" if e.beyond_runs
+        beyond = (f"; projected: more would not settle {e.beyond_runs}" if e.beyond_runs
                   else f"; {e.missed_early} missed at {strict}"
                   if e.missed_early else "")
         lines.append(f"  {e.list_size:>7,} ({e.replications} runs{beyond}): {marks}")

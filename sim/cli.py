@@ -587,9 +587,9 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     if not ranked["settled"].all():
         print(f"\n{(~ranked['settled']).sum()} of {len(ranked)} mixes have a capacity that "
               "is a lower bound: above it a target stayed unclear, after --max-replications "
-              f"({args.max_replications}) runs or after fewer whose spread showed that "
-              f"{args.max_replications} would not settle it, with none confidently missed "
-              "first.")
+              f"({args.max_replications}) runs or after fewer whose mean and spread projected "
+              f"that {args.max_replications} would not settle it, with none confidently "
+              "missed first.")
     print(f"\nWritten {out / 'frontier.csv'} and {out / 'frontier.png'}")
     return 0
 

@@ -460,7 +460,7 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
                                       _evaluation(1600, 3, {a: "met", o: "violated"})], {},
                                      0.95))
     assert f"at 800 patients the target {a_words} stays unclear" in missed
-    assert "a target is confidently missed from 1,600 patients" in missed
+    assert "a target is confidently missed at 1,600 patients" in missed
     assert "none is confidently missed" not in missed
     # unclear at 800, confidently missed from 1,600: bracketed, the unclear size named
     between = CapacityResult("P", targets, 400, 1600, a, 1.0,
@@ -469,19 +469,20 @@ def test_a_search_that_did_not_settle_says_so_instead_of_naming_a_capacity():
     assert between.settled
     text = describe(between)
     assert ("Capacity: 400 listed patients (every target met up to here; a target is "
-            "confidently missed from 1,600 patients; between the two, at 800 patients "
+            "confidently missed at 1,600 patients; between the two, at 800 patients "
             f"the target {a_words} stays unclear after 5 runs)") in text
     unclear.beyond_runs = a  # stopped: the maximum of runs would not have settled it
     text = describe(between)
-    assert (f"at 800 patients the target {a_words} stays unclear after 5 runs, and would "
-            "after the most runs a list size may get, at the spread between its runs") in text
-    assert f"800 (5 runs; more would not settle {a})" in text
+    assert (f"at 800 patients the target {a_words} stays unclear after 5 runs, and, "
+            "projected from its mean and spread so far, would likely stay so after the most "
+            "runs a list size may get (not run)") in text
+    assert f"800 (5 runs; projected: more would not settle {a})" in text
     settled = CapacityResult("P", targets, 400, 800, o, 1.0,
                              [met, _evaluation(800, 3, {a: "unclear", o: "violated"})],
                              {}, 0.95)
     assert settled.settled
     text = describe(settled)
-    assert "Capacity: 400 listed patients" in text and "confidently missed from 800" in text
+    assert "Capacity: 400 listed patients" in text and "confidently missed at 800" in text
     # the binding target in the summary's words, with its own text for --target
     assert f"Binding target: Overtime, all staff (overarbejde) at most 60 min/day ({o})" in text
 
@@ -831,7 +832,7 @@ def test_a_search_reads_in_a_line():
              for n, status in ((3000, "met"), (3100, "met"), (3200, "violated"))]
     settled = CapacityResult("Case 08", [target], 3100, 3200, text, 3.0, sizes, {}, 0.95)
     assert repr(settled) == ("<CapacityResult 'Case 08': capacity 3,100, a target missed "
-                             "from 3,200; binding abandonment_rate <= 0.15; 3 list sizes "
+                             "at 3,200; binding abandonment_rate <= 0.15; 3 list sizes "
                              "tried>")
     sizes[-1] = _evaluation(3200, 40, {text: "unclear"})
     lower = CapacityResult("Case 08", [target], 3100, None, text, 3.0, sizes, {}, 0.95)
