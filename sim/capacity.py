@@ -545,11 +545,11 @@ def _against(result: CapacityResult, row: dict) -> str:
     return found.against(row["mean"], row["ci_low"], row["ci_high"])
 
 
-def describe(result: CapacityResult) -> str:
+def describe(result: CapacityResult, notes: Sequence[str] = ()) -> str:
     """``result`` in words, as ``clinicsim capacity`` prints it: the targets, the capacity
     (or why there is none, or a lower bound and which target stayed unclear), the binding
     target, patients per full-time GP, the staff cost at capacity, and every list size
-    tried."""
+    tried; ``notes`` (a warm-up shorter than the scenario's) go with the search's own."""
     level = f"{100 * result.confidence:g} %"  # 95 %, 99.99 % (not rounded to 100 %)
     lines = [f"Capacity of {result.scenario}",
              f"Targets, each met when its whole {level} confidence interval is on the good "
@@ -569,6 +569,7 @@ def describe(result: CapacityResult) -> str:
     if runs and runs < MIN_RUNS_FOR_INTERVALS:
         lines.append(f"Note: with {runs} runs per list size the intervals are rough; use -r "
                      f"{MIN_RUNS_FOR_INTERVALS} or more before relying on the capacity.")
+    lines += notes
     early = sorted(e.list_size for e in result.evaluations if e.missed_early)
     strict = f"{100 * interim_confidence(result.confidence):g} %"
     if early:

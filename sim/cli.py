@@ -503,9 +503,18 @@ def cmd_capacity(args: argparse.Namespace) -> int:
                                warmup_weeks=args.warmup_weeks,
                                resolution=args.resolution, confidence=args.confidence,
                                jobs=jobs)
+    from sim.report import short_warmup_note
+
+    calendar = scenario.calendar
+    warmup = short_warmup_note([(args.warmup_weeks, calendar.warmup_weeks)],
+                               "--warmup-weeks {}")
     if args.json:
         print(json.dumps({
             "scenario": result.scenario, "targets": [str(t) for t in targets],
+            "weeks": args.weeks if args.weeks is not None else calendar.weeks,
+            "warmup_weeks": (args.warmup_weeks if args.warmup_weeks is not None
+                             else calendar.warmup_weeks),
+            "notes": [warmup] if warmup else [],
             "capacity": result.capacity, "settled": result.settled,
             "missed_from": result.upper,
             "binding_target": result.settled_binding,
@@ -515,7 +524,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
             "at_capacity": result.at_capacity,
             "tried": result.table().to_dict(orient="records")}, indent=1, default=str))
     else:
-        print(describe(result))
+        print(describe(result, [warmup] if warmup else []))
     if picture is not None:
         from sim.outputs import atomic_file
         from sim.plots import capacity_search

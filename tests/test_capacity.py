@@ -360,6 +360,7 @@ def test_capacity_command(capsys):
     assert "Capacity:" in out and "Binding target:" in out and "per full-time GP" in out
     assert "with 5 runs per list size the intervals are rough" in out
     assert "trend target" not in out  # none was asked for
+    assert "fewer than the 4 the scenario sets" in out
 
 
 def test_capacity_command_draws_the_search_on_request(tmp_path, capsys):
@@ -370,7 +371,13 @@ def test_capacity_command_draws_the_search_on_request(tmp_path, capsys):
                  "--max-replications", "5", "--resolution", "3000", "--weeks", "1",
                  "--warmup-weeks", "1", "--json", "--plot", str(picture)])
     captured = capsys.readouterr()
-    assert code == 0 and json.loads(captured.out)["capacity"] > 0
+    found = json.loads(captured.out)
+    assert code == 0 and found["capacity"] > 0
+    # the JSON says what the runs were, and the warm-up shorter than the scenario's, as
+    # the text does (a trend read after 1 week of warm-up may be the book filling)
+    assert found["weeks"] == 1 and found["warmup_weeks"] == 1
+    assert len(found["notes"]) == 1 and found["notes"][0].startswith(
+        "Note: 1 week of warm-up, fewer than the 4 the scenario sets")
     assert captured.err.strip() == f"Picture written to {picture}"
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for bad, fragment in (("capacity.webp", "a picture file ending .png, .pdf or .svg"),
