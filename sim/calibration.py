@@ -41,8 +41,6 @@ PRESENT = tuple(a for a in ACTIVITIES if a not in ("break", "other_practice"))
 CASES = range(1, 18)
 #: Tasks in which a clinician serves a patient in person.
 PATIENT_TASKS = ("consult", "home_visit", "outreach")
-#: Bookings a patient asked for (their wait is the routine wait); follow-ups, reviews and
-#: pre-tests are booked for a chosen later day.
 
 
 def _activities(spec: Any) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim.arguments import confidence
 from sim.experiment.replications import ReplicationResults, run_replications
-from sim.experiment.stats import PointSummary, paired_baseline
+from sim.experiment.stats import PointSummary, beside_baseline
 from sim.labels import (figure_label, metric_info, one_list, same_doctors, same_list,
                         same_staff, with_unit)
 from sim.metrics import WORKING
@@ -248,22 +248,12 @@ def _figures(summary: pd.DataFrame) -> pd.DataFrame:
     return week[week["metric"].map(lambda m: metric_info(m)[1] != "")]
 
 
-#: The column of a summary's runs, where it has one (a table built by hand may not).
-_RUNS = {"replications"}
-
-
 def ranked(summary: pd.DataFrame, point: int, baseline: int) -> pd.DataFrame:
     """One design's rows (whole practice, and by role the :data:`ROLE_METRICS`), with its
     baseline's mean, sorted by |difference| / CI half-width (largest real effects first).
     A figure the baseline does not have (no patient has a fixed nurse there) has no
     baseline mean and no difference."""
-    week = _figures(summary)
-    mine = week[week["point"] == point]
-    base = week[week["point"] == baseline][["metric", "role", "mean", "ci_low", "ci_high",
-                                           *_RUNS.intersection(week.columns)]]
-    base = base.rename(columns={"mean": "base_mean", "ci_low": "base_ci_low",
-                                "ci_high": "base_ci_high", "replications": "base_replications"})
-    table = paired_baseline(mine.merge(base, on=["metric", "role"], how="left"))
+    table = beside_baseline(_figures(summary), point, baseline, ["metric", "role"])
     half = (table["diff_ci_high"] - table["diff_ci_low"]) / 2
     # a difference with no spread (the same in every pair of runs) is as clear as one can
     # be: it ranks first, not last; no difference at all ranks last

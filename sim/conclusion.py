@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from sim.experiment.stats import paired_baseline
+from sim.experiment.stats import beside_baseline
 from sim.labels import (
     better_direction,
     metric_info,
@@ -210,19 +210,13 @@ def effects(summary: pd.DataFrame, point: int, baseline: int,
     no role, activity or weekday), clearest first; ``same_demand``, ``same_staff``,
     ``same_doctors``: whether both have the same list size, staff and doctors (see
     :attr:`Effect.same_demand`)."""
-    rows = _overall(summary)
-    base = rows.loc[rows["point"] == baseline, ["metric", "mean", "ci_low", "ci_high",
-                                                *{"replications"}.intersection(rows.columns)]]
-    base = base.rename(columns={"mean": "base_mean", "ci_low": "base_ci_low",
-                                "ci_high": "base_ci_high", "replications": "base_replications"})
-    mine = paired_baseline(rows[rows["point"] == point].merge(base, on="metric")
-                           ).set_index("metric")
+    mine = beside_baseline(_overall(summary), point, baseline, ["metric"]).set_index("metric")
     out = []
     for metric in metrics:
         if metric not in mine.index:
             continue
         r = mine.loc[metric]
-        if not _finite(r["diff_mean"]):
+        if not _finite(r["diff_mean"]) or not _finite(r["base_mean"]):
             continue
         out.append(Effect(metric, float(r["diff_mean"]), float(r["diff_ci_low"]),
                           float(r["diff_ci_high"]), float(r["base_mean"]),

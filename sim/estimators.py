@@ -182,11 +182,11 @@ class PairedSums:
         variance reduction is (var a + var b) / var(a - b) over the paired runs; above 1
         means common random numbers paid off."""
         n = self.n
+        rb, ubb = self._base_spread()
         with np.errstate(invalid="ignore", divide="ignore"):
-            ra, rb = self.ya / self.xa, self.yb / self.xb
+            ra = self.ya / self.xa
             xa_bar, xb_bar = self.xa / n, self.xb / n
             uaa = np.maximum(self.yya - 2 * ra * self.xya + ra * ra * self.xxa, 0.0)
-            ubb = np.maximum(self.yyb - 2 * rb * self.xyb + rb * rb * self.xxb, 0.0)
             uab = self.yayb - rb * self.yaxb - ra * self.xayb + ra * rb * self.xaxb
             # a covariance within its bound sd a * sd b (a variance can round below 0)
             bound = np.sqrt(uaa * ubb)
@@ -220,18 +220,32 @@ class PairedSums:
         diff = (shift + ra) - (shift[self.base][None, :] + rb)
         return n, diff, np.where(n > 1, se, np.nan), np.where(var_d > 0, reduction, np.nan)
 
+    def _base_spread(self) -> tuple[np.ndarray, np.ndarray]:
+        """The base point's ratio over the runs paired with each point (on the shifted
+        scale) and its sum of squared residuals, which the difference's variance and the
+        base's own interval both rest on."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rb = self.yb / self.xb
+            return rb, np.maximum(self.yyb - 2 * rb * self.xyb + rb * rb * self.xxb, 0.0)
+
     def baseline(self, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(the base point's pooled estimate, its standard error, its pooled weight) over
         the runs paired with each point: where a point has fewer runs than the base (a
         sweep whose points stop at different counts), its difference is against this
         mean, not the base's mean over all its runs."""
         n = self.n
+        rb, ubb = self._base_spread()
         with np.errstate(invalid="ignore", divide="ignore"):
-            rb = self.yb / self.xb
-            ubb = np.maximum(self.yyb - 2 * rb * self.xyb + rb * rb * self.xxb, 0.0)
             se = np.sqrt(ubb / (n * (n - 1))) / (self.xb / n)
         estimate = np.where(n > 0, np.nan_to_num(shift[self.base])[None, :] + rb, np.nan)
         return estimate, np.where(n > 1, se, np.nan), self.xb
+
+
+def no_event_limit(exposure: float | np.ndarray, level: float = 0.95) -> float | np.ndarray:
+    """The exact Poisson upper limit of a rate with no events over ``exposure`` (days, or
+    runs), taken two-sided at ``level`` as the binomial edge is: -ln((1 - level) / 2) /
+    exposure, 3.7 / exposure at 95 %."""
+    return -math.log((1.0 - level) / 2) / exposure
 
 
 def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.ndarray | str,
@@ -295,7 +309,7 @@ def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.nd
     if exposure is not None:
         days = np.broadcast_to(np.asarray(exposure, dtype=float), estimate.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rate = -math.log((1.0 - level) / 2) / days  # exact Poisson, 0 events in days
+            rate = no_event_limit(days, level)
         usable = is_nonneg & (days > 0) & np.isfinite(days) & (estimate == 0)
         low = np.where(usable, 0.0, low)
         high = np.where(usable, rate, high)

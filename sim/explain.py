@@ -336,13 +336,16 @@ def _at_zero(metric: str) -> str:
                 "single point.")
     if not counts_events(metric):
         return ""
+    from sim.estimators import no_event_limit
+
     if metric_info(metric)[1].endswith("/run"):
-        over, example = "runs", "0.37 a run over 10 runs"
+        over, example = "runs", f"{no_event_limit(10):.2f} a run over 10 runs"
     else:
-        over, example = "days measured", "0.0115 a day over 320 days"
+        over, example = "days measured", f"{no_event_limit(320):.4f} a day over 320 days"
     return (" A count of 0 in every run is no proof that it never happens: its interval "
-            f"then runs from 0 to the exact Poisson limit for no events over all the {over} "
-            f"(3.7 / {over.split()[0]} at 95 %: {example}), not [0, 0].")
+            "then runs from 0 to the exact Poisson limit for no events over all the "
+            f"{over} ({no_event_limit(1):.1f} / {over.split()[0]} at 95 %: {example}), "
+            "not [0, 0].")
 
 
 def known_metrics() -> list[str]:

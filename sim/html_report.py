@@ -563,8 +563,8 @@ def _run_report(root: Path) -> tuple[str, str]:
 #: Figures whose computation and inputs the reports explain.
 EXPLAINED = ("abandonment_rate", "phone_wait_mean_min", "call_to_consult_wait_mean_min",
              "acute_same_day_rate", "doctor_time_min", "overtime_min", "tnaa_days",
-             "planned_slots_booked_ahead",
-             "requested_wait_mean_days", "planned_wait_mean_days", "backlog_trend_per_week", "continuity_own_gp",
+             "planned_slots_booked_ahead", "requested_wait_mean_days",
+             "planned_wait_mean_days", "backlog_trend_per_week", "continuity_own_gp",
              "staff_cost_dkk")
 
 

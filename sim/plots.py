@@ -55,6 +55,7 @@ from sim.labels import (
     with_unit,
 )
 from sim.metrics import require_columns
+from sim.practice_text import number_ranges
 from sim.scenario.schema import ACTIVITIES, STAFFING_SECTIONS, clock_text
 
 __all__ = [
@@ -646,13 +647,6 @@ def _overall(summary: pd.DataFrame, metric: str, role: str | None = None,
     return rows.sort_values("point")
 
 
-def _point_list(points: list[int]) -> str:
-    """'0-3' for points in a row, else each: '1, 3'."""
-    if len(points) > 2 and points == list(range(points[0], points[-1] + 1)):
-        return f"{points[0]}-{points[-1]}"
-    return ", ".join(map(str, points))
-
-
 def _baseline_point(summary: pd.DataFrame, baseline: Any = None) -> int | None:
     """The baseline's point index: given by name or index, else the point whose paired
     differences are all missing (a sweep leaves the baseline's differences empty). A
@@ -670,7 +664,7 @@ def _baseline_point(summary: pd.DataFrame, baseline: Any = None) -> int | None:
         points = sorted(int(p) for p in summary["point"].unique())
         if int(baseline) not in points:
             raise ValueError(f"baseline {int(baseline)} is not a design point of the "
-                             f"summary; its points are {_point_list(points)}")
+                             f"summary; its points are {number_ranges(points)}")
         return int(baseline)
     if "diff_mean" not in summary:
         return None

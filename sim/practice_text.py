@@ -9,6 +9,8 @@ scenario's own file wrote it (see :func:`sim.provenance.own_description`).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sim.scenario.schema import WEEKDAYS, Scenario, Staff
 
 _DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri",
@@ -39,7 +41,8 @@ def days_text(scenario: Scenario, spec: Staff, group: str | None = None) -> str:
     the group's name, the duties it takes in turn."""
     weekdays = list(scenario.calendar.weekdays)
     present = [d for d in weekdays if spec.days is None or d in spec.days]
-    seasonal = "; ".join(f"other days or hours in weeks {_weeks(p.weeks_of_year)} of the year"
+    seasonal = "; ".join(f"other days or hours in weeks {number_ranges(p.weeks_of_year)} "
+                         "of the year"
                          for p in spec.periods)
     if not present:
         return f"no working day; {seasonal}" if seasonal else "no working day"
@@ -62,10 +65,11 @@ def days_text(scenario: Scenario, spec: Staff, group: str | None = None) -> str:
     return text
 
 
-def _weeks(weeks: list[int]) -> str:
-    """Weeks of the year in words, runs as ranges: '1, 7, 27-32'."""
+def number_ranges(numbers: Iterable[int]) -> str:
+    """Whole numbers (weeks of the year, design points) in words, runs as ranges:
+    '1, 7, 27-32'."""
     runs: list[list[int]] = []
-    for w in sorted(set(weeks)):
+    for w in sorted(set(numbers)):
         if runs and w == runs[-1][1] + 1:
             runs[-1][1] = w
         else:

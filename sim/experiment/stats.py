@@ -145,6 +145,19 @@ class PointSummary:
         return table.sort_values(KEYS, na_position="first").reset_index(drop=True)
 
 
+def beside_baseline(rows: pd.DataFrame, point: int, baseline: int,
+                    on: list[str]) -> pd.DataFrame:
+    """Design ``point``'s rows of a summary with its baseline's mean and CI beside them
+    (``base_mean``, ``base_ci_low``, ``base_ci_high``, joined ``on`` the figure's keys; a
+    row the baseline lacks has none), over the runs the difference pairs
+    (:func:`paired_baseline`)."""
+    runs = ["replications"] if "replications" in rows else []  # a hand-made table may lack it
+    base = rows.loc[rows["point"] == baseline, [*on, "mean", "ci_low", "ci_high", *runs]]
+    base = base.rename(columns={"mean": "base_mean", "ci_low": "base_ci_low",
+                                "ci_high": "base_ci_high", "replications": "base_replications"})
+    return paired_baseline(rows[rows["point"] == point].merge(base, on=on, how="left"))
+
+
 def paired_baseline(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` (a design's rows beside its baseline's ``base_mean``, ``base_ci_low``,
     ``base_ci_high`` over ``base_replications``) with the baseline's figures over the runs
