@@ -77,6 +77,12 @@ METRICS: dict[str, tuple[str, str, float, str | None]] = {
     "carried_trend_per_week": ("Work carried over: trend", "contacts/week", 1.0, "min"),
     "outcome_booked_after_run": ("Still booked when the run ended", "contacts/run", 1.0, None),
     "outcome_line_closed": ("Callers cut off when the line closed", "contacts/day", 1.0, "min"),
+    "outcome_resolved_on_phone": ("Resolved on the phone", "contacts/day", 1.0, None),
+    "outcome_inbox_handled": ("Inbox items handled", "contacts/day", 1.0, None),
+    "outcome_home_visit": ("Home visits made", "contacts/day", 1.0, None),
+    "outcome_referred": ("Referred elsewhere at triage", "contacts/day", 1.0, None),
+    "outcome_no_show": ("Patients who did not come (no-show)", "contacts/day", 1.0, None),
+    "outcome_turned_away": ("Contacts ended turned away (no slot in time)", "contacts/day", 1.0, None),
 }
 
 #: The range a metric's values lie in, so confidence intervals respect it: ``share`` (0-1),

@@ -377,6 +377,19 @@ def test_a_label_in_parentheses_takes_its_unit_after_a_comma():
     assert _row_label("acute_same_day_rate", None) == "Same-day needs seen today (akuttider), pp"
 
 
+def test_every_outcome_figure_has_its_own_label_and_unit():
+    """A run reports contacts by how they ended (``outcome_<outcome>``); each reads as
+    words with a unit, not its code name capitalised."""
+    from sim.engine.contacts import OUTCOMES
+    from sim.labels import METRICS, metric_info
+
+    for outcome in OUTCOMES:
+        metric = f"outcome_{outcome}"
+        assert metric in METRICS, metric
+        label, unit, _, _ = metric_info(metric)
+        assert unit.startswith("contacts/") and label != metric.replace("_", " ").capitalize()
+
+
 def test_every_explanation_is_of_a_reported_metric_and_names_its_inputs():
     """Each explained metric is one a run or a comparison reports (with its label), and
     the access-over-weeks figures a consultant reads in the run summary are explained."""
