@@ -654,9 +654,16 @@ def _baseline_point(summary: pd.DataFrame, baseline: Any = None) -> int | None:
     it was, the picture was drawn as if there were no baseline, or against point 1."""
     if baseline is not None:
         if isinstance(baseline, str):
+            points = sorted(int(p) for p in summary["point"].unique())
+            if "name" not in summary:
+                raise ValueError(f"baseline {baseline!r} is a name, but the summary has no "
+                                 f"'name' column; give the baseline as a design point's "
+                                 f"number: {number_ranges(points)}")
             match = summary.loc[summary["name"] == baseline, "point"]
             if match.empty:
-                raise ValueError(f"no design point named {baseline!r}")
+                names = ", ".join(repr(n) for n in dict.fromkeys(summary["name"].dropna()))
+                raise ValueError(f"no design point named {baseline!r}; the summary's points "
+                                 f"are named {names}")
             return int(match.iloc[0])
         if isinstance(baseline, bool) or not isinstance(baseline, Integral):
             raise TypeError(f"baseline must be a design point's name or number, not "
@@ -824,6 +831,10 @@ def _fixed(scenarios: pd.DataFrame, where: Mapping[str, Any], factors: list[str]
         if f not in scenarios.columns:
             raise ValueError(f"where: {f!r} is not a factor of this sweep (factors: "
                              f"{factors})")
+        if not pd.api.types.is_scalar(v):
+            raise TypeError(f"where: {f} takes one value, not {type(v).__name__} {v!r} "
+                            f"(its values: {_factor_values(design[f])}); draw one picture "
+                            f"per value")
         chosen = design[f] == v
         if not chosen.any():
             among = (f"among the points with {', '.join(fixed)} (their values: "

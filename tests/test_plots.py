@@ -289,6 +289,10 @@ def test_heatmap_names_a_fixed_factor_or_value_the_sweep_does_not_have(grid):
             "where: 'staff.gp.count' is not a factor of this sweep (factors: "
             "['delegation.degree', 'staff.nurse.count'])")):
         draw({"staff.gp.count": 2})
+    with pytest.raises(TypeError, match=re.escape(
+            "where: staff.nurse.count takes one value, not list [3, 4] (its values: [3, 4]); "
+            "draw one picture per value")):
+        draw({"staff.nurse.count": [3, 4]})  # pandas' own error about lengths before
     labelled(draw({"delegation.degree": "medium"}))
 
 
@@ -324,6 +328,19 @@ def test_a_baseline_the_summary_has_no_point_for_is_refused(grid):
     with pytest.raises(ValueError, match=re.escape(
             "baseline 0 is not a design point of the summary; its points are 1, 3")):
         plots.paired_differences(summary[summary["point"].isin([1, 3])], baseline=0)
+    # a name the summary lacks is refused with the names it has; a summary without
+    # names (a sweep's own summary.csv) says to give a number, not a KeyError
+    with pytest.raises(ValueError, match=re.escape(
+            "no design point named 'degree=high'; the summary's points are named "
+            "'degree=low,nurses=3', 'degree=low,nurses=4', 'degree=medium,nurses=3', "
+            "'degree=medium,nurses=4'")):
+        plots.paired_differences(summary, "overtime_min", baseline="degree=high")
+    with pytest.raises(ValueError, match=re.escape(
+            "baseline 'degree=low,nurses=3' is a name, but the summary has no 'name' "
+            "column; give the baseline as a design point's number: 0-3")):
+        plots.heatmap(summary.drop(columns="name"), scenarios, "overtime_min",
+                      "staff.nurse.count", where={"delegation.degree": "low"},
+                      baseline="degree=low,nurses=3")
 
 
 def test_paired_differences(grid):
