@@ -32,6 +32,8 @@ import math
 
 import numpy as np
 
+from sim.arguments import confidence
+
 #: Below this many runs an interval is shown with a warning: the coverage test
 #: (tests/test_estimators.py) finds the log- and logit-scale intervals at their nominal 95 %
 #: (within sampling error) from 10 runs on, for skewed counts and rare shares alike, while
@@ -125,6 +127,7 @@ def sign_test_runs(level: float) -> int:
     """The fewest pairs whose differences, all of one sign, show a difference at ``level``
     by the sign test (6 at 95 %): the chance of n like signs with no difference is
     2 * 0.5 ** n."""
+    level = confidence("level", level)
     return math.ceil(math.log2(2 / (1 - level)) - 1e-12)
 
 
@@ -181,6 +184,7 @@ class PairedSums:
         the intervals to be drawn from them; the
         variance reduction is (var a + var b) / var(a - b) over the paired runs; above 1
         means common random numbers paid off."""
+        level = confidence("level", level)
         n = self.n
         rb, ubb = self._base_spread()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -245,6 +249,7 @@ def no_event_limit(exposure: float | np.ndarray, level: float = 0.95) -> float |
     """The exact Poisson upper limit of a rate with no events over ``exposure`` (days, or
     runs), taken two-sided at ``level`` as the binomial edge is: -ln((1 - level) / 2) /
     exposure, 3.7 / exposure at 95 %."""
+    level = confidence("level", level)
     return -math.log((1.0 - level) / 2) / exposure
 
 
@@ -275,6 +280,7 @@ def intervals(estimate: np.ndarray, se: np.ndarray, n: np.ndarray, bounds: np.nd
     # summary, not to simulate
     from scipy.special import stdtrit
 
+    level = confidence("level", level)
     estimate, se, n = (np.asarray(a, dtype=float) for a in (estimate, se, n))
     bounds = np.broadcast_to(np.asarray(bounds, dtype=object), estimate.shape)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

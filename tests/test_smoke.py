@@ -1,5 +1,6 @@
 import re
 
+import numpy as np
 import pytest
 
 from sim import load_scenario, run_replications
@@ -208,6 +209,7 @@ def test_every_confidence_level_a_notebook_gives_is_checked_by_name():
 
     from sim import plots, summarise
     from sim.compare import Comparison, paired
+    from sim.estimators import PairedSums, intervals, no_event_limit, sign_test_runs
     from sim.experiment.stats import PointSummary, summarise_parts
     from sim.metrics import SummaryStream
 
@@ -218,6 +220,9 @@ def test_every_confidence_level_a_notebook_gives_is_checked_by_name():
     points = PointSummary([0, 1], 0)
     points.add_parts([(0, results.metrics), (1, other.metrics)])
     no_parts = SimpleNamespace(completed=lambda: [])  # a sweep's store before any run
+    sums = PairedSums(2, 0)
+    sums.add(np.array([[1.0, 2.0, 3.0], [2.0, 2.5, 4.0]])[:, :, None], np.ones((2, 3, 1)),
+             np.zeros((2, 1)))
     calls = {
         "ReplicationResults.summary": lambda level: results.summary(level=level),
         "summarise": lambda level: summarise(results, level),
@@ -231,6 +236,12 @@ def test_every_confidence_level_a_notebook_gives_is_checked_by_name():
         "time_use_table": lambda level: plots.time_use_table(results, level),
         "paired_summary": lambda level: plots.paired_summary({"a": results, "b": other},
                                                              level=level),
+        # the estimators under them, which a researcher may call on their own sums
+        "intervals": lambda level: intervals(np.array([1.0]), np.array([0.1]),
+                                             np.array([5]), "nonnegative", level),
+        "sign_test_runs": lambda level: sign_test_runs(level),
+        "no_event_limit": lambda level: no_event_limit(320.0, level),
+        "PairedSums.estimate": lambda level: sums.estimate(np.zeros((2, 1)), level),
     }
     for name, call in calls.items():
         call(0.9)  # a level is taken as it was
