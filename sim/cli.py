@@ -271,9 +271,7 @@ def _head_count(scenario) -> str:
     """The staff who work, for validate's line: "9 staff". People who are in on no day
     (``days: []``, warned of) are counted apart, so that the figure is the practice's
     working staff and still adds up to the file's counts."""
-    from sim.scenario.checks import never_in
-
-    idle = sum(s.count for s in scenario.staff.values() if never_in(s))
+    idle = sum(s.count for s in scenario.staff.values() if s.never_in())
     working = sum(s.count for s in scenario.staff.values()) - idle
     if not idle:
         return f"{working} staff"

@@ -274,6 +274,11 @@ def test_a_scenario_and_a_day_read_in_a_line():
     default = load_scenario("default")
     assert repr(default) == ("<Scenario 'Default medium practice': 6,000 patients; staff "
                              "2 secretary, 3 gp, 3 nurse, 1 hca>")
+    # people in on no day are counted apart, as validate's head count does
+    away = default.staff["nurse"].model_copy(update={"days": [], "periods": []})
+    idle = default.model_copy(update={"staff": {**default.staff, "nurse": away}})
+    assert repr(idle) == ("<Scenario 'Default medium practice': 6,000 patients; staff "
+                          "2 secretary, 3 gp, 1 hca; 3 on staff who work no day>")
     dumped = default.model_dump_json()
     assert "<Scenario" not in dumped and json.loads(dumped)["name"] == default.name
     assert Scenario.model_validate_json(dumped) == default

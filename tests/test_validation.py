@@ -669,6 +669,32 @@ def test_an_absence_is_held_to_the_days_of_its_week_of_the_year(tmp_path):
         "person meant)"], found
 
 
+def test_an_absence_in_a_week_a_rotation_has_the_person_out_is_warned_of(tmp_path):
+    """A rotation takes whole weeks: an absence, whole or of some days, in a week the
+    rotation has them out took no one away, silently. Absences in their weeks in are
+    meant, and are not said."""
+    found = warnings_of(tmp_path, """\
+        extends: default
+        staff:
+          nurse:
+            rotation: {every_weeks: 2, weeks: [1]}
+            absent: [{week: 6}, {week: 7, days: [mon]}, {week: 8, days: [mon]}]
+          hca:
+            rotation: {every_weeks: 3, weeks: [1, 2]}
+            absent: [{week: 6, days: [fri]}, {week: 7}]
+        """)
+    file = tmp_path / "practice.yaml"
+    assert found == [
+        f"{file}: staff.nurse.absent: found weeks 6 and 8: their rotation has them in only "
+        "in week 1 of every 2 (counted from the run's first week), so the absences take no "
+        "one away; expected an absence in a week their rotation has them in (or under the "
+        "staff entry of the person meant)",
+        f"{file}: staff.hca.absent[0].week: found week 6: their rotation has them in only "
+        "in weeks 1 and 2 of every 3 (counted from the run's first week), so the absence "
+        "takes no one away; expected an absence in a week their rotation has them in (or "
+        "under the staff entry of the person meant)"], found
+
+
 def test_run_says_an_absence_outside_the_weeks_it_is_given(tmp_path):
     """The run's length may be set on the command line: the warning follows it."""
     path = write(tmp_path, "extends: default\nstaff: {gp: {absent: [{week: 2}]}}\n")

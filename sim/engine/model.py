@@ -16,7 +16,7 @@ import numpy as np
 from sim.distributions import Distribution, build
 from sim.engine.calendar import Day
 from sim.scenario.checks import day_plan, duty_view
-from sim.scenario.schema import (WEEKDAYS, Meeting, Scenario, Staff, period_of,
+from sim.scenario.schema import (WEEKDAYS, Meeting, Scenario, Staff, in_cycle, period_of,
                                  period_view)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,12 +132,6 @@ def weekday_spec(spec: Staff, weekday: str) -> SimpleNamespace | None:
         start=spec.start if own is None or own.start is None else own.start,
         end=spec.end if own is None or own.end is None else own.end,
         blocks=spec.blocks if own is None or own.blocks is None else own.blocks)
-
-
-def in_cycle(week: int, every_weeks: int, weeks: list[int]) -> bool:
-    """Whether week ``week`` of a run (0-based) is one of ``weeks`` (1-based) of a cycle of
-    ``every_weeks``: a rotation's and a meeting's rule alike."""
-    return (week % every_weeks) + 1 in weeks
 
 
 def person_ids(group: str, spec: Staff) -> list[str]:

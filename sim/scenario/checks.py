@@ -18,7 +18,8 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from sim.practice_text import and_list, plural
 from sim.scenario.errors import Problem, show
-from sim.scenario.schema import Scenario, Staff, clock_text, period_of, period_view
+from sim.scenario.schema import (Rotation, Scenario, clock_text, in_cycle,
+                                 period_of, period_view)
 
 SUM_TOLERANCE = 1e-6
 
@@ -1140,18 +1141,12 @@ def _warn_empty_list(s: Scenario) -> Iterator[Problem]:
                        "contact reaches; capacity searches list sizes itself)", "0")
 
 
-def never_in(person: Staff) -> bool:
-    """Whether a staff entry's people work no day of any run: ``days: []`` and no period
-    of the year that brings them in."""
-    return person.days == [] and not any(p.days for p in person.periods)
-
-
 def _warn_no_days(s: Scenario) -> Iterator[Problem]:
-    """A staff entry with people in it who are never in (:func:`never_in`): they work no
+    """A staff entry with people in it who are never in (:meth:`Staff.never_in`): they work no
     day of any run (``validate`` counts them apart from its head count), which a file that
     sets a count hardly meant."""
     for sid, person in s.staff.items():
-        if person.count == 0 or not never_in(person):
+        if person.count == 0 or not person.never_in():
             continue
         people = "1 person" if person.count == 1 else f"{person.count} people"
         yield _problem(("staff", sid, "days"),
@@ -1235,15 +1230,21 @@ def _warn_absences_on_days_off(s: Scenario) -> Iterator[Problem]:
     someone in Monday to Thursday) takes no one away: the file meant another day, or
     another person. An absence's week is a week of the run, so the days it is held to are
     those of that week of the year (a period's, where one covers it). An absence that also
-    names a day they are in is meant (a whole week written mon-fri for a part-timer), and
-    a rotation is not looked at: it takes whole weeks, never weekdays. One problem per
-    staff entry and kind, naming the weeks. Someone never in is said once, as such."""
+    names a day they are in is meant (a whole week written mon-fri for a part-timer). An
+    absence, whole or of some days, in a week their rotation has them out takes no one
+    away either. One problem per staff entry and kind, naming the weeks. Someone never in
+    is said once, as such."""
     for sid, person in s.staff.items():
-        if person.count == 0 or never_in(person):
+        if person.count == 0 or person.never_in():
             continue
+        rot = person.rotation
+        off_rotation = [(i, a.week) for i, a in enumerate(person.absent) if rot is not None
+                        and not in_cycle(a.week - 1, rot.every_weeks, rot.weeks)]
+        if off_rotation:
+            yield _off_rotation(sid, off_rotation, rot)
         found: dict[tuple, list[tuple[int, int]]] = {}  # (days, in on, period) -> absences
         for i, absence in enumerate(person.absent):
-            if not absence.days:
+            if not absence.days or (i, absence.week) in off_rotation:
                 continue
             week_of_year = s.calendar.week_of_year(absence.week - 1)
             period = period_of(person, week_of_year) if person.periods else None
@@ -1267,3 +1268,19 @@ def _warn_absences_on_days_off(s: Scenario) -> Iterator[Problem]:
                            f"{and_list(list(days))} in week{'' if one else 's'} {weeks}: "
                            f"{they}, so the absence{' takes' if one else 's take'} no one "
                            "away")
+
+
+def _off_rotation(sid: str, absences: list[tuple[int, int]], rot: Rotation) -> Problem:
+    """The absences (index, week of the run) of staff entry ``sid`` in weeks its rotation
+    has them out: they take no one away."""
+    one = len(absences) == 1
+    weeks = and_list([str(week) for _i, week in absences])
+    path = ("staff", sid, "absent") + ((absences[0][0], "week") if one else ())
+    cycle = (f"weeks {and_list([str(w) for w in rot.weeks])}" if len(rot.weeks) > 1
+             else f"week {rot.weeks[0]}")
+    return _problem(path, "an absence in a week their rotation has them in (or under the "
+                    "staff entry of the person meant)",
+                    f"week{'' if one else 's'} {weeks}: their rotation has them in only in "
+                    f"{cycle} of every {rot.every_weeks} (counted from the run's first "
+                    f"week), so the absence"
+                    f"{' takes' if one else 's take'} no one away")

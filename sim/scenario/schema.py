@@ -599,6 +599,12 @@ class DayPlan(Strict):
     blocks: list[Block] | None = None
 
 
+def in_cycle(week: int, every_weeks: int, weeks: list[int]) -> bool:
+    """Whether week ``week`` of a run (0-based) is one of ``weeks`` (1-based) of a cycle of
+    ``every_weeks``: a rotation's and a meeting's rule alike."""
+    return (week % every_weeks) + 1 in weeks
+
+
 class Rotation(Strict):
     """Present only in some weeks of a repeating cycle (a rotating locum)."""
 
@@ -700,6 +706,11 @@ class Staff(Strict):
                                   "population.own_clinician (null: 1 if the role keeps a "
                                   "list or is such a role, else 0).")
 
+    def never_in(self) -> bool:
+        """Whether these people work no day of any run: ``days: []`` and no period of the
+        year that brings them in (warned of; a head count leaves them apart)."""
+        return self.days == [] and not any(p.days for p in self.periods)
+
 
 def period_view(person: Staff, period: Period) -> Staff:
     """``person`` as they are in the weeks of ``period``: its days where it sets them, and
@@ -764,13 +775,19 @@ class Scenario(Strict):
 
     def __repr__(self) -> str:
         """One line, not every field (a notebook shows this when a cell ends with a
-        scenario; :meth:`model_dump` gives them all): its name, list and staff by role."""
+        scenario; :meth:`model_dump` gives them all): its name, list and working staff by
+        role, with anyone who works no day (:meth:`Staff.never_in`) counted apart."""
         heads: dict[str, int] = {}
+        idle = 0
         for group in self.staff.values():
+            if group.never_in():
+                idle += group.count
+                continue
             heads[group.role] = heads.get(group.role, 0) + group.count
         staff = ", ".join(f"{n} {role}" for role, n in heads.items() if n) or "none"
+        apart = f"; {idle} on staff who work no day" if idle else ""
         return (f"<Scenario {self.name!r}: {self.population.list_size:,} patients; "
-                f"staff {staff}>")
+                f"staff {staff}{apart}>")
 
     def staffing(self) -> str:
         """Who works here, when, and at what wage (:data:`STAFFING_SECTIONS`), as one text
