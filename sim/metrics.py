@@ -774,11 +774,23 @@ def staff_table(records: DayRecords) -> pd.DataFrame:
                                        "minutes", "start", "end", "left", "overtime_min"])
 
 
+#: Columns the engine leaves as "" where there is no one (a contact no one saw, an event of
+#: no person's); the tables give them as missing, as every other column without a value.
+NO_ONE: Final = ""
+
+
+def _missing_where_no_one(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    for column in columns:
+        table[column] = table[column].mask(table[column] == NO_ONE, None)
+    return table
+
+
 def contacts_table(records: DayRecords) -> pd.DataFrame:
     """Contacts that reached their outcome that day (and, on a run's last day, those given an
-    after-run outcome)."""
+    after-run outcome); ``seen_by`` and ``seen_by_id`` are missing for one no one saw."""
     import pandas as pd
-    return pd.DataFrame(records.contacts + records.after_run, columns=list(CONTACT_COLUMNS))
+    table = pd.DataFrame(records.contacts + records.after_run, columns=list(CONTACT_COLUMNS))
+    return _missing_where_no_one(table, ("seen_by", "seen_by_id"))
 
 
 def bookings_table(records: DayRecords) -> pd.DataFrame:
@@ -788,7 +800,8 @@ def bookings_table(records: DayRecords) -> pd.DataFrame:
 
 def events_table(records: DayRecords) -> pd.DataFrame:
     import pandas as pd
-    return pd.DataFrame(records.events or [], columns=["time", "contact_id", "event", "staff_id"])
+    table = pd.DataFrame(records.events or [], columns=["time", "contact_id", "event", "staff_id"])
+    return _missing_where_no_one(table, ("staff_id",))
 
 
 def day_row(records: DayRecords) -> dict:

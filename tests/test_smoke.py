@@ -340,3 +340,18 @@ def test_every_function_taking_a_scenario_takes_a_name(tmp_path):
         assert draw("default") is not None
     with pytest.raises(TypeError, match="scenario must be a Scenario, a bundled name or a file"):
         plots.time_use(results.metrics, scenario=results)
+
+
+def test_the_event_log_gives_no_one_as_a_missing_value():
+    """A contact no one saw had ``seen_by`` "" beside a missing ``t_seen``, and an event of
+    no person's ``staff_id`` "": ``isna()`` missed them, and a Parquet file stored them as
+    a person called "". They are missing, as every other column without a value."""
+    results = run_replications("default", 1, weeks=1, warmup_weeks=0, event_log=True)
+    contacts, events = results.contacts, results.events
+    unseen = contacts[contacts["t_seen"].isna()]
+    assert len(unseen) > 0 and unseen["seen_by"].isna().all() \
+        and unseen["seen_by_id"].isna().all()
+    seen = contacts[contacts["t_seen"].notna()]
+    assert seen["seen_by"].notna().all() and seen["seen_by_id"].notna().all()
+    assert events["staff_id"].isna().any() and not (events["staff_id"] == "").any()
+    assert not (contacts[["seen_by", "seen_by_id"]] == "").any().any()
