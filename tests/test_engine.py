@@ -395,9 +395,9 @@ from sim.scenario import load_scenario
 module.POOL_START_S = module.FORKED_POOL_START_S = 0.0  # every run after the first
 module.BATCH_S = 0.0  # to the pool, a batch per run
 tasks = []
-submit = module._submit
-module._submit = lambda workers, fn, *args: tasks.append(fn.__name__) or submit(workers, fn,
-                                                                                *args)
+submit = module.submit_to_pool
+module.submit_to_pool = lambda workers, fn, *args: tasks.append(fn.__name__) or submit(
+    workers, fn, *args)
 scenario = load_scenario("default")
 calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
 outs = list(module.iter_runs(scenario, range(2, 8), 5, calendar, jobs=2))

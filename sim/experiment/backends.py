@@ -1,4 +1,5 @@
-"""Where sweep tasks run: in this process, in local processes (loky), or on Dask.
+"""Where sweep tasks run: in this process, in local processes (forked from it, or loky's
+fresh ones where forking is unsafe), or on Dask.
 
 Each backend maps a function over tasks and yields ``(task, result)`` as tasks finish,
 in whatever order they finish; results never depend on the backend because every task

@@ -8,6 +8,7 @@ asked) the day-by-day tables behind the plots and reports.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import math
@@ -246,7 +247,7 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
     shipped = _Shipped(model)  # before this process simulates beside the pool's feeder
     _pool(workers)  # made now if need be: a forked one is up from the start
     up = workers in _POOL_UP  # forked, or a worker of this pool has answered before
-    pings = [] if up else [_submit(workers, _ready, shipped) for _ in range(workers)]
+    pings = [] if up else [submit_to_pool(workers, _ready, shipped) for _ in range(workers)]
     sent: dict[int, Future] = {}
     runs_of: dict[int, range] = {}  # each sent batch's runs, to redo here if it is lost
     here: dict[int, list[RunOutput]] = {}
@@ -268,8 +269,8 @@ def _run_shared(model: CompiledScenario, seed: int, replications: range,
                             break  # the last batch: this process is free for it now
                         n, batch = batches.take()
                         runs_of[n] = batch
-                        sent[n] = _submit(workers, _run_shipped, shipped, seed, list(batch),
-                                          calendar, event_log, keep_days)
+                        sent[n] = submit_to_pool(workers, _run_shipped, shipped, seed,
+                                                 list(batch), calendar, event_log, keep_days)
                     if up and while_waiting is not None:
                         while_waiting()  # once, while the workers have batches to do
                         while_waiting = None
@@ -353,14 +354,41 @@ class _Batches:
         return self.handed - 1, batch
 
 
-def _submit(workers: int, *task) -> Future:
+def submit_to_pool(workers: int, *task) -> Future:
     """Send a task to the kept pool of ``workers`` processes (a new one if a worker of an
-    earlier call died)."""
+    earlier call died): a run's batches, and whole tasks shared out
+    (:func:`sim.workers.shared_out`), forked where that is safe. Ctrl-C and SIGTERM wait
+    while it sends: the first task forks the workers, and a stop in between left a worker
+    forked with the command's own handlers (a traceback) or a pool with workers but no
+    thread to end them, which the command's exit then waited for, for ever."""
+    with _stops_held():
+        try:
+            return _pool(workers).submit(*task)
+        except BrokenProcessPool:
+            _drop_pool()
+            return _pool(workers).submit(*task)
+
+
+#: The signals a command stops on (Ctrl-C, SIGTERM), held back while a pool forks.
+_STOPS = ("SIGINT", "SIGTERM")
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back in this thread for the block, then delivered; a
+    process forked in the block starts with them held (:func:`_forked_worker` lets them
+    through once it has set its own handlers)."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: no fork either
+        yield
+        return
+    held = {getattr(signal, name) for name in _STOPS}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        return _pool(workers).submit(*task)
-    except BrokenProcessPool:
-        _drop_pool()
-        return _pool(workers).submit(*task)
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 _POOL: dict[int, Executor] = {}
@@ -414,8 +442,12 @@ def _forked_worker(parent: int) -> None:
     import signal
 
     gc.enable()
+    _POOL.clear()  # the main process's pools: not this process's to use
+    _POOL_UP.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # forked with them held (_stops_held): a Ctrl-C that came meanwhile is dropped now
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {getattr(signal, n) for n in _STOPS})
     try:
         import ctypes
 
@@ -442,6 +474,21 @@ def _drop_pool() -> None:
     """Forget the kept pool (a worker died, or another size is wanted)."""
     for pool in _POOL.values():
         pool.shutdown(wait=False)
+    _POOL.clear()
+    _POOL_UP.clear()
+
+
+def stop_worker_pool() -> None:
+    """End the kept pool's workers now, mid-task, and forget the pool. A command stopped
+    while its workers hold long tasks (a whole capacity search each) would otherwise wait
+    at its exit for those tasks to end: the pool's own shutdown lets them finish."""
+    for pool in _POOL.values():
+        if "loky" in type(pool).__module__:
+            pool.shutdown(wait=False, kill_workers=True)  # type: ignore[call-arg]
+            continue
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
     _POOL.clear()
     _POOL_UP.clear()
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from sim.metrics import overall as overall_rows
 from sim.experiment.backends import backend_problem, make_backend
@@ -26,6 +25,7 @@ from sim.experiment.stats import summarise_parts
 from sim.experiment.errors import SweepError, SweepInterrupted
 from sim.experiment.store import OUTSIDE, ResultStore, part_name, part_span
 from sim.outputs import OutputError
+from sim.progress import counting_bar
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def _run_rounds(experiment: LoadedExperiment, store: ResultStore, runner: Any,
     spec = experiment.spec
     baseline = experiment.baseline.index
     target = _first_targets(experiment, store.completed())
-    with tqdm(total=0, unit="task", disable=not progress, desc=spec.name[:40]) as bar:
+    with counting_bar(total=0, unit="task", disable=not progress, desc=spec.name[:40]) as bar:
         while True:
             target = _with_baseline(target, baseline)
             tasks = _tasks(experiment, target, store.completed())
