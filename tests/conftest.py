@@ -75,3 +75,41 @@ def raw(base: str = "default") -> dict:
 @pytest.fixture(scope="session")
 def default_raw() -> dict:
     return raw("default")
+
+
+def live_parent(pid: int) -> int | None:
+    """The parent of ``pid`` if it is a live process (not ended, not a zombie waiting to
+    be reaped), from ``/proc``; else None."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
+    except OSError:  # ended
+        return None
+    return None if state == "Z" else int(parent)
+
+
+def live_children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (a command's workers), from ``/proc``."""
+    return [int(d.name) for d in Path("/proc").iterdir()
+            if d.name.isdigit() and live_parent(int(d.name)) == pid]
+
+
+def command_with_workers(args: list[str], poll_s: float = 0.05):
+    """``python -m sim.cli *args`` started in a process group of its own, answering Ctrl-C
+    as a terminal's process would (whatever this one inherited), and its first live
+    workers once it has any (none if it ended or a minute passed first)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 60
+    workers: list[int] = []
+    while time.time() < deadline and not workers and proc.poll() is None:
+        time.sleep(poll_s)
+        workers = live_children(proc.pid)
+    return proc, workers

@@ -15,7 +15,7 @@ from sim import simulate_day
 from sim.engine import CompiledScenario, RunCalendar, simulate_run
 from sim.metrics import check_conservation, contacts_table, overall, staff_table
 from sim.scenario import load_scenario, scenario_from_dict
-from tests.conftest import raw, scenario_with
+from tests.conftest import command_with_workers, live_parent, raw, scenario_with
 
 
 def run_replications(scenario, replications, seed, weeks=1, warmup_weeks=0, **options):
@@ -447,25 +447,6 @@ def test_forked_workers_give_the_runs_of_a_fresh_worker_and_of_one_process(monke
     assert forked[1] == digest(fresh) == digest(here)
 
 
-def _parent_if_alive(pid: int) -> int | None:
-    """The parent of ``pid`` if it is a live process (not ended, not a zombie waiting to
-    be reaped), from ``/proc``; else None."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
-    except OSError:  # ended
-        return None
-    return None if state == "Z" else int(parent)
-
-
-def _children(pid: int) -> list[int]:
-    """Live processes whose parent is ``pid``."""
-    from pathlib import Path
-
-    return [int(d.name) for d in Path("/proc").iterdir()
-            if d.name.isdigit() and _parent_if_alive(int(d.name)) == pid]
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
 @pytest.mark.parametrize("stop, group, code", [("SIGKILL", False, -9), ("SIGINT", True, 130),
                                                ("SIGTERM", False, 143)])
@@ -475,20 +456,10 @@ def test_forked_workers_end_with_the_command(stop, group, code):
     SIGTERM give their exit codes without a traceback."""
     import os
     import signal
-    import subprocess
     import time
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "run", "case03", "-r", "400", "--weeks", "1",
-         "--warmup-weeks", "0", "-j", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
-        # answer Ctrl-C as a terminal's process would, whatever this one inherited
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.time() + 60
-    workers: list[int] = []
-    while time.time() < deadline and not workers and proc.poll() is None:
-        time.sleep(0.05)
-        workers = _children(proc.pid)
+    proc, workers = command_with_workers(["run", "case03", "-r", "400", "--weeks", "1",
+                                          "--warmup-weeks", "0", "-j", "2"])
     assert workers, "the run never started a worker"
     time.sleep(0.5)  # the worker at work, its set-up done
     number = getattr(signal, stop)
@@ -499,9 +470,9 @@ def test_forked_workers_end_with_the_command(stop, group, code):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code and "Traceback" not in err
     deadline = time.time() + 10
-    while time.time() < deadline and any(_parent_if_alive(w) is not None for w in workers):
+    while time.time() < deadline and any(live_parent(w) is not None for w in workers):
         time.sleep(0.05)
-    assert not any(_parent_if_alive(w) is not None for w in workers)
+    assert not any(live_parent(w) is not None for w in workers)
 
 
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX signals")

@@ -22,6 +22,7 @@ from sim.experiment.store import ResultStore, factor_table, read_results
 from sim.experiment.sweep import run_sweep
 from sim.labels import metric_bounds
 from sim.scenario import ScenarioError
+from tests.conftest import command_with_workers, live_parent
 from sim.scenario.changes import get_path, set_path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -329,18 +330,6 @@ def test_interrupted_sweep_keeps_only_complete_parts(tmp_path, stop, code):
     assert not (out / ".lock").exists()
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1]
-                                            .split()[1]) == pid:
-                found.append(int(entry.name))
-        except (OSError, IndexError, ValueError):  # ended meanwhile
-            continue
-    return found
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
 def test_a_sweep_s_workers_are_forked_and_a_ctrl_c_as_they_start_prints_no_traceback(
         tmp_path):
@@ -352,15 +341,8 @@ def test_a_sweep_s_workers_are_forked_and_a_ctrl_c_as_they_start_prints_no_trace
     its own message and no worker left."""
     path = small(tmp_path, reps=240, per_task=2)
     out = tmp_path / "stopped"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out",
-                             str(out), "-j", "2", "-q"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.time() + 60
-    workers: list[int] = []
-    while time.time() < deadline and not workers and proc.poll() is None:
-        time.sleep(0.01)
-        workers = _children(proc.pid)
+    proc, workers = command_with_workers(["sweep", str(path), "--out", str(out), "-j", "2",
+                                          "-q"], poll_s=0.01)
     assert workers, "the sweep never started a worker"
     own = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
     commands = []
@@ -374,12 +356,9 @@ def test_a_sweep_s_workers_are_forked_and_a_ctrl_c_as_they_start_prints_no_trace
     assert commands and all(c == own for c in commands), commands  # forked: not loky's
     assert proc.returncode == 130 and "Traceback" not in err, err
     deadline = time.time() + 10
-    while time.time() < deadline and any(Path(f"/proc/{w}").exists() and
-                                         _children(proc.pid) for w in workers):
+    while time.time() < deadline and any(live_parent(w) is not None for w in workers):
         time.sleep(0.05)
-    assert not any(Path(f"/proc/{w}/stat").exists() and "Z" not in
-                   Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[:1]
-                   for w in workers)
+    assert not any(live_parent(w) is not None for w in workers)  # none left behind
 
 
 # --- refusals ------------------------------------------------------------------------------------
