@@ -263,17 +263,24 @@ BOOKED_WAITS = frozenset({"tnaa_days", "requested_wait_mean_days", "planned_wait
 
 
 def turned_away_note(found: Sequence[Effect]) -> str:
-    """A caveat where a design's appointment waits are clearly shorter while clearly more
-    needs find no slot: the waits count only needs that were booked, so part of the gain
-    is care no longer booked ('' otherwise)."""
+    """A caveat where a design clearly gains on appointment waits or doctor time while
+    clearly more needs find no slot: the waits count only needs that were booked, and the
+    doctor minutes it frees include the consultations no longer given, so part of the
+    gain is care no longer booked ('' otherwise)."""
     shorter = any(e.metric in BOOKED_WAITS and e.clear and e.diff < 0 for e in found)
+    frees = any(e.metric == "doctor_time_min" and e.clear and e.diff < 0 and e.same_doctors
+                for e in found)
     more = next((e for e in found if e.metric == "turned_away" and e.clear and e.diff > 0),
                 None)
-    if not shorter or more is None:
+    if not (shorter or frees) or more is None:
         return ""
-    return (f"Its shorter waits for appointments count only the needs that found a slot: "
-            f"{size_with_ci(more)} more planned needs a day find none, so part of the gain "
-            "is care no longer booked.")
+    gains = (["its shorter waits for appointments count only the needs that found a slot"]
+             if shorter else [])
+    gains += ["the doctor minutes it frees include consultations no longer given"] if frees \
+        else []
+    said = ", and ".join(gains)
+    return (f"{said[0].upper()}{said[1:]}: {size_with_ci(more)} more planned needs a day find "
+            "none, so part of the gain is care no longer booked.")
 
 
 def design_paragraph(found: Iterable[Effect], name: str, baseline_name: str,

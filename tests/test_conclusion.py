@@ -259,3 +259,19 @@ def test_shorter_waits_beside_more_needs_turned_away_are_called_partly_care_not_
     longer = design_paragraph([Effect("tnaa_days", 2.0, 1.5, 2.5, 1.0, 3.0),
                                Effect("turned_away", 6.1, 5.8, 6.4, 0.1, 6.2)], "X", "Today")
     assert "count only the needs" not in longer
+    # doctor minutes freed beside more turned away: part of them is consultations no
+    # longer given, said alone or beside the waits
+    freed = Effect("doctor_time_min", -22.0, -25.0, -19.0, 900.0, 878.0)
+    minutes = design_paragraph([freed, Effect("turned_away", 6.1, 5.8, 6.4, 0.1, 6.2)], "X",
+                               "Today")
+    assert ("The doctor minutes it frees include consultations no longer given: 6.1 [5.8, "
+            "6.4] more planned needs a day find none, so part of the gain is care no longer "
+            "booked.") in minutes
+    both = design_paragraph([freed, Effect("tnaa_days", -10.0, -10.4, -9.6, 13.7, 3.7),
+                             Effect("turned_away", 6.1, 5.8, 6.4, 0.1, 6.2)], "X", "Today")
+    assert ("Its shorter waits for appointments count only the needs that found a slot, and "
+            "the doctor minutes it frees include consultations no longer given: 6.1") in both
+    other_doctors = Effect("doctor_time_min", -22.0, -25.0, -19.0, 900.0, 878.0,
+                           same_doctors=False)  # fewer doctors: no minutes are freed
+    assert "no longer given" not in design_paragraph(
+        [other_doctors, Effect("turned_away", 6.1, 5.8, 6.4, 0.1, 6.2)], "X", "Today")
