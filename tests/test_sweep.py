@@ -213,7 +213,11 @@ def test_the_scenarios_table_gives_each_point_the_values_in_effect(tmp_path):
     store.open(exp, resume=False)
     store.close()
     table = pd.read_parquet(tmp_path / "out" / "scenarios.parquet").set_index("name")
-    assert not table.isna().any().any()
+    # blank only where the point's own value is none: a buffer hour has no slot length
+    lengths = [c for c in table.columns if c.endswith(".slot_min")]
+    assert not table.drop(columns=lengths).isna().any().any()
+    assert table[lengths].isna().all(axis=1).to_dict() == {
+        "reserved-slots": False, "squeeze-in": False, "buffer-hour": True}
     for point in exp.points:
         resolved = json.loads((tmp_path / "out" / "points" / f"p{point.index:04d}.json")
                               .read_text(encoding="utf-8"))
@@ -222,6 +226,10 @@ def test_the_scenarios_table_gives_each_point_the_values_in_effect(tmp_path):
         for role, block in (("gp", 0), ("gp", 5), ("gp_visiting", 0), ("nurse", 3)):
             assert row[f"staff.{role}.blocks[{block}].kind"] == (
                 resolved["staff"][role]["blocks"][block]["kind"])
+        for role, block in (("gp", 5), ("nurse", 3)):
+            length = resolved["staff"][role]["blocks"][block]["slot_min"]
+            cell = row[f"staff.{role}.blocks[{block}].slot_min"]
+            assert (pd.isna(cell) and length is None) or cell == length
     assert table.loc["reserved-slots", "acute.overflow"] == "squeeze_in"
     assert table.loc["reserved-slots", "staff.gp.blocks[5].kind"] == "acute"
     assert table.loc["buffer-hour", "staff.gp.blocks[0].kind"] == "acute"
