@@ -135,25 +135,53 @@ def _load_and_warn(reference: str, weeks: int | None = None,
 
 
 def _print_warnings(scenario, file: str, weeks: int | None,
-                    warmup_weeks: int | None) -> None:
-    """A loaded scenario's warnings on stderr, each ``warning: FILE: FIELD: ...``."""
+                    warmup_weeks: int | None) -> list:
+    """A loaded scenario's warnings on stderr, each ``warning: FILE: FIELD: ...``; the
+    warnings, returned."""
     from sim.scenario import scenario_warnings
 
-    for w in scenario_warnings(scenario, weeks=weeks, warmup_weeks=warmup_weeks):
-        print(f"warning: {Problem(file, w.path, w.expected, w.found)}", file=sys.stderr)
+    found = scenario_warnings(scenario, weeks=weeks, warmup_weeks=warmup_weeks)
+    for w in found:
+        _print_warning(file, w)
+    return found
+
+
+def _print_warning(file: str, w) -> None:
+    print(f"warning: {Problem(file, w.path, w.expected, w.found)}", file=sys.stderr)
 
 
 def _warn_base(experiment, weeks: int | None, warmup_weeks: int | None) -> None:
     """The warnings of an experiment's base scenario, once, for the weeks the experiment
-    runs, as run prints a scenario's. Not each point's: a point's changes may be just what
-    the experiment asks (no one of a role, to see the practice without them). A base that
-    is valid only with its points' changes has no warnings of its own to give."""
+    runs, as run prints a scenario's; then each warning only a design point's changes
+    bring (nurses' acute slots that low delegation gives them none of), once, naming the
+    points it holds for. A point's change may be just what the experiment asks, so these
+    are said, not refused. A base that is valid only with its points' changes has no
+    warnings of its own to give."""
+    from sim.scenario import scenario_warnings
+
     file = experiment.base_file
     try:
         scenario = load_scenario(file)
     except ScenarioError:
-        return
-    _print_warnings(scenario, str(file), weeks, warmup_weeks)
+        base = []
+    else:
+        base = _print_warnings(scenario, str(file), weeks, warmup_weeks)
+    said = {(tuple(w.path), w.expected, w.found) for w in base}
+    points: dict[tuple, list[str]] = {}
+    for point in experiment.points:
+        for w in scenario_warnings(point.scenario, weeks=weeks, warmup_weeks=warmup_weeks):
+            key = (tuple(w.path), w.expected, w.found)
+            if key not in said:
+                points.setdefault(key, []).append(point.name)
+    for (path, expected, found), names in points.items():
+        shown = ", ".join(repr(n) for n in names[:POINTS_NAMED])
+        more = f" and {len(names) - POINTS_NAMED} more" if len(names) > POINTS_NAMED else ""
+        where = f"{experiment.path}, design point{'s' if len(names) > 1 else ''} {shown}{more}"
+        _print_warning(where, Problem(where, path, expected, found))
+
+
+#: Design points named in a warning that holds for several; the rest are counted.
+POINTS_NAMED = 3
 
 
 def _workers(requested: int, tasks: int) -> int:

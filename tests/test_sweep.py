@@ -642,21 +642,27 @@ def test_the_summary_says_how_many_runs_each_point_took_and_whether_its_goal_was
     assert "with 4 runs per point the intervals are rough" in capsys.readouterr().out
 
 
-def test_sweep_warns_of_its_base_scenario_once(tmp_path, capsys):
+def test_sweep_warns_of_its_base_scenario_once_and_of_a_point_s_own_changes(tmp_path,
+                                                                            capsys):
     """sweep ran its points without the warnings run, compare and capacity print: its
-    base scenario's are said once, for the weeks the experiment runs, and not once a
-    point (a point's changes may be what the experiment asks)."""
+    base scenario's are said once, for the weeks the experiment runs, and not again for
+    each point. A warning only a point's changes bring (a nurse in on no day) was never
+    said: it is said once, naming the points it holds for."""
     from sim.cli import main
 
     base = tmp_path / "practice.yaml"
     base.write_text("extends: default\nstaff: {gp: {absent: [{week: 40}]}}\n")
     path = experiment_file(tmp_path, SMALL.format(reps=1, per_task=1).replace(
-        "base: default", "base: practice.yaml"))
+        "base: default", "base: practice.yaml").replace(
+        "staff.nurse.count: 4}", "staff.nurse.count: 4, staff.hca.days: []}").replace(
+        "staff.secretary.count: 3}", "staff.secretary.count: 3, staff.hca.days: []}"))
     assert main(["sweep", str(path), "-o", str(tmp_path / "out"), "-q"]) == 0
     err = capsys.readouterr().err
-    assert err.count("warning:") == 1, err
+    assert err.count("warning:") == 2, err
     assert (f"warning: {base}: staff.gp.absent[0]: found week 40, after the run's last "
             "(week 1): the absence never happens") in err, err
+    assert (f"warning: {path}, design points 'nurses-4', 'phone-3': staff.hca.days: found "
+            "[] for 1 person: in on no weekday, so they work no day of the run") in err, err
 
 
 def test_streaming_summary_equals_a_direct_computation(tmp_path):
