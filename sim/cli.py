@@ -167,17 +167,17 @@ def _warn_base(experiment, weeks: int | None, warmup_weeks: int | None) -> None:
     else:
         base = _print_warnings(scenario, str(file), weeks, warmup_weeks)
     said = {(tuple(w.path), w.expected, w.found) for w in base}
-    points: dict[tuple, list[str]] = {}
+    points: dict[tuple, tuple[Problem, list[str]]] = {}  # a warning, and its points
     for point in experiment.points:
         for w in scenario_warnings(point.scenario, weeks=weeks, warmup_weeks=warmup_weeks):
             key = (tuple(w.path), w.expected, w.found)
             if key not in said:
-                points.setdefault(key, []).append(point.name)
-    for (path, expected, found), names in points.items():
+                points.setdefault(key, (w, []))[1].append(point.name)
+    for w, names in points.values():
         shown = ", ".join(repr(n) for n in names[:POINTS_NAMED])
         more = f" and {len(names) - POINTS_NAMED} more" if len(names) > POINTS_NAMED else ""
-        where = f"{experiment.path}, design point{'s' if len(names) > 1 else ''} {shown}{more}"
-        _print_warning(where, Problem(where, path, expected, found))
+        _print_warning(f"{experiment.path}, design point{'s' if len(names) > 1 else ''} "
+                       f"{shown}{more}", w)
 
 
 #: Design points named in a warning that holds for several; the rest are counted.

@@ -274,11 +274,12 @@ def turned_away_note(found: Sequence[Effect]) -> str:
                 None)
     if not (shorter or frees) or more is None:
         return ""
-    gains = (["its shorter waits for appointments count only the needs that found a slot"]
-             if shorter else [])
-    gains += ["the doctor minutes it frees include consultations no longer given"] if frees \
-        else []
-    said = ", and ".join(gains)
+    said = ", and ".join(
+        text for text, holds in (
+            ("its shorter waits for appointments count only the needs that found a slot",
+             shorter),
+            ("the doctor minutes it frees include consultations no longer given", frees))
+        if holds)
     return (f"{said[0].upper()}{said[1:]}: {size_with_ci(more)} more planned needs a day find "
             "none, so part of the gain is care no longer booked.")
 

@@ -470,27 +470,27 @@ def forks_safely() -> bool:
     return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
-def _drop_pool() -> None:
-    """Forget the kept pool (a worker died, or another size is wanted)."""
+def _drop_pool(kill: bool = False) -> None:
+    """Forget the kept pool (a worker died, or another size is wanted); with ``kill``, end
+    its workers now, mid-task, where its own shutdown lets them finish their tasks."""
     for pool in _POOL.values():
-        pool.shutdown(wait=False)
+        if not kill:
+            pool.shutdown(wait=False)
+        elif "loky" in type(pool).__module__:
+            pool.shutdown(wait=False, kill_workers=True)  # type: ignore[call-arg]
+        else:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
     _POOL.clear()
     _POOL_UP.clear()
 
 
 def stop_worker_pool() -> None:
-    """End the kept pool's workers now, mid-task, and forget the pool. A command stopped
-    while its workers hold long tasks (a whole capacity search each) would otherwise wait
-    at its exit for those tasks to end: the pool's own shutdown lets them finish."""
-    for pool in _POOL.values():
-        if "loky" in type(pool).__module__:
-            pool.shutdown(wait=False, kill_workers=True)  # type: ignore[call-arg]
-            continue
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-    _POOL.clear()
-    _POOL_UP.clear()
+    """End the kept pool's workers now and forget the pool: a command stopped while its
+    workers hold long tasks (a whole capacity search each) would otherwise wait at its
+    exit for those tasks to end."""
+    _drop_pool(kill=True)
 
 
 class _Shipped:

@@ -1142,9 +1142,9 @@ def _warn_empty_list(s: Scenario) -> Iterator[Problem]:
 
 
 def _warn_no_days(s: Scenario) -> Iterator[Problem]:
-    """A staff entry with people in it who are never in (:meth:`Staff.never_in`): they work no
-    day of any run (``validate`` counts them apart from its head count), which a file that
-    sets a count hardly meant."""
+    """A staff entry with people in it who are never in (:meth:`Staff.never_in`): they
+    work no day of any run (``validate`` counts them apart from its head count), which a
+    file that sets a count hardly meant."""
     for sid, person in s.staff.items():
         if person.count == 0 or not person.never_in():
             continue
@@ -1282,5 +1282,4 @@ def _off_rotation(sid: str, absences: list[tuple[int, int]], rot: Rotation) -> P
                     "staff entry of the person meant)",
                     f"week{'' if one else 's'} {weeks}: their rotation has them in only in "
                     f"{cycle} of every {rot.every_weeks} (counted from the run's first "
-                    f"week), so the absence"
-                    f"{' takes' if one else 's take'} no one away")
+                    f"week), so the absence{' takes' if one else 's take'} no one away")
