@@ -254,14 +254,17 @@ class CapacitySearch:
                              f"{self.resolution:,} patients tries no shorter list")
         self.confidence = confidence_level("confidence", confidence)
         self._cache: dict[int, Evaluation] = {}
+        self._expected_runs = 0  # the runs the search will take, as far as it can tell
         self._model: tuple[int, CompiledScenario] | None = None  # see :meth:`_model_of`
 
     def _runs(self, list_size: int, start: int, stop: int, stream: SummaryStream) -> None:
         """Add runs ``start..stop-1`` at ``list_size`` to ``stream`` (same seeds at every
         list size: common random numbers)."""
         model = self._model_of(list_size)
+        done = sum(e.replications for e in self._cache.values()) + stop
         for out in iter_runs(model, range(start, stop), self.seed, self.calendar,
-                             keep_days=False, jobs=self.jobs):
+                             keep_days=False, jobs=self.jobs,
+                             runs_after=max(0, self._expected_runs - done)):
             stream.add_rows(out.replication, out.rows)
 
     def _model_of(self, list_size: int) -> CompiledScenario:
@@ -350,15 +353,22 @@ class CapacitySearch:
         return None
 
     def _expect(self, lo: int | None, hi: int | None, size: int) -> None:
-        """Tell the progress bar how many runs the search will take, as far as it can
-        tell: the runs so far, and the initial runs of every list size still to try
-        (the bracket closing at the next size, then bisection to the resolution)."""
+        """Work out how many runs the search will take, as far as it can tell: the runs
+        so far, and the initial runs of every list size still to try (the bracket closing
+        at the next size, then bisection to the resolution)."""
         done = sum(e.replications for e in self._cache.values())
         span = (hi - lo) if lo is not None and hi is not None else size
         left = max(0, math.ceil(math.log2(max(1.0, span / self.resolution))))
         if lo is None or hi is None:
             left += 1
-        expect(done + left * self.replications)
+        self._expect_runs(done + left * self.replications)
+
+    def _expect_runs(self, total: int) -> None:
+        """The runs the search will take, as far as it can tell: for the progress bar,
+        and for the runs' sharing (their batches are small, and the workers, once
+        started, are kept for the next ones)."""
+        self._expected_runs = total
+        expect(total)
 
     def run(self) -> CapacityResult:
         start = self.scenario.population.list_size or 1000
@@ -409,7 +419,8 @@ class CapacitySearch:
         largest = max(self._cache)
         size = min(self.max_list_size, 2 * largest)
         if size > largest:
-            expect(sum(e.replications for e in self._cache.values()) + self.replications)
+            self._expect_runs(sum(e.replications for e in self._cache.values())
+                              + self.replications)
             self.evaluate(size)
 
     def _result(self, capacity: int) -> CapacityResult:

@@ -218,7 +218,8 @@ def run_comparison(designs: Sequence[tuple[str, Scenario]], replications: int, s
     results = []
     for i, (_name, scenario) in enumerate(designs):
         r = run_replications(scenario, replications, seed, weeks=weeks,
-                             warmup_weeks=warmup_weeks, jobs=jobs)
+                             warmup_weeks=warmup_weeks, jobs=jobs,
+                             runs_after=replications * (len(designs) - 1 - i))
         source = (provenance or {}).get("scenarios", [])
         r.provenance = {"seed": seed,
                         "scenarios": source[i:i + 1] if i < len(source) else [],

@@ -150,6 +150,28 @@ def test_capacity_does_not_depend_on_the_processes(monkeypatch):
     assert one.table().equals(two.table())
 
 
+def test_capacity_tells_its_runs_how_many_more_it_expects(monkeypatch):
+    """Each list size's batches are small; the search says how many runs it still expects
+    (its progress bar's estimate), so that -j 2 starts a worker for the whole search."""
+    import sim.capacity as module
+
+    calls = []
+    iter_runs = module.iter_runs
+
+    def logged(model, replications, *args, runs_after=0, **kwargs):
+        calls.append((replications, runs_after))
+        return iter_runs(model, replications, *args, runs_after=runs_after, **kwargs)
+
+    monkeypatch.setattr(module, "iter_runs", logged)
+    result = find_capacity(nurse_limited(3), [parse_target("acute_same_day_rate >= 0.9")],
+                           **dict(FAST, max_replications=10))
+    assert len(result.table()) > 2
+    first_runs, first_after = calls[0]
+    assert first_runs == range(0, 5) and first_after >= 5 + FAST["replications"]
+    assert all(after >= 0 for _, after in calls)
+    assert calls[-1][1] < first_after
+
+
 #: One measured week, no warm-up: the runs of the tests that look at one list size.
 QUICK = dict(weeks=1, warmup_weeks=0)
 

@@ -618,3 +618,22 @@ def test_compare_refuses_a_design_twice_and_lists_every_bad_file(tmp_path, capsy
     assert main(["compare", "default", *map(str, bad)]) == 2
     err = capsys.readouterr().err
     assert "2 problems" in err and "cuont" in err and "list_size" in err
+
+
+def test_a_comparison_counts_the_next_designs_runs_when_sharing_its_runs(monkeypatch):
+    """Each design's runs alone may be too few to pay for a worker on -j 2; the designs
+    after it are counted too, as the workers are kept for them."""
+    import sim.compare as module
+    from sim.scenario import load_scenario
+
+    asked = []
+    run_replications = module.run_replications
+
+    def logged(scenario, replications, seed, runs_after=0, **kwargs):
+        asked.append(runs_after)
+        return run_replications(scenario, replications, seed, runs_after=runs_after, **kwargs)
+
+    monkeypatch.setattr(module, "run_replications", logged)
+    designs = [(name, load_scenario(name)) for name in ("default", "case08", "case06")]
+    module.run_comparison(designs, 2, 1, weeks=1, warmup_weeks=0)
+    assert asked == [4, 2, 0]

@@ -388,6 +388,46 @@ def test_workers_start_with_the_first_run_where_they_surely_pay(monkeypatch, con
         assert events[asked + 1] == ("worker runs", 0)
 
 
+@pytest.mark.parametrize("runs_after, early", [(0, False), (20, True)])
+def test_runs_the_caller_will_ask_for_next_count_towards_starting_workers(
+        monkeypatch, runs_after, early):
+    """A capacity search asks for a few runs at a time, each too few alone to pay for a
+    worker, and kept them all in this process on -j 2: the runs it will ask for next
+    count too, since the workers, once started, are kept for them."""
+    from concurrent.futures import Executor, Future
+
+    from sim.experiment import replications as module
+
+    asked = []
+
+    class Worker(Executor):
+        def submit(self, fn, *args, **kwargs):
+            asked.append(fn)
+            future = Future()
+            future.set_running_or_notify_cancel()
+            future.set_result(fn(*args))
+            return future
+
+        def shutdown(self, wait=True, **kwargs):
+            pass
+
+    use_pool(monkeypatch, Worker())
+    monkeypatch.setattr(module, "FORKED_POOL_START_S", 0.6)
+    monkeypatch.setattr(module, "forks_safely", lambda: True)
+    monkeypatch.setattr(module, "_LAST_RUN_S", [])
+    scenario = load_scenario("default")
+    calendar = module.run_calendar(scenario, weeks=1, warmup_weeks=0)
+    model = module.CompiledScenario(scenario)
+    # a run surely takes a tenth of a second: the 3 runs after the first, 0.3 s
+    monkeypatch.setattr(module, "QUICKEST_CONTACT_S",
+                        module.QUICKEST_CONTACT_S * 0.1 / module.least_seconds(model, calendar, 1))
+    runs = list(module.iter_runs(model, range(4), 5, calendar, jobs=2, runs_after=runs_after))
+    assert [out.replication for out in runs] == [0, 1, 2, 3]
+    assert bool(asked) == early
+    with pytest.raises(ValueError, match="runs_after"):
+        list(module.iter_runs(model, range(4), 5, calendar, jobs=2, runs_after=-1))
+
+
 _FORKED_RUNS = """
 import hashlib, sys
 from sim.experiment import replications as module

@@ -111,15 +111,22 @@ def _keep_tables(tables: dict[str, list[pd.DataFrame]], records: DayRecords,
 
 def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: int,
               calendar: RunCalendar, event_log: bool = False, keep_days: bool = True,
-              jobs: int = 1, while_waiting: Callable[[], None] | None = None
-              ) -> Iterator[RunOutput]:
+              jobs: int = 1, while_waiting: Callable[[], None] | None = None,
+              runs_after: int = 0) -> Iterator[RunOutput]:
     """The runs of ``replications``, in order, on ``jobs`` processes: this one and
     ``jobs - 1`` workers. ``while_waiting`` is called once, as soon as the workers have
     runs to do: work the caller would do after the runs anyway (importing what its
     tables need) is then shared out, the workers taking more runs meanwhile. Workers take
     runs from the first where the runs surely pay for a forked one (:func:`least_seconds`);
-    otherwise the first run is timed here to tell."""
+    otherwise the first run is timed here to tell.
+
+    ``runs_after``: runs of models like this one the caller will ask for after these, as
+    far as it can tell (a capacity search's next list sizes, a comparison's next
+    designs). The workers, once started, are kept for them, so they count when weighing
+    whether workers pay: a search of many small batches, each too small alone, kept
+    every run in this process on ``-j 2``."""
     model = scenario if isinstance(scenario, CompiledScenario) else CompiledScenario(scenario)
+    runs_after = whole_number("runs_after", runs_after, 0)
     if jobs == 1 or len(replications) < 2:
         yield from _run_here(model, seed, replications, calendar, event_log, keep_days)
         return
@@ -129,7 +136,8 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
                                jobs, while_waiting)
         return
     least_run = least_seconds(model, calendar, 1)
-    if forks_safely() and least_run * (len(replications) - 1) >= FORKED_POOL_START_S:
+    if forks_safely() and least_run * (len(replications) - 1 + runs_after) >= \
+            FORKED_POOL_START_S:
         # workers surely pay: share from the first run
         yield from _run_shared(model, seed, replications, calendar, event_log, keep_days,
                                jobs, while_waiting, first_guess=least_run)
@@ -144,7 +152,8 @@ def iter_runs(scenario: Scenario | CompiledScenario, replications: range, seed: 
     tick()
     yield out
     rest = replications[1:]
-    if first * len(rest) <= (FORKED_POOL_START_S if forks_safely() else POOL_START_S):
+    if first * (len(rest) + runs_after) <= (FORKED_POOL_START_S if forks_safely()
+                                            else POOL_START_S):
         yield from _run_here(model, seed, rest, calendar, event_log, keep_days)
         return
     yield from _run_shared(model, seed, rest, calendar, event_log, keep_days, jobs,
@@ -727,7 +736,7 @@ class _CompactRows:
 def run_replications(scenario: Scenario | str | Path, replications: int = 10, seed: int = 1,
                      weeks: int | None = None, warmup_weeks: int | None = None,
                      event_log: bool = False, jobs: int = 1,
-                     first_replication: int = 0) -> ReplicationResults:
+                     first_replication: int = 0, runs_after: int = 0) -> ReplicationResults:
     """Run ``replications`` independent runs of ``scenario`` (a loaded scenario, a bundled
     name such as ``"case08"``, or a file), each ``warmup_weeks`` of warm-up then ``weeks``
     measured (both default to the scenario's calendar), and return their tidy results.
@@ -735,7 +744,9 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
     Run *r* of ``seed`` always draws the same random numbers, whatever ``jobs`` (processes
     to run on) and whatever other runs are made: ``first_replication`` starts the
     numbering elsewhere, to add runs to earlier ones. ``event_log`` keeps every contact,
-    booking, event and stretch of staff time (for Gantt charts and the phone queue)."""
+    booking, event and stretch of staff time (for Gantt charts and the phone queue).
+    ``runs_after``: runs the caller will ask for next, which the workers' start is
+    weighed against (see :func:`iter_runs`)."""
     import pandas as pd
     from sim.scenario.loading import as_scenario
 
@@ -752,7 +763,8 @@ def run_replications(scenario: Scenario | str | Path, replications: int = 10, se
                                          "days_present": "q"})
     days = []
     tables: dict[str, list[pd.DataFrame]] = {}
-    for out in iter_runs(scenario, indices, seed, calendar, event_log, True, jobs):
+    for out in iter_runs(scenario, indices, seed, calendar, event_log, True, jobs,
+                         runs_after=runs_after):
         rows.extend(out.rows, lead=(out.replication,))
         staff.extend(out.staff)
         days += [{"replication": out.replication, **d} for d in out.days]
