@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 
 import numpy as np
 import pandas as pd
@@ -128,6 +130,24 @@ def use_pool(monkeypatch, pool) -> None:
     monkeypatch.setattr(module, "_POOL_UP", set())
     monkeypatch.setattr(module, "_pool", lambda workers: module._POOL.setdefault(workers,
                                                                                  pool))
+
+
+class InThreadWorker(Executor):
+    """A stub pool that answers every task at once, in this thread, telling ``seen``
+    each task's function and arguments first."""
+
+    def __init__(self, seen: Callable[[Callable, tuple], None]):
+        self.seen = seen
+
+    def submit(self, fn, *args, **kwargs):
+        self.seen(fn, args)
+        future = Future()
+        future.set_running_or_notify_cancel()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, wait=True, **kwargs):
+        pass
 
 
 def test_a_worker_that_has_not_started_never_holds_up_a_run(monkeypatch):
@@ -343,25 +363,11 @@ def test_workers_start_with_the_first_run_where_they_surely_pay(monkeypatch, con
     the worker is asked for before this process simulates anything, and takes runs from
     the start; otherwise the first run is timed here first. The runs and their order are
     the same either way."""
-    from concurrent.futures import Executor, Future
-
     from sim.experiment import replications as module
 
     events = []
-
-    class Worker(Executor):
-        """Answers every task at once, in this thread."""
-
-        def submit(self, fn, *args, **kwargs):
-            events.append("worker asked" if fn is module._ready
-                          else ("worker runs", *args[2]))
-            future = Future()
-            future.set_running_or_notify_cancel()
-            future.set_result(fn(*args))
-            return future
-
-        def shutdown(self, wait=True, **kwargs):
-            pass
+    worker = InThreadWorker(lambda fn, args: events.append(
+        "worker asked" if fn is module._ready else ("worker runs", *args[2])))
 
     run_one = module.run_one
 
@@ -370,7 +376,7 @@ def test_workers_start_with_the_first_run_where_they_surely_pay(monkeypatch, con
         events.append(("ran", replication))
         return out
 
-    use_pool(monkeypatch, Worker())
+    use_pool(monkeypatch, worker)
     monkeypatch.setattr(module, "FORKED_POOL_START_S", 0.6)
     monkeypatch.setattr(module, "QUICKEST_CONTACT_S", contact_s)
     monkeypatch.setattr(module, "forks_safely", lambda: True)
@@ -394,24 +400,10 @@ def test_runs_the_caller_will_ask_for_next_count_towards_starting_workers(
     """A capacity search asks for a few runs at a time, each too few alone to pay for a
     worker, and kept them all in this process on -j 2: the runs it will ask for next
     count too, since the workers, once started, are kept for them."""
-    from concurrent.futures import Executor, Future
-
     from sim.experiment import replications as module
 
     asked = []
-
-    class Worker(Executor):
-        def submit(self, fn, *args, **kwargs):
-            asked.append(fn)
-            future = Future()
-            future.set_running_or_notify_cancel()
-            future.set_result(fn(*args))
-            return future
-
-        def shutdown(self, wait=True, **kwargs):
-            pass
-
-    use_pool(monkeypatch, Worker())
+    use_pool(monkeypatch, InThreadWorker(lambda fn, args: asked.append(fn)))
     monkeypatch.setattr(module, "FORKED_POOL_START_S", 0.6)
     monkeypatch.setattr(module, "forks_safely", lambda: True)
     monkeypatch.setattr(module, "_LAST_RUN_S", [])
