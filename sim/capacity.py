@@ -26,6 +26,7 @@ and patients per full-time GP.
 from __future__ import annotations
 
 import math
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -257,15 +258,27 @@ class CapacitySearch:
         self._expected_runs = 0  # the runs the search will take, as far as it can tell
         self._model: tuple[int, CompiledScenario] | None = None  # see :meth:`_model_of`
 
-    def _runs(self, list_size: int, start: int, stop: int, stream: SummaryStream) -> None:
+    def _runs(self, list_size: int, start: int, stop: int, stream: SummaryStream,
+              look_after: int | None = None) -> str | None:
         """Add runs ``start..stop-1`` at ``list_size`` to ``stream`` (same seeds at every
-        list size: common random numbers)."""
+        list size: common random numbers). ``look_after``: once that many runs are in,
+        look early (:meth:`_missed_early`), and stop there if a target is already missed,
+        returning it. The runs after the look are asked for with the ones before it, so
+        that on ``-j N`` one call shares them all: two calls of 5 runs each ended after 3
+        runs at best on two processes. Runs are added in order either way, so the look
+        and the figures are the same."""
         model = self._model_of(list_size)
         done = sum(e.replications for e in self._cache.values()) + stop
-        for out in iter_runs(model, range(start, stop), self.seed, self.calendar,
-                             keep_days=False, jobs=self.jobs,
-                             runs_after=max(0, self._expected_runs - done)):
-            stream.add_rows(out.replication, out.rows)
+        with closing(iter_runs(model, range(start, stop), self.seed, self.calendar,
+                               keep_days=False, jobs=self.jobs,
+                               runs_after=max(0, self._expected_runs - done))) as runs:
+            for out in runs:
+                stream.add_rows(out.replication, out.rows)
+                if out.replication + 1 == look_after:
+                    missed = self._missed_early(stream)
+                    if missed is not None:
+                        return missed  # the runs not yet added are dropped
+        return None
 
     def _model_of(self, list_size: int) -> CompiledScenario:
         """The scenario at ``list_size``, compiled once for all the size's batches of runs
@@ -282,12 +295,10 @@ class CapacitySearch:
         if found is not None:
             return found
         stream = SummaryStream()
-        runs = self._first_look()
-        self._runs(list_size, 0, runs, stream)
-        missed_early = self._missed_early(stream) if runs < self.replications else None
-        if missed_early is None and runs < self.replications:
-            self._runs(list_size, runs, self.replications, stream)
-            runs = self.replications
+        first = self._first_look()
+        missed_early = self._runs(list_size, 0, self.replications, stream,
+                                  look_after=first if first < self.replications else None)
+        runs = first if missed_early is not None else self.replications
         while True:
             summary = stream.practice_intervals(self.confidence)
             evaluation = Evaluation(list_size, runs, missed_early=missed_early)

@@ -48,7 +48,7 @@ def test_the_search_gives_a_trend_that_looks_high_in_its_first_runs_all_its_runs
     import sim.capacity as capacity
     runs_seen: list[int] = []
 
-    def fake_runs(self, list_size, start, stop, stream):
+    def fake_runs(self, list_size, start, stop, stream, look_after=None):
         runs_seen.append(stop)
 
     def fake_overall(_stream, _confidence):
@@ -62,7 +62,7 @@ def test_the_search_gives_a_trend_that_looks_high_in_its_first_runs_all_its_runs
                                      [parse_target("backlog_trend_per_week <= 0")],
                                      replications=10, max_replications=40)
     e = search.evaluate(5156)
-    assert e.replications == 40 and e.all_met and runs_seen == [5, 10, 20, 30, 40]
+    assert e.replications == 40 and e.all_met and runs_seen == [10, 20, 30, 40]
     runs_seen.clear()
     monkeypatch.setattr(capacity.SummaryStream, "practice_intervals",
                         lambda self, confidence: {"backlog_trend_per_week": (1.5, 0.2, 2.8)})
@@ -150,6 +150,31 @@ def test_capacity_does_not_depend_on_the_processes(monkeypatch):
     assert one.table().equals(two.table())
 
 
+def test_a_size_missed_early_on_two_processes_drops_its_later_runs(monkeypatch):
+    """On -j 2 a size's first runs are asked for in one call and the early look is taken
+    as they come in: a size missed there drops the runs after the look, wherever they
+    were running, and the next search's runs (the workers kept) are the same as on -j 1."""
+    from sim.capacity import CapacitySearch
+    from sim.experiment import replications
+
+    monkeypatch.setattr(replications, "POOL_START_S", 0.0)  # share even short rounds
+    monkeypatch.setattr(replications, "FORKED_POOL_START_S", 0.0)
+    monkeypatch.setattr(replications, "BATCH_S", 0.0)  # a batch per run
+    scenario, metric = load_scenario("default"), "phone_wait_p90_min"
+
+    def evaluations(jobs):
+        found = []
+        for bound in (1.0, 1e9):  # missed by the first 5 runs, then met on all 10
+            search = CapacitySearch(scenario, [Target(metric, "<=", bound)], replications=10,
+                                    jobs=jobs, **QUICK)
+            found.append(search.evaluate(6000))
+        return found
+
+    one, two = evaluations(1), evaluations(2)
+    assert [e.replications for e in two] == [5, 10] and two[0].missed_early
+    assert [e.rows for e in two] == [e.rows for e in one]
+
+
 def test_capacity_tells_its_runs_how_many_more_it_expects(monkeypatch):
     """Each list size's batches are small; the search says how many runs it still expects
     (its progress bar's estimate), so that -j 2 starts a worker for the whole search."""
@@ -167,7 +192,7 @@ def test_capacity_tells_its_runs_how_many_more_it_expects(monkeypatch):
                            **dict(FAST, max_replications=10))
     assert len(result.table()) > 2
     first_runs, first_after = calls[0]
-    assert first_runs == range(0, 5) and first_after >= 5 + FAST["replications"]
+    assert first_runs == range(0, 10) and first_after >= FAST["replications"]
     assert all(after >= 0 for _, after in calls)
     assert calls[-1][1] < first_after
 
@@ -289,7 +314,8 @@ def test_a_trend_that_looks_missed_keeps_a_size_running(monkeypatch):
     runs_seen: list[int] = []
     rows = {"overtime_min": (60.0, 55.0, 65.0), "backlog_trend_per_week": (3.0, 0.5, 5.5)}
     monkeypatch.setattr(capacity.CapacitySearch, "_runs",
-                        lambda self, size, start, stop, stream: runs_seen.append(stop))
+                        lambda self, size, start, stop, stream, look_after=None:
+                        runs_seen.append(stop))
     monkeypatch.setattr(capacity.SummaryStream, "practice_intervals",
                         lambda self, confidence, runs=None: rows)
     overtime = parse_target("overtime_min <= 60")
