@@ -268,13 +268,12 @@ class CapacitySearch:
         runs at best on two processes. Runs are added in order either way, so the look
         and the figures are the same."""
         model = self._model_of(list_size)
-        done = sum(e.replications for e in self._cache.values()) + stop
+        after = max(0, self._expected_runs - self._runs_done() - stop)
         with closing(iter_runs(model, range(start, stop), self.seed, self.calendar,
-                               keep_days=False, jobs=self.jobs,
-                               runs_after=max(0, self._expected_runs - done))) as runs:
+                               keep_days=False, jobs=self.jobs, runs_after=after)) as runs:
             for out in runs:
                 stream.add_rows(out.replication, out.rows)
-                if out.replication + 1 == look_after:
+                if out.replication - start + 1 == look_after:
                     missed = self._missed_early(stream)
                     if missed is not None:
                         return missed  # the runs not yet added are dropped
@@ -367,12 +366,16 @@ class CapacitySearch:
         """Work out how many runs the search will take, as far as it can tell: the runs
         so far, and the initial runs of every list size still to try (the bracket closing
         at the next size, then bisection to the resolution)."""
-        done = sum(e.replications for e in self._cache.values())
+        done = self._runs_done()
         span = (hi - lo) if lo is not None and hi is not None else size
         left = max(0, math.ceil(math.log2(max(1.0, span / self.resolution))))
         if lo is None or hi is None:
             left += 1
         self._expect_runs(done + left * self.replications)
+
+    def _runs_done(self) -> int:
+        """The runs of the list sizes the search has finished."""
+        return sum(e.replications for e in self._cache.values())
 
     def _expect_runs(self, total: int) -> None:
         """The runs the search will take, as far as it can tell: for the progress bar,
@@ -430,8 +433,7 @@ class CapacitySearch:
         largest = max(self._cache)
         size = min(self.max_list_size, 2 * largest)
         if size > largest:
-            self._expect_runs(sum(e.replications for e in self._cache.values())
-                              + self.replications)
+            self._expect_runs(self._runs_done() + self.replications)
             self.evaluate(size)
 
     def _result(self, capacity: int) -> CapacityResult:
